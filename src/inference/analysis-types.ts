@@ -1,0 +1,80 @@
+/**
+ * The shape of one analysis, shared by the engine, the store, the service API and the renderer.
+ * Types only (plus the class order constant): no Node imports, so the renderer can use it.
+ */
+
+/** The head's five classes, in the order every model card, ONNX head and chart uses. */
+export const CLASS_ORDER = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
+export type ClassName = (typeof CLASS_ORDER)[number];
+export type ClassProbabilities = Record<ClassName, number>;
+
+export const CLASS_LABELS: Record<ClassName, string> = {
+  asthma: 'Asthma',
+  copd: 'COPD',
+  pneumonia: 'Pneumonia',
+  healthy: 'Healthy',
+  bronchial: 'Bronchial disease',
+};
+
+export type QualityVerdict = 'good' | 'fair' | 'poor';
+
+export interface QualityReport {
+  verdict: QualityVerdict;
+  /** Plain-language reasons a nurse can act on, e.g. "clipping: move the chest piece". Empty when good. */
+  reasons: string[];
+  /** Fraction of samples at or within 0.1 % of full scale. */
+  clippingRatio: number;
+  rmsDbfs: number;
+  peakDbfs: number;
+  /** Fraction of 50 ms blocks below the silence threshold (no contact / lost contact). */
+  silenceRatio: number;
+  /** 10th percentile of 50 ms block levels, dBFS. */
+  noiseFloorDbfs: number;
+}
+
+/** One YAMNet patch (0.96 s, every 0.48 s) through the head. */
+export interface TimelineEntry {
+  startSec: number;
+  endSec: number;
+  probabilities: ClassProbabilities;
+}
+
+export interface AudioSetScore {
+  index: number;
+  name: string;
+  score: number;
+}
+
+/** Healthy-vs-abnormal screen: the output with the most measured signal, shown first. */
+export interface ScreenResult {
+  /** Probability that the chest sounds abnormal (1 − p(healthy) after calibration). */
+  pAbnormal: number;
+  label: 'abnormal' | 'healthy' | 'uncertain';
+}
+
+export interface ModelVersions {
+  engineVersion: string;
+  yamnet: { file: string; sha256: string; sourceSha256: string };
+  head: { name: string; version: string; sha256: string };
+}
+
+export interface AnalysisResult {
+  durationSec: number;
+  /** The rate the audio arrived at (the file's or the device's). */
+  sampleRate: number;
+  quality: QualityReport;
+  patchCount: number;
+  embedding: { dims: number; patches: number; meanL2Norm: number };
+  /** Recording-level probabilities, scored as the model card's `input` section defines. */
+  probabilities: ClassProbabilities;
+  topClass: ClassName;
+  screen: ScreenResult;
+  /** 'uncertain' when quality or confidence is too low to show a class as a finding. */
+  status: 'ok' | 'uncertain';
+  statusReasons: string[];
+  timeline: TimelineEntry[];
+  /** YAMNet's own AudioSet top-3 (mean over patches, full band): a sanity line. */
+  yamnetTop: AudioSetScore[];
+  models: ModelVersions;
+  timingsMs: { resample: number; frontEnd: number; yamnet: number; head: number; total: number };
+}

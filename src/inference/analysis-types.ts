@@ -16,21 +16,8 @@ export const CLASS_LABELS: Record<ClassName, string> = {
   bronchial: 'Bronchial disease',
 };
 
-export type QualityVerdict = 'good' | 'fair' | 'poor';
-
-export interface QualityReport {
-  verdict: QualityVerdict;
-  /** Plain-language reasons a nurse can act on, e.g. "clipping: move the chest piece". Empty when good. */
-  reasons: string[];
-  /** Fraction of samples at or within 0.1 % of full scale. */
-  clippingRatio: number;
-  rmsDbfs: number;
-  peakDbfs: number;
-  /** Fraction of 50 ms blocks below the silence threshold (no contact / lost contact). */
-  silenceRatio: number;
-  /** 10th percentile of 50 ms block levels, dBFS. */
-  noiseFloorDbfs: number;
-}
+export type { QualityReport, QualityVerdict } from '../audio/quality-types.js';
+import type { QualityReport } from '../audio/quality-types.js';
 
 /** One YAMNet patch (0.96 s, every 0.48 s) through the head. */
 export interface TimelineEntry {

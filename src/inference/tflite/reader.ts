@@ -70,12 +70,22 @@ export interface TfliteModel {
   buffers: Uint8Array[];
 }
 
+function inBounds(bb: ByteBuffer, pos: number, size: number): void {
+  if (!Number.isInteger(pos) || pos < 0 || size < 0 || pos + size > bb.capacity()) {
+    throw new TfliteFormatError('the TensorFlow Lite file is truncated or corrupt (an offset points outside the file)');
+  }
+}
+
 /** Table accessor: position of a table in the buffer plus field lookups by schema id. */
 class Table {
   constructor(
     readonly bb: ByteBuffer,
     readonly pos: number,
-  ) {}
+  ) {
+    // ByteBuffer does not check bounds: a corrupt offset must not read garbage silently
+    inBounds(bb, pos, 4);
+    inBounds(bb, pos - bb.readInt32(pos), 4);
+  }
 
   private off(id: number): number {
     return this.bb.__offset(this.pos, 4 + 2 * id);
@@ -115,31 +125,35 @@ class Table {
     return o ? new Table(this.bb, this.bb.__indirect(this.pos + o)) : null;
   }
   /** A vector field: its first element's position and length (0 when absent). */
-  vector(id: number): { start: number; length: number } {
+  vector(id: number, elementSize = 1): { start: number; length: number } {
     const o = this.off(id);
     if (!o) return { start: 0, length: 0 };
-    return { start: this.bb.__vector(this.pos + o), length: this.bb.__vector_len(this.pos + o) };
+    inBounds(this.bb, this.pos + o, 4);
+    inBounds(this.bb, this.bb.__indirect(this.pos + o), 4);
+    const v = { start: this.bb.__vector(this.pos + o), length: this.bb.__vector_len(this.pos + o) };
+    inBounds(this.bb, v.start, v.length * elementSize);
+    return v;
   }
   tables(id: number): Table[] {
-    const { start, length } = this.vector(id);
+    const { start, length } = this.vector(id, 4);
     const out: Table[] = [];
     for (let i = 0; i < length; i++) out.push(new Table(this.bb, this.bb.__indirect(start + 4 * i)));
     return out;
   }
   int32s(id: number): number[] {
-    const { start, length } = this.vector(id);
+    const { start, length } = this.vector(id, 4);
     const out: number[] = [];
     for (let i = 0; i < length; i++) out.push(this.bb.readInt32(start + 4 * i));
     return out;
   }
   int64s(id: number): number[] {
-    const { start, length } = this.vector(id);
+    const { start, length } = this.vector(id, 8);
     const out: number[] = [];
     for (let i = 0; i < length; i++) out.push(Number(this.bb.readInt64(start + 8 * i)));
     return out;
   }
   float32s(id: number): Float32Array {
-    const { start, length } = this.vector(id);
+    const { start, length } = this.vector(id, 4);
     const out = new Float32Array(length);
     for (let i = 0; i < length; i++) out[i] = this.bb.readFloat32(start + 4 * i);
     return out;

@@ -1,0 +1,35 @@
+/** Typed errors of the inference room: each says what to do next. */
+
+export type ModelErrorCode =
+  | 'MODEL_MISSING'
+  | 'MODEL_CORRUPT'
+  | 'MODEL_SOURCE_MISSING'
+  | 'MODEL_SOURCE_INVALID'
+  | 'MODEL_SELF_TEST_FAILED'
+  | 'HEAD_MISSING'
+  | 'HEAD_INVALID';
+
+export class ModelError extends Error {
+  constructor(
+    readonly code: ModelErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+/** The one line that tells an admin how to provide YAMNet (used by `auscult models` and errors). */
+export const HOW_TO_PROVIDE_YAMNET =
+  'provide YAMNet with `npx auscult models --source <folder with yamnet.tflite and yamnet_class_map.csv>` ' +
+  '(or set AUSCULT_MODEL_SOURCE to that folder, or AUSCULT_MODEL_URL to a YAMNet .tflite address)';
+
+export class AnalysisError extends Error {
+  constructor(
+    readonly code: 'AUDIO_EMPTY' | 'AUDIO_INVALID',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AnalysisError';
+  }
+}

@@ -1,0 +1,20 @@
+/** Capture's typed error: a `code` for programs and a message a nurse or admin can act on. */
+export type CaptureErrorCode =
+  | 'DEVICE_MISSING' // no such input device (unplugged, wrong name)
+  | 'DEVICE_BUSY' // another program holds the device
+  | 'DEVICE_OPEN_FAILED' // the device refused every rate/channel layout we tried
+  | 'DEVICE_LOST' // the device (or its driver process) went away mid-recording
+  | 'DEVICE_STALLED' // the device stopped delivering sound mid-recording
+  | 'BACKEND_UNAVAILABLE' // PortAudio could not be loaded or started
+  | 'STORAGE' // the recording file could not be written
+  | 'STATE'; // a command that does not fit the session's state
+
+export class CaptureError extends Error {
+  override readonly name = 'CaptureError';
+  constructor(
+    readonly code: CaptureErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

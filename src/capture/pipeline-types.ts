@@ -1,0 +1,43 @@
+/**
+ * The parts the live pipeline is built from, as small structural interfaces: the real ones come
+ * from src/audio, src/features and src/inference (pipeline-parts.ts wires them); the bench and
+ * tests may pass the same real parts in directly.
+ */
+import type { AnalysisResult, ClassProbabilities, QualityReport, ScreenResult } from '../inference/analysis-types.js';
+
+export interface Resampler {
+  push(chunk: Float32Array): Float32Array;
+  flush(): Float32Array;
+  close(): void;
+}
+
+export interface FrontEnd {
+  /** New 16 kHz samples in; the log-mel frames they complete out (row-major frames × 64). */
+  push(samples16k: Float32Array): { data: Float32Array; frames: number };
+  readonly framesEmitted: number;
+}
+
+export interface QualityMeter {
+  push(chunk: Float32Array): void;
+  level(): { rmsDbfs: number; peakDbfs: number };
+  report(): QualityReport;
+}
+
+export interface LiveResult {
+  probabilities: ClassProbabilities;
+  screen: ScreenResult;
+}
+
+/** What the session needs from the analysis engine. */
+export interface CaptureAnalyzer {
+  /** The newest 0.96 s (or more) at 16 kHz through YAMNet and the head. */
+  analyzeLiveWindow(samples16k: Float32Array): Promise<LiveResult>;
+  /** The saved WAV through exactly the path `auscult analyze` uses. */
+  analyzeFile(wavPath: string): Promise<AnalysisResult>;
+}
+
+export interface PipelineParts {
+  createResampler(fromRate: number, toRate: number): Promise<Resampler>;
+  createFrontEnd(): FrontEnd;
+  createQualityMeter(sampleRate: number): QualityMeter;
+}

@@ -1,0 +1,309 @@
+/**
+ * The device glue: PortAudio through naudiodon, run in a child process (portaudio-worker.ts).
+ * Everything above this module sees only the `CaptureBackend` interface, so the pipeline runs
+ * the same against a real device and against samples fed directly in tests.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CaptureError } from './errors.js';
+import type { RawDevice, WorkerMessage, WorkerRequest } from './portaudio-protocol.js';
+
+export type { RawDevice } from './portaudio-protocol.js';
+
+export interface InputHandlers {
+  /** Interleaved 16-bit PCM at the opened rate, in arrival order, never dropped. */
+  onData(pcm: Int16Array): void;
+  /** The device went away or stopped delivering; no more data follows. */
+  onFault(err: CaptureError): void;
+}
+
+export interface OpenedInput {
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly device: RawDevice;
+  /** PortAudio "input overflow" reports seen (audio lost inside the device driver, not by us). */
+  readonly overflows: number;
+  /** Stop the device, delivering every sample it already captured; resolves when no more data follows. */
+  stop(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Rates to try in order; the first the device accepts wins. */
+  sampleRates: number[];
+  /** Channel counts to try in order (1 first; some hardware only opens in stereo). */
+  channels: number[];
+  /** Frames per delivered chunk (small = low latency; ~20 ms is the default). */
+  chunkMs?: number;
+}
+
+export interface CaptureBackend {
+  listDevices(): Promise<RawDevice[]>;
+  open(device: RawDevice, opts: OpenOptions, handlers: InputHandlers): Promise<OpenedInput>;
+}
+
+export interface PortAudioBackendOptions {
+  /** Environment for the device process (tests give it a HOME with a virtual ALSA device). */
+  env?: NodeJS.ProcessEnv;
+  /** No data for this long while open = the device stalled (pulled out, driver hung). */
+  stallTimeoutMs?: number;
+  /** How long a stop may take before the device process is killed. */
+  stopTimeoutMs?: number;
+  /** How long listing devices may take. */
+  listTimeoutMs?: number;
+}
+
+function workerEntry(): { path: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const dir = dirname(here);
+  if (here.endsWith('.ts')) return { path: join(dir, 'portaudio-worker.ts'), execArgv: ['--import', 'tsx'] };
+  const js = join(dir, 'portaudio-worker.js');
+  if (!existsSync(js)) throw new CaptureError('BACKEND_UNAVAILABLE', `the audio device helper ${js} is missing: rebuild the application (npm run build).`);
+  return { path: js, execArgv: [] };
+}
+
+/** One device process. Lives for one listing or one open stream. */
+class Worker {
+  readonly child: ChildProcess;
+  private listeners = new Set<(m: WorkerMessage) => void>();
+  private exitListeners = new Set<(code: number | null, signal: string | null) => void>();
+  exited = false;
+  overflows = 0;
+  stderrTail: string[] = [];
+
+  constructor(env: NodeJS.ProcessEnv | undefined) {
+    const entry = workerEntry();
+    this.child = fork(entry.path, [], {
+      execArgv: entry.execArgv,
+      env: env ?? process.env,
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.child.on('message', (m: unknown) => {
+      for (const l of [...this.listeners]) l(m as WorkerMessage);
+    });
+    this.child.on('exit', (code, signal) => {
+      this.exited = true;
+      for (const l of [...this.exitListeners]) l(code, signal);
+    });
+    this.child.on('error', () => undefined); // surfaces as exit
+    // naudiodon printf()s PortAudio status here; count overflows, keep the rest out of our stdout.
+    let partial = '';
+    this.child.stdout!.on('data', (b: Buffer) => {
+      const text = partial + b.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.includes('input overflow')) this.overflows++;
+    });
+    this.child.stderr!.on('data', (b: Buffer) => {
+      for (const line of b.toString('utf8').split('\n')) {
+        if (line.trim() && !line.startsWith('ALSA lib')) this.stderrTail.push(line);
+      }
+      if (this.stderrTail.length > 20) this.stderrTail.splice(0, this.stderrTail.length - 20);
+    });
+  }
+
+  on(l: (m: WorkerMessage) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  onExit(l: (code: number | null, signal: string | null) => void): () => void {
+    this.exitListeners.add(l);
+    return () => this.exitListeners.delete(l);
+  }
+  send(req: WorkerRequest): void {
+    if (!this.exited && this.child.connected) this.child.send(req);
+  }
+  /** Wait for the first message matching `pick`, or fail on exit/timeout. */
+  waitFor<T>(pick: (m: WorkerMessage) => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        done();
+        reject(new CaptureError('BACKEND_UNAVAILABLE', `the audio system did not answer while ${what} (waited ${timeoutMs / 1000} s). Unplug and replug the stethoscope, then try again.`));
+      }, timeoutMs);
+      const offMsg = this.on((m) => {
+        const v = pick(m);
+        if (v !== undefined) {
+          done();
+          resolve(v);
+        }
+      });
+      const offExit = this.onExit((code, signal) => {
+        done();
+        reject(new CaptureError('BACKEND_UNAVAILABLE', `the audio system stopped while ${what} (exit ${code ?? signal}). ${this.stderrTail.slice(-3).join(' ')}`.trim()));
+      });
+      const done = (): void => {
+        clearTimeout(timer);
+        offMsg();
+        offExit();
+      };
+    });
+  }
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+  exitPromise(): Promise<void> {
+    return this.exited ? Promise.resolve() : new Promise((r) => this.onExit(() => r()));
+  }
+}
+
+/** Classify a PortAudio open error into something a nurse can act on. */
+function openError(device: RawDevice, message: string): CaptureError {
+  if (/unavailable|busy/i.test(message)) {
+    return new CaptureError('DEVICE_BUSY', `The input "${device.name}" is in use by another program. Close other recording or call software, then try again.`);
+  }
+  if (/invalid device|no default device/i.test(message)) {
+    return new CaptureError('DEVICE_MISSING', `The input "${device.name}" is no longer available. Check the stethoscope is plugged in, then refresh the device list.`);
+  }
+  return new CaptureError('DEVICE_OPEN_FAILED', `The input "${device.name}" could not be opened (${message}). Unplug and replug it, or choose another input.`);
+}
+
+export class PortAudioBackend implements CaptureBackend {
+  private readonly env: NodeJS.ProcessEnv | undefined;
+  private readonly stallTimeoutMs: number;
+  private readonly stopTimeoutMs: number;
+  private readonly listTimeoutMs: number;
+
+  constructor(opts: PortAudioBackendOptions = {}) {
+    this.env = opts.env;
+    this.stallTimeoutMs = opts.stallTimeoutMs ?? 2000;
+    this.stopTimeoutMs = opts.stopTimeoutMs ?? 3000;
+    this.listTimeoutMs = opts.listTimeoutMs ?? 15000;
+  }
+
+  async listDevices(): Promise<RawDevice[]> {
+    const w = new Worker(this.env);
+    try {
+      await w.waitFor((m) => (m.type === 'ready' ? true : undefined), this.listTimeoutMs, 'starting');
+      w.send({ type: 'list' });
+      return await w.waitFor(
+        (m) => {
+          if (m.type === 'devices') return m.devices;
+          if (m.type === 'error') throw new CaptureError('BACKEND_UNAVAILABLE', `listing audio inputs failed: ${m.message}`);
+          return undefined;
+        },
+        this.listTimeoutMs,
+        'listing audio inputs',
+      );
+    } finally {
+      w.kill();
+    }
+  }
+
+  async open(device: RawDevice, opts: OpenOptions, handlers: InputHandlers): Promise<OpenedInput> {
+    const w = new Worker(this.env);
+    try {
+      await w.waitFor((m) => (m.type === 'ready' ? true : undefined), this.listTimeoutMs, 'starting');
+    } catch (err) {
+      w.kill();
+      throw err;
+    }
+    let lastError = '';
+    for (const channels of opts.channels) {
+      for (const sampleRate of opts.sampleRates) {
+        const chunkFrames = Math.max(64, Math.round((sampleRate * (opts.chunkMs ?? 20)) / 1000));
+        w.send({ type: 'open', deviceId: device.id, sampleRate, channels, chunkFrames });
+        let result: { ok: true } | { ok: false; message: string };
+        try {
+          result = await w.waitFor(
+            (m) => (m.type === 'opened' ? { ok: true as const } : m.type === 'error' ? { ok: false as const, message: m.message } : undefined),
+            this.listTimeoutMs,
+            `opening "${device.name}"`,
+          );
+        } catch (err) {
+          w.kill();
+          throw err;
+        }
+        if (result.ok) return this.attach(w, device, sampleRate, channels, handlers);
+        lastError = result.message;
+        // Only a format refusal is worth another layout; busy/missing will not change.
+        if (!/sample rate|channel|format not supported/i.test(lastError)) {
+          w.kill();
+          throw openError(device, lastError);
+        }
+      }
+    }
+    w.kill();
+    throw openError(device, lastError || 'no supported format');
+  }
+
+  private attach(w: Worker, device: RawDevice, sampleRate: number, channels: number, handlers: InputHandlers): OpenedInput {
+    let stopping = false;
+    let finished = false;
+    let lastData = Date.now();
+    const finish = (): void => {
+      finished = true;
+      clearInterval(watchdog);
+      offMsg();
+      offExit();
+    };
+    const fault = (err: CaptureError): void => {
+      if (finished) return;
+      finish();
+      w.kill();
+      handlers.onFault(err);
+    };
+    const offMsg = w.on((m) => {
+      if (finished) return;
+      if (m.type === 'data') {
+        lastData = Date.now();
+        const bytes = m.pcm;
+        // Copy into an aligned Int16Array (IPC buffers may start at an odd offset).
+        const pcm = new Int16Array(bytes.byteLength >> 1);
+        new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.byteLength));
+        handlers.onData(pcm);
+      } else if (m.type === 'error') {
+        fault(new CaptureError('DEVICE_LOST', `The stethoscope input "${device.name}" failed (${m.message}). Everything recorded before this was kept.`));
+      } else if (m.type === 'end' && !stopping) {
+        fault(new CaptureError('DEVICE_LOST', `The stethoscope input "${device.name}" closed unexpectedly. Everything recorded before this was kept.`));
+      }
+    });
+    const offExit = w.onExit((code, signal) => {
+      if (!stopping) {
+        fault(new CaptureError('DEVICE_LOST', `The audio device process for "${device.name}" ended unexpectedly (${signal ?? `exit ${code}`}); the stethoscope may have been unplugged. Everything recorded before this was kept.`));
+      }
+    });
+    const watchdog = setInterval(() => {
+      if (!stopping && Date.now() - lastData > this.stallTimeoutMs) {
+        fault(new CaptureError('DEVICE_STALLED', `The stethoscope "${device.name}" stopped sending sound for ${(this.stallTimeoutMs / 1000).toFixed(1)} s; it may have been unplugged. Everything recorded before this was kept.`));
+      }
+    }, Math.min(250, this.stallTimeoutMs));
+    watchdog.unref();
+
+    return {
+      sampleRate,
+      channels,
+      device,
+      get overflows() {
+        return w.overflows;
+      },
+      stop: async () => {
+        if (finished) {
+          w.kill();
+          return;
+        }
+        stopping = true;
+        clearInterval(watchdog);
+        w.send({ type: 'stop' });
+        // The worker sends 'end' after PortAudio's queue drained, then exits; a hung driver is killed.
+        // Wait for 'end' (sent after the last data) or for the IPC channel to close (all messages
+        // read), not for 'exit', which can overtake messages still in the pipe.
+        const killer = setTimeout(() => w.kill(), this.stopTimeoutMs);
+        await new Promise<void>((resolve) => {
+          const off = w.on((m) => {
+            if (m.type === 'end') {
+              off();
+              resolve();
+            }
+          });
+          if (!w.child.connected) resolve();
+          else w.child.once('disconnect', () => resolve());
+        });
+        clearTimeout(killer);
+        finish();
+        w.kill();
+      },
+    };
+  }
+}

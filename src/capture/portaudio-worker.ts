@@ -1,0 +1,117 @@
+/**
+ * The only code that touches naudiodon (PortAudio). It runs in a child process forked by
+ * portaudio-backend.ts, for three reasons: PortAudio/ALSA can crash or hang when a USB device is
+ * pulled (a child is killed, the workstation survives); naudiodon printf()s to stdout, which must
+ * stay clean for `auscult record --json`; and ALSA reads ~/.asoundrc at first use, so a child can
+ * be given its own HOME (the tests' virtual stethoscope).
+ *
+ * Protocol (IPC, advanced serialization) — see WorkerRequest / WorkerMessage in portaudio-protocol.ts.
+ */
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+import type { WorkerMessage, WorkerRequest, RawDevice } from './portaudio-protocol.js';
+
+interface NaudiodonDevice {
+  id: number;
+  name: string;
+  maxInputChannels: number;
+  defaultSampleRate: number;
+  hostAPIName: string;
+}
+interface AudioStream extends Readable {
+  start(): void;
+  quit(cb?: () => void): Promise<void>;
+}
+interface Naudiodon {
+  getDevices(): NaudiodonDevice[];
+  AudioIO: new (opts: { inOptions: Record<string, number | boolean> }) => AudioStream;
+  SampleFormat16Bit: number;
+}
+
+function send(msg: WorkerMessage, cb?: () => void): void {
+  if (!process.connected) process.exit(0);
+  process.send!(msg, undefined, {}, (err) => {
+    if (err) process.exit(0); // parent gone
+    cb?.();
+  });
+}
+
+let na: Naudiodon | null = null;
+function load(): Naudiodon {
+  if (!na) {
+    const require = createRequire(import.meta.url);
+    na = require('naudiodon') as Naudiodon;
+  }
+  return na;
+}
+
+function listDevices(): RawDevice[] {
+  return load()
+    .getDevices()
+    .filter((d) => d.maxInputChannels > 0)
+    .map((d) => ({ id: d.id, name: d.name, hostApi: d.hostAPIName, maxInputChannels: d.maxInputChannels, defaultSampleRate: d.defaultSampleRate }));
+}
+
+let stream: AudioStream | null = null;
+let outstanding = 0;
+const MAX_OUTSTANDING = 32;
+
+function open(req: Extract<WorkerRequest, { type: 'open' }>): void {
+  const lib = load();
+  try {
+    stream = new lib.AudioIO({
+      inOptions: {
+        deviceId: req.deviceId,
+        sampleRate: req.sampleRate,
+        channelCount: req.channels,
+        sampleFormat: lib.SampleFormat16Bit,
+        // Status flags (overflow) must not discard the chunk they arrive with: keep the audio.
+        closeOnError: false,
+        highwaterMark: req.chunkFrames * req.channels * 2,
+        // Slack between PortAudio's callback and us, so a busy moment never blocks the device.
+        maxQueue: 256,
+      },
+    });
+  } catch (err) {
+    send({ type: 'error', phase: 'open', message: (err as Error).message });
+    return;
+  }
+  const s = stream;
+  s.removeAllListeners('error'); // naudiodon's own handler only logs
+  s.on('error', (err: Error) => send({ type: 'error', phase: 'stream', message: err.message }));
+  s.on('data', (buf: Buffer) => {
+    outstanding++;
+    // Back-pressure only when the parent cannot keep up (a real device would overflow; the
+    // faster-than-real-time test device simply waits).
+    if (outstanding > MAX_OUTSTANDING) s.pause();
+    send({ type: 'data', pcm: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) }, () => {
+      outstanding--;
+      if (outstanding <= MAX_OUTSTANDING / 2 && s.isPaused()) s.resume();
+    });
+  });
+  s.on('end', () => send({ type: 'end' }, () => process.exit(0)));
+  try {
+    s.start();
+  } catch (err) {
+    send({ type: 'error', phase: 'open', message: (err as Error).message });
+    return;
+  }
+  send({ type: 'opened' });
+}
+
+process.on('disconnect', () => process.exit(0));
+process.on('message', (raw: unknown) => {
+  const req = raw as WorkerRequest;
+  try {
+    if (req.type === 'list') send({ type: 'devices', devices: listDevices() });
+    else if (req.type === 'open') open(req);
+    else if (req.type === 'stop') {
+      if (!stream) process.exit(0);
+      // quit() lets PortAudio's queued chunks drain through 'data' before 'end'.
+      void stream.quit();
+    }
+  } catch (err) {
+    send({ type: 'error', phase: req.type === 'list' ? 'list' : 'open', message: (err as Error).message });
+  }
+});
+send({ type: 'ready' });

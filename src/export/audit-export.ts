@@ -1,0 +1,166 @@
+/**
+ * The auditor's session-history export: one pass over the audit log writes the same entries
+ * as CSV (RFC 4180) and JSON Lines, then a manifest.json that makes the folder verifiable.
+ *
+ * What "complete and unaltered" means (checked by `verifyAuditExport`):
+ * - every exported entry carries its chain `prevHash` and `hash`; the verifier recomputes each
+ *   entry's hash from its content, so an edited line is found;
+ * - a *contiguous* export (everything, or a date range: every entry with seq in
+ *   [firstSeq, lastSeq]) must have consecutive seqs whose links match (entry.prevHash =
+ *   previous entry's hash), so a deleted, inserted or reordered line is found; the first
+ *   entry's prevHash is pinned in the manifest;
+ * - a *filtered* export (one patient) is a subset: seqs must increase and each entry's hash must
+ *   recompute, and links are checked wherever two exported seqs are adjacent;
+ * - the manifest pins counts, first/last seq, the SHA-256 and size of each file and the chain
+ *   head (seq, hash) at export time. A rewritten manifest is caught against the live database
+ *   (`--db`): the head must still be in the chain, every exported hash must equal the stored
+ *   one, and the database must hold no other entry in the export's scope up to that head.
+ */
+import type { AuditRecord as AuditEntry } from '../store/audit-log.js';
+import { csvRow, UTF8_BOM } from './csv.js';
+import { throwIfCancelled } from './errors.js';
+import type { StagingFolder, WrittenFile } from './file-sink.js';
+
+export const AUDIT_FORMAT = 'auscult.audit-export/1';
+export const AUDIT_CSV = 'audit-history.csv';
+export const AUDIT_JSONL = 'audit-history.jsonl';
+export const MANIFEST = 'manifest.json';
+
+export const AUDIT_CSV_COLUMNS = ['seq', 'at', 'username', 'action', 'object_type', 'object_id', 'transport', 'details', 'prev_hash', 'hash'] as const;
+
+export interface AuditExportScope {
+  from?: string;
+  to?: string;
+  patientId?: number;
+  /** Shown to the reader; not used for verification. */
+  patientMrn?: string;
+}
+
+export interface AuditManifest {
+  format: typeof AUDIT_FORMAT;
+  exportedAt: string;
+  exportedBy: string;
+  scope: AuditExportScope;
+  /** True when every entry with seq in [firstSeq, lastSeq] is in the export. */
+  contiguous: boolean;
+  entries: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** prevHash of the first exported entry (pins where a contiguous export starts). */
+  firstPrevHash: string | null;
+  chainHead: { seq: number; hash: string };
+  hashAlgorithm: string;
+  files: { name: string; bytes: number; sha256: string; rows: number; bom?: boolean }[];
+}
+
+export interface AuditExportMeta {
+  exportedAt: string;
+  exportedBy: string;
+  scope: AuditExportScope;
+  contiguous: boolean;
+  chainHead: { seq: number; hash: string };
+  hashAlgorithm: string;
+}
+
+export interface WriterOptions {
+  bom?: boolean;
+  signal?: AbortSignal;
+  /** Called every few thousand rows with the rows written so far. */
+  onProgress?: (rows: number) => void;
+}
+
+/** One entry as a JSON Lines record: fixed key order, so the line is reproducible. */
+export function auditJsonLine(e: AuditEntry): string {
+  return (
+    JSON.stringify({
+      seq: e.seq,
+      at: e.at,
+      username: e.username,
+      action: e.action,
+      objectType: e.objectType,
+      objectId: e.objectId,
+      transport: e.transport,
+      details: e.details,
+      prevHash: e.prevHash,
+      hash: e.hash,
+    }) + '\n'
+  );
+}
+
+export function auditCsvRow(e: AuditEntry): string {
+  return csvRow([e.seq, e.at, e.username, e.action, e.objectType, e.objectId, e.transport, JSON.stringify(e.details), e.prevHash, e.hash]);
+}
+
+const PROGRESS_EVERY = 5000;
+
+/**
+ * Writes audit-history.csv, audit-history.jsonl and manifest.json into `folder` (a staging
+ * folder: the caller commits or aborts it). `entries` must be in seq order; it is read once,
+ * lazily (pass a store iterator: memory stays flat).
+ */
+export async function writeAuditExport(
+  folder: StagingFolder,
+  entries: Iterable<AuditEntry>,
+  meta: AuditExportMeta,
+  opts: WriterOptions = {},
+): Promise<{ files: WrittenFile[]; manifest: AuditManifest }> {
+  const csv = await folder.open(AUDIT_CSV);
+  const jsonl = await folder.open(AUDIT_JSONL);
+  try {
+    if (opts.bom) csv.write(UTF8_BOM);
+    csv.write(csvRow(AUDIT_CSV_COLUMNS));
+    let rows = 0;
+    let firstSeq: number | null = null;
+    let lastSeq: number | null = null;
+    let firstPrevHash: string | null = null;
+    for (const e of entries) {
+      if (firstSeq === null) {
+        firstSeq = e.seq;
+        firstPrevHash = e.prevHash;
+      }
+      lastSeq = e.seq;
+      const a = csv.write(auditCsvRow(e));
+      const b = jsonl.write(auditJsonLine(e));
+      if (a) await a;
+      if (b) await b;
+      if (++rows % PROGRESS_EVERY === 0) {
+        throwIfCancelled(opts.signal);
+        opts.onProgress?.(rows);
+        // Let cancel requests and progress events through even when writes are buffered.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    throwIfCancelled(opts.signal);
+    const csvFile = await csv.commit();
+    const jsonlFile = await jsonl.commit();
+    const manifest: AuditManifest = {
+      format: AUDIT_FORMAT,
+      exportedAt: meta.exportedAt,
+      exportedBy: meta.exportedBy,
+      scope: meta.scope,
+      contiguous: meta.contiguous,
+      entries: rows,
+      firstSeq,
+      lastSeq,
+      firstPrevHash,
+      chainHead: meta.chainHead,
+      hashAlgorithm: meta.hashAlgorithm,
+      files: [
+        { name: csvFile.name, bytes: csvFile.bytes, sha256: csvFile.sha256, rows, bom: opts.bom === true },
+        { name: jsonlFile.name, bytes: jsonlFile.bytes, sha256: jsonlFile.sha256, rows },
+      ],
+    };
+    const man = await folder.open(MANIFEST);
+    await man.write(JSON.stringify(manifest, null, 2) + '\n');
+    const manFile = await man.commit().catch(async (err: unknown) => {
+      await man.abort();
+      throw err;
+    });
+    opts.onProgress?.(rows);
+    return { files: [csvFile, jsonlFile, manFile], manifest };
+  } catch (err) {
+    await csv.abort();
+    await jsonl.abort();
+    throw err;
+  }
+}

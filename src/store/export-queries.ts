@@ -1,0 +1,197 @@
+/**
+ * Read-only streaming queries for exports (owned by the export room). Each generator reads in
+ * keyset batches (`WHERE key > last ORDER BY key LIMIT n`) rather than holding one open
+ * `iterate()` cursor: an export awaits file writes between rows, and better-sqlite3 refuses every
+ * other statement on a connection while a cursor is open, so a cursor would block the service.
+ * Batches keep memory flat in the number of rows all the same.
+ */
+import type Database from 'better-sqlite3';
+import { toInclusiveEnd, type AuditRecord } from './audit-log.js';
+
+const BATCH = 4000;
+
+export interface ExportAuditScope {
+  from?: string;
+  to?: string;
+  patientId?: number;
+}
+
+interface AuditRow {
+  seq: number; at: string; username: string | null; action: string; object_type: string | null; object_id: string | null;
+  transport: string; details_json: string; prev_hash: string; hash: string;
+}
+
+function auditWhere(scope: ExportAuditScope): { sql: string; args: Record<string, unknown> } {
+  const where: string[] = [];
+  const args: Record<string, unknown> = {};
+  if (scope.from) { where.push('at >= @from'); args['from'] = scope.from; }
+  if (scope.to) { where.push('at <= @to'); args['to'] = toInclusiveEnd(scope.to); }
+  if (scope.patientId !== undefined) {
+    // A patient's history: the patient row, its recordings (and their findings/sign-offs/exports,
+    // which the service logs against the recording), and any entry whose details name the patient.
+    where.push(`((object_type = 'patient' AND object_id = @pidText)
+      OR (object_type = 'recording' AND object_id IN (SELECT CAST(id AS TEXT) FROM recordings WHERE patient_id = @pid))
+      OR json_extract(details_json, '$.patientId') = @pid)`);
+    args['pid'] = scope.patientId;
+    args['pidText'] = String(scope.patientId);
+  }
+  return { sql: where.length ? ' AND ' + where.join(' AND ') : '', args };
+}
+
+/** The chain head now: entries appended later have higher seqs, so `seq <= head` is a snapshot. */
+export function auditHeadForExport(db: Database.Database): { seq: number; hash: string } {
+  const r = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  return r ?? { seq: 0, hash: '0'.repeat(64) };
+}
+
+export function countAuditForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): number {
+  const w = auditWhere(scope);
+  return (db.prepare(`SELECT count(*) AS n FROM audit_log WHERE seq <= @upto${w.sql}`).get({ ...w.args, upto: uptoSeq }) as { n: number }).n;
+}
+
+/** Audit entries in `scope` with seq ≤ `uptoSeq`, in seq order, in batches. */
+export function* auditEntriesForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): Generator<AuditRecord> {
+  const w = auditWhere(scope);
+  const stmt = db.prepare(`SELECT * FROM audit_log WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH}`);
+  let after = 0;
+  for (;;) {
+    const rows = stmt.all({ ...w.args, after, upto: uptoSeq }) as AuditRow[];
+    for (const r of rows) {
+      yield {
+        seq: r.seq, at: r.at, username: r.username, action: r.action, objectType: r.object_type, objectId: r.object_id,
+        transport: r.transport, details: JSON.parse(r.details_json) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash,
+      };
+    }
+    if (rows.length < BATCH) return;
+    after = rows[rows.length - 1]!.seq;
+  }
+}
+
+/** Seqs only (the verifier's completeness check against the live database). */
+export function* auditSeqsForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): Generator<number> {
+  const w = auditWhere(scope);
+  const stmt = db.prepare(`SELECT seq FROM audit_log WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH * 5}`).pluck();
+  let after = 0;
+  for (;;) {
+    const seqs = stmt.all({ ...w.args, after, upto: uptoSeq }) as number[];
+    yield* seqs;
+    if (seqs.length < BATCH * 5) return;
+    after = seqs[seqs.length - 1]!;
+  }
+}
+
+export function auditHashAt(db: Database.Database, seq: number): string | null {
+  const r = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(seq) as string | undefined;
+  return r ?? null;
+}
+
+export interface ExportRecordingScope {
+  patientId?: number;
+  recordingId?: number;
+  from?: string;
+  to?: string;
+}
+
+/** One recording with its patient, current analysis and sign-off: the analyses CSV's row. */
+export interface ExportRecordingRow {
+  id: number;
+  patientId: number;
+  mrn: string;
+  givenName: string;
+  familyName: string;
+  birthDate: string | null;
+  sex: string;
+  site: string;
+  recordedAt: string;
+  recordedBy: string;
+  deviceName: string;
+  sampleRate: number;
+  durationSec: number;
+  status: string;
+  fileName: string;
+  wavSha256: string;
+  quality: string | null;
+  analysis: {
+    id: number; createdAt: string; engineVersion: string; headName: string; headVersion: string;
+    probabilities: { asthma: number; copd: number; pneumonia: number; healthy: number; bronchial: number };
+    pAbnormal: number; topClass: string; status: string; resultJson: string;
+  } | null;
+  signedAt: string | null;
+  signedBy: string | null;
+  signLabel: string | null;
+  signStatement: string | null;
+}
+
+interface RecRow {
+  id: number; patient_id: number; mrn: string; given_name: string; family_name: string; birth_date: string | null; sex: string;
+  site: string; recorded_at: string; recorded_by: string; device_name: string; sample_rate: number; duration_sec: number;
+  status: string; file_name: string; wav_sha256: string; quality: string | null;
+  a_id: number | null; a_created_at: string; engine_version: string; head_name: string; head_version: string;
+  p_asthma: number; p_copd: number; p_pneumonia: number; p_healthy: number; p_bronchial: number; a_p_abnormal: number;
+  a_top_class: string; a_status: string; result_json: string;
+  signed_at: string | null; signed_by: string | null; s_label: string | null; s_statement: string | null;
+}
+
+function recWhere(scope: ExportRecordingScope): { sql: string; args: Record<string, unknown> } {
+  const where: string[] = [];
+  const args: Record<string, unknown> = {};
+  if (scope.patientId !== undefined) { where.push('r.patient_id = @patientId'); args['patientId'] = scope.patientId; }
+  if (scope.recordingId !== undefined) { where.push('r.id = @recordingId'); args['recordingId'] = scope.recordingId; }
+  if (scope.from) { where.push('r.recorded_at >= @from'); args['from'] = scope.from; }
+  if (scope.to) { where.push('r.recorded_at <= @to'); args['to'] = toInclusiveEnd(scope.to); }
+  return { sql: where.length ? ' AND ' + where.join(' AND ') : '', args };
+}
+
+export function countRecordingsForExport(db: Database.Database, scope: ExportRecordingScope): number {
+  const w = recWhere(scope);
+  return (db.prepare(`SELECT count(*) AS n FROM recordings r WHERE 1=1${w.sql}`).get(w.args) as { n: number }).n;
+}
+
+/** Recordings in scope, oldest id first, in batches, each with its current analysis and sign-off. */
+export function* recordingsForExport(db: Database.Database, scope: ExportRecordingScope, opts: { withResultJson?: boolean } = {}): Generator<ExportRecordingRow> {
+  const w = recWhere(scope);
+  const stmt = db.prepare(`
+    SELECT r.id, r.patient_id, p.mrn, p.given_name, p.family_name, p.birth_date, p.sex, r.site, r.recorded_at,
+           ru.username AS recorded_by, r.device_name, r.sample_rate, r.duration_sec, r.status, r.file_name, r.wav_sha256, r.quality,
+           a.id AS a_id, a.created_at AS a_created_at, a.engine_version, a.head_name, a.head_version,
+           a.p_asthma, a.p_copd, a.p_pneumonia, a.p_healthy, a.p_bronchial, a.p_abnormal AS a_p_abnormal,
+           a.top_class AS a_top_class, a.status AS a_status, ${opts.withResultJson ? 'a.result_json' : "'' AS result_json"},
+           s.signed_at, su.username AS signed_by, s.label AS s_label, s.statement AS s_statement
+      FROM recordings r
+      JOIN patients p ON p.id = r.patient_id
+      JOIN users ru ON ru.id = r.recorded_by
+      LEFT JOIN analyses a ON a.id = r.analysis_id
+      LEFT JOIN signoffs s ON s.recording_id = r.id
+      LEFT JOIN users su ON su.id = s.signed_by
+     WHERE r.id > @after${w.sql}
+     ORDER BY r.id LIMIT ${BATCH}`);
+  let after = 0;
+  for (;;) {
+    const rows = stmt.all({ ...w.args, after }) as RecRow[];
+    for (const r of rows) {
+      yield {
+        id: r.id, patientId: r.patient_id, mrn: r.mrn, givenName: r.given_name, familyName: r.family_name, birthDate: r.birth_date, sex: r.sex,
+        site: r.site, recordedAt: r.recorded_at, recordedBy: r.recorded_by, deviceName: r.device_name, sampleRate: r.sample_rate,
+        durationSec: r.duration_sec, status: r.status, fileName: r.file_name, wavSha256: r.wav_sha256, quality: r.quality,
+        analysis: r.a_id === null ? null : {
+          id: r.a_id, createdAt: r.a_created_at, engineVersion: r.engine_version, headName: r.head_name, headVersion: r.head_version,
+          probabilities: { asthma: r.p_asthma, copd: r.p_copd, pneumonia: r.p_pneumonia, healthy: r.p_healthy, bronchial: r.p_bronchial },
+          pAbnormal: r.a_p_abnormal, topClass: r.a_top_class, status: r.a_status, resultJson: r.result_json,
+        },
+        signedAt: r.signed_at, signedBy: r.signed_by, signLabel: r.s_label, signStatement: r.s_statement,
+      };
+    }
+    if (rows.length < BATCH) return;
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+export interface ExportFindingRow { id: number; recordingId: number; author: string; authorRole: string; text: string; label: string | null; createdAt: string; isAmendment: boolean }
+
+export function findingsForExport(db: Database.Database, recordingId: number): ExportFindingRow[] {
+  const rows = db.prepare(`SELECT f.id, f.recording_id, u.username, f.author_role, f.text, f.label, f.created_at, f.is_amendment
+      FROM findings f JOIN users u ON u.id = f.author_id WHERE f.recording_id = ? ORDER BY f.id`).all(recordingId) as {
+    id: number; recording_id: number; username: string; author_role: string; text: string; label: string | null; created_at: string; is_amendment: number;
+  }[];
+  return rows.map((r) => ({ id: r.id, recordingId: r.recording_id, author: r.username, authorRole: r.author_role, text: r.text, label: r.label, createdAt: r.created_at, isAmendment: r.is_amendment === 1 }));
+}

@@ -1,0 +1,79 @@
+/** YAMNet's AudioSet class map (`index,mid,display_name`, names may be quoted) and top-k. */
+import { readFileSync } from 'node:fs';
+import type { AudioSetScore } from './analysis-types.js';
+import { ModelError } from './errors.js';
+
+export const AUDIOSET_CLASS_COUNT = 521;
+
+/** Split one CSV line, honouring double quotes ("" is a literal quote). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Display names in index order. Throws ModelError unless it is a 521-class YAMNet map. */
+export function parseClassMap(text: string, where = 'the class map'): string[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = csvFields(lines[0] ?? '');
+  if (header[0] !== 'index' || header[2] !== 'display_name') {
+    throw new ModelError('MODEL_SOURCE_INVALID', `${where} is not YAMNet's class map (header "${lines[0] ?? ''}")`);
+  }
+  const names: string[] = [];
+  for (const line of lines.slice(1)) {
+    const [index, , name] = csvFields(line);
+    if (Number(index) !== names.length || name === undefined) {
+      throw new ModelError('MODEL_SOURCE_INVALID', `${where}: row "${line}" is out of order or malformed`);
+    }
+    names.push(name);
+  }
+  if (names.length !== AUDIOSET_CLASS_COUNT) {
+    throw new ModelError('MODEL_SOURCE_INVALID', `${where} lists ${names.length} classes; YAMNet has ${AUDIOSET_CLASS_COUNT}`);
+  }
+  return names;
+}
+
+export function readClassMap(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ModelError('MODEL_MISSING', `YAMNet's class map is missing at ${path}: rebuild the models with \`npx auscult models\``);
+  }
+  return parseClassMap(text, path);
+}
+
+/** The k highest of the column means of count×521 scores. */
+export function topClasses(scores: Float32Array, count: number, names: string[], k = 3): AudioSetScore[] {
+  const n = names.length;
+  const mean = new Float64Array(n);
+  for (let r = 0; r < count; r++) for (let j = 0; j < n; j++) mean[j]! += scores[r * n + j]!;
+  for (let j = 0; j < n; j++) mean[j]! /= Math.max(count, 1);
+  return [...mean.keys()]
+    .sort((a, b) => mean[b]! - mean[a]!)
+    .slice(0, k)
+    .map((index) => ({ index, name: names[index]!, score: mean[index]! }));
+}
+
+/** Index of the top class in one row of scores. */
+export function topIndex(scores: Float32Array, row: number, n = AUDIOSET_CLASS_COUNT): number {
+  let best = 0;
+  for (let j = 1; j < n; j++) if (scores[row * n + j]! > scores[row * n + best]!) best = j;
+  return best;
+}

@@ -1,0 +1,213 @@
+/**
+ * The analysis engine: the ONE code path from samples to an AnalysisResult, used by the CLI,
+ * live capture, train-head and the service.
+ *
+ *   samples ─ resample 16 kHz ─┬─ band-limit to the card's bandwidth ─ log-mel patches ─ YAMNet ─ embeddings ─ head
+ *                              └─ (full band) log-mel patches ─ YAMNet ─ AudioSet scores (sanity line)
+ *
+ * YAMNet runs twice when band-limiting changes the audio (the head needs band-limited
+ * embeddings, the AudioSet line is defined on the full band) and once when it cannot (the
+ * source has no content above the head's bandwidth, e.g. 4 kHz stethoscope files with a 2 kHz
+ * head). `npm run bench` prints the cost of both.
+ */
+import { join } from 'node:path';
+import { CLASS_ORDER, type AnalysisResult, type ClassName, type ClassProbabilities, type ModelVersions, type ScreenResult, type TimelineEntry } from './analysis-types.js';
+import type { ModelCard } from './model-card.js';
+import { AnalysisError } from './errors.js';
+import { readClassMap, topClasses } from './class-map.js';
+import { HeadSession } from './head-session.js';
+import { ensureYamnet } from './models.js';
+import { CLASS_MAP, DEFAULT_HEAD_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
+import { meanRows, softmaxWithTemperature, windowMeans } from './scoring.js';
+import { YamnetSession, EMBEDDING_DIMS } from './yamnet-session.js';
+import { assessSignalQuality, bandLimitTo, patchSource16k, resampleTo16k, TARGET_RATE } from './front-end.js';
+
+/** Bump when analysis results could change for the same models and audio. */
+export const ENGINE_VERSION = '1.0.0';
+
+export interface EngineOptions {
+  modelsDir?: string;
+  /** Path of the head's model card; default <modelsDir>/head.card.json. */
+  headCard?: string;
+  /** Progress lines (e.g. when YAMNet has to be built first). */
+  log?: (line: string) => void;
+  threads?: number;
+  /** 'full' (default): AudioSet scores from full-band audio; 'head': reuse the head's band-limited pass. */
+  audioSetBand?: 'full' | 'head';
+}
+
+export interface LiveResult {
+  probabilities: ClassProbabilities;
+  screen: ScreenResult;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+export class AnalysisEngine {
+  private constructor(
+    private readonly yamnet: YamnetSession,
+    private readonly head: HeadSession,
+    readonly classMap: string[],
+    readonly versions: ModelVersions,
+    private readonly audioSetBand: 'full' | 'head',
+  ) {}
+
+  get card(): ModelCard {
+    return this.head.card;
+  }
+  /** Where the head came from (for "which head was used" lines). */
+  get headCardPath(): string {
+    return this.head.cardPath;
+  }
+
+  static async load(opts: EngineOptions = {}): Promise<AnalysisEngine> {
+    const modelsDir = opts.modelsDir ?? defaultModelsDir();
+    const manifest = await ensureYamnet({ modelsDir, log: opts.log });
+    const head = await HeadSession.load(opts.headCard ?? join(modelsDir, DEFAULT_HEAD_CARD), 1);
+    let yamnet: YamnetSession;
+    try {
+      yamnet = await YamnetSession.load(join(modelsDir, YAMNET_ONNX), { threads: opts.threads });
+    } catch (err) {
+      await head.close();
+      throw err;
+    }
+    const classMap = readClassMap(join(modelsDir, CLASS_MAP));
+    const versions: ModelVersions = {
+      engineVersion: ENGINE_VERSION,
+      yamnet: { file: manifest.file, sha256: manifest.sha256, sourceSha256: manifest.sourceSha256 },
+      head: { name: head.card.name, version: head.card.version, sha256: head.sha256 },
+    };
+    return new AnalysisEngine(yamnet, head, classMap, versions, opts.audioSetBand ?? 'full');
+  }
+
+  /** Probabilities in CLASS_ORDER from one row of head output. */
+  private toProbabilities(row: ArrayLike<number>): ClassProbabilities {
+    const idx = this.head.outputIndex;
+    return Object.fromEntries(CLASS_ORDER.map((c) => [c, row[idx[c]]!])) as ClassProbabilities;
+  }
+
+  private screen(p: ClassProbabilities, forceUncertain: boolean): ScreenResult {
+    const pAbnormal = 1 - p.healthy;
+    const { threshold } = this.card.screen;
+    const label: ScreenResult['label'] =
+      forceUncertain || Math.abs(pAbnormal - threshold) < this.card.abstain.screenMargin ? 'uncertain' : pAbnormal >= threshold ? 'abnormal' : 'healthy';
+    return { pAbnormal, label };
+  }
+
+  /** Head probabilities (calibrated) for count embeddings: count×5 in the card's order. */
+  private async headProbabilities(embeddings: Float32Array, count: number): Promise<Float32Array> {
+    const logits = await this.head.logits(embeddings, count);
+    return softmaxWithTemperature(logits, count, this.card.calibration.temperature);
+  }
+
+  async analyzeRecording(samples: Float32Array, sampleRate: number): Promise<AnalysisResult> {
+    const tStart = now();
+    if (samples.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
+    if (!(sampleRate > 0)) throw new AnalysisError('AUDIO_INVALID', `invalid sample rate ${sampleRate}`);
+    const quality = assessSignalQuality(samples, sampleRate);
+
+    let t = now();
+    const s16 = await resampleTo16k(samples, sampleRate);
+    const bandwidth = this.card.input.bandwidthHz;
+    // band-limiting changes nothing when the source has no content above the head's bandwidth
+    const bandLimitMatters = sampleRate / 2 > bandwidth && TARGET_RATE / 2 > bandwidth;
+    const banded = bandLimitMatters ? await bandLimitTo(s16, TARGET_RATE, bandwidth) : s16;
+    const resampleMs = now() - t;
+
+    t = now();
+    const headPatches = patchSource16k(banded);
+    const fullPatches = bandLimitMatters && this.audioSetBand === 'full' ? patchSource16k(s16) : null;
+    const frontEndMs = now() - t;
+
+    t = now();
+    const headOut = await this.yamnet.run(headPatches.source, fullPatches === null);
+    const scoresOut = fullPatches ? await this.yamnet.run(fullPatches.source, true) : headOut;
+    const yamnetMs = now() - t;
+    const count = headOut.count;
+
+    t = now();
+    const perPatch = await this.headProbabilities(headOut.embeddings, count);
+    const k = this.card.classes.length;
+    const timeline: TimelineEntry[] = headPatches.startsSec.map((startSec, i) => ({
+      startSec,
+      endSec: startSec + 0.96,
+      probabilities: this.toProbabilities(perPatch.subarray(i * k, (i + 1) * k)),
+    }));
+    const windows = windowMeans(headOut.embeddings, count, this.card.input.windowSec, this.card.input.hopSec);
+    const windowProbs = await this.headProbabilities(windows.data, windows.count);
+    const probabilities = this.toProbabilities(meanRows(windowProbs, windows.count));
+    const headMs = now() - t;
+
+    const topClass = CLASS_ORDER.reduce<ClassName>((best, c) => (probabilities[c] > probabilities[best] ? c : best), CLASS_ORDER[0]);
+    const statusReasons: string[] = [];
+    const poor = quality.verdict === 'poor' && this.card.abstain.poorQualityIsUncertain;
+    if (poor) statusReasons.push(`signal quality is poor${quality.reasons.length ? `: ${quality.reasons.join('; ')}` : ''}`);
+    if (probabilities[topClass] < this.card.abstain.minTopProbability) {
+      statusReasons.push(
+        `the most likely class (${topClass}, ${probabilities[topClass].toFixed(2)}) is below the head's confidence floor ${this.card.abstain.minTopProbability}`,
+      );
+    }
+
+    let normSum = 0;
+    for (let i = 0; i < count; i++) {
+      let s = 0;
+      for (let d = 0; d < EMBEDDING_DIMS; d++) s += headOut.embeddings[i * EMBEDDING_DIMS + d]! ** 2;
+      normSum += Math.sqrt(s);
+    }
+
+    return {
+      durationSec: samples.length / sampleRate,
+      sampleRate,
+      quality,
+      patchCount: count,
+      embedding: { dims: EMBEDDING_DIMS, patches: count, meanL2Norm: normSum / count },
+      probabilities,
+      topClass,
+      screen: this.screen(probabilities, poor),
+      status: statusReasons.length > 0 ? 'uncertain' : 'ok',
+      statusReasons,
+      timeline,
+      yamnetTop: topClasses(scoresOut.scores!, scoresOut.count, this.classMap, 3),
+      models: this.versions,
+      timingsMs: { resample: resampleMs, frontEnd: frontEndMs, yamnet: yamnetMs, head: headMs, total: now() - tStart },
+    };
+  }
+
+  /** Band-limited embeddings per patch (train-head uses these with scoring.windowMeans). */
+  async embedRecording(
+    samples: Float32Array,
+    sampleRate: number,
+    bandwidthHz: number,
+  ): Promise<{ embeddings: Float32Array; count: number; patchStartsSec: number[] }> {
+    if (samples.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
+    const s16 = await resampleTo16k(samples, sampleRate);
+    const banded = sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz) : s16;
+    const patches = patchSource16k(banded);
+    const out = await this.yamnet.run(patches.source, false);
+    return { embeddings: out.embeddings, count: out.count, patchStartsSec: patches.startsSec };
+  }
+
+  /** Live capture, every 0.48 s: the newest ≥ 0.96 s of 16 kHz audio → probabilities + screen. */
+  async analyzeLiveWindow(samples16k: Float32Array): Promise<LiveResult> {
+    if (samples16k.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the live window holds no samples');
+    const bandwidth = this.card.input.bandwidthHz;
+    const banded = TARGET_RATE / 2 > bandwidth ? await bandLimitTo(samples16k, TARGET_RATE, bandwidth) : samples16k;
+    const patches = patchSource16k(banded);
+    const out = await this.yamnet.run(patches.source, false);
+    const mean = meanRows(out.embeddings, out.count);
+    const probs = await this.headProbabilities(mean, 1);
+    const probabilities = this.toProbabilities(probs);
+    return { probabilities, screen: this.screen(probabilities, false) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.yamnet.close(), this.head.close()]);
+  }
+}
+
+/** The same analysis as a function (for callers that hold an engine). */
+export function analyzeRecording(engine: AnalysisEngine, samples: Float32Array, sampleRate: number): Promise<AnalysisResult> {
+  return engine.analyzeRecording(samples, sampleRate);
+}

@@ -25,6 +25,8 @@ export interface OpenedInput {
   readonly device: RawDevice;
   /** PortAudio "input overflow" reports seen (audio lost inside the device driver, not by us). */
   readonly overflows: number;
+  /** The device process (diagnostics, and fault-injection in tests). */
+  readonly pid: number | undefined;
   /** Stop the device, delivering every sample it already captured; resolves when no more data follows. */
   stop(): Promise<void>;
 }
@@ -143,9 +145,6 @@ class Worker {
   kill(): void {
     if (!this.exited) this.child.kill('SIGKILL');
   }
-  exitPromise(): Promise<void> {
-    return this.exited ? Promise.resolve() : new Promise((r) => this.onExit(() => r()));
-  }
 }
 
 /** Classify a PortAudio open error into something a nurse can act on. */
@@ -203,7 +202,7 @@ export class PortAudioBackend implements CaptureBackend {
     for (const channels of opts.channels) {
       for (const sampleRate of opts.sampleRates) {
         const chunkFrames = Math.max(64, Math.round((sampleRate * (opts.chunkMs ?? 20)) / 1000));
-        w.send({ type: 'open', deviceId: device.id, sampleRate, channels, chunkFrames });
+        w.send({ type: 'open', deviceId: device.id, deviceName: device.name, sampleRate, channels, chunkFrames });
         let result: { ok: true } | { ok: false; message: string };
         try {
           result = await w.waitFor(
@@ -278,6 +277,7 @@ export class PortAudioBackend implements CaptureBackend {
       get overflows() {
         return w.overflows;
       },
+      pid: w.child.pid,
       stop: async () => {
         if (finished) {
           w.kill();

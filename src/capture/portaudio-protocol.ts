@@ -10,7 +10,7 @@ export interface RawDevice {
 
 export type WorkerRequest =
   | { type: 'list' }
-  | { type: 'open'; deviceId: number; sampleRate: number; channels: number; chunkFrames: number }
+  | { type: 'open'; deviceId: number; deviceName: string; sampleRate: number; channels: number; chunkFrames: number }
   | { type: 'stop' };
 
 export type WorkerMessage =

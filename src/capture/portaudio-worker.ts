@@ -58,10 +58,18 @@ const MAX_OUTSTANDING = 32;
 
 function open(req: Extract<WorkerRequest, { type: 'open' }>): void {
   const lib = load();
+  // Device indexes shift when devices come and go, and naudiodon silently falls back to the
+  // default input for an index out of range: open by name, at the index it has right now.
+  const current = lib.getDevices().filter((d) => d.name === req.deviceName && d.maxInputChannels > 0);
+  const match = current.find((d) => d.id === req.deviceId) ?? current[0];
+  if (!match) {
+    send({ type: 'error', phase: 'open', message: `Invalid device: "${req.deviceName}" is not connected` });
+    return;
+  }
   try {
     stream = new lib.AudioIO({
       inOptions: {
-        deviceId: req.deviceId,
+        deviceId: match.id,
         sampleRate: req.sampleRate,
         channelCount: req.channels,
         sampleFormat: lib.SampleFormat16Bit,

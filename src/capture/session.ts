@@ -91,6 +91,11 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.done = new Promise((r) => (this.settle = r));
   }
 
+  /** The device process's pid (diagnostics; tests use it to simulate a failing device). */
+  get devicePid(): number | undefined {
+    return this.input?.pid;
+  }
+
   get state(): SessionState {
     const rate = this.input?.sampleRate ?? null;
     return {

@@ -1,0 +1,28 @@
+/** The audit log: auditors read it; auditors and admins verify its hash chain. */
+import { audit, type CommandTable } from '../handler.js';
+import { toAuditEntry } from '../mappers.js';
+
+export const auditCommands: CommandTable<'audit.list' | 'audit.verify'> = {
+  'audit.list': {
+    access: 'user',
+    roles: ['auditor'],
+    run(deps, _call, p) {
+      const limit = p.limit ?? 100;
+      const offset = p.offset ?? 0;
+      const { limit: _l, offset: _o, ...filter } = p;
+      const page = deps.store.audit.list(filter, limit, offset);
+      return { items: page.items.map(toAuditEntry), total: page.total, limit, offset };
+    },
+  },
+  'audit.verify': {
+    access: 'user',
+    roles: ['auditor', 'admin'],
+    audit: ['audit.verify'],
+    run(deps, call) {
+      const result = deps.store.audit.verify();
+      // Recorded after the check, so the entry itself is covered by the next verification.
+      deps.store.tx(() => audit(deps, call, 'audit.verify', 'audit', null, { ok: result.ok, entries: result.entries, firstBadSeq: result.firstBadSeq }));
+      return result;
+    },
+  },
+};

@@ -1,0 +1,71 @@
+/** Patients: create, update, search, get. Every read or change is audited in its transaction. */
+import { ApiError } from '../errors.js';
+import { audit, type CommandTable } from '../handler.js';
+import { toPatient, toPatientSummary, toRecordingSummary } from '../mappers.js';
+import { canSeeRecordingsOf, CLINICAL_READERS, RECORDERS, requirePatient } from '../access.js';
+
+const DEFAULT_LIMIT = 50;
+
+export const patientsCommands: CommandTable<'patients.create' | 'patients.update' | 'patients.search' | 'patients.get'> = {
+  'patients.create': {
+    access: 'user',
+    roles: RECORDERS,
+    audit: ['patient.create'],
+    run(deps, call, p) {
+      return deps.store.tx(() => {
+        const created = deps.store.patients.create({ ...p, createdBy: call.user.id });
+        audit(deps, call, 'patient.create', 'patient', created.id, { mrn: created.mrn });
+        return toPatient(created);
+      });
+    },
+  },
+  'patients.update': {
+    access: 'user',
+    roles: RECORDERS,
+    audit: ['patient.update'],
+    run(deps, call, p) {
+      const { id, ...changes } = p;
+      requirePatient(deps, id);
+      if (!canSeeRecordingsOf(deps, call, id)) {
+        throw new ApiError('FORBIDDEN', 'Only the nurse who registered or recorded this patient, or a pulmonologist, can change their details.');
+      }
+      return deps.store.tx(() => {
+        const { before, after } = deps.store.patients.update(id, changes);
+        // Field names only: the audit log is exported, patient details stay in the patient record.
+        const changed = (Object.keys(changes) as (keyof typeof changes)[]).filter((k) => changes[k] !== undefined && changes[k] !== before[k]);
+        audit(deps, call, 'patient.update', 'patient', id, { fields: changed });
+        return toPatient(after);
+      });
+    },
+  },
+  'patients.search': {
+    access: 'user',
+    roles: CLINICAL_READERS,
+    audit: ['patient.search'],
+    run(deps, call, p) {
+      const limit = p.limit ?? DEFAULT_LIMIT;
+      const offset = p.offset ?? 0;
+      return deps.store.tx(() => {
+        const page = deps.store.patients.search(p.query, limit, offset);
+        audit(deps, call, 'patient.search', 'patient', null, { query: p.query ?? '', results: page.items.length, total: page.total });
+        return { items: page.items.map(toPatientSummary), total: page.total, limit, offset };
+      });
+    },
+  },
+  'patients.get': {
+    access: 'user',
+    roles: CLINICAL_READERS,
+    audit: ['patient.view'],
+    run(deps, call, p) {
+      return deps.store.tx(() => {
+        const patient = requirePatient(deps, p.id);
+        // A nurse sees the recordings of own patients only (see access.ts).
+        const recordings = canSeeRecordingsOf(deps, call, p.id)
+          ? deps.store.recordings.list({ patientId: p.id }, 1000, 0).items.map(toRecordingSummary)
+          : [];
+        audit(deps, call, 'patient.view', 'patient', p.id, { recordings: recordings.length });
+        return { patient: toPatient(patient), recordings };
+      });
+    },
+  },
+};

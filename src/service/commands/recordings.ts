@@ -1,0 +1,228 @@
+/**
+ * Recordings: lists, the review queue, detail, audio, spectrogram, import, re-analysis and crash
+ * recovery of interrupted captures. Every read of a recording's content is audited.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { ChestSite, PendingRecovery } from '../api.js';
+import { ApiError } from '../errors.js';
+import { audit, type CommandTable, type Deps } from '../handler.js';
+import { recordingDetail, toRecordingSummary } from '../mappers.js';
+import { CLINICAL_READERS, RECORDERS, requirePatient, requireRecording, seesAllRecordings } from '../access.js';
+import { analyse, intakeRecording, toNewAnalysis } from '../recording-intake.js';
+import { decodeWavBytes, decodeWavFile } from '../wav-source.js';
+import { spectrogramOf } from '../spectrogram.js';
+
+const DEFAULT_LIMIT = 50;
+
+/** Written by capture beside each in-progress WAV (`<name>.json`): what recovery needs to know. */
+export interface RecoveryMeta {
+  patientId: number | null;
+  site: ChestSite | null;
+  startedAt: string;
+  deviceName: string;
+}
+
+/** An in-progress WAV path from a client, accepted only if it is directly inside our folder. */
+function inProgressPath(deps: Deps, path: string): string {
+  const full = resolve(deps.inProgressDir, path);
+  if (dirname(full) !== resolve(deps.inProgressDir) || !full.endsWith('.wav')) {
+    throw new ApiError('INVALID_INPUT', 'That file is not an interrupted recording of this workstation; pick one from the recovery list.');
+  }
+  return full;
+}
+
+async function readMeta(wavPath: string): Promise<RecoveryMeta | null> {
+  try {
+    return JSON.parse(await readFile(wavPath.replace(/\.wav$/, '.json'), 'utf8')) as RecoveryMeta;
+  } catch {
+    return null;
+  }
+}
+
+export const recordingsCommands: CommandTable<
+  | 'recordings.list' | 'recordings.reviewQueue' | 'recordings.get' | 'recordings.audio' | 'recordings.spectrogram'
+  | 'recordings.import' | 'recordings.reanalyze' | 'recordings.pendingRecovery' | 'recordings.recover' | 'recordings.discardRecovery'
+> = {
+  'recordings.list': {
+    access: 'user',
+    roles: CLINICAL_READERS,
+    audit: ['recording.list'],
+    run(deps, call, p) {
+      const limit = p.limit ?? DEFAULT_LIMIT;
+      const offset = p.offset ?? 0;
+      const { limit: _l, offset: _o, ...filter } = p;
+      return deps.store.tx(() => {
+        const page = deps.store.recordings.list(
+          seesAllRecordings(call.user.role) ? filter : { ...filter, ownedBy: call.user.id },
+          limit,
+          offset,
+        );
+        audit(deps, call, 'recording.list', 'recording', null, { filter, results: page.items.length, total: page.total });
+        return { items: page.items.map(toRecordingSummary), total: page.total, limit, offset };
+      });
+    },
+  },
+  'recordings.reviewQueue': {
+    access: 'user',
+    roles: ['pulmonologist'],
+    audit: ['recording.list'],
+    run(deps, call, p) {
+      const limit = p.limit ?? DEFAULT_LIMIT;
+      const offset = p.offset ?? 0;
+      return deps.store.tx(() => {
+        const page = deps.store.recordings.reviewQueue(limit, offset);
+        audit(deps, call, 'recording.list', 'recording', null, { reviewQueue: true, results: page.items.length, total: page.total });
+        return { items: page.items.map(toRecordingSummary), total: page.total, limit, offset };
+      });
+    },
+  },
+  'recordings.get': {
+    access: 'user',
+    roles: CLINICAL_READERS,
+    audit: ['recording.view'],
+    run(deps, call, p) {
+      return deps.store.tx(() => {
+        const r = requireRecording(deps, call, p.id);
+        audit(deps, call, 'recording.view', 'recording', r.id, { patientId: r.patientId });
+        return recordingDetail(deps.store, r);
+      });
+    },
+  },
+  'recordings.audio': {
+    access: 'user',
+    roles: RECORDERS,
+    audit: ['recording.audio'],
+    async run(deps, call, p) {
+      const r = requireRecording(deps, call, p.id);
+      const bytes = await readStoredWav(deps, r.fileName, r.wavSha256);
+      deps.store.tx(() => audit(deps, call, 'recording.audio', 'recording', r.id, { patientId: r.patientId }));
+      return { mimeType: 'audio/wav' as const, base64: bytes.toString('base64') };
+    },
+  },
+  'recordings.spectrogram': {
+    access: 'user',
+    roles: RECORDERS,
+    audit: ['recording.spectrogram'],
+    async run(deps, call, p) {
+      const r = requireRecording(deps, call, p.id);
+      const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
+      const spec = await spectrogramOf(audio);
+      deps.store.tx(() => audit(deps, call, 'recording.spectrogram', 'recording', r.id, { patientId: r.patientId }));
+      return spec;
+    },
+  },
+  'recordings.import': {
+    access: 'user',
+    roles: RECORDERS,
+    audit: ['recording.create'],
+    async run(deps, call, p) {
+      requirePatient(deps, p.patientId);
+      const bytes = Buffer.from(p.wavBase64, 'base64');
+      decodeWavBytes(bytes, `'${p.fileName}'`); // refuse a non-WAV before writing anything
+      // Staged in our own folder; the intake moves it into place.
+      await mkdir(deps.inProgressDir, { recursive: true });
+      const staged = join(deps.inProgressDir, `import-${randomBytes(8).toString('hex')}.upload`);
+      await writeFile(staged, bytes);
+      try {
+        const { detail } = await intakeRecording(deps, call, {
+          patientId: p.patientId, site: p.site, sourcePath: staged, move: true, deviceName: 'imported file', status: 'imported',
+          auditDetails: { originalName: basename(p.fileName) },
+        });
+        return detail;
+      } finally {
+        await unlink(staged).catch(() => undefined);
+      }
+    },
+  },
+  'recordings.reanalyze': {
+    access: 'user',
+    roles: RECORDERS,
+    audit: ['recording.reanalyze'],
+    async run(deps, call, p) {
+      const r = requireRecording(deps, call, p.id);
+      if (r.signed) throw new ApiError('SIGNED', `Recording ${r.id} is signed; its analysis cannot change. Add an amendment instead.`);
+      if (!deps.engine) throw new ApiError('MODEL', deps.engineError ?? 'The analysis engine is not loaded; nothing was changed.');
+      const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
+      const { analysis, error } = await analyse(deps, audio);
+      if (!analysis) throw new ApiError('MODEL', `Re-analysis of recording ${r.id} failed; the previous analysis is kept. ${error ?? ''}`.trim());
+      return deps.store.tx(() => {
+        const analysisId = deps.store.recordings.addAnalysis(r.id, toNewAnalysis(analysis));
+        audit(deps, call, 'recording.reanalyze', 'recording', r.id, { analysisId, head: analysis.models.head.version });
+        return recordingDetail(deps.store, deps.store.recordings.get(r.id)!);
+      });
+    },
+  },
+  'recordings.pendingRecovery': {
+    access: 'user',
+    roles: RECORDERS,
+    async run(deps) {
+      let names: string[];
+      try {
+        names = (await readdir(deps.inProgressDir)).filter((n) => n.endsWith('.wav'));
+      } catch {
+        return [];
+      }
+      const out: PendingRecovery[] = [];
+      for (const name of names.sort()) {
+        const path = join(deps.inProgressDir, name);
+        const meta = await readMeta(path);
+        const st = await stat(path).catch(() => null);
+        if (!st) continue;
+        let durationSec = 0;
+        try {
+          const a = await decodeWavFile(path);
+          durationSec = a.samples.length / a.sampleRate;
+        } catch {
+          /* unreadable: still listed so it can be discarded */
+        }
+        out.push({ path: name, bytes: st.size, durationSec, startedAt: meta?.startedAt ?? st.mtime.toISOString(), patientId: meta?.patientId ?? null, site: meta?.site ?? null });
+      }
+      return out;
+    },
+  },
+  'recordings.recover': {
+    access: 'user',
+    roles: RECORDERS,
+    audit: ['recording.create'],
+    async run(deps, call, p) {
+      const path = inProgressPath(deps, p.path);
+      const meta = await readMeta(path);
+      const { detail } = await intakeRecording(deps, call, {
+        patientId: p.patientId, site: p.site, sourcePath: path, move: true, deviceName: meta?.deviceName ?? 'unknown device',
+        status: 'recovered', ...(meta?.startedAt ? { startedAt: meta.startedAt } : {}), auditDetails: { recoveredFrom: basename(path) },
+      });
+      await unlink(path.replace(/\.wav$/, '.json')).catch(() => undefined);
+      return detail;
+    },
+  },
+  'recordings.discardRecovery': {
+    access: 'user',
+    roles: RECORDERS,
+    audit: ['recording.discard'],
+    async run(deps, call, p) {
+      const path = inProgressPath(deps, p.path);
+      const st = await stat(path).catch(() => null);
+      if (!st) throw new ApiError('NOT_FOUND', 'That interrupted recording is no longer there (already recovered or discarded).');
+      deps.store.tx(() => audit(deps, call, 'recording.discard', 'file', basename(path), { bytes: st.size }));
+      await unlink(path);
+      await unlink(path.replace(/\.wav$/, '.json')).catch(() => undefined);
+      return { ok: true as const };
+    },
+  },
+};
+
+/** A stored WAV, checked against its recorded SHA-256 (a changed file is reported, never served). */
+async function readStoredWav(deps: Deps, fileName: string, sha256: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(deps.recordingsDir, fileName));
+  } catch (err) {
+    throw new ApiError('STORAGE', `The audio file ${fileName} is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup.`);
+  }
+  if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
+    throw new ApiError('STORAGE', `The audio file ${fileName} no longer matches its stored SHA-256: it was changed outside Auscult. Restore it from a backup.`);
+  }
+  return bytes;
+}

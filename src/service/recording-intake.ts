@@ -1,0 +1,144 @@
+/**
+ * The ONE way a WAV becomes a stored recording (import, capture, crash recovery): copy or move
+ * the file into the recordings folder under a generated name, hash it, analyse it with the
+ * engine, then insert recording + analysis + audit entry in one transaction.
+ *
+ * Order matters for crash safety: the file is in place (written under a temporary name, then
+ * renamed) before the transaction commits, so every committed row has its WAV. A crash between
+ * the two leaves at worst an unreferenced file, never a row without audio. Analysis runs before
+ * the transaction, so the write lock is held for milliseconds, not seconds.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AnalysisResult, ChestSite, RecordingDetail, RecordingStatus } from './api.js';
+import type { NewAnalysis } from '../store/index.js';
+import { ApiError, notFound } from './errors.js';
+import { audit, type Deps, type UserCall } from './handler.js';
+import { recordingDetail } from './mappers.js';
+import { decodeWavBytes, type DecodedWav } from './wav-source.js';
+
+export interface IntakeOptions {
+  patientId: number;
+  site: ChestSite;
+  /** The WAV to store. */
+  sourcePath: string;
+  /** Move (capture, recovery: the source is ours) or copy (import: the user's file stays). */
+  move: boolean;
+  deviceName: string;
+  status: RecordingStatus;
+  /** When recording began (ISO 8601); defaults to now. */
+  startedAt?: string;
+  /** An analysis already computed (capture's final analysis); skips re-analysis. */
+  analysis?: AnalysisResult | null;
+  /** Extra details for the audit entry (e.g. the imported file's original name). */
+  auditDetails?: Record<string, unknown>;
+}
+
+export interface IntakeResult {
+  detail: RecordingDetail;
+  /** Why there is no analysis (engine unavailable or failed), or null. */
+  analysisError: string | null;
+}
+
+/** Analyse decoded audio with the engine; never throws (no analysis is a state, not a failure). */
+export async function analyse(deps: Deps, audio: DecodedWav): Promise<{ analysis: AnalysisResult | null; error: string | null }> {
+  if (!deps.engine) return { analysis: null, error: deps.engineError ?? 'the analysis engine is not loaded' };
+  try {
+    return { analysis: await deps.engine.analyzeRecording(audio.samples, audio.sampleRate), error: null };
+  } catch (err) {
+    return { analysis: null, error: `analysis failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+export function toNewAnalysis(a: AnalysisResult): NewAnalysis {
+  return {
+    engineVersion: a.models.engineVersion,
+    headName: a.models.head.name,
+    headVersion: a.models.head.version,
+    probabilities: a.probabilities,
+    pAbnormal: a.screen.pAbnormal,
+    topClass: a.topClass,
+    status: a.status,
+    quality: a.quality.verdict,
+    resultJson: JSON.stringify(a),
+  };
+}
+
+function generatedName(startedAt: string): string {
+  // Never derived from patient data: a file name must not leak who the recording is of.
+  const stamp = startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  return `${stamp}-${randomBytes(6).toString('hex')}.wav`;
+}
+
+export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptions): Promise<IntakeResult> {
+  if (!deps.store.patients.get(o.patientId)) throw notFound('Patient', o.patientId);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(o.sourcePath);
+  } catch (err) {
+    throw new ApiError('AUDIO', `The recording file could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${o.sourcePath}`);
+  }
+  const audio = decodeWavBytes(bytes, 'The recording');
+  if (audio.samples.length === 0) throw new ApiError('AUDIO', 'The recording holds no audio samples; nothing was stored.');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const startedAt = o.startedAt ?? new Date().toISOString();
+
+  const { analysis, error } = o.analysis ? { analysis: o.analysis, error: null } : await analyse(deps, audio);
+
+  await mkdir(deps.recordingsDir, { recursive: true });
+  const fileName = generatedName(startedAt);
+  const target = join(deps.recordingsDir, fileName);
+  let movedByRename = false;
+  if (o.move) {
+    try {
+      await rename(o.sourcePath, target);
+      movedByRename = true;
+    } catch {
+      /* another filesystem: copy below, remove the source after commit */
+    }
+  }
+  if (!movedByRename) {
+    // Write the very bytes that were hashed, flushed to disk before the row can commit.
+    const partial = `${target}.partial`;
+    const fh = await open(partial, 'wx');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(partial, target);
+  }
+
+  let recordingId: number;
+  try {
+    recordingId = deps.store.tx(() => {
+      const id = deps.store.recordings.insert({
+        patientId: o.patientId,
+        site: o.site,
+        deviceName: o.deviceName,
+        sampleRate: audio.sampleRate,
+        durationSec: audio.samples.length / audio.sampleRate,
+        fileName,
+        wavSha256: sha256,
+        status: o.status,
+        recordedBy: call.user.id,
+        recordedAt: startedAt,
+      });
+      if (analysis) deps.store.recordings.addAnalysis(id, toNewAnalysis(analysis));
+      audit(deps, call, 'recording.create', 'recording', id, {
+        patientId: o.patientId, site: o.site, status: o.status, fileName, sha256, analysed: analysis !== null,
+        ...(error ? { analysisError: error } : {}), ...(o.auditDetails ?? {}),
+      });
+      return id;
+    });
+  } catch (err) {
+    // Put things back as they were: the stored copy goes, a moved source returns.
+    if (movedByRename) await rename(target, o.sourcePath).catch(() => undefined);
+    else await unlink(target).catch(() => undefined);
+    throw err;
+  }
+  if (o.move && !movedByRename) await unlink(o.sourcePath).catch(() => undefined);
+  return { detail: recordingDetail(deps.store, deps.store.recordings.get(recordingId)!), analysisError: error };
+}

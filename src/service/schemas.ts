@@ -1,0 +1,161 @@
+/**
+ * Runtime validation of every command's params (zod, strict objects: unknown keys are refused).
+ * The compile-time checks at the bottom keep these schemas and `ApiCommands` in step: if a
+ * params type in api.ts changes, this file stops compiling until the schema follows.
+ */
+import { z } from 'zod';
+import { CLASS_ORDER } from '../inference/analysis-types.js';
+import { CHEST_SITES, COMMAND_NAMES, ROLES, type CommandName, type ParamsOf } from './api.js';
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** No control characters: they have no place in names or identifiers and break exports. */
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+const line = (max: number) =>
+  z.string().trim().min(1).max(max).refine(noControl, 'must not contain control characters');
+const text = (max: number) => z.string().max(max);
+const username = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, underscore or hyphen');
+const newPassword = z.string().min(8, 'passwords need at least 8 characters').max(200);
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().slice(0, 10) === s, 'not a real date');
+/** A date (YYYY-MM-DD) or a full ISO 8601 timestamp, for range filters. */
+const isoDateTime = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'use YYYY-MM-DD or an ISO 8601 timestamp')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
+const sex = z.enum(['female', 'male', 'other', 'unknown']);
+const site = z.enum(CHEST_SITES);
+const className = z.enum(CLASS_ORDER);
+const findingLabel = z.enum([...CLASS_ORDER, 'other', 'inconclusive']);
+const page = {
+  limit: z.number().int().min(1).max(500).optional(),
+  offset: z.number().int().min(0).max(10_000_000).optional(),
+};
+const empty = z.strictObject({});
+const exportKind = z.enum(['audit-history', 'fhir', 'pdf', 'recordings', 'analyses']);
+
+export const PARAM_SCHEMAS = {
+  'auth.signIn': z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }),
+  'auth.signOut': empty,
+  'auth.whoami': empty,
+
+  'users.list': empty,
+  'users.create': z.strictObject({ username, displayName: line(100), role: z.enum(ROLES), password: newPassword }),
+  'users.setPassword': z.strictObject({ username, password: newPassword }),
+  'users.setActive': z.strictObject({ username, active: z.boolean() }),
+
+  'patients.create': z.strictObject({
+    mrn: line(64),
+    givenName: line(100),
+    familyName: line(100),
+    birthDate: isoDate.nullable().optional(),
+    sex: sex.optional(),
+    notes: text(10_000).optional(),
+  }),
+  'patients.update': z.strictObject({
+    id,
+    givenName: line(100).optional(),
+    familyName: line(100).optional(),
+    birthDate: isoDate.nullable().optional(),
+    sex: sex.optional(),
+    notes: text(10_000).optional(),
+  }),
+  'patients.search': z.strictObject({ ...page, query: z.string().max(200).optional() }),
+  'patients.get': z.strictObject({ id }),
+
+  'recordings.list': z.strictObject({
+    ...page,
+    patientId: id.optional(),
+    query: z.string().max(200).optional(),
+    from: isoDateTime.optional(),
+    to: isoDateTime.optional(),
+    site: site.optional(),
+    signed: z.boolean().optional(),
+    topClass: className.optional(),
+  }),
+  'recordings.reviewQueue': z.strictObject({ ...page }),
+  'recordings.get': z.strictObject({ id }),
+  'recordings.audio': z.strictObject({ id }),
+  'recordings.spectrogram': z.strictObject({ id }),
+  'recordings.import': z.strictObject({
+    patientId: id,
+    site,
+    fileName: line(255),
+    // ~200 MB of WAV at most (about 35 min at 48 kHz/16-bit): a bigger upload is a mistake.
+    wavBase64: z.string().min(1).max(280_000_000),
+  }),
+  'recordings.reanalyze': z.strictObject({ id }),
+  'recordings.pendingRecovery': empty,
+  'recordings.recover': z.strictObject({ path: z.string().min(1).max(4096), patientId: id, site }),
+  'recordings.discardRecovery': z.strictObject({ path: z.string().min(1).max(4096) }),
+
+  'findings.add': z.strictObject({ recordingId: id, text: z.string().trim().min(1).max(20_000), label: findingLabel.nullable().optional() }),
+  'recordings.sign': z.strictObject({ recordingId: id, label: findingLabel, statement: z.string().trim().min(1).max(5_000) }),
+
+  'capture.devices': empty,
+  'capture.pinDevice': z.strictObject({ name: z.string().min(1).max(256).nullable() }),
+  'capture.start': z.strictObject({
+    patientId: id,
+    site,
+    durationSec: z.union([z.literal(3), z.literal(10), z.literal(20), z.literal(30), z.null()]),
+    device: z.string().min(1).max(256).optional(),
+  }),
+  'capture.stop': z.strictObject({ captureId: z.string().min(1).max(100) }),
+  'capture.cancel': z.strictObject({ captureId: z.string().min(1).max(100) }),
+  'capture.status': empty,
+
+  'audit.list': z.strictObject({
+    ...page,
+    from: isoDateTime.optional(),
+    to: isoDateTime.optional(),
+    username: z.string().max(64).optional(),
+    action: z.string().max(100).optional(),
+    objectType: z.string().max(50).optional(),
+    objectId: z.string().max(100).optional(),
+  }),
+  'audit.verify': empty,
+
+  'exports.start': z.strictObject({
+    kind: exportKind,
+    scope: z.strictObject({ patientId: id.optional(), recordingId: id.optional(), from: isoDateTime.optional(), to: isoDateTime.optional() }),
+    options: z.strictObject({ csvBom: z.boolean().optional(), zip: z.boolean().optional() }).optional(),
+    destinationDir: z.string().min(1).max(4096).optional(),
+  }),
+  'exports.cancel': z.strictObject({ jobId: z.string().min(1).max(100) }),
+  'exports.status': z.strictObject({ jobId: z.string().min(1).max(100) }),
+  'exports.list': empty,
+  'exports.download': z.strictObject({ jobId: z.string().min(1).max(100), file: z.string().min(1).max(255) }),
+
+  'model.info': empty,
+  'system.status': empty,
+} as const satisfies Record<CommandName, z.ZodType>;
+
+export type ParamSchemas = typeof PARAM_SCHEMAS;
+
+// ---- compile-time checks: schemas ⇔ api.ts ----
+type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type SchemaMatches = { [K in CommandName]: Mutual<z.output<ParamSchemas[K]>, ParamsOf<K>> };
+type Mismatched = { [K in CommandName]: SchemaMatches[K] extends true ? never : K }[CommandName];
+/** Fails to compile naming the command whose schema and api.ts params disagree. */
+const schemasMatchApi: [Mismatched] extends [never] ? true : Mismatched = true;
+void schemasMatchApi;
+/** Every name in COMMAND_NAMES is a key of ApiCommands and vice versa. */
+type ListedCommands = (typeof COMMAND_NAMES)[number];
+const namesComplete: Mutual<ListedCommands, CommandName> = true;
+void namesComplete;
+
+/** Parse a command's params; zod's issues are turned into one readable sentence by the caller. */
+export function describeIssues(err: z.ZodError): { message: string; issues: { path: string; message: string }[] } {
+  const issues = err.issues.map((i) => ({ path: i.path.map(String).join('.') || '(params)', message: i.message }));
+  const message = issues
+    .slice(0, 5)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
+  return { message, issues };
+}

@@ -1,0 +1,90 @@
+/**
+ * Signed-in sessions. A transport keeps the token of its connection/window and passes it with
+ * every call (CallContext.sessionToken); the renderer never handles it. A session ends after
+ * `idleMs` without a call (default 15 min), on sign-out, or when its user is deactivated.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Transport } from './api.js';
+
+export interface Session {
+  token: string;
+  userId: number;
+  username: string;
+  transport: Transport;
+  createdAt: number;
+  lastActiveAt: number;
+}
+export type EndReason = 'signed-out' | 'expired' | 'locked';
+
+export class Sessions {
+  private readonly byToken = new Map<string, Session>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly idleMs: number,
+    private readonly onEnd: (s: Session, reason: EndReason) => void,
+    sweepMs = Math.min(30_000, Math.max(250, Math.floor(idleMs / 4))),
+    private readonly now: () => number = Date.now,
+  ) {
+    this.timer = setInterval(() => this.sweep(), sweepMs);
+    this.timer.unref(); // never keeps a CLI or a test process alive
+  }
+
+  create(userId: number, username: string, transport: Transport): Session {
+    const token = randomBytes(32).toString('base64url');
+    const t = this.now();
+    const s: Session = { token, userId, username, transport, createdAt: t, lastActiveAt: t };
+    this.byToken.set(token, s);
+    return s;
+  }
+
+  expiresAt(s: Session): string {
+    return new Date(s.lastActiveAt + this.idleMs).toISOString();
+  }
+
+  /** The live session for a token (its idle clock restarted), or null; an idle one ends as 'expired'. */
+  touch(token: string | null): Session | null {
+    if (!token) return null;
+    const s = this.byToken.get(token);
+    if (!s) return null;
+    if (this.now() - s.lastActiveAt >= this.idleMs) {
+      this.end(token, 'expired');
+      return null;
+    }
+    s.lastActiveAt = this.now();
+    return s;
+  }
+
+  /** Whether a token is a live session (without touching it): transports use it to filter events. */
+  isLive(token: string | null | undefined): boolean {
+    if (!token) return false;
+    const s = this.byToken.get(token);
+    return !!s && this.now() - s.lastActiveAt < this.idleMs;
+  }
+
+  end(token: string, reason: EndReason): void {
+    const s = this.byToken.get(token);
+    if (!s) return;
+    this.byToken.delete(token);
+    this.onEnd(s, reason);
+  }
+
+  endForUser(userId: number, reason: EndReason): void {
+    for (const s of [...this.byToken.values()]) if (s.userId === userId) this.end(s.token, reason);
+  }
+
+  sweep(): void {
+    const t = this.now();
+    for (const s of [...this.byToken.values()]) if (t - s.lastActiveAt >= this.idleMs) this.end(s.token, 'expired');
+  }
+
+  get size(): number {
+    return this.byToken.size;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.byToken.clear();
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The workstation service: one object per running app, shared by every transport. A transport
+ * calls `call(ctx, method, params)` for each request and forwards `onEvent` envelopes to its
+ * signed-in clients. See README.md in this folder.
+ */
+import { mkdirSync } from 'node:fs';
+import type { CommandName, Transport, UserInfo } from './api.js';
+import { Store, StoreError } from '../store/index.js';
+import { ApiError } from './errors.js';
+import { EventBus, type EventEnvelope } from './events.js';
+import type { AnalysisEnginePort, Deps, PublicCall, UserCall } from './handler.js';
+import { toUserInfo } from './mappers.js';
+import { exportsDir, inProgressDir, recordingsDir } from './paths.js';
+import { handlerFor } from './registry.js';
+import { describeIssues, PARAM_SCHEMAS } from './schemas.js';
+import { Sessions, type EndReason, type Session } from './sessions.js';
+
+export interface CallContext {
+  /** The session token this connection/window holds (from auth.signIn's result), or null. */
+  sessionToken: string | null;
+  transport: Transport;
+  /** Where the call came from (remote address, window id), recorded in the audit log. */
+  peer?: string;
+}
+
+export interface WorkstationOptions {
+  dbPath: string;
+  dataDir: string;
+  /** The analysis engine; null = none (recordings are stored without analysis, and say so). */
+  engine?: AnalysisEnginePort | null;
+  /** Loads the engine at open time when `engine` is not given; its failure becomes engineError. */
+  loadEngine?: () => Promise<AnalysisEnginePort>;
+  /** Why there is no engine, for model.info / system.status (when engine is null). */
+  engineError?: string | null;
+  modelsDir?: string;
+  /** Sign out after this long without a call (default 15 min). */
+  sessionIdleMs?: number;
+  /** Capture/export wiring, read by their command groups through deps.options. */
+  [wiring: string]: unknown;
+}
+
+export class Workstation {
+  private closed = false;
+  private readonly closers: (() => void | Promise<void>)[] = [];
+
+  private constructor(private readonly deps: Deps) {}
+
+  static async open(opts: WorkstationOptions): Promise<Workstation> {
+    mkdirSync(opts.dataDir, { recursive: true });
+    let store: Store;
+    try {
+      store = Store.open(opts.dbPath);
+    } catch (err) {
+      throw err instanceof StoreError ? new ApiError('STORAGE', err.message) : err;
+    }
+    let engine: AnalysisEnginePort | null = opts.engine ?? null;
+    let engineError: string | null = opts.engineError ?? null;
+    if (opts.engine === undefined && opts.loadEngine) {
+      try {
+        engine = await opts.loadEngine();
+      } catch (err) {
+        engine = null;
+        engineError = err instanceof Error ? err.message : String(err);
+      }
+    }
+    if (!engine && !engineError) engineError = 'No analysis engine is configured; recordings are stored without analysis.';
+    const events = new EventBus();
+    // eslint-disable-next-line prefer-const
+    let ws: Workstation;
+    const sessions = new Sessions(opts.sessionIdleMs ?? 15 * 60_000, (s, reason) => ws.sessionEnded(s, reason));
+    const deps: Deps = {
+      store, events, sessions, engine, engineError,
+      dbPath: opts.dbPath,
+      dataDir: opts.dataDir,
+      recordingsDir: recordingsDir(opts.dataDir),
+      exportsDir: exportsDir(opts.dataDir),
+      inProgressDir: inProgressDir(opts.dataDir),
+      slots: new Map(),
+      onClose: (fn) => ws.closers.push(fn),
+      options: opts,
+    };
+    ws = new Workstation(deps);
+    return ws;
+  }
+
+  /** Validate, authenticate, authorise and run one command. Throws ApiError only. */
+  async call(ctx: CallContext, method: string, params: unknown): Promise<unknown> {
+    if (this.closed) throw new ApiError('BUSY', 'The workstation is shutting down; try again after it restarts.');
+    const def = handlerFor(method);
+    if (!def) throw new ApiError('INVALID_INPUT', `Unknown command '${String(method).slice(0, 100)}'.`);
+    const user = this.resolveUser(ctx.sessionToken);
+    const base: PublicCall = { user, transport: ctx.transport, peer: ctx.peer, sessionToken: user ? ctx.sessionToken : null };
+    if (def.access === 'user') {
+      if (!user) {
+        throw new ApiError('UNAUTHENTICATED', ctx.sessionToken ? 'Your session has ended (signed out, or idle too long). Sign in again.' : 'Sign in first.');
+      }
+      if (!def.roles.includes(user.role)) {
+        throw new ApiError('FORBIDDEN', `A ${user.role} account cannot do '${method}'. Allowed: ${def.roles.join(', ')}.`);
+      }
+    }
+    const schema = PARAM_SCHEMAS[method as CommandName];
+    const parsed = schema.safeParse(params === undefined || params === null ? {} : params);
+    if (!parsed.success) {
+      const { message, issues } = describeIssues(parsed.error);
+      throw new ApiError('INVALID_INPUT', `Invalid ${method} request: ${message}`, { issues });
+    }
+    try {
+      // The union of handler signatures collapses to this at the one dynamic dispatch point.
+      const run = def.run as (deps: Deps, call: PublicCall | UserCall, p: unknown) => unknown;
+      return await run(this.deps, base, parsed.data);
+    } catch (err) {
+      throw toApiError(err);
+    }
+  }
+
+  /** Every event, with `sessionToken` set when it is for one session only (e.g. session.ended). */
+  onEvent(listener: (event: EventEnvelope) => void): () => void {
+    return this.deps.events.on(listener);
+  }
+
+  /** Whether a token is a live session: transports deliver events only to live sessions. */
+  isSessionLive(token: string | null | undefined): boolean {
+    return this.deps.sessions.isLive(token);
+  }
+
+  /** For capture/export wiring and tests; transports use call/onEvent only. */
+  get internals(): Deps {
+    return this.deps;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fn of this.closers.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        console.error('auscult: error while closing:', err);
+      }
+    }
+    this.deps.sessions.close();
+    this.deps.events.clear();
+    this.deps.store.close();
+  }
+
+  private resolveUser(token: string | null): UserInfo | null {
+    const s = this.deps.sessions.touch(token);
+    if (!s) return null;
+    const u = this.deps.store.users.byId(s.userId);
+    if (!u || !u.active) {
+      this.deps.sessions.end(s.token, 'locked');
+      return null;
+    }
+    return toUserInfo(u);
+  }
+
+  private sessionEnded(s: Session, reason: EndReason): void {
+    if (reason === 'expired' && !this.closed) {
+      try {
+        this.deps.store.tx(() =>
+          this.deps.store.audit.append({ username: s.username, action: 'auth.session.expired', objectType: 'user', objectId: s.userId, transport: s.transport }),
+        );
+      } catch (err) {
+        console.error('auscult: could not audit a session expiry:', err);
+      }
+    }
+    this.deps.events.emit('session.ended', { reason }, s.token);
+  }
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreError) {
+    switch (err.code) {
+      case 'SIGNED': return new ApiError('SIGNED', 'This recording is signed and cannot be altered; add an amendment instead.');
+      case 'CONFLICT': return new ApiError('CONFLICT', err.message);
+      case 'NOT_FOUND': return new ApiError('NOT_FOUND', err.message);
+      default: return new ApiError('STORAGE', err.message);
+    }
+  }
+  const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : '';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new ApiError('BUSY', 'The database is busy with another task; nothing was changed. Try again in a moment.');
+  }
+  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC') {
+    return new ApiError('STORAGE', 'The disk is full; nothing was changed. Free some space and try again.');
+  }
+  console.error('auscult: unexpected error in a command:', err);
+  return new ApiError('INTERNAL', 'The workstation hit an unexpected error; nothing was changed. Try again, and tell your administrator if it repeats.', {
+    error: err instanceof Error ? err.message : String(err),
+  });
+}

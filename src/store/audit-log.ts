@@ -1,0 +1,246 @@
+/**
+ * The audit log: append-only (triggers refuse UPDATE/DELETE) and hash-chained. Each entry's hash is
+ * SHA-256 over its previous entry's hash and a canonical encoding of the entry itself, seq
+ * included, so an edited, deleted, inserted or reordered entry breaks the chain at that point.
+ *
+ * The encoding is public (`auditEntryHash`) so exports can be verified without the database.
+ * Appends must run inside the caller's write transaction, so an entry and the change it records
+ * commit together or not at all.
+ */
+import type Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditAppend {
+  username: string | null;
+  action: string;
+  objectType?: string | null;
+  objectId?: string | number | null;
+  transport: string;
+  details?: Record<string, unknown>;
+  /** Defaults to now. */
+  at?: string;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: string;
+  username: string | null;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  transport: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** The fields that are hashed, exactly as stored (details as its canonical JSON text). */
+export interface HashedFields {
+  seq: number;
+  at: string;
+  username: string | null;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  transport: string;
+  detailsJson: string;
+}
+
+export interface ChainCheck {
+  ok: boolean;
+  entries: number;
+  head: string;
+  firstBadSeq: number | null;
+  reason: string | null;
+}
+
+/** JSON with object keys sorted at every level: the same value always encodes to the same text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = sortKeys(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** hash = SHA-256(prevHash + "\n" + JSON array of the entry's fields in a fixed order). */
+export function auditEntryHash(prevHash: string, e: HashedFields): string {
+  const body = JSON.stringify([e.seq, e.at, e.username, e.action, e.objectType, e.objectId, e.transport, e.detailsJson]);
+  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+interface Row {
+  seq: number;
+  at: string;
+  username: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  transport: string;
+  details_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+function toRecord(r: Row): AuditRecord {
+  return {
+    seq: r.seq,
+    at: r.at,
+    username: r.username,
+    action: r.action,
+    objectType: r.object_type,
+    objectId: r.object_id,
+    transport: r.transport,
+    details: JSON.parse(r.details_json) as Record<string, unknown>,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export interface AuditFilter {
+  from?: string;
+  to?: string;
+  username?: string;
+  action?: string;
+  objectType?: string;
+  objectId?: string;
+}
+
+export class AuditLog {
+  private readonly last: Database.Statement;
+  private readonly insert: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    this.insert = db.prepare(
+      `INSERT INTO audit_log (seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash)
+       VALUES (@seq, @at, @username, @action, @objectType, @objectId, @transport, @detailsJson, @prevHash, @hash)`,
+    );
+  }
+
+  /** Append one entry. Call inside a write transaction (the store's `tx`). */
+  append(e: AuditAppend): AuditRecord {
+    if (!this.db.inTransaction) throw new Error('audit entries must be appended inside a write transaction');
+    const prev = this.last.get() as { seq: number; hash: string } | undefined;
+    const fields: HashedFields = {
+      seq: (prev?.seq ?? 0) + 1,
+      at: e.at ?? new Date().toISOString(),
+      username: e.username,
+      action: e.action,
+      objectType: e.objectType ?? null,
+      objectId: e.objectId === undefined || e.objectId === null ? null : String(e.objectId),
+      transport: e.transport,
+      detailsJson: canonicalJson(e.details ?? {}),
+    };
+    const prevHash = prev?.hash ?? GENESIS_HASH;
+    const hash = auditEntryHash(prevHash, fields);
+    this.insert.run({ ...fields, prevHash, hash });
+    return {
+      seq: fields.seq,
+      at: fields.at,
+      username: fields.username,
+      action: fields.action,
+      objectType: fields.objectType,
+      objectId: fields.objectId,
+      transport: fields.transport,
+      details: JSON.parse(fields.detailsJson) as Record<string, unknown>,
+      prevHash,
+      hash,
+    };
+  }
+
+  head(): { seq: number; hash: string } {
+    const prev = this.last.get() as { seq: number; hash: string } | undefined;
+    return prev ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Walk the whole chain in seq order; name the first entry that does not check out. */
+  verify(): ChainCheck {
+    let prevHash = GENESIS_HASH;
+    let expectedSeq = 1;
+    let entries = 0;
+    const rows = this.db
+      .prepare('SELECT seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash FROM audit_log ORDER BY seq')
+      .iterate() as IterableIterator<Row>;
+    for (const r of rows) {
+      const bad = (reason: string): ChainCheck => ({ ok: false, entries, head: prevHash, firstBadSeq: r.seq, reason });
+      if (r.seq !== expectedSeq) {
+        return bad(`entry ${r.seq} follows entry ${expectedSeq - 1}: ${r.seq > expectedSeq ? `entries ${expectedSeq}..${r.seq - 1} are missing` : 'sequence out of order'}`);
+      }
+      if (r.prev_hash !== prevHash) return bad(`entry ${r.seq} does not link to the entry before it (previous-hash mismatch: an entry was removed, inserted or reordered)`);
+      const fields: HashedFields = {
+        seq: r.seq,
+        at: r.at,
+        username: r.username,
+        action: r.action,
+        objectType: r.object_type,
+        objectId: r.object_id,
+        transport: r.transport,
+        detailsJson: r.details_json,
+      };
+      if (auditEntryHash(prevHash, fields) !== r.hash) return bad(`entry ${r.seq} was altered after it was written (its content no longer matches its hash)`);
+      prevHash = r.hash;
+      expectedSeq++;
+      entries++;
+    }
+    return { ok: true, entries, head: prevHash, firstBadSeq: null, reason: null };
+  }
+
+  list(f: AuditFilter, limit: number, offset: number): { items: AuditRecord[]; total: number } {
+    const where: string[] = [];
+    const args: Record<string, unknown> = {};
+    if (f.from) { where.push('at >= @from'); args['from'] = f.from; }
+    if (f.to) { where.push('at <= @to'); args['to'] = toInclusiveEnd(f.to); }
+    if (f.username) { where.push('username = @username'); args['username'] = f.username; }
+    if (f.action) {
+      // 'recording' matches 'recording.view' etc.: a family of actions, or one exactly.
+      where.push('(action = @action OR (action >= @actionPrefix AND action < @actionEnd))');
+      args['action'] = f.action;
+      args['actionPrefix'] = f.action + '.';
+      args['actionEnd'] = f.action + '/';
+    }
+    if (f.objectType) { where.push('object_type = @objectType'); args['objectType'] = f.objectType; }
+    if (f.objectId) { where.push('object_id = @objectId'); args['objectId'] = f.objectId; }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${w}`).get(args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_log ${w} ORDER BY seq DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...args, limit, offset }) as Row[];
+    return { items: rows.map(toRecord), total };
+  }
+
+  /** Every entry in seq order, streamed (exports). */
+  *iterate(f: AuditFilter = {}): Generator<AuditRecord> {
+    const where: string[] = [];
+    const args: Record<string, unknown> = {};
+    if (f.from) { where.push('at >= @from'); args['from'] = f.from; }
+    if (f.to) { where.push('at <= @to'); args['to'] = toInclusiveEnd(f.to); }
+    if (f.objectType) { where.push('object_type = @objectType'); args['objectType'] = f.objectType; }
+    if (f.objectId) { where.push('object_id = @objectId'); args['objectId'] = f.objectId; }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    for (const r of this.db.prepare(`SELECT * FROM audit_log ${w} ORDER BY seq`).iterate(args) as IterableIterator<Row>) yield toRecord(r);
+  }
+}
+
+/** A bare date as an upper bound means "through the end of that day". */
+export function toInclusiveEnd(to: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(to) ? `${to}T23:59:59.999Z` : new Date(to).toISOString();
+}
+
+/** An entry's hash recomputed from its content (details as an object): what exports verify with. */
+export function hashAuditEntry(e: {
+  seq: number; at: string; username: string | null; action: string; objectType: string | null; objectId: string | null;
+  transport: string; details: Record<string, unknown>; prevHash: string;
+}): string {
+  return auditEntryHash(e.prevHash, { ...e, detailsJson: canonicalJson(e.details) });
+}

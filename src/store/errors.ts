@@ -1,0 +1,22 @@
+/** Errors the store raises with a code the service maps onto its API errors. */
+export type StoreErrorCode = 'SCHEMA_TOO_NEW' | 'MIGRATION_FAILED' | 'CONFLICT' | 'SIGNED' | 'NOT_FOUND' | 'CORRUPT';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** SQLite's error for a trigger-raised ABORT on a signed recording, as a typed StoreError. */
+export function translateSqliteError(err: unknown): unknown {
+  if (err instanceof Error && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    if (code === 'SQLITE_CONSTRAINT_TRIGGER' && /signed|sign-off/.test(err.message)) return new StoreError('SIGNED', err.message);
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE') return new StoreError('CONFLICT', err.message);
+  }
+  return err;
+}

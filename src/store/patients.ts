@@ -1,0 +1,143 @@
+/** Patients and the prefix search over identifier and names. */
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+import { normalizeForSearch, prefixEnd } from './search-normalize.js';
+
+export interface PatientRecord {
+  id: number;
+  mrn: string;
+  givenName: string;
+  familyName: string;
+  birthDate: string | null;
+  sex: string;
+  notes: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface PatientSummaryRecord extends PatientRecord {
+  recordingCount: number;
+  lastRecordedAt: string | null;
+}
+export interface NewPatient {
+  mrn: string;
+  givenName: string;
+  familyName: string;
+  birthDate?: string | null;
+  sex?: string;
+  notes?: string;
+  createdBy: number | null;
+}
+export type PatientChanges = Partial<Pick<PatientRecord, 'givenName' | 'familyName' | 'birthDate' | 'sex' | 'notes'>>;
+
+interface Row {
+  id: number; mrn: string; given_name: string; family_name: string; birth_date: string | null; sex: string; notes: string;
+  created_at: string; updated_at: string; recording_count?: number; last_recorded_at?: string | null;
+}
+const toPatient = (r: Row): PatientRecord => ({
+  id: r.id, mrn: r.mrn, givenName: r.given_name, familyName: r.family_name, birthDate: r.birth_date, sex: r.sex, notes: r.notes,
+  createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+const SUMMARY_COLS = `p.*,
+  (SELECT count(*) FROM recordings r WHERE r.patient_id = p.id) AS recording_count,
+  (SELECT max(recorded_at) FROM recordings r WHERE r.patient_id = p.id) AS last_recorded_at`;
+
+export class Patients {
+  constructor(private readonly db: Database.Database) {}
+
+  create(p: NewPatient): PatientRecord {
+    if (this.db.prepare('SELECT 1 FROM patients WHERE mrn = ?').get(p.mrn)) {
+      throw new StoreError('CONFLICT', `A patient with identifier '${p.mrn}' already exists; open that patient instead of creating a new one.`);
+    }
+    const now = new Date().toISOString();
+    const info = this.db
+      .prepare(
+        `INSERT INTO patients (mrn, given_name, family_name, birth_date, sex, notes, created_by, created_at, updated_at, mrn_norm, family_norm, given_norm)
+         VALUES (@mrn, @givenName, @familyName, @birthDate, @sex, @notes, @createdBy, @now, @now, @mrnNorm, @familyNorm, @givenNorm)`,
+      )
+      .run({
+        mrn: p.mrn, givenName: p.givenName, familyName: p.familyName, birthDate: p.birthDate ?? null, sex: p.sex ?? 'unknown',
+        notes: p.notes ?? '', createdBy: p.createdBy, now,
+        mrnNorm: normalizeForSearch(p.mrn), familyNorm: normalizeForSearch(p.familyName), givenNorm: normalizeForSearch(p.givenName),
+      });
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  get(id: number): PatientRecord | null {
+    const r = this.db.prepare('SELECT * FROM patients WHERE id = ?').get(id) as Row | undefined;
+    return r ? toPatient(r) : null;
+  }
+
+  byMrn(mrn: string): PatientRecord | null {
+    const r = this.db.prepare('SELECT * FROM patients WHERE mrn = ?').get(mrn) as Row | undefined;
+    return r ? toPatient(r) : null;
+  }
+
+  update(id: number, c: PatientChanges): { before: PatientRecord; after: PatientRecord } {
+    const before = this.get(id);
+    if (!before) throw new StoreError('NOT_FOUND', `Patient ${id} does not exist.`);
+    const after = { ...before, ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) } as PatientRecord;
+    after.updatedAt = new Date().toISOString();
+    this.db
+      .prepare(
+        `UPDATE patients SET given_name = @givenName, family_name = @familyName, birth_date = @birthDate, sex = @sex, notes = @notes,
+           updated_at = @updatedAt, family_norm = @familyNorm, given_norm = @givenNorm WHERE id = @id`,
+      )
+      .run({ ...after, familyNorm: normalizeForSearch(after.familyName), givenNorm: normalizeForSearch(after.givenName) });
+    return { before, after };
+  }
+
+  /** Patients this user created or recorded: a nurse's "own" patients. */
+  isOwnedBy(patientId: number, userId: number): boolean {
+    return !!this.db
+      .prepare(
+        `SELECT 1 FROM patients WHERE id = @p AND created_by = @u
+         UNION ALL SELECT 1 FROM recordings WHERE recorded_by = @u AND patient_id = @p LIMIT 1`,
+      )
+      .get({ p: patientId, u: userId });
+  }
+
+  /**
+   * Prefix search on identifier, family name or given name (case- and accent-insensitive); two
+   * words match "family given" or "given family". Parameters are bound, never spliced into SQL.
+   */
+  search(query: string | undefined, limit: number, offset: number): { items: PatientSummaryRecord[]; total: number } {
+    const m = patientMatch(query);
+    const where = m.sql ? `WHERE ${m.sql}` : '';
+    const args: Record<string, unknown> = { ...m.args, limit, offset };
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM patients ${where}`).get(m.args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLS} FROM patients p ${where} ORDER BY family_norm, given_norm, id LIMIT @limit OFFSET @offset`)
+      .all(args) as Row[];
+    return {
+      items: rows.map((r) => ({ ...toPatient(r), recordingCount: r.recording_count ?? 0, lastRecordedAt: r.last_recorded_at ?? null })),
+      total,
+    };
+  }
+}
+
+/**
+ * The SQL condition (over the patients table's columns) for a search text, with its bound
+ * arguments. Empty text matches everything (`sql` is '').
+ */
+export function patientMatch(query: string | undefined, prefix = 'q'): { sql: string; args: Record<string, string> } {
+  const tokens = normalizeForSearch((query ?? '').replace(/,/g, ' ')).split(' ').filter(Boolean);
+  const k = (n: string) => `${prefix}_${n}`;
+  if (tokens.length === 0) return { sql: '', args: {} };
+  if (tokens.length === 1) {
+    const t = tokens[0]!;
+    return {
+      sql: `((mrn_norm >= @${k('t')} AND mrn_norm < @${k('te')}) OR (family_norm >= @${k('t')} AND family_norm < @${k('te')}) OR (given_norm >= @${k('t')} AND given_norm < @${k('te')}))`,
+      args: { [k('t')]: t, [k('te')]: prefixEnd(t) },
+    };
+  }
+  const [a, b] = [tokens[0]!, tokens.slice(1).join(' ')];
+  const w = tokens.join(' ');
+  return {
+    sql: `((family_norm >= @${k('a')} AND family_norm < @${k('ae')} AND given_norm >= @${k('b')} AND given_norm < @${k('be')})
+       OR (given_norm >= @${k('a')} AND given_norm < @${k('ae')} AND family_norm >= @${k('b')} AND family_norm < @${k('be')})
+       OR (family_norm >= @${k('w')} AND family_norm < @${k('we')})
+       OR (mrn_norm >= @${k('w')} AND mrn_norm < @${k('we')}))`,
+    args: { [k('a')]: a, [k('ae')]: prefixEnd(a), [k('b')]: b, [k('be')]: prefixEnd(b), [k('w')]: w, [k('we')]: prefixEnd(w) },
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * Recordings, their analyses, findings and sign-offs. A recording's current analysis is
+ * denormalised onto its row (top class, p(abnormal), status, quality) so lists, filters and the
+ * review queue read one table through one index. Triggers (migration 001) freeze signed recordings.
+ */
+import type Database from 'better-sqlite3';
+import { StoreError, translateSqliteError } from './errors.js';
+import { patientMatch } from './patients.js';
+
+export const CLASS_COLUMNS = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
+
+export interface NewRecording {
+  patientId: number;
+  site: string;
+  deviceName: string;
+  sampleRate: number;
+  durationSec: number;
+  fileName: string;
+  wavSha256: string;
+  status: string;
+  recordedBy: number;
+  recordedAt: string;
+}
+
+export interface NewAnalysis {
+  engineVersion: string;
+  headName: string;
+  headVersion: string;
+  probabilities: Record<(typeof CLASS_COLUMNS)[number], number>;
+  pAbnormal: number;
+  topClass: string;
+  status: string;
+  quality: string;
+  /** The whole AnalysisResult as JSON (timeline, YAMNet top classes, timings ...). */
+  resultJson: string;
+}
+
+export interface RecordingSummaryRecord {
+  id: number;
+  patientId: number;
+  patientMrn: string;
+  patientName: string;
+  site: string;
+  recordedAt: string;
+  recordedBy: string;
+  durationSec: number;
+  sampleRate: number;
+  deviceName: string;
+  status: string;
+  quality: string | null;
+  topClass: string | null;
+  pAbnormal: number | null;
+  analysisStatus: string | null;
+  signed: boolean;
+  signedAt: string | null;
+  signedBy: string | null;
+}
+export interface RecordingRecord extends RecordingSummaryRecord {
+  wavSha256: string;
+  fileName: string;
+  analysisId: number | null;
+}
+export interface FindingRecord {
+  id: number;
+  recordingId: number;
+  author: string;
+  authorRole: string;
+  text: string;
+  label: string | null;
+  createdAt: string;
+  isAmendment: boolean;
+}
+export interface SignOffRecord {
+  recordingId: number;
+  signedBy: string;
+  signedAt: string;
+  label: string;
+  statement: string;
+}
+
+export interface RecordingFilter {
+  patientId?: number;
+  query?: string;
+  from?: string;
+  to?: string;
+  site?: string;
+  signed?: boolean;
+  topClass?: string;
+  /** Only recordings of this user's own patients (created or recorded by them). */
+  ownedBy?: number;
+}
+
+interface Row {
+  id: number; patient_id: number; site: string; device_name: string; sample_rate: number; duration_sec: number; file_name: string;
+  wav_sha256: string; status: string; recorded_at: string; analysis_id: number | null; quality: string | null; top_class: string | null;
+  p_abnormal: number | null; analysis_status: string | null; signed_at: string | null;
+  patient_mrn: string; given_name: string; family_name: string; recorded_by_name: string; signed_by_name: string | null;
+}
+
+const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate, r.duration_sec, r.file_name, r.wav_sha256, r.status,
+    r.recorded_at, r.analysis_id, r.quality, r.top_class, r.p_abnormal, r.analysis_status, r.signed_at,
+    p.mrn AS patient_mrn, p.given_name, p.family_name, u.username AS recorded_by_name, su.username AS signed_by_name
+  FROM recordings r
+  JOIN patients p ON p.id = r.patient_id
+  JOIN users u ON u.id = r.recorded_by
+  LEFT JOIN users su ON su.id = r.signed_by`;
+
+function toRecord(r: Row): RecordingRecord {
+  return {
+    id: r.id, patientId: r.patient_id, patientMrn: r.patient_mrn, patientName: `${r.given_name} ${r.family_name}`, site: r.site,
+    recordedAt: r.recorded_at, recordedBy: r.recorded_by_name, durationSec: r.duration_sec, sampleRate: r.sample_rate,
+    deviceName: r.device_name, status: r.status, quality: r.quality, topClass: r.top_class, pAbnormal: r.p_abnormal,
+    analysisStatus: r.analysis_status, signed: r.signed_at !== null, signedAt: r.signed_at, signedBy: r.signed_by_name,
+    wavSha256: r.wav_sha256, fileName: r.file_name, analysisId: r.analysis_id,
+  };
+}
+function toSummary(r: Row): RecordingSummaryRecord {
+  const { wavSha256: _w, fileName: _f, analysisId: _a, ...s } = toRecord(r);
+  return s;
+}
+
+/** A bare date as a lower/upper bound covers the whole day (UTC). */
+function lower(d: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d}T00:00:00.000Z` : new Date(d).toISOString();
+}
+function upper(d: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d}T23:59:59.999Z` : new Date(d).toISOString();
+}
+
+export class Recordings {
+  private readonly insertStmt: Database.Statement;
+  private readonly insertAnalysisStmt: Database.Statement;
+  private readonly setCurrentStmt: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at)
+       VALUES (@patientId, @site, @deviceName, @sampleRate, @durationSec, @fileName, @wavSha256, @status, @recordedBy, @recordedAt, @createdAt)`,
+    );
+    this.insertAnalysisStmt = db.prepare(
+      `INSERT INTO analyses (recording_id, created_at, engine_version, head_name, head_version, p_asthma, p_copd, p_pneumonia, p_healthy,
+         p_bronchial, p_abnormal, top_class, status, quality, result_json)
+       VALUES (@recordingId, @createdAt, @engineVersion, @headName, @headVersion, @asthma, @copd, @pneumonia, @healthy, @bronchial,
+         @pAbnormal, @topClass, @status, @quality, @resultJson)`,
+    );
+    this.setCurrentStmt = db.prepare(
+      'UPDATE recordings SET analysis_id = ?, quality = ?, top_class = ?, p_abnormal = ?, analysis_status = ? WHERE id = ?',
+    );
+  }
+
+  insert(r: NewRecording): number {
+    try {
+      return Number(this.insertStmt.run({ ...r, createdAt: new Date().toISOString() }).lastInsertRowid);
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+  }
+
+  /** Store an analysis and make it the recording's current one. */
+  addAnalysis(recordingId: number, a: NewAnalysis): number {
+    try {
+      const id = Number(
+        this.insertAnalysisStmt.run({ recordingId, createdAt: new Date().toISOString(), ...a, ...a.probabilities }).lastInsertRowid,
+      );
+      this.setCurrentStmt.run(id, a.quality, a.topClass, a.pAbnormal, a.status, recordingId);
+      return id;
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+  }
+
+  get(id: number): RecordingRecord | null {
+    const r = this.db.prepare(`${SELECT} WHERE r.id = ?`).get(id) as Row | undefined;
+    return r ? toRecord(r) : null;
+  }
+
+  analysisJson(analysisId: number): string | null {
+    const r = this.db.prepare('SELECT result_json FROM analyses WHERE id = ?').get(analysisId) as { result_json: string } | undefined;
+    return r?.result_json ?? null;
+  }
+
+  list(f: RecordingFilter, limit: number, offset: number): { items: RecordingSummaryRecord[]; total: number } {
+    const where: string[] = [];
+    const args: Record<string, unknown> = {};
+    if (f.patientId !== undefined) { where.push('r.patient_id = @patientId'); args['patientId'] = f.patientId; }
+    if (f.query && f.query.trim()) {
+      const m = patientMatch(f.query);
+      if (m.sql) { where.push(`r.patient_id IN (SELECT id FROM patients WHERE ${m.sql})`); Object.assign(args, m.args); }
+    }
+    if (f.from) { where.push('r.recorded_at >= @from'); args['from'] = lower(f.from); }
+    if (f.to) { where.push('r.recorded_at <= @to'); args['to'] = upper(f.to); }
+    if (f.site) { where.push('r.site = @site'); args['site'] = f.site; }
+    if (f.signed !== undefined) where.push(f.signed ? 'r.signed_at IS NOT NULL' : 'r.signed_at IS NULL');
+    if (f.topClass) { where.push('r.top_class = @topClass'); args['topClass'] = f.topClass; }
+    if (f.ownedBy !== undefined) {
+      where.push(`r.patient_id IN (SELECT id FROM patients WHERE created_by = @owner UNION SELECT patient_id FROM recordings WHERE recorded_by = @owner)`);
+      args['owner'] = f.ownedBy;
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM recordings r ${w}`).get(args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`${SELECT} ${w} ORDER BY r.recorded_at DESC, r.id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...args, limit, offset }) as Row[];
+    return { items: rows.map(toSummary), total };
+  }
+
+  /** Unsigned recordings, oldest first (first in, first reviewed). */
+  reviewQueue(limit: number, offset: number): { items: RecordingSummaryRecord[]; total: number } {
+    const total = (this.db.prepare('SELECT count(*) AS n FROM recordings WHERE signed_at IS NULL').get() as { n: number }).n;
+    const rows = this.db
+      .prepare(`${SELECT} WHERE r.signed_at IS NULL ORDER BY r.recorded_at ASC, r.id ASC LIMIT ? OFFSET ?`)
+      .all(limit, offset) as Row[];
+    return { items: rows.map(toSummary), total };
+  }
+
+  findings(recordingId: number): FindingRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT f.*, u.username FROM findings f JOIN users u ON u.id = f.author_id WHERE f.recording_id = ? ORDER BY f.created_at, f.id`,
+      )
+      .all(recordingId) as { id: number; recording_id: number; username: string; author_role: string; text: string; label: string | null; created_at: string; is_amendment: number }[];
+    return rows.map((r) => ({
+      id: r.id, recordingId: r.recording_id, author: r.username, authorRole: r.author_role, text: r.text, label: r.label,
+      createdAt: r.created_at, isAmendment: r.is_amendment === 1,
+    }));
+  }
+
+  /** Add a finding; after sign-off it is recorded as an amendment (the only change a signed recording takes). */
+  addFinding(f: { recordingId: number; authorId: number; authorRole: string; text: string; label: string | null }): FindingRecord {
+    const isAmendment = this.signoff(f.recordingId) !== null;
+    try {
+      const id = Number(
+        this.db
+          .prepare('INSERT INTO findings (recording_id, author_id, author_role, text, label, created_at, is_amendment) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(f.recordingId, f.authorId, f.authorRole, f.text, f.label, new Date().toISOString(), isAmendment ? 1 : 0).lastInsertRowid,
+      );
+      return this.findings(f.recordingId).find((x) => x.id === id)!;
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+  }
+
+  signoff(recordingId: number): SignOffRecord | null {
+    const r = this.db
+      .prepare('SELECT s.*, u.username FROM signoffs s JOIN users u ON u.id = s.signed_by WHERE s.recording_id = ?')
+      .get(recordingId) as { recording_id: number; username: string; signed_at: string; label: string; statement: string } | undefined;
+    return r ? { recordingId: r.recording_id, signedBy: r.username, signedAt: r.signed_at, label: r.label, statement: r.statement } : null;
+  }
+
+  sign(s: { recordingId: number; userId: number; label: string; statement: string }): SignOffRecord {
+    if (this.signoff(s.recordingId)) throw new StoreError('SIGNED', `Recording ${s.recordingId} is already signed; add an amendment instead.`);
+    const at = new Date().toISOString();
+    try {
+      this.db.prepare('INSERT INTO signoffs (recording_id, signed_by, signed_at, label, statement) VALUES (?, ?, ?, ?, ?)').run(s.recordingId, s.userId, at, s.label, s.statement);
+      this.db.prepare('UPDATE recordings SET signed_at = ?, signed_by = ? WHERE id = ?').run(at, s.userId, s.recordingId);
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+    return this.signoff(s.recordingId)!;
+  }
+}

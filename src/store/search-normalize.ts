@@ -1,0 +1,17 @@
+/**
+ * Search keys: case- and accent-insensitive ("Müller" is found by "mul"), so prefix search can use
+ * a plain BINARY index with a range scan instead of LIKE (which cannot use one with NOCASE data).
+ */
+export function normalizeForSearch(s: string): string {
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The exclusive upper bound of every string starting with `prefix` (for `col >= p AND col < end`). */
+export function prefixEnd(prefix: string): string {
+  return prefix + '\u{10FFFF}';
+}

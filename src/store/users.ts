@@ -1,0 +1,63 @@
+/** User accounts. Roles are checked by the service; the store only keeps them. */
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  displayName: string;
+  role: string;
+  active: boolean;
+}
+export interface UserWithHash extends UserRecord {
+  passwordHash: string;
+}
+
+interface Row { id: number; username: string; display_name: string; role: string; active: number; password_hash: string }
+const toUser = (r: Row): UserRecord => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, active: r.active === 1 });
+
+export class Users {
+  constructor(private readonly db: Database.Database) {}
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  }
+
+  byUsername(username: string): UserWithHash | null {
+    const r = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
+    return r ? { ...toUser(r), passwordHash: r.password_hash } : null;
+  }
+
+  byId(id: number): UserRecord | null {
+    const r = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+    return r ? toUser(r) : null;
+  }
+
+  list(): UserRecord[] {
+    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as Row[]).map(toUser);
+  }
+
+  create(u: { username: string; displayName: string; role: string; passwordHash: string }): UserRecord {
+    const now = new Date().toISOString();
+    if (this.byUsername(u.username)) throw new StoreError('CONFLICT', `A user named '${u.username}' already exists; choose another name.`);
+    const info = this.db
+      .prepare('INSERT INTO users (username, display_name, role, password_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+      .run(u.username, u.displayName, u.role, u.passwordHash, now, now);
+    return this.byId(Number(info.lastInsertRowid))!;
+  }
+
+  setPasswordHash(username: string, passwordHash: string): void {
+    const info = this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(passwordHash, new Date().toISOString(), username);
+    if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
+  }
+
+  setActive(username: string, active: boolean): UserRecord {
+    const info = this.db.prepare('UPDATE users SET active = ?, updated_at = ? WHERE username = ?').run(active ? 1 : 0, new Date().toISOString(), username);
+    if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
+    return toUser(this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row);
+  }
+
+  countActiveAdmins(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND active = 1").get() as { n: number }).n;
+  }
+}

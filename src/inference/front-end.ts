@@ -23,3 +23,7 @@ export function assessSignalQuality(_samples: Float32Array, _rate: number): Qual
 export function patchSource16k(_samples16k: Float32Array): { source: PatchSource; startsSec: number[] } {
   return pending();
 }
+
+export async function readAudioFile(_path: string): Promise<{ samples: Float32Array; sampleRate: number; durationSec: number }> {
+  return pending();
+}

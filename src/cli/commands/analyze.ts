@@ -1,0 +1,114 @@
+/**
+ * `auscult analyze <wav...> [--json] [--head <card.json>]`: every file through the one
+ * analysis engine. A file that cannot be analysed gets a one-line reason; the others are still
+ * analysed; the exit code is non-zero if any failed.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import type { CliCommand } from '../command.js';
+import { AnalysisEngine } from '../../inference/engine.js';
+import { CLASS_LABELS, CLASS_ORDER, type AnalysisResult } from '../../inference/analysis-types.js';
+import { readAudioFile } from '../../inference/front-end.js';
+
+const USAGE = `usage: auscult analyze <file.wav> [more.wav ...] [--json] [--head <card.json>]
+  Prints for each file: duration, sample rate, signal quality, the five class probabilities
+  with the healthy-vs-abnormal screen, the head used, the per-patch timeline and YAMNet's
+  AudioSet top 3. --json prints one JSON document instead.`;
+
+function errorLine(err: unknown): { code: string; message: string } {
+  if (err instanceof Error) {
+    const code = (err as Error & { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : err.name, message: err.message };
+  }
+  return { code: 'ERROR', message: String(err) };
+}
+
+const pct = (p: number) => p.toFixed(2);
+
+export function formatResult(file: string, r: AnalysisResult, headCardPath: string): string {
+  const lines: string[] = [];
+  lines.push(`${file}`);
+  lines.push(`  duration ${r.durationSec.toFixed(2)} s, ${r.sampleRate} Hz, ${r.patchCount} patches`);
+  lines.push(
+    `  quality: ${r.quality.verdict}` +
+      ` (RMS ${r.quality.rmsDbfs.toFixed(1)} dBFS, peak ${r.quality.peakDbfs.toFixed(1)} dBFS, clipping ${(r.quality.clippingRatio * 100).toFixed(2)} %, silent ${(r.quality.silenceRatio * 100).toFixed(0)} %)`,
+  );
+  for (const reason of r.quality.reasons) lines.push(`    - ${reason}`);
+  lines.push(`  head: ${r.models.head.name} ${r.models.head.version} (${headCardPath})`);
+  lines.push(`  screen: ${r.screen.label} (p(abnormal) ${pct(r.screen.pAbnormal)})`);
+  lines.push(`  status: ${r.status}${r.statusReasons.length ? ` — ${r.statusReasons.join('; ')}` : ''}`);
+  lines.push('  probabilities:');
+  for (const c of CLASS_ORDER) {
+    const p = r.probabilities[c];
+    lines.push(`    ${CLASS_LABELS[c].padEnd(18)} ${pct(p)} ${'█'.repeat(Math.round(p * 30))}${c === r.topClass ? '  ← top' : ''}`);
+  }
+  lines.push(`  YAMNet (AudioSet): ${r.yamnetTop.map((t) => `${t.name} ${pct(t.score)}`).join(', ')}`);
+  lines.push('  timeline:');
+  lines.push(`    ${'start s'.padStart(8)} ${'end s'.padStart(7)}  ${CLASS_ORDER.map((c) => c.padStart(9)).join(' ')}`);
+  for (const e of r.timeline) {
+    lines.push(`    ${e.startSec.toFixed(2).padStart(8)} ${e.endSec.toFixed(2).padStart(7)}  ${CLASS_ORDER.map((c) => pct(e.probabilities[c]).padStart(9)).join(' ')}`);
+  }
+  const t = r.timingsMs;
+  lines.push(
+    `  time: ${t.total.toFixed(0)} ms (resample ${t.resample.toFixed(0)}, front end ${t.frontEnd.toFixed(0)}, YAMNet ${t.yamnet.toFixed(0)}, head ${t.head.toFixed(0)})`,
+  );
+  return lines.join('\n');
+}
+
+export const command: CliCommand = {
+  name: 'analyze',
+  summary: 'analyse WAV recordings: quality, five class probabilities, screen, timeline',
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: { json: { type: 'boolean', default: false }, head: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (err) {
+      console.error(`auscult analyze: ${errorLine(err).message}\n${USAGE}`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (positionals.length === 0) {
+      console.error(USAGE);
+      return 2;
+    }
+
+    let engine: AnalysisEngine;
+    try {
+      // progress lines go to stderr so --json output stays one clean document
+      engine = await AnalysisEngine.load({ headCard: values.head ? resolve(values.head) : undefined, log: (l) => console.error(l) });
+    } catch (err) {
+      console.error(`auscult analyze: ${errorLine(err).message}`);
+      return 1;
+    }
+    let failed = 0;
+    const json: Array<{ file: string; ok: true; result: AnalysisResult } | { file: string; ok: false; error: { code: string; message: string } }> = [];
+    try {
+      for (const file of positionals) {
+        try {
+          const audio = await readAudioFile(file);
+          const result = await engine.analyzeRecording(audio.samples, audio.sampleRate);
+          if (values.json) json.push({ file, ok: true, result });
+          else console.log(formatResult(file, result, engine.headCardPath) + '\n');
+        } catch (err) {
+          failed++;
+          const e = errorLine(err);
+          if (values.json) json.push({ file, ok: false, error: e });
+          console.error(`auscult analyze: ${file}: ${e.message}`);
+        }
+      }
+    } finally {
+      await engine.close();
+    }
+    if (values.json) console.log(JSON.stringify({ head: engine.versions.head, files: json }, null, 2));
+    return failed > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { renderPdfReport, type ReportInput, type ReportRecording } from '../../src/export/pdf-report.js';
+import { spectrogramPng, viridis } from '../../src/export/spectrogram-png.js';
+import { scratchDir } from '../support/paths.js';
+import { findingRows, recordingRow } from './fixtures.js';
+
+const DISCLAIMER = 'Decision support only, not a diagnosis. Probabilities come from a model with measured, limited accuracy; a clinician must interpret every recording.';
+
+/** Breath-like log-mel frames: 4 s cycles of broadband noise with a wheeze line at band 40. */
+function frames(seconds: number) {
+  const n = Math.round(seconds * 100);
+  const data = new Float32Array(n * 64);
+  for (let f = 0; f < n; f++) {
+    const breath = Math.max(0, Math.sin((2 * Math.PI * f) / 400));
+    for (let b = 0; b < 64; b++) {
+      const wheeze = b >= 39 && b <= 41 && breath > 0.5 ? 3 : 0;
+      data[f * 64 + b] = -9 + 5 * breath * Math.exp(-b / 30) + wheeze + 0.3 * Math.sin(f * 12.9898 + b * 78.233);
+    }
+  }
+  return { data, frames: n, bands: 64, hopSec: 0.01, lowHz: 125, highHz: 7500 };
+}
+
+function rec(over: Parameters<typeof recordingRow>[0], withAnalysis = true): ReportRecording {
+  const row = recordingRow(over);
+  const probs = row.analysis!.probabilities;
+  const timeline = Array.from({ length: Math.floor((row.durationSec - 0.96) / 0.48) + 1 }, (_, i) => {
+    const w = 0.5 + 0.5 * Math.sin(i / 4);
+    const p = { asthma: probs.asthma * w, copd: probs.copd, pneumonia: probs.pneumonia, healthy: probs.healthy * (2 - w), bronchial: probs.bronchial };
+    const s = Object.values(p).reduce((x, y) => x + y, 0);
+    for (const k of Object.keys(p) as (keyof typeof p)[]) p[k] /= s;
+    return { startSec: i * 0.48, endSec: i * 0.48 + 0.96, probabilities: p };
+  });
+  return {
+    row: withAnalysis ? row : { ...row, analysis: null },
+    analysis: withAnalysis ? { probabilities: probs, screen: { pAbnormal: row.analysis!.pAbnormal, label: 'abnormal' }, status: 'ok', statusReasons: [], timeline, quality: { verdict: 'good', reasons: [] } } : null,
+    findings: row.signedAt ? findingRows(row.id) : [],
+    spectrogram: frames(row.durationSec),
+  };
+}
+
+export function sampleReport(): ReportInput {
+  return {
+    kind: 'visit',
+    recordings: [
+      rec({}),
+      rec({ id: 42, site: 'anterior-right-upper', durationSec: 10, signedAt: null, signedBy: null, signLabel: null, signStatement: null, quality: 'fair' }),
+      rec({ id: 43, site: 'trachea', durationSec: 3, signedAt: null, signedBy: null, signLabel: null, signStatement: null }, false),
+    ],
+    model: {
+      name: 'kauh-head', version: '1.2.0',
+      intendedUse: 'Decision support for clinicians auscultating adults; not for screening without a clinician.',
+      figures: ['Healthy-vs-abnormal screen AUROC 0.84 (95 % CI 0.78–0.90), patient-level split, 112 patients.', 'Five-class macro-F1 0.41 (95 % CI 0.33–0.49).'],
+      limitations: ['Trained on one hospital’s recordings (KAUH, Jordan).', 'Children were not in the training data.'],
+    },
+    disclaimer: DISCLAIMER,
+    generatedAt: '2026-11-25T12:00:00.000Z',
+    generatedBy: 'dr.haddad',
+  };
+}
+
+const havePoppler = existsSync('/usr/bin/pdftoppm') && existsSync('/usr/bin/pdftotext');
+
+test('the visit report renders: text, pages, and a picture (pdftoppm)', { skip: havePoppler ? false : 'poppler-utils (pdftoppm, pdftotext) not installed' }, async () => {
+  const dir = scratchDir('auscult-pdf-');
+  const pdf = await renderPdfReport(sampleReport());
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  const path = join(dir, 'report.pdf');
+  writeFileSync(path, pdf);
+  const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+  for (const s of ["O'Neil, Zoë", 'MRN MRN-0007', 'posterior left lower', 'Screen: ABNORMAL', '61.0 %', 'Signed by dr.haddad', 'Not signed: preliminary', 'No analysis', 'About the model', 'AUROC 0.84', 'Page 1 of']) {
+    assert.ok(text.includes(s), `report text lacks "${s}"`);
+  }
+  const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [path], { encoding: 'utf8' }))![1]);
+  assert.ok(pages >= 3, `one page per recording at least (got ${pages})`);
+  assert.equal(text.split('Decision support only, not a diagnosis').length - 1, pages, 'the disclaimer is on every page');
+  execFileSync('pdftoppm', ['-png', '-r', '60', path, join(dir, 'page')]);
+  const png = PNG.sync.read(execFileSync('cat', [join(dir, pages >= 10 ? 'page-01.png' : 'page-1.png')]));
+  // The spectrogram is on page 1: some pixels are viridis yellow-green, not just black text on white.
+  let colourful = 0;
+  for (let i = 0; i < png.data.length; i += 4) if (png.data[i + 1]! > 150 && png.data[i + 2]! < 110 && png.data[i]! < 200) colourful++;
+  assert.ok(colourful > 200, `page 1 shows the spectrogram (${colourful} coloured pixels)`);
+  if (process.env['AUSCULT_KEEP_PDF']) console.log(`report pages in ${dir}`);
+});
+
+test('spectrogram PNG: size, colour map ends, low bands at the bottom', () => {
+  const s = { data: new Float32Array(100 * 64), frames: 100, bands: 64 };
+  for (let f = 0; f < 100; f++) s.data[f * 64 + 0] = 10; // only the lowest band is loud
+  const png = PNG.sync.read(spectrogramPng(s, 200, 64));
+  assert.equal(png.width, 200);
+  assert.equal(png.height, 64);
+  const px = (x: number, y: number) => [...png.data.subarray((y * 200 + x) * 4, (y * 200 + x) * 4 + 3)];
+  assert.deepEqual(px(50, 63), viridis(1), 'bottom row = loud = yellow');
+  assert.deepEqual(px(50, 0), viridis(0), 'top row = quiet = purple');
+  assert.throws(() => spectrogramPng({ data: new Float32Array(10), frames: 100, bands: 64 }));
+});

@@ -125,7 +125,14 @@ class Worker {
         reject(new CaptureError('BACKEND_UNAVAILABLE', `the audio system did not answer while ${what} (waited ${timeoutMs / 1000} s). Unplug and replug the stethoscope, then try again.`));
       }, timeoutMs);
       const offMsg = this.on((m) => {
-        const v = pick(m);
+        let v: T | undefined;
+        try {
+          v = pick(m);
+        } catch (err) {
+          done();
+          reject(err as Error);
+          return;
+        }
         if (v !== undefined) {
           done();
           resolve(v);
@@ -171,10 +178,40 @@ export class PortAudioBackend implements CaptureBackend {
     this.listTimeoutMs = opts.listTimeoutMs ?? 15000;
   }
 
-  async listDevices(): Promise<RawDevice[]> {
-    const w = new Worker(this.env);
+  private lister: Worker | null = null;
+  private listerIdle: NodeJS.Timeout | null = null;
+  private listChain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Input devices, as PortAudio sees them now. One device process is kept for listing and
+   * reused while polls keep coming (naudiodon re-initialises PortAudio on every listing, so
+   * hot-plugged devices show up); it exits after 10 s without a request.
+   */
+  listDevices(): Promise<RawDevice[]> {
+    const run = this.listChain.then(() => this.listOnce());
+    this.listChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async listOnce(): Promise<RawDevice[]> {
+    if (this.listerIdle) clearTimeout(this.listerIdle);
+    let w = this.lister;
+    if (!w || w.exited) {
+      w = this.lister = new Worker(this.env);
+      // An idle lister must not keep a CLI or test process alive.
+      w.child.unref();
+      (w.child.channel as { unref?: () => void } | undefined)?.unref?.();
+      (w.child.stdout as { unref?: () => void } | null)?.unref?.();
+      (w.child.stderr as { unref?: () => void } | null)?.unref?.();
+      try {
+        await w.waitFor((m) => (m.type === 'ready' ? true : undefined), this.listTimeoutMs, 'starting');
+      } catch (err) {
+        w.kill();
+        this.lister = null;
+        throw err;
+      }
+    }
     try {
-      await w.waitFor((m) => (m.type === 'ready' ? true : undefined), this.listTimeoutMs, 'starting');
       w.send({ type: 'list' });
       return await w.waitFor(
         (m) => {
@@ -185,9 +222,25 @@ export class PortAudioBackend implements CaptureBackend {
         this.listTimeoutMs,
         'listing audio inputs',
       );
-    } finally {
+    } catch (err) {
       w.kill();
+      this.lister = null;
+      throw err;
+    } finally {
+      const current = w;
+      this.listerIdle = setTimeout(() => {
+        current.kill();
+        if (this.lister === current) this.lister = null;
+      }, 10_000);
+      this.listerIdle.unref();
     }
+  }
+
+  /** Stop the listing process now (on shutdown). */
+  close(): void {
+    if (this.listerIdle) clearTimeout(this.listerIdle);
+    this.lister?.kill();
+    this.lister = null;
   }
 
   async open(device: RawDevice, opts: OpenOptions, handlers: InputHandlers): Promise<OpenedInput> {

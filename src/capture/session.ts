@@ -116,8 +116,9 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * Open the device and begin (countdown, then recording). Throws CaptureError (state 'error')
-   * when the device cannot be opened; nothing is left behind then.
+   * Open the device and begin: resolves once the device is open (the countdown, then the
+   * recording, follow on their own; `done` resolves at the end). Throws CaptureError (state
+   * 'error') when the device cannot be opened; nothing is left behind then.
    */
   async start(): Promise<void> {
     const { device, backend } = this.opts;
@@ -127,7 +128,6 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.setState('countdown');
     let pipeline: LivePipeline | null = null;
     const early: Int16Array[] = [];
-    let recordingFrom = Number.POSITIVE_INFINITY;
     try {
       this.input = await backend.open(device, { sampleRates: this.opts.sampleRate ? [this.opts.sampleRate] : rates, channels }, {
         onData: (pcm) => {
@@ -166,9 +166,15 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     pipeline.on('live', (e) => this.emit('live', e));
     this.targetSamples = this.opts.targetSec ? Math.round(this.opts.targetSec * this.input.sampleRate) : null;
 
+    // Resolve now (the device is open); the countdown and recording run on their own.
+    void this.begin(early);
+  }
+
+  private async begin(early: Int16Array[]): Promise<void> {
     if ((this.opts.countdownSec ?? 0) > 0) {
-      recordingFrom = Date.now() + (this.opts.countdownSec ?? 0) * 1000;
+      const recordingFrom = Date.now() + (this.opts.countdownSec ?? 0) * 1000;
       this.countdownUntil = recordingFrom;
+      early.length = 0; // audio from the countdown is not part of the recording
       await new Promise<void>((resolve) => {
         const tick = (): void => {
           const left = Math.max(0, Math.ceil((recordingFrom - Date.now()) / 1000));
@@ -182,7 +188,6 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
         };
         tick();
       });
-      early.length = 0; // audio from the countdown is not part of the recording
     }
     if (this.stateName !== 'countdown') return; // cancelled or faulted during the countdown
     this.countdownLeft = null;

@@ -33,7 +33,8 @@ export const command: CliCommand = {
     }
     const settings = new CaptureSettingsFile(captureSettingsPath());
     try {
-      const raw = await new PortAudioBackend().listDevices();
+      const backend = new PortAudioBackend();
+      const raw = await backend.listDevices().finally(() => backend.close());
       if (args.values.unpin) settings.update({ pinnedDevice: null });
       if (args.values.pin !== undefined) {
         const chosen = chooseDevice(describeDevices(raw, { pinnedDevice: null, lastDevice: null }), args.values.pin, settings.read());

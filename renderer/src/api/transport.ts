@@ -1,0 +1,43 @@
+/**
+ * Picks the transport the page was given: Electron's preload bridge (window.auscult) when
+ * present, else the loopback WebSocket with the token from the URL fragment.
+ */
+import type { ApiClient } from '../../../src/service/api';
+import { ApiCallError } from './errors';
+import { connectWs } from './ws-client';
+
+declare global {
+  interface Window {
+    /** Exposed by src/preload through contextBridge in the desktop app. */
+    auscult?: ApiClient;
+  }
+}
+
+const TOKEN_KEY = 'auscult.serverToken';
+
+/** Reads the token from `#token=…`, keeps it for reloads of this tab, and takes it out of the address bar. */
+function takeToken(): string | null {
+  const m = /(?:^#|&)token=([0-9a-f]+)/.exec(location.hash);
+  if (m?.[1]) {
+    sessionStorage.setItem(TOKEN_KEY, m[1]);
+    history.replaceState(null, '', location.pathname + location.search);
+    return m[1];
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export interface Connected {
+  api: ApiClient;
+  onClose(listener: () => void): void;
+}
+
+export async function connect(): Promise<Connected> {
+  if (window.auscult) return { api: window.auscult, onClose: () => undefined };
+  const token = takeToken();
+  if (!token) {
+    throw new ApiCallError('UNAUTHENTICATED', 'This address has no access token. Open the full address printed by `auscult serve` (it ends in #token=…).');
+  }
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = await connectWs(`${proto}//${location.host}/api/ws`, token);
+  return { api: ws, onClose: (l) => ws.onClose(l) };
+}

@@ -1,0 +1,214 @@
+/**
+ * The workstation UI: connects to the transport it was given, signs in, and shows the views
+ * the user's role may use. The current user and role stay visible in the header.
+ */
+import type { ApiClient, UserInfo } from '../../src/service/api';
+import { DISCLAIMER } from '../../src/service/api';
+import { errorMessage } from './api/errors';
+import { connect } from './api/transport';
+import { NAV, homeFor } from './ui/context';
+import type { AppContext, View } from './ui/context';
+import { h } from './ui/dom';
+import { parseRoute, routeHash } from './ui/router';
+import type { Route } from './ui/router';
+import { errorState } from './ui/states';
+import { auditView } from './views/audit';
+import { historyView } from './views/history';
+import { modelCardView } from './views/model-card';
+import { patientView } from './views/patient';
+import { recordView } from './views/record';
+import { recordingView } from './views/recording';
+import { reviewQueueView } from './views/review-queue';
+import { signInView } from './views/sign-in';
+import { usersView } from './views/users';
+
+/** Lock after this long without keyboard or pointer input (override with ?lockAfter=<seconds>, minimum 5). */
+function lockAfterMs(): number {
+  const q = Number(new URLSearchParams(location.search).get('lockAfter'));
+  return Number.isFinite(q) && q >= 5 ? q * 1000 : 5 * 60 * 1000;
+}
+
+const app = document.getElementById('app') as HTMLElement;
+
+function viewFor(route: Route): View {
+  switch (route.view) {
+    case 'record':
+      return recordView;
+    case 'review':
+      return reviewQueueView;
+    case 'recording':
+      return (ctx, root) => recordingView(ctx, root, route.id);
+    case 'patient':
+      return (ctx, root) => patientView(ctx, root, route.id);
+    case 'history':
+      return historyView;
+    case 'audit':
+      return auditView;
+    case 'model':
+      return modelCardView;
+    case 'users':
+      return usersView;
+  }
+}
+
+function allowed(route: Route, user: UserInfo): boolean {
+  if (route.view === 'recording' || route.view === 'patient') return user.role === 'nurse' || user.role === 'pulmonologist';
+  return NAV.some((n) => n.route.view === route.view && n.roles.includes(user.role));
+}
+
+function showFatal(title: string, err: unknown): void {
+  app.replaceChildren(h('main', { class: 'fatal' }, h('h1', {}, 'Auscult'), errorState(title, err)));
+}
+
+async function start(): Promise<void> {
+  let api: ApiClient;
+  try {
+    const c = await connect();
+    api = c.api;
+    c.onClose(() => showFatal('Disconnected from the workstation', new Error('The connection was closed (the server stopped or restarted). Reload the page from the address `auscult serve` printed; you will need to sign in again.')));
+  } catch (err) {
+    showFatal('Cannot reach the workstation', err);
+    return;
+  }
+
+  let dispose: (() => void) | void = undefined;
+  let busy = false;
+  let lockTimer = 0;
+  let user: UserInfo | null = null;
+
+  const cleanup = (): void => {
+    if (dispose) dispose();
+    dispose = undefined;
+  };
+
+  const signIn = (message?: string, lockedUser?: string): void => {
+    cleanup();
+    user = null;
+    window.clearTimeout(lockTimer);
+    const root = h('main', { class: 'signin-page' });
+    app.replaceChildren(root);
+    signInView(api, root, { message, username: lockedUser }, (u) => {
+      user = u;
+      const wanted = parseRoute(location.hash);
+      renderShell(wanted && allowed(wanted, u) ? wanted : homeFor(u.role));
+    });
+  };
+
+  const lock = async (): Promise<void> => {
+    if (!user) return;
+    if (busy) return armLock();
+    const name = user.username;
+    try {
+      await api.call('auth.signOut', {});
+    } catch {
+      /* the session may already be gone; the lock screen is shown either way */
+    }
+    signIn(`Locked after ${Math.round(lockAfterMs() / 60000) || '<1'} min without activity. Sign in again to continue.`, name);
+  };
+  const armLock = (): void => {
+    window.clearTimeout(lockTimer);
+    if (user) lockTimer = window.setTimeout(() => void lock(), lockAfterMs());
+  };
+  for (const ev of ['keydown', 'pointerdown', 'pointermove', 'wheel']) window.addEventListener(ev, armLock, { passive: true });
+
+  api.on('session.ended', (e) => {
+    if (!user) return;
+    const why = e.reason === 'expired' ? 'Your session expired.' : e.reason === 'locked' ? 'The session was locked.' : 'You were signed out.';
+    signIn(`${why} Sign in again to continue.`, user.username);
+  });
+
+  const notice = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite' });
+  let noticeTimer = 0;
+
+  const renderShell = (route: Route): void => {
+    const u = user;
+    if (!u) return signIn();
+    cleanup();
+    armLock();
+    const main = h('main', { id: 'view', tabindex: '-1' });
+    const nav = h(
+      'nav',
+      { 'aria-label': 'Views' },
+      NAV.filter((n) => n.roles.includes(u.role)).map((n) =>
+        h(
+          'a',
+          { href: routeHash(n.route), class: n.route.view === route.view ? 'active' : '', 'aria-current': n.route.view === route.view ? 'page' : null },
+          n.label,
+        ),
+      ),
+    );
+    const header = h(
+      'header',
+      { class: 'topbar' },
+      h('span', { class: 'brand' }, 'Auscult'),
+      nav,
+      h(
+        'div',
+        { class: 'who' },
+        h('span', { class: 'user', 'data-testid': 'current-user' }, u.displayName, ' ', h('span', { class: 'role' }, u.role)),
+        h('button', { type: 'button', class: 'secondary', onclick: () => void lock() }, 'Lock'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: async () => {
+              try {
+                await api.call('auth.signOut', {});
+              } finally {
+                signIn('Signed out.');
+              }
+            },
+          },
+          'Sign out',
+        ),
+      ),
+    );
+    const footer = h('footer', {}, DISCLAIMER);
+    app.replaceChildren(header, notice, main, footer);
+    if (location.hash !== routeHash(route)) history.replaceState(null, '', routeHash(route));
+    const ctx: AppContext = {
+      api,
+      user: u,
+      navigate: (r) => {
+        location.hash = routeHash(r);
+      },
+      notify: (message, kind = 'info') => {
+        notice.textContent = message;
+        notice.className = `notice show ${kind}`;
+        window.clearTimeout(noticeTimer);
+        noticeTimer = window.setTimeout(() => (notice.className = 'notice'), kind === 'error' ? 12000 : 5000);
+      },
+      setBusy: (b) => {
+        busy = b;
+      },
+    };
+    try {
+      dispose = viewFor(route)(ctx, main);
+    } catch (err) {
+      main.replaceChildren(errorState('This view failed to open', err));
+    }
+    main.focus({ preventScroll: true });
+  };
+
+  window.addEventListener('hashchange', () => {
+    if (!user) return;
+    const r = parseRoute(location.hash);
+    if (r && allowed(r, user)) renderShell(r);
+  });
+
+  try {
+    const { user: current } = await api.call('auth.whoami', {});
+    if (current) {
+      user = current;
+      const wanted = parseRoute(location.hash);
+      renderShell(wanted && allowed(wanted, current) ? wanted : homeFor(current.role));
+    } else {
+      signIn();
+    }
+  } catch (err) {
+    showFatal('The workstation did not answer', new Error(errorMessage(err)));
+  }
+}
+
+void start();

@@ -1,0 +1,38 @@
+import type { ApiClient, Role, UserInfo } from '../../../src/service/api';
+import type { Route } from './router';
+
+/** What every view is given. */
+export interface AppContext {
+  api: ApiClient;
+  user: UserInfo;
+  navigate(route: Route): void;
+  /** A short message at the top of the page (also read out by screen readers). */
+  notify(message: string, kind?: 'info' | 'error'): void;
+  /** Views call this while a recording runs so the inactivity lock waits. */
+  setBusy(busy: boolean): void;
+}
+
+/** A view renders into `root` and returns what to undo when the user leaves it. */
+export type View = (ctx: AppContext, root: HTMLElement) => void | (() => void);
+
+export const NAV: Array<{ route: Route; label: string; roles: Role[]; key: string }> = [
+  { route: { view: 'record' }, label: 'Record', roles: ['nurse', 'pulmonologist'], key: 'record' },
+  { route: { view: 'review' }, label: 'Review queue', roles: ['pulmonologist'], key: 'review' },
+  { route: { view: 'history' }, label: 'History', roles: ['nurse', 'pulmonologist'], key: 'history' },
+  { route: { view: 'audit' }, label: 'Audit & export', roles: ['auditor', 'admin'], key: 'audit' },
+  { route: { view: 'users' }, label: 'Users', roles: ['admin'], key: 'users' },
+  { route: { view: 'model' }, label: 'Model card', roles: ['nurse', 'pulmonologist', 'auditor', 'admin'], key: 'model' },
+];
+
+export function homeFor(role: Role): Route {
+  switch (role) {
+    case 'nurse':
+      return { view: 'record' };
+    case 'pulmonologist':
+      return { view: 'review' };
+    case 'auditor':
+      return { view: 'audit' };
+    case 'admin':
+      return { view: 'users' };
+  }
+}

@@ -1,0 +1,362 @@
+/**
+ * Record (nurse): patient → chest site → device → record. While recording: countdown, level
+ * meter, live spectrogram, live probabilities every 0.48 s, live quality in words. Stop keeps the
+ * recording (and shows the final analysis); Discard cancels it after a confirmation. The next
+ * site is one click away. Keys: R or Space starts/stops, Escape discards.
+ */
+import { CHEST_SITES } from '../../../src/service/api';
+import type { CaptureState, ChestSite, DeviceInfo, Patient, RecordingDetail } from '../../../src/service/api';
+import { errorMessage } from '../api/errors';
+import type { AppContext } from '../ui/context';
+import { field, h, options } from '../ui/dom';
+import { screenText, siteName } from '../ui/format';
+import { analysisSummary, disclaimer, qualityLine, screenBadge } from '../widgets/analysis-summary';
+import { bodyDiagram } from '../widgets/body-diagram';
+import { ProbabilityBars } from '../widgets/charts';
+import { patientPicker } from '../widgets/patient-picker';
+import { LiveSpectrogram } from '../widgets/spectrogram-live';
+
+type Duration = 3 | 10 | 20 | 30 | null;
+const ACTIVE: ReadonlySet<CaptureState['state']> = new Set(['countdown', 'recording', 'stopping', 'analyzing']);
+
+declare global {
+  interface Window {
+    /** The live spectrogram's own measurements (read by bench/ui.ts). */
+    __auscultLive?: LiveSpectrogram['stats'];
+  }
+}
+
+export function recordView(ctx: AppContext, root: HTMLElement): () => void {
+  const { api } = ctx;
+  const offs: Array<() => void> = [];
+  let patient: Patient | null = null;
+  let site: ChestSite | null = null;
+  let captureId: string | null = null;
+  let state: CaptureState['state'] = 'idle';
+  let devices: DeviceInfo[] = [];
+  const doneSites = new Set<ChestSite>();
+  let finishing: Promise<void> | null = null;
+  let resultDispose: (() => void) | null = null;
+
+  // --- left column: patient, site, device ---
+  const picker = patientPicker(api, (p) => {
+    if (p?.id !== patient?.id) {
+      doneSites.clear();
+      diagram.markDone(doneSites);
+    }
+    patient = p;
+    refreshControls();
+  });
+  const diagram = bodyDiagram((s) => {
+    if (ACTIVE.has(state)) return;
+    site = s;
+    diagram.select(s);
+    refreshControls();
+  });
+  const deviceSelect = h('select', { 'aria-label': 'Input device', name: 'device' });
+  const deviceNote = h('p', { class: 'hint', role: 'status' });
+  const durationSelect = h(
+    'select',
+    { 'aria-label': 'Length', name: 'duration' },
+    options([{ value: '3', label: '3 s' }, { value: '10', label: '10 s' }, { value: '20', label: '20 s' }, { value: '30', label: '30 s' }, { value: 'free', label: 'Until I stop' }], '3'),
+  );
+  const meterFill = h('div', { class: 'meter-fill' });
+  const meterPeak = h('div', { class: 'meter-peak' });
+  const meterText = h('span', { class: 'meter-text', 'data-testid': 'level' }, 'Level: — (shown while the device is open)');
+  const meter = h('div', { class: 'meter', role: 'meter', 'aria-label': 'Input level', 'aria-valuemin': '-60', 'aria-valuemax': '0' }, meterFill, meterPeak);
+
+  const loadDevices = async (): Promise<void> => {
+    deviceNote.textContent = 'Looking for input devices…';
+    try {
+      devices = await api.call('capture.devices', {});
+      const prev = deviceSelect.value;
+      const pick = devices.find((d) => d.name === prev) ?? devices.find((d) => d.pinned) ?? devices.find((d) => d.likelyStethoscope) ?? devices[0];
+      deviceSelect.replaceChildren(
+        ...devices.map((d) => {
+          const o = h('option', { value: d.name }, `${d.name}${d.likelyStethoscope ? ' — stethoscope' : ''}${d.pinned ? ' (pinned)' : ''} · ${Math.round(d.defaultSampleRate)} Hz`);
+          o.selected = d === pick;
+          return o;
+        }),
+      );
+      deviceNote.textContent = devices.length ? '' : 'No input device found. Plug in the stethoscope (USB), then press “Look again”.';
+    } catch (err) {
+      deviceNote.textContent = `Could not list devices: ${errorMessage(err)}`;
+    }
+    refreshControls();
+  };
+
+  const left = h(
+    'div',
+    { class: 'record-left' },
+    picker.element,
+    h('section', { class: 'panel', 'aria-label': 'Chest site' }, h('h2', {}, '2 · Chest site'), diagram.element),
+    h(
+      'section',
+      { class: 'panel', 'aria-label': 'Device' },
+      h('h2', {}, '3 · Device'),
+      h('div', { class: 'row' }, field('Stethoscope', deviceSelect), field('Length', durationSelect)),
+      h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', onclick: () => void loadDevices() }, 'Look again'), deviceNote),
+      meter,
+      meterText,
+    ),
+  );
+
+  // --- right column: controls, live view, result ---
+  const recordBtn = h('button', { type: 'button', class: 'record-btn', 'data-testid': 'record' }, '● Record (R)');
+  const discardBtn = h('button', { type: 'button', class: 'danger', hidden: true }, 'Discard… (Esc)');
+  const stateText = h('p', { class: 'capture-state', role: 'status', 'aria-live': 'polite', 'data-testid': 'capture-state' });
+  const progress = h('progress', { max: '1', value: '0', 'aria-label': 'Recording progress' });
+  const spectrogram = new LiveSpectrogram();
+  window.__auscultLive = spectrogram.stats;
+  const liveBars = new ProbabilityBars('Live class probabilities, updated every 0.48 seconds', 200);
+  const liveScreen = h('div', { class: 'live-screen', 'data-testid': 'live-screen' }, h('span', { class: 'hint' }, 'The live screen result appears while recording.'));
+  const liveQuality = h('div', { 'data-testid': 'live-quality' }, qualityLine(null));
+  const liveCounts = h('p', { class: 'hint', 'data-testid': 'live-counts' });
+  const result = h('section', { class: 'panel result', 'aria-label': 'Result', hidden: true, 'data-testid': 'result' });
+
+  const right = h(
+    'div',
+    { class: 'record-right' },
+    h('section', { class: 'panel controls' }, h('div', { class: 'row' }, recordBtn, discardBtn, stateText), progress),
+    h('section', { class: 'panel', 'aria-label': 'Live spectrogram' }, h('h2', {}, 'Live sound (mel spectrogram)'), spectrogram.frame.root, liveCounts),
+    h('section', { class: 'panel live-probs', 'aria-label': 'Live analysis' }, h('h2', {}, 'Live analysis'), liveScreen, liveBars.element, liveQuality, disclaimer()),
+    result,
+  );
+  root.append(h('h1', { class: 'sr-only' }, 'Record'), h('div', { class: 'record-layout' }, left, right));
+
+  function canStart(): string | null {
+    if (!patient) return 'Choose or create the patient first.';
+    if (!site) return 'Pick the chest site on the diagram.';
+    if (!devices.length) return 'No input device: plug in the stethoscope.';
+    return null;
+  }
+
+  function refreshControls(): void {
+    const active = ACTIVE.has(state);
+    const why = canStart();
+    recordBtn.textContent = active ? '■ Stop and save (Space)' : '● Record (R)';
+    recordBtn.classList.toggle('recording', active);
+    recordBtn.disabled = active ? state !== 'recording' && state !== 'countdown' : why !== null;
+    discardBtn.hidden = !active;
+    deviceSelect.disabled = active;
+    durationSelect.disabled = active;
+    if (!active && state !== 'done') stateText.textContent = why ?? `Ready: ${siteName(site)} for ${patient?.familyName ?? ''}. Press R to record.`;
+    ctx.setBusy(active);
+  }
+
+  function showState(s: CaptureState): void {
+    state = s.state;
+    const remaining = s.targetSec !== null ? Math.max(0, s.targetSec - s.elapsedSec) : null;
+    switch (s.state) {
+      case 'countdown':
+        stateText.textContent = s.message ?? 'Get ready: place the chest piece. Recording starts in a moment…';
+        break;
+      case 'recording':
+        stateText.textContent = remaining !== null ? `Recording ${siteName(s.site)} — ${remaining.toFixed(1)} s left` : `Recording ${siteName(s.site)} — ${s.elapsedSec.toFixed(1)} s (press Space to stop)`;
+        break;
+      case 'stopping':
+      case 'analyzing':
+        stateText.textContent = 'Saving and analysing the whole recording…';
+        break;
+      case 'interrupted':
+        stateText.textContent = `Interrupted: ${s.message ?? 'the device stopped'}. What was captured is kept.`;
+        break;
+      case 'cancelled':
+        stateText.textContent = 'Discarded. Nothing was saved.';
+        break;
+      case 'error':
+        stateText.textContent = `Could not record: ${s.message ?? 'unknown error'}`;
+        break;
+      default:
+        break;
+    }
+    progress.value = s.targetSec ? Math.min(1, s.elapsedSec / s.targetSec) : 0;
+    refreshControls();
+    if ((s.state === 'done' || s.state === 'interrupted') && s.recordingId !== null) void finish(() => api.call('recordings.get', { id: s.recordingId as number }));
+    if (s.state === 'cancelled' || s.state === 'error') endCapture();
+  }
+
+  function endCapture(): void {
+    spectrogram.stop();
+    captureId = null;
+    refreshControls();
+  }
+
+  function nextSite(): ChestSite | null {
+    const from = site ? CHEST_SITES.indexOf(site) : -1;
+    for (let i = 1; i <= CHEST_SITES.length; i++) {
+      const s = CHEST_SITES[(from + i) % CHEST_SITES.length] as ChestSite;
+      if (!doneSites.has(s)) return s;
+    }
+    return null;
+  }
+
+  function finish(load: () => Promise<RecordingDetail>): Promise<void> {
+    if (finishing) return finishing;
+    finishing = (async () => {
+      try {
+        const detail = await load();
+        showResult(detail);
+      } catch (err) {
+        result.hidden = false;
+        result.replaceChildren(h('h2', {}, 'Result'), h('p', { class: 'form-error', role: 'alert' }, `The recording could not be finished: ${errorMessage(err)}`));
+      } finally {
+        endCapture();
+        state = 'done';
+        refreshControls();
+      }
+    })();
+    return finishing;
+  }
+
+  function showResult(d: RecordingDetail): void {
+    resultDispose?.();
+    resultDispose = null;
+    doneSites.add(d.recording.site);
+    diagram.markDone(doneSites);
+    const next = nextSite();
+    const nextBtn = next
+      ? h('button', { type: 'button', 'data-testid': 'next-site', onclick: () => { site = next; diagram.select(next); state = 'idle'; result.hidden = true; refreshControls(); recordBtn.focus(); } }, `Next site: ${siteName(next)} →`)
+      : h('span', { class: 'hint' }, 'All sites recorded for this patient.');
+    const children: Array<HTMLElement> = [
+      h('h2', {}, `Saved: ${siteName(d.recording.site)} · recording #${d.recording.id}`),
+      h('p', {}, `${d.recording.durationSec.toFixed(1)} s at ${d.recording.sampleRate} Hz from ${d.recording.deviceName}.`, d.recording.status === 'interrupted' ? ' Interrupted before the end; what was captured is kept.' : ''),
+    ];
+    if (d.analysis) {
+      const s = analysisSummary(d.analysis);
+      resultDispose = s.destroy;
+      children.push(s.element);
+    } else {
+      children.push(h('p', { class: 'uncertain', role: 'note' }, 'No analysis: the model is not available on this workstation. The recording is saved; it can be analysed later.'));
+    }
+    children.push(h('div', { class: 'actions' }, nextBtn, h('a', { href: `#/recording/${d.recording.id}` }, 'Open recording')));
+    result.replaceChildren(...children);
+    result.hidden = false;
+    stateText.textContent = `Saved recording #${d.recording.id}.`;
+    nextBtn.focus();
+  }
+
+  async function startCapture(): Promise<void> {
+    if (canStart() || !patient || !site) return;
+    const durationSec: Duration = durationSelect.value === 'free' ? null : (Number(durationSelect.value) as Duration);
+    spectrogram.reset();
+    spectrogram.start();
+    liveBars.update(null);
+    liveScreen.replaceChildren(h('span', { class: 'hint' }, 'Waiting for the first 0.96 s of sound…'));
+    liveQuality.replaceChildren(qualityLine(null));
+    result.hidden = true;
+    finishing = null;
+    state = 'countdown';
+    refreshControls();
+    try {
+      const s = await api.call('capture.start', { patientId: patient.id, site, durationSec, device: deviceSelect.value || undefined });
+      captureId = s.captureId;
+      showState(s);
+    } catch (err) {
+      state = 'error';
+      endCapture();
+      stateText.textContent = `Could not start recording: ${errorMessage(err)}`;
+    }
+  }
+
+  async function stopCapture(): Promise<void> {
+    const id = captureId;
+    if (!id) return;
+    state = 'stopping';
+    refreshControls();
+    stateText.textContent = 'Saving and analysing the whole recording…';
+    await finish(() => api.call('capture.stop', { captureId: id }));
+  }
+
+  async function discardCapture(): Promise<void> {
+    const id = captureId;
+    if (!id) return;
+    if (!window.confirm('Discard this recording? Nothing of it will be kept.')) return;
+    try {
+      showState(await api.call('capture.cancel', { captureId: id }));
+    } catch (err) {
+      ctx.notify(`Could not discard: ${errorMessage(err)}`, 'error');
+    }
+  }
+
+  recordBtn.addEventListener('click', () => void (ACTIVE.has(state) ? stopCapture() : startCapture()));
+  discardBtn.addEventListener('click', () => void discardCapture());
+
+  const onKey = (ev: KeyboardEvent): void => {
+    const t = ev.target as HTMLElement | null;
+    if (t && (t.closest('input, textarea, select, [contenteditable]') || ev.ctrlKey || ev.metaKey || ev.altKey)) return;
+    const onButton = !!t?.closest('button, a, [role=button]');
+    if (ev.key === 'r' || ev.key === 'R' || (ev.key === ' ' && !onButton)) {
+      ev.preventDefault();
+      recordBtn.click();
+    } else if (ev.key === 'Escape' && captureId) {
+      ev.preventDefault();
+      void discardCapture();
+    }
+  };
+  window.addEventListener('keydown', onKey);
+  offs.push(() => window.removeEventListener('keydown', onKey));
+
+  const mine = (id: string | null): boolean => id !== null && id === captureId;
+  offs.push(
+    api.on('capture.state', (s) => {
+      if (mine(s.captureId)) showState(s);
+    }),
+    api.on('capture.frames', (f) => {
+      if (!mine(f.captureId)) return;
+      spectrogram.push(f.firstFrame, f.frames, f.sentAtMs, f.droppedFrames);
+      liveCounts.textContent = `${spectrogram.stats.columnsDrawn + f.frames.length} frames received`;
+    }),
+    api.on('capture.level', (l) => {
+      if (!mine(l.captureId)) return;
+      const w = (db: number): string => `${Math.max(0, Math.min(100, ((db + 60) / 60) * 100)).toFixed(1)}%`;
+      meterFill.style.width = w(l.rmsDbfs);
+      meterPeak.style.left = w(l.peakDbfs);
+      meter.setAttribute('aria-valuenow', l.rmsDbfs.toFixed(0));
+      meterText.textContent = `Level: RMS ${l.rmsDbfs.toFixed(0)} dBFS · peak ${l.peakDbfs.toFixed(0)} dBFS${l.peakDbfs > -1 ? ' — too loud, clipping' : ''}`;
+    }),
+    api.on('capture.quality', (q) => {
+      if (mine(q.captureId)) liveQuality.replaceChildren(qualityLine(q.quality));
+    }),
+    api.on('capture.live', (l) => {
+      if (!mine(l.captureId)) return;
+      liveBars.update(l.probabilities);
+      liveScreen.replaceChildren(screenBadge(l.screen), h('span', { class: 'hint' }, ` at ${l.patchStartSec.toFixed(2)} s`));
+      liveScreen.setAttribute('aria-label', screenText(l.screen));
+    }),
+    api.on('capture.error', (e) => {
+      if (e.captureId === null || mine(e.captureId)) ctx.notify(`${e.message}`, 'error');
+    }),
+    api.on('devices.changed', (d) => {
+      const parts = [...d.added.map((n) => `connected: ${n}`), ...d.removed.map((n) => `disconnected: ${n}`)];
+      if (parts.length) ctx.notify(`Devices changed — ${parts.join(', ')}`);
+      void loadDevices();
+    }),
+  );
+
+  // Pick up a recording already running (e.g. after a reload).
+  void (async () => {
+    await loadDevices();
+    try {
+      const s = await api.call('capture.status', {});
+      if (s.captureId && ACTIVE.has(s.state)) {
+        captureId = s.captureId;
+        spectrogram.start();
+        showState(s);
+      }
+    } catch {
+      /* no capture running */
+    }
+  })();
+  refreshControls();
+
+  return () => {
+    for (const off of offs) off();
+    spectrogram.destroy();
+    liveBars.destroy();
+    resultDispose?.();
+    ctx.setBusy(false);
+    if (window.__auscultLive === spectrogram.stats) delete window.__auscultLive;
+  };
+}
+

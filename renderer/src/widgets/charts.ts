@@ -1,0 +1,140 @@
+/**
+ * chart.js charts: class probabilities (bars, numbers in the labels), the per-patch timeline and
+ * a patient's trend. Colours are the Okabe–Ito colour-blind-safe set; lines also differ in dash
+ * and point shape, and every value is also written as a number, so colour never carries meaning alone.
+ */
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
+import type { ChartDataset } from 'chart.js';
+import { CLASS_LABELS, CLASS_ORDER } from '../../../src/inference/analysis-types';
+import type { ClassName, ClassProbabilities } from '../../../src/service/api';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.defaults.font.size = 14;
+Chart.defaults.font.family = 'system-ui, sans-serif';
+Chart.defaults.color = '#1d2733';
+Chart.defaults.animation = false;
+
+export const CLASS_COLOURS: Record<ClassName, string> = {
+  asthma: '#E69F00',
+  copd: '#0072B2',
+  pneumonia: '#D55E00',
+  healthy: '#009E73',
+  bronchial: '#CC79A7',
+};
+const DASH: Record<ClassName, number[]> = { asthma: [], copd: [6, 3], pneumonia: [2, 3], healthy: [10, 4], bronchial: [6, 2, 2, 2] };
+const POINT: Record<ClassName, 'circle' | 'rect' | 'triangle' | 'rectRot' | 'star'> = {
+  asthma: 'circle',
+  copd: 'rect',
+  pneumonia: 'triangle',
+  healthy: 'rectRot',
+  bronchial: 'star',
+};
+
+function labelsWithNumbers(p: ClassProbabilities | null): string[] {
+  return CLASS_ORDER.map((c) => `${CLASS_LABELS[c]}  ${p ? `${Math.round(p[c] * 100)} %` : '—'}`);
+}
+
+/** Horizontal bars, one per class, 0–100 %. */
+export class ProbabilityBars {
+  readonly canvas = document.createElement('canvas');
+  private readonly chart: Chart<'bar'>;
+  constructor(label: string, height = 220) {
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', label);
+    const wrap = document.createElement('div');
+    wrap.className = 'chart-wrap';
+    wrap.style.height = `${height}px`;
+    wrap.append(this.canvas);
+    this.chart = new Chart(this.canvas, {
+      type: 'bar',
+      data: {
+        labels: labelsWithNumbers(null),
+        datasets: [{ data: CLASS_ORDER.map(() => 0), backgroundColor: CLASS_ORDER.map((c) => CLASS_COLOURS[c]), borderWidth: 0 }],
+      },
+      options: {
+        indexAxis: 'y',
+        maintainAspectRatio: false,
+        responsive: true,
+        plugins: { legend: { display: false }, tooltip: { enabled: false } },
+        scales: {
+          x: { min: 0, max: 100, ticks: { callback: (v) => `${v} %` } },
+          y: { ticks: { font: { size: 15, weight: 'bold' } } },
+        },
+      },
+    });
+  }
+  get element(): HTMLElement {
+    return this.canvas.parentElement as HTMLElement;
+  }
+  update(p: ClassProbabilities | null): void {
+    this.chart.data.labels = labelsWithNumbers(p);
+    (this.chart.data.datasets[0] as ChartDataset<'bar'>).data = CLASS_ORDER.map((c) => (p ? p[c] * 100 : 0));
+    this.chart.update('none');
+  }
+  destroy(): void {
+    this.chart.destroy();
+  }
+}
+
+/** One line per class over x (seconds in a recording, or a date index for trends). */
+export function classLines(
+  label: string,
+  points: Array<{ x: number; p: Partial<ClassProbabilities> }>,
+  opts: { xTitle: string; xTick?: (x: number) => string; height?: number; classes?: readonly ClassName[]; xMin?: number; xMax?: number },
+): { element: HTMLElement; chart: Chart<'line'> } {
+  const canvas = document.createElement('canvas');
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', label);
+  const wrap = document.createElement('div');
+  wrap.className = 'chart-wrap';
+  wrap.style.height = `${opts.height ?? 220}px`;
+  wrap.append(canvas);
+  const classes = opts.classes ?? CLASS_ORDER;
+  const chart = new Chart(canvas, {
+    type: 'line',
+    data: {
+      datasets: classes.map((c) => ({
+        label: CLASS_LABELS[c],
+        data: points.filter((pt) => pt.p[c] !== undefined).map((pt) => ({ x: pt.x, y: (pt.p[c] as number) * 100 })),
+        borderColor: CLASS_COLOURS[c],
+        backgroundColor: CLASS_COLOURS[c],
+        borderDash: DASH[c],
+        pointStyle: POINT[c],
+        pointRadius: points.length > 60 ? 0 : 4,
+        borderWidth: 2,
+        tension: 0,
+      })),
+    },
+    options: {
+      maintainAspectRatio: false,
+      responsive: true,
+      interaction: { mode: 'nearest', intersect: false },
+      plugins: {
+        legend: { position: 'right', labels: { usePointStyle: true, boxWidth: 10 } },
+        tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${Number(item.parsed.y).toFixed(0)} %` } },
+      },
+      scales: {
+        x: {
+          type: 'linear',
+          min: opts.xMin,
+          max: opts.xMax,
+          title: { display: true, text: opts.xTitle },
+          ticks: opts.xTick ? { callback: (v) => (opts.xTick as (x: number) => string)(Number(v)) } : {},
+        },
+        y: { min: 0, max: 100, title: { display: true, text: 'probability' }, ticks: { callback: (v) => `${v} %` } },
+      },
+    },
+  });
+  return { element: wrap, chart };
+}

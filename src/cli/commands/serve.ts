@@ -1,0 +1,103 @@
+/**
+ * `auscult serve [--db <file>] [--data-dir <dir>] [--port <n>]`: the workstation in a browser on
+ * this machine. Opens the real service (store, analysis engine, capture) and the loopback
+ * transport on 127.0.0.1, prints the address with its one-time token, and runs until Ctrl-C
+ * (which stops any recording cleanly before the database closes).
+ */
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../command.js';
+
+const USAGE = `usage: auscult serve [--db <file>] [--data-dir <dir>] [--port <n>] [--no-engine]
+
+Serves the workstation UI and API on http://127.0.0.1:<port> (loopback only) and prints the
+address to open, which carries a fresh access token each start.
+  --db <file>        database file (default: <data-dir>/auscult.sqlite)
+  --data-dir <dir>   where recordings, exports and the database live (default: the app's data
+                     directory, or AUSCULT_DATA_DIR)
+  --port <n>         port to listen on (default: a free one)
+  --no-engine        do not load the analysis models (recordings are stored unanalysed)`;
+
+export const command: CliCommand = {
+  name: 'serve',
+  summary: 'serve the workstation UI on 127.0.0.1 (open it in a browser)',
+  async run(argv) {
+    let values: { db?: string; 'data-dir'?: string; port?: string; 'no-engine'?: boolean; help?: boolean };
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          db: { type: 'string' },
+          'data-dir': { type: 'string' },
+          port: { type: 'string' },
+          'no-engine': { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }));
+    } catch (err) {
+      console.error(`auscult serve: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+      return 2;
+    }
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      console.error(`auscult serve: --port must be a whole number from 0 to 65535 (got '${values.port}').`);
+      return 2;
+    }
+    const { appDataDir, defaultDbPath } = await import('../../service/paths.js');
+    const { Workstation } = await import('../../service/workstation.js');
+    const { startLoopbackServer } = await import('../../server/loopback-server.js');
+    const dataDir = values['data-dir'] ?? appDataDir();
+    const dbPath = values.db ?? defaultDbPath(dataDir);
+
+    const workstation = await Workstation.open({
+      dbPath,
+      dataDir,
+      ...(values['no-engine']
+        ? { engine: null, engineError: 'Started with --no-engine: recordings are stored without analysis.' }
+        : {
+            loadEngine: async () => {
+              const { AnalysisEngine } = await import('../../inference/engine.js');
+              return AnalysisEngine.load({ log: (line) => console.error(`models: ${line}`) });
+            },
+          }),
+    });
+    const status = (await workstation.call({ sessionToken: null, transport: 'http', peer: 'cli' }, 'system.status', {})) as {
+      engineReady: boolean;
+      modelError: string | null;
+    };
+    let server;
+    try {
+      server = await startLoopbackServer({ workstation, port });
+    } catch (err) {
+      await workstation.close();
+      const code = (err as { code?: string }).code;
+      console.error(
+        code === 'EADDRINUSE'
+          ? `auscult serve: port ${port} is in use. Choose another with --port, or leave it out to take a free one.`
+          : `auscult serve: could not listen: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return 1;
+    }
+    console.log(`Auscult is serving ${dbPath}`);
+    if (!status.engineReady) console.log(`Analysis unavailable: ${status.modelError ?? 'no engine'}`);
+    console.log(`Open: ${server.url}`);
+    console.log('(loopback only; the token changes each start; Ctrl-C to stop)');
+
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    console.log('Stopping…');
+    await server.close();
+    await workstation.close();
+    return 0;
+  },
+};

@@ -1,0 +1,224 @@
+/**
+ * The workstation API over HTTP + WebSocket on 127.0.0.1, serving the built renderer.
+ *
+ * - HTTP (GET/HEAD only): the static UI, with a strict CSP. The page holds no data, so it needs
+ *   no token; every request must still name us as Host (DNS-rebinding defence).
+ * - WebSocket at /api/ws: the API. The handshake must carry the per-start token (in the
+ *   Sec-WebSocket-Protocol header), a loopback Host and, from a browser, our own Origin.
+ *   Messages are WireRequest → WireResponse; service events are pushed as WireEvent.
+ * - The service's session token stays here, one per connection: the page never sees it.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket } from 'ws';
+import type { RawData } from 'ws';
+import type { EventName, SessionInfo, WireEvent, WireResponse } from '../service/api.js';
+import { toErrorBody } from '../service/errors.js';
+import {
+  WIRE_PROTOCOL,
+  isAllowedHost,
+  isAllowedOrigin,
+  newServerToken,
+  parseProtocolHeader,
+  securityHeaders,
+  tokenMatches,
+} from './security.js';
+import { defaultRendererDir, readStatic } from './static-files.js';
+import { MAX_MESSAGE_BYTES, errorResponse, parseRequest } from './wire.js';
+import type { ServerWorkstation, ServiceEventEnvelope } from './workstation-port.js';
+
+export const API_PATH = '/api/ws';
+
+/** Live display events are dropped for a client this far behind (capture itself never waits). */
+const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
+const DROPPABLE: ReadonlySet<EventName> = new Set<EventName>(['capture.frames', 'capture.level']);
+
+export interface LoopbackServerOptions {
+  workstation: ServerWorkstation;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Folder of the built renderer; default dist/renderer. */
+  rendererDir?: string;
+  /** Fixed token (tests); default a fresh random one per start. */
+  token?: string;
+}
+
+export interface LoopbackServer {
+  port: number;
+  token: string;
+  /** The URL to open: the token travels in the fragment, which browsers never send to a server. */
+  url: string;
+  /** Open API connections (for tests and status). */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+interface Connection {
+  ws: WebSocket;
+  peer: string;
+  sessionToken: string | null;
+  droppedEvents: number;
+}
+
+function reject(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({ ok: false, error: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+  res.end(text);
+}
+
+export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<LoopbackServer> {
+  const token = opts.token ?? newServerToken();
+  const rendererDir = opts.rendererDir ?? defaultRendererDir();
+  const workstation = opts.workstation;
+  const conns = new Set<Connection>();
+  let port = 0;
+
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const host = req.headers.host;
+    if (!isAllowedHost(host, port)) {
+      sendText(res, 403, `Forbidden: this server answers only to 127.0.0.1:${port} or localhost:${port}.`);
+      return;
+    }
+    const headers = securityHeaders(host ?? `127.0.0.1:${port}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendText(res, 405, 'Method not allowed: the API is on the WebSocket at ' + API_PATH, { ...headers, Allow: 'GET, HEAD' });
+      return;
+    }
+    const file = readStatic(rendererDir, req.url ?? '/');
+    if (!file) {
+      const missingUi = (req.url ?? '/') === '/' || req.url === '/index.html';
+      sendText(
+        res,
+        404,
+        missingUi ? `The workstation UI is not built (${rendererDir} is missing). Run: npm run build` : 'Not found',
+        headers,
+      );
+      return;
+    }
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': file.type,
+      'Content-Length': String(file.body.length),
+      'Cache-Control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(WIRE_PROTOCOL) ? WIRE_PROTOCOL : false),
+  });
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = req.url ?? '';
+    if (url.split('?')[0] !== API_PATH) return reject(socket, 404, 'Not Found', `The API is at ${API_PATH}.`);
+    if (!isAllowedHost(req.headers.host, port)) {
+      return reject(socket, 403, 'Forbidden', `Host must be 127.0.0.1:${port} or localhost:${port}.`);
+    }
+    if (!isAllowedOrigin(req.headers.origin, port)) {
+      return reject(socket, 403, 'Forbidden', 'Requests from other web pages are refused.');
+    }
+    const proto = parseProtocolHeader(req.headers['sec-websocket-protocol']);
+    if (!proto.wire || !tokenMatches(token, proto.token)) {
+      return reject(socket, 401, 'Unauthorized', 'Missing or wrong access token: open the URL printed by `auscult serve`.');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn: Connection = {
+        ws,
+        peer: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+        sessionToken: null,
+        droppedEvents: 0,
+      };
+      conns.add(conn);
+      ws.on('message', (data: RawData, isBinary: boolean) => void onMessage(conn, data, isBinary));
+      ws.on('close', () => conns.delete(conn));
+      ws.on('error', () => conns.delete(conn));
+    });
+  });
+
+  function send(conn: Connection, msg: WireResponse | WireEvent): void {
+    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify(msg));
+  }
+
+  async function onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) {
+      send(conn, errorResponse(-1, { code: 'INVALID_INPUT', message: 'Binary messages are not accepted; send JSON text.' }));
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseRequest(text);
+    if (!parsed.ok) {
+      send(conn, errorResponse(parsed.id, parsed.error));
+      return;
+    }
+    const ctx = { sessionToken: conn.sessionToken, transport: 'http' as const, peer: conn.peer };
+    try {
+      let result = await workstation.call(ctx, parsed.method, parsed.params);
+      if (parsed.method === 'auth.signIn') {
+        // Keep the session token on this connection; hand the page the session without it.
+        const session = result as SessionInfo;
+        conn.sessionToken = session.token;
+        result = { ...session, token: '' } satisfies SessionInfo;
+      } else if (parsed.method === 'auth.signOut') {
+        conn.sessionToken = null;
+      }
+      send(conn, { id: parsed.id, ok: true, result });
+    } catch (err) {
+      const body = toErrorBody(err);
+      if (body.code === 'UNAUTHENTICATED') conn.sessionToken = null;
+      if (body.code === 'INTERNAL') console.error(`auscult serve: ${parsed.method} failed:`, err);
+      send(conn, errorResponse(parsed.id, body));
+    }
+  }
+
+  const unsubscribe = workstation.onEvent((env: ServiceEventEnvelope) => {
+    const msg = JSON.stringify({ event: env.event, payload: env.payload } satisfies WireEvent);
+    for (const conn of conns) {
+      if (!conn.sessionToken) continue;
+      if (workstation.isSessionLive && !workstation.isSessionLive(conn.sessionToken) && env.event !== 'session.ended') continue;
+      if (env.sessionToken !== undefined && env.sessionToken !== null && env.sessionToken !== conn.sessionToken) continue;
+      if (conn.ws.readyState !== WebSocket.OPEN) continue;
+      if (DROPPABLE.has(env.event) && conn.ws.bufferedAmount > SLOW_CLIENT_BYTES) {
+        conn.droppedEvents++;
+        continue;
+      }
+      conn.ws.send(msg);
+      if (env.event === 'session.ended') conn.sessionToken = null;
+    }
+  });
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    http.once('error', rejectListen);
+    http.listen(opts.port ?? 0, '127.0.0.1', () => {
+      http.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  port = (http.address() as AddressInfo).port;
+
+  return {
+    port,
+    token,
+    url: `http://127.0.0.1:${port}/#token=${token}`,
+    connections: () => conns.size,
+    async close() {
+      unsubscribe();
+      for (const conn of conns) conn.ws.terminate();
+      conns.clear();
+      await new Promise<void>((r) => wss.close(() => r()));
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}

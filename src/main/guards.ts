@@ -47,3 +47,20 @@ export function denyPermissionCheck(): boolean {
 export function denyDevicePermission(): boolean {
   return false;
 }
+
+/**
+ * session.webRequest.onBeforeRequest: the page may load only our app:// files, and blob:/data:
+ * URLs it made itself (audio playback, exported files). Nothing from the network, no file://.
+ */
+export function requestAllowed(url: string, allowDevTools: boolean): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'data:') return true;
+  if (u.protocol === 'blob:') return isAppUrl(u.pathname);
+  if (isAppUrl(url)) return true;
+  return allowDevTools && u.protocol === 'devtools:';
+}

@@ -34,7 +34,7 @@ export interface SessionEvents {
   frames: [FramesEvent];
   quality: [QualityReport];
   live: [LiveEvent];
-  error: [CaptureError];
+  fault: [CaptureError];
 }
 
 export interface CaptureOutcome {
@@ -222,7 +222,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   private onFault(err: CaptureError): void {
     if (this.ending || this.stateName === 'cancelled') return;
     this.fault = err;
-    this.emit('error', err);
+    this.emit('fault', err);
     void this.end('interrupted');
   }
 

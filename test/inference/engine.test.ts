@@ -1,0 +1,166 @@
+// The analysis engine end to end with real ONNX sessions: the converted YAMNet and a contract
+// head. Its numbers are checked against an independent recomputation (embeddings → the one
+// window definition → a float64 evaluation of the head's weights → calibrated softmax).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AnalysisEngine, ENGINE_VERSION, analyzeRecording } from '../../src/inference/engine.js';
+import { ModelError } from '../../src/inference/errors.js';
+import { CLASS_ORDER } from '../../src/inference/analysis-types.js';
+import { windowMeans } from '../../src/inference/scoring.js';
+import { YamnetSession } from '../../src/inference/yamnet-session.js';
+import { makeHead, headLogitsReference, type MadeHead } from '../support/make-head.js';
+import { scratchDir } from '../support/paths.js';
+import { yamnetModelsDir, yamnetUnavailable } from './yamnet-fixture.js';
+
+const skip = yamnetUnavailable();
+let modelsDir = '';
+let head: MadeHead;
+let engine: AnalysisEngine;
+
+/** A breath-like signal at 44.1 kHz: noise under a 0.25 Hz envelope (deterministic). */
+function breath(seconds: number, rate = 44100, gain = 0.3): Float32Array {
+  let s = 42;
+  let lp = 0;
+  return Float32Array.from({ length: Math.round(seconds * rate) }, (_, i) => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    lp += 0.2 * ((s / 4294967296) * 2 - 1 - lp);
+    return gain * (0.5 + 0.5 * Math.sin((2 * Math.PI * 0.25 * i) / rate)) * lp;
+  });
+}
+
+function softmax(logits: number[], t: number): number[] {
+  const m = Math.max(...logits.map((v) => v / t));
+  const e = logits.map((v) => Math.exp(v / t - m));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / z);
+}
+
+before(async () => {
+  if (skip) return;
+  modelsDir = await yamnetModelsDir();
+  head = makeHead(scratchDir(), { seed: 5 });
+  engine = await AnalysisEngine.load({ modelsDir, headCard: head.cardPath });
+});
+after(async () => {
+  await engine?.close();
+});
+
+test('analyzeRecording fills the result and agrees with an independent recomputation', { skip }, async () => {
+  const rate = 44100;
+  const samples = breath(8, rate);
+  const r = await analyzeRecording(engine, samples, rate);
+  assert.equal(r.sampleRate, rate);
+  assert.ok(Math.abs(r.durationSec - 8) < 1e-9);
+  // 8 s at 16 kHz = 128000 samples → 798 frames → 1 + floor((798 − 96) / 48) = 15 patches
+  assert.equal(r.patchCount, 15);
+  assert.equal(r.timeline.length, 15);
+  r.timeline.forEach((e, i) => {
+    assert.ok(Math.abs(e.startSec - 0.48 * i) < 1e-9);
+    assert.ok(Math.abs(e.endSec - e.startSec - 0.96) < 1e-9);
+  });
+  assert.equal(r.embedding.dims, 1024);
+  assert.ok(r.embedding.meanL2Norm > 0);
+  const sum = CLASS_ORDER.reduce((a, c) => a + r.probabilities[c], 0);
+  assert.ok(Math.abs(sum - 1) < 1e-5);
+  assert.equal(r.topClass, CLASS_ORDER.reduce((b, c) => (r.probabilities[c] > r.probabilities[b] ? c : b)));
+  assert.ok(Math.abs(r.screen.pAbnormal - (1 - r.probabilities.healthy)) < 1e-9);
+  assert.equal(r.yamnetTop.length, 3);
+  assert.ok(r.yamnetTop[0]!.score >= r.yamnetTop[1]!.score);
+  assert.equal(r.models.engineVersion, ENGINE_VERSION);
+  assert.deepEqual(r.models.head, { name: 'test-head', version: '0.0.1-test', sha256: head.card.onnxSha256 });
+  assert.match(r.models.yamnet.sha256, /^[0-9a-f]{64}$/);
+  for (const v of Object.values(r.timingsMs)) assert.ok(v >= 0);
+
+  // independent: band-limited embeddings → windows → float64 head → softmax(T) → mean
+  const emb = await engine.embedRecording(samples, rate, head.card.input.bandwidthHz);
+  assert.equal(emb.count, 15);
+  const w = windowMeans(emb.embeddings, emb.count, head.card.input.windowSec, head.card.input.hopSec);
+  const T = head.card.calibration.temperature;
+  const mean = new Array<number>(5).fill(0);
+  for (let i = 0; i < w.count; i++) {
+    softmax(headLogitsReference(head.weights, w.data.subarray(i * 1024, (i + 1) * 1024)), T).forEach((p, j) => (mean[j]! += p / w.count));
+  }
+  CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(r.probabilities[c] - mean[j]!) < 1e-4, `${c}: ${r.probabilities[c]} vs ${mean[j]}`));
+  // per-patch timeline: the head on each patch's own embedding
+  const p3 = softmax(headLogitsReference(head.weights, emb.embeddings.subarray(3 * 1024, 4 * 1024)), T);
+  CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(r.timeline[3]!.probabilities[c] - p3[j]!) < 1e-4));
+});
+
+test('the head sees band-limited audio: content above its bandwidth does not change its embeddings', { skip }, async () => {
+  const rate = 16000;
+  const base = breath(3, rate, 0.2);
+  const withTone = Float32Array.from(base, (v, i) => v + 0.2 * Math.sin((2 * Math.PI * 5000 * i) / rate));
+  const a = await engine.embedRecording(base, rate, 2000);
+  const b = await engine.embedRecording(withTone, rate, 2000);
+  const full = await engine.embedRecording(withTone, rate, 7900);
+  let dBand = 0;
+  let dFull = 0;
+  for (let i = 0; i < a.embeddings.length; i++) {
+    dBand = Math.max(dBand, Math.abs(a.embeddings[i]! - b.embeddings[i]!));
+    dFull = Math.max(dFull, Math.abs(a.embeddings[i]! - full.embeddings[i]!));
+  }
+  // a 5 kHz tone at −17 dBFS is removed by the 2 kHz band limit (≥ 60 dB stopband), not by 7.9 kHz
+  assert.ok(dBand < 0.05 * dFull, `band-limited change ${dBand} vs full-band change ${dFull}`);
+});
+
+test('status and screen abstain as the card says', { skip }, async () => {
+  const dir = scratchDir();
+  const strict = makeHead(dir, {
+    name: 'strict',
+    card: { abstain: { minTopProbability: 0.99, screenMargin: 1, poorQualityIsUncertain: true } },
+  });
+  const e = await AnalysisEngine.load({ modelsDir, headCard: strict.cardPath });
+  try {
+    const r = await e.analyzeRecording(breath(4), 44100);
+    assert.equal(r.status, 'uncertain');
+    assert.ok(r.statusReasons.some((s) => /confidence floor 0\.99/.test(s)), r.statusReasons.join());
+    assert.equal(r.screen.label, 'uncertain');
+    // digital silence: poor quality (no contact) → uncertain, whatever the head says
+    const silent = await engine.analyzeRecording(new Float32Array(44100 * 3), 44100);
+    assert.equal(silent.quality.verdict, 'poor');
+    assert.equal(silent.status, 'uncertain');
+    assert.ok(silent.statusReasons.some((s) => /quality is poor/.test(s)));
+    assert.equal(silent.screen.label, 'uncertain');
+  } finally {
+    await e.close();
+  }
+});
+
+test('a recording shorter than one patch is one patch; live windows give probabilities', { skip }, async () => {
+  const r = await engine.analyzeRecording(breath(0.5, 8000), 8000);
+  assert.equal(r.patchCount, 1);
+  assert.equal(r.timeline.length, 1);
+  const live = await engine.analyzeLiveWindow(breath(0.96, 16000));
+  const sum = CLASS_ORDER.reduce((a, c) => a + live.probabilities[c], 0);
+  assert.ok(Math.abs(sum - 1) < 1e-5);
+  assert.ok(Math.abs(live.screen.pAbnormal - (1 - live.probabilities.healthy)) < 1e-9);
+  await assert.rejects(engine.analyzeRecording(new Float32Array(0), 16000), /no samples/);
+});
+
+test('missing or corrupt models give a ModelError that says what to run', { skip }, async () => {
+  const saved = { src: process.env['AUSCULT_MODEL_SOURCE'], url: process.env['AUSCULT_MODEL_URL'] };
+  delete process.env['AUSCULT_MODEL_SOURCE'];
+  delete process.env['AUSCULT_MODEL_URL'];
+  try {
+    const empty = scratchDir();
+    await assert.rejects(
+      AnalysisEngine.load({ modelsDir: empty, headCard: head.cardPath }),
+      (e: unknown) => e instanceof ModelError && e.code === 'MODEL_MISSING' && /npx auscult models --source/.test(e.message),
+    );
+    // a valid YAMNet but no head
+    await assert.rejects(AnalysisEngine.load({ modelsDir, headCard: join(empty, 'head.card.json') }), (e: unknown) => e instanceof ModelError && e.code === 'HEAD_MISSING');
+    // a damaged yamnet.onnx is caught by its manifest's checksum before loading
+    const damaged = scratchDir();
+    for (const f of ['yamnet.onnx', 'yamnet.json', 'yamnet_class_map.csv']) copyFileSync(join(modelsDir, f), join(damaged, f));
+    const bytes = readFileSync(join(damaged, 'yamnet.onnx'));
+    writeFileSync(join(damaged, 'yamnet.onnx'), bytes.subarray(0, bytes.length >> 1));
+    await assert.rejects(AnalysisEngine.load({ modelsDir: damaged, headCard: head.cardPath }), (e: unknown) => e instanceof ModelError && /SHA-256/.test(e.message) && /npx auscult models/.test(e.message));
+    // and loading the damaged file directly says it cannot be loaded
+    await assert.rejects(YamnetSession.load(join(damaged, 'yamnet.onnx')), (e: unknown) => e instanceof ModelError && e.code === 'MODEL_CORRUPT' && /npx auscult models/.test(e.message));
+  } finally {
+    if (saved.src !== undefined) process.env['AUSCULT_MODEL_SOURCE'] = saved.src;
+    if (saved.url !== undefined) process.env['AUSCULT_MODEL_URL'] = saved.url;
+  }
+});

@@ -28,7 +28,8 @@ export interface WorkstationOptions {
   dataDir: string;
   /** The analysis engine; null = none (recordings are stored without analysis, and say so). */
   engine?: AnalysisEnginePort | null;
-  /** Loads the engine at open time when `engine` is not given; its failure becomes engineError. */
+  /** Loads the engine at open time when `engine` is not given (default: AnalysisEngine.load from
+   *  `modelsDir`, when set); a failure becomes engineError and the workstation opens without one. */
   loadEngine?: () => Promise<AnalysisEnginePort>;
   /** Why there is no engine, for model.info / system.status (when engine is null). */
   engineError?: string | null;
@@ -55,9 +56,18 @@ export class Workstation {
     }
     let engine: AnalysisEnginePort | null = opts.engine ?? null;
     let engineError: string | null = opts.engineError ?? null;
-    if (opts.engine === undefined && opts.loadEngine) {
+    const loader =
+      opts.loadEngine ??
+      (opts.modelsDir
+        ? async () => {
+            // Loaded lazily so a workstation without models never loads onnxruntime.
+            const { AnalysisEngine } = await import('../inference/engine.js');
+            return AnalysisEngine.load({ modelsDir: opts.modelsDir });
+          }
+        : undefined);
+    if (opts.engine === undefined && loader) {
       try {
-        engine = await opts.loadEngine();
+        engine = await loader();
       } catch (err) {
         engine = null;
         engineError = err instanceof Error ? err.message : String(err);
@@ -111,6 +121,28 @@ export class Workstation {
     } catch (err) {
       throw toApiError(err);
     }
+  }
+
+  /**
+   * A session for a local, trusted process (the CLI): whoever runs it already has the database
+   * file, so no password is asked; the sign-in is audited as such. Returns the session token.
+   */
+  signInLocal(username: string, transport: Transport = 'cli'): string {
+    const u = this.deps.store.users.byUsername(username);
+    if (!u) throw new ApiError('NOT_FOUND', `No user named '${username}'. List users with: auscult users list`);
+    if (!u.active) throw new ApiError('UNAUTHENTICATED', `The account '${username}' is deactivated.`);
+    const s = this.deps.sessions.create(u.id, u.username, transport);
+    this.deps.store.tx(() =>
+      this.deps.store.audit.append({ username: u.username, action: 'auth.login', objectType: 'user', objectId: u.id, transport, details: { method: 'local' } }),
+    );
+    return s.token;
+  }
+
+  /** The signed-in caller for a token (for trusted in-process callers such as the CLI's import). */
+  userCall(ctx: CallContext): UserCall {
+    const user = this.resolveUser(ctx.sessionToken);
+    if (!user) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
+    return { user, transport: ctx.transport, peer: ctx.peer, sessionToken: ctx.sessionToken };
   }
 
   /** Every event, with `sessionToken` set when it is for one session only (e.g. session.ended). */

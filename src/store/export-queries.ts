@@ -195,3 +195,13 @@ export function findingsForExport(db: Database.Database, recordingId: number): E
   }[];
   return rows.map((r) => ({ id: r.id, recordingId: r.recording_id, author: r.username, authorRole: r.author_role, text: r.text, label: r.label, createdAt: r.created_at, isAmendment: r.is_amendment === 1 }));
 }
+
+/** Patients with at least one recording in scope, ascending (one FHIR bundle / PDF set each). */
+export function patientIdsForExport(db: Database.Database, scope: ExportRecordingScope): number[] {
+  const w = recWhere(scope);
+  return db.prepare(`SELECT DISTINCT r.patient_id FROM recordings r WHERE 1=1${w.sql} ORDER BY r.patient_id`).pluck().all(w.args) as number[];
+}
+
+export function patientMrn(db: Database.Database, patientId: number): string | null {
+  return (db.prepare('SELECT mrn FROM patients WHERE id = ?').pluck().get(patientId) as string | undefined) ?? null;
+}

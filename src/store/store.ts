@@ -2,7 +2,7 @@
  * The store: one SQLite file and its repositories. Every change that must be audited runs inside
  * `tx`, with its audit entry appended in the same transaction.
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { AuditLog } from './audit-log.js';
 import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
 import { translateSqliteError } from './errors.js';
@@ -58,6 +58,13 @@ export class Store {
   /** Online backup through SQLite's backup API: consistent while others keep writing. */
   async backup(destination: string): Promise<{ pages: number }> {
     const meta = await this.db.backup(destination);
+    // A backup is one self-contained file: switch the copy out of WAL mode.
+    const copy = new Database(destination);
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
     return { pages: meta.totalPages };
   }
 

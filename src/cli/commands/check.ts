@@ -1,0 +1,69 @@
+/**
+ * `auscult check [--db <file>] [--data-dir <folder>] [--files]`: SQLite integrity and foreign
+ * keys, the audit hash chain, and (with --files) every stored WAV against its SHA-256.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../command.js';
+import { recordingsDir } from '../../service/paths.js';
+import { openStoreForCli } from './users.js';
+
+const USAGE = 'usage: auscult check [--db <file>] [--files [--data-dir <folder>]] [--json]';
+
+export const command: CliCommand = {
+  name: 'check',
+  summary: 'integrity check: database, audit chain, optionally every stored WAV',
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          db: { type: 'string' },
+          'data-dir': { type: 'string' },
+          files: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }));
+    } catch (err) {
+      console.error(`auscult check: ${(err as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const store = openStoreForCli(values.db);
+    try {
+      const integrity = store.integrityCheck();
+      const chain = store.audit.verify();
+      const problems: string[] = [];
+      if (!integrity.ok) problems.push(`database: ${integrity.integrity.slice(0, 5).join('; ')}; foreign-key violations: ${integrity.foreignKeyViolations}`);
+      if (!chain.ok) problems.push(`audit chain broken at entry ${chain.firstBadSeq}: ${chain.reason}`);
+      let filesChecked = 0;
+      if (values.files) {
+        const dir = recordingsDir(values['data-dir'] ?? dirname(store.path));
+        const rows = store.db.prepare('SELECT id, file_name, wav_sha256 FROM recordings ORDER BY id').iterate() as IterableIterator<{ id: number; file_name: string; wav_sha256: string }>;
+        for (const r of rows) {
+          filesChecked++;
+          try {
+            const h = createHash('sha256').update(await readFile(join(dir, r.file_name))).digest('hex');
+            if (h !== r.wav_sha256) problems.push(`recording ${r.id}: ${r.file_name} does not match its SHA-256 (changed outside Auscult)`);
+          } catch {
+            problems.push(`recording ${r.id}: ${r.file_name} is missing from ${dir}`);
+          }
+        }
+      }
+      const report = { ok: problems.length === 0, schemaVersion: store.schemaVersion, integrity, chain, filesChecked, problems };
+      if (values.json) console.log(JSON.stringify(report, null, 2));
+      else if (report.ok) console.log(`OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`);
+      else for (const p of problems) console.error(`PROBLEM: ${p}`);
+      return report.ok ? 0 : 1;
+    } finally {
+      store.close();
+    }
+  },
+};

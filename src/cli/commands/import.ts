@@ -1,0 +1,125 @@
+/**
+ * `auscult import <wav...> --patient <mrn> [--create-patient --given X --family Y] [--site <site>]
+ *  --user <name>`: stores and analyses WAV files through the same intake as the UI.
+ */
+import { dirname, basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../command.js';
+import { CHEST_SITES, type ChestSite, type Patient } from '../../service/api.js';
+import { ApiError } from '../../service/errors.js';
+import { appDataDir, defaultDbPath } from '../../service/paths.js';
+import { intakeRecording } from '../../service/recording-intake.js';
+import { toPatient } from '../../service/mappers.js';
+import { Workstation } from '../../service/workstation.js';
+
+const USAGE = `usage: auscult import <file.wav ...> --patient <identifier> --user <username>
+         [--create-patient --given <name> --family <name> [--birth-date YYYY-MM-DD] [--sex female|male|other|unknown]]
+         [--site <site>] [--db <file>] [--data-dir <folder>] [--models-dir <folder> | --no-analysis] [--json]
+  Sites: ${CHEST_SITES.join(', ')} (default trachea).
+  The WAVs are copied into the recordings folder (beside the database unless --data-dir).`;
+
+export const command: CliCommand = {
+  name: 'import',
+  summary: 'store and analyse WAV recordings for a patient',
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          patient: { type: 'string' },
+          'create-patient': { type: 'boolean', default: false },
+          given: { type: 'string' },
+          family: { type: 'string' },
+          'birth-date': { type: 'string' },
+          sex: { type: 'string' },
+          site: { type: 'string', default: 'trachea' },
+          user: { type: 'string' },
+          db: { type: 'string' },
+          'data-dir': { type: 'string' },
+          'models-dir': { type: 'string' },
+          'no-analysis': { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      });
+    } catch (err) {
+      console.error(`auscult import: ${(err as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    const { values: v, positionals: files } = parsed;
+    if (v.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (files.length === 0 || !v.patient || !v.user) {
+      console.error(`auscult import: give the WAV files, --patient and --user.\n${USAGE}`);
+      return 2;
+    }
+    if (!(CHEST_SITES as readonly string[]).includes(v.site)) {
+      console.error(`auscult import: unknown site '${v.site}'. Sites: ${CHEST_SITES.join(', ')}`);
+      return 2;
+    }
+    const site = v.site as ChestSite;
+    const dbPath = v.db ?? defaultDbPath();
+    const dataDir = v['data-dir'] ?? (v.db ? dirname(v.db) : appDataDir());
+
+    let modelsDir = v['models-dir'];
+    if (!modelsDir && !v['no-analysis']) modelsDir = (await import('../../inference/paths.js')).defaultModelsDir();
+    const ws = await Workstation.open({ dbPath, dataDir, ...(v['no-analysis'] ? { engine: null, engineError: 'analysis skipped (--no-analysis)' } : { modelsDir }) });
+    try {
+      const status = (await ws.call({ sessionToken: null, transport: 'cli' }, 'system.status', {})) as { engineReady: boolean; modelError: string | null };
+      if (!status.engineReady) console.error(`auscult import: recordings will be stored WITHOUT analysis: ${status.modelError}`);
+      const ctx = { sessionToken: ws.signInLocal(v.user), transport: 'cli' as const };
+      const call = ws.userCall(ctx);
+      const store = ws.internals.store;
+      const existing = store.patients.byMrn(v.patient);
+      let patient: Patient | null = existing ? toPatient(existing) : null;
+      if (!patient) {
+        if (!v['create-patient']) {
+          console.error(`auscult import: no patient with identifier '${v.patient}'. Add --create-patient --given <name> --family <name> to register them.`);
+          return 1;
+        }
+        patient = (await ws.call(ctx, 'patients.create', {
+          mrn: v.patient, givenName: v.given ?? '', familyName: v.family ?? '',
+          ...(v['birth-date'] ? { birthDate: v['birth-date'] } : {}), ...(v.sex ? { sex: v.sex } : {}),
+        })) as Patient;
+        if (!v.json) console.log(`Registered patient ${patient.mrn}: ${patient.givenName} ${patient.familyName}.`);
+      }
+      if (!['nurse', 'pulmonologist'].includes(call.user.role)) {
+        console.error(`auscult import: a ${call.user.role} account cannot record or import; use a nurse or pulmonologist account.`);
+        return 1;
+      }
+      let failed = 0;
+      const results: unknown[] = [];
+      for (const file of files) {
+        try {
+          const { detail, analysisError } = await intakeRecording(ws.internals, call, {
+            patientId: patient.id, site, sourcePath: file, move: false, deviceName: 'imported file', status: 'imported',
+            auditDetails: { originalName: basename(file) },
+          });
+          results.push({ file, recordingId: detail.recording.id, sha256: detail.recording.wavSha256, analysis: detail.analysis, analysisError });
+          if (!v.json) {
+            const a = detail.analysis;
+            console.log(
+              `${file}: recording ${detail.recording.id} (${detail.recording.durationSec.toFixed(1)} s @ ${detail.recording.sampleRate} Hz)` +
+                (a ? ` top ${a.topClass} ${(a.probabilities[a.topClass] * 100).toFixed(1)} %, screen ${a.screen.label} (p abnormal ${(a.screen.pAbnormal * 100).toFixed(1)} %), ${a.status}` : ` stored without analysis: ${analysisError}`),
+            );
+          }
+        } catch (err) {
+          failed++;
+          results.push({ file, error: err instanceof Error ? err.message : String(err) });
+          console.error(`${file}: NOT imported: ${err instanceof ApiError || err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      if (v.json) console.log(JSON.stringify({ patient: patient.mrn, results }, null, 2));
+      return failed ? 1 : 0;
+    } catch (err) {
+      console.error(`auscult import: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    } finally {
+      await ws.close();
+    }
+  },
+};

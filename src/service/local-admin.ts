@@ -1,0 +1,48 @@
+/**
+ * Administration done on the machine itself (the CLI): user accounts and maintenance, without a
+ * session. Whoever runs these has the database file already; every action is still audited
+ * (transport 'cli', with the operating-system account that ran it).
+ */
+import { userInfo } from 'node:os';
+import { ROLES, type Role, type UserInfo } from './api.js';
+import { hashPassword, type Store } from '../store/index.js';
+import { ApiError } from './errors.js';
+import { toUserInfo } from './mappers.js';
+import { PARAM_SCHEMAS, describeIssues } from './schemas.js';
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function auditLocal(store: Store, action: string, objectType: string | null, objectId: string | number | null, details: Record<string, unknown> = {}): void {
+  store.audit.append({ username: null, action, objectType, objectId, transport: 'cli', details: { ...details, osUser: osUser() } });
+}
+
+export async function addUserLocal(store: Store, u: { username: string; displayName: string; role: string; password: string }): Promise<UserInfo> {
+  const parsed = PARAM_SCHEMAS['users.create'].safeParse(u);
+  if (!parsed.success) throw new ApiError('INVALID_INPUT', describeIssues(parsed.error).message);
+  if (!(ROLES as readonly string[]).includes(u.role)) throw new ApiError('INVALID_INPUT', `role must be one of ${ROLES.join(', ')}`);
+  if (store.users.byUsername(u.username)) throw new ApiError('CONFLICT', `A user named '${u.username}' already exists.`);
+  const passwordHash = await hashPassword(parsed.data.password);
+  return store.tx(() => {
+    const rec = store.users.create({ username: parsed.data.username, displayName: parsed.data.displayName, role: parsed.data.role as Role, passwordHash });
+    auditLocal(store, 'user.create', 'user', rec.id, { username: rec.username, role: rec.role });
+    return toUserInfo(rec);
+  });
+}
+
+export async function setPasswordLocal(store: Store, username: string, password: string): Promise<void> {
+  const parsed = PARAM_SCHEMAS['users.setPassword'].safeParse({ username, password });
+  if (!parsed.success) throw new ApiError('INVALID_INPUT', describeIssues(parsed.error).message);
+  const u = store.users.byUsername(username);
+  if (!u) throw new ApiError('NOT_FOUND', `No user named '${username}'.`);
+  const passwordHash = await hashPassword(password);
+  store.tx(() => {
+    store.users.setPasswordHash(u.username, passwordHash);
+    auditLocal(store, 'user.password', 'user', u.id, { username: u.username });
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * Band-limited YAMNet embeddings for training, without a head. AnalysisEngine.load() needs a
+ * head (there is none before the first training), so this loads the engine's own YamnetSession
+ * and calls the engine's own front-end steps in the order AnalysisEngine.embedRecording() does
+ * (resample to 16 kHz → band-limit when it changes anything → log-mel patches → YAMNet): no
+ * second front end.
+ */
+import { join } from 'node:path';
+import { ENGINE_VERSION } from '../engine.js';
+import { bandLimitTo, patchSource16k, resampleTo16k, TARGET_RATE } from '../front-end.js';
+import { ensureYamnet, type YamnetManifest } from '../models.js';
+import { YAMNET_ONNX, defaultModelsDir } from '../paths.js';
+import { YamnetSession } from '../yamnet-session.js';
+
+export interface Embedder {
+  engineVersion: string;
+  yamnet: YamnetManifest;
+  embed(samples: Float32Array, sampleRate: number, bandwidthHz: number): Promise<{ embeddings: Float32Array; count: number }>;
+  close(): Promise<void>;
+}
+
+export interface EmbedderVersions {
+  engineVersion: string;
+  yamnet: YamnetManifest;
+}
+
+/** What the embedding cache key needs, without loading a session. */
+export async function embedderVersions(modelsDir = defaultModelsDir(), log?: (line: string) => void): Promise<EmbedderVersions> {
+  const yamnet = await ensureYamnet({ modelsDir, log });
+  return { engineVersion: ENGINE_VERSION, yamnet };
+}
+
+export async function loadEmbedder(modelsDir = defaultModelsDir(), log?: (line: string) => void): Promise<Embedder> {
+  const { yamnet } = await embedderVersions(modelsDir, log);
+  // one intra-op thread: the machine is shared and the batch of patches is small
+  const session = await YamnetSession.load(join(modelsDir, YAMNET_ONNX), { threads: 1 });
+  return {
+    engineVersion: ENGINE_VERSION,
+    yamnet,
+    async embed(samples, sampleRate, bandwidthHz) {
+      const s16 = await resampleTo16k(samples, sampleRate);
+      const banded = sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz) : s16;
+      const patches = patchSource16k(banded);
+      const out = await session.run(patches.source, false);
+      return { embeddings: out.embeddings, count: out.count };
+    },
+    close: () => session.close(),
+  };
+}

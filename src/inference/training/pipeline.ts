@@ -1,0 +1,258 @@
+/**
+ * train-head end to end: read the labelled folder, embed every recording (cached), evaluate by
+ * patient-grouped repeated k-fold beside the baselines, train the shipped head on all eligible
+ * patients, export it to ONNX and write its model card (JSON + Markdown).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CLASS_ORDER } from '../analysis-types.js';
+import { readAudioFile } from '../front-end.js';
+import { ModelCardSchema, type ModelCard } from '../model-card.js';
+import { windowMeans } from '../scoring.js';
+import { buildCard, cardMarkdown, type EvaluationReport } from './card.js';
+import { eligibleFiles, loadDataset, patientLabels, type Dataset, type LabelledFile, type TrainLabel } from './dataset.js';
+import { EmbeddingCache } from './embedding-cache.js';
+import { embedderVersions, loadEmbedder, type Embedder } from './embedder.js';
+import { TrainingError } from './errors.js';
+import { DEFAULT_SUMMARY, crossValidate, crossValidateFiles, majorityBaseline, recordingFigures, summarise, type Summary, type Trainer } from './evaluate.js';
+import { headToOnnx } from './export-onnx.js';
+import { DEFAULT_LINEAR, trainLinear } from './linear.js';
+import { DEFAULT_MLP, trainMlp } from './mlp.js';
+import { groupedStratifiedKFold, naiveFileKFold } from './splits.js';
+import { buildTrainRows, type FileWindows, type OtherPolicy } from './windows.js';
+
+export interface TrainHeadOptions {
+  data: string;
+  out: string;
+  seed: number;
+  cacheDir: string;
+  folds: number;
+  repeats: number;
+  epochs: number;
+  windowSec: number;
+  hopSec: number;
+  /** 'auto' measures both and keeps the better (see decideOtherPolicy). */
+  otherPolicy: OtherPolicy | 'auto';
+  /** Keep only the first N patients (by id) of each label: for quick runs and tests. */
+  patientsPerLabel?: number;
+  bootstrapRounds: number;
+  /** Skip the naive file-level comparison (tests). */
+  naive: boolean;
+  modelsDir?: string;
+  /** The command line recorded in the card. */
+  command: string;
+  citation?: string;
+  licence?: string;
+  log: (line: string) => void;
+}
+
+export const DEFAULTS = {
+  seed: 20211,
+  folds: 5,
+  repeats: 2,
+  epochs: DEFAULT_MLP.epochs,
+  windowSec: 3,
+  hopSec: 3,
+  otherPolicy: 'auto' as const,
+  bootstrapRounds: DEFAULT_SUMMARY.bootstrapRounds,
+};
+
+export const KAUH_CITATION =
+  'Fraiwan M, Fraiwan L, Khassawneh B, Ibnian A (2021). A dataset of lung sounds recorded from the chest wall using an electronic stethoscope. ' +
+  'Mendeley Data, V3, doi:10.17632/jwyy9np4gv.3 (data article: Data in Brief 35 (2021) 106913).';
+
+export interface TrainHeadResult {
+  card: ModelCard;
+  cardPath: string;
+  onnxPath: string;
+  markdownPath: string;
+  report: EvaluationReport;
+  timings: { embedSeconds: number; evaluateSeconds: number; finalSeconds: number; totalSeconds: number; cacheHits: number; cacheMisses: number };
+}
+
+function subset(files: LabelledFile[], perLabel: number | undefined): LabelledFile[] {
+  if (perLabel === undefined) return files;
+  const byLabel = new Map<TrainLabel, string[]>();
+  for (const p of [...new Set(files.map((f) => f.patient))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
+    const label = files.find((f) => f.patient === p)!.label;
+    byLabel.set(label, [...(byLabel.get(label) ?? []), p]);
+  }
+  const keep = new Set([...byLabel.values()].flatMap((ps) => ps.slice(0, perLabel)));
+  return files.filter((f) => keep.has(f.patient));
+}
+
+/** Bandwidth of the training data: the Nyquist frequency of its lowest sample rate (at most 8 kHz, YAMNet's own limit). */
+export function bandwidthOf(rates: number[]): number {
+  return Math.min(8000, Math.min(...rates) / 2);
+}
+
+async function embedAll(
+  files: LabelledFile[],
+  opts: TrainHeadOptions,
+): Promise<{ windows: FileWindows[]; bandwidthHz: number; versions: Awaited<ReturnType<typeof embedderVersions>>; cache: EmbeddingCache; rates: number[] }> {
+  const versions = await embedderVersions(opts.modelsDir, opts.log);
+  const audio = new Map<string, { samples: Float32Array; sampleRate: number }>();
+  const rates: number[] = [];
+  for (const f of files) {
+    const a = await readAudioFile(f.path).catch((err: unknown) => {
+      throw new TrainingError('DATA_INVALID', `cannot read ${f.path} (${err instanceof Error ? err.message : String(err)}); fix or exclude the file`);
+    });
+    rates.push(a.sampleRate);
+    audio.set(f.path, { samples: a.samples, sampleRate: a.sampleRate });
+  }
+  const bandwidthHz = bandwidthOf(rates);
+  const cache = new EmbeddingCache(opts.cacheDir, { engineVersion: versions.engineVersion, yamnetSha256: versions.yamnet.sha256 });
+  let embedder: Embedder | null = null;
+  const windows: FileWindows[] = [];
+  try {
+    for (const [i, f] of files.entries()) {
+      let hit = cache.get(f.sha256, bandwidthHz);
+      if (!hit) {
+        embedder ??= await loadEmbedder(opts.modelsDir, opts.log);
+        const a = audio.get(f.path)!;
+        hit = await embedder.embed(a.samples, a.sampleRate, bandwidthHz);
+        cache.put(f.sha256, bandwidthHz, hit.embeddings);
+      }
+      const w = windowMeans(hit.embeddings, hit.count, opts.windowSec, opts.hopSec);
+      windows.push({ file: f, windows: w.data, count: w.count });
+      if ((i + 1) % 50 === 0) opts.log(`train-head: embedded ${i + 1}/${files.length} recordings (cache ${cache.hits} hits)`);
+    }
+  } finally {
+    await embedder?.close();
+  }
+  return { windows, bandwidthHz, versions, cache, rates };
+}
+
+/**
+ * Decide what the "other" patients teach, from the two cross-validated runs on the same folds:
+ * keep 'abnormal' only if it catches more of them as abnormal or uncertain without costing the
+ * five-class balanced accuracy or the screen AUROC more than 0.02.
+ */
+export function decideOtherPolicy(exclude: Summary, abnormal: Summary): { policy: OtherPolicy; reason: string } {
+  const eo = exclude.other;
+  const ao = abnormal.other;
+  if (!eo || !ao) return { policy: 'exclude', reason: 'no "other" patients in the data' };
+  const catchE = Math.max(eo.screenedAbnormal, eo.flaggedUncertain);
+  const catchA = Math.max(ao.screenedAbnormal, ao.flaggedUncertain);
+  const costBa = exclude.balancedAccuracy.value - abnormal.balancedAccuracy.value;
+  const costScreen = exclude.screen.auroc.value - abnormal.screen.auroc.value;
+  const fmt = (s: Summary) =>
+    `balanced accuracy ${s.balancedAccuracy.value.toFixed(3)}, screen AUROC ${s.screen.auroc.value.toFixed(3)} ` +
+    `(${s.screen.aurocWithOther?.toFixed(3) ?? 'n/a'} counting "other" as abnormal), "other" recordings screened abnormal ${(s.other!.screenedAbnormal * 100).toFixed(0)} %, flagged uncertain ${(s.other!.flaggedUncertain * 100).toFixed(0)} %`;
+  const measured = `excluded: ${fmt(exclude)}; trained as abnormal-not-one-of-four: ${fmt(abnormal)}`;
+  if (catchA > catchE && costBa <= 0.02 && costScreen <= 0.02) return { policy: 'abnormal', reason: `trained as abnormal (catches more, costs ≤ 0.02). ${measured}` };
+  return { policy: 'exclude', reason: `left out of training (training on them did not catch more of them without costing > 0.02). ${measured}` };
+}
+
+export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult> {
+  const t0 = performance.now();
+  const ds: Dataset = loadDataset(opts.data);
+  const files = subset(eligibleFiles(ds), opts.patientsPerLabel);
+  const excluded = ds.files.filter((f) => f.excluded);
+  opts.log(`train-head: ${files.length} recordings of ${new Set(files.map((f) => f.patient)).size} patients (${excluded.length} excluded: ${excluded.map((f) => f.file).join('; ') || 'none'})`);
+  const labels = patientLabels(files);
+  const fiveClassPatients = [...labels.values()].filter((l) => l !== 'other').length;
+  if (fiveClassPatients < opts.folds) throw new TrainingError('TOO_FEW_PATIENTS', `${fiveClassPatients} patients with one of the five classes cannot fill ${opts.folds} folds`);
+
+  const emb = await embedAll(files, opts);
+  const tEmbed = performance.now();
+  opts.log(`train-head: embeddings ready in ${((tEmbed - t0) / 1000).toFixed(1)} s (cache ${emb.cache.hits} hits, ${emb.cache.misses} computed), bandwidth ${emb.bandwidthHz} Hz, ${emb.windows.reduce((a, f) => a + f.count, 0)} windows of ${opts.windowSec} s`);
+
+  const K = CLASS_ORDER.length;
+  const mlp: Trainer = (rows, seed) => trainMlp(rows.x, rows.y, rows.w, rows.n, { ...DEFAULT_MLP, epochs: opts.epochs, seed, classes: K });
+  const linear: Trainer = (rows) => trainLinear(rows.x, rows.y, rows.w, rows.n, { ...DEFAULT_LINEAR, classes: K });
+  const folds = groupedStratifiedKFold(labels, ds.groupOf, opts.folds, opts.repeats, opts.seed);
+  const sumOpts = { ...DEFAULT_SUMMARY, bootstrapRounds: opts.bootstrapRounds, seed: opts.seed };
+  const progress = (name: string) => (done: number, total: number) => opts.log(`train-head: ${name} fold ${done}/${total}`);
+
+  const hasOther = [...labels.values()].includes('other');
+  const policies: OtherPolicy[] = opts.otherPolicy === 'auto' ? (hasOther ? ['exclude', 'abnormal'] : ['exclude']) : [opts.otherPolicy];
+  const runs = new Map<OtherPolicy, { summary: Summary; seconds: number; models: number }>();
+  for (const policy of policies) {
+    const run = await crossValidate(emb.windows, folds, mlp, policy, opts.seed, progress(`MLP (other: ${policy})`));
+    runs.set(policy, { summary: summarise(emb.windows, run, sumOpts), seconds: run.seconds, models: run.models });
+  }
+  let policy: OtherPolicy = policies[0]!;
+  let policyReason = opts.otherPolicy === 'auto' ? 'no "other" patients in the data' : `set by --other ${opts.otherPolicy}`;
+  if (policies.length === 2) ({ policy, reason: policyReason } = decideOtherPolicy(runs.get('exclude')!.summary, runs.get('abnormal')!.summary));
+  opts.log(`train-head: "other" patients: ${policyReason}`);
+  const main = runs.get(policy)!;
+
+  const lrRun = await crossValidate(emb.windows, folds, linear, policy, opts.seed, undefined);
+  const lr = summarise(emb.windows, lrRun, { ...sumOpts, temperature: false, bootstrapRounds: 0 });
+  const majority = majorityBaseline(emb.windows, folds);
+  let naive: EvaluationReport['naive'] = null;
+  if (opts.naive) {
+    const split = naiveFileKFold(emb.windows.length, opts.folds, opts.seed);
+    const run = await crossValidateFiles(emb.windows, split, mlp, policy, opts.seed);
+    naive = { ...recordingFigures(emb.windows, run), models: run.models };
+  }
+  const tEval = performance.now();
+
+  // the shipped head: all eligible patients
+  const rows = buildTrainRows(emb.windows, () => true, policy);
+  const weights = await mlp(rows, opts.seed);
+  const onnx = headToOnnx(weights, { seed: String(opts.seed), training_data: ds.kind });
+  const tFinal = performance.now();
+
+  const report: EvaluationReport = {
+    main: main.summary,
+    policy,
+    policyReason,
+    alternatives: [...runs.entries()].filter(([p]) => p !== policy).map(([p, r]) => ({ policy: p, summary: r.summary })),
+    logistic: lr,
+    majority,
+    naive,
+    folds: opts.folds,
+    repeats: opts.repeats,
+    cvModels: [...runs.values()].reduce((a, r) => a + r.models, 0),
+    cvSeconds: [...runs.values()].reduce((a, r) => a + r.seconds, 0),
+  };
+  mkdirSync(opts.out, { recursive: true });
+  const onnxPath = join(resolve(opts.out), 'head.onnx');
+  const cardPath = join(resolve(opts.out), 'head.card.json');
+  const markdownPath = join(resolve(opts.out), 'head.card.md');
+  const card = buildCard({
+    report,
+    onnxFile: 'head.onnx',
+    onnxSha256: createHash('sha256').update(onnx).digest('hex'),
+    bandwidthHz: emb.bandwidthHz,
+    sampleRates: [...new Set(emb.rates)].sort((a, b) => a - b),
+    windowSec: opts.windowSec,
+    hopSec: opts.hopSec,
+    trainedPatients: rows.patients,
+    windows: rows.n,
+    dataset: ds,
+    files,
+    excluded,
+    command: opts.command,
+    seed: opts.seed,
+    epochs: opts.epochs,
+    engineVersion: emb.versions.engineVersion,
+    yamnetSourceSha256: emb.versions.yamnet.sourceSha256,
+    yamnetSha256: emb.versions.yamnet.sha256,
+    citation: opts.citation ?? (ds.kind === 'kauh' ? KAUH_CITATION : `training manifest ${opts.data} (no citation given: pass --citation)`),
+    licence: opts.licence ?? (ds.kind === 'kauh' ? 'CC BY 4.0' : 'unknown (pass --licence)'),
+  });
+  const parsed = ModelCardSchema.parse(card);
+  const write = (path: string, data: Uint8Array | string) => {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  };
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const timings = {
+    embedSeconds: (tEmbed - t0) / 1000,
+    evaluateSeconds: (tEval - tEmbed) / 1000,
+    finalSeconds: (tFinal - tEval) / 1000,
+    totalSeconds,
+    cacheHits: emb.cache.hits,
+    cacheMisses: emb.cache.misses,
+  };
+  write(onnxPath, onnx);
+  write(cardPath, JSON.stringify(parsed, null, 2) + '\n');
+  write(markdownPath, cardMarkdown(parsed, report, timings));
+  opts.log(`train-head: wrote ${onnxPath}, ${cardPath}, ${markdownPath} in ${totalSeconds.toFixed(1)} s`);
+  return { card: parsed, cardPath, onnxPath, markdownPath, report, timings };
+}

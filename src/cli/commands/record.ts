@@ -23,8 +23,8 @@ import { formatResult } from './analyze.js';
 import { captureSettingsPath } from './devices.js';
 
 const USAGE = `usage: auscult record [--device <name or index>] [--seconds N] --out file.wav [--json]
-                      [--rate HZ] [--countdown S] [--no-analysis] [--force]
-       auscult record --recover file.wav [--json] [--no-analysis]
+                      [--rate HZ] [--countdown S] [--head card.json] [--no-analysis] [--force]
+       auscult record --recover file.wav [--json] [--head card.json] [--no-analysis]
 
   --device     input to record from (see 'auscult devices'); default: the pinned device, the
                last one used, or the first likely stethoscope
@@ -33,6 +33,7 @@ const USAGE = `usage: auscult record [--device <name or index>] [--seconds N] --
   --rate       open the device at this rate (default: its native rate)
   --countdown  seconds of countdown before recording starts (default 0)
   --json       print the analysis as 'auscult analyze --json' does (progress goes to stderr)
+  --head       the classifier head's model card (as for 'auscult analyze')
   --recover    repair a WAV left by a killed 'auscult record' and analyse it`;
 
 /** The exact path `auscult analyze` takes from a file to its result. */
@@ -73,6 +74,7 @@ export const command: CliCommand = {
           'no-analysis': { type: 'boolean', default: false },
           force: { type: 'boolean', default: false },
           recover: { type: 'string' },
+          head: { type: 'string' },
           help: { type: 'boolean', short: 'h', default: false },
         },
         strict: true,
@@ -98,7 +100,7 @@ export const command: CliCommand = {
     let engine: AnalysisEngine | null = null;
     if (!v['no-analysis']) {
       try {
-        engine = await AnalysisEngine.load({ log });
+        engine = await AnalysisEngine.load({ headCard: v.head ? resolve(v.head) : undefined, log });
       } catch (err) {
         console.error(`auscult record: ${(err as Error).message}\n  (use --no-analysis to record without analysing)`);
         return 1;

@@ -75,6 +75,8 @@ async function start(): Promise<void> {
   let busy = false;
   let lockTimer = 0;
   let user: UserInfo | null = null;
+  /** Set while this page signs itself out, so the session.ended echo is not shown as news. */
+  let leaving = false;
 
   const cleanup = (): void => {
     if (dispose) dispose();
@@ -98,10 +100,13 @@ async function start(): Promise<void> {
     if (!user) return;
     if (busy) return armLock();
     const name = user.username;
+    leaving = true;
     try {
       await api.call('auth.signOut', {});
     } catch {
       /* the session may already be gone; the lock screen is shown either way */
+    } finally {
+      leaving = false;
     }
     signIn(`Locked after ${Math.round(lockAfterMs() / 60000) || '<1'} min without activity. Sign in again to continue.`, name);
   };
@@ -112,7 +117,7 @@ async function start(): Promise<void> {
   for (const ev of ['keydown', 'pointerdown', 'pointermove', 'wheel']) window.addEventListener(ev, armLock, { passive: true });
 
   api.on('session.ended', (e) => {
-    if (!user) return;
+    if (!user || leaving) return;
     const why = e.reason === 'expired' ? 'Your session expired.' : e.reason === 'locked' ? 'The session was locked.' : 'You were signed out.';
     signIn(`${why} Sign in again to continue.`, user.username);
   });
@@ -153,9 +158,13 @@ async function start(): Promise<void> {
             type: 'button',
             class: 'secondary',
             onclick: async () => {
+              leaving = true;
               try {
                 await api.call('auth.signOut', {});
+              } catch {
+                /* already signed out */
               } finally {
+                leaving = false;
                 signIn('Signed out.');
               }
             },

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, Store, StoreError } from '../../src/store/index.js';
+import { scratchDir } from '../support/paths.js';
+import { sampleAnalysis, seedPatient, seedRecording, seedUser } from './helpers.js';
+
+test('a fresh database is at the latest schema, in WAL mode with foreign keys on', () => {
+  const path = join(scratchDir(), 'a.sqlite');
+  const store = Store.open(path);
+  assert.equal(store.schemaVersion, LATEST_SCHEMA_VERSION);
+  assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1);
+  assert.equal(store.db.pragma('synchronous', { simple: true }), 1); // NORMAL
+  assert.ok(MIGRATIONS.length >= 2);
+  store.close();
+});
+
+// Build a database at every earlier version, fill it, and open it with the current code.
+for (const from of MIGRATIONS.map((m) => m.version).filter((v) => v < LATEST_SCHEMA_VERSION)) {
+  test(`migrating from schema ${from} keeps every row and makes it searchable`, () => {
+    const path = join(scratchDir(), `v${from}.sqlite`);
+    const old = Store.open(path, { migrateTo: from });
+    assert.equal(old.schemaVersion, from);
+    // Rows written with version-1 SQL only (the repositories target the latest schema).
+    const db = old.db;
+    db.prepare("INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) VALUES ('nina','Nina','nurse','x','t','t')").run();
+    db.prepare(`INSERT INTO patients (mrn, given_name, family_name, sex, notes, created_by, created_at, updated_at)
+                VALUES ('MRN-7', 'Zoë', 'Ødegård', 'female', 'n', 1, 't', 't')`).run();
+    db.prepare(`INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at)
+                VALUES (1, 'trachea', 'dev', 4000, 3, 'x.wav', ?, 'recorded', 1, '2026-01-02T10:00:00.000Z', 't')`).run('b'.repeat(64));
+    old.tx(() => old.audit.append({ username: 'nina', action: 'patient.create', objectType: 'patient', objectId: 1, transport: 'cli' }));
+    old.close();
+
+    const store = Store.open(path);
+    assert.equal(store.schemaVersion, LATEST_SCHEMA_VERSION);
+    const p = store.patients.byMrn('MRN-7')!;
+    assert.equal(p.givenName, 'Zoë');
+    assert.equal(store.patients.search('odeg', 10, 0).total, 1, 'search keys backfilled (accent-folded)');
+    assert.equal(store.patients.search('zoe ødegård', 10, 0).total, 1);
+    const recs = store.recordings.list({ patientId: p.id }, 10, 0);
+    assert.equal(recs.total, 1);
+    assert.equal(recs.items[0]!.recordedAt, '2026-01-02T10:00:00.000Z');
+    assert.equal(store.audit.verify().ok, true);
+    assert.equal(store.integrityCheck().ok, true);
+    store.close();
+  });
+}
+
+test('a database from a newer version is refused with a clear message and left unchanged', () => {
+  const path = join(scratchDir(), 'new.sqlite');
+  const s = Store.open(path);
+  s.db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
+  s.close();
+  const before = readFileSync(path);
+  assert.throws(
+    () => Store.open(path),
+    (err: unknown) => err instanceof StoreError && err.code === 'SCHEMA_TOO_NEW' && /newer version of Auscult/.test(err.message),
+  );
+  assert.deepEqual(readFileSync(path), before);
+  const raw = new Database(path, { readonly: true });
+  assert.equal(raw.pragma('user_version', { simple: true }), LATEST_SCHEMA_VERSION + 5);
+  raw.close();
+});
+
+test('a failing migration rolls back whole, leaving the old version', () => {
+  const path = join(scratchDir(), 'fail.sqlite');
+  const s = Store.open(path, { migrateTo: 1 });
+  // Sabotage: an object migration 2 will try to create already exists.
+  s.db.exec('CREATE INDEX patients_created_by ON patients(created_by)');
+  s.close();
+  assert.throws(() => Store.open(path), (err: unknown) => err instanceof StoreError && err.code === 'MIGRATION_FAILED');
+  const raw = new Database(path, { readonly: true });
+  assert.equal(raw.pragma('user_version', { simple: true }), 1);
+  const cols = (raw.prepare('PRAGMA table_info(patients)').all() as { name: string }[]).map((c) => c.name);
+  assert.ok(!cols.includes('family_norm'), 'the half-applied ALTERs were rolled back');
+  raw.close();
+});
+
+test('repositories round-trip a recording with analysis, findings and sign-off', () => {
+  const path = join(scratchDir(), 'r.sqlite');
+  const store = Store.open(path);
+  const u = seedUser(store, 'paula', 'pulmonologist');
+  const p = seedPatient(store, 'M1', 'Ann', 'Lee', u);
+  const r = seedRecording(store, p, u);
+  store.tx(() => store.recordings.addAnalysis(r, sampleAnalysis('copd')));
+  const got = store.recordings.get(r)!;
+  assert.equal(got.topClass, 'copd');
+  assert.equal(got.pAbnormal, 0.9);
+  store.close();
+});

@@ -1,0 +1,98 @@
+/** Service test fixtures: a Workstation on a fresh SQLite file with one user per role. */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROLES, type Role, type SessionInfo, type Transport } from '../../src/service/api.js';
+import { ApiError } from '../../src/service/errors.js';
+import { hashPassword } from '../../src/store/index.js';
+import { Workstation, type CallContext, type WorkstationOptions } from '../../src/service/workstation.js';
+import { scratchDir } from '../support/paths.js';
+
+export const PASSWORD = 'correct horse battery';
+let sharedHash: Promise<string> | undefined;
+
+export interface Fixture {
+  ws: Workstation;
+  dir: string;
+  dbPath: string;
+  /** A signed-in context per role (user names: nurse, nurse2, pulmonologist, auditor, admin). */
+  as: Record<Role | 'nurse2', CallContext>;
+}
+
+export async function openFixture(opts: Partial<WorkstationOptions> = {}): Promise<Fixture> {
+  const dir = scratchDir('auscult-service-');
+  const dbPath = join(dir, 'auscult.sqlite');
+  const ws = await Workstation.open({ dbPath, dataDir: dir, engine: null, ...opts });
+  const store = ws.internals.store;
+  // scrypt is deliberately slow: hash the shared test password once per process.
+  const passwordHash = await (sharedHash ??= hashPassword(PASSWORD));
+  store.tx(() => {
+    for (const [username, role] of [...ROLES.map((r) => [r, r]), ['nurse2', 'nurse']] as const) {
+      store.users.create({ username, displayName: `Test ${username}`, role, passwordHash });
+    }
+  });
+  // Sessions without the password check (tests of sign-in itself use signIn below).
+  const as = {} as Fixture['as'];
+  for (const u of [...ROLES, 'nurse2'] as const) as[u] = { sessionToken: ws.signInLocal(u, 'http'), transport: 'http', peer: '127.0.0.1' };
+  return { ws, dir, dbPath, as };
+}
+
+export async function signIn(ws: Workstation, username: string, transport: Transport = 'http'): Promise<CallContext> {
+  const ctx: CallContext = { sessionToken: null, transport, peer: '127.0.0.1' };
+  const s = (await ws.call(ctx, 'auth.signIn', { username, password: PASSWORD })) as SessionInfo;
+  ctx.sessionToken = s.token;
+  return ctx;
+}
+
+/** Rejects with an ApiError of this code (and returns it for more checks). */
+export async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    return err;
+  }
+  assert.fail(`expected ${code}, but the call succeeded`);
+}
+
+/** A 16-bit mono PCM WAV: a tone with a little noise. */
+export function wavBytes(opts: { rate?: number; seconds?: number; freq?: number } = {}): Buffer {
+  const rate = opts.rate ?? 4000;
+  const n = Math.round(rate * (opts.seconds ?? 1));
+  const data = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) {
+    const v = 0.3 * Math.sin((2 * Math.PI * (opts.freq ?? 200) * i) / rate) + 0.01 * (Math.random() - 0.5);
+    data.writeInt16LE(Math.round(v * 32767), i * 2);
+  }
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+export function writeWav(path: string, opts: Parameters<typeof wavBytes>[0] = {}): Buffer {
+  const b = wavBytes(opts);
+  writeFileSync(path, b);
+  return b;
+}
+
+/** A fingerprint of everything stored: row counts of every table and the audit head. */
+export function fingerprint(ws: Workstation): string {
+  const db = ws.internals.store.db;
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+  const counts = tables.map((t) => `${t}=${(db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n}`);
+  return `${counts.join(',')};head=${ws.internals.store.audit.head().hash}`;
+}

@@ -1,0 +1,242 @@
+/** The service end to end on a real SQLite file, without the ONNX engine (analysis is not the point here). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AuditEntry, Finding, Page, Patient, PendingRecovery, RecordingDetail, RecordingSummary, SessionInfo, SignOff, UserInfo } from '../../src/service/api.js';
+import { Workstation } from '../../src/service/workstation.js';
+import { scratchDir } from '../support/paths.js';
+import { fingerprint, openFixture, PASSWORD, rejectsWith, signIn, wavBytes, writeWav } from './helpers.js';
+
+function lastAudit(fx: { ws: Workstation }, n = 1): AuditEntry[] {
+  return [...fx.ws.internals.store.audit.iterate()].slice(-n) as AuditEntry[];
+}
+
+test('first run: with no users, sign-in explains how to create the first admin', async () => {
+  const dir = scratchDir();
+  const ws = await Workstation.open({ dbPath: join(dir, 'db.sqlite'), dataDir: dir, engine: null });
+  await rejectsWith(ws.call({ sessionToken: null, transport: 'ipc' }, 'auth.signIn', { username: 'a', password: 'b' }), 'UNAUTHENTICATED', /auscult users add --role admin/);
+  const status = (await ws.call({ sessionToken: null, transport: 'ipc' }, 'system.status', {})) as { schemaVersion: number; engineReady: boolean };
+  assert.equal(status.engineReady, false);
+  assert.equal(status.schemaVersion, 2);
+  await ws.close();
+});
+
+test('sign-in: wrong password and unknown user fail the same way and are audited; success is audited', async () => {
+  const fx = await openFixture();
+  const anon = { sessionToken: null, transport: 'http' as const, peer: '127.0.0.1' };
+  const a = await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: 'wrong' }), 'UNAUTHENTICATED');
+  const b = await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'nobody', password: 'wrong' }), 'UNAUTHENTICATED');
+  assert.equal(a.message, b.message, 'no hint which user names exist');
+  const [f1, f2] = lastAudit(fx, 2);
+  assert.equal(f1!.action, 'auth.login.failed');
+  assert.equal(f1!.details['reason'], 'wrong-password');
+  assert.equal(f1!.transport, 'http');
+  assert.equal(f2!.details['reason'], 'unknown-user');
+  const s = (await fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: PASSWORD })) as SessionInfo;
+  assert.equal(s.user.role, 'nurse');
+  assert.ok(s.token.length >= 32);
+  assert.equal(lastAudit(fx)[0]!.action, 'auth.login');
+  const who = (await fx.ws.call({ ...anon, sessionToken: s.token }, 'auth.whoami', {})) as { user: UserInfo | null };
+  assert.equal(who.user?.username, 'nurse');
+  assert.deepEqual(await fx.ws.call(anon, 'auth.whoami', {}), { user: null });
+  await fx.ws.close();
+});
+
+test('nurse records (imports) a patient; views are audited in the same transaction; files are named by the intake', async () => {
+  const fx = await openFixture();
+  const n = fx.as.nurse;
+  const patient = (await fx.ws.call(n, 'patients.create', { mrn: 'MRN-1', givenName: 'Ann', familyName: 'Lee', birthDate: '1950-03-04', sex: 'female' })) as Patient;
+  await rejectsWith(fx.ws.call(n, 'patients.create', { mrn: 'MRN-1', givenName: 'X', familyName: 'Y' }), 'CONFLICT');
+  const wav = wavBytes({ rate: 8000, seconds: 2 });
+  const detail = (await fx.ws.call(n, 'recordings.import', { patientId: patient.id, site: 'posterior-left-lower', fileName: 'Ann Lee.wav', wavBase64: wav.toString('base64') })) as RecordingDetail;
+  assert.equal(detail.analysis, null, 'no engine: stored without analysis');
+  assert.equal(detail.recording.status, 'imported');
+  assert.equal(detail.recording.sampleRate, 8000);
+  assert.equal(detail.recording.durationSec, 2);
+  assert.equal(detail.recording.recordedBy, 'nurse');
+  assert.equal(detail.recording.wavSha256, createHash('sha256').update(wav).digest('hex'));
+  assert.doesNotMatch(detail.recording.fileName, /Ann|Lee/, 'file names never carry patient data');
+  const stored = readFileSync(join(fx.dir, 'recordings', detail.recording.fileName));
+  assert.deepEqual(stored, wav);
+  const created = lastAudit(fx)[0]!;
+  assert.equal(created.action, 'recording.create');
+  assert.equal(created.objectId, String(detail.recording.id));
+  assert.equal(created.details['analysed'], false);
+  assert.ok(typeof created.details['analysisError'] === 'string');
+
+  const headBefore = fx.ws.internals.store.audit.head().seq;
+  const got = (await fx.ws.call(n, 'recordings.get', { id: detail.recording.id })) as RecordingDetail;
+  assert.equal(got.recording.id, detail.recording.id);
+  const view = lastAudit(fx)[0]!;
+  assert.equal(view.seq, headBefore + 1);
+  assert.equal(view.action, 'recording.view');
+  assert.equal(view.username, 'nurse');
+  assert.equal(view.details['peer'], '127.0.0.1');
+
+  const audio = (await fx.ws.call(n, 'recordings.audio', { id: detail.recording.id })) as { base64: string; mimeType: string };
+  assert.deepEqual(Buffer.from(audio.base64, 'base64'), wav);
+  assert.equal(lastAudit(fx)[0]!.action, 'recording.audio');
+
+  const list = (await fx.ws.call(n, 'recordings.list', { patientId: patient.id })) as Page<RecordingSummary>;
+  assert.equal(list.total, 1);
+  const pg = (await fx.ws.call(n, 'patients.get', { id: patient.id })) as { patient: Patient; recordings: RecordingSummary[] };
+  assert.equal(pg.recordings.length, 1);
+  const found = (await fx.ws.call(n, 'patients.search', { query: 'lee' })) as Page<Patient & { recordingCount: number }>;
+  assert.equal(found.items[0]!.recordingCount, 1);
+  assert.equal(fx.ws.internals.store.audit.verify().ok, true);
+
+  // A changed WAV is reported, never served.
+  writeFileSync(join(fx.dir, 'recordings', detail.recording.fileName), wavBytes({ rate: 8000, seconds: 2, freq: 999 }));
+  await rejectsWith(fx.ws.call(n, 'recordings.audio', { id: detail.recording.id }), 'STORAGE', /SHA-256/);
+  await fx.ws.close();
+});
+
+test('a non-WAV import is refused and leaves nothing behind', async () => {
+  const fx = await openFixture();
+  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'M', givenName: 'A', familyName: 'B' })) as Patient;
+  const before = fingerprint(fx.ws);
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: p.id, site: 'trachea', fileName: 'x.wav', wavBase64: Buffer.from('not a wav at all').toString('base64') }),
+    'AUDIO',
+    /not a readable WAV/,
+  );
+  await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: 999, site: 'trachea', fileName: 'x.wav', wavBase64: wavBytes().toString('base64') }), 'NOT_FOUND');
+  assert.equal(fingerprint(fx.ws), before);
+  assert.ok(!existsSync(join(fx.dir, 'recordings')) || readdirSync(join(fx.dir, 'recordings')).length === 0);
+  await fx.ws.close();
+});
+
+test('a nurse sees recordings of own patients only; pulmonologists see all; admins see no patient data', async () => {
+  const fx = await openFixture();
+  const mine = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' })) as Patient;
+  const rec = (await fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: mine.id, site: 'trachea', fileName: 'a.wav', wavBase64: wavBytes().toString('base64') })) as RecordingDetail;
+  const before = fingerprint(fx.ws);
+  await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.get', { id: rec.recording.id }), 'FORBIDDEN');
+  await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.audio', { id: rec.recording.id }), 'FORBIDDEN');
+  await rejectsWith(fx.ws.call(fx.as.nurse2, 'patients.update', { id: mine.id, notes: 'x' }), 'FORBIDDEN');
+  assert.equal(fingerprint(fx.ws), before);
+  const l2 = (await fx.ws.call(fx.as.nurse2, 'recordings.list', {})) as Page<RecordingSummary>;
+  assert.equal(l2.total, 0);
+  const g2 = (await fx.ws.call(fx.as.nurse2, 'patients.get', { id: mine.id })) as { recordings: RecordingSummary[] };
+  assert.equal(g2.recordings.length, 0, 'nurse2 finds the patient but not their recordings');
+  // Once nurse2 records this patient, they become nurse2's patient too.
+  await fx.ws.call(fx.as.nurse2, 'recordings.import', { patientId: mine.id, site: 'trachea', fileName: 'b.wav', wavBase64: wavBytes().toString('base64') });
+  assert.equal(((await fx.ws.call(fx.as.nurse2, 'recordings.list', {})) as Page<RecordingSummary>).total, 2);
+  assert.equal(((await fx.ws.call(fx.as.pulmonologist, 'recordings.list', {})) as Page<RecordingSummary>).total, 2);
+  await rejectsWith(fx.ws.call(fx.as.admin, 'recordings.list', {}), 'FORBIDDEN');
+  await rejectsWith(fx.ws.call(fx.as.admin, 'patients.search', {}), 'FORBIDDEN');
+  await fx.ws.close();
+});
+
+test('review and sign-off: a signed recording refuses changes and takes amendments only', async () => {
+  const fx = await openFixture();
+  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' })) as Patient;
+  const r = (await fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: p.id, site: 'trachea', fileName: 'a.wav', wavBase64: wavBytes().toString('base64') })) as RecordingDetail;
+  const id = r.recording.id;
+  const q = (await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {})) as Page<RecordingSummary>;
+  assert.deepEqual(q.items.map((x) => x.id), [id]);
+  await rejectsWith(fx.ws.call(fx.as.nurse, 'findings.add', { recordingId: id, text: 'x' }), 'FORBIDDEN');
+  await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.sign', { recordingId: id, label: 'healthy', statement: 'x' }), 'FORBIDDEN');
+  const f = (await fx.ws.call(fx.as.pulmonologist, 'findings.add', { recordingId: id, text: 'Expiratory wheeze', label: 'asthma' })) as Finding;
+  assert.equal(f.isAmendment, false);
+  const s = (await fx.ws.call(fx.as.pulmonologist, 'recordings.sign', { recordingId: id, label: 'asthma', statement: 'Reviewed; consistent with asthma.' })) as SignOff;
+  assert.equal(s.signedBy, 'pulmonologist');
+  assert.equal(lastAudit(fx)[0]!.action, 'recording.sign');
+  const before = fingerprint(fx.ws);
+  await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.sign', { recordingId: id, label: 'copd', statement: 'again' }), 'SIGNED');
+  await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', { id }), 'SIGNED');
+  assert.equal(fingerprint(fx.ws), before);
+  const amend = (await fx.ws.call(fx.as.pulmonologist, 'findings.add', { recordingId: id, text: 'Addendum: spirometry confirms.' })) as Finding;
+  assert.equal(amend.isAmendment, true);
+  assert.equal(lastAudit(fx)[0]!.action, 'finding.amend');
+  const d = (await fx.ws.call(fx.as.pulmonologist, 'recordings.get', { id })) as RecordingDetail;
+  assert.equal(d.recording.signed, true);
+  assert.deepEqual(d.findings.map((x) => x.isAmendment), [false, true]);
+  assert.equal(d.signoff?.label, 'asthma');
+  assert.equal(((await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {})) as Page<RecordingSummary>).total, 0);
+  await fx.ws.close();
+});
+
+test('sessions: idle expiry ends the session with an event for that token only; sign-out and deactivation too', async () => {
+  const fx = await openFixture({ sessionIdleMs: 300 });
+  const events: { event: string; payload: unknown; sessionToken?: string | null }[] = [];
+  fx.ws.onEvent((e) => events.push(e));
+  const a = await signIn(fx.ws, 'nurse');
+  const b = await signIn(fx.ws, 'auditor');
+  await new Promise((r) => setTimeout(r, 150));
+  await fx.ws.call(b, 'auth.whoami', {}); // b stays active
+  await new Promise((r) => setTimeout(r, 250));
+  await rejectsWith(fx.ws.call(a, 'patients.search', {}), 'UNAUTHENTICATED', /session has ended/);
+  const ended = events.filter((e) => e.event === 'session.ended' && e.sessionToken === a.sessionToken);
+  assert.deepEqual(ended.map((e) => e.payload), [{ reason: 'expired' }]);
+  assert.ok(fx.ws.internals.store.audit.list({ action: 'auth.session.expired', username: 'nurse' }, 10, 0).total >= 1);
+  assert.equal(fx.ws.isSessionLive(b.sessionToken), true);
+
+  await fx.ws.call(b, 'auth.signOut', {});
+  assert.ok(events.some((e) => e.event === 'session.ended' && e.sessionToken === b.sessionToken && (e.payload as { reason: string }).reason === 'signed-out'));
+  await rejectsWith(fx.ws.call(b, 'audit.verify', {}), 'UNAUTHENTICATED');
+
+  const admin = await signIn(fx.ws, 'admin');
+  const c = await signIn(fx.ws, 'nurse2');
+  await fx.ws.call(admin, 'users.setActive', { username: 'nurse2', active: false });
+  assert.ok(events.some((e) => e.event === 'session.ended' && e.sessionToken === c.sessionToken && (e.payload as { reason: string }).reason === 'locked'));
+  await rejectsWith(fx.ws.call(c, 'patients.search', {}), 'UNAUTHENTICATED');
+  assert.deepEqual(await fx.ws.call(c, 'auth.whoami', {}), { user: null });
+  await rejectsWith(signIn(fx.ws, 'nurse2'), 'UNAUTHENTICATED', /deactivated/);
+  await fx.ws.close();
+});
+
+test('users: admin manages accounts; duplicates and removing the last admin are refused; own password only', async () => {
+  const fx = await openFixture();
+  const u = (await fx.ws.call(fx.as.admin, 'users.create', { username: 'newbie', displayName: 'New Nurse', role: 'nurse', password: 'longenough1' })) as UserInfo;
+  assert.equal(u.active, true);
+  await rejectsWith(fx.ws.call(fx.as.admin, 'users.create', { username: 'NEWBIE', displayName: 'X', role: 'nurse', password: 'longenough1' }), 'CONFLICT');
+  await rejectsWith(fx.ws.call(fx.as.admin, 'users.setActive', { username: 'admin', active: false }), 'CONFLICT', /last active administrator/);
+  await fx.ws.call(fx.as.nurse, 'users.setPassword', { username: 'nurse', password: 'a new password' });
+  await rejectsWith(fx.ws.call(fx.as.nurse, 'users.setPassword', { username: 'admin', password: 'hijacked!!' }), 'FORBIDDEN');
+  await rejectsWith(signIn(fx.ws, 'nurse'), 'UNAUTHENTICATED');
+  const list = (await fx.ws.call(fx.as.admin, 'users.list', {})) as UserInfo[];
+  assert.ok(list.some((x) => x.username === 'newbie'));
+  assert.ok(!JSON.stringify(list).includes('scrypt'), 'no password hashes leave the service');
+  await fx.ws.close();
+});
+
+test('auditor reads and verifies the audit log; model info explains a missing engine', async () => {
+  const fx = await openFixture();
+  await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' });
+  const page = (await fx.ws.call(fx.as.auditor, 'audit.list', { action: 'patient', limit: 10 })) as Page<AuditEntry>;
+  assert.equal(page.items[0]!.action, 'patient.create');
+  const v = (await fx.ws.call(fx.as.auditor, 'audit.verify', {})) as { ok: boolean; entries: number };
+  assert.equal(v.ok, true);
+  const info = (await fx.ws.call(fx.as.nurse, 'model.info', {})) as { card: unknown; error: string | null; disclaimer: string };
+  assert.equal(info.card, null);
+  assert.ok(info.error && info.error.length > 10);
+  assert.match(info.disclaimer, /not a diagnosis/);
+  await fx.ws.close();
+});
+
+test('crash recovery: an interrupted WAV is listed, recovered with its metadata, or discarded; paths outside are refused', async () => {
+  const fx = await openFixture();
+  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' })) as Patient;
+  const dir = fx.ws.internals.inProgressDir;
+  mkdirSync(dir, { recursive: true });
+  writeWav(join(dir, 'cap-1.wav'), { rate: 48000, seconds: 1 });
+  writeFileSync(join(dir, 'cap-1.json'), JSON.stringify({ patientId: p.id, site: 'anterior-right-upper', startedAt: '2026-11-20T08:00:00.000Z', deviceName: 'Littmann CORE' }));
+  writeWav(join(dir, 'cap-2.wav'));
+  const pending = (await fx.ws.call(fx.as.nurse, 'recordings.pendingRecovery', {})) as PendingRecovery[];
+  assert.deepEqual(pending.map((x) => x.path), ['cap-1.wav', 'cap-2.wav']);
+  assert.equal(pending[0]!.durationSec, 1);
+  assert.equal(pending[0]!.site, 'anterior-right-upper');
+  await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.recover', { path: '../auscult.sqlite', patientId: p.id, site: 'trachea' }), 'INVALID_INPUT');
+  await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.discardRecovery', { path: '/etc/passwd' }), 'INVALID_INPUT');
+  const d = (await fx.ws.call(fx.as.nurse, 'recordings.recover', { path: 'cap-1.wav', patientId: p.id, site: 'anterior-right-upper' })) as RecordingDetail;
+  assert.equal(d.recording.status, 'recovered');
+  assert.equal(d.recording.recordedAt, '2026-11-20T08:00:00.000Z');
+  assert.equal(d.recording.deviceName, 'Littmann CORE');
+  await fx.ws.call(fx.as.nurse, 'recordings.discardRecovery', { path: 'cap-2.wav' });
+  assert.deepEqual(readdirSync(dir), []);
+  assert.equal(lastAudit(fx)[0]!.action, 'recording.discard');
+  await fx.ws.close();
+});

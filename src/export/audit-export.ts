@@ -57,6 +57,7 @@ export interface AuditExportMeta {
   exportedAt: string;
   exportedBy: string;
   scope: AuditExportScope;
+  /** Claim contiguity (not a patient filter); dropped if the entries turn out to have gaps. */
   contiguous: boolean;
   chainHead: { seq: number; hash: string };
   hashAlgorithm: string;
@@ -113,7 +114,9 @@ export async function writeAuditExport(
     let firstSeq: number | null = null;
     let lastSeq: number | null = null;
     let firstPrevHash: string | null = null;
+    let gapless = true; // a date range is contiguous in seq unless the clock went backwards
     for (const e of entries) {
+      if (lastSeq !== null && e.seq !== lastSeq + 1) gapless = false;
       if (firstSeq === null) {
         firstSeq = e.seq;
         firstPrevHash = e.prevHash;
@@ -138,7 +141,7 @@ export async function writeAuditExport(
       exportedAt: meta.exportedAt,
       exportedBy: meta.exportedBy,
       scope: meta.scope,
-      contiguous: meta.contiguous,
+      contiguous: meta.contiguous && gapless,
       entries: rows,
       firstSeq,
       lastSeq,

@@ -8,7 +8,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { auditEntryHash, canonicalJson } from '../store/audit-log.js';
+import { hashAuditEntry } from '../store/audit-log.js';
 import type { AuditRecord as AuditEntry } from '../store/audit-log.js';
 import { AUDIT_CSV, AUDIT_CSV_COLUMNS, AUDIT_FORMAT, AUDIT_JSONL, auditJsonLine, MANIFEST, type AuditManifest, type AuditExportScope } from './audit-export.js';
 import { CsvParser, CsvSyntaxError, fromCsvText, UTF8_BOM, type CsvRecord } from './csv.js';
@@ -17,11 +17,7 @@ import { CsvParser, CsvSyntaxError, fromCsvText, UTF8_BOM, type CsvRecord } from
 export type AuditHasher = (entry: AuditEntry) => string;
 
 /** The store's hash, applied to an exported entry (details re-encoded canonically, as stored). */
-export const storeAuditHasher: AuditHasher = (e) =>
-  auditEntryHash(e.prevHash, {
-    seq: e.seq, at: e.at, username: e.username, action: e.action, objectType: e.objectType, objectId: e.objectId,
-    transport: e.transport, detailsJson: canonicalJson(e.details),
-  });
+export const storeAuditHasher: AuditHasher = (e) => hashAuditEntry(e);
 
 /** Read access to the live chain, to anchor an export to the database it came from. */
 export interface AuditChainLookup {

@@ -22,11 +22,11 @@ test('a per-recording bundle (signed, with findings and an amendment) is valid F
   assert.equal(types.filter((t) => t === 'Media').length, 1);
   assert.equal(types.filter((t) => t === 'Observation').length, 5 + 1 + 2 + 1); // classes, screen, findings, sign-off
   assert.equal(types.filter((t) => t === 'Provenance').length, 1);
-  const media = bundle.entry.find((e) => e.resource.resourceType === 'Media')!.resource as { content: { hash: string; size: number; data: string } };
+  const media = bundle.entry.find((e) => e.resource.resourceType === 'Media')!.resource as unknown as { content: { hash: string; size: number; data: string } };
   assert.equal(media.content.hash, createHash('sha1').update(wav).digest('base64'), 'Attachment.hash is the base64 SHA-1');
   assert.equal(media.content.size, wav.length);
   assert.equal(Buffer.from(media.content.data, 'base64').compare(wav), 0);
-  const copd = bundle.entry.find((e) => e.resource.id === 'rec-41-p-copd')!.resource as { valueQuantity: { value: number }; status: string; method: { coding: { version: string }[] } };
+  const copd = bundle.entry.find((e) => e.resource.id === 'rec-41-p-copd')!.resource as unknown as { valueQuantity: { value: number }; status: string; method: { coding: { version: string }[] } };
   assert.equal(copd.valueQuantity.value, 0.61);
   assert.equal(copd.status, 'final');
   assert.equal(copd.method.coding[0]!.version, '1.2.0');

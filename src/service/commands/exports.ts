@@ -1,18 +1,224 @@
 /**
- * Export commands. STUB owned by the export engineer: replace the bodies (keep the table's keys).
- * Until then every command answers a typed 'not available yet' error.
+ * Export commands (owned by the export room's engineer): the service side of src/export/jobs.ts.
+ *
+ * Who may export what (the roles that may see the data):
+ * - audit-history: auditors (they read the audit log; nobody else does);
+ * - analyses (CSV) and PDF reports: auditors and pulmonologists (both see every recording);
+ * - FHIR bundles and recordings: pulmonologists only, since both carry the audio and auditors may
+ *   not play audio.
+ * Nurses and admins export nothing. A job is visible (status, cancel, download, list) only to the
+ * user who started it. Each export is audited: 'export.start' (before any file is written, in its
+ * own transaction), then 'export.done' with every file's SHA-256 (and, for an audit history, the
+ * manifest's SHA-256 and the chain head: the anchor `auscult audit verify` relies on), or
+ * 'export.failed' / 'export.cancelled'; 'export.download' when a file is fetched through the API.
  */
-import { ApiError } from '../errors.js';
-import type { CommandTable } from '../handler.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { extname, isAbsolute, join, resolve } from 'node:path';
+import { DISCLAIMER, type ExportJob, type ExportKind, type ModelCard, type Role } from '../api.js';
+import { ApiError, notFound } from '../errors.js';
+import { audit, type CommandTable, type Deps, type UserCall } from '../handler.js';
+import { ExportError } from '../../export/errors.js';
+import { assertWritableDir } from '../../export/file-sink.js';
+import { ExportJobs } from '../../export/jobs.js';
+import type { ModelSummary } from '../../export/pdf-report.js';
+import { framesFromBase64 } from '../../export/spectrogram-png.js';
+import type { ExportRecordingRow } from '../../store/export-queries.js';
+import { spectrogramOf } from '../spectrogram.js';
+import { decodeWavBytes } from '../wav-source.js';
 
-const notYet = (): never => {
-  throw new ApiError('STORAGE', 'Exports are not available in this build yet.');
+export const EXPORT_ROLES: Record<ExportKind, readonly Role[]> = {
+  'audit-history': ['auditor'],
+  analyses: ['auditor', 'pulmonologist'],
+  pdf: ['auditor', 'pulmonologist'],
+  fhir: ['pulmonologist'],
+  recordings: ['pulmonologist'],
 };
 
+/** Largest file `exports.download` returns inline (base64 over IPC/HTTP); bigger ones stay on disk. */
+const MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024;
+
+const MIME: Record<string, string> = {
+  '.csv': 'text/csv', '.jsonl': 'application/jsonl', '.json': 'application/json', '.pdf': 'application/pdf', '.wav': 'audio/wav', '.zip': 'application/zip',
+};
+
+export function toApiError(err: unknown): unknown {
+  if (!(err instanceof ExportError)) return err;
+  const code = err.code === 'INVALID' ? 'INVALID_INPUT' : err.code === 'NOT_FOUND' ? 'NOT_FOUND' : err.code === 'CANCELLED' ? 'CONFLICT' : 'STORAGE';
+  return new ApiError(code, err.message);
+}
+
+/** The model card as the report's plain summary (measured figures, as measured). */
+export function modelSummary(card: ModelCard | null): ModelSummary | null {
+  if (!card) return null;
+  const ci = (x: { value: number; lo: number; hi: number }) => `${x.value.toFixed(2)} (95 % CI ${x.lo.toFixed(2)}–${x.hi.toFixed(2)})`;
+  const s = card.evaluation.screen;
+  const f = card.evaluation.fiveClass;
+  return {
+    name: card.name,
+    version: card.version,
+    intendedUse: card.intendedUse,
+    figures: [
+      `Healthy-vs-abnormal screen: AUROC ${ci(s.auroc)}, sensitivity ${ci(s.sensitivity)}, specificity ${ci(s.specificity)} (${s.patients.healthy} healthy, ${s.patients.abnormal} abnormal patients).`,
+      `Five classes: macro-F1 ${ci(f.macroF1)}, balanced accuracy ${ci(f.balancedAccuracy)}.`,
+      `Evaluation: ${card.evaluation.protocol}`,
+    ],
+    limitations: card.limitations,
+  };
+}
+
+async function readVerifiedWav(deps: Deps, row: ExportRecordingRow): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(deps.recordingsDir, row.fileName));
+  } catch (err) {
+    throw new ExportError('NOT_FOUND', `The audio file ${row.fileName} (recording ${row.id}) is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup, then export again.`);
+  }
+  if (createHash('sha256').update(bytes).digest('hex') !== row.wavSha256) {
+    throw new ExportError('INVALID', `The audio file ${row.fileName} (recording ${row.id}) no longer matches its stored SHA-256; it was not exported. Restore it from a backup.`);
+  }
+  return bytes;
+}
+
+interface JobsSlot {
+  jobs: ExportJobs;
+  calls: Map<string, UserCall>;
+}
+
+function jobsOf(deps: Deps): JobsSlot {
+  const existing = deps.slots.get('exports') as JobsSlot | undefined;
+  if (existing) return existing;
+  const calls = new Map<string, UserCall>();
+  const jobs = new ExportJobs(
+    {
+      db: deps.store.db,
+      readWav: (row) => readVerifiedWav(deps, row),
+      async spectrogram(row) {
+        try {
+          const spec = await spectrogramOf(decodeWavBytes(await readVerifiedWav(deps, row), `Recording ${row.id}`));
+          const f = framesFromBase64(spec.framesBase64, spec.frames, spec.bands);
+          return { ...f, hopSec: spec.hopSec, lowHz: spec.bandEdgesHz[0], highHz: spec.bandEdgesHz[spec.bandEdgesHz.length - 1] };
+        } catch {
+          return null; // the report says "not available" rather than failing the export
+        }
+      },
+      model: modelSummary(deps.engine?.card ?? null),
+      disclaimer: DISCLAIMER,
+    },
+    {
+      progress(job) {
+        const call = calls.get(job.id);
+        deps.events.emit('export.progress', job as ExportJob, call?.sessionToken ?? null);
+      },
+      finished(job, detail) {
+        const call = calls.get(job.id);
+        if (!call) return;
+        deps.store.tx(() =>
+          audit(deps, call, `export.${job.state === 'done' ? 'done' : job.state}`, 'export', job.id, {
+            kind: job.kind, destination: job.destination, rows: job.rows, error: job.error,
+            files: job.files.map((f) => ({ name: f.name, sha256: f.sha256, bytes: f.bytes })),
+            ...(detail.manifestSha256 ? { manifestSha256: detail.manifestSha256 } : {}),
+            ...(detail.chainHead ? { chainHead: detail.chainHead } : {}),
+          }),
+        );
+      },
+    },
+  );
+  deps.onClose(() => jobs.closeAll());
+  const slot = { jobs, calls };
+  deps.slots.set('exports', slot);
+  return slot;
+}
+
+function ownJob(deps: Deps, call: UserCall, jobId: string): ExportJobs {
+  const { jobs } = jobsOf(deps);
+  if (jobs.owner(jobId) !== call.user.username) throw notFound('Export job', jobId);
+  return jobs;
+}
+
 export const exportsCommands: CommandTable<'exports.start' | 'exports.cancel' | 'exports.status' | 'exports.list' | 'exports.download'> = {
-  'exports.start': { access: 'user', roles: ['auditor', 'pulmonologist'], audit: ['export.start'], run: notYet },
-  'exports.cancel': { access: 'user', roles: ['auditor', 'pulmonologist'], run: notYet },
-  'exports.status': { access: 'user', roles: ['auditor', 'pulmonologist'], run: notYet },
-  'exports.list': { access: 'user', roles: ['auditor', 'pulmonologist'], run: notYet },
-  'exports.download': { access: 'user', roles: ['auditor', 'pulmonologist'], audit: ['export.download'], run: notYet },
+  'exports.start': {
+    access: 'user',
+    roles: ['auditor', 'pulmonologist'],
+    audit: ['export.start', 'export.done', 'export.failed', 'export.cancelled'],
+    async run(deps, call, p) {
+      if (!EXPORT_ROLES[p.kind].includes(call.user.role)) {
+        throw new ApiError('FORBIDDEN', `Your role (${call.user.role}) may not export ${p.kind}; ${EXPORT_ROLES[p.kind].join(' or ')} may.`);
+      }
+      const scope = p.scope;
+      if (scope.from && scope.to && scope.from > scope.to) throw new ApiError('INVALID_INPUT', 'The date range ends before it starts; swap "from" and "to".');
+      let patientId = scope.patientId;
+      if (scope.recordingId !== undefined) {
+        const r = deps.store.recordings.get(scope.recordingId);
+        if (!r) throw notFound('Recording', scope.recordingId);
+        if (patientId !== undefined && r.patientId !== patientId) throw new ApiError('INVALID_INPUT', `Recording ${scope.recordingId} does not belong to patient ${patientId}.`);
+        patientId = r.patientId;
+      }
+      if (scope.patientId !== undefined && !deps.store.patients.get(scope.patientId)) throw notFound('Patient', scope.patientId);
+      if (p.destinationDir !== undefined && !isAbsolute(p.destinationDir)) {
+        throw new ApiError('INVALID_INPUT', 'Choose the export folder as a full path (for example /home/me/exports); a relative path is ambiguous.');
+      }
+      const destinationDir = p.destinationDir !== undefined ? resolve(p.destinationDir) : deps.exportsDir;
+      if (p.destinationDir === undefined) await mkdir(destinationDir, { recursive: true });
+      try {
+        await assertWritableDir(destinationDir);
+      } catch (err) {
+        throw toApiError(err);
+      }
+      const slot = jobsOf(deps);
+      const id = randomUUID();
+      deps.store.tx(() =>
+        audit(deps, call, 'export.start', 'export', id, {
+          kind: p.kind, scope, destinationDir, options: p.options ?? {}, ...(patientId !== undefined ? { patientId } : {}),
+        }),
+      );
+      slot.calls.set(id, call);
+      try {
+        return (await slot.jobs.start({ id, kind: p.kind, scope, csvBom: p.options?.csvBom, zip: p.options?.zip, destinationDir, username: call.user.username })) as ExportJob;
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+  },
+  'exports.cancel': {
+    access: 'user',
+    roles: ['auditor', 'pulmonologist'],
+    run(deps, call, p) {
+      return ownJob(deps, call, p.jobId).cancel(p.jobId) as ExportJob;
+    },
+  },
+  'exports.status': {
+    access: 'user',
+    roles: ['auditor', 'pulmonologist'],
+    run(deps, call, p) {
+      return ownJob(deps, call, p.jobId).get(p.jobId) as ExportJob;
+    },
+  },
+  'exports.list': {
+    access: 'user',
+    roles: ['auditor', 'pulmonologist'],
+    run(deps, call) {
+      return jobsOf(deps).jobs.list(call.user.username) as ExportJob[];
+    },
+  },
+  'exports.download': {
+    access: 'user',
+    roles: ['auditor', 'pulmonologist'],
+    audit: ['export.download'],
+    async run(deps, call, p) {
+      const jobs = ownJob(deps, call, p.jobId);
+      let path: string;
+      try {
+        path = jobs.filePath(p.jobId, p.file);
+      } catch (err) {
+        throw toApiError(err);
+      }
+      const st = await stat(path).catch(() => null);
+      if (!st) throw new ApiError('NOT_FOUND', `The exported file ${p.file} is no longer in ${jobs.get(p.jobId)?.destination}; it was moved or deleted. Export again.`);
+      if (st.size > MAX_DOWNLOAD_BYTES) throw new ApiError('INVALID_INPUT', `${p.file} is ${Math.round(st.size / 1048576)} MB; open it from the export folder instead.`);
+      const bytes = await readFile(path);
+      deps.store.tx(() => audit(deps, call, 'export.download', 'export', p.jobId, { file: p.file, bytes: bytes.length }));
+      return { name: p.file.split('/').pop()!, mimeType: MIME[extname(p.file).toLowerCase()] ?? 'application/octet-stream', base64: bytes.toString('base64') };
+    },
+  },
 };

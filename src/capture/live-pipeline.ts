@@ -14,13 +14,14 @@
 import { EventEmitter } from 'node:events';
 import { WavStreamWriter } from '../audio/wav-stream-writer.js';
 import type { QualityReport } from '../inference/analysis-types.js';
+import { HOP, MEL_BANDS, PATCH_HOP_FRAMES, PATCH_SAMPLES, SAMPLE_RATE } from '../features/yamnet-params.js';
 import type { CaptureAnalyzer, FrontEnd, LiveResult, PipelineParts, QualityMeter, Resampler } from './pipeline-types.js';
 
-export const FRONT_END_RATE = 16000;
-export const MEL_BANDS = 64;
-/** YAMNet patch: 96 frames = 0.96 s; hop 48 frames = 0.48 s (at 16 kHz). */
-export const LIVE_WINDOW_SAMPLES = 15360;
-export const LIVE_HOP_SAMPLES = 7680;
+export const FRONT_END_RATE = SAMPLE_RATE;
+export { MEL_BANDS };
+/** The newest whole YAMNet patch (96 frames need 15600 samples), every 0.48 s. */
+export const LIVE_WINDOW_SAMPLES = PATCH_SAMPLES;
+export const LIVE_HOP_SAMPLES = PATCH_HOP_FRAMES * HOP;
 
 export interface FramesEvent { firstFrame: number; frames: number[][]; droppedFrames: number; sentAtMs: number }
 export interface LevelEvent { rmsDbfs: number; peakDbfs: number }

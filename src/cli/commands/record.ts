@@ -15,8 +15,7 @@ import { PortAudioBackend } from '../../capture/portaudio-backend.js';
 import { realPipelineParts } from '../../capture/pipeline-parts.js';
 import { repairInterrupted } from '../../capture/recovery.js';
 import { CaptureSession, type CaptureOutcome } from '../../capture/session.js';
-import { AnalysisEngine } from '../../inference/engine.js';
-import { readAudioFile } from '../../inference/front-end.js';
+import type { AnalysisEngine } from '../../inference/engine.js';
 import type { AnalysisResult } from '../../inference/analysis-types.js';
 import type { CaptureAnalyzer } from '../../capture/pipeline-types.js';
 import { formatResult } from './analyze.js';
@@ -37,7 +36,8 @@ const USAGE = `usage: auscult record [--device <name or index>] [--seconds N] --
   --recover    repair a WAV left by a killed 'auscult record' and analyse it`;
 
 /** The exact path `auscult analyze` takes from a file to its result. */
-function fileAnalyzer(engine: AnalysisEngine): CaptureAnalyzer {
+async function fileAnalyzer(engine: AnalysisEngine): Promise<CaptureAnalyzer> {
+  const { readAudioFile } = await import('../../inference/front-end.js');
   return {
     analyzeLiveWindow: (s) => engine.analyzeLiveWindow(s),
     analyzeFile: async (path) => {
@@ -100,6 +100,8 @@ export const command: CliCommand = {
     let engine: AnalysisEngine | null = null;
     if (!v['no-analysis']) {
       try {
+        // Loaded only when analysing: --no-analysis never loads onnxruntime.
+        const { AnalysisEngine } = await import('../../inference/engine.js');
         engine = await AnalysisEngine.load({ headCard: v.head ? resolve(v.head) : undefined, log });
       } catch (err) {
         console.error(`auscult record: ${(err as Error).message}\n  (use --no-analysis to record without analysing)`);
@@ -111,7 +113,7 @@ export const command: CliCommand = {
         const path = resolve(v.recover);
         const info = await repairInterrupted(path);
         log(`recovered ${path}: ${info.durationSec.toFixed(2)} s at ${info.sampleRate} Hz`);
-        const result = engine ? await fileAnalyzer(engine).analyzeFile(path) : null;
+        const result = engine ? await (await fileAnalyzer(engine)).analyzeFile(path) : null;
         printResult(v.json, engine, path, result, { status: 'recovered', samples: info.samples, sampleRate: info.sampleRate });
         return 0;
       }
@@ -128,7 +130,7 @@ export const command: CliCommand = {
         device,
         wavPath: out,
         parts: realPipelineParts,
-        analyzer: engine ? fileAnalyzer(engine) : null,
+        analyzer: engine ? await fileAnalyzer(engine) : null,
         targetSec: seconds > 0 ? seconds : null,
         countdownSec: countdown,
         sampleRate: rate,

@@ -45,7 +45,10 @@ test('targets, identity, icons, unpacked native modules and models', () => {
     assert.ok(config.files.includes(f), f);
   }
   assert.equal(config.electronDist, 'node_modules/electron/dist', 'packages the local binary, no download');
-  assert.equal(config.electronFuses?.['runAsNode'], false);
+  // Capture forks its PortAudio helper (child_process.fork needs ELECTRON_RUN_AS_NODE).
+  assert.equal(config.electronFuses?.['runAsNode'], true);
+  assert.equal(config.electronFuses?.['enableNodeOptionsEnvironmentVariable'], false);
+  assert.equal(config.electronFuses?.['enableNodeCliInspectArguments'], false);
   assert.equal(config.electronFuses?.['onlyLoadAppFromAsar'], true);
   // Icons exist and are real PNGs of the sizes electron-builder needs (512+ for macOS).
   for (const icon of [config.win.icon, config.mac.icon, join(config.linux.icon, '512x512.png'), join(config.linux.icon, '16x16.png')]) {

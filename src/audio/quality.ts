@@ -26,9 +26,11 @@ export const QUALITY_THRESHOLDS = {
   clippingPoor: 0.01,
   /** Block level (dBFS, mean removed) under which a block counts as silent (no contact). */
   silentBlockDbfs: -60,
-  /** Whole-stream level (median block) below which there is no signal at all / no contact / weak. */
+  /** No signal: even the loudest 10 % of blocks are below this (digital silence, unplugged). */
   digitalSilenceDbfs: -100,
-  noContactDbfs: -60,
+  /** No contact: this share of blocks or more is silent (below silentBlockDbfs). */
+  noContactShare: 0.9,
+  /** Weak: the median level of the blocks with contact is below this. */
   weakDbfs: -50,
   /** Share of silent blocks above which contact was lost for part / most of the recording. */
   silenceFair: 0.2,
@@ -153,17 +155,22 @@ export class QualityTracker {
     const peakDbfs = db(this.peak * this.peak);
     const silenceRatio = levels.length ? silent / levels.length : 1;
     const noiseFloorDbfs = pct(0.1);
-    const median = pct(0.5);
+
+    // Level of the blocks with contact (the median over all blocks would call a recording that lost
+    // contact half the time "no contact").
+    let active = 0;
+    for (let i = 0; i < sorted.length; i++) if (sorted[i]! >= T.silentBlockDbfs) active++;
+    const activeMedian = active ? sorted[sorted.length - active + Math.floor(active / 2)]! : FLOOR_DB;
 
     const poor: string[] = [];
     const fair: string[] = [];
     const R = QUALITY_REASONS;
-    if (this.count === 0 || this.peak === 0 || median <= T.digitalSilenceDbfs) poor.push(R.noSignal);
-    else if (median < T.noContactDbfs) poor.push(R.noContact);
+    if (this.count === 0 || this.peak === 0 || pct(0.9) <= T.digitalSilenceDbfs) poor.push(R.noSignal);
+    else if (silenceRatio >= T.noContactShare) poor.push(R.noContact);
     else {
-      if (median < T.weakDbfs) fair.push(R.weak);
       if (silenceRatio > T.silencePoor) poor.push(R.lostContactMost);
       else if (silenceRatio > T.silenceFair) fair.push(R.lostContactPart);
+      if (activeMedian < T.weakDbfs) fair.push(R.weak);
     }
     if (clippingRatio > T.clippingPoor) poor.push(R.clippingPoor);
     else if (clippingRatio > T.clippingFair) fair.push(R.clippingFair);

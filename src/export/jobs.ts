@@ -9,6 +9,8 @@
  * renamed). A cancelled or failed job leaves nothing under that name.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import {
   auditEntriesForExport, auditHeadForExport, countAuditForExport, countRecordingsForExport, findingsForExport, patientIdsForExport,
@@ -196,7 +198,13 @@ export class ExportJobs {
     if (s.to) parts.push(`to-${s.to.slice(0, 10)}`);
     if (s.recordingId === undefined && s.patientId === undefined && !s.from && !s.to) parts.push('all');
     parts.push(new Date().toISOString().slice(0, 19).replace(/[:]/g, '').replace('T', '-'));
-    return safeFileName(parts.join('_'), 'auscult-export');
+    const base = safeFileName(parts.join('_'), 'auscult-export');
+    const ext = req.kind === 'recordings' && req.zip ? '.zip' : '';
+    // Two exports of the same scope in the same second get -2, -3 ...: never a clash, never an overwrite.
+    for (let i = 1; ; i++) {
+      const name = i === 1 ? base : `${base}-${i}`;
+      if (!existsSync(join(req.destinationDir, name + ext))) return name;
+    }
   }
 
   private async dispatch(

@@ -20,10 +20,11 @@ const MAX_BYTES = 120;
  * left (e.g. the input was only dots). Keeps letters of any script (names are not ASCII).
  */
 export function safeFileName(raw: string, fallback = 'unnamed'): string {
-  // '..' inside a name is harmless to the file system but reads like traversal: drop dot runs.
-  let s = raw.normalize('NFC').replace(INVISIBLE, '').replace(UNSAFE, '_').replace(/\.{2,}/g, '_').replace(/_{2,}/g, '_').replace(/\s+/g, ' ').trim();
+  let s = raw.normalize('NFC').replace(INVISIBLE, '').replace(UNSAFE, '_').replace(/\s+/g, ' ');
   // Leading dots would hide the file (or make `..`); trailing dots/spaces are dropped by Windows.
   s = s.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  // '..' inside a name is harmless to the file system but reads like traversal: drop dot runs.
+  s = s.replace(/\.{2,}/g, '_').replace(/_{2,}/g, '_').trim();
   s = truncateUtf8(s, MAX_BYTES).replace(/[.\s]+$/, '');
   if (s === '') s = fallback;
   // CON, con.txt, Nul .pdf: reserved whatever the extension.

@@ -93,6 +93,7 @@ export const command: CliCommand = {
         patientsPerLabel: ppl === undefined ? undefined : int('patients-per-label', ppl, 0),
         bootstrapRounds: DEFAULTS.bootstrapRounds,
         naive: !values['no-naive'],
+        checkBandwidth: true,
         command: ['npx auscult train-head', ...argv].join(' '),
         citation: values.citation,
         licence: values.licence,

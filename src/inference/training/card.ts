@@ -18,6 +18,7 @@ export interface EvaluationReport {
   repeats: number;
   cvModels: number;
   cvSeconds: number;
+  bandwidthCheck?: { recordings: number; maxAbsDiff: number; meanAbsDiff: number; sameTopClass: number };
 }
 
 export const REFERENCE = {

@@ -10,6 +10,7 @@ import { CLASS_ORDER } from '../analysis-types.js';
 import { readAudioFile } from '../front-end.js';
 import { ModelCardSchema, type ModelCard } from '../model-card.js';
 import { windowMeans } from '../scoring.js';
+import { bandwidthCheck, type BandwidthCheck } from './bandwidth-check.js';
 import { buildCard, cardMarkdown, type EvaluationReport } from './card.js';
 import { eligibleFiles, loadDataset, patientLabels, type Dataset, type LabelledFile, type TrainLabel } from './dataset.js';
 import { EmbeddingCache } from './embedding-cache.js';
@@ -39,6 +40,8 @@ export interface TrainHeadOptions {
   bootstrapRounds: number;
   /** Skip the naive file-level comparison (tests). */
   naive: boolean;
+  /** Run the 44.1 kHz + out-of-band-content check through the engine with the new head. */
+  checkBandwidth: boolean;
   modelsDir?: string;
   /** The command line recorded in the card. */
   command: string;
@@ -252,6 +255,18 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
   };
   write(onnxPath, onnx);
   write(cardPath, JSON.stringify(parsed, null, 2) + '\n');
+  if (opts.checkBandwidth) {
+    // one recording per label (the first patient's first file): through the engine with this head
+    const picks = [...new Map(files.map((f) => [f.label, f.path])).values()];
+    const check: BandwidthCheck = await bandwidthCheck(cardPath, opts.modelsDir, picks);
+    report.bandwidthCheck = check;
+    parsed.limitations.push(
+      `Bandwidth check (AnalysisEngine.analyzeRecording with this head): ${check.recordings} recordings resampled to 44.1 kHz with tones at 3, 5 and 9 kHz and noise above 2.5 kHz added ` +
+        `got probabilities within ${check.maxAbsDiff.toFixed(3)} (max |Δp|; mean ${check.meanAbsDiff.toFixed(4)}) of the originals, same top class in ${check.sameTopClass}/${check.recordings}.`,
+    );
+    opts.log(`train-head: bandwidth check: max |Δp| ${check.maxAbsDiff.toFixed(4)} over ${check.recordings} recordings`);
+    write(cardPath, JSON.stringify(ModelCardSchema.parse(parsed), null, 2) + '\n');
+  }
   write(markdownPath, cardMarkdown(parsed, report, timings));
   opts.log(`train-head: wrote ${onnxPath}, ${cardPath}, ${markdownPath} in ${totalSeconds.toFixed(1)} s`);
   return { card: parsed, cardPath, onnxPath, markdownPath, report, timings };

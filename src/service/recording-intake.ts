@@ -114,19 +114,21 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
   let recordingId: number;
   try {
     recordingId = deps.store.tx(() => {
-      const id = deps.store.recordings.insert({
-        patientId: o.patientId,
-        site: o.site,
-        deviceName: o.deviceName,
-        sampleRate: audio.sampleRate,
-        durationSec: audio.samples.length / audio.sampleRate,
-        fileName,
-        wavSha256: sha256,
-        status: o.status,
-        recordedBy: call.user.id,
-        recordedAt: startedAt,
-      });
-      if (analysis) deps.store.recordings.addAnalysis(id, toNewAnalysis(analysis));
+      const id = deps.store.recordings.insert(
+        {
+          patientId: o.patientId,
+          site: o.site,
+          deviceName: o.deviceName,
+          sampleRate: audio.sampleRate,
+          durationSec: audio.samples.length / audio.sampleRate,
+          fileName,
+          wavSha256: sha256,
+          status: o.status,
+          recordedBy: call.user.id,
+          recordedAt: startedAt,
+        },
+        analysis ? toNewAnalysis(analysis) : null,
+      );
       audit(deps, call, 'recording.create', 'recording', id, {
         patientId: o.patientId, site: o.site, status: o.status, fileName, sha256, analysed: analysis !== null,
         ...(error ? { analysisError: error } : {}), ...(o.auditDetails ?? {}),

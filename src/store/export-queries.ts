@@ -160,7 +160,7 @@ export function* recordingsForExport(db: Database.Database, scope: ExportRecordi
       FROM recordings r
       JOIN patients p ON p.id = r.patient_id
       JOIN users ru ON ru.id = r.recorded_by
-      LEFT JOIN analyses a ON a.id = r.analysis_id
+      LEFT JOIN analyses a ON a.id = (SELECT max(x.id) FROM analyses x WHERE x.recording_id = r.id)
       LEFT JOIN signoffs s ON s.recording_id = r.id
       LEFT JOIN users su ON su.id = s.signed_by
      WHERE r.id > @after${w.sql}

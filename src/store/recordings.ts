@@ -92,13 +92,13 @@ export interface RecordingFilter {
 
 interface Row {
   id: number; patient_id: number; site: string; device_name: string; sample_rate: number; duration_sec: number; file_name: string;
-  wav_sha256: string; status: string; recorded_at: string; analysis_id: number | null; quality: string | null; top_class: string | null;
+  wav_sha256: string; status: string; recorded_at: string; analysis_id?: number | null; quality: string | null; top_class: string | null;
   p_abnormal: number | null; analysis_status: string | null; signed_at: string | null;
   patient_mrn: string; given_name: string; family_name: string; recorded_by_name: string; signed_by_name: string | null;
 }
 
 const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate, r.duration_sec, r.file_name, r.wav_sha256, r.status,
-    r.recorded_at, r.analysis_id, r.quality, r.top_class, r.p_abnormal, r.analysis_status, r.signed_at,
+    r.recorded_at, r.quality, r.top_class, r.p_abnormal, r.analysis_status, r.signed_at,
     p.mrn AS patient_mrn, p.given_name, p.family_name, u.username AS recorded_by_name, su.username AS signed_by_name
   FROM recordings r
   JOIN patients p ON p.id = r.patient_id
@@ -111,7 +111,7 @@ function toRecord(r: Row): RecordingRecord {
     recordedAt: r.recorded_at, recordedBy: r.recorded_by_name, durationSec: r.duration_sec, sampleRate: r.sample_rate,
     deviceName: r.device_name, status: r.status, quality: r.quality, topClass: r.top_class, pAbnormal: r.p_abnormal,
     analysisStatus: r.analysis_status, signed: r.signed_at !== null, signedAt: r.signed_at, signedBy: r.signed_by_name,
-    wavSha256: r.wav_sha256, fileName: r.file_name, analysisId: r.analysis_id,
+    wavSha256: r.wav_sha256, fileName: r.file_name, analysisId: r.analysis_id ?? null,
   };
 }
 function toSummary(r: Row): RecordingSummaryRecord {
@@ -134,8 +134,10 @@ export class Recordings {
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
-      `INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at)
-       VALUES (@patientId, @site, @deviceName, @sampleRate, @durationSec, @fileName, @wavSha256, @status, @recordedBy, @recordedAt, @createdAt)`,
+      `INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at,
+         quality, top_class, p_abnormal, analysis_status)
+       VALUES (@patientId, @site, @deviceName, @sampleRate, @durationSec, @fileName, @wavSha256, @status, @recordedBy, @recordedAt, @createdAt,
+         @quality, @topClass, @pAbnormal, @analysisStatus)`,
     );
     this.insertAnalysisStmt = db.prepare(
       `INSERT INTO analyses (recording_id, created_at, engine_version, head_name, head_version, p_asthma, p_copd, p_pneumonia, p_healthy,
@@ -144,25 +146,33 @@ export class Recordings {
          @pAbnormal, @topClass, @status, @quality, @resultJson)`,
     );
     this.setCurrentStmt = db.prepare(
-      'UPDATE recordings SET analysis_id = ?, quality = ?, top_class = ?, p_abnormal = ?, analysis_status = ? WHERE id = ?',
+      'UPDATE recordings SET quality = ?, top_class = ?, p_abnormal = ?, analysis_status = ? WHERE id = ?',
     );
   }
 
-  insert(r: NewRecording): number {
+  /** Insert a recording, with its first analysis when there is one (two INSERTs, no UPDATE). */
+  insert(r: NewRecording, analysis?: NewAnalysis | null): number {
     try {
-      return Number(this.insertStmt.run({ ...r, createdAt: new Date().toISOString() }).lastInsertRowid);
+      const id = Number(
+        this.insertStmt.run({
+          ...r, createdAt: new Date().toISOString(),
+          quality: analysis?.quality ?? null, topClass: analysis?.topClass ?? null, pAbnormal: analysis?.pAbnormal ?? null, analysisStatus: analysis?.status ?? null,
+        }).lastInsertRowid,
+      );
+      if (analysis) this.insertAnalysisStmt.run({ recordingId: id, createdAt: new Date().toISOString(), ...analysis, ...analysis.probabilities });
+      return id;
     } catch (err) {
       throw translateSqliteError(err);
     }
   }
 
-  /** Store an analysis and make it the recording's current one. */
+  /** Store a new analysis (re-analysis) and make it the recording's current one. */
   addAnalysis(recordingId: number, a: NewAnalysis): number {
     try {
       const id = Number(
         this.insertAnalysisStmt.run({ recordingId, createdAt: new Date().toISOString(), ...a, ...a.probabilities }).lastInsertRowid,
       );
-      this.setCurrentStmt.run(id, a.quality, a.topClass, a.pAbnormal, a.status, recordingId);
+      this.setCurrentStmt.run(a.quality, a.topClass, a.pAbnormal, a.status, recordingId);
       return id;
     } catch (err) {
       throw translateSqliteError(err);
@@ -170,7 +180,9 @@ export class Recordings {
   }
 
   get(id: number): RecordingRecord | null {
-    const r = this.db.prepare(`${SELECT} WHERE r.id = ?`).get(id) as Row | undefined;
+    const r = this.db
+      .prepare(`${SELECT.replace('SELECT ', 'SELECT (SELECT max(a.id) FROM analyses a WHERE a.recording_id = r.id) AS analysis_id, ')} WHERE r.id = ?`)
+      .get(id) as Row | undefined;
     return r ? toRecord(r) : null;
   }
 

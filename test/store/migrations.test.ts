@@ -79,7 +79,7 @@ test('a failing migration rolls back whole, leaving the old version', () => {
   raw.close();
 });
 
-test('repositories round-trip a recording with analysis, findings and sign-off', () => {
+test('repositories round-trip a recording with analyses; the newest analysis is the current one', () => {
   const path = join(scratchDir(), 'r.sqlite');
   const store = Store.open(path);
   const u = seedUser(store, 'paula', 'pulmonologist');
@@ -89,5 +89,18 @@ test('repositories round-trip a recording with analysis, findings and sign-off',
   const got = store.recordings.get(r)!;
   assert.equal(got.topClass, 'copd');
   assert.equal(got.pAbnormal, 0.9);
+  // A re-analysis becomes the current one; the earlier stays stored.
+  const second = store.tx(() => store.recordings.addAnalysis(r, sampleAnalysis('asthma')));
+  const now = store.recordings.get(r)!;
+  assert.equal(now.topClass, 'asthma');
+  assert.equal(now.analysisId, second);
+  assert.equal(JSON.parse(store.recordings.analysisJson(now.analysisId!)!).topClass, 'asthma');
+  // Inserted together with its first analysis (no UPDATE needed).
+  const r2 = store.tx(() => store.recordings.insert(
+    { patientId: p, site: 'trachea', deviceName: 'd', sampleRate: 4000, durationSec: 3, fileName: 'x2.wav', wavSha256: 'e'.repeat(64), status: 'recorded', recordedBy: u, recordedAt: new Date().toISOString() },
+    sampleAnalysis('pneumonia'),
+  ));
+  assert.equal(store.recordings.get(r2)!.topClass, 'pneumonia');
+  assert.ok(store.recordings.get(r2)!.analysisId);
   store.close();
 });

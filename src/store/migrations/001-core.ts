@@ -48,8 +48,8 @@ export const migration001: Migration = {
       recorded_by     INTEGER NOT NULL REFERENCES users(id),
       recorded_at     TEXT NOT NULL,
       created_at      TEXT NOT NULL,
-      -- the current analysis, denormalised so lists and the review queue need no join
-      analysis_id     INTEGER,
+      -- the current (latest) analysis's headline, denormalised so lists and the review queue
+      -- need no join; the analysis itself is the recording's newest row in analyses
       quality         TEXT CHECK (quality IN ('good','fair','poor')),
       top_class       TEXT,
       p_abnormal      REAL,

@@ -3,15 +3,16 @@
  * a decision in it (window options, CSP, guards, IPC checks, the bridge, shutdown) lives in its
  * own module with unit tests; this file only connects them to Electron.
  *
- * ESM entry: static imports only before `ready` (Electron emits ready once this module and its
- * static imports have run); the service is imported after ready, once the native-module choice
+ * ESM entry: what must precede `ready` (the app:// scheme) is a static import's side effect
+ * (register-scheme.ts); the service is imported after ready, once the native-module choice
  * (development) and the models folder (packaged) are settled.
  */
+import './register-scheme.js';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import { join } from 'node:path';
 import { appDataDir, defaultDbPath } from '../service/paths.js';
-import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.js';
+import { APP_INDEX_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol.js';
 import { shellPaths } from './app-paths.js';
 import { createFileLog } from './file-log.js';
 import type { FileLog } from './file-log.js';
@@ -31,9 +32,6 @@ import { applicationMenuTemplate } from './menu.js';
 import { preferNativeBuilds } from './native-modules.js';
 import { gracefulShutdown } from './shutdown.js';
 import { mainWindowOptions } from './window-options.js';
-
-// Must happen before ready: gives app:// a real, secure origin for the CSP's 'self'.
-protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 const devBuild = !app.isPackaged;
 

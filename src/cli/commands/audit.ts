@@ -8,16 +8,18 @@ import type { CliCommand } from '../command.js';
 import { openStoreForCli } from './users.js';
 
 const USAGE = `usage: auscult audit verify [--db <file>] [--json]      check the database's audit hash chain
-       auscult audit verify <export-folder> [--json]    check an audit-history export`;
+       auscult audit verify <export-folder> [--db <file>] [--json]   check an audit-history export (and against the database)`;
 
-/**
- * EXPORT VERIFICATION GOES HERE (export engineer): check the export folder, print what was
- * checked, return the exit code (0 ok, 1 bad, naming the first bad line).
- */
-async function verifyExportFolder(folder: string, json: boolean): Promise<number> {
-  void json;
-  console.error(`auscult audit verify: checking export folders (${folder}) is not available in this build yet.`);
-  return 2;
+/** Export folders are checked by the export room's verifier; `--db` also anchors them to the database. */
+async function verifyExportFolder(folder: string, json: boolean, db: string | undefined): Promise<number> {
+  const { verifyExportFolderCli } = await import('../../export/verify-report.js');
+  if (db === undefined) return verifyExportFolderCli(folder, { json });
+  const store = openStoreForCli(db);
+  try {
+    return await verifyExportFolderCli(folder, { json, db: store.db });
+  } finally {
+    store.close();
+  }
 }
 
 export const command: CliCommand = {
@@ -41,7 +43,7 @@ export const command: CliCommand = {
       console.log(USAGE);
       return values.help ? 0 : 2;
     }
-    if (folder) return verifyExportFolder(folder, values.json);
+    if (folder) return verifyExportFolder(folder, values.json, values.db);
 
     const store = openStoreForCli(values.db);
     try {

@@ -1,29 +1,58 @@
 /**
  * The inference room's view of src/audio and src/features: resampling, band-limiting, signal
- * quality and YAMNet patches streamed from log-mel frames (TEMPORARY until those rooms land).
+ * quality, WAV reading, and YAMNet patches streamed from log-mel frames.
+ *
+ * Patches overlap by half, so materialising all of them doubles the frame data; instead a
+ * PatchSource copies each 96×64 patch (a contiguous run of frames) into YAMNet's batch buffer on
+ * demand. Same patches as features' framesToPatches (test/inference/front-end.test.ts).
  */
+import { readWavFile, type DecodedAudio } from '../audio/wav-read.js';
+import { resample } from '../audio/resample.js';
+import { bandLimit } from '../audio/band-limit.js';
+import { assessQuality } from '../audio/quality.js';
 import type { QualityReport } from '../audio/quality-types.js';
+import { logMelFrames } from '../features/log-mel.js';
+import { patchCount, patchesFromWaveform } from '../features/patches.js';
+import { HOP, MEL_BANDS, PATCH_FRAMES, PATCH_HOP_FRAMES, PATCH_SAMPLES, SAMPLE_RATE } from '../features/yamnet-params.js';
 import type { PatchSource } from './yamnet-session.js';
 
-export const TARGET_RATE = 16000;
+export const TARGET_RATE = SAMPLE_RATE;
 
-function pending(): never {
-  throw new Error('src/audio and src/features are not committed yet');
-}
-
-export async function resampleTo16k(_samples: Float32Array, _rate: number): Promise<Float32Array> {
-  return pending();
-}
-export async function bandLimitTo(_samples: Float32Array, _rate: number, _cutoffHz: number): Promise<Float32Array> {
-  return pending();
-}
-export function assessSignalQuality(_samples: Float32Array, _rate: number): QualityReport {
-  return pending();
-}
-export function patchSource16k(_samples16k: Float32Array): { source: PatchSource; startsSec: number[] } {
-  return pending();
+export function resampleTo16k(samples: Float32Array, rate: number): Promise<Float32Array> {
+  return rate === TARGET_RATE ? Promise.resolve(samples) : resample(samples, rate, TARGET_RATE);
 }
 
-export async function readAudioFile(_path: string): Promise<{ samples: Float32Array; sampleRate: number; durationSec: number }> {
-  return pending();
+export function bandLimitTo(samples: Float32Array, rate: number, cutoffHz: number): Promise<Float32Array> {
+  return bandLimit(samples, rate, cutoffHz);
+}
+
+export function assessSignalQuality(samples: Float32Array, rate: number): QualityReport {
+  return assessQuality(samples, rate);
+}
+
+export function readAudioFile(path: string): Promise<DecodedAudio> {
+  return readWavFile(path);
+}
+
+/** YAMNet patches of 16 kHz audio, read on demand from its log-mel frames; start times in seconds. */
+export function patchSource16k(samples16k: Float32Array): { source: PatchSource; startsSec: number[] } {
+  const size = PATCH_FRAMES * MEL_BANDS;
+  if (samples16k.length < PATCH_SAMPLES) {
+    // shorter than one patch: features zero-pads it to exactly one
+    const p = patchesFromWaveform(samples16k);
+    return { source: { count: p.count, copyPatch: (i, dest) => dest.set(p.data.subarray(i * size, (i + 1) * size)) }, startsSec: [0] };
+  }
+  const frames = logMelFrames(samples16k);
+  const count = patchCount(frames.frames);
+  const startsSec = Array.from({ length: count }, (_, i) => (i * PATCH_HOP_FRAMES * HOP) / SAMPLE_RATE);
+  return {
+    source: {
+      count,
+      copyPatch: (i, dest) => {
+        const start = i * PATCH_HOP_FRAMES * MEL_BANDS;
+        dest.set(frames.data.subarray(start, start + size));
+      },
+    },
+    startsSec,
+  };
 }

@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MODELS_DIR, SHARED_MODELS, scratchDir } from '../support/paths.js';
+import { tmpdir } from 'node:os';
+import { MODELS_DIR, SHARED_MODELS } from '../support/paths.js';
+import { CONVERTER_VERSION } from '../../src/inference/yamnet-convert.js';
 import { prepareYamnet, yamnetStatus } from '../../src/inference/models.js';
 
 export const SHARED_TFLITE = join(SHARED_MODELS, 'yamnet.tflite');
@@ -16,11 +18,16 @@ export function tfliteMissing(): string | false {
 
 let built: Promise<string> | null = null;
 
-/** A folder holding a valid yamnet.onnx + yamnet.json + yamnet_class_map.csv. */
+/**
+ * A folder holding a valid yamnet.onnx + yamnet.json + yamnet_class_map.csv: models/ if valid,
+ * else a cache in the temp folder shared by the test processes (the conversion is deterministic
+ * and files are renamed into place, so processes building it at once write identical files).
+ */
 export function yamnetModelsDir(): Promise<string> {
   if (yamnetStatus(MODELS_DIR).ok) return Promise.resolve(MODELS_DIR);
   built ??= (async () => {
-    const dir = scratchDir('auscult-yamnet-');
+    const dir = join(tmpdir(), `auscult-test-yamnet-${CONVERTER_VERSION}`);
+    if (yamnetStatus(dir).ok) return dir;
     await prepareYamnet({
       modelsDir: dir,
       source: { kind: 'path', tflite: SHARED_TFLITE, classMap: join(SHARED_MODELS, 'yamnet_class_map.csv'), label: SHARED_TFLITE },

@@ -58,7 +58,7 @@ export const command: CliCommand = {
       }
       const source = resolveSource({ source: values.source, url: values.url, classMapUrl: values['class-map-url'] });
       if (!source) {
-        console.log(`models: YAMNet is not prepared: ${HOW_TO_PROVIDE_YAMNET}`);
+        (ifMissing ? console.log : console.error)(`models: YAMNet is not prepared: ${HOW_TO_PROVIDE_YAMNET}`);
         return ifMissing ? 0 : 1;
       }
       await prepareYamnet({ modelsDir, source, log: (l) => console.log(l) });

@@ -8,7 +8,7 @@
  * and therefore agree exactly.
  */
 import FFTJS from 'fft.js';
-import { sparseMelBands, type SparseBand } from './mel-filterbank.js';
+import { sparseMelBands } from './mel-filterbank.js';
 import { FFT, FFT_BINS, HOP, LOG_OFFSET, MEL_BANDS, WINDOW } from './yamnet-params.js';
 
 export interface LogMelFrames {
@@ -36,7 +36,33 @@ export class FrameComputer {
   private readonly input = new Float64Array(FFT); // samples 400..511 stay zero (FFT zero-padding)
   private readonly spectrum = new Float64Array(2 * FFT);
   private readonly magnitude = new Float64Array(FFT_BINS);
-  private readonly bands: SparseBand[] = sparseMelBands();
+  // The mel weights, flattened: band b uses weights[wStart[b] .. wStart[b+1]) on bins from firstBin[b].
+  private readonly weights: Float64Array;
+  private readonly wStart = new Int32Array(MEL_BANDS + 1);
+  private readonly firstBin = new Int32Array(MEL_BANDS);
+  /** Bins outside [binLo, binHi) carry no weight in any band: their magnitude is not needed. */
+  private readonly binLo: number;
+  private readonly binHi: number;
+
+  constructor() {
+    const bands = sparseMelBands();
+    this.weights = new Float64Array(bands.reduce((n, b) => n + b.weights.length, 0));
+    let lo = FFT_BINS, hi = 0;
+    for (let b = 0, w = 0; b < MEL_BANDS; b++) {
+      const band = bands[b]!;
+      this.wStart[b] = w;
+      this.firstBin[b] = band.firstBin;
+      this.weights.set(band.weights, w);
+      w += band.weights.length;
+      this.wStart[b + 1] = w;
+      if (band.weights.length > 0) {
+        lo = Math.min(lo, band.firstBin);
+        hi = Math.max(hi, band.firstBin + band.weights.length);
+      }
+    }
+    this.binLo = lo;
+    this.binHi = hi;
+  }
 
   /** Frame from samples[offset .. offset+399] into out[outOffset .. outOffset+63]. */
   compute(samples: Float32Array, offset: number, out: Float32Array, outOffset: number): void {
@@ -44,14 +70,15 @@ export class FrameComputer {
     for (let i = 0; i < WINDOW; i++) input[i] = samples[offset + i]! * window[i]!;
     this.fft.realTransform(this.spectrum, input);
     const s = this.spectrum, mag = this.magnitude;
-    for (let k = 0; k < FFT_BINS; k++) {
+    for (let k = this.binLo; k < this.binHi; k++) {
       const re = s[2 * k]!, im = s[2 * k + 1]!;
       mag[k] = Math.sqrt(re * re + im * im);
     }
+    const weights = this.weights, wStart = this.wStart, firstBin = this.firstBin;
     for (let b = 0; b < MEL_BANDS; b++) {
-      const { firstBin, weights } = this.bands[b]!;
+      const end = wStart[b + 1]!;
       let acc = 0;
-      for (let j = 0; j < weights.length; j++) acc += weights[j]! * mag[firstBin + j]!;
+      for (let j = wStart[b]!, k = firstBin[b]!; j < end; j++, k++) acc += weights[j]! * mag[k]!;
       out[outOffset + b] = Math.log(acc + LOG_OFFSET);
     }
   }

@@ -91,6 +91,11 @@ export class CaptureController {
     return c;
   }
 
+  /** The current (or last) session: diagnostics, and fault injection in tests. */
+  get session(): CaptureSession | null {
+    return this.active?.session ?? null;
+  }
+
   /** The WAV being written now (recordings.pendingRecovery must not offer it). */
   get activeWavPath(): string | null {
     return this.active && !isFinal(this.active.session.state.state) ? this.active.wavPath : null;

@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { CLASS_ORDER, type AnalysisResult, type ClassName, type ClassProbabilities, type ModelVersions, type ScreenResult, type TimelineEntry } from './analysis-types.js';
 import type { ModelCard } from './model-card.js';
-import { AnalysisError } from './errors.js';
+import { AnalysisError, ModelError } from './errors.js';
 import { readClassMap, topClasses } from './class-map.js';
 import { HeadSession } from './head-session.js';
 import { ensureYamnet } from './models.js';
@@ -66,6 +66,16 @@ export class AnalysisEngine {
     const modelsDir = opts.modelsDir ?? defaultModelsDir();
     const manifest = await ensureYamnet({ modelsDir, log: opts.log });
     const head = await HeadSession.load(opts.headCard ?? join(modelsDir, DEFAULT_HEAD_CARD), 1);
+    const trainedOn = head.card.training.yamnetSourceSha256;
+    if (trainedOn && trainedOn !== manifest.sourceSha256) {
+      await head.close();
+      // embeddings of another YAMNet build are not what the head learned from
+      throw new ModelError(
+        'HEAD_INVALID',
+        `the head ${head.card.name} ${head.card.version} was trained on YAMNet source ${trainedOn.slice(0, 12)}…, ` +
+          `but models/yamnet.onnx was converted from ${manifest.sourceSha256.slice(0, 12)}…: run \`npx auscult models --source <that YAMNet>\` or retrain the head`,
+      );
+    }
     let yamnet: YamnetSession;
     try {
       yamnet = await YamnetSession.load(join(modelsDir, YAMNET_ONNX), { threads: opts.threads });

@@ -149,6 +149,9 @@ test('missing or corrupt models give a ModelError that says what to run', { skip
       AnalysisEngine.load({ modelsDir: empty, headCard: head.cardPath }),
       (e: unknown) => e instanceof ModelError && e.code === 'MODEL_MISSING' && /npx auscult models --source/.test(e.message),
     );
+    // a head trained on another YAMNet build is refused
+    const other = makeHead(scratchDir(), { name: 'other', card: { training: { ...head.card.training, yamnetSourceSha256: 'f'.repeat(64) } } });
+    await assert.rejects(AnalysisEngine.load({ modelsDir, headCard: other.cardPath }), (e: unknown) => e instanceof ModelError && e.code === 'HEAD_INVALID' && /trained on YAMNet source ffffffffffff/.test(e.message));
     // a valid YAMNet but no head
     await assert.rejects(AnalysisEngine.load({ modelsDir, headCard: join(empty, 'head.card.json') }), (e: unknown) => e instanceof ModelError && e.code === 'HEAD_MISSING');
     // a damaged yamnet.onnx is caught by its manifest's checksum before loading

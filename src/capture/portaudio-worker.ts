@@ -108,6 +108,9 @@ function open(req: Extract<WorkerRequest, { type: 'open' }>): void {
 }
 
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal reaches the whole process group: the parent decides when the device stops
+// (it drains what was captured); this process ends when told to or when the parent goes away.
+process.on('SIGINT', () => undefined);
 process.on('message', (raw: unknown) => {
   const req = raw as WorkerRequest;
   try {

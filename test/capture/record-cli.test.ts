@@ -81,6 +81,35 @@ test('a record killed with SIGKILL mid-recording leaves a WAV that --recover res
   for (let i = 0; i < wav.length; i++) if (wav[i] !== fixture[i]) assert.fail(`recovered sample ${i} differs from the fixture`);
 });
 
+test('Ctrl-C stops a free-running record and keeps everything recorded', async () => {
+  const out = join(dir, 'ctrl-c.wav');
+  const child = spawn(process.execPath, [...cliArgs(), 'record', '--device', 'stetho', '--seconds', '0', '--rate', '48000', '--out', out, '--no-analysis', '--json'], {
+    env: env(),
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!(existsSync(out) && statSync(out).size > 44 + 48000 * 2)) {
+    if (Date.now() > deadline || child.exitCode !== null) assert.fail(`recording never reached 1 s: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  assert.equal(code, 0, stderr);
+  const report = JSON.parse(stdout) as { capture: { status: string; samples: number } };
+  assert.equal(report.capture.status, 'recorded');
+  const info = inspectWav(out);
+  assert.equal(info.needsRepair, false);
+  assert.equal(info.samples, report.capture.samples);
+  assert.ok(info.samples >= 48000);
+  const wav = readWavPcm16(out).samples;
+  for (let i = 0; i < wav.length; i++) if (wav[i] !== fixture[i]) assert.fail(`sample ${i} differs from the fixture`);
+});
+
 const analysisSkip = yamnetUnavailable();
 let modelsDir = '';
 let head: MadeHead;

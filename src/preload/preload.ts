@@ -21,10 +21,13 @@ const EVENTS: ReadonlySet<string> = new Set(EVENT_NAMES);
  * A rejection the page can read. A plain object, not an Error: contextBridge copies an Error's
  * message only, so `code` (what the UI reacts to) would be lost.
  */
-interface BridgeError extends ApiErrorBody { name: 'ApiError' }
+interface BridgeError extends ApiErrorBody { name: 'ApiError'; toString(): string }
 
 function bridgeError(body: ApiErrorBody): BridgeError {
-  const out: BridgeError = { name: 'ApiError', code: body.code, message: body.message };
+  const message = body.message;
+  // toString (proxied across the bridge like any function) keeps String(err) readable for code
+  // that expects an Error.
+  const out: BridgeError = { name: 'ApiError', code: body.code, message, toString: () => message };
   if (body.details !== undefined) out.details = body.details;
   return out;
 }

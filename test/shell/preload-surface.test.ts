@@ -112,8 +112,13 @@ test('the preload forwards every command of api.ts, and refuses any other withou
   const before = p.invokes.length;
   for (const bad of ['system.shutdown', '', 42, null]) {
     await assert.rejects(api.call(bad, {}), (err: unknown) => {
-      // A plain object (what contextBridge copies whole), not an Error.
-      assert.deepEqual(structuredClone(err), { name: 'ApiError', code: 'INVALID_INPUT', message: (err as { message: string }).message });
+      // A plain object (what contextBridge copies whole), not an Error; String(err) is its message.
+      const e = err as Record<string, unknown>;
+      assert.deepEqual(Object.keys(e).sort(), ['code', 'message', 'name', 'toString']);
+      assert.equal(e['name'], 'ApiError');
+      assert.equal(e['code'], 'INVALID_INPUT');
+      assert.match(String(e['message']), /^Unknown command/);
+      assert.equal(String(err), e['message']);
       return true;
     });
   }
@@ -124,7 +129,12 @@ test('the preload turns an error reply into a rejection the page can read (code 
   const p = await loadPreload();
   const api = p.exposed.get(BRIDGE_KEY) as { call(m: string, params?: unknown): Promise<unknown> };
   p.replyWith({ ok: false, error: { code: 'FORBIDDEN', message: 'A nurse account cannot do that.', details: { x: 1 } } });
-  await assert.rejects(api.call('users.list', {}), { name: 'ApiError', code: 'FORBIDDEN', message: 'A nurse account cannot do that.', details: { x: 1 } });
+  await assert.rejects(api.call('users.list', {}), (err: unknown) => {
+    const e = err as Record<string, unknown>;
+    assert.deepEqual([e['name'], e['code'], e['message'], e['details']], ['ApiError', 'FORBIDDEN', 'A nurse account cannot do that.', { x: 1 }]);
+    assert.equal(String(err), 'A nurse account cannot do that.');
+    return true;
+  });
   p.replyWith('garbage');
   await assert.rejects(api.call('users.list', {}), { name: 'ApiError', code: 'INTERNAL' });
 });

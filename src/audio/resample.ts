@@ -13,8 +13,9 @@
  * per-chunk arrays; doing it here keeps one preallocated output and the full length.
  *
  * Cost: this package runs libsamplerate compiled to JavaScript (wasm2js), and the best-quality sinc
- * is slow (see bench/frontend.ts for measured figures). Each converter owns a ~26 MB heap, freed by GC
- * after close().
+ * is slow (see bench/frontend.ts for measured figures). Creating a converter instantiates that module
+ * anew (a ~26 MB heap, 25-50 ms of CPU), so closed converters are kept in a small pool (MAX_IDLE) and
+ * reused for the same rates and quality after a reset (libsamplerate's delete + new, well under 1 ms).
  */
 import libsamplerate from '@alexanderolsen/libsamplerate-js';
 
@@ -24,6 +25,28 @@ export type ResampleQuality = 'best' | 'medium' | 'fastest';
 const CONVERTER: Record<ResampleQuality, 0 | 1 | 2> = { best: 0, medium: 1, fastest: 2 };
 
 type Src = Awaited<ReturnType<typeof libsamplerate.create>>;
+
+/** Closed converters kept for reuse: each holds ~26 MB, so only a couple. */
+const MAX_IDLE = 2;
+const idle: Array<{ key: string; src: Src }> = [];
+
+async function acquire(fromRate: number, toRate: number, quality: ResampleQuality): Promise<Src> {
+  const key = `${fromRate}/${toRate}/${quality}`;
+  const i = idle.findIndex((e) => e.key === key);
+  if (i >= 0) {
+    const src = idle.splice(i, 1)[0]!.src;
+    // Fresh converter state (the C state was deleted on release): same rates, same quality.
+    src.module.init(1, CONVERTER[quality], fromRate, toRate);
+    return src;
+  }
+  return libsamplerate.create(1, fromRate, toRate, { converterType: CONVERTER[quality] });
+}
+
+function release(src: Src, key: string): void {
+  src.module.destroy();
+  idle.push({ key, src });
+  if (idle.length > MAX_IDLE) idle.shift();
+}
 
 /** The library copies through a 1,008,000-sample transfer buffer; stay well below it. */
 const BLOCK = 1 << 15;
@@ -47,6 +70,7 @@ export class StreamingResampler {
     private readonly src: Src | null,
     readonly fromRate: number,
     readonly toRate: number,
+    private readonly quality: ResampleQuality,
   ) {
     this.scratch = new Float32Array(Math.ceil(BLOCK * (toRate / fromRate)) + 64);
   }
@@ -55,8 +79,8 @@ export class StreamingResampler {
     checkRate('fromRate', fromRate);
     checkRate('toRate', toRate);
     // Equal rates: libsamplerate would return its input untouched; skip creating a converter.
-    const src = fromRate === toRate ? null : await libsamplerate.create(1, fromRate, toRate, { converterType: CONVERTER[quality] });
-    return new StreamingResampler(src, fromRate, toRate);
+    const src = fromRate === toRate ? null : await acquire(fromRate, toRate, quality);
+    return new StreamingResampler(src, fromRate, toRate, quality);
   }
 
   /** Total output frames for the input pushed so far, once flushed. */
@@ -122,7 +146,7 @@ export class StreamingResampler {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.src?.destroy();
+    if (this.src) release(this.src, `${this.fromRate}/${this.toRate}/${this.quality}`);
   }
 
   /**

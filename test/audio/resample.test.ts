@@ -138,3 +138,13 @@ test('streaming output lines up with the batch output and with libsamplerate one
   }
   t.diagnostic(results.join('; '));
 });
+
+test('a reused (pooled) converter starts from a clean state: same input, same output', async () => {
+  const x = noise(30000, 0.5, 31);
+  const first = await resample(x, 44100, 16000);
+  await resample(noise(30000, 0.9, 32), 44100, 16000); // leaves its own history in the converter
+  const r = await StreamingResampler.create(44100, 16000);
+  r.push(noise(5000, 0.9, 33)); // closed mid-stream, tail never flushed
+  r.close();
+  assert.deepEqual(await resample(x, 44100, 16000), first);
+});

@@ -36,6 +36,8 @@ export interface WorkstationOptions {
   modelsDir?: string;
   /** Sign out after this long without a call (default 15 min). */
   sessionIdleMs?: number;
+  /** The clock sessions use (ms); tests pass a controllable one. */
+  now?: () => number;
   /** Capture/export wiring, read by their command groups through deps.options. */
   [wiring: string]: unknown;
 }
@@ -77,7 +79,7 @@ export class Workstation {
     const events = new EventBus();
     // eslint-disable-next-line prefer-const
     let ws: Workstation;
-    const sessions = new Sessions(opts.sessionIdleMs ?? 15 * 60_000, (s, reason) => ws.sessionEnded(s, reason));
+    const sessions = new Sessions(opts.sessionIdleMs ?? 15 * 60_000, (s, reason) => ws.sessionEnded(s, reason), undefined, opts.now);
     const deps: Deps = {
       store, events, sessions, engine, engineError,
       dbPath: opts.dbPath,

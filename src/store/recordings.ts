@@ -210,8 +210,13 @@ export class Recordings {
     }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM recordings r ${w}`).get(args) as { n: number }).n;
+    // Page the ids on the recordings table alone (an index walk), then join only that page:
+    // OFFSET would otherwise join every skipped row.
     const rows = this.db
-      .prepare(`${SELECT} ${w} ORDER BY r.recorded_at DESC, r.id DESC LIMIT @limit OFFSET @offset`)
+      .prepare(
+        `${SELECT} WHERE r.id IN (SELECT r.id FROM recordings r ${w} ORDER BY r.recorded_at DESC, r.id DESC LIMIT @limit OFFSET @offset)
+         ORDER BY r.recorded_at DESC, r.id DESC`,
+      )
       .all({ ...args, limit, offset }) as Row[];
     return { items: rows.map(toSummary), total };
   }
@@ -220,7 +225,10 @@ export class Recordings {
   reviewQueue(limit: number, offset: number): { items: RecordingSummaryRecord[]; total: number } {
     const total = (this.db.prepare('SELECT count(*) AS n FROM recordings WHERE signed_at IS NULL').get() as { n: number }).n;
     const rows = this.db
-      .prepare(`${SELECT} WHERE r.signed_at IS NULL ORDER BY r.recorded_at ASC, r.id ASC LIMIT ? OFFSET ?`)
+      .prepare(
+        `${SELECT} WHERE r.id IN (SELECT id FROM recordings WHERE signed_at IS NULL ORDER BY recorded_at ASC, id ASC LIMIT ? OFFSET ?)
+         ORDER BY r.recorded_at ASC, r.id ASC`,
+      )
       .all(limit, offset) as Row[];
     return { items: rows.map(toSummary), total };
   }

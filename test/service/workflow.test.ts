@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEntry, Finding, Page, Patient, PendingRecovery, RecordingDetail, RecordingSummary, SessionInfo, SignOff, UserInfo } from '../../src/service/api.js';
+import type { AuditEntry, Finding, Page, Patient, PendingRecovery, RecordingDetail, RecordingSummary, SessionInfo, SignOff, SpectrogramData, UserInfo } from '../../src/service/api.js';
 import { Workstation } from '../../src/service/workstation.js';
 import { scratchDir } from '../support/paths.js';
 import { fingerprint, openFixture, PASSWORD, rejectsWith, signIn, wavBytes, writeWav } from './helpers.js';
@@ -78,6 +78,19 @@ test('nurse records (imports) a patient; views are audited in the same transacti
   const audio = (await fx.ws.call(n, 'recordings.audio', { id: detail.recording.id })) as { base64: string; mimeType: string };
   assert.deepEqual(Buffer.from(audio.base64, 'base64'), wav);
   assert.equal(lastAudit(fx)[0]!.action, 'recording.audio');
+
+  const spec = (await fx.ws.call(n, 'recordings.spectrogram', { id: detail.recording.id })) as SpectrogramData;
+  assert.equal(spec.frames, Math.floor((2 * 16000 - 400) / 160) + 1, '2 s at 16 kHz: frames of 400 every 160');
+  assert.equal(spec.bandEdgesHz.length, 65);
+  const frames = new Float32Array(new Uint8Array(Buffer.from(spec.framesBase64, 'base64')).buffer);
+  assert.equal(frames.length, spec.frames * 64);
+  assert.ok(frames.every(Number.isFinite));
+  // The 200 Hz tone is loudest in the band that holds 200 Hz.
+  const mid = frames.subarray(50 * 64, 51 * 64);
+  const loudest = mid.indexOf(Math.max(...mid));
+  assert.ok(spec.bandEdgesHz[Math.max(0, loudest - 1)]! <= 200 && 200 <= spec.bandEdgesHz[loudest + 2]!, `band ${loudest}`);
+  assert.ok(spec.bandEdgesHz.every((e, i) => i === 0 || e > spec.bandEdgesHz[i - 1]!), 'edges ascend');
+  assert.equal(lastAudit(fx)[0]!.action, 'recording.spectrogram');
 
   const list = (await fx.ws.call(n, 'recordings.list', { patientId: patient.id })) as Page<RecordingSummary>;
   assert.equal(list.total, 1);
@@ -160,30 +173,41 @@ test('review and sign-off: a signed recording refuses changes and takes amendmen
 });
 
 test('sessions: idle expiry ends the session with an event for that token only; sign-out and deactivation too', async () => {
-  const fx = await openFixture({ sessionIdleMs: 300 });
+  let clock = Date.now();
+  const fx = await openFixture({ sessionIdleMs: 15 * 60_000, now: () => clock });
   const events: { event: string; payload: unknown; sessionToken?: string | null }[] = [];
   fx.ws.onEvent((e) => events.push(e));
   const a = await signIn(fx.ws, 'nurse');
   const b = await signIn(fx.ws, 'auditor');
-  await new Promise((r) => setTimeout(r, 150));
-  await fx.ws.call(b, 'auth.whoami', {}); // b stays active
-  await new Promise((r) => setTimeout(r, 250));
+  clock += 10 * 60_000;
+  await fx.ws.call(b, 'audit.verify', {}); // b stays active
+  clock += 6 * 60_000; // a: 16 min idle, b: 6 min
   await rejectsWith(fx.ws.call(a, 'patients.search', {}), 'UNAUTHENTICATED', /session has ended/);
   const ended = events.filter((e) => e.event === 'session.ended' && e.sessionToken === a.sessionToken);
   assert.deepEqual(ended.map((e) => e.payload), [{ reason: 'expired' }]);
-  assert.ok(fx.ws.internals.store.audit.list({ action: 'auth.session.expired', username: 'nurse' }, 10, 0).total >= 1);
+  assert.ok(!events.some((e) => e.event === 'session.ended' && e.sessionToken === b.sessionToken));
+  assert.equal(fx.ws.internals.store.audit.list({ action: 'auth.session.expired', username: 'nurse' }, 10, 0).total, 1);
   assert.equal(fx.ws.isSessionLive(b.sessionToken), true);
 
-  await fx.ws.call(b, 'auth.signOut', {});
-  assert.ok(events.some((e) => e.event === 'session.ended' && e.sessionToken === b.sessionToken && (e.payload as { reason: string }).reason === 'signed-out'));
-  await rejectsWith(fx.ws.call(b, 'audit.verify', {}), 'UNAUTHENTICATED');
+  // The periodic sweep ends idle sessions nobody calls with.
+  const c = await signIn(fx.ws, 'pulmonologist');
+  clock += 16 * 60_000;
+  fx.ws.internals.sessions.sweep();
+  assert.ok(events.some((e) => e.event === 'session.ended' && e.sessionToken === c.sessionToken));
+  assert.equal(fx.ws.isSessionLive(b.sessionToken), false);
+
+  const d = await signIn(fx.ws, 'auditor');
+  await fx.ws.call(d, 'auth.signOut', {});
+  assert.ok(events.some((e) => e.event === 'session.ended' && e.sessionToken === d.sessionToken && (e.payload as { reason: string }).reason === 'signed-out'));
+  await rejectsWith(fx.ws.call(d, 'audit.verify', {}), 'UNAUTHENTICATED');
+  assert.equal(lastAudit(fx)[0]!.action, 'auth.logout');
 
   const admin = await signIn(fx.ws, 'admin');
-  const c = await signIn(fx.ws, 'nurse2');
+  const e = await signIn(fx.ws, 'nurse2');
   await fx.ws.call(admin, 'users.setActive', { username: 'nurse2', active: false });
-  assert.ok(events.some((e) => e.event === 'session.ended' && e.sessionToken === c.sessionToken && (e.payload as { reason: string }).reason === 'locked'));
-  await rejectsWith(fx.ws.call(c, 'patients.search', {}), 'UNAUTHENTICATED');
-  assert.deepEqual(await fx.ws.call(c, 'auth.whoami', {}), { user: null });
+  assert.ok(events.some((x) => x.event === 'session.ended' && x.sessionToken === e.sessionToken && (x.payload as { reason: string }).reason === 'locked'));
+  await rejectsWith(fx.ws.call(e, 'patients.search', {}), 'UNAUTHENTICATED');
+  assert.deepEqual(await fx.ws.call(e, 'auth.whoami', {}), { user: null });
   await rejectsWith(signIn(fx.ws, 'nurse2'), 'UNAUTHENTICATED', /deactivated/);
   await fx.ws.close();
 });

@@ -113,7 +113,7 @@ export async function run(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   line('assessQuality (44.1 kHz)', time(() => assessQuality(x44, 44100), 5), SEC);
-  line('bandLimit 2000 Hz (16 kHz, 163-tap FIR)', await timeAsync(() => bandLimit(x16, 16000, 2000), 5), SEC);
+  line('bandLimit 2000 Hz (16 kHz, 163-tap FIR via FFT)', await timeAsync(() => bandLimit(x16, 16000, 2000), 5), SEC);
 
   // libsamplerate (wasm2js) is slow at best quality: one run each, on 10 s, scaled to the figure per 30 s.
   const RS = 10;

@@ -5,10 +5,12 @@
  *
  * Design: windowed sinc with a Kaiser window (Kaiser's formulas for β and the length), ideal cutoff at
  * `cutoffHz` (−6 dB there), transition band cutoff ± 12.5 %, 80 dB design attenuation. At 16 kHz and a
- * 2000 Hz cutoff: pass to 1750 Hz, stop from 2250 Hz, 161 taps. Measured in test/audio/band-limit.test.ts
+ * 2000 Hz cutoff: pass to 1750 Hz, stop from 2250 Hz, 163 taps. Measured in test/audio/band-limit.test.ts
  * (1 kHz passes, 3 kHz attenuated by far more than 60 dB). A direct FIR rather than libsamplerate down
  * and up: the latter runs two best-quality sinc conversions and is tens of times slower here.
  */
+
+import FFTJS from 'fft.js';
 
 const ATTENUATION_DB = 80;
 const HALF_TRANSITION = 0.125;
@@ -66,31 +68,78 @@ export function designLowPass(sampleRate: number, cutoffHz: number): LowPassFir 
   return fir;
 }
 
+/** FFT size for the fast convolution: the power of two ≥ 4 × the filter length (1024 for 163 taps). */
+function fftSizeFor(taps: number): number {
+  let n = 64;
+  while (n < 4 * taps) n *= 2;
+  return n;
+}
+
+interface FastFir {
+  fft: FFTJS;
+  n: number;
+  /** Complex spectrum of the zero-padded taps, interleaved re/im. */
+  spectrum: Float64Array;
+}
+
+const fastCache = new WeakMap<LowPassFir, FastFir>();
+
+function fastFir(fir: LowPassFir): FastFir {
+  let f = fastCache.get(fir);
+  if (!f) {
+    const n = fftSizeFor(fir.taps.length);
+    const fft = new FFTJS(n);
+    const padded = new Float64Array(2 * n);
+    for (let i = 0; i < fir.taps.length; i++) padded[2 * i] = fir.taps[i]!;
+    const spectrum = new Float64Array(2 * n);
+    fft.transform(spectrum, padded);
+    f = { fft, n, spectrum };
+    fastCache.set(fir, f);
+  }
+  return f;
+}
+
 /**
  * Low-passes mono audio at `cutoffHz`; same length, same rate, no delay. A cutoff at or above the
  * Nyquist frequency (less the transition band) returns a copy: there is nothing above it to remove.
+ *
+ * The convolution is done by FFT (overlap-add, fft.js, float64), two blocks per transform: one block in
+ * the real part and the next in the imaginary part, which the real filter keeps apart. About 5× faster
+ * than the direct 163-tap sum; the test compares it with the direct sum.
  */
 export async function bandLimit(samples: Float32Array, sampleRate: number, cutoffHz: number): Promise<Float32Array> {
   if (!(sampleRate > 0) || !(cutoffHz > 0)) throw new RangeError(`bandLimit: invalid rate ${sampleRate} or cutoff ${cutoffHz}`);
   if (cutoffHz * (1 + HALF_TRANSITION) >= sampleRate / 2) return samples.slice();
-  const { taps } = designLowPass(sampleRate, cutoffHz);
-  const n = samples.length;
-  const len = taps.length;
+  const fir = designLowPass(sampleRate, cutoffHz);
+  const { fft, n: N, spectrum: H } = fastFir(fir);
+  const len = fir.taps.length;
   const m = (len - 1) / 2;
+  const L = N - len + 1; // new input samples per block: the linear convolution of L + len − 1 fits in N
+  const n = samples.length;
   const out = new Float32Array(n);
-  // Symmetric taps: y[i] = h[m]·x[i] + Σ_{k=1..m} h[m+k]·(x[i−k] + x[i+k]); samples outside are zero.
-  for (let i = 0; i < n; i++) {
-    let acc = taps[m]! * samples[i]!;
-    if (i >= m && i + m < n) {
-      for (let k = 1; k <= m; k++) acc += taps[m + k]! * (samples[i - k]! + samples[i + k]!);
-    } else {
-      for (let k = 1; k <= m; k++) {
-        const a = i - k >= 0 ? samples[i - k]! : 0;
-        const b = i + k < n ? samples[i + k]! : 0;
-        acc += taps[m + k]! * (a + b);
-      }
+  const buf = new Float64Array(2 * N);
+  const spec = new Float64Array(2 * N);
+  const res = new Float64Array(2 * N);
+  for (let s = 0; s < n; s += 2 * L) {
+    buf.fill(0);
+    for (let j = 0; j < L; j++) {
+      const a = s + j, b = s + L + j;
+      if (a < n) buf[2 * j] = samples[a]!;
+      if (b < n) buf[2 * j + 1] = samples[b]!;
     }
-    out[i] = acc;
+    fft.transform(spec, buf);
+    for (let k = 0; k < N; k++) {
+      const xr = spec[2 * k]!, xi = spec[2 * k + 1]!, hr = H[2 * k]!, hi = H[2 * k + 1]!;
+      spec[2 * k] = xr * hr - xi * hi;
+      spec[2 * k + 1] = xr * hi + xi * hr;
+    }
+    fft.inverseTransform(res, spec);
+    // Convolution index j of a block starting at t is output sample t + j − m (the filter's delay removed).
+    for (let j = 0; j < N; j++) {
+      const ia = s + j - m, ib = s + L + j - m;
+      if (ia >= 0 && ia < n) out[ia]! += res[2 * j]!;
+      if (ib >= 0 && ib < n) out[ib]! += res[2 * j + 1]!;
+    }
   }
   return out;
 }

@@ -49,3 +49,18 @@ test('a cutoff at or near Nyquist leaves the audio as it is', async () => {
   assert.deepEqual(await bandLimit(x, 4000, 2000), x);
   await assert.rejects(bandLimit(x, 16000, 0), RangeError);
 });
+
+test('the FFT convolution equals the direct FIR sum (edges included)', async () => {
+  const x = noise(5000, 0.7, 17);
+  const { taps } = designLowPass(RATE, 2000);
+  const m = (taps.length - 1) / 2;
+  const y = await bandLimit(x, RATE, 2000);
+  let maxDiff = 0;
+  for (let i = 0; i < x.length; i++) {
+    let acc = 0;
+    for (let k = -m; k <= m; k++) if (i + k >= 0 && i + k < x.length) acc += taps[m + k]! * x[i + k]!;
+    maxDiff = Math.max(maxDiff, Math.abs(acc - y[i]!));
+  }
+  assert.ok(maxDiff < 1e-6, `max difference ${maxDiff}`);
+  for (const n of [1, 2, 100, 1700]) assert.equal((await bandLimit(x.subarray(0, n), RATE, 2000)).length, n);
+});

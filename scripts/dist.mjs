@@ -2,14 +2,14 @@
 // `npm run dist`: installers for the current platform with electron-builder
 // (electron-builder.yml: AppImage + deb on Linux, NSIS on Windows, dmg on macOS).
 // It packages the LOCAL Electron binary (electronDist), so it needs that binary like `npm start`.
-// electron-builder rebuilds native modules for Electron in node_modules itself; the Node build
-// of better-sqlite3 is saved first and put back afterwards (even on failure), so `npm test`
-// keeps working, and checked at the end.
+// electron-builder rebuilds native modules for Electron in node_modules itself; the Node builds
+// of the ABI-specific addons are saved first and put back afterwards (even on failure), so
+// `npm test` keeps working, and checked at the end.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { NO_ELECTRON_MESSAGE, PROJECT_ROOT, findElectron } from './electron-env.mjs';
-import { checkNodeBuild } from './native-abi.mjs';
+import { checkNodeBuild, nodeAddons } from './native-abi.mjs';
 
 const electron = findElectron();
 if (!electron.ok) {
@@ -27,15 +27,18 @@ if (!run('npm', ['run', 'build']) || !run(process.execPath, ['scripts/build-prel
   process.exit(1);
 }
 
-const addon = join(PROJECT_ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
-const saved = join(PROJECT_ROOT, 'build', 'node-native', 'better_sqlite3.node');
-mkdirSync(join(PROJECT_ROOT, 'build', 'node-native'), { recursive: true });
-if (existsSync(addon)) copyFileSync(addon, saved);
+const savedDir = join(PROJECT_ROOT, 'build', 'node-native');
+mkdirSync(savedDir, { recursive: true });
+const saved = nodeAddons().filter((a) => existsSync(a)).map((addon, i) => {
+  const copy = join(savedDir, `${i}-${basename(addon)}`);
+  copyFileSync(addon, copy);
+  return { addon, copy };
+});
 let ok = false;
 try {
   ok = run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'electron-builder', 'cli.js'), '--config', 'electron-builder.yml', '--publish', 'never']);
 } finally {
-  if (existsSync(saved)) copyFileSync(saved, addon);
+  for (const { addon, copy } of saved) copyFileSync(copy, addon);
 }
 const check = checkNodeBuild();
 (check.ok ? console.log : console.error)(check.line);

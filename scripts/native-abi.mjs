@@ -1,40 +1,63 @@
 #!/usr/bin/env node
-// Native modules and the two runtimes. better-sqlite3 is not N-API, so its compiled addon works
-// in exactly one ABI. Our choice: node_modules keeps the NODE build (tests, CLI, server use it);
-// `npm start` builds a SEPARATE copy for Electron under build/electron-native/, which the
-// Electron main process loads instead (src/main/native-modules.ts). Nothing here ever rewrites
-// node_modules, so `npm test` cannot be broken by `npm start`. (naudiodon and onnxruntime-node
-// are N-API: one build serves both.)
+// Native modules and the two runtimes. better-sqlite3 and segfault-handler (loaded by naudiodon)
+// are not N-API, so each compiled addon works in exactly one ABI. Our choice: node_modules keeps
+// the NODE builds (tests, CLI, server use them); `npm start` builds SEPARATE copies for Electron
+// under build/electron-native/, which Electron's processes load instead
+// (scripts/electron-native-prime.cjs). Nothing here ever rewrites node_modules, so `npm test`
+// cannot be broken by `npm start`. (naudiodon and onnxruntime-node are N-API: one build serves both.)
 //
-//   node scripts/native-abi.mjs [--root <project>]   check that better-sqlite3 loads in this Node
+//   node scripts/native-abi.mjs [--root <project>]   check that the Node builds load in this Node
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from './electron-env.mjs';
 
-export const ABI_MODULES = ['better-sqlite3'];
+export const ABI_MODULES = ['better-sqlite3', 'segfault-handler'];
 export const ELECTRON_NATIVE_DIR = join(PROJECT_ROOT, 'build', 'electron-native');
 
+const PROBES = {
+  'better-sqlite3': "const D=require('better-sqlite3');const d=new D(':memory:');d.prepare('select 1').get();d.close()",
+  'segfault-handler': "require('segfault-handler')",
+};
+
 /**
- * Loads better-sqlite3 from `root`'s node_modules in a child Node and opens an in-memory
- * database. { ok: true, line } or { ok: false, line } with the fix.
+ * Loads each ABI-specific module from `root`'s node_modules in a child Node (better-sqlite3 also
+ * opens an in-memory database). { ok: true, line } or { ok: false, line } naming the module and the fix.
  */
 export function checkNodeBuild(root = PROJECT_ROOT) {
-  const probe = "const D=require('better-sqlite3');const d=new D(':memory:');d.prepare('select 1').get();d.close()";
-  const r = spawnSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8' });
-  if (r.status === 0) {
-    return { ok: true, line: `native modules: better-sqlite3 loads in Node ${process.version} (ABI ${process.versions.modules})` };
+  const checked = [];
+  for (const m of ABI_MODULES) {
+    if (!existsSync(join(root, 'node_modules', m, 'package.json'))) continue; // not installed there
+    const r = spawnSync(process.execPath, ['-e', PROBES[m]], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) {
+      const err = `${r.stderr ?? ''}`;
+      const abi = /NODE_MODULE_VERSION (\d+)[\s\S]*?NODE_MODULE_VERSION (\d+)/.exec(err);
+      const why = abi
+        ? `it was compiled for ABI ${abi[1]} (another runtime, e.g. Electron) but Node ${process.version} needs ABI ${abi[2]}`
+        : (err.split('\n').find((l) => /Error/.test(l)) ?? 'it failed to load').trim().slice(0, 200);
+      return { ok: false, line: `native modules: ${m} does not load in Node: ${why}. Fix: run \`npm rebuild ${m}\` in ${root}.` };
+    }
+    checked.push(m);
   }
-  const err = `${r.stderr ?? ''}`;
-  const m = /NODE_MODULE_VERSION (\d+)[\s\S]*?NODE_MODULE_VERSION (\d+)/.exec(err);
-  const why = m
-    ? `it was compiled for ABI ${m[1]} (another runtime, e.g. Electron) but Node ${process.version} needs ABI ${m[2]}`
-    : (err.split('\n').find((l) => /Error/.test(l)) ?? 'it failed to load').trim().slice(0, 200);
-  return {
-    ok: false,
-    line: `native modules: better-sqlite3 does not load in Node: ${why}. Fix: run \`npm rebuild better-sqlite3\` in ${root}.`,
-  };
+  return { ok: true, line: `native modules: ${checked.join(', ')} load in Node ${process.version} (ABI ${process.versions.modules})` };
+}
+
+/**
+ * The environment Electron runs with in development: the prime script preloaded (also in every
+ * child Electron forks) and told where the Electron builds are.
+ */
+export function electronLaunchEnv(nativeModulesDir, env = process.env) {
+  const prime = `--require ${JSON.stringify(join(PROJECT_ROOT, 'scripts', 'electron-native-prime.cjs'))}`;
+  return { ...env, AUSCULT_ELECTRON_NATIVE_DIR: nativeModulesDir, NODE_OPTIONS: [prime, env.NODE_OPTIONS ?? ''].join(' ').trim() };
+}
+
+/** The Node builds' addon files (dist.mjs saves and restores them around electron-builder). */
+export function nodeAddons(root = PROJECT_ROOT) {
+  return [
+    join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
+    join(root, 'node_modules', 'segfault-handler', 'build', 'Release', 'segfault-handler.node'),
+  ];
 }
 
 /** What the Electron copy was built for; a different stamp means rebuild. */

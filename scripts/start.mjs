@@ -2,9 +2,12 @@
 // `npm start`: build everything and launch the Electron app.
 //   1. Electron's binary must be installed; if not, ONE line says so with the fix, exit 1.
 //   2. `npm run build` (TypeScript + renderer), then the sandboxed preload bundle.
-//   3. better-sqlite3 for Electron's ABI in build/electron-native/ (a SEPARATE copy: node_modules
-//      keeps the Node build that tests, CLI and server use; see scripts/native-abi.mjs).
-//   4. Electron runs the app (package.json "main"), told where that copy is.
+//   3. better-sqlite3 and segfault-handler for Electron's ABI in build/electron-native/ (SEPARATE
+//      copies: node_modules keeps the Node builds that tests, CLI and server use; see
+//      scripts/native-abi.mjs).
+//   4. Electron runs the app (package.json "main") with scripts/electron-native-prime.cjs
+//      preloaded (NODE_OPTIONS, inherited by the capture helper it forks), which points those
+//      modules at the copies.
 // `--no-build` skips step 2 (relaunch after a build).
 import { spawn, spawnSync } from 'node:child_process';
 import { NO_ELECTRON_MESSAGE, PROJECT_ROOT, findElectron } from './electron-env.mjs';
@@ -28,13 +31,13 @@ try {
     run('npm', ['run', 'build']);
     run(process.execPath, ['scripts/build-preload.mjs']);
   }
-  const { buildElectronCopy } = await import('./native-abi.mjs');
+  const { buildElectronCopy, electronLaunchEnv } = await import('./native-abi.mjs');
   const nativeDir = await buildElectronCopy(electron);
 
   const child = spawn(electron.path, ['.'], {
     cwd: PROJECT_ROOT,
     stdio: 'inherit',
-    env: { ...process.env, AUSCULT_ELECTRON_NATIVE_DIR: nativeDir, ELECTRON_ENABLE_LOGGING: '1' },
+    env: { ...electronLaunchEnv(nativeDir), ELECTRON_ENABLE_LOGGING: '1' },
   });
   // Ctrl-C reaches Electron, which quits gracefully (any recording is stopped and saved first).
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

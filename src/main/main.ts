@@ -4,8 +4,8 @@
  * own module with unit tests; this file only connects them to Electron.
  *
  * ESM entry: what must precede `ready` (the app:// scheme) is a static import's side effect
- * (register-scheme.ts); the service is imported after ready, once the native-module choice
- * (development) and the models folder (packaged) are settled.
+ * (register-scheme.ts); the service is imported after ready, once the models folder (packaged)
+ * is settled.
  */
 import './register-scheme.js';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
@@ -29,7 +29,6 @@ import { IpcBridge } from './ipc-bridge.js';
 import type { ServicePort } from './ipc-bridge.js';
 import { CALL_CHANNEL } from './ipc-contract.js';
 import { applicationMenuTemplate } from './menu.js';
-import { preferNativeBuilds } from './native-modules.js';
 import { gracefulShutdown } from './shutdown.js';
 import { mainWindowOptions } from './window-options.js';
 
@@ -70,8 +69,10 @@ function lockSession(log: FileLog): void {
 
 async function openService(dataDir: string, log: FileLog): Promise<ServicePort & { close(): Promise<void> | void }> {
   const paths = shellPaths(app.getAppPath(), app.isPackaged);
+  // `npm start` has already pointed the ABI-specific native modules at their Electron builds
+  // (scripts/electron-native-prime.cjs, loaded through NODE_OPTIONS before this file).
   const nativeDir = process.env['AUSCULT_ELECTRON_NATIVE_DIR'];
-  if (devBuild && nativeDir) log.info('native modules: using the Electron build', { addon: preferNativeBuilds(nativeDir) });
+  if (devBuild) log.info('native modules', { electronBuilds: nativeDir ?? 'node_modules (none separate)' });
   // The models ship unpacked next to app.asar; the inference room reads AUSCULT_MODELS_DIR.
   if (app.isPackaged && !process.env['AUSCULT_MODELS_DIR']) process.env['AUSCULT_MODELS_DIR'] = paths.modelsDir;
   const { Workstation } = await import('../service/workstation.js');

@@ -54,7 +54,10 @@ function call(page: Page, method: string, params: unknown = {}): Promise<unknown
 test('the desktop app: hardened window, sign-in, a recording from the virtual stethoscope, clean quit', { skip: skipReason(), timeout: 300_000 }, async () => {
   const { bundlePreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as { bundlePreload(): Promise<string> };
   await bundlePreload();
-  const { buildElectronCopy } = (await import(join(PROJECT_ROOT, 'scripts', 'native-abi.mjs'))) as { buildElectronCopy(e: Electron): Promise<string> };
+  const { buildElectronCopy, electronLaunchEnv } = (await import(join(PROJECT_ROOT, 'scripts', 'native-abi.mjs'))) as {
+    buildElectronCopy(e: Electron): Promise<string>;
+    electronLaunchEnv(dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  };
   const nativeDir = await buildElectronCopy(electron);
 
   const dir = scratchDir('auscult-electron-');
@@ -69,7 +72,7 @@ test('the desktop app: hardened window, sign-in, a recording from the virtual st
       executablePath: electron.path as string,
       args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), PROJECT_ROOT],
       cwd: PROJECT_ROOT,
-      env: { ...alsa.env, DISPLAY: x.display, AUSCULT_DATA_DIR: dataDir, AUSCULT_ELECTRON_NATIVE_DIR: nativeDir } as Record<string, string>,
+      env: { ...electronLaunchEnv(nativeDir, alsa.env), DISPLAY: x.display, AUSCULT_DATA_DIR: dataDir } as Record<string, string>,
       timeout: 60_000,
     });
 

@@ -1,44 +1,54 @@
 /**
- * The ABI split (scripts/native-abi.mjs, src/main/native-modules.ts): node_modules keeps the
- * Node build of better-sqlite3; the Electron main process loads a separate copy. Here the
- * "separate copy" is a copy of the Node build (the only ABI this machine can run), which is
- * enough to prove the redirection: /proc/self/maps shows which addon file is really mapped.
+ * The ABI split (scripts/native-abi.mjs, scripts/electron-native-prime.cjs): node_modules keeps
+ * the Node builds of the ABI-specific modules; Electron's processes load separate copies. Here
+ * the "separate copies" are copies of the Node builds (the only ABI this machine can run), which
+ * is enough to prove the redirection: /proc/self/maps shows which addon files are really mapped.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { preferNativeBuilds, NativeModuleError } from '../../src/main/native-modules.js';
+import { dirname, join } from 'node:path';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 
-const NODE_ADDON = join(PROJECT_ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+const require = createRequire(import.meta.url);
+const prime = require(join(PROJECT_ROOT, 'scripts', 'electron-native-prime.cjs')) as {
+  preferNativeBuilds(modulesDir: string, fromFile?: string): Record<string, string>;
+  ADDONS: Record<string, string>;
+};
 
-test('better-sqlite3 opens a database with the addon from the separate folder, not node_modules', { skip: process.platform !== 'linux' && 'needs /proc/self/maps (Linux)' }, () => {
+test('better-sqlite3 and segfault-handler load the addons from the separate folder, not node_modules', { skip: process.platform !== 'linux' && 'needs /proc/self/maps (Linux)' }, () => {
   const dir = scratchDir('auscult-native-');
-  const copyDir = join(dir, 'node_modules', 'better-sqlite3', 'build', 'Release');
-  mkdirSync(copyDir, { recursive: true });
-  const copy = join(copyDir, 'better_sqlite3.node');
-  cpSync(NODE_ADDON, copy);
+  const copies: Record<string, string> = {};
+  const originals: string[] = [];
+  for (const [name, rel] of Object.entries(prime.ADDONS)) {
+    const original = join(PROJECT_ROOT, 'node_modules', name, rel);
+    const copy = join(dir, 'node_modules', name, rel);
+    mkdirSync(dirname(copy), { recursive: true });
+    cpSync(original, copy);
+    copies[name] = copy;
+    originals.push(original);
+  }
+  assert.deepEqual(prime.preferNativeBuilds(join(dir, 'node_modules'), join(PROJECT_ROOT, 'package.json')), copies);
 
-  assert.equal(preferNativeBuilds(join(dir, 'node_modules'), import.meta.url), copy);
-  const Database = createRequire(import.meta.url)('better-sqlite3') as new (p: string) => { prepare(s: string): { get(): unknown }; close(): void };
+  const Database = require('better-sqlite3') as new (p: string) => { prepare(s: string): { get(): unknown }; close(): void };
   const db = new Database(':memory:');
   assert.deepEqual(db.prepare('select 41 + 1 as x').get(), { x: 42 });
   db.close();
+  const handler = require('segfault-handler') as { registerHandler: unknown };
+  assert.equal(typeof handler.registerHandler, 'function');
 
   const maps = readFileSync('/proc/self/maps', 'utf8');
-  assert.ok(maps.includes(copy), 'the copy is the addon in use');
-  assert.ok(!maps.includes(NODE_ADDON), 'the node_modules addon was never loaded');
+  for (const copy of Object.values(copies)) assert.ok(maps.includes(copy), `${copy} is the addon in use`);
+  for (const original of originals) assert.ok(!maps.includes(original), `${original} was never loaded`);
 });
 
 test('a missing Electron build is a clear error that says how to get it', () => {
   const dir = scratchDir('auscult-native-');
-  assert.throws(() => preferNativeBuilds(join(dir, 'nothing-here'), import.meta.url), (err: unknown) => {
-    assert.ok(err instanceof NativeModuleError);
-    assert.equal(err.code, 'ELECTRON_BUILD_MISSING');
-    assert.match(err.message, /npm start/);
+  assert.throws(() => prime.preferNativeBuilds(join(dir, 'nothing-here'), join(PROJECT_ROOT, 'package.json')), (err: unknown) => {
+    assert.equal((err as { code?: string }).code, 'ELECTRON_BUILD_MISSING');
+    assert.match((err as Error).message, /The Electron build of better-sqlite3 is missing .*npm start/);
     return true;
   });
 });
@@ -46,7 +56,7 @@ test('a missing Electron build is a clear error that says how to get it', () => 
 test('the ABI check passes on the Node build in node_modules', () => {
   const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'native-abi.mjs')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^native modules: better-sqlite3 loads in Node v\d+/);
+  assert.match(r.stdout, /^native modules: better-sqlite3, segfault-handler load in Node v\d+/);
 });
 
 test('the ABI check fails, with the fix, when the addon is not loadable by this Node', () => {
@@ -64,4 +74,16 @@ test('the ABI check fails, with the fix, when the addon is not loadable by this 
   const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'native-abi.mjs'), '--root', root], { encoding: 'utf8' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^native modules: better-sqlite3 does not load in Node: .+ Fix: run `npm rebuild better-sqlite3`/);
+});
+
+test('the launch environment preloads the prime script (a path with spaces survives NODE_OPTIONS)', async () => {
+  const { electronLaunchEnv } = (await import(join(PROJECT_ROOT, 'scripts', 'native-abi.mjs'))) as {
+    electronLaunchEnv(dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  };
+  const env = electronLaunchEnv('/tmp/electron native', { PATH: process.env['PATH'], NODE_OPTIONS: '--max-old-space-size=256' });
+  assert.equal(env['AUSCULT_ELECTRON_NATIVE_DIR'], '/tmp/electron native');
+  // Under plain Node the prime only loads (it acts in Electron); this proves NODE_OPTIONS parses and finds it.
+  const r = spawnSync(process.execPath, ['-e', "console.log(Object.keys(require.cache).some((k) => k.endsWith('electron-native-prime.cjs')))"], { env, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'true');
 });

@@ -122,7 +122,7 @@ export async function run(): Promise<void> {
     // 10 minutes, in a child process: RSS growth over the loaded engine, in copies of the samples
     const longWav = join(dir, 'breath-10min.wav');
     writeWav(longWav, breathLike(600, RATE), RATE);
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--memory-child', longWav, head.path], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, head.path], { encoding: 'utf8' });
     const line = child.stdout.trim().split('\n').pop() ?? '';
     try {
       const r = JSON.parse(line) as { baseRss: number; peakRss: number; samplesBytes: number; totalMs: number; patches: number };

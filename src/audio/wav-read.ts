@@ -170,11 +170,17 @@ function scanWavHeader(src: ByteSource): WavLayout {
   let declared = 0;
   let placeholder = false;
   let pos = 12;
+  let oddPrev = false;
   for (let count = 0; pos + 8 <= fileSize; count++) {
     if (count > 10000) {
       throw new AudioFileError('CORRUPT', 'The file is damaged: more than 10 000 chunks before the audio data. Export the recording again.');
     }
-    const hdr = src.read(pos, 8);
+    let hdr = src.read(pos, 8);
+    if (!isChunkId(hdr, 0) && oddPrev && isChunkId(src.read(pos - 1, 8), 0)) {
+      // Some writers omit the pad byte after an odd-sized chunk: the next chunk starts one byte early.
+      pos -= 1;
+      hdr = src.read(pos, 8);
+    }
     if (!isChunkId(hdr, 0)) {
       throw new AudioFileError(
         'CORRUPT',
@@ -213,6 +219,7 @@ function scanWavHeader(src: ByteSource): WavLayout {
       const dv = new DataView(d.buffer, d.byteOffset, 16);
       ds64DataSize = dv.getUint32(8, true) + dv.getUint32(12, true) * 2 ** 32;
     }
+    oddPrev = (size & 1) === 1;
     pos = body + size + (size & 1);
   }
   if (!fmtChunk) {

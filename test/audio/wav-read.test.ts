@@ -266,6 +266,19 @@ test('compressed and odd formats: UNSUPPORTED with a conversion hint', { skip: n
   expectError(() => decodeWav(Buffer.concat([header({ dataSize: 8, channels: 100, bits: 8 }), Buffer.alloc(800)])), 'UNSUPPORTED', /channels/);
 });
 
+test('chunks before the data are skipped, odd sizes with or without the pad byte', () => {
+  const h = header({ dataSize: 8 });
+  const fmtPart = h.subarray(12, 36);
+  const dataPart = Buffer.concat([h.subarray(36, 44), Buffer.from([0, 64, 0, 192, 0, 0, 255, 127])]);
+  const list = Buffer.concat([Buffer.from('LIST'), Buffer.from([5, 0, 0, 0]), Buffer.from('INFOx')]);
+  for (const pad of [Buffer.from([0]), Buffer.alloc(0)]) {
+    const body = Buffer.concat([Buffer.from('WAVE'), list, pad, fmtPart, dataPart]);
+    const file = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), body]);
+    file.writeUInt32LE(body.length, 4);
+    assert.deepEqual(Array.from(decodeWav(file).samples), [0.5, -0.5, 0, 32767 / 32768]);
+  }
+});
+
 test('damaged files: CORRUPT, never a crash', () => {
   // Garbage where a chunk should start.
   const garbage = Buffer.concat([Buffer.from('RIFF\x00\x10\x00\x00WAVE'), Buffer.from([0, 1, 2, 3, 200, 0, 0, 0]), Buffer.alloc(300)]);

@@ -29,6 +29,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Database.Dat
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
+    // 32 MiB page cache (default 2 MiB): the list indexes of 100,000 recordings stay in memory.
+    db.pragma('cache_size = -32768');
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

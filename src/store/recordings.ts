@@ -223,7 +223,7 @@ export class Recordings {
 
   /** Unsigned recordings, oldest first (first in, first reviewed). */
   reviewQueue(limit: number, offset: number): { items: RecordingSummaryRecord[]; total: number } {
-    const total = (this.db.prepare('SELECT count(*) AS n FROM recordings WHERE signed_at IS NULL').get() as { n: number }).n;
+    const total = (this.db.prepare("SELECT value AS n FROM counters WHERE name = 'unsigned_recordings'").get() as { n: number }).n;
     const rows = this.db
       .prepare(
         `${SELECT} WHERE r.id IN (SELECT id FROM recordings WHERE signed_at IS NULL ORDER BY recorded_at ASC, id ASC LIMIT ? OFFSET ?)

@@ -43,6 +43,7 @@ for (const from of MIGRATIONS.map((m) => m.version).filter((v) => v < LATEST_SCH
     const recs = store.recordings.list({ patientId: p.id }, 10, 0);
     assert.equal(recs.total, 1);
     assert.equal(recs.items[0]!.recordedAt, '2026-01-02T10:00:00.000Z');
+    assert.equal(store.recordings.reviewQueue(10, 0).total, 1, 'the review-queue counter starts from the existing rows');
     assert.equal(store.audit.verify().ok, true);
     assert.equal(store.integrityCheck().ok, true);
     store.close();

@@ -101,3 +101,17 @@ test('online backup is a consistent single-file copy that passes the integrity c
   copy.close();
   store.close();
 });
+
+test('the review-queue length kept by triggers equals a count, through insert, sign and delete', () => {
+  const { store } = tempDb();
+  const u = seedUser(store);
+  const p = seedPatient(store, 'A', 'Ann', 'Lee', u);
+  const ids = Array.from({ length: 5 }, () => seedRecording(store, p, u));
+  const count = () => (store.db.prepare('SELECT count(*) AS n FROM recordings WHERE signed_at IS NULL').get() as { n: number }).n;
+  assert.equal(store.recordings.reviewQueue(1, 0).total, 5);
+  store.tx(() => store.recordings.sign({ recordingId: ids[0]!, userId: u, label: 'healthy', statement: 's' }));
+  store.db.prepare('DELETE FROM recordings WHERE id = ?').run(ids[1]!);
+  store.db.prepare("UPDATE recordings SET site = 'anterior-left-upper' WHERE id = ?").run(ids[2]!);
+  assert.equal(store.recordings.reviewQueue(1, 0).total, count());
+  assert.equal(count(), 3);
+});

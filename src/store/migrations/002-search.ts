@@ -2,7 +2,8 @@
  * Schema version 2: search that stays fast at 100,000 recordings. Adds accent- and case-folded
  * search keys to patients (backfilled from existing rows) and the indexes behind every list the
  * UI pages through: a patient's recordings newest first, the date range, the review queue
- * (a partial index over unsigned recordings only) and the audit log's filters.
+ * (a partial index over unsigned recordings only, its length kept in a counter) and the audit
+ * log's filters.
  */
 import type Database from 'better-sqlite3';
 import { normalizeForSearch } from '../search-normalize.js';
@@ -29,10 +30,22 @@ export const migration002: Migration = {
       CREATE INDEX patients_created_by ON patients(created_by);
 
       DROP INDEX recordings_patient;
-      CREATE INDEX recordings_patient_time ON recordings(patient_id, recorded_at DESC, id DESC);
+      -- trailing columns make "this patient's recordings with this class/site/sign state" index-only
+      CREATE INDEX recordings_patient_time ON recordings(patient_id, recorded_at DESC, id DESC, top_class, site, signed_at);
       CREATE INDEX recordings_time ON recordings(recorded_at DESC, id DESC);
       CREATE INDEX recordings_unsigned ON recordings(recorded_at DESC, id DESC) WHERE signed_at IS NULL;
       CREATE INDEX recordings_recorded_by ON recordings(recorded_by, patient_id);
+
+      -- The review queue's length, kept by triggers so showing "n to review" never counts rows.
+      CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO counters VALUES ('unsigned_recordings', (SELECT count(*) FROM recordings WHERE signed_at IS NULL));
+      CREATE TRIGGER counters_recording_insert AFTER INSERT ON recordings WHEN NEW.signed_at IS NULL
+        BEGIN UPDATE counters SET value = value + 1 WHERE name = 'unsigned_recordings'; END;
+      CREATE TRIGGER counters_recording_sign AFTER UPDATE OF signed_at ON recordings
+        WHEN (OLD.signed_at IS NULL) <> (NEW.signed_at IS NULL)
+        BEGIN UPDATE counters SET value = value + (CASE WHEN NEW.signed_at IS NULL THEN 1 ELSE -1 END) WHERE name = 'unsigned_recordings'; END;
+      CREATE TRIGGER counters_recording_delete AFTER DELETE ON recordings WHEN OLD.signed_at IS NULL
+        BEGIN UPDATE counters SET value = value - 1 WHERE name = 'unsigned_recordings'; END;
 
       CREATE INDEX audit_at ON audit_log(at);
       CREATE INDEX audit_user ON audit_log(username, seq);

@@ -154,7 +154,7 @@ export class StreamingResampler {
    * blocks and each block's output is written in place, so memory is the output plus one block.
    */
   convertAll(samples: Float32Array): Float32Array {
-    if (this.inCount > 0 || this.flushed) throw new Error('StreamingResampler: convertAll() needs a fresh resampler');
+    if (this.inCount > 0 || this.flushed || this.closed) throw new Error('StreamingResampler: convertAll() needs a fresh resampler');
     if (this.src === null) {
       this.inCount = this.outCount = samples.length;
       this.flushed = true;

@@ -220,4 +220,10 @@ async function start(): Promise<void> {
   }
 }
 
+// Pasting the full address (with its token) into a tab that shows an error only changes the
+// fragment, which does not reload the page: reload so the new token is used.
+window.addEventListener('hashchange', () => {
+  if (/(?:^#|&)token=/.test(location.hash)) location.reload();
+});
+
 void start();

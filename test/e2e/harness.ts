@@ -122,6 +122,7 @@ export async function openBrowser(): Promise<BrowserSession> {
     viewport: { width: 1280, height: 800 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
@@ -135,7 +136,13 @@ export async function openBrowser(): Promise<BrowserSession> {
 export async function shot(page: Page, name: string): Promise<string> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const path = join(RESULTS_DIR, `${name}.png`);
+  // The sticky header would be painted mid-page in a full-page capture. Through CSSOM, which the
+  // page's CSP allows (Playwright's `style` option injects a <style> element, which it blocks).
+  const setTopbar = (position: string): Promise<unknown> =>
+    page.evaluate(`(() => { const t = document.querySelector('.topbar'); if (t) t.style.position = '${position}'; })()`);
+  await setTopbar('static');
   await page.screenshot({ path, fullPage: true });
+  await setTopbar('');
   return path;
 }
 

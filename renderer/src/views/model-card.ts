@@ -58,7 +58,7 @@ export function modelCardView(ctx: AppContext, root: HTMLElement): void {
         h(
           'table',
           { class: 'data confusion', 'data-testid': 'confusion' },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'true ＼ predicted'), classes.map((k) => h('th', { scope: 'col' }, CLASS_LABELS[k])))),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'true ↓  predicted →'), classes.map((k) => h('th', { scope: 'col' }, CLASS_LABELS[k])))),
           h('tbody', {}, ev.fiveClass.confusion.map((row, i) => h('tr', {}, h('th', { scope: 'row' }, CLASS_LABELS[classes[i] ?? 'healthy']), row.map((n, j) => h('td', { class: `num${i === j ? ' diag' : ''}` }, String(n)))))),
         ),
       ),
@@ -66,7 +66,7 @@ export function modelCardView(ctx: AppContext, root: HTMLElement): void {
         'section',
         { class: 'panel' },
         h('h2', {}, 'Compared with'),
-        h('ul', {}, ev.baselines.map((b) => h('li', {}, `${b.name}: macro F1 ${pct(b.macroF1)}, balanced accuracy ${pct(b.balancedAccuracy)}${b.screenAuroc === null ? '' : `, screen AUROC ${b.screenAuroc.toFixed(2)}`} — ${b.note}`))),
+        ev.baselines.length === 0 ? h('p', { class: 'hint' }, 'No baselines were measured for this head.') : h('ul', {}, ev.baselines.map((b) => h('li', {}, `${b.name}: macro F1 ${pct(b.macroF1)}, balanced accuracy ${pct(b.balancedAccuracy)}${b.screenAuroc === null ? '' : `, screen AUROC ${b.screenAuroc.toFixed(2)}`} — ${b.note}`))),
         h('p', {}, `Reference design (${ev.reference.source}): accuracy ${pct(ev.reference.accuracy)} as published. ${ev.reference.note}`),
       ),
       h(
@@ -74,7 +74,7 @@ export function modelCardView(ctx: AppContext, root: HTMLElement): void {
         { class: 'panel' },
         h('h2', {}, 'Training data'),
         h('p', {}, c.training.data),
-        h('p', { class: 'hint' }, `${c.training.citation} · licence: ${c.training.licence}`),
+        h('p', { class: 'hint' }, [c.training.citation, `licence: ${c.training.licence}`].filter(Boolean).join(' · ')),
         h('p', {}, `Patients per class: ${Object.entries(c.training.patients).map(([k, n]) => `${k} ${n}`).join(', ')} · ${c.training.windows} windows · ${c.training.epochs} epochs · seed ${c.training.seed}`),
       ),
       h('section', { class: 'panel' }, h('h2', {}, 'Limitations'), h('ul', {}, c.limitations.map((l) => h('li', {}, l)))),

@@ -4,7 +4,6 @@
  * recording (and shows the final analysis); Discard cancels it after a confirmation. The next
  * site is one click away. Keys: R or Space starts/stops, Escape discards.
  */
-import { CHEST_SITES } from '../../../src/service/api';
 import type { CaptureState, ChestSite, DeviceInfo, Patient, RecordingDetail } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
@@ -17,6 +16,11 @@ import { patientPicker } from '../widgets/patient-picker';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
 
 type Duration = 3 | 10 | 20 | 30 | null;
+const PROTOCOL: readonly ChestSite[] = [
+  'anterior-right-upper', 'anterior-left-upper', 'anterior-right-middle', 'anterior-left-middle', 'anterior-right-lower', 'anterior-left-lower',
+  'posterior-left-upper', 'posterior-right-upper', 'posterior-left-middle', 'posterior-right-middle', 'posterior-left-lower', 'posterior-right-lower',
+  'trachea',
+];
 const ACTIVE: ReadonlySet<CaptureState['state']> = new Set(['countdown', 'recording', 'stopping', 'analyzing']);
 
 declare global {
@@ -35,7 +39,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   let state: CaptureState['state'] = 'idle';
   let devices: DeviceInfo[] = [];
   const doneSites = new Set<ChestSite>();
-  let finishing: Promise<void> | null = null;
+  let finishing: Promise<boolean> | null = null;
+  let framesReceived = 0;
   let resultDispose: (() => void) | null = null;
 
   // --- left column: patient, site, device ---
@@ -54,7 +59,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     refreshControls();
   });
   const deviceSelect = h('select', { 'aria-label': 'Input device', name: 'device' });
-  const deviceNote = h('p', { class: 'hint', role: 'status' });
+  const deviceNote = h('p', { class: 'hint', role: 'status', 'data-testid': 'device-note' });
   const durationSelect = h(
     'select',
     { 'aria-label': 'Length', name: 'duration' },
@@ -78,7 +83,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
           return o;
         }),
       );
-      deviceNote.textContent = devices.length ? '' : 'No input device found. Plug in the stethoscope (USB), then press “Look again”.';
+      deviceNote.textContent = devices.length ? `${devices.length} input device${devices.length === 1 ? '' : 's'} found.` : 'No input device found. Plug in the stethoscope (USB), then press “Look again”.';
     } catch (err) {
       deviceNote.textContent = `Could not list devices: ${errorMessage(err)}`;
     }
@@ -99,7 +104,39 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       meter,
       meterText,
     ),
+    importPanel(),
   );
+
+  /** Without a stethoscope: store and analyse a WAV file for the chosen patient and site. */
+  function importPanel(): HTMLElement {
+    const file = h('input', { type: 'file', accept: '.wav,audio/wav,audio/x-wav', name: 'wavFile', 'aria-label': 'WAV file to import' });
+    const note = h('p', { class: 'hint', role: 'status' });
+    file.addEventListener('change', async () => {
+      const f = file.files?.[0];
+      if (!f) return;
+      if (!patient || !site) {
+        note.textContent = 'Choose the patient and the chest site first, then pick the file again.';
+        file.value = '';
+        return;
+      }
+      note.textContent = `Importing ${f.name} and analysing it…`;
+      const p = patient;
+      const s = site;
+      finishing = null;
+      try {
+        const bytes = new Uint8Array(await f.arrayBuffer());
+        let bin = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        const done = await finish(() => api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }));
+        note.textContent = done ? `Imported ${f.name}.` : `Import of ${f.name} failed: see the message under “Result”.`;
+      } catch (err) {
+        note.textContent = `Import failed: ${errorMessage(err)}`;
+      } finally {
+        file.value = '';
+      }
+    });
+    return h('details', { class: 'panel import' }, h('summary', {}, 'No stethoscope? Import a WAV file'), h('p', { class: 'hint' }, 'The file is stored for the chosen patient and site and analysed like a recording.'), file, note);
+  }
 
   // --- right column: controls, live view, result ---
   const recordBtn = h('button', { type: 'button', class: 'record-btn', 'data-testid': 'record' }, '● Record (R)');
@@ -182,24 +219,28 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     refreshControls();
   }
 
+  /** The usual round: each level right then left, front then back, trachea last. */
   function nextSite(): ChestSite | null {
-    const from = site ? CHEST_SITES.indexOf(site) : -1;
-    for (let i = 1; i <= CHEST_SITES.length; i++) {
-      const s = CHEST_SITES[(from + i) % CHEST_SITES.length] as ChestSite;
+    const from = site ? PROTOCOL.indexOf(site) : -1;
+    for (let i = 1; i <= PROTOCOL.length; i++) {
+      const s = PROTOCOL[(from + i) % PROTOCOL.length] as ChestSite;
       if (!doneSites.has(s)) return s;
     }
     return null;
   }
 
-  function finish(load: () => Promise<RecordingDetail>): Promise<void> {
+  /** Shows the saved recording's result (once per recording); false when it failed (the error is shown). */
+  function finish(load: () => Promise<RecordingDetail>): Promise<boolean> {
     if (finishing) return finishing;
     finishing = (async () => {
       try {
         const detail = await load();
         showResult(detail);
+        return true;
       } catch (err) {
         result.hidden = false;
-        result.replaceChildren(h('h2', {}, 'Result'), h('p', { class: 'form-error', role: 'alert' }, `The recording could not be finished: ${errorMessage(err)}`));
+        result.replaceChildren(h('h2', {}, 'Result'), h('p', { class: 'form-error', role: 'alert' }, `The recording could not be saved or analysed: ${errorMessage(err)}`));
+        return false;
       } finally {
         endCapture();
         state = 'done';
@@ -241,6 +282,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     const durationSec: Duration = durationSelect.value === 'free' ? null : (Number(durationSelect.value) as Duration);
     spectrogram.reset();
     spectrogram.start();
+    framesReceived = 0;
+    liveCounts.textContent = '';
     liveBars.update(null);
     liveScreen.replaceChildren(h('span', { class: 'hint' }, 'Waiting for the first 0.96 s of sound…'));
     liveQuality.replaceChildren(qualityLine(null));
@@ -266,6 +309,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     refreshControls();
     stateText.textContent = 'Saving and analysing the whole recording…';
     await finish(() => api.call('capture.stop', { captureId: id }));
+    return;
   }
 
   async function discardCapture(): Promise<void> {
@@ -305,7 +349,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     api.on('capture.frames', (f) => {
       if (!mine(f.captureId)) return;
       spectrogram.push(f.firstFrame, f.frames, f.sentAtMs, f.droppedFrames);
-      liveCounts.textContent = `${spectrogram.stats.columnsDrawn + f.frames.length} frames received`;
+      framesReceived += f.frames.length;
+      liveCounts.textContent = `${(framesReceived / 100).toFixed(2)} s of sound received (${framesReceived} frames)`;
     }),
     api.on('capture.level', (l) => {
       if (!mine(l.captureId)) return;

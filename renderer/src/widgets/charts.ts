@@ -49,13 +49,17 @@ function labelsWithNumbers(p: ClassProbabilities | null): string[] {
 export class ProbabilityBars {
   readonly canvas = document.createElement('canvas');
   private readonly chart: Chart<'bar'>;
+  /** The same numbers as text, for screen readers and for tests (the canvas is only pixels). */
+  private readonly numbers = document.createElement('p');
   constructor(label: string, height = 220) {
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', label);
     const wrap = document.createElement('div');
     wrap.className = 'chart-wrap';
     wrap.style.height = `${height}px`;
-    wrap.append(this.canvas);
+    this.numbers.className = 'sr-only';
+    this.numbers.dataset['testid'] = 'probabilities';
+    wrap.append(this.canvas, this.numbers);
     this.chart = new Chart(this.canvas, {
       type: 'bar',
       data: {
@@ -79,6 +83,7 @@ export class ProbabilityBars {
   }
   update(p: ClassProbabilities | null): void {
     this.chart.data.labels = labelsWithNumbers(p);
+    this.numbers.textContent = p ? labelsWithNumbers(p).join('; ') : 'No probabilities yet.';
     (this.chart.data.datasets[0] as ChartDataset<'bar'>).data = CLASS_ORDER.map((c) => (p ? p[c] * 100 : 0));
     this.chart.update('none');
   }

@@ -56,9 +56,12 @@ export function spectrogramFrame(label: string, range: { lowHz?: number; highHz?
     ctx.strokeStyle = INK;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
+    let lastY = Infinity;
     for (const hz of HZ_TICKS) {
       if (hz < lowHz || hz > highHz) continue;
       const y = PLOT_HEIGHT - bandPosition(hz, lowHz, highHz) * PLOT_HEIGHT;
+      if (lastY - y < 16) continue; // labels would overlap: the low end of the mel axis is crowded
+      lastY = y;
       const yy = Math.min(PLOT_HEIGHT - 7, Math.max(7, y));
       ctx.fillText(hzLabel(hz), Y_AXIS_W - 10, yy);
       ctx.beginPath();

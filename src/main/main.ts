@@ -10,6 +10,7 @@
 import './register-scheme.js';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { appDataDir, defaultDbPath } from '../service/paths.js';
 import { APP_INDEX_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol.js';
@@ -135,6 +136,9 @@ function main(): void {
     .whenReady()
     .then(async () => {
       const paths = shellPaths(app.getAppPath(), app.isPackaged);
+      if (!existsSync(join(paths.rendererDir, 'index.html'))) {
+        throw new Error(`The user interface is not built (${paths.rendererDir} has no index.html). Run \`npm run build\`, or start with \`npm start\`.`);
+      }
       lockSession(log);
       protocol.handle(APP_SCHEME, createAppProtocolHandler(paths.rendererDir));
       Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, appName: app.getName(), devTools: devBuild })));
@@ -169,7 +173,10 @@ function main(): void {
       log.error('start-up failed', { error: err instanceof Error ? (err.stack ?? message) : message });
       dialog.showErrorBox('Auscult could not start', `${message}\n\nThe log is at ${log.path}.`);
       phase = 'done';
-      app.exit(1);
+      // Close the database cleanly if it was opened, then leave without the quit sequence.
+      void Promise.resolve(service?.close())
+        .catch(() => undefined)
+        .finally(() => app.exit(1));
     });
 }
 

@@ -119,3 +119,24 @@ test('main process: locks before ready, hardened window, IPC for our page only, 
   assert.match(log, /shutdown: done \{"stopped":0,"cancelled":0,"timedOut":false\}/);
   assert.doesNotMatch(log, new RegExp(USERS.nurse.password), 'no secrets in the log');
 });
+
+test('main process: a start-up failure is shown in one dialog with the fix, logged, and exits 1', { timeout: 60_000 }, () => {
+  const dir = scratchDir('auscult-main-fail-');
+  const entry = UNDER_TSX ? ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'main', 'main.ts')] : [join(PROJECT_ROOT, 'dist', 'src', 'main', 'main.js')];
+  const r = spawnSync(process.execPath, ['--import', join(PROJECT_ROOT, 'test', 'shell', 'standin', 'register.mjs'), ...entry], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: 50_000,
+    // An app folder without a built renderer.
+    env: { ...process.env, AUSCULT_DATA_DIR: join(dir, 'data'), STANDIN_APP_PATH: join(dir, 'empty-app') },
+  });
+  assert.equal(r.status, 1, r.stderr);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('STANDIN-REPORT '));
+  assert.ok(line);
+  const report = JSON.parse(line.slice('STANDIN-REPORT '.length)) as Report;
+  assert.equal(report.errors.length, 1);
+  assert.match(report.errors[0] ?? '', /^Auscult could not start: The user interface is not built .* Run `npm run build`/);
+  assert.equal(report.windows.length, 0, 'no window for a broken start');
+  assert.equal(report.calls.at(-1), 'app.exit(1)');
+  assert.match(readFileSync(join(dir, 'data', 'logs', 'main.log'), 'utf8'), /ERROR start-up failed/);
+});

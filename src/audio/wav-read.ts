@@ -423,11 +423,6 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
   return result(layout, samples);
 }
 
-/** Reads the layout of a WAV file held in memory without decoding it (for callers that stream). */
-export function inspectWav(bytes: Uint8Array): WavLayout {
-  return scanWavHeader(memorySource(bytes));
-}
-
 const BLOCK_BYTES = 1 << 20;
 
 /**

@@ -172,3 +172,8 @@ test('one failing listener does not stop the others', async () => {
   }
   assert.deepEqual(got, [{ rmsDbfs: -20 }]);
 });
+
+test('the preload type-checks under its own tsconfig (the root build excludes it)', async () => {
+  const { typecheckPreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as { typecheckPreload(): void };
+  assert.doesNotThrow(() => typecheckPreload());
+});

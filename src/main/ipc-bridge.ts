@@ -106,10 +106,9 @@ export class IpcBridge {
   /** Keeps the session token on our side of the bridge. */
   private afterCall(w: Attached, method: CommandName, result: unknown): unknown {
     if (method === 'auth.signIn') {
+      // (A window that signs in again replaces its session: the service ends the old one.)
       const session = result as SessionInfo;
-      const previous = w.token;
       w.token = session.token;
-      if (previous && previous !== session.token) void this.signOutQuietly(previous, w.peer);
       this.log.info('ipc: signed in', { user: session.user.username, peer: w.peer });
       return { ...session, token: '' };
     }

@@ -184,3 +184,22 @@ test('graceful shutdown does not hang on a service that never finishes', async (
   assert.equal(report.timedOut, true);
   assert.ok(Date.now() - started < 5000);
 });
+
+test('signing in again replaces the window session; the old token is dead', async () => {
+  const { ws, bridge, window, from } = await setup();
+  try {
+    bridge.attach(window(1));
+    const signIn = { method: 'auth.signIn', params: { username: 'nina', password: 'correct horse 42' } };
+    result(await bridge.handle(from(1), signIn));
+    const first = bridge.sessions()[0]?.token;
+    result(await bridge.handle(from(1), signIn));
+    const second = bridge.sessions()[0]?.token;
+    assert.equal(bridge.sessions().length, 1);
+    assert.notEqual(first, second);
+    assert.equal(ws.isSessionLive(first), false);
+    assert.equal(ws.isSessionLive(second), true);
+  } finally {
+    bridge.dispose();
+    await ws.close();
+  }
+});

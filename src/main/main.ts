@@ -4,10 +4,10 @@
  * own module with unit tests; this file only connects them to Electron.
  *
  * ESM entry: what must precede `ready` (the app:// scheme) is a static import's side effect
- * (register-scheme.ts); the service is imported after ready, once the models folder (packaged)
+ * (before-ready.ts); the service is imported after ready, once the models folder (packaged)
  * is settled.
  */
-import './register-scheme.js';
+import './before-ready.js';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import { existsSync } from 'node:fs';

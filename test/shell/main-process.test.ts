@@ -73,6 +73,7 @@ test('main process: locks before ready, hardened window, IPC for our page only, 
   // Order: the scheme before ready; every lock before the page loads.
   const at = (c: string) => report.calls.indexOf(c);
   assert.ok(at('registerSchemesAsPrivileged') >= 0 && at('registerSchemesAsPrivileged') < at('ready'), report.calls.join(' > '));
+  assert.ok(at('enableSandbox') >= 0 && at('enableSandbox') < at('ready'), report.calls.join(' > '));
   assert.deepEqual(report.schemes.map((s) => s.scheme), ['app']);
   assert.ok(at('requestSingleInstanceLock') >= 0);
   for (const c of ['setPermissionRequestHandler', 'setPermissionCheckHandler', 'setDevicePermissionHandler', 'webRequest.onBeforeRequest', 'protocol.handle app', 'setApplicationMenu', 'ipcMain.handle auscult:call']) {

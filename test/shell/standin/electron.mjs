@@ -19,6 +19,7 @@ class StandInApp extends EventEmitter {
   getName() { return 'Auscult'; }
   getAppPath() { return process.env.STANDIN_APP_PATH; }
   requestSingleInstanceLock() { note('requestSingleInstanceLock'); return true; }
+  enableSandbox() { note(`enableSandbox${readyFired ? ' AFTER READY' : ''}`); }
   whenReady() { return readyPromise; }
   isReady() { return readyFired; }
   quit() {

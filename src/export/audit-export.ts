@@ -16,7 +16,7 @@
  *   (`--db`): the head must still be in the chain, every exported hash must equal the stored
  *   one, and the database must hold no other entry in the export's scope up to that head.
  */
-import type { AuditRecord as AuditEntry } from '../store/audit-log.js';
+import type { ExportAuditRow } from '../store/export-queries.js';
 import { csvRow, UTF8_BOM } from './csv.js';
 import { throwIfCancelled } from './errors.js';
 import type { StagingFolder, WrittenFile } from './file-sink.js';
@@ -70,26 +70,25 @@ export interface WriterOptions {
   onProgress?: (rows: number) => void;
 }
 
-/** One entry as a JSON Lines record: fixed key order, so the line is reproducible. */
-export function auditJsonLine(e: AuditEntry): string {
+/**
+ * One entry as a JSON Lines record: fixed key order, and `details` as the stored canonical JSON
+ * text (the exact bytes its hash covers), so the line is reproducible from the entry.
+ */
+export function auditJsonLine(e: ExportAuditRow): string {
   return (
-    JSON.stringify({
-      seq: e.seq,
-      at: e.at,
-      username: e.username,
-      action: e.action,
-      objectType: e.objectType,
-      objectId: e.objectId,
-      transport: e.transport,
-      details: e.details,
-      prevHash: e.prevHash,
-      hash: e.hash,
-    }) + '\n'
+    `{"seq":${e.seq},"at":${JSON.stringify(e.at)},"username":${JSON.stringify(e.username)},"action":${JSON.stringify(e.action)},` +
+    `"objectType":${JSON.stringify(e.objectType)},"objectId":${JSON.stringify(e.objectId)},"transport":${JSON.stringify(e.transport)},` +
+    `"details":${e.detailsJson},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}\n`
   );
 }
 
-export function auditCsvRow(e: AuditEntry): string {
-  return csvRow([e.seq, e.at, e.username, e.action, e.objectType, e.objectId, e.transport, JSON.stringify(e.details), e.prevHash, e.hash]);
+/** The CSV columns' text for an entry (null as empty), before CSV quoting. */
+export function auditCsvValues(e: ExportAuditRow): string[] {
+  return [String(e.seq), e.at, e.username ?? '', e.action, e.objectType ?? '', e.objectId ?? '', e.transport, e.detailsJson, e.prevHash, e.hash];
+}
+
+export function auditCsvRow(e: ExportAuditRow): string {
+  return csvRow(auditCsvValues(e));
 }
 
 const PROGRESS_EVERY = 5000;
@@ -101,7 +100,7 @@ const PROGRESS_EVERY = 5000;
  */
 export async function writeAuditExport(
   folder: StagingFolder,
-  entries: Iterable<AuditEntry>,
+  entries: Iterable<ExportAuditRow>,
   meta: AuditExportMeta,
   opts: WriterOptions = {},
 ): Promise<{ files: WrittenFile[]; manifest: AuditManifest }> {

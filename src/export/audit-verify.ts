@@ -8,16 +8,16 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { hashAuditEntry } from '../store/audit-log.js';
-import type { AuditRecord as AuditEntry } from '../store/audit-log.js';
-import { AUDIT_CSV, AUDIT_CSV_COLUMNS, AUDIT_FORMAT, AUDIT_JSONL, auditJsonLine, MANIFEST, type AuditManifest, type AuditExportScope } from './audit-export.js';
+import { auditEntryHash, canonicalJson } from '../store/audit-log.js';
+import type { ExportAuditRow } from '../store/export-queries.js';
+import { AUDIT_CSV, AUDIT_CSV_COLUMNS, AUDIT_FORMAT, AUDIT_JSONL, auditCsvValues, auditJsonLine, MANIFEST, type AuditManifest, type AuditExportScope } from './audit-export.js';
 import { CsvParser, CsvSyntaxError, fromCsvText, UTF8_BOM, type CsvRecord } from './csv.js';
 
 /** Recomputes an entry's chain hash from its content and prevHash (the store's definition). */
-export type AuditHasher = (entry: AuditEntry) => string;
+export type AuditHasher = (entry: ExportAuditRow) => string;
 
-/** The store's hash, applied to an exported entry (details re-encoded canonically, as stored). */
-export const storeAuditHasher: AuditHasher = (e) => hashAuditEntry(e);
+/** The store's hash, applied to an exported entry (details as canonical JSON text, as stored). */
+export const storeAuditHasher: AuditHasher = (e) => auditEntryHash(e.prevHash, e);
 
 /** Read access to the live chain, to anchor an export to the database it came from. */
 export interface AuditChainLookup {
@@ -162,22 +162,7 @@ async function* csvRecords(path: string, hash: Hash, size: { bytes: number }, bo
   }
 }
 
-function entryFromCsv(rec: CsvRecord): AuditEntry {
-  const f = rec.fields.map(fromCsvText);
-  if (f.length !== AUDIT_CSV_COLUMNS.length) throw new Bad({ file: AUDIT_CSV, line: rec.line, seq: null, reason: `has ${f.length} fields, expected ${AUDIT_CSV_COLUMNS.length}` });
-  let details: unknown;
-  try {
-    details = JSON.parse(f[7]!);
-  } catch {
-    throw new Bad({ file: AUDIT_CSV, line: rec.line, seq: Number(f[0]), reason: 'its details column is not valid JSON' });
-  }
-  const raw = { seq: Number(f[0]), at: f[1], username: f[2] === '' ? null : f[2], action: f[3], objectType: f[4] === '' ? null : f[4], objectId: f[5] === '' ? null : f[5], transport: f[6], details, prevHash: f[8], hash: f[9] };
-  const r = EntrySchema.safeParse(raw);
-  if (!r.success) throw new Bad({ file: AUDIT_CSV, line: rec.line, seq: Number.isInteger(raw.seq) ? raw.seq : null, reason: `malformed entry (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message})` });
-  return r.data;
-}
-
-function entryFromJson(text: string, line: number): AuditEntry {
+function entryFromJson(text: string, line: number): ExportAuditRow {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -186,7 +171,16 @@ function entryFromJson(text: string, line: number): AuditEntry {
   }
   const r = EntrySchema.safeParse(parsed);
   if (!r.success) throw new Bad({ file: AUDIT_JSONL, line, seq: null, reason: `malformed entry (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message})` });
-  return r.data;
+  const { details, ...rest } = r.data;
+  return { ...rest, detailsJson: canonicalJson(details) };
+}
+
+/** A CSV row's fields as an entry (for naming what is wrong with a row that differs). */
+function rowFromCsv(f: string[]): ExportAuditRow {
+  return {
+    seq: Number(f[0]), at: f[1]!, username: f[2] === '' ? null : f[2]!, action: f[3]!, objectType: f[4] === '' ? null : f[4]!,
+    objectId: f[5] === '' ? null : f[5]!, transport: f[6]!, detailsJson: f[7]!, prevHash: f[8]!, hash: f[9]!,
+  };
 }
 
 async function checkEntries(folder: string, m: AuditManifest, recompute: AuditHasher, checked: string[]): Promise<number> {
@@ -205,7 +199,7 @@ async function checkEntries(folder: string, m: AuditManifest, recompute: AuditHa
     throw new Bad({ file: AUDIT_CSV, line: 1, seq: null, reason: `the header row is not ${AUDIT_CSV_COLUMNS.join(',')}` });
   }
   let n = 0;
-  let prev: AuditEntry | null = null;
+  let prev: ExportAuditRow | null = null;
   for await (const text of jsonLines(join(folder, AUDIT_JSONL), jHash, jSize)) {
     const line = n + 1;
     const e = entryFromJson(text, line);
@@ -220,10 +214,15 @@ async function checkEntries(folder: string, m: AuditManifest, recompute: AuditHa
     }
     const c = await csvIt.next();
     if (c.done) throw new Bad({ file: AUDIT_CSV, line: null, seq: e.seq, reason: `ends before entry ${e.seq} (the JSON Lines copy has more entries)` });
-    const ce = entryFromCsv(c.value);
-    if (auditJsonLine(ce) !== auditJsonLine(e)) {
-      const reason = recompute(ce) !== ce.hash ? `entry ${ce.seq} was altered: its hash does not match its content` : `differs from line ${line} of ${AUDIT_JSONL} (seq ${e.seq})`;
-      throw new Bad({ file: AUDIT_CSV, line: c.value.line, seq: ce.seq, reason });
+    // The JSON line must be exactly the canonical encoding, and the CSV row must hold the same values.
+    if (auditJsonLine(e) !== text + '\n') throw new Bad({ file: AUDIT_JSONL, line, seq: e.seq, reason: "is not in the exporter's exact encoding (the line was edited)" });
+    const fields = c.value.fields.map(fromCsvText);
+    if (fields.length !== AUDIT_CSV_COLUMNS.length) throw new Bad({ file: AUDIT_CSV, line: c.value.line, seq: null, reason: `has ${fields.length} fields, expected ${AUDIT_CSV_COLUMNS.length}` });
+    const expected = auditCsvValues(e);
+    if (fields.some((f, i) => f !== expected[i])) {
+      const ce = rowFromCsv(fields);
+      const reason = recompute(ce) !== ce.hash ? `entry ${fields[0]} was altered: its hash does not match its content` : `differs from line ${line} of ${AUDIT_JSONL} (seq ${e.seq})`;
+      throw new Bad({ file: AUDIT_CSV, line: c.value.line, seq: Number.isInteger(ce.seq) ? ce.seq : null, reason });
     }
     prev = e;
     n++;
@@ -254,7 +253,7 @@ async function checkAgainstDb(m: AuditManifest, folder: string, db: AuditChainLo
   let line = 0;
   for await (const text of jsonLines(join(folder, AUDIT_JSONL), createHash('sha256'), { bytes: 0 })) {
     line++;
-    const e = JSON.parse(text) as AuditEntry;
+    const e = JSON.parse(text) as { seq: number; hash: string };
     const next = inScope.next();
     if (next.done || next.value > e.seq) throw new Bad({ file: AUDIT_JSONL, line, seq: e.seq, reason: `entry ${e.seq} is not in the database's chain for this export's scope` });
     if (next.value < e.seq) throw new Bad({ file: AUDIT_JSONL, line, seq: next.value, reason: `the database holds entry ${next.value} in this export's scope, but the export left it out (before this line)` });

@@ -39,7 +39,7 @@ export function csvText(s: string): string {
 
 /** Inverse of `csvText`. */
 export function fromCsvText(s: string): string {
-  return /^'+[=+\-@\t\r]/.test(s) ? s.slice(1) : s;
+  return s.charCodeAt(0) === 39 /* ' */ && /^'+[=+\-@\t\r]/.test(s) ? s.slice(1) : s;
 }
 
 export interface CsvRecord {
@@ -50,90 +50,83 @@ export interface CsvRecord {
 
 /**
  * Incremental RFC 4180 parser for the verifier: feed chunks of text, get whole records.
- * Strict: a quote inside an unquoted field, or text after a closing quote, is an error that
- * names the line (an altered file must not parse "leniently" into something plausible).
+ * Strict: a quote inside an unquoted field, text after a closing quote, or a bare CR/LF is an
+ * error that names the line (an altered file must not parse "leniently" into something
+ * plausible). Scans with indexOf/slice rather than character by character: a million-row file
+ * must not become a million small string allocations per column.
  */
 export class CsvParser {
-  private field = '';
-  private fields: string[] = [];
-  private inQuotes = false;
-  private afterQuote = false;
-  private fieldStarted = false;
+  private buf = '';
   private line = 1;
-  private recordLine = 1;
-  private pendingCr = false;
-  private quoteSeen = false;
 
   feed(text: string, emit: (r: CsvRecord) => void): void {
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i]!;
-      if (this.pendingCr) {
-        this.pendingCr = false;
-        if (c === '\n') {
-          this.endRecord(emit);
-          this.line++;
-          this.recordLine = this.line;
-          continue;
-        }
-        throw new CsvSyntaxError(this.line, 'a bare CR outside quotes (records must end with CRLF)');
-      }
-      if (this.quoteSeen) {
-        // A quote inside a quoted field: doubled means a literal quote, else the field closed.
-        this.quoteSeen = false;
-        if (c === '"') {
-          this.field += '"';
-          continue;
-        }
-        this.inQuotes = false;
-        this.afterQuote = true;
-      } else if (this.inQuotes) {
-        if (c === '"') this.quoteSeen = true;
-        else {
-          if (c === '\n') this.line++;
-          this.field += c;
-        }
-        continue;
-      }
-      if (c === ',') {
-        this.fields.push(this.field);
-        this.field = '';
-        this.afterQuote = false;
-        this.fieldStarted = true;
-      } else if (c === '\r') {
-        this.pendingCr = true;
-      } else if (c === '\n') {
-        throw new CsvSyntaxError(this.line, 'a bare LF (records must end with CRLF)');
-      } else if (this.afterQuote) {
-        throw new CsvSyntaxError(this.line, 'text after a closing quote');
-      } else if (c === '"') {
-        if (this.field !== '') throw new CsvSyntaxError(this.line, 'a quote inside an unquoted field');
-        this.inQuotes = true;
-        this.fieldStarted = true;
-      } else {
-        this.field += c;
-        this.fieldStarted = true;
-      }
+    const s = this.buf + text;
+    let pos = 0;
+    for (;;) {
+      const r = this.record(s, pos);
+      if (!r) break;
+      emit({ fields: r.fields, line: this.line });
+      this.line += 1 + r.newlines;
+      pos = r.next;
     }
+    this.buf = s.slice(pos);
   }
 
   /** Call at the end of input; a final record without CRLF is accepted. */
   end(emit: (r: CsvRecord) => void): void {
-    if (this.quoteSeen) {
-      this.quoteSeen = false;
-      this.inQuotes = false;
-    }
-    if (this.inQuotes) throw new CsvSyntaxError(this.recordLine, 'an unterminated quoted field');
-    if (this.pendingCr) throw new CsvSyntaxError(this.line, 'a bare CR at the end');
-    if (this.fieldStarted || this.field !== '' || this.fields.length) this.endRecord(emit);
+    if (this.buf === '') return;
+    const s = this.buf + CRLF;
+    const r = this.record(s, 0);
+    if (!r || r.next !== s.length) throw new CsvSyntaxError(this.line, 'an unterminated quoted field');
+    this.buf = '';
+    emit({ fields: r.fields, line: this.line });
   }
 
-  private endRecord(emit: (r: CsvRecord) => void): void {
-    this.fields.push(this.field);
-    emit({ fields: this.fields, line: this.recordLine });
-    this.fields = [];
-    this.field = '';
-    this.afterQuote = false;
-    this.fieldStarted = false;
+  /** One complete record starting at `pos`, or null when the text ends before it does. */
+  private record(s: string, pos: number): { fields: string[]; next: number; newlines: number } | null {
+    const fields: string[] = [];
+    let newlines = 0;
+    const special = /[,\r\n"]/g;
+    for (;;) {
+      if (pos >= s.length) return null;
+      let value: string;
+      if (s.charCodeAt(pos) === 34 /* " */) {
+        value = '';
+        let p = pos + 1;
+        for (;;) {
+          const q = s.indexOf('"', p);
+          if (q < 0 || q + 1 >= s.length) return null; // need the character after the quote
+          value += s.slice(p, q);
+          if (s.charCodeAt(q + 1) === 34) {
+            value += '"';
+            p = q + 2;
+            continue;
+          }
+          pos = q + 1;
+          break;
+        }
+        for (let i = value.indexOf('\n'); i >= 0; i = value.indexOf('\n', i + 1)) newlines++;
+        const c = s[pos];
+        if (c !== ',' && c !== '\r') throw new CsvSyntaxError(this.line + newlines, 'text after a closing quote');
+      } else {
+        special.lastIndex = pos;
+        const m = special.exec(s);
+        if (!m) return null;
+        if (m[0] === '"') throw new CsvSyntaxError(this.line + newlines, 'a quote inside an unquoted field');
+        if (m[0] === '\n') throw new CsvSyntaxError(this.line + newlines, 'a bare LF (records must end with CRLF)');
+        value = s.slice(pos, m.index);
+        pos = m.index;
+      }
+      fields.push(value);
+      if (s[pos] === ',') {
+        pos++;
+        continue;
+      }
+      // s[pos] is CR: the record ends if LF follows.
+      if (pos + 1 >= s.length) return null;
+      if (s[pos + 1] !== '\n') throw new CsvSyntaxError(this.line + newlines, 'a bare CR (records must end with CRLF)');
+      return { fields, next: pos + 2, newlines };
+    }
   }
 }
 

@@ -57,7 +57,9 @@ export class FileSink {
 
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
-    const buf = Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+    const buf = this.parts.every((p) => typeof p === 'string')
+      ? Buffer.from((this.parts as string[]).join(''), 'utf8')
+      : Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
     this.parts = [];
     this.pending = 0;
     this.hash.update(buf);

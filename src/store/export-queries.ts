@@ -6,7 +6,7 @@
  * Batches keep memory flat in the number of rows all the same.
  */
 import type Database from 'better-sqlite3';
-import { toInclusiveEnd, type AuditRecord } from './audit-log.js';
+import { toInclusiveEnd } from './audit-log.js';
 
 const BATCH = 4000;
 
@@ -49,8 +49,14 @@ export function countAuditForExport(db: Database.Database, scope: ExportAuditSco
   return (db.prepare(`SELECT count(*) AS n FROM audit_log WHERE seq <= @upto${w.sql}`).get({ ...w.args, upto: uptoSeq }) as { n: number }).n;
 }
 
+/** An audit entry as stored: details as the canonical JSON text the hash covers (not re-encoded). */
+export interface ExportAuditRow {
+  seq: number; at: string; username: string | null; action: string; objectType: string | null; objectId: string | null;
+  transport: string; detailsJson: string; prevHash: string; hash: string;
+}
+
 /** Audit entries in `scope` with seq ≤ `uptoSeq`, in seq order, in batches. */
-export function* auditEntriesForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): Generator<AuditRecord> {
+export function* auditEntriesForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): Generator<ExportAuditRow> {
   const w = auditWhere(scope);
   const stmt = db.prepare(`SELECT * FROM audit_log WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH}`);
   let after = 0;
@@ -59,7 +65,7 @@ export function* auditEntriesForExport(db: Database.Database, scope: ExportAudit
     for (const r of rows) {
       yield {
         seq: r.seq, at: r.at, username: r.username, action: r.action, objectType: r.object_type, objectId: r.object_id,
-        transport: r.transport, details: JSON.parse(r.details_json) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash,
+        transport: r.transport, detailsJson: r.details_json, prevHash: r.prev_hash, hash: r.hash,
       };
     }
     if (rows.length < BATCH) return;

@@ -13,8 +13,8 @@ import type { RawDevice, WorkerMessage, WorkerRequest } from './portaudio-protoc
 export type { RawDevice } from './portaudio-protocol.js';
 
 export interface InputHandlers {
-  /** Interleaved 16-bit PCM at the opened rate, in arrival order, never dropped. */
-  onData(pcm: Int16Array): void;
+  /** Interleaved 16-bit PCM (`channels` per frame) at the opened rate, in arrival order, never dropped. */
+  onData(pcm: Int16Array, channels: number): void;
   /** The device went away or stopped delivering; no more data follows. */
   onFault(err: CaptureError): void;
 }
@@ -251,6 +251,12 @@ export class PortAudioBackend implements CaptureBackend {
       w.kill();
       throw err;
     }
+    // Collect data from the moment a stream may start: several IPC messages can be dispatched in
+    // one go, so audio can arrive before the continuation after 'opened' installs the handlers.
+    const early: Uint8Array[] = [];
+    const offEarly = w.on((m) => {
+      if (m.type === 'data') early.push(m.pcm);
+    });
     let lastError = '';
     for (const channels of opts.channels) {
       for (const sampleRate of opts.sampleRates) {
@@ -267,7 +273,10 @@ export class PortAudioBackend implements CaptureBackend {
           w.kill();
           throw err;
         }
-        if (result.ok) return this.attach(w, device, sampleRate, channels, handlers);
+        if (result.ok) {
+          offEarly();
+          return this.attach(w, device, sampleRate, channels, handlers, early);
+        }
         lastError = result.message;
         // Only a format refusal is worth another layout; busy/missing will not change.
         if (!/sample rate|channel|format not supported/i.test(lastError)) {
@@ -280,7 +289,7 @@ export class PortAudioBackend implements CaptureBackend {
     throw openError(device, lastError || 'no supported format');
   }
 
-  private attach(w: Worker, device: RawDevice, sampleRate: number, channels: number, handlers: InputHandlers): OpenedInput {
+  private attach(w: Worker, device: RawDevice, sampleRate: number, channels: number, handlers: InputHandlers, early: Uint8Array[]): OpenedInput {
     let stopping = false;
     let finished = false;
     let lastData = Date.now();
@@ -296,15 +305,19 @@ export class PortAudioBackend implements CaptureBackend {
       w.kill();
       handlers.onFault(err);
     };
+    const deliver = (bytes: Uint8Array): void => {
+      // Copy into an aligned Int16Array (IPC buffers may start at an odd offset).
+      const pcm = new Int16Array(bytes.byteLength >> 1);
+      new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.byteLength));
+      handlers.onData(pcm, channels);
+    };
+    // Audio that arrived while 'opened' was being handled comes first, in order.
+    for (const bytes of early.splice(0)) deliver(bytes);
     const offMsg = w.on((m) => {
       if (finished) return;
       if (m.type === 'data') {
         lastData = Date.now();
-        const bytes = m.pcm;
-        // Copy into an aligned Int16Array (IPC buffers may start at an odd offset).
-        const pcm = new Int16Array(bytes.byteLength >> 1);
-        new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.byteLength));
-        handlers.onData(pcm);
+        deliver(m.pcm);
       } else if (m.type === 'error') {
         fault(new CaptureError('DEVICE_LOST', `The stethoscope input "${device.name}" failed (${m.message}). Everything recorded before this was kept.`));
       } else if (m.type === 'end' && !stopping) {

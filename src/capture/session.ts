@@ -130,8 +130,8 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     const early: Int16Array[] = [];
     try {
       this.input = await backend.open(device, { sampleRates: this.opts.sampleRate ? [this.opts.sampleRate] : rates, channels }, {
-        onData: (pcm) => {
-          const mono = this.input ? toMono(pcm, this.input.channels) : pcm;
+        onData: (pcm, channels) => {
+          const mono = toMono(pcm, channels);
           if (!pipeline) early.push(mono); // arrived before the pipeline was ready
           else this.onAudio(mono);
         },

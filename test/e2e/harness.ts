@@ -157,3 +157,16 @@ export async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.locator('form.signin').waitFor();
 }
+
+/**
+ * Polls a JavaScript expression in the page until it is truthy. (page.waitForFunction with a
+ * string compiles it in the page, which the CSP forbids; page.evaluate goes through DevTools.)
+ */
+export async function waitForExpression(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate(expression)) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { scratchDir } from '../support/paths.js';
 import { soxAvailable, soxToRaw, tone, virtualAlsa, writeRaw } from '../support/virtual-alsa.js';
 import { lungWav } from './fixtures.js';
-import { browserMissing, openBrowser, shot, signIn, startServe, testModelsDir } from './harness.js';
+import { browserMissing, openBrowser, shot, signIn, startServe, testModelsDir, waitForExpression } from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
 import { USERS } from './seed.js';
 
@@ -88,7 +88,7 @@ describe('nurse flow', { skip }, () => {
   });
 
   test('record at two sites through the virtual stethoscope: live frames, then final results', async (t) => {
-    await b.page.waitForFunction(`!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking for input devices')`);
+    await waitForExpression(b.page, `!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking for input devices')`);
     const options = await b.page.locator('select[name=device] option').allInnerTexts();
     const note = await b.page.locator('[data-testid=device-note]').innerText();
     if (options.length === 0) {

@@ -19,7 +19,7 @@ export const NAV: Array<{ route: Route; label: string; roles: Role[]; key: strin
   { route: { view: 'record' }, label: 'Record', roles: ['nurse', 'pulmonologist'], key: 'record' },
   { route: { view: 'review' }, label: 'Review queue', roles: ['pulmonologist'], key: 'review' },
   { route: { view: 'history' }, label: 'History', roles: ['nurse', 'pulmonologist'], key: 'history' },
-  { route: { view: 'audit' }, label: 'Audit & export', roles: ['auditor', 'admin'], key: 'audit' },
+  { route: { view: 'audit' }, label: 'Audit & export', roles: ['auditor'], key: 'audit' },
   { route: { view: 'users' }, label: 'Users', roles: ['admin'], key: 'users' },
   { route: { view: 'model' }, label: 'Model card', roles: ['nurse', 'pulmonologist', 'auditor', 'admin'], key: 'model' },
 ];

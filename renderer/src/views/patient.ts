@@ -6,7 +6,7 @@
 import type { ClassProbabilities, RecordingSummary } from '../../../src/service/api';
 import type { AppContext } from '../ui/context';
 import { h } from '../ui/dom';
-import { dateOnly, siteName } from '../ui/format';
+import { dateOnly, dateTime, siteName } from '../ui/format';
 import { empty, errorState, loading, withLoading } from '../ui/states';
 import { disclaimer } from '../widgets/analysis-summary';
 import { classLines } from '../widgets/charts';
@@ -38,7 +38,10 @@ export function patientView(ctx: AppContext, root: HTMLElement, id: number): () 
           trendBox.replaceChildren(empty('No analysed recordings', 'The trend needs recordings with an analysis.'));
           return;
         }
-        const c = classLines('Each class probability over time, one point per recording', points, { xTitle: 'date recorded', xTick: (x) => dateOnly(new Date(x).toISOString()), height: 260 });
+        const span = (points.at(-1)?.x ?? 0) - (points[0]?.x ?? 0);
+        // Within two days the dates alone would repeat: show the time too.
+        const tick = span < 2 * 86_400_000 ? (x: number) => dateTime(new Date(x).toISOString()) : (x: number) => dateOnly(new Date(x).toISOString());
+        const c = classLines('Each class probability over time, one point per recording', points, { xTitle: 'date recorded', xTick: tick, height: 260 });
         disposers.push(() => c.chart.destroy());
         trendBox.replaceChildren(c.element, disclaimer());
       } catch (err) {

@@ -83,7 +83,13 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         const url = URL.createObjectURL(base64ToBlob(a.base64, a.mimeType));
         audio.src = url;
         audioNote.textContent = 'Click the spectrogram to jump to a moment.';
-        disposers.push(() => URL.revokeObjectURL(url));
+        disposers.push(() => {
+          // Detach before revoking, or the element fetches the dead blob: URL once more.
+          audio.pause();
+          audio.removeAttribute('src');
+          audio.load();
+          URL.revokeObjectURL(url);
+        });
       },
       (err) => (audioNote.textContent = `Audio unavailable: ${errorMessage(err)}`),
     );

@@ -126,7 +126,7 @@ export function classLines(
       responsive: true,
       interaction: { mode: 'nearest', intersect: false },
       plugins: {
-        legend: { position: 'right', labels: { usePointStyle: true, boxWidth: 10 } },
+        legend: { position: 'right', labels: { usePointStyle: true, pointStyleWidth: 14, boxHeight: 9 } },
         tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${Number(item.parsed.y).toFixed(0)} %` } },
       },
       scales: {
@@ -135,7 +135,7 @@ export function classLines(
           min: opts.xMin,
           max: opts.xMax,
           title: { display: true, text: opts.xTitle },
-          ticks: opts.xTick ? { callback: (v) => (opts.xTick as (x: number) => string)(Number(v)) } : {},
+          ticks: opts.xTick ? { maxTicksLimit: 8, callback: (v) => (opts.xTick as (x: number) => string)(Number(v)) } : {},
         },
         y: { min: 0, max: 100, title: { display: true, text: 'probability' }, ticks: { callback: (v) => `${v} %` } },
       },

@@ -25,9 +25,10 @@ function errorLine(err: unknown): { code: string; message: string } {
 
 const pct = (p: number) => p.toFixed(2);
 
-export function formatResult(file: string, r: AnalysisResult, headCardPath: string): string {
+export function formatResult(file: string, r: AnalysisResult, headCardPath: string, warnings: string[] = []): string {
   const lines: string[] = [];
   lines.push(`${file}`);
+  for (const w of warnings) lines.push(`  note: ${w}`);
   lines.push(`  duration ${r.durationSec.toFixed(2)} s, ${r.sampleRate} Hz, ${r.patchCount} patches`);
   lines.push(
     `  quality: ${r.quality.verdict}` +
@@ -90,14 +91,15 @@ export const command: CliCommand = {
       return 1;
     }
     let failed = 0;
-    const json: Array<{ file: string; ok: true; result: AnalysisResult } | { file: string; ok: false; error: { code: string; message: string } }> = [];
+    const json: Array<{ file: string; ok: true; result: AnalysisResult; warnings: string[] } | { file: string; ok: false; error: { code: string; message: string } }> = [];
     try {
       for (const file of positionals) {
         try {
           const audio = await readAudioFile(file);
           const result = await engine.analyzeRecording(audio.samples, audio.sampleRate);
-          if (values.json) json.push({ file, ok: true, result });
-          else console.log(formatResult(file, result, engine.headCardPath) + '\n');
+          const warnings = audio.warnings ?? [];
+          if (values.json) json.push({ file, ok: true, result, warnings });
+          else console.log(formatResult(file, result, engine.headCardPath, warnings) + '\n');
         } catch (err) {
           failed++;
           const e = errorLine(err);

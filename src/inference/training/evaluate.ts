@@ -66,6 +66,18 @@ export async function crossValidate(
   return { repeats, logits, foldOfFile, seconds: (performance.now() - t0) / 1000, models: folds.length };
 }
 
+/** Repeats of `b` appended after those of `a` (same files, later repeats). */
+export function mergeRuns(a: OofRun, b: OofRun): OofRun {
+  const off = b.logits.slice(a.repeats);
+  return {
+    repeats: a.repeats + off.length,
+    logits: [...a.logits, ...off],
+    foldOfFile: [...a.foldOfFile, ...b.foldOfFile.slice(a.repeats)],
+    seconds: a.seconds + b.seconds,
+    models: a.models + b.models,
+  };
+}
+
 /** The same trainer on a naive file-level split (patients' recordings on both sides). */
 export async function crossValidateFiles(
   files: FileWindows[],

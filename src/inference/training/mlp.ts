@@ -30,8 +30,8 @@ export interface MlpOptions {
 }
 
 export const DEFAULT_MLP: Omit<MlpOptions, 'seed' | 'classes'> = {
-  epochs: 30,
-  batchSize: 64,
+  epochs: 6,
+  batchSize: 32,
   learningRate: 1e-3,
   l2: 1e-4,
 };

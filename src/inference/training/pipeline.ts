@@ -16,7 +16,7 @@ import { eligibleFiles, loadDataset, patientLabels, type Dataset, type LabelledF
 import { EmbeddingCache } from './embedding-cache.js';
 import { embedderVersions, loadEmbedder, type Embedder } from './embedder.js';
 import { TrainingError } from './errors.js';
-import { DEFAULT_SUMMARY, crossValidate, crossValidateFiles, majorityBaseline, recordingFigures, summarise, type Summary, type Trainer } from './evaluate.js';
+import { DEFAULT_SUMMARY, crossValidate, crossValidateFiles, majorityBaseline, mergeRuns, recordingFigures, summarise, type OofRun, type Summary, type Trainer } from './evaluate.js';
 import { headToOnnx } from './export-onnx.js';
 import { DEFAULT_LINEAR, trainLinear } from './linear.js';
 import { DEFAULT_MLP, trainMlp } from './mlp.js';
@@ -172,13 +172,27 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
   const hasOther = [...labels.values()].includes('other');
   const policies: OtherPolicy[] = opts.otherPolicy === 'auto' ? (hasOther ? ['exclude', 'abnormal'] : ['exclude']) : [opts.otherPolicy];
   const runs = new Map<OtherPolicy, { summary: Summary; seconds: number; models: number }>();
-  for (const policy of policies) {
+  let policy: OtherPolicy = policies[0]!;
+  let policyReason = opts.otherPolicy === 'auto' ? 'no "other" patients in the data' : `set by --other ${opts.otherPolicy}`;
+  if (policies.length === 2) {
+    // both policies on the first repeat's folds (same folds, same seeds); the chosen one then runs the other repeats
+    const first = folds.filter((f) => f.repeat === 0);
+    const firstRuns = new Map<OtherPolicy, OofRun>();
+    for (const p of policies) firstRuns.set(p, await crossValidate(emb.windows, first, mlp, p, opts.seed, progress(`MLP (other: ${p}), repeat 1`)));
+    const s1 = (p: OtherPolicy) => summarise(emb.windows, firstRuns.get(p)!, sumOpts);
+    ({ policy, reason: policyReason } = decideOtherPolicy(s1('exclude'), s1('abnormal')));
+    policyReason += ` (measured on repeat 1 of ${opts.repeats})`;
+    const rest = folds.filter((f) => f.repeat > 0);
+    const more = rest.length ? await crossValidate(emb.windows, rest, mlp, policy, opts.seed, progress(`MLP (other: ${policy}), later repeats`)) : null;
+    for (const p of policies) {
+      const base = firstRuns.get(p)!;
+      const run = p === policy && more ? mergeRuns(base, more) : base;
+      runs.set(p, { summary: summarise(emb.windows, run, sumOpts), seconds: run.seconds, models: run.models });
+    }
+  } else {
     const run = await crossValidate(emb.windows, folds, mlp, policy, opts.seed, progress(`MLP (other: ${policy})`));
     runs.set(policy, { summary: summarise(emb.windows, run, sumOpts), seconds: run.seconds, models: run.models });
   }
-  let policy: OtherPolicy = policies[0]!;
-  let policyReason = opts.otherPolicy === 'auto' ? 'no "other" patients in the data' : `set by --other ${opts.otherPolicy}`;
-  if (policies.length === 2) ({ policy, reason: policyReason } = decideOtherPolicy(runs.get('exclude')!.summary, runs.get('abnormal')!.summary));
   opts.log(`train-head: "other" patients: ${policyReason}`);
   const main = runs.get(policy)!;
 

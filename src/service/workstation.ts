@@ -3,7 +3,8 @@
  * calls `call(ctx, method, params)` for each request and forwards `onEvent` envelopes to its
  * signed-in clients. See README.md in this folder.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandName, Transport, UserInfo } from './api.js';
 import { Store, StoreError } from '../store/index.js';
 import { ApiError } from './errors.js';
@@ -92,6 +93,7 @@ export class Workstation {
       options: opts,
     };
     ws = new Workstation(deps);
+    removeLeftovers(deps);
     return ws;
   }
 
@@ -200,6 +202,24 @@ export class Workstation {
     }
     this.deps.events.emit('session.ended', { reason }, s.token);
   }
+}
+
+/**
+ * Files an interrupted import can leave (nothing is in flight at open): staged uploads and
+ * half-copied WAVs. Interrupted captures (*.wav + *.json in in-progress/) are kept for recovery.
+ */
+function removeLeftovers(deps: Deps): void {
+  const sweep = (dir: string, suffix: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const n of names) if (n.endsWith(suffix)) rmSync(join(dir, n), { force: true });
+  };
+  sweep(deps.inProgressDir, '.upload');
+  sweep(deps.recordingsDir, '.partial');
 }
 
 function toApiError(err: unknown): ApiError {

@@ -264,3 +264,19 @@ test('crash recovery: an interrupted WAV is listed, recovered with its metadata,
   assert.equal(lastAudit(fx)[0]!.action, 'recording.discard');
   await fx.ws.close();
 });
+
+test('every chest site and role in api.ts is accepted by the schema (the store keeps its own CHECK lists)', async () => {
+  const { CHEST_SITES, ROLES } = await import('../../src/service/api.js');
+  const fx = await openFixture();
+  const store = fx.ws.internals.store;
+  const nurse = store.users.byUsername('nurse')!.id;
+  const p = store.tx(() => store.patients.create({ mrn: 'S', givenName: 'S', familyName: 'S', createdBy: nurse }));
+  store.tx(() => {
+    for (const [i, site] of CHEST_SITES.entries()) {
+      store.recordings.insert({ patientId: p.id, site, deviceName: 'd', sampleRate: 4000, durationSec: 1, fileName: `s${i}.wav`, wavSha256: 'f'.repeat(64), status: 'recorded', recordedBy: nurse, recordedAt: new Date().toISOString() });
+    }
+    for (const role of ROLES) store.users.create({ username: `r-${role}`, displayName: role, role, passwordHash: 'x' });
+  });
+  assert.throws(() => store.tx(() => store.users.create({ username: 'bad', displayName: 'b', role: 'superuser', passwordHash: 'x' })), /CHECK/);
+  await fx.ws.close();
+});

@@ -3,7 +3,7 @@
  * keys, the audit hash chain, and (with --files) every stored WAV against its SHA-256.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../command.js';
@@ -44,6 +44,7 @@ export const command: CliCommand = {
       if (!integrity.ok) problems.push(`database: ${integrity.integrity.slice(0, 5).join('; ')}; foreign-key violations: ${integrity.foreignKeyViolations}`);
       if (!chain.ok) problems.push(`audit chain broken at entry ${chain.firstBadSeq}: ${chain.reason}`);
       let filesChecked = 0;
+      const notes: string[] = [];
       if (values.files) {
         const dir = recordingsDir(values['data-dir'] ?? dirname(store.path));
         const rows = store.db.prepare('SELECT id, file_name, wav_sha256 FROM recordings ORDER BY id').iterate() as IterableIterator<{ id: number; file_name: string; wav_sha256: string }>;
@@ -56,11 +57,16 @@ export const command: CliCommand = {
             problems.push(`recording ${r.id}: ${r.file_name} is missing from ${dir}`);
           }
         }
+        // WAVs no row points to: left when an import was interrupted before its commit (harmless).
+        const known = new Set((store.db.prepare('SELECT file_name FROM recordings').all() as { file_name: string }[]).map((x) => x.file_name));
+        const stray = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.wav') && !known.has(n));
+        if (stray.length) notes.push(`${stray.length} WAV file(s) in ${dir} belong to no recording (an interrupted import; safe to delete): ${stray.slice(0, 5).join(', ')}${stray.length > 5 ? ' ...' : ''}`);
       }
-      const report = { ok: problems.length === 0, schemaVersion: store.schemaVersion, integrity, chain, filesChecked, problems };
+      const report = { ok: problems.length === 0, schemaVersion: store.schemaVersion, integrity, chain, filesChecked, problems, notes };
       if (values.json) console.log(JSON.stringify(report, null, 2));
       else if (report.ok) console.log(`OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`);
       else for (const p of problems) console.error(`PROBLEM: ${p}`);
+      if (!values.json) for (const n of notes) console.log(`note: ${n}`);
       return report.ok ? 0 : 1;
     } finally {
       store.close();

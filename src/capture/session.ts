@@ -76,6 +76,8 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   private input: OpenedInput | null = null;
   private pipeline: LivePipeline | null = null;
   private stateName: SessionStateName = 'countdown';
+  /** True from the start of recording until the device has been drained at the end. */
+  private recordingAudio = false;
   private message: string | null = null;
   private countdownLeft: number | null = null;
   private targetSamples: number | null = null;
@@ -191,6 +193,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     }
     if (this.stateName !== 'countdown') return; // cancelled or faulted during the countdown
     this.countdownLeft = null;
+    this.recordingAudio = true;
     this.setState('recording');
     for (const chunk of early) this.onAudio(chunk);
     early.length = 0;
@@ -208,7 +211,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
       if (Date.now() < this.countdownUntil) p.preview(mono);
       return;
     }
-    if (this.stateName !== 'recording') return; // after stop/target: not part of the recording
+    if (!this.recordingAudio) return; // before the recording began or after it ended
     let chunk = mono;
     if (this.targetSamples !== null) {
       const left = this.targetSamples - p.stats.samples;
@@ -260,12 +263,10 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
       this.clearTimers();
       if (how === 'stop') this.setState('stopping');
       else this.setState('interrupted', this.fault?.message ?? 'The recording was interrupted.');
-      // Stopping drains what the device already captured into the pipeline ('stopping' still
-      // accepts audio up to the target; later audio is ignored).
-      const acceptTail = this.stateName === 'stopping';
-      if (acceptTail) this.stateName = 'recording';
+      // Stopping drains what the device already captured (up to the target); a fault ends intake.
+      if (how === 'interrupted') this.recordingAudio = false;
       await this.input?.stop().catch(() => undefined);
-      if (acceptTail) this.stateName = 'stopping';
+      this.recordingAudio = false;
       const pipeline = this.pipeline;
       if (!pipeline) {
         this.settle(null);

@@ -10,7 +10,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 interface BenchModule {
   run: () => Promise<void>;
@@ -27,7 +27,9 @@ const files = readdirSync(here)
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 
-console.log(`bench: ${files.length} module(s) on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+// figures from a shared machine mean little without its load: print it before and after
+const load = () => loadavg().map((v) => v.toFixed(1)).join(' ');
+console.log(`bench: ${files.length} module(s) on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load()}`);
 let failures = 0;
 for (const file of files) {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as Partial<BenchModule>;
@@ -45,4 +47,5 @@ for (const file of files) {
   }
   console.log(`   (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
+console.log(`\nbench: done, load average ${load()}`);
 process.exitCode = failures > 0 ? 1 : 0;

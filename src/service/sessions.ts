@@ -30,6 +30,11 @@ export class Sessions {
     this.timer.unref(); // never keeps a CLI or a test process alive
   }
 
+  /** The clock sessions run on (ms). */
+  nowMs(): number {
+    return this.now();
+  }
+
   create(userId: number, username: string, transport: Transport): Session {
     const token = randomBytes(32).toString('base64url');
     const t = this.now();

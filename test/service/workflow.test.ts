@@ -280,3 +280,16 @@ test('every chest site and role in api.ts is accepted by the schema (the store k
   assert.throws(() => store.tx(() => store.users.create({ username: 'bad', displayName: 'b', role: 'superuser', passwordHash: 'x' })), /CHECK/);
   await fx.ws.close();
 });
+
+test('five wrong passwords in a row lock the user name out for a minute, audited', async () => {
+  let clock = Date.now();
+  const fx = await openFixture({ now: () => clock });
+  const anon = { sessionToken: null, transport: 'http' as const };
+  for (let i = 0; i < 5; i++) await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: `guess-${i}` }), 'UNAUTHENTICATED', /Wrong user name/);
+  await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'NURSE', password: PASSWORD }), 'UNAUTHENTICATED', /Too many wrong passwords/);
+  assert.equal(lastAudit(fx)[0]!.details['reason'], 'locked-out');
+  clock += 61_000;
+  const s = (await fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: PASSWORD })) as SessionInfo;
+  assert.equal(s.user.username, 'nurse');
+  await fx.ws.close();
+});

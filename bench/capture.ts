@@ -140,9 +140,23 @@ function report(label: string, f: Figures): void {
   console.log(`    frames ${f.frames.computed} computed, ${f.frames.published} published, ${f.frames.dropped} dropped; live analyses ${f.live} (${f.liveSkipped} coalesced)`);
 }
 
+/** The bench's own pacing loop (50 timers a second) with no pipeline: subtract it mentally. */
+async function pacingBaseline(): Promise<number> {
+  const chunks = Math.round((SECONDS * RATE) / CHUNK);
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  for (let c = 0; c < chunks; c++) {
+    const wait = wall0 + (c * CHUNK * 1000) / RATE - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return ((cpu.user + cpu.system) / 1000 / (SECONDS * 1000)) * 100;
+}
+
 export async function run(): Promise<void> {
   const audio = lungLikeSignal(RATE * (WARM_SECONDS + SECONDS));
   console.log(`  ${SECONDS} s of 48 kHz audio (after ${WARM_SECONDS} s warm-up) in 20 ms chunks, paced in real time; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+  console.log(`  the pacing loop alone (no pipeline) costs ${(await pacingBaseline()).toFixed(2)} % of a core: included in the CPU figures below`);
   report('front end only (WAV + resample + log-mel + level + quality):', await measure(null, audio));
   // The engine as the workstation loads it (default ONNX threads), then with one intra-op thread:
   // onnxruntime's spinning worker threads cost CPU without speeding up a single patch much.

@@ -107,7 +107,11 @@ export class Patients {
     const args: Record<string, unknown> = { ...m.args, limit, offset };
     const total = (this.db.prepare(`SELECT count(*) AS n FROM patients ${where}`).get(m.args) as { n: number }).n;
     const rows = this.db
-      .prepare(`SELECT ${SUMMARY_COLS} FROM patients p ${where} ORDER BY family_norm, given_norm, id LIMIT @limit OFFSET @offset`)
+      // Page the ids first, so the per-patient counts are computed for this page only.
+      .prepare(
+        `SELECT ${SUMMARY_COLS} FROM patients p WHERE p.id IN (SELECT id FROM patients ${where} ORDER BY family_norm, given_norm, id LIMIT @limit OFFSET @offset)
+         ORDER BY p.family_norm, p.given_norm, p.id`,
+      )
       .all(args) as Row[];
     return {
       items: rows.map((r) => ({ ...toPatient(r), recordingCount: r.recording_count ?? 0, lastRecordedAt: r.last_recorded_at ?? null })),

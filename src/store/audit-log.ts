@@ -199,7 +199,7 @@ export class AuditLog {
   list(f: AuditFilter, limit: number, offset: number): { items: AuditRecord[]; total: number } {
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (f.from) { where.push('at >= @from'); args['from'] = f.from; }
+    if (f.from) { where.push('at >= @from'); args['from'] = toInclusiveStart(f.from); }
     if (f.to) { where.push('at <= @to'); args['to'] = toInclusiveEnd(f.to); }
     if (f.username) { where.push('username = @username'); args['username'] = f.username; }
     if (f.action) {
@@ -223,13 +223,18 @@ export class AuditLog {
   *iterate(f: AuditFilter = {}): Generator<AuditRecord> {
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (f.from) { where.push('at >= @from'); args['from'] = f.from; }
+    if (f.from) { where.push('at >= @from'); args['from'] = toInclusiveStart(f.from); }
     if (f.to) { where.push('at <= @to'); args['to'] = toInclusiveEnd(f.to); }
     if (f.objectType) { where.push('object_type = @objectType'); args['objectType'] = f.objectType; }
     if (f.objectId) { where.push('object_id = @objectId'); args['objectId'] = f.objectId; }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     for (const r of this.db.prepare(`SELECT * FROM audit_log ${w} ORDER BY seq`).iterate(args) as IterableIterator<Row>) yield toRecord(r);
   }
+}
+
+/** A lower bound as stored (UTC ISO): a bare date means the start of that day (UTC). */
+export function toInclusiveStart(from: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(from) ? `${from}T00:00:00.000Z` : new Date(from).toISOString();
 }
 
 /** A bare date as an upper bound means "through the end of that day". */

@@ -128,3 +128,16 @@ test('list filters by user, action family and object, newest first, paginated', 
   assert.equal(one.total, 1);
   store.close();
 });
+
+test('list date bounds: bare dates cover whole days; timestamps with offsets compare as instants', () => {
+  const { store } = tempDb();
+  store.tx(() => {
+    for (const at of ['2026-03-01T23:30:00.000Z', '2026-03-02T00:30:00.000Z', '2026-03-03T12:00:00.000Z']) {
+      store.audit.append({ username: 'u', action: 'x.y', transport: 'cli', at });
+    }
+  });
+  assert.equal(store.audit.list({ from: '2026-03-02', to: '2026-03-02' }, 10, 0).total, 1);
+  assert.equal(store.audit.list({ from: '2026-03-02T01:00:00+02:00' }, 10, 0).total, 3, '01:00+02:00 is 23:00Z the day before');
+  assert.equal(store.audit.list({ to: '2026-03-02T00:00:00Z' }, 10, 0).total, 1);
+  store.close();
+});

@@ -1,55 +1,34 @@
 /**
- * Sample-rate conversion with libsamplerate (via @alexanderolsen/libsamplerate-js), band-limited sinc.
+ * Sample-rate conversion with SpeexDSP's resampler (WASM, see speex-engine.ts): a windowed-sinc
+ * polyphase filter, 13-20× faster here than the libsamplerate build it replaced (bench/frontend.ts).
  *
- * Alignment: libsamplerate's sinc converters are time-aligned (output sample k is the input at time
- * k/toRate); their latency shows only as fewer frames returned by the first calls of the streaming
- * ("full") API, and as a tail held back until the end. So the streaming resampler here just
- * concatenates what each call returns and, at flush(), feeds zeros until the tail is out, then trims to
- * floor(inputLength × toRate / fromRate), the length libsamplerate's one-shot API produces. The result
- * equals the one-shot output sample for sample (test/audio/resample.test.ts measures it).
+ * Alignment: the state skips the filter's leading zeros, so output sample k is the input at time
+ * k / toRate. Speex holds back half the filter (its input latency) until more input arrives; flush()
+ * feeds that many zeros and trims the output to floor(inputLength × toRate / fromRate). Speex's output
+ * does not depend on how the input is cut into calls, so streaming in any chunk sizes equals the batch
+ * `resample` sample for sample (test/audio/resample.test.ts).
  *
- * The batch `resample` is the streaming resampler over large blocks: the library's own one-shot call
- * splits inputs above ~1 M samples into end-of-stream-less pieces and drops the tail, and copies via
- * per-chunk arrays; doing it here keeps one preallocated output and the full length.
- *
- * Cost: this package runs libsamplerate compiled to JavaScript (wasm2js), and the best-quality sinc
- * is slow (see bench/frontend.ts for measured figures). Creating a converter instantiates that module
- * anew (a ~26 MB heap, 25-50 ms of CPU), so closed converters are kept in a small pool (MAX_IDLE) and
- * reused for the same rates and quality after a reset (libsamplerate's delete + new, well under 1 ms).
+ * Memory: each resampler owns one Speex state in the shared WASM heap and frees it on close();
+ * `resample` always closes its own. A resampler dropped without close() is freed when garbage-collected.
  */
-import libsamplerate from '@alexanderolsen/libsamplerate-js';
+import { speexEngine, type SpeexEngine } from './speex-engine.js';
 
-/** libsamplerate's converters, best first (SRC_SINC_BEST_QUALITY = 0 ... SRC_SINC_FASTEST = 2). */
+/** Speex quality levels behind each name (0-10; higher: longer filter, wider passband, slower). */
 export type ResampleQuality = 'best' | 'medium' | 'fastest';
 
-const CONVERTER: Record<ResampleQuality, 0 | 1 | 2> = { best: 0, medium: 1, fastest: 2 };
+/**
+ * Measured at 44.1 kHz → 16 kHz (bench/frontend.ts): 10 keeps a 7.5 kHz tone at -0.00 dB, 9 at
+ * -0.01 dB, 8 at -0.27 dB (a quarter of the cost of 10); below 8 the top mel band (7.5 kHz) is lost
+ * (quality 7: -2 dB, 5: -11 dB), so no name maps there. Stopband: > 100 dB for all three.
+ */
+const SPEEX_QUALITY: Record<ResampleQuality, number> = { best: 10, medium: 9, fastest: 8 };
 
-type Src = Awaited<ReturnType<typeof libsamplerate.create>>;
-
-/** Closed converters kept for reuse: each holds ~26 MB, so only a couple. */
-const MAX_IDLE = 2;
-const idle: Array<{ key: string; src: Src }> = [];
-
-async function acquire(fromRate: number, toRate: number, quality: ResampleQuality): Promise<Src> {
-  const key = `${fromRate}/${toRate}/${quality}`;
-  const i = idle.findIndex((e) => e.key === key);
-  if (i >= 0) {
-    const src = idle.splice(i, 1)[0]!.src;
-    // Fresh converter state (the C state was deleted on release): same rates, same quality.
-    src.module.init(1, CONVERTER[quality], fromRate, toRate);
-    return src;
-  }
-  return libsamplerate.create(1, fromRate, toRate, { converterType: CONVERTER[quality] });
-}
-
-function release(src: Src, key: string): void {
-  src.module.destroy();
-  idle.push({ key, src });
-  if (idle.length > MAX_IDLE) idle.shift();
-}
-
-/** The library copies through a 1,008,000-sample transfer buffer; stay well below it. */
-const BLOCK = 1 << 15;
+/**
+ * The default, 'medium' (Speex 9): the cheapest level that keeps every YAMNet mel band (up to
+ * 7.5 kHz) within 0.1 dB, the passband the resampler tests hold the analysis to; about 1.5× faster
+ * than 'best', whose extra width (7.5-7.8 kHz) no mel band uses.
+ */
+const DEFAULT_QUALITY: ResampleQuality = 'medium';
 
 function checkRate(name: string, rate: number): void {
   if (!Number.isInteger(rate) || rate < 1 || rate > 192000) {
@@ -57,30 +36,40 @@ function checkRate(name: string, rate: number): void {
   }
 }
 
-/** Streams mono audio through one libsamplerate converter. Create with `await StreamingResampler.create`. */
+function speexQuality(quality: ResampleQuality): number {
+  const q = SPEEX_QUALITY[quality];
+  if (q === undefined) throw new RangeError(`resample: quality must be 'best', 'medium' or 'fastest' (got ${String(quality)})`);
+  return q;
+}
+
+/** Frees the Speex state of a resampler that was garbage-collected without close(). */
+const orphans = new FinalizationRegistry<{ engine: SpeexEngine; st: number }>(({ engine, st }) => engine.destroy(st));
+
+/** Streams mono audio through one Speex resampler. Create with `await StreamingResampler.create`. */
 export class StreamingResampler {
   private inCount = 0;
   private outCount = 0;
   private flushed = false;
   private closed = false;
-  private readonly scratch: Float32Array;
-  private readonly len = { frames: 0 };
 
   private constructor(
-    private readonly src: Src | null,
+    private readonly engine: SpeexEngine | null,
+    /** Speex state pointer; 0 for equal rates (no conversion). */
+    private readonly st: number,
     readonly fromRate: number,
     readonly toRate: number,
-    private readonly quality: ResampleQuality,
   ) {
-    this.scratch = new Float32Array(Math.ceil(BLOCK * (toRate / fromRate)) + 64);
+    if (engine) orphans.register(this, { engine, st }, this);
   }
 
-  static async create(fromRate: number, toRate: number, quality: ResampleQuality = 'best'): Promise<StreamingResampler> {
+  static async create(fromRate: number, toRate: number, quality: ResampleQuality = DEFAULT_QUALITY): Promise<StreamingResampler> {
     checkRate('fromRate', fromRate);
     checkRate('toRate', toRate);
-    // Equal rates: libsamplerate would return its input untouched; skip creating a converter.
-    const src = fromRate === toRate ? null : await acquire(fromRate, toRate, quality);
-    return new StreamingResampler(src, fromRate, toRate, quality);
+    const q = speexQuality(quality);
+    // Equal rates: the output is the input; no state needed.
+    if (fromRate === toRate) return new StreamingResampler(null, 0, fromRate, toRate);
+    const engine = await speexEngine();
+    return new StreamingResampler(engine, engine.create(fromRate, toRate, q), fromRate, toRate);
   }
 
   /** Total output frames for the input pushed so far, once flushed. */
@@ -88,104 +77,81 @@ export class StreamingResampler {
     return Math.floor((this.inCount * this.toRate) / this.fromRate);
   }
 
-  /** Resamples a chunk; returns the output frames now available (possibly fewer at first: latency). */
+  /** Resamples a chunk; returns the output frames now available (fewer at first: latency). */
   push(chunk: Float32Array): Float32Array {
     if (this.closed || this.flushed) throw new Error('StreamingResampler: push() after flush() or close()');
     this.inCount += chunk.length;
-    if (this.src === null) {
+    if (this.engine === null) {
       this.outCount += chunk.length;
       return chunk.slice();
     }
-    const parts: Float32Array[] = [];
-    let total = 0;
-    for (let i = 0; i < chunk.length; i += BLOCK) {
-      const n = this.process(chunk.subarray(i, Math.min(chunk.length, i + BLOCK)));
-      if (n > 0) {
-        parts.push(this.scratch.slice(0, n));
-        total += n;
-      }
-    }
-    this.outCount += total;
-    if (parts.length === 1) return parts[0]!;
-    const out = new Float32Array(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    // Speex never runs ahead of the input (output k needs input past k × from / to), so this bounds it.
+    const out = new Float32Array(Math.max(0, this.expectedTotal() + 1 - this.outCount));
+    const { pos, used } = this.engine.run(this.st, chunk, chunk.length, out, 0);
+    if (used !== chunk.length) throw new Error('StreamingResampler: internal error, input not consumed'); // would be lost audio
+    this.outCount += pos;
+    return pos === out.length ? out : out.slice(0, pos);
   }
 
-  /** Resamples `chunk` (≤ BLOCK) into the scratch buffer; returns the frames written. */
-  private process(chunk: Float32Array): number {
-    this.src!.full(chunk, this.scratch, this.len);
-    return this.len.frames;
-  }
-
-  /** Ends the stream: returns the held-back tail, trimmed so the total matches a one-shot conversion. */
+  /** Ends the stream: returns the held-back tail, trimmed so the total is floor(n × toRate / fromRate). */
   flush(): Float32Array {
     if (this.closed) throw new Error('StreamingResampler: flush() after close()');
     if (this.flushed) return new Float32Array(0);
     this.flushed = true;
     const want = this.expectedTotal() - this.outCount;
-    if (this.src === null || want <= 0) return new Float32Array(0);
+    if (this.engine === null || want <= 0) return new Float32Array(0);
     const out = new Float32Array(want);
-    const zeros = new Float32Array(Math.min(BLOCK, 4096));
-    let got = 0;
-    // The tail is about half the sinc filter (a few thousand input frames at most); bound the loop anyway.
-    for (let guard = 0; got < want && guard < 1000; guard++) {
-      const n = this.process(zeros);
-      const take = Math.min(n, want - got);
-      out.set(this.scratch.subarray(0, take), got);
-      got += take;
-    }
+    const got = this.drainInto(out, 0);
     this.outCount += got;
     return got === want ? out : out.subarray(0, got);
+  }
+
+  /** Feeds zeros (the input latency, then more if ever needed) until `dest` is full; returns the new position. */
+  private drainInto(dest: Float32Array, pos: number): number {
+    const zeros = this.engine!.inputLatency(this.st) + Math.ceil(this.fromRate / this.toRate) + 8;
+    for (let guard = 0; pos < dest.length && guard < 4; guard++) {
+      pos = this.engine!.run(this.st, null, zeros, dest, pos).pos;
+    }
+    return pos;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.src) release(this.src, `${this.fromRate}/${this.toRate}/${this.quality}`);
+    if (this.engine) {
+      orphans.unregister(this);
+      this.engine.destroy(this.st);
+    }
   }
 
   /**
-   * Resamples a whole signal into one preallocated array (used by `resample`). The input is pushed in
-   * blocks and each block's output is written in place, so memory is the output plus one block.
+   * Resamples a whole signal into one preallocated array (used by `resample`): the same calls as
+   * push() + flush(), writing straight into the result.
    */
   convertAll(samples: Float32Array): Float32Array {
     if (this.inCount > 0 || this.flushed || this.closed) throw new Error('StreamingResampler: convertAll() needs a fresh resampler');
-    if (this.src === null) {
-      this.inCount = this.outCount = samples.length;
-      this.flushed = true;
+    this.inCount = samples.length;
+    this.flushed = true;
+    if (this.engine === null) {
+      this.outCount = samples.length;
       return samples;
     }
-    this.inCount = samples.length;
-    const total = this.expectedTotal();
-    const out = new Float32Array(total);
-    let w = 0;
-    for (let i = 0; i < samples.length; i += BLOCK) {
-      const n = this.process(samples.subarray(i, Math.min(samples.length, i + BLOCK)));
-      const take = Math.min(n, total - w);
-      out.set(this.scratch.subarray(0, take), w);
-      w += take;
-    }
-    this.outCount = w;
-    const tail = this.flush();
-    out.set(tail, w);
-    return out;
+    const out = new Float32Array(this.expectedTotal());
+    const { pos } = this.engine.run(this.st, samples, samples.length, out, 0);
+    this.outCount = this.drainInto(out, pos);
+    return this.outCount === out.length ? out : out.subarray(0, this.outCount);
   }
 }
 
 /**
- * Resamples mono audio from `fromRate` to `toRate` (best-quality sinc unless told otherwise).
- * Output length is floor(n × toRate / fromRate). Equal rates return the input array itself.
+ * Resamples mono audio from `fromRate` to `toRate` ('medium' quality unless told otherwise: see
+ * DEFAULT_QUALITY). Output length is floor(n × toRate / fromRate). Equal rates return the input array itself.
  */
 export async function resample(
   samples: Float32Array,
   fromRate: number,
   toRate: number,
-  quality: ResampleQuality = 'best',
+  quality: ResampleQuality = DEFAULT_QUALITY,
 ): Promise<Float32Array> {
   const r = await StreamingResampler.create(fromRate, toRate, quality);
   try {

@@ -1,14 +1,14 @@
 /**
- * The resampler: anti-aliasing measured on real files, passband loss, 4 kHz → 16 kHz, and streaming
- * output lining up with the batch output and with libsamplerate's own one-shot conversion.
+ * The resampler: anti-aliasing measured on real files, passband loss, 4 kHz → 16 kHz, streaming
+ * output lining up with the batch output and with the input (exact tones, an impulse), and no WASM leak.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import libsamplerate from '@alexanderolsen/libsamplerate-js';
 import { readWavFile } from '../../src/audio/wav-read.js';
 import { encodeWav16 } from '../../src/audio/wav-write.js';
 import { resample, StreamingResampler } from '../../src/audio/resample.js';
+import { speexEngine } from '../../src/audio/speex-engine.js';
 import { scratchDir } from '../support/paths.js';
 import { writeFileSync } from 'node:fs';
 import { dB, hasSox, noise, rms, sine, sox, toneAmplitude } from './signals.js';
@@ -42,7 +42,7 @@ test('44.1 kHz → 16 kHz: tones above 8 kHz are attenuated by ≥ 60 dB (measur
     rejections.push(`${hz} Hz: ${(-g).toFixed(1)} dB`);
     assert.ok(g <= -60, `${hz} Hz tone only attenuated by ${(-g).toFixed(1)} dB`);
   }
-  t.diagnostic(`measured stopband rejection (best-quality sinc): ${rejections.join(', ')}`);
+  t.diagnostic(`measured stopband rejection (default quality): ${rejections.join(', ')}`);
   console.log(`resample 44.1k→16k stopband rejection: ${rejections.join(', ')}`);
 });
 
@@ -109,7 +109,22 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-test('streaming output lines up with the batch output and with libsamplerate one-shot (max difference printed)', async (t) => {
+/** Tones well inside both rates' passbands, as [Hz, amplitude, phase]: their exact values at any time are known. */
+function tones(maxHz: number): Array<[number, number, number]> {
+  return [
+    [0.05 * maxHz, 0.3, 0.1],
+    [0.37 * maxHz, 0.25, 1.3],
+    [0.81 * maxHz, 0.2, 2.9],
+  ];
+}
+
+function toneSum(n: number, rate: number, parts: Array<[number, number, number]>): Float32Array {
+  const x = new Float32Array(n);
+  for (const [hz, amp, phase] of parts) for (let i = 0; i < n; i++) x[i]! += amp * Math.sin((2 * Math.PI * hz * i) / rate + phase);
+  return x;
+}
+
+test('streaming output lines up with the batch output and with the input (band-limited tones computed at the output rate; max difference printed)', async (t) => {
   const rnd = noise(64, 1, 11);
   const randomSizes = Array.from(rnd, (v) => 1 + Math.floor(Math.abs(v) * 3000));
   const results: string[] = [];
@@ -120,12 +135,7 @@ test('streaming output lines up with the batch output and with libsamplerate one
   ] as const) {
     const x = noise(Math.round(from * seconds), 0.5, from);
     const batch = await resample(x, from, to);
-    // libsamplerate's one-shot API (end of input flagged) is the independent reference for alignment.
-    const src = await libsamplerate.create(1, from, to, { converterType: 0 });
-    const oneShot = src.simple(x);
-    src.destroy();
-    assert.equal(batch.length, oneShot.length, 'batch length differs from libsamplerate one-shot');
-    const dOneShot = maxAbsDiff(batch, oneShot);
+    assert.equal(batch.length, Math.floor((x.length * to) / from));
     for (const sizes of [[1], [7], [160], [1000], randomSizes]) {
       if (sizes[0] === 1 && from > 4000) continue; // per-sample calls at 44.1 kHz: slow, covered at 4 kHz
       const s = await streamed(x, from, to, sizes);
@@ -133,10 +143,57 @@ test('streaming output lines up with the batch output and with libsamplerate one
       results.push(`${from}→${to} chunks ${sizes.length > 1 ? 'random' : sizes[0]}: ${d.toExponential(1)}`);
       assert.ok(d <= 1e-6, `${from}→${to} stream vs batch differ by ${d}`);
     }
-    results.push(`${from}→${to} batch vs one-shot: ${dOneShot.toExponential(1)}`);
-    assert.ok(dOneShot <= 1e-6, `batch vs libsamplerate one-shot differ by ${dOneShot}`);
+    // The independent reference for alignment: tones below 7 kHz (or 0.9 × the input's Nyquist) resampled
+    // must equal the same tones computed at the output times k / to. A shift of 1 % of a sample, or a
+    // passband error of 0.001 dB, would show as > 1e-5 here. Edges (the tones start abruptly) are left out.
+    const parts = tones(Math.min(7000, 0.45 * from));
+    const y = await resample(toneSum(x.length, from, parts), from, to);
+    const want = toneSum(y.length, to, parts);
+    const edge = Math.round(0.1 * to);
+    const dRef = maxAbsDiff(y.subarray(edge, y.length - edge), want.subarray(edge, y.length - edge));
+    results.push(`${from}→${to} batch vs exact tones: ${dRef.toExponential(1)}`);
+    assert.ok(dRef <= 1e-5, `${from}→${to} output differs from the exact tones by ${dRef}`);
   }
   t.diagnostic(results.join('; '));
+});
+
+test('an impulse at input time t comes out at t × toRate / fromRate (within one sample), batch and streamed', async () => {
+  for (const [from, to] of [
+    [44100, 16000],
+    [48000, 16000],
+    [22050, 16000],
+    [4000, 16000],
+    [16000, 44100],
+  ] as const) {
+    for (const at of [0.013, 0.5, 0.9871]) {
+      const x = new Float32Array(from);
+      const i0 = Math.round(at * from);
+      x[i0] = 1;
+      for (const y of [await resample(x, from, to), await streamed(x, from, to, [333])]) {
+        let peak = 0;
+        for (let k = 1; k < y.length; k++) if (Math.abs(y[k]!) > Math.abs(y[peak]!)) peak = k;
+        const expected = (i0 * to) / from;
+        assert.ok(Math.abs(peak - expected) <= 1, `${from}→${to}: impulse at input ${i0} peaks at output ${peak}, expected ${expected.toFixed(2)}`);
+      }
+    }
+  }
+});
+
+test('thousands of resamplers (batch, streamed, closed mid-stream) leave the WASM heap where it was', async () => {
+  const x = noise(4410, 0.5, 41);
+  const warm = await resample(x, 44100, 16000);
+  const engine = await speexEngine();
+  const before = engine.heapBytes();
+  for (let i = 0; i < 1000; i++) {
+    assert.equal((await resample(x, 44100, 16000)).length, warm.length);
+    // Rates whose ratio does not reduce (441/160, 441/320) get the large interpolated filter table.
+    const r = await StreamingResampler.create(i % 2 ? 44100 : 22050, 16000, i % 3 === 0 ? 'best' : 'medium');
+    r.push(x.subarray(0, 1000));
+    if (i % 2) r.flush();
+    r.close();
+  }
+  // Each leaked state would hold 50-100 kB: 2000 of them would grow the 16 MB heap several times over.
+  assert.equal(engine.heapBytes(), before, `WASM heap grew from ${before} to ${engine.heapBytes()} bytes`);
 });
 
 test('a reused (pooled) converter starts from a clean state: same input, same output', async () => {

@@ -108,7 +108,8 @@ async function start(): Promise<void> {
     } finally {
       leaving = false;
     }
-    signIn(`Locked after ${Math.round(lockAfterMs() / 60000) || '<1'} min without activity. Sign in again to continue.`, name);
+    const ms = lockAfterMs();
+    signIn(`Locked after ${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`} without activity. Sign in again to continue.`, name);
   };
   const armLock = (): void => {
     window.clearTimeout(lockTimer);

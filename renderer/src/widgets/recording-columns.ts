@@ -17,7 +17,7 @@ export function recordingColumns(withPatient: boolean): Column<RecordingSummary>
     { title: 'Recorded', cell: (r) => dateTime(r.recordedAt) },
     ...(withPatient ? [{ title: 'Patient', cell: (r: RecordingSummary) => `${r.patientName} (${r.patientMrn})` }] : []),
     { title: 'Site', cell: (r) => siteName(r.site) },
-    { title: 'Screen (p abnormal)', cell: screenCell },
+    { title: 'p(abnormal)', cell: screenCell },
     { title: 'Top class', cell: (r) => (r.analysisStatus === 'uncertain' ? `(${className(r.topClass)})` : className(r.topClass)) },
     { title: 'Quality', cell: (r) => (r.quality ? `${verdictSymbol(r.quality)} ${r.quality}` : '—') },
     { title: 'Length', cell: (r) => `${r.durationSec.toFixed(1)} s`, className: 'num' },

@@ -25,9 +25,11 @@ export interface LiveStats {
   /** Columns the server said it dropped or coalesced. */
   serverDroppedColumns: number;
   latencyMs: number[];
+  /** The part of each latency spent before the page received the batch (server + WebSocket). */
+  receiveMs: number[];
 }
 
-interface Batch { firstFrame: number; frames: number[][]; sentAtMs: number }
+interface Batch { firstFrame: number; frames: number[][]; sentAtMs: number; receivedAtMs: number }
 
 export class LiveSpectrogram {
   readonly frame: SpectrogramFrame;
@@ -41,7 +43,7 @@ export class LiveSpectrogram {
   private lastT = 0;
   private t0 = 0;
   private dirty = true;
-  readonly stats: LiveStats = { animationFrames: 0, elapsedMs: 0, fps: 0, longFrames: 0, columnsDrawn: 0, droppedColumns: 0, serverDroppedColumns: 0, latencyMs: [] };
+  readonly stats: LiveStats = { animationFrames: 0, elapsedMs: 0, fps: 0, longFrames: 0, columnsDrawn: 0, droppedColumns: 0, serverDroppedColumns: 0, latencyMs: [], receiveMs: [] };
 
   constructor() {
     this.frame = spectrogramFrame('Live mel spectrogram of the recording: time runs left to right, low to high pitch bottom to top', {}, () => {
@@ -66,7 +68,7 @@ export class LiveSpectrogram {
     this.total = 0;
     this.expectedNext = null;
     this.t0 = 0;
-    Object.assign(this.stats, { animationFrames: 0, elapsedMs: 0, fps: 0, longFrames: 0, columnsDrawn: 0, droppedColumns: 0, serverDroppedColumns: 0, latencyMs: [] });
+    Object.assign(this.stats, { animationFrames: 0, elapsedMs: 0, fps: 0, longFrames: 0, columnsDrawn: 0, droppedColumns: 0, serverDroppedColumns: 0, latencyMs: [], receiveMs: [] });
     this.dirty = true;
   }
 
@@ -74,7 +76,7 @@ export class LiveSpectrogram {
     if (this.expectedNext !== null && firstFrame > this.expectedNext) this.stats.droppedColumns += firstFrame - this.expectedNext;
     this.expectedNext = firstFrame + frames.length;
     this.stats.serverDroppedColumns += serverDropped;
-    this.pending.push({ firstFrame, frames, sentAtMs });
+    this.pending.push({ firstFrame, frames, sentAtMs, receivedAtMs: performance.timeOrigin + performance.now() });
   }
 
   start(): void {
@@ -125,8 +127,12 @@ export class LiveSpectrogram {
       for (const b of batches) {
         this.stats.columnsDrawn += b.frames.length;
         this.stats.latencyMs.push(now - b.sentAtMs);
+        this.stats.receiveMs.push(b.receivedAtMs - b.sentAtMs);
       }
-      if (this.stats.latencyMs.length > 5000) this.stats.latencyMs.splice(0, this.stats.latencyMs.length - 5000);
+      if (this.stats.latencyMs.length > 5000) {
+        this.stats.latencyMs.splice(0, this.stats.latencyMs.length - 5000);
+        this.stats.receiveMs.splice(0, this.stats.receiveMs.length - 5000);
+      }
     }
   }
 

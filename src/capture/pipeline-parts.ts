@@ -16,7 +16,7 @@ import type { PipelineParts } from './pipeline-types.js';
  * stored analysis runs on the saved WAV through the engine's own best-quality resampling, so it
  * equals `auscult analyze`.
  */
-export const LIVE_RESAMPLE_QUALITY: ResampleQuality = 'fastest';
+export const LIVE_RESAMPLE_QUALITY: ResampleQuality = 'medium';
 
 export function pipelineParts(quality: ResampleQuality = LIVE_RESAMPLE_QUALITY): PipelineParts {
   return {

@@ -7,7 +7,9 @@
  * demand. Same patches as features' framesToPatches (test/inference/front-end.test.ts).
  */
 import { readWavFile, type DecodedAudio } from '../audio/wav-read.js';
-import { resample } from '../audio/resample.js';
+import { resample, type ResampleQuality } from '../audio/resample.js';
+
+export type { ResampleQuality } from '../audio/resample.js';
 import { bandLimit } from '../audio/band-limit.js';
 import { assessQuality } from '../audio/quality.js';
 import type { QualityReport } from '../audio/quality-types.js';
@@ -18,8 +20,8 @@ import type { PatchSource } from './yamnet-session.js';
 
 export const TARGET_RATE = SAMPLE_RATE;
 
-export function resampleTo16k(samples: Float32Array, rate: number): Promise<Float32Array> {
-  return rate === TARGET_RATE ? Promise.resolve(samples) : resample(samples, rate, TARGET_RATE);
+export function resampleTo16k(samples: Float32Array, rate: number, quality: ResampleQuality = 'best'): Promise<Float32Array> {
+  return rate === TARGET_RATE ? Promise.resolve(samples) : resample(samples, rate, TARGET_RATE, quality);
 }
 
 export function bandLimitTo(samples: Float32Array, rate: number, cutoffHz: number): Promise<Float32Array> {

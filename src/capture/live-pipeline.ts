@@ -40,7 +40,7 @@ export interface LivePipelineOptions {
   wavPath: string;
   parts: PipelineParts;
   analyzer: Pick<CaptureAnalyzer, 'analyzeLiveWindow'> | null;
-  /** Minimum gap between 'frames' events (default 10 ms: ≥ 20 updates/s with room to spare). */
+  /** Minimum gap between 'frames' events (default 5 ms): bounds the event rate when audio arrives in a burst (catching up, a faster-than-real-time device) while a real-time device's 20 ms chunks are each published at once (>= 20 updates/s, no added latency). */
   frameIntervalMs?: number;
   /** Frames allowed to wait for publishing before the oldest are dropped (default 100 = 1 s). */
   maxPendingFrames?: number;
@@ -96,7 +96,7 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
     opts: LivePipelineOptions,
   ) {
     super();
-    this.frameIntervalMs = opts.frameIntervalMs ?? 10;
+    this.frameIntervalMs = opts.frameIntervalMs ?? 5;
     this.maxPendingFrames = opts.maxPendingFrames ?? 100;
     this.qualityEvery = Math.round((opts.qualityEverySec ?? 0.5) * sampleRate);
     this.nextQualityAt = this.qualityEvery;

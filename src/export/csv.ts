@@ -11,7 +11,6 @@
 export const UTF8_BOM = '\ufeff';
 export const CRLF = '\r\n';
 
-const NEEDS_QUOTES = /[",\r\n]/;
 const FORMULA = /^'*[=+\-@\t\r]/;
 
 export type CsvValue = string | number | boolean | null | undefined;
@@ -21,14 +20,18 @@ export function csvField(v: CsvValue): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  const s = csvText(v);
-  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (v === '') return '';
+  // Character tests rather than regexes: this runs ten times per row for a million rows.
+  const c0 = v.charCodeAt(0);
+  const s = c0 === 61 || c0 === 43 || c0 === 45 || c0 === 64 || c0 === 9 || c0 === 13 || (c0 === 39 && FORMULA.test(v)) ? `'${v}` : v;
+  if (s.indexOf('"') >= 0) return `"${s.replaceAll('"', '""')}"`;
+  return s.indexOf(',') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 ? `"${s}"` : s;
 }
 
 /** One record with its CRLF terminator. */
 export function csvRow(values: readonly CsvValue[]): string {
-  let out = '';
-  for (let i = 0; i < values.length; i++) out += (i ? ',' : '') + csvField(values[i]);
+  let out = csvField(values[0]);
+  for (let i = 1; i < values.length; i++) out += ',' + csvField(values[i]);
   return out + CRLF;
 }
 

@@ -58,18 +58,19 @@ export interface ExportAuditRow {
 /** Audit entries in `scope` with seq ≤ `uptoSeq`, in seq order, in batches. */
 export function* auditEntriesForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): Generator<ExportAuditRow> {
   const w = auditWhere(scope);
-  const stmt = db.prepare(`SELECT * FROM audit_log WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH}`);
+  // Rows as arrays (raw): one object fewer per row, a million times.
+  const stmt = db
+    .prepare(`SELECT seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash FROM audit_log
+               WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH}`)
+    .raw(true);
   let after = 0;
   for (;;) {
-    const rows = stmt.all({ ...w.args, after, upto: uptoSeq }) as AuditRow[];
+    const rows = stmt.all({ ...w.args, after, upto: uptoSeq }) as [number, string, string | null, string, string | null, string | null, string, string, string, string][];
     for (const r of rows) {
-      yield {
-        seq: r.seq, at: r.at, username: r.username, action: r.action, objectType: r.object_type, objectId: r.object_id,
-        transport: r.transport, detailsJson: r.details_json, prevHash: r.prev_hash, hash: r.hash,
-      };
+      yield { seq: r[0], at: r[1], username: r[2], action: r[3], objectType: r[4], objectId: r[5], transport: r[6], detailsJson: r[7], prevHash: r[8], hash: r[9] };
     }
     if (rows.length < BATCH) return;
-    after = rows[rows.length - 1]!.seq;
+    after = rows[rows.length - 1]![0];
   }
 }
 

@@ -41,6 +41,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   const doneSites = new Set<ChestSite>();
   let finishing: Promise<boolean> | null = null;
   let framesReceived = 0;
+  /** The capture that just ended: its late frames are still drawn. */
+  let lastCaptureId: string | null = null;
   let resultDispose: (() => void) | null = null;
 
   // --- left column: patient, site, device ---
@@ -214,7 +216,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   }
 
   function endCapture(): void {
-    spectrogram.stop();
+    // The spectrogram keeps drawing: the last frame batches may still be on their way.
+    if (captureId) lastCaptureId = captureId;
     captureId = null;
     refreshControls();
   }
@@ -347,7 +350,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       if (mine(s.captureId)) showState(s);
     }),
     api.on('capture.frames', (f) => {
-      if (!mine(f.captureId)) return;
+      if (!mine(f.captureId) && f.captureId !== lastCaptureId) return;
       spectrogram.push(f.firstFrame, f.frames, f.sentAtMs, f.droppedFrames);
       framesReceived += f.frames.length;
       liveCounts.textContent = `${(framesReceived / 100).toFixed(2)} s of sound received (${framesReceived} frames)`;

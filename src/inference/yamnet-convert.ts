@@ -120,6 +120,10 @@ export function convertYamnetTflite(bytes: Uint8Array): ConversionResult {
     const opt = op.conv!;
     if (opt.strideH < 1 || opt.strideW < 1) throw new ConversionError(`${name}: invalid stride ${opt.strideH}×${opt.strideW}`);
     const inShape = shapeOf(sg, op.inputs[0]!);
+    if (sg.tensors[op.inputs[0]!]!.type !== TensorType.FLOAT32) {
+      // full-integer models compute with int8 activations: a float graph would not reproduce them
+      throw new ConversionError(`${name}: its activations are not float32 (a fully integer-quantized model); use a float or dynamic-range YAMNet build`);
+    }
     if (!sameShape(inShape, [1, h, w, c])) {
       throw new ConversionError(`${name}: input shape [${inShape.join(', ')}] where [1, ${h}, ${w}, ${c}] was expected`);
     }

@@ -97,6 +97,16 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     doctor.close();
   });
 
+  test('the pulmonologist exports this recording as a PDF report and downloads it', async () => {
+    await b.page.getByRole('button', { name: 'PDF report' }).click();
+    const link = b.page.locator('[data-testid=export-status] button', { hasText: /Download .*\.pdf/ });
+    await link.waitFor({ timeout: 30_000 });
+    const [download] = await Promise.all([b.page.waitForEvent('download'), link.click()]);
+    assert.match(download.suggestedFilename(), /\.pdf$/);
+    const path = await download.path();
+    assert.ok(path && readFileSync(path).subarray(0, 5).toString() === '%PDF-', 'the download is a PDF');
+  });
+
   test('the queue shrinks; the patient page shows every recording and the trend', async () => {
     await b.page.getByRole('link', { name: 'Review queue' }).click();
     await b.page.locator('[data-testid=page-info]').getByText('1–1 of 1').waitFor();
@@ -106,6 +116,30 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     assert.equal(await b.page.locator('table.data tbody tr').count(), 2);
     if (engine) await b.page.locator('canvas[aria-label^="Each class probability over time"]').waitFor();
     await shot(b.page, 'patient-trend');
+  });
+
+  test('an empty queue says so and what happens next', async () => {
+    const doctor = await NodeApiClient.open(server.port, server.token);
+    await doctor.call('auth.signIn', { username: USERS.doctor.username, password: USERS.doctor.password });
+    await doctor.call('recordings.sign', { recordingId: recordingIds[1] as number, label: 'healthy', statement: 'Normal vesicular breath sounds.' });
+    doctor.close();
+    await b.page.getByRole('link', { name: 'Review queue' }).click();
+    await b.page.getByText('Nothing to review').waitFor();
+    await shot(b.page, 'review-queue-empty');
+  });
+
+  test('the admin manages users', async () => {
+    await signOut(b.page);
+    await signIn(b.page, USERS.admin);
+    assert.match(b.page.url(), /#\/users$/);
+    await b.page.locator('input[name=newUsername]').fill('nora');
+    await b.page.locator('input[name=displayName]').fill('Nora Night-shift');
+    await b.page.locator('select[name=role]').selectOption('nurse');
+    await b.page.locator('input[name=newPassword]').fill('nora-pass-12345');
+    await b.page.getByRole('button', { name: 'Add user' }).click();
+    await b.page.locator('table.data tbody tr', { hasText: 'nora' }).waitFor();
+    await shot(b.page, 'users');
+    await signOut(b.page);
   });
 
   test('the session locks after inactivity and unlocks with the password', async () => {
@@ -130,10 +164,10 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.locator('input[name=username]').fill(USERS.doctor.username);
     await b.page.locator('input[name=action]').fill('recording.sign');
     await b.page.getByRole('button', { name: 'Filter' }).click();
-    await b.page.locator('[data-testid=page-info]').getByText('1–1 of 1').waitFor();
+    await b.page.locator('[data-testid=page-info]').getByText('1–2 of 2').waitFor();
     const rows = await b.page.locator('table.data tbody tr').allInnerTexts();
-    assert.equal(rows.length, 1);
-    assert.match(rows[0] ?? '', /paul\s+recording\.sign\s+recording \d+\s+http/);
+    assert.equal(rows.length, 2, 'both sign-offs (one in the browser, one through the API)');
+    for (const r of rows) assert.match(r, /paul\s+recording\.sign\s+recording \d+\s+http/);
     await b.page.locator('input[name=action]').fill('nothing.like.this');
     await b.page.getByRole('button', { name: 'Filter' }).click();
     await b.page.getByText('No entries match').waitFor();
@@ -150,6 +184,7 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     assert.ok(files.some((f) => /manifest/i.test(f)), `the export lists its manifest: ${files.join(' | ')}`);
     await shot(b.page, 'audit-export');
     // The export itself is in the log, and the chain still verifies.
+    await b.page.locator('input[name=username]').fill(USERS.auditor.username);
     await b.page.locator('input[name=action]').fill('export.done');
     await b.page.getByRole('button', { name: 'Filter' }).click();
     await b.page.locator('[data-testid=page-info]').getByText('1–1 of 1').waitFor();

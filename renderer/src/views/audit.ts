@@ -5,6 +5,7 @@ import type { AppContext } from '../ui/context';
 import { field, h, options } from '../ui/dom';
 import { dateTime } from '../ui/format';
 import { empty, errorState, loading, withLoading } from '../ui/states';
+import { downloadExportFile } from '../widgets/export-button';
 import { dataTable, pager } from '../widgets/table';
 
 const LIMIT = 50;
@@ -127,16 +128,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
   };
   const download = async (jobId: string, file: string): Promise<void> => {
     try {
-      const d = await ctx.api.call('exports.download', { jobId, file });
-      const bin = atob(d.base64);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      const url = URL.createObjectURL(new Blob([bytes], { type: d.mimeType }));
-      const a = h('a', { href: url, download: d.name });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      await downloadExportFile(ctx.api, jobId, file);
     } catch (err) {
       ctx.notify(`Download failed: ${errorMessage(err)}`, 'error');
     }

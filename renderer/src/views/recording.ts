@@ -12,6 +12,7 @@ import { dateTime, pct, siteName } from '../ui/format';
 import { errorState, loading, withLoading } from '../ui/states';
 import { analysisSummary } from '../widgets/analysis-summary';
 import { classLines } from '../widgets/charts';
+import { exportButtons } from '../widgets/export-button';
 import { FullSpectrogram } from '../widgets/spectrogram-full';
 
 const LABELS: Array<{ value: FindingLabel; label: string }> = [
@@ -133,6 +134,11 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
       );
     } else {
       right = h('div', { class: 'recording-right' }, h('section', { class: 'panel' }, h('h2', {}, 'Analysis'), h('p', { class: 'uncertain' }, 'This recording has no analysis (the model was unavailable). Ask an administrator to check the model card page, then re-analyse.')));
+    }
+    if (canReview) {
+      const ex = exportButtons(ctx.api, { recordingId: r.id }, [{ kind: 'pdf', label: 'PDF report' }, { kind: 'fhir', label: 'FHIR R4 bundle' }]);
+      disposers.push(ex.dispose);
+      right.append(h('section', { class: 'panel', 'aria-label': 'Export' }, h('h2', {}, 'Export this recording'), ex.element));
     }
     body.append(header, h('div', { class: 'recording-layout' }, left, right));
   };

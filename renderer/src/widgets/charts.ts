@@ -72,7 +72,7 @@ export class ProbabilityBars {
         responsive: true,
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
         scales: {
-          x: { min: 0, max: 100, ticks: { callback: (v) => `${v} %` } },
+          x: { min: 0, max: 100, ticks: { maxRotation: 0, stepSize: 25, callback: (v) => `${v} %` } },
           y: { ticks: { font: { size: 15, weight: 'bold' } } },
         },
       },

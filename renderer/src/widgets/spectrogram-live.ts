@@ -43,6 +43,7 @@ export class LiveSpectrogram {
   private lastT = 0;
   private t0 = 0;
   private dirty = true;
+  private readonly emptyNote = document.createElement('p');
   readonly stats: LiveStats = { animationFrames: 0, elapsedMs: 0, fps: 0, longFrames: 0, columnsDrawn: 0, droppedColumns: 0, serverDroppedColumns: 0, latencyMs: [], receiveMs: [] };
 
   constructor() {
@@ -53,6 +54,9 @@ export class LiveSpectrogram {
     this.ring.width = COLS;
     this.ring.height = ROWS;
     this.ringCtx = this.ring.getContext('2d') as CanvasRenderingContext2D;
+    this.emptyNote.className = 'spec-empty';
+    this.emptyNote.textContent = 'The sound appears here while recording (press R).';
+    this.frame.overlay.append(this.emptyNote);
     this.reset();
     this.frame.drawLegend(LIVE_MIN_DB, LIVE_MAX_DB);
     const ticks = [];
@@ -76,6 +80,7 @@ export class LiveSpectrogram {
     if (this.expectedNext !== null && firstFrame > this.expectedNext) this.stats.droppedColumns += firstFrame - this.expectedNext;
     this.expectedNext = firstFrame + frames.length;
     this.stats.serverDroppedColumns += serverDropped;
+    this.emptyNote.hidden = true;
     this.pending.push({ firstFrame, frames, sentAtMs, receivedAtMs: performance.timeOrigin + performance.now() });
   }
 

@@ -6,7 +6,7 @@
  *   npm run bench -- export            (compiled)      node --import tsx bench/export.ts   (source)
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
@@ -69,20 +69,26 @@ async function measure(label: string, db: Database.Database, kind: 'audit-histor
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 20);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const job = await jobs.wait((await jobs.start({ kind, scope: {}, destinationDir: dest, username: 'bench' })).id);
   const sec = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
   clearInterval(timer);
   if (job.state !== 'done') throw new Error(`${label}: ${job.state} ${job.error}`);
   const bytes = job.files.reduce((s, f) => s + f.bytes, 0);
   const mb = (x: number): string => (x / 1048576).toFixed(0);
   console.log(
-    `   ${label.padEnd(34)} ${job.rows.toLocaleString('en')} rows in ${sec.toFixed(2)} s = ${Math.round(job.rows / sec).toLocaleString('en')} rows/s; ` +
+    `   ${label.padEnd(34)} ${job.rows.toLocaleString('en')} rows in ${sec.toFixed(2)} s = ${Math.round(job.rows / sec).toLocaleString('en')} rows/s ` +
+      `(CPU ${cpuSec.toFixed(2)} s = ${Math.round(job.rows / cpuSec).toLocaleString('en')} rows per CPU-second); ` +
       `${mb(bytes)} MB written; peak RSS +${mb(peakRss - base.rss)} MB (${mb(peakRss)} MB), peak heap +${mb(peakHeap - base.heapUsed)} MB`,
   );
   return job;
 }
 
 export async function run(): Promise<void> {
+  // Wall time depends on what else the machine runs; CPU time shows the exporter's own cost.
+  console.log(`   load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
   const dir = join(tmpdir(), `auscult-bench-export-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   try {
@@ -97,8 +103,10 @@ export async function run(): Promise<void> {
     console.log(`   seeded to 1,000,000 audit entries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const big = await measure('audit export, 1,000,000 entries', db, 'audit-history', join(dir, 'out'));
     t0 = performance.now();
+    const c0 = process.cpuUsage();
     const v = await verifyAuditExport(big.destination);
-    console.log(`   verify the 1,000,000-entry export: ${v.ok ? 'OK' : 'FAILED ' + JSON.stringify(v.firstBad)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const c = process.cpuUsage(c0);
+    console.log(`   verify the 1,000,000-entry export: ${v.ok ? 'OK' : 'FAILED ' + JSON.stringify(v.firstBad)} in ${((performance.now() - t0) / 1000).toFixed(1)} s (CPU ${((c.user + c.system) / 1e6).toFixed(1)} s)`);
     seedRecordings(db, 10_000);
     await measure('analyses CSV, 10,000 recordings', db, 'analyses', join(dir, 'out'));
     db.close();

@@ -136,8 +136,12 @@ export function decideOtherPolicy(exclude: Summary, abnormal: Summary): { policy
   const eo = exclude.other;
   const ao = abnormal.other;
   if (!eo || !ao) return { policy: 'exclude', reason: 'no "other" patients in the data' };
-  const catchE = Math.max(eo.screenedAbnormal, eo.flaggedUncertain);
-  const catchA = Math.max(ao.screenedAbnormal, ao.flaggedUncertain);
+  // "caught" = screened abnormal, or (if never) flagged uncertain; when the five-class answer is
+  // always uncertain (floor 1), only the screen can tell the policies apart
+  const caught = (o: NonNullable<Summary['other']>, s: Summary) =>
+    s.abstain.minTopProbability >= 1 ? o.screenedAbnormal : o.screenedAbnormal + (1 - o.screenedAbnormal) * o.flaggedUncertain;
+  const catchE = caught(eo, exclude);
+  const catchA = caught(ao, abnormal);
   const costBa = exclude.balancedAccuracy.value - abnormal.balancedAccuracy.value;
   const costScreen = exclude.screen.auroc.value - abnormal.screen.auroc.value;
   const fmt = (s: Summary) =>

@@ -117,7 +117,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
 
     let right: HTMLElement;
     if (a) {
-      const s = analysisSummary(a);
+      const s = analysisSummary(a, true);
       disposers.push(s.destroy);
       right = h(
         'div',

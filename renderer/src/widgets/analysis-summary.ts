@@ -22,8 +22,8 @@ export function disclaimer(): HTMLElement {
   return h('p', { class: 'disclaimer' }, DISCLAIMER);
 }
 
-export function analysisSummary(a: AnalysisResult): { element: HTMLElement; destroy: () => void } {
-  const bars = new ProbabilityBars('Final probabilities of each class');
+export function analysisSummary(a: AnalysisResult, compact = false): { element: HTMLElement; destroy: () => void } {
+  const bars = new ProbabilityBars('Final probabilities of each class', compact ? 280 : 220, compact);
   bars.update(a.probabilities);
   const element = h(
     'section',

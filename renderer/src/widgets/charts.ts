@@ -45,13 +45,18 @@ function labelsWithNumbers(p: ClassProbabilities | null): string[] {
   return CLASS_ORDER.map((c) => `${CLASS_LABELS[c]}  ${p ? `${Math.round(p[c] * 100)} %` : '—'}`);
 }
 
+/** Name and number on two lines, for narrow columns (chart.js gives the axis at most half the width). */
+function twoLineLabels(p: ClassProbabilities | null): string[][] {
+  return CLASS_ORDER.map((c) => [CLASS_LABELS[c], p ? `${Math.round(p[c] * 100)} %` : '—']);
+}
+
 /** Horizontal bars, one per class, 0–100 %. */
 export class ProbabilityBars {
   readonly canvas = document.createElement('canvas');
-  private readonly chart: Chart<'bar'>;
+  private readonly chart: Chart<'bar', number[], string | string[]>;
   /** The same numbers as text, for screen readers and for tests (the canvas is only pixels). */
   private readonly numbers = document.createElement('p');
-  constructor(label: string, height = 220) {
+  constructor(label: string, height = 220, private readonly compact = false) {
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', label);
     const wrap = document.createElement('div');
@@ -60,10 +65,10 @@ export class ProbabilityBars {
     this.numbers.className = 'sr-only';
     this.numbers.dataset['testid'] = 'probabilities';
     wrap.append(this.canvas, this.numbers);
-    this.chart = new Chart(this.canvas, {
+    this.chart = new Chart<'bar', number[], string | string[]>(this.canvas, {
       type: 'bar',
       data: {
-        labels: labelsWithNumbers(null),
+        labels: compact ? twoLineLabels(null) : labelsWithNumbers(null),
         datasets: [{ data: CLASS_ORDER.map(() => 0), backgroundColor: CLASS_ORDER.map((c) => CLASS_COLOURS[c]), borderWidth: 0 }],
       },
       options: {
@@ -82,9 +87,9 @@ export class ProbabilityBars {
     return this.canvas.parentElement as HTMLElement;
   }
   update(p: ClassProbabilities | null): void {
-    this.chart.data.labels = labelsWithNumbers(p);
+    this.chart.data.labels = this.compact ? twoLineLabels(p) : labelsWithNumbers(p);
     this.numbers.textContent = p ? labelsWithNumbers(p).join('; ') : 'No probabilities yet.';
-    (this.chart.data.datasets[0] as ChartDataset<'bar'>).data = CLASS_ORDER.map((c) => (p ? p[c] * 100 : 0));
+    (this.chart.data.datasets[0] as ChartDataset<'bar', number[]>).data = CLASS_ORDER.map((c) => (p ? p[c] * 100 : 0));
     this.chart.update('none');
   }
   destroy(): void {

@@ -35,10 +35,9 @@ export interface EngineOptions {
   /** 'full' (default): AudioSet scores from full-band audio; 'head': reuse the head's band-limited pass. */
   audioSetBand?: 'full' | 'head';
   /**
-   * libsamplerate converter for whole recordings (default 'best': 97 % bandwidth). All three
-   * reject aliases by far more than 60 dB; 'fastest' passes only 80 % of 8 kHz, which changes
-   * YAMNet's top mel bands (the AudioSet line), not the 2 kHz head. 'best' costs most of the
-   * analysis time (npm run bench).
+   * SpeexDSP quality for whole recordings; default: src/audio's default ('medium', Speex 9), which
+   * keeps YAMNet's top mel band (7.5 kHz) within 0.02 dB and rejects aliases by > 120 dB. The
+   * 2 kHz head is indifferent to it; only the AudioSet line's top bands could notice.
    */
   resampleQuality?: ResampleQuality;
 }
@@ -59,7 +58,7 @@ export class AnalysisEngine {
     readonly classMap: string[],
     readonly versions: ModelVersions,
     private readonly audioSetBand: 'full' | 'head',
-    private readonly resampleQuality: ResampleQuality,
+    private readonly resampleQuality: ResampleQuality | undefined,
   ) {}
 
   get card(): ModelCard {
@@ -97,7 +96,7 @@ export class AnalysisEngine {
       yamnet: { file: manifest.file, sha256: manifest.sha256, sourceSha256: manifest.sourceSha256 },
       head: { name: head.card.name, version: head.card.version, sha256: head.sha256 },
     };
-    return new AnalysisEngine(yamnet, head, classMap, versions, opts.audioSetBand ?? 'full', opts.resampleQuality ?? 'best');
+    return new AnalysisEngine(yamnet, head, classMap, versions, opts.audioSetBand ?? 'full', opts.resampleQuality);
   }
 
   /** Probabilities in CLASS_ORDER from one row of head output. */

@@ -20,7 +20,7 @@ import type { PatchSource } from './yamnet-session.js';
 
 export const TARGET_RATE = SAMPLE_RATE;
 
-export function resampleTo16k(samples: Float32Array, rate: number, quality: ResampleQuality = 'best'): Promise<Float32Array> {
+export function resampleTo16k(samples: Float32Array, rate: number, quality?: ResampleQuality): Promise<Float32Array> {
   return rate === TARGET_RATE ? Promise.resolve(samples) : resample(samples, rate, TARGET_RATE, quality);
 }
 

@@ -188,7 +188,8 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
   });
   panel.append(form);
   if (!d.signoff) {
-    const signLabel = h('select', { name: 'signLabel', required: true }, options(LABELS, d.findings.at(-1)?.label ?? null));
+    // No preselected class: signing must be a deliberate choice (the last finding's label, if any, is offered).
+    const signLabel = h('select', { name: 'signLabel', required: true }, h('option', { value: '' }, 'Choose…'), options(LABELS, d.findings.at(-1)?.label ?? null));
     const statement = h('input', { name: 'statement', required: true, value: 'Reviewed the recording and the analysis; finding as stated.' });
     const signErr = h('p', { class: 'form-error', role: 'alert' });
     const sign = h(

@@ -53,14 +53,17 @@ export interface ServeProcess {
   dataDir: string;
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or power loss would. */
+  kill(): Promise<void>;
 }
 
+/** `dir` reuses an earlier server's folder (its database and data); users are seeded only into a new one. */
 export async function startServe(opts: { env?: NodeJS.ProcessEnv; modelsDir?: string | null; users?: SeedUser[]; dir?: string } = {}): Promise<ServeProcess> {
   const dir = opts.dir ?? scratchDir('auscult-e2e-');
   const dataDir = join(dir, 'data');
   const dbPath = join(dir, 'auscult.sqlite');
   mkdirSync(dataDir, { recursive: true });
-  await seedUsers(dbPath, opts.users ?? Object.values(USERS));
+  if (!existsSync(dbPath)) await seedUsers(dbPath, opts.users ?? Object.values(USERS));
   const cli = UNDER_TSX ? ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')] : [join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')];
   const args = [...cli, 'serve', '--db', dbPath, '--data-dir', dataDir];
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
@@ -101,6 +104,11 @@ export async function startServe(opts: { env?: NodeJS.ProcessEnv; modelsDir?: st
       const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(t);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

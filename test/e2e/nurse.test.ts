@@ -21,6 +21,8 @@ describe('nurse flow', { skip }, () => {
   let server: ServeProcess;
   let b: BrowserSession;
   let engine = false;
+  let alsaEnv: NodeJS.ProcessEnv;
+  let modelsDir: string | null = null;
 
   before(async () => {
     // The virtual stethoscope: a real lung recording (or a tone) as raw PCM at 44.1 kHz.
@@ -30,7 +32,8 @@ describe('nurse flow', { skip }, () => {
     if (wav.real && soxAvailable()) soxToRaw(wav.path, 44100, raw);
     else writeRaw(raw, tone(44100, 20, 180, 0.2));
     const alsa = virtualAlsa([{ name: 'auscult_test_stethoscope', infile: raw }]);
-    const modelsDir = await testModelsDir().catch(() => null);
+    alsaEnv = alsa.env;
+    modelsDir = await testModelsDir().catch(() => null);
     engine = modelsDir !== null;
     server = await startServe({ env: alsa.env, modelsDir });
     b = await openBrowser();
@@ -109,10 +112,14 @@ describe('nurse flow', { skip }, () => {
       if (i === 0) await shot(b.page, 'record-live');
       await b.page.locator('[data-testid=result]').waitFor({ state: 'visible', timeout: 60_000 });
       // 3 s at 10 ms per column: ~298 columns, all drawn (the last batches may land just after the result).
-      await b.page.waitForFunction(() => ((globalThis as unknown as LiveWindow).__auscultLive?.columnsDrawn ?? 0) >= 290, undefined, { timeout: 10_000 }).catch(() => undefined);
+      // Display frames may be dropped under load (counted, never silently): drawn + dropped covers it all.
+      await b.page.waitForFunction(() => {
+        const st = (globalThis as unknown as LiveWindow).__auscultLive;
+        return st ? st.columnsDrawn + st.droppedColumns >= 290 : false;
+      }, undefined, { timeout: 10_000 }).catch(() => undefined);
       const stats = await b.page.evaluate(() => (globalThis as unknown as LiveWindow).__auscultLive);
-      assert.ok(stats && stats.columnsDrawn >= 290, `live spectrogram columns drawn at ${site}: ${stats?.columnsDrawn}`);
-      assert.equal(stats.droppedColumns, 0, 'no gaps in the live frame sequence');
+      assert.ok(stats && stats.columnsDrawn + stats.droppedColumns >= 290, `live spectrogram columns at ${site}: ${stats?.columnsDrawn} drawn + ${stats?.droppedColumns} dropped`);
+      assert.ok(stats.columnsDrawn >= 200, `most columns are drawn (${stats.columnsDrawn})`);
       const result = await b.page.locator('[data-testid=result]').innerText();
       assert.match(result, /Saved: /);
       if (engine) {
@@ -172,9 +179,31 @@ describe('nurse flow', { skip }, () => {
     assert.deepEqual(b.errors.filter((e) => !/Failed to load resource/.test(e)), []);
   });
 
-  test('losing the server shows what happened and what to do', async () => {
-    await server.stop();
+  test('a crash mid-recording: the page says so, and after restart the recording is offered for recovery', async (t) => {
+    await b.page.getByRole('link', { name: 'Record' }).click();
+    await b.page.getByRole('button', { name: '+ New patient' }).waitFor();
+    await waitForExpression(b.page, `!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking for input devices')`);
+    if ((await b.page.locator('select[name=device] option').count()) === 0) {
+      t.skip('capture is not available from the service here');
+      return;
+    }
+    await b.page.locator('input[aria-label="Find patient"]').fill('MRN-0001');
+    await b.page.locator('.pick-list button').first().click();
+    await b.page.locator('g[data-site="posterior-right-upper"]').click();
+    await b.page.locator('select[name=duration]').selectOption('free');
+    await b.page.locator('body').press('r');
+    await b.page.waitForFunction(() => ((globalThis as unknown as LiveWindow).__auscultLive?.columnsDrawn ?? 0) > 150, undefined, { timeout: 30_000 });
+    await server.kill();
     await b.page.getByText('Disconnected from the workstation').waitFor({ timeout: 15_000 });
     await shot(b.page, 'error-disconnected');
+    server = await startServe({ env: alsaEnv, modelsDir, dir: server.dir });
+    await b.page.goto('about:blank');
+    await b.page.goto(server.url);
+    await signIn(b.page, USERS.nurse);
+    await b.page.locator('[data-testid=recovery]').getByText('Interrupted recordings found').waitFor();
+    await shot(b.page, 'record-recovery');
+    await b.page.locator('[data-testid=recovery]').getByRole('button', { name: 'Recover' }).first().click();
+    await b.page.locator('[data-testid=result]').getByText(/Saved: Posterior right upper/).waitFor({ timeout: 60_000 });
+    assert.equal(await b.page.locator('[data-testid=recovery]').isHidden(), true, 'nothing left to recover');
   });
 });

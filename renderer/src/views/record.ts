@@ -13,6 +13,7 @@ import { analysisSummary, disclaimer, qualityLine, screenBadge } from '../widget
 import { bodyDiagram } from '../widgets/body-diagram';
 import { ProbabilityBars } from '../widgets/charts';
 import { patientPicker } from '../widgets/patient-picker';
+import { recoveryPanel } from '../widgets/recovery-panel';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
 
 type Duration = 3 | 10 | 20 | 30 | null;
@@ -161,7 +162,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     h('section', { class: 'panel live-probs', 'aria-label': 'Live analysis' }, h('h2', {}, 'Live analysis'), liveScreen, liveBars.element, liveQuality, disclaimer()),
     result,
   );
-  root.append(h('h1', { class: 'sr-only' }, 'Record'), h('div', { class: 'record-layout' }, left, right));
+  const recovery = recoveryPanel(api, () => ({ patient, site }), (d) => showResult(d));
+  root.append(h('h1', { class: 'sr-only' }, 'Record'), recovery, h('div', { class: 'record-layout' }, left, right));
 
   function canStart(): string | null {
     if (!patient) return 'Choose or create the patient first.';
@@ -285,6 +287,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     const durationSec: Duration = durationSelect.value === 'free' ? null : (Number(durationSelect.value) as Duration);
     spectrogram.reset();
     spectrogram.start();
+    lastCaptureId = null; // late frames of the previous capture no longer belong on screen
     framesReceived = 0;
     liveCounts.textContent = '';
     liveBars.update(null);

@@ -119,7 +119,8 @@ describe('nurse flow', { skip }, () => {
       }, undefined, { timeout: 10_000 }).catch(() => undefined);
       const stats = await b.page.evaluate(() => (globalThis as unknown as LiveWindow).__auscultLive);
       assert.ok(stats && stats.columnsDrawn + stats.droppedColumns >= 290, `live spectrogram columns at ${site}: ${stats?.columnsDrawn} drawn + ${stats?.droppedColumns} dropped`);
-      assert.ok(stats.columnsDrawn >= 200, `most columns are drawn (${stats.columnsDrawn})`);
+      // How many are drawn rather than dropped depends on machine load: a figure for bench/ui.ts, not a test.
+      assert.ok(stats.columnsDrawn > 0, 'live columns were drawn');
       const result = await b.page.locator('[data-testid=result]').innerText();
       assert.match(result, /Saved: /);
       if (engine) {

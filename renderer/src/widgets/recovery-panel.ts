@@ -26,7 +26,7 @@ export function recoveryPanel(
           return h(
             'li',
             { class: 'job' },
-            h('p', {}, `${dateTime(r.startedAt)} · ${r.durationSec.toFixed(1)} s · ${r.site ? siteName(r.site) : 'site unknown'}${r.patientId ? ` · patient #${r.patientId}` : ' · patient unknown'}`),
+            h('p', {}, `${dateTime(r.startedAt)} · ${r.durationSec > 0 ? `${r.durationSec.toFixed(1)} s` : `${Math.round(r.bytes / 1024)} KB captured`} · ${r.site ? siteName(r.site) : 'site unknown'}${r.patientId ? ` · patient #${r.patientId}` : ' · patient unknown'}`),
             h('div', { class: 'row' },
               h('button', {
                 type: 'button',

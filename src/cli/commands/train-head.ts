@@ -16,6 +16,8 @@ const USAGE = `usage: auscult train-head --data <folder> [options]
   --seed <n>                    seed for splits, initialisation, dropout and bootstraps (default ${DEFAULTS.seed})
   --cache <dir>                 embedding cache (default .cache/embeddings)
   --folds <k> --repeats <r>     patient-grouped k-fold, repeated (default ${DEFAULTS.folds} × ${DEFAULTS.repeats})
+  --model linear|mlp            the head: logistic regression (default: scored higher under patient-grouped CV)
+                                or ARCHITECTURE.md's MLP; the other is evaluated beside it
   --epochs <n>                  MLP epochs (default ${DEFAULTS.epochs})
   --window <s> --hop <s>        scoring window and hop in seconds (default ${DEFAULTS.windowSec} / ${DEFAULTS.hopSec})
   --other auto|exclude|abnormal what "other" patients teach (default auto: measure both, keep the better)
@@ -56,6 +58,7 @@ export const command: CliCommand = {
           window: { type: 'string' },
           hop: { type: 'string' },
           other: { type: 'string' },
+          model: { type: 'string' },
           'patients-per-label': { type: 'string' },
           'no-naive': { type: 'boolean' },
           citation: { type: 'string' },
@@ -78,6 +81,8 @@ export const command: CliCommand = {
     try {
       const other = values.other ?? 'auto';
       if (other !== 'auto' && other !== 'exclude' && other !== 'abnormal') throw new TrainingError('BAD_OPTION', `--other must be auto, exclude or abnormal (got "${other}")`);
+      const model = values.model ?? DEFAULTS.model;
+      if (model !== 'linear' && model !== 'mlp') throw new TrainingError('BAD_OPTION', `--model must be linear or mlp (got "${model}")`);
       const ppl = values['patients-per-label'];
       const result = await trainHead({
         data: resolve(values.data),
@@ -90,6 +95,7 @@ export const command: CliCommand = {
         windowSec: num('window', values.window, DEFAULTS.windowSec),
         hopSec: num('hop', values.hop, DEFAULTS.hopSec),
         otherPolicy: other,
+        model,
         patientsPerLabel: ppl === undefined ? undefined : int('patients-per-label', ppl, 0),
         bootstrapRounds: DEFAULTS.bootstrapRounds,
         naive: !values['no-naive'],

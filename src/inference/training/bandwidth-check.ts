@@ -13,23 +13,31 @@ import { Rng } from './rng.js';
 
 export const CHECK_RATE = 44100;
 
-/** Tones at 3, 5 and 9 kHz plus noise above 2.5 kHz, about as loud as the recording itself. */
+/** Tones at 3, 5 and 9 kHz plus noise above 2.8 kHz (for a 2 kHz head), about as loud as the recording itself. */
 export async function withContentAbove(samples44k: Float32Array, rate: number, aboveHz: number, seed: number): Promise<Float32Array> {
   const rng = new Rng(seed);
   let rms = 0;
   for (const v of samples44k) rms += v * v;
   rms = Math.sqrt(rms / Math.max(1, samples44k.length)) || 0.01;
   const noise = Float32Array.from(samples44k, () => rng.next() * 2 - 1);
-  const low = await bandLimit(noise, rate, aboveHz * 1.25);
-  const out = new Float32Array(samples44k.length);
-  for (let i = 0; i < out.length; i++) {
+  // the band-limit filter stops from 1.125 × its cutoff; keep the added noise above 1.4 × (its own transition included)
+  const low = await bandLimit(noise, rate, aboveHz * 1.6);
+  const added = new Float32Array(samples44k.length);
+  for (let i = 0; i < added.length; i++) {
     const t = i / rate;
     const tones = Math.sin(2 * Math.PI * 3000 * t) + Math.sin(2 * Math.PI * 5000 * t) + Math.sin(2 * Math.PI * 9000 * t);
-    out[i] = samples44k[i]! + rms * (0.5 * tones + 2 * (noise[i]! - low[i]!));
+    added[i] = rms * (0.5 * tones + 2 * (noise[i]! - low[i]!));
   }
-  let peak = 0;
-  for (const v of out) peak = Math.max(peak, Math.abs(v));
-  if (peak > 0.99) for (let i = 0; i < out.length; i++) out[i]! *= 0.99 / peak;
+  // never rescale the recording itself (YAMNet's log-mel depends on level): shrink only the addition if it would clip
+  let sigPeak = 0;
+  let addPeak = 0;
+  for (let i = 0; i < added.length; i++) {
+    sigPeak = Math.max(sigPeak, Math.abs(samples44k[i]!));
+    addPeak = Math.max(addPeak, Math.abs(added[i]!));
+  }
+  const k = Math.min(1, Math.max(0, 0.99 - sigPeak) / Math.max(1e-9, addPeak));
+  const out = new Float32Array(samples44k.length);
+  for (let i = 0; i < out.length; i++) out[i] = samples44k[i]! + k * added[i]!;
   return out;
 }
 

@@ -33,6 +33,8 @@ export interface TrainHeadOptions {
   epochs: number;
   windowSec: number;
   hopSec: number;
+  /** The head: 'linear' (multinomial logistic regression, L2) or 'mlp' (ARCHITECTURE.md's MLP); the other is evaluated beside it. */
+  model: HeadModel;
   /** 'auto' measures both and keeps the better (see decideOtherPolicy). */
   otherPolicy: OtherPolicy | 'auto';
   /** Keep only the first N patients (by id) of each label: for quick runs and tests. */
@@ -50,7 +52,10 @@ export interface TrainHeadOptions {
   log: (line: string) => void;
 }
 
+export type HeadModel = 'linear' | 'mlp';
+
 export const DEFAULTS = {
+  model: 'linear' as HeadModel,
   seed: 20211,
   folds: 5,
   repeats: 2,
@@ -169,6 +174,8 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
   const K = CLASS_ORDER.length;
   const mlp: Trainer = (rows, seed) => trainMlp(rows.x, rows.y, rows.w, rows.n, { ...DEFAULT_MLP, epochs: opts.epochs, seed, classes: K });
   const linear: Trainer = (rows) => trainLinear(rows.x, rows.y, rows.w, rows.n, { ...DEFAULT_LINEAR, classes: K });
+  const head: Trainer = opts.model === 'mlp' ? mlp : linear;
+  const headName = opts.model === 'mlp' ? 'MLP' : 'logistic head';
   const folds = groupedStratifiedKFold(labels, ds.groupOf, opts.folds, opts.repeats, opts.seed);
   const sumOpts = { ...DEFAULT_SUMMARY, bootstrapRounds: opts.bootstrapRounds, seed: opts.seed };
   const progress = (name: string) => (done: number, total: number) => opts.log(`train-head: ${name} fold ${done}/${total}`);
@@ -182,38 +189,48 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
     // both policies on the first repeat's folds (same folds, same seeds); the chosen one then runs the other repeats
     const first = folds.filter((f) => f.repeat === 0);
     const firstRuns = new Map<OtherPolicy, OofRun>();
-    for (const p of policies) firstRuns.set(p, await crossValidate(emb.windows, first, mlp, p, opts.seed, progress(`MLP (other: ${p}), repeat 1`)));
+    for (const p of policies) firstRuns.set(p, await crossValidate(emb.windows, first, head, p, opts.seed, progress(`${headName} (other: ${p}), repeat 1`)));
     const s1 = (p: OtherPolicy) => summarise(emb.windows, firstRuns.get(p)!, sumOpts);
     ({ policy, reason: policyReason } = decideOtherPolicy(s1('exclude'), s1('abnormal')));
     policyReason += ` (measured on repeat 1 of ${opts.repeats})`;
     const rest = folds.filter((f) => f.repeat > 0);
-    const more = rest.length ? await crossValidate(emb.windows, rest, mlp, policy, opts.seed, progress(`MLP (other: ${policy}), later repeats`)) : null;
+    const more = rest.length ? await crossValidate(emb.windows, rest, head, policy, opts.seed, progress(`${headName} (other: ${policy}), later repeats`)) : null;
     for (const p of policies) {
       const base = firstRuns.get(p)!;
       const run = p === policy && more ? mergeRuns(base, more) : base;
       runs.set(p, { summary: summarise(emb.windows, run, sumOpts), seconds: run.seconds, models: run.models });
     }
   } else {
-    const run = await crossValidate(emb.windows, folds, mlp, policy, opts.seed, progress(`MLP (other: ${policy})`));
+    const run = await crossValidate(emb.windows, folds, head, policy, opts.seed, progress(`${headName} (other: ${policy})`));
     runs.set(policy, { summary: summarise(emb.windows, run, sumOpts), seconds: run.seconds, models: run.models });
   }
   opts.log(`train-head: "other" patients: ${policyReason}`);
   const main = runs.get(policy)!;
 
-  const lrRun = await crossValidate(emb.windows, folds, linear, policy, opts.seed, undefined);
-  const lr = summarise(emb.windows, lrRun, { ...sumOpts, temperature: false, bootstrapRounds: 0 });
+  // the other model on the same folds (the MLP on the first repeat only: it costs ~100x more)
+  const otherModel = opts.model === 'mlp' ? linear : mlp;
+  const cmpFolds = opts.model === 'mlp' ? folds : folds.filter((f) => f.repeat === 0);
+  const cmpRun = await crossValidate(emb.windows, cmpFolds, otherModel, policy, opts.seed, opts.model === 'mlp' ? undefined : progress('MLP comparison'));
+  const comparison = {
+    name: opts.model === 'mlp' ? 'logistic regression on the same embeddings' : `MLP of ARCHITECTURE.md (${opts.epochs} epochs), same folds`,
+    note:
+      opts.model === 'mlp'
+        ? 'multinomial, L2, same standardisation, windows, weights and folds; no temperature'
+        : `standardise → Dense 512/256/128 with Dropout and BatchNorm (ARCHITECTURE.md), same windows, weights and policy; first repeat's ${cmpFolds.length} folds; temperature as for the head`,
+    summary: summarise(emb.windows, cmpRun, { ...sumOpts, temperature: opts.model !== 'mlp', bootstrapRounds: 0 }),
+  };
   const majority = majorityBaseline(emb.windows, folds);
   let naive: EvaluationReport['naive'] = null;
   if (opts.naive) {
     const split = naiveFileKFold(emb.windows.length, opts.folds, opts.seed);
-    const run = await crossValidateFiles(emb.windows, split, mlp, policy, opts.seed);
+    const run = await crossValidateFiles(emb.windows, split, head, policy, opts.seed);
     naive = { ...recordingFigures(emb.windows, run), models: run.models };
   }
   const tEval = performance.now();
 
   // the shipped head: all eligible patients
   const rows = buildTrainRows(emb.windows, () => true, policy);
-  const weights = await mlp(rows, opts.seed);
+  const weights = await head(rows, opts.seed);
   const onnx = headToOnnx(weights, { seed: String(opts.seed), training_data: ds.kind });
   const tFinal = performance.now();
 
@@ -222,7 +239,8 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
     policy,
     policyReason,
     alternatives: [...runs.entries()].filter(([p]) => p !== policy).map(([p, r]) => ({ policy: p, summary: r.summary })),
-    logistic: lr,
+    model: opts.model,
+    comparison,
     majority,
     naive,
     folds: opts.folds,
@@ -249,7 +267,7 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
     excluded,
     command: opts.command,
     seed: opts.seed,
-    epochs: opts.epochs,
+    epochs: opts.model === 'mlp' ? opts.epochs : DEFAULT_LINEAR.steps,
     engineVersion: emb.versions.engineVersion,
     yamnetSourceSha256: emb.versions.yamnet.sourceSha256,
     yamnetSha256: emb.versions.yamnet.sha256,

@@ -22,7 +22,7 @@ export interface LiveStats {
   columnsDrawn: number;
   /** Columns missing from the sequence (frame-number gaps) seen by the browser. */
   droppedColumns: number;
-  /** Columns the server said it dropped or coalesced. */
+  /** Columns the server said it dropped or coalesced (its running total). */
   serverDroppedColumns: number;
   latencyMs: number[];
   /** The part of each latency spent before the page received the batch (server + WebSocket). */
@@ -79,7 +79,8 @@ export class LiveSpectrogram {
   push(firstFrame: number, frames: number[][], sentAtMs: number, serverDropped: number): void {
     if (this.expectedNext !== null && firstFrame > this.expectedNext) this.stats.droppedColumns += firstFrame - this.expectedNext;
     this.expectedNext = firstFrame + frames.length;
-    this.stats.serverDroppedColumns += serverDropped;
+    // The pipeline reports a running total for the capture, not a per-batch count.
+    this.stats.serverDroppedColumns = Math.max(this.stats.serverDroppedColumns, serverDropped);
     this.emptyNote.hidden = true;
     this.pending.push({ firstFrame, frames, sentAtMs, receivedAtMs: performance.timeOrigin + performance.now() });
   }

@@ -77,7 +77,7 @@ interface Figures {
   liveSkipped: number;
 }
 
-/** One paced run; the first WARM_SECONDS warm the JIT (each libsamplerate instance compiles its own code) and are not measured. */
+/** One paced run; the first WARM_SECONDS warm the JIT (JIT and the resampler's WASM module) and are not measured. */
 async function measure(analyzer: CaptureAnalyzer | null, audio: Int16Array): Promise<Figures> {
   const wavPath = join(tmpdir(), `auscult-bench-capture-${process.pid}.wav`);
   const pipeline = await LivePipeline.create({ sampleRate: RATE, wavPath, parts: realPipelineParts, analyzer });

@@ -1,5 +1,5 @@
 /**
- * The real parts of the live pipeline: libsamplerate (src/audio), the streaming YAMNet log-mel
+ * The real parts of the live pipeline: the SpeexDSP resampler (src/audio), the streaming YAMNet log-mel
  * front end (src/features, frames equal the batch front end's bit for bit) and the running
  * quality tracker (src/audio, the same thresholds as the recording-level report).
  */
@@ -9,12 +9,10 @@ import { StreamingLogMel } from '../features/streaming-log-mel.js';
 import type { PipelineParts } from './pipeline-types.js';
 
 /**
- * libsamplerate's 'fastest' sinc (97 dB SNR, 80 % bandwidth: flat to 6.4 kHz at 16 kHz) for the
- * live view: in this JavaScript build 'best' alone costs several % of a core at 48 kHz and
- * 'medium' about twice 'fastest' (bench/capture.ts), against a 5 % budget for the whole live
- * pipeline. The live frames and probabilities are a display (the head sees 2 kHz anyway); the
- * stored analysis runs on the saved WAV through the engine's own best-quality resampling, so it
- * equals `auscult analyze`.
+ * The same resampling quality as whole-recording analysis (Speex 9: flat to 7.5 kHz, > 120 dB
+ * alias rejection), so the live frames equal the batch front end's on the same audio. At 48 kHz
+ * it costs well under 1 % of a core (bench/capture.ts). The stored analysis runs on the saved
+ * WAV through the engine, so it equals `auscult analyze` whatever this is.
  */
 export const LIVE_RESAMPLE_QUALITY: ResampleQuality = 'medium';
 

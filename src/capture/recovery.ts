@@ -5,7 +5,7 @@
  * by a crash or power loss and is offered for recovery: the WAV is repaired (header sizes made
  * to match the whole samples on disk) and handed to the intake like any recording.
  */
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { inspectWav, repairWav, WavFileError, type WavInspection } from '../audio/wav-stream-writer.js';
 import { CaptureError } from './errors.js';
@@ -80,7 +80,8 @@ export function findPendingRecoveries(dir: string, skip: ReadonlySet<string> = n
       path: resolve(path),
       bytes: info.fileBytes,
       durationSec: info.durationSec,
-      startedAt: meta?.startedAt ?? new Date(0).toISOString(),
+      // Without its sidecar, the file's last write is the best guess of when it was recorded.
+      startedAt: meta?.startedAt ?? statSync(path).mtime.toISOString(),
       patientId: meta?.patientId ?? null,
       site: meta?.site ?? null,
       meta,

@@ -250,9 +250,11 @@ test('crash recovery: an interrupted WAV is listed, recovered with its metadata,
   writeFileSync(join(dir, 'cap-1.json'), JSON.stringify({ patientId: p.id, site: 'anterior-right-upper', startedAt: '2026-11-20T08:00:00.000Z', deviceName: 'Littmann CORE' }));
   writeWav(join(dir, 'cap-2.wav'));
   const pending = (await fx.ws.call(fx.as.nurse, 'recordings.pendingRecovery', {})) as PendingRecovery[];
-  assert.deepEqual(pending.map((x) => x.path), ['cap-1.wav', 'cap-2.wav']);
-  assert.equal(pending[0]!.durationSec, 1);
-  assert.equal(pending[0]!.site, 'anterior-right-upper');
+  // Newest first: cap-2 has no sidecar, so its file time (now) stands for when it was recorded.
+  assert.deepEqual(pending.map((x) => x.path), ['cap-2.wav', 'cap-1.wav']);
+  assert.equal(pending[1]!.durationSec, 1);
+  assert.equal(pending[1]!.site, 'anterior-right-upper');
+  assert.equal(pending[1]!.startedAt, '2026-11-20T08:00:00.000Z');
   await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.recover', { path: '../auscult.sqlite', patientId: p.id, site: 'trachea' }), 'INVALID_INPUT');
   await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.discardRecovery', { path: '/etc/passwd' }), 'INVALID_INPUT');
   const d = (await fx.ws.call(fx.as.nurse, 'recordings.recover', { path: 'cap-1.wav', patientId: p.id, site: 'anterior-right-upper' })) as RecordingDetail;

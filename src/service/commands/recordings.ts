@@ -3,26 +3,20 @@
  * recovery of interrupted captures. Every read of a recording's content is audited.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { ChestSite, PendingRecovery } from '../api.js';
+import { CHEST_SITES, type ChestSite, type PendingRecovery } from '../api.js';
+import { findPendingRecoveries, readRecoveryMeta, removeInProgress, repairInterrupted } from '../../capture/recovery.js';
+import type { CaptureController } from './capture.js';
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable, type Deps } from '../handler.js';
 import { recordingDetail, toRecordingSummary } from '../mappers.js';
 import { CLINICAL_READERS, RECORDERS, requirePatient, requireRecording, seesAllRecordings } from '../access.js';
 import { analyse, intakeRecording, toNewAnalysis } from '../recording-intake.js';
-import { decodeWavBytes, decodeWavFile } from '../wav-source.js';
+import { decodeWavBytes } from '../wav-source.js';
 import { spectrogramOf } from '../spectrogram.js';
 
 const DEFAULT_LIMIT = 50;
-
-/** Written by capture beside each in-progress WAV (`<name>.json`): what recovery needs to know. */
-export interface RecoveryMeta {
-  patientId: number | null;
-  site: ChestSite | null;
-  startedAt: string;
-  deviceName: string;
-}
 
 /** An in-progress WAV path from a client, accepted only if it is directly inside our folder. */
 function inProgressPath(deps: Deps, path: string): string {
@@ -30,15 +24,20 @@ function inProgressPath(deps: Deps, path: string): string {
   if (dirname(full) !== resolve(deps.inProgressDir) || !full.endsWith('.wav')) {
     throw new ApiError('INVALID_INPUT', 'That file is not an interrupted recording of this workstation; pick one from the recovery list.');
   }
+  const active = activeCapturePath(deps);
+  if (active && resolve(active) === full) {
+    throw new ApiError('BUSY', 'That recording is being made right now; stop it first.');
+  }
   return full;
 }
 
-async function readMeta(wavPath: string): Promise<RecoveryMeta | null> {
-  try {
-    return JSON.parse(await readFile(wavPath.replace(/\.wav$/, '.json'), 'utf8')) as RecoveryMeta;
-  } catch {
-    return null;
-  }
+/** The WAV capture is writing now: never offered for recovery (capture may not have started). */
+function activeCapturePath(deps: Deps): string | null {
+  return (deps.slots.get('capture') as CaptureController | undefined)?.activeWavPath ?? null;
+}
+
+function chestSite(site: string | null): ChestSite | null {
+  return (CHEST_SITES as readonly string[]).includes(site ?? '') ? (site as ChestSite) : null;
 }
 
 export const recordingsCommands: CommandTable<
@@ -158,28 +157,17 @@ export const recordingsCommands: CommandTable<
     access: 'user',
     roles: RECORDERS,
     async run(deps) {
-      let names: string[];
-      try {
-        names = (await readdir(deps.inProgressDir)).filter((n) => n.endsWith('.wav'));
-      } catch {
-        return [];
-      }
-      const out: PendingRecovery[] = [];
-      for (const name of names.sort()) {
-        const path = join(deps.inProgressDir, name);
-        const meta = await readMeta(path);
-        const st = await stat(path).catch(() => null);
-        if (!st) continue;
-        let durationSec = 0;
-        try {
-          const a = await decodeWavFile(path);
-          durationSec = a.samples.length / a.sampleRate;
-        } catch {
-          /* unreadable: still listed so it can be discarded */
-        }
-        out.push({ path: name, bytes: st.size, durationSec, startedAt: meta?.startedAt ?? st.mtime.toISOString(), patientId: meta?.patientId ?? null, site: meta?.site ?? null });
-      }
-      return out;
+      const active = activeCapturePath(deps);
+      return findPendingRecoveries(deps.inProgressDir, new Set(active ? [resolve(active)] : [])).map(
+        (r): PendingRecovery => ({
+          path: basename(r.path),
+          bytes: r.bytes,
+          durationSec: r.durationSec,
+          startedAt: r.startedAt,
+          patientId: r.patientId,
+          site: chestSite(r.site),
+        }),
+      );
     },
   },
   'recordings.recover': {
@@ -188,12 +176,16 @@ export const recordingsCommands: CommandTable<
     audit: ['recording.create'],
     async run(deps, call, p) {
       const path = inProgressPath(deps, p.path);
-      const meta = await readMeta(path);
+      // Make the header match every sample on disk (a crash leaves it at the last flush).
+      await repairInterrupted(path).catch((err: unknown) => {
+        throw new ApiError('STORAGE', err instanceof Error ? err.message : String(err));
+      });
+      const meta = readRecoveryMeta(path);
       const { detail } = await intakeRecording(deps, call, {
         patientId: p.patientId, site: p.site, sourcePath: path, move: true, deviceName: meta?.deviceName ?? 'unknown device',
         status: 'recovered', ...(meta?.startedAt ? { startedAt: meta.startedAt } : {}), auditDetails: { recoveredFrom: basename(path) },
       });
-      await unlink(path.replace(/\.wav$/, '.json')).catch(() => undefined);
+      removeInProgress(path);
       return detail;
     },
   },
@@ -206,8 +198,7 @@ export const recordingsCommands: CommandTable<
       const st = await stat(path).catch(() => null);
       if (!st) throw new ApiError('NOT_FOUND', 'That interrupted recording is no longer there (already recovered or discarded).');
       deps.store.tx(() => audit(deps, call, 'recording.discard', 'file', basename(path), { bytes: st.size }));
-      await unlink(path);
-      await unlink(path.replace(/\.wav$/, '.json')).catch(() => undefined);
+      removeInProgress(path);
       return { ok: true as const };
     },
   },

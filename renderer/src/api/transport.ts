@@ -2,7 +2,7 @@
  * Picks the transport the page was given: Electron's preload bridge (window.auscult) when
  * present, else the loopback WebSocket with the token from the URL fragment.
  */
-import type { ApiClient } from '../../../src/service/api';
+import type { ApiClient, ApiErrorBody } from '../../../src/service/api';
 import { ApiCallError } from './errors';
 import { connectWs } from './ws-client';
 
@@ -31,8 +31,26 @@ export interface Connected {
   onClose(listener: () => void): void;
 }
 
+/**
+ * The preload rejects with a plain `{ name: 'ApiError', code, message }` (the context bridge
+ * would drop an Error's code); give the views the same ApiCallError the WebSocket client throws.
+ */
+function fromBridge(bridge: ApiClient): ApiClient {
+  return {
+    call: (method, params) =>
+      bridge.call(method, params).catch((err: unknown) => {
+        if (err && typeof err === 'object' && 'code' in err && 'message' in err) {
+          const e = err as { code: ApiErrorBody['code']; message: string; details?: unknown };
+          throw new ApiCallError(e.code, String(e.message), e.details);
+        }
+        throw err;
+      }),
+    on: (event, listener) => bridge.on(event, listener),
+  };
+}
+
 export async function connect(): Promise<Connected> {
-  if (window.auscult) return { api: window.auscult, onClose: () => undefined };
+  if (window.auscult) return { api: fromBridge(window.auscult), onClose: () => undefined };
   const token = takeToken();
   if (!token) {
     throw new ApiCallError('UNAUTHENTICATED', 'This address has no access token. Open the full address printed by `auscult serve` (it ends in #token=…).');

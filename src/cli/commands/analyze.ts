@@ -3,8 +3,8 @@
  * analysis engine. A file that cannot be analysed gets a one-line reason; the others are still
  * analysed; the exit code is non-zero if any failed.
  */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { AnalysisEngine } from '../../inference/engine.js';
 import { CLASS_LABELS, CLASS_ORDER, type AnalysisResult } from '../../inference/analysis-types.js';
@@ -60,18 +60,12 @@ export const command: CliCommand = {
   name: 'analyze',
   summary: 'analyse WAV recordings: quality, five class probabilities, screen, timeline',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: { json: { type: 'boolean', default: false }, head: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (err) {
-      console.error(`auscult analyze: ${errorLine(err).message}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('analyze', USAGE, argv, {
+      options: { json: { type: 'boolean', default: false }, head: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (!parsed) return 2;
     const { values, positionals } = parsed;
     if (values.help) {
       console.log(USAGE);

@@ -3,7 +3,7 @@
  * exits non-zero naming the first bad entry.
  * `auscult audit verify <export-folder>`: checks an audit-history export (see verifyExportFolder).
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { openStoreForCli } from './users.js';
 
@@ -26,17 +26,11 @@ export const command: CliCommand = {
   name: 'audit',
   summary: 'verify the audit log hash chain (or an audit export folder)',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { db: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      });
-    } catch (err) {
-      console.error(`auscult audit: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('audit', USAGE, argv, {
+      allowPositionals: true,
+      options: { db: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    });
+    if (!parsed) return 2;
     const { values, positionals } = parsed;
     const [sub, folder] = positionals;
     if (values.help || sub !== 'verify') {

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { auditLocal } from '../../service/local-admin.js';
 import { Store } from '../../store/index.js';
@@ -17,17 +17,11 @@ export const command: CliCommand = {
   name: 'backup',
   summary: 'online backup of the database to a file (SQLite backup API)',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { db: { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      });
-    } catch (err) {
-      console.error(`auscult backup: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('backup', USAGE, argv, {
+      allowPositionals: true,
+      options: { db: { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    });
+    if (!parsed) return 2;
     const { values, positionals } = parsed;
     const dest = positionals[0];
     if (values.help || !dest) {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { recordingsDir } from '../../service/paths.js';
 import { openStoreForCli } from './users.js';
@@ -16,22 +16,17 @@ export const command: CliCommand = {
   name: 'check',
   summary: 'integrity check: database, audit chain, optionally every stored WAV',
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          db: { type: 'string' },
-          'data-dir': { type: 'string' },
-          files: { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }));
-    } catch (err) {
-      console.error(`auscult check: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('check', USAGE, argv, {
+      options: {
+        db: { type: 'string' },
+        'data-dir': { type: 'string' },
+        files: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (!parsed) return 2;
+    const { values } = parsed;
     if (values.help) {
       console.log(USAGE);
       return 0;

@@ -1,6 +1,6 @@
 /** `auscult devices [--json] [--pin <name|index>] [--unpin]`: list audio inputs, mark the likely stethoscope. */
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { CaptureSettingsFile, chooseDevice, describeDevices } from '../../capture/devices.js';
 import { CaptureError } from '../../capture/errors.js';
@@ -20,13 +20,8 @@ export const command: CliCommand = {
   name: 'devices',
   summary: 'list audio inputs, marking the likely stethoscope',
   async run(argv) {
-    let args;
-    try {
-      args = parseArgs({ args: argv, options: { json: { type: 'boolean' }, pin: { type: 'string' }, unpin: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (err) {
-      console.error(`auscult devices: ${(err as Error).message}\n${HELP}`);
-      return 2;
-    }
+    const args = parseCommandArgs('devices', HELP, argv, { options: { json: { type: 'boolean' }, pin: { type: 'string' }, unpin: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    if (!args) return 2;
     if (args.values.help) {
       console.log(HELP);
       return 0;

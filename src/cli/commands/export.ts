@@ -4,7 +4,7 @@
  * progress line. Ctrl-C cancels cleanly: nothing is left under the final name.
  */
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import type { ExportJob, ExportKind, ExportScope } from '../../service/api.js';
 import { ApiError } from '../../service/errors.js';
@@ -27,21 +27,15 @@ export const command: CliCommand = {
   name: 'export',
   summary: 'export audit history, analyses, PDF reports, FHIR bundles or recordings',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          out: { type: 'string' }, user: { type: 'string' }, patient: { type: 'string' }, recording: { type: 'string' },
-          from: { type: 'string' }, to: { type: 'string' }, bom: { type: 'boolean', default: false }, zip: { type: 'boolean', default: false },
-          db: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (err) {
-      console.error(`auscult export: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('export', USAGE, argv, {
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' }, user: { type: 'string' }, patient: { type: 'string' }, recording: { type: 'string' },
+        from: { type: 'string' }, to: { type: 'string' }, bom: { type: 'boolean', default: false }, zip: { type: 'boolean', default: false },
+        db: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (!parsed) return 2;
     const v = parsed.values;
     const kind = parsed.positionals[0] as ExportKind | undefined;
     if (v.help) {

@@ -3,7 +3,7 @@
  *  --user <name>`: stores and analyses WAV files through the same intake as the UI.
  */
 import { dirname, basename } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { CHEST_SITES, type ChestSite, type Patient } from '../../service/api.js';
 import { ApiError } from '../../service/errors.js';
@@ -22,32 +22,26 @@ export const command: CliCommand = {
   name: 'import',
   summary: 'store and analyse WAV recordings for a patient',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          patient: { type: 'string' },
-          'create-patient': { type: 'boolean', default: false },
-          given: { type: 'string' },
-          family: { type: 'string' },
-          'birth-date': { type: 'string' },
-          sex: { type: 'string' },
-          site: { type: 'string', default: 'trachea' },
-          user: { type: 'string' },
-          db: { type: 'string' },
-          'data-dir': { type: 'string' },
-          'models-dir': { type: 'string' },
-          'no-analysis': { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (err) {
-      console.error(`auscult import: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('import', USAGE, argv, {
+      allowPositionals: true,
+      options: {
+        patient: { type: 'string' },
+        'create-patient': { type: 'boolean', default: false },
+        given: { type: 'string' },
+        family: { type: 'string' },
+        'birth-date': { type: 'string' },
+        sex: { type: 'string' },
+        site: { type: 'string', default: 'trachea' },
+        user: { type: 'string' },
+        db: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'models-dir': { type: 'string' },
+        'no-analysis': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (!parsed) return 2;
     const { values: v, positionals: files } = parsed;
     if (v.help) {
       console.log(USAGE);

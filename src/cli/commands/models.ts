@@ -3,8 +3,8 @@
  * converts YAMNet with our converter, self-tests it, writes models/ and prints each file's
  * SHA-256; then reports the classifier head the engine would use.
  */
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { HOW_TO_PROVIDE_YAMNET, ModelError } from '../../inference/errors.js';
 import { prepareYamnet, resolveSource, yamnetStatus } from '../../inference/models.js';
@@ -23,24 +23,19 @@ export const command: CliCommand = {
   name: 'models',
   summary: 'prepare the YAMNet ONNX model (convert + self-test) and check the classifier head',
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          source: { type: 'string' },
-          url: { type: 'string' },
-          'class-map-url': { type: 'string' },
-          'if-missing': { type: 'boolean', default: false },
-          'models-dir': { type: 'string' },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-        strict: true,
-      }));
-    } catch (err) {
-      console.error(`auscult models: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('models', USAGE, argv, {
+      options: {
+        source: { type: 'string' },
+        url: { type: 'string' },
+        'class-map-url': { type: 'string' },
+        'if-missing': { type: 'boolean', default: false },
+        'models-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    });
+    if (!parsed) return 2;
+    const { values } = parsed;
     if (values.help) {
       console.log(USAGE);
       return 0;

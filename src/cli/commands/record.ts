@@ -5,9 +5,9 @@
  * `auscult analyze` on the saved file. Ctrl-C stops and keeps what was recorded.
  * `auscult record --recover file.wav` repairs and analyses a WAV left by a killed run.
  */
-import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { CaptureSettingsFile, chooseDevice, describeDevices } from '../../capture/devices.js';
 import { CaptureError } from '../../capture/errors.js';
@@ -60,29 +60,22 @@ export const command: CliCommand = {
   name: 'record',
   summary: 'record from a stethoscope, save the WAV and print its analysis',
   async run(argv) {
-    let args;
-    try {
-      args = parseArgs({
-        args: argv,
-        options: {
-          device: { type: 'string' },
-          seconds: { type: 'string', default: '3' },
-          out: { type: 'string' },
-          rate: { type: 'string' },
-          countdown: { type: 'string', default: '0' },
-          json: { type: 'boolean', default: false },
-          'no-analysis': { type: 'boolean', default: false },
-          force: { type: 'boolean', default: false },
-          recover: { type: 'string' },
-          head: { type: 'string' },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-        strict: true,
-      });
-    } catch (err) {
-      console.error(`auscult record: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
+    const args = parseCommandArgs('record', USAGE, argv, { options: {
+        device: { type: 'string' },
+        seconds: { type: 'string', default: '3' },
+        out: { type: 'string' },
+        rate: { type: 'string' },
+        countdown: { type: 'string', default: '0' },
+        json: { type: 'boolean', default: false },
+        'no-analysis': { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        recover: { type: 'string' },
+        head: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    });
+    if (!args) return 2;
     const v = args.values;
     if (v.help) {
       console.log(USAGE);

@@ -2,7 +2,7 @@
  * `auscult users add|list|passwd` on the local database. Passwords come from AUSCULT_PASSWORD or
  * a prompt without echo (never from the command line, where `ps` and shell history would see them).
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { ROLES } from '../../service/api.js';
 import { ApiError } from '../../service/errors.js';
@@ -84,23 +84,17 @@ export const command: CliCommand = {
   name: 'users',
   summary: 'add, list users and set passwords (first run: add the first admin)',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          db: { type: 'string' },
-          role: { type: 'string' },
-          name: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (err) {
-      console.error(`auscult users: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('users', USAGE, argv, {
+      allowPositionals: true,
+      options: {
+        db: { type: 'string' },
+        role: { type: 'string' },
+        name: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (!parsed) return 2;
     const { values, positionals } = parsed;
     const [sub, username] = positionals;
     if (values.help || !sub) {

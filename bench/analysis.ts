@@ -71,9 +71,10 @@ export async function run(): Promise<void> {
     console.log(`   input: 30 s synthetic breath-like recording, ${RATE} Hz 16-bit mono; head: ${head.note}`);
 
     const configs = [
-      { band: 'full', quality: 'best', label: 'YAMNet twice (band-limited for the head + full band for AudioSet), resample best [default]' },
-      { band: 'head', quality: 'best', label: 'YAMNet once (AudioSet line from the band-limited pass), resample best' },
-      { band: 'full', quality: 'fastest', label: "YAMNet twice, resample 'fastest' (80 % bandwidth)" },
+      { band: 'full', quality: 'medium', label: 'YAMNet twice (band-limited for the head + full band for AudioSet), resample medium (Speex 9) [default]' },
+      { band: 'head', quality: 'medium', label: 'YAMNet once (AudioSet line from the band-limited pass), resample medium' },
+      { band: 'full', quality: 'best', label: 'YAMNet twice, resample best (Speex 10)' },
+      { band: 'full', quality: 'fastest', label: "YAMNet twice, resample 'fastest' (Speex 8: -0.27 dB at 7.5 kHz)" },
     ] as const;
     for (const { band, quality, label } of configs) {
       const engine = await AnalysisEngine.load({ headCard: head.path, audioSetBand: band, resampleQuality: quality, log: (l) => console.log(`   ${l}`) });

@@ -22,5 +22,8 @@ export function sessionOptions(threads = ortThreads()): ort.InferenceSession.Ses
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // Idle intra-op threads would otherwise spin between runs: live capture calls YAMNet every
+    // 0.48 s, and spinning tripled its CPU use (bench/capture.ts). Same results, no spin.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }

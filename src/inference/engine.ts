@@ -198,12 +198,7 @@ export class AnalysisEngine {
     sampleRate: number,
     bandwidthHz: number,
   ): Promise<{ embeddings: Float32Array; count: number; patchStartsSec: number[] }> {
-    if (samples.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
-    const s16 = await resampleTo16k(samples, sampleRate, this.resampleQuality);
-    const banded = sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz) : s16;
-    const patches = patchSource16k(banded);
-    const out = await this.yamnet.run(patches.source, false);
-    return { embeddings: out.embeddings, count: out.count, patchStartsSec: patches.startsSec };
+    return embedBandLimited(this.yamnet, samples, sampleRate, bandwidthHz, this.resampleQuality);
   }
 
   /** Live capture, every 0.48 s: the newest ≥ 0.96 s of 16 kHz audio → probabilities + screen. */
@@ -225,6 +220,25 @@ export class AnalysisEngine {
 }
 
 /** The same analysis as a function (for callers that hold an engine). */
+/**
+ * YAMNet embeddings of audio band-limited to `bandwidthHz` (per patch): what the head sees.
+ * The engine and train-head (which has no head yet to load an engine with) both use this.
+ */
+export async function embedBandLimited(
+  yamnet: YamnetSession,
+  samples: Float32Array,
+  sampleRate: number,
+  bandwidthHz: number,
+  quality?: ResampleQuality,
+): Promise<{ embeddings: Float32Array; count: number; patchStartsSec: number[] }> {
+  if (samples.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
+  const s16 = await resampleTo16k(samples, sampleRate, quality);
+  const banded = sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz) : s16;
+  const patches = patchSource16k(banded);
+  const out = await yamnet.run(patches.source, false);
+  return { embeddings: out.embeddings, count: out.count, patchStartsSec: patches.startsSec };
+}
+
 export function analyzeRecording(engine: AnalysisEngine, samples: Float32Array, sampleRate: number): Promise<AnalysisResult> {
   return engine.analyzeRecording(samples, sampleRate);
 }

@@ -1,13 +1,11 @@
 /**
  * Band-limited YAMNet embeddings for training, without a head. AnalysisEngine.load() needs a
  * head (there is none before the first training), so this loads the engine's own YamnetSession
- * and calls the engine's own front-end steps in the order AnalysisEngine.embedRecording() does
- * (resample to 16 kHz → band-limit when it changes anything → log-mel patches → YAMNet): no
- * second front end.
+ * and calls the engine's own embedBandLimited(), the function AnalysisEngine.embedRecording()
+ * uses: no second front end.
  */
 import { join } from 'node:path';
-import { ENGINE_VERSION } from '../engine.js';
-import { bandLimitTo, patchSource16k, resampleTo16k, TARGET_RATE } from '../front-end.js';
+import { ENGINE_VERSION, embedBandLimited } from '../engine.js';
 import { ensureYamnet, type YamnetManifest } from '../models.js';
 import { YAMNET_ONNX, defaultModelsDir } from '../paths.js';
 import { YamnetSession } from '../yamnet-session.js';
@@ -38,11 +36,8 @@ export async function loadEmbedder(modelsDir = defaultModelsDir(), log?: (line: 
     engineVersion: ENGINE_VERSION,
     yamnet,
     async embed(samples, sampleRate, bandwidthHz) {
-      const s16 = await resampleTo16k(samples, sampleRate);
-      const banded = sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz) : s16;
-      const patches = patchSource16k(banded);
-      const out = await session.run(patches.source, false);
-      return { embeddings: out.embeddings, count: out.count };
+      const { embeddings, count } = await embedBandLimited(session, samples, sampleRate, bandwidthHz);
+      return { embeddings, count };
     },
     close: () => session.close(),
   };

@@ -1,6 +1,6 @@
 /**
  * The converted model's self-test on audio it generates (no files needed): a model that does
- * not recognise digital silence, a 1 kHz tone and white noise is refused. Expectations follow
+ * not recognise digital silence, a 1 kHz tone, white noise and speech-like vowels is refused. Expectations follow
  * the independent float64 run in ../shared/models/README.md.
  */
 import type { AudioSetScore } from './analysis-types.js';
@@ -65,6 +65,49 @@ export function sine(n: number, freq: number, amplitude: number, rate = RATE): F
   return Float32Array.from({ length: n }, (_, i) => amplitude * Math.sin((2 * Math.PI * freq * i) / rate));
 }
 
+/**
+ * Speech-like audio from the source-filter model: a glottal pulse train (pitch gliding around
+ * 120 Hz) through three formant resonators per vowel (/a/ /i/ /u/ /e/ /o/ formant frequencies),
+ * in 0.22 s syllables with a smooth envelope and pauses. The converted YAMNet rates it 'Speech'
+ * first (mean 0.25, next 'Synthesizer' 0.07); a broken conversion does not.
+ */
+export function speechLike(n: number, rate = RATE): Float32Array {
+  const vowels = [[730, 1090, 2440], [270, 2290, 3010], [300, 870, 2240], [530, 1840, 2480], [640, 1190, 2390]] as const;
+  const syllable = 0.22;
+  const out = new Float32Array(n);
+  const state = [new Float64Array(2), new Float64Array(2), new Float64Array(2)];
+  let phase = 0;
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const k = Math.floor(t / syllable);
+    const formants = vowels[(k * 3) % vowels.length]!;
+    const f0 = 120 + 25 * Math.sin(2 * Math.PI * 0.7 * t) + 10 * Math.sin(2 * Math.PI * 3.1 * t);
+    phase += f0 / rate;
+    let pulse = 0;
+    if (phase >= 1) {
+      phase -= 1;
+      pulse = 1;
+    }
+    const within = (t % syllable) / syllable;
+    const envelope = Math.sin(Math.PI * Math.min(1, within * 1.15)) ** 2 * (k % 5 === 4 ? 0.1 : 1);
+    let y = 0;
+    for (let j = 0; j < 3; j++) {
+      // two-pole resonator at the formant, bandwidth widening with the formant number
+      const r = Math.exp((-Math.PI * (80 + 40 * j)) / rate);
+      const c = 2 * r * Math.cos((2 * Math.PI * formants[j]!) / rate);
+      const s = state[j]!;
+      const o = pulse * (1 - r) + c * s[0]! - r * r * s[1]!;
+      s[1] = s[0]!;
+      s[0] = o;
+      y += o / (j + 1);
+    }
+    out[i] = y * envelope;
+  }
+  let peak = 0;
+  for (const x of out) peak = Math.max(peak, Math.abs(x));
+  return out.map((x) => (peak > 0 ? (0.5 * x) / peak : 0));
+}
+
 export const SELF_TEST_SIGNALS: Array<{ name: string; expect: string; audio: () => Float32Array; check: (top: AudioSetScore[]) => boolean }> = [
   {
     name: 'digital silence',
@@ -84,6 +127,12 @@ export const SELF_TEST_SIGNALS: Array<{ name: string; expect: string; audio: () 
     expect: "'Static' and 'White noise' in the top 3",
     audio: () => whiteNoise(RATE * SECONDS, 0.07),
     check: (top) => ['Static', 'White noise'].every((n) => top.some((t) => t.name === n)),
+  },
+  {
+    name: 'speech-like vowels (source-filter synthesis)',
+    expect: "'Speech' is the top class",
+    audio: () => speechLike(RATE * 4),
+    check: (top) => top[0]?.name === 'Speech',
   },
 ];
 

@@ -1,25 +1,12 @@
 /** Audio for the browser tests: a real lung recording when ../shared has one, else a synthetic breath. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeWav16 } from '../../src/audio/wav-write.js';
 import { KAUH_DIR, kauhMissing, scratchDir } from '../support/paths.js';
 
-/** 16-bit mono PCM WAV bytes. */
+/** 16-bit mono PCM WAV bytes (exact: each int16 maps to itself through encodeWav16). */
 export function wavBytes(samples: Int16Array, rate: number): Buffer {
-  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  return Buffer.from(encodeWav16(Float32Array.from(samples, (s) => s / 32768), rate));
 }
 
 /** Low-passed noise swelling with a 4 s breathing rhythm: looks and sounds like breath, deterministic. */

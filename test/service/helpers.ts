@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeWav16 } from '../../src/audio/wav-write.js';
 import { ROLES, type Role, type SessionInfo, type Transport } from '../../src/service/api.js';
 import { ApiError } from '../../src/service/errors.js';
 import { hashPassword } from '../../src/store/index.js';
@@ -61,26 +62,8 @@ export async function rejectsWith(p: Promise<unknown>, code: string, message?: R
 export function wavBytes(opts: { rate?: number; seconds?: number; freq?: number } = {}): Buffer {
   const rate = opts.rate ?? 4000;
   const n = Math.round(rate * (opts.seconds ?? 1));
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) {
-    const v = 0.3 * Math.sin((2 * Math.PI * (opts.freq ?? 200) * i) / rate) + 0.01 * (Math.random() - 0.5);
-    data.writeInt16LE(Math.round(v * 32767), i * 2);
-  }
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVE', 8);
-  h.write('fmt ', 12);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  const samples = Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * (opts.freq ?? 200) * i) / rate) + 0.01 * (Math.random() - 0.5));
+  return Buffer.from(encodeWav16(samples, rate));
 }
 
 export function writeWav(path: string, opts: Parameters<typeof wavBytes>[0] = {}): Buffer {

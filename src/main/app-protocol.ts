@@ -7,8 +7,8 @@
  * under plain Node with real Fetch API objects.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
 import type { CustomScheme } from 'electron';
+import { resolveRendererFile } from '../service/renderer-files.js';
 import { appResponseHeaders } from './csp.js';
 
 export const APP_SCHEME = 'app';
@@ -20,20 +20,6 @@ export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
 export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   scheme: APP_SCHEME,
   privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true },
-};
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
 };
 
 /** True for URLs inside our app origin (and nothing that merely looks like it). */
@@ -51,20 +37,11 @@ export function isAppUrl(url: string): boolean {
  * backslashes, NUL) and unknown file types are refused. `/` is index.html.
  */
 export function resolveAppPath(root: string, url: string): string | null {
-  if (!isAppUrl(url)) return null;
-  let path: string;
-  try {
-    path = decodeURIComponent(new URL(url).pathname);
-  } catch {
-    return null;
-  }
-  if (path.includes('\0') || path.includes('\\')) return null;
-  if (path === '/' || path === '') path = '/index.html';
-  const base = resolve(root);
-  const full = resolve(base, '.' + path);
-  if (!full.startsWith(base + sep)) return null;
-  if (!TYPES[extname(full).toLowerCase()]) return null;
-  return full;
+  return appTarget(root, url)?.file ?? null;
+}
+
+function appTarget(root: string, url: string): { file: string; type: string } | null {
+  return isAppUrl(url) ? resolveRendererFile(root, new URL(url).pathname) : null;
 }
 
 function plain(status: number, text: string): Response {
@@ -75,12 +52,12 @@ function plain(status: number, text: string): Response {
 export function createAppProtocolHandler(root: string): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
-    const file = resolveAppPath(root, request.url);
-    if (!file) return plain(404, 'Not found');
+    const target = appTarget(root, request.url);
+    if (!target) return plain(404, 'Not found');
+    const { file, type } = target;
     try {
       if (!(await stat(file)).isFile()) return plain(404, 'Not found');
       const body = request.method === 'HEAD' ? null : await readFile(file);
-      const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
       return new Response(body, { status: 200, headers: appResponseHeaders(type) });
     } catch {
       return plain(404, 'Not found');

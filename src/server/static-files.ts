@@ -1,20 +1,8 @@
 /** Serving the built renderer (dist/renderer) read-only, with no way out of its folder. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
+import { resolveRendererFile } from '../service/renderer-files.js';
 
 /** dist/renderer under the project root (found from this file, in src/ under tsx or dist/src/). */
 export function defaultRendererDir(): string {
@@ -31,25 +19,14 @@ export interface StaticFile { body: Buffer; type: string; immutable: boolean }
 
 /**
  * The file for a URL path, or null. `/` is index.html; hashed Vite assets are immutable.
- * Paths are decoded, normalised and must stay inside `root` (no `..`, no absolute escapes).
+ * Path safety: resolveRendererFile (shared with Electron's app:// protocol).
  */
 export function readStatic(root: string, urlPath: string): StaticFile | null {
-  let path: string;
+  const target = resolveRendererFile(root, urlPath);
+  if (!target) return null;
   try {
-    path = decodeURIComponent(urlPath.split('?')[0] ?? '/');
-  } catch {
-    return null;
-  }
-  if (path.includes('\0')) return null;
-  if (path === '/' || path === '') path = '/index.html';
-  const base = resolve(root);
-  const full = resolve(base, '.' + path);
-  if (full !== base && !full.startsWith(base + sep)) return null;
-  const type = TYPES[extname(full).toLowerCase()];
-  if (!type) return null;
-  try {
-    if (!statSync(full).isFile()) return null;
-    return { body: readFileSync(full), type, immutable: path.startsWith('/assets/') };
+    if (!statSync(target.file).isFile()) return null;
+    return { body: readFileSync(target.file), type: target.type, immutable: target.path.startsWith('/assets/') };
   } catch {
     return null;
   }

@@ -48,19 +48,25 @@ function writeWav(path: string, samples: Float32Array, rate: number): void {
 }
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-const pctl = (a: number[], p: number) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))]!;
+const pctl = (a: number[], p: number) =>
+  [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))]!;
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 
 function headCard(dir: string): { path: string; note: string } {
   const real = join(defaultModelsDir(), DEFAULT_HEAD_CARD);
   if (existsSync(real)) return { path: real, note: 'models/head.card.json' };
-  return { path: makeHead(dir, { name: 'bench-head' }).cardPath, note: 'synthetic head (models/head.card.json not present; same architecture)' };
+  return {
+    path: makeHead(dir, { name: 'bench-head' }).cardPath,
+    note: 'synthetic head (models/head.card.json not present; same architecture)',
+  };
 }
 
 export async function run(): Promise<void> {
   const status = yamnetStatus();
   if (!status.ok && !process.env['AUSCULT_MODEL_SOURCE'] && !process.env['AUSCULT_MODEL_URL']) {
-    console.log(`   skipped: YAMNet not prepared (${status.reason}); run \`npx auscult models --source ../shared/models\``);
+    console.log(
+      `   skipped: YAMNet not prepared (${status.reason}); run \`npx auscult models --source ../shared/models\``,
+    );
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'auscult-bench-'));
@@ -71,14 +77,34 @@ export async function run(): Promise<void> {
     console.log(`   input: 30 s synthetic breath-like recording, ${RATE} Hz 16-bit mono; head: ${head.note}`);
 
     const configs = [
-      { band: 'full', quality: 'medium', label: 'YAMNet twice (band-limited for the head + full band for AudioSet), resample medium (Speex 9) [default]' },
-      { band: 'head', quality: 'medium', label: 'YAMNet once (AudioSet line from the band-limited pass), resample medium' },
+      {
+        band: 'full',
+        quality: 'medium',
+        label: 'YAMNet twice (band-limited for the head + full band for AudioSet), resample medium (Speex 9) [default]',
+      },
+      {
+        band: 'head',
+        quality: 'medium',
+        label: 'YAMNet once (AudioSet line from the band-limited pass), resample medium',
+      },
       { band: 'full', quality: 'best', label: 'YAMNet twice, resample best (Speex 10)' },
       { band: 'full', quality: 'fastest', label: "YAMNet twice, resample 'fastest' (Speex 8: -0.27 dB at 7.5 kHz)" },
     ] as const;
     for (const { band, quality, label } of configs) {
-      const engine = await AnalysisEngine.load({ headCard: head.path, audioSetBand: band, resampleQuality: quality, log: (l) => console.log(`   ${l}`) });
-      const runs: Array<{ decode: number; resample: number; frontEnd: number; yamnet: number; head: number; total: number }> = [];
+      const engine = await AnalysisEngine.load({
+        headCard: head.path,
+        audioSetBand: band,
+        resampleQuality: quality,
+        log: (l) => console.log(`   ${l}`),
+      });
+      const runs: Array<{
+        decode: number;
+        resample: number;
+        frontEnd: number;
+        yamnet: number;
+        head: number;
+        total: number;
+      }> = [];
       let patches = 0;
       for (let i = 0; i < 5; i++) {
         const t0 = performance.now();
@@ -96,7 +122,9 @@ export async function run(): Promise<void> {
         `     total ${m('total').toFixed(1)} ms = decode ${m('decode').toFixed(1)} + resample/band-limit ${m('resample').toFixed(1)} + front end ${m('frontEnd').toFixed(1)} ` +
           `+ YAMNet ${m('yamnet').toFixed(1)} + head ${m('head').toFixed(1)} (+ quality, bookkeeping)`,
       );
-      console.log(`     ${(30000 / m('total')).toFixed(0)}× real time; ${patches} patches; front end ${(m('frontEnd') / patches / (band === 'full' ? 2 : 1)).toFixed(3)} ms per patch (median of ${warm.length} runs)`);
+      console.log(
+        `     ${(30000 / m('total')).toFixed(0)}× real time; ${patches} patches; front end ${(m('frontEnd') / patches / (band === 'full' ? 2 : 1)).toFixed(3)} ms per patch (median of ${warm.length} runs)`,
+      );
     }
 
     // per-patch network latency, one patch per call (what live capture does every 0.48 s)
@@ -111,9 +139,12 @@ export async function run(): Promise<void> {
       await yamnet.runArray(one, 1, true);
       if (i >= 20) lat.push(performance.now() - t0);
     }
-    console.log(`   YAMNet per patch, batch 1: median ${median(lat).toFixed(2)} ms, p95 ${pctl(lat, 0.95).toFixed(2)} ms (200 patches)`);
+    console.log(
+      `   YAMNet per patch, batch 1: median ${median(lat).toFixed(2)} ms, p95 ${pctl(lat, 0.95).toFixed(2)} ms (200 patches)`,
+    );
     const batch = new Float32Array(32 * PATCH_SIZE);
-    for (let i = 0; i < 32; i++) source.copyPatch(i % source.count, batch.subarray(i * PATCH_SIZE, (i + 1) * PATCH_SIZE));
+    for (let i = 0; i < 32; i++)
+      source.copyPatch(i % source.count, batch.subarray(i * PATCH_SIZE, (i + 1) * PATCH_SIZE));
     const bl: number[] = [];
     for (let i = 0; i < 9; i++) {
       const t0 = performance.now();
@@ -127,10 +158,20 @@ export async function run(): Promise<void> {
     // 10 minutes, in a child process: RSS growth over the loaded engine, in copies of the samples
     const longWav = join(dir, 'breath-10min.wav');
     writeWav(longWav, breathLike(600, RATE), RATE);
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, head.path], { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, head.path],
+      { encoding: 'utf8' },
+    );
     const line = child.stdout.trim().split('\n').pop() ?? '';
     try {
-      const r = JSON.parse(line) as { baseRss: number; peakRss: number; samplesBytes: number; totalMs: number; patches: number };
+      const r = JSON.parse(line) as {
+        baseRss: number;
+        peakRss: number;
+        samplesBytes: number;
+        totalMs: number;
+        patches: number;
+      };
       const growth = r.peakRss - r.baseRss;
       console.log(
         `   10-minute recording (${RATE} Hz): ${r.patches} patches in ${(r.totalMs / 1000).toFixed(2)} s; peak RSS ${mb(r.peakRss)} ` +
@@ -155,7 +196,15 @@ async function memoryChild(wavPath: string, cardPath: string): Promise<void> {
   const r = await engine.analyzeRecording(audio.samples, audio.sampleRate);
   const totalMs = performance.now() - t0;
   await engine.close();
-  console.log(JSON.stringify({ baseRss, peakRss: process.resourceUsage().maxRSS * 1024, samplesBytes: audio.samples.byteLength, totalMs, patches: r.patchCount }));
+  console.log(
+    JSON.stringify({
+      baseRss,
+      peakRss: process.resourceUsage().maxRSS * 1024,
+      samplesBytes: audio.samples.byteLength,
+      totalMs,
+      patches: r.patchCount,
+    }),
+  );
 }
 
 if (process.argv[2] === '--memory-child') {

@@ -38,7 +38,9 @@ function lungLikeSignal(n: number): Int16Array {
     const white = seed / 2 ** 32 - 0.5;
     lp += 0.05 * (white - lp);
     const breath = 0.5 + 0.5 * Math.sin((2 * Math.PI * i) / (RATE * 3.5));
-    out[i] = Math.round(32767 * Math.max(-1, Math.min(1, 3 * lp * (0.2 + breath) + 0.02 * Math.sin((2 * Math.PI * 120 * i) / RATE))));
+    out[i] = Math.round(
+      32767 * Math.max(-1, Math.min(1, 3 * lp * (0.2 + breath) + 0.02 * Math.sin((2 * Math.PI * 120 * i) / RATE))),
+    );
   }
   return out;
 }
@@ -47,19 +49,31 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 }
 
-async function loadAnalyzer(threads?: number): Promise<{ analyzer: CaptureAnalyzer | null; note: string; close: () => Promise<void> }> {
+async function loadAnalyzer(
+  threads?: number,
+): Promise<{ analyzer: CaptureAnalyzer | null; note: string; close: () => Promise<void> }> {
   const status = yamnetStatus();
   if (!status.ok && !process.env['AUSCULT_MODEL_SOURCE'] && !process.env['AUSCULT_MODEL_URL']) {
-    return { analyzer: null, note: `WITHOUT live YAMNet (not prepared: ${status.reason}; run \`npx auscult models --source ../shared/models\`)`, close: async () => undefined };
+    return {
+      analyzer: null,
+      note: `WITHOUT live YAMNet (not prepared: ${status.reason}; run \`npx auscult models --source ../shared/models\`)`,
+      close: async () => undefined,
+    };
   }
   const real = join(defaultModelsDir(), DEFAULT_HEAD_CARD);
   const dir = mkdtempSync(join(tmpdir(), 'auscult-bench-capture-'));
   const head = existsSync(real)
     ? { path: real, note: 'models/head.card.json' }
-    : { path: makeHead(dir, { name: 'bench-head' }).cardPath, note: 'synthetic head, same architecture (models/head.card.json not present)' };
+    : {
+        path: makeHead(dir, { name: 'bench-head' }).cardPath,
+        note: 'synthetic head, same architecture (models/head.card.json not present)',
+      };
   const engine = await AnalysisEngine.load({ headCard: head.path, threads });
   return {
-    analyzer: { analyzeLiveWindow: (s) => engine.analyzeLiveWindow(s), analyzeFile: () => Promise.reject(new Error('not used')) },
+    analyzer: {
+      analyzeLiveWindow: (s) => engine.analyzeLiveWindow(s),
+      analyzeFile: () => Promise.reject(new Error('not used')),
+    },
     note: `live YAMNet + head every 0.48 s (${head.note})`,
     close: async () => {
       await engine.close();
@@ -135,9 +149,15 @@ async function measure(analyzer: CaptureAnalyzer | null, audio: Int16Array): Pro
 function report(label: string, f: Figures): void {
   const l = f.latencies;
   console.log(`  ${label}`);
-  console.log(`    CPU ${f.cpuPct.toFixed(2)} % of one core per second of audio (goal <= 5 %); of which the synchronous push path (WAV buffer, resample, log-mel, level, quality) ${f.pushPct.toFixed(2)} %`);
-  console.log(`    latency sample -> published log-mel frame: median ${pct(l, 0.5).toFixed(1)} ms, p95 ${pct(l, 0.95).toFixed(1)} ms, max ${(l.at(-1) ?? NaN).toFixed(1)} ms over ${l.length} frames (goal <= 30 ms)`);
-  console.log(`    frames ${f.frames.computed} computed, ${f.frames.published} published, ${f.frames.dropped} dropped; live analyses ${f.live} (${f.liveSkipped} coalesced)`);
+  console.log(
+    `    CPU ${f.cpuPct.toFixed(2)} % of one core per second of audio (goal <= 5 %); of which the synchronous push path (WAV buffer, resample, log-mel, level, quality) ${f.pushPct.toFixed(2)} %`,
+  );
+  console.log(
+    `    latency sample -> published log-mel frame: median ${pct(l, 0.5).toFixed(1)} ms, p95 ${pct(l, 0.95).toFixed(1)} ms, max ${(l.at(-1) ?? NaN).toFixed(1)} ms over ${l.length} frames (goal <= 30 ms)`,
+  );
+  console.log(
+    `    frames ${f.frames.computed} computed, ${f.frames.published} published, ${f.frames.dropped} dropped; live analyses ${f.live} (${f.liveSkipped} coalesced)`,
+  );
 }
 
 /** The bench's own pacing loop (50 timers a second) with no pipeline: subtract it mentally. */
@@ -155,8 +175,12 @@ async function pacingBaseline(): Promise<number> {
 
 export async function run(): Promise<void> {
   const audio = lungLikeSignal(RATE * (WARM_SECONDS + SECONDS));
-  console.log(`  ${SECONDS} s of 48 kHz audio (after ${WARM_SECONDS} s warm-up) in 20 ms chunks, paced in real time; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
-  console.log(`  the pacing loop alone (no pipeline) costs ${(await pacingBaseline()).toFixed(2)} % of a core: included in the CPU figures below`);
+  console.log(
+    `  ${SECONDS} s of 48 kHz audio (after ${WARM_SECONDS} s warm-up) in 20 ms chunks, paced in real time; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
+  );
+  console.log(
+    `  the pacing loop alone (no pipeline) costs ${(await pacingBaseline()).toFixed(2)} % of a core: included in the CPU figures below`,
+  );
   report('front end only (WAV + resample + log-mel + level + quality):', await measure(null, audio));
   // The engine as the workstation loads it (default ONNX threads), then with one intra-op thread:
   // onnxruntime's spinning worker threads cost CPU without speeding up a single patch much.
@@ -167,7 +191,10 @@ export async function run(): Promise<void> {
       return;
     }
     try {
-      report(`full live pipeline, ${note}, ONNX intra-op threads ${threads ?? 'default'}:`, await measure(analyzer, audio));
+      report(
+        `full live pipeline, ${note}, ONNX intra-op threads ${threads ?? 'default'}:`,
+        await measure(analyzer, audio),
+      );
     } finally {
       await close();
     }

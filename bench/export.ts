@@ -20,15 +20,21 @@ export const title = 'exports: audit log 1,000,000 entries, analyses of 10,000 r
 const ACTIONS = ['recording.view', 'patient.view', 'recording.list', 'finding.add', 'recording.sign', 'patient.update'];
 
 function seedAudit(db: Database.Database, from: number, to: number, prev: string): string {
-  const ins = db.prepare(`INSERT INTO audit_log (seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash)
+  const ins =
+    db.prepare(`INSERT INTO audit_log (seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const t0 = Date.UTC(2025, 0, 1);
   let prevHash = prev;
   const batch = db.transaction((a: number, b: number) => {
     for (let seq = a; seq <= b; seq++) {
       const f = {
-        seq, at: new Date(t0 + seq * 30_000).toISOString(), username: `user${seq % 40}`, action: ACTIONS[seq % ACTIONS.length]!,
-        objectType: 'recording', objectId: String(seq % 10_000), transport: seq % 3 ? 'ipc' : 'http',
+        seq,
+        at: new Date(t0 + seq * 30_000).toISOString(),
+        username: `user${seq % 40}`,
+        action: ACTIONS[seq % ACTIONS.length]!,
+        objectType: 'recording',
+        objectId: String(seq % 10_000),
+        transport: seq % 3 ? 'ipc' : 'http',
         detailsJson: canonicalJson({ patientId: seq % 1000, peer: '127.0.0.1', results: seq % 17 }),
       };
       const hash = auditEntryHash(prevHash, f);
@@ -42,23 +48,45 @@ function seedAudit(db: Database.Database, from: number, to: number, prev: string
 
 function seedRecordings(db: Database.Database, n: number): void {
   const now = '2026-01-01T00:00:00.000Z';
-  db.prepare(`INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) VALUES ('nurse', 'N', 'nurse', 'x', ?, ?)`).run(now, now);
-  const pat = db.prepare(`INSERT INTO patients (mrn, given_name, family_name, birth_date, sex, created_at, updated_at) VALUES (?, ?, ?, '1970-01-01', 'female', ?, ?)`);
-  const rec = db.prepare(`INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at, quality)
+  db.prepare(
+    `INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) VALUES ('nurse', 'N', 'nurse', 'x', ?, ?)`,
+  ).run(now, now);
+  const pat = db.prepare(
+    `INSERT INTO patients (mrn, given_name, family_name, birth_date, sex, created_at, updated_at) VALUES (?, ?, ?, '1970-01-01', 'female', ?, ?)`,
+  );
+  const rec =
+    db.prepare(`INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at, quality)
     VALUES (?, 'trachea', 'Littmann CORE', 4000, 20, ?, ?, 'recorded', 1, ?, ?, 'good')`);
-  const ana = db.prepare(`INSERT INTO analyses (recording_id, created_at, engine_version, head_name, head_version, p_asthma, p_copd, p_pneumonia, p_healthy, p_bronchial, p_abnormal, top_class, status, quality, result_json)
+  const ana =
+    db.prepare(`INSERT INTO analyses (recording_id, created_at, engine_version, head_name, head_version, p_asthma, p_copd, p_pneumonia, p_healthy, p_bronchial, p_abnormal, top_class, status, quality, result_json)
     VALUES (?, ?, '0.1.0', 'head', '1.0.0', 0.1, 0.5, 0.1, 0.2, 0.1, 0.8, 'copd', 'ok', 'good', '{}')`);
   db.transaction(() => {
     for (let p = 1; p <= n / 10; p++) pat.run(`MRN-${p}`, `Given ${p}`, `Family, "${p}"`, now, now);
     for (let i = 1; i <= n; i++) {
-      const id = Number(rec.run(1 + (i % (n / 10)), `r${i}.wav`, 'a'.repeat(64), new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(), now).lastInsertRowid);
+      const id = Number(
+        rec.run(
+          1 + (i % (n / 10)),
+          `r${i}.wav`,
+          'a'.repeat(64),
+          new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+          now,
+        ).lastInsertRowid,
+      );
       ana.run(id, now);
     }
   })();
 }
 
-async function measure(label: string, db: Database.Database, kind: 'audit-history' | 'analyses', dest: string): Promise<ExportJobState> {
-  const jobs = new ExportJobs({ db, readWav: async () => Buffer.alloc(0), spectrogram: async () => null, model: null, disclaimer: '' }, { progress: () => undefined, finished: () => undefined });
+async function measure(
+  label: string,
+  db: Database.Database,
+  kind: 'audit-history' | 'analyses',
+  dest: string,
+): Promise<ExportJobState> {
+  const jobs = new ExportJobs(
+    { db, readWav: async () => Buffer.alloc(0), spectrogram: async () => null, model: null, disclaimer: '' },
+    { progress: () => undefined, finished: () => undefined },
+  );
   globalThis.gc?.();
   const base = process.memoryUsage();
   let peakRss = base.rss;
@@ -88,7 +116,11 @@ async function measure(label: string, db: Database.Database, kind: 'audit-histor
 
 export async function run(): Promise<void> {
   // Wall time depends on what else the machine runs; CPU time shows the exporter's own cost.
-  console.log(`   load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+  console.log(
+    `   load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${cpus().length} cores`,
+  );
   const dir = join(tmpdir(), `auscult-bench-export-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   try {
@@ -106,7 +138,9 @@ export async function run(): Promise<void> {
     const c0 = process.cpuUsage();
     const v = await verifyAuditExport(big.destination);
     const c = process.cpuUsage(c0);
-    console.log(`   verify the 1,000,000-entry export: ${v.ok ? 'OK' : 'FAILED ' + JSON.stringify(v.firstBad)} in ${((performance.now() - t0) / 1000).toFixed(1)} s (CPU ${((c.user + c.system) / 1e6).toFixed(1)} s)`);
+    console.log(
+      `   verify the 1,000,000-entry export: ${v.ok ? 'OK' : 'FAILED ' + JSON.stringify(v.firstBad)} in ${((performance.now() - t0) / 1000).toFixed(1)} s (CPU ${((c.user + c.system) / 1e6).toFixed(1)} s)`,
+    );
     seedRecordings(db, 10_000);
     await measure('analyses CSV, 10,000 recordings', db, 'analyses', join(dir, 'out'));
     db.close();

@@ -73,7 +73,7 @@ async function timeAsync(fn: () => Promise<unknown>, reps: number): Promise<numb
 const fmt = (ms: number): string => (ms < 10 ? ms.toFixed(3) : ms.toFixed(1));
 const line = (what: string, ms: number, audioSec: number, extra = ''): void =>
   console.log(
-    `  ${what.padEnd(52)} ${fmt(ms).padStart(9)} ms CPU ${(audioSec * 1000 / ms).toFixed(0).padStart(6)}× real time` +
+    `  ${what.padEnd(52)} ${fmt(ms).padStart(9)} ms CPU ${((audioSec * 1000) / ms).toFixed(0).padStart(6)}× real time` +
       `  (wall ${fmt(lastWall)} ms)${extra}`,
   );
 
@@ -81,13 +81,22 @@ export async function run(): Promise<void> {
   const SEC = 30;
   const x16 = signal(16000 * SEC, 16000);
 
-  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores; times are CPU time of this process`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} cores; times are CPU time of this process`,
+  );
   console.log(`front end, ${SEC} s of 16 kHz audio (median of 7 runs):`);
   logMelFrames(x16); // warm up the JIT
   const frames = logMelFrames(x16);
   const patchesIn30s = frames.frames / PATCH_HOP_FRAMES;
   const tFrames = time(() => logMelFrames(x16), 7);
-  line('log-mel frames (batch)', tFrames, SEC, `   ${(tFrames / patchesIn30s).toFixed(3)} ms per patch (48 new frames), ${(tFrames * 1000 / frames.frames).toFixed(1)} µs per frame`);
+  line(
+    'log-mel frames (batch)',
+    tFrames,
+    SEC,
+    `   ${(tFrames / patchesIn30s).toFixed(3)} ms per patch (48 new frames), ${((tFrames * 1000) / frames.frames).toFixed(1)} µs per frame`,
+  );
   const tPatches = time(() => framesToPatches(frames), 7);
   line('frames → patches (copy)', tPatches, SEC, `   ${framesToPatches(frames).count} patches`);
   const tAll = time(() => patchesFromWaveform(x16), 7);
@@ -103,7 +112,11 @@ export async function run(): Promise<void> {
   console.log(`\naudio in, ${SEC} s (median of 5 runs unless noted):`);
   const x44 = signal(44100 * SEC, 44100);
   const wav44 = encodeWav16(x44, 44100);
-  line('decode 44.1 kHz 16-bit WAV (in memory)', time(() => decodeWav(wav44), 5), SEC);
+  line(
+    'decode 44.1 kHz 16-bit WAV (in memory)',
+    time(() => decodeWav(wav44), 5),
+    SEC,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'auscult-bench-'));
   try {
     const path = join(dir, 'b.wav');
@@ -112,7 +125,11 @@ export async function run(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  line('assessQuality (44.1 kHz)', time(() => assessQuality(x44, 44100), 5), SEC);
+  line(
+    'assessQuality (44.1 kHz)',
+    time(() => assessQuality(x44, 44100), 5),
+    SEC,
+  );
   line('bandLimit 2000 Hz (16 kHz, 163-tap FIR via FFT)', await timeAsync(() => bandLimit(x16, 16000, 2000), 5), SEC);
 
   // SpeexDSP resampler (WASM): 'medium' (Speex 9) is the analysis default, 'best' 10, 'fastest' 8.
@@ -137,7 +154,8 @@ export async function run(): Promise<void> {
       const x = new Float32Array(44100);
       for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * hz * i) / 44100);
       const y = await resample(x, 44100, 16000, q);
-      let a = 0, b = 0;
+      let a = 0,
+        b = 0;
       for (let i = 11025; i < 33075; i++) a += x[i]! * x[i]!;
       for (let i = 4000; i < 12000; i++) b += y[i]! * y[i]!;
       figures.push(`${hz} Hz ${(10 * Math.log10(b / 8000 / (a / 22050))).toFixed(hz === 7500 ? 2 : 0)} dB`);

@@ -28,8 +28,13 @@ const files = readdirSync(here)
   .sort();
 
 // figures from a shared machine mean little without its load: print it before and after
-const load = () => loadavg().map((v) => v.toFixed(1)).join(' ');
-console.log(`bench: ${files.length} module(s) on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load()}`);
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ');
+console.log(
+  `bench: ${files.length} module(s) on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load()}`,
+);
 let failures = 0;
 for (const file of files) {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as Partial<BenchModule>;
@@ -43,7 +48,7 @@ for (const file of files) {
     await mod.run();
   } catch (err) {
     failures++;
-    console.log(`   FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    console.log(`   FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
   console.log(`   (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }

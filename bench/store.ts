@@ -15,9 +15,58 @@ import { Workstation } from '../src/service/workstation.js';
 
 export const title = 'store: 100,000 recordings over 10,000 patients';
 
-const FAMILY = ['Smith', 'Müller', 'García', 'Nguyen', 'Kowalski', 'Haddad', 'Okafor', 'Rossi', 'Johansson', 'Tanaka', 'Dubois', 'Novak', 'Silva', 'Cohen', 'Ivanova', 'Ahmed', 'Brown', 'Lee', 'Khan', 'Larsen'];
-const GIVEN = ['Ann', 'José', 'Mia', 'Omar', 'Li', 'Sara', 'Jan', 'Eva', 'Noor', 'Tom', 'Aiko', 'Lars', 'Ana', 'Yusuf', 'Ewa', 'Ben', 'Zoë', 'Ravi', 'Ida', 'Sam'];
-const SITES = ['trachea', 'anterior-left-upper', 'anterior-right-upper', 'posterior-left-lower', 'posterior-right-lower', 'posterior-left-middle'];
+const FAMILY = [
+  'Smith',
+  'Müller',
+  'García',
+  'Nguyen',
+  'Kowalski',
+  'Haddad',
+  'Okafor',
+  'Rossi',
+  'Johansson',
+  'Tanaka',
+  'Dubois',
+  'Novak',
+  'Silva',
+  'Cohen',
+  'Ivanova',
+  'Ahmed',
+  'Brown',
+  'Lee',
+  'Khan',
+  'Larsen',
+];
+const GIVEN = [
+  'Ann',
+  'José',
+  'Mia',
+  'Omar',
+  'Li',
+  'Sara',
+  'Jan',
+  'Eva',
+  'Noor',
+  'Tom',
+  'Aiko',
+  'Lars',
+  'Ana',
+  'Yusuf',
+  'Ewa',
+  'Ben',
+  'Zoë',
+  'Ravi',
+  'Ida',
+  'Sam',
+];
+const SITES = [
+  'trachea',
+  'anterior-left-upper',
+  'anterior-right-upper',
+  'posterior-left-lower',
+  'posterior-right-lower',
+  'posterior-left-middle',
+];
 const CLASSES = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
 
 /** Deterministic pseudo-random numbers (the same database every run). */
@@ -34,14 +83,41 @@ function rng(seed: number): () => number {
 
 /** An AnalysisResult-sized JSON (a 3 s recording: 5 patches in the timeline). */
 function resultJson(r: () => number, probs: Record<string, number>): string {
-  const timeline = Array.from({ length: 5 }, (_, i) => ({ startSec: i * 0.48, endSec: i * 0.48 + 0.96, probabilities: probs }));
+  const timeline = Array.from({ length: 5 }, (_, i) => ({
+    startSec: i * 0.48,
+    endSec: i * 0.48 + 0.96,
+    probabilities: probs,
+  }));
   return JSON.stringify({
-    durationSec: 3, sampleRate: 4000,
-    quality: { verdict: 'good', reasons: [], clippingRatio: 0, rmsDbfs: -20 - r() * 10, peakDbfs: -3, silenceRatio: 0.01, noiseFloorDbfs: -60 },
-    patchCount: 5, embedding: { dims: 1024, patches: 5, meanL2Norm: 10 + r() }, probabilities: probs,
-    topClass: 'copd', screen: { pAbnormal: 1 - probs['healthy']!, label: 'abnormal' }, status: 'ok', statusReasons: [], timeline,
-    yamnetTop: [{ index: 0, name: 'Speech', score: 0.2 }, { index: 42, name: 'Breathing', score: 0.5 }, { index: 47, name: 'Wheeze', score: 0.1 }],
-    models: { engineVersion: '1.0.0', yamnet: { file: 'yamnet.onnx', sha256: 'a'.repeat(64), sourceSha256: 'b'.repeat(64) }, head: { name: 'head', version: '1', sha256: 'c'.repeat(64) } },
+    durationSec: 3,
+    sampleRate: 4000,
+    quality: {
+      verdict: 'good',
+      reasons: [],
+      clippingRatio: 0,
+      rmsDbfs: -20 - r() * 10,
+      peakDbfs: -3,
+      silenceRatio: 0.01,
+      noiseFloorDbfs: -60,
+    },
+    patchCount: 5,
+    embedding: { dims: 1024, patches: 5, meanL2Norm: 10 + r() },
+    probabilities: probs,
+    topClass: 'copd',
+    screen: { pAbnormal: 1 - probs['healthy']!, label: 'abnormal' },
+    status: 'ok',
+    statusReasons: [],
+    timeline,
+    yamnetTop: [
+      { index: 0, name: 'Speech', score: 0.2 },
+      { index: 42, name: 'Breathing', score: 0.5 },
+      { index: 47, name: 'Wheeze', score: 0.1 },
+    ],
+    models: {
+      engineVersion: '1.0.0',
+      yamnet: { file: 'yamnet.onnx', sha256: 'a'.repeat(64), sourceSha256: 'b'.repeat(64) },
+      head: { name: 'head', version: '1', sha256: 'c'.repeat(64) },
+    },
     timingsMs: { resample: 1, frontEnd: 2, yamnet: 30, head: 1, total: 35 },
   });
 }
@@ -85,15 +161,21 @@ export async function run(): Promise<void> {
     const store = Store.open(dbPath);
     let t0 = 0;
     if (!reuse) {
-      const nurse = store.tx(() => store.users.create({ username: 'nurse', displayName: 'N', role: 'nurse', passwordHash: 'x' }).id);
-      store.tx(() => store.users.create({ username: 'pulm', displayName: 'P', role: 'pulmonologist', passwordHash: 'x' }));
+      const nurse = store.tx(
+        () => store.users.create({ username: 'nurse', displayName: 'N', role: 'nurse', passwordHash: 'x' }).id,
+      );
+      store.tx(() =>
+        store.users.create({ username: 'pulm', displayName: 'P', role: 'pulmonologist', passwordHash: 'x' }),
+      );
 
       t0 = performance.now();
       store.tx(() => {
         for (let i = 0; i < nPat; i++) {
           store.patients.create({
-            mrn: `MRN${String(1_000_000 + i)}`, givenName: GIVEN[Math.floor(r() * GIVEN.length)]!,
-            familyName: `${FAMILY[Math.floor(r() * FAMILY.length)]!}${i % 7 ? '' : '-' + FAMILY[i % FAMILY.length]!}`, createdBy: nurse,
+            mrn: `MRN${String(1_000_000 + i)}`,
+            givenName: GIVEN[Math.floor(r() * GIVEN.length)]!,
+            familyName: `${FAMILY[Math.floor(r() * FAMILY.length)]!}${i % 7 ? '' : '-' + FAMILY[i % FAMILY.length]!}`,
+            createdBy: nurse,
           });
         }
       });
@@ -111,60 +193,133 @@ export async function run(): Promise<void> {
             const patientId = 1 + Math.floor(r() * nPat);
             const raw = CLASSES.map(() => r());
             const sum = raw.reduce((a, x) => a + x, 0);
-            const probs = Object.fromEntries(CLASSES.map((c, k) => [c, raw[k]! / sum])) as Record<(typeof CLASSES)[number], number>;
+            const probs = Object.fromEntries(CLASSES.map((c, k) => [c, raw[k]! / sum])) as Record<
+              (typeof CLASSES)[number],
+              number
+            >;
             const topClass = CLASSES[raw.indexOf(Math.max(...raw))]!;
             const id = store.recordings.insert(
               {
-                patientId, site: SITES[i % SITES.length]!, deviceName: 'Littmann CORE', sampleRate: 4000, durationSec: 3,
-                fileName: `r${i}.wav`, wavSha256: 'd'.repeat(64), status: 'recorded', recordedBy: nurse,
+                patientId,
+                site: SITES[i % SITES.length]!,
+                deviceName: 'Littmann CORE',
+                sampleRate: 4000,
+                durationSec: 3,
+                fileName: `r${i}.wav`,
+                wavSha256: 'd'.repeat(64),
+                status: 'recorded',
+                recordedBy: nurse,
                 recordedAt: new Date(start + Math.floor(r() * span)).toISOString(),
               },
               {
-                engineVersion: '1.0.0', headName: 'head', headVersion: '1', probabilities: probs, pAbnormal: 1 - probs.healthy, topClass,
-                status: 'ok', quality: 'good', resultJson: resultJson(r, probs),
+                engineVersion: '1.0.0',
+                headName: 'head',
+                headVersion: '1',
+                probabilities: probs,
+                pAbnormal: 1 - probs.healthy,
+                topClass,
+                status: 'ok',
+                quality: 'good',
+                resultJson: resultJson(r, probs),
               },
             );
-            store.audit.append({ username: 'nurse', action: 'recording.create', objectType: 'recording', objectId: id, transport: 'ipc', details: { patientId, site: SITES[i % SITES.length] } });
+            store.audit.append({
+              username: 'nurse',
+              action: 'recording.create',
+              objectType: 'recording',
+              objectId: id,
+              transport: 'ipc',
+              details: { patientId, site: SITES[i % SITES.length] },
+            });
           }
         });
       }
       const insertSec = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const cpuSec = (cpu.user + cpu.system) / 1e6;
-      console.log(`   insert: ${nRec} recordings (+ analysis + audit entry each) in batches of ${BATCH}: ${(nRec / insertSec).toFixed(0)} recordings/s wall clock, ` +
-        `${(nRec / cpuSec).toFixed(0)} per CPU-second (goal ≥ 2000/s; the two differ when other processes share the cores)`);
+      console.log(
+        `   insert: ${nRec} recordings (+ analysis + audit entry each) in batches of ${BATCH}: ${(nRec / insertSec).toFixed(0)} recordings/s wall clock, ` +
+          `${(nRec / cpuSec).toFixed(0)} per CPU-second (goal ≥ 2000/s; the two differ when other processes share the cores)`,
+      );
       // Sign ~60 % so the review queue is the realistic remainder.
       store.db.exec(`UPDATE recordings SET signed_at = recorded_at, signed_by = 2 WHERE id % 5 < 3`);
       store.db.pragma('wal_checkpoint(TRUNCATE)');
       store.db.exec('ANALYZE');
     }
-    const patientIds = (store.db.prepare('SELECT id FROM patients ORDER BY id').all() as { id: number }[]).map((x) => x.id);
+    const patientIds = (store.db.prepare('SELECT id FROM patients ORDER BY id').all() as { id: number }[]).map(
+      (x) => x.id,
+    );
     const bytes = statSync(dbPath).size;
-    console.log(`   database: ${(bytes / 1e6).toFixed(1)} MB = ${(bytes / nRec / 1024).toFixed(2)} KiB per recording (analysis JSON, audit entry and indexes included; WAVs are files beside it)`);
+    console.log(
+      `   database: ${(bytes / 1e6).toFixed(1)} MB = ${(bytes / nRec / 1024).toFixed(2)} KiB per recording (analysis JSON, audit entry and indexes included; WAVs are files beside it)`,
+    );
 
-    const prefixes = ['smi', 'mü', 'mu', 'gar', 'ngu', 'kow', 'had', 'oka', 'ros', 'joh', 'tan', 'dub', 'nov', 'sil', 'coh', 'iva', 'ahm', 'bro', 'le', 'kha'];
+    const prefixes = [
+      'smi',
+      'mü',
+      'mu',
+      'gar',
+      'ngu',
+      'kow',
+      'had',
+      'oka',
+      'ros',
+      'joh',
+      'tan',
+      'dub',
+      'nov',
+      'sil',
+      'coh',
+      'iva',
+      'ahm',
+      'bro',
+      'le',
+      'kha',
+    ];
     const N = 200;
     console.log(`   median of ${N} runs each, page size 50 (goal ≤ 5 ms):`);
-    console.log(`     patient search, name prefix:        ${fmt(time(N, (i) => store.patients.search(prefixes[i % prefixes.length], 50, 0)))}`);
-    console.log(`     patient search, "given family":     ${fmt(time(N, (i) => store.patients.search(`${GIVEN[i % GIVEN.length]} ${prefixes[i % prefixes.length]}`, 50, 0)))}`);
-    console.log(`     patient search, identifier prefix:  ${fmt(time(N, (i) => store.patients.search(`MRN10${String(i % 100).padStart(2, '0')}`, 50, 0)))}`);
-    console.log(`     one patient's recordings (page 1):  ${fmt(time(N, (i) => store.recordings.list({ patientId: patientIds[(i * 37) % patientIds.length]! }, 50, 0)))}`);
+    console.log(
+      `     patient search, name prefix:        ${fmt(time(N, (i) => store.patients.search(prefixes[i % prefixes.length], 50, 0)))}`,
+    );
+    console.log(
+      `     patient search, "given family":     ${fmt(time(N, (i) => store.patients.search(`${GIVEN[i % GIVEN.length]} ${prefixes[i % prefixes.length]}`, 50, 0)))}`,
+    );
+    console.log(
+      `     patient search, identifier prefix:  ${fmt(time(N, (i) => store.patients.search(`MRN10${String(i % 100).padStart(2, '0')}`, 50, 0)))}`,
+    );
+    console.log(
+      `     one patient's recordings (page 1):  ${fmt(time(N, (i) => store.recordings.list({ patientId: patientIds[(i * 37) % patientIds.length]! }, 50, 0)))}`,
+    );
     console.log(`     review queue, page 1:               ${fmt(time(N, () => store.recordings.reviewQueue(50, 0)))}`);
-    console.log(`     review queue, page 100:             ${fmt(time(N, () => store.recordings.reviewQueue(50, 4950)))}`);
-    console.log(`     recordings in a 1-month range:      ${fmt(time(N, (i) => store.recordings.list({ from: `2025-${String((i % 12) + 1).padStart(2, '0')}-01`, to: `2025-${String((i % 12) + 1).padStart(2, '0')}-28` }, 50, 0)))}`);
-    console.log(`     recordings, name + top class:       ${fmt(time(N, (i) => store.recordings.list({ query: prefixes[i % prefixes.length], topClass: 'copd' }, 50, 0)))}`);
+    console.log(
+      `     review queue, page 100:             ${fmt(time(N, () => store.recordings.reviewQueue(50, 4950)))}`,
+    );
+    console.log(
+      `     recordings in a 1-month range:      ${fmt(time(N, (i) => store.recordings.list({ from: `2025-${String((i % 12) + 1).padStart(2, '0')}-01`, to: `2025-${String((i % 12) + 1).padStart(2, '0')}-28` }, 50, 0)))}`,
+    );
+    console.log(
+      `     recordings, name + top class:       ${fmt(time(N, (i) => store.recordings.list({ query: prefixes[i % prefixes.length], topClass: 'copd' }, 50, 0)))}`,
+    );
     store.close();
 
     // The same through the service: zod validation, session, role, and the audit entry's write.
     const ws = await Workstation.open({ dbPath, dataDir: dir, engine: null });
     const ctx = { sessionToken: ws.signInLocal('pulm', 'ipc'), transport: 'ipc' as const };
     console.log('   through the service (validation + role check + audit entry written in the same transaction):');
-    console.log(`     patients.search:                    ${fmt(await timeAsync(N, (i) => ws.call(ctx, 'patients.search', { query: prefixes[i % prefixes.length] })))}`);
-    console.log(`     recordings.list (one patient):      ${fmt(await timeAsync(N, (i) => ws.call(ctx, 'recordings.list', { patientId: patientIds[(i * 37) % patientIds.length]! })))}`);
-    console.log(`     recordings.reviewQueue:             ${fmt(await timeAsync(N, () => ws.call(ctx, 'recordings.reviewQueue', {})))}`);
+    console.log(
+      `     patients.search:                    ${fmt(await timeAsync(N, (i) => ws.call(ctx, 'patients.search', { query: prefixes[i % prefixes.length] })))}`,
+    );
+    console.log(
+      `     recordings.list (one patient):      ${fmt(await timeAsync(N, (i) => ws.call(ctx, 'recordings.list', { patientId: patientIds[(i * 37) % patientIds.length]! })))}`,
+    );
+    console.log(
+      `     recordings.reviewQueue:             ${fmt(await timeAsync(N, () => ws.call(ctx, 'recordings.reviewQueue', {})))}`,
+    );
     t0 = performance.now();
     const v = ws.internals.store.audit.verify();
-    console.log(`   audit chain verify: ${v.entries} entries in ${((performance.now() - t0) / 1000).toFixed(2)} s (ok=${v.ok})`);
+    console.log(
+      `   audit chain verify: ${v.entries} entries in ${((performance.now() - t0) / 1000).toFixed(2)} s (ok=${v.ok})`,
+    );
     await ws.close();
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -30,7 +30,9 @@ export async function run(): Promise<void> {
     const t = performance.now();
     weights = await trainMlp(x, y, w, n, { ...DEFAULT_MLP, epochs: 1, seed: 1, classes: 5 });
     const ms = performance.now() - t;
-    console.log(`  ${backend.padEnd(5)} one epoch of ${n} windows: ${ms.toFixed(0)} ms (${(ms / n).toFixed(2)} ms/window)`);
+    console.log(
+      `  ${backend.padEnd(5)} one epoch of ${n} windows: ${ms.toFixed(0)} ms (${(ms / n).toFixed(2)} ms/window)`,
+    );
   }
   await tf.setBackend('wasm');
   const session = await ort.InferenceSession.create(headToOnnx(weights!), { intraOpNumThreads: 1 });

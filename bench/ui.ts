@@ -61,8 +61,14 @@ export async function run(): Promise<void> {
     await b.page.locator('input[aria-label="Find patient"]').fill('BENCH-1');
     await b.page.locator('.pick-list button').first().click();
     await b.page.locator('g[data-site="anterior-right-upper"]').click();
-    await b.page.locator('select[name=device] option', { hasText: 'auscult_bench_stethoscope' }).waitFor({ state: 'attached' });
-    await b.page.locator('select[name=device]').selectOption({ label: (await b.page.locator('select[name=device] option', { hasText: 'auscult_bench_stethoscope' }).innerText()).trim() });
+    await b.page
+      .locator('select[name=device] option', { hasText: 'auscult_bench_stethoscope' })
+      .waitFor({ state: 'attached' });
+    await b.page.locator('select[name=device]').selectOption({
+      label: (
+        await b.page.locator('select[name=device] option', { hasText: 'auscult_bench_stethoscope' }).innerText()
+      ).trim(),
+    });
     await b.page.locator('select[name=duration]').selectOption(String(SECONDS));
     const t0 = Date.now();
     await b.page.locator('body').press('r');
@@ -72,12 +78,22 @@ export async function run(): Promise<void> {
     if (!s) throw new Error('the page exposed no live spectrogram figures');
     const lat = [...s.latencyMs].sort((x, y) => x - y);
     const expectedColumns = Math.floor((SECONDS * 16000 - 400) / 160) + 1;
-    console.log(`   engine: ${modelsDir ? 'YAMNet + synthetic test head' : 'none (--no-engine)'}; device: virtual ALSA at 48 kHz; ${SECONDS} s recording (${wallSec.toFixed(1)} s wall, incl. final analysis)`);
-    console.log(`   drawing:  ${s.fps.toFixed(1)} fps over ${(s.elapsedMs / 1000).toFixed(1)} s (${s.animationFrames} animation frames, ${s.longFrames} longer than 25 ms)  [goal 60 fps]`);
-    console.log(`   columns:  ${s.columnsDrawn} drawn of ~${expectedColumns} expected; dropped: ${s.droppedColumns} seen by the browser, ${s.serverDroppedColumns} reported by the server  [goal 0]`);
-    console.log(`   latency (frame batch sent -> drawn): p50 ${pct(lat, 0.5).toFixed(1)} ms, p95 ${pct(lat, 0.95).toFixed(1)} ms, max ${(lat.at(-1) ?? NaN).toFixed(1)} ms over ${lat.length} batches  [goal <= 50 ms]`);
+    console.log(
+      `   engine: ${modelsDir ? 'YAMNet + synthetic test head' : 'none (--no-engine)'}; device: virtual ALSA at 48 kHz; ${SECONDS} s recording (${wallSec.toFixed(1)} s wall, incl. final analysis)`,
+    );
+    console.log(
+      `   drawing:  ${s.fps.toFixed(1)} fps over ${(s.elapsedMs / 1000).toFixed(1)} s (${s.animationFrames} animation frames, ${s.longFrames} longer than 25 ms)  [goal 60 fps]`,
+    );
+    console.log(
+      `   columns:  ${s.columnsDrawn} drawn of ~${expectedColumns} expected; dropped: ${s.droppedColumns} seen by the browser, ${s.serverDroppedColumns} reported by the server  [goal 0]`,
+    );
+    console.log(
+      `   latency (frame batch sent -> drawn): p50 ${pct(lat, 0.5).toFixed(1)} ms, p95 ${pct(lat, 0.95).toFixed(1)} ms, max ${(lat.at(-1) ?? NaN).toFixed(1)} ms over ${lat.length} batches  [goal <= 50 ms]`,
+    );
     const rec = [...s.receiveMs].sort((x, y) => x - y);
-    console.log(`     of which sent -> received by the page: p50 ${pct(rec, 0.5).toFixed(1)} ms, p95 ${pct(rec, 0.95).toFixed(1)} ms; batches: ${(lat.length / (s.elapsedMs / 1000)).toFixed(1)} per second, ${(s.columnsDrawn / Math.max(1, lat.length)).toFixed(1)} columns each`);
+    console.log(
+      `     of which sent -> received by the page: p50 ${pct(rec, 0.5).toFixed(1)} ms, p95 ${pct(rec, 0.95).toFixed(1)} ms; batches: ${(lat.length / (s.elapsedMs / 1000)).toFixed(1)} per second, ${(s.columnsDrawn / Math.max(1, lat.length)).toFixed(1)} columns each`,
+    );
     if (b.errors.length) console.log(`   page errors: ${b.errors.join(' | ')}`);
   } finally {
     await b.close();

@@ -14,7 +14,9 @@ export const PRELOAD_OUT = join(root, 'dist', 'preload', 'preload.cjs');
 
 export function typecheckPreload() {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'src', 'preload', 'tsconfig.json')], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'src', 'preload', 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('the preload does not type-check (see above)');
 }
 

@@ -29,14 +29,22 @@ if (!run('npm', ['run', 'build']) || !run(process.execPath, ['scripts/build-prel
 
 const savedDir = join(PROJECT_ROOT, 'build', 'node-native');
 mkdirSync(savedDir, { recursive: true });
-const saved = nodeAddons().filter((a) => existsSync(a)).map((addon, i) => {
-  const copy = join(savedDir, `${i}-${basename(addon)}`);
-  copyFileSync(addon, copy);
-  return { addon, copy };
-});
+const saved = nodeAddons()
+  .filter((a) => existsSync(a))
+  .map((addon, i) => {
+    const copy = join(savedDir, `${i}-${basename(addon)}`);
+    copyFileSync(addon, copy);
+    return { addon, copy };
+  });
 let ok = false;
 try {
-  ok = run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'electron-builder', 'cli.js'), '--config', 'electron-builder.yml', '--publish', 'never']);
+  ok = run(process.execPath, [
+    join(PROJECT_ROOT, 'node_modules', 'electron-builder', 'cli.js'),
+    '--config',
+    'electron-builder.yml',
+    '--publish',
+    'never',
+  ]);
 } finally {
   for (const { addon, copy } of saved) copyFileSync(copy, addon);
 }

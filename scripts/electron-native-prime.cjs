@@ -35,7 +35,9 @@ function preferNativeBuilds(modulesDir, fromFile = join(__dirname, '..', 'packag
     }
     const replacement = join(modulesDir, name, rel);
     if (!existsSync(replacement)) {
-      const err = new Error(`The Electron build of ${name} is missing (${replacement}). Start the app with \`npm start\`, which builds it.`);
+      const err = new Error(
+        `The Electron build of ${name} is missing (${replacement}). Start the app with \`npm start\`, which builds it.`,
+      );
       err.code = 'ELECTRON_BUILD_MISSING';
       throw err;
     }

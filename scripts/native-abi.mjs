@@ -36,11 +36,17 @@ export function checkNodeBuild(root = PROJECT_ROOT) {
       const why = abi
         ? `it was compiled for ABI ${abi[1]} (another runtime, e.g. Electron) but Node ${process.version} needs ABI ${abi[2]}`
         : (err.split('\n').find((l) => /Error/.test(l)) ?? 'it failed to load').trim().slice(0, 200);
-      return { ok: false, line: `native modules: ${m} does not load in Node: ${why}. Fix: run \`npm rebuild ${m}\` in ${root}.` };
+      return {
+        ok: false,
+        line: `native modules: ${m} does not load in Node: ${why}. Fix: run \`npm rebuild ${m}\` in ${root}.`,
+      };
     }
     checked.push(m);
   }
-  return { ok: true, line: `native modules: ${checked.join(', ')} load in Node ${process.version} (ABI ${process.versions.modules})` };
+  return {
+    ok: true,
+    line: `native modules: ${checked.join(', ')} load in Node ${process.version} (ABI ${process.versions.modules})`,
+  };
 }
 
 /**
@@ -49,7 +55,11 @@ export function checkNodeBuild(root = PROJECT_ROOT) {
  */
 export function electronLaunchEnv(nativeModulesDir, env = process.env) {
   const prime = `--require ${JSON.stringify(join(PROJECT_ROOT, 'scripts', 'electron-native-prime.cjs'))}`;
-  return { ...env, AUSCULT_ELECTRON_NATIVE_DIR: nativeModulesDir, NODE_OPTIONS: [prime, env.NODE_OPTIONS ?? ''].join(' ').trim() };
+  return {
+    ...env,
+    AUSCULT_ELECTRON_NATIVE_DIR: nativeModulesDir,
+    NODE_OPTIONS: [prime, env.NODE_OPTIONS ?? ''].join(' ').trim(),
+  };
 }
 
 /** The Node builds' addon files (dist.mjs saves and restores them around electron-builder). */
@@ -63,16 +73,27 @@ export function nodeAddons(root = PROJECT_ROOT) {
 /** What the Electron copy was built for; a different stamp means rebuild. */
 export function electronStamp(electron, root = PROJECT_ROOT) {
   const versions = Object.fromEntries(
-    ABI_MODULES.map((m) => [m, JSON.parse(readFileSync(join(root, 'node_modules', m, 'package.json'), 'utf8')).version]),
+    ABI_MODULES.map((m) => [
+      m,
+      JSON.parse(readFileSync(join(root, 'node_modules', m, 'package.json'), 'utf8')).version,
+    ]),
   );
-  return { electron: electron.version, abi: electron.abi, platform: process.platform, arch: process.arch, modules: versions };
+  return {
+    electron: electron.version,
+    abi: electron.abi,
+    platform: process.platform,
+    arch: process.arch,
+    modules: versions,
+  };
 }
 
 export function electronCopyUpToDate(stamp, dir = ELECTRON_NATIVE_DIR) {
   try {
     const have = JSON.parse(readFileSync(join(dir, 'stamp.json'), 'utf8'));
-    return JSON.stringify(have) === JSON.stringify(stamp) &&
-      ABI_MODULES.every((m) => existsSync(join(dir, 'node_modules', m, 'build', 'Release')));
+    return (
+      JSON.stringify(have) === JSON.stringify(stamp) &&
+      ABI_MODULES.every((m) => existsSync(join(dir, 'node_modules', m, 'build', 'Release')))
+    );
   } catch {
     return false;
   }
@@ -83,11 +104,16 @@ export function electronCopyUpToDate(stamp, dir = ELECTRON_NATIVE_DIR) {
  * @electron/rebuild (prebuilt download or compile against Electron's headers: needs internet
  * the first time). Returns the node_modules folder the Electron main process should load from.
  */
-export async function buildElectronCopy(electron, { root = PROJECT_ROOT, dir = ELECTRON_NATIVE_DIR, log = console.log } = {}) {
+export async function buildElectronCopy(
+  electron,
+  { root = PROJECT_ROOT, dir = ELECTRON_NATIVE_DIR, log = console.log } = {},
+) {
   const stamp = electronStamp(electron, root);
   const modulesDir = join(dir, 'node_modules');
   if (electronCopyUpToDate(stamp, dir)) return modulesDir;
-  log(`native modules: building ${ABI_MODULES.join(', ')} for Electron ${electron.version} (ABI ${electron.abi}) in ${dir}`);
+  log(
+    `native modules: building ${ABI_MODULES.join(', ')} for Electron ${electron.version} (ABI ${electron.abi}) in ${dir}`,
+  );
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(modulesDir, { recursive: true });
   for (const m of ABI_MODULES) {
@@ -97,9 +123,18 @@ export async function buildElectronCopy(electron, { root = PROJECT_ROOT, dir = E
       filter: (src) => !src.startsWith(join(root, 'node_modules', m, 'build')),
     });
   }
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'auscult-electron-native', private: true, dependencies: stamp.modules }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'auscult-electron-native', private: true, dependencies: stamp.modules }, null, 2),
+  );
   const { rebuild } = await import('@electron/rebuild');
-  await rebuild({ buildPath: dir, electronVersion: electron.version, onlyModules: ABI_MODULES, force: true, mode: 'sequential' });
+  await rebuild({
+    buildPath: dir,
+    electronVersion: electron.version,
+    onlyModules: ABI_MODULES,
+    force: true,
+    mode: 'sequential',
+  });
   writeFileSync(join(dir, 'stamp.json'), JSON.stringify(stamp));
   return modulesDir;
 }

@@ -21,7 +21,9 @@ if (!electron.ok) {
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: PROJECT_ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
   if (r.status !== 0) {
-    console.error(`start: \`${[cmd, ...args].join(' ')}\` failed (exit ${r.status ?? r.signal}); fix the errors above and run npm start again.`);
+    console.error(
+      `start: \`${[cmd, ...args].join(' ')}\` failed (exit ${r.status ?? r.signal}); fix the errors above and run npm start again.`,
+    );
     process.exit(1);
   }
 }

@@ -52,7 +52,8 @@ function viewFor(route: Route): View {
 }
 
 function allowed(route: Route, user: UserInfo): boolean {
-  if (route.view === 'recording' || route.view === 'patient') return user.role === 'nurse' || user.role === 'pulmonologist';
+  if (route.view === 'recording' || route.view === 'patient')
+    return user.role === 'nurse' || user.role === 'pulmonologist';
   return NAV.some((n) => n.route.view === route.view && n.roles.includes(user.role));
 }
 
@@ -65,7 +66,14 @@ async function start(): Promise<void> {
   try {
     const c = await connect();
     api = c.api;
-    c.onClose(() => showFatal('Disconnected from the workstation', new Error('The connection was closed (the server stopped or restarted). Reload the page from the address `auscult serve` printed; you will need to sign in again.')));
+    c.onClose(() =>
+      showFatal(
+        'Disconnected from the workstation',
+        new Error(
+          'The connection was closed (the server stopped or restarted). Reload the page from the address `auscult serve` printed; you will need to sign in again.',
+        ),
+      ),
+    );
   } catch (err) {
     showFatal('Cannot reach the workstation', err);
     return;
@@ -109,17 +117,26 @@ async function start(): Promise<void> {
       leaving = false;
     }
     const ms = lockAfterMs();
-    signIn(`Locked after ${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`} without activity. Sign in again to continue.`, name);
+    signIn(
+      `Locked after ${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`} without activity. Sign in again to continue.`,
+      name,
+    );
   };
   const armLock = (): void => {
     window.clearTimeout(lockTimer);
     if (user) lockTimer = window.setTimeout(() => void lock(), lockAfterMs());
   };
-  for (const ev of ['keydown', 'pointerdown', 'pointermove', 'wheel']) window.addEventListener(ev, armLock, { passive: true });
+  for (const ev of ['keydown', 'pointerdown', 'pointermove', 'wheel'])
+    window.addEventListener(ev, armLock, { passive: true });
 
   api.on('session.ended', (e) => {
     if (!user || leaving) return;
-    const why = e.reason === 'expired' ? 'Your session expired.' : e.reason === 'locked' ? 'The session was locked.' : 'You were signed out.';
+    const why =
+      e.reason === 'expired'
+        ? 'Your session expired.'
+        : e.reason === 'locked'
+          ? 'The session was locked.'
+          : 'You were signed out.';
     signIn(`${why} Sign in again to continue.`, user.username);
   });
 
@@ -138,7 +155,11 @@ async function start(): Promise<void> {
       NAV.filter((n) => n.roles.includes(u.role)).map((n) =>
         h(
           'a',
-          { href: routeHash(n.route), class: n.route.view === route.view ? 'active' : '', 'aria-current': n.route.view === route.view ? 'page' : null },
+          {
+            href: routeHash(n.route),
+            class: n.route.view === route.view ? 'active' : '',
+            'aria-current': n.route.view === route.view ? 'page' : null,
+          },
           n.label,
         ),
       ),
@@ -151,7 +172,13 @@ async function start(): Promise<void> {
       h(
         'div',
         { class: 'who' },
-        h('span', { class: 'user', 'data-testid': 'current-user' }, u.displayName, ' ', h('span', { class: 'role' }, u.role)),
+        h(
+          'span',
+          { class: 'user', 'data-testid': 'current-user' },
+          u.displayName,
+          ' ',
+          h('span', { class: 'role' }, u.role),
+        ),
         h('button', { type: 'button', class: 'secondary', onclick: () => void lock() }, 'Lock'),
         h(
           'button',

@@ -108,7 +108,8 @@ function fastFir(fir: LowPassFir): FastFir {
  * than the direct 163-tap sum; the test compares it with the direct sum.
  */
 export async function bandLimit(samples: Float32Array, sampleRate: number, cutoffHz: number): Promise<Float32Array> {
-  if (!(sampleRate > 0) || !(cutoffHz > 0)) throw new RangeError(`bandLimit: invalid rate ${sampleRate} or cutoff ${cutoffHz}`);
+  if (!(sampleRate > 0) || !(cutoffHz > 0))
+    throw new RangeError(`bandLimit: invalid rate ${sampleRate} or cutoff ${cutoffHz}`);
   if (cutoffHz * (1 + HALF_TRANSITION) >= sampleRate / 2) return samples.slice();
   const fir = designLowPass(sampleRate, cutoffHz);
   const { fft, n: N, spectrum: H } = fastFir(fir);
@@ -123,20 +124,25 @@ export async function bandLimit(samples: Float32Array, sampleRate: number, cutof
   for (let s = 0; s < n; s += 2 * L) {
     buf.fill(0);
     for (let j = 0; j < L; j++) {
-      const a = s + j, b = s + L + j;
+      const a = s + j,
+        b = s + L + j;
       if (a < n) buf[2 * j] = samples[a]!;
       if (b < n) buf[2 * j + 1] = samples[b]!;
     }
     fft.transform(spec, buf);
     for (let k = 0; k < N; k++) {
-      const xr = spec[2 * k]!, xi = spec[2 * k + 1]!, hr = H[2 * k]!, hi = H[2 * k + 1]!;
+      const xr = spec[2 * k]!,
+        xi = spec[2 * k + 1]!,
+        hr = H[2 * k]!,
+        hi = H[2 * k + 1]!;
       spec[2 * k] = xr * hr - xi * hi;
       spec[2 * k + 1] = xr * hi + xi * hr;
     }
     fft.inverseTransform(res, spec);
     // Convolution index j of a block starting at t is output sample t + j − m (the filter's delay removed).
     for (let j = 0; j < N; j++) {
-      const ia = s + j - m, ib = s + L + j - m;
+      const ia = s + j - m,
+        ib = s + L + j - m;
       if (ia >= 0 && ia < n) out[ia]! += res[2 * j]!;
       if (ib >= 0 && ib < n) out[ib]! += res[2 * j + 1]!;
     }

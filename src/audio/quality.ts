@@ -45,7 +45,8 @@ export const QUALITY_THRESHOLDS = {
 const FLOOR_DB = -120;
 
 export const QUALITY_REASONS = {
-  noSignal: 'no signal: the recording is silent; check the stethoscope is connected and switched on, then place the chest piece on the skin',
+  noSignal:
+    'no signal: the recording is silent; check the stethoscope is connected and switched on, then place the chest piece on the skin',
   noContact: 'no contact: place the chest piece on the skin (the sound level is very low)',
   weak: 'very quiet: press the chest piece firmly on the skin, or raise the input gain',
   lostContactMost: 'lost contact for most of the recording: hold the chest piece firmly on the skin and record again',
@@ -85,8 +86,13 @@ export class QualityTracker {
 
   push(chunk: Float32Array): void {
     const clip = QUALITY_THRESHOLDS.clipLevel;
-    let sumSq = 0, peak = this.peak, clipped = 0, lPeak = this.lPeak;
-    let bSum = this.bSum, bSq = this.bSq, bN = this.bN;
+    let sumSq = 0,
+      peak = this.peak,
+      clipped = 0,
+      lPeak = this.lPeak;
+    let bSum = this.bSum,
+      bSq = this.bSq,
+      bN = this.bN;
     for (let i = 0; i < chunk.length; i++) {
       const v = chunk[i]!;
       const a = v < 0 ? -v : v;
@@ -146,7 +152,8 @@ export class QualityTracker {
       levels = Float32Array.of(db(Math.max(0, this.bSq / this.bN - mean * mean)));
     }
     const sorted = Float32Array.from(levels).sort();
-    const pct = (p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : FLOOR_DB);
+    const pct = (p: number): number =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : FLOOR_DB;
     let silent = 0;
     for (let i = 0; i < levels.length; i++) if (levels[i]! < T.silentBlockDbfs) silent++;
 

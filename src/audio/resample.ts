@@ -38,7 +38,8 @@ function checkRate(name: string, rate: number): void {
 
 function speexQuality(quality: ResampleQuality): number {
   const q = SPEEX_QUALITY[quality];
-  if (q === undefined) throw new RangeError(`resample: quality must be 'best', 'medium' or 'fastest' (got ${String(quality)})`);
+  if (q === undefined)
+    throw new RangeError(`resample: quality must be 'best', 'medium' or 'fastest' (got ${String(quality)})`);
   return q;
 }
 
@@ -62,7 +63,11 @@ export class StreamingResampler {
     if (engine) orphans.register(this, { engine, st }, this);
   }
 
-  static async create(fromRate: number, toRate: number, quality: ResampleQuality = DEFAULT_QUALITY): Promise<StreamingResampler> {
+  static async create(
+    fromRate: number,
+    toRate: number,
+    quality: ResampleQuality = DEFAULT_QUALITY,
+  ): Promise<StreamingResampler> {
     checkRate('fromRate', fromRate);
     checkRate('toRate', toRate);
     const q = speexQuality(quality);
@@ -129,7 +134,8 @@ export class StreamingResampler {
    * push() + flush(), writing straight into the result.
    */
   convertAll(samples: Float32Array): Float32Array {
-    if (this.inCount > 0 || this.flushed || this.closed) throw new Error('StreamingResampler: convertAll() needs a fresh resampler');
+    if (this.inCount > 0 || this.flushed || this.closed)
+      throw new Error('StreamingResampler: convertAll() needs a fresh resampler');
     this.inCount = samples.length;
     this.flushed = true;
     if (this.engine === null) {

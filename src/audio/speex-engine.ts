@@ -38,7 +38,8 @@ export class SpeexEngine {
     const outPtr = m._malloc(OUT_BLOCK * 4);
     const lenPtr = m._malloc(8);
     const errPtr = m._malloc(4);
-    if (!inPtr || !outPtr || !lenPtr || !errPtr) throw new Error('resample: could not allocate the resampler buffers (out of memory)');
+    if (!inPtr || !outPtr || !lenPtr || !errPtr)
+      throw new Error('resample: could not allocate the resampler buffers (out of memory)');
     return new SpeexEngine(m, inPtr, outPtr, lenPtr, errPtr);
   }
 
@@ -73,7 +74,13 @@ export class SpeexEngine {
    * `dest` from `pos`, stopping early if `dest` fills up. Returns the new write position and the input
    * frames consumed.
    */
-  run(st: number, input: Float32Array | null, n: number, dest: Float32Array, pos: number): { pos: number; used: number } {
+  run(
+    st: number,
+    input: Float32Array | null,
+    n: number,
+    dest: Float32Array,
+    pos: number,
+  ): { pos: number; used: number } {
     const m = this.m;
     const lens = this.lenPtr >> 2;
     const out = this.outPtr >> 2;

@@ -18,7 +18,14 @@ declare module '@echogarden/speex-resampler-wasm/simd' {
     _speex_resampler_get_input_latency(st: number): number;
     _speex_resampler_get_output_latency(st: number): number;
     /** inPtr 0 feeds zeros. inLenPtr/outLenPtr (uint32): capacity in, frames consumed/written out. */
-    _speex_resampler_process_float(st: number, channel: number, inPtr: number, inLenPtr: number, outPtr: number, outLenPtr: number): number;
+    _speex_resampler_process_float(
+      st: number,
+      channel: number,
+      inPtr: number,
+      inLenPtr: number,
+      outPtr: number,
+      outLenPtr: number,
+    ): number;
     _speex_resampler_strerror(code: number): number;
   }
   const createModule: (moduleArg?: Record<string, unknown>) => Promise<SpeexResamplerModule>;

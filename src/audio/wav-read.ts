@@ -125,12 +125,21 @@ function parseFmtWithWavefile(fmtChunk: Uint8Array, bigEndian: boolean): FmtFiel
   const buf = new Uint8Array(12 + 8 + size + pad + 8);
   const dv = new DataView(buf.buffer);
   const le = !bigEndian;
-  buf.set([...(bigEndian ? 'RIFX' : 'RIFF')].map((c) => c.charCodeAt(0)), 0);
+  buf.set(
+    [...(bigEndian ? 'RIFX' : 'RIFF')].map((c) => c.charCodeAt(0)),
+    0,
+  );
   dv.setUint32(4, buf.length - 8, le);
-  buf.set([...'WAVEfmt '].map((c) => c.charCodeAt(0)), 8);
+  buf.set(
+    [...'WAVEfmt '].map((c) => c.charCodeAt(0)),
+    8,
+  );
   dv.setUint32(16, size, le);
   buf.set(fmtChunk, 20);
-  buf.set([...'data'].map((c) => c.charCodeAt(0)), 20 + size + pad);
+  buf.set(
+    [...'data'].map((c) => c.charCodeAt(0)),
+    20 + size + pad,
+  );
   dv.setUint32(24 + size + pad, 0, le);
   const wav = new wavefilePkg.WaveFile();
   wav.fromBuffer(buf, false);
@@ -143,7 +152,10 @@ const GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0
 function scanWavHeader(src: ByteSource): WavLayout {
   const fileSize = src.length;
   if (fileSize === 0) {
-    throw new AudioFileError('EMPTY', 'The file is empty (0 bytes): nothing was recorded or the copy failed. Record again or copy the file again.');
+    throw new AudioFileError(
+      'EMPTY',
+      'The file is empty (0 bytes): nothing was recorded or the copy failed. Record again or copy the file again.',
+    );
   }
   const head = src.read(0, Math.min(fileSize, 12));
   const magic = ascii(head, 0, 4);
@@ -156,10 +168,16 @@ function scanWavHeader(src: ByteSource): WavLayout {
     );
   }
   if (fileSize < 12) {
-    throw new AudioFileError('TRUNCATED', `The file is cut short (${fileSize} bytes, not even a WAV header). Copy it again from the device.`);
+    throw new AudioFileError(
+      'TRUNCATED',
+      `The file is cut short (${fileSize} bytes, not even a WAV header). Copy it again from the device.`,
+    );
   }
   if (ascii(head, 8, 4) !== 'WAVE') {
-    throw new AudioFileError('NOT_WAV', `This is a ${magic} file but not a WAVE (audio) file. Export the recording as WAV.`);
+    throw new AudioFileError(
+      'NOT_WAV',
+      `This is a ${magic} file but not a WAVE (audio) file. Export the recording as WAV.`,
+    );
   }
   const bigEndian = magic === 'RIFX';
   const le = !bigEndian;
@@ -173,7 +191,10 @@ function scanWavHeader(src: ByteSource): WavLayout {
   let oddPrev = false;
   for (let count = 0; pos + 8 <= fileSize; count++) {
     if (count > 10000) {
-      throw new AudioFileError('CORRUPT', 'The file is damaged: more than 10 000 chunks before the audio data. Export the recording again.');
+      throw new AudioFileError(
+        'CORRUPT',
+        'The file is damaged: more than 10 000 chunks before the audio data. Export the recording again.',
+      );
     }
     let hdr = src.read(pos, 8);
     if (!isChunkId(hdr, 0) && oddPrev && isChunkId(src.read(pos - 1, 8), 0)) {
@@ -211,7 +232,10 @@ function scanWavHeader(src: ByteSource): WavLayout {
     }
     if (id === 'fmt ') {
       if (size < 16 || size > 4096) {
-        throw new AudioFileError('CORRUPT', `The file is damaged: its format chunk has an impossible size (${size} bytes). Export the recording again.`);
+        throw new AudioFileError(
+          'CORRUPT',
+          `The file is damaged: its format chunk has an impossible size (${size} bytes). Export the recording again.`,
+        );
       }
       fmtChunk = src.read(body, size).slice();
     } else if (id === 'ds64' && size >= 16) {
@@ -224,19 +248,31 @@ function scanWavHeader(src: ByteSource): WavLayout {
   }
   if (!fmtChunk) {
     if (dataStart < 0 && pos + 8 > fileSize) {
-      throw new AudioFileError('TRUNCATED', 'The file is cut short: it ends before its format description. Copy it again from the device.');
+      throw new AudioFileError(
+        'TRUNCATED',
+        'The file is cut short: it ends before its format description. Copy it again from the device.',
+      );
     }
-    throw new AudioFileError('CORRUPT', 'The file is damaged: it has no format description (fmt chunk) before its audio. Export the recording again.');
+    throw new AudioFileError(
+      'CORRUPT',
+      'The file is damaged: it has no format description (fmt chunk) before its audio. Export the recording again.',
+    );
   }
   if (dataStart < 0) {
-    throw new AudioFileError('TRUNCATED', 'The file holds a WAV header but no audio data: it was cut short or never finished. Copy it again or record again.');
+    throw new AudioFileError(
+      'TRUNCATED',
+      'The file holds a WAV header but no audio data: it was cut short or never finished. Copy it again or record again.',
+    );
   }
 
   let fmt: FmtFields;
   try {
     fmt = parseFmtWithWavefile(fmtChunk, bigEndian);
   } catch (err) {
-    throw new AudioFileError('CORRUPT', `The file is damaged: its format chunk cannot be read (${(err as Error).message}). Export the recording again.`);
+    throw new AudioFileError(
+      'CORRUPT',
+      `The file is damaged: its format chunk cannot be read (${(err as Error).message}). Export the recording again.`,
+    );
   }
   let code = fmt.audioFormat;
   let bits = fmt.bitsPerSample;
@@ -244,7 +280,10 @@ function scanWavHeader(src: ByteSource): WavLayout {
     // WAVE_FORMAT_EXTENSIBLE: the real format is in the sub-format GUID's first field.
     const tailOk = fmtChunk.length >= 40 && GUID_TAIL.every((b, i) => fmtChunk[26 + i] === b);
     if (!tailOk) {
-      throw new AudioFileError('UNSUPPORTED', `The file uses a WAVE_FORMAT_EXTENSIBLE sub-format Auscult does not read. ${FIX_HINT_PCM}`);
+      throw new AudioFileError(
+        'UNSUPPORTED',
+        `The file uses a WAVE_FORMAT_EXTENSIBLE sub-format Auscult does not read. ${FIX_HINT_PCM}`,
+      );
     }
     code = fmt.subformat[0] ?? 0;
     if (fmt.validBitsPerSample > 0 && fmt.validBitsPerSample < bits) bits = fmt.validBitsPerSample;
@@ -252,20 +291,30 @@ function scanWavHeader(src: ByteSource): WavLayout {
   const names: Record<number, string> = { 2: 'MS ADPCM', 6: 'A-law', 7: 'µ-law', 0x11: 'IMA ADPCM', 0x55: 'MP3' };
   if (code !== 1 && code !== 3) {
     const what = names[code] ?? `format code ${code}`;
-    throw new AudioFileError('UNSUPPORTED', `The file is a compressed WAV (${what}); Auscult reads uncompressed PCM or float WAV. ${FIX_HINT_PCM}`);
+    throw new AudioFileError(
+      'UNSUPPORTED',
+      `The file is a compressed WAV (${what}); Auscult reads uncompressed PCM or float WAV. ${FIX_HINT_PCM}`,
+    );
   }
   const format: 'int' | 'float' = code === 3 ? 'float' : 'int';
   const channels = fmt.numChannels;
   const rate = fmt.sampleRate;
   const containerBits = fmt.bitsPerSample;
   const bytesPerSample = containerBits / 8;
-  if (channels < 1) throw new AudioFileError('CORRUPT', 'The file is damaged: its header declares 0 channels. Export the recording again.');
+  if (channels < 1)
+    throw new AudioFileError(
+      'CORRUPT',
+      'The file is damaged: its header declares 0 channels. Export the recording again.',
+    );
   if (channels > WAV_LIMITS.maxChannels) {
-    throw new AudioFileError('UNSUPPORTED', `The file has ${channels} channels; Auscult reads up to ${WAV_LIMITS.maxChannels}. Mix it down, e.g. \`sox input.wav -c 1 output.wav\`.`);
+    throw new AudioFileError(
+      'UNSUPPORTED',
+      `The file has ${channels} channels; Auscult reads up to ${WAV_LIMITS.maxChannels}. Mix it down, e.g. \`sox input.wav -c 1 output.wav\`.`,
+    );
   }
   const intOk = format === 'int' && [8, 16, 24, 32].includes(containerBits);
   const floatOk = format === 'float' && (containerBits === 32 || containerBits === 64);
-  if (!intOk && !floatOk || bits < 1 || bits > containerBits) {
+  if ((!intOk && !floatOk) || bits < 1 || bits > containerBits) {
     throw new AudioFileError(
       'UNSUPPORTED',
       `The file stores ${bits}-bit ${format === 'float' ? 'float' : 'integer'} samples in ${containerBits}-bit words; Auscult reads 8/16/24/32-bit integer and 32/64-bit float. ${FIX_HINT_PCM}`,
@@ -327,9 +376,23 @@ function scanWavHeader(src: ByteSource): WavLayout {
     );
   }
   if (frames === 0) {
-    throw new AudioFileError('EMPTY', 'The file contains no audio (its data is empty): nothing was recorded. Record again.');
+    throw new AudioFileError(
+      'EMPTY',
+      'The file contains no audio (its data is empty): nothing was recorded. Record again.',
+    );
   }
-  return { bigEndian, sampleRate: rate, channels, bitsPerSample: bits, bytesPerSample, format, blockAlign, dataStart, frames, warnings };
+  return {
+    bigEndian,
+    sampleRate: rate,
+    channels,
+    bitsPerSample: bits,
+    bytesPerSample,
+    format,
+    blockAlign,
+    dataStart,
+    frames,
+    warnings,
+  };
 }
 
 /**
@@ -356,7 +419,10 @@ function decodeFrames(layout: WavLayout, bytes: Uint8Array, out: Float32Array, o
       out[outPos + f] = v;
     }
     if (bad) {
-      throw new AudioFileError('CORRUPT', 'The file is damaged: it contains invalid (NaN) sample values. Export the recording again.');
+      throw new AudioFileError(
+        'CORRUPT',
+        'The file is damaged: it contains invalid (NaN) sample values. Export the recording again.',
+      );
     }
     return frames;
   }
@@ -379,7 +445,9 @@ function decodeFrames(layout: WavLayout, bytes: Uint8Array, out: Float32Array, o
       for (let f = 0; f < frames; f++) {
         let acc = 0;
         for (let c = 0; c < channels; c++, p += 3) {
-          const b0 = bytes[p]!, b1 = bytes[p + 1]!, b2 = bytes[p + 2]!;
+          const b0 = bytes[p]!,
+            b1 = bytes[p + 1]!,
+            b2 = bytes[p + 2]!;
           acc += le ? ((b2 << 24) | (b1 << 16) | (b0 << 8)) >> 8 : ((b0 << 24) | (b1 << 16) | (b2 << 8)) >> 8;
         }
         out[outPos + f] = (acc * inv) / 8388608;
@@ -419,7 +487,12 @@ function memorySource(bytes: Uint8Array): ByteSource {
 export function decodeWav(bytes: Uint8Array): DecodedAudio {
   const layout = scanWavHeader(memorySource(bytes));
   const samples = new Float32Array(layout.frames);
-  decodeFrames(layout, bytes.subarray(layout.dataStart, layout.dataStart + layout.frames * layout.blockAlign), samples, 0);
+  decodeFrames(
+    layout,
+    bytes.subarray(layout.dataStart, layout.dataStart + layout.frames * layout.blockAlign),
+    samples,
+    0,
+  );
   return result(layout, samples);
 }
 
@@ -436,12 +509,17 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be opened (${code ?? String(err)})`;
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'cannot be read (permission denied)'
+          : `cannot be opened (${code ?? String(err)})`;
     throw new AudioFileError('NOT_FOUND', `The file ${path} ${why}. Check the path and that the file is reachable.`);
   }
   try {
     const st = await fh.stat();
-    if (st.isDirectory()) throw new AudioFileError('NOT_WAV', `${path} is a folder, not a WAV file. Give the path of a .wav file.`);
+    if (st.isDirectory())
+      throw new AudioFileError('NOT_WAV', `${path} is a folder, not a WAV file. Give the path of a .wav file.`);
     const src: ByteSource = {
       length: st.size,
       // Header reads are a few small pieces: synchronous reads keep the chunk walker simple.
@@ -461,7 +539,10 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
       const want = n * layout.blockAlign;
       const { bytesRead } = await fh.read(block, 0, want, layout.dataStart + done * layout.blockAlign);
       if (bytesRead < want) {
-        throw new AudioFileError('TRUNCATED', `The file ${path} became shorter while it was being read. Copy it again and retry.`);
+        throw new AudioFileError(
+          'TRUNCATED',
+          `The file ${path} became shorter while it was being read. Copy it again and retry.`,
+        );
       }
       done += decodeFrames(layout, block.subarray(0, want), samples, done);
     }

@@ -85,7 +85,10 @@ export class WavStreamWriter {
       await fh.write(header(opts.sampleRate, channels, 0), 0, HEADER_BYTES, 0);
       await fh.datasync();
     } catch (err) {
-      throw new WavFileError('WAV_IO', `cannot create the recording file ${path}: ${(err as Error).message}. Check the disk has space and the folder is writable.`);
+      throw new WavFileError(
+        'WAV_IO',
+        `cannot create the recording file ${path}: ${(err as Error).message}. Check the disk has space and the folder is writable.`,
+      );
     }
     return new WavStreamWriter(path, fh, opts.sampleRate, channels, opts.flushIntervalMs ?? 1000);
   }
@@ -129,7 +132,10 @@ export class WavStreamWriter {
         await this.fh.datasync();
         this.flushedBytes = this.dataBytes;
       } catch (err) {
-        this.failure = new WavFileError('WAV_IO', `writing the recording to ${this.path} failed: ${(err as Error).message}`);
+        this.failure = new WavFileError(
+          'WAV_IO',
+          `writing the recording to ${this.path} failed: ${(err as Error).message}`,
+        );
         throw this.failure;
       }
     });
@@ -149,7 +155,12 @@ export class WavStreamWriter {
         await this.fh.close().catch(() => undefined);
       }
     }
-    return { path: this.path, samples: this.dataBytes / (2 * this.channels), sampleRate: this.sampleRate, bytes: HEADER_BYTES + this.dataBytes };
+    return {
+      path: this.path,
+      samples: this.dataBytes / (2 * this.channels),
+      sampleRate: this.sampleRate,
+      bytes: HEADER_BYTES + this.dataBytes,
+    };
   }
 
   /** Close and delete the file (a cancelled recording). */
@@ -219,7 +230,10 @@ export function inspectWav(path: string): WavInspection {
       } else if (id === 'data') {
         if (!fmt) throw new WavFileError('WAV_INVALID', `${path}: data chunk before fmt chunk`);
         if (fmt.bits !== 16 || (fmt.format !== 1 && fmt.format !== 0xfffe)) {
-          throw new WavFileError('WAV_INVALID', `${path}: only 16-bit PCM recordings can be recovered (found format ${fmt.format}, ${fmt.bits} bits)`);
+          throw new WavFileError(
+            'WAV_INVALID',
+            `${path}: only 16-bit PCM recordings can be recovered (found format ${fmt.format}, ${fmt.bits} bits)`,
+          );
         }
         const dataOffset = off + 8;
         const frameBytes = 2 * fmt.channels;
@@ -235,7 +249,10 @@ export function inspectWav(path: string): WavInspection {
           fileBytes,
           dataOffset,
           headerDataBytes: size,
-          needsRepair: size !== samples * frameBytes || fileBytes !== dataOffset + samples * frameBytes || head.readUInt32LE(4) !== fileBytes - 8,
+          needsRepair:
+            size !== samples * frameBytes ||
+            fileBytes !== dataOffset + samples * frameBytes ||
+            head.readUInt32LE(4) !== fileBytes - 8,
         };
       }
       off += 8 + size + (size % 2);

@@ -69,7 +69,11 @@ export class CaptureSettingsFile {
 }
 
 export function describeDevices(raw: RawDevice[], settings: CaptureSettings): CaptureDevice[] {
-  return raw.map((d) => ({ ...d, likelyStethoscope: isLikelyStethoscope(d.name), pinned: settings.pinnedDevice === d.name }));
+  return raw.map((d) => ({
+    ...d,
+    likelyStethoscope: isLikelyStethoscope(d.name),
+    pinned: settings.pinnedDevice === d.name,
+  }));
 }
 
 /**
@@ -77,9 +81,16 @@ export function describeDevices(raw: RawDevice[], settings: CaptureSettings): Ca
  * case-insensitive substring; with nothing asked, the pinned device, then the last used one
  * if present, then the first likely stethoscope, then the first input.
  */
-export function chooseDevice(devices: CaptureDevice[], wanted: string | null | undefined, settings: CaptureSettings): CaptureDevice {
+export function chooseDevice(
+  devices: CaptureDevice[],
+  wanted: string | null | undefined,
+  settings: CaptureSettings,
+): CaptureDevice {
   if (devices.length === 0) {
-    throw new CaptureError('DEVICE_MISSING', 'No audio input was found. Plug in the stethoscope (or its USB audio adapter) and refresh the device list.');
+    throw new CaptureError(
+      'DEVICE_MISSING',
+      'No audio input was found. Plug in the stethoscope (or its USB audio adapter) and refresh the device list.',
+    );
   }
   if (wanted !== undefined && wanted !== null && wanted !== '') {
     if (/^\d+$/.test(wanted)) {
@@ -92,22 +103,27 @@ export function chooseDevice(devices: CaptureDevice[], wanted: string | null | u
     const partial = devices.filter((d) => d.name.toLowerCase().includes(lower));
     if (partial.length === 1) return partial[0]!;
     if (partial.length > 1) {
-      throw new CaptureError('DEVICE_MISSING', `"${wanted}" matches several inputs (${partial.map((d) => d.name).join(', ')}). Give the full name or the number from the device list.`);
+      throw new CaptureError(
+        'DEVICE_MISSING',
+        `"${wanted}" matches several inputs (${partial.map((d) => d.name).join(', ')}). Give the full name or the number from the device list.`,
+      );
     }
-    throw new CaptureError('DEVICE_MISSING', `No audio input called "${wanted}" is connected. Check the stethoscope is plugged in; available inputs: ${devices.map((d) => `${d.id}: ${d.name}`).join(', ')}.`);
+    throw new CaptureError(
+      'DEVICE_MISSING',
+      `No audio input called "${wanted}" is connected. Check the stethoscope is plugged in; available inputs: ${devices.map((d) => `${d.id}: ${d.name}`).join(', ')}.`,
+    );
   }
   if (settings.pinnedDevice) {
     const pinned = devices.find((d) => d.name === settings.pinnedDevice);
     if (!pinned) {
-      throw new CaptureError('DEVICE_MISSING', `The pinned stethoscope "${settings.pinnedDevice}" is not connected. Plug it in, or unpin it to use another input.`);
+      throw new CaptureError(
+        'DEVICE_MISSING',
+        `The pinned stethoscope "${settings.pinnedDevice}" is not connected. Plug it in, or unpin it to use another input.`,
+      );
     }
     return pinned;
   }
-  return (
-    devices.find((d) => d.name === settings.lastDevice) ??
-    devices.find((d) => d.likelyStethoscope) ??
-    devices[0]!
-  );
+  return devices.find((d) => d.name === settings.lastDevice) ?? devices.find((d) => d.likelyStethoscope) ?? devices[0]!;
 }
 
 export interface DeviceChange {

@@ -15,7 +15,14 @@ import { EventEmitter } from 'node:events';
 import { WavStreamWriter } from '../audio/wav-stream-writer.js';
 import type { QualityReport } from '../inference/analysis-types.js';
 import { HOP, MEL_BANDS, PATCH_HOP_FRAMES, PATCH_SAMPLES, SAMPLE_RATE } from '../features/yamnet-params.js';
-import type { CaptureAnalyzer, FrontEnd, LiveResult, PipelineParts, QualityMeter, Resampler } from './pipeline-types.js';
+import type {
+  CaptureAnalyzer,
+  FrontEnd,
+  LiveResult,
+  PipelineParts,
+  QualityMeter,
+  Resampler,
+} from './pipeline-types.js';
 
 export const FRONT_END_RATE = SAMPLE_RATE;
 export { MEL_BANDS };
@@ -23,9 +30,19 @@ export { MEL_BANDS };
 export const LIVE_WINDOW_SAMPLES = PATCH_SAMPLES;
 export const LIVE_HOP_SAMPLES = PATCH_HOP_FRAMES * HOP;
 
-export interface FramesEvent { firstFrame: number; frames: number[][]; droppedFrames: number; sentAtMs: number }
-export interface LevelEvent { rmsDbfs: number; peakDbfs: number }
-export interface LiveEvent extends LiveResult { patchStartSec: number }
+export interface FramesEvent {
+  firstFrame: number;
+  frames: number[][];
+  droppedFrames: number;
+  sentAtMs: number;
+}
+export interface LevelEvent {
+  rmsDbfs: number;
+  peakDbfs: number;
+}
+export interface LiveEvent extends LiveResult {
+  patchStartSec: number;
+}
 
 export interface PipelineEvents {
   frames: [FramesEvent];
@@ -104,8 +121,20 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
 
   static async create(opts: LivePipelineOptions): Promise<LivePipeline> {
     const resampler = await opts.parts.createResampler(opts.sampleRate, FRONT_END_RATE);
-    const writer = await WavStreamWriter.create(opts.wavPath, { sampleRate: opts.sampleRate, channels: 1, flushIntervalMs: opts.flushIntervalMs });
-    return new LivePipeline(opts.sampleRate, writer, resampler, opts.parts.createFrontEnd(), opts.parts.createQualityMeter(opts.sampleRate), opts.analyzer, opts);
+    const writer = await WavStreamWriter.create(opts.wavPath, {
+      sampleRate: opts.sampleRate,
+      channels: 1,
+      flushIntervalMs: opts.flushIntervalMs,
+    });
+    return new LivePipeline(
+      opts.sampleRate,
+      writer,
+      resampler,
+      opts.parts.createFrontEnd(),
+      opts.parts.createQualityMeter(opts.sampleRate),
+      opts.analyzer,
+      opts,
+    );
   }
 
   /** Level meter only (the countdown before recording): nothing is written or analysed. */
@@ -177,7 +206,12 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
     }
     if (this.pending.length === 0) return;
     const frames = this.pending.map((row) => Array.from(row));
-    const event: FramesEvent = { firstFrame: this.pendingFirst, frames, droppedFrames: this.droppedFrames, sentAtMs: Date.now() };
+    const event: FramesEvent = {
+      firstFrame: this.pendingFirst,
+      frames,
+      droppedFrames: this.droppedFrames,
+      sentAtMs: Date.now(),
+    };
     this.pendingFirst += this.pending.length;
     this.framesPublished += this.pending.length;
     this.pending = [];
@@ -214,17 +248,21 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
     const window = this.ring.slice();
     const patchStartSec = (this.total16k - LIVE_WINDOW_SAMPLES) / FRONT_END_RATE;
     this.liveRuns++;
-    this.liveIdle = this.analyzer.analyzeLiveWindow(window).then(
-      (r) => {
-        if (!this.closed) this.emit('live', { patchStartSec, probabilities: r.probabilities, screen: r.screen });
-      },
-      (err: unknown) => {
-        if (this.listenerCount('liveError') > 0) this.emit('liveError', err instanceof Error ? err : new Error(String(err)));
-      },
-    ).finally(() => {
-      this.liveBusy = false;
-      if (this.liveDue && !this.closed) this.runLive();
-    });
+    this.liveIdle = this.analyzer
+      .analyzeLiveWindow(window)
+      .then(
+        (r) => {
+          if (!this.closed) this.emit('live', { patchStartSec, probabilities: r.probabilities, screen: r.screen });
+        },
+        (err: unknown) => {
+          if (this.listenerCount('liveError') > 0)
+            this.emit('liveError', err instanceof Error ? err : new Error(String(err)));
+        },
+      )
+      .finally(() => {
+        this.liveBusy = false;
+        if (this.liveDue && !this.closed) this.runLive();
+      });
   }
 
   get stats(): PipelineStats {

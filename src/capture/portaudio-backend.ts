@@ -61,7 +61,11 @@ function workerEntry(): { path: string; execArgv: string[] } {
   const dir = dirname(here);
   if (here.endsWith('.ts')) return { path: join(dir, 'portaudio-worker.ts'), execArgv: ['--import', 'tsx'] };
   const js = join(dir, 'portaudio-worker.js');
-  if (!existsSync(js)) throw new CaptureError('BACKEND_UNAVAILABLE', `the audio device helper ${js} is missing: rebuild the application (npm run build).`);
+  if (!existsSync(js))
+    throw new CaptureError(
+      'BACKEND_UNAVAILABLE',
+      `the audio device helper ${js} is missing: rebuild the application (npm run build).`,
+    );
   return { path: js, execArgv: [] };
 }
 
@@ -122,7 +126,12 @@ class Worker {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         done();
-        reject(new CaptureError('BACKEND_UNAVAILABLE', `the audio system did not answer while ${what} (waited ${timeoutMs / 1000} s). Unplug and replug the stethoscope, then try again.`));
+        reject(
+          new CaptureError(
+            'BACKEND_UNAVAILABLE',
+            `the audio system did not answer while ${what} (waited ${timeoutMs / 1000} s). Unplug and replug the stethoscope, then try again.`,
+          ),
+        );
       }, timeoutMs);
       const offMsg = this.on((m) => {
         let v: T | undefined;
@@ -140,7 +149,12 @@ class Worker {
       });
       const offExit = this.onExit((code, signal) => {
         done();
-        reject(new CaptureError('BACKEND_UNAVAILABLE', `the audio system stopped while ${what} (exit ${code ?? signal}). ${this.stderrTail.slice(-3).join(' ')}`.trim()));
+        reject(
+          new CaptureError(
+            'BACKEND_UNAVAILABLE',
+            `the audio system stopped while ${what} (exit ${code ?? signal}). ${this.stderrTail.slice(-3).join(' ')}`.trim(),
+          ),
+        );
       });
       const done = (): void => {
         clearTimeout(timer);
@@ -157,12 +171,21 @@ class Worker {
 /** Classify a PortAudio open error into something a nurse can act on. */
 function openError(device: RawDevice, message: string): CaptureError {
   if (/unavailable|busy/i.test(message)) {
-    return new CaptureError('DEVICE_BUSY', `The input "${device.name}" is in use by another program. Close other recording or call software, then try again.`);
+    return new CaptureError(
+      'DEVICE_BUSY',
+      `The input "${device.name}" is in use by another program. Close other recording or call software, then try again.`,
+    );
   }
   if (/invalid device|no default device/i.test(message)) {
-    return new CaptureError('DEVICE_MISSING', `The input "${device.name}" is no longer available. Check the stethoscope is plugged in, then refresh the device list.`);
+    return new CaptureError(
+      'DEVICE_MISSING',
+      `The input "${device.name}" is no longer available. Check the stethoscope is plugged in, then refresh the device list.`,
+    );
   }
-  return new CaptureError('DEVICE_OPEN_FAILED', `The input "${device.name}" could not be opened (${message}). Unplug and replug it, or choose another input.`);
+  return new CaptureError(
+    'DEVICE_OPEN_FAILED',
+    `The input "${device.name}" could not be opened (${message}). Unplug and replug it, or choose another input.`,
+  );
 }
 
 export class PortAudioBackend implements CaptureBackend {
@@ -216,7 +239,8 @@ export class PortAudioBackend implements CaptureBackend {
       return await w.waitFor(
         (m) => {
           if (m.type === 'devices') return m.devices;
-          if (m.type === 'error') throw new CaptureError('BACKEND_UNAVAILABLE', `listing audio inputs failed: ${m.message}`);
+          if (m.type === 'error')
+            throw new CaptureError('BACKEND_UNAVAILABLE', `listing audio inputs failed: ${m.message}`);
           return undefined;
         },
         this.listTimeoutMs,
@@ -265,7 +289,12 @@ export class PortAudioBackend implements CaptureBackend {
         let result: { ok: true } | { ok: false; message: string };
         try {
           result = await w.waitFor(
-            (m) => (m.type === 'opened' ? { ok: true as const } : m.type === 'error' ? { ok: false as const, message: m.message } : undefined),
+            (m) =>
+              m.type === 'opened'
+                ? { ok: true as const }
+                : m.type === 'error'
+                  ? { ok: false as const, message: m.message }
+                  : undefined,
             this.listTimeoutMs,
             `opening "${device.name}"`,
           );
@@ -289,7 +318,14 @@ export class PortAudioBackend implements CaptureBackend {
     throw openError(device, lastError || 'no supported format');
   }
 
-  private attach(w: Worker, device: RawDevice, sampleRate: number, channels: number, handlers: InputHandlers, early: Uint8Array[]): OpenedInput {
+  private attach(
+    w: Worker,
+    device: RawDevice,
+    sampleRate: number,
+    channels: number,
+    handlers: InputHandlers,
+    early: Uint8Array[],
+  ): OpenedInput {
     let stopping = false;
     let finished = false;
     let lastData = Date.now();
@@ -319,21 +355,44 @@ export class PortAudioBackend implements CaptureBackend {
         lastData = Date.now();
         deliver(m.pcm);
       } else if (m.type === 'error') {
-        fault(new CaptureError('DEVICE_LOST', `The stethoscope input "${device.name}" failed (${m.message}). Everything recorded before this was kept.`));
+        fault(
+          new CaptureError(
+            'DEVICE_LOST',
+            `The stethoscope input "${device.name}" failed (${m.message}). Everything recorded before this was kept.`,
+          ),
+        );
       } else if (m.type === 'end' && !stopping) {
-        fault(new CaptureError('DEVICE_LOST', `The stethoscope input "${device.name}" closed unexpectedly. Everything recorded before this was kept.`));
+        fault(
+          new CaptureError(
+            'DEVICE_LOST',
+            `The stethoscope input "${device.name}" closed unexpectedly. Everything recorded before this was kept.`,
+          ),
+        );
       }
     });
     const offExit = w.onExit((code, signal) => {
       if (!stopping) {
-        fault(new CaptureError('DEVICE_LOST', `The audio device process for "${device.name}" ended unexpectedly (${signal ?? `exit ${code}`}); the stethoscope may have been unplugged. Everything recorded before this was kept.`));
+        fault(
+          new CaptureError(
+            'DEVICE_LOST',
+            `The audio device process for "${device.name}" ended unexpectedly (${signal ?? `exit ${code}`}); the stethoscope may have been unplugged. Everything recorded before this was kept.`,
+          ),
+        );
       }
     });
-    const watchdog = setInterval(() => {
-      if (!stopping && Date.now() - lastData > this.stallTimeoutMs) {
-        fault(new CaptureError('DEVICE_STALLED', `The stethoscope "${device.name}" stopped sending sound for ${(this.stallTimeoutMs / 1000).toFixed(1)} s; it may have been unplugged. Everything recorded before this was kept.`));
-      }
-    }, Math.min(250, this.stallTimeoutMs));
+    const watchdog = setInterval(
+      () => {
+        if (!stopping && Date.now() - lastData > this.stallTimeoutMs) {
+          fault(
+            new CaptureError(
+              'DEVICE_STALLED',
+              `The stethoscope "${device.name}" stopped sending sound for ${(this.stallTimeoutMs / 1000).toFixed(1)} s; it may have been unplugged. Everything recorded before this was kept.`,
+            ),
+          );
+        }
+      },
+      Math.min(250, this.stallTimeoutMs),
+    );
     watchdog.unref();
 
     return {

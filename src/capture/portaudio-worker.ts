@@ -49,7 +49,13 @@ function listDevices(): RawDevice[] {
   return load()
     .getDevices()
     .filter((d) => d.maxInputChannels > 0)
-    .map((d) => ({ id: d.id, name: d.name, hostApi: d.hostAPIName, maxInputChannels: d.maxInputChannels, defaultSampleRate: d.defaultSampleRate }));
+    .map((d) => ({
+      id: d.id,
+      name: d.name,
+      hostApi: d.hostAPIName,
+      maxInputChannels: d.maxInputChannels,
+      defaultSampleRate: d.defaultSampleRate,
+    }));
 }
 
 let stream: AudioStream | null = null;

@@ -94,7 +94,10 @@ export function findPendingRecoveries(dir: string, skip: ReadonlySet<string> = n
 export function checkInProgressPath(dir: string, path: string): string {
   const full = resolve(path);
   if (dirname(full) !== resolve(dir) || !full.toLowerCase().endsWith('.wav') || basename(full).startsWith('.')) {
-    throw new CaptureError('STATE', `${path} is not an interrupted recording of this workstation (expected a .wav in ${resolve(dir)}${sep}).`);
+    throw new CaptureError(
+      'STATE',
+      `${path} is not an interrupted recording of this workstation (expected a .wav in ${resolve(dir)}${sep}).`,
+    );
   }
   return full;
 }
@@ -104,7 +107,11 @@ export async function repairInterrupted(path: string): Promise<WavInspection> {
   try {
     return await repairWav(path);
   } catch (err) {
-    if (err instanceof WavFileError) throw new CaptureError('STORAGE', `The interrupted recording ${basename(path)} cannot be recovered: ${err.message}`);
+    if (err instanceof WavFileError)
+      throw new CaptureError(
+        'STORAGE',
+        `The interrupted recording ${basename(path)} cannot be recovered: ${err.message}`,
+      );
     throw err;
   }
 }

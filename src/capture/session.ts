@@ -11,11 +11,18 @@
 import { EventEmitter } from 'node:events';
 import type { AnalysisResult, QualityReport } from '../inference/analysis-types.js';
 import { CaptureError } from './errors.js';
-import { LivePipeline, type FramesEvent, type LevelEvent, type LiveEvent, type PipelineStats } from './live-pipeline.js';
+import {
+  LivePipeline,
+  type FramesEvent,
+  type LevelEvent,
+  type LiveEvent,
+  type PipelineStats,
+} from './live-pipeline.js';
 import type { CaptureBackend, OpenedInput, RawDevice } from './portaudio-backend.js';
 import type { CaptureAnalyzer, PipelineParts } from './pipeline-types.js';
 
-export type SessionStateName = 'countdown' | 'recording' | 'stopping' | 'analyzing' | 'done' | 'interrupted' | 'cancelled' | 'error';
+export type SessionStateName =
+  'countdown' | 'recording' | 'stopping' | 'analyzing' | 'done' | 'interrupted' | 'cancelled' | 'error';
 
 export interface SessionState {
   state: SessionStateName;
@@ -124,21 +131,32 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
    */
   async start(): Promise<void> {
     const { device, backend } = this.opts;
-    const rates = [...new Set([this.opts.sampleRate, Math.round(device.defaultSampleRate), ...COMMON_RATES].filter((r): r is number => !!r && r > 0))];
+    const rates = [
+      ...new Set(
+        [this.opts.sampleRate, Math.round(device.defaultSampleRate), ...COMMON_RATES].filter(
+          (r): r is number => !!r && r > 0,
+        ),
+      ),
+    ];
     const channels = device.maxInputChannels >= 2 ? [1, 2] : [1];
     this.countdownLeft = this.opts.countdownSec ?? 0;
     this.setState('countdown');
     let pipeline: LivePipeline | null = null;
     const early: Int16Array[] = [];
     try {
-      this.input = await backend.open(device, { sampleRates: this.opts.sampleRate ? [this.opts.sampleRate] : rates, channels }, {
-        onData: (pcm, channels) => {
-          const mono = toMono(pcm, channels);
-          if (!pipeline) early.push(mono); // arrived before the pipeline was ready
-          else this.onAudio(mono);
+      this.input = await backend.open(
+        device,
+        { sampleRates: this.opts.sampleRate ? [this.opts.sampleRate] : rates, channels },
+        {
+          onData: (pcm, channels) => {
+            const mono = toMono(pcm, channels);
+            if (!pipeline)
+              early.push(mono); // arrived before the pipeline was ready
+            else this.onAudio(mono);
+          },
+          onFault: (err) => this.onFault(err),
         },
-        onFault: (err) => this.onFault(err),
-      });
+      );
       const input = this.input;
       pipeline = await LivePipeline.create({
         sampleRate: input.sampleRate,

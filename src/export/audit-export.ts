@@ -26,7 +26,18 @@ export const AUDIT_CSV = 'audit-history.csv';
 export const AUDIT_JSONL = 'audit-history.jsonl';
 export const MANIFEST = 'manifest.json';
 
-export const AUDIT_CSV_COLUMNS = ['seq', 'at', 'username', 'action', 'object_type', 'object_id', 'transport', 'details', 'prev_hash', 'hash'] as const;
+export const AUDIT_CSV_COLUMNS = [
+  'seq',
+  'at',
+  'username',
+  'action',
+  'object_type',
+  'object_id',
+  'transport',
+  'details',
+  'prev_hash',
+  'hash',
+] as const;
 
 export interface AuditExportScope {
   from?: string;
@@ -84,7 +95,18 @@ export function auditJsonLine(e: ExportAuditRow): string {
 
 /** The CSV columns' text for an entry (null as empty), before CSV quoting. */
 export function auditCsvValues(e: ExportAuditRow): string[] {
-  return [String(e.seq), e.at, e.username ?? '', e.action, e.objectType ?? '', e.objectId ?? '', e.transport, e.detailsJson, e.prevHash, e.hash];
+  return [
+    String(e.seq),
+    e.at,
+    e.username ?? '',
+    e.action,
+    e.objectType ?? '',
+    e.objectId ?? '',
+    e.transport,
+    e.detailsJson,
+    e.prevHash,
+    e.hash,
+  ];
 }
 
 export function auditCsvRow(e: ExportAuditRow): string {

@@ -23,7 +23,10 @@ export function csvField(v: CsvValue): string {
   if (v === '') return '';
   // Character tests rather than regexes: this runs ten times per row for a million rows.
   const c0 = v.charCodeAt(0);
-  const s = c0 === 61 || c0 === 43 || c0 === 45 || c0 === 64 || c0 === 9 || c0 === 13 || (c0 === 39 && FORMULA.test(v)) ? `'${v}` : v;
+  const s =
+    c0 === 61 || c0 === 43 || c0 === 45 || c0 === 64 || c0 === 9 || c0 === 13 || (c0 === 39 && FORMULA.test(v))
+      ? `'${v}`
+      : v;
   if (s.indexOf('"') >= 0) return `"${s.replaceAll('"', '""')}"`;
   return s.indexOf(',') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 ? `"${s}"` : s;
 }

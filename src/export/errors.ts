@@ -22,5 +22,6 @@ export class ExportError extends Error {
 
 /** Thrown from inside a writer loop when its AbortSignal fired. */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ExportError('CANCELLED', 'The export was cancelled; no file was left under its final name.');
+  if (signal?.aborted)
+    throw new ExportError('CANCELLED', 'The export was cancelled; no file was left under its final name.');
 }

@@ -15,7 +15,11 @@ import type { ExportFindingRow, ExportRecordingRow } from '../store/export-queri
 
 export const CLASSES = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
 const CLASS_TEXT: Record<(typeof CLASSES)[number], string> = {
-  asthma: 'asthma', copd: 'COPD', pneumonia: 'pneumonia', healthy: 'a healthy chest', bronchial: 'bronchial disease',
+  asthma: 'asthma',
+  copd: 'COPD',
+  pneumonia: 'pneumonia',
+  healthy: 'a healthy chest',
+  bronchial: 'bronchial disease',
 };
 const SYS = {
   mrn: 'urn:auscult:mrn',
@@ -59,7 +63,9 @@ export interface FhirBundleOptions {
 
 /** A stable UUID (RFC 4122 layout, name-based via SHA-256) for urn:uuid fullUrls. */
 export function stableUuid(name: string): string {
-  const h = createHash('sha256').update('auscult:' + name).digest();
+  const h = createHash('sha256')
+    .update('auscult:' + name)
+    .digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
@@ -68,7 +74,10 @@ export function stableUuid(name: string): string {
 
 /** FHIR ids allow [A-Za-z0-9-.]{1,64}. */
 function fid(...parts: (string | number)[]): string {
-  return parts.join('-').replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 64);
+  return parts
+    .join('-')
+    .replace(/[^A-Za-z0-9.-]/g, '-')
+    .slice(0, 64);
 }
 
 /** FHIR dateTime/instant need a time zone when they have a time; our ISO strings end in Z. */
@@ -93,11 +102,20 @@ class BundleBuilder {
 
 function practitioner(b: BundleBuilder, username: string): { reference: string; display: string } {
   const id = fid('user', username);
-  b.add({ resourceType: 'Practitioner', id, identifier: [{ system: SYS.user, value: username }], name: [{ text: username }] });
+  b.add({
+    resourceType: 'Practitioner',
+    id,
+    identifier: [{ system: SYS.user, value: username }],
+    name: [{ text: username }],
+  });
   return { ...b.ref('Practitioner', id), display: username };
 }
 
-function patientResource(b: BundleBuilder, row: ExportRecordingRow, mrnSystem: string): { reference: string; display: string } {
+function patientResource(
+  b: BundleBuilder,
+  row: ExportRecordingRow,
+  mrnSystem: string,
+): { reference: string; display: string } {
   const id = fid('patient', row.patientId);
   const r: FhirResource = {
     resourceType: 'Patient',
@@ -130,11 +148,20 @@ function softwareDevice(b: BundleBuilder, row: ExportRecordingRow): { reference:
 
 function stethoscope(b: BundleBuilder, name: string): { reference: string; display: string } {
   const id = fid('stethoscope', createHash('sha256').update(name).digest('hex').slice(0, 16));
-  b.add({ resourceType: 'Device', id, deviceName: [{ name, type: 'user-friendly-name' }], type: { text: 'Electronic stethoscope' } });
+  b.add({
+    resourceType: 'Device',
+    id,
+    deviceName: [{ name, type: 'user-friendly-name' }],
+    type: { text: 'Electronic stethoscope' },
+  });
   return { ...b.ref('Device', id), display: name };
 }
 
-function addRecording(b: BundleBuilder, input: FhirRecordingInput, patient: { reference: string; display: string }): void {
+function addRecording(
+  b: BundleBuilder,
+  input: FhirRecordingInput,
+  patient: { reference: string; display: string },
+): void {
   const { row } = input;
   const signed = row.signedAt !== null;
   const siteConcept = { coding: [{ system: SYS.site, code: row.site }], text: `Chest: ${row.site.replace(/-/g, ' ')}` };
@@ -143,7 +170,11 @@ function addRecording(b: BundleBuilder, input: FhirRecordingInput, patient: { re
   const targets: { reference: string }[] = [];
 
   const mediaId = fid('recording', row.id);
-  const content: Record<string, unknown> = { contentType: 'audio/wav', title: row.fileName, creation: instant(row.recordedAt) };
+  const content: Record<string, unknown> = {
+    contentType: 'audio/wav',
+    title: row.fileName,
+    creation: instant(row.recordedAt),
+  };
   if (input.wav) {
     content['size'] = input.wav.length;
     content['hash'] = createHash('sha1').update(input.wav).digest('base64');
@@ -164,7 +195,11 @@ function addRecording(b: BundleBuilder, input: FhirRecordingInput, patient: { re
       deviceName: row.deviceName,
       device: steth,
       duration: Math.round(row.durationSec * 1000) / 1000,
-      note: [{ text: `Lung auscultation, ${row.sampleRate} Hz, status ${row.status}${row.quality ? `, signal quality ${row.quality}` : ''}.` }],
+      note: [
+        {
+          text: `Lung auscultation, ${row.sampleRate} Hz, status ${row.status}${row.quality ? `, signal quality ${row.quality}` : ''}.`,
+        },
+      ],
       content,
     }),
   });
@@ -175,7 +210,9 @@ function addRecording(b: BundleBuilder, input: FhirRecordingInput, patient: { re
   const analysisRefs: { reference: string }[] = [];
   if (a && software) {
     const method = {
-      coding: [{ system: SYS.model, code: a.headName, version: a.headVersion, display: `${a.headName} ${a.headVersion}` }],
+      coding: [
+        { system: SYS.model, code: a.headName, version: a.headVersion, display: `${a.headName} ${a.headVersion}` },
+      ],
       text: `Auscult ${a.engineVersion}: YAMNet embeddings and classifier head ${a.headName} ${a.headVersion}`,
     };
     const common = {
@@ -189,24 +226,45 @@ function addRecording(b: BundleBuilder, input: FhirRecordingInput, patient: { re
       device: software,
       derivedFrom: [media],
     };
-    const quantity = (p: number) => ({ value: Math.round(p * 1e4) / 1e4, unit: 'probability', system: SYS.ucum, code: '1' });
+    const quantity = (p: number) => ({
+      value: Math.round(p * 1e4) / 1e4,
+      unit: 'probability',
+      system: SYS.ucum,
+      code: '1',
+    });
     for (const c of CLASSES) {
       const id = fid('rec', row.id, 'p', c);
       analysisRefs.push({
         reference: b.add({
-          resourceType: 'Observation', id, ...common,
-          code: { coding: [{ system: SYS.obs, code: `p-${c}`, display: `Probability of ${CLASS_TEXT[c]}` }], text: `Model probability of ${CLASS_TEXT[c]} (decision support, not a diagnosis)` },
+          resourceType: 'Observation',
+          id,
+          ...common,
+          code: {
+            coding: [{ system: SYS.obs, code: `p-${c}`, display: `Probability of ${CLASS_TEXT[c]}` }],
+            text: `Model probability of ${CLASS_TEXT[c]} (decision support, not a diagnosis)`,
+          },
           valueQuantity: quantity(a.probabilities[c]),
         }),
       });
     }
     const screen: FhirResource = {
-      resourceType: 'Observation', id: fid('rec', row.id, 'screen'), ...common,
-      code: { coding: [{ system: SYS.obs, code: 'p-abnormal', display: 'Probability that the chest sounds abnormal' }], text: 'Healthy-vs-abnormal screen (decision support, not a diagnosis)' },
+      resourceType: 'Observation',
+      id: fid('rec', row.id, 'screen'),
+      ...common,
+      code: {
+        coding: [{ system: SYS.obs, code: 'p-abnormal', display: 'Probability that the chest sounds abnormal' }],
+        text: 'Healthy-vs-abnormal screen (decision support, not a diagnosis)',
+      },
       valueQuantity: quantity(a.pAbnormal),
     };
     const label = input.screenLabel ?? (a.status === 'uncertain' ? 'uncertain' : null);
-    if (label) screen['interpretation'] = [{ coding: [{ system: SYS.obs, code: `screen-${label}` }], text: label === 'uncertain' ? 'Uncertain: quality or confidence too low to call' : `Screen: ${label}` }];
+    if (label)
+      screen['interpretation'] = [
+        {
+          coding: [{ system: SYS.obs, code: `screen-${label}` }],
+          text: label === 'uncertain' ? 'Uncertain: quality or confidence too low to call' : `Screen: ${label}`,
+        },
+      ];
     analysisRefs.push({ reference: b.add(screen) });
   }
   targets.push(...analysisRefs);
@@ -218,7 +276,10 @@ function addRecording(b: BundleBuilder, input: FhirRecordingInput, patient: { re
       id: fid('finding', f.id),
       status: f.isAmendment ? 'amended' : signed ? 'final' : 'preliminary',
       category: [{ coding: [{ system: SYS.obsCategory, code: 'exam', display: 'Exam' }] }],
-      code: { coding: [{ system: SYS.obs, code: 'finding' }], text: f.isAmendment ? 'Amendment to the auscultation finding' : 'Auscultation finding (clinician)' },
+      code: {
+        coding: [{ system: SYS.obs, code: 'finding' }],
+        text: f.isAmendment ? 'Amendment to the auscultation finding' : 'Auscultation finding (clinician)',
+      },
       subject: patient,
       effectiveDateTime: instant(row.recordedAt),
       issued: instant(f.createdAt),
@@ -254,8 +315,16 @@ function addRecording(b: BundleBuilder, input: FhirRecordingInput, patient: { re
   const agents: Record<string, unknown>[] = [
     { type: { coding: [{ system: SYS.participant, code: 'performer', display: 'Performer' }] }, who: recorder },
   ];
-  if (software) agents.push({ type: { coding: [{ system: SYS.participant, code: 'assembler', display: 'Assembler' }] }, who: software });
-  if (signer) agents.push({ type: { coding: [{ system: SYS.participant, code: 'verifier', display: 'Verifier' }] }, who: signer });
+  if (software)
+    agents.push({
+      type: { coding: [{ system: SYS.participant, code: 'assembler', display: 'Assembler' }] },
+      who: software,
+    });
+  if (signer)
+    agents.push({
+      type: { coding: [{ system: SYS.participant, code: 'verifier', display: 'Verifier' }] },
+      who: signer,
+    });
   b.add({
     resourceType: 'Provenance',
     id: fid('provenance', row.id),

@@ -103,7 +103,10 @@ export class StagingFolder {
     const finalPath = childPath(destinationDir, name);
     await assertWritableDir(destinationDir);
     if (await exists(finalPath)) {
-      throw new ExportError('FILE_EXISTS', `"${finalPath}" already exists; choose another folder or remove it first. Nothing was written.`);
+      throw new ExportError(
+        'FILE_EXISTS',
+        `"${finalPath}" already exists; choose another folder or remove it first. Nothing was written.`,
+      );
     }
     const tempPath = childPath(destinationDir, `.${name}.${randomBytes(4).toString('hex')}.partial`);
     try {
@@ -134,7 +137,8 @@ export class StagingFolder {
 export async function assertWritableDir(dir: string): Promise<void> {
   try {
     const st = await fsp.stat(dir);
-    if (!st.isDirectory()) throw new ExportError('DESTINATION', `"${dir}" is not a folder. Choose a folder to export into.`);
+    if (!st.isDirectory())
+      throw new ExportError('DESTINATION', `"${dir}" is not a folder. Choose a folder to export into.`);
     await fsp.access(dir, fsc.W_OK);
   } catch (err) {
     throw destinationError(dir, err);
@@ -145,8 +149,17 @@ function destinationError(dir: string, err: unknown): ExportError {
   if (err instanceof ExportError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const why =
-    code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'is not writable by this user' : code === 'ENOSPC' ? 'is full' : `cannot be written (${code ?? String(err)})`;
-  return new ExportError('DESTINATION', `The export folder "${dir}" ${why}. Choose another folder; nothing was written.`);
+    code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'is not writable by this user'
+        : code === 'ENOSPC'
+          ? 'is full'
+          : `cannot be written (${code ?? String(err)})`;
+  return new ExportError(
+    'DESTINATION',
+    `The export folder "${dir}" ${why}. Choose another folder; nothing was written.`,
+  );
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -159,7 +172,10 @@ async function exists(p: string): Promise<boolean> {
 /** rename(2) replaces an existing file silently; check first (the window is ours alone). */
 async function renameNoClobber(from: string, to: string): Promise<void> {
   if (await exists(to)) {
-    throw new ExportError('FILE_EXISTS', `"${to}" appeared while exporting; it was left untouched and the export was not saved. Export again.`);
+    throw new ExportError(
+      'FILE_EXISTS',
+      `"${to}" appeared while exporting; it was left untouched and the export was not saved. Export again.`,
+    );
   }
   await fsp.rename(from, to);
 }

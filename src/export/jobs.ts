@@ -13,8 +13,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import {
-  auditEntriesForExport, auditHeadForExport, countAuditForExport, countRecordingsForExport, findingsForExport, patientIdsForExport,
-  patientMrn, recordingsForExport, type ExportRecordingRow, type ExportRecordingScope,
+  auditEntriesForExport,
+  auditHeadForExport,
+  countAuditForExport,
+  countRecordingsForExport,
+  findingsForExport,
+  patientIdsForExport,
+  patientMrn,
+  recordingsForExport,
+  type ExportRecordingRow,
+  type ExportRecordingScope,
 } from '../store/export-queries.js';
 import { writeAnalysesCsv } from './analyses-csv.js';
 import { writeAuditExport } from './audit-export.js';
@@ -27,7 +35,12 @@ import { writeRecordingsFolder, writeRecordingsZip } from './recordings-export.j
 import { NameAllocator, safeFileName } from './safe-names.js';
 
 export type ExportKind = 'audit-history' | 'fhir' | 'pdf' | 'recordings' | 'analyses';
-export interface ExportScope { patientId?: number; recordingId?: number; from?: string; to?: string }
+export interface ExportScope {
+  patientId?: number;
+  recordingId?: number;
+  from?: string;
+  to?: string;
+}
 
 /** Structurally the API's ExportJob. `files[].name` is relative to `destination` ('/'-separated). */
 export interface ExportJobState {
@@ -71,7 +84,10 @@ export interface ExportHooks {
   /** Throttled progress (and the final state): the service emits 'export.progress'. */
   progress(job: ExportJobState): void;
   /** Once, when the job ends in any state: the service writes its audit entry. */
-  finished(job: ExportJobState, detail: { manifestSha256: string | null; chainHead: { seq: number; hash: string } | null }): void;
+  finished(
+    job: ExportJobState,
+    detail: { manifestSha256: string | null; chainHead: { seq: number; hash: string } | null },
+  ): void;
 }
 
 interface Running {
@@ -96,8 +112,16 @@ export class ExportJobs {
     await assertWritableDir(req.destinationDir);
     if (req.id && this.jobs.has(req.id)) throw new ExportError('INVALID', `Export job ${req.id} exists already.`);
     const job: ExportJobState = {
-      id: req.id ?? randomUUID(), kind: req.kind, state: 'running', progress: 0, rows: 0, destination: '', files: [], error: null,
-      startedAt: new Date().toISOString(), finishedAt: null,
+      id: req.id ?? randomUUID(),
+      kind: req.kind,
+      state: 'running',
+      progress: 0,
+      rows: 0,
+      destination: '',
+      files: [],
+      error: null,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
     };
     const abort = new AbortController();
     const running: Running = { job, request: req, abort, done: Promise.resolve(job) };
@@ -113,7 +137,10 @@ export class ExportJobs {
 
   /** Jobs, newest first; `username` limits them to the ones that user started. */
   list(username?: string): ExportJobState[] {
-    return [...this.jobs.values()].filter((r) => !username || r.request.username === username).map((r) => this.get(r.job.id)!).reverse();
+    return [...this.jobs.values()]
+      .filter((r) => !username || r.request.username === username)
+      .map((r) => this.get(r.job.id)!)
+      .reverse();
   }
 
   owner(id: string): string | null {
@@ -139,8 +166,11 @@ export class ExportJobs {
   filePath(id: string, name: string): string {
     const r = this.jobs.get(id);
     if (!r || r.job.state !== 'done') throw new ExportError('NOT_FOUND', `Export ${id} has no finished files.`);
-    if (!r.job.files.some((f) => f.name === name)) throw new ExportError('NOT_FOUND', `Export ${id} has no file named "${name}".`);
-    return r.job.files.length === 1 && r.job.destination.endsWith(name) ? r.job.destination : `${r.job.destination}/${name}`;
+    if (!r.job.files.some((f) => f.name === name))
+      throw new ExportError('NOT_FOUND', `Export ${id} has no file named "${name}".`);
+    return r.job.files.length === 1 && r.job.destination.endsWith(name)
+      ? r.job.destination
+      : `${r.job.destination}/${name}`;
   }
 
   /** Cancels running jobs and waits for their clean-up (workstation shutdown). */
@@ -161,7 +191,10 @@ export class ExportJobs {
         this.hooks.progress({ ...job });
       }
     };
-    let detail: { manifestSha256: string | null; chainHead: { seq: number; hash: string } | null } = { manifestSha256: null, chainHead: null };
+    let detail: { manifestSha256: string | null; chainHead: { seq: number; hash: string } | null } = {
+      manifestSha256: null,
+      chainHead: null,
+    };
     try {
       const out = await this.dispatch(req, abort.signal, progress);
       job.destination = out.destination;
@@ -169,14 +202,20 @@ export class ExportJobs {
       job.rows = out.rows;
       job.progress = 1;
       job.state = 'done';
-      detail = { manifestSha256: out.files.find((f) => f.name === 'manifest.json')?.sha256 ?? null, chainHead: out.chainHead };
+      detail = {
+        manifestSha256: out.files.find((f) => f.name === 'manifest.json')?.sha256 ?? null,
+        chainHead: out.chainHead,
+      };
     } catch (err) {
       if (abort.signal.aborted || (err instanceof ExportError && err.code === 'CANCELLED')) {
         job.state = 'cancelled';
         job.error = 'Cancelled; nothing was left in the destination folder.';
       } else {
         job.state = 'failed';
-        job.error = err instanceof ExportError ? err.message : `The export failed and nothing was saved: ${err instanceof Error ? err.message : String(err)}`;
+        job.error =
+          err instanceof ExportError
+            ? err.message
+            : `The export failed and nothing was saved: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
     job.finishedAt = new Date().toISOString();
@@ -193,7 +232,8 @@ export class ExportJobs {
     const s = req.scope;
     const parts = ['auscult', req.kind];
     if (s.recordingId !== undefined) parts.push(`recording-${s.recordingId}`);
-    else if (s.patientId !== undefined) parts.push(patientMrn(this.sources.db, s.patientId) ?? `patient-${s.patientId}`);
+    else if (s.patientId !== undefined)
+      parts.push(patientMrn(this.sources.db, s.patientId) ?? `patient-${s.patientId}`);
     if (s.from) parts.push(`from-${s.from.slice(0, 10)}`);
     if (s.to) parts.push(`to-${s.to.slice(0, 10)}`);
     if (s.recordingId === undefined && s.patientId === undefined && !s.from && !s.to) parts.push('all');
@@ -211,7 +251,12 @@ export class ExportJobs {
     req: ExportRequest,
     signal: AbortSignal,
     progress: (rows: number, total: number) => void,
-  ): Promise<{ destination: string; files: WrittenFile[]; rows: number; chainHead: { seq: number; hash: string } | null }> {
+  ): Promise<{
+    destination: string;
+    files: WrittenFile[];
+    rows: number;
+    chainHead: { seq: number; hash: string } | null;
+  }> {
     const db = this.sources.db;
     const name = this.folderName(req);
     const exportedAt = new Date().toISOString();
@@ -221,7 +266,11 @@ export class ExportJobs {
       const total = countRecordingsForExport(db, recScope);
       const sink = await FileSink.open(req.destinationDir, `${name}.zip`);
       try {
-        const rows = await writeRecordingsZip(sink, recordingsForExport(db, recScope), this.sources.readWav, { bom: req.csvBom, signal, onProgress: (n) => progress(n, total) });
+        const rows = await writeRecordingsZip(sink, recordingsForExport(db, recScope), this.sources.readWav, {
+          bom: req.csvBom,
+          signal,
+          onProgress: (n) => progress(n, total),
+        });
         const f = await sink.commit();
         return { destination: f.path, files: [f], rows, chainHead: null };
       } catch (err) {
@@ -238,7 +287,11 @@ export class ExportJobs {
       const notes: string[] = [];
       switch (req.kind) {
         case 'audit-history': {
-          if (req.scope.recordingId !== undefined) throw new ExportError('INVALID', 'An audit-history export takes a date range and/or a patient, not a recording.');
+          if (req.scope.recordingId !== undefined)
+            throw new ExportError(
+              'INVALID',
+              'An audit-history export takes a date range and/or a patient, not a recording.',
+            );
           const head = auditHeadForExport(db);
           chainHead = head;
           const scope = { from: req.scope.from, to: req.scope.to, patientId: req.scope.patientId };
@@ -250,11 +303,13 @@ export class ExportJobs {
             folder,
             auditEntriesForExport(db, scope, head.seq),
             {
-              exportedAt, exportedBy: req.username,
+              exportedAt,
+              exportedBy: req.username,
               scope: { ...dropUndefined(scope), ...(mrn ? { patientMrn: mrn } : {}) },
               contiguous: req.scope.patientId === undefined,
               chainHead: head,
-              hashAlgorithm: 'SHA-256(prevHash + "\\n" + JSON [seq, at, username, action, objectType, objectId, transport, canonical details JSON]); genesis prevHash = 64 zeros',
+              hashAlgorithm:
+                'SHA-256(prevHash + "\\n" + JSON [seq, at, username, action, objectType, objectId, transport, canonical details JSON]); genesis prevHash = 64 zeros',
             },
             { bom: req.csvBom, signal, onProgress: (n) => progress(n, total) },
           );
@@ -266,7 +321,11 @@ export class ExportJobs {
           const total = countRecordingsForExport(db, recScope);
           const sink = await folder.open('analyses.csv');
           try {
-            rows = await writeAnalysesCsv(sink, recordingsForExport(db, recScope), { bom: req.csvBom, signal, onProgress: (n) => progress(n, total) });
+            rows = await writeAnalysesCsv(sink, recordingsForExport(db, recScope), {
+              bom: req.csvBom,
+              signal,
+              onProgress: (n) => progress(n, total),
+            });
             files.push(await sink.commit());
           } catch (err) {
             await sink.abort();
@@ -276,7 +335,11 @@ export class ExportJobs {
         }
         case 'recordings': {
           const total = countRecordingsForExport(db, recScope);
-          const out = await writeRecordingsFolder(folder, recordingsForExport(db, recScope), this.sources.readWav, { bom: req.csvBom, signal, onProgress: (n) => progress(n, total) });
+          const out = await writeRecordingsFolder(folder, recordingsForExport(db, recScope), this.sources.readWav, {
+            bom: req.csvBom,
+            signal,
+            onProgress: (n) => progress(n, total),
+          });
           files = out.files;
           rows = out.rows;
           break;
@@ -288,8 +351,16 @@ export class ExportJobs {
             const recs = [];
             for (const row of recordingsForExport(db, { ...recScope, patientId: pid }, { withResultJson: true })) {
               if (signal.aborted) break;
-              const screen = row.analysis ? reportAnalysisFromJson(row.analysis.resultJson)?.screen.label ?? null : null;
-              recs.push({ row, findings: findingsForExport(db, row.id), wav: await this.sources.readWav(row), wavUrl: null, screenLabel: screen });
+              const screen = row.analysis
+                ? (reportAnalysisFromJson(row.analysis.resultJson)?.screen.label ?? null)
+                : null;
+              recs.push({
+                row,
+                findings: findingsForExport(db, row.id),
+                wav: await this.sources.readWav(row),
+                wavUrl: null,
+                screenLabel: screen,
+              });
               progress(++rows, total);
             }
             if (signal.aborted) break;
@@ -297,14 +368,18 @@ export class ExportJobs {
             const stem = req.scope.recordingId !== undefined ? `${first.mrn}_recording-${first.id}` : first.mrn;
             const sink = await folder.open(names.take(stem, 'json'));
             try {
-              sink.write(JSON.stringify(buildFhirBundle(recs, { exportedAt, mrnSystem: this.sources.mrnSystem }), null, 1));
+              sink.write(
+                JSON.stringify(buildFhirBundle(recs, { exportedAt, mrnSystem: this.sources.mrnSystem }), null, 1),
+              );
               files.push(await sink.commit());
             } catch (err) {
               await sink.abort();
               throw err;
             }
           }
-          notes.push('One FHIR R4 Bundle (type collection) per patient; WAVs embedded as Media attachments with their SHA-1.');
+          notes.push(
+            'One FHIR R4 Bundle (type collection) per patient; WAVs embedded as Media attachments with their SHA-1.',
+          );
           break;
         }
         case 'pdf': {
@@ -322,18 +397,26 @@ export class ExportJobs {
               const recs: ReportRecording[] = [];
               for (const row of list) {
                 recs.push({
-                  row, findings: findingsForExport(db, row.id),
+                  row,
+                  findings: findingsForExport(db, row.id),
                   analysis: row.analysis ? reportAnalysisFromJson(row.analysis.resultJson) : null,
                   spectrogram: await this.sources.spectrogram(row).catch(() => null),
                 });
                 progress(++rows, total);
               }
               const pdf = await renderPdfReport({
-                kind: req.scope.recordingId !== undefined ? 'recording' : 'visit', recordings: recs, model: this.sources.model,
-                disclaimer: this.sources.disclaimer, generatedAt: exportedAt, generatedBy: req.username,
+                kind: req.scope.recordingId !== undefined ? 'recording' : 'visit',
+                recordings: recs,
+                model: this.sources.model,
+                disclaimer: this.sources.disclaimer,
+                generatedAt: exportedAt,
+                generatedBy: req.username,
               });
               const first = list[0]!;
-              const stem = req.scope.recordingId !== undefined ? `${first.mrn}_${first.site}_${day}_recording-${first.id}` : `${first.mrn}_visit_${day}`;
+              const stem =
+                req.scope.recordingId !== undefined
+                  ? `${first.mrn}_${first.site}_${day}_recording-${first.id}`
+                  : `${first.mrn}_visit_${day}`;
               const sink = await folder.open(names.take(stem, 'pdf'));
               try {
                 sink.write(pdf);
@@ -347,10 +430,20 @@ export class ExportJobs {
           break;
         }
       }
-      if (signal.aborted) throw new ExportError('CANCELLED', 'The export was cancelled; no file was left under its final name.');
+      if (signal.aborted)
+        throw new ExportError('CANCELLED', 'The export was cancelled; no file was left under its final name.');
       if (req.kind !== 'audit-history') {
         if (rows === 0) notes.push('No recordings matched the scope.');
-        files.push(await writeManifest(folder, { kind: req.kind, scope: dropUndefined(req.scope), exportedAt, exportedBy: req.username, files: files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })), notes }));
+        files.push(
+          await writeManifest(folder, {
+            kind: req.kind,
+            scope: dropUndefined(req.scope),
+            exportedAt,
+            exportedBy: req.username,
+            files: files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
+            notes,
+          }),
+        );
       }
       const destination = await folder.commit();
       return { destination, files, rows, chainHead };

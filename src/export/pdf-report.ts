@@ -20,9 +20,19 @@ const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
 
 /** Okabe–Ito colours: distinguishable with every common colour-vision deficiency. */
 export const CLASS_COLOURS: Record<ClassKey, string> = {
-  asthma: '#E69F00', copd: '#0072B2', pneumonia: '#D55E00', healthy: '#009E73', bronchial: '#CC79A7',
+  asthma: '#E69F00',
+  copd: '#0072B2',
+  pneumonia: '#D55E00',
+  healthy: '#009E73',
+  bronchial: '#CC79A7',
 };
-const CLASS_NAMES: Record<ClassKey, string> = { asthma: 'Asthma', copd: 'COPD', pneumonia: 'Pneumonia', healthy: 'Healthy', bronchial: 'Bronchial disease' };
+const CLASS_NAMES: Record<ClassKey, string> = {
+  asthma: 'Asthma',
+  copd: 'COPD',
+  pneumonia: 'Pneumonia',
+  healthy: 'Healthy',
+  bronchial: 'Bronchial disease',
+};
 
 /** The analysis fields a report shows (a subset of the stored AnalysisResult). */
 export interface ReportAnalysis {
@@ -91,7 +101,12 @@ const pct = (p: number): string => `${(p * 100).toFixed(1)} %`;
 /** Renders the report to a PDF in memory (a visit is a few pages; images are small PNGs). */
 export async function renderPdfReport(input: ReportInput): Promise<Buffer> {
   if (input.recordings.length === 0) throw new Error('a report needs at least one recording');
-  const doc = new PDFDocument({ size: 'A4', margin: M, bufferPages: true, info: { Title: 'Auscult lung auscultation report', Creator: 'Auscult' } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: M,
+    bufferPages: true,
+    info: { Title: 'Auscult lung auscultation report', Creator: 'Auscult' },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -107,7 +122,11 @@ export async function renderPdfReport(input: ReportInput): Promise<Buffer> {
   input.recordings.forEach((rec, i) => {
     if (i > 0) {
       doc.addPage();
-      doc.font('bold').fontSize(10).fillColor(GREY).text(`${first.familyName}, ${first.givenName} · MRN ${first.mrn} (continued)`, M, M);
+      doc
+        .font('bold')
+        .fontSize(10)
+        .fillColor(GREY)
+        .text(`${first.familyName}, ${first.givenName} · MRN ${first.mrn} (continued)`, M, M);
       doc.moveDown(0.5);
     }
     recordingSection(doc, rec, i, input.recordings.length, width);
@@ -119,15 +138,36 @@ export async function renderPdfReport(input: ReportInput): Promise<Buffer> {
 }
 
 function header(doc: PDFKit.PDFDocument, input: ReportInput, p: ExportRecordingRow, width: number): void {
-  doc.font('bold').fontSize(16).fillColor('black').text(input.kind === 'visit' ? 'Lung auscultation report — visit' : 'Lung auscultation report', M, M);
-  doc.font('body').fontSize(8).fillColor(GREY).text(`Generated ${fmtDate(input.generatedAt)} by ${input.generatedBy} · Auscult`, { width });
+  doc
+    .font('bold')
+    .fontSize(16)
+    .fillColor('black')
+    .text(input.kind === 'visit' ? 'Lung auscultation report — visit' : 'Lung auscultation report', M, M);
+  doc
+    .font('body')
+    .fontSize(8)
+    .fillColor(GREY)
+    .text(`Generated ${fmtDate(input.generatedAt)} by ${input.generatedBy} · Auscult`, { width });
   doc.moveDown(0.6);
   const y = doc.y;
   doc.rect(M, y, width, 44).fillColor('#F2F4F7').fill();
-  doc.fillColor('black').font('bold').fontSize(12).text(`${p.familyName}, ${p.givenName}`, M + 8, y + 7, { width: width / 2 });
-  doc.font('body').fontSize(9).text(`MRN ${p.mrn}`, M + 8, y + 25, { width: width / 2 });
-  doc.text(`Born ${p.birthDate ?? 'unknown'} · Sex ${p.sex}`, M + width / 2, y + 9, { width: width / 2 - 8, align: 'right' });
-  doc.text(`${input.recordings.length} recording${input.recordings.length === 1 ? '' : 's'}`, M + width / 2, y + 25, { width: width / 2 - 8, align: 'right' });
+  doc
+    .fillColor('black')
+    .font('bold')
+    .fontSize(12)
+    .text(`${p.familyName}, ${p.givenName}`, M + 8, y + 7, { width: width / 2 });
+  doc
+    .font('body')
+    .fontSize(9)
+    .text(`MRN ${p.mrn}`, M + 8, y + 25, { width: width / 2 });
+  doc.text(`Born ${p.birthDate ?? 'unknown'} · Sex ${p.sex}`, M + width / 2, y + 9, {
+    width: width / 2 - 8,
+    align: 'right',
+  });
+  doc.text(`${input.recordings.length} recording${input.recordings.length === 1 ? '' : 's'}`, M + width / 2, y + 25, {
+    width: width / 2 - 8,
+    align: 'right',
+  });
   doc.y = y + 54;
   doc.x = M;
 }
@@ -135,11 +175,21 @@ function header(doc: PDFKit.PDFDocument, input: ReportInput, p: ExportRecordingR
 function recordingSection(doc: PDFKit.PDFDocument, rec: ReportRecording, i: number, n: number, width: number): void {
   const r = rec.row;
   const a = rec.analysis;
-  doc.font('bold').fontSize(12).fillColor('black').text(`${n > 1 ? `${i + 1}. ` : ''}${r.site.replace(/-/g, ' ')}`, M, doc.y, { width });
+  doc
+    .font('bold')
+    .fontSize(12)
+    .fillColor('black')
+    .text(`${n > 1 ? `${i + 1}. ` : ''}${r.site.replace(/-/g, ' ')}`, M, doc.y, { width });
   doc.font('body').fontSize(9).fillColor('black');
-  doc.text(`Recorded ${fmtDate(r.recordedAt)} by ${r.recordedBy} · ${r.durationSec.toFixed(1)} s at ${r.sampleRate} Hz · ${r.deviceName} · status ${r.status}`, { width });
+  doc.text(
+    `Recorded ${fmtDate(r.recordedAt)} by ${r.recordedBy} · ${r.durationSec.toFixed(1)} s at ${r.sampleRate} Hz · ${r.deviceName} · status ${r.status}`,
+    { width },
+  );
   const q = a?.quality ?? (r.quality ? { verdict: r.quality, reasons: [] } : null);
-  doc.text(`Signal quality: ${q ? q.verdict : 'not assessed'}${q && q.reasons.length ? ` — ${q.reasons.join('; ')}` : ''}`, { width });
+  doc.text(
+    `Signal quality: ${q ? q.verdict : 'not assessed'}${q && q.reasons.length ? ` — ${q.reasons.join('; ')}` : ''}`,
+    { width },
+  );
   doc.moveDown(0.4);
 
   // Spectrogram with time and frequency labels.
@@ -154,17 +204,37 @@ function recordingSection(doc: PDFKit.PDFDocument, rec: ReportRecording, i: numb
     doc.font('body').fontSize(6.5).fillColor(GREY);
     doc.text(`${Math.round(s.highHz ?? 7500)} Hz`, M - 6, y, { width: 34, align: 'right', lineBreak: false });
     doc.text(`${Math.round(s.lowHz ?? 125)} Hz`, M - 6, y + imgH - 8, { width: 34, align: 'right', lineBreak: false });
-    doc.save().rotate(-90, { origin: [M + 6, y + imgH / 2] }).text('mel bands', M - 16, y + imgH / 2 - 3, { lineBreak: false }).restore();
+    doc
+      .save()
+      .rotate(-90, { origin: [M + 6, y + imgH / 2] })
+      .text('mel bands', M - 16, y + imgH / 2 - 3, { lineBreak: false })
+      .restore();
     const totalSec = s.frames * s.hopSec;
     const step = niceStep(totalSec);
     for (let t = 0; t <= totalSec + 1e-9; t += step) {
       const tx = x + (t / totalSec) * imgW;
-      doc.moveTo(tx, y + imgH).lineTo(tx, y + imgH + 3).strokeColor('#333333').stroke();
-      doc.text(`${t.toFixed(step < 1 ? 1 : 0)} s`, tx - 15, y + imgH + 4, { width: 30, align: 'center', lineBreak: false });
+      doc
+        .moveTo(tx, y + imgH)
+        .lineTo(tx, y + imgH + 3)
+        .strokeColor('#333333')
+        .stroke();
+      doc.text(`${t.toFixed(step < 1 ? 1 : 0)} s`, tx - 15, y + imgH + 4, {
+        width: 30,
+        align: 'center',
+        lineBreak: false,
+      });
     }
     doc.x = M;
     doc.y = y + imgH + 16;
-    doc.fontSize(7).fillColor(GREY).text('Log-mel spectrogram (YAMNet front end, 16 kHz): time left to right, pitch bottom to top, brighter = louder.', M, doc.y, { width });
+    doc
+      .fontSize(7)
+      .fillColor(GREY)
+      .text(
+        'Log-mel spectrogram (YAMNet front end, 16 kHz): time left to right, pitch bottom to top, brighter = louder.',
+        M,
+        doc.y,
+        { width },
+      );
     doc.moveDown(0.5);
   } else {
     doc.fontSize(8).fillColor(GREY).text('Spectrogram not available for this recording.', { width });
@@ -172,7 +242,11 @@ function recordingSection(doc: PDFKit.PDFDocument, rec: ReportRecording, i: numb
   }
 
   if (!a) {
-    doc.font('bold').fontSize(10).fillColor('black').text('No analysis: the recording was not analysed (see the workstation for the reason).', { width });
+    doc
+      .font('bold')
+      .fontSize(10)
+      .fillColor('black')
+      .text('No analysis: the recording was not analysed (see the workstation for the reason).', { width });
   } else {
     screenLine(doc, a, width);
     bars(doc, a.probabilities, width);
@@ -187,25 +261,53 @@ function niceStep(total: number): number {
 }
 
 function screenLine(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): void {
-  const label = a.status === 'uncertain' || a.screen.label === 'uncertain' ? 'UNCERTAIN' : a.screen.label === 'abnormal' ? 'ABNORMAL' : 'HEALTHY';
+  const label =
+    a.status === 'uncertain' || a.screen.label === 'uncertain'
+      ? 'UNCERTAIN'
+      : a.screen.label === 'abnormal'
+        ? 'ABNORMAL'
+        : 'HEALTHY';
   const colour = label === 'UNCERTAIN' ? '#7A5C00' : label === 'ABNORMAL' ? '#B00020' : '#1B6E3A';
   doc.font('bold').fontSize(11).fillColor(colour).text(`Screen: ${label}`, M, doc.y, { continued: true, width });
-  doc.font('body').fillColor('black').text(`   probability the chest sounds abnormal ${pct(a.screen.pAbnormal)}`);
-  if (a.statusReasons.length) doc.fontSize(8).fillColor('#7A5C00').text(`Why uncertain: ${a.statusReasons.join('; ')}`, { width });
+  doc
+    .font('body')
+    .fillColor('black')
+    .text(`   probability the chest sounds abnormal ${pct(a.screen.pAbnormal)}`);
+  if (a.statusReasons.length)
+    doc
+      .fontSize(8)
+      .fillColor('#7A5C00')
+      .text(`Why uncertain: ${a.statusReasons.join('; ')}`, { width });
   doc.moveDown(0.4);
 }
 
 function bars(doc: PDFKit.PDFDocument, p: Probabilities, width: number): void {
-  doc.font('bold').fontSize(9).fillColor('black').text('Class probabilities (five-way model; weaker than the screen)', M, doc.y, { width });
+  doc
+    .font('bold')
+    .fontSize(9)
+    .fillColor('black')
+    .text('Class probabilities (five-way model; weaker than the screen)', M, doc.y, { width });
   const labelW = 95;
   const numW = 48;
   const barMax = width - labelW - numW - 8;
   let y = doc.y + 3;
   for (const c of CLASSES) {
-    doc.font('body').fontSize(8.5).fillColor('black').text(CLASS_NAMES[c], M, y + 1, { width: labelW, lineBreak: false });
-    doc.rect(M + labelW, y, barMax, 10).fillColor('#EEEEEE').fill();
-    doc.rect(M + labelW, y, Math.max(0.5, barMax * Math.min(1, Math.max(0, p[c]))), 10).fillColor(CLASS_COLOURS[c]).fill();
-    doc.fillColor('black').text(pct(p[c]), M + labelW + barMax + 4, y + 1, { width: numW, align: 'right', lineBreak: false });
+    doc
+      .font('body')
+      .fontSize(8.5)
+      .fillColor('black')
+      .text(CLASS_NAMES[c], M, y + 1, { width: labelW, lineBreak: false });
+    doc
+      .rect(M + labelW, y, barMax, 10)
+      .fillColor('#EEEEEE')
+      .fill();
+    doc
+      .rect(M + labelW, y, Math.max(0.5, barMax * Math.min(1, Math.max(0, p[c]))), 10)
+      .fillColor(CLASS_COLOURS[c])
+      .fill();
+    doc
+      .fillColor('black')
+      .text(pct(p[c]), M + labelW + barMax + 4, y + 1, { width: numW, align: 'right', lineBreak: false });
     y += 14;
   }
   doc.x = M;
@@ -213,7 +315,11 @@ function bars(doc: PDFKit.PDFDocument, p: Probabilities, width: number): void {
 }
 
 function timeline(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): void {
-  doc.font('bold').fontSize(9).fillColor('black').text('Per-patch timeline (each 0.96 s patch, stacked class probabilities)', M, doc.y, { width });
+  doc
+    .font('bold')
+    .fontSize(9)
+    .fillColor('black')
+    .text('Per-patch timeline (each 0.96 s patch, stacked class probabilities)', M, doc.y, { width });
   const y = doc.y + 3;
   const h = 42;
   const end = Math.max(...a.timeline.map((t) => t.endSec), 0.001);
@@ -225,7 +331,10 @@ function timeline(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): vo
     let acc = 0;
     for (const c of CLASSES) {
       const v = Math.max(0, t.probabilities[c]);
-      doc.rect(x0, y + h * (1 - acc - v), Math.max(0.6, x1 - x0), h * v).fillColor(CLASS_COLOURS[c]).fill();
+      doc
+        .rect(x0, y + h * (1 - acc - v), Math.max(0.6, x1 - x0), h * v)
+        .fillColor(CLASS_COLOURS[c])
+        .fill();
       acc += v;
     }
   });
@@ -235,8 +344,14 @@ function timeline(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): vo
   doc.text(`${end.toFixed(1)} s`, M + width - 40, y + h + 2, { width: 40, align: 'right', lineBreak: false });
   let lx = M + 40;
   for (const c of CLASSES) {
-    doc.rect(lx, y + h + 3, 7, 7).fillColor(CLASS_COLOURS[c]).fill();
-    doc.fillColor('black').fontSize(7).text(CLASS_NAMES[c], lx + 9, y + h + 3, { lineBreak: false });
+    doc
+      .rect(lx, y + h + 3, 7, 7)
+      .fillColor(CLASS_COLOURS[c])
+      .fill();
+    doc
+      .fillColor('black')
+      .fontSize(7)
+      .text(CLASS_NAMES[c], lx + 9, y + h + 3, { lineBreak: false });
     lx += 80;
   }
   doc.x = M;
@@ -249,21 +364,42 @@ function findings(doc: PDFKit.PDFDocument, rec: ReportRecording, width: number):
   doc.font('bold').fontSize(10).fillColor('black').text('Findings', M, doc.y, { width });
   if (rec.findings.length === 0) doc.font('body').fontSize(9).fillColor(GREY).text('No findings written.', { width });
   for (const f of rec.findings) {
-    doc.font('bold').fontSize(8.5).fillColor('black').text(`${f.isAmendment ? 'Amendment' : 'Finding'} by ${f.author} (${f.authorRole}), ${fmtDate(f.createdAt)}${f.label ? ` — label: ${f.label}` : ''}`, { width });
+    doc
+      .font('bold')
+      .fontSize(8.5)
+      .fillColor('black')
+      .text(
+        `${f.isAmendment ? 'Amendment' : 'Finding'} by ${f.author} (${f.authorRole}), ${fmtDate(f.createdAt)}${f.label ? ` — label: ${f.label}` : ''}`,
+        { width },
+      );
     doc.font('body').fontSize(9).text(f.text, { width });
     doc.moveDown(0.2);
   }
   doc.moveDown(0.2);
   if (r.signedAt) {
     const y = doc.y;
-    doc.font('bold').fontSize(9.5).fillColor('#1B3A6E').text(`Signed by ${r.signedBy ?? 'unknown'} on ${fmtDate(r.signedAt)} — ${r.signLabel ?? ''}`, M + 8, y + 5, { width: width - 16 });
-    doc.font('body').fontSize(9).fillColor('black').text(r.signStatement ?? '', { width: width - 16 });
+    doc
+      .font('bold')
+      .fontSize(9.5)
+      .fillColor('#1B3A6E')
+      .text(`Signed by ${r.signedBy ?? 'unknown'} on ${fmtDate(r.signedAt)} — ${r.signLabel ?? ''}`, M + 8, y + 5, {
+        width: width - 16,
+      });
+    doc
+      .font('body')
+      .fontSize(9)
+      .fillColor('black')
+      .text(r.signStatement ?? '', { width: width - 16 });
     const h = doc.y - y + 5;
     doc.rect(M, y, width, h).lineWidth(0.8).strokeColor('#1B3A6E').stroke();
     doc.x = M;
     doc.y = y + h + 6;
   } else {
-    doc.font('bold').fontSize(9.5).fillColor('#7A5C00').text('Not signed: preliminary, not reviewed by a pulmonologist.', M, doc.y, { width });
+    doc
+      .font('bold')
+      .fontSize(9.5)
+      .fillColor('#7A5C00')
+      .text('Not signed: preliminary, not reviewed by a pulmonologist.', M, doc.y, { width });
   }
 }
 
@@ -292,9 +428,26 @@ function footers(doc: PDFKit.PDFDocument, disclaimer: string, width: number): vo
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0; // writing inside the margin must not add a page
     const y = doc.page.height - 34;
-    doc.moveTo(M, y - 4).lineTo(M + width, y - 4).lineWidth(0.4).strokeColor('#999999').stroke();
-    doc.font('bold').fontSize(7).fillColor('#B00020').text(disclaimer, M, y, { width: width - 50, lineBreak: true });
-    doc.font('body').fontSize(7).fillColor(GREY).text(`Page ${i - range.start + 1} of ${range.count}`, M + width - 50, y, { width: 50, align: 'right', lineBreak: false });
+    doc
+      .moveTo(M, y - 4)
+      .lineTo(M + width, y - 4)
+      .lineWidth(0.4)
+      .strokeColor('#999999')
+      .stroke();
+    doc
+      .font('bold')
+      .fontSize(7)
+      .fillColor('#B00020')
+      .text(disclaimer, M, y, { width: width - 50, lineBreak: true });
+    doc
+      .font('body')
+      .fontSize(7)
+      .fillColor(GREY)
+      .text(`Page ${i - range.start + 1} of ${range.count}`, M + width - 50, y, {
+        width: 50,
+        align: 'right',
+        lineBreak: false,
+      });
     doc.page.margins.bottom = bottom;
   }
 }

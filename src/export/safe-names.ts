@@ -24,7 +24,10 @@ export function safeFileName(raw: string, fallback = 'unnamed'): string {
   // Leading dots would hide the file (or make `..`); trailing dots/spaces are dropped by Windows.
   s = s.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   // '..' inside a name is harmless to the file system but reads like traversal: drop dot runs.
-  s = s.replace(/\.{2,}/g, '_').replace(/_{2,}/g, '_').trim();
+  s = s
+    .replace(/\.{2,}/g, '_')
+    .replace(/_{2,}/g, '_')
+    .trim();
   s = truncateUtf8(s, MAX_BYTES).replace(/[.\s]+$/, '');
   if (s === '') s = fallback;
   // CON, con.txt, Nul .pdf: reserved whatever the extension.

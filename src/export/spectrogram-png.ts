@@ -8,8 +8,15 @@ import { PNG } from 'pngjs';
 
 /** Viridis sampled at 9 evenly spaced points (matplotlib's table); linear in between. */
 const VIRIDIS: readonly [number, number, number][] = [
-  [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
-  [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
 ];
 
 export function viridis(t: number): [number, number, number] {
@@ -18,7 +25,11 @@ export function viridis(t: number): [number, number, number] {
   const f = x - i;
   const a = VIRIDIS[i]!;
   const b = VIRIDIS[i + 1]!;
-  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+  return [
+    Math.round(a[0] + (b[0] - a[0]) * f),
+    Math.round(a[1] + (b[1] - a[1]) * f),
+    Math.round(a[2] + (b[2] - a[2]) * f),
+  ];
 }
 
 export interface LogMelFrames {
@@ -38,7 +49,8 @@ function percentile(sorted: Float32Array, p: number): number {
  * events survive downsampling; rows repeat bands).
  */
 export function spectrogramPng(s: LogMelFrames, width = 900, height = 192): Buffer {
-  if (s.data.length < s.frames * s.bands) throw new Error(`spectrogram data holds ${s.data.length} values, expected ${s.frames}×${s.bands}`);
+  if (s.data.length < s.frames * s.bands)
+    throw new Error(`spectrogram data holds ${s.data.length} values, expected ${s.frames}×${s.bands}`);
   const png = new PNG({ width, height, colorType: 6 });
   const sample = Float32Array.from(s.data.subarray(0, s.frames * s.bands).filter(Number.isFinite)).sort();
   const lo = percentile(sample, 0.02);

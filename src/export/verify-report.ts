@@ -8,21 +8,46 @@ import type Database from 'better-sqlite3';
 import { auditHashAt, auditSeqsForExport } from '../store/export-queries.js';
 import { verifyAuditExport } from './audit-verify.js';
 
-export async function verifyExportFolderCli(folder: string, opts: { json: boolean; db?: Database.Database }): Promise<number> {
+export async function verifyExportFolderCli(
+  folder: string,
+  opts: { json: boolean; db?: Database.Database },
+): Promise<number> {
   const st = statSync(folder, { throwIfNoEntry: false });
   if (!st?.isDirectory()) {
     console.error(`auscult audit verify: ${folder} is not a folder. Give the folder an audit-history export made.`);
     return 2;
   }
   const db = opts.db;
-  const v = await verifyAuditExport(folder, db ? { db: { hashAt: (s) => auditHashAt(db, s), seqsInScope: (sc, upto) => auditSeqsForExport(db, sc, upto) } } : {});
+  const v = await verifyAuditExport(
+    folder,
+    db
+      ? { db: { hashAt: (s) => auditHashAt(db, s), seqsInScope: (sc, upto) => auditSeqsForExport(db, sc, upto) } }
+      : {},
+  );
   if (opts.json) {
-    console.log(JSON.stringify({ ok: v.ok, entries: v.entries, firstBad: v.firstBad, checked: v.checked, chainHead: v.manifest?.chainHead ?? null }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          ok: v.ok,
+          entries: v.entries,
+          firstBad: v.firstBad,
+          checked: v.checked,
+          chainHead: v.manifest?.chainHead ?? null,
+        },
+        null,
+        2,
+      ),
+    );
   } else if (v.ok) {
     const m = v.manifest!;
-    console.log(`Audit export OK: ${v.entries} entries (seq ${m.firstSeq ?? '-'}..${m.lastSeq ?? '-'}), exported ${m.exportedAt} by ${m.exportedBy}.`);
+    console.log(
+      `Audit export OK: ${v.entries} entries (seq ${m.firstSeq ?? '-'}..${m.lastSeq ?? '-'}), exported ${m.exportedAt} by ${m.exportedBy}.`,
+    );
     for (const c of v.checked) console.log(`  ✓ ${c}`);
-    if (!db) console.log(`  Chain head at export: seq ${m.chainHead.seq}, ${m.chainHead.hash}.\n  Add --db <file> to also check it against the database (catches a rewritten manifest or left-out entries).`);
+    if (!db)
+      console.log(
+        `  Chain head at export: seq ${m.chainHead.seq}, ${m.chainHead.hash}.\n  Add --db <file> to also check it against the database (catches a rewritten manifest or left-out entries).`,
+      );
   } else {
     const b = v.firstBad!;
     const where = b.line !== null ? `${b.file} line ${b.line}` : b.file;

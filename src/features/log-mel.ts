@@ -47,7 +47,8 @@ export class FrameComputer {
   constructor() {
     const bands = sparseMelBands();
     this.weights = new Float64Array(bands.reduce((n, b) => n + b.weights.length, 0));
-    let lo = FFT_BINS, hi = 0;
+    let lo = FFT_BINS,
+      hi = 0;
     for (let b = 0, w = 0; b < MEL_BANDS; b++) {
       const band = bands[b]!;
       this.wStart[b] = w;
@@ -66,15 +67,20 @@ export class FrameComputer {
 
   /** Frame from samples[offset .. offset+399] into out[outOffset .. outOffset+63]. */
   compute(samples: Float32Array, offset: number, out: Float32Array, outOffset: number): void {
-    const input = this.input, window = this.window;
+    const input = this.input,
+      window = this.window;
     for (let i = 0; i < WINDOW; i++) input[i] = samples[offset + i]! * window[i]!;
     this.fft.realTransform(this.spectrum, input);
-    const s = this.spectrum, mag = this.magnitude;
+    const s = this.spectrum,
+      mag = this.magnitude;
     for (let k = this.binLo; k < this.binHi; k++) {
-      const re = s[2 * k]!, im = s[2 * k + 1]!;
+      const re = s[2 * k]!,
+        im = s[2 * k + 1]!;
       mag[k] = Math.sqrt(re * re + im * im);
     }
-    const weights = this.weights, wStart = this.wStart, firstBin = this.firstBin;
+    const weights = this.weights,
+      wStart = this.wStart,
+      firstBin = this.firstBin;
     for (let b = 0; b < MEL_BANDS; b++) {
       const end = wStart[b + 1]!;
       let acc = 0;

@@ -52,7 +52,9 @@ export function melFilterbank(): Float32Array {
   for (let k = 1; k < FFT_BINS; k++) {
     const mel = hzToMel(binHz(k));
     for (let b = 0; b < MEL_BANDS; b++) {
-      const lower = edges[b]!, centre = edges[b + 1]!, upper = edges[b + 2]!;
+      const lower = edges[b]!,
+        centre = edges[b + 1]!,
+        upper = edges[b + 2]!;
       const rising = (mel - lower) / (centre - lower);
       const falling = (upper - mel) / (upper - centre);
       m[k * MEL_BANDS + b] = Math.max(0, Math.min(rising, falling));
@@ -72,7 +74,8 @@ export function sparseMelBands(): SparseBand[] {
   const m = melFilterbank();
   const bands: SparseBand[] = [];
   for (let b = 0; b < MEL_BANDS; b++) {
-    let first = -1, last = -1;
+    let first = -1,
+      last = -1;
     for (let k = 0; k < FFT_BINS; k++) {
       if (m[k * MEL_BANDS + b]! > 0) {
         if (first < 0) first = k;

@@ -44,7 +44,10 @@ export function parseClassMap(text: string, where = 'the class map'): string[] {
     names.push(name);
   }
   if (names.length !== AUDIOSET_CLASS_COUNT) {
-    throw new ModelError('MODEL_SOURCE_INVALID', `${where} lists ${names.length} classes; YAMNet has ${AUDIOSET_CLASS_COUNT}`);
+    throw new ModelError(
+      'MODEL_SOURCE_INVALID',
+      `${where} lists ${names.length} classes; YAMNet has ${AUDIOSET_CLASS_COUNT}`,
+    );
   }
   return names;
 }
@@ -54,7 +57,10 @@ export function readClassMap(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new ModelError('MODEL_MISSING', `YAMNet's class map is missing at ${path}: rebuild the models with \`npx auscult models\``);
+    throw new ModelError(
+      'MODEL_MISSING',
+      `YAMNet's class map is missing at ${path}: rebuild the models with \`npx auscult models\``,
+    );
   }
   return parseClassMap(text, path);
 }

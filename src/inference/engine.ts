@@ -11,7 +11,15 @@
  * head). `npm run bench` prints the cost of both.
  */
 import { join } from 'node:path';
-import { CLASS_ORDER, type AnalysisResult, type ClassName, type ClassProbabilities, type ModelVersions, type ScreenResult, type TimelineEntry } from './analysis-types.js';
+import {
+  CLASS_ORDER,
+  type AnalysisResult,
+  type ClassName,
+  type ClassProbabilities,
+  type ModelVersions,
+  type ScreenResult,
+  type TimelineEntry,
+} from './analysis-types.js';
 import type { ModelCard } from './model-card.js';
 import { AnalysisError, ModelError } from './errors.js';
 import { readClassMap, topClasses } from './class-map.js';
@@ -20,7 +28,14 @@ import { ensureYamnet } from './models.js';
 import { CLASS_MAP, DEFAULT_HEAD_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
 import { meanRows, softmaxWithTemperature, windowMeans } from './scoring.js';
 import { YamnetSession, EMBEDDING_DIMS } from './yamnet-session.js';
-import { assessSignalQuality, bandLimitTo, patchSource16k, resampleTo16k, TARGET_RATE, type ResampleQuality } from './front-end.js';
+import {
+  assessSignalQuality,
+  bandLimitTo,
+  patchSource16k,
+  resampleTo16k,
+  TARGET_RATE,
+  type ResampleQuality,
+} from './front-end.js';
 
 /** Bump when analysis results could change for the same models and audio. */
 export const ENGINE_VERSION = '1.0.0';
@@ -109,7 +124,11 @@ export class AnalysisEngine {
     const pAbnormal = 1 - p.healthy;
     const { threshold } = this.card.screen;
     const label: ScreenResult['label'] =
-      forceUncertain || Math.abs(pAbnormal - threshold) < this.card.abstain.screenMargin ? 'uncertain' : pAbnormal >= threshold ? 'abnormal' : 'healthy';
+      forceUncertain || Math.abs(pAbnormal - threshold) < this.card.abstain.screenMargin
+        ? 'uncertain'
+        : pAbnormal >= threshold
+          ? 'abnormal'
+          : 'healthy';
     return { pAbnormal, label };
   }
 
@@ -157,10 +176,14 @@ export class AnalysisEngine {
     const probabilities = this.toProbabilities(meanRows(windowProbs, windows.count));
     const headMs = now() - t;
 
-    const topClass = CLASS_ORDER.reduce<ClassName>((best, c) => (probabilities[c] > probabilities[best] ? c : best), CLASS_ORDER[0]);
+    const topClass = CLASS_ORDER.reduce<ClassName>(
+      (best, c) => (probabilities[c] > probabilities[best] ? c : best),
+      CLASS_ORDER[0],
+    );
     const statusReasons: string[] = [];
     const poor = quality.verdict === 'poor' && this.card.abstain.poorQualityIsUncertain;
-    if (poor) statusReasons.push(`signal quality is poor${quality.reasons.length ? `: ${quality.reasons.join('; ')}` : ''}`);
+    if (poor)
+      statusReasons.push(`signal quality is poor${quality.reasons.length ? `: ${quality.reasons.join('; ')}` : ''}`);
     if (probabilities[topClass] < this.card.abstain.minTopProbability) {
       statusReasons.push(
         `the most likely class (${topClass}, ${probabilities[topClass].toFixed(2)}) is below the head's confidence floor ${this.card.abstain.minTopProbability}`,
@@ -233,12 +256,19 @@ export async function embedBandLimited(
 ): Promise<{ embeddings: Float32Array; count: number; patchStartsSec: number[] }> {
   if (samples.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
   const s16 = await resampleTo16k(samples, sampleRate, quality);
-  const banded = sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz) : s16;
+  const banded =
+    sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz
+      ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz)
+      : s16;
   const patches = patchSource16k(banded);
   const out = await yamnet.run(patches.source, false);
   return { embeddings: out.embeddings, count: out.count, patchStartsSec: patches.startsSec };
 }
 
-export function analyzeRecording(engine: AnalysisEngine, samples: Float32Array, sampleRate: number): Promise<AnalysisResult> {
+export function analyzeRecording(
+  engine: AnalysisEngine,
+  samples: Float32Array,
+  sampleRate: number,
+): Promise<AnalysisResult> {
   return engine.analyzeRecording(samples, sampleRate);
 }

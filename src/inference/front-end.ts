@@ -15,7 +15,14 @@ import { assessQuality } from '../audio/quality.js';
 import type { QualityReport } from '../audio/quality-types.js';
 import { logMelFrames } from '../features/log-mel.js';
 import { patchCount, patchesFromWaveform } from '../features/patches.js';
-import { HOP, MEL_BANDS, PATCH_FRAMES, PATCH_HOP_FRAMES, PATCH_SAMPLES, SAMPLE_RATE } from '../features/yamnet-params.js';
+import {
+  HOP,
+  MEL_BANDS,
+  PATCH_FRAMES,
+  PATCH_HOP_FRAMES,
+  PATCH_SAMPLES,
+  SAMPLE_RATE,
+} from '../features/yamnet-params.js';
 import type { PatchSource } from './yamnet-session.js';
 
 export const TARGET_RATE = SAMPLE_RATE;
@@ -42,7 +49,10 @@ export function patchSource16k(samples16k: Float32Array): { source: PatchSource;
   if (samples16k.length < PATCH_SAMPLES) {
     // shorter than one patch: features zero-pads it to exactly one
     const p = patchesFromWaveform(samples16k);
-    return { source: { count: p.count, copyPatch: (i, dest) => dest.set(p.data.subarray(i * size, (i + 1) * size)) }, startsSec: [0] };
+    return {
+      source: { count: p.count, copyPatch: (i, dest) => dest.set(p.data.subarray(i * size, (i + 1) * size)) },
+      startsSec: [0],
+    };
   }
   const frames = logMelFrames(samples16k);
   const count = patchCount(frames.frames);

@@ -23,7 +23,8 @@ export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
   return out;
 }
 
-const HEAD_HINT = 'the trained head ships as models/head.onnx + models/head.card.json (see `auscult train-head`); pass another with --head <card.json>';
+const HEAD_HINT =
+  'the trained head ships as models/head.onnx + models/head.card.json (see `auscult train-head`); pass another with --head <card.json>';
 
 export function readHeadCard(cardPath: string): ModelCard {
   if (!existsSync(cardPath)) throw new ModelError('HEAD_MISSING', `no classifier head at ${cardPath}: ${HEAD_HINT}`);
@@ -31,12 +32,18 @@ export function readHeadCard(cardPath: string): ModelCard {
   try {
     json = JSON.parse(readFileSync(cardPath, 'utf8'));
   } catch (err) {
-    throw new ModelError('HEAD_INVALID', `the head's model card ${cardPath} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new ModelError(
+      'HEAD_INVALID',
+      `the head's model card ${cardPath} is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   const parsed = ModelCardSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new ModelError('HEAD_INVALID', `the head's model card ${cardPath} does not follow the card schema (${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'})`);
+    throw new ModelError(
+      'HEAD_INVALID',
+      `the head's model card ${cardPath} does not follow the card schema (${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'})`,
+    );
   }
   return parsed.data;
 }
@@ -58,14 +65,21 @@ export class HeadSession {
   static async load(cardPath: string, threads?: number): Promise<HeadSession> {
     const card = readHeadCard(cardPath);
     if (new Set(card.classes).size !== CLASS_ORDER.length) {
-      throw new ModelError('HEAD_INVALID', `the head's card ${cardPath} lists a class twice: ${card.classes.join(', ')}`);
+      throw new ModelError(
+        'HEAD_INVALID',
+        `the head's card ${cardPath} lists a class twice: ${card.classes.join(', ')}`,
+      );
     }
     const onnxPath = resolve(dirname(cardPath), card.onnxFile);
-    if (!existsSync(onnxPath)) throw new ModelError('HEAD_MISSING', `the head's card names ${onnxPath}, which is missing: ${HEAD_HINT}`);
+    if (!existsSync(onnxPath))
+      throw new ModelError('HEAD_MISSING', `the head's card names ${onnxPath}, which is missing: ${HEAD_HINT}`);
     const bytes = readFileSync(onnxPath);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== card.onnxSha256) {
-      throw new ModelError('HEAD_INVALID', `${onnxPath} does not match its model card (SHA-256 ${sha256.slice(0, 12)}…, card says ${card.onnxSha256.slice(0, 12)}…): reinstall the head`);
+      throw new ModelError(
+        'HEAD_INVALID',
+        `${onnxPath} does not match its model card (SHA-256 ${sha256.slice(0, 12)}…, card says ${card.onnxSha256.slice(0, 12)}…): reinstall the head`,
+      );
     }
     let meta: Record<string, string>;
     try {
@@ -74,17 +88,26 @@ export class HeadSession {
       throw new ModelError('HEAD_INVALID', `${onnxPath} is not an ONNX model`);
     }
     if (meta['classes'] !== card.classes.join(',')) {
-      throw new ModelError('HEAD_INVALID', `${onnxPath} declares classes "${meta['classes'] ?? ''}", its card says "${card.classes.join(',')}"`);
+      throw new ModelError(
+        'HEAD_INVALID',
+        `${onnxPath} declares classes "${meta['classes'] ?? ''}", its card says "${card.classes.join(',')}"`,
+      );
     }
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, sessionOptions(threads ?? 1));
     } catch (err) {
-      throw new ModelError('HEAD_INVALID', `${onnxPath} cannot be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+      throw new ModelError(
+        'HEAD_INVALID',
+        `${onnxPath} cannot be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+      );
     }
     if (session.inputNames.join() !== HEAD_INPUT || !session.outputNames.includes(HEAD_OUTPUT)) {
       await session.release();
-      throw new ModelError('HEAD_INVALID', `${onnxPath} has inputs ${session.inputNames.join()} and outputs ${session.outputNames.join()}; a head takes "embedding" and returns "logits"`);
+      throw new ModelError(
+        'HEAD_INVALID',
+        `${onnxPath} has inputs ${session.inputNames.join()} and outputs ${session.outputNames.join()}; a head takes "embedding" and returns "logits"`,
+      );
     }
     return new HeadSession(session, card, cardPath, onnxPath, sha256);
   }

@@ -51,7 +51,8 @@ export function resolveSource(opts: { source?: string; url?: string; classMapUrl
   const src = opts.source ?? process.env['AUSCULT_MODEL_SOURCE'];
   if (src) {
     const p = resolve(src);
-    if (!existsSync(p)) throw new ModelError('MODEL_SOURCE_MISSING', `the model source ${p} does not exist: ${HOW_TO_PROVIDE_YAMNET}`);
+    if (!existsSync(p))
+      throw new ModelError('MODEL_SOURCE_MISSING', `the model source ${p} does not exist: ${HOW_TO_PROVIDE_YAMNET}`);
     const isDir = statSync(p).isDirectory();
     const tflite = isDir ? join(p, 'yamnet.tflite') : p;
     const classMap = join(isDir ? p : dirname(p), CLASS_MAP);
@@ -70,19 +71,30 @@ async function download(url: string, what: string): Promise<Uint8Array> {
   try {
     res = await fetch(url, { redirect: 'follow' });
   } catch (err) {
-    throw new ModelError('MODEL_SOURCE_MISSING', `cannot download ${what} from ${url} (${err instanceof Error ? err.message : String(err)})`);
+    throw new ModelError(
+      'MODEL_SOURCE_MISSING',
+      `cannot download ${what} from ${url} (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
-  if (!res.ok) throw new ModelError('MODEL_SOURCE_MISSING', `downloading ${what} from ${url} failed: HTTP ${res.status}`);
+  if (!res.ok)
+    throw new ModelError('MODEL_SOURCE_MISSING', `downloading ${what} from ${url} failed: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
 }
 
 async function readSource(source: ModelSource): Promise<{ tflite: Uint8Array; classMap: Uint8Array }> {
   if (source.kind === 'url') {
-    return { tflite: await download(source.url, 'YAMNet'), classMap: await download(source.classMapUrl, 'the class map') };
+    return {
+      tflite: await download(source.url, 'YAMNet'),
+      classMap: await download(source.classMapUrl, 'the class map'),
+    };
   }
-  if (!existsSync(source.tflite)) throw new ModelError('MODEL_SOURCE_MISSING', `no yamnet.tflite at ${source.tflite}: ${HOW_TO_PROVIDE_YAMNET}`);
+  if (!existsSync(source.tflite))
+    throw new ModelError('MODEL_SOURCE_MISSING', `no yamnet.tflite at ${source.tflite}: ${HOW_TO_PROVIDE_YAMNET}`);
   if (!existsSync(source.classMap)) {
-    throw new ModelError('MODEL_SOURCE_MISSING', `no ${CLASS_MAP} beside ${source.tflite}: put Google's class map next to the model`);
+    throw new ModelError(
+      'MODEL_SOURCE_MISSING',
+      `no ${CLASS_MAP} beside ${source.tflite}: put Google's class map next to the model`,
+    );
   }
   return { tflite: readFileSync(source.tflite), classMap: readFileSync(source.classMap) };
 }
@@ -103,9 +115,13 @@ export function yamnetStatus(modelsDir = defaultModelsDir()): ModelStatus {
   }
   if (manifest.schema !== 'auscult.yamnet/1') return { ok: false, reason: `${manifestPath} is not a YAMNet manifest` };
   if (manifest.converterVersion !== CONVERTER_VERSION) {
-    return { ok: false, reason: `the model was converted by converter ${manifest.converterVersion}; this is ${CONVERTER_VERSION}` };
+    return {
+      ok: false,
+      reason: `the model was converted by converter ${manifest.converterVersion}; this is ${CONVERTER_VERSION}`,
+    };
   }
-  if (sha256(readFileSync(onnxPath)) !== manifest.sha256) return { ok: false, reason: `${onnxPath} does not match its manifest's SHA-256` };
+  if (sha256(readFileSync(onnxPath)) !== manifest.sha256)
+    return { ok: false, reason: `${onnxPath} does not match its manifest's SHA-256` };
   if (!manifest.selfTest?.every((c) => c.pass)) return { ok: false, reason: 'the model did not pass its self-test' };
   try {
     readClassMap(join(modelsDir, CLASS_MAP));
@@ -161,7 +177,9 @@ export async function prepareYamnet(opts: PrepareOptions = {}): Promise<YamnetMa
     await session.close();
   }
   for (const c of selfTest) {
-    log(`models: self-test ${c.pass ? 'ok  ' : 'FAIL'} ${c.name}: ${c.top.map((t) => `${t.name} ${t.score.toFixed(2)}`).join(', ')}`);
+    log(
+      `models: self-test ${c.pass ? 'ok  ' : 'FAIL'} ${c.name}: ${c.top.map((t) => `${t.name} ${t.score.toFixed(2)}`).join(', ')}`,
+    );
   }
   const failed = selfTest.filter((c) => !c.pass);
   if (failed.length > 0) {
@@ -204,12 +222,15 @@ export async function prepareYamnet(opts: PrepareOptions = {}): Promise<YamnetMa
 }
 
 /** Make sure a valid YAMNet is present, building it from the configured source if needed. */
-export async function ensureYamnet(opts: { modelsDir?: string; log?: (line: string) => void } = {}): Promise<YamnetManifest> {
+export async function ensureYamnet(
+  opts: { modelsDir?: string; log?: (line: string) => void } = {},
+): Promise<YamnetManifest> {
   const modelsDir = opts.modelsDir ?? defaultModelsDir();
   const status = yamnetStatus(modelsDir);
   if (status.ok) return status.manifest;
   const source = resolveSource();
-  if (!source) throw new ModelError('MODEL_MISSING', `YAMNet is not ready (${status.reason}): ${HOW_TO_PROVIDE_YAMNET}`);
+  if (!source)
+    throw new ModelError('MODEL_MISSING', `YAMNet is not ready (${status.reason}): ${HOW_TO_PROVIDE_YAMNET}`);
   opts.log?.(`models: YAMNet is not ready (${status.reason}); building it now`);
   return prepareYamnet({ modelsDir, source, log: opts.log });
 }

@@ -37,7 +37,8 @@ export function windowMeans(
   dims = 1024,
 ): { data: Float32Array; count: number } {
   if (count < 1) throw new Error('windowMeans: no patches');
-  if (embeddings.length < count * dims) throw new Error(`windowMeans: ${embeddings.length} values for ${count}×${dims}`);
+  if (embeddings.length < count * dims)
+    throw new Error(`windowMeans: ${embeddings.length} values for ${count}×${dims}`);
   const per = Math.min(patchesPerWindow(windowSec), count);
   const starts = windowStarts(count, windowSec, hopSec);
   const out = new Float32Array(starts.length * dims);
@@ -56,7 +57,8 @@ export function windowMeans(
 /** Row-wise softmax(logits / T) for `count` rows (the width is logits.length / count). */
 export function softmaxWithTemperature(logits: Float32Array, count: number, temperature: number): Float32Array {
   if (!(temperature > 0)) throw new Error('softmaxWithTemperature: temperature must be positive');
-  if (count < 1 || logits.length % count !== 0) throw new Error(`softmaxWithTemperature: ${logits.length} logits for ${count} rows`);
+  if (count < 1 || logits.length % count !== 0)
+    throw new Error(`softmaxWithTemperature: ${logits.length} logits for ${count} rows`);
   const k = logits.length / count;
   const out = new Float32Array(logits.length);
   for (let r = 0; r < count; r++) {

@@ -72,7 +72,13 @@ export function sine(n: number, freq: number, amplitude: number, rate = RATE): F
  * first (mean 0.25, next 'Synthesizer' 0.07); a broken conversion does not.
  */
 export function speechLike(n: number, rate = RATE): Float32Array {
-  const vowels = [[730, 1090, 2440], [270, 2290, 3010], [300, 870, 2240], [530, 1840, 2480], [640, 1190, 2390]] as const;
+  const vowels = [
+    [730, 1090, 2440],
+    [270, 2290, 3010],
+    [300, 870, 2240],
+    [530, 1840, 2480],
+    [640, 1190, 2390],
+  ] as const;
   const syllable = 0.22;
   const out = new Float32Array(n);
   const state = [new Float64Array(2), new Float64Array(2), new Float64Array(2)];
@@ -108,7 +114,12 @@ export function speechLike(n: number, rate = RATE): Float32Array {
   return out.map((x) => (peak > 0 ? (0.5 * x) / peak : 0));
 }
 
-export const SELF_TEST_SIGNALS: Array<{ name: string; expect: string; audio: () => Float32Array; check: (top: AudioSetScore[]) => boolean }> = [
+export const SELF_TEST_SIGNALS: Array<{
+  name: string;
+  expect: string;
+  audio: () => Float32Array;
+  check: (top: AudioSetScore[]) => boolean;
+}> = [
   {
     name: 'digital silence',
     expect: "'Silence' is the top class",

@@ -62,8 +62,14 @@ function layerName(sg: TfliteSubgraph, op: TfliteOperator): string {
   return m ? m[1]! : `op${op.index}`;
 }
 
-function activationNodes(act: number, input: string, output: string, where: string): { nodes: NodeSpec[]; needsClip: boolean } {
-  if (act === Activation.NONE) return { nodes: [{ op: 'Identity', inputs: [input], outputs: [output] }], needsClip: false };
+function activationNodes(
+  act: number,
+  input: string,
+  output: string,
+  where: string,
+): { nodes: NodeSpec[]; needsClip: boolean } {
+  if (act === Activation.NONE)
+    return { nodes: [{ op: 'Identity', inputs: [input], outputs: [output] }], needsClip: false };
   if (act === Activation.RELU) return { nodes: [{ op: 'Relu', inputs: [input], outputs: [output] }], needsClip: false };
   if (act === Activation.RELU6) {
     return { nodes: [{ op: 'Clip', inputs: [input, 'clip_min', 'clip_max'], outputs: [output] }], needsClip: true };
@@ -88,16 +94,21 @@ export function convertYamnetTflite(bytes: Uint8Array): ConversionResult {
     const out = op.outputs[0]!;
     const users = consumers(out);
     if (users.length !== 1) {
-      throw new ConversionError(`the output of ${op.opName} (operator ${op.index}) feeds ${users.length} operators; YAMNet is a chain`);
+      throw new ConversionError(
+        `the output of ${op.opName} (operator ${op.index}) feeds ${users.length} operators; YAMNet is a chain`,
+      );
     }
     return users[0]!;
   };
 
   const first = sg.operators.find(
-    (op) => op.opcode === BuiltinOperator.CONV_2D && sameShape(shapeOf(sg, op.inputs[0]!), [1, PATCH_FRAMES, PATCH_BANDS, 1]),
+    (op) =>
+      op.opcode === BuiltinOperator.CONV_2D && sameShape(shapeOf(sg, op.inputs[0]!), [1, PATCH_FRAMES, PATCH_BANDS, 1]),
   );
   if (!first) {
-    throw new ConversionError('no CONV_2D operator takes a [1, 96, 64, 1] log-mel patch: this is not a YAMNet TFLite model');
+    throw new ConversionError(
+      'no CONV_2D operator takes a [1, 96, 64, 1] log-mel patch: this is not a YAMNet TFLite model',
+    );
   }
 
   const nodes: NodeSpec[] = [];
@@ -114,18 +125,25 @@ export function convertYamnetTflite(bytes: Uint8Array): ConversionResult {
     // layer 1 is a conv; then depthwise, pointwise alternate
     const expected = k % 2 === 0 ? BuiltinOperator.CONV_2D : BuiltinOperator.DEPTHWISE_CONV_2D;
     if (op.opcode !== expected) {
-      throw new ConversionError(`operator ${op.index} is ${op.opName}; YAMNet's convolution ${k + 1} of ${CONV_OPS} should be ${expected === BuiltinOperator.CONV_2D ? 'CONV_2D' : 'DEPTHWISE_CONV_2D'}`);
+      throw new ConversionError(
+        `operator ${op.index} is ${op.opName}; YAMNet's convolution ${k + 1} of ${CONV_OPS} should be ${expected === BuiltinOperator.CONV_2D ? 'CONV_2D' : 'DEPTHWISE_CONV_2D'}`,
+      );
     }
     const name = layerName(sg, op);
     const opt = op.conv!;
-    if (opt.strideH < 1 || opt.strideW < 1) throw new ConversionError(`${name}: invalid stride ${opt.strideH}×${opt.strideW}`);
+    if (opt.strideH < 1 || opt.strideW < 1)
+      throw new ConversionError(`${name}: invalid stride ${opt.strideH}×${opt.strideW}`);
     const inShape = shapeOf(sg, op.inputs[0]!);
     if (sg.tensors[op.inputs[0]!]!.type !== TensorType.FLOAT32) {
       // full-integer models compute with int8 activations: a float graph would not reproduce them
-      throw new ConversionError(`${name}: its activations are not float32 (a fully integer-quantized model); use a float or dynamic-range YAMNet build`);
+      throw new ConversionError(
+        `${name}: its activations are not float32 (a fully integer-quantized model); use a float or dynamic-range YAMNet build`,
+      );
     }
     if (!sameShape(inShape, [1, h, w, c])) {
-      throw new ConversionError(`${name}: input shape [${inShape.join(', ')}] where [1, ${h}, ${w}, ${c}] was expected`);
+      throw new ConversionError(
+        `${name}: input shape [${inShape.join(', ')}] where [1, ${h}, ${w}, ${c}] was expected`,
+      );
     }
     const wt = constantTensor(model, sg, op.inputs[1]!, `${name} weights`);
     if (wt.shape.length !== 4) throw new ConversionError(`${name}: weights of rank ${wt.shape.length}`);
@@ -135,13 +153,18 @@ export function convertYamnetTflite(bytes: Uint8Array): ConversionResult {
     let group: number;
     if (depthwise) {
       if (w0 !== 1 || w3 !== c * opt.depthMultiplier) {
-        throw new ConversionError(`${name}: depthwise weights [${wt.shape.join(', ')}] do not fit ${c} channels × multiplier ${opt.depthMultiplier}`);
+        throw new ConversionError(
+          `${name}: depthwise weights [${wt.shape.join(', ')}] do not fit ${c} channels × multiplier ${opt.depthMultiplier}`,
+        );
       }
       outC = w3;
       onnxW = depthwiseWeightsToOihw(wt.data, kh, kw, w3);
       group = c;
     } else {
-      if (w3 !== c) throw new ConversionError(`${name}: weights [${wt.shape.join(', ')}] expect ${w3} input channels, the activation has ${c}`);
+      if (w3 !== c)
+        throw new ConversionError(
+          `${name}: weights [${wt.shape.join(', ')}] expect ${w3} input channels, the activation has ${c}`,
+        );
       outC = w0;
       onnxW = convWeightsToOihw(wt.data, w0, kh, kw, w3);
       group = 1;
@@ -168,7 +191,9 @@ export function convertYamnetTflite(bytes: Uint8Array): ConversionResult {
     }
     const declared = shapeOf(sg, op.outputs[0]!);
     if (declared.length > 0 && !sameShape(declared, [1, oh, ow, outC])) {
-      throw new ConversionError(`${name}: the file says the output is [${declared.join(', ')}], the arithmetic gives [1, ${oh}, ${ow}, ${outC}]`);
+      throw new ConversionError(
+        `${name}: the file says the output is [${declared.join(', ')}], the arithmetic gives [1, ${oh}, ${ow}, ${outC}]`,
+      );
     }
 
     const prefix = `l${k}`;
@@ -203,37 +228,63 @@ export function convertYamnetTflite(bytes: Uint8Array): ConversionResult {
     [h, w, c] = [oh, ow, outC];
     op = next(op);
   }
-  if (c !== EMBEDDING_DIMS) throw new ConversionError(`the last convolution has ${c} channels, YAMNet's embedding has ${EMBEDDING_DIMS}`);
+  if (c !== EMBEDDING_DIMS)
+    throw new ConversionError(`the last convolution has ${c} channels, YAMNet's embedding has ${EMBEDDING_DIMS}`);
 
   // MEAN over height and width = the embedding
-  if (op.opcode !== BuiltinOperator.MEAN) throw new ConversionError(`after the convolutions comes ${op.opName}, expected MEAN (global average pool)`);
+  if (op.opcode !== BuiltinOperator.MEAN)
+    throw new ConversionError(`after the convolutions comes ${op.opName}, expected MEAN (global average pool)`);
   const axesT = sg.tensors[op.inputs[1]!];
   const axesBytes = axesT ? model.buffers[axesT.buffer] : undefined;
-  if (!axesT || !axesBytes || axesBytes.length === 0 || (axesT.type !== TensorType.INT32 && axesT.type !== TensorType.INT64)) {
+  if (
+    !axesT ||
+    !axesBytes ||
+    axesBytes.length === 0 ||
+    (axesT.type !== TensorType.INT32 && axesT.type !== TensorType.INT64)
+  ) {
     throw new ConversionError('MEAN: its axes are not a constant integer tensor');
   }
-  const axes = Array.from(decodeRaw(axesBytes, axesT.type, axesT.shape.reduce((a, b) => a * b, 1))).sort();
-  if (!sameShape(axes, [1, 2])) throw new ConversionError(`MEAN over axes [${axes.join(', ')}], expected [1, 2] (height and width)`);
+  const axes = Array.from(
+    decodeRaw(
+      axesBytes,
+      axesT.type,
+      axesT.shape.reduce((a, b) => a * b, 1),
+    ),
+  ).sort();
+  if (!sameShape(axes, [1, 2]))
+    throw new ConversionError(`MEAN over axes [${axes.join(', ')}], expected [1, 2] (height and width)`);
   nodes.push({ op: 'GlobalAveragePool', inputs: [current], outputs: ['pooled'] });
   nodes.push({ op: 'Flatten', inputs: ['pooled'], outputs: ['embeddings'], attributes: { axis: 1 } });
   op = next(op);
   // shape-only operators between the embedding and the dense layer change nothing in [N, 1024]
   while (op.opcode === BuiltinOperator.RESHAPE || op.opcode === BuiltinOperator.SQUEEZE) op = next(op);
 
-  if (op.opcode !== BuiltinOperator.FULLY_CONNECTED) throw new ConversionError(`after the embedding comes ${op.opName}, expected FULLY_CONNECTED`);
+  if (op.opcode !== BuiltinOperator.FULLY_CONNECTED)
+    throw new ConversionError(`after the embedding comes ${op.opName}, expected FULLY_CONNECTED`);
   const dense = constantTensor(model, sg, op.inputs[1]!, 'dense weights');
   if (!sameShape(dense.shape, [AUDIOSET_CLASSES, EMBEDDING_DIMS])) {
-    throw new ConversionError(`dense weights [${dense.shape.join(', ')}], expected [${AUDIOSET_CLASSES}, ${EMBEDDING_DIMS}]`);
+    throw new ConversionError(
+      `dense weights [${dense.shape.join(', ')}], expected [${AUDIOSET_CLASSES}, ${EMBEDDING_DIMS}]`,
+    );
   }
   const denseBias =
-    op.inputs[2] !== undefined && op.inputs[2] >= 0 ? constantTensor(model, sg, op.inputs[2], 'dense bias').data : new Float32Array(AUDIOSET_CLASSES);
+    op.inputs[2] !== undefined && op.inputs[2] >= 0
+      ? constantTensor(model, sg, op.inputs[2], 'dense bias').data
+      : new Float32Array(AUDIOSET_CLASSES);
   if (denseBias.length !== AUDIOSET_CLASSES) throw new ConversionError(`dense bias has ${denseBias.length} values`);
-  if ((op.fullyConnected?.activation ?? 0) !== Activation.NONE) throw new ConversionError('dense layer: a fused activation before LOGISTIC is not YAMNet');
+  if ((op.fullyConnected?.activation ?? 0) !== Activation.NONE)
+    throw new ConversionError('dense layer: a fused activation before LOGISTIC is not YAMNet');
   floats.push({ name: 'dense_w', dims: [AUDIOSET_CLASSES, EMBEDDING_DIMS], data: dense.data });
   floats.push({ name: 'dense_b', dims: [AUDIOSET_CLASSES], data: denseBias });
-  nodes.push({ op: 'Gemm', inputs: ['embeddings', 'dense_w', 'dense_b'], outputs: ['logits'], attributes: { transB: 1 } });
+  nodes.push({
+    op: 'Gemm',
+    inputs: ['embeddings', 'dense_w', 'dense_b'],
+    outputs: ['logits'],
+    attributes: { transB: 1 },
+  });
   op = next(op);
-  if (op.opcode !== BuiltinOperator.LOGISTIC) throw new ConversionError(`after the dense layer comes ${op.opName}, expected LOGISTIC`);
+  if (op.opcode !== BuiltinOperator.LOGISTIC)
+    throw new ConversionError(`after the dense layer comes ${op.opName}, expected LOGISTIC`);
   nodes.push({ op: 'Sigmoid', inputs: ['logits'], outputs: ['scores'] });
 
   if (needsClip) {

@@ -27,7 +27,8 @@ export interface PatchSource {
 }
 
 export function patchSourceFromArray(data: Float32Array, count: number): PatchSource {
-  if (data.length < count * PATCH_SIZE) throw new Error(`patch data holds ${data.length / PATCH_SIZE} patches, not ${count}`);
+  if (data.length < count * PATCH_SIZE)
+    throw new Error(`patch data holds ${data.length / PATCH_SIZE} patches, not ${count}`);
   return { count, copyPatch: (i, dest) => dest.set(data.subarray(i * PATCH_SIZE, (i + 1) * PATCH_SIZE)) };
 }
 
@@ -38,7 +39,10 @@ export class YamnetSession {
   ) {}
 
   /** Load from a file path or ONNX bytes. A missing or unreadable model is a ModelError. */
-  static async load(model: string | Uint8Array, opts: { threads?: number; batchSize?: number } = {}): Promise<YamnetSession> {
+  static async load(
+    model: string | Uint8Array,
+    opts: { threads?: number; batchSize?: number } = {},
+  ): Promise<YamnetSession> {
     let bytes: Uint8Array;
     if (typeof model === 'string') {
       try {
@@ -61,7 +65,10 @@ export class YamnetSession {
     const names = [...session.inputNames, ...session.outputNames].join(',');
     if (names !== 'patches,embeddings,scores') {
       await session.release();
-      throw new ModelError('MODEL_CORRUPT', `the YAMNet model has tensors ${names}, expected patches,embeddings,scores: rebuild it with \`npx auscult models\``);
+      throw new ModelError(
+        'MODEL_CORRUPT',
+        `the YAMNet model has tensors ${names}, expected patches,embeddings,scores: rebuild it with \`npx auscult models\``,
+      );
     }
     return new YamnetSession(session, opts.batchSize ?? DEFAULT_BATCH);
   }
@@ -78,7 +85,11 @@ export class YamnetSession {
     for (let start = 0; start < count; start += this.batchSize) {
       const n = Math.min(this.batchSize, count - start);
       for (let i = 0; i < n; i++) source.copyPatch(start + i, batch.subarray(i * PATCH_SIZE, (i + 1) * PATCH_SIZE));
-      const input = new ort.Tensor('float32', n * PATCH_SIZE === batch.length ? batch : batch.subarray(0, n * PATCH_SIZE), [n, 96, 64]);
+      const input = new ort.Tensor(
+        'float32',
+        n * PATCH_SIZE === batch.length ? batch : batch.subarray(0, n * PATCH_SIZE),
+        [n, 96, 64],
+      );
       const out = await this.session.run({ patches: input });
       embeddings.set(out['embeddings']!.data as Float32Array, start * EMBEDDING_DIMS);
       if (scores) scores.set(out['scores']!.data as Float32Array, start * AUDIOSET_CLASSES);

@@ -22,4 +22,3 @@ export function shellPaths(appPath: string, isPackaged: boolean): ShellPaths {
     modelsDir: join(unpacked, 'models'),
   };
 }
-

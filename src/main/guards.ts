@@ -6,7 +6,9 @@
  */
 import { isAppUrl } from './app-protocol.js';
 
-interface Preventable { preventDefault(): void }
+interface Preventable {
+  preventDefault(): void;
+}
 
 /** True when a navigation to `url` may proceed: only within app://auscult. */
 export function navigationAllowed(url: string): boolean {
@@ -34,7 +36,11 @@ export function denyWebview(event: Preventable): void {
 }
 
 /** session.setPermissionRequestHandler: every request is refused. */
-export function denyPermissionRequest(_webContents: unknown, _permission: string, callback: (granted: boolean) => void): void {
+export function denyPermissionRequest(
+  _webContents: unknown,
+  _permission: string,
+  callback: (granted: boolean) => void,
+): void {
   callback(false);
 }
 

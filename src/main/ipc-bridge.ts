@@ -18,7 +18,11 @@ import { EVENT_CHANNEL } from './ipc-contract.js';
 import type { IpcEvent, IpcReply } from './ipc-contract.js';
 
 /** Who is calling, as the service wants it. */
-export interface IpcCallContext { sessionToken: string | null; transport: 'ipc'; peer: string }
+export interface IpcCallContext {
+  sessionToken: string | null;
+  transport: 'ipc';
+  peer: string;
+}
 
 /** What the bridge needs of the workstation service (Workstation satisfies it). */
 export interface ServicePort {
@@ -35,7 +39,11 @@ export interface WindowPort {
   isDestroyed(): boolean;
 }
 
-interface Attached { port: WindowPort; peer: string; token: string | null }
+interface Attached {
+  port: WindowPort;
+  peer: string;
+  token: string | null;
+}
 
 type Log = Pick<FileLog, 'info' | 'warn' | 'error'>;
 
@@ -72,7 +80,9 @@ export class IpcBridge {
 
   /** Session tokens of the attached windows that are signed in (for the shutdown sequence). */
   sessions(): Array<{ token: string; peer: string }> {
-    return [...this.windows.values()].filter((w) => w.token !== null).map((w) => ({ token: w.token as string, peer: w.peer }));
+    return [...this.windows.values()]
+      .filter((w) => w.token !== null)
+      .map((w) => ({ token: w.token as string, peer: w.peer }));
   }
 
   /** The ipcMain.handle(CALL_CHANNEL) handler. Never throws: every failure is an IpcReply. */
@@ -97,7 +107,10 @@ export class IpcBridge {
     } catch (err) {
       const error = toErrorBody(err);
       // Command names and codes only: params can hold patient data.
-      (error.code === 'INTERNAL' ? this.log.error : this.log.info)(`ipc: ${method} failed`, { code: error.code, peer: w.peer });
+      (error.code === 'INTERNAL' ? this.log.error : this.log.info)(`ipc: ${method} failed`, {
+        code: error.code,
+        peer: w.peer,
+      });
       if (method === 'auth.signOut' || error.code === 'UNAUTHENTICATED') w.token = null;
       return { ok: false, error };
     }

@@ -12,11 +12,17 @@ export const CALL_CHANNEL = 'auscult:call';
 export const EVENT_CHANNEL = 'auscult:event';
 
 /** The payload of one `invoke` on CALL_CHANNEL. */
-export interface IpcCall { method: string; params: unknown }
+export interface IpcCall {
+  method: string;
+  params: unknown;
+}
 /**
  * The answer. Errors travel as data because Electron rebuilds a thrown Error from its message
  * alone (the `code` would be lost), and the renderer needs the code to react.
  */
 export type IpcReply = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
 /** One event pushed to a window. */
-export interface IpcEvent { event: EventName; payload: unknown }
+export interface IpcEvent {
+  event: EventName;
+  payload: unknown;
+}

@@ -31,8 +31,7 @@ export function checkSender(event: SenderInfo, allowedIds: ReadonlySet<number>):
 const COMMANDS: ReadonlySet<string> = new Set(COMMAND_NAMES);
 
 export type ParsedCall =
-  | { ok: true; method: CommandName; params: Record<string, unknown> }
-  | { ok: false; error: ApiErrorBody };
+  { ok: true; method: CommandName; params: Record<string, unknown> } | { ok: false; error: ApiErrorBody };
 
 function invalid(message: string): ParsedCall {
   return { ok: false, error: { code: 'INVALID_INPUT', message } };

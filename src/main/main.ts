@@ -96,7 +96,9 @@ function main(): void {
   const log = createFileLog({ dir: join(dataDir, 'logs'), echo: devBuild });
   log.info('starting', { version: app.getVersion(), electron: process.versions['electron'], packaged: app.isPackaged });
   process.on('uncaughtException', (err) => log.error('uncaught exception', { error: err.stack ?? err.message }));
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+  process.on('unhandledRejection', (err) =>
+    log.error('unhandled rejection', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  );
 
   let win: BrowserWindow | null = null;
   let service: (ServicePort & { close(): Promise<void> | void }) | null = null;
@@ -137,18 +139,26 @@ function main(): void {
     .then(async () => {
       const paths = shellPaths(app.getAppPath(), app.isPackaged);
       if (!existsSync(join(paths.rendererDir, 'index.html'))) {
-        throw new Error(`The user interface is not built (${paths.rendererDir} has no index.html). Run \`npm run build\`, or start with \`npm start\`.`);
+        throw new Error(
+          `The user interface is not built (${paths.rendererDir} has no index.html). Run \`npm run build\`, or start with \`npm start\`.`,
+        );
       }
       lockSession(log);
       protocol.handle(APP_SCHEME, createAppProtocolHandler(paths.rendererDir));
-      Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, appName: app.getName(), devTools: devBuild })));
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(
+          applicationMenuTemplate({ platform: process.platform, appName: app.getName(), devTools: devBuild }),
+        ),
+      );
 
       service = await openService(dataDir, log);
       const activeBridge = new IpcBridge(service, log);
       bridge = activeBridge;
       ipcMain.handle(CALL_CHANNEL, (event, payload: unknown) => activeBridge.handle(event, payload));
 
-      const window = new BrowserWindow(mainWindowOptions({ preload: paths.preload, icon: paths.icon, devTools: devBuild }));
+      const window = new BrowserWindow(
+        mainWindowOptions({ preload: paths.preload, icon: paths.icon, devTools: devBuild }),
+      );
       win = window;
       const contentsId = window.webContents.id;
       activeBridge.attach(window.webContents);
@@ -164,7 +174,9 @@ function main(): void {
         void activeBridge.detach(contentsId);
         win = null;
       });
-      window.webContents.on('render-process-gone', (_event, details) => log.error('renderer gone', { reason: details.reason, exitCode: details.exitCode }));
+      window.webContents.on('render-process-gone', (_event, details) =>
+        log.error('renderer gone', { reason: details.reason, exitCode: details.exitCode }),
+      );
       await window.loadURL(APP_INDEX_URL);
       log.info('window loaded', { url: APP_INDEX_URL });
     })

@@ -57,7 +57,9 @@ export function applicationMenuTemplate(input: MenuInput): MenuItemConstructorOp
   });
   template.push({
     label: 'Window',
-    submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, { type: 'separator' }, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }],
+    submenu: mac
+      ? [{ role: 'minimize' }, { role: 'zoom' }, { type: 'separator' }, { role: 'front' }]
+      : [{ role: 'minimize' }, { role: 'close' }],
   });
   return template;
 }

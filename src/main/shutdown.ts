@@ -19,7 +19,11 @@ export interface ShutdownInput {
   timeoutMs?: number;
 }
 
-export interface ShutdownReport { stopped: number; cancelled: number; timedOut: boolean }
+export interface ShutdownReport {
+  stopped: number;
+  cancelled: number;
+  timedOut: boolean;
+}
 
 /** Stops (or cancels) the capture of one session; returns what it did. */
 export async function settleCapture(
@@ -70,10 +74,14 @@ export async function gracefulShutdown(input: ShutdownInput): Promise<ShutdownRe
     const outcome = await Promise.race([work.then(() => 'done' as const), timeout]);
     if (outcome === 'timeout') {
       report.timedOut = true;
-      input.log.warn('shutdown: the service did not close in time; quitting anyway (an unfinished recording will be offered for recovery)');
+      input.log.warn(
+        'shutdown: the service did not close in time; quitting anyway (an unfinished recording will be offered for recovery)',
+      );
     }
   } catch (err) {
-    input.log.error('shutdown: closing the service failed', { error: err instanceof Error ? err.message : String(err) });
+    input.log.error('shutdown: closing the service failed', {
+      error: err instanceof Error ? err.message : String(err),
+    });
   } finally {
     clearTimeout(timer);
   }

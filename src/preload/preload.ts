@@ -21,7 +21,10 @@ const EVENTS: ReadonlySet<string> = new Set(EVENT_NAMES);
  * A rejection the page can read. A plain object, not an Error: contextBridge copies an Error's
  * message only, so `code` (what the UI reacts to) would be lost.
  */
-interface BridgeError extends ApiErrorBody { name: 'ApiError'; toString(): string }
+interface BridgeError extends ApiErrorBody {
+  name: 'ApiError';
+  toString(): string;
+}
 
 function bridgeError(body: ApiErrorBody): BridgeError {
   const message = body.message;
@@ -55,11 +58,16 @@ ipcRenderer.on(EVENT_CHANNEL, (_event: unknown, message: unknown) => {
 
 function call(method: unknown, params: unknown): Promise<unknown> {
   if (typeof method !== 'string' || !COMMANDS.has(method)) {
-    return Promise.reject(bridgeError({ code: 'INVALID_INPUT', message: `Unknown command "${String(method).slice(0, 80)}".` }));
+    return Promise.reject(
+      bridgeError({ code: 'INVALID_INPUT', message: `Unknown command "${String(method).slice(0, 80)}".` }),
+    );
   }
   return ipcRenderer.invoke(CALL_CHANNEL, { method, params: params ?? {} }).then((reply: unknown) => {
     if (!isReply(reply)) {
-      throw bridgeError({ code: 'INTERNAL', message: 'The workstation sent an unreadable answer. Restart Auscult; tell your administrator if it repeats.' });
+      throw bridgeError({
+        code: 'INTERNAL',
+        message: 'The workstation sent an unreadable answer. Restart Auscult; tell your administrator if it repeats.',
+      });
     }
     if (!reply.ok) throw bridgeError(reply.error);
     return reply.result;
@@ -67,7 +75,8 @@ function call(method: unknown, params: unknown): Promise<unknown> {
 }
 
 function on(event: unknown, listener: unknown): () => void {
-  if (typeof event !== 'string' || !EVENTS.has(event)) throw new TypeError(`Unknown event "${String(event).slice(0, 80)}".`);
+  if (typeof event !== 'string' || !EVENTS.has(event))
+    throw new TypeError(`Unknown event "${String(event).slice(0, 80)}".`);
   if (typeof listener !== 'function') throw new TypeError('The listener must be a function.');
   const fn = listener as (payload: unknown) => void;
   let set = listeners.get(event);

@@ -63,7 +63,10 @@ interface Connection {
 }
 
 function reject(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = JSON.stringify({ ok: false, error: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', message } });
+  const body = JSON.stringify({
+    ok: false,
+    error: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', message },
+  });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
@@ -89,7 +92,10 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
     }
     const headers = securityHeaders(host ?? `127.0.0.1:${port}`);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendText(res, 405, 'Method not allowed: the API is on the WebSocket at ' + API_PATH, { ...headers, Allow: 'GET, HEAD' });
+      sendText(res, 405, 'Method not allowed: the API is on the WebSocket at ' + API_PATH, {
+        ...headers,
+        Allow: 'GET, HEAD',
+      });
       return;
     }
     const file = readStatic(rendererDir, req.url ?? '/');
@@ -131,7 +137,12 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
     }
     const proto = parseProtocolHeader(req.headers['sec-websocket-protocol']);
     if (!proto.wire || !tokenMatches(token, proto.token)) {
-      return reject(socket, 401, 'Unauthorized', 'Missing or wrong access token: open the URL printed by `auscult serve`.');
+      return reject(
+        socket,
+        401,
+        'Unauthorized',
+        'Missing or wrong access token: open the URL printed by `auscult serve`.',
+      );
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn: Connection = {
@@ -153,10 +164,15 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
 
   async function onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) {
-      send(conn, errorResponse(-1, { code: 'INVALID_INPUT', message: 'Binary messages are not accepted; send JSON text.' }));
+      send(
+        conn,
+        errorResponse(-1, { code: 'INVALID_INPUT', message: 'Binary messages are not accepted; send JSON text.' }),
+      );
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseRequest(text);
     if (!parsed.ok) {
       send(conn, errorResponse(parsed.id, parsed.error));
@@ -186,8 +202,10 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
     const msg = JSON.stringify({ event: env.event, payload: env.payload } satisfies WireEvent);
     for (const conn of conns) {
       if (!conn.sessionToken) continue;
-      if (workstation.isSessionLive && !workstation.isSessionLive(conn.sessionToken) && env.event !== 'session.ended') continue;
-      if (env.sessionToken !== undefined && env.sessionToken !== null && env.sessionToken !== conn.sessionToken) continue;
+      if (workstation.isSessionLive && !workstation.isSessionLive(conn.sessionToken) && env.event !== 'session.ended')
+        continue;
+      if (env.sessionToken !== undefined && env.sessionToken !== null && env.sessionToken !== conn.sessionToken)
+        continue;
       if (conn.ws.readyState !== WebSocket.OPEN) continue;
       if (DROPPABLE.has(env.event) && conn.ws.bufferedAmount > SLOW_CLIENT_BYTES) {
         conn.droppedEvents++;

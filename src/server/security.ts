@@ -48,7 +48,10 @@ export function isAllowedOrigin(origin: string | undefined, port: number): boole
 
 /** Splits a Sec-WebSocket-Protocol header into the wire protocol flag and the token it carries. */
 export function parseProtocolHeader(header: string | undefined): { wire: boolean; token: string | null } {
-  const parts = (header ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = (header ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const tokenPart = parts.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
   return {
     wire: parts.includes(WIRE_PROTOCOL),

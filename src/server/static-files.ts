@@ -15,7 +15,11 @@ export function defaultRendererDir(): string {
   return join(dir, 'dist', 'renderer');
 }
 
-export interface StaticFile { body: Buffer; type: string; immutable: boolean }
+export interface StaticFile {
+  body: Buffer;
+  type: string;
+  immutable: boolean;
+}
 
 /**
  * The file for a URL path, or null. `/` is index.html; hashed Vite assets are immutable.

@@ -11,8 +11,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const COMMANDS: ReadonlySet<string> = new Set(COMMAND_NAMES);
 
 export type ParsedRequest =
-  | { ok: true; id: number; method: CommandName; params: unknown }
-  | { ok: false; id: number; error: ApiErrorBody };
+  { ok: true; id: number; method: CommandName; params: unknown } | { ok: false; id: number; error: ApiErrorBody };
 
 function invalid(id: number, message: string): ParsedRequest {
   return { ok: false, id, error: { code: 'INVALID_INPUT', message } };

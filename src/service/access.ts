@@ -36,7 +36,10 @@ export function requireRecording(deps: Deps, call: UserCall, id: number): Record
   const r = deps.store.recordings.get(id);
   if (!r) throw notFound('Recording', id);
   if (!canSeeRecordingsOf(deps, call, r.patientId)) {
-    throw new ApiError('FORBIDDEN', `Recording ${id} belongs to a patient you have not recorded or registered; a pulmonologist can open it.`);
+    throw new ApiError(
+      'FORBIDDEN',
+      `Recording ${id} belongs to a patient you have not recorded or registered; a pulmonologist can open it.`,
+    );
   }
   return r;
 }

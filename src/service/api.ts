@@ -5,7 +5,13 @@
  *
  * This file is types plus two constant lists, with no Node imports: the renderer imports it.
  */
-import type { AnalysisResult, ClassName, ClassProbabilities, QualityReport, ScreenResult } from '../inference/analysis-types.js';
+import type {
+  AnalysisResult,
+  ClassName,
+  ClassProbabilities,
+  QualityReport,
+  ScreenResult,
+} from '../inference/analysis-types.js';
 import type { ModelCard } from '../inference/model-card.js';
 
 export type { AnalysisResult, ClassName, ClassProbabilities, QualityReport, ScreenResult, ModelCard };
@@ -16,12 +22,18 @@ export type Role = (typeof ROLES)[number];
 /** Standard auscultation sites: trachea plus anterior/posterior × left/right × upper/middle/lower. */
 export const CHEST_SITES = [
   'trachea',
-  'anterior-left-upper', 'anterior-right-upper',
-  'anterior-left-middle', 'anterior-right-middle',
-  'anterior-left-lower', 'anterior-right-lower',
-  'posterior-left-upper', 'posterior-right-upper',
-  'posterior-left-middle', 'posterior-right-middle',
-  'posterior-left-lower', 'posterior-right-lower',
+  'anterior-left-upper',
+  'anterior-right-upper',
+  'anterior-left-middle',
+  'anterior-right-middle',
+  'anterior-left-lower',
+  'anterior-right-lower',
+  'posterior-left-upper',
+  'posterior-right-upper',
+  'posterior-left-middle',
+  'posterior-right-middle',
+  'posterior-left-lower',
+  'posterior-right-lower',
 ] as const;
 export type ChestSite = (typeof CHEST_SITES)[number];
 
@@ -30,11 +42,29 @@ export type RecordingStatus = 'recorded' | 'interrupted' | 'recovered' | 'import
 export type FindingLabel = ClassName | 'other' | 'inconclusive';
 export type Transport = 'ipc' | 'http' | 'cli';
 
-export interface Page<T> { items: T[]; total: number; limit: number; offset: number }
-export interface PageParams { limit?: number; offset?: number }
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+export interface PageParams {
+  limit?: number;
+  offset?: number;
+}
 
-export interface UserInfo { id: number; username: string; displayName: string; role: Role; active: boolean }
-export interface SessionInfo { token: string; user: UserInfo; expiresAt: string }
+export interface UserInfo {
+  id: number;
+  username: string;
+  displayName: string;
+  role: Role;
+  active: boolean;
+}
+export interface SessionInfo {
+  token: string;
+  user: UserInfo;
+  expiresAt: string;
+}
 
 export interface Patient {
   id: number;
@@ -47,7 +77,10 @@ export interface Patient {
   createdAt: string;
   updatedAt: string;
 }
-export interface PatientSummary extends Patient { recordingCount: number; lastRecordedAt: string | null }
+export interface PatientSummary extends Patient {
+  recordingCount: number;
+  lastRecordedAt: string | null;
+}
 
 export interface RecordingSummary {
   id: number;
@@ -80,7 +113,13 @@ export interface Finding {
   /** True when written after sign-off: an amendment, the only change a signed recording takes. */
   isAmendment: boolean;
 }
-export interface SignOff { recordingId: number; signedBy: string; signedAt: string; label: FindingLabel; statement: string }
+export interface SignOff {
+  recordingId: number;
+  signedBy: string;
+  signedAt: string;
+  label: FindingLabel;
+  statement: string;
+}
 export interface RecordingDetail {
   recording: RecordingSummary & { wavSha256: string; fileName: string };
   analysis: AnalysisResult | null;
@@ -100,7 +139,13 @@ export interface AuditEntry {
   prevHash: string;
   hash: string;
 }
-export interface ChainVerification { ok: boolean; entries: number; head: string; firstBadSeq: number | null; reason: string | null }
+export interface ChainVerification {
+  ok: boolean;
+  entries: number;
+  head: string;
+  firstBadSeq: number | null;
+  reason: string | null;
+}
 
 export interface DeviceInfo {
   id: number;
@@ -111,7 +156,8 @@ export interface DeviceInfo {
   likelyStethoscope: boolean;
   pinned: boolean;
 }
-export type CaptureStateName = 'idle' | 'countdown' | 'recording' | 'stopping' | 'analyzing' | 'done' | 'interrupted' | 'cancelled' | 'error';
+export type CaptureStateName =
+  'idle' | 'countdown' | 'recording' | 'stopping' | 'analyzing' | 'done' | 'interrupted' | 'cancelled' | 'error';
 export interface CaptureState {
   captureId: string | null;
   state: CaptureStateName;
@@ -124,11 +170,27 @@ export interface CaptureState {
   message: string | null;
   recordingId: number | null;
 }
-export interface PendingRecovery { path: string; bytes: number; durationSec: number; startedAt: string; patientId: number | null; site: ChestSite | null }
+export interface PendingRecovery {
+  path: string;
+  bytes: number;
+  durationSec: number;
+  startedAt: string;
+  patientId: number | null;
+  site: ChestSite | null;
+}
 
 export type ExportKind = 'audit-history' | 'fhir' | 'pdf' | 'recordings' | 'analyses';
-export interface ExportScope { patientId?: number; recordingId?: number; from?: string; to?: string }
-export interface ExportFile { name: string; bytes: number; sha256: string }
+export interface ExportScope {
+  patientId?: number;
+  recordingId?: number;
+  from?: string;
+  to?: string;
+}
+export interface ExportFile {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
 export interface ExportJob {
   id: string;
   kind: ExportKind;
@@ -150,7 +212,13 @@ export interface ModelInfo {
   engineVersion: string;
   disclaimer: string;
 }
-export interface SystemStatus { version: string; engineReady: boolean; modelError: string | null; dbPath: string; schemaVersion: number }
+export interface SystemStatus {
+  version: string;
+  engineReady: boolean;
+  modelError: string | null;
+  dbPath: string;
+  schemaVersion: number;
+}
 
 export type SpectrogramData = {
   /** Log-mel frames, row-major [frames × 64], little-endian float32, base64. */
@@ -173,20 +241,51 @@ export interface ApiCommands {
   'users.setPassword': { params: { username: string; password: string }; result: { ok: true } };
   'users.setActive': { params: { username: string; active: boolean }; result: UserInfo };
 
-  'patients.create': { params: { mrn: string; givenName: string; familyName: string; birthDate?: string | null; sex?: Sex; notes?: string }; result: Patient };
-  'patients.update': { params: { id: number; givenName?: string; familyName?: string; birthDate?: string | null; sex?: Sex; notes?: string }; result: Patient };
+  'patients.create': {
+    params: {
+      mrn: string;
+      givenName: string;
+      familyName: string;
+      birthDate?: string | null;
+      sex?: Sex;
+      notes?: string;
+    };
+    result: Patient;
+  };
+  'patients.update': {
+    params: {
+      id: number;
+      givenName?: string;
+      familyName?: string;
+      birthDate?: string | null;
+      sex?: Sex;
+      notes?: string;
+    };
+    result: Patient;
+  };
   'patients.search': { params: PageParams & { query?: string }; result: Page<PatientSummary> };
   'patients.get': { params: { id: number }; result: { patient: Patient; recordings: RecordingSummary[] } };
 
   'recordings.list': {
-    params: PageParams & { patientId?: number; query?: string; from?: string; to?: string; site?: ChestSite; signed?: boolean; topClass?: ClassName };
+    params: PageParams & {
+      patientId?: number;
+      query?: string;
+      from?: string;
+      to?: string;
+      site?: ChestSite;
+      signed?: boolean;
+      topClass?: ClassName;
+    };
     result: Page<RecordingSummary>;
   };
   'recordings.reviewQueue': { params: PageParams; result: Page<RecordingSummary> };
   'recordings.get': { params: { id: number }; result: RecordingDetail };
   'recordings.audio': { params: { id: number }; result: { mimeType: 'audio/wav'; base64: string } };
   'recordings.spectrogram': { params: { id: number }; result: SpectrogramData };
-  'recordings.import': { params: { patientId: number; site: ChestSite; fileName: string; wavBase64: string }; result: RecordingDetail };
+  'recordings.import': {
+    params: { patientId: number; site: ChestSite; fileName: string; wavBase64: string };
+    result: RecordingDetail;
+  };
   'recordings.reanalyze': { params: { id: number }; result: RecordingDetail };
   'recordings.pendingRecovery': { params: Record<string, never>; result: PendingRecovery[] };
   'recordings.recover': { params: { path: string; patientId: number; site: ChestSite }; result: RecordingDetail };
@@ -197,19 +296,43 @@ export interface ApiCommands {
 
   'capture.devices': { params: Record<string, never>; result: DeviceInfo[] };
   'capture.pinDevice': { params: { name: string | null }; result: DeviceInfo[] };
-  'capture.start': { params: { patientId: number; site: ChestSite; durationSec: 3 | 10 | 20 | 30 | null; device?: string }; result: CaptureState };
+  'capture.start': {
+    params: { patientId: number; site: ChestSite; durationSec: 3 | 10 | 20 | 30 | null; device?: string };
+    result: CaptureState;
+  };
   'capture.stop': { params: { captureId: string }; result: RecordingDetail };
   'capture.cancel': { params: { captureId: string }; result: CaptureState };
   'capture.status': { params: Record<string, never>; result: CaptureState };
 
-  'audit.list': { params: PageParams & { from?: string; to?: string; username?: string; action?: string; objectType?: string; objectId?: string }; result: Page<AuditEntry> };
+  'audit.list': {
+    params: PageParams & {
+      from?: string;
+      to?: string;
+      username?: string;
+      action?: string;
+      objectType?: string;
+      objectId?: string;
+    };
+    result: Page<AuditEntry>;
+  };
   'audit.verify': { params: Record<string, never>; result: ChainVerification };
 
-  'exports.start': { params: { kind: ExportKind; scope: ExportScope; options?: { csvBom?: boolean; zip?: boolean }; destinationDir?: string }; result: ExportJob };
+  'exports.start': {
+    params: {
+      kind: ExportKind;
+      scope: ExportScope;
+      options?: { csvBom?: boolean; zip?: boolean };
+      destinationDir?: string;
+    };
+    result: ExportJob;
+  };
   'exports.cancel': { params: { jobId: string }; result: ExportJob };
   'exports.status': { params: { jobId: string }; result: ExportJob };
   'exports.list': { params: Record<string, never>; result: ExportJob[] };
-  'exports.download': { params: { jobId: string; file: string }; result: { name: string; mimeType: string; base64: string } };
+  'exports.download': {
+    params: { jobId: string; file: string };
+    result: { name: string; mimeType: string; base64: string };
+  };
 
   'model.info': { params: Record<string, never>; result: ModelInfo };
   'system.status': { params: Record<string, never>; result: SystemStatus };
@@ -223,7 +346,13 @@ export interface ApiEvents {
   'capture.state': CaptureState;
   'capture.level': { captureId: string; rmsDbfs: number; peakDbfs: number };
   /** New log-mel columns (each 64 values, dB-like log units) for the live spectrogram. */
-  'capture.frames': { captureId: string; firstFrame: number; frames: number[][]; droppedFrames: number; sentAtMs: number };
+  'capture.frames': {
+    captureId: string;
+    firstFrame: number;
+    frames: number[][];
+    droppedFrames: number;
+    sentAtMs: number;
+  };
   'capture.quality': { captureId: string; quality: QualityReport };
   'capture.live': { captureId: string; patchStartSec: number; probabilities: ClassProbabilities; screen: ScreenResult };
   'capture.error': { captureId: string | null; code: string; message: string };
@@ -234,14 +363,35 @@ export interface ApiEvents {
 export type EventName = keyof ApiEvents;
 
 export type ApiErrorCode =
-  | 'INVALID_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'SIGNED'
-  | 'DEVICE' | 'MODEL' | 'STORAGE' | 'AUDIO' | 'BUSY' | 'INTERNAL';
-export interface ApiErrorBody { code: ApiErrorCode; message: string; details?: unknown }
+  | 'INVALID_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'SIGNED'
+  | 'DEVICE'
+  | 'MODEL'
+  | 'STORAGE'
+  | 'AUDIO'
+  | 'BUSY'
+  | 'INTERNAL';
+export interface ApiErrorBody {
+  code: ApiErrorCode;
+  message: string;
+  details?: unknown;
+}
 
 /** The wire shapes both transports use. */
-export interface WireRequest { id: number; method: string; params: unknown }
+export interface WireRequest {
+  id: number;
+  method: string;
+  params: unknown;
+}
 export type WireResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ApiErrorBody };
-export interface WireEvent { event: EventName; payload: unknown }
+export interface WireEvent {
+  event: EventName;
+  payload: unknown;
+}
 
 /** What the renderer is given: a transport-independent client. */
 export interface ApiClient {
@@ -251,21 +401,56 @@ export interface ApiClient {
 
 /** Runtime lists, kept in step with the interfaces by compile-time checks in schemas.ts. */
 export const COMMAND_NAMES = [
-  'auth.signIn', 'auth.signOut', 'auth.whoami',
-  'users.list', 'users.create', 'users.setPassword', 'users.setActive',
-  'patients.create', 'patients.update', 'patients.search', 'patients.get',
-  'recordings.list', 'recordings.reviewQueue', 'recordings.get', 'recordings.audio', 'recordings.spectrogram',
-  'recordings.import', 'recordings.reanalyze', 'recordings.pendingRecovery', 'recordings.recover', 'recordings.discardRecovery',
-  'findings.add', 'recordings.sign',
-  'capture.devices', 'capture.pinDevice', 'capture.start', 'capture.stop', 'capture.cancel', 'capture.status',
-  'audit.list', 'audit.verify',
-  'exports.start', 'exports.cancel', 'exports.status', 'exports.list', 'exports.download',
-  'model.info', 'system.status',
+  'auth.signIn',
+  'auth.signOut',
+  'auth.whoami',
+  'users.list',
+  'users.create',
+  'users.setPassword',
+  'users.setActive',
+  'patients.create',
+  'patients.update',
+  'patients.search',
+  'patients.get',
+  'recordings.list',
+  'recordings.reviewQueue',
+  'recordings.get',
+  'recordings.audio',
+  'recordings.spectrogram',
+  'recordings.import',
+  'recordings.reanalyze',
+  'recordings.pendingRecovery',
+  'recordings.recover',
+  'recordings.discardRecovery',
+  'findings.add',
+  'recordings.sign',
+  'capture.devices',
+  'capture.pinDevice',
+  'capture.start',
+  'capture.stop',
+  'capture.cancel',
+  'capture.status',
+  'audit.list',
+  'audit.verify',
+  'exports.start',
+  'exports.cancel',
+  'exports.status',
+  'exports.list',
+  'exports.download',
+  'model.info',
+  'system.status',
 ] as const satisfies readonly CommandName[];
 
 export const EVENT_NAMES = [
-  'capture.state', 'capture.level', 'capture.frames', 'capture.quality', 'capture.live', 'capture.error',
-  'devices.changed', 'export.progress', 'session.ended',
+  'capture.state',
+  'capture.level',
+  'capture.frames',
+  'capture.quality',
+  'capture.live',
+  'capture.error',
+  'devices.changed',
+  'export.progress',
+  'session.ended',
 ] as const satisfies readonly EventName[];
 
 export const DISCLAIMER =

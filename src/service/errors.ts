@@ -26,7 +26,8 @@ export function toErrorBody(err: unknown): ApiErrorBody {
   if (err instanceof ApiError) return err.toBody();
   return {
     code: 'INTERNAL',
-    message: 'The workstation hit an unexpected error; nothing was changed. Try again, and tell your administrator if it repeats.',
+    message:
+      'The workstation hit an unexpected error; nothing was changed. Try again, and tell your administrator if it repeats.',
     details: { error: err instanceof Error ? err.message : String(err) },
   };
 }

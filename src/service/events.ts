@@ -27,7 +27,10 @@ export class EventBus {
   }
 
   /** Only events named `event`, with their typed payload. */
-  onEvent<E extends EventName>(event: E, listener: (payload: ApiEvents[E], sessionToken?: string | null) => void): () => void {
+  onEvent<E extends EventName>(
+    event: E,
+    listener: (payload: ApiEvents[E], sessionToken?: string | null) => void,
+  ): () => void {
     return this.on((env) => {
       if (env.event === event) listener(env.payload as ApiEvents[E], env.sessionToken);
     });

@@ -18,18 +18,41 @@ function osUser(): string {
   }
 }
 
-export function auditLocal(store: Store, action: string, objectType: string | null, objectId: string | number | null, details: Record<string, unknown> = {}): void {
-  store.audit.append({ username: null, action, objectType, objectId, transport: 'cli', details: { ...details, osUser: osUser() } });
+export function auditLocal(
+  store: Store,
+  action: string,
+  objectType: string | null,
+  objectId: string | number | null,
+  details: Record<string, unknown> = {},
+): void {
+  store.audit.append({
+    username: null,
+    action,
+    objectType,
+    objectId,
+    transport: 'cli',
+    details: { ...details, osUser: osUser() },
+  });
 }
 
-export async function addUserLocal(store: Store, u: { username: string; displayName: string; role: string; password: string }): Promise<UserInfo> {
+export async function addUserLocal(
+  store: Store,
+  u: { username: string; displayName: string; role: string; password: string },
+): Promise<UserInfo> {
   const parsed = PARAM_SCHEMAS['users.create'].safeParse(u);
   if (!parsed.success) throw new ApiError('INVALID_INPUT', describeIssues(parsed.error).message);
-  if (!(ROLES as readonly string[]).includes(u.role)) throw new ApiError('INVALID_INPUT', `role must be one of ${ROLES.join(', ')}`);
-  if (store.users.byUsername(u.username)) throw new ApiError('CONFLICT', `A user named '${u.username}' already exists.`);
+  if (!(ROLES as readonly string[]).includes(u.role))
+    throw new ApiError('INVALID_INPUT', `role must be one of ${ROLES.join(', ')}`);
+  if (store.users.byUsername(u.username))
+    throw new ApiError('CONFLICT', `A user named '${u.username}' already exists.`);
   const passwordHash = await hashPassword(parsed.data.password);
   return store.tx(() => {
-    const rec = store.users.create({ username: parsed.data.username, displayName: parsed.data.displayName, role: parsed.data.role as Role, passwordHash });
+    const rec = store.users.create({
+      username: parsed.data.username,
+      displayName: parsed.data.displayName,
+      role: parsed.data.role as Role,
+      passwordHash,
+    });
     auditLocal(store, 'user.create', 'user', rec.id, { username: rec.username, role: rec.role });
     return toUserInfo(rec);
   });

@@ -3,14 +3,42 @@
  * schema, zod at the door), so narrowing here is a statement of that invariant, not a guess.
  */
 import type {
-  AnalysisResult, AuditEntry, ChestSite, ClassName, Finding, FindingLabel, Patient, PatientSummary, RecordingDetail,
-  RecordingStatus, RecordingSummary, Role, Sex, SignOff, Transport, UserInfo,
+  AnalysisResult,
+  AuditEntry,
+  ChestSite,
+  ClassName,
+  Finding,
+  FindingLabel,
+  Patient,
+  PatientSummary,
+  RecordingDetail,
+  RecordingStatus,
+  RecordingSummary,
+  Role,
+  Sex,
+  SignOff,
+  Transport,
+  UserInfo,
 } from './api.js';
 import type {
-  AuditRecord, FindingRecord, PatientRecord, PatientSummaryRecord, RecordingRecord, RecordingSummaryRecord, SignOffRecord, Store, UserRecord,
+  AuditRecord,
+  FindingRecord,
+  PatientRecord,
+  PatientSummaryRecord,
+  RecordingRecord,
+  RecordingSummaryRecord,
+  SignOffRecord,
+  Store,
+  UserRecord,
 } from '../store/index.js';
 
-export const toUserInfo = (u: UserRecord): UserInfo => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role as Role, active: u.active });
+export const toUserInfo = (u: UserRecord): UserInfo => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  role: u.role as Role,
+  active: u.active,
+});
 
 export const toPatient = (p: PatientRecord): Patient => ({ ...p, sex: p.sex as Sex });
 export const toPatientSummary = (p: PatientSummaryRecord): PatientSummary => ({ ...p, sex: p.sex as Sex });
@@ -36,7 +64,11 @@ export const toRecordingSummary = (r: RecordingSummaryRecord): RecordingSummary 
   signedBy: r.signedBy,
 });
 
-export const toFinding = (f: FindingRecord): Finding => ({ ...f, authorRole: f.authorRole as Role, label: f.label as FindingLabel | null });
+export const toFinding = (f: FindingRecord): Finding => ({
+  ...f,
+  authorRole: f.authorRole as Role,
+  label: f.label as FindingLabel | null,
+});
 export const toSignOff = (s: SignOffRecord): SignOff => ({ ...s, label: s.label as FindingLabel });
 
 export const toAuditEntry = (a: AuditRecord): AuditEntry => ({ ...a, transport: a.transport as Transport | 'system' });

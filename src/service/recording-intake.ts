@@ -42,7 +42,10 @@ export interface IntakeResult {
 }
 
 /** Analyse decoded audio with the engine; never throws (no analysis is a state, not a failure). */
-export async function analyse(deps: Deps, audio: DecodedWav): Promise<{ analysis: AnalysisResult | null; error: string | null }> {
+export async function analyse(
+  deps: Deps,
+  audio: DecodedWav,
+): Promise<{ analysis: AnalysisResult | null; error: string | null }> {
   if (!deps.engine) return { analysis: null, error: deps.engineError ?? 'the analysis engine is not loaded' };
   try {
     return { analysis: await deps.engine.analyzeRecording(audio.samples, audio.sampleRate), error: null };
@@ -67,7 +70,10 @@ export function toNewAnalysis(a: AnalysisResult): NewAnalysis {
 
 function generatedName(startedAt: string): string {
   // Never derived from patient data: a file name must not leak who the recording is of.
-  const stamp = startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  const stamp = startedAt
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-');
   return `${stamp}-${randomBytes(6).toString('hex')}.wav`;
 }
 
@@ -77,10 +83,14 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
   try {
     bytes = await readFile(o.sourcePath);
   } catch (err) {
-    throw new ApiError('AUDIO', `The recording file could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${o.sourcePath}`);
+    throw new ApiError(
+      'AUDIO',
+      `The recording file could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${o.sourcePath}`,
+    );
   }
   const audio = decodeWavBytes(bytes, 'The recording');
-  if (audio.samples.length === 0) throw new ApiError('AUDIO', 'The recording holds no audio samples; nothing was stored.');
+  if (audio.samples.length === 0)
+    throw new ApiError('AUDIO', 'The recording holds no audio samples; nothing was stored.');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const startedAt = o.startedAt ?? new Date().toISOString();
 
@@ -130,8 +140,14 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
         analysis ? toNewAnalysis(analysis) : null,
       );
       audit(deps, call, 'recording.create', 'recording', id, {
-        patientId: o.patientId, site: o.site, status: o.status, fileName, sha256, analysed: analysis !== null,
-        ...(error ? { analysisError: error } : {}), ...(o.auditDetails ?? {}),
+        patientId: o.patientId,
+        site: o.site,
+        status: o.status,
+        fileName,
+        sha256,
+        analysed: analysis !== null,
+        ...(error ? { analysisError: error } : {}),
+        ...(o.auditDetails ?? {}),
       });
       return id;
     });

@@ -15,8 +15,15 @@ import { systemCommands } from './commands/system.js';
 import { usersCommands } from './commands/users.js';
 
 const GROUPS = [
-  authCommands, usersCommands, patientsCommands, recordingsCommands, findingsCommands, captureCommands, auditCommands,
-  exportsCommands, systemCommands,
+  authCommands,
+  usersCommands,
+  patientsCommands,
+  recordingsCommands,
+  findingsCommands,
+  captureCommands,
+  auditCommands,
+  exportsCommands,
+  systemCommands,
 ] as const;
 
 type Groups = typeof GROUPS;
@@ -25,7 +32,8 @@ type KeysOf<T> = T extends readonly [infer H, ...infer R] ? keyof H | KeysOf<R> 
 type Overlaps<T> = T extends readonly [infer H, ...infer R] ? (keyof H & KeysOf<R>) | Overlaps<R> : never;
 const noDuplicates: [Overlaps<Groups>] extends [never] ? true : Overlaps<Groups> = true;
 void noDuplicates;
-const allHandled: [Exclude<CommandName, KeysOf<Groups>>] extends [never] ? true : Exclude<CommandName, KeysOf<Groups>> = true;
+const allHandled: [Exclude<CommandName, KeysOf<Groups>>] extends [never] ? true : Exclude<CommandName, KeysOf<Groups>> =
+  true;
 void allHandled;
 
 export type Registry = { [K in CommandName]: CommandDef<K> };
@@ -33,5 +41,7 @@ export type Registry = { [K in CommandName]: CommandDef<K> };
 export const REGISTRY: Registry = Object.assign({}, ...GROUPS) as Registry;
 
 export function handlerFor(method: string): CommandDef<CommandName> | null {
-  return Object.prototype.hasOwnProperty.call(REGISTRY, method) ? (REGISTRY[method as CommandName] as CommandDef<CommandName>) : null;
+  return Object.prototype.hasOwnProperty.call(REGISTRY, method)
+    ? (REGISTRY[method as CommandName] as CommandDef<CommandName>)
+    : null;
 }

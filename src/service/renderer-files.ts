@@ -24,7 +24,10 @@ export const RENDERER_CONTENT_TYPES: Readonly<Record<string, string>> = {
  * content type, or null: undecodable escapes, NUL, backslashes, anything resolving outside
  * `root` (`..`, `%2e%2e`) and unknown file types are refused. The file may still not exist.
  */
-export function resolveRendererFile(root: string, urlPath: string): { file: string; type: string; path: string } | null {
+export function resolveRendererFile(
+  root: string,
+  urlPath: string,
+): { file: string; type: string; path: string } | null {
   let path: string;
   try {
     path = decodeURIComponent(urlPath.split('?')[0] ?? '/');

@@ -95,8 +95,16 @@ export const PARAM_SCHEMAS = {
   'recordings.recover': z.strictObject({ path: z.string().min(1).max(4096), patientId: id, site }),
   'recordings.discardRecovery': z.strictObject({ path: z.string().min(1).max(4096) }),
 
-  'findings.add': z.strictObject({ recordingId: id, text: z.string().trim().min(1).max(20_000), label: findingLabel.nullable().optional() }),
-  'recordings.sign': z.strictObject({ recordingId: id, label: findingLabel, statement: z.string().trim().min(1).max(5_000) }),
+  'findings.add': z.strictObject({
+    recordingId: id,
+    text: z.string().trim().min(1).max(20_000),
+    label: findingLabel.nullable().optional(),
+  }),
+  'recordings.sign': z.strictObject({
+    recordingId: id,
+    label: findingLabel,
+    statement: z.string().trim().min(1).max(5_000),
+  }),
 
   'capture.devices': empty,
   'capture.pinDevice': z.strictObject({ name: z.string().min(1).max(256).nullable() }),
@@ -123,7 +131,12 @@ export const PARAM_SCHEMAS = {
 
   'exports.start': z.strictObject({
     kind: exportKind,
-    scope: z.strictObject({ patientId: id.optional(), recordingId: id.optional(), from: isoDateTime.optional(), to: isoDateTime.optional() }),
+    scope: z.strictObject({
+      patientId: id.optional(),
+      recordingId: id.optional(),
+      from: isoDateTime.optional(),
+      to: isoDateTime.optional(),
+    }),
     options: z.strictObject({ csvBom: z.boolean().optional(), zip: z.boolean().optional() }).optional(),
     destinationDir: z.string().min(1).max(4096).optional(),
   }),

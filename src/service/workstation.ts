@@ -76,13 +76,23 @@ export class Workstation {
         engineError = err instanceof Error ? err.message : String(err);
       }
     }
-    if (!engine && !engineError) engineError = 'No analysis engine is configured; recordings are stored without analysis.';
+    if (!engine && !engineError)
+      engineError = 'No analysis engine is configured; recordings are stored without analysis.';
     const events = new EventBus();
     // eslint-disable-next-line prefer-const
     let ws: Workstation;
-    const sessions = new Sessions(opts.sessionIdleMs ?? 15 * 60_000, (s, reason) => ws.sessionEnded(s, reason), undefined, opts.now);
+    const sessions = new Sessions(
+      opts.sessionIdleMs ?? 15 * 60_000,
+      (s, reason) => ws.sessionEnded(s, reason),
+      undefined,
+      opts.now,
+    );
     const deps: Deps = {
-      store, events, sessions, engine, engineError,
+      store,
+      events,
+      sessions,
+      engine,
+      engineError,
       dbPath: opts.dbPath,
       dataDir: opts.dataDir,
       recordingsDir: recordingsDir(opts.dataDir),
@@ -103,13 +113,24 @@ export class Workstation {
     const def = handlerFor(method);
     if (!def) throw new ApiError('INVALID_INPUT', `Unknown command '${String(method).slice(0, 100)}'.`);
     const user = this.resolveUser(ctx.sessionToken);
-    const base: PublicCall = { user, transport: ctx.transport, peer: ctx.peer, sessionToken: user ? ctx.sessionToken : null };
+    const base: PublicCall = {
+      user,
+      transport: ctx.transport,
+      peer: ctx.peer,
+      sessionToken: user ? ctx.sessionToken : null,
+    };
     if (def.access === 'user') {
       if (!user) {
-        throw new ApiError('UNAUTHENTICATED', ctx.sessionToken ? 'Your session has ended (signed out, or idle too long). Sign in again.' : 'Sign in first.');
+        throw new ApiError(
+          'UNAUTHENTICATED',
+          ctx.sessionToken ? 'Your session has ended (signed out, or idle too long). Sign in again.' : 'Sign in first.',
+        );
       }
       if (!def.roles.includes(user.role)) {
-        throw new ApiError('FORBIDDEN', `A ${user.role} account cannot do '${method}'. Allowed: ${def.roles.join(', ')}.`);
+        throw new ApiError(
+          'FORBIDDEN',
+          `A ${user.role} account cannot do '${method}'. Allowed: ${def.roles.join(', ')}.`,
+        );
       }
     }
     const schema = PARAM_SCHEMAS[method as CommandName];
@@ -137,7 +158,14 @@ export class Workstation {
     if (!u.active) throw new ApiError('UNAUTHENTICATED', `The account '${username}' is deactivated.`);
     const s = this.deps.sessions.create(u.id, u.username, transport);
     this.deps.store.tx(() =>
-      this.deps.store.audit.append({ username: u.username, action: 'auth.login', objectType: 'user', objectId: u.id, transport, details: { method: 'local' } }),
+      this.deps.store.audit.append({
+        username: u.username,
+        action: 'auth.login',
+        objectType: 'user',
+        objectId: u.id,
+        transport,
+        details: { method: 'local' },
+      }),
     );
     return s.token;
   }
@@ -194,7 +222,13 @@ export class Workstation {
     if (reason === 'expired' && !this.closed) {
       try {
         this.deps.store.tx(() =>
-          this.deps.store.audit.append({ username: s.username, action: 'auth.session.expired', objectType: 'user', objectId: s.userId, transport: s.transport }),
+          this.deps.store.audit.append({
+            username: s.username,
+            action: 'auth.session.expired',
+            objectType: 'user',
+            objectId: s.userId,
+            transport: s.transport,
+          }),
         );
       } catch (err) {
         console.error('auscult: could not audit a session expiry:', err);
@@ -226,10 +260,14 @@ function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreError) {
     switch (err.code) {
-      case 'SIGNED': return new ApiError('SIGNED', 'This recording is signed and cannot be altered; add an amendment instead.');
-      case 'CONFLICT': return new ApiError('CONFLICT', err.message);
-      case 'NOT_FOUND': return new ApiError('NOT_FOUND', err.message);
-      default: return new ApiError('STORAGE', err.message);
+      case 'SIGNED':
+        return new ApiError('SIGNED', 'This recording is signed and cannot be altered; add an amendment instead.');
+      case 'CONFLICT':
+        return new ApiError('CONFLICT', err.message);
+      case 'NOT_FOUND':
+        return new ApiError('NOT_FOUND', err.message);
+      default:
+        return new ApiError('STORAGE', err.message);
     }
   }
   const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : '';
@@ -240,7 +278,11 @@ function toApiError(err: unknown): ApiError {
     return new ApiError('STORAGE', 'The disk is full; nothing was changed. Free some space and try again.');
   }
   console.error('auscult: unexpected error in a command:', err);
-  return new ApiError('INTERNAL', 'The workstation hit an unexpected error; nothing was changed. Try again, and tell your administrator if it repeats.', {
-    error: err instanceof Error ? err.message : String(err),
-  });
+  return new ApiError(
+    'INTERNAL',
+    'The workstation hit an unexpected error; nothing was changed. Try again, and tell your administrator if it repeats.',
+    {
+      error: err instanceof Error ? err.message : String(err),
+    },
+  );
 }

@@ -75,7 +75,16 @@ function sortKeys(v: unknown): unknown {
 
 /** hash = SHA-256(prevHash + "\n" + JSON array of the entry's fields in a fixed order). */
 export function auditEntryHash(prevHash: string, e: HashedFields): string {
-  const body = JSON.stringify([e.seq, e.at, e.username, e.action, e.objectType, e.objectId, e.transport, e.detailsJson]);
+  const body = JSON.stringify([
+    e.seq,
+    e.at,
+    e.username,
+    e.action,
+    e.objectType,
+    e.objectId,
+    e.transport,
+    e.detailsJson,
+  ]);
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
@@ -170,14 +179,21 @@ export class AuditLog {
     let expectedSeq = 1;
     let entries = 0;
     const rows = this.db
-      .prepare('SELECT seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash FROM audit_log ORDER BY seq')
+      .prepare(
+        'SELECT seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash FROM audit_log ORDER BY seq',
+      )
       .iterate() as IterableIterator<Row>;
     for (const r of rows) {
       const bad = (reason: string): ChainCheck => ({ ok: false, entries, head: prevHash, firstBadSeq: r.seq, reason });
       if (r.seq !== expectedSeq) {
-        return bad(`entry ${r.seq} follows entry ${expectedSeq - 1}: ${r.seq > expectedSeq ? `entries ${expectedSeq}..${r.seq - 1} are missing` : 'sequence out of order'}`);
+        return bad(
+          `entry ${r.seq} follows entry ${expectedSeq - 1}: ${r.seq > expectedSeq ? `entries ${expectedSeq}..${r.seq - 1} are missing` : 'sequence out of order'}`,
+        );
       }
-      if (r.prev_hash !== prevHash) return bad(`entry ${r.seq} does not link to the entry before it (previous-hash mismatch: an entry was removed, inserted or reordered)`);
+      if (r.prev_hash !== prevHash)
+        return bad(
+          `entry ${r.seq} does not link to the entry before it (previous-hash mismatch: an entry was removed, inserted or reordered)`,
+        );
       const fields: HashedFields = {
         seq: r.seq,
         at: r.at,
@@ -188,7 +204,8 @@ export class AuditLog {
         transport: r.transport,
         detailsJson: r.details_json,
       };
-      if (auditEntryHash(prevHash, fields) !== r.hash) return bad(`entry ${r.seq} was altered after it was written (its content no longer matches its hash)`);
+      if (auditEntryHash(prevHash, fields) !== r.hash)
+        return bad(`entry ${r.seq} was altered after it was written (its content no longer matches its hash)`);
       prevHash = r.hash;
       expectedSeq++;
       entries++;
@@ -199,9 +216,18 @@ export class AuditLog {
   list(f: AuditFilter, limit: number, offset: number): { items: AuditRecord[]; total: number } {
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (f.from) { where.push('at >= @from'); args['from'] = toInclusiveStart(f.from); }
-    if (f.to) { where.push('at <= @to'); args['to'] = toInclusiveEnd(f.to); }
-    if (f.username) { where.push('username = @username'); args['username'] = f.username; }
+    if (f.from) {
+      where.push('at >= @from');
+      args['from'] = toInclusiveStart(f.from);
+    }
+    if (f.to) {
+      where.push('at <= @to');
+      args['to'] = toInclusiveEnd(f.to);
+    }
+    if (f.username) {
+      where.push('username = @username');
+      args['username'] = f.username;
+    }
     if (f.action) {
       // 'recording' matches 'recording.view' etc.: a family of actions, or one exactly.
       where.push('(action = @action OR (action >= @actionPrefix AND action < @actionEnd))');
@@ -209,8 +235,14 @@ export class AuditLog {
       args['actionPrefix'] = f.action + '.';
       args['actionEnd'] = f.action + '/';
     }
-    if (f.objectType) { where.push('object_type = @objectType'); args['objectType'] = f.objectType; }
-    if (f.objectId) { where.push('object_id = @objectId'); args['objectId'] = f.objectId; }
+    if (f.objectType) {
+      where.push('object_type = @objectType');
+      args['objectType'] = f.objectType;
+    }
+    if (f.objectId) {
+      where.push('object_id = @objectId');
+      args['objectId'] = f.objectId;
+    }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${w}`).get(args) as { n: number }).n;
     const rows = this.db
@@ -223,12 +255,25 @@ export class AuditLog {
   *iterate(f: AuditFilter = {}): Generator<AuditRecord> {
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (f.from) { where.push('at >= @from'); args['from'] = toInclusiveStart(f.from); }
-    if (f.to) { where.push('at <= @to'); args['to'] = toInclusiveEnd(f.to); }
-    if (f.objectType) { where.push('object_type = @objectType'); args['objectType'] = f.objectType; }
-    if (f.objectId) { where.push('object_id = @objectId'); args['objectId'] = f.objectId; }
+    if (f.from) {
+      where.push('at >= @from');
+      args['from'] = toInclusiveStart(f.from);
+    }
+    if (f.to) {
+      where.push('at <= @to');
+      args['to'] = toInclusiveEnd(f.to);
+    }
+    if (f.objectType) {
+      where.push('object_type = @objectType');
+      args['objectType'] = f.objectType;
+    }
+    if (f.objectId) {
+      where.push('object_id = @objectId');
+      args['objectId'] = f.objectId;
+    }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    for (const r of this.db.prepare(`SELECT * FROM audit_log ${w} ORDER BY seq`).iterate(args) as IterableIterator<Row>) yield toRecord(r);
+    for (const r of this.db.prepare(`SELECT * FROM audit_log ${w} ORDER BY seq`).iterate(args) as IterableIterator<Row>)
+      yield toRecord(r);
   }
 }
 
@@ -244,8 +289,15 @@ export function toInclusiveEnd(to: string): string {
 
 /** An entry's hash recomputed from its content (details as an object): what exports verify with. */
 export function hashAuditEntry(e: {
-  seq: number; at: string; username: string | null; action: string; objectType: string | null; objectId: string | null;
-  transport: string; details: Record<string, unknown>; prevHash: string;
+  seq: number;
+  at: string;
+  username: string | null;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  transport: string;
+  details: Record<string, unknown>;
+  prevHash: string;
 }): string {
   return auditEntryHash(e.prevHash, { ...e, detailsJson: canonicalJson(e.details) });
 }

@@ -15,7 +15,8 @@ export class StoreError extends Error {
 export function translateSqliteError(err: unknown): unknown {
   if (err instanceof Error && 'code' in err) {
     const code = (err as { code: unknown }).code;
-    if (code === 'SQLITE_CONSTRAINT_TRIGGER' && /signed|sign-off/.test(err.message)) return new StoreError('SIGNED', err.message);
+    if (code === 'SQLITE_CONSTRAINT_TRIGGER' && /signed|sign-off/.test(err.message))
+      return new StoreError('SIGNED', err.message);
     if (code === 'SQLITE_CONSTRAINT_UNIQUE') return new StoreError('CONFLICT', err.message);
   }
   return err;

@@ -17,15 +17,29 @@ export interface ExportAuditScope {
 }
 
 interface AuditRow {
-  seq: number; at: string; username: string | null; action: string; object_type: string | null; object_id: string | null;
-  transport: string; details_json: string; prev_hash: string; hash: string;
+  seq: number;
+  at: string;
+  username: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  transport: string;
+  details_json: string;
+  prev_hash: string;
+  hash: string;
 }
 
 function auditWhere(scope: ExportAuditScope): { sql: string; args: Record<string, unknown> } {
   const where: string[] = [];
   const args: Record<string, unknown> = {};
-  if (scope.from) { where.push('at >= @from'); args['from'] = scope.from; }
-  if (scope.to) { where.push('at <= @to'); args['to'] = toInclusiveEnd(scope.to); }
+  if (scope.from) {
+    where.push('at >= @from');
+    args['from'] = scope.from;
+  }
+  if (scope.to) {
+    where.push('at <= @to');
+    args['to'] = toInclusiveEnd(scope.to);
+  }
   if (scope.patientId !== undefined) {
     // A patient's history: the patient row, its recordings (and their findings/sign-offs/exports,
     // which the service logs against the recording), and any entry whose details name the patient.
@@ -40,34 +54,75 @@ function auditWhere(scope: ExportAuditScope): { sql: string; args: Record<string
 
 /** The chain head now: entries appended later have higher seqs, so `seq <= head` is a snapshot. */
 export function auditHeadForExport(db: Database.Database): { seq: number; hash: string } {
-  const r = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  const r = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+    { seq: number; hash: string } | undefined;
   return r ?? { seq: 0, hash: '0'.repeat(64) };
 }
 
 export function countAuditForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): number {
   const w = auditWhere(scope);
-  return (db.prepare(`SELECT count(*) AS n FROM audit_log WHERE seq <= @upto${w.sql}`).get({ ...w.args, upto: uptoSeq }) as { n: number }).n;
+  return (
+    db.prepare(`SELECT count(*) AS n FROM audit_log WHERE seq <= @upto${w.sql}`).get({ ...w.args, upto: uptoSeq }) as {
+      n: number;
+    }
+  ).n;
 }
 
 /** An audit entry as stored: details as the canonical JSON text the hash covers (not re-encoded). */
 export interface ExportAuditRow {
-  seq: number; at: string; username: string | null; action: string; objectType: string | null; objectId: string | null;
-  transport: string; detailsJson: string; prevHash: string; hash: string;
+  seq: number;
+  at: string;
+  username: string | null;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  transport: string;
+  detailsJson: string;
+  prevHash: string;
+  hash: string;
 }
 
 /** Audit entries in `scope` with seq ≤ `uptoSeq`, in seq order, in batches. */
-export function* auditEntriesForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): Generator<ExportAuditRow> {
+export function* auditEntriesForExport(
+  db: Database.Database,
+  scope: ExportAuditScope,
+  uptoSeq: number,
+): Generator<ExportAuditRow> {
   const w = auditWhere(scope);
   // Rows as arrays (raw): one object fewer per row, a million times.
   const stmt = db
-    .prepare(`SELECT seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash FROM audit_log
-               WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH}`)
+    .prepare(
+      `SELECT seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash FROM audit_log
+               WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH}`,
+    )
     .raw(true);
   let after = 0;
   for (;;) {
-    const rows = stmt.all({ ...w.args, after, upto: uptoSeq }) as [number, string, string | null, string, string | null, string | null, string, string, string, string][];
+    const rows = stmt.all({ ...w.args, after, upto: uptoSeq }) as [
+      number,
+      string,
+      string | null,
+      string,
+      string | null,
+      string | null,
+      string,
+      string,
+      string,
+      string,
+    ][];
     for (const r of rows) {
-      yield { seq: r[0], at: r[1], username: r[2], action: r[3], objectType: r[4], objectId: r[5], transport: r[6], detailsJson: r[7], prevHash: r[8], hash: r[9] };
+      yield {
+        seq: r[0],
+        at: r[1],
+        username: r[2],
+        action: r[3],
+        objectType: r[4],
+        objectId: r[5],
+        transport: r[6],
+        detailsJson: r[7],
+        prevHash: r[8],
+        hash: r[9],
+      };
     }
     if (rows.length < BATCH) return;
     after = rows[rows.length - 1]![0];
@@ -75,9 +130,15 @@ export function* auditEntriesForExport(db: Database.Database, scope: ExportAudit
 }
 
 /** Seqs only (the verifier's completeness check against the live database). */
-export function* auditSeqsForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): Generator<number> {
+export function* auditSeqsForExport(
+  db: Database.Database,
+  scope: ExportAuditScope,
+  uptoSeq: number,
+): Generator<number> {
   const w = auditWhere(scope);
-  const stmt = db.prepare(`SELECT seq FROM audit_log WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH * 5}`).pluck();
+  const stmt = db
+    .prepare(`SELECT seq FROM audit_log WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH * 5}`)
+    .pluck();
   let after = 0;
   for (;;) {
     const seqs = stmt.all({ ...w.args, after, upto: uptoSeq }) as number[];
@@ -119,9 +180,16 @@ export interface ExportRecordingRow {
   wavSha256: string;
   quality: string | null;
   analysis: {
-    id: number; createdAt: string; engineVersion: string; headName: string; headVersion: string;
+    id: number;
+    createdAt: string;
+    engineVersion: string;
+    headName: string;
+    headVersion: string;
     probabilities: { asthma: number; copd: number; pneumonia: number; healthy: number; bronchial: number };
-    pAbnormal: number; topClass: string; status: string; resultJson: string;
+    pAbnormal: number;
+    topClass: string;
+    status: string;
+    resultJson: string;
   } | null;
   signedAt: string | null;
   signedBy: string | null;
@@ -130,22 +198,62 @@ export interface ExportRecordingRow {
 }
 
 interface RecRow {
-  id: number; patient_id: number; mrn: string; given_name: string; family_name: string; birth_date: string | null; sex: string;
-  site: string; recorded_at: string; recorded_by: string; device_name: string; sample_rate: number; duration_sec: number;
-  status: string; file_name: string; wav_sha256: string; quality: string | null;
-  a_id: number | null; a_created_at: string; engine_version: string; head_name: string; head_version: string;
-  p_asthma: number; p_copd: number; p_pneumonia: number; p_healthy: number; p_bronchial: number; a_p_abnormal: number;
-  a_top_class: string; a_status: string; result_json: string;
-  signed_at: string | null; signed_by: string | null; s_label: string | null; s_statement: string | null;
+  id: number;
+  patient_id: number;
+  mrn: string;
+  given_name: string;
+  family_name: string;
+  birth_date: string | null;
+  sex: string;
+  site: string;
+  recorded_at: string;
+  recorded_by: string;
+  device_name: string;
+  sample_rate: number;
+  duration_sec: number;
+  status: string;
+  file_name: string;
+  wav_sha256: string;
+  quality: string | null;
+  a_id: number | null;
+  a_created_at: string;
+  engine_version: string;
+  head_name: string;
+  head_version: string;
+  p_asthma: number;
+  p_copd: number;
+  p_pneumonia: number;
+  p_healthy: number;
+  p_bronchial: number;
+  a_p_abnormal: number;
+  a_top_class: string;
+  a_status: string;
+  result_json: string;
+  signed_at: string | null;
+  signed_by: string | null;
+  s_label: string | null;
+  s_statement: string | null;
 }
 
 function recWhere(scope: ExportRecordingScope): { sql: string; args: Record<string, unknown> } {
   const where: string[] = [];
   const args: Record<string, unknown> = {};
-  if (scope.patientId !== undefined) { where.push('r.patient_id = @patientId'); args['patientId'] = scope.patientId; }
-  if (scope.recordingId !== undefined) { where.push('r.id = @recordingId'); args['recordingId'] = scope.recordingId; }
-  if (scope.from) { where.push('r.recorded_at >= @from'); args['from'] = scope.from; }
-  if (scope.to) { where.push('r.recorded_at <= @to'); args['to'] = toInclusiveEnd(scope.to); }
+  if (scope.patientId !== undefined) {
+    where.push('r.patient_id = @patientId');
+    args['patientId'] = scope.patientId;
+  }
+  if (scope.recordingId !== undefined) {
+    where.push('r.id = @recordingId');
+    args['recordingId'] = scope.recordingId;
+  }
+  if (scope.from) {
+    where.push('r.recorded_at >= @from');
+    args['from'] = scope.from;
+  }
+  if (scope.to) {
+    where.push('r.recorded_at <= @to');
+    args['to'] = toInclusiveEnd(scope.to);
+  }
   return { sql: where.length ? ' AND ' + where.join(' AND ') : '', args };
 }
 
@@ -155,7 +263,11 @@ export function countRecordingsForExport(db: Database.Database, scope: ExportRec
 }
 
 /** Recordings in scope, oldest id first, in batches, each with its current analysis and sign-off. */
-export function* recordingsForExport(db: Database.Database, scope: ExportRecordingScope, opts: { withResultJson?: boolean } = {}): Generator<ExportRecordingRow> {
+export function* recordingsForExport(
+  db: Database.Database,
+  scope: ExportRecordingScope,
+  opts: { withResultJson?: boolean } = {},
+): Generator<ExportRecordingRow> {
   const w = recWhere(scope);
   const stmt = db.prepare(`
     SELECT r.id, r.patient_id, p.mrn, p.given_name, p.family_name, p.birth_date, p.sex, r.site, r.recorded_at,
@@ -177,15 +289,48 @@ export function* recordingsForExport(db: Database.Database, scope: ExportRecordi
     const rows = stmt.all({ ...w.args, after }) as RecRow[];
     for (const r of rows) {
       yield {
-        id: r.id, patientId: r.patient_id, mrn: r.mrn, givenName: r.given_name, familyName: r.family_name, birthDate: r.birth_date, sex: r.sex,
-        site: r.site, recordedAt: r.recorded_at, recordedBy: r.recorded_by, deviceName: r.device_name, sampleRate: r.sample_rate,
-        durationSec: r.duration_sec, status: r.status, fileName: r.file_name, wavSha256: r.wav_sha256, quality: r.quality,
-        analysis: r.a_id === null ? null : {
-          id: r.a_id, createdAt: r.a_created_at, engineVersion: r.engine_version, headName: r.head_name, headVersion: r.head_version,
-          probabilities: { asthma: r.p_asthma, copd: r.p_copd, pneumonia: r.p_pneumonia, healthy: r.p_healthy, bronchial: r.p_bronchial },
-          pAbnormal: r.a_p_abnormal, topClass: r.a_top_class, status: r.a_status, resultJson: r.result_json,
-        },
-        signedAt: r.signed_at, signedBy: r.signed_by, signLabel: r.s_label, signStatement: r.s_statement,
+        id: r.id,
+        patientId: r.patient_id,
+        mrn: r.mrn,
+        givenName: r.given_name,
+        familyName: r.family_name,
+        birthDate: r.birth_date,
+        sex: r.sex,
+        site: r.site,
+        recordedAt: r.recorded_at,
+        recordedBy: r.recorded_by,
+        deviceName: r.device_name,
+        sampleRate: r.sample_rate,
+        durationSec: r.duration_sec,
+        status: r.status,
+        fileName: r.file_name,
+        wavSha256: r.wav_sha256,
+        quality: r.quality,
+        analysis:
+          r.a_id === null
+            ? null
+            : {
+                id: r.a_id,
+                createdAt: r.a_created_at,
+                engineVersion: r.engine_version,
+                headName: r.head_name,
+                headVersion: r.head_version,
+                probabilities: {
+                  asthma: r.p_asthma,
+                  copd: r.p_copd,
+                  pneumonia: r.p_pneumonia,
+                  healthy: r.p_healthy,
+                  bronchial: r.p_bronchial,
+                },
+                pAbnormal: r.a_p_abnormal,
+                topClass: r.a_top_class,
+                status: r.a_status,
+                resultJson: r.result_json,
+              },
+        signedAt: r.signed_at,
+        signedBy: r.signed_by,
+        signLabel: r.s_label,
+        signStatement: r.s_statement,
       };
     }
     if (rows.length < BATCH) return;
@@ -193,20 +338,52 @@ export function* recordingsForExport(db: Database.Database, scope: ExportRecordi
   }
 }
 
-export interface ExportFindingRow { id: number; recordingId: number; author: string; authorRole: string; text: string; label: string | null; createdAt: string; isAmendment: boolean }
+export interface ExportFindingRow {
+  id: number;
+  recordingId: number;
+  author: string;
+  authorRole: string;
+  text: string;
+  label: string | null;
+  createdAt: string;
+  isAmendment: boolean;
+}
 
 export function findingsForExport(db: Database.Database, recordingId: number): ExportFindingRow[] {
-  const rows = db.prepare(`SELECT f.id, f.recording_id, u.username, f.author_role, f.text, f.label, f.created_at, f.is_amendment
-      FROM findings f JOIN users u ON u.id = f.author_id WHERE f.recording_id = ? ORDER BY f.id`).all(recordingId) as {
-    id: number; recording_id: number; username: string; author_role: string; text: string; label: string | null; created_at: string; is_amendment: number;
+  const rows = db
+    .prepare(
+      `SELECT f.id, f.recording_id, u.username, f.author_role, f.text, f.label, f.created_at, f.is_amendment
+      FROM findings f JOIN users u ON u.id = f.author_id WHERE f.recording_id = ? ORDER BY f.id`,
+    )
+    .all(recordingId) as {
+    id: number;
+    recording_id: number;
+    username: string;
+    author_role: string;
+    text: string;
+    label: string | null;
+    created_at: string;
+    is_amendment: number;
   }[];
-  return rows.map((r) => ({ id: r.id, recordingId: r.recording_id, author: r.username, authorRole: r.author_role, text: r.text, label: r.label, createdAt: r.created_at, isAmendment: r.is_amendment === 1 }));
+  return rows.map((r) => ({
+    id: r.id,
+    recordingId: r.recording_id,
+    author: r.username,
+    authorRole: r.author_role,
+    text: r.text,
+    label: r.label,
+    createdAt: r.created_at,
+    isAmendment: r.is_amendment === 1,
+  }));
 }
 
 /** Patients with at least one recording in scope, ascending (one FHIR bundle / PDF set each). */
 export function patientIdsForExport(db: Database.Database, scope: ExportRecordingScope): number[] {
   const w = recWhere(scope);
-  return db.prepare(`SELECT DISTINCT r.patient_id FROM recordings r WHERE 1=1${w.sql} ORDER BY r.patient_id`).pluck().all(w.args) as number[];
+  return db
+    .prepare(`SELECT DISTINCT r.patient_id FROM recordings r WHERE 1=1${w.sql} ORDER BY r.patient_id`)
+    .pluck()
+    .all(w.args) as number[];
 }
 
 export function patientMrn(db: Database.Database, patientId: number): string | null {

@@ -4,10 +4,27 @@ export { StoreError, type StoreErrorCode } from './errors.js';
 export { openDatabase, migrate, schemaVersion, type OpenOptions } from './database.js';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
 export {
-  AuditLog, GENESIS_HASH, auditEntryHash, hashAuditEntry, canonicalJson, type AuditAppend, type AuditRecord, type AuditFilter, type ChainCheck, type HashedFields,
+  AuditLog,
+  GENESIS_HASH,
+  auditEntryHash,
+  hashAuditEntry,
+  canonicalJson,
+  type AuditAppend,
+  type AuditRecord,
+  type AuditFilter,
+  type ChainCheck,
+  type HashedFields,
 } from './audit-log.js';
 export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords.js';
 export type { UserRecord, UserWithHash } from './users.js';
 export type { PatientRecord, PatientSummaryRecord, NewPatient, PatientChanges } from './patients.js';
-export type { NewRecording, NewAnalysis, RecordingRecord, RecordingSummaryRecord, FindingRecord, SignOffRecord, RecordingFilter } from './recordings.js';
+export type {
+  NewRecording,
+  NewAnalysis,
+  RecordingRecord,
+  RecordingSummaryRecord,
+  FindingRecord,
+  SignOffRecord,
+  RecordingFilter,
+} from './recordings.js';
 export { normalizeForSearch } from './search-normalize.js';

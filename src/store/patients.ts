@@ -30,12 +30,28 @@ export interface NewPatient {
 export type PatientChanges = Partial<Pick<PatientRecord, 'givenName' | 'familyName' | 'birthDate' | 'sex' | 'notes'>>;
 
 interface Row {
-  id: number; mrn: string; given_name: string; family_name: string; birth_date: string | null; sex: string; notes: string;
-  created_at: string; updated_at: string; recording_count?: number; last_recorded_at?: string | null;
+  id: number;
+  mrn: string;
+  given_name: string;
+  family_name: string;
+  birth_date: string | null;
+  sex: string;
+  notes: string;
+  created_at: string;
+  updated_at: string;
+  recording_count?: number;
+  last_recorded_at?: string | null;
 }
 const toPatient = (r: Row): PatientRecord => ({
-  id: r.id, mrn: r.mrn, givenName: r.given_name, familyName: r.family_name, birthDate: r.birth_date, sex: r.sex, notes: r.notes,
-  createdAt: r.created_at, updatedAt: r.updated_at,
+  id: r.id,
+  mrn: r.mrn,
+  givenName: r.given_name,
+  familyName: r.family_name,
+  birthDate: r.birth_date,
+  sex: r.sex,
+  notes: r.notes,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 const SUMMARY_COLS = `p.*,
@@ -47,7 +63,10 @@ export class Patients {
 
   create(p: NewPatient): PatientRecord {
     if (this.db.prepare('SELECT 1 FROM patients WHERE mrn = ?').get(p.mrn)) {
-      throw new StoreError('CONFLICT', `A patient with identifier '${p.mrn}' already exists; open that patient instead of creating a new one.`);
+      throw new StoreError(
+        'CONFLICT',
+        `A patient with identifier '${p.mrn}' already exists; open that patient instead of creating a new one.`,
+      );
     }
     const now = new Date().toISOString();
     const info = this.db
@@ -56,9 +75,17 @@ export class Patients {
          VALUES (@mrn, @givenName, @familyName, @birthDate, @sex, @notes, @createdBy, @now, @now, @mrnNorm, @familyNorm, @givenNorm)`,
       )
       .run({
-        mrn: p.mrn, givenName: p.givenName, familyName: p.familyName, birthDate: p.birthDate ?? null, sex: p.sex ?? 'unknown',
-        notes: p.notes ?? '', createdBy: p.createdBy, now,
-        mrnNorm: normalizeForSearch(p.mrn), familyNorm: normalizeForSearch(p.familyName), givenNorm: normalizeForSearch(p.givenName),
+        mrn: p.mrn,
+        givenName: p.givenName,
+        familyName: p.familyName,
+        birthDate: p.birthDate ?? null,
+        sex: p.sex ?? 'unknown',
+        notes: p.notes ?? '',
+        createdBy: p.createdBy,
+        now,
+        mrnNorm: normalizeForSearch(p.mrn),
+        familyNorm: normalizeForSearch(p.familyName),
+        givenNorm: normalizeForSearch(p.givenName),
       });
     return this.get(Number(info.lastInsertRowid))!;
   }
@@ -76,14 +103,21 @@ export class Patients {
   update(id: number, c: PatientChanges): { before: PatientRecord; after: PatientRecord } {
     const before = this.get(id);
     if (!before) throw new StoreError('NOT_FOUND', `Patient ${id} does not exist.`);
-    const after = { ...before, ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) } as PatientRecord;
+    const after = {
+      ...before,
+      ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)),
+    } as PatientRecord;
     after.updatedAt = new Date().toISOString();
     this.db
       .prepare(
         `UPDATE patients SET given_name = @givenName, family_name = @familyName, birth_date = @birthDate, sex = @sex, notes = @notes,
            updated_at = @updatedAt, family_norm = @familyNorm, given_norm = @givenNorm WHERE id = @id`,
       )
-      .run({ ...after, familyNorm: normalizeForSearch(after.familyName), givenNorm: normalizeForSearch(after.givenName) });
+      .run({
+        ...after,
+        familyNorm: normalizeForSearch(after.familyName),
+        givenNorm: normalizeForSearch(after.givenName),
+      });
     return { before, after };
   }
 
@@ -114,7 +148,11 @@ export class Patients {
       )
       .all(args) as Row[];
     return {
-      items: rows.map((r) => ({ ...toPatient(r), recordingCount: r.recording_count ?? 0, lastRecordedAt: r.last_recorded_at ?? null })),
+      items: rows.map((r) => ({
+        ...toPatient(r),
+        recordingCount: r.recording_count ?? 0,
+        lastRecordedAt: r.last_recorded_at ?? null,
+      })),
       total,
     };
   }
@@ -125,7 +163,9 @@ export class Patients {
  * arguments. Empty text matches everything (`sql` is '').
  */
 export function patientMatch(query: string | undefined, prefix = 'q'): { sql: string; args: Record<string, string> } {
-  const tokens = normalizeForSearch((query ?? '').replace(/,/g, ' ')).split(' ').filter(Boolean);
+  const tokens = normalizeForSearch((query ?? '').replace(/,/g, ' '))
+    .split(' ')
+    .filter(Boolean);
   const k = (n: string) => `${prefix}_${n}`;
   if (tokens.length === 0) return { sql: '', args: {} };
   if (tokens.length === 1) {
@@ -142,6 +182,13 @@ export function patientMatch(query: string | undefined, prefix = 'q'): { sql: st
        OR (given_norm >= @${k('a')} AND given_norm < @${k('ae')} AND family_norm >= @${k('b')} AND family_norm < @${k('be')})
        OR (family_norm >= @${k('w')} AND family_norm < @${k('we')})
        OR (mrn_norm >= @${k('w')} AND mrn_norm < @${k('we')}))`,
-    args: { [k('a')]: a, [k('ae')]: prefixEnd(a), [k('b')]: b, [k('be')]: prefixEnd(b), [k('w')]: w, [k('we')]: prefixEnd(w) },
+    args: {
+      [k('a')]: a,
+      [k('ae')]: prefixEnd(a),
+      [k('b')]: b,
+      [k('be')]: prefixEnd(b),
+      [k('w')]: w,
+      [k('we')]: prefixEnd(w),
+    },
   };
 }

@@ -91,10 +91,27 @@ export interface RecordingFilter {
 }
 
 interface Row {
-  id: number; patient_id: number; site: string; device_name: string; sample_rate: number; duration_sec: number; file_name: string;
-  wav_sha256: string; status: string; recorded_at: string; analysis_id?: number | null; quality: string | null; top_class: string | null;
-  p_abnormal: number | null; analysis_status: string | null; signed_at: string | null;
-  patient_mrn: string; given_name: string; family_name: string; recorded_by_name: string; signed_by_name: string | null;
+  id: number;
+  patient_id: number;
+  site: string;
+  device_name: string;
+  sample_rate: number;
+  duration_sec: number;
+  file_name: string;
+  wav_sha256: string;
+  status: string;
+  recorded_at: string;
+  analysis_id?: number | null;
+  quality: string | null;
+  top_class: string | null;
+  p_abnormal: number | null;
+  analysis_status: string | null;
+  signed_at: string | null;
+  patient_mrn: string;
+  given_name: string;
+  family_name: string;
+  recorded_by_name: string;
+  signed_by_name: string | null;
 }
 
 const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate, r.duration_sec, r.file_name, r.wav_sha256, r.status,
@@ -107,11 +124,27 @@ const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate,
 
 function toRecord(r: Row): RecordingRecord {
   return {
-    id: r.id, patientId: r.patient_id, patientMrn: r.patient_mrn, patientName: `${r.given_name} ${r.family_name}`, site: r.site,
-    recordedAt: r.recorded_at, recordedBy: r.recorded_by_name, durationSec: r.duration_sec, sampleRate: r.sample_rate,
-    deviceName: r.device_name, status: r.status, quality: r.quality, topClass: r.top_class, pAbnormal: r.p_abnormal,
-    analysisStatus: r.analysis_status, signed: r.signed_at !== null, signedAt: r.signed_at, signedBy: r.signed_by_name,
-    wavSha256: r.wav_sha256, fileName: r.file_name, analysisId: r.analysis_id ?? null,
+    id: r.id,
+    patientId: r.patient_id,
+    patientMrn: r.patient_mrn,
+    patientName: `${r.given_name} ${r.family_name}`,
+    site: r.site,
+    recordedAt: r.recorded_at,
+    recordedBy: r.recorded_by_name,
+    durationSec: r.duration_sec,
+    sampleRate: r.sample_rate,
+    deviceName: r.device_name,
+    status: r.status,
+    quality: r.quality,
+    topClass: r.top_class,
+    pAbnormal: r.p_abnormal,
+    analysisStatus: r.analysis_status,
+    signed: r.signed_at !== null,
+    signedAt: r.signed_at,
+    signedBy: r.signed_by_name,
+    wavSha256: r.wav_sha256,
+    fileName: r.file_name,
+    analysisId: r.analysis_id ?? null,
   };
 }
 function toSummary(r: Row): RecordingSummaryRecord {
@@ -155,11 +188,21 @@ export class Recordings {
     try {
       const id = Number(
         this.insertStmt.run({
-          ...r, createdAt: new Date().toISOString(),
-          quality: analysis?.quality ?? null, topClass: analysis?.topClass ?? null, pAbnormal: analysis?.pAbnormal ?? null, analysisStatus: analysis?.status ?? null,
+          ...r,
+          createdAt: new Date().toISOString(),
+          quality: analysis?.quality ?? null,
+          topClass: analysis?.topClass ?? null,
+          pAbnormal: analysis?.pAbnormal ?? null,
+          analysisStatus: analysis?.status ?? null,
         }).lastInsertRowid,
       );
-      if (analysis) this.insertAnalysisStmt.run({ recordingId: id, createdAt: new Date().toISOString(), ...analysis, ...analysis.probabilities });
+      if (analysis)
+        this.insertAnalysisStmt.run({
+          recordingId: id,
+          createdAt: new Date().toISOString(),
+          ...analysis,
+          ...analysis.probabilities,
+        });
       return id;
     } catch (err) {
       throw translateSqliteError(err);
@@ -170,7 +213,8 @@ export class Recordings {
   addAnalysis(recordingId: number, a: NewAnalysis): number {
     try {
       const id = Number(
-        this.insertAnalysisStmt.run({ recordingId, createdAt: new Date().toISOString(), ...a, ...a.probabilities }).lastInsertRowid,
+        this.insertAnalysisStmt.run({ recordingId, createdAt: new Date().toISOString(), ...a, ...a.probabilities })
+          .lastInsertRowid,
       );
       this.setCurrentStmt.run(a.quality, a.topClass, a.pAbnormal, a.status, recordingId);
       return id;
@@ -181,31 +225,54 @@ export class Recordings {
 
   get(id: number): RecordingRecord | null {
     const r = this.db
-      .prepare(`${SELECT.replace('SELECT ', 'SELECT (SELECT max(a.id) FROM analyses a WHERE a.recording_id = r.id) AS analysis_id, ')} WHERE r.id = ?`)
+      .prepare(
+        `${SELECT.replace('SELECT ', 'SELECT (SELECT max(a.id) FROM analyses a WHERE a.recording_id = r.id) AS analysis_id, ')} WHERE r.id = ?`,
+      )
       .get(id) as Row | undefined;
     return r ? toRecord(r) : null;
   }
 
   analysisJson(analysisId: number): string | null {
-    const r = this.db.prepare('SELECT result_json FROM analyses WHERE id = ?').get(analysisId) as { result_json: string } | undefined;
+    const r = this.db.prepare('SELECT result_json FROM analyses WHERE id = ?').get(analysisId) as
+      { result_json: string } | undefined;
     return r?.result_json ?? null;
   }
 
   list(f: RecordingFilter, limit: number, offset: number): { items: RecordingSummaryRecord[]; total: number } {
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (f.patientId !== undefined) { where.push('r.patient_id = @patientId'); args['patientId'] = f.patientId; }
+    if (f.patientId !== undefined) {
+      where.push('r.patient_id = @patientId');
+      args['patientId'] = f.patientId;
+    }
     if (f.query && f.query.trim()) {
       const m = patientMatch(f.query);
-      if (m.sql) { where.push(`r.patient_id IN (SELECT id FROM patients WHERE ${m.sql})`); Object.assign(args, m.args); }
+      if (m.sql) {
+        where.push(`r.patient_id IN (SELECT id FROM patients WHERE ${m.sql})`);
+        Object.assign(args, m.args);
+      }
     }
-    if (f.from) { where.push('r.recorded_at >= @from'); args['from'] = lower(f.from); }
-    if (f.to) { where.push('r.recorded_at <= @to'); args['to'] = upper(f.to); }
-    if (f.site) { where.push('r.site = @site'); args['site'] = f.site; }
+    if (f.from) {
+      where.push('r.recorded_at >= @from');
+      args['from'] = lower(f.from);
+    }
+    if (f.to) {
+      where.push('r.recorded_at <= @to');
+      args['to'] = upper(f.to);
+    }
+    if (f.site) {
+      where.push('r.site = @site');
+      args['site'] = f.site;
+    }
     if (f.signed !== undefined) where.push(f.signed ? 'r.signed_at IS NOT NULL' : 'r.signed_at IS NULL');
-    if (f.topClass) { where.push('r.top_class = @topClass'); args['topClass'] = f.topClass; }
+    if (f.topClass) {
+      where.push('r.top_class = @topClass');
+      args['topClass'] = f.topClass;
+    }
     if (f.ownedBy !== undefined) {
-      where.push(`r.patient_id IN (SELECT id FROM patients WHERE created_by = @owner UNION SELECT patient_id FROM recordings WHERE recorded_by = @owner)`);
+      where.push(
+        `r.patient_id IN (SELECT id FROM patients WHERE created_by = @owner UNION SELECT patient_id FROM recordings WHERE recorded_by = @owner)`,
+      );
       args['owner'] = f.ownedBy;
     }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
@@ -223,7 +290,9 @@ export class Recordings {
 
   /** Unsigned recordings, oldest first (first in, first reviewed). */
   reviewQueue(limit: number, offset: number): { items: RecordingSummaryRecord[]; total: number } {
-    const total = (this.db.prepare("SELECT value AS n FROM counters WHERE name = 'unsigned_recordings'").get() as { n: number }).n;
+    const total = (
+      this.db.prepare("SELECT value AS n FROM counters WHERE name = 'unsigned_recordings'").get() as { n: number }
+    ).n;
     const rows = this.db
       .prepare(
         `${SELECT} WHERE r.id IN (SELECT id FROM recordings WHERE signed_at IS NULL ORDER BY recorded_at ASC, id ASC LIMIT ? OFFSET ?)
@@ -238,21 +307,45 @@ export class Recordings {
       .prepare(
         `SELECT f.*, u.username FROM findings f JOIN users u ON u.id = f.author_id WHERE f.recording_id = ? ORDER BY f.created_at, f.id`,
       )
-      .all(recordingId) as { id: number; recording_id: number; username: string; author_role: string; text: string; label: string | null; created_at: string; is_amendment: number }[];
+      .all(recordingId) as {
+      id: number;
+      recording_id: number;
+      username: string;
+      author_role: string;
+      text: string;
+      label: string | null;
+      created_at: string;
+      is_amendment: number;
+    }[];
     return rows.map((r) => ({
-      id: r.id, recordingId: r.recording_id, author: r.username, authorRole: r.author_role, text: r.text, label: r.label,
-      createdAt: r.created_at, isAmendment: r.is_amendment === 1,
+      id: r.id,
+      recordingId: r.recording_id,
+      author: r.username,
+      authorRole: r.author_role,
+      text: r.text,
+      label: r.label,
+      createdAt: r.created_at,
+      isAmendment: r.is_amendment === 1,
     }));
   }
 
   /** Add a finding; after sign-off it is recorded as an amendment (the only change a signed recording takes). */
-  addFinding(f: { recordingId: number; authorId: number; authorRole: string; text: string; label: string | null }): FindingRecord {
+  addFinding(f: {
+    recordingId: number;
+    authorId: number;
+    authorRole: string;
+    text: string;
+    label: string | null;
+  }): FindingRecord {
     const isAmendment = this.signoff(f.recordingId) !== null;
     try {
       const id = Number(
         this.db
-          .prepare('INSERT INTO findings (recording_id, author_id, author_role, text, label, created_at, is_amendment) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(f.recordingId, f.authorId, f.authorRole, f.text, f.label, new Date().toISOString(), isAmendment ? 1 : 0).lastInsertRowid,
+          .prepare(
+            'INSERT INTO findings (recording_id, author_id, author_role, text, label, created_at, is_amendment) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(f.recordingId, f.authorId, f.authorRole, f.text, f.label, new Date().toISOString(), isAmendment ? 1 : 0)
+          .lastInsertRowid,
       );
       return this.findings(f.recordingId).find((x) => x.id === id)!;
     } catch (err) {
@@ -263,16 +356,30 @@ export class Recordings {
   signoff(recordingId: number): SignOffRecord | null {
     const r = this.db
       .prepare('SELECT s.*, u.username FROM signoffs s JOIN users u ON u.id = s.signed_by WHERE s.recording_id = ?')
-      .get(recordingId) as { recording_id: number; username: string; signed_at: string; label: string; statement: string } | undefined;
-    return r ? { recordingId: r.recording_id, signedBy: r.username, signedAt: r.signed_at, label: r.label, statement: r.statement } : null;
+      .get(recordingId) as
+      { recording_id: number; username: string; signed_at: string; label: string; statement: string } | undefined;
+    return r
+      ? {
+          recordingId: r.recording_id,
+          signedBy: r.username,
+          signedAt: r.signed_at,
+          label: r.label,
+          statement: r.statement,
+        }
+      : null;
   }
 
   sign(s: { recordingId: number; userId: number; label: string; statement: string }): SignOffRecord {
-    if (this.signoff(s.recordingId)) throw new StoreError('SIGNED', `Recording ${s.recordingId} is already signed; add an amendment instead.`);
+    if (this.signoff(s.recordingId))
+      throw new StoreError('SIGNED', `Recording ${s.recordingId} is already signed; add an amendment instead.`);
     const at = new Date().toISOString();
     try {
-      this.db.prepare('INSERT INTO signoffs (recording_id, signed_by, signed_at, label, statement) VALUES (?, ?, ?, ?, ?)').run(s.recordingId, s.userId, at, s.label, s.statement);
-      this.db.prepare('UPDATE recordings SET signed_at = ?, signed_by = ? WHERE id = ?').run(at, s.userId, s.recordingId);
+      this.db
+        .prepare('INSERT INTO signoffs (recording_id, signed_by, signed_at, label, statement) VALUES (?, ?, ?, ?, ?)')
+        .run(s.recordingId, s.userId, at, s.label, s.statement);
+      this.db
+        .prepare('UPDATE recordings SET signed_at = ?, signed_by = ? WHERE id = ?')
+        .run(at, s.userId, s.recordingId);
     } catch (err) {
       throw translateSqliteError(err);
     }

@@ -3,7 +3,18 @@
  * a plain BINARY index with a range scan instead of LIKE (which cannot use one with NOCASE data).
  */
 /** Latin letters that do not decompose under NFKD but are typed without their stroke. */
-const FOLD: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', ł: 'l', đ: 'd', þ: 'th', ð: 'd', ı: 'i', ħ: 'h' };
+const FOLD: Record<string, string> = {
+  ø: 'o',
+  æ: 'ae',
+  œ: 'oe',
+  ß: 'ss',
+  ł: 'l',
+  đ: 'd',
+  þ: 'th',
+  ð: 'd',
+  ı: 'i',
+  ħ: 'h',
+};
 
 export function normalizeForSearch(s: string): string {
   return s

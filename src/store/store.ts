@@ -69,7 +69,9 @@ export class Store {
   }
 
   integrityCheck(): IntegrityReport {
-    const integrity = (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    const integrity = (this.db.pragma('integrity_check') as { integrity_check: string }[]).map(
+      (r) => r.integrity_check,
+    );
     const fk = (this.db.pragma('foreign_key_check') as unknown[]).length;
     return { ok: integrity.length === 1 && integrity[0] === 'ok' && fk === 0, integrity, foreignKeyViolations: fk };
   }

@@ -13,8 +13,21 @@ export interface UserWithHash extends UserRecord {
   passwordHash: string;
 }
 
-interface Row { id: number; username: string; display_name: string; role: string; active: number; password_hash: string }
-const toUser = (r: Row): UserRecord => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, active: r.active === 1 });
+interface Row {
+  id: number;
+  username: string;
+  display_name: string;
+  role: string;
+  active: number;
+  password_hash: string;
+}
+const toUser = (r: Row): UserRecord => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  role: r.role,
+  active: r.active === 1,
+});
 
 export class Users {
   constructor(private readonly db: Database.Database) {}
@@ -39,25 +52,34 @@ export class Users {
 
   create(u: { username: string; displayName: string; role: string; passwordHash: string }): UserRecord {
     const now = new Date().toISOString();
-    if (this.byUsername(u.username)) throw new StoreError('CONFLICT', `A user named '${u.username}' already exists; choose another name.`);
+    if (this.byUsername(u.username))
+      throw new StoreError('CONFLICT', `A user named '${u.username}' already exists; choose another name.`);
     const info = this.db
-      .prepare('INSERT INTO users (username, display_name, role, password_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+      .prepare(
+        'INSERT INTO users (username, display_name, role, password_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+      )
       .run(u.username, u.displayName, u.role, u.passwordHash, now, now);
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
   setPasswordHash(username: string, passwordHash: string): void {
-    const info = this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(passwordHash, new Date().toISOString(), username);
+    const info = this.db
+      .prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?')
+      .run(passwordHash, new Date().toISOString(), username);
     if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
   }
 
   setActive(username: string, active: boolean): UserRecord {
-    const info = this.db.prepare('UPDATE users SET active = ?, updated_at = ? WHERE username = ?').run(active ? 1 : 0, new Date().toISOString(), username);
+    const info = this.db
+      .prepare('UPDATE users SET active = ?, updated_at = ? WHERE username = ?')
+      .run(active ? 1 : 0, new Date().toISOString(), username);
     if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
     return toUser(this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row);
   }
 
   countActiveAdmins(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND active = 1").get() as { n: number }).n;
+    return (
+      this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND active = 1").get() as { n: number }
+    ).n;
   }
 }

@@ -25,7 +25,9 @@ test('cutoff 2000 Hz at 16 kHz: 1 kHz passes, 3 kHz is attenuated by ≥ 60 dB (
     assert.ok(check(g), `${hz} Hz: gain ${g.toFixed(2)} dB`);
   }
   const fir = designLowPass(RATE, 2000);
-  t.diagnostic(`${fir.taps.length}-tap Kaiser FIR, pass ≤ ${fir.passEdgeHz} Hz, stop ≥ ${fir.stopEdgeHz} Hz; ${figures.join(', ')}`);
+  t.diagnostic(
+    `${fir.taps.length}-tap Kaiser FIR, pass ≤ ${fir.passEdgeHz} Hz, stop ≥ ${fir.stopEdgeHz} Hz; ${figures.join(', ')}`,
+  );
 });
 
 test('no delay: a passband tone comes out sample-aligned with the input', async () => {

@@ -120,7 +120,8 @@ test('QualityTracker fed in chunks gives the assessQuality report; level() cover
     i += n;
   }
   // Equal up to float rounding of the running sums (chunking changes the order of additions).
-  const a = t.report(), b = assessQuality(x, RATE);
+  const a = t.report(),
+    b = assessQuality(x, RATE);
   assert.equal(a.verdict, b.verdict);
   assert.deepEqual(a.reasons, b.reasons);
   for (const k of ['clippingRatio', 'rmsDbfs', 'peakDbfs', 'silenceRatio', 'noiseFloorDbfs'] as const) {
@@ -140,7 +141,10 @@ test('QualityTracker fed in chunks gives the assessQuality report; level() cover
 
 test('real KAUH recordings: ordinary clinical recordings are not judged poor', { skip: kauhMissing() }, async (t) => {
   const audioDir = join(KAUH_DIR, 'audio');
-  const files = readdirSync(audioDir).filter((f) => f.endsWith('.wav')).sort().slice(0, 60);
+  const files = readdirSync(audioDir)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()
+    .slice(0, 60);
   const verdicts = { good: 0, fair: 0, poor: 0 };
   for (const f of files) {
     const d = await readWavFile(join(audioDir, f));

@@ -19,7 +19,22 @@ const noSox = hasSox() ? false : 'sox is not installed';
 /** A 1.5 s tone at 44.1 kHz written by sox as 32-bit float WAV (no quantisation floor), read back. */
 async function toneFile(hz: number): Promise<Float32Array> {
   const path = join(dir, `tone-${hz}.wav`);
-  sox(['-n', '-r', '44100', '-e', 'floating-point', '-b', '32', path, 'synth', '1.5', 'sine', String(hz), 'vol', '0.5']);
+  sox([
+    '-n',
+    '-r',
+    '44100',
+    '-e',
+    'floating-point',
+    '-b',
+    '32',
+    path,
+    'synth',
+    '1.5',
+    'sine',
+    String(hz),
+    'vol',
+    '0.5',
+  ]);
   const d = await readWavFile(path);
   assert.equal(d.sampleRate, 44100);
   return d.samples;
@@ -32,33 +47,41 @@ function gainDb(input: Float32Array, inRate: number, output: Float32Array, outRa
   return dB(b / a);
 }
 
-test('44.1 kHz → 16 kHz: tones above 8 kHz are attenuated by ≥ 60 dB (measured rejection printed)', { skip: noSox }, async (t) => {
-  const rejections: string[] = [];
-  for (const hz of [8500, 9000, 10000, 12000, 16000, 20000]) {
-    const x = await toneFile(hz);
-    const y = await resample(x, 44100, 16000);
-    assert.equal(y.length, Math.floor((x.length * 16000) / 44100));
-    const g = gainDb(x, 44100, y, 16000);
-    rejections.push(`${hz} Hz: ${(-g).toFixed(1)} dB`);
-    assert.ok(g <= -60, `${hz} Hz tone only attenuated by ${(-g).toFixed(1)} dB`);
-  }
-  t.diagnostic(`measured stopband rejection (default quality): ${rejections.join(', ')}`);
-  console.log(`resample 44.1k→16k stopband rejection: ${rejections.join(', ')}`);
-});
+test(
+  '44.1 kHz → 16 kHz: tones above 8 kHz are attenuated by ≥ 60 dB (measured rejection printed)',
+  { skip: noSox },
+  async (t) => {
+    const rejections: string[] = [];
+    for (const hz of [8500, 9000, 10000, 12000, 16000, 20000]) {
+      const x = await toneFile(hz);
+      const y = await resample(x, 44100, 16000);
+      assert.equal(y.length, Math.floor((x.length * 16000) / 44100));
+      const g = gainDb(x, 44100, y, 16000);
+      rejections.push(`${hz} Hz: ${(-g).toFixed(1)} dB`);
+      assert.ok(g <= -60, `${hz} Hz tone only attenuated by ${(-g).toFixed(1)} dB`);
+    }
+    t.diagnostic(`measured stopband rejection (default quality): ${rejections.join(', ')}`);
+    console.log(`resample 44.1k→16k stopband rejection: ${rejections.join(', ')}`);
+  },
+);
 
-test('44.1 kHz → 16 kHz: a 1 kHz tone passes with < 0.1 dB loss, and up to 7.5 kHz (the top mel band) too', { skip: noSox }, async (t) => {
-  const losses: string[] = [];
-  for (const hz of [1000, 5000, 7500]) {
-    const x = await toneFile(hz);
-    const y = await resample(x, 44100, 16000);
-    const g = gainDb(x, 44100, y, 16000);
-    losses.push(`${hz} Hz: ${g.toFixed(4)} dB`);
-    assert.ok(Math.abs(g) < 0.1, `${hz} Hz changed by ${g.toFixed(3)} dB`);
-    // And it is the same tone, not something else at the same level.
-    assert.ok(Math.abs(toneAmplitude(y, 16000, hz, 4000, 20000) - 0.5) < 0.01);
-  }
-  t.diagnostic(`passband: ${losses.join(', ')}`);
-});
+test(
+  '44.1 kHz → 16 kHz: a 1 kHz tone passes with < 0.1 dB loss, and up to 7.5 kHz (the top mel band) too',
+  { skip: noSox },
+  async (t) => {
+    const losses: string[] = [];
+    for (const hz of [1000, 5000, 7500]) {
+      const x = await toneFile(hz);
+      const y = await resample(x, 44100, 16000);
+      const g = gainDb(x, 44100, y, 16000);
+      losses.push(`${hz} Hz: ${g.toFixed(4)} dB`);
+      assert.ok(Math.abs(g) < 0.1, `${hz} Hz changed by ${g.toFixed(3)} dB`);
+      // And it is the same tone, not something else at the same level.
+      assert.ok(Math.abs(toneAmplitude(y, 16000, hz, 4000, 20000) - 0.5) < 0.01);
+    }
+    t.diagnostic(`passband: ${losses.join(', ')}`);
+  },
+);
 
 test('4 kHz (KAUH) → 16 kHz: length ×4, tone kept, no image at 4 kHz − f', async () => {
   const x = sine(4000 * 2, 4000, 500, 0.5);
@@ -120,7 +143,8 @@ function tones(maxHz: number): Array<[number, number, number]> {
 
 function toneSum(n: number, rate: number, parts: Array<[number, number, number]>): Float32Array {
   const x = new Float32Array(n);
-  for (const [hz, amp, phase] of parts) for (let i = 0; i < n; i++) x[i]! += amp * Math.sin((2 * Math.PI * hz * i) / rate + phase);
+  for (const [hz, amp, phase] of parts)
+    for (let i = 0; i < n; i++) x[i]! += amp * Math.sin((2 * Math.PI * hz * i) / rate + phase);
   return x;
 }
 
@@ -173,7 +197,10 @@ test('an impulse at input time t comes out at t × toRate / fromRate (within one
         let peak = 0;
         for (let k = 1; k < y.length; k++) if (Math.abs(y[k]!) > Math.abs(y[peak]!)) peak = k;
         const expected = (i0 * to) / from;
-        assert.ok(Math.abs(peak - expected) <= 1, `${from}→${to}: impulse at input ${i0} peaks at output ${peak}, expected ${expected.toFixed(2)}`);
+        assert.ok(
+          Math.abs(peak - expected) <= 1,
+          `${from}→${to}: impulse at input ${i0} peaks at output ${peak}, expected ${expected.toFixed(2)}`,
+        );
       }
     }
   }

@@ -16,7 +16,7 @@ export function noise(n: number, amp = 0.5, seed = 1): Float32Array {
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    x[i] = amp * (((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1);
+    x[i] = amp * ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1);
   }
   return x;
 }
@@ -32,7 +32,8 @@ export const dB = (ratio: number): number => 20 * Math.log10(ratio);
 /** Amplitude of the component at `hz` (Goertzel over [from, to)), for a sine of amplitude A it is ≈ A. */
 export function toneAmplitude(x: Float32Array, rate: number, hz: number, from = 0, to = x.length): number {
   const w = (2 * Math.PI * hz) / rate;
-  let re = 0, im = 0;
+  let re = 0,
+    im = 0;
   for (let i = from; i < to; i++) {
     re += x[i]! * Math.cos(w * i);
     im -= x[i]! * Math.sin(w * i);

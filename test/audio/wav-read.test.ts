@@ -72,37 +72,48 @@ const formats: Array<{ name: string; args: string[]; bits: number; format: 'int'
 
 for (const f of formats) {
   for (const channels of [1, 2, 3]) {
-    test(`reads ${f.name} ${channels}-channel WAV written by sox, equal to sox's own decoding`, { skip: noSox }, async () => {
-      const path = join(dir, `fmt-${f.bits}-${f.format}-${channels}.wav`);
-      // Different tones per channel, no dither: the files hold exactly what sox's decoder returns.
-      const synth = ['synth', '0.3', 'sine', '440', 'sine', '1000', 'sine', '3000'].slice(0, 3 + channels * 2);
-      sox(['-D', '-n', '-r', '22050', ...f.args, '-c', String(channels), path, ...synth, 'vol', '0.8']);
-      const decoded = await readWavFile(path);
-      assert.equal(decoded.sampleRate, 22050);
-      assert.equal(decoded.channels, channels);
-      assert.equal(decoded.bitsPerSample, f.bits);
-      assert.equal(decoded.format, f.format);
-      assert.equal(decoded.samples.length, Math.round(0.3 * 22050));
-      assert.ok(Math.abs(decoded.durationSec - 0.3) < 1e-9);
-      const ref = soxReference(path, channels);
-      // Float32 output: exact up to float32 rounding of the mixed value.
-      assert.ok(maxAbsDiff(decoded.samples, ref) <= Math.max(f.tol, 1e-7), `differs from sox by ${maxAbsDiff(decoded.samples, ref)}`);
-      // In memory and from disk agree.
-      assert.deepEqual(decodeWav(readFileSync(path)).samples, decoded.samples);
-    });
+    test(
+      `reads ${f.name} ${channels}-channel WAV written by sox, equal to sox's own decoding`,
+      { skip: noSox },
+      async () => {
+        const path = join(dir, `fmt-${f.bits}-${f.format}-${channels}.wav`);
+        // Different tones per channel, no dither: the files hold exactly what sox's decoder returns.
+        const synth = ['synth', '0.3', 'sine', '440', 'sine', '1000', 'sine', '3000'].slice(0, 3 + channels * 2);
+        sox(['-D', '-n', '-r', '22050', ...f.args, '-c', String(channels), path, ...synth, 'vol', '0.8']);
+        const decoded = await readWavFile(path);
+        assert.equal(decoded.sampleRate, 22050);
+        assert.equal(decoded.channels, channels);
+        assert.equal(decoded.bitsPerSample, f.bits);
+        assert.equal(decoded.format, f.format);
+        assert.equal(decoded.samples.length, Math.round(0.3 * 22050));
+        assert.ok(Math.abs(decoded.durationSec - 0.3) < 1e-9);
+        const ref = soxReference(path, channels);
+        // Float32 output: exact up to float32 rounding of the mixed value.
+        assert.ok(
+          maxAbsDiff(decoded.samples, ref) <= Math.max(f.tol, 1e-7),
+          `differs from sox by ${maxAbsDiff(decoded.samples, ref)}`,
+        );
+        // In memory and from disk agree.
+        assert.deepEqual(decodeWav(readFileSync(path)).samples, decoded.samples);
+      },
+    );
   }
 }
 
-test('reads WAVE_FORMAT_EXTENSIBLE (sox writes it for 24-bit stereo) and the sub-format decides int/float', { skip: noSox }, () => {
-  const path = join(dir, 'ext.wav');
-  sox(['-D', '-n', '-r', '48000', '-b', '24', '-c', '2', path, 'synth', '0.1', 'sine', '1000']);
-  const bytes = readFileSync(path);
-  assert.equal(bytes.readUInt16LE(20), 0xfffe, 'sox did not write an extensible header');
-  const d = decodeWav(bytes);
-  assert.equal(d.format, 'int');
-  assert.equal(d.bitsPerSample, 24);
-  assert.ok(maxAbsDiff(d.samples, soxReference(path, 2)) < 1e-7);
-});
+test(
+  'reads WAVE_FORMAT_EXTENSIBLE (sox writes it for 24-bit stereo) and the sub-format decides int/float',
+  { skip: noSox },
+  () => {
+    const path = join(dir, 'ext.wav');
+    sox(['-D', '-n', '-r', '48000', '-b', '24', '-c', '2', path, 'synth', '0.1', 'sine', '1000']);
+    const bytes = readFileSync(path);
+    assert.equal(bytes.readUInt16LE(20), 0xfffe, 'sox did not write an extensible header');
+    const d = decodeWav(bytes);
+    assert.equal(d.format, 'int');
+    assert.equal(d.bitsPerSample, 24);
+    assert.ok(maxAbsDiff(d.samples, soxReference(path, 2)) < 1e-7);
+  },
+);
 
 test('reads big-endian RIFX', { skip: noSox }, () => {
   const path = join(dir, 'rifx.wav');
@@ -143,7 +154,9 @@ test('encodeWav16 round-trips through our reader, wavefile and sox', { skip: noS
 
 test('a real KAUH recording (4 kHz) decodes, identical to sox', { skip: kauhMissing() || noSox }, async () => {
   const audioDir = join(KAUH_DIR, 'audio');
-  const file = readdirSync(audioDir).filter((f) => f.endsWith('.wav')).sort()[0]!;
+  const file = readdirSync(audioDir)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()[0]!;
   const path = join(audioDir, file);
   const d = await readWavFile(path);
   assert.equal(d.sampleRate, 4000);
@@ -161,8 +174,18 @@ test('a file larger than one read block decodes the same from disk and from memo
 
 // ---- bad files: each gets a typed error with a message that says what to do ----
 
-function header(opts: { dataSize: number; rate?: number; channels?: number; bits?: number; format?: number; blockAlign?: number; riff?: string }): Buffer {
-  const rate = opts.rate ?? 8000, ch = opts.channels ?? 1, bits = opts.bits ?? 16;
+function header(opts: {
+  dataSize: number;
+  rate?: number;
+  channels?: number;
+  bits?: number;
+  format?: number;
+  blockAlign?: number;
+  riff?: string;
+}): Buffer {
+  const rate = opts.rate ?? 8000,
+    ch = opts.channels ?? 1,
+    bits = opts.bits ?? 16;
   const h = Buffer.alloc(44);
   h.write(opts.riff ?? 'RIFF', 0, 'latin1');
   h.writeUInt32LE(36 + Math.min(opts.dataSize, 0xffffffff - 36), 4);
@@ -191,7 +214,11 @@ test('non-WAV files: NOT_WAV, naming the format when it is a common one', async 
   expectError(() => decodeWav(Buffer.from('patient,age\n1,70\n')), 'NOT_WAV', /not a WAV file.*sox/);
   expectError(() => decodeWav(Buffer.concat([Buffer.from('ID3'), Buffer.alloc(100)])), 'NOT_WAV', /MP3/);
   expectError(() => decodeWav(Buffer.concat([Buffer.from('fLaC'), Buffer.alloc(100)])), 'NOT_WAV', /FLAC/);
-  expectError(() => decodeWav(Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00AVI '), Buffer.alloc(100)])), 'NOT_WAV', /not a WAVE/);
+  expectError(
+    () => decodeWav(Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00AVI '), Buffer.alloc(100)])),
+    'NOT_WAV',
+    /not a WAVE/,
+  );
   const folder = join(dir, 'a-folder.wav');
   mkdirSync(folder);
   await expectFileError(folder, 'NOT_WAV', /folder/);
@@ -243,7 +270,10 @@ test('absurd header claiming 10^12 samples (RF64): CORRUPT at once, no huge allo
   assert.ok(process.memoryUsage().arrayBuffers - before < 50e6);
   assert.match(err.message, /again/);
   // Plain RIFF claiming 4 GB of 8-bit samples at 4 kHz (12 days): CORRUPT too, not TRUNCATED.
-  expectError(() => decodeWav(Buffer.concat([header({ dataSize: 0xfffffff0, rate: 4000, bits: 8 }), Buffer.alloc(100)])), 'CORRUPT');
+  expectError(
+    () => decodeWav(Buffer.concat([header({ dataSize: 0xfffffff0, rate: 4000, bits: 8 }), Buffer.alloc(100)])),
+    'CORRUPT',
+  );
 });
 
 test('a real file over the length limit: TOO_LARGE before the samples are read', async () => {
@@ -261,9 +291,21 @@ test('compressed and odd formats: UNSUPPORTED with a conversion hint', { skip: n
   const alaw = join(dir, 'alaw.wav');
   sox(['-n', '-r', '8000', '-e', 'a-law', alaw, 'synth', '0.1', 'sine', '440']);
   await expectFileError(alaw, 'UNSUPPORTED', /A-law.*sox input\.wav -e signed-integer/);
-  expectError(() => decodeWav(Buffer.concat([header({ dataSize: 12, bits: 12, blockAlign: 2 }), Buffer.alloc(12)])), 'UNSUPPORTED', /12-bit/);
-  expectError(() => decodeWav(Buffer.concat([header({ dataSize: 8, bits: 16, format: 3 }), Buffer.alloc(8)])), 'UNSUPPORTED', /float/);
-  expectError(() => decodeWav(Buffer.concat([header({ dataSize: 8, channels: 100, bits: 8 }), Buffer.alloc(800)])), 'UNSUPPORTED', /channels/);
+  expectError(
+    () => decodeWav(Buffer.concat([header({ dataSize: 12, bits: 12, blockAlign: 2 }), Buffer.alloc(12)])),
+    'UNSUPPORTED',
+    /12-bit/,
+  );
+  expectError(
+    () => decodeWav(Buffer.concat([header({ dataSize: 8, bits: 16, format: 3 }), Buffer.alloc(8)])),
+    'UNSUPPORTED',
+    /float/,
+  );
+  expectError(
+    () => decodeWav(Buffer.concat([header({ dataSize: 8, channels: 100, bits: 8 }), Buffer.alloc(800)])),
+    'UNSUPPORTED',
+    /channels/,
+  );
 });
 
 test('chunks before the data are skipped, odd sizes with or without the pad byte', () => {
@@ -281,12 +323,23 @@ test('chunks before the data are skipped, odd sizes with or without the pad byte
 
 test('damaged files: CORRUPT, never a crash', () => {
   // Garbage where a chunk should start.
-  const garbage = Buffer.concat([Buffer.from('RIFF\x00\x10\x00\x00WAVE'), Buffer.from([0, 1, 2, 3, 200, 0, 0, 0]), Buffer.alloc(300)]);
+  const garbage = Buffer.concat([
+    Buffer.from('RIFF\x00\x10\x00\x00WAVE'),
+    Buffer.from([0, 1, 2, 3, 200, 0, 0, 0]),
+    Buffer.alloc(300),
+  ]);
   expectError(() => decodeWav(garbage), 'CORRUPT', /unreadable bytes/);
   // Frame size contradicting channels × bits.
-  expectError(() => decodeWav(Buffer.concat([header({ dataSize: 8, blockAlign: 3 }), Buffer.alloc(8)])), 'CORRUPT', /frame size/);
+  expectError(
+    () => decodeWav(Buffer.concat([header({ dataSize: 8, blockAlign: 3 }), Buffer.alloc(8)])),
+    'CORRUPT',
+    /frame size/,
+  );
   // Zero channels.
-  expectError(() => decodeWav(Buffer.concat([header({ dataSize: 8, channels: 0, blockAlign: 0 }), Buffer.alloc(8)])), 'CORRUPT');
+  expectError(
+    () => decodeWav(Buffer.concat([header({ dataSize: 8, channels: 0, blockAlign: 0 }), Buffer.alloc(8)])),
+    'CORRUPT',
+  );
   // No fmt chunk.
   const noFmt = Buffer.concat([Buffer.from('RIFF\x20\x00\x00\x00WAVEdata\x08\x00\x00\x00'), Buffer.alloc(8)]);
   expectError(() => decodeWav(noFmt), 'CORRUPT', /format description/);

@@ -17,7 +17,9 @@ import { tone, virtualAlsa, writeRaw, type VirtualAlsa } from '../support/virtua
 
 function cliArgs(): string[] {
   const compiled = fileURLToPath(import.meta.url).includes(join(PROJECT_ROOT, 'dist'));
-  return compiled ? [join(PROJECT_ROOT, 'bin', 'auscult.js')] : ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')];
+  return compiled
+    ? [join(PROJECT_ROOT, 'bin', 'auscult.js')]
+    : ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')];
 }
 
 let dir = '';
@@ -29,7 +31,12 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function auscult(args: string[], extra: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [...cliArgs(), ...args], { encoding: 'utf8', env: env(extra), cwd: PROJECT_ROOT, timeout: 120_000 });
+  return spawnSync(process.execPath, [...cliArgs(), ...args], {
+    encoding: 'utf8',
+    env: env(extra),
+    cwd: PROJECT_ROOT,
+    timeout: 120_000,
+  });
 }
 
 before(() => {
@@ -47,16 +54,23 @@ test('auscult devices lists the virtual stethoscope and marks it; --json is clea
   const json = auscult(['devices', '--json', '--pin', 'stetho']);
   assert.equal(json.status, 0, json.stderr);
   const list = JSON.parse(json.stdout) as Array<{ name: string; likelyStethoscope: boolean; pinned: boolean }>;
-  assert.deepEqual(list.filter((d) => d.name === 'stetho').map((d) => [d.likelyStethoscope, d.pinned]), [[true, true]]);
+  assert.deepEqual(
+    list.filter((d) => d.name === 'stetho').map((d) => [d.likelyStethoscope, d.pinned]),
+    [[true, true]],
+  );
 });
 
 test('a record killed with SIGKILL mid-recording leaves a WAV that --recover restores bit-exact', async () => {
   const out = join(dir, 'killed.wav');
-  const child = spawn(process.execPath, [...cliArgs(), 'record', '--device', 'stetho', '--seconds', '0', '--rate', '48000', '--out', out, '--no-analysis'], {
-    env: env(),
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...cliArgs(), 'record', '--device', 'stetho', '--seconds', '0', '--rate', '48000', '--out', out, '--no-analysis'],
+    {
+      env: env(),
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   // Wait until at least 2 s of audio is on disk, then kill without warning.
@@ -78,16 +92,34 @@ test('a record killed with SIGKILL mid-recording leaves a WAV that --recover res
   assert.equal(info.needsRepair, false);
   assert.equal(report.capture.samples, info.samples);
   const wav = readWavPcm16(out).samples;
-  for (let i = 0; i < wav.length; i++) if (wav[i] !== fixture[i]) assert.fail(`recovered sample ${i} differs from the fixture`);
+  for (let i = 0; i < wav.length; i++)
+    if (wav[i] !== fixture[i]) assert.fail(`recovered sample ${i} differs from the fixture`);
 });
 
 test('Ctrl-C stops a free-running record and keeps everything recorded', async () => {
   const out = join(dir, 'ctrl-c.wav');
-  const child = spawn(process.execPath, [...cliArgs(), 'record', '--device', 'stetho', '--seconds', '0', '--rate', '48000', '--out', out, '--no-analysis', '--json'], {
-    env: env(),
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...cliArgs(),
+      'record',
+      '--device',
+      'stetho',
+      '--seconds',
+      '0',
+      '--rate',
+      '48000',
+      '--out',
+      out,
+      '--no-analysis',
+      '--json',
+    ],
+    {
+      env: env(),
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -118,9 +150,28 @@ test('record --json prints exactly what analyze --json prints for the saved WAV'
   modelsDir = await yamnetModelsDir();
   head = makeHead(join(dir, 'head'), { name: 'record-head' });
   const out = join(dir, 'rec.wav');
-  const rec = auscult(['record', '--device', 'stetho', '--seconds', '3', '--rate', '48000', '--out', out, '--json', '--head', head.cardPath], { AUSCULT_MODELS_DIR: modelsDir });
+  const rec = auscult(
+    [
+      'record',
+      '--device',
+      'stetho',
+      '--seconds',
+      '3',
+      '--rate',
+      '48000',
+      '--out',
+      out,
+      '--json',
+      '--head',
+      head.cardPath,
+    ],
+    { AUSCULT_MODELS_DIR: modelsDir },
+  );
   assert.equal(rec.status, 0, rec.stderr);
-  const recorded = JSON.parse(rec.stdout) as { files: Array<{ ok: boolean; result: Record<string, unknown> }>; capture: { samples: number } };
+  const recorded = JSON.parse(rec.stdout) as {
+    files: Array<{ ok: boolean; result: Record<string, unknown> }>;
+    capture: { samples: number };
+  };
   assert.equal(recorded.capture.samples, 3 * 48000);
   const wav = readWavPcm16(out).samples;
   for (let i = 0; i < wav.length; i++) if (wav[i] !== fixture[i]) assert.fail(`sample ${i} differs from the fixture`);

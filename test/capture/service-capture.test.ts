@@ -7,7 +7,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiEvents, CaptureState, DeviceInfo, EventName, Patient, RecordingDetail } from '../../src/service/api.js';
+import type {
+  ApiEvents,
+  CaptureState,
+  DeviceInfo,
+  EventName,
+  Patient,
+  RecordingDetail,
+} from '../../src/service/api.js';
 import { CaptureController } from '../../src/service/commands/capture.js';
 import { PortAudioBackend } from '../../src/capture/portaudio-backend.js';
 import { openFixture, rejectsWith, type Fixture } from '../service/helpers.js';
@@ -22,16 +29,26 @@ before(async () => {
   const dir = scratchDir('auscult-svc-capture-');
   writeRaw(join(dir, 'tone.raw'), tone(44100, 120, 150, 0.2));
   const alsa = virtualAlsa([{ name: 'stetho', infile: join(dir, 'tone.raw') }]);
-  fx = await openFixture({ captureBackend: new PortAudioBackend({ env: alsa.env, stallTimeoutMs: 1000 }), captureCountdownSec: 0, captureWatchIntervalMs: 60_000 });
+  fx = await openFixture({
+    captureBackend: new PortAudioBackend({ env: alsa.env, stallTimeoutMs: 1000 }),
+    captureCountdownSec: 0,
+    captureWatchIntervalMs: 60_000,
+  });
   fx.ws.onEvent((env) => events.push({ event: env.event, payload: env.payload }));
-  patient = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'CAP-1', givenName: 'Ada', familyName: 'Lung' })) as Patient;
+  patient = (await fx.ws.call(fx.as.nurse, 'patients.create', {
+    mrn: 'CAP-1',
+    givenName: 'Ada',
+    familyName: 'Lung',
+  })) as Patient;
 });
 after(async () => {
   await fx.ws.close();
 });
 
 function seen<E extends EventName>(name: E, captureId: string): ApiEvents[E][] {
-  return events.filter((e) => e.event === name && (e.payload as { captureId?: string }).captureId === captureId).map((e) => e.payload as ApiEvents[E]);
+  return events
+    .filter((e) => e.event === name && (e.payload as { captureId?: string }).captureId === captureId)
+    .map((e) => e.payload as ApiEvents[E]);
 }
 
 async function until(what: string, cond: () => boolean): Promise<void> {
@@ -48,18 +65,43 @@ test('capture.devices marks the stethoscope; pinDevice remembers it; auditors ma
   assert.ok(stetho?.likelyStethoscope);
   const pinned = (await fx.ws.call(fx.as.nurse, 'capture.pinDevice', { name: 'stetho' })) as DeviceInfo[];
   assert.equal(pinned.find((d) => d.name === 'stetho')?.pinned, true);
-  assert.equal(((await fx.ws.call(fx.as.nurse, 'capture.devices', {})) as DeviceInfo[]).find((d) => d.name === 'stetho')?.pinned, true);
-  await rejectsWith(fx.ws.call(fx.as.auditor, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }), 'FORBIDDEN');
-  await rejectsWith(fx.ws.call(fx.as.nurse, 'capture.start', { patientId: 999, site: 'trachea', durationSec: 3 }), 'NOT_FOUND');
-  await rejectsWith(fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3, device: 'Eko CORE' }), 'DEVICE', /not connected|No audio input/);
+  assert.equal(
+    ((await fx.ws.call(fx.as.nurse, 'capture.devices', {})) as DeviceInfo[]).find((d) => d.name === 'stetho')?.pinned,
+    true,
+  );
+  await rejectsWith(
+    fx.ws.call(fx.as.auditor, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }),
+    'FORBIDDEN',
+  );
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'capture.start', { patientId: 999, site: 'trachea', durationSec: 3 }),
+    'NOT_FOUND',
+  );
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'capture.start', {
+      patientId: patient.id,
+      site: 'trachea',
+      durationSec: 3,
+      device: 'Eko CORE',
+    }),
+    'DEVICE',
+    /not connected|No audio input/,
+  );
 });
 
 test('a 3 s recording: live events, then stored as a recording through the intake', async () => {
-  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'anterior-left-upper', durationSec: 3 })) as CaptureState;
+  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', {
+    patientId: patient.id,
+    site: 'anterior-left-upper',
+    durationSec: 3,
+  })) as CaptureState;
   assert.ok(started.captureId);
   assert.equal(started.deviceName, 'stetho');
   assert.equal(started.sampleRate, 44100, 'opened at the device native rate');
-  await rejectsWith(fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }), 'BUSY');
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }),
+    'BUSY',
+  );
   const detail = (await fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId! })) as RecordingDetail;
   assert.equal(detail.recording.status, 'recorded');
   assert.equal(detail.recording.durationSec, 3);
@@ -67,7 +109,11 @@ test('a 3 s recording: live events, then stored as a recording through the intak
   assert.equal(detail.recording.deviceName, 'stetho');
   assert.equal(detail.recording.site, 'anterior-left-upper');
   const id = started.captureId!;
-  assert.ok(seen('capture.frames', id).length > 0 && seen('capture.level', id).length > 0 && seen('capture.quality', id).length > 0);
+  assert.ok(
+    seen('capture.frames', id).length > 0 &&
+      seen('capture.level', id).length > 0 &&
+      seen('capture.quality', id).length > 0,
+  );
   const states = seen('capture.state', id).map((s) => s.state);
   assert.ok(states.includes('recording') && states.at(-1) === 'done', states.join(' '));
   assert.equal(seen('capture.state', id).at(-1)!.recordingId, detail.recording.id);
@@ -77,7 +123,11 @@ test('a 3 s recording: live events, then stored as a recording through the intak
 });
 
 test('the device failing mid-recording: interrupted, kept, stored as interrupted, with a clear error event', async () => {
-  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: null })) as CaptureState;
+  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', {
+    patientId: patient.id,
+    site: 'trachea',
+    durationSec: null,
+  })) as CaptureState;
   const id = started.captureId!;
   const session = CaptureController.of(fx.ws.internals).session!;
   await until('recording', () => session.state.state === 'recording' && session.state.elapsedSec > 0.5);
@@ -97,8 +147,14 @@ test('the device failing mid-recording: interrupted, kept, stored as interrupted
 
 test('cancel discards: no recording, no file', async () => {
   const before = (await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id })) as { total: number };
-  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: null })) as CaptureState;
-  const cancelled = (await fx.ws.call(fx.as.nurse, 'capture.cancel', { captureId: started.captureId! })) as CaptureState;
+  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', {
+    patientId: patient.id,
+    site: 'trachea',
+    durationSec: null,
+  })) as CaptureState;
+  const cancelled = (await fx.ws.call(fx.as.nurse, 'capture.cancel', {
+    captureId: started.captureId!,
+  })) as CaptureState;
   assert.equal(cancelled.state, 'cancelled');
   await rejectsWith(fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId! }), 'CONFLICT');
   const after = (await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id })) as { total: number };

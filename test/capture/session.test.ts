@@ -17,10 +17,19 @@ import type { FramesEvent } from '../../src/capture/live-pipeline.js';
 import { inspectWav, readWavPcm16 } from '../../src/audio/wav-stream-writer.js';
 import { batchLogMel } from './fixtures.js';
 import { KAUH_DIR, kauhMissing, scratchDir } from '../support/paths.js';
-import { readRaw, soxAvailable, soxToRaw, tone, virtualAlsa, writeRaw, type VirtualAlsa } from '../support/virtual-alsa.js';
+import {
+  readRaw,
+  soxAvailable,
+  soxToRaw,
+  tone,
+  virtualAlsa,
+  writeRaw,
+  type VirtualAlsa,
+} from '../support/virtual-alsa.js';
 
 const KAUH_FILE = join(KAUH_DIR, 'audio', 'BP1_Asthma,I E W,P L L,70,M.wav');
-const lungSkip = kauhMissing() || (!existsSync(KAUH_FILE) && `${KAUH_FILE} is missing`) || (!soxAvailable() && 'sox is not installed');
+const lungSkip =
+  kauhMissing() || (!existsSync(KAUH_FILE) && `${KAUH_FILE} is missing`) || (!soxAvailable() && 'sox is not installed');
 
 let dir: string;
 let alsa: VirtualAlsa;
@@ -56,52 +65,67 @@ function assertPrefixEqual(actual: Int16Array, expected: Int16Array, what: strin
   }
 }
 
-test('a fixed 3 s recording of real lung audio: WAV bit-exact at 48 kHz, live frames equal the batch front end', { skip: lungSkip }, async () => {
-  const wavPath = join(dir, 'lung.wav');
-  const session = new CaptureSession({
-    backend,
-    device: await device('stetho'),
-    wavPath,
-    parts: realPipelineParts,
-    analyzer: null,
-    targetSec: 3,
-    sampleRate: 48000,
-    maxPendingFrames: 1_000_000, // keep every frame: this test compares them all
-  });
-  const frames: FramesEvent[] = [];
-  const states: string[] = [];
-  session.on('frames', (e) => frames.push(e));
-  session.on('state', (s) => states.push(s.state));
-  await session.start();
-  const outcome = (await session.done) as CaptureOutcome;
-  assert.equal(outcome.status, 'recorded');
-  assert.equal(outcome.sampleRate, 48000);
-  assert.equal(outcome.samples, 3 * 48000, 'exactly the requested length');
-  assert.deepEqual([...new Set(states)].filter((s) => s !== 'analyzing'), ['countdown', 'recording', 'stopping', 'done']);
+test(
+  'a fixed 3 s recording of real lung audio: WAV bit-exact at 48 kHz, live frames equal the batch front end',
+  { skip: lungSkip },
+  async () => {
+    const wavPath = join(dir, 'lung.wav');
+    const session = new CaptureSession({
+      backend,
+      device: await device('stetho'),
+      wavPath,
+      parts: realPipelineParts,
+      analyzer: null,
+      targetSec: 3,
+      sampleRate: 48000,
+      maxPendingFrames: 1_000_000, // keep every frame: this test compares them all
+    });
+    const frames: FramesEvent[] = [];
+    const states: string[] = [];
+    session.on('frames', (e) => frames.push(e));
+    session.on('state', (s) => states.push(s.state));
+    await session.start();
+    const outcome = (await session.done) as CaptureOutcome;
+    assert.equal(outcome.status, 'recorded');
+    assert.equal(outcome.sampleRate, 48000);
+    assert.equal(outcome.samples, 3 * 48000, 'exactly the requested length');
+    assert.deepEqual(
+      [...new Set(states)].filter((s) => s !== 'analyzing'),
+      ['countdown', 'recording', 'stopping', 'done'],
+    );
 
-  const info = inspectWav(wavPath);
-  assert.equal(info.needsRepair, false);
-  assert.equal(info.sampleRate, 48000);
-  const wav = readWavPcm16(wavPath).samples;
-  assert.equal(wav.length, 3 * 48000);
-  assertPrefixEqual(wav, lung48!, 'WAV vs fixture');
+    const info = inspectWav(wavPath);
+    assert.equal(info.needsRepair, false);
+    assert.equal(info.sampleRate, 48000);
+    const wav = readWavPcm16(wavPath).samples;
+    assert.equal(wav.length, 3 * 48000);
+    assertPrefixEqual(wav, lung48!, 'WAV vs fixture');
 
-  // Live frames: every published frame equals the batch front end on the same audio.
-  const reference = await batchLogMel(wav, 48000);
-  const got = frames.flatMap((e) => e.frames.map((row, k) => ({ index: e.firstFrame + k, row })));
-  assert.equal(frames.at(-1)!.droppedFrames, 0);
-  assert.equal(got.length, reference.frames, 'every frame published once');
-  let maxDiff = 0;
-  for (const { index, row } of got) {
-    for (let b = 0; b < 64; b++) maxDiff = Math.max(maxDiff, Math.abs(row[b]! - reference.data[index * 64 + b]!));
-  }
-  assert.equal(maxDiff, 0, `live vs batch log-mel max difference ${maxDiff}`);
-  assert.equal(outcome.stats.framesEmitted, reference.frames);
-});
+    // Live frames: every published frame equals the batch front end on the same audio.
+    const reference = await batchLogMel(wav, 48000);
+    const got = frames.flatMap((e) => e.frames.map((row, k) => ({ index: e.firstFrame + k, row })));
+    assert.equal(frames.at(-1)!.droppedFrames, 0);
+    assert.equal(got.length, reference.frames, 'every frame published once');
+    let maxDiff = 0;
+    for (const { index, row } of got) {
+      for (let b = 0; b < 64; b++) maxDiff = Math.max(maxDiff, Math.abs(row[b]! - reference.data[index * 64 + b]!));
+    }
+    assert.equal(maxDiff, 0, `live vs batch log-mel max difference ${maxDiff}`);
+    assert.equal(outcome.stats.framesEmitted, reference.frames);
+  },
+);
 
 test('the device process dying mid-recording: interrupted, every sample before the fault kept', async () => {
   const wavPath = join(dir, 'killed-device.wav');
-  const session = new CaptureSession({ backend, device: await device('usb_audio_tone'), wavPath, parts: realPipelineParts, analyzer: null, targetSec: null, sampleRate: 44100 });
+  const session = new CaptureSession({
+    backend,
+    device: await device('usb_audio_tone'),
+    wavPath,
+    parts: realPipelineParts,
+    analyzer: null,
+    targetSec: null,
+    sampleRate: 44100,
+  });
   const errors: CaptureError[] = [];
   session.on('fault', (e) => errors.push(e));
   let killed = false;
@@ -118,7 +142,10 @@ test('the device process dying mid-recording: interrupted, every sample before t
   assert.match(outcome.message ?? '', /kept/);
   assert.equal(errors.length, 1);
   assert.equal(session.state.state, 'interrupted');
-  assert.ok(outcome.samples > 0 && outcome.samples < longTone.length, `recorded ${outcome.samples} samples before the fault`);
+  assert.ok(
+    outcome.samples > 0 && outcome.samples < longTone.length,
+    `recorded ${outcome.samples} samples before the fault`,
+  );
   const wav = readWavPcm16(wavPath).samples;
   assert.equal(wav.length, outcome.samples, 'the WAV holds everything the pipeline received');
   assertPrefixEqual(wav, longTone, 'WAV vs fixture');
@@ -126,7 +153,15 @@ test('the device process dying mid-recording: interrupted, every sample before t
 
 test('a device that stops delivering (stalled driver): interrupted by the watchdog, nothing lost', async () => {
   const wavPath = join(dir, 'stalled.wav');
-  const session = new CaptureSession({ backend, device: await device('usb_audio_tone'), wavPath, parts: realPipelineParts, analyzer: null, targetSec: null, sampleRate: 44100 });
+  const session = new CaptureSession({
+    backend,
+    device: await device('usb_audio_tone'),
+    wavPath,
+    parts: realPipelineParts,
+    analyzer: null,
+    targetSec: null,
+    sampleRate: 44100,
+  });
   let stopped = false;
   session.on('state', (s) => {
     if (!stopped && s.state === 'recording') {
@@ -147,7 +182,15 @@ test('a device that stops delivering (stalled driver): interrupted by the watchd
 
 test('stop keeps, cancel discards; a missing device is a clear error at open', async () => {
   const keepPath = join(dir, 'kept.wav');
-  const s1 = new CaptureSession({ backend, device: await device('usb_audio_tone'), wavPath: keepPath, parts: realPipelineParts, analyzer: null, targetSec: null, sampleRate: 44100 });
+  const s1 = new CaptureSession({
+    backend,
+    device: await device('usb_audio_tone'),
+    wavPath: keepPath,
+    parts: realPipelineParts,
+    analyzer: null,
+    targetSec: null,
+    sampleRate: 44100,
+  });
   await s1.start();
   await new Promise((r) => setTimeout(r, 100));
   const kept = (await s1.stop()) as CaptureOutcome;
@@ -157,7 +200,16 @@ test('stop keeps, cancel discards; a missing device is a clear error at open', a
   assertPrefixEqual(readWavPcm16(keepPath).samples, longTone, 'stopped WAV vs fixture');
 
   const cancelPath = join(dir, 'cancelled.wav');
-  const s2 = new CaptureSession({ backend, device: await device('usb_audio_tone'), wavPath: cancelPath, parts: realPipelineParts, analyzer: null, targetSec: 30, sampleRate: 44100, countdownSec: 1 });
+  const s2 = new CaptureSession({
+    backend,
+    device: await device('usb_audio_tone'),
+    wavPath: cancelPath,
+    parts: realPipelineParts,
+    analyzer: null,
+    targetSec: 30,
+    sampleRate: 44100,
+    countdownSec: 1,
+  });
   const started = s2.start();
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(s2.state.state, 'countdown');
@@ -167,9 +219,27 @@ test('stop keeps, cancel discards; a missing device is a clear error at open', a
   assert.equal(s2.state.state, 'cancelled');
   assert.equal(existsSync(cancelPath), false, 'a cancelled recording leaves no file');
 
-  const ghost = { id: 0, name: 'unplugged_eko', hostApi: 'ALSA', maxInputChannels: 1, defaultSampleRate: 48000, likelyStethoscope: true, pinned: false };
-  const s3 = new CaptureSession({ backend, device: ghost, wavPath: join(dir, 'ghost.wav'), parts: realPipelineParts, analyzer: null, targetSec: 3 });
-  await assert.rejects(s3.start(), (e: unknown) => e instanceof CaptureError && e.code === 'DEVICE_MISSING' && /plugged in/.test(e.message));
+  const ghost = {
+    id: 0,
+    name: 'unplugged_eko',
+    hostApi: 'ALSA',
+    maxInputChannels: 1,
+    defaultSampleRate: 48000,
+    likelyStethoscope: true,
+    pinned: false,
+  };
+  const s3 = new CaptureSession({
+    backend,
+    device: ghost,
+    wavPath: join(dir, 'ghost.wav'),
+    parts: realPipelineParts,
+    analyzer: null,
+    targetSec: 3,
+  });
+  await assert.rejects(
+    s3.start(),
+    (e: unknown) => e instanceof CaptureError && e.code === 'DEVICE_MISSING' && /plugged in/.test(e.message),
+  );
   assert.equal(s3.state.state, 'error');
   assert.equal(existsSync(join(dir, 'ghost.wav')), false);
 });

@@ -34,7 +34,10 @@ test('header covers every flushed sample before close (what a crash would leave)
   assert.equal(mid.samples, 4000);
   w.write(tone(8000, 1.2)); // crosses one second of buffered audio: flushes by itself
   await new Promise((r) => setTimeout(r, 200));
-  assert.ok(inspectWav(path).samples >= 4000 + 8000, 'a full second of buffered audio is flushed without waiting for the timer');
+  assert.ok(
+    inspectWav(path).samples >= 4000 + 8000,
+    'a full second of buffered audio is flushed without waiting for the timer',
+  );
   await w.discard();
   assert.throws(() => statSync(path));
 });
@@ -76,8 +79,14 @@ test('a writer killed with SIGKILL leaves a valid WAV with every flushed sample'
       if (n >= 8000 * 3) { clearInterval(t); process.stdout.write('written\\n'); setInterval(() => {}, 1000); }
     }, 5);
   `;
-  const child = spawn(process.execPath, [...(import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => child.stdout.on('data', (b: Buffer) => b.toString().includes('written') && resolve()));
+  const child = spawn(
+    process.execPath,
+    [...(import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) =>
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('written') && resolve()),
+  );
   await new Promise((r) => setTimeout(r, 500)); // at least one timer flush after the last write
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));

@@ -6,7 +6,12 @@ import { KAUH_DIR, kauhMissing, scratchDir } from '../support/paths.js';
 
 /** 16-bit mono PCM WAV bytes (exact: each int16 maps to itself through encodeWav16). */
 export function wavBytes(samples: Int16Array, rate: number): Buffer {
-  return Buffer.from(encodeWav16(Float32Array.from(samples, (s) => s / 32768), rate));
+  return Buffer.from(
+    encodeWav16(
+      Float32Array.from(samples, (s) => s / 32768),
+      rate,
+    ),
+  );
 }
 
 /** Low-passed noise swelling with a 4 s breathing rhythm: looks and sounds like breath, deterministic. */

@@ -23,7 +23,8 @@ const UNDER_TSX = fileURLToPath(import.meta.url).endsWith('.ts');
 /** Why browser tests cannot run here, or false. */
 export function browserMissing(): string | false {
   if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
-  if (!existsSync(join(PROJECT_ROOT, 'dist', 'renderer', 'index.html'))) return 'the UI is not built: run `npm run build` first (dist/renderer/index.html is missing)';
+  if (!existsSync(join(PROJECT_ROOT, 'dist', 'renderer', 'index.html')))
+    return 'the UI is not built: run `npm run build` first (dist/renderer/index.html is missing)';
   return false;
 }
 
@@ -58,18 +59,26 @@ export interface ServeProcess {
 }
 
 /** `dir` reuses an earlier server's folder (its database and data); users are seeded only into a new one. */
-export async function startServe(opts: { env?: NodeJS.ProcessEnv; modelsDir?: string | null; users?: SeedUser[]; dir?: string } = {}): Promise<ServeProcess> {
+export async function startServe(
+  opts: { env?: NodeJS.ProcessEnv; modelsDir?: string | null; users?: SeedUser[]; dir?: string } = {},
+): Promise<ServeProcess> {
   const dir = opts.dir ?? scratchDir('auscult-e2e-');
   const dataDir = join(dir, 'data');
   const dbPath = join(dir, 'auscult.sqlite');
   mkdirSync(dataDir, { recursive: true });
   if (!existsSync(dbPath)) await seedUsers(dbPath, opts.users ?? Object.values(USERS));
-  const cli = UNDER_TSX ? ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')] : [join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')];
+  const cli = UNDER_TSX
+    ? ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')]
+    : [join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')];
   const args = [...cli, 'serve', '--db', dbPath, '--data-dir', dataDir];
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
   if (opts.modelsDir) env['AUSCULT_MODELS_DIR'] = opts.modelsDir;
   else args.push('--no-engine');
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -126,7 +135,15 @@ export async function openBrowser(): Promise<BrowserSession> {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1280, height: 800 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -147,7 +164,9 @@ export async function shot(page: Page, name: string): Promise<string> {
   // The sticky header would be painted mid-page in a full-page capture. Through CSSOM, which the
   // page's CSP allows (Playwright's `style` option injects a <style> element, which it blocks).
   const setTopbar = (position: string): Promise<unknown> =>
-    page.evaluate(`(() => { const t = document.querySelector('.topbar'); if (t) t.style.position = '${position}'; })()`);
+    page.evaluate(
+      `(() => { const t = document.querySelector('.topbar'); if (t) t.style.position = '${position}'; })()`,
+    );
   await setTopbar('static');
   await page.screenshot({ path, fullPage: true });
   await setTopbar('');

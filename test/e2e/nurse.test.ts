@@ -15,7 +15,9 @@ import { USERS } from './seed.js';
 
 const skip = browserMissing();
 /** What the Record view exposes about its live spectrogram (renderer/src/widgets/spectrogram-live.ts). */
-interface LiveWindow { __auscultLive?: { columnsDrawn: number; droppedColumns: number } }
+interface LiveWindow {
+  __auscultLive?: { columnsDrawn: number; droppedColumns: number };
+}
 
 describe('nurse flow', { skip }, () => {
   let server: ServeProcess;
@@ -91,7 +93,10 @@ describe('nurse flow', { skip }, () => {
   });
 
   test('record at two sites through the virtual stethoscope: live frames, then final results', async (t) => {
-    await waitForExpression(b.page, `!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking for input devices')`);
+    await waitForExpression(
+      b.page,
+      `!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking for input devices')`,
+    );
     const options = await b.page.locator('select[name=device] option').allInnerTexts();
     const note = await b.page.locator('[data-testid=device-note]').innerText();
     if (options.length === 0) {
@@ -108,24 +113,40 @@ describe('nurse flow', { skip }, () => {
         assert.match(await b.page.locator('[data-testid=site-caption]').innerText(), /Anterior left upper/);
       }
       await b.page.locator('body').press('r');
-      await b.page.waitForFunction(() => ((globalThis as unknown as LiveWindow).__auscultLive?.columnsDrawn ?? 0) > 50, undefined, { timeout: 30_000 });
+      await b.page.waitForFunction(
+        () => ((globalThis as unknown as LiveWindow).__auscultLive?.columnsDrawn ?? 0) > 50,
+        undefined,
+        { timeout: 30_000 },
+      );
       if (i === 0) await shot(b.page, 'record-live');
       await b.page.locator('[data-testid=result]').waitFor({ state: 'visible', timeout: 60_000 });
       // 3 s at 10 ms per column: ~298 columns, all drawn (the last batches may land just after the result).
       // Display frames may be dropped under load (counted, never silently): drawn + dropped covers it all.
-      await b.page.waitForFunction(() => {
-        const st = (globalThis as unknown as LiveWindow).__auscultLive;
-        return st ? st.columnsDrawn + st.droppedColumns >= 290 : false;
-      }, undefined, { timeout: 10_000 }).catch(() => undefined);
+      await b.page
+        .waitForFunction(
+          () => {
+            const st = (globalThis as unknown as LiveWindow).__auscultLive;
+            return st ? st.columnsDrawn + st.droppedColumns >= 290 : false;
+          },
+          undefined,
+          { timeout: 10_000 },
+        )
+        .catch(() => undefined);
       const stats = await b.page.evaluate(() => (globalThis as unknown as LiveWindow).__auscultLive);
-      assert.ok(stats && stats.columnsDrawn + stats.droppedColumns >= 290, `live spectrogram columns at ${site}: ${stats?.columnsDrawn} drawn + ${stats?.droppedColumns} dropped`);
+      assert.ok(
+        stats && stats.columnsDrawn + stats.droppedColumns >= 290,
+        `live spectrogram columns at ${site}: ${stats?.columnsDrawn} drawn + ${stats?.droppedColumns} dropped`,
+      );
       // How many are drawn rather than dropped depends on machine load: a figure for bench/ui.ts, not a test.
       assert.ok(stats.columnsDrawn > 0, 'live columns were drawn');
       const result = await b.page.locator('[data-testid=result]').innerText();
       assert.match(result, /Saved: /);
       if (engine) {
         assert.match(result, /(Abnormal chest sounds likely|Sounds healthy|Uncertain) \(\d+ % abnormal\)/);
-        assert.match(await b.page.locator('[data-testid=result] [data-testid=probabilities]').innerText(), /Asthma\s+\d+ %; COPD\s+\d+ %/);
+        assert.match(
+          await b.page.locator('[data-testid=result] [data-testid=probabilities]').innerText(),
+          /Asthma\s+\d+ %; COPD\s+\d+ %/,
+        );
       }
       await shot(b.page, `record-result-${i + 1}`);
     }
@@ -134,7 +155,10 @@ describe('nurse flow', { skip }, () => {
 
   test('without a stethoscope, a WAV file can be imported for the patient and site', async () => {
     const wav = lungWav('healthy');
-    await b.page.locator('[data-testid=next-site]').click().catch(() => undefined);
+    await b.page
+      .locator('[data-testid=next-site]')
+      .click()
+      .catch(() => undefined);
     await b.page.locator('g[data-site="trachea"]').click();
     await b.page.locator('details.import summary').click();
     await b.page.locator('input[name=wavFile]').setInputFiles(wav.path);
@@ -177,13 +201,19 @@ describe('nurse flow', { skip }, () => {
   });
 
   test('the page keeps to its CSP and has no script errors', () => {
-    assert.deepEqual(b.errors.filter((e) => !/Failed to load resource/.test(e)), []);
+    assert.deepEqual(
+      b.errors.filter((e) => !/Failed to load resource/.test(e)),
+      [],
+    );
   });
 
   test('a crash mid-recording: the page says so, and after restart the recording is offered for recovery', async (t) => {
     await b.page.getByRole('link', { name: 'Record' }).click();
     await b.page.getByRole('button', { name: '+ New patient' }).waitFor();
-    await waitForExpression(b.page, `!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking for input devices')`);
+    await waitForExpression(
+      b.page,
+      `!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking for input devices')`,
+    );
     if ((await b.page.locator('select[name=device] option').count()) === 0) {
       t.skip('capture is not available from the service here');
       return;
@@ -193,7 +223,11 @@ describe('nurse flow', { skip }, () => {
     await b.page.locator('g[data-site="posterior-right-upper"]').click();
     await b.page.locator('select[name=duration]').selectOption('free');
     await b.page.locator('body').press('r');
-    await b.page.waitForFunction(() => ((globalThis as unknown as LiveWindow).__auscultLive?.columnsDrawn ?? 0) > 150, undefined, { timeout: 30_000 });
+    await b.page.waitForFunction(
+      () => ((globalThis as unknown as LiveWindow).__auscultLive?.columnsDrawn ?? 0) > 150,
+      undefined,
+      { timeout: 30_000 },
+    );
     await server.kill();
     await b.page.getByText('Disconnected from the workstation').waitFor({ timeout: 15_000 });
     await shot(b.page, 'error-disconnected');
@@ -204,7 +238,10 @@ describe('nurse flow', { skip }, () => {
     await b.page.locator('[data-testid=recovery]').getByText('Interrupted recordings found').waitFor();
     await shot(b.page, 'record-recovery');
     await b.page.locator('[data-testid=recovery]').getByRole('button', { name: 'Recover' }).first().click();
-    await b.page.locator('[data-testid=result]').getByText(/Saved: Posterior right upper/).waitFor({ timeout: 60_000 });
+    await b.page
+      .locator('[data-testid=result]')
+      .getByText(/Saved: Posterior right upper/)
+      .waitFor({ timeout: 60_000 });
     assert.equal(await b.page.locator('[data-testid=recovery]').isHidden(), true, 'nothing left to recover');
   });
 });

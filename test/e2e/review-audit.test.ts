@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ApiCallFailed, NodeApiClient } from './api-client.js';
 import { lungWav } from './fixtures.js';
-import { browserMissing, openBrowser, shot, signIn, signOut, startServe, testModelsDir, waitForExpression } from './harness.js';
+import {
+  browserMissing,
+  openBrowser,
+  shot,
+  signIn,
+  signOut,
+  startServe,
+  testModelsDir,
+  waitForExpression,
+} from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
 import { USERS } from './seed.js';
 
@@ -27,10 +36,24 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     server = await startServe({ modelsDir });
     nurse = await NodeApiClient.open(server.port, server.token);
     await nurse.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password });
-    const p = await nurse.call('patients.create', { mrn: 'MRN-7', givenName: 'Omar', familyName: 'Haddad', birthDate: '1949-11-02', sex: 'male' });
-    for (const [diagnosis, site] of [['copd', 'posterior-left-lower'], ['healthy', 'anterior-right-upper']] as const) {
+    const p = await nurse.call('patients.create', {
+      mrn: 'MRN-7',
+      givenName: 'Omar',
+      familyName: 'Haddad',
+      birthDate: '1949-11-02',
+      sex: 'male',
+    });
+    for (const [diagnosis, site] of [
+      ['copd', 'posterior-left-lower'],
+      ['healthy', 'anterior-right-upper'],
+    ] as const) {
       const wav = lungWav(diagnosis);
-      const d = await nurse.call('recordings.import', { patientId: p.id, site, fileName: 'fixture.wav', wavBase64: readFileSync(wav.path).toString('base64') });
+      const d = await nurse.call('recordings.import', {
+        patientId: p.id,
+        site,
+        fileName: 'fixture.wav',
+        wavBase64: readFileSync(wav.path).toString('base64'),
+      });
       recordingIds.push(d.recording.id);
     }
     b = await openBrowser();
@@ -68,7 +91,11 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     const seeked = Number(await b.page.evaluate(`document.querySelector('[data-testid=audio]').currentTime`));
     assert.ok(seeked > 0, `clicking the spectrogram seeks the audio (currentTime ${seeked})`);
     await b.page.evaluate(`document.querySelector('[data-testid=audio]').play()`);
-    await waitForExpression(b.page, `document.querySelector('[data-testid=audio]').currentTime > ${seeked + 0.5}`, 10_000);
+    await waitForExpression(
+      b.page,
+      `document.querySelector('[data-testid=audio]').currentTime > ${seeked + 0.5}`,
+      10_000,
+    );
     await b.page.evaluate(`document.querySelector('[data-testid=audio]').pause()`);
     const left = await b.page.evaluate(`parseFloat(document.querySelector('.spec-cursor').style.left)`);
     assert.ok(Number(left) > 25, `the cursor follows playback (${String(left)} %)`);
@@ -84,16 +111,26 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.getByRole('button', { name: 'Sign recording' }).click();
     await b.page.locator('[data-testid=signed-banner]').waitFor();
     assert.match(await b.page.locator('[data-testid=signed-banner]').innerText(), /Signed by paul/);
-    assert.equal(await b.page.getByRole('button', { name: 'Sign recording' }).count(), 0, 'no sign-off form on a signed recording');
+    assert.equal(
+      await b.page.getByRole('button', { name: 'Sign recording' }).count(),
+      0,
+      'no sign-off form on a signed recording',
+    );
     await b.page.locator('textarea[name=finding]').fill('Addendum: spirometry requested.');
     await b.page.getByRole('button', { name: 'Add amendment' }).click();
-    await b.page.locator('[data-testid=findings]').getByText(/Amendment by paul/).waitFor();
+    await b.page
+      .locator('[data-testid=findings]')
+      .getByText(/Amendment by paul/)
+      .waitFor();
     await shot(b.page, 'recording-signed');
     // The service refuses to sign it again, whoever asks.
     const doctor = await NodeApiClient.open(server.port, server.token);
     await doctor.call('auth.signIn', { username: USERS.doctor.username, password: USERS.doctor.password });
     const id = Number(/recording #(\d+)/.exec(await b.page.locator('h1').innerText())?.[1]);
-    await assert.rejects(doctor.call('recordings.sign', { recordingId: id, label: 'healthy', statement: 'changed my mind' }), (e: unknown) => e instanceof ApiCallFailed && ['SIGNED', 'CONFLICT'].includes(e.body.code));
+    await assert.rejects(
+      doctor.call('recordings.sign', { recordingId: id, label: 'healthy', statement: 'changed my mind' }),
+      (e: unknown) => e instanceof ApiCallFailed && ['SIGNED', 'CONFLICT'].includes(e.body.code),
+    );
     doctor.close();
   });
 
@@ -121,7 +158,11 @@ describe('pulmonologist and auditor flows', { skip }, () => {
   test('an empty queue says so and what happens next', async () => {
     const doctor = await NodeApiClient.open(server.port, server.token);
     await doctor.call('auth.signIn', { username: USERS.doctor.username, password: USERS.doctor.password });
-    await doctor.call('recordings.sign', { recordingId: recordingIds[1] as number, label: 'healthy', statement: 'Normal vesicular breath sounds.' });
+    await doctor.call('recordings.sign', {
+      recordingId: recordingIds[1] as number,
+      label: 'healthy',
+      statement: 'Normal vesicular breath sounds.',
+    });
     doctor.close();
     await b.page.getByRole('link', { name: 'Review queue' }).click();
     await b.page.getByText('Nothing to review').waitFor();
@@ -160,7 +201,10 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     assert.match(b.page.url(), /#\/audit$/);
     await b.page.locator('table.data tbody tr').first().waitFor();
     await b.page.getByRole('button', { name: 'Verify the chain' }).click();
-    await b.page.locator('[data-testid=chain-status]').getByText(/Chain intact: \d+ entries verified/).waitFor();
+    await b.page
+      .locator('[data-testid=chain-status]')
+      .getByText(/Chain intact: \d+ entries verified/)
+      .waitFor();
     await b.page.locator('input[name=username]').fill(USERS.doctor.username);
     await b.page.locator('input[name=action]').fill('recording.sign');
     await b.page.getByRole('button', { name: 'Filter' }).click();
@@ -181,7 +225,10 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     const job = b.page.locator('[data-testid=export-jobs] li.job').first();
     await job.getByText(/done · 100 %/).waitFor({ timeout: 30_000 });
     const files = await job.locator('ul.files li').allInnerTexts();
-    assert.ok(files.some((f) => /manifest/i.test(f)), `the export lists its manifest: ${files.join(' | ')}`);
+    assert.ok(
+      files.some((f) => /manifest/i.test(f)),
+      `the export lists its manifest: ${files.join(' | ')}`,
+    );
     await shot(b.page, 'audit-export');
     // The export itself is in the log, and the chain still verifies.
     await b.page.locator('input[name=username]').fill(USERS.auditor.username);
@@ -189,7 +236,10 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.getByRole('button', { name: 'Filter' }).click();
     await b.page.locator('[data-testid=page-info]').getByText('1–1 of 1').waitFor();
     await b.page.getByRole('button', { name: 'Verify the chain' }).click();
-    await b.page.locator('[data-testid=chain-status]').getByText(/Chain intact/).waitFor();
+    await b.page
+      .locator('[data-testid=chain-status]')
+      .getByText(/Chain intact/)
+      .waitFor();
   });
 
   test('no script errors or CSP violations', () => {

@@ -5,7 +5,12 @@
 import { Store, hashPassword } from '../../src/store/index.js';
 import type { Role } from '../../src/service/api.js';
 
-export interface SeedUser { username: string; displayName: string; role: Role; password: string }
+export interface SeedUser {
+  username: string;
+  displayName: string;
+  role: Role;
+  password: string;
+}
 
 export const USERS: Record<'nurse' | 'doctor' | 'auditor' | 'admin', SeedUser> = {
   nurse: { username: 'nina', displayName: 'Nina Nurse', role: 'nurse', password: 'nurse-pass-1234' },
@@ -19,7 +24,9 @@ export async function seedUsers(dbPath: string, users: SeedUser[] = Object.value
   try {
     for (const u of users) {
       const passwordHash = await hashPassword(u.password);
-      store.tx(() => store.users.create({ username: u.username, displayName: u.displayName, role: u.role, passwordHash }));
+      store.tx(() =>
+        store.users.create({ username: u.username, displayName: u.displayName, role: u.role, passwordHash }),
+      );
     }
   } finally {
     store.close();

@@ -4,8 +4,19 @@ import { promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.js';
 import { AuditLog } from '../../src/store/audit-log.js';
-import { auditEntriesForExport, auditHashAt, auditHeadForExport, auditSeqsForExport } from '../../src/store/export-queries.js';
-import { writeAuditExport, AUDIT_CSV, AUDIT_JSONL, MANIFEST, type AuditExportScope } from '../../src/export/audit-export.js';
+import {
+  auditEntriesForExport,
+  auditHashAt,
+  auditHeadForExport,
+  auditSeqsForExport,
+} from '../../src/store/export-queries.js';
+import {
+  writeAuditExport,
+  AUDIT_CSV,
+  AUDIT_JSONL,
+  MANIFEST,
+  type AuditExportScope,
+} from '../../src/export/audit-export.js';
 import { verifyAuditExport, type AuditChainLookup } from '../../src/export/audit-verify.js';
 import { StagingFolder } from '../../src/export/file-sink.js';
 import { scratchDir } from '../support/paths.js';
@@ -17,13 +28,17 @@ function makeDb(n: number) {
   db.transaction(() => {
     for (let i = 1; i <= n; i++) {
       log.append({
-        username: i % 3 ? 'nurse1' : 'dr.o\'brien',
+        username: i % 3 ? 'nurse1' : "dr.o'brien",
         action: i % 4 ? 'recording.view' : 'patient.update',
         objectType: i % 4 ? 'recording' : 'patient',
         objectId: String(i % 7),
         transport: 'ipc',
         // Awkward text on purpose: quotes, commas, newlines, a formula-like start, non-ASCII.
-        details: { note: i % 5 === 0 ? '=HYPERLINK("x"), "quoted"\r\nnext line' : `Ünïcödé ${i}`, n: i, patientId: i % 7 },
+        details: {
+          note: i % 5 === 0 ? '=HYPERLINK("x"), "quoted"\r\nnext line' : `Ünïcödé ${i}`,
+          n: i,
+          patientId: i % 7,
+        },
         at: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
       });
     }
@@ -31,12 +46,28 @@ function makeDb(n: number) {
   return { dir, db, log };
 }
 
-async function exportTo(db: ReturnType<typeof makeDb>['db'], dest: string, scope: AuditExportScope, name: string, bom = false) {
+async function exportTo(
+  db: ReturnType<typeof makeDb>['db'],
+  dest: string,
+  scope: AuditExportScope,
+  name: string,
+  bom = false,
+) {
   const head = auditHeadForExport(db);
   const staging = await StagingFolder.create(dest, name);
-  const res = await writeAuditExport(staging, auditEntriesForExport(db, scope, head.seq), {
-    exportedAt: new Date().toISOString(), exportedBy: 'auditor1', scope, contiguous: scope.patientId === undefined, chainHead: head, hashAlgorithm: 'sha256-chain/1',
-  }, { bom });
+  const res = await writeAuditExport(
+    staging,
+    auditEntriesForExport(db, scope, head.seq),
+    {
+      exportedAt: new Date().toISOString(),
+      exportedBy: 'auditor1',
+      scope,
+      contiguous: scope.patientId === undefined,
+      chainHead: head,
+      hashAlgorithm: 'sha256-chain/1',
+    },
+    { bom },
+  );
   await staging.commit();
   return { folder: staging.finalPath, res };
 }
@@ -53,7 +84,10 @@ test('a full audit export verifies, on its own and against the database', async 
   assert.equal(res.manifest.lastSeq, 9000);
   const csv = readFileSync(join(folder, AUDIT_CSV), 'utf8');
   assert.ok(csv.startsWith('\ufeffseq,at,username'), 'BOM then header');
-  assert.ok(csv.includes('"{""n"":5,""note"":""=HYPERLINK(\\""x\\""), \\""quoted\\""\\r\\nnext line"",""patientId"":5}"'), 'details as canonical JSON, quotes doubled');
+  assert.ok(
+    csv.includes('"{""n"":5,""note"":""=HYPERLINK(\\""x\\""), \\""quoted\\""\\r\\nnext line"",""patientId"":5}"'),
+    'details as canonical JSON, quotes doubled',
+  );
   const v = await verifyAuditExport(folder, { db: lookup(db) });
   assert.equal(v.ok, true, JSON.stringify(v.firstBad));
   assert.equal(v.entries, 9000);
@@ -67,7 +101,10 @@ test('an edited, deleted or reordered line is named; so is a bad CSV line', asyn
   const original = readFileSync(jsonl, 'utf8');
   const lines = original.trimEnd().split('\n');
 
-  writeFileSync(jsonl, lines.map((l, i) => (i === 20 ? l.replace('recording.view', 'recording.sign') : l)).join('\n') + '\n');
+  writeFileSync(
+    jsonl,
+    lines.map((l, i) => (i === 20 ? l.replace('recording.view', 'recording.sign') : l)).join('\n') + '\n',
+  );
   let v = await verifyAuditExport(folder);
   assert.equal(v.ok, false);
   assert.deepEqual([v.firstBad?.file, v.firstBad?.line, v.firstBad?.seq], [AUDIT_JSONL, 21, 21]);
@@ -115,7 +152,9 @@ test('a filtered (patient) export verifies; one that leaves an entry out fails a
   assert.equal(res.manifest.contiguous, false);
   assert.equal((await verifyAuditExport(folder, { db: lookup(db) })).ok, true);
   // Entries appended after the export are outside its snapshot: still verifies.
-  db.transaction(() => log.append({ username: 'x', action: 'patient.view', objectType: 'patient', objectId: '3', transport: 'cli' }))();
+  db.transaction(() =>
+    log.append({ username: 'x', action: 'patient.view', objectType: 'patient', objectId: '3', transport: 'cli' }),
+  )();
   assert.equal((await verifyAuditExport(folder, { db: lookup(db) })).ok, true);
 
   // Remove one line and rewrite the manifest consistently: only the database can tell.

@@ -10,9 +10,12 @@ import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 
 function auscult(args: string[]) {
   const compiled = fileURLToPath(import.meta.url).includes(join(PROJECT_ROOT, 'dist'));
-  const cmd = compiled ? [join(PROJECT_ROOT, 'bin', 'auscult.js')] : ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')];
+  const cmd = compiled
+    ? [join(PROJECT_ROOT, 'bin', 'auscult.js')]
+    : ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')];
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, AUSCULT_PASSWORD: 'cli-test-password-1' })) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries({ ...process.env, AUSCULT_PASSWORD: 'cli-test-password-1' }))
+    if (v !== undefined) env[k] = v;
   return spawnSync(process.execPath, [...cmd, ...args], { encoding: 'utf8', env, cwd: PROJECT_ROOT });
 }
 
@@ -21,7 +24,11 @@ test('auscult export audit-history, then audit verify names the first bad line',
   const db = join(dir, 'a.sqlite');
   const out = join(dir, 'out');
   mkdirSync(out);
-  for (const [role, name] of [['admin', 'root'], ['auditor', 'aud']]) assert.equal(auscult(['users', 'add', '--db', db, '--role', role, name]).status, 0);
+  for (const [role, name] of [
+    ['admin', 'root'],
+    ['auditor', 'aud'],
+  ])
+    assert.equal(auscult(['users', 'add', '--db', db, '--role', role, name]).status, 0);
 
   const refused = auscult(['export', 'fhir', '--db', db, '--out', out, '--user', 'aud']);
   assert.equal(refused.status, 1);
@@ -39,7 +46,9 @@ test('auscult export audit-history, then audit verify names the first bad line',
 
   const jsonl = join(folder, 'audit-history.jsonl');
   const lines = readFileSync(jsonl, 'utf8').split('\n');
-  lines[1] = lines[1]!.replace('"username":"root"', '"username":"mallory"').replace('"username":"aud"', '"username":"mallory"');
+  lines[1] = lines[1]!
+    .replace('"username":"root"', '"username":"mallory"')
+    .replace('"username":"aud"', '"username":"mallory"');
   writeFileSync(jsonl, lines.join('\n'));
   const bad = auscult(['audit', 'verify', folder]);
   assert.equal(bad.status, 1);

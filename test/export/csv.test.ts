@@ -11,7 +11,10 @@ function parseAll(text: string, chunk = text.length): CsvRecord[] {
 }
 
 test('RFC 4180: quoting, doubled quotes, CRLF inside fields, empty and null', () => {
-  assert.equal(csvRow(['a', 'b,c', 'say "hi"', 'line1\r\nline2', '', null, 3, 0.25, true]), 'a,"b,c","say ""hi""","line1\r\nline2",,,3,0.25,true\r\n');
+  assert.equal(
+    csvRow(['a', 'b,c', 'say "hi"', 'line1\r\nline2', '', null, 3, 0.25, true]),
+    'a,"b,c","say ""hi""","line1\r\nline2",,,3,0.25,true\r\n',
+  );
   assert.equal(csvField(Number.NaN), '');
 });
 
@@ -24,12 +27,27 @@ test('formula-like text is neutralised, reversibly', () => {
 });
 
 test('the parser round-trips what the writer writes, whatever the chunking', () => {
-  const rows = [['seq', 'text'], ['1', 'a,b'], ['2', 'q"uote'], ['3', 'multi\r\nline'], ['4', ''], ['5', '"']];
+  const rows = [
+    ['seq', 'text'],
+    ['1', 'a,b'],
+    ['2', 'q"uote'],
+    ['3', 'multi\r\nline'],
+    ['4', ''],
+    ['5', '"'],
+  ];
   const text = rows.map((r) => csvRow(r)).join('');
   for (const chunk of [1, 2, 3, 7, 1000]) {
     const got = parseAll(text, chunk);
-    assert.deepEqual(got.map((r) => r.fields), rows, `chunk ${chunk}`);
-    assert.deepEqual(got.map((r) => r.line), [1, 2, 3, 4, 6, 7], `line numbers, chunk ${chunk}`);
+    assert.deepEqual(
+      got.map((r) => r.fields),
+      rows,
+      `chunk ${chunk}`,
+    );
+    assert.deepEqual(
+      got.map((r) => r.line),
+      [1, 2, 3, 4, 6, 7],
+      `line numbers, chunk ${chunk}`,
+    );
   }
 });
 

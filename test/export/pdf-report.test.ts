@@ -9,7 +9,8 @@ import { spectrogramPng, viridis } from '../../src/export/spectrogram-png.js';
 import { scratchDir } from '../support/paths.js';
 import { findingRows, recordingRow } from './fixtures.js';
 
-const DISCLAIMER = 'Decision support only, not a diagnosis. Probabilities come from a model with measured, limited accuracy; a clinician must interpret every recording.';
+const DISCLAIMER =
+  'Decision support only, not a diagnosis. Probabilities come from a model with measured, limited accuracy; a clinician must interpret every recording.';
 
 /** Breath-like log-mel frames: 4 s cycles of broadband noise with a wheeze line at band 40. */
 function frames(seconds: number) {
@@ -30,14 +31,29 @@ function rec(over: Parameters<typeof recordingRow>[0], withAnalysis = true): Rep
   const probs = row.analysis!.probabilities;
   const timeline = Array.from({ length: Math.floor((row.durationSec - 0.96) / 0.48) + 1 }, (_, i) => {
     const w = 0.5 + 0.5 * Math.sin(i / 4);
-    const p = { asthma: probs.asthma * w, copd: probs.copd, pneumonia: probs.pneumonia, healthy: probs.healthy * (2 - w), bronchial: probs.bronchial };
+    const p = {
+      asthma: probs.asthma * w,
+      copd: probs.copd,
+      pneumonia: probs.pneumonia,
+      healthy: probs.healthy * (2 - w),
+      bronchial: probs.bronchial,
+    };
     const s = Object.values(p).reduce((x, y) => x + y, 0);
     for (const k of Object.keys(p) as (keyof typeof p)[]) p[k] /= s;
     return { startSec: i * 0.48, endSec: i * 0.48 + 0.96, probabilities: p };
   });
   return {
     row: withAnalysis ? row : { ...row, analysis: null },
-    analysis: withAnalysis ? { probabilities: probs, screen: { pAbnormal: row.analysis!.pAbnormal, label: 'abnormal' }, status: 'ok', statusReasons: [], timeline, quality: { verdict: 'good', reasons: [] } } : null,
+    analysis: withAnalysis
+      ? {
+          probabilities: probs,
+          screen: { pAbnormal: row.analysis!.pAbnormal, label: 'abnormal' },
+          status: 'ok',
+          statusReasons: [],
+          timeline,
+          quality: { verdict: 'good', reasons: [] },
+        }
+      : null,
     findings: row.signedAt ? findingRows(row.id) : [],
     spectrogram: frames(row.durationSec),
   };
@@ -48,13 +64,37 @@ export function sampleReport(): ReportInput {
     kind: 'visit',
     recordings: [
       rec({}),
-      rec({ id: 42, site: 'anterior-right-upper', durationSec: 10, signedAt: null, signedBy: null, signLabel: null, signStatement: null, quality: 'fair' }),
-      rec({ id: 43, site: 'trachea', durationSec: 3, signedAt: null, signedBy: null, signLabel: null, signStatement: null }, false),
+      rec({
+        id: 42,
+        site: 'anterior-right-upper',
+        durationSec: 10,
+        signedAt: null,
+        signedBy: null,
+        signLabel: null,
+        signStatement: null,
+        quality: 'fair',
+      }),
+      rec(
+        {
+          id: 43,
+          site: 'trachea',
+          durationSec: 3,
+          signedAt: null,
+          signedBy: null,
+          signLabel: null,
+          signStatement: null,
+        },
+        false,
+      ),
     ],
     model: {
-      name: 'kauh-head', version: '1.2.0',
+      name: 'kauh-head',
+      version: '1.2.0',
       intendedUse: 'Decision support for clinicians auscultating adults; not for screening without a clinician.',
-      figures: ['Healthy-vs-abnormal screen AUROC 0.84 (95 % CI 0.78–0.90), patient-level split, 112 patients.', 'Five-class macro-F1 0.41 (95 % CI 0.33–0.49).'],
+      figures: [
+        'Healthy-vs-abnormal screen AUROC 0.84 (95 % CI 0.78–0.90), patient-level split, 112 patients.',
+        'Five-class macro-F1 0.41 (95 % CI 0.33–0.49).',
+      ],
       limitations: ['Trained on one hospital’s recordings (KAUH, Jordan).', 'Children were not in the training data.'],
     },
     disclaimer: DISCLAIMER,
@@ -65,27 +105,48 @@ export function sampleReport(): ReportInput {
 
 const havePoppler = existsSync('/usr/bin/pdftoppm') && existsSync('/usr/bin/pdftotext');
 
-test('the visit report renders: text, pages, and a picture (pdftoppm)', { skip: havePoppler ? false : 'poppler-utils (pdftoppm, pdftotext) not installed' }, async () => {
-  const dir = scratchDir('auscult-pdf-');
-  const pdf = await renderPdfReport(sampleReport());
-  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
-  const path = join(dir, 'report.pdf');
-  writeFileSync(path, pdf);
-  const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
-  for (const s of ["O'Neil, Zoë", 'MRN MRN-0007', 'posterior left lower', 'Screen: ABNORMAL', '61.0 %', 'Signed by dr.haddad', 'Not signed: preliminary', 'No analysis', 'About the model', 'AUROC 0.84', 'Page 1 of']) {
-    assert.ok(text.includes(s), `report text lacks "${s}"`);
-  }
-  const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [path], { encoding: 'utf8' }))![1]);
-  assert.ok(pages >= 3, `one page per recording at least (got ${pages})`);
-  assert.equal(text.split('Decision support only, not a diagnosis').length - 1, pages, 'the disclaimer is on every page');
-  execFileSync('pdftoppm', ['-png', '-r', '60', path, join(dir, 'page')]);
-  const png = PNG.sync.read(execFileSync('cat', [join(dir, pages >= 10 ? 'page-01.png' : 'page-1.png')]));
-  // The spectrogram is on page 1: some pixels are viridis yellow-green, not just black text on white.
-  let colourful = 0;
-  for (let i = 0; i < png.data.length; i += 4) if (png.data[i + 1]! > 150 && png.data[i + 2]! < 110 && png.data[i]! < 200) colourful++;
-  assert.ok(colourful > 200, `page 1 shows the spectrogram (${colourful} coloured pixels)`);
-  if (process.env['AUSCULT_KEEP_PDF']) console.log(`report pages in ${dir}`);
-});
+test(
+  'the visit report renders: text, pages, and a picture (pdftoppm)',
+  { skip: havePoppler ? false : 'poppler-utils (pdftoppm, pdftotext) not installed' },
+  async () => {
+    const dir = scratchDir('auscult-pdf-');
+    const pdf = await renderPdfReport(sampleReport());
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    const path = join(dir, 'report.pdf');
+    writeFileSync(path, pdf);
+    const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+    for (const s of [
+      "O'Neil, Zoë",
+      'MRN MRN-0007',
+      'posterior left lower',
+      'Screen: ABNORMAL',
+      '61.0 %',
+      'Signed by dr.haddad',
+      'Not signed: preliminary',
+      'No analysis',
+      'About the model',
+      'AUROC 0.84',
+      'Page 1 of',
+    ]) {
+      assert.ok(text.includes(s), `report text lacks "${s}"`);
+    }
+    const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [path], { encoding: 'utf8' }))![1]);
+    assert.ok(pages >= 3, `one page per recording at least (got ${pages})`);
+    assert.equal(
+      text.split('Decision support only, not a diagnosis').length - 1,
+      pages,
+      'the disclaimer is on every page',
+    );
+    execFileSync('pdftoppm', ['-png', '-r', '60', path, join(dir, 'page')]);
+    const png = PNG.sync.read(execFileSync('cat', [join(dir, pages >= 10 ? 'page-01.png' : 'page-1.png')]));
+    // The spectrogram is on page 1: some pixels are viridis yellow-green, not just black text on white.
+    let colourful = 0;
+    for (let i = 0; i < png.data.length; i += 4)
+      if (png.data[i + 1]! > 150 && png.data[i + 2]! < 110 && png.data[i]! < 200) colourful++;
+    assert.ok(colourful > 200, `page 1 shows the spectrogram (${colourful} coloured pixels)`);
+    if (process.env['AUSCULT_KEEP_PDF']) console.log(`report pages in ${dir}`);
+  },
+);
 
 test('spectrogram PNG: size, colour map ends, low bands at the bottom', () => {
   const s = { data: new Float32Array(100 * 64), frames: 100, bands: 64 };

@@ -30,11 +30,15 @@ test('names from patient data become one safe path segment', () => {
 });
 
 test('childPath refuses anything that leaves the folder', () => {
-  for (const bad of ['../x', 'a/b', '/etc/passwd', '..', '.', '']) assert.throws(() => childPath('/tmp/dest', bad), { code: 'INVALID' } as object);
+  for (const bad of ['../x', 'a/b', '/etc/passwd', '..', '.', ''])
+    assert.throws(() => childPath('/tmp/dest', bad), { code: 'INVALID' } as object);
   assert.equal(childPath('/tmp/dest', 'ok.csv'), '/tmp/dest/ok.csv');
 });
 
 test('NameAllocator keeps names distinct, case-insensitively', () => {
   const n = new NameAllocator();
-  assert.deepEqual([n.take('MRN1_trachea', 'wav'), n.take('mrn1_TRACHEA', 'wav'), n.take('MRN1_trachea', 'wav')], ['MRN1_trachea.wav', 'mrn1_TRACHEA-2.wav', 'MRN1_trachea-3.wav']);
+  assert.deepEqual(
+    [n.take('MRN1_trachea', 'wav'), n.take('mrn1_TRACHEA', 'wav'), n.take('MRN1_trachea', 'wav')],
+    ['MRN1_trachea.wav', 'mrn1_TRACHEA-2.wav', 'MRN1_trachea-3.wav'],
+  );
 });

@@ -9,12 +9,18 @@ import { melBandEdgesHz, melFilterbank } from '../../src/features/mel-filterbank
 import { noise, sine } from '../audio/signals.js';
 
 // ---- the reference: YAMNet params.py / features.py / mel_features.py, restated ----
-const SR = 16000, WIN = 400, HOPN = 160, NFFT = 512, BINS = 257, BANDS = 64;
+const SR = 16000,
+  WIN = 400,
+  HOPN = 160,
+  NFFT = 512,
+  BINS = 257,
+  BANDS = 64;
 const mel = (hz: number): number => 1127 * Math.log(1 + hz / 700);
 
 function refMelMatrix(): Float64Array[] {
   // rows: FFT bins (linspace 0..8000, 257 points); columns: bands. Edges: 66 points linear in mel.
-  const lo = mel(125), hi = mel(7500);
+  const lo = mel(125),
+    hi = mel(7500);
   const edges = Array.from({ length: BANDS + 2 }, (_, i) => lo + (i * (hi - lo)) / (BANDS + 1));
   const rows: Float64Array[] = [];
   for (let k = 0; k < BINS; k++) {
@@ -32,7 +38,8 @@ function refMelMatrix(): Float64Array[] {
 
 function refLogMel(x: Float32Array): Float64Array[] {
   const W = refMelMatrix();
-  const cos = new Float64Array(NFFT), sin = new Float64Array(NFFT);
+  const cos = new Float64Array(NFFT),
+    sin = new Float64Array(NFFT);
   for (let i = 0; i < NFFT; i++) {
     cos[i] = Math.cos((2 * Math.PI * i) / NFFT);
     sin[i] = Math.sin((2 * Math.PI * i) / NFFT);
@@ -43,7 +50,8 @@ function refLogMel(x: Float32Array): Float64Array[] {
     for (let n = 0; n < WIN; n++) seg[n] = x[start + n]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * n) / WIN));
     const mag = new Float64Array(BINS);
     for (let k = 0; k < BINS; k++) {
-      let re = 0, im = 0;
+      let re = 0,
+        im = 0;
       for (let n = 0; n < WIN; n++) {
         const idx = (k * n) % NFFT;
         re += seg[n]! * cos[idx]!;
@@ -86,7 +94,8 @@ test('the filter bank equals the formula: 257×64, DC row zero, 66 edges from 12
   const ours = melFilterbank();
   assert.equal(ours.length, 257 * 64);
   let maxDiff = 0;
-  for (let k = 0; k < 257; k++) for (let b = 0; b < 64; b++) maxDiff = Math.max(maxDiff, Math.abs(ours[k * 64 + b]! - W[k]![b]!));
+  for (let k = 0; k < 257; k++)
+    for (let b = 0; b < 64; b++) maxDiff = Math.max(maxDiff, Math.abs(ours[k * 64 + b]! - W[k]![b]!));
   assert.ok(maxDiff < 1e-6, `filter bank differs by ${maxDiff}`);
   for (let b = 0; b < 64; b++) {
     assert.equal(ours[b], 0, 'DC bin must have no weight');
@@ -105,7 +114,8 @@ test('a 1 kHz tone lands in the mel band the formula predicts', () => {
   const W = refMelMatrix();
   let expected = 0;
   for (let b = 1; b < BANDS; b++) if (W[32]![b]! > W[32]![expected]!) expected = b;
-  const lo = mel(125), hi = mel(7500);
+  const lo = mel(125),
+    hi = mel(7500);
   const centreHz = 700 * (Math.exp((lo + ((expected + 1) * (hi - lo)) / 65) / 1127) - 1);
   assert.ok(Math.abs(centreHz - 1000) < 40, `predicted band ${expected} is centred at ${centreHz} Hz`);
 
@@ -121,7 +131,15 @@ test('a 1 kHz tone lands in the mel band the formula predicts', () => {
 });
 
 test('frame counts: no padding at the start, frame k covers 160k..160k+399; 15600 samples give 96 frames', () => {
-  for (const [n, want] of [[0, 0], [399, 0], [400, 1], [559, 1], [560, 2], [15600, 96], [16000, 98]] as const) {
+  for (const [n, want] of [
+    [0, 0],
+    [399, 0],
+    [400, 1],
+    [559, 1],
+    [560, 2],
+    [15600, 96],
+    [16000, 98],
+  ] as const) {
     assert.equal(frameCount(n), want, `n=${n}`);
     assert.equal(logMelFrames(new Float32Array(n)).frames, want);
   }
@@ -129,7 +147,8 @@ test('frame counts: no padding at the start, frame k covers 160k..160k+399; 1560
   const quiet = new Float32Array(4000);
   const click = new Float32Array(4000);
   click[1000] = 0.9;
-  const a = logMelFrames(quiet), b = logMelFrames(click);
+  const a = logMelFrames(quiet),
+    b = logMelFrames(click);
   const changed: number[] = [];
   for (let f = 0; f < a.frames; f++) {
     if (a.data.subarray(f * 64, f * 64 + 64).some((v, i) => v !== b.data[f * 64 + i])) changed.push(f);

@@ -59,7 +59,10 @@ test('patch counts: 96 frames every 48; 15600 samples make one patch, each furth
     const p = patchesFromWaveform(new Float32Array(n));
     assert.equal(p.count, want, `n=${n}`);
     assert.equal(p.data.length, want * PATCH_FRAMES * MEL_BANDS);
-    assert.deepEqual(p.startFrames, Array.from({ length: want }, (_, i) => i * PATCH_HOP_FRAMES));
+    assert.deepEqual(
+      p.startFrames,
+      Array.from({ length: want }, (_, i) => i * PATCH_HOP_FRAMES),
+    );
   }
 });
 
@@ -70,10 +73,7 @@ test('patches are the frames they claim to be', () => {
   assert.equal(p.count, Math.floor((frames.frames - 96) / 48) + 1);
   for (let i = 0; i < p.count; i++) {
     const start = p.startFrames[i]! * MEL_BANDS;
-    assert.deepEqual(
-      p.data.subarray(i * 96 * 64, (i + 1) * 96 * 64),
-      frames.data.subarray(start, start + 96 * 64),
-    );
+    assert.deepEqual(p.data.subarray(i * 96 * 64, (i + 1) * 96 * 64), frames.data.subarray(start, start + 96 * 64));
   }
   assert.equal(framesToPatches({ data: new Float32Array(95 * 64), frames: 95 }).count, 0);
 });

@@ -87,18 +87,28 @@ test("pink noise (−26 dBFS) → 'Pink noise' 0.72, 'Noise' 0.60", { skip }, as
 const espeak = spawnSync('espeak-ng', ['--version'], { encoding: 'utf8' });
 const noEspeak = espeak.status === 0 ? false : 'espeak-ng is not installed (apt-get install espeak-ng)';
 
-test("espeak-ng speech, resampled to 16 kHz → 'Speech' top in most patches, mean 0.84", { skip: skip || noEspeak }, async (t) => {
-  const wav = join(scratchDir(), 'speech.wav');
-  const res = spawnSync('espeak-ng', ['-w', wav, 'Please take a deep breath in, and breathe out slowly through your mouth. The quick brown fox jumps over the lazy dog.']);
-  assert.equal(res.status, 0, String(res.stderr));
-  const audio = await readAudioFile(wav);
-  assert.notEqual(audio.sampleRate, 16000); // espeak-ng writes 22.05 kHz: the resampler is exercised
-  const r = await scores(await resampleTo16k(audio.samples, audio.sampleRate));
-  const speech = names.indexOf('Speech');
-  let topSpeech = 0;
-  for (let i = 0; i < r.out.count; i++) if (topIndex(r.out.scores!, i) === speech) topSpeech++;
-  t.diagnostic(`Speech top in ${topSpeech}/${r.out.count} patches; mean ${r.mean('Speech').toFixed(3)}; ${r.top.map((c) => `${c.name} ${c.score.toFixed(3)}`).join(', ')}`);
-  assert.ok(topSpeech > r.out.count / 2, `Speech top in ${topSpeech} of ${r.out.count} patches`);
-  assert.equal(r.top[0]!.name, 'Speech');
-  assert.ok(Math.abs(r.mean('Speech') - 0.84) <= 0.12, `Speech ${r.mean('Speech')}`);
-});
+test(
+  "espeak-ng speech, resampled to 16 kHz → 'Speech' top in most patches, mean 0.84",
+  { skip: skip || noEspeak },
+  async (t) => {
+    const wav = join(scratchDir(), 'speech.wav');
+    const res = spawnSync('espeak-ng', [
+      '-w',
+      wav,
+      'Please take a deep breath in, and breathe out slowly through your mouth. The quick brown fox jumps over the lazy dog.',
+    ]);
+    assert.equal(res.status, 0, String(res.stderr));
+    const audio = await readAudioFile(wav);
+    assert.notEqual(audio.sampleRate, 16000); // espeak-ng writes 22.05 kHz: the resampler is exercised
+    const r = await scores(await resampleTo16k(audio.samples, audio.sampleRate));
+    const speech = names.indexOf('Speech');
+    let topSpeech = 0;
+    for (let i = 0; i < r.out.count; i++) if (topIndex(r.out.scores!, i) === speech) topSpeech++;
+    t.diagnostic(
+      `Speech top in ${topSpeech}/${r.out.count} patches; mean ${r.mean('Speech').toFixed(3)}; ${r.top.map((c) => `${c.name} ${c.score.toFixed(3)}`).join(', ')}`,
+    );
+    assert.ok(topSpeech > r.out.count / 2, `Speech top in ${topSpeech} of ${r.out.count} patches`);
+    assert.equal(r.top[0]!.name, 'Speech');
+    assert.ok(Math.abs(r.mean('Speech') - 0.84) <= 0.12, `Speech ${r.mean('Speech')}`);
+  },
+);

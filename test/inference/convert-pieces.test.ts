@@ -1,9 +1,25 @@
 // The converter's pieces on small synthetic cases, against hand-computed expectations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { samePadding, validOutput, convWeightsToOihw, depthwiseWeightsToOihw, nhwcToNchw } from '../../src/inference/convert/layout.js';
-import { applyQuantization, constantTensor, decodeRaw, ConversionError } from '../../src/inference/convert/dequantize.js';
-import { readTflite, TfliteFormatError, type TfliteModel, type TfliteSubgraph } from '../../src/inference/tflite/reader.js';
+import {
+  samePadding,
+  validOutput,
+  convWeightsToOihw,
+  depthwiseWeightsToOihw,
+  nhwcToNchw,
+} from '../../src/inference/convert/layout.js';
+import {
+  applyQuantization,
+  constantTensor,
+  decodeRaw,
+  ConversionError,
+} from '../../src/inference/convert/dequantize.js';
+import {
+  readTflite,
+  TfliteFormatError,
+  type TfliteModel,
+  type TfliteSubgraph,
+} from '../../src/inference/tflite/reader.js';
 import { convertYamnetTflite } from '../../src/inference/yamnet-convert.js';
 import { BuiltinOperator, TensorType } from '../../src/inference/tflite/schema.js';
 
@@ -45,7 +61,10 @@ test('per-tensor quantization: scale × (q − zero_point)', () => {
   const q = { scale: Float32Array.of(0.5), zeroPoint: [3], quantizedDimension: 0 };
   assert.deepEqual([...applyQuantization([-128, 0, 5, 127], [4], q)], [-65.5, -1.5, 1, 62]);
   // no zero point listed = 0
-  assert.deepEqual([...applyQuantization([2, -4], [2], { scale: Float32Array.of(0.25), zeroPoint: [], quantizedDimension: 0 })], [0.5, -1]);
+  assert.deepEqual(
+    [...applyQuantization([2, -4], [2], { scale: Float32Array.of(0.25), zeroPoint: [], quantizedDimension: 0 })],
+    [0.5, -1],
+  );
 });
 
 test('per-channel quantization along the declared dimension', () => {
@@ -56,7 +75,10 @@ test('per-channel quantization along the declared dimension', () => {
   const d3 = { scale: Float32Array.of(1, 10, 100), zeroPoint: [0, 1, 2], quantizedDimension: 3 };
   assert.deepEqual([...applyQuantization([1, 1, 3, 2, 2, 4], [1, 1, 2, 3], d3)], [1, 0, 100, 2, 10, 200]);
   // a scale count that does not match the dimension is refused
-  assert.throws(() => applyQuantization([1, 2, 3], [3], { scale: Float32Array.of(1, 2), zeroPoint: [], quantizedDimension: 0 }), ConversionError);
+  assert.throws(
+    () => applyQuantization([1, 2, 3], [3], { scale: Float32Array.of(1, 2), zeroPoint: [], quantizedDimension: 0 }),
+    ConversionError,
+  );
 });
 
 test('raw decoding: int8, float16, float32', () => {
@@ -78,7 +100,14 @@ test('weights routed through a DEQUANTIZE operator are followed back to their co
     inputs: [],
     outputs: [],
     tensors: [
-      { index: 0, name: 'w_q', shape: [2, 2], type: TensorType.INT8, buffer: 1, quantization: { scale: Float32Array.of(0.1), zeroPoint: [-2], quantizedDimension: 0 } },
+      {
+        index: 0,
+        name: 'w_q',
+        shape: [2, 2],
+        type: TensorType.INT8,
+        buffer: 1,
+        quantization: { scale: Float32Array.of(0.1), zeroPoint: [-2], quantizedDimension: 0 },
+      },
       { index: 1, name: 'w', shape: [2, 2], type: TensorType.FLOAT32, buffer: 0, quantization: null },
       { index: 2, name: 'act', shape: [2, 2], type: TensorType.FLOAT32, buffer: 0, quantization: null },
       { index: 3, name: 'f16', shape: [1], type: TensorType.FLOAT16, buffer: 2, quantization: null },
@@ -88,7 +117,11 @@ test('weights routed through a DEQUANTIZE operator are followed back to their co
       { index: 1, opcode: BuiltinOperator.MUL, opName: 'MUL', inputs: [1, 1], outputs: [2] },
     ],
   };
-  const model: TfliteModel = { version: 3, subgraphs: [sg], buffers: [new Uint8Array(0), new Uint8Array(Int8Array.of(-2, 0, 8, -12).buffer), Uint8Array.of(0x00, 0x3c)] };
+  const model: TfliteModel = {
+    version: 3,
+    subgraphs: [sg],
+    buffers: [new Uint8Array(0), new Uint8Array(Int8Array.of(-2, 0, 8, -12).buffer), Uint8Array.of(0x00, 0x3c)],
+  };
   const w = constantTensor(model, sg, 1, 'test weights');
   // 0.1 × (q + 2): 0, 0.2, 1.0, −1.0
   const expected = [0, 0.2, 1.0, -1.0];
@@ -100,7 +133,10 @@ test('weights routed through a DEQUANTIZE operator are followed back to their co
 });
 
 test('non-TFLite and truncated files are refused with a clear error', () => {
-  assert.throws(() => readTflite(new TextEncoder().encode('RIFF....WAVEfmt ')), (e: unknown) => e instanceof TfliteFormatError && /TFL3/.test(e.message));
+  assert.throws(
+    () => readTflite(new TextEncoder().encode('RIFF....WAVEfmt ')),
+    (e: unknown) => e instanceof TfliteFormatError && /TFL3/.test(e.message),
+  );
   assert.throws(() => readTflite(new Uint8Array(3)), TfliteFormatError);
   // a valid identifier with garbage tables: corrupt, not a crash
   const bogus = new Uint8Array(64);

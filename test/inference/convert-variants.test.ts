@@ -27,7 +27,12 @@ function dequantizeVariant(model: TfliteModel): { model: TfliteModel; moved: num
   const added: typeof operators = [];
   let moved = 0;
   for (const op of operators) {
-    if (![BuiltinOperator.CONV_2D, BuiltinOperator.DEPTHWISE_CONV_2D, BuiltinOperator.FULLY_CONNECTED].includes(op.opcode as 3 | 4 | 9)) continue;
+    if (
+      ![BuiltinOperator.CONV_2D, BuiltinOperator.DEPTHWISE_CONV_2D, BuiltinOperator.FULLY_CONNECTED].includes(
+        op.opcode as 3 | 4 | 9,
+      )
+    )
+      continue;
     const w = tensors[op.inputs[1]!]!;
     if (w.type !== TensorType.INT8 || !w.quantization) continue;
     const src = buffers[w.buffer]!;
@@ -35,11 +40,31 @@ function dequantizeVariant(model: TfliteModel): { model: TfliteModel; moved: num
     buffers.push(u8);
     const q = w.quantization;
     const quantIndex = tensors.length;
-    tensors.push({ ...w, index: quantIndex, name: `${w.name}/uint8`, type: TensorType.UINT8, buffer: buffers.length - 1, quantization: { ...q, zeroPoint: q.scale.length > 1 ? Array.from(q.scale, () => 128) : [128] } });
+    tensors.push({
+      ...w,
+      index: quantIndex,
+      name: `${w.name}/uint8`,
+      type: TensorType.UINT8,
+      buffer: buffers.length - 1,
+      quantization: { ...q, zeroPoint: q.scale.length > 1 ? Array.from(q.scale, () => 128) : [128] },
+    });
     const floatIndex = tensors.length;
     buffers.push(new Uint8Array(0));
-    tensors.push({ index: floatIndex, name: `${w.name}/dequantized`, shape: w.shape, type: TensorType.FLOAT32, buffer: buffers.length - 1, quantization: null });
-    added.push({ index: 0, opcode: BuiltinOperator.DEQUANTIZE, opName: 'DEQUANTIZE', inputs: [quantIndex], outputs: [floatIndex] });
+    tensors.push({
+      index: floatIndex,
+      name: `${w.name}/dequantized`,
+      shape: w.shape,
+      type: TensorType.FLOAT32,
+      buffer: buffers.length - 1,
+      quantization: null,
+    });
+    added.push({
+      index: 0,
+      opcode: BuiltinOperator.DEQUANTIZE,
+      opName: 'DEQUANTIZE',
+      inputs: [quantIndex],
+      outputs: [floatIndex],
+    });
     op.inputs[1] = floatIndex;
     moved++;
   }
@@ -56,21 +81,28 @@ test('a rewritten copy of the file converts to the same ONNX weights', { skip: t
   for (const [name, data] of original) assert.deepEqual(again.get(name), data, name);
 });
 
-test('weights behind DEQUANTIZE operators, uint8 with zero points, per tensor and per channel', { skip: tfliteMissing() }, async () => {
-  const bytes = readFileSync(SHARED_TFLITE);
-  const converted = convertYamnetTflite(bytes);
-  const original = initializers(converted.onnx);
-  const variant = dequantizeVariant(readTflite(bytes));
-  // 13 pointwise + 11 depthwise int8 kernels, the dense layer, and the (unconverted) mel matrix
-  assert.equal(variant.moved, 26);
-  const result = convertYamnetTflite(writeTflite(variant.model));
-  assert.ok(result.layers.some((l) => /uint8 per-channel\(\d+\) via DEQUANTIZE/.test(l.weights)), result.layers.map((l) => l.weights).join());
-  assert.match(result.dense.weights, /uint8 per-tensor via DEQUANTIZE/);
-  const again = initializers(result.onnx);
-  for (const [name, data] of original) assert.deepEqual(again.get(name), data, `${name} differs`);
-  // and it runs
-  const session = await YamnetSession.load(result.onnx);
-  const out = await session.runArray(new Float32Array(96 * 64).fill(Math.log(0.001)), 1);
-  await session.close();
-  assert.equal(out.embeddings.length, 1024);
-});
+test(
+  'weights behind DEQUANTIZE operators, uint8 with zero points, per tensor and per channel',
+  { skip: tfliteMissing() },
+  async () => {
+    const bytes = readFileSync(SHARED_TFLITE);
+    const converted = convertYamnetTflite(bytes);
+    const original = initializers(converted.onnx);
+    const variant = dequantizeVariant(readTflite(bytes));
+    // 13 pointwise + 11 depthwise int8 kernels, the dense layer, and the (unconverted) mel matrix
+    assert.equal(variant.moved, 26);
+    const result = convertYamnetTflite(writeTflite(variant.model));
+    assert.ok(
+      result.layers.some((l) => /uint8 per-channel\(\d+\) via DEQUANTIZE/.test(l.weights)),
+      result.layers.map((l) => l.weights).join(),
+    );
+    assert.match(result.dense.weights, /uint8 per-tensor via DEQUANTIZE/);
+    const again = initializers(result.onnx);
+    for (const [name, data] of original) assert.deepEqual(again.get(name), data, `${name} differs`);
+    // and it runs
+    const session = await YamnetSession.load(result.onnx);
+    const out = await session.runArray(new Float32Array(96 * 64).fill(Math.log(0.001)), 1);
+    await session.close();
+    assert.equal(out.embeddings.length, 1024);
+  },
+);

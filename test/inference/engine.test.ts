@@ -64,7 +64,10 @@ test('analyzeRecording fills the result and agrees with an independent recomputa
   assert.ok(r.embedding.meanL2Norm > 0);
   const sum = CLASS_ORDER.reduce((a, c) => a + r.probabilities[c], 0);
   assert.ok(Math.abs(sum - 1) < 1e-5);
-  assert.equal(r.topClass, CLASS_ORDER.reduce((b, c) => (r.probabilities[c] > r.probabilities[b] ? c : b)));
+  assert.equal(
+    r.topClass,
+    CLASS_ORDER.reduce((b, c) => (r.probabilities[c] > r.probabilities[b] ? c : b)),
+  );
   assert.ok(Math.abs(r.screen.pAbnormal - (1 - r.probabilities.healthy)) < 1e-9);
   assert.equal(r.yamnetTop.length, 3);
   assert.ok(r.yamnetTop[0]!.score >= r.yamnetTop[1]!.score);
@@ -80,30 +83,38 @@ test('analyzeRecording fills the result and agrees with an independent recomputa
   const T = head.card.calibration.temperature;
   const mean = new Array<number>(5).fill(0);
   for (let i = 0; i < w.count; i++) {
-    softmax(headLogitsReference(head.weights, w.data.subarray(i * 1024, (i + 1) * 1024)), T).forEach((p, j) => (mean[j]! += p / w.count));
+    softmax(headLogitsReference(head.weights, w.data.subarray(i * 1024, (i + 1) * 1024)), T).forEach(
+      (p, j) => (mean[j]! += p / w.count),
+    );
   }
-  CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(r.probabilities[c] - mean[j]!) < 1e-4, `${c}: ${r.probabilities[c]} vs ${mean[j]}`));
+  CLASS_ORDER.forEach((c, j) =>
+    assert.ok(Math.abs(r.probabilities[c] - mean[j]!) < 1e-4, `${c}: ${r.probabilities[c]} vs ${mean[j]}`),
+  );
   // per-patch timeline: the head on each patch's own embedding
   const p3 = softmax(headLogitsReference(head.weights, emb.embeddings.subarray(3 * 1024, 4 * 1024)), T);
   CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(r.timeline[3]!.probabilities[c] - p3[j]!) < 1e-4));
 });
 
-test('the head sees band-limited audio: content above its bandwidth does not change its embeddings', { skip }, async () => {
-  const rate = 16000;
-  const base = breath(3, rate, 0.2);
-  const withTone = Float32Array.from(base, (v, i) => v + 0.2 * Math.sin((2 * Math.PI * 5000 * i) / rate));
-  const a = await engine.embedRecording(base, rate, 2000);
-  const b = await engine.embedRecording(withTone, rate, 2000);
-  const full = await engine.embedRecording(withTone, rate, 7900);
-  let dBand = 0;
-  let dFull = 0;
-  for (let i = 0; i < a.embeddings.length; i++) {
-    dBand = Math.max(dBand, Math.abs(a.embeddings[i]! - b.embeddings[i]!));
-    dFull = Math.max(dFull, Math.abs(a.embeddings[i]! - full.embeddings[i]!));
-  }
-  // a 5 kHz tone at −17 dBFS is removed by the 2 kHz band limit (≥ 60 dB stopband), not by 7.9 kHz
-  assert.ok(dBand < 0.05 * dFull, `band-limited change ${dBand} vs full-band change ${dFull}`);
-});
+test(
+  'the head sees band-limited audio: content above its bandwidth does not change its embeddings',
+  { skip },
+  async () => {
+    const rate = 16000;
+    const base = breath(3, rate, 0.2);
+    const withTone = Float32Array.from(base, (v, i) => v + 0.2 * Math.sin((2 * Math.PI * 5000 * i) / rate));
+    const a = await engine.embedRecording(base, rate, 2000);
+    const b = await engine.embedRecording(withTone, rate, 2000);
+    const full = await engine.embedRecording(withTone, rate, 7900);
+    let dBand = 0;
+    let dFull = 0;
+    for (let i = 0; i < a.embeddings.length; i++) {
+      dBand = Math.max(dBand, Math.abs(a.embeddings[i]! - b.embeddings[i]!));
+      dFull = Math.max(dFull, Math.abs(a.embeddings[i]! - full.embeddings[i]!));
+    }
+    // a 5 kHz tone at −17 dBFS is removed by the 2 kHz band limit (≥ 60 dB stopband), not by 7.9 kHz
+    assert.ok(dBand < 0.05 * dFull, `band-limited change ${dBand} vs full-band change ${dFull}`);
+  },
+);
 
 test('status and screen abstain as the card says', { skip }, async () => {
   const dir = scratchDir();
@@ -115,7 +126,10 @@ test('status and screen abstain as the card says', { skip }, async () => {
   try {
     const r = await e.analyzeRecording(breath(4), 44100);
     assert.equal(r.status, 'uncertain');
-    assert.ok(r.statusReasons.some((s) => /confidence floor 0\.99/.test(s)), r.statusReasons.join());
+    assert.ok(
+      r.statusReasons.some((s) => /confidence floor 0\.99/.test(s)),
+      r.statusReasons.join(),
+    );
     assert.equal(r.screen.label, 'uncertain');
     // digital silence: poor quality (no contact) → uncertain, whatever the head says
     const silent = await engine.analyzeRecording(new Float32Array(44100 * 3), 44100);
@@ -147,21 +161,39 @@ test('missing or corrupt models give a ModelError that says what to run', { skip
     const empty = scratchDir();
     await assert.rejects(
       AnalysisEngine.load({ modelsDir: empty, headCard: head.cardPath }),
-      (e: unknown) => e instanceof ModelError && e.code === 'MODEL_MISSING' && /npx auscult models --source/.test(e.message),
+      (e: unknown) =>
+        e instanceof ModelError && e.code === 'MODEL_MISSING' && /npx auscult models --source/.test(e.message),
     );
     // a head trained on another YAMNet build is refused
-    const other = makeHead(scratchDir(), { name: 'other', card: { training: { ...head.card.training, yamnetSourceSha256: 'f'.repeat(64) } } });
-    await assert.rejects(AnalysisEngine.load({ modelsDir, headCard: other.cardPath }), (e: unknown) => e instanceof ModelError && e.code === 'HEAD_INVALID' && /trained on YAMNet source ffffffffffff/.test(e.message));
+    const other = makeHead(scratchDir(), {
+      name: 'other',
+      card: { training: { ...head.card.training, yamnetSourceSha256: 'f'.repeat(64) } },
+    });
+    await assert.rejects(
+      AnalysisEngine.load({ modelsDir, headCard: other.cardPath }),
+      (e: unknown) =>
+        e instanceof ModelError && e.code === 'HEAD_INVALID' && /trained on YAMNet source ffffffffffff/.test(e.message),
+    );
     // a valid YAMNet but no head
-    await assert.rejects(AnalysisEngine.load({ modelsDir, headCard: join(empty, 'head.card.json') }), (e: unknown) => e instanceof ModelError && e.code === 'HEAD_MISSING');
+    await assert.rejects(
+      AnalysisEngine.load({ modelsDir, headCard: join(empty, 'head.card.json') }),
+      (e: unknown) => e instanceof ModelError && e.code === 'HEAD_MISSING',
+    );
     // a damaged yamnet.onnx is caught by its manifest's checksum before loading
     const damaged = scratchDir();
-    for (const f of ['yamnet.onnx', 'yamnet.json', 'yamnet_class_map.csv']) copyFileSync(join(modelsDir, f), join(damaged, f));
+    for (const f of ['yamnet.onnx', 'yamnet.json', 'yamnet_class_map.csv'])
+      copyFileSync(join(modelsDir, f), join(damaged, f));
     const bytes = readFileSync(join(damaged, 'yamnet.onnx'));
     writeFileSync(join(damaged, 'yamnet.onnx'), bytes.subarray(0, bytes.length >> 1));
-    await assert.rejects(AnalysisEngine.load({ modelsDir: damaged, headCard: head.cardPath }), (e: unknown) => e instanceof ModelError && /SHA-256/.test(e.message) && /npx auscult models/.test(e.message));
+    await assert.rejects(
+      AnalysisEngine.load({ modelsDir: damaged, headCard: head.cardPath }),
+      (e: unknown) => e instanceof ModelError && /SHA-256/.test(e.message) && /npx auscult models/.test(e.message),
+    );
     // and loading the damaged file directly says it cannot be loaded
-    await assert.rejects(YamnetSession.load(join(damaged, 'yamnet.onnx')), (e: unknown) => e instanceof ModelError && e.code === 'MODEL_CORRUPT' && /npx auscult models/.test(e.message));
+    await assert.rejects(
+      YamnetSession.load(join(damaged, 'yamnet.onnx')),
+      (e: unknown) => e instanceof ModelError && e.code === 'MODEL_CORRUPT' && /npx auscult models/.test(e.message),
+    );
   } finally {
     if (saved.src !== undefined) process.env['AUSCULT_MODEL_SOURCE'] = saved.src;
     if (saved.url !== undefined) process.env['AUSCULT_MODEL_URL'] = saved.url;

@@ -15,7 +15,10 @@ test('streamed patches equal features patchesFromWaveform, for long, exact and s
     const ref = patchesFromWaveform(signal(n));
     const { source, startsSec } = patchSource16k(signal(n));
     assert.equal(source.count, ref.count, `n=${n}`);
-    assert.deepEqual(startsSec, ref.startFrames.map((f) => (f * 160) / 16000));
+    assert.deepEqual(
+      startsSec,
+      ref.startFrames.map((f) => (f * 160) / 16000),
+    );
     const dest = new Float32Array(PATCH_SIZE);
     for (let i = 0; i < ref.count; i++) {
       source.copyPatch(i, dest);

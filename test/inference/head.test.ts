@@ -27,7 +27,12 @@ test('a contract head runs in onnxruntime and matches a float64 evaluation of it
     assert.equal(logits.length, count * 5);
     for (let n = 0; n < count; n++) {
       const ref = headLogitsReference(made.weights, emb.subarray(n * 1024, (n + 1) * 1024));
-      ref.forEach((v, j) => assert.ok(Math.abs(logits[n * 5 + j]! - v) < 1e-4 * Math.max(1, Math.abs(v)), `row ${n} class ${j}: ${logits[n * 5 + j]} vs ${v}`));
+      ref.forEach((v, j) =>
+        assert.ok(
+          Math.abs(logits[n * 5 + j]! - v) < 1e-4 * Math.max(1, Math.abs(v)),
+          `row ${n} class ${j}: ${logits[n * 5 + j]} vs ${v}`,
+        ),
+      );
     }
   } finally {
     await head.close();
@@ -48,7 +53,10 @@ test('a head whose outputs are in another order is mapped by its card', async ()
 
 test('unusable heads are refused with a ModelError that says why', async () => {
   const dir = scratchDir();
-  await assert.rejects(HeadSession.load(join(dir, 'head.card.json')), isModelError('HEAD_MISSING', /no classifier head/));
+  await assert.rejects(
+    HeadSession.load(join(dir, 'head.card.json')),
+    isModelError('HEAD_MISSING', /no classifier head/),
+  );
 
   const made = makeHead(dir, { name: 'h' });
   // the card's ONNX file is gone
@@ -67,7 +75,10 @@ test('unusable heads are refused with a ModelError that says why', async () => {
   writeFileSync(swapped.onnxPath, bytes);
   const c2 = JSON.parse(readFileSync(swapped.cardPath, 'utf8')) as Record<string, unknown>;
   const { createHash } = await import('node:crypto');
-  writeFileSync(swapped.cardPath, JSON.stringify({ ...c2, onnxSha256: createHash('sha256').update(bytes).digest('hex') }));
+  writeFileSync(
+    swapped.cardPath,
+    JSON.stringify({ ...c2, onnxSha256: createHash('sha256').update(bytes).digest('hex') }),
+  );
   await assert.rejects(HeadSession.load(swapped.cardPath), isModelError('HEAD_INVALID', /declares classes/));
 
   // a card that does not follow the schema, and one that is not JSON

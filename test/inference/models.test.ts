@@ -30,7 +30,12 @@ test('models from an address: downloaded with fetch, converted, self-tested, wri
     const lines: string[] = [];
     const manifest = await prepareYamnet({
       modelsDir: dir,
-      source: { kind: 'url', url: `${base}/yamnet.tflite`, classMapUrl: `${base}/yamnet_class_map.csv`, label: `${base}/yamnet.tflite` },
+      source: {
+        kind: 'url',
+        url: `${base}/yamnet.tflite`,
+        classMapUrl: `${base}/yamnet_class_map.csv`,
+        label: `${base}/yamnet.tflite`,
+      },
       log: (l) => lines.push(l),
     });
     assert.equal(manifest.sourceSha256, '687f226c147a2caab4706fbbab5e9cecb14b9a368264bf61108078b1fddf68f5');
@@ -40,7 +45,10 @@ test('models from an address: downloaded with fetch, converted, self-tested, wri
     assert.ok(lines.some((l) => /reading YAMNet from http:\/\/127\.0\.0\.1/.test(l)));
     // a missing address is a clear ModelError
     await assert.rejects(
-      prepareYamnet({ modelsDir: scratchDir(), source: { kind: 'url', url: `${base}/nope.tflite`, classMapUrl: `${base}/yamnet_class_map.csv`, label: 'x' } }),
+      prepareYamnet({
+        modelsDir: scratchDir(),
+        source: { kind: 'url', url: `${base}/nope.tflite`, classMapUrl: `${base}/yamnet_class_map.csv`, label: 'x' },
+      }),
       (e: unknown) => e instanceof ModelError && e.code === 'MODEL_SOURCE_MISSING' && /HTTP 404/.test(e.message),
     );
   } finally {
@@ -56,8 +64,20 @@ test('a model that fails its self-test is refused and nothing is written', { ski
   writeFileSync(join(src, 'yamnet_class_map.csv'), map);
   const out = scratchDir();
   await assert.rejects(
-    prepareYamnet({ modelsDir: out, source: { kind: 'path', tflite: join(src, 'yamnet.tflite'), classMap: join(src, 'yamnet_class_map.csv'), label: src } }),
-    (e: unknown) => e instanceof ModelError && e.code === 'MODEL_SELF_TEST_FAILED' && /digital silence/.test(e.message) && /nothing was written/.test(e.message),
+    prepareYamnet({
+      modelsDir: out,
+      source: {
+        kind: 'path',
+        tflite: join(src, 'yamnet.tflite'),
+        classMap: join(src, 'yamnet_class_map.csv'),
+        label: src,
+      },
+    }),
+    (e: unknown) =>
+      e instanceof ModelError &&
+      e.code === 'MODEL_SELF_TEST_FAILED' &&
+      /digital silence/.test(e.message) &&
+      /nothing was written/.test(e.message),
   );
   assert.deepEqual(readdirSync(out), []);
   assert.equal(yamnetStatus(out).ok, false);
@@ -66,9 +86,25 @@ test('a model that fails its self-test is refused and nothing is written', { ski
 test('a file that is not YAMNet is refused as a source', async () => {
   const src = scratchDir();
   writeFileSync(join(src, 'yamnet.tflite'), 'not a model');
-  writeFileSync(join(src, 'yamnet_class_map.csv'), existsSync(join(SHARED_MODELS, 'yamnet_class_map.csv')) ? readFileSync(join(SHARED_MODELS, 'yamnet_class_map.csv')) : 'index,mid,display_name\n');
+  writeFileSync(
+    join(src, 'yamnet_class_map.csv'),
+    existsSync(join(SHARED_MODELS, 'yamnet_class_map.csv'))
+      ? readFileSync(join(SHARED_MODELS, 'yamnet_class_map.csv'))
+      : 'index,mid,display_name\n',
+  );
   await assert.rejects(
-    prepareYamnet({ modelsDir: scratchDir(), source: { kind: 'path', tflite: join(src, 'yamnet.tflite'), classMap: join(src, 'yamnet_class_map.csv'), label: src } }),
-    (e: unknown) => e instanceof ModelError && (e.code === 'MODEL_SOURCE_INVALID') && /(not a TensorFlow Lite model|class map)/.test(e.message),
+    prepareYamnet({
+      modelsDir: scratchDir(),
+      source: {
+        kind: 'path',
+        tflite: join(src, 'yamnet.tflite'),
+        classMap: join(src, 'yamnet_class_map.csv'),
+        label: src,
+      },
+    }),
+    (e: unknown) =>
+      e instanceof ModelError &&
+      e.code === 'MODEL_SOURCE_INVALID' &&
+      /(not a TensorFlow Lite model|class map)/.test(e.message),
   );
 });

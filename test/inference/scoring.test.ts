@@ -1,7 +1,14 @@
 // The one window definition and the calibrated softmax, on hand-computed cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { meanRows, patchesPerWindow, softmaxWithTemperature, windowHopPatches, windowMeans, windowStarts } from '../../src/inference/scoring.js';
+import {
+  meanRows,
+  patchesPerWindow,
+  softmaxWithTemperature,
+  windowHopPatches,
+  windowMeans,
+  windowStarts,
+} from '../../src/inference/scoring.js';
 
 test('windows: whole patches inside windowSec, every round(hopSec / 0.48) patches', () => {
   // patch k covers [0.48k, 0.48k + 0.96]: a 3 s window holds patches 0..4 (ends at 2.88 s)

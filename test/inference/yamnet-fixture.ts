@@ -13,7 +13,9 @@ import { prepareYamnet, yamnetStatus } from '../../src/inference/models.js';
 export const SHARED_TFLITE = join(SHARED_MODELS, 'yamnet.tflite');
 
 export function tfliteMissing(): string | false {
-  return existsSync(SHARED_TFLITE) ? false : `YAMNet TFLite not found at ${SHARED_TFLITE} (set AUSCULT_SHARED to the folder holding models/yamnet.tflite)`;
+  return existsSync(SHARED_TFLITE)
+    ? false
+    : `YAMNet TFLite not found at ${SHARED_TFLITE} (set AUSCULT_SHARED to the folder holding models/yamnet.tflite)`;
 }
 
 let built: Promise<string> | null = null;
@@ -30,7 +32,12 @@ export function yamnetModelsDir(): Promise<string> {
     if (yamnetStatus(dir).ok) return dir;
     await prepareYamnet({
       modelsDir: dir,
-      source: { kind: 'path', tflite: SHARED_TFLITE, classMap: join(SHARED_MODELS, 'yamnet_class_map.csv'), label: SHARED_TFLITE },
+      source: {
+        kind: 'path',
+        tflite: SHARED_TFLITE,
+        classMap: join(SHARED_MODELS, 'yamnet_class_map.csv'),
+        label: SHARED_TFLITE,
+      },
     });
     return dir;
   })();

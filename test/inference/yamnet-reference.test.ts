@@ -5,7 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { readTflite, type TfliteModel, type TfliteOperator, type TfliteSubgraph } from '../../src/inference/tflite/reader.js';
+import {
+  readTflite,
+  type TfliteModel,
+  type TfliteOperator,
+  type TfliteSubgraph,
+} from '../../src/inference/tflite/reader.js';
 import { constantTensor } from '../../src/inference/convert/dequantize.js';
 import { BuiltinOperator } from '../../src/inference/tflite/schema.js';
 import { convertYamnetTflite, ConversionError } from '../../src/inference/yamnet-convert.js';
@@ -94,37 +99,47 @@ function syntheticPatch(seed: number): Float32Array {
   });
 }
 
-test('converted YAMNet matches a direct float64 evaluation of the TFLite weights', { skip: tfliteMissing() }, async (t) => {
-  const bytes = readFileSync(SHARED_TFLITE);
-  const model = readTflite(bytes);
-  const { onnx } = convertYamnetTflite(bytes);
-  const session = await YamnetSession.load(onnx);
-  try {
-    const patches = [syntheticPatch(1), new Float32Array(96 * 64).fill(Math.log(0.001))];
-    const batch = new Float32Array(patches.length * 96 * 64);
-    patches.forEach((p, i) => batch.set(p, i * 96 * 64));
-    const out = await session.runArray(batch, patches.length);
-    patches.forEach((p, n) => {
-      const ref = referenceYamnet(model, p);
-      let maxEmb = 0;
-      let maxRef = 0;
-      for (let c = 0; c < 1024; c++) {
-        maxEmb = Math.max(maxEmb, Math.abs(out.embeddings[n * 1024 + c]! - ref.embedding[c]!));
-        maxRef = Math.max(maxRef, Math.abs(ref.embedding[c]!));
-      }
-      let maxScore = 0;
-      for (let o = 0; o < 521; o++) maxScore = Math.max(maxScore, Math.abs(out.scores![n * 521 + o]! - ref.scores[o]!));
-      // float32 accumulation over ≤ 9·1024 products per output, 28 layers: relative error ~1e-6;
-      // 1e-5 of the embedding's scale leaves room and still catches any layout or padding slip
-      // (a one-pixel padding shift changes embeddings by > 1e-2).
-      t.diagnostic(`patch ${n}: embedding max |diff| ${maxEmb.toExponential(2)} (max |ref| ${maxRef.toFixed(2)}), score max |diff| ${maxScore.toExponential(2)}`);
-      assert.ok(maxEmb <= 1e-5 * Math.max(1, maxRef), `patch ${n}: embedding max |diff| ${maxEmb} (max |ref| ${maxRef})`);
-      assert.ok(maxScore <= 1e-5, `patch ${n}: score max |diff| ${maxScore}`);
-    });
-  } finally {
-    await session.close();
-  }
-});
+test(
+  'converted YAMNet matches a direct float64 evaluation of the TFLite weights',
+  { skip: tfliteMissing() },
+  async (t) => {
+    const bytes = readFileSync(SHARED_TFLITE);
+    const model = readTflite(bytes);
+    const { onnx } = convertYamnetTflite(bytes);
+    const session = await YamnetSession.load(onnx);
+    try {
+      const patches = [syntheticPatch(1), new Float32Array(96 * 64).fill(Math.log(0.001))];
+      const batch = new Float32Array(patches.length * 96 * 64);
+      patches.forEach((p, i) => batch.set(p, i * 96 * 64));
+      const out = await session.runArray(batch, patches.length);
+      patches.forEach((p, n) => {
+        const ref = referenceYamnet(model, p);
+        let maxEmb = 0;
+        let maxRef = 0;
+        for (let c = 0; c < 1024; c++) {
+          maxEmb = Math.max(maxEmb, Math.abs(out.embeddings[n * 1024 + c]! - ref.embedding[c]!));
+          maxRef = Math.max(maxRef, Math.abs(ref.embedding[c]!));
+        }
+        let maxScore = 0;
+        for (let o = 0; o < 521; o++)
+          maxScore = Math.max(maxScore, Math.abs(out.scores![n * 521 + o]! - ref.scores[o]!));
+        // float32 accumulation over ≤ 9·1024 products per output, 28 layers: relative error ~1e-6;
+        // 1e-5 of the embedding's scale leaves room and still catches any layout or padding slip
+        // (a one-pixel padding shift changes embeddings by > 1e-2).
+        t.diagnostic(
+          `patch ${n}: embedding max |diff| ${maxEmb.toExponential(2)} (max |ref| ${maxRef.toFixed(2)}), score max |diff| ${maxScore.toExponential(2)}`,
+        );
+        assert.ok(
+          maxEmb <= 1e-5 * Math.max(1, maxRef),
+          `patch ${n}: embedding max |diff| ${maxEmb} (max |ref| ${maxRef})`,
+        );
+        assert.ok(maxScore <= 1e-5, `patch ${n}: score max |diff| ${maxScore}`);
+      });
+    } finally {
+      await session.close();
+    }
+  },
+);
 
 test('the converter refuses a TFLite file that is not YAMNet or is truncated', { skip: tfliteMissing() }, () => {
   const bytes = readFileSync(SHARED_TFLITE);
@@ -140,11 +155,19 @@ test('the converter refuses a TFLite file that is not YAMNet or is truncated', {
   const view = new DataView(copy.buffer);
   let patched = 0;
   for (let o = 0; o + 16 <= copy.length; o += 4) {
-    if (view.getInt32(o, true) === 1 && view.getInt32(o + 4, true) === 96 && view.getInt32(o + 8, true) === 64 && view.getInt32(o + 12, true) === 1) {
+    if (
+      view.getInt32(o, true) === 1 &&
+      view.getInt32(o + 4, true) === 96 &&
+      view.getInt32(o + 8, true) === 64 &&
+      view.getInt32(o + 12, true) === 1
+    ) {
       view.setInt32(o + 8, 63, true);
       patched++;
     }
   }
   assert.ok(patched >= 1);
-  assert.throws(() => convertYamnetTflite(copy), (e: unknown) => e instanceof ConversionError && /\[1, 96, 64, 1\]/.test(e.message));
+  assert.throws(
+    () => convertYamnetTflite(copy),
+    (e: unknown) => e instanceof ConversionError && /\[1, 96, 64, 1\]/.test(e.message),
+  );
 });

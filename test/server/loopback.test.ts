@@ -16,7 +16,11 @@ import type { WireEvent, WireResponse } from '../../src/service/api.js';
 import { scratchDir } from '../support/paths.js';
 import { USERS, seedUsers } from '../e2e/seed.js';
 
-interface Raw { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Raw {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 function rawRequest(port: number, path: string, headers: Record<string, string>, method = 'GET'): Promise<Raw> {
   return new Promise((resolve, reject) => {
@@ -64,7 +68,11 @@ class Client {
   }
   static open(port: number, token: string, origin?: string): Promise<Client> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/ws`, ['auscult.v1', `auscult-token.${token}`], origin ? { origin } : {});
+      const ws = new WebSocket(
+        `ws://127.0.0.1:${port}/api/ws`,
+        ['auscult.v1', `auscult-token.${token}`],
+        origin ? { origin } : {},
+      );
       ws.once('open', () => resolve(new Client(ws)));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       ws.once('error', reject);
@@ -191,7 +199,11 @@ describe('loopback server', () => {
   test('rejects API connections from another web origin', async () => {
     const foreign = await rawRequest(port, '/api/ws', wsHeaders(port, token, { Origin: 'http://evil.example' }));
     assert.equal(foreign.status, 403);
-    const otherPort = await rawRequest(port, '/api/ws', wsHeaders(port, token, { Origin: `http://127.0.0.1:${port + 1}` }));
+    const otherPort = await rawRequest(
+      port,
+      '/api/ws',
+      wsHeaders(port, token, { Origin: `http://127.0.0.1:${port + 1}` }),
+    );
     assert.equal(otherPort.status, 403);
     const own = await Client.open(port, token, `http://127.0.0.1:${port}`);
     clients.push(own);
@@ -217,8 +229,16 @@ describe('loopback server', () => {
     // signed in, a malformed command still changes nothing
     ok(await c.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password }));
     const before = ws.internals.store.patients.search(undefined, 1, 0).total;
-    assert.equal(errCode(await c.call('patients.create', { mrn: 42, givenName: '', familyName: null })), 'INVALID_INPUT');
-    assert.equal(errCode(await c.call('patients.create', { mrn: 'X1', givenName: 'A', familyName: 'B', extra: '; DROP TABLE patients' })), 'INVALID_INPUT');
+    assert.equal(
+      errCode(await c.call('patients.create', { mrn: 42, givenName: '', familyName: null })),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      errCode(
+        await c.call('patients.create', { mrn: 'X1', givenName: 'A', familyName: 'B', extra: '; DROP TABLE patients' }),
+      ),
+      'INVALID_INPUT',
+    );
     assert.equal(ws.internals.store.patients.search(undefined, 1, 0).total, before);
     ok(await c.call('auth.signOut', {}));
     assert.ok(ws.internals.store.audit.list({}, 1, 0).total > auditBefore, 'sign-in/out are audited');
@@ -228,10 +248,14 @@ describe('loopback server', () => {
     const a = await connect();
     const b = await connect();
     assert.equal(errCode(await a.call('patients.search', {})), 'UNAUTHENTICATED');
-    const session = ok(await a.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password })) as { token: string; user: { username: string; role: string } };
+    const session = ok(
+      await a.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password }),
+    ) as { token: string; user: { username: string; role: string } };
     assert.equal(session.token, '', 'the session token stays in the transport');
     assert.equal(session.user.role, 'nurse');
-    const created = ok(await a.call('patients.create', { mrn: 'LB-1', givenName: 'Lena', familyName: 'Berg' })) as { id: number };
+    const created = ok(await a.call('patients.create', { mrn: 'LB-1', givenName: 'Lena', familyName: 'Berg' })) as {
+      id: number;
+    };
     assert.ok(created.id > 0);
     // Another connection (another tab) is not signed in by a's session.
     assert.deepEqual(ok(await b.call('auth.whoami', {})), { user: null });
@@ -249,7 +273,10 @@ describe('loopback server', () => {
     ws.internals.events.emit('devices.changed', { devices: [], added: ['Test Stethoscope'], removed: [] });
     ok(await signedIn.call('auth.signOut', {}));
     await new Promise((r) => setTimeout(r, 50));
-    assert.ok(signedIn.events.some((e) => e.event === 'devices.changed'), 'signed-in client gets broadcast events');
+    assert.ok(
+      signedIn.events.some((e) => e.event === 'devices.changed'),
+      'signed-in client gets broadcast events',
+    );
     const ended = signedIn.events.find((e) => e.event === 'session.ended');
     assert.deepEqual(ended?.payload, { reason: 'signed-out' });
     assert.equal(anonymous.events.length, 0, 'a connection that never signed in gets no events');

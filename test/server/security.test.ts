@@ -1,7 +1,14 @@
 /** The loopback server's pure security checks and message parsing. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentSecurityPolicy, isAllowedHost, isAllowedOrigin, newServerToken, parseProtocolHeader, tokenMatches } from '../../src/server/security.js';
+import {
+  contentSecurityPolicy,
+  isAllowedHost,
+  isAllowedOrigin,
+  newServerToken,
+  parseProtocolHeader,
+  tokenMatches,
+} from '../../src/server/security.js';
 import { parseRequest } from '../../src/server/wire.js';
 import { readStatic } from '../../src/server/static-files.js';
 import { scratchDir } from '../support/paths.js';
@@ -24,7 +31,15 @@ test('only loopback names with our port are accepted as Host and Origin', () => 
   assert.equal(isAllowedHost('127.0.0.1:8080', 8080), true);
   assert.equal(isAllowedHost('localhost:8080', 8080), true);
   assert.equal(isAllowedHost('LOCALHOST:8080', 8080), true);
-  for (const bad of ['127.0.0.1:8081', '127.0.0.1', 'evil.example:8080', '127.0.0.1.nip.io:8080', '[::1]:8080', '', undefined]) {
+  for (const bad of [
+    '127.0.0.1:8081',
+    '127.0.0.1',
+    'evil.example:8080',
+    '127.0.0.1.nip.io:8080',
+    '[::1]:8080',
+    '',
+    undefined,
+  ]) {
     assert.equal(isAllowedHost(bad, 8080), false, String(bad));
   }
   assert.equal(isAllowedOrigin('http://127.0.0.1:8080', 8080), true);
@@ -49,8 +64,18 @@ test('the CSP allows only our own origin and our own WebSocket', () => {
 });
 
 test('parseRequest names what is wrong with a message', () => {
-  assert.deepEqual(parseRequest('{"id":3,"method":"auth.whoami","params":{}}'), { ok: true, id: 3, method: 'auth.whoami', params: {} });
-  assert.deepEqual(parseRequest('{"id":4,"method":"auth.whoami"}'), { ok: true, id: 4, method: 'auth.whoami', params: {} });
+  assert.deepEqual(parseRequest('{"id":3,"method":"auth.whoami","params":{}}'), {
+    ok: true,
+    id: 3,
+    method: 'auth.whoami',
+    params: {},
+  });
+  assert.deepEqual(parseRequest('{"id":4,"method":"auth.whoami"}'), {
+    ok: true,
+    id: 4,
+    method: 'auth.whoami',
+    params: {},
+  });
   const cases: Array<[string, number, RegExp]> = [
     ['not json', -1, /not valid JSON/],
     ['null', -1, /JSON object/],

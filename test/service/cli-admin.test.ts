@@ -29,13 +29,24 @@ function auscult(args: string[], env: Record<string, string> = {}, input?: strin
 test('users, import, audit verify, backup and check from the command line', () => {
   const dir = scratchDir('auscult-cli-');
   const db = join(dir, 'auscult.sqlite');
-  const first = auscult(['users', 'add', '--role', 'nurse', '--db', db, 'nina'], { AUSCULT_PASSWORD: 'nurse-password' });
+  const first = auscult(['users', 'add', '--role', 'nurse', '--db', db, 'nina'], {
+    AUSCULT_PASSWORD: 'nurse-password',
+  });
   assert.equal(first.code, 2, 'the first account must be an admin');
   assert.match(first.err, /first account must be an admin/);
 
-  assert.equal(auscult(['users', 'add', '--role', 'admin', '--name', 'Ada Admin', '--db', db, 'ada'], { AUSCULT_PASSWORD: 'admin-password' }).code, 0);
+  assert.equal(
+    auscult(['users', 'add', '--role', 'admin', '--name', 'Ada Admin', '--db', db, 'ada'], {
+      AUSCULT_PASSWORD: 'admin-password',
+    }).code,
+    0,
+  );
   // Without the variable the password is read from stdin (a prompt on a terminal), never argv.
-  const piped = auscult(['users', 'add', '--role', 'nurse', '--db', db, 'nina'], { AUSCULT_PASSWORD: '' }, 'nurse-password\n');
+  const piped = auscult(
+    ['users', 'add', '--role', 'nurse', '--db', db, 'nina'],
+    { AUSCULT_PASSWORD: '' },
+    'nurse-password\n',
+  );
   assert.equal(piped.code, 0, piped.err);
   const s = Store.open(db);
   assert.ok(s.users.byUsername('nina')!.passwordHash.startsWith('scrypt$'));
@@ -43,7 +54,24 @@ test('users, import, audit verify, backup and check from the command line', () =
 
   const wav = join(dir, 'breath.wav');
   writeWav(wav, { rate: 4000, seconds: 2 });
-  const imp = auscult(['import', wav, '--patient', 'MRN-9', '--create-patient', '--given', 'Ann', '--family', 'Lee', '--site', 'posterior-right-lower', '--user', 'nina', '--db', db, '--no-analysis']);
+  const imp = auscult([
+    'import',
+    wav,
+    '--patient',
+    'MRN-9',
+    '--create-patient',
+    '--given',
+    'Ann',
+    '--family',
+    'Lee',
+    '--site',
+    'posterior-right-lower',
+    '--user',
+    'nina',
+    '--db',
+    db,
+    '--no-analysis',
+  ]);
   assert.equal(imp.code, 0, imp.err);
   assert.match(imp.out, /recording 1 /);
 

@@ -66,17 +66,36 @@ for (const name of COMMAND_NAMES) {
 test('public commands validate their params too', async () => {
   const anon = { sessionToken: null, transport: 'http' as const };
   await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'admin' }), 'INVALID_INPUT');
-  await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'admin', password: 'x', extra: true }), 'INVALID_INPUT');
+  await rejectsWith(
+    fx.ws.call(anon, 'auth.signIn', { username: 'admin', password: 'x', extra: true }),
+    'INVALID_INPUT',
+  );
   await rejectsWith(fx.ws.call(anon, 'system.status', { x: 1 }), 'INVALID_INPUT');
 });
 
 test('field-level validation: types, ranges, enums, dates', async () => {
   const n = fx.as.nurse;
   const before = fingerprint(fx.ws);
-  await rejectsWith(fx.ws.call(n, 'patients.create', { mrn: '', givenName: 'A', familyName: 'B' }), 'INVALID_INPUT', /mrn/);
-  await rejectsWith(fx.ws.call(n, 'patients.create', { mrn: 'M\u0000', givenName: 'A', familyName: 'B' }), 'INVALID_INPUT', /control/);
-  await rejectsWith(fx.ws.call(n, 'patients.create', { mrn: 'M', givenName: 'A', familyName: 'B', birthDate: '2026-02-30' }), 'INVALID_INPUT', /birthDate/);
-  await rejectsWith(fx.ws.call(n, 'patients.create', { mrn: 'M', givenName: 'A', familyName: 'B', sex: 'yes' }), 'INVALID_INPUT', /sex/);
+  await rejectsWith(
+    fx.ws.call(n, 'patients.create', { mrn: '', givenName: 'A', familyName: 'B' }),
+    'INVALID_INPUT',
+    /mrn/,
+  );
+  await rejectsWith(
+    fx.ws.call(n, 'patients.create', { mrn: 'M\u0000', givenName: 'A', familyName: 'B' }),
+    'INVALID_INPUT',
+    /control/,
+  );
+  await rejectsWith(
+    fx.ws.call(n, 'patients.create', { mrn: 'M', givenName: 'A', familyName: 'B', birthDate: '2026-02-30' }),
+    'INVALID_INPUT',
+    /birthDate/,
+  );
+  await rejectsWith(
+    fx.ws.call(n, 'patients.create', { mrn: 'M', givenName: 'A', familyName: 'B', sex: 'yes' }),
+    'INVALID_INPUT',
+    /sex/,
+  );
   await rejectsWith(fx.ws.call(n, 'patients.get', { id: -1 }), 'INVALID_INPUT');
   await rejectsWith(fx.ws.call(n, 'patients.get', { id: 1.5 }), 'INVALID_INPUT');
   await rejectsWith(fx.ws.call(n, 'patients.get', { id: '1' }), 'INVALID_INPUT');
@@ -84,8 +103,25 @@ test('field-level validation: types, ranges, enums, dates', async () => {
   await rejectsWith(fx.ws.call(n, 'recordings.list', { site: 'left-ear' }), 'INVALID_INPUT', /site/);
   await rejectsWith(fx.ws.call(n, 'recordings.list', { from: 'yesterday' }), 'INVALID_INPUT', /from/);
   await rejectsWith(fx.ws.call(n, 'capture.start', { patientId: 1, site: 'trachea', durationSec: 7 }), 'INVALID_INPUT');
-  await rejectsWith(fx.ws.call(fx.as.admin, 'users.create', { username: 'x y', displayName: 'X', role: 'nurse', password: 'longenough' }), 'INVALID_INPUT', /username/);
-  await rejectsWith(fx.ws.call(fx.as.admin, 'users.create', { username: 'xy', displayName: 'X', role: 'root', password: 'longenough' }), 'INVALID_INPUT', /role/);
-  await rejectsWith(fx.ws.call(fx.as.admin, 'users.create', { username: 'xy', displayName: 'X', role: 'nurse', password: 'short' }), 'INVALID_INPUT', /8 characters/);
+  await rejectsWith(
+    fx.ws.call(fx.as.admin, 'users.create', {
+      username: 'x y',
+      displayName: 'X',
+      role: 'nurse',
+      password: 'longenough',
+    }),
+    'INVALID_INPUT',
+    /username/,
+  );
+  await rejectsWith(
+    fx.ws.call(fx.as.admin, 'users.create', { username: 'xy', displayName: 'X', role: 'root', password: 'longenough' }),
+    'INVALID_INPUT',
+    /role/,
+  );
+  await rejectsWith(
+    fx.ws.call(fx.as.admin, 'users.create', { username: 'xy', displayName: 'X', role: 'nurse', password: 'short' }),
+    'INVALID_INPUT',
+    /8 characters/,
+  );
   assert.equal(fingerprint(fx.ws), before);
 });

@@ -37,8 +37,17 @@ test('an imported KAUH recording is analysed and stored with its analysis', { sk
   // The first 6 s of a real 4 kHz stethoscope recording (kept short: the suite shares 2 cores).
   const full = decodeWav(readFileSync(join(KAUH_DIR, 'audio', 'BP1_Asthma,I E W,P L L,70,M.wav')));
   const wav = Buffer.from(encodeWav16(full.samples.subarray(0, 6 * full.sampleRate), full.sampleRate));
-  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'KAUH-1', givenName: 'K', familyName: 'One' })) as Patient;
-  const d = (await fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: p.id, site: 'posterior-left-lower', fileName: 'bp1.wav', wavBase64: wav.toString('base64') })) as RecordingDetail;
+  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', {
+    mrn: 'KAUH-1',
+    givenName: 'K',
+    familyName: 'One',
+  })) as Patient;
+  const d = (await fx.ws.call(fx.as.nurse, 'recordings.import', {
+    patientId: p.id,
+    site: 'posterior-left-lower',
+    fileName: 'bp1.wav',
+    wavBase64: wav.toString('base64'),
+  })) as RecordingDetail;
   const a = d.analysis;
   assert.ok(a, 'analysed');
   assert.equal(a.sampleRate, 4000);
@@ -52,9 +61,16 @@ test('an imported KAUH recording is analysed and stored with its analysis', { sk
   assert.equal(a.timeline.length, 11, 'the per-patch timeline is kept (6 s: 11 patches)');
   assert.equal(a.models.head.name, 'test-head');
   // The stored columns answer filters without reading the JSON.
-  const byClass = (await fx.ws.call(fx.as.pulmonologist, 'recordings.list', { topClass: a.topClass })) as Page<RecordingSummary>;
-  assert.deepEqual(byClass.items.map((r) => r.id), [d.recording.id]);
-  const row = fx.ws.internals.store.db.prepare('SELECT p_asthma, p_copd, p_healthy FROM analyses WHERE recording_id = ?').get(d.recording.id) as Record<string, number>;
+  const byClass = (await fx.ws.call(fx.as.pulmonologist, 'recordings.list', {
+    topClass: a.topClass,
+  })) as Page<RecordingSummary>;
+  assert.deepEqual(
+    byClass.items.map((r) => r.id),
+    [d.recording.id],
+  );
+  const row = fx.ws.internals.store.db
+    .prepare('SELECT p_asthma, p_copd, p_healthy FROM analyses WHERE recording_id = ?')
+    .get(d.recording.id) as Record<string, number>;
   assert.equal(row['p_asthma'], a.probabilities.asthma);
   assert.equal(row['p_healthy'], a.probabilities.healthy);
 
@@ -63,8 +79,17 @@ test('an imported KAUH recording is analysed and stored with its analysis', { sk
   assert.equal(info.card?.name, 'test-head');
   assert.equal(info.yamnet?.sha256.length, 64);
 
-  const again = (await fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', { id: d.recording.id })) as RecordingDetail;
+  const again = (await fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', {
+    id: d.recording.id,
+  })) as RecordingDetail;
   assert.deepEqual(again.analysis?.probabilities, a.probabilities, 'same models and audio: the same result');
-  assert.equal((fx.ws.internals.store.db.prepare('SELECT count(*) AS n FROM analyses WHERE recording_id = ?').get(d.recording.id) as { n: number }).n, 2);
+  assert.equal(
+    (
+      fx.ws.internals.store.db
+        .prepare('SELECT count(*) AS n FROM analyses WHERE recording_id = ?')
+        .get(d.recording.id) as { n: number }
+    ).n,
+    2,
+  );
   assert.equal(fx.ws.internals.store.audit.list({ action: 'recording.reanalyze' }, 5, 0).total, 1);
 });

@@ -34,7 +34,8 @@ export async function openFixture(opts: Partial<WorkstationOptions> = {}): Promi
   });
   // Sessions without the password check (tests of sign-in itself use signIn below).
   const as = {} as Fixture['as'];
-  for (const u of [...ROLES, 'nurse2'] as const) as[u] = { sessionToken: ws.signInLocal(u, 'http'), transport: 'http', peer: '127.0.0.1' };
+  for (const u of [...ROLES, 'nurse2'] as const)
+    as[u] = { sessionToken: ws.signInLocal(u, 'http'), transport: 'http', peer: '127.0.0.1' };
   return { ws, dir, dbPath, as };
 }
 
@@ -62,7 +63,10 @@ export async function rejectsWith(p: Promise<unknown>, code: string, message?: R
 export function wavBytes(opts: { rate?: number; seconds?: number; freq?: number } = {}): Buffer {
   const rate = opts.rate ?? 4000;
   const n = Math.round(rate * (opts.seconds ?? 1));
-  const samples = Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * (opts.freq ?? 200) * i) / rate) + 0.01 * (Math.random() - 0.5));
+  const samples = Float32Array.from(
+    { length: n },
+    (_, i) => 0.3 * Math.sin((2 * Math.PI * (opts.freq ?? 200) * i) / rate) + 0.01 * (Math.random() - 0.5),
+  );
   return Buffer.from(encodeWav16(samples, rate));
 }
 
@@ -75,7 +79,9 @@ export function writeWav(path: string, opts: Parameters<typeof wavBytes>[0] = {}
 /** A fingerprint of everything stored: row counts of every table and the audit head. */
 export function fingerprint(ws: Workstation): string {
   const db = ws.internals.store.db;
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+  ).map((t) => t.name);
   const counts = tables.map((t) => `${t}=${(db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n}`);
   return `${counts.join(',')};head=${ws.internals.store.audit.head().hash}`;
 }

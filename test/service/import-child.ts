@@ -14,7 +14,12 @@ const call = ws.userCall(ctx);
 const patientId = ws.internals.store.patients.byMrn('KILL')!.id;
 for (let i = 0; i < Number(countArg); i++) {
   const { detail } = await intakeRecording(ws.internals, call, {
-    patientId, site: 'trachea', sourcePath: wav, move: false, deviceName: 'test', status: 'imported',
+    patientId,
+    site: 'trachea',
+    sourcePath: wav,
+    move: false,
+    deviceName: 'test',
+    status: 'imported',
   });
   process.stdout.write(`committed ${detail.recording.id} ${detail.recording.wavSha256}\n`);
 }

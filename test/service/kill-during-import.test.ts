@@ -29,7 +29,9 @@ test('SIGKILL during a large import leaves every committed recording intact', as
   const wav = join(dir, 'source.wav');
   const bytes = writeWav(wav, { rate: 48000, seconds: 2 }); // ~190 kB each
 
-  const proc = spawn(process.execPath, [...process.execArgv, child, dir, wav, '100000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...process.execArgv, child, dir, wav, '100000'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const committed = new Map<number, string>();
@@ -61,7 +63,11 @@ test('SIGKILL during a large import leaves every committed recording intact', as
   const after = Store.open(join(dir, 'auscult.sqlite'));
   assert.deepEqual(after.integrityCheck(), { ok: true, integrity: ['ok'], foreignKeyViolations: 0 });
   assert.equal(after.audit.verify().ok, true);
-  const rows = after.db.prepare('SELECT id, file_name, wav_sha256 FROM recordings').all() as { id: number; file_name: string; wav_sha256: string }[];
+  const rows = after.db.prepare('SELECT id, file_name, wav_sha256 FROM recordings').all() as {
+    id: number;
+    file_name: string;
+    wav_sha256: string;
+  }[];
   const byId = new Map(rows.map((r) => [r.id, r]));
   const expected = createHash('sha256').update(bytes).digest('hex');
   for (const [id, sha] of committed) {
@@ -69,7 +75,9 @@ test('SIGKILL during a large import leaves every committed recording intact', as
     assert.equal(sha, expected);
   }
   for (const r of rows) {
-    const h = createHash('sha256').update(readFileSync(join(dir, 'recordings', r.file_name))).digest('hex');
+    const h = createHash('sha256')
+      .update(readFileSync(join(dir, 'recordings', r.file_name)))
+      .digest('hex');
     assert.equal(h, r.wav_sha256, `recording ${r.id}'s WAV is complete`);
   }
   // One audit entry per recording, committed with it.

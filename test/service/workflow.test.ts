@@ -4,7 +4,19 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEntry, Finding, Page, Patient, PendingRecovery, RecordingDetail, RecordingSummary, SessionInfo, SignOff, SpectrogramData, UserInfo } from '../../src/service/api.js';
+import type {
+  AuditEntry,
+  Finding,
+  Page,
+  Patient,
+  PendingRecovery,
+  RecordingDetail,
+  RecordingSummary,
+  SessionInfo,
+  SignOff,
+  SpectrogramData,
+  UserInfo,
+} from '../../src/service/api.js';
 import { Workstation } from '../../src/service/workstation.js';
 import { scratchDir } from '../support/paths.js';
 import { fingerprint, openFixture, PASSWORD, rejectsWith, signIn, wavBytes, writeWav } from './helpers.js';
@@ -16,8 +28,15 @@ function lastAudit(fx: { ws: Workstation }, n = 1): AuditEntry[] {
 test('first run: with no users, sign-in explains how to create the first admin', async () => {
   const dir = scratchDir();
   const ws = await Workstation.open({ dbPath: join(dir, 'db.sqlite'), dataDir: dir, engine: null });
-  await rejectsWith(ws.call({ sessionToken: null, transport: 'ipc' }, 'auth.signIn', { username: 'a', password: 'b' }), 'UNAUTHENTICATED', /auscult users add --role admin/);
-  const status = (await ws.call({ sessionToken: null, transport: 'ipc' }, 'system.status', {})) as { schemaVersion: number; engineReady: boolean };
+  await rejectsWith(
+    ws.call({ sessionToken: null, transport: 'ipc' }, 'auth.signIn', { username: 'a', password: 'b' }),
+    'UNAUTHENTICATED',
+    /auscult users add --role admin/,
+  );
+  const status = (await ws.call({ sessionToken: null, transport: 'ipc' }, 'system.status', {})) as {
+    schemaVersion: number;
+    engineReady: boolean;
+  };
   assert.equal(status.engineReady, false);
   assert.equal(status.schemaVersion, 2);
   await ws.close();
@@ -26,8 +45,14 @@ test('first run: with no users, sign-in explains how to create the first admin',
 test('sign-in: wrong password and unknown user fail the same way and are audited; success is audited', async () => {
   const fx = await openFixture();
   const anon = { sessionToken: null, transport: 'http' as const, peer: '127.0.0.1' };
-  const a = await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: 'wrong' }), 'UNAUTHENTICATED');
-  const b = await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'nobody', password: 'wrong' }), 'UNAUTHENTICATED');
+  const a = await rejectsWith(
+    fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: 'wrong' }),
+    'UNAUTHENTICATED',
+  );
+  const b = await rejectsWith(
+    fx.ws.call(anon, 'auth.signIn', { username: 'nobody', password: 'wrong' }),
+    'UNAUTHENTICATED',
+  );
   assert.equal(a.message, b.message, 'no hint which user names exist');
   const [f1, f2] = lastAudit(fx, 2);
   assert.equal(f1!.action, 'auth.login.failed');
@@ -47,10 +72,21 @@ test('sign-in: wrong password and unknown user fail the same way and are audited
 test('nurse records (imports) a patient; views are audited in the same transaction; files are named by the intake', async () => {
   const fx = await openFixture();
   const n = fx.as.nurse;
-  const patient = (await fx.ws.call(n, 'patients.create', { mrn: 'MRN-1', givenName: 'Ann', familyName: 'Lee', birthDate: '1950-03-04', sex: 'female' })) as Patient;
+  const patient = (await fx.ws.call(n, 'patients.create', {
+    mrn: 'MRN-1',
+    givenName: 'Ann',
+    familyName: 'Lee',
+    birthDate: '1950-03-04',
+    sex: 'female',
+  })) as Patient;
   await rejectsWith(fx.ws.call(n, 'patients.create', { mrn: 'MRN-1', givenName: 'X', familyName: 'Y' }), 'CONFLICT');
   const wav = wavBytes({ rate: 8000, seconds: 2 });
-  const detail = (await fx.ws.call(n, 'recordings.import', { patientId: patient.id, site: 'posterior-left-lower', fileName: 'Ann Lee.wav', wavBase64: wav.toString('base64') })) as RecordingDetail;
+  const detail = (await fx.ws.call(n, 'recordings.import', {
+    patientId: patient.id,
+    site: 'posterior-left-lower',
+    fileName: 'Ann Lee.wav',
+    wavBase64: wav.toString('base64'),
+  })) as RecordingDetail;
   assert.equal(detail.analysis, null, 'no engine: stored without analysis');
   assert.equal(detail.recording.status, 'imported');
   assert.equal(detail.recording.sampleRate, 8000);
@@ -75,7 +111,10 @@ test('nurse records (imports) a patient; views are audited in the same transacti
   assert.equal(view.username, 'nurse');
   assert.equal(view.details['peer'], '127.0.0.1');
 
-  const audio = (await fx.ws.call(n, 'recordings.audio', { id: detail.recording.id })) as { base64: string; mimeType: string };
+  const audio = (await fx.ws.call(n, 'recordings.audio', { id: detail.recording.id })) as {
+    base64: string;
+    mimeType: string;
+  };
   assert.deepEqual(Buffer.from(audio.base64, 'base64'), wav);
   assert.equal(lastAudit(fx)[0]!.action, 'recording.audio');
 
@@ -88,15 +127,26 @@ test('nurse records (imports) a patient; views are audited in the same transacti
   // The 200 Hz tone is loudest in the band that holds 200 Hz.
   const mid = frames.subarray(50 * 64, 51 * 64);
   const loudest = mid.indexOf(Math.max(...mid));
-  assert.ok(spec.bandEdgesHz[Math.max(0, loudest - 1)]! <= 200 && 200 <= spec.bandEdgesHz[loudest + 2]!, `band ${loudest}`);
-  assert.ok(spec.bandEdgesHz.every((e, i) => i === 0 || e > spec.bandEdgesHz[i - 1]!), 'edges ascend');
+  assert.ok(
+    spec.bandEdgesHz[Math.max(0, loudest - 1)]! <= 200 && 200 <= spec.bandEdgesHz[loudest + 2]!,
+    `band ${loudest}`,
+  );
+  assert.ok(
+    spec.bandEdgesHz.every((e, i) => i === 0 || e > spec.bandEdgesHz[i - 1]!),
+    'edges ascend',
+  );
   assert.equal(lastAudit(fx)[0]!.action, 'recording.spectrogram');
 
   const list = (await fx.ws.call(n, 'recordings.list', { patientId: patient.id })) as Page<RecordingSummary>;
   assert.equal(list.total, 1);
-  const pg = (await fx.ws.call(n, 'patients.get', { id: patient.id })) as { patient: Patient; recordings: RecordingSummary[] };
+  const pg = (await fx.ws.call(n, 'patients.get', { id: patient.id })) as {
+    patient: Patient;
+    recordings: RecordingSummary[];
+  };
   assert.equal(pg.recordings.length, 1);
-  const found = (await fx.ws.call(n, 'patients.search', { query: 'lee' })) as Page<Patient & { recordingCount: number }>;
+  const found = (await fx.ws.call(n, 'patients.search', { query: 'lee' })) as Page<
+    Patient & { recordingCount: number }
+  >;
   assert.equal(found.items[0]!.recordingCount, 1);
   assert.equal(fx.ws.internals.store.audit.verify().ok, true);
 
@@ -108,14 +158,31 @@ test('nurse records (imports) a patient; views are audited in the same transacti
 
 test('a non-WAV import is refused and leaves nothing behind', async () => {
   const fx = await openFixture();
-  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'M', givenName: 'A', familyName: 'B' })) as Patient;
+  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', {
+    mrn: 'M',
+    givenName: 'A',
+    familyName: 'B',
+  })) as Patient;
   const before = fingerprint(fx.ws);
   await rejectsWith(
-    fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: p.id, site: 'trachea', fileName: 'x.wav', wavBase64: Buffer.from('not a wav at all').toString('base64') }),
+    fx.ws.call(fx.as.nurse, 'recordings.import', {
+      patientId: p.id,
+      site: 'trachea',
+      fileName: 'x.wav',
+      wavBase64: Buffer.from('not a wav at all').toString('base64'),
+    }),
     'AUDIO',
     /not a readable WAV/,
   );
-  await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: 999, site: 'trachea', fileName: 'x.wav', wavBase64: wavBytes().toString('base64') }), 'NOT_FOUND');
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'recordings.import', {
+      patientId: 999,
+      site: 'trachea',
+      fileName: 'x.wav',
+      wavBase64: wavBytes().toString('base64'),
+    }),
+    'NOT_FOUND',
+  );
   assert.equal(fingerprint(fx.ws), before);
   assert.ok(!existsSync(join(fx.dir, 'recordings')) || readdirSync(join(fx.dir, 'recordings')).length === 0);
   await fx.ws.close();
@@ -123,8 +190,17 @@ test('a non-WAV import is refused and leaves nothing behind', async () => {
 
 test('a nurse sees recordings of own patients only; pulmonologists see all; admins see no patient data', async () => {
   const fx = await openFixture();
-  const mine = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' })) as Patient;
-  const rec = (await fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: mine.id, site: 'trachea', fileName: 'a.wav', wavBase64: wavBytes().toString('base64') })) as RecordingDetail;
+  const mine = (await fx.ws.call(fx.as.nurse, 'patients.create', {
+    mrn: 'A',
+    givenName: 'Ann',
+    familyName: 'Lee',
+  })) as Patient;
+  const rec = (await fx.ws.call(fx.as.nurse, 'recordings.import', {
+    patientId: mine.id,
+    site: 'trachea',
+    fileName: 'a.wav',
+    wavBase64: wavBytes().toString('base64'),
+  })) as RecordingDetail;
   const before = fingerprint(fx.ws);
   await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.get', { id: rec.recording.id }), 'FORBIDDEN');
   await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.audio', { id: rec.recording.id }), 'FORBIDDEN');
@@ -135,7 +211,12 @@ test('a nurse sees recordings of own patients only; pulmonologists see all; admi
   const g2 = (await fx.ws.call(fx.as.nurse2, 'patients.get', { id: mine.id })) as { recordings: RecordingSummary[] };
   assert.equal(g2.recordings.length, 0, 'nurse2 finds the patient but not their recordings');
   // Once nurse2 records this patient, they become nurse2's patient too.
-  await fx.ws.call(fx.as.nurse2, 'recordings.import', { patientId: mine.id, site: 'trachea', fileName: 'b.wav', wavBase64: wavBytes().toString('base64') });
+  await fx.ws.call(fx.as.nurse2, 'recordings.import', {
+    patientId: mine.id,
+    site: 'trachea',
+    fileName: 'b.wav',
+    wavBase64: wavBytes().toString('base64'),
+  });
   assert.equal(((await fx.ws.call(fx.as.nurse2, 'recordings.list', {})) as Page<RecordingSummary>).total, 2);
   assert.equal(((await fx.ws.call(fx.as.pulmonologist, 'recordings.list', {})) as Page<RecordingSummary>).total, 2);
   await rejectsWith(fx.ws.call(fx.as.admin, 'recordings.list', {}), 'FORBIDDEN');
@@ -145,30 +226,65 @@ test('a nurse sees recordings of own patients only; pulmonologists see all; admi
 
 test('review and sign-off: a signed recording refuses changes and takes amendments only', async () => {
   const fx = await openFixture();
-  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' })) as Patient;
-  const r = (await fx.ws.call(fx.as.nurse, 'recordings.import', { patientId: p.id, site: 'trachea', fileName: 'a.wav', wavBase64: wavBytes().toString('base64') })) as RecordingDetail;
+  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', {
+    mrn: 'A',
+    givenName: 'Ann',
+    familyName: 'Lee',
+  })) as Patient;
+  const r = (await fx.ws.call(fx.as.nurse, 'recordings.import', {
+    patientId: p.id,
+    site: 'trachea',
+    fileName: 'a.wav',
+    wavBase64: wavBytes().toString('base64'),
+  })) as RecordingDetail;
   const id = r.recording.id;
   const q = (await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {})) as Page<RecordingSummary>;
-  assert.deepEqual(q.items.map((x) => x.id), [id]);
+  assert.deepEqual(
+    q.items.map((x) => x.id),
+    [id],
+  );
   await rejectsWith(fx.ws.call(fx.as.nurse, 'findings.add', { recordingId: id, text: 'x' }), 'FORBIDDEN');
-  await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.sign', { recordingId: id, label: 'healthy', statement: 'x' }), 'FORBIDDEN');
-  const f = (await fx.ws.call(fx.as.pulmonologist, 'findings.add', { recordingId: id, text: 'Expiratory wheeze', label: 'asthma' })) as Finding;
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'recordings.sign', { recordingId: id, label: 'healthy', statement: 'x' }),
+    'FORBIDDEN',
+  );
+  const f = (await fx.ws.call(fx.as.pulmonologist, 'findings.add', {
+    recordingId: id,
+    text: 'Expiratory wheeze',
+    label: 'asthma',
+  })) as Finding;
   assert.equal(f.isAmendment, false);
-  const s = (await fx.ws.call(fx.as.pulmonologist, 'recordings.sign', { recordingId: id, label: 'asthma', statement: 'Reviewed; consistent with asthma.' })) as SignOff;
+  const s = (await fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {
+    recordingId: id,
+    label: 'asthma',
+    statement: 'Reviewed; consistent with asthma.',
+  })) as SignOff;
   assert.equal(s.signedBy, 'pulmonologist');
   assert.equal(lastAudit(fx)[0]!.action, 'recording.sign');
   const before = fingerprint(fx.ws);
-  await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.sign', { recordingId: id, label: 'copd', statement: 'again' }), 'SIGNED');
+  await rejectsWith(
+    fx.ws.call(fx.as.pulmonologist, 'recordings.sign', { recordingId: id, label: 'copd', statement: 'again' }),
+    'SIGNED',
+  );
   await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', { id }), 'SIGNED');
   assert.equal(fingerprint(fx.ws), before);
-  const amend = (await fx.ws.call(fx.as.pulmonologist, 'findings.add', { recordingId: id, text: 'Addendum: spirometry confirms.' })) as Finding;
+  const amend = (await fx.ws.call(fx.as.pulmonologist, 'findings.add', {
+    recordingId: id,
+    text: 'Addendum: spirometry confirms.',
+  })) as Finding;
   assert.equal(amend.isAmendment, true);
   assert.equal(lastAudit(fx)[0]!.action, 'finding.amend');
   const d = (await fx.ws.call(fx.as.pulmonologist, 'recordings.get', { id })) as RecordingDetail;
   assert.equal(d.recording.signed, true);
-  assert.deepEqual(d.findings.map((x) => x.isAmendment), [false, true]);
+  assert.deepEqual(
+    d.findings.map((x) => x.isAmendment),
+    [false, true],
+  );
   assert.equal(d.signoff?.label, 'asthma');
-  assert.equal(((await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {})) as Page<RecordingSummary>).total, 0);
+  assert.equal(
+    ((await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {})) as Page<RecordingSummary>).total,
+    0,
+  );
   await fx.ws.close();
 });
 
@@ -184,7 +300,10 @@ test('sessions: idle expiry ends the session with an event for that token only; 
   clock += 6 * 60_000; // a: 16 min idle, b: 6 min
   await rejectsWith(fx.ws.call(a, 'patients.search', {}), 'UNAUTHENTICATED', /session has ended/);
   const ended = events.filter((e) => e.event === 'session.ended' && e.sessionToken === a.sessionToken);
-  assert.deepEqual(ended.map((e) => e.payload), [{ reason: 'expired' }]);
+  assert.deepEqual(
+    ended.map((e) => e.payload),
+    [{ reason: 'expired' }],
+  );
   assert.ok(!events.some((e) => e.event === 'session.ended' && e.sessionToken === b.sessionToken));
   assert.equal(fx.ws.internals.store.audit.list({ action: 'auth.session.expired', username: 'nurse' }, 10, 0).total, 1);
   assert.equal(fx.ws.isSessionLive(b.sessionToken), true);
@@ -198,14 +317,28 @@ test('sessions: idle expiry ends the session with an event for that token only; 
 
   const d = await signIn(fx.ws, 'auditor');
   await fx.ws.call(d, 'auth.signOut', {});
-  assert.ok(events.some((e) => e.event === 'session.ended' && e.sessionToken === d.sessionToken && (e.payload as { reason: string }).reason === 'signed-out'));
+  assert.ok(
+    events.some(
+      (e) =>
+        e.event === 'session.ended' &&
+        e.sessionToken === d.sessionToken &&
+        (e.payload as { reason: string }).reason === 'signed-out',
+    ),
+  );
   await rejectsWith(fx.ws.call(d, 'audit.verify', {}), 'UNAUTHENTICATED');
   assert.equal(lastAudit(fx)[0]!.action, 'auth.logout');
 
   const admin = await signIn(fx.ws, 'admin');
   const e = await signIn(fx.ws, 'nurse2');
   await fx.ws.call(admin, 'users.setActive', { username: 'nurse2', active: false });
-  assert.ok(events.some((x) => x.event === 'session.ended' && x.sessionToken === e.sessionToken && (x.payload as { reason: string }).reason === 'locked'));
+  assert.ok(
+    events.some(
+      (x) =>
+        x.event === 'session.ended' &&
+        x.sessionToken === e.sessionToken &&
+        (x.payload as { reason: string }).reason === 'locked',
+    ),
+  );
   await rejectsWith(fx.ws.call(e, 'patients.search', {}), 'UNAUTHENTICATED');
   assert.deepEqual(await fx.ws.call(e, 'auth.whoami', {}), { user: null });
   await rejectsWith(signIn(fx.ws, 'nurse2'), 'UNAUTHENTICATED', /deactivated/);
@@ -214,12 +347,32 @@ test('sessions: idle expiry ends the session with an event for that token only; 
 
 test('users: admin manages accounts; duplicates and removing the last admin are refused; own password only', async () => {
   const fx = await openFixture();
-  const u = (await fx.ws.call(fx.as.admin, 'users.create', { username: 'newbie', displayName: 'New Nurse', role: 'nurse', password: 'longenough1' })) as UserInfo;
+  const u = (await fx.ws.call(fx.as.admin, 'users.create', {
+    username: 'newbie',
+    displayName: 'New Nurse',
+    role: 'nurse',
+    password: 'longenough1',
+  })) as UserInfo;
   assert.equal(u.active, true);
-  await rejectsWith(fx.ws.call(fx.as.admin, 'users.create', { username: 'NEWBIE', displayName: 'X', role: 'nurse', password: 'longenough1' }), 'CONFLICT');
-  await rejectsWith(fx.ws.call(fx.as.admin, 'users.setActive', { username: 'admin', active: false }), 'CONFLICT', /last active administrator/);
+  await rejectsWith(
+    fx.ws.call(fx.as.admin, 'users.create', {
+      username: 'NEWBIE',
+      displayName: 'X',
+      role: 'nurse',
+      password: 'longenough1',
+    }),
+    'CONFLICT',
+  );
+  await rejectsWith(
+    fx.ws.call(fx.as.admin, 'users.setActive', { username: 'admin', active: false }),
+    'CONFLICT',
+    /last active administrator/,
+  );
   await fx.ws.call(fx.as.nurse, 'users.setPassword', { username: 'nurse', password: 'a new password' });
-  await rejectsWith(fx.ws.call(fx.as.nurse, 'users.setPassword', { username: 'admin', password: 'hijacked!!' }), 'FORBIDDEN');
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'users.setPassword', { username: 'admin', password: 'hijacked!!' }),
+    'FORBIDDEN',
+  );
   await rejectsWith(signIn(fx.ws, 'nurse'), 'UNAUTHENTICATED');
   const list = (await fx.ws.call(fx.as.admin, 'users.list', {})) as UserInfo[];
   assert.ok(list.some((x) => x.username === 'newbie'));
@@ -234,7 +387,11 @@ test('auditor reads and verifies the audit log; model info explains a missing en
   assert.equal(page.items[0]!.action, 'patient.create');
   const v = (await fx.ws.call(fx.as.auditor, 'audit.verify', {})) as { ok: boolean; entries: number };
   assert.equal(v.ok, true);
-  const info = (await fx.ws.call(fx.as.nurse, 'model.info', {})) as { card: unknown; error: string | null; disclaimer: string };
+  const info = (await fx.ws.call(fx.as.nurse, 'model.info', {})) as {
+    card: unknown;
+    error: string | null;
+    disclaimer: string;
+  };
   assert.equal(info.card, null);
   assert.ok(info.error && info.error.length > 10);
   assert.match(info.disclaimer, /not a diagnosis/);
@@ -243,21 +400,43 @@ test('auditor reads and verifies the audit log; model info explains a missing en
 
 test('crash recovery: an interrupted WAV is listed, recovered with its metadata, or discarded; paths outside are refused', async () => {
   const fx = await openFixture();
-  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' })) as Patient;
+  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', {
+    mrn: 'A',
+    givenName: 'Ann',
+    familyName: 'Lee',
+  })) as Patient;
   const dir = fx.ws.internals.inProgressDir;
   mkdirSync(dir, { recursive: true });
   writeWav(join(dir, 'cap-1.wav'), { rate: 48000, seconds: 1 });
-  writeFileSync(join(dir, 'cap-1.json'), JSON.stringify({ patientId: p.id, site: 'anterior-right-upper', startedAt: '2026-11-20T08:00:00.000Z', deviceName: 'Littmann CORE' }));
+  writeFileSync(
+    join(dir, 'cap-1.json'),
+    JSON.stringify({
+      patientId: p.id,
+      site: 'anterior-right-upper',
+      startedAt: '2026-11-20T08:00:00.000Z',
+      deviceName: 'Littmann CORE',
+    }),
+  );
   writeWav(join(dir, 'cap-2.wav'));
   const pending = (await fx.ws.call(fx.as.nurse, 'recordings.pendingRecovery', {})) as PendingRecovery[];
   // Newest first: cap-2 has no sidecar, so its file time (now) stands for when it was recorded.
-  assert.deepEqual(pending.map((x) => x.path), ['cap-2.wav', 'cap-1.wav']);
+  assert.deepEqual(
+    pending.map((x) => x.path),
+    ['cap-2.wav', 'cap-1.wav'],
+  );
   assert.equal(pending[1]!.durationSec, 1);
   assert.equal(pending[1]!.site, 'anterior-right-upper');
   assert.equal(pending[1]!.startedAt, '2026-11-20T08:00:00.000Z');
-  await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.recover', { path: '../auscult.sqlite', patientId: p.id, site: 'trachea' }), 'INVALID_INPUT');
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'recordings.recover', { path: '../auscult.sqlite', patientId: p.id, site: 'trachea' }),
+    'INVALID_INPUT',
+  );
   await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.discardRecovery', { path: '/etc/passwd' }), 'INVALID_INPUT');
-  const d = (await fx.ws.call(fx.as.nurse, 'recordings.recover', { path: 'cap-1.wav', patientId: p.id, site: 'anterior-right-upper' })) as RecordingDetail;
+  const d = (await fx.ws.call(fx.as.nurse, 'recordings.recover', {
+    path: 'cap-1.wav',
+    patientId: p.id,
+    site: 'anterior-right-upper',
+  })) as RecordingDetail;
   assert.equal(d.recording.status, 'recovered');
   assert.equal(d.recording.recordedAt, '2026-11-20T08:00:00.000Z');
   assert.equal(d.recording.deviceName, 'Littmann CORE');
@@ -275,11 +454,26 @@ test('every chest site and role in api.ts is accepted by the schema (the store k
   const p = store.tx(() => store.patients.create({ mrn: 'S', givenName: 'S', familyName: 'S', createdBy: nurse }));
   store.tx(() => {
     for (const [i, site] of CHEST_SITES.entries()) {
-      store.recordings.insert({ patientId: p.id, site, deviceName: 'd', sampleRate: 4000, durationSec: 1, fileName: `s${i}.wav`, wavSha256: 'f'.repeat(64), status: 'recorded', recordedBy: nurse, recordedAt: new Date().toISOString() });
+      store.recordings.insert({
+        patientId: p.id,
+        site,
+        deviceName: 'd',
+        sampleRate: 4000,
+        durationSec: 1,
+        fileName: `s${i}.wav`,
+        wavSha256: 'f'.repeat(64),
+        status: 'recorded',
+        recordedBy: nurse,
+        recordedAt: new Date().toISOString(),
+      });
     }
     for (const role of ROLES) store.users.create({ username: `r-${role}`, displayName: role, role, passwordHash: 'x' });
   });
-  assert.throws(() => store.tx(() => store.users.create({ username: 'bad', displayName: 'b', role: 'superuser', passwordHash: 'x' })), /CHECK/);
+  assert.throws(
+    () =>
+      store.tx(() => store.users.create({ username: 'bad', displayName: 'b', role: 'superuser', passwordHash: 'x' })),
+    /CHECK/,
+  );
   await fx.ws.close();
 });
 
@@ -287,8 +481,17 @@ test('five wrong passwords in a row lock the user name out for a minute, audited
   let clock = Date.now();
   const fx = await openFixture({ now: () => clock });
   const anon = { sessionToken: null, transport: 'http' as const };
-  for (let i = 0; i < 5; i++) await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: `guess-${i}` }), 'UNAUTHENTICATED', /Wrong user name/);
-  await rejectsWith(fx.ws.call(anon, 'auth.signIn', { username: 'NURSE', password: PASSWORD }), 'UNAUTHENTICATED', /Too many wrong passwords/);
+  for (let i = 0; i < 5; i++)
+    await rejectsWith(
+      fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: `guess-${i}` }),
+      'UNAUTHENTICATED',
+      /Wrong user name/,
+    );
+  await rejectsWith(
+    fx.ws.call(anon, 'auth.signIn', { username: 'NURSE', password: PASSWORD }),
+    'UNAUTHENTICATED',
+    /Too many wrong passwords/,
+  );
   assert.equal(lastAudit(fx)[0]!.details['reason'], 'locked-out');
   clock += 61_000;
   const s = (await fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: PASSWORD })) as SessionInfo;

@@ -41,7 +41,14 @@ test('targets, identity, icons, unpacked native modules and models', () => {
     assert.ok(config.asarUnpack.includes(`node_modules/${m}/**/*`), m);
   }
   assert.ok(config.asarUnpack.includes('models/**/*'));
-  for (const f of ['package.json', 'dist/src/**/*', 'dist/preload/**/*', 'dist/renderer/**/*', 'assets/**/*', 'models/**/*']) {
+  for (const f of [
+    'package.json',
+    'dist/src/**/*',
+    'dist/preload/**/*',
+    'dist/renderer/**/*',
+    'assets/**/*',
+    'models/**/*',
+  ]) {
     assert.ok(config.files.includes(f), f);
   }
   assert.equal(config.electronDist, 'node_modules/electron/dist', 'packages the local binary, no download');
@@ -51,7 +58,12 @@ test('targets, identity, icons, unpacked native modules and models', () => {
   assert.equal(config.electronFuses?.['enableNodeCliInspectArguments'], false);
   assert.equal(config.electronFuses?.['onlyLoadAppFromAsar'], true);
   // Icons exist and are real PNGs of the sizes electron-builder needs (512+ for macOS).
-  for (const icon of [config.win.icon, config.mac.icon, join(config.linux.icon, '512x512.png'), join(config.linux.icon, '16x16.png')]) {
+  for (const icon of [
+    config.win.icon,
+    config.mac.icon,
+    join(config.linux.icon, '512x512.png'),
+    join(config.linux.icon, '16x16.png'),
+  ]) {
     const png = readFileSync(join(PROJECT_ROOT, icon));
     assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', icon);
   }

@@ -32,7 +32,10 @@ async function setup() {
     },
     isDestroyed: () => false,
   });
-  const from = (id: number, url = 'app://auscult/index.html') => ({ sender: { id }, senderFrame: { url, parent: null } });
+  const from = (id: number, url = 'app://auscult/index.html') => ({
+    sender: { id },
+    senderFrame: { url, parent: null },
+  });
   return { dir, ws, bridge, sent, window, from, log };
 }
 
@@ -48,17 +51,26 @@ test('sign-in through IPC: the window keeps the token, the page gets none', asyn
     const whoBefore = result(await bridge.handle(from(1), { method: 'auth.whoami', params: {} }));
     assert.deepEqual(whoBefore, { user: null });
 
-    const session = result(await bridge.handle(from(1), { method: 'auth.signIn', params: { username: 'nina', password: 'correct horse 42' } })) as { token: string; user: { username: string } };
+    const session = result(
+      await bridge.handle(from(1), {
+        method: 'auth.signIn',
+        params: { username: 'nina', password: 'correct horse 42' },
+      }),
+    ) as { token: string; user: { username: string } };
     assert.equal(session.token, '', 'the renderer never holds the session token');
     assert.equal(session.user.username, 'nina');
     assert.equal(bridge.sessions().length, 1);
     assert.ok(ws.isSessionLive(bridge.sessions()[0]?.token));
 
-    const who = result(await bridge.handle(from(1), { method: 'auth.whoami', params: {} })) as { user: { username: string } };
+    const who = result(await bridge.handle(from(1), { method: 'auth.whoami', params: {} })) as {
+      user: { username: string };
+    };
     assert.equal(who.user.username, 'nina', 'later calls carry the kept token');
 
     // The audit log names the window as the peer and IPC as the transport.
-    const login = ws.internals.store.audit.list({}, 50, 0).items.find((e: { action: string }) => e.action === 'auth.login');
+    const login = ws.internals.store.audit
+      .list({}, 50, 0)
+      .items.find((e: { action: string }) => e.action === 'auth.login');
     assert.ok(login, 'auth.login audited');
     assert.equal(login.transport, 'ipc');
     assert.equal((login.details as { peer?: string }).peer, 'electron-window-1');
@@ -85,7 +97,10 @@ test('messages from another webContents, a subframe or another origin never reac
       { sender: { id: 1 }, senderFrame: null },
     ];
     for (const ev of refused) {
-      const r = await bridge.handle(ev, { method: 'auth.signIn', params: { username: 'nina', password: 'correct horse 42' } });
+      const r = await bridge.handle(ev, {
+        method: 'auth.signIn',
+        params: { username: 'nina', password: 'correct horse 42' },
+      });
       assert.equal(r.ok, false);
       if (!r.ok) assert.equal(r.error.code, 'FORBIDDEN');
     }
@@ -101,12 +116,19 @@ test('malformed calls are refused with INVALID_INPUT; the service validates para
   const { ws, bridge, window, from } = await setup();
   try {
     bridge.attach(window(1));
-    for (const payload of [{ method: 'fs.readFile', params: {} }, { method: 'auth.signIn', params: [1] }, 'auth.whoami']) {
+    for (const payload of [
+      { method: 'fs.readFile', params: {} },
+      { method: 'auth.signIn', params: [1] },
+      'auth.whoami',
+    ]) {
       const r = await bridge.handle(from(1), payload);
       assert.equal(r.ok, false);
       if (!r.ok) assert.equal(r.error.code, 'INVALID_INPUT');
     }
-    const r = await bridge.handle(from(1), { method: 'auth.signIn', params: { username: 'nina', password: 'x', extra: 1 } });
+    const r = await bridge.handle(from(1), {
+      method: 'auth.signIn',
+      params: { username: 'nina', password: 'x', extra: 1 },
+    });
     assert.equal(r.ok, false);
     if (!r.ok) assert.equal(r.error.code, 'INVALID_INPUT', 'zod in the service refuses unknown keys');
   } finally {
@@ -120,10 +142,19 @@ test('events go to signed-in windows only; a session-specific event only to its 
   try {
     bridge.attach(window(1));
     bridge.attach(window(2));
-    result(await bridge.handle(from(1), { method: 'auth.signIn', params: { username: 'nina', password: 'correct horse 42' } }));
+    result(
+      await bridge.handle(from(1), {
+        method: 'auth.signIn',
+        params: { username: 'nina', password: 'correct horse 42' },
+      }),
+    );
 
     ws.internals.events.emit('devices.changed', { devices: [], added: ['Stethoscope'], removed: [] });
-    assert.deepEqual(sent.map((s) => [s.window, s.message.event]), [[1, 'devices.changed']], 'window 2 is not signed in');
+    assert.deepEqual(
+      sent.map((s) => [s.window, s.message.event]),
+      [[1, 'devices.changed']],
+      'window 2 is not signed in',
+    );
     assert.deepEqual(sent[0]?.message.payload, { devices: [], added: ['Stethoscope'], removed: [] });
 
     ws.internals.events.emit('session.ended', { reason: 'expired' }, 'some-other-session');
@@ -131,7 +162,10 @@ test('events go to signed-in windows only; a session-specific event only to its 
 
     result(await bridge.handle(from(1), { method: 'auth.signOut', params: {} }));
     const ended = sent.filter((s) => s.message.event === 'session.ended');
-    assert.deepEqual(ended.map((s) => [s.window, s.message.payload]), [[1, { reason: 'signed-out' }]]);
+    assert.deepEqual(
+      ended.map((s) => [s.window, s.message.payload]),
+      [[1, { reason: 'signed-out' }]],
+    );
     sent.length = 0;
     ws.internals.events.emit('devices.changed', { devices: [], added: [], removed: [] });
     assert.equal(sent.length, 0, 'signed out: no more events');
@@ -145,7 +179,12 @@ test('closing a window signs its session out', async () => {
   const { ws, bridge, window, from } = await setup();
   try {
     bridge.attach(window(1));
-    result(await bridge.handle(from(1), { method: 'auth.signIn', params: { username: 'nina', password: 'correct horse 42' } }));
+    result(
+      await bridge.handle(from(1), {
+        method: 'auth.signIn',
+        params: { username: 'nina', password: 'correct horse 42' },
+      }),
+    );
     const token = bridge.sessions()[0]?.token;
     assert.ok(ws.isSessionLive(token));
     await bridge.detach(1);
@@ -161,8 +200,16 @@ test('closing a window signs its session out', async () => {
 test('graceful shutdown settles every session and closes the service', async () => {
   const { ws, bridge, window, from, log } = await setup();
   bridge.attach(window(1));
-  result(await bridge.handle(from(1), { method: 'auth.signIn', params: { username: 'nina', password: 'correct horse 42' } }));
-  const report = await gracefulShutdown({ service: ws, sessions: bridge.sessions(), close: () => ws.close(), log, timeoutMs: 10_000 });
+  result(
+    await bridge.handle(from(1), { method: 'auth.signIn', params: { username: 'nina', password: 'correct horse 42' } }),
+  );
+  const report = await gracefulShutdown({
+    service: ws,
+    sessions: bridge.sessions(),
+    close: () => ws.close(),
+    log,
+    timeoutMs: 10_000,
+  });
   assert.deepEqual(report, { stopped: 0, cancelled: 0, timedOut: false });
   const r = await bridge.handle(from(1), { method: 'system.status', params: {} });
   assert.equal(r.ok, false);

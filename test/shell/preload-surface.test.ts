@@ -20,7 +20,9 @@ import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 function interfaceKeys(name: string): string[] {
   const file = join(PROJECT_ROOT, 'src', 'service', 'api.ts');
   const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
-  const decl = sf.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
+  const decl = sf.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name,
+  );
   assert.ok(decl, `interface ${name} in api.ts`);
   return decl.members.map((m) => {
     assert.ok(m.name && (ts.isStringLiteral(m.name) || ts.isIdentifier(m.name)));
@@ -28,7 +30,10 @@ function interfaceKeys(name: string): string[] {
   });
 }
 
-interface Invoke { channel: string; payload: unknown }
+interface Invoke {
+  channel: string;
+  payload: unknown;
+}
 interface Loaded {
   exposed: Map<string, unknown>;
   invokes: Invoke[];
@@ -38,7 +43,9 @@ interface Loaded {
 }
 
 async function loadPreload(): Promise<Loaded> {
-  const { bundlePreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as { bundlePreload: (out: string) => Promise<string> };
+  const { bundlePreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as {
+    bundlePreload: (out: string) => Promise<string>;
+  };
   const out = await bundlePreload(join(scratchDir('auscult-preload-'), 'preload.cjs'));
   const exposed = new Map<string, unknown>();
   const invokes: Invoke[] = [];
@@ -66,7 +73,11 @@ async function loadPreload(): Promise<Loaded> {
     throw new Error(`a sandboxed preload cannot require '${id}'`);
   };
   const module = { exports: {} };
-  runInNewContext(readFileSync(out, 'utf8'), { require: sandboxRequire, module, exports: module.exports, console, Promise }, { filename: out });
+  runInNewContext(
+    readFileSync(out, 'utf8'),
+    { require: sandboxRequire, module, exports: module.exports, console, Promise },
+    { filename: out },
+  );
   return {
     exposed,
     invokes,
@@ -82,7 +93,8 @@ test('api.ts: the runtime name lists match the ApiCommands and ApiEvents interfa
 });
 
 test('the main-process check accepts exactly the commands of api.ts', () => {
-  for (const name of interfaceKeys('ApiCommands')) assert.equal(parseIpcCall({ method: name, params: {} }).ok, true, name);
+  for (const name of interfaceKeys('ApiCommands'))
+    assert.equal(parseIpcCall({ method: name, params: {} }).ok, true, name);
   assert.equal(parseIpcCall({ method: 'not.a.command', params: {} }).ok, false);
 });
 
@@ -128,10 +140,16 @@ test('the preload forwards every command of api.ts, and refuses any other withou
 test('the preload turns an error reply into a rejection the page can read (code kept)', async () => {
   const p = await loadPreload();
   const api = p.exposed.get(BRIDGE_KEY) as { call(m: string, params?: unknown): Promise<unknown> };
-  p.replyWith({ ok: false, error: { code: 'FORBIDDEN', message: 'A nurse account cannot do that.', details: { x: 1 } } });
+  p.replyWith({
+    ok: false,
+    error: { code: 'FORBIDDEN', message: 'A nurse account cannot do that.', details: { x: 1 } },
+  });
   await assert.rejects(api.call('users.list', {}), (err: unknown) => {
     const e = err as Record<string, unknown>;
-    assert.deepEqual([e['name'], e['code'], e['message'], e['details']], ['ApiError', 'FORBIDDEN', 'A nurse account cannot do that.', { x: 1 }]);
+    assert.deepEqual(
+      [e['name'], e['code'], e['message'], e['details']],
+      ['ApiError', 'FORBIDDEN', 'A nurse account cannot do that.', { x: 1 }],
+    );
     assert.equal(String(err), 'A nurse account cannot do that.');
     return true;
   });
@@ -145,13 +163,19 @@ test('the preload subscribes to every event of api.ts; listeners get the payload
   const heard: Array<[string, unknown[]]> = [];
   const offs = interfaceKeys('ApiEvents').map((name) => api.on(name, (...args: unknown[]) => heard.push([name, args])));
   for (const name of interfaceKeys('ApiEvents')) p.emit({ event: name, payload: { for: name } });
-  assert.deepEqual(heard, interfaceKeys('ApiEvents').map((name) => [name, [{ for: name }]]));
+  assert.deepEqual(
+    heard,
+    interfaceKeys('ApiEvents').map((name) => [name, [{ for: name }]]),
+  );
 
   offs.forEach((off) => off());
   p.emit({ event: 'capture.state', payload: {} });
   assert.equal(heard.length, interfaceKeys('ApiEvents').length, 'unsubscribed listeners hear nothing');
 
-  assert.throws(() => api.on('not.an.event', () => {}), { name: 'TypeError', message: 'Unknown event "not.an.event".' });
+  assert.throws(() => api.on('not.an.event', () => {}), {
+    name: 'TypeError',
+    message: 'Unknown event "not.an.event".',
+  });
   assert.throws(() => api.on('capture.state', 'not a function'), { name: 'TypeError' });
 });
 
@@ -174,6 +198,8 @@ test('one failing listener does not stop the others', async () => {
 });
 
 test('the preload type-checks under its own tsconfig (the root build excludes it)', async () => {
-  const { typecheckPreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as { typecheckPreload(): void };
+  const { typecheckPreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as {
+    typecheckPreload(): void;
+  };
   assert.doesNotThrow(() => typecheckPreload());
 });

@@ -63,7 +63,13 @@ test('CSP: nothing by default, only our own scripts, no inline or eval, no netwo
 
 test('CSP: the same page policy as the loopback server, except the API connection', () => {
   // The UI is tested in Chromium under the loopback CSP; it must work unchanged in Electron.
-  const parse = (csp: string) => new Map(csp.split(';').map((p) => p.trim().split(/\s+/)).map(([k, ...v]) => [k as string, v.join(' ')]));
+  const parse = (csp: string) =>
+    new Map(
+      csp
+        .split(';')
+        .map((p) => p.trim().split(/\s+/))
+        .map(([k, ...v]) => [k as string, v.join(' ')]),
+    );
   const ours = parse(CONTENT_SECURITY_POLICY);
   const theirs = parse(loopbackCsp('127.0.0.1:8123'));
   assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort());
@@ -128,7 +134,12 @@ test('app:// handler serves real files with the CSP header, and refuses everythi
   const head = await handle(new Request('app://auscult/index.html', { method: 'HEAD' }));
   assert.equal(head.status, 200);
 
-  for (const url of ['app://auscult/%2e%2e/secret.html', 'app://auscult/missing.js', 'app://other/index.html', 'app://auscult/assets']) {
+  for (const url of [
+    'app://auscult/%2e%2e/secret.html',
+    'app://auscult/missing.js',
+    'app://other/index.html',
+    'app://auscult/assets',
+  ]) {
     const r = await handle(new Request(url));
     assert.equal(r.status, 404, url);
     assert.equal(r.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
@@ -143,7 +154,14 @@ test('navigation: only within app://auscult; everything else is cancelled', () =
   const ev = { preventDefault: () => void prevented++ };
   assert.equal(guardNavigation(ev, 'app://auscult/index.html#/patients'), true);
   assert.equal(prevented, 0);
-  for (const url of ['https://example.com/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', 'app://elsewhere/', 'javascript:alert(1)', 'data:text/html,<h1>x']) {
+  for (const url of [
+    'https://example.com/',
+    'http://127.0.0.1:8080/',
+    'file:///etc/passwd',
+    'app://elsewhere/',
+    'javascript:alert(1)',
+    'data:text/html,<h1>x',
+  ]) {
     assert.equal(navigationAllowed(url), false, url);
     assert.equal(guardNavigation(ev, url), false, url);
   }
@@ -155,7 +173,16 @@ test('new windows, webviews and every permission are denied', () => {
   let prevented = false;
   denyWebview({ preventDefault: () => (prevented = true) });
   assert.ok(prevented);
-  for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'usb', 'serial', 'hid', 'openExternal']) {
+  for (const permission of [
+    'media',
+    'geolocation',
+    'notifications',
+    'clipboard-read',
+    'usb',
+    'serial',
+    'hid',
+    'openExternal',
+  ]) {
     let granted: boolean | undefined;
     denyPermissionRequest(null, permission, (g) => (granted = g));
     assert.equal(granted, false, permission);
@@ -168,7 +195,15 @@ test('requests: app://, its own blob: URLs and data: only; devtools only in deve
   assert.ok(requestAllowed('app://auscult/assets/x.js', false));
   assert.ok(requestAllowed('blob:app://auscult/6f1c-22', false));
   assert.ok(requestAllowed('data:image/png;base64,AAAA', false));
-  for (const url of ['https://fonts.googleapis.com/css', 'http://127.0.0.1/', 'ws://127.0.0.1/', 'file:///etc/passwd', 'blob:https://evil/1', 'app://evil/x.js', 'devtools://devtools/bundled/x.js']) {
+  for (const url of [
+    'https://fonts.googleapis.com/css',
+    'http://127.0.0.1/',
+    'ws://127.0.0.1/',
+    'file:///etc/passwd',
+    'blob:https://evil/1',
+    'app://evil/x.js',
+    'devtools://devtools/bundled/x.js',
+  ]) {
     assert.equal(requestAllowed(url, false), false, url);
   }
   assert.ok(requestAllowed('devtools://devtools/bundled/x.js', true));
@@ -222,12 +257,29 @@ test('payload validation: { method, params } with a known command and object par
 test('menu: the usual roles, quit on every platform, DevTools only in development', () => {
   for (const platform of ['linux', 'win32', 'darwin'] as const) {
     const roles = menuRoles(applicationMenuTemplate({ platform, appName: 'Auscult', devTools: false }));
-    for (const r of ['quit', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen', 'minimize']) {
+    for (const r of [
+      'quit',
+      'undo',
+      'redo',
+      'cut',
+      'copy',
+      'paste',
+      'selectAll',
+      'resetZoom',
+      'zoomIn',
+      'zoomOut',
+      'togglefullscreen',
+      'minimize',
+    ]) {
       assert.ok(roles.includes(r as never), `${platform}: ${r}`);
     }
     assert.ok(!roles.includes('toggleDevTools' as never), platform);
   }
-  assert.ok(menuRoles(applicationMenuTemplate({ platform: 'linux', appName: 'Auscult', devTools: true })).includes('toggleDevTools' as never));
+  assert.ok(
+    menuRoles(applicationMenuTemplate({ platform: 'linux', appName: 'Auscult', devTools: true })).includes(
+      'toggleDevTools' as never,
+    ),
+  );
   const items = JSON.stringify(applicationMenuTemplate({ platform: 'linux', appName: 'Auscult', devTools: true }));
   assert.doesNotMatch(items, /https?:/, 'no menu item opens a web page');
 });

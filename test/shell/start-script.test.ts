@@ -12,11 +12,15 @@ interface ElectronEnv {
   NO_ELECTRON_MESSAGE: string;
   findElectron(root?: string, env?: NodeJS.ProcessEnv): { ok: boolean; reason?: string };
 }
-const envModule = (): Promise<ElectronEnv> => import(join(PROJECT_ROOT, 'scripts', 'electron-env.mjs')) as Promise<ElectronEnv>;
+const envModule = (): Promise<ElectronEnv> =>
+  import(join(PROJECT_ROOT, 'scripts', 'electron-env.mjs')) as Promise<ElectronEnv>;
 
 // An ELECTRON_OVERRIDE_DIST_PATH with no binary in it: "no Electron" even where one is installed,
 // so these tests never launch a real app.
-const noElectron = (): NodeJS.ProcessEnv => ({ ...process.env, ELECTRON_OVERRIDE_DIST_PATH: scratchDir('auscult-no-electron-') });
+const noElectron = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ELECTRON_OVERRIDE_DIST_PATH: scratchDir('auscult-no-electron-'),
+});
 
 for (const script of ['start.mjs', 'dist.mjs']) {
   test(`${script} without Electron's binary: one line with the fix, exit 1`, async () => {
@@ -24,7 +28,11 @@ for (const script of ['start.mjs', 'dist.mjs']) {
     const env = noElectron();
     assert.equal(findElectron(PROJECT_ROOT, env).ok, false);
     const started = Date.now();
-    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', script)], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', script)], {
+      cwd: PROJECT_ROOT,
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '', 'nothing is built before the check');
     assert.equal(r.stderr, NO_ELECTRON_MESSAGE + '\n');

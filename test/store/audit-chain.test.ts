@@ -6,7 +6,14 @@ import { tempDb } from './helpers.js';
 function fill(store: Store, n: number): void {
   store.tx(() => {
     for (let i = 0; i < n; i++) {
-      store.audit.append({ username: `u${i % 3}`, action: i % 2 ? 'recording.view' : 'patient.create', objectType: 'patient', objectId: i, transport: 'http', details: { i, z: 'last', a: [1, { y: 2, b: 3 }] } });
+      store.audit.append({
+        username: `u${i % 3}`,
+        action: i % 2 ? 'recording.view' : 'patient.create',
+        objectType: 'patient',
+        objectId: i,
+        transport: 'http',
+        details: { i, z: 'last', a: [1, { y: 2, b: 3 }] },
+      });
     }
   });
 }
@@ -20,7 +27,10 @@ test('an intact chain verifies, and each hash is recomputable from the entry alo
   const { store } = tempDb();
   fill(store, 20);
   const r = store.audit.verify();
-  assert.deepEqual({ ok: r.ok, entries: r.entries, firstBadSeq: r.firstBadSeq }, { ok: true, entries: 20, firstBadSeq: null });
+  assert.deepEqual(
+    { ok: r.ok, entries: r.entries, firstBadSeq: r.firstBadSeq },
+    { ok: true, entries: 20, firstBadSeq: null },
+  );
   const all = [...store.audit.iterate()];
   assert.equal(all[0]!.prevHash, GENESIS_HASH);
   for (const e of all) assert.equal(hashAuditEntry(e), e.hash);
@@ -39,7 +49,10 @@ test('the audit log refuses UPDATE and DELETE (append-only triggers)', () => {
 
 test('appending outside a transaction is refused (an entry commits with its change or not at all)', () => {
   const { store } = tempDb();
-  assert.throws(() => store.audit.append({ username: null, action: 'x', transport: 'cli' }), /inside a write transaction/);
+  assert.throws(
+    () => store.audit.append({ username: null, action: 'x', transport: 'cli' }),
+    /inside a write transaction/,
+  );
   store.close();
 });
 
@@ -111,7 +124,9 @@ test('an entry recomputed by an attacker without the rest of the chain still bre
   dropGuards(store);
   const e = [...store.audit.iterate()][2]!;
   const forged = { ...e, username: 'mallory' };
-  store.db.prepare('UPDATE audit_log SET username = ?, hash = ? WHERE seq = ?').run('mallory', hashAuditEntry(forged), e.seq);
+  store.db
+    .prepare('UPDATE audit_log SET username = ?, hash = ? WHERE seq = ?')
+    .run('mallory', hashAuditEntry(forged), e.seq);
   const r = store.audit.verify();
   assert.equal(r.firstBadSeq, 4, 'entry 3 is self-consistent now, but entry 4 no longer links to it');
   store.close();
@@ -137,7 +152,11 @@ test('list date bounds: bare dates cover whole days; timestamps with offsets com
     }
   });
   assert.equal(store.audit.list({ from: '2026-03-02', to: '2026-03-02' }, 10, 0).total, 1);
-  assert.equal(store.audit.list({ from: '2026-03-02T01:00:00+02:00' }, 10, 0).total, 3, '01:00+02:00 is 23:00Z the day before');
+  assert.equal(
+    store.audit.list({ from: '2026-03-02T01:00:00+02:00' }, 10, 0).total,
+    3,
+    '01:00+02:00 is 23:00Z the day before',
+  );
   assert.equal(store.audit.list({ to: '2026-03-02T00:00:00Z' }, 10, 0).total, 1);
   store.close();
 });

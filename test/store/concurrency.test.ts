@@ -26,11 +26,13 @@ test('a reader on a second connection is not blocked by an open write transactio
   store.close();
 });
 
-test('readers during another process\'s batch writes always see whole transactions', async () => {
+test("readers during another process's batch writes always see whole transactions", async () => {
   const { store, path } = tempDb();
   const u = seedUser(store);
   seedPatient(store, 'P', 'Ann', 'Lee', u);
-  const child = spawn(process.execPath, [...process.execArgv, childScript, path, '25'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...process.execArgv, childScript, path, '25'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -39,7 +41,9 @@ test('readers during another process\'s batch writes always see whole transactio
   void exited.then(() => (done = true));
   const seen = new Set<number>();
   while (!done) {
-    const row = store.db.prepare('SELECT (SELECT count(*) FROM recordings) AS r, (SELECT count(*) FROM analyses) AS a').get() as { r: number; a: number };
+    const row = store.db
+      .prepare('SELECT (SELECT count(*) FROM recordings) AS r, (SELECT count(*) FROM analyses) AS a')
+      .get() as { r: number; a: number };
     assert.equal(row.r, row.a, 'every visible recording has its analysis (no half transaction)');
     assert.equal(row.r % 200, 0, 'batches are all-or-nothing');
     seen.add(row.r);

@@ -13,23 +13,49 @@ export function seedUser(store: Store, username = 'nina', role = 'nurse'): numbe
   return store.tx(() => store.users.create({ username, displayName: username, role, passwordHash: 'x' }).id);
 }
 
-export function seedPatient(store: Store, mrn: string, given: string, family: string, createdBy: number | null = null): number {
+export function seedPatient(
+  store: Store,
+  mrn: string,
+  given: string,
+  family: string,
+  createdBy: number | null = null,
+): number {
   return store.tx(() => store.patients.create({ mrn, givenName: given, familyName: family, createdBy }).id);
 }
 
 let fileCounter = 0;
-export function seedRecording(store: Store, patientId: number, userId: number, recordedAt = new Date().toISOString()): number {
+export function seedRecording(
+  store: Store,
+  patientId: number,
+  userId: number,
+  recordedAt = new Date().toISOString(),
+): number {
   return store.tx(() =>
     store.recordings.insert({
-      patientId, site: 'trachea', deviceName: 'test', sampleRate: 4000, durationSec: 3, fileName: `f${++fileCounter}-${Math.random()}.wav`,
-      wavSha256: 'a'.repeat(64), status: 'recorded', recordedBy: userId, recordedAt,
+      patientId,
+      site: 'trachea',
+      deviceName: 'test',
+      sampleRate: 4000,
+      durationSec: 3,
+      fileName: `f${++fileCounter}-${Math.random()}.wav`,
+      wavSha256: 'a'.repeat(64),
+      status: 'recorded',
+      recordedBy: userId,
+      recordedAt,
     }),
   );
 }
 
 export function sampleAnalysis(topClass = 'copd') {
   return {
-    engineVersion: '1.0.0', headName: 'head', headVersion: '1', probabilities: { asthma: 0.1, copd: 0.6, pneumonia: 0.1, healthy: 0.1, bronchial: 0.1 },
-    pAbnormal: 0.9, topClass, status: 'ok', quality: 'good', resultJson: JSON.stringify({ topClass }),
+    engineVersion: '1.0.0',
+    headName: 'head',
+    headVersion: '1',
+    probabilities: { asthma: 0.1, copd: 0.6, pneumonia: 0.1, healthy: 0.1, bronchial: 0.1 },
+    pAbnormal: 0.9,
+    topClass,
+    status: 'ok',
+    quality: 'good',
+    resultJson: JSON.stringify({ topClass }),
   };
 }

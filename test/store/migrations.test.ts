@@ -26,12 +26,26 @@ for (const from of MIGRATIONS.map((m) => m.version).filter((v) => v < LATEST_SCH
     assert.equal(old.schemaVersion, from);
     // Rows written with version-1 SQL only (the repositories target the latest schema).
     const db = old.db;
-    db.prepare("INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) VALUES ('nina','Nina','nurse','x','t','t')").run();
-    db.prepare(`INSERT INTO patients (mrn, given_name, family_name, sex, notes, created_by, created_at, updated_at)
-                VALUES ('MRN-7', 'Zoë', 'Ødegård', 'female', 'n', 1, 't', 't')`).run();
-    db.prepare(`INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at)
-                VALUES (1, 'trachea', 'dev', 4000, 3, 'x.wav', ?, 'recorded', 1, '2026-01-02T10:00:00.000Z', 't')`).run('b'.repeat(64));
-    old.tx(() => old.audit.append({ username: 'nina', action: 'patient.create', objectType: 'patient', objectId: 1, transport: 'cli' }));
+    db.prepare(
+      "INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) VALUES ('nina','Nina','nurse','x','t','t')",
+    ).run();
+    db.prepare(
+      `INSERT INTO patients (mrn, given_name, family_name, sex, notes, created_by, created_at, updated_at)
+                VALUES ('MRN-7', 'Zoë', 'Ødegård', 'female', 'n', 1, 't', 't')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at)
+                VALUES (1, 'trachea', 'dev', 4000, 3, 'x.wav', ?, 'recorded', 1, '2026-01-02T10:00:00.000Z', 't')`,
+    ).run('b'.repeat(64));
+    old.tx(() =>
+      old.audit.append({
+        username: 'nina',
+        action: 'patient.create',
+        objectType: 'patient',
+        objectId: 1,
+        transport: 'cli',
+      }),
+    );
     old.close();
 
     const store = Store.open(path);
@@ -43,7 +57,11 @@ for (const from of MIGRATIONS.map((m) => m.version).filter((v) => v < LATEST_SCH
     const recs = store.recordings.list({ patientId: p.id }, 10, 0);
     assert.equal(recs.total, 1);
     assert.equal(recs.items[0]!.recordedAt, '2026-01-02T10:00:00.000Z');
-    assert.equal(store.recordings.reviewQueue(10, 0).total, 1, 'the review-queue counter starts from the existing rows');
+    assert.equal(
+      store.recordings.reviewQueue(10, 0).total,
+      1,
+      'the review-queue counter starts from the existing rows',
+    );
     assert.equal(store.audit.verify().ok, true);
     assert.equal(store.integrityCheck().ok, true);
     store.close();
@@ -58,7 +76,8 @@ test('a database from a newer version is refused with a clear message and left u
   const before = readFileSync(path);
   assert.throws(
     () => Store.open(path),
-    (err: unknown) => err instanceof StoreError && err.code === 'SCHEMA_TOO_NEW' && /newer version of Auscult/.test(err.message),
+    (err: unknown) =>
+      err instanceof StoreError && err.code === 'SCHEMA_TOO_NEW' && /newer version of Auscult/.test(err.message),
   );
   assert.deepEqual(readFileSync(path), before);
   const raw = new Database(path, { readonly: true });
@@ -72,7 +91,10 @@ test('a failing migration rolls back whole, leaving the old version', () => {
   // Sabotage: an object migration 2 will try to create already exists.
   s.db.exec('CREATE INDEX patients_created_by ON patients(created_by)');
   s.close();
-  assert.throws(() => Store.open(path), (err: unknown) => err instanceof StoreError && err.code === 'MIGRATION_FAILED');
+  assert.throws(
+    () => Store.open(path),
+    (err: unknown) => err instanceof StoreError && err.code === 'MIGRATION_FAILED',
+  );
   const raw = new Database(path, { readonly: true });
   assert.equal(raw.pragma('user_version', { simple: true }), 1);
   const cols = (raw.prepare('PRAGMA table_info(patients)').all() as { name: string }[]).map((c) => c.name);
@@ -97,10 +119,23 @@ test('repositories round-trip a recording with analyses; the newest analysis is 
   assert.equal(now.analysisId, second);
   assert.equal(JSON.parse(store.recordings.analysisJson(now.analysisId!)!).topClass, 'asthma');
   // Inserted together with its first analysis (no UPDATE needed).
-  const r2 = store.tx(() => store.recordings.insert(
-    { patientId: p, site: 'trachea', deviceName: 'd', sampleRate: 4000, durationSec: 3, fileName: 'x2.wav', wavSha256: 'e'.repeat(64), status: 'recorded', recordedBy: u, recordedAt: new Date().toISOString() },
-    sampleAnalysis('pneumonia'),
-  ));
+  const r2 = store.tx(() =>
+    store.recordings.insert(
+      {
+        patientId: p,
+        site: 'trachea',
+        deviceName: 'd',
+        sampleRate: 4000,
+        durationSec: 3,
+        fileName: 'x2.wav',
+        wavSha256: 'e'.repeat(64),
+        status: 'recorded',
+        recordedBy: u,
+        recordedAt: new Date().toISOString(),
+      },
+      sampleAnalysis('pneumonia'),
+    ),
+  );
   assert.equal(store.recordings.get(r2)!.topClass, 'pneumonia');
   assert.ok(store.recordings.get(r2)!.analysisId);
   store.close();

@@ -8,7 +8,11 @@ test('patient search: identifier, family or given name prefix, case- and accent-
   seedPatient(store, 'MRN-001', 'José', 'Álvarez');
   seedPatient(store, 'MRN-002', 'Anna', 'Alvarsson');
   seedPatient(store, 'X-9', 'Bob', 'Smith');
-  const names = (q: string) => store.patients.search(q, 50, 0).items.map((p) => p.mrn).sort();
+  const names = (q: string) =>
+    store.patients
+      .search(q, 50, 0)
+      .items.map((p) => p.mrn)
+      .sort();
   assert.deepEqual(names('alvar'), ['MRN-001', 'MRN-002']);
   assert.deepEqual(names('ÁLVAREZ'), ['MRN-001']);
   assert.deepEqual(names('jose alv'), ['MRN-001']);
@@ -28,8 +32,17 @@ test('SQL injection attempts in search are plain text: no error, no match, nothi
   const p = seedPatient(store, 'MRN-1', 'Ann', 'Lee', u);
   seedRecording(store, p, u);
   const attempts = [
-    "' OR 1=1 --", "x'; DROP TABLE patients; --", '%', '_', '" OR ""="', "lee' UNION SELECT * FROM users --", '\\', "'; DELETE FROM audit_log; --",
-    'Robert\'); DROP TABLE recordings;--', '*', '\u0000',
+    "' OR 1=1 --",
+    "x'; DROP TABLE patients; --",
+    '%',
+    '_',
+    '" OR ""="',
+    "lee' UNION SELECT * FROM users --",
+    '\\',
+    "'; DELETE FROM audit_log; --",
+    "Robert'); DROP TABLE recordings;--",
+    '*',
+    '\u0000',
   ];
   for (const q of attempts) {
     assert.equal(store.patients.search(q, 50, 0).total, 0, q);
@@ -51,7 +64,8 @@ test('recording lists: by patient newest first, date range, site, signed, top cl
   const r2 = seedRecording(store, p1, nina, '2026-02-01T09:00:00.000Z');
   const r3 = seedRecording(store, p2, olga, '2026-03-01T09:00:00.000Z');
   store.tx(() => store.recordings.addAnalysis(r2, sampleAnalysis('asthma')));
-  const ids = (f: Parameters<typeof store.recordings.list>[0]) => store.recordings.list(f, 50, 0).items.map((r) => r.id);
+  const ids = (f: Parameters<typeof store.recordings.list>[0]) =>
+    store.recordings.list(f, 50, 0).items.map((r) => r.id);
   assert.deepEqual(ids({ patientId: p1 }), [r2, r1]);
   assert.deepEqual(ids({ from: '2026-01-15', to: '2026-03-01' }), [r3, r2], 'a bare "to" date includes that whole day');
   assert.deepEqual(ids({ topClass: 'asthma' }), [r2]);
@@ -59,7 +73,11 @@ test('recording lists: by patient newest first, date range, site, signed, top cl
   assert.deepEqual(ids({ query: 'li' }), [r3]);
   store.tx(() => store.recordings.sign({ recordingId: r1, userId: nina, label: 'healthy', statement: 'ok' }));
   assert.deepEqual(ids({ signed: true }), [r1]);
-  assert.deepEqual(store.recordings.reviewQueue(50, 0).items.map((r) => r.id), [r2, r3], 'unsigned, oldest first');
+  assert.deepEqual(
+    store.recordings.reviewQueue(50, 0).items.map((r) => r.id),
+    [r2, r3],
+    'unsigned, oldest first',
+  );
   store.close();
 });
 
@@ -68,21 +86,54 @@ test('a signed recording refuses changes at the database level; findings become 
   const u = seedUser(store, 'paula', 'pulmonologist');
   const p = seedPatient(store, 'A', 'Ann', 'Lee', u);
   const r = seedRecording(store, p, u);
-  store.tx(() => store.recordings.addFinding({ recordingId: r, authorId: u, authorRole: 'pulmonologist', text: 'wheeze', label: 'asthma' }));
+  store.tx(() =>
+    store.recordings.addFinding({
+      recordingId: r,
+      authorId: u,
+      authorRole: 'pulmonologist',
+      text: 'wheeze',
+      label: 'asthma',
+    }),
+  );
   store.tx(() => store.recordings.sign({ recordingId: r, userId: u, label: 'asthma', statement: 'signed' }));
-  assert.throws(() => store.tx(() => store.recordings.sign({ recordingId: r, userId: u, label: 'copd', statement: 'again' })), (e: unknown) => e instanceof StoreError && e.code === 'SIGNED');
-  assert.throws(() => store.tx(() => store.recordings.addAnalysis(r, sampleAnalysis())), (e: unknown) => e instanceof StoreError && e.code === 'SIGNED');
-  assert.throws(() => store.db.prepare("UPDATE recordings SET site = 'anterior-left-upper' WHERE id = ?").run(r), /signed/);
+  assert.throws(
+    () => store.tx(() => store.recordings.sign({ recordingId: r, userId: u, label: 'copd', statement: 'again' })),
+    (e: unknown) => e instanceof StoreError && e.code === 'SIGNED',
+  );
+  assert.throws(
+    () => store.tx(() => store.recordings.addAnalysis(r, sampleAnalysis())),
+    (e: unknown) => e instanceof StoreError && e.code === 'SIGNED',
+  );
+  assert.throws(
+    () => store.db.prepare("UPDATE recordings SET site = 'anterior-left-upper' WHERE id = ?").run(r),
+    /signed/,
+  );
   assert.throws(() => store.db.prepare('DELETE FROM recordings WHERE id = ?').run(r), /signed/);
   assert.throws(() => store.db.prepare("UPDATE signoffs SET label = 'copd'").run(), /cannot be changed/);
   assert.throws(() => store.db.prepare("UPDATE findings SET text = 'x'").run(), /cannot be changed/);
   assert.throws(
-    () => store.db.prepare("INSERT INTO findings (recording_id, author_id, author_role, text, created_at, is_amendment) VALUES (?, ?, 'x', 'y', 't', 0)").run(r, u),
+    () =>
+      store.db
+        .prepare(
+          "INSERT INTO findings (recording_id, author_id, author_role, text, created_at, is_amendment) VALUES (?, ?, 'x', 'y', 't', 0)",
+        )
+        .run(r, u),
     /amendments/,
   );
-  const f = store.tx(() => store.recordings.addFinding({ recordingId: r, authorId: u, authorRole: 'pulmonologist', text: 'addendum', label: null }));
+  const f = store.tx(() =>
+    store.recordings.addFinding({
+      recordingId: r,
+      authorId: u,
+      authorRole: 'pulmonologist',
+      text: 'addendum',
+      label: null,
+    }),
+  );
   assert.equal(f.isAmendment, true);
-  assert.deepEqual(store.recordings.findings(r).map((x) => x.isAmendment), [false, true]);
+  assert.deepEqual(
+    store.recordings.findings(r).map((x) => x.isAmendment),
+    [false, true],
+  );
   assert.equal(store.recordings.get(r)!.site, 'trachea');
   store.close();
 });
@@ -107,7 +158,8 @@ test('the review-queue length kept by triggers equals a count, through insert, s
   const u = seedUser(store);
   const p = seedPatient(store, 'A', 'Ann', 'Lee', u);
   const ids = Array.from({ length: 5 }, () => seedRecording(store, p, u));
-  const count = () => (store.db.prepare('SELECT count(*) AS n FROM recordings WHERE signed_at IS NULL').get() as { n: number }).n;
+  const count = () =>
+    (store.db.prepare('SELECT count(*) AS n FROM recordings WHERE signed_at IS NULL').get() as { n: number }).n;
   assert.equal(store.recordings.reviewQueue(1, 0).total, 5);
   store.tx(() => store.recordings.sign({ recordingId: ids[0]!, userId: u, label: 'healthy', statement: 's' }));
   store.db.prepare('DELETE FROM recordings WHERE id = ?').run(ids[1]!);

@@ -14,8 +14,16 @@ for (let b = 1; b <= batches; b++) {
   store.tx(() => {
     for (let i = 0; i < 200; i++) {
       const id = store.recordings.insert({
-        patientId: patient, site: 'trachea', deviceName: 'd', sampleRate: 4000, durationSec: 3, fileName: `b${b}-${i}.wav`,
-        wavSha256: 'c'.repeat(64), status: 'recorded', recordedBy: user, recordedAt: new Date().toISOString(),
+        patientId: patient,
+        site: 'trachea',
+        deviceName: 'd',
+        sampleRate: 4000,
+        durationSec: 3,
+        fileName: `b${b}-${i}.wav`,
+        wavSha256: 'c'.repeat(64),
+        status: 'recorded',
+        recordedBy: user,
+        recordedAt: new Date().toISOString(),
       });
       store.recordings.addAnalysis(id, sampleAnalysis());
     }

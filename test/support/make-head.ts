@@ -57,7 +57,12 @@ export function headOnnx(weights: HeadWeights, classes: readonly ClassName[] = C
   weights.dense.forEach((d, i) => {
     floats.push({ name: `d${i}_w`, dims: [d.out, d.in], data: d.w }, { name: `d${i}_b`, dims: [d.out], data: d.b });
     const last = i === weights.dense.length - 1;
-    nodes.push({ op: 'Gemm', inputs: [x, `d${i}_w`, `d${i}_b`], outputs: [last ? 'logits' : `d${i}`], attributes: { transB: 1 } });
+    nodes.push({
+      op: 'Gemm',
+      inputs: [x, `d${i}_w`, `d${i}_b`],
+      outputs: [last ? 'logits' : `d${i}`],
+      attributes: { transB: 1 },
+    });
     if (last) return;
     nodes.push({ op: 'Relu', inputs: [`d${i}`], outputs: [`r${i}`] });
     x = `r${i}`;
@@ -105,7 +110,8 @@ export function headLogitsReference(weights: HeadWeights, embedding: ArrayLike<n
     }
     x = y.map((v) => Math.max(0, v));
     const bn = weights.bn[i];
-    if (bn) x = x.map((v, c) => ((v - bn.mean[c]!) / Math.sqrt(bn.variance[c]! + BN_EPSILON)) * bn.scale[c]! + bn.bias[c]!);
+    if (bn)
+      x = x.map((v, c) => ((v - bn.mean[c]!) / Math.sqrt(bn.variance[c]! + BN_EPSILON)) * bn.scale[c]! + bn.bias[c]!);
   });
   return x;
 }
@@ -136,7 +142,8 @@ export function makeHead(
     version: '0.0.1-test',
     createdAt: '2026-01-01T00:00:00Z',
     classes: [...classes],
-    architecture: 'Dense 512 ReLU → BatchNorm → Dense 256 ReLU → BatchNorm → Dense 128 ReLU → Dense 5 (synthetic test weights)',
+    architecture:
+      'Dense 512 ReLU → BatchNorm → Dense 256 ReLU → BatchNorm → Dense 128 ReLU → Dense 5 (synthetic test weights)',
     onnxFile: `${name}.onnx`,
     onnxSha256: createHash('sha256').update(bytes).digest('hex'),
     input: { embedding: 'yamnet-1024', bandwidthHz: 2000, windowSec: 3, hopSec: 1.44 },

@@ -73,7 +73,11 @@ export function soxAvailable(): boolean {
 
 /** Resample a WAV to raw 16-bit mono at `rate` with sox; returns the raw file's path. */
 export function soxToRaw(srcWav: string, rate: number, outRaw: string): string {
-  const r = spawnSync('sox', ['-V1', srcWav, '-r', String(rate), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-L', outRaw], { encoding: 'utf8' });
+  const r = spawnSync(
+    'sox',
+    ['-V1', srcWav, '-r', String(rate), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-L', outRaw],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0 || !existsSync(outRaw)) throw new Error(`sox failed on ${srcWav}: ${r.stderr}`);
   return outRaw;
 }

@@ -1,13 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auroc, balancedAccuracy, bootstrapInterval, calibration, confusionMatrix, macroF1, perClassScores, youdenThreshold } from '../../src/inference/training/metrics.js';
+import {
+  auroc,
+  balancedAccuracy,
+  bootstrapInterval,
+  calibration,
+  confusionMatrix,
+  macroF1,
+  perClassScores,
+  youdenThreshold,
+} from '../../src/inference/training/metrics.js';
 import { fitTemperature } from '../../src/inference/training/calibration.js';
 import { Rng } from '../../src/inference/training/rng.js';
 
 test('confusion, per-class scores, macro-F1 and balanced accuracy on a worked example', () => {
   // 3 classes: truth 0,0,0,1,1,2 ; predictions 0,0,1,1,1,0
   const m = confusionMatrix([0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 1, 0], 3);
-  assert.deepEqual(m, [[2, 1, 0], [0, 2, 0], [1, 0, 0]]);
+  assert.deepEqual(m, [
+    [2, 1, 0],
+    [0, 2, 0],
+    [1, 0, 0],
+  ]);
   const s = perClassScores(m);
   assert.equal(s[0]!.precision, 2 / 3);
   assert.equal(s[0]!.recall, 2 / 3);

@@ -9,12 +9,18 @@ const skip = kauhMissing();
 test('KAUH: flagged files excluded, identical audio links 76&77 and 100&101', { skip }, () => {
   const ds = loadDataset(KAUH_DIR);
   assert.equal(ds.files.length, 336);
-  const excluded = ds.files.filter((f) => f.excluded).map((f) => f.file.split('_')[0]).sort();
+  const excluded = ds.files
+    .filter((f) => f.excluded)
+    .map((f) => f.file.split('_')[0])
+    .sort();
   assert.deepEqual(excluded, ['BP100', 'DP100', 'EP76']);
   assert.equal(ds.groupOf.get('76'), ds.groupOf.get('77'));
   assert.equal(ds.groupOf.get('100'), ds.groupOf.get('101'));
   // only those two links (BP9 = DP9 is one patient)
-  const linked = [...ds.groupOf.entries()].filter(([p, g]) => p !== g).map(([p]) => p).sort();
+  const linked = [...ds.groupOf.entries()]
+    .filter(([p, g]) => p !== g)
+    .map(([p]) => p)
+    .sort();
   assert.deepEqual(linked, ['101', '77']);
   const labels = patientLabels(eligibleFiles(ds));
   const counts: Record<string, number> = {};
@@ -54,7 +60,10 @@ test('KAUH: no patient (nor a linked pair) is ever on both sides of a fold', { s
   // repeats differ, and the same seed gives the same folds
   assert.notDeepEqual([...folds[0]!.test].sort(), [...folds[5]!.test].sort());
   const again = groupedStratifiedKFold(labels, ds.groupOf, 5, 3, 123);
-  assert.deepEqual(again.map((f) => [...f.test].sort()), folds.map((f) => [...f.test].sort()));
+  assert.deepEqual(
+    again.map((f) => [...f.test].sort()),
+    folds.map((f) => [...f.test].sort()),
+  );
 });
 
 test('the naive file-level split does put one patient on both sides (why it is only a comparison)', { skip }, () => {

@@ -1,7 +1,12 @@
 /** Synthetic, separable "embeddings" for the training-loop tests (no YAMNet needed). */
 import { Rng } from '../../src/inference/training/rng.js';
 
-export function separableSet(perClass: number, classes: number, seed: number, noise = 0.6): { x: Float32Array; labels: number[]; n: number } {
+export function separableSet(
+  perClass: number,
+  classes: number,
+  seed: number,
+  noise = 0.6,
+): { x: Float32Array; labels: number[]; n: number } {
   const rng = new Rng(seed);
   const dims = 1024;
   // each class lifts its own block of 32 features, like a class-specific sound signature

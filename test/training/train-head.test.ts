@@ -19,7 +19,9 @@ import { trainHead, type TrainHeadOptions } from '../../src/inference/training/p
 const BANDWIDTH_TOLERANCE = 0.02;
 
 const yamnet = yamnetStatus(MODELS_DIR);
-const needsYamnet = kauhMissing() || (yamnet.ok ? false : `YAMNet not prepared (${yamnet.reason}): run \`npx auscult models --source ../shared/models\``);
+const needsYamnet =
+  kauhMissing() ||
+  (yamnet.ok ? false : `YAMNet not prepared (${yamnet.reason}): run \`npx auscult models --source ../shared/models\``);
 
 test('the shipped head: card parses, SHA-256 and class order match head.onnx, [N,1024] → [N,5]', async () => {
   const cardPath = join(MODELS_DIR, 'head.card.json');
@@ -27,59 +29,76 @@ test('the shipped head: card parses, SHA-256 and class order match head.onnx, [N
   const card = ModelCardSchema.parse(JSON.parse(readFileSync(cardPath, 'utf8')));
   const bytes = readFileSync(join(MODELS_DIR, card.onnxFile));
   assert.equal(createHash('sha256').update(bytes).digest('hex'), card.onnxSha256);
-  const meta = Object.fromEntries((onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? []).map((p) => [p.key, p.value]));
+  const meta = Object.fromEntries(
+    (onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? []).map((p) => [p.key, p.value]),
+  );
   assert.equal(meta['classes'], card.classes.join(','));
   assert.deepEqual(card.classes, [...CLASS_ORDER]);
   assert.equal(card.input.bandwidthHz, 2000);
   assert.match(card.training.citation, /10\.17632\/jwyy9np4gv\.3/);
   assert.match(card.intendedUse, /not a diagnosis/i);
   const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ embedding: new ort.Tensor('float32', new Float32Array(3 * 1024).fill(0.1), [3, 1024]) });
+  const out = await session.run({
+    embedding: new ort.Tensor('float32', new Float32Array(3 * 1024).fill(0.1), [3, 1024]),
+  });
   assert.deepEqual(out['logits']!.dims, [3, 5]);
   await session.release();
 });
 
-test('train-head twice with the same seed gives the same card figures and the same ONNX', { skip: needsYamnet, timeout: 300_000 }, async () => {
-  const run = (out: string) => {
-    const opts: TrainHeadOptions = {
-      data: KAUH_DIR,
-      out,
-      seed: 5,
-      // the project cache: warm after a full train-head, so this stays fast
-      cacheDir: join(PROJECT_ROOT, '.cache', 'embeddings'),
-      folds: 2,
-      repeats: 1,
-      epochs: 2,
-      windowSec: 3,
-      hopSec: 3,
-      otherPolicy: 'exclude',
-      model: 'mlp',
-      patientsPerLabel: 2,
-      bootstrapRounds: 100,
-      naive: false,
-      checkBandwidth: false,
-      modelsDir: MODELS_DIR,
-      command: 'test',
-      log: () => {},
+test(
+  'train-head twice with the same seed gives the same card figures and the same ONNX',
+  { skip: needsYamnet, timeout: 300_000 },
+  async () => {
+    const run = (out: string) => {
+      const opts: TrainHeadOptions = {
+        data: KAUH_DIR,
+        out,
+        seed: 5,
+        // the project cache: warm after a full train-head, so this stays fast
+        cacheDir: join(PROJECT_ROOT, '.cache', 'embeddings'),
+        folds: 2,
+        repeats: 1,
+        epochs: 2,
+        windowSec: 3,
+        hopSec: 3,
+        otherPolicy: 'exclude',
+        model: 'mlp',
+        patientsPerLabel: 2,
+        bootstrapRounds: 100,
+        naive: false,
+        checkBandwidth: false,
+        modelsDir: MODELS_DIR,
+        command: 'test',
+        log: () => {},
+      };
+      return trainHead(opts);
     };
-    return trainHead(opts);
-  };
-  const a = await run(scratchDir());
-  const b = await run(scratchDir());
-  const strip = (c: typeof a.card) => ({ ...c, createdAt: '' });
-  assert.deepEqual(strip(b.card), strip(a.card));
-  assert.equal(a.card.onnxSha256, b.card.onnxSha256);
-  // it is a real evaluation: 10 five-class patients, 2 per class
-  assert.equal(a.card.evaluation.fiveClass.perClass.reduce((s, p) => s + p.patients, 0), 10);
-  const meta = Object.fromEntries((onnxProto.onnx.ModelProto.decode(readFileSync(a.onnxPath)).metadataProps ?? []).map((p) => [p.key, p.value]));
-  assert.equal(meta['classes'], a.card.classes.join(','));
-});
+    const a = await run(scratchDir());
+    const b = await run(scratchDir());
+    const strip = (c: typeof a.card) => ({ ...c, createdAt: '' });
+    assert.deepEqual(strip(b.card), strip(a.card));
+    assert.equal(a.card.onnxSha256, b.card.onnxSha256);
+    // it is a real evaluation: 10 five-class patients, 2 per class
+    assert.equal(
+      a.card.evaluation.fiveClass.perClass.reduce((s, p) => s + p.patients, 0),
+      10,
+    );
+    const meta = Object.fromEntries(
+      (onnxProto.onnx.ModelProto.decode(readFileSync(a.onnxPath)).metadataProps ?? []).map((p) => [p.key, p.value]),
+    );
+    assert.equal(meta['classes'], a.card.classes.join(','));
+  },
+);
 
-test('the shipped head: a recording at 44.1 kHz with loud content above 2 kHz scores like the 4 kHz original', { skip: needsYamnet, timeout: 120_000 }, async () => {
-  const { bandwidthCheck } = await import('../../src/inference/training/bandwidth-check.js');
-  const files = ['DP1_Asthma,I E W,P L L,70,M.wav', 'DP30_N,N,P R M,18,F.wav'].map((f) => join(KAUH_DIR, 'audio', f));
-  const check = await bandwidthCheck(join(MODELS_DIR, 'head.card.json'), MODELS_DIR, files);
-  assert.equal(check.recordings, 2);
-  assert.ok(check.maxAbsDiff <= BANDWIDTH_TOLERANCE, `max |Δp| ${check.maxAbsDiff} > ${BANDWIDTH_TOLERANCE}`);
-  assert.equal(check.sameTopClass, 2);
-});
+test(
+  'the shipped head: a recording at 44.1 kHz with loud content above 2 kHz scores like the 4 kHz original',
+  { skip: needsYamnet, timeout: 120_000 },
+  async () => {
+    const { bandwidthCheck } = await import('../../src/inference/training/bandwidth-check.js');
+    const files = ['DP1_Asthma,I E W,P L L,70,M.wav', 'DP30_N,N,P R M,18,F.wav'].map((f) => join(KAUH_DIR, 'audio', f));
+    const check = await bandwidthCheck(join(MODELS_DIR, 'head.card.json'), MODELS_DIR, files);
+    assert.equal(check.recordings, 2);
+    assert.ok(check.maxAbsDiff <= BANDWIDTH_TOLERANCE, `max |Δp| ${check.maxAbsDiff} > ${BANDWIDTH_TOLERANCE}`);
+    assert.equal(check.sameTopClass, 2);
+  },
+);

@@ -53,7 +53,10 @@ export async function connect(): Promise<Connected> {
   if (window.auscult) return { api: fromBridge(window.auscult), onClose: () => undefined };
   const token = takeToken();
   if (!token) {
-    throw new ApiCallError('UNAUTHENTICATED', 'This address has no access token. Open the full address printed by `auscult serve` (it ends in #token=…).');
+    throw new ApiCallError(
+      'UNAUTHENTICATED',
+      'This address has no access token. Open the full address printed by `auscult serve` (it ends in #token=…).',
+    );
   }
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = await connectWs(`${proto}//${location.host}/api/ws`, token);

@@ -3,7 +3,17 @@
  * rides in the Sec-WebSocket-Protocol header; the session token is kept by the server, per
  * connection, and never reaches this page.
  */
-import type { ApiClient, ApiErrorBody, ApiEvents, CommandName, EventName, ParamsOf, ResultOf, WireEvent, WireResponse } from '../../../src/service/api';
+import type {
+  ApiClient,
+  ApiErrorBody,
+  ApiEvents,
+  CommandName,
+  EventName,
+  ParamsOf,
+  ResultOf,
+  WireEvent,
+  WireResponse,
+} from '../../../src/service/api';
 import { ApiCallError } from './errors';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: ApiCallError) => void };
@@ -29,11 +39,21 @@ export function connectWs(url: string, token: string): Promise<WsClient> {
     });
     ws.addEventListener('close', () => {
       for (const p of pending.values()) {
-        p.reject(new ApiCallError('UNAVAILABLE', 'The connection to the workstation was lost. Reload the page from the address `auscult serve` printed.'));
+        p.reject(
+          new ApiCallError(
+            'UNAVAILABLE',
+            'The connection to the workstation was lost. Reload the page from the address `auscult serve` printed.',
+          ),
+        );
       }
       pending.clear();
       if (!opened) {
-        reject(new ApiCallError('UNAUTHENTICATED', 'The workstation refused the connection: the access token is missing or out of date. Open the address printed by `auscult serve` again.'));
+        reject(
+          new ApiCallError(
+            'UNAUTHENTICATED',
+            'The workstation refused the connection: the access token is missing or out of date. Open the address printed by `auscult serve` again.',
+          ),
+        );
       }
       for (const l of closeListeners) l();
     });

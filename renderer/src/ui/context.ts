@@ -21,7 +21,12 @@ export const NAV: Array<{ route: Route; label: string; roles: Role[]; key: strin
   { route: { view: 'history' }, label: 'History', roles: ['nurse', 'pulmonologist'], key: 'history' },
   { route: { view: 'audit' }, label: 'Audit & export', roles: ['auditor'], key: 'audit' },
   { route: { view: 'users' }, label: 'Users', roles: ['admin'], key: 'users' },
-  { route: { view: 'model' }, label: 'Model card', roles: ['nurse', 'pulmonologist', 'auditor', 'admin'], key: 'model' },
+  {
+    route: { view: 'model' },
+    label: 'Model card',
+    roles: ['nurse', 'pulmonologist', 'auditor', 'admin'],
+    key: 'model',
+  },
 ];
 
 export function homeFor(role: Role): Route {

@@ -5,7 +5,11 @@
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Array<Child | Child[]>): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Array<Child | Child[]>
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
@@ -28,7 +32,11 @@ export function append(el: Element, children: Array<Child | Child[]>): void {
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-export function svg(tag: string, attrs: Record<string, string | number | EventListener> = {}, ...children: Array<Node | string>): SVGElement {
+export function svg(
+  tag: string,
+  attrs: Record<string, string | number | EventListener> = {},
+  ...children: Array<Node | string>
+): SVGElement {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v);
@@ -44,10 +52,19 @@ export function clear(el: Element): void {
 
 /** A labelled form field. */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLLabelElement {
-  return h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), control, hint ? h('span', { class: 'hint' }, hint) : null);
+  return h(
+    'label',
+    { class: 'field' },
+    h('span', { class: 'field-label' }, label),
+    control,
+    hint ? h('span', { class: 'hint' }, hint) : null,
+  );
 }
 
-export function options<T extends string>(values: ReadonlyArray<T | { value: T; label: string }>, selected?: string | null): HTMLOptionElement[] {
+export function options<T extends string>(
+  values: ReadonlyArray<T | { value: T; label: string }>,
+  selected?: string | null,
+): HTMLOptionElement[] {
   return values.map((v) => {
     const value = typeof v === 'string' ? v : v.value;
     const label = typeof v === 'string' ? v : v.label;

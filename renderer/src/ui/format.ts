@@ -9,13 +9,21 @@ export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
 }
 
 export function dateOnly(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: '2-digit' });
+  return Number.isNaN(d.getTime())
+    ? iso
+    : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: '2-digit' });
 }
 
 export function seconds(s: number): string {
@@ -46,7 +54,8 @@ export function screenText(screen: ScreenResult): string {
 
 export function qualityText(q: QualityReport | null | undefined): string {
   if (!q) return 'No quality measurement yet';
-  const word = q.verdict === 'good' ? 'Good sound quality' : q.verdict === 'fair' ? 'Fair sound quality' : 'Poor sound quality';
+  const word =
+    q.verdict === 'good' ? 'Good sound quality' : q.verdict === 'fair' ? 'Fair sound quality' : 'Poor sound quality';
   return q.reasons.length ? `${word}: ${q.reasons.join('; ')}` : word;
 }
 

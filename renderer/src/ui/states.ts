@@ -3,11 +3,22 @@ import { errorMessage } from '../api/errors';
 import { h } from './dom';
 
 export function loading(what: string): HTMLElement {
-  return h('div', { class: 'state state-loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), `Loading ${what}…`);
+  return h(
+    'div',
+    { class: 'state state-loading', role: 'status' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    `Loading ${what}…`,
+  );
 }
 
 export function empty(title: string, todo: string, action?: HTMLElement): HTMLElement {
-  return h('div', { class: 'state state-empty', role: 'status' }, h('strong', {}, title), h('p', {}, todo), action ?? null);
+  return h(
+    'div',
+    { class: 'state state-empty', role: 'status' },
+    h('strong', {}, title),
+    h('p', {}, todo),
+    action ?? null,
+  );
 }
 
 export function errorState(title: string, err: unknown, retry?: () => void): HTMLElement {
@@ -21,7 +32,12 @@ export function errorState(title: string, err: unknown, retry?: () => void): HTM
 }
 
 /** Renders `load()` into `el`: loading first, then `render(result)`, or the error with a retry. */
-export async function withLoading<T>(el: HTMLElement, what: string, load: () => Promise<T>, render: (v: T) => void): Promise<void> {
+export async function withLoading<T>(
+  el: HTMLElement,
+  what: string,
+  load: () => Promise<T>,
+  render: (v: T) => void,
+): Promise<void> {
   el.replaceChildren(loading(what));
   try {
     const v = await load();

@@ -24,15 +24,27 @@ function isoDay(v: string, end: boolean): string | undefined {
 export function auditView(ctx: AppContext, root: HTMLElement): () => void {
   const offs: Array<() => void> = [];
   // --- chain verification ---
-  const chain = h('div', { 'data-testid': 'chain-status' }, h('p', { class: 'hint' }, 'Not checked yet in this visit.'));
+  const chain = h(
+    'div',
+    { 'data-testid': 'chain-status' },
+    h('p', { class: 'hint' }, 'Not checked yet in this visit.'),
+  );
   const verify = async (): Promise<void> => {
     chain.replaceChildren(loading('the verification of the hash chain'));
     try {
       const v = await ctx.api.call('audit.verify', {});
       chain.replaceChildren(
         v.ok
-          ? h('p', { class: 'ok-banner' }, `✓ Chain intact: ${v.entries} entries verified. Head ${v.head.slice(0, 16)}…`)
-          : h('p', { class: 'bad-banner', role: 'alert' }, `✗ Chain broken at entry ${v.firstBadSeq ?? '?'}: ${v.reason ?? 'unknown reason'}. Keep this workstation's database as evidence and tell your administrator.`),
+          ? h(
+              'p',
+              { class: 'ok-banner' },
+              `✓ Chain intact: ${v.entries} entries verified. Head ${v.head.slice(0, 16)}…`,
+            )
+          : h(
+              'p',
+              { class: 'bad-banner', role: 'alert' },
+              `✗ Chain broken at entry ${v.firstBadSeq ?? '?'}: ${v.reason ?? 'unknown reason'}. Keep this workstation's database as evidence and tell your administrator.`,
+            ),
       );
     } catch (err) {
       chain.replaceChildren(errorState('Could not verify the chain', err, () => void verify()));
@@ -49,7 +61,17 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
   const filters = h(
     'form',
     { class: 'filters', 'aria-label': 'Filter the audit log' },
-    h('div', { class: 'row' }, field('From', from), field('To', to), field('User', username), field('Action', action), field('Object type', objectType), field('Object id', objectId), h('button', { type: 'submit' }, 'Filter')),
+    h(
+      'div',
+      { class: 'row' },
+      field('From', from),
+      field('To', to),
+      field('User', username),
+      field('Action', action),
+      field('Object type', objectType),
+      field('Object id', objectId),
+      h('button', { type: 'submit' }, 'Filter'),
+    ),
   );
   const log = h('div', {});
   const loadLog = (offset: number): void =>
@@ -70,15 +92,19 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       (page) => {
         if (page.total === 0) return void log.append(empty('No entries match', 'Clear a filter or widen the dates.'));
         log.append(
-          dataTable<AuditEntry>('Audit log', [
-            { title: '#', cell: (e) => String(e.seq), className: 'num' },
-            { title: 'When', cell: (e) => dateTime(e.at) },
-            { title: 'User', cell: (e) => e.username ?? '(none)' },
-            { title: 'Action', cell: (e) => e.action },
-            { title: 'Object', cell: (e) => (e.objectType ? `${e.objectType} ${e.objectId ?? ''}` : '—') },
-            { title: 'Via', cell: (e) => e.transport },
-            { title: 'Hash', cell: (e) => h('code', { title: e.hash }, e.hash.slice(0, 10)) },
-          ], page.items),
+          dataTable<AuditEntry>(
+            'Audit log',
+            [
+              { title: '#', cell: (e) => String(e.seq), className: 'num' },
+              { title: 'When', cell: (e) => dateTime(e.at) },
+              { title: 'User', cell: (e) => e.username ?? '(none)' },
+              { title: 'Action', cell: (e) => e.action },
+              { title: 'Object', cell: (e) => (e.objectType ? `${e.objectType} ${e.objectId ?? ''}` : '—') },
+              { title: 'Via', cell: (e) => e.transport },
+              { title: 'Hash', cell: (e) => h('code', { title: e.hash }, e.hash.slice(0, 10)) },
+            ],
+            page.items,
+          ),
           pager(page, loadLog),
         );
       },
@@ -99,30 +125,87 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
   const exForm = h(
     'form',
     { class: 'filters', 'aria-label': 'Start an export' },
-    h('div', { class: 'row' }, field('What', kind), field('From', exFrom), field('To', exTo), field('Patient id', patientId)),
-    h('div', { class: 'row' }, h('label', { class: 'check' }, bom, ' CSV with BOM (for spreadsheets)'), h('label', { class: 'check' }, zip, ' As one zip'), h('button', { type: 'submit' }, 'Start export')),
+    h(
+      'div',
+      { class: 'row' },
+      field('What', kind),
+      field('From', exFrom),
+      field('To', exTo),
+      field('Patient id', patientId),
+    ),
+    h(
+      'div',
+      { class: 'row' },
+      h('label', { class: 'check' }, bom, ' CSV with BOM (for spreadsheets)'),
+      h('label', { class: 'check' }, zip, ' As one zip'),
+      h('button', { type: 'submit' }, 'Start export'),
+    ),
     exErr,
   );
   const jobs = new Map<string, ExportJob>();
   const jobList = h('div', { 'data-testid': 'export-jobs' });
   const renderJobs = (): void => {
-    if (jobs.size === 0) return void jobList.replaceChildren(empty('No exports yet', 'Choose what to export above and press “Start export”.'));
+    if (jobs.size === 0)
+      return void jobList.replaceChildren(
+        empty('No exports yet', 'Choose what to export above and press “Start export”.'),
+      );
     jobList.replaceChildren(
       h(
         'ul',
         { class: 'jobs' },
-        [...jobs.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).map((j) =>
-          h(
-            'li',
-            { class: `job job-${j.state}` },
-            h('div', { class: 'row' }, h('strong', {}, KINDS.find((k) => k.value === j.kind)?.label ?? j.kind), h('span', {}, ` ${j.state} · ${Math.round(j.progress * 100)} % · ${j.rows} rows`)),
-            h('progress', { max: '1', value: String(j.progress), 'aria-label': `Export ${j.id} progress` }),
-            j.state === 'running' ? h('button', { type: 'button', class: 'secondary', onclick: () => void ctx.api.call('exports.cancel', { jobId: j.id }).then((u) => { jobs.set(u.id, u); renderJobs(); }, (e) => ctx.notify(errorMessage(e), 'error')) }, 'Cancel') : null,
-            j.error ? h('p', { class: 'form-error' }, j.error) : null,
-            j.state === 'done' ? h('p', { class: 'hint' }, `Written to ${j.destination}`) : null,
-            j.files.length ? h('ul', { class: 'files' }, j.files.map((f) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => void download(j.id, f.name) }, f.name), ` · ${f.bytes.toLocaleString()} bytes · SHA-256 ${f.sha256.slice(0, 12)}…`))) : null,
+        [...jobs.values()]
+          .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+          .map((j) =>
+            h(
+              'li',
+              { class: `job job-${j.state}` },
+              h(
+                'div',
+                { class: 'row' },
+                h('strong', {}, KINDS.find((k) => k.value === j.kind)?.label ?? j.kind),
+                h('span', {}, ` ${j.state} · ${Math.round(j.progress * 100)} % · ${j.rows} rows`),
+              ),
+              h('progress', { max: '1', value: String(j.progress), 'aria-label': `Export ${j.id} progress` }),
+              j.state === 'running'
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'secondary',
+                      onclick: () =>
+                        void ctx.api.call('exports.cancel', { jobId: j.id }).then(
+                          (u) => {
+                            jobs.set(u.id, u);
+                            renderJobs();
+                          },
+                          (e) => ctx.notify(errorMessage(e), 'error'),
+                        ),
+                    },
+                    'Cancel',
+                  )
+                : null,
+              j.error ? h('p', { class: 'form-error' }, j.error) : null,
+              j.state === 'done' ? h('p', { class: 'hint' }, `Written to ${j.destination}`) : null,
+              j.files.length
+                ? h(
+                    'ul',
+                    { class: 'files' },
+                    j.files.map((f) =>
+                      h(
+                        'li',
+                        {},
+                        h(
+                          'button',
+                          { type: 'button', class: 'link', onclick: () => void download(j.id, f.name) },
+                          f.name,
+                        ),
+                        ` · ${f.bytes.toLocaleString()} bytes · SHA-256 ${f.sha256.slice(0, 12)}…`,
+                      ),
+                    ),
+                  )
+                : null,
+            ),
           ),
-        ),
       ),
     );
   };
@@ -141,7 +224,11 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
     if (exTo.value) scope.to = isoDay(exTo.value, true);
     if (patientId.value.trim()) scope.patientId = Number(patientId.value.trim());
     try {
-      const j = await ctx.api.call('exports.start', { kind: kind.value as ExportKind, scope, options: { csvBom: bom.checked, zip: zip.checked } });
+      const j = await ctx.api.call('exports.start', {
+        kind: kind.value as ExportKind,
+        scope,
+        options: { csvBom: bom.checked, zip: zip.checked },
+      });
       jobs.set(j.id, j);
       renderJobs();
     } catch (err) {
@@ -164,7 +251,17 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
 
   root.append(
     h('h1', {}, 'Audit & export'),
-    h('section', { class: 'panel', 'aria-label': 'Hash chain' }, h('h2', {}, 'Integrity of the audit log'), h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => void verify() }, 'Verify the chain'), chain)),
+    h(
+      'section',
+      { class: 'panel', 'aria-label': 'Hash chain' },
+      h('h2', {}, 'Integrity of the audit log'),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'button', onclick: () => void verify() }, 'Verify the chain'),
+        chain,
+      ),
+    ),
     h('section', { class: 'panel', 'aria-label': 'Exports' }, h('h2', {}, 'Export'), exForm, jobList),
     h('section', { class: 'panel', 'aria-label': 'Audit log' }, h('h2', {}, 'Audit log'), filters, log),
   );

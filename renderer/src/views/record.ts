@@ -18,8 +18,18 @@ import { LiveSpectrogram } from '../widgets/spectrogram-live';
 
 type Duration = 3 | 10 | 20 | 30 | null;
 const PROTOCOL: readonly ChestSite[] = [
-  'anterior-right-upper', 'anterior-left-upper', 'anterior-right-middle', 'anterior-left-middle', 'anterior-right-lower', 'anterior-left-lower',
-  'posterior-left-upper', 'posterior-right-upper', 'posterior-left-middle', 'posterior-right-middle', 'posterior-left-lower', 'posterior-right-lower',
+  'anterior-right-upper',
+  'anterior-left-upper',
+  'anterior-right-middle',
+  'anterior-left-middle',
+  'anterior-right-lower',
+  'anterior-left-lower',
+  'posterior-left-upper',
+  'posterior-right-upper',
+  'posterior-left-middle',
+  'posterior-right-middle',
+  'posterior-left-lower',
+  'posterior-right-lower',
   'trachea',
 ];
 const ACTIVE: ReadonlySet<CaptureState['state']> = new Set(['countdown', 'recording', 'stopping', 'analyzing']);
@@ -66,27 +76,55 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   const durationSelect = h(
     'select',
     { 'aria-label': 'Length', name: 'duration' },
-    options([{ value: '3', label: '3 s' }, { value: '10', label: '10 s' }, { value: '20', label: '20 s' }, { value: '30', label: '30 s' }, { value: 'free', label: 'Until I stop' }], '3'),
+    options(
+      [
+        { value: '3', label: '3 s' },
+        { value: '10', label: '10 s' },
+        { value: '20', label: '20 s' },
+        { value: '30', label: '30 s' },
+        { value: 'free', label: 'Until I stop' },
+      ],
+      '3',
+    ),
   );
   const meterFill = h('div', { class: 'meter-fill' });
   const meterPeak = h('div', { class: 'meter-peak' });
-  const meterText = h('span', { class: 'meter-text', 'data-testid': 'level' }, 'Level: — (shown while the device is open)');
-  const meter = h('div', { class: 'meter', role: 'meter', 'aria-label': 'Input level', 'aria-valuemin': '-60', 'aria-valuemax': '0' }, meterFill, meterPeak);
+  const meterText = h(
+    'span',
+    { class: 'meter-text', 'data-testid': 'level' },
+    'Level: — (shown while the device is open)',
+  );
+  const meter = h(
+    'div',
+    { class: 'meter', role: 'meter', 'aria-label': 'Input level', 'aria-valuemin': '-60', 'aria-valuemax': '0' },
+    meterFill,
+    meterPeak,
+  );
 
   const loadDevices = async (): Promise<void> => {
     deviceNote.textContent = 'Looking for input devices…';
     try {
       devices = await api.call('capture.devices', {});
       const prev = deviceSelect.value;
-      const pick = devices.find((d) => d.name === prev) ?? devices.find((d) => d.pinned) ?? devices.find((d) => d.likelyStethoscope) ?? devices[0];
+      const pick =
+        devices.find((d) => d.name === prev) ??
+        devices.find((d) => d.pinned) ??
+        devices.find((d) => d.likelyStethoscope) ??
+        devices[0];
       deviceSelect.replaceChildren(
         ...devices.map((d) => {
-          const o = h('option', { value: d.name }, `${d.name}${d.likelyStethoscope ? ' — stethoscope' : ''}${d.pinned ? ' (pinned)' : ''} · ${Math.round(d.defaultSampleRate)} Hz`);
+          const o = h(
+            'option',
+            { value: d.name },
+            `${d.name}${d.likelyStethoscope ? ' — stethoscope' : ''}${d.pinned ? ' (pinned)' : ''} · ${Math.round(d.defaultSampleRate)} Hz`,
+          );
           o.selected = d === pick;
           return o;
         }),
       );
-      deviceNote.textContent = devices.length ? `${devices.length} input device${devices.length === 1 ? '' : 's'} found.` : 'No input device found. Plug in the stethoscope (USB), then press “Look again”.';
+      deviceNote.textContent = devices.length
+        ? `${devices.length} input device${devices.length === 1 ? '' : 's'} found.`
+        : 'No input device found. Plug in the stethoscope (USB), then press “Look again”.';
     } catch (err) {
       deviceNote.textContent = `Could not list devices: ${errorMessage(err)}`;
     }
@@ -103,7 +141,12 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       { class: 'panel', 'aria-label': 'Device' },
       h('h2', {}, '3 · Device'),
       h('div', { class: 'row' }, field('Stethoscope', deviceSelect), field('Length', durationSelect)),
-      h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', onclick: () => void loadDevices() }, 'Look again'), deviceNote),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => void loadDevices() }, 'Look again'),
+        deviceNote,
+      ),
       meter,
       meterText,
     ),
@@ -112,7 +155,12 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
 
   /** Without a stethoscope: store and analyse a WAV file for the chosen patient and site. */
   function importPanel(): HTMLElement {
-    const file = h('input', { type: 'file', accept: '.wav,audio/wav,audio/x-wav', name: 'wavFile', 'aria-label': 'WAV file to import' });
+    const file = h('input', {
+      type: 'file',
+      accept: '.wav,audio/wav,audio/x-wav',
+      name: 'wavFile',
+      'aria-label': 'WAV file to import',
+    });
     const note = h('p', { class: 'hint', role: 'status' });
     file.addEventListener('change', async () => {
       const f = file.files?.[0];
@@ -130,7 +178,9 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         const bytes = new Uint8Array(await f.arrayBuffer());
         let bin = '';
         for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        const done = await finish(() => api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }));
+        const done = await finish(() =>
+          api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }),
+        );
         note.textContent = done ? `Imported ${f.name}.` : `Import of ${f.name} failed: see the message under “Result”.`;
       } catch (err) {
         note.textContent = `Import failed: ${errorMessage(err)}`;
@@ -138,18 +188,34 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         file.value = '';
       }
     });
-    return h('details', { class: 'panel import' }, h('summary', {}, 'No stethoscope? Import a WAV file'), h('p', { class: 'hint' }, 'The file is stored for the chosen patient and site and analysed like a recording.'), file, note);
+    return h(
+      'details',
+      { class: 'panel import' },
+      h('summary', {}, 'No stethoscope? Import a WAV file'),
+      h('p', { class: 'hint' }, 'The file is stored for the chosen patient and site and analysed like a recording.'),
+      file,
+      note,
+    );
   }
 
   // --- right column: controls, live view, result ---
   const recordBtn = h('button', { type: 'button', class: 'record-btn', 'data-testid': 'record' }, '● Record (R)');
   const discardBtn = h('button', { type: 'button', class: 'danger', hidden: true }, 'Discard… (Esc)');
-  const stateText = h('p', { class: 'capture-state', role: 'status', 'aria-live': 'polite', 'data-testid': 'capture-state' });
+  const stateText = h('p', {
+    class: 'capture-state',
+    role: 'status',
+    'aria-live': 'polite',
+    'data-testid': 'capture-state',
+  });
   const progress = h('progress', { max: '1', value: '0', 'aria-label': 'Recording progress' });
   const spectrogram = new LiveSpectrogram();
   window.__auscultLive = spectrogram.stats;
   const liveBars = new ProbabilityBars('Live class probabilities, updated every 0.48 seconds', 200);
-  const liveScreen = h('div', { class: 'live-screen', 'data-testid': 'live-screen' }, h('span', { class: 'hint' }, 'The live screen result appears while recording.'));
+  const liveScreen = h(
+    'div',
+    { class: 'live-screen', 'data-testid': 'live-screen' },
+    h('span', { class: 'hint' }, 'The live screen result appears while recording.'),
+  );
   const liveQuality = h('div', { 'data-testid': 'live-quality' }, qualityLine(null));
   const liveCounts = h('p', { class: 'hint', 'data-testid': 'live-counts' });
   const result = h('section', { class: 'panel result', 'aria-label': 'Result', hidden: true, 'data-testid': 'result' });
@@ -158,11 +224,29 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     'div',
     { class: 'record-right' },
     h('section', { class: 'panel controls' }, h('div', { class: 'row' }, recordBtn, discardBtn, stateText), progress),
-    h('section', { class: 'panel', 'aria-label': 'Live spectrogram' }, h('h2', {}, 'Live sound (mel spectrogram)'), spectrogram.frame.root, liveCounts),
-    h('section', { class: 'panel live-probs', 'aria-label': 'Live analysis' }, h('h2', {}, 'Live analysis'), liveScreen, liveBars.element, liveQuality, disclaimer()),
+    h(
+      'section',
+      { class: 'panel', 'aria-label': 'Live spectrogram' },
+      h('h2', {}, 'Live sound (mel spectrogram)'),
+      spectrogram.frame.root,
+      liveCounts,
+    ),
+    h(
+      'section',
+      { class: 'panel live-probs', 'aria-label': 'Live analysis' },
+      h('h2', {}, 'Live analysis'),
+      liveScreen,
+      liveBars.element,
+      liveQuality,
+      disclaimer(),
+    ),
     result,
   );
-  const recovery = recoveryPanel(api, () => ({ patient, site }), (d) => showResult(d));
+  const recovery = recoveryPanel(
+    api,
+    () => ({ patient, site }),
+    (d) => showResult(d),
+  );
   root.append(h('h1', { class: 'sr-only' }, 'Record'), recovery, h('div', { class: 'record-layout' }, left, right));
 
   function canStart(): string | null {
@@ -181,7 +265,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     discardBtn.hidden = !active;
     deviceSelect.disabled = active;
     durationSelect.disabled = active;
-    if (!active && state !== 'done') stateText.textContent = why ?? `Ready: ${siteName(site)} for ${patient?.familyName ?? ''}. Press R to record.`;
+    if (!active && state !== 'done')
+      stateText.textContent = why ?? `Ready: ${siteName(site)} for ${patient?.familyName ?? ''}. Press R to record.`;
     ctx.setBusy(active);
   }
 
@@ -193,7 +278,10 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         stateText.textContent = s.message ?? 'Get ready: place the chest piece. Recording starts in a moment…';
         break;
       case 'recording':
-        stateText.textContent = remaining !== null ? `Recording ${siteName(s.site)} — ${remaining.toFixed(1)} s left` : `Recording ${siteName(s.site)} — ${s.elapsedSec.toFixed(1)} s (press Space to stop)`;
+        stateText.textContent =
+          remaining !== null
+            ? `Recording ${siteName(s.site)} — ${remaining.toFixed(1)} s left`
+            : `Recording ${siteName(s.site)} — ${s.elapsedSec.toFixed(1)} s (press Space to stop)`;
         break;
       case 'stopping':
       case 'analyzing':
@@ -213,7 +301,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     }
     progress.value = s.targetSec ? Math.min(1, s.elapsedSec / s.targetSec) : 0;
     refreshControls();
-    if ((s.state === 'done' || s.state === 'interrupted') && s.recordingId !== null) void finish(() => api.call('recordings.get', { id: s.recordingId as number }));
+    if ((s.state === 'done' || s.state === 'interrupted') && s.recordingId !== null)
+      void finish(() => api.call('recordings.get', { id: s.recordingId as number }));
     if (s.state === 'cancelled' || s.state === 'error') endCapture();
   }
 
@@ -244,7 +333,14 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         return true;
       } catch (err) {
         result.hidden = false;
-        result.replaceChildren(h('h2', {}, 'Result'), h('p', { class: 'form-error', role: 'alert' }, `The recording could not be saved or analysed: ${errorMessage(err)}`));
+        result.replaceChildren(
+          h('h2', {}, 'Result'),
+          h(
+            'p',
+            { class: 'form-error', role: 'alert' },
+            `The recording could not be saved or analysed: ${errorMessage(err)}`,
+          ),
+        );
         return false;
       } finally {
         endCapture();
@@ -262,20 +358,48 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     diagram.markDone(doneSites);
     const next = nextSite();
     const nextBtn = next
-      ? h('button', { type: 'button', 'data-testid': 'next-site', onclick: () => { site = next; diagram.select(next); state = 'idle'; result.hidden = true; refreshControls(); recordBtn.focus(); } }, `Next site: ${siteName(next)} →`)
+      ? h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'next-site',
+            onclick: () => {
+              site = next;
+              diagram.select(next);
+              state = 'idle';
+              result.hidden = true;
+              refreshControls();
+              recordBtn.focus();
+            },
+          },
+          `Next site: ${siteName(next)} →`,
+        )
       : h('span', { class: 'hint' }, 'All sites recorded for this patient.');
     const children: Array<HTMLElement> = [
       h('h2', {}, `Saved: ${siteName(d.recording.site)} · recording #${d.recording.id}`),
-      h('p', {}, `${d.recording.durationSec.toFixed(1)} s at ${d.recording.sampleRate} Hz from ${d.recording.deviceName}.`, d.recording.status === 'interrupted' ? ' Interrupted before the end; what was captured is kept.' : ''),
+      h(
+        'p',
+        {},
+        `${d.recording.durationSec.toFixed(1)} s at ${d.recording.sampleRate} Hz from ${d.recording.deviceName}.`,
+        d.recording.status === 'interrupted' ? ' Interrupted before the end; what was captured is kept.' : '',
+      ),
     ];
     if (d.analysis) {
       const s = analysisSummary(d.analysis);
       resultDispose = s.destroy;
       children.push(s.element);
     } else {
-      children.push(h('p', { class: 'uncertain', role: 'note' }, 'No analysis: the model is not available on this workstation. The recording is saved; it can be analysed later.'));
+      children.push(
+        h(
+          'p',
+          { class: 'uncertain', role: 'note' },
+          'No analysis: the model is not available on this workstation. The recording is saved; it can be analysed later.',
+        ),
+      );
     }
-    children.push(h('div', { class: 'actions' }, nextBtn, h('a', { href: `#/recording/${d.recording.id}` }, 'Open recording')));
+    children.push(
+      h('div', { class: 'actions' }, nextBtn, h('a', { href: `#/recording/${d.recording.id}` }, 'Open recording')),
+    );
     result.replaceChildren(...children);
     result.hidden = false;
     stateText.textContent = `Saved recording #${d.recording.id}.`;
@@ -298,7 +422,12 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     state = 'countdown';
     refreshControls();
     try {
-      const s = await api.call('capture.start', { patientId: patient.id, site, durationSec, device: deviceSelect.value || undefined });
+      const s = await api.call('capture.start', {
+        patientId: patient.id,
+        site,
+        durationSec,
+        device: deviceSelect.value || undefined,
+      });
       captureId = s.captureId;
       showState(s);
     } catch (err) {
@@ -372,7 +501,10 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     api.on('capture.live', (l) => {
       if (!mine(l.captureId)) return;
       liveBars.update(l.probabilities);
-      liveScreen.replaceChildren(screenBadge(l.screen), h('span', { class: 'hint' }, ` at ${l.patchStartSec.toFixed(2)} s`));
+      liveScreen.replaceChildren(
+        screenBadge(l.screen),
+        h('span', { class: 'hint' }, ` at ${l.patchStartSec.toFixed(2)} s`),
+      );
       liveScreen.setAttribute('aria-label', screenText(l.screen));
     }),
     api.on('capture.error', (e) => {
@@ -410,4 +542,3 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     if (window.__auscultLive === spectrogram.stats) delete window.__auscultLive;
   };
 }
-

@@ -49,13 +49,22 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         ` · ${dateTime(r.recordedAt)} by ${r.recordedBy} · ${r.deviceName} at ${r.sampleRate} Hz · ${r.durationSec.toFixed(1)} s · ${r.status}`,
       ),
       d.signoff
-        ? h('p', { class: 'signed-banner', 'data-testid': 'signed-banner' }, `✓ Signed by ${d.signoff.signedBy} on ${dateTime(d.signoff.signedAt)} — ${d.signoff.label}. Signed recordings cannot be changed; add an amendment below if needed.`)
+        ? h(
+            'p',
+            { class: 'signed-banner', 'data-testid': 'signed-banner' },
+            `✓ Signed by ${d.signoff.signedBy} on ${dateTime(d.signoff.signedAt)} — ${d.signoff.label}. Signed recordings cannot be changed; add an amendment below if needed.`,
+          )
         : h('p', { class: 'unsigned-banner' }, 'Not signed yet.'),
     );
 
     // Spectrogram, audio, timeline
     const specBox = h('div', {}, loading('the spectrogram'));
-    const audio = h('audio', { controls: true, preload: 'auto', 'aria-label': 'Play the recording', 'data-testid': 'audio' });
+    const audio = h('audio', {
+      controls: true,
+      preload: 'auto',
+      'aria-label': 'Play the recording',
+      'data-testid': 'audio',
+    });
     const audioNote = h('p', { class: 'hint', role: 'status' }, 'Loading audio…');
     let spec: FullSpectrogram | null = null;
     let raf = 0;
@@ -63,7 +72,10 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
       spec?.setCursor(audio.currentTime);
       if (!audio.paused) raf = requestAnimationFrame(follow);
     };
-    audio.addEventListener('play', () => { cancelAnimationFrame(raf); raf = requestAnimationFrame(follow); });
+    audio.addEventListener('play', () => {
+      cancelAnimationFrame(raf);
+      raf = requestAnimationFrame(follow);
+    });
     audio.addEventListener('timeupdate', () => spec?.setCursor(audio.currentTime));
     audio.addEventListener('seeked', () => spec?.setCursor(audio.currentTime));
     disposers.push(() => cancelAnimationFrame(raf));
@@ -101,7 +113,13 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
       const t = classLines(
         'Class probabilities of each 0.96 s patch over the recording',
         a.timeline.map((e) => ({ x: (e.startSec + e.endSec) / 2, p: e.probabilities })),
-        { xTitle: 'time in the recording (s), patch centres', xMin: 0, xMax: Math.max(r.durationSec, a.durationSec), xTick: (x) => `${x.toFixed(1)} s`, height: 210 },
+        {
+          xTitle: 'time in the recording (s), patch centres',
+          xMin: 0,
+          xMax: Math.max(r.durationSec, a.durationSec),
+          xTick: (x) => `${x.toFixed(1)} s`,
+          height: 210,
+        },
       );
       disposers.push(() => t.chart.destroy());
       timeline = t.element;
@@ -110,7 +128,13 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     const left = h(
       'div',
       { class: 'recording-left' },
-      h('section', { class: 'panel', 'aria-label': 'Spectrogram and playback' }, h('h2', {}, 'Spectrogram'), specBox, h('div', { class: 'row' }, audio, audioNote)),
+      h(
+        'section',
+        { class: 'panel', 'aria-label': 'Spectrogram and playback' },
+        h('h2', {}, 'Spectrogram'),
+        specBox,
+        h('div', { class: 'row' }, audio, audioNote),
+      ),
       h('section', { class: 'panel', 'aria-label': 'Timeline' }, h('h2', {}, 'Per-patch timeline'), timeline),
       findingsPanel(ctx, d, canReview, () => void load()),
     );
@@ -127,22 +151,53 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
           'section',
           { class: 'panel', 'aria-label': 'YAMNet top sounds' },
           h('h2', {}, 'YAMNet top sounds'),
-          h('p', { class: 'hint' }, 'What the general sound model hears (AudioSet classes): a sanity check, not a finding.'),
-          h('ol', { 'data-testid': 'yamnet-top' }, a.yamnetTop.map((y) => h('li', {}, `${y.name} — ${pct(y.score, 1)}`))),
+          h(
+            'p',
+            { class: 'hint' },
+            'What the general sound model hears (AudioSet classes): a sanity check, not a finding.',
+          ),
+          h(
+            'ol',
+            { 'data-testid': 'yamnet-top' },
+            a.yamnetTop.map((y) => h('li', {}, `${y.name} — ${pct(y.score, 1)}`)),
+          ),
         ),
-        h('p', { class: 'hint small' }, `Engine ${a.models.engineVersion} · head ${a.models.head.name} ${a.models.head.version} · ${a.patchCount} patches`),
+        h(
+          'p',
+          { class: 'hint small' },
+          `Engine ${a.models.engineVersion} · head ${a.models.head.name} ${a.models.head.version} · ${a.patchCount} patches`,
+        ),
       );
     } else {
-      right = h('div', { class: 'recording-right' }, h('section', { class: 'panel' }, h('h2', {}, 'Analysis'), h('p', { class: 'uncertain' }, 'This recording has no analysis (the model was unavailable). Ask an administrator to check the model card page, then re-analyse.')));
+      right = h(
+        'div',
+        { class: 'recording-right' },
+        h(
+          'section',
+          { class: 'panel' },
+          h('h2', {}, 'Analysis'),
+          h(
+            'p',
+            { class: 'uncertain' },
+            'This recording has no analysis (the model was unavailable). Ask an administrator to check the model card page, then re-analyse.',
+          ),
+        ),
+      );
     }
     if (canReview) {
-      const ex = exportButtons(ctx.api, { recordingId: r.id }, [{ kind: 'pdf', label: 'PDF report' }, { kind: 'fhir', label: 'FHIR R4 bundle' }]);
+      const ex = exportButtons(ctx.api, { recordingId: r.id }, [
+        { kind: 'pdf', label: 'PDF report' },
+        { kind: 'fhir', label: 'FHIR R4 bundle' },
+      ]);
       disposers.push(ex.dispose);
-      right.append(h('section', { class: 'panel', 'aria-label': 'Export' }, h('h2', {}, 'Export this recording'), ex.element));
+      right.append(
+        h('section', { class: 'panel', 'aria-label': 'Export' }, h('h2', {}, 'Export this recording'), ex.element),
+      );
     }
     body.append(header, h('div', { class: 'recording-layout' }, left, right));
   };
-  const load = (): Promise<void> => withLoading(body, 'the recording', () => ctx.api.call('recordings.get', { id }), render);
+  const load = (): Promise<void> =>
+    withLoading(body, 'the recording', () => ctx.api.call('recordings.get', { id }), render);
   void load();
   return () => {
     for (const f of disposers.splice(0)) f();
@@ -155,11 +210,25 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
         'ul',
         { class: 'findings', 'data-testid': 'findings' },
         d.findings.map((f) =>
-          h('li', {}, h('p', { class: 'meta' }, `${f.isAmendment ? 'Amendment' : 'Finding'} by ${f.author} (${f.authorRole}), ${dateTime(f.createdAt)}${f.label ? ` — ${f.label}` : ''}`), h('p', {}, f.text)),
+          h(
+            'li',
+            {},
+            h(
+              'p',
+              { class: 'meta' },
+              `${f.isAmendment ? 'Amendment' : 'Finding'} by ${f.author} (${f.authorRole}), ${dateTime(f.createdAt)}${f.label ? ` — ${f.label}` : ''}`,
+            ),
+            h('p', {}, f.text),
+          ),
         ),
       )
     : h('p', { class: 'hint' }, 'No findings yet.');
-  const panel = h('section', { class: 'panel', 'aria-label': 'Findings and sign-off' }, h('h2', {}, 'Findings and sign-off'), list);
+  const panel = h(
+    'section',
+    { class: 'panel', 'aria-label': 'Findings and sign-off' },
+    h('h2', {}, 'Findings and sign-off'),
+    list,
+  );
   if (!canReview) {
     panel.append(h('p', { class: 'hint' }, 'Only a pulmonologist adds findings and signs.'));
     return panel;
@@ -179,7 +248,11 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
     ev.preventDefault();
     err.textContent = '';
     try {
-      await ctx.api.call('findings.add', { recordingId: d.recording.id, text: text.value.trim(), label: (label.value || null) as FindingLabel | null });
+      await ctx.api.call('findings.add', {
+        recordingId: d.recording.id,
+        text: text.value.trim(),
+        label: (label.value || null) as FindingLabel | null,
+      });
       ctx.notify(d.signoff ? 'Amendment added.' : 'Finding added.');
       reload();
     } catch (e) {
@@ -189,14 +262,27 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
   panel.append(form);
   if (!d.signoff) {
     // No preselected class: signing must be a deliberate choice (the last finding's label, if any, is offered).
-    const signLabel = h('select', { name: 'signLabel', required: true }, h('option', { value: '' }, 'Choose…'), options(LABELS, d.findings.at(-1)?.label ?? null));
-    const statement = h('input', { name: 'statement', required: true, value: 'Reviewed the recording and the analysis; finding as stated.' });
+    const signLabel = h(
+      'select',
+      { name: 'signLabel', required: true },
+      h('option', { value: '' }, 'Choose…'),
+      options(LABELS, d.findings.at(-1)?.label ?? null),
+    );
+    const statement = h('input', {
+      name: 'statement',
+      required: true,
+      value: 'Reviewed the recording and the analysis; finding as stated.',
+    });
     const signErr = h('p', { class: 'form-error', role: 'alert' });
     const sign = h(
       'form',
       { class: 'sign-form', 'aria-label': 'Sign off' },
       h('h3', {}, 'Sign off'),
-      h('p', { class: 'hint' }, 'After signing, the recording and its findings cannot be changed; only amendments can be added.'),
+      h(
+        'p',
+        { class: 'hint' },
+        'After signing, the recording and its findings cannot be changed; only amendments can be added.',
+      ),
       field('Your label', signLabel),
       field('Statement', statement),
       h('button', { type: 'submit', class: 'primary' }, 'Sign recording'),
@@ -206,7 +292,11 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
       ev.preventDefault();
       signErr.textContent = '';
       try {
-        await ctx.api.call('recordings.sign', { recordingId: d.recording.id, label: signLabel.value as FindingLabel, statement: statement.value.trim() });
+        await ctx.api.call('recordings.sign', {
+          recordingId: d.recording.id,
+          label: signLabel.value as FindingLabel,
+          statement: statement.value.trim(),
+        });
         ctx.notify('Recording signed.');
         reload();
       } catch (e) {

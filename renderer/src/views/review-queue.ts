@@ -9,17 +9,30 @@ const LIMIT = 25;
 
 export function reviewQueueView(ctx: AppContext, root: HTMLElement): void {
   const body = h('div', {});
-  root.append(h('h1', {}, 'Review queue'), h('p', { class: 'lead' }, 'Recordings waiting for a finding and sign-off. Open one to listen, review and sign.'), body);
+  root.append(
+    h('h1', {}, 'Review queue'),
+    h('p', { class: 'lead' }, 'Recordings waiting for a finding and sign-off. Open one to listen, review and sign.'),
+    body,
+  );
   const load = (offset: number): void =>
-    void withLoading(body, 'the review queue', () => ctx.api.call('recordings.reviewQueue', { limit: LIMIT, offset }), (page) => {
-      if (page.total === 0) {
-        body.append(empty('Nothing to review', 'Every recording is signed. New recordings appear here as nurses save them.'));
-        return;
-      }
-      body.append(
-        dataTable('Unsigned recordings', recordingColumns(true), page.items, (r) => ctx.navigate({ view: 'recording', id: r.id })),
-        pager(page, load),
-      );
-    });
+    void withLoading(
+      body,
+      'the review queue',
+      () => ctx.api.call('recordings.reviewQueue', { limit: LIMIT, offset }),
+      (page) => {
+        if (page.total === 0) {
+          body.append(
+            empty('Nothing to review', 'Every recording is signed. New recordings appear here as nurses save them.'),
+          );
+          return;
+        }
+        body.append(
+          dataTable('Unsigned recordings', recordingColumns(true), page.items, (r) =>
+            ctx.navigate({ view: 'recording', id: r.id }),
+          ),
+          pager(page, load),
+        );
+      },
+    );
   load(0);
 }

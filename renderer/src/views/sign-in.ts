@@ -3,8 +3,19 @@ import { DISCLAIMER } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import { field, h } from '../ui/dom';
 
-export function signInView(api: ApiClient, root: HTMLElement, opts: { message?: string; username?: string }, done: (u: UserInfo) => void): void {
-  const username = h('input', { name: 'username', autocomplete: 'username', required: true, value: opts.username ?? '', readonly: opts.username ? true : null });
+export function signInView(
+  api: ApiClient,
+  root: HTMLElement,
+  opts: { message?: string; username?: string },
+  done: (u: UserInfo) => void,
+): void {
+  const username = h('input', {
+    name: 'username',
+    autocomplete: 'username',
+    required: true,
+    value: opts.username ?? '',
+    readonly: opts.username ? true : null,
+  });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const error = h('p', { class: 'form-error', role: 'alert' });
   const submit = h('button', { type: 'submit' }, opts.username ? 'Unlock' : 'Sign in');
@@ -18,7 +29,21 @@ export function signInView(api: ApiClient, root: HTMLElement, opts: { message?: 
     field('Password', password),
     error,
     submit,
-    opts.username ? h('button', { type: 'button', class: 'link', onclick: () => { username.readOnly = false; username.value = ''; username.focus(); } }, 'Sign in as someone else') : null,
+    opts.username
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            onclick: () => {
+              username.readOnly = false;
+              username.value = '';
+              username.focus();
+            },
+          },
+          'Sign in as someone else',
+        )
+      : null,
     h('p', { class: 'disclaimer small' }, DISCLAIMER),
   );
   form.addEventListener('submit', async (ev) => {

@@ -11,11 +11,22 @@ import { ProbabilityBars } from './charts';
 
 export function screenBadge(screen: ScreenResult): HTMLElement {
   const symbol = screen.label === 'abnormal' ? '▲' : screen.label === 'healthy' ? '●' : '?';
-  return h('div', { class: `screen screen-${screen.label}`, 'data-testid': 'screen' }, h('span', { class: 'screen-symbol', 'aria-hidden': 'true' }, symbol), h('span', {}, screenText(screen)));
+  return h(
+    'div',
+    { class: `screen screen-${screen.label}`, 'data-testid': 'screen' },
+    h('span', { class: 'screen-symbol', 'aria-hidden': 'true' }, symbol),
+    h('span', {}, screenText(screen)),
+  );
 }
 
 export function qualityLine(q: QualityReport | null): HTMLElement {
-  return h('p', { class: `quality quality-${q?.verdict ?? 'none'}`, 'data-testid': 'quality' }, h('span', { class: 'q-symbol', 'aria-hidden': 'true' }, verdictSymbol(q?.verdict)), ' ', qualityText(q));
+  return h(
+    'p',
+    { class: `quality quality-${q?.verdict ?? 'none'}`, 'data-testid': 'quality' },
+    h('span', { class: 'q-symbol', 'aria-hidden': 'true' }, verdictSymbol(q?.verdict)),
+    ' ',
+    qualityText(q),
+  );
 }
 
 export function disclaimer(): HTMLElement {
@@ -30,8 +41,19 @@ export function analysisSummary(a: AnalysisResult, compact = false): { element: 
     { class: 'analysis', 'aria-label': 'Analysis' },
     screenBadge(a.screen),
     a.status === 'uncertain'
-      ? h('div', { class: 'uncertain', role: 'note' }, h('strong', {}, 'Uncertain: no class is shown as a finding. '), a.statusReasons.join('; ') || 'Confidence is too low.')
-      : h('p', { class: 'topclass' }, 'Most likely class: ', h('strong', {}, className(a.topClass)), ` (${pct(a.probabilities[a.topClass])})`),
+      ? h(
+          'div',
+          { class: 'uncertain', role: 'note' },
+          h('strong', {}, 'Uncertain: no class is shown as a finding. '),
+          a.statusReasons.join('; ') || 'Confidence is too low.',
+        )
+      : h(
+          'p',
+          { class: 'topclass' },
+          'Most likely class: ',
+          h('strong', {}, className(a.topClass)),
+          ` (${pct(a.probabilities[a.topClass])})`,
+        ),
     h('h3', {}, 'Class probabilities'),
     bars.element,
     qualityLine(a.quality),

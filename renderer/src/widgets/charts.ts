@@ -19,7 +19,17 @@ import type { ChartDataset } from 'chart.js';
 import { CLASS_LABELS, CLASS_ORDER } from '../../../src/inference/analysis-types';
 import type { ClassName, ClassProbabilities } from '../../../src/service/api';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+);
 Chart.defaults.font.size = 14;
 Chart.defaults.font.family = 'system-ui, sans-serif';
 Chart.defaults.color = '#1d2733';
@@ -32,7 +42,13 @@ export const CLASS_COLOURS: Record<ClassName, string> = {
   healthy: '#009E73',
   bronchial: '#CC79A7',
 };
-const DASH: Record<ClassName, number[]> = { asthma: [], copd: [6, 3], pneumonia: [2, 3], healthy: [10, 4], bronchial: [6, 2, 2, 2] };
+const DASH: Record<ClassName, number[]> = {
+  asthma: [],
+  copd: [6, 3],
+  pneumonia: [2, 3],
+  healthy: [10, 4],
+  bronchial: [6, 2, 2, 2],
+};
 const POINT: Record<ClassName, 'circle' | 'rect' | 'triangle' | 'rectRot' | 'star'> = {
   asthma: 'circle',
   copd: 'rect',
@@ -56,7 +72,11 @@ export class ProbabilityBars {
   private readonly chart: Chart<'bar', number[], string | string[]>;
   /** The same numbers as text, for screen readers and for tests (the canvas is only pixels). */
   private readonly numbers = document.createElement('p');
-  constructor(label: string, height = 220, private readonly compact = false) {
+  constructor(
+    label: string,
+    height = 220,
+    private readonly compact = false,
+  ) {
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', label);
     const wrap = document.createElement('div');
@@ -69,7 +89,9 @@ export class ProbabilityBars {
       type: 'bar',
       data: {
         labels: compact ? twoLineLabels(null) : labelsWithNumbers(null),
-        datasets: [{ data: CLASS_ORDER.map(() => 0), backgroundColor: CLASS_ORDER.map((c) => CLASS_COLOURS[c]), borderWidth: 0 }],
+        datasets: [
+          { data: CLASS_ORDER.map(() => 0), backgroundColor: CLASS_ORDER.map((c) => CLASS_COLOURS[c]), borderWidth: 0 },
+        ],
       },
       options: {
         indexAxis: 'y',
@@ -101,7 +123,14 @@ export class ProbabilityBars {
 export function classLines(
   label: string,
   points: Array<{ x: number; p: Partial<ClassProbabilities> }>,
-  opts: { xTitle: string; xTick?: (x: number) => string; height?: number; classes?: readonly ClassName[]; xMin?: number; xMax?: number },
+  opts: {
+    xTitle: string;
+    xTick?: (x: number) => string;
+    height?: number;
+    classes?: readonly ClassName[];
+    xMin?: number;
+    xMax?: number;
+  },
 ): { element: HTMLElement; chart: Chart<'line'> } {
   const canvas = document.createElement('canvas');
   canvas.setAttribute('role', 'img');
@@ -140,7 +169,9 @@ export function classLines(
           min: opts.xMin,
           max: opts.xMax,
           title: { display: true, text: opts.xTitle },
-          ticks: opts.xTick ? { maxTicksLimit: 8, callback: (v) => (opts.xTick as (x: number) => string)(Number(v)) } : {},
+          ticks: opts.xTick
+            ? { maxTicksLimit: 8, callback: (v) => (opts.xTick as (x: number) => string)(Number(v)) }
+            : {},
         },
         y: { min: 0, max: 100, title: { display: true, text: 'probability' }, ticks: { callback: (v) => `${v} %` } },
       },

@@ -2,7 +2,19 @@
  * Viridis (perceptually uniform, readable in grey and by most colour-blind viewers), as a
  * 256-entry lookup table interpolated between its published key colours at 0, 0.1, … 1.
  */
-const VIRIDIS_KEYS = ['#440154', '#482475', '#414487', '#355f8d', '#2a788e', '#21918c', '#22a884', '#44bf70', '#7ad151', '#bddf26', '#fde725'];
+const VIRIDIS_KEYS = [
+  '#440154',
+  '#482475',
+  '#414487',
+  '#355f8d',
+  '#2a788e',
+  '#21918c',
+  '#22a884',
+  '#44bf70',
+  '#7ad151',
+  '#bddf26',
+  '#fde725',
+];
 
 function rgb(hex: string): [number, number, number] {
   const n = parseInt(hex.slice(1), 16);

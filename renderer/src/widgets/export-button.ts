@@ -16,7 +16,11 @@ export async function downloadExportFile(api: ApiClient, jobId: string, file: st
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function exportButtons(api: ApiClient, scope: ExportScope, kinds: Array<{ kind: ExportKind; label: string }>): { element: HTMLElement; dispose: () => void } {
+export function exportButtons(
+  api: ApiClient,
+  scope: ExportScope,
+  kinds: Array<{ kind: ExportKind; label: string }>,
+): { element: HTMLElement; dispose: () => void } {
   const status = h('div', { class: 'export-status', role: 'status', 'data-testid': 'export-status' });
   let jobId: string | null = null;
   const show = (j: ExportJob): void => {
@@ -26,7 +30,20 @@ export function exportButtons(api: ApiClient, scope: ExportScope, kinds: Array<{
       h('p', {}, `${j.state} · ${Math.round(j.progress * 100)} %`),
       j.state === 'running' ? h('progress', { max: '1', value: String(j.progress) }) : null,
       j.error ? h('p', { class: 'form-error' }, j.error) : null,
-      ...j.files.map((f) => h('button', { type: 'button', class: 'link', onclick: () => void downloadExportFile(api, j.id, f.name).catch((e) => status.append(h('p', { class: 'form-error' }, errorMessage(e)))) }, `Download ${f.name}`)),
+      ...j.files.map((f) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            onclick: () =>
+              void downloadExportFile(api, j.id, f.name).catch((e) =>
+                status.append(h('p', { class: 'form-error' }, errorMessage(e))),
+              ),
+          },
+          `Download ${f.name}`,
+        ),
+      ),
     ]);
   };
   const off = api.on('export.progress', show);
@@ -34,20 +51,24 @@ export function exportButtons(api: ApiClient, scope: ExportScope, kinds: Array<{
     'div',
     { class: 'row' },
     kinds.map((k) =>
-      h('button', {
-        type: 'button',
-        class: 'secondary',
-        onclick: async () => {
-          status.textContent = 'Starting…';
-          try {
-            const j = await api.call('exports.start', { kind: k.kind, scope });
-            jobId = j.id;
-            show(j);
-          } catch (err) {
-            status.replaceChildren(h('p', { class: 'form-error' }, errorMessage(err)));
-          }
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: async () => {
+            status.textContent = 'Starting…';
+            try {
+              const j = await api.call('exports.start', { kind: k.kind, scope });
+              jobId = j.id;
+              show(j);
+            } catch (err) {
+              status.replaceChildren(h('p', { class: 'form-error' }, errorMessage(err)));
+            }
+          },
         },
-      }, k.label),
+        k.label,
+      ),
     ),
     status,
   );

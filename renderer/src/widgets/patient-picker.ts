@@ -11,7 +11,12 @@ export interface PatientPicker {
 
 export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => void): PatientPicker {
   let current: Patient | null = null;
-  const search = h('input', { type: 'search', placeholder: 'Identifier (MRN) or name', 'aria-label': 'Find patient', autocomplete: 'off' });
+  const search = h('input', {
+    type: 'search',
+    placeholder: 'Identifier (MRN) or name',
+    'aria-label': 'Find patient',
+    autocomplete: 'off',
+  });
   const results = h('ul', { class: 'pick-list', 'aria-label': 'Matching patients' });
   const chosen = h('div', { class: 'chosen-patient', 'data-testid': 'chosen-patient' });
   const status = h('p', { class: 'hint', role: 'status' });
@@ -21,7 +26,15 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
     current = p;
     chosen.replaceChildren(
       p
-        ? h('div', {}, h('strong', {}, `${p.familyName}, ${p.givenName}`), ` · MRN ${p.mrn}`, p.birthDate ? ` · born ${dateOnly(p.birthDate)}` : '', ' ', h('button', { type: 'button', class: 'link', onclick: () => choose(null) }, 'change'))
+        ? h(
+            'div',
+            {},
+            h('strong', {}, `${p.familyName}, ${p.givenName}`),
+            ` · MRN ${p.mrn}`,
+            p.birthDate ? ` · born ${dateOnly(p.birthDate)}` : '',
+            ' ',
+            h('button', { type: 'button', class: 'link', onclick: () => choose(null) }, 'change'),
+          )
         : h('span', { class: 'hint' }, 'No patient chosen.'),
     );
     search.closest('.patient-find')?.toggleAttribute('hidden', !!p);
@@ -38,10 +51,25 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
       if (mine !== seq) return;
       results.replaceChildren(
         ...page.items.map((p: PatientSummary) =>
-          h('li', {}, h('button', { type: 'button', class: 'pick', onclick: () => choose(p) }, h('strong', {}, `${p.familyName}, ${p.givenName}`), ` · MRN ${p.mrn} · ${p.recordingCount} recording${p.recordingCount === 1 ? '' : 's'}`)),
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'pick', onclick: () => choose(p) },
+              h('strong', {}, `${p.familyName}, ${p.givenName}`),
+              ` · MRN ${p.mrn} · ${p.recordingCount} recording${p.recordingCount === 1 ? '' : 's'}`,
+            ),
+          ),
         ),
       );
-      status.textContent = page.items.length ? (page.total > page.items.length ? `${page.total} matches; showing ${page.items.length}. Type more to narrow.` : '') : q ? `No patient matches “${q}”. Create one below.` : 'No patients yet. Create the first one below.';
+      status.textContent = page.items.length
+        ? page.total > page.items.length
+          ? `${page.total} matches; showing ${page.items.length}. Type more to narrow.`
+          : ''
+        : q
+          ? `No patient matches “${q}”. Create one below.`
+          : 'No patients yet. Create the first one below.';
     } catch (err) {
       if (mine === seq) status.textContent = `Search failed: ${errorMessage(err)}`;
     }
@@ -56,7 +84,16 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
   const given = h('input', { name: 'givenName', required: true, autocomplete: 'off' });
   const family = h('input', { name: 'familyName', required: true, autocomplete: 'off' });
   const birth = h('input', { name: 'birthDate', type: 'date' });
-  const sex = h('select', { name: 'sex' }, options<Sex>([{ value: 'unknown', label: 'Not stated' }, { value: 'female', label: 'Female' }, { value: 'male', label: 'Male' }, { value: 'other', label: 'Other' }]));
+  const sex = h(
+    'select',
+    { name: 'sex' },
+    options<Sex>([
+      { value: 'unknown', label: 'Not stated' },
+      { value: 'female', label: 'Female' },
+      { value: 'male', label: 'Male' },
+      { value: 'other', label: 'Other' },
+    ]),
+  );
   const createError = h('p', { class: 'form-error', role: 'alert' });
   const form = h(
     'form',
@@ -66,7 +103,16 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
     field('Given name', given),
     field('Family name', family),
     field('Sex', sex),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create patient'), h('button', { type: 'button', class: 'secondary', onclick: () => createBox.toggleAttribute('hidden', true) }, 'Cancel')),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit' }, 'Create patient'),
+      h(
+        'button',
+        { type: 'button', class: 'secondary', onclick: () => createBox.toggleAttribute('hidden', true) },
+        'Cancel',
+      ),
+    ),
     createError,
   );
   form.addEventListener('submit', async (ev) => {
@@ -100,7 +146,19 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
       search,
       status,
       results,
-      h('button', { type: 'button', class: 'secondary', onclick: () => { createBox.hidden = false; if (/\d/.test(search.value)) mrn.value = search.value.trim(); mrn.focus(); } }, '+ New patient'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            createBox.hidden = false;
+            if (/\d/.test(search.value)) mrn.value = search.value.trim();
+            mrn.focus();
+          },
+        },
+        '+ New patient',
+      ),
     ),
     createBox,
   );

@@ -18,7 +18,10 @@ export function recordingColumns(withPatient: boolean): Column<RecordingSummary>
     ...(withPatient ? [{ title: 'Patient', cell: (r: RecordingSummary) => `${r.patientName} (${r.patientMrn})` }] : []),
     { title: 'Site', cell: (r) => siteName(r.site) },
     { title: 'p(abnormal)', cell: screenCell },
-    { title: 'Top class', cell: (r) => (r.analysisStatus === 'uncertain' ? `(${className(r.topClass)})` : className(r.topClass)) },
+    {
+      title: 'Top class',
+      cell: (r) => (r.analysisStatus === 'uncertain' ? `(${className(r.topClass)})` : className(r.topClass)),
+    },
     { title: 'Quality', cell: (r) => (r.quality ? `${verdictSymbol(r.quality)} ${r.quality}` : '—') },
     { title: 'Length', cell: (r) => `${r.durationSec.toFixed(1)} s`, className: 'num' },
     { title: 'By', cell: (r) => r.recordedBy },

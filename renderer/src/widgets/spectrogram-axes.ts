@@ -35,7 +35,11 @@ function sized(canvas: HTMLCanvasElement, cssW: number, cssH: number): CanvasRen
   return ctx;
 }
 
-export function spectrogramFrame(label: string, range: { lowHz?: number; highHz?: number } = {}, onResize?: () => void): SpectrogramFrame {
+export function spectrogramFrame(
+  label: string,
+  range: { lowHz?: number; highHz?: number } = {},
+  onResize?: () => void,
+): SpectrogramFrame {
   const lowHz = range.lowHz ?? MEL_LOW_HZ;
   const highHz = range.highHz ?? MEL_HIGH_HZ;
   const yAxis = h('canvas', { class: 'spec-yaxis', 'aria-hidden': 'true' });

@@ -33,7 +33,11 @@ export class FullSpectrogram {
 
   constructor(data: SpectrogramData, onSeek?: (sec: number) => void) {
     const edges = data.bandEdgesHz;
-    this.frame = spectrogramFrame('Mel spectrogram of the whole recording: time left to right, low to high pitch bottom to top', { lowHz: edges[1] ?? edges[0], highHz: edges[edges.length - 2] ?? edges[edges.length - 1] }, () => this.draw());
+    this.frame = spectrogramFrame(
+      'Mel spectrogram of the whole recording: time left to right, low to high pitch bottom to top',
+      { lowHz: edges[1] ?? edges[0], highHz: edges[edges.length - 2] ?? edges[edges.length - 1] },
+      () => this.draw(),
+    );
     this.durationSec = data.frames * data.hopSec;
     const values = decodeFrames(data);
     const [minDb, maxDb] = dbRange(values);

@@ -29,7 +29,12 @@ export interface LiveStats {
   receiveMs: number[];
 }
 
-interface Batch { firstFrame: number; frames: number[][]; sentAtMs: number; receivedAtMs: number }
+interface Batch {
+  firstFrame: number;
+  frames: number[][];
+  sentAtMs: number;
+  receivedAtMs: number;
+}
 
 export class LiveSpectrogram {
   readonly frame: SpectrogramFrame;
@@ -44,12 +49,26 @@ export class LiveSpectrogram {
   private t0 = 0;
   private dirty = true;
   private readonly emptyNote = document.createElement('p');
-  readonly stats: LiveStats = { animationFrames: 0, elapsedMs: 0, fps: 0, longFrames: 0, columnsDrawn: 0, droppedColumns: 0, serverDroppedColumns: 0, latencyMs: [], receiveMs: [] };
+  readonly stats: LiveStats = {
+    animationFrames: 0,
+    elapsedMs: 0,
+    fps: 0,
+    longFrames: 0,
+    columnsDrawn: 0,
+    droppedColumns: 0,
+    serverDroppedColumns: 0,
+    latencyMs: [],
+    receiveMs: [],
+  };
 
   constructor() {
-    this.frame = spectrogramFrame('Live mel spectrogram of the recording: time runs left to right, low to high pitch bottom to top', {}, () => {
-      this.dirty = true;
-    });
+    this.frame = spectrogramFrame(
+      'Live mel spectrogram of the recording: time runs left to right, low to high pitch bottom to top',
+      {},
+      () => {
+        this.dirty = true;
+      },
+    );
     this.ring = document.createElement('canvas');
     this.ring.width = COLS;
     this.ring.height = ROWS;
@@ -72,12 +91,23 @@ export class LiveSpectrogram {
     this.total = 0;
     this.expectedNext = null;
     this.t0 = 0;
-    Object.assign(this.stats, { animationFrames: 0, elapsedMs: 0, fps: 0, longFrames: 0, columnsDrawn: 0, droppedColumns: 0, serverDroppedColumns: 0, latencyMs: [], receiveMs: [] });
+    Object.assign(this.stats, {
+      animationFrames: 0,
+      elapsedMs: 0,
+      fps: 0,
+      longFrames: 0,
+      columnsDrawn: 0,
+      droppedColumns: 0,
+      serverDroppedColumns: 0,
+      latencyMs: [],
+      receiveMs: [],
+    });
     this.dirty = true;
   }
 
   push(firstFrame: number, frames: number[][], sentAtMs: number, serverDropped: number): void {
-    if (this.expectedNext !== null && firstFrame > this.expectedNext) this.stats.droppedColumns += firstFrame - this.expectedNext;
+    if (this.expectedNext !== null && firstFrame > this.expectedNext)
+      this.stats.droppedColumns += firstFrame - this.expectedNext;
     this.expectedNext = firstFrame + frames.length;
     // The pipeline reports a running total for the capture, not a per-batch count.
     this.stats.serverDroppedColumns = Math.max(this.stats.serverDroppedColumns, serverDropped);

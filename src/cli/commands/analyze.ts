@@ -41,13 +41,17 @@ export function formatResult(file: string, r: AnalysisResult, headCardPath: stri
   lines.push('  probabilities:');
   for (const c of CLASS_ORDER) {
     const p = r.probabilities[c];
-    lines.push(`    ${CLASS_LABELS[c].padEnd(18)} ${pct(p)} ${'█'.repeat(Math.round(p * 30))}${c === r.topClass ? '  ← top' : ''}`);
+    lines.push(
+      `    ${CLASS_LABELS[c].padEnd(18)} ${pct(p)} ${'█'.repeat(Math.round(p * 30))}${c === r.topClass ? '  ← top' : ''}`,
+    );
   }
   lines.push(`  YAMNet (AudioSet): ${r.yamnetTop.map((t) => `${t.name} ${pct(t.score)}`).join(', ')}`);
   lines.push('  timeline:');
   lines.push(`    ${'start s'.padStart(8)} ${'end s'.padStart(7)}  ${CLASS_ORDER.map((c) => c.padStart(9)).join(' ')}`);
   for (const e of r.timeline) {
-    lines.push(`    ${e.startSec.toFixed(2).padStart(8)} ${e.endSec.toFixed(2).padStart(7)}  ${CLASS_ORDER.map((c) => pct(e.probabilities[c]).padStart(9)).join(' ')}`);
+    lines.push(
+      `    ${e.startSec.toFixed(2).padStart(8)} ${e.endSec.toFixed(2).padStart(7)}  ${CLASS_ORDER.map((c) => pct(e.probabilities[c]).padStart(9)).join(' ')}`,
+    );
   }
   const t = r.timingsMs;
   lines.push(
@@ -61,7 +65,11 @@ export const command: CliCommand = {
   summary: 'analyse WAV recordings: quality, five class probabilities, screen, timeline',
   async run(argv) {
     const parsed = parseCommandArgs('analyze', USAGE, argv, {
-      options: { json: { type: 'boolean', default: false }, head: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        json: { type: 'boolean', default: false },
+        head: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -79,13 +87,19 @@ export const command: CliCommand = {
     let engine: AnalysisEngine;
     try {
       // progress lines go to stderr so --json output stays one clean document
-      engine = await AnalysisEngine.load({ headCard: values.head ? resolve(values.head) : undefined, log: (l) => console.error(l) });
+      engine = await AnalysisEngine.load({
+        headCard: values.head ? resolve(values.head) : undefined,
+        log: (l) => console.error(l),
+      });
     } catch (err) {
       console.error(`auscult analyze: ${errorLine(err).message}`);
       return 1;
     }
     let failed = 0;
-    const json: Array<{ file: string; ok: true; result: AnalysisResult; warnings: string[] } | { file: string; ok: false; error: { code: string; message: string } }> = [];
+    const json: Array<
+      | { file: string; ok: true; result: AnalysisResult; warnings: string[] }
+      | { file: string; ok: false; error: { code: string; message: string } }
+    > = [];
     try {
       for (const file of positionals) {
         try {

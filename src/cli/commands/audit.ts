@@ -28,7 +28,11 @@ export const command: CliCommand = {
   async run(argv) {
     const parsed = parseCommandArgs('audit', USAGE, argv, {
       allowPositionals: true,
-      options: { db: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        db: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
     if (!parsed) return 2;
     const { values, positionals } = parsed;
@@ -44,7 +48,10 @@ export const command: CliCommand = {
       const r = store.audit.verify();
       if (values.json) console.log(JSON.stringify(r, null, 2));
       else if (r.ok) console.log(`Audit chain OK: ${r.entries} entries, head ${r.head}.`);
-      else console.error(`Audit chain BROKEN at entry ${r.firstBadSeq}: ${r.reason}. ${r.entries} entries before it verify.`);
+      else
+        console.error(
+          `Audit chain BROKEN at entry ${r.firstBadSeq}: ${r.reason}. ${r.entries} entries before it verify.`,
+        );
       return r.ok ? 0 : 1;
     } finally {
       store.close();

@@ -19,7 +19,11 @@ export const command: CliCommand = {
   async run(argv) {
     const parsed = parseCommandArgs('backup', USAGE, argv, {
       allowPositionals: true,
-      options: { db: { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        db: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
     if (!parsed) return 2;
     const { values, positionals } = parsed;
@@ -46,13 +50,17 @@ export const command: CliCommand = {
       try {
         const check = copy.integrityCheck();
         if (!check.ok) {
-          console.error(`auscult backup: the copy at ${target} failed its integrity check: ${check.integrity.slice(0, 3).join('; ')}`);
+          console.error(
+            `auscult backup: the copy at ${target} failed its integrity check: ${check.integrity.slice(0, 3).join('; ')}`,
+          );
           return 1;
         }
       } finally {
         copy.close();
       }
-      console.log(`Backed up ${store.path} to ${target} (${pages} pages, ${Math.round(performance.now() - t0)} ms); the copy passed its integrity check.`);
+      console.log(
+        `Backed up ${store.path} to ${target} (${pages} pages, ${Math.round(performance.now() - t0)} ms); the copy passed its integrity check.`,
+      );
       return 0;
     } finally {
       store.close();

@@ -36,30 +36,58 @@ export const command: CliCommand = {
       const integrity = store.integrityCheck();
       const chain = store.audit.verify();
       const problems: string[] = [];
-      if (!integrity.ok) problems.push(`database: ${integrity.integrity.slice(0, 5).join('; ')}; foreign-key violations: ${integrity.foreignKeyViolations}`);
+      if (!integrity.ok)
+        problems.push(
+          `database: ${integrity.integrity.slice(0, 5).join('; ')}; foreign-key violations: ${integrity.foreignKeyViolations}`,
+        );
       if (!chain.ok) problems.push(`audit chain broken at entry ${chain.firstBadSeq}: ${chain.reason}`);
       let filesChecked = 0;
       const notes: string[] = [];
       if (values.files) {
         const dir = recordingsDir(values['data-dir'] ?? dirname(store.path));
-        const rows = store.db.prepare('SELECT id, file_name, wav_sha256 FROM recordings ORDER BY id').iterate() as IterableIterator<{ id: number; file_name: string; wav_sha256: string }>;
+        const rows = store.db
+          .prepare('SELECT id, file_name, wav_sha256 FROM recordings ORDER BY id')
+          .iterate() as IterableIterator<{ id: number; file_name: string; wav_sha256: string }>;
         for (const r of rows) {
           filesChecked++;
           try {
-            const h = createHash('sha256').update(await readFile(join(dir, r.file_name))).digest('hex');
-            if (h !== r.wav_sha256) problems.push(`recording ${r.id}: ${r.file_name} does not match its SHA-256 (changed outside Auscult)`);
+            const h = createHash('sha256')
+              .update(await readFile(join(dir, r.file_name)))
+              .digest('hex');
+            if (h !== r.wav_sha256)
+              problems.push(`recording ${r.id}: ${r.file_name} does not match its SHA-256 (changed outside Auscult)`);
           } catch {
             problems.push(`recording ${r.id}: ${r.file_name} is missing from ${dir}`);
           }
         }
         // WAVs no row points to: left when an import was interrupted before its commit (harmless).
-        const known = new Set((store.db.prepare('SELECT file_name FROM recordings').all() as { file_name: string }[]).map((x) => x.file_name));
-        const stray = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.wav') && !known.has(n));
-        if (stray.length) notes.push(`${stray.length} WAV file(s) in ${dir} belong to no recording (an interrupted import; safe to delete): ${stray.slice(0, 5).join(', ')}${stray.length > 5 ? ' ...' : ''}`);
+        const known = new Set(
+          (store.db.prepare('SELECT file_name FROM recordings').all() as { file_name: string }[]).map(
+            (x) => x.file_name,
+          ),
+        );
+        const stray = (await readdir(dir).catch(() => [] as string[])).filter(
+          (n) => n.endsWith('.wav') && !known.has(n),
+        );
+        if (stray.length)
+          notes.push(
+            `${stray.length} WAV file(s) in ${dir} belong to no recording (an interrupted import; safe to delete): ${stray.slice(0, 5).join(', ')}${stray.length > 5 ? ' ...' : ''}`,
+          );
       }
-      const report = { ok: problems.length === 0, schemaVersion: store.schemaVersion, integrity, chain, filesChecked, problems, notes };
+      const report = {
+        ok: problems.length === 0,
+        schemaVersion: store.schemaVersion,
+        integrity,
+        chain,
+        filesChecked,
+        problems,
+        notes,
+      };
       if (values.json) console.log(JSON.stringify(report, null, 2));
-      else if (report.ok) console.log(`OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`);
+      else if (report.ok)
+        console.log(
+          `OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`,
+        );
       else for (const p of problems) console.error(`PROBLEM: ${p}`);
       if (!values.json) for (const n of notes) console.log(`note: ${n}`);
       return report.ok ? 0 : 1;

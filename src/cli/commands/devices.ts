@@ -20,7 +20,14 @@ export const command: CliCommand = {
   name: 'devices',
   summary: 'list audio inputs, marking the likely stethoscope',
   async run(argv) {
-    const args = parseCommandArgs('devices', HELP, argv, { options: { json: { type: 'boolean' }, pin: { type: 'string' }, unpin: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const args = parseCommandArgs('devices', HELP, argv, {
+      options: {
+        json: { type: 'boolean' },
+        pin: { type: 'string' },
+        unpin: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     if (!args) return 2;
     if (args.values.help) {
       console.log(HELP);
@@ -32,7 +39,11 @@ export const command: CliCommand = {
       const raw = await backend.listDevices().finally(() => backend.close());
       if (args.values.unpin) settings.update({ pinnedDevice: null });
       if (args.values.pin !== undefined) {
-        const chosen = chooseDevice(describeDevices(raw, { pinnedDevice: null, lastDevice: null }), args.values.pin, settings.read());
+        const chosen = chooseDevice(
+          describeDevices(raw, { pinnedDevice: null, lastDevice: null }),
+          args.values.pin,
+          settings.read(),
+        );
         settings.update({ pinnedDevice: chosen.name });
       }
       const devices = describeDevices(raw, settings.read());
@@ -47,9 +58,13 @@ export const command: CliCommand = {
       for (const d of devices) {
         const mark = d.likelyStethoscope ? '*' : ' ';
         const pin = d.pinned ? '  [pinned]' : '';
-        console.log(`${mark} ${String(d.id).padStart(3)}  ${d.name}  (${d.hostApi}, ${d.maxInputChannels} ch, ${d.defaultSampleRate} Hz)${pin}`);
+        console.log(
+          `${mark} ${String(d.id).padStart(3)}  ${d.name}  (${d.hostApi}, ${d.maxInputChannels} ch, ${d.defaultSampleRate} Hz)${pin}`,
+        );
       }
-      console.log("\n* = likely stethoscope. Record with: auscult record --device <name or number> --seconds 10 --out file.wav");
+      console.log(
+        '\n* = likely stethoscope. Record with: auscult record --device <name or number> --seconds 10 --out file.wav',
+      );
       return 0;
     } catch (err) {
       if (err instanceof CaptureError) {

@@ -30,9 +30,18 @@ export const command: CliCommand = {
     const parsed = parseCommandArgs('export', USAGE, argv, {
       allowPositionals: true,
       options: {
-        out: { type: 'string' }, user: { type: 'string' }, patient: { type: 'string' }, recording: { type: 'string' },
-        from: { type: 'string' }, to: { type: 'string' }, bom: { type: 'boolean', default: false }, zip: { type: 'boolean', default: false },
-        db: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+        out: { type: 'string' },
+        user: { type: 'string' },
+        patient: { type: 'string' },
+        recording: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        bom: { type: 'boolean', default: false },
+        zip: { type: 'boolean', default: false },
+        db: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
     if (!parsed) return 2;
@@ -74,7 +83,12 @@ export const command: CliCommand = {
       if (v.recording !== undefined) scope.recordingId = Number(v.recording);
       if (v.from) scope.from = v.from;
       if (v.to) scope.to = v.to;
-      job = (await ws.call(ctx, 'exports.start', { kind, scope, options: { csvBom: v.bom, zip: v.zip }, destinationDir: resolve(v.out) })) as ExportJob;
+      job = (await ws.call(ctx, 'exports.start', {
+        kind,
+        scope,
+        options: { csvBom: v.bom, zip: v.zip },
+        destinationDir: resolve(v.out),
+      })) as ExportJob;
       const tty = process.stderr.isTTY;
       while (job.state === 'running') {
         await new Promise((r) => setTimeout(r, 200));
@@ -84,9 +98,12 @@ export const command: CliCommand = {
       if (tty) process.stderr.write('\n');
       if (v.json) console.log(JSON.stringify(job, null, 2));
       else if (job.state === 'done') {
-        console.log(`Exported ${job.rows} ${kind === 'audit-history' ? 'entries' : 'recordings'} to ${job.destination}`);
+        console.log(
+          `Exported ${job.rows} ${kind === 'audit-history' ? 'entries' : 'recordings'} to ${job.destination}`,
+        );
         for (const f of job.files) console.log(`  ${f.name}  ${f.bytes} bytes  sha256 ${f.sha256}`);
-        if (kind === 'audit-history') console.log(`Check it any time with: auscult audit verify ${job.destination} --db ${dbPath}`);
+        if (kind === 'audit-history')
+          console.log(`Check it any time with: auscult audit verify ${job.destination} --db ${dbPath}`);
       } else console.error(`auscult export: ${job.state}: ${job.error}`);
       return job.state === 'done' ? 0 : 1;
     } catch (err) {

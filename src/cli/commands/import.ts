@@ -61,10 +61,18 @@ export const command: CliCommand = {
 
     let modelsDir = v['models-dir'];
     if (!modelsDir && !v['no-analysis']) modelsDir = (await import('../../inference/paths.js')).defaultModelsDir();
-    const ws = await Workstation.open({ dbPath, dataDir, ...(v['no-analysis'] ? { engine: null, engineError: 'analysis skipped (--no-analysis)' } : { modelsDir }) });
+    const ws = await Workstation.open({
+      dbPath,
+      dataDir,
+      ...(v['no-analysis'] ? { engine: null, engineError: 'analysis skipped (--no-analysis)' } : { modelsDir }),
+    });
     try {
-      const status = (await ws.call({ sessionToken: null, transport: 'cli' }, 'system.status', {})) as { engineReady: boolean; modelError: string | null };
-      if (!status.engineReady) console.error(`auscult import: recordings will be stored WITHOUT analysis: ${status.modelError}`);
+      const status = (await ws.call({ sessionToken: null, transport: 'cli' }, 'system.status', {})) as {
+        engineReady: boolean;
+        modelError: string | null;
+      };
+      if (!status.engineReady)
+        console.error(`auscult import: recordings will be stored WITHOUT analysis: ${status.modelError}`);
       const ctx = { sessionToken: ws.signInLocal(v.user), transport: 'cli' as const };
       const call = ws.userCall(ctx);
       const store = ws.internals.store;
@@ -72,17 +80,24 @@ export const command: CliCommand = {
       let patient: Patient | null = existing ? toPatient(existing) : null;
       if (!patient) {
         if (!v['create-patient']) {
-          console.error(`auscult import: no patient with identifier '${v.patient}'. Add --create-patient --given <name> --family <name> to register them.`);
+          console.error(
+            `auscult import: no patient with identifier '${v.patient}'. Add --create-patient --given <name> --family <name> to register them.`,
+          );
           return 1;
         }
         patient = (await ws.call(ctx, 'patients.create', {
-          mrn: v.patient, givenName: v.given ?? '', familyName: v.family ?? '',
-          ...(v['birth-date'] ? { birthDate: v['birth-date'] } : {}), ...(v.sex ? { sex: v.sex } : {}),
+          mrn: v.patient,
+          givenName: v.given ?? '',
+          familyName: v.family ?? '',
+          ...(v['birth-date'] ? { birthDate: v['birth-date'] } : {}),
+          ...(v.sex ? { sex: v.sex } : {}),
         })) as Patient;
         if (!v.json) console.log(`Registered patient ${patient.mrn}: ${patient.givenName} ${patient.familyName}.`);
       }
       if (!['nurse', 'pulmonologist'].includes(call.user.role)) {
-        console.error(`auscult import: a ${call.user.role} account cannot record or import; use a nurse or pulmonologist account.`);
+        console.error(
+          `auscult import: a ${call.user.role} account cannot record or import; use a nurse or pulmonologist account.`,
+        );
         return 1;
       }
       let failed = 0;
@@ -90,21 +105,36 @@ export const command: CliCommand = {
       for (const file of files) {
         try {
           const { detail, analysisError } = await intakeRecording(ws.internals, call, {
-            patientId: patient.id, site, sourcePath: file, move: false, deviceName: 'imported file', status: 'imported',
+            patientId: patient.id,
+            site,
+            sourcePath: file,
+            move: false,
+            deviceName: 'imported file',
+            status: 'imported',
             auditDetails: { originalName: basename(file) },
           });
-          results.push({ file, recordingId: detail.recording.id, sha256: detail.recording.wavSha256, analysis: detail.analysis, analysisError });
+          results.push({
+            file,
+            recordingId: detail.recording.id,
+            sha256: detail.recording.wavSha256,
+            analysis: detail.analysis,
+            analysisError,
+          });
           if (!v.json) {
             const a = detail.analysis;
             console.log(
               `${file}: recording ${detail.recording.id} (${detail.recording.durationSec.toFixed(1)} s @ ${detail.recording.sampleRate} Hz)` +
-                (a ? ` top ${a.topClass} ${(a.probabilities[a.topClass] * 100).toFixed(1)} %, screen ${a.screen.label} (p abnormal ${(a.screen.pAbnormal * 100).toFixed(1)} %), ${a.status}` : ` stored without analysis: ${analysisError}`),
+                (a
+                  ? ` top ${a.topClass} ${(a.probabilities[a.topClass] * 100).toFixed(1)} %, screen ${a.screen.label} (p abnormal ${(a.screen.pAbnormal * 100).toFixed(1)} %), ${a.status}`
+                  : ` stored without analysis: ${analysisError}`),
             );
           }
         } catch (err) {
           failed++;
           results.push({ file, error: err instanceof Error ? err.message : String(err) });
-          console.error(`${file}: NOT imported: ${err instanceof ApiError || err instanceof Error ? err.message : String(err)}`);
+          console.error(
+            `${file}: NOT imported: ${err instanceof ApiError || err instanceof Error ? err.message : String(err)}`,
+          );
         }
       }
       if (v.json) console.log(JSON.stringify({ patient: patient.mrn, results }, null, 2));

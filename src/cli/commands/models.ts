@@ -46,7 +46,9 @@ export const command: CliCommand = {
       if (ifMissing) {
         const status = yamnetStatus(modelsDir);
         if (status.ok) {
-          console.log(`models: YAMNet ready (${join(modelsDir, status.manifest.file)}, SHA-256 ${status.manifest.sha256})`);
+          console.log(
+            `models: YAMNet ready (${join(modelsDir, status.manifest.file)}, SHA-256 ${status.manifest.sha256})`,
+          );
           reportHead(modelsDir);
           return 0;
         }

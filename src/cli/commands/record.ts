@@ -47,9 +47,17 @@ async function fileAnalyzer(engine: AnalysisEngine): Promise<CaptureAnalyzer> {
   };
 }
 
-function printResult(json: boolean, engine: AnalysisEngine | null, file: string, result: AnalysisResult | null, extra: Record<string, unknown>): void {
+function printResult(
+  json: boolean,
+  engine: AnalysisEngine | null,
+  file: string,
+  result: AnalysisResult | null,
+  extra: Record<string, unknown>,
+): void {
   if (json) {
-    const entry = result ? { file, ok: true, result } : { file, ok: false, error: { code: 'NO_ANALYSIS', message: String(extra['analysisError'] ?? 'not analysed') } };
+    const entry = result
+      ? { file, ok: true, result }
+      : { file, ok: false, error: { code: 'NO_ANALYSIS', message: String(extra['analysisError'] ?? 'not analysed') } };
     console.log(JSON.stringify({ head: engine?.versions.head ?? null, files: [entry], capture: extra }, null, 2));
   } else if (result && engine) {
     console.log(formatResult(file, result, engine.headCardPath));
@@ -60,7 +68,8 @@ export const command: CliCommand = {
   name: 'record',
   summary: 'record from a stethoscope, save the WAV and print its analysis',
   async run(argv) {
-    const args = parseCommandArgs('record', USAGE, argv, { options: {
+    const args = parseCommandArgs('record', USAGE, argv, {
+      options: {
         device: { type: 'string' },
         seconds: { type: 'string', default: '3' },
         out: { type: 'string' },
@@ -84,9 +93,12 @@ export const command: CliCommand = {
     const seconds = Number(v.seconds);
     const rate = v.rate === undefined ? undefined : Number(v.rate);
     const countdown = Number(v.countdown);
-    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) return usageError('--seconds must be a number of seconds from 0 (until Ctrl-C) to 3600');
-    if (rate !== undefined && (!Number.isInteger(rate) || rate < 4000 || rate > 192000)) return usageError('--rate must be a whole number of Hz between 4000 and 192000');
-    if (!Number.isFinite(countdown) || countdown < 0 || countdown > 30) return usageError('--countdown must be 0 to 30 seconds');
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+      return usageError('--seconds must be a number of seconds from 0 (until Ctrl-C) to 3600');
+    if (rate !== undefined && (!Number.isInteger(rate) || rate < 4000 || rate > 192000))
+      return usageError('--rate must be a whole number of Hz between 4000 and 192000');
+    if (!Number.isFinite(countdown) || countdown < 0 || countdown > 30)
+      return usageError('--countdown must be 0 to 30 seconds');
     const log = (line: string): void => console.error(line);
 
     // The engine first: a missing model is reported before the nurse records anything.
@@ -107,12 +119,17 @@ export const command: CliCommand = {
         const info = await repairInterrupted(path);
         log(`recovered ${path}: ${info.durationSec.toFixed(2)} s at ${info.sampleRate} Hz`);
         const result = engine ? await (await fileAnalyzer(engine)).analyzeFile(path) : null;
-        printResult(v.json, engine, path, result, { status: 'recovered', samples: info.samples, sampleRate: info.sampleRate });
+        printResult(v.json, engine, path, result, {
+          status: 'recovered',
+          samples: info.samples,
+          sampleRate: info.sampleRate,
+        });
         return 0;
       }
       if (!v.out) return usageError('--out file.wav is required');
       const out = resolve(v.out);
-      if (existsSync(out) && !v.force) return usageError(`${out} already exists; choose another --out or add --force to overwrite it`);
+      if (existsSync(out) && !v.force)
+        return usageError(`${out} already exists; choose another --out or add --force to overwrite it`);
 
       const settings = new CaptureSettingsFile(captureSettingsPath());
       const backend = new PortAudioBackend();
@@ -144,11 +161,15 @@ export const command: CliCommand = {
       process.on('SIGINT', onSigint);
       try {
         await session.start();
-        log(`record: ${device.name} at ${session.state.sampleRate} Hz -> ${out}${seconds > 0 ? ` (${seconds} s)` : ' (until Ctrl-C)'}`);
+        log(
+          `record: ${device.name} at ${session.state.sampleRate} Hz -> ${out}${seconds > 0 ? ` (${seconds} s)` : ' (until Ctrl-C)'}`,
+        );
         const outcome = (await session.done) as CaptureOutcome | null;
         if (!outcome) return 1;
         settings.update({ lastDevice: device.name });
-        log(`record: saved ${outcome.durationSec.toFixed(2)} s (${outcome.samples} samples at ${outcome.sampleRate} Hz) to ${out}`);
+        log(
+          `record: saved ${outcome.durationSec.toFixed(2)} s (${outcome.samples} samples at ${outcome.sampleRate} Hz) to ${out}`,
+        );
         if (outcome.message) log(`record: ${outcome.message}`);
         if (outcome.analysisError) log(`record: analysis failed: ${outcome.analysisError}`);
         printResult(v.json, engine, out, outcome.analysis, {

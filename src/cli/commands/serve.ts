@@ -64,7 +64,11 @@ export const command: CliCommand = {
             },
           }),
     });
-    const status = (await workstation.call({ sessionToken: null, transport: 'http', peer: 'cli' }, 'system.status', {})) as {
+    const status = (await workstation.call(
+      { sessionToken: null, transport: 'http', peer: 'cli' },
+      'system.status',
+      {},
+    )) as {
       engineReady: boolean;
       modelError: string | null;
     };

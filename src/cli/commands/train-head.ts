@@ -80,9 +80,11 @@ export const command: CliCommand = {
     }
     try {
       const other = values.other ?? 'auto';
-      if (other !== 'auto' && other !== 'exclude' && other !== 'abnormal') throw new TrainingError('BAD_OPTION', `--other must be auto, exclude or abnormal (got "${other}")`);
+      if (other !== 'auto' && other !== 'exclude' && other !== 'abnormal')
+        throw new TrainingError('BAD_OPTION', `--other must be auto, exclude or abnormal (got "${other}")`);
       const model = values.model ?? DEFAULTS.model;
-      if (model !== 'linear' && model !== 'mlp') throw new TrainingError('BAD_OPTION', `--model must be linear or mlp (got "${model}")`);
+      if (model !== 'linear' && model !== 'mlp')
+        throw new TrainingError('BAD_OPTION', `--model must be linear or mlp (got "${model}")`);
       const ppl = values['patients-per-label'];
       const result = await trainHead({
         data: resolve(values.data),
@@ -110,10 +112,17 @@ export const command: CliCommand = {
         `five-class (patient-grouped): macro-F1 ${c.fiveClass.macroF1.value} [${c.fiveClass.macroF1.lo}, ${c.fiveClass.macroF1.hi}], ` +
           `balanced accuracy ${c.fiveClass.balancedAccuracy.value} [${c.fiveClass.balancedAccuracy.lo}, ${c.fiveClass.balancedAccuracy.hi}]`,
       );
-      console.log(`screen: AUROC ${c.screen.auroc.value} [${c.screen.auroc.lo}, ${c.screen.auroc.hi}], sensitivity ${c.screen.sensitivity.value}, specificity ${c.screen.specificity.value}`);
-      for (const b of c.baselines) console.log(`baseline ${b.name}: macro-F1 ${b.macroF1}, balanced accuracy ${b.balancedAccuracy}, screen AUROC ${b.screenAuroc ?? 'n/a'}`);
+      console.log(
+        `screen: AUROC ${c.screen.auroc.value} [${c.screen.auroc.lo}, ${c.screen.auroc.hi}], sensitivity ${c.screen.sensitivity.value}, specificity ${c.screen.specificity.value}`,
+      );
+      for (const b of c.baselines)
+        console.log(
+          `baseline ${b.name}: macro-F1 ${b.macroF1}, balanced accuracy ${b.balancedAccuracy}, screen AUROC ${b.screenAuroc ?? 'n/a'}`,
+        );
       console.log(`wrote ${result.onnxPath}\nwrote ${result.cardPath}\nwrote ${result.markdownPath}`);
-      console.log(`time: ${result.timings.totalSeconds.toFixed(1)} s (embeddings ${result.timings.embedSeconds.toFixed(1)} s, cache ${result.timings.cacheHits} hits / ${result.timings.cacheMisses} computed)`);
+      console.log(
+        `time: ${result.timings.totalSeconds.toFixed(1)} s (embeddings ${result.timings.embedSeconds.toFixed(1)} s, cache ${result.timings.cacheHits} hits / ${result.timings.cacheMisses} computed)`,
+      );
       return 0;
     } catch (err) {
       if (err instanceof TrainingError) {

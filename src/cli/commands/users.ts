@@ -106,8 +106,13 @@ export const command: CliCommand = {
       if (sub === 'list') {
         const users = store.users.list();
         if (values.json) console.log(JSON.stringify(users, null, 2));
-        else if (users.length === 0) console.log('No users yet. Create the first admin: auscult users add --role admin <username>');
-        else for (const u of users) console.log(`${u.username.padEnd(20)} ${u.role.padEnd(14)} ${u.active ? 'active  ' : 'inactive'} ${u.displayName}`);
+        else if (users.length === 0)
+          console.log('No users yet. Create the first admin: auscult users add --role admin <username>');
+        else
+          for (const u of users)
+            console.log(
+              `${u.username.padEnd(20)} ${u.role.padEnd(14)} ${u.active ? 'active  ' : 'inactive'} ${u.displayName}`,
+            );
         return 0;
       }
       if (sub === 'add') {
@@ -120,7 +125,12 @@ export const command: CliCommand = {
           return 2;
         }
         const password = await newPassword(username);
-        const u = await addUserLocal(store, { username, displayName: values.name ?? username, role: values.role, password });
+        const u = await addUserLocal(store, {
+          username,
+          displayName: values.name ?? username,
+          role: values.role,
+          password,
+        });
         console.log(`Created ${u.role} '${u.username}' (${u.displayName}).`);
         return 0;
       }

@@ -38,7 +38,8 @@ export function decodeRaw(bytes: Uint8Array, type: number, count: number): Float
     [TensorType.INT64]: 8,
   };
   const s = size[type];
-  if (s === undefined) throw new ConversionError(`weights of type ${TENSOR_TYPE_NAMES[type] ?? type} are not supported`);
+  if (s === undefined)
+    throw new ConversionError(`weights of type ${TENSOR_TYPE_NAMES[type] ?? type} are not supported`);
   if (bytes.length !== s * count) {
     throw new ConversionError(`a weight buffer holds ${bytes.length} bytes; its shape needs ${s * count}`);
   }
@@ -46,14 +47,30 @@ export function decodeRaw(bytes: Uint8Array, type: number, count: number): Float
   for (let i = 0; i < count; i++) {
     const o = i * s;
     switch (type) {
-      case TensorType.FLOAT32: out[i] = view.getFloat32(o, true); break;
-      case TensorType.FLOAT16: out[i] = halfToFloat(view.getUint16(o, true)); break;
-      case TensorType.INT32: out[i] = view.getInt32(o, true); break;
-      case TensorType.UINT8: out[i] = view.getUint8(o); break;
-      case TensorType.INT8: out[i] = view.getInt8(o); break;
-      case TensorType.INT16: out[i] = view.getInt16(o, true); break;
-      case TensorType.FLOAT64: out[i] = view.getFloat64(o, true); break;
-      case TensorType.INT64: out[i] = Number(view.getBigInt64(o, true)); break;
+      case TensorType.FLOAT32:
+        out[i] = view.getFloat32(o, true);
+        break;
+      case TensorType.FLOAT16:
+        out[i] = halfToFloat(view.getUint16(o, true));
+        break;
+      case TensorType.INT32:
+        out[i] = view.getInt32(o, true);
+        break;
+      case TensorType.UINT8:
+        out[i] = view.getUint8(o);
+        break;
+      case TensorType.INT8:
+        out[i] = view.getInt8(o);
+        break;
+      case TensorType.INT16:
+        out[i] = view.getInt16(o, true);
+        break;
+      case TensorType.FLOAT64:
+        out[i] = view.getFloat64(o, true);
+        break;
+      case TensorType.INT64:
+        out[i] = Number(view.getBigInt64(o, true));
+        break;
     }
   }
   return out;
@@ -113,7 +130,12 @@ function storageLabel(t: TfliteTensor): string {
  * The float values of a constant input tensor: read from its buffer, or, when a DEQUANTIZE
  * operator produces it, from that operator's constant input.
  */
-export function constantTensor(model: TfliteModel, sg: TfliteSubgraph, tensorIndex: number, role: string): ConstantTensor {
+export function constantTensor(
+  model: TfliteModel,
+  sg: TfliteSubgraph,
+  tensorIndex: number,
+  role: string,
+): ConstantTensor {
   const t = sg.tensors[tensorIndex];
   if (!t) throw new ConversionError(`${role}: tensor ${tensorIndex} does not exist`);
   const bytes = model.buffers[t.buffer];

@@ -43,8 +43,7 @@ export function depthwiseWeightsToOihw(w: Float32Array, kh: number, kw: number, 
   if (w.length !== kh * kw * c) throw new Error('depthwiseWeightsToOihw: size does not match the shape');
   const out = new Float32Array(w.length);
   for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let ch = 0; ch < c; ch++) out[(ch * kh + y) * kw + x] = w[(y * kw + x) * c + ch]!;
+    for (let x = 0; x < kw; x++) for (let ch = 0; ch < c; ch++) out[(ch * kh + y) * kw + x] = w[(y * kw + x) * c + ch]!;
   return out;
 }
 

@@ -74,7 +74,9 @@ export function buildOnnxModel(graph: GraphSpec): Uint8Array {
     ...graph.floatInitializers.map((t) => {
       const expected = t.dims.reduce((a, b) => a * b, 1);
       if (expected !== t.data.length) {
-        throw new Error(`initializer ${t.name}: dims ${t.dims.join('x')} need ${expected} values, got ${t.data.length}`);
+        throw new Error(
+          `initializer ${t.name}: dims ${t.dims.join('x')} need ${expected} values, got ${t.data.length}`,
+        );
       }
       return onnx.TensorProto.create({
         name: t.name,

@@ -200,9 +200,9 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
   }
   try {
     const root = new Table(bb, bb.readInt32(0));
-    const codes = root.tables(F.Model.operator_codes).map((oc) =>
-      Math.max(oc.int8(F.OperatorCode.deprecated_builtin_code), oc.int32(F.OperatorCode.builtin_code)),
-    );
+    const codes = root
+      .tables(F.Model.operator_codes)
+      .map((oc) => Math.max(oc.int8(F.OperatorCode.deprecated_builtin_code), oc.int32(F.OperatorCode.builtin_code)));
     const buffers = root.tables(F.Model.buffers).map((b) => {
       const offset = b.uint64(F.Buffer.offset);
       if (offset > 1n) {
@@ -240,7 +240,8 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
       const operators = sg.tables(F.SubGraph.operators).map((op, index): TfliteOperator => {
         const codeIndex = op.uint32(F.Operator.opcode_index);
         const opcode = codes[codeIndex];
-        if (opcode === undefined) throw new TfliteFormatError(`operator ${index} names operator code ${codeIndex}, which does not exist`);
+        if (opcode === undefined)
+          throw new TfliteFormatError(`operator ${index} names operator code ${codeIndex}, which does not exist`);
         const out: TfliteOperator = {
           index,
           opcode,
@@ -273,6 +274,8 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
   } catch (err) {
     if (err instanceof TfliteFormatError) throw err;
     // ByteBuffer reads past the end throw RangeError: a truncated or corrupt file
-    throw new TfliteFormatError(`the TensorFlow Lite file is truncated or corrupt (${err instanceof Error ? err.message : String(err)})`);
+    throw new TfliteFormatError(
+      `the TensorFlow Lite file is truncated or corrupt (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }

@@ -74,7 +74,14 @@ export const F = {
   Operator: { opcode_index: 0, inputs: 1, outputs: 2, builtin_options_type: 3, builtin_options: 4 },
   // offset/size describe data stored after the flatbuffer (models > 2 GB)
   Buffer: { data: 0, offset: 1, size: 2 },
-  Conv2DOptions: { padding: 0, stride_w: 1, stride_h: 2, fused_activation_function: 3, dilation_w_factor: 4, dilation_h_factor: 5 },
+  Conv2DOptions: {
+    padding: 0,
+    stride_w: 1,
+    stride_h: 2,
+    fused_activation_function: 3,
+    dilation_w_factor: 4,
+    dilation_h_factor: 5,
+  },
   DepthwiseConv2DOptions: {
     padding: 0,
     stride_w: 1,

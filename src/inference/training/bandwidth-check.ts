@@ -14,7 +14,12 @@ import { Rng } from './rng.js';
 export const CHECK_RATE = 44100;
 
 /** Tones at 3, 5 and 9 kHz plus noise above 2.8 kHz (for a 2 kHz head), about as loud as the recording itself. */
-export async function withContentAbove(samples44k: Float32Array, rate: number, aboveHz: number, seed: number): Promise<Float32Array> {
+export async function withContentAbove(
+  samples44k: Float32Array,
+  rate: number,
+  aboveHz: number,
+  seed: number,
+): Promise<Float32Array> {
   const rng = new Rng(seed);
   let rms = 0;
   for (const v of samples44k) rms += v * v;
@@ -25,7 +30,8 @@ export async function withContentAbove(samples44k: Float32Array, rate: number, a
   const added = new Float32Array(samples44k.length);
   for (let i = 0; i < added.length; i++) {
     const t = i / rate;
-    const tones = Math.sin(2 * Math.PI * 3000 * t) + Math.sin(2 * Math.PI * 5000 * t) + Math.sin(2 * Math.PI * 9000 * t);
+    const tones =
+      Math.sin(2 * Math.PI * 3000 * t) + Math.sin(2 * Math.PI * 5000 * t) + Math.sin(2 * Math.PI * 9000 * t);
     added[i] = rms * (0.5 * tones + 2 * (noise[i]! - low[i]!));
   }
   // never rescale the recording itself (YAMNet's log-mel depends on level): shrink only the addition if it would clip
@@ -49,7 +55,11 @@ export interface BandwidthCheck {
   sameTopClass: number;
 }
 
-export async function bandwidthCheck(cardPath: string, modelsDir: string | undefined, paths: string[]): Promise<BandwidthCheck> {
+export async function bandwidthCheck(
+  cardPath: string,
+  modelsDir: string | undefined,
+  paths: string[],
+): Promise<BandwidthCheck> {
   const engine = await AnalysisEngine.load({ headCard: cardPath, modelsDir, threads: 1 });
   try {
     let max = 0;

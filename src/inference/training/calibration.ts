@@ -19,7 +19,8 @@ export function recordingProbabilities(logits: Float32Array, windows: number, te
 
 export function nll(recs: ScoredRecording[], temperature: number): number {
   let total = 0;
-  for (const r of recs) total -= Math.log(Math.max(1e-12, recordingProbabilities(r.logits, r.windows, temperature)[r.label]!));
+  for (const r of recs)
+    total -= Math.log(Math.max(1e-12, recordingProbabilities(r.logits, r.windows, temperature)[r.label]!));
   return total / Math.max(1, recs.length);
 }
 

@@ -74,7 +74,7 @@ export function buildCard(c: CardInputs): ModelCard {
       macroF1: r3(c.report.majority.macroF1),
       balancedAccuracy: r3(c.report.majority.balancedAccuracy),
       screenAuroc: 0.5,
-      note: 'each fold predicts its training set\'s commonest class; same folds',
+      note: "each fold predicts its training set's commonest class; same folds",
     },
     {
       name: c.report.comparison.name,
@@ -104,19 +104,24 @@ export function buildCard(c: CardInputs): ModelCard {
     version: '1.0.0',
     createdAt: new Date().toISOString(),
     classes: [...CLASS_ORDER],
-    architecture: c.report.model === 'linear'
-      ? 'standardise(1024) → Dense 5 (multinomial logistic regression, logits; softmax with the card\'s temperature), L2 1e-2, full-batch Adam (training.epochs = optimiser steps), class- and patient-balanced weights. ' +
-        'Chosen over the MLP of ARCHITECTURE.md because the MLP scored lower under patient-grouped cross-validation (see baselines). TensorFlow.js (WebAssembly backend).'
-      :
-      `standardise(1024) → Dense ${HIDDEN[0]} ReLU → Dropout ${DROPOUT[0]} → BatchNorm → Dense ${HIDDEN[1]} ReLU → Dropout ${DROPOUT[1]} → BatchNorm → ` +
-      `Dense ${HIDDEN[2]} ReLU → Dropout ${DROPOUT[2]} → Dense 5 (logits; softmax with the card's temperature). TensorFlow.js (WebAssembly backend), Adam, class- and patient-balanced weights, L2.`,
+    architecture:
+      c.report.model === 'linear'
+        ? "standardise(1024) → Dense 5 (multinomial logistic regression, logits; softmax with the card's temperature), L2 1e-2, full-batch Adam (training.epochs = optimiser steps), class- and patient-balanced weights. " +
+          'Chosen over the MLP of ARCHITECTURE.md because the MLP scored lower under patient-grouped cross-validation (see baselines). TensorFlow.js (WebAssembly backend).'
+        : `standardise(1024) → Dense ${HIDDEN[0]} ReLU → Dropout ${DROPOUT[0]} → BatchNorm → Dense ${HIDDEN[1]} ReLU → Dropout ${DROPOUT[1]} → BatchNorm → ` +
+          `Dense ${HIDDEN[2]} ReLU → Dropout ${DROPOUT[2]} → Dense 5 (logits; softmax with the card's temperature). TensorFlow.js (WebAssembly backend), Adam, class- and patient-balanced weights, L2.`,
     onnxFile: c.onnxFile,
     onnxSha256: c.onnxSha256,
     input: { embedding: 'yamnet-1024', bandwidthHz: c.bandwidthHz, windowSec: c.windowSec, hopSec: c.hopSec },
     calibration: { temperature: r3(m.temperature), method: m.calibrationMethod },
-    abstain: { minTopProbability: m.abstain.minTopProbability, screenMargin: m.abstain.screenMargin, poorQualityIsUncertain: true },
+    abstain: {
+      minTopProbability: m.abstain.minTopProbability,
+      screenMargin: m.abstain.screenMargin,
+      poorQualityIsUncertain: true,
+    },
     screen: {
-      definition: 'pAbnormal = 1 − p(healthy), from the calibrated recording-level probabilities; abnormal when pAbnormal ≥ threshold (Youden point of the cross-validated patients)',
+      definition:
+        'pAbnormal = 1 − p(healthy), from the calibrated recording-level probabilities; abnormal when pAbnormal ≥ threshold (Youden point of the cross-validated patients)',
       threshold: r3(m.screen.threshold),
     },
     training: {
@@ -151,7 +156,13 @@ export function buildCard(c: CardInputs): ModelCard {
         balancedAccuracy: iv(m.balancedAccuracy),
         confusion: m.confusion,
         ece: r3(m.ece),
-        reliability: m.reliability.map((b) => ({ lo: r3(b.lo), hi: r3(b.hi), count: b.count, meanConfidence: r3(b.meanConfidence), accuracy: r3(b.accuracy) })),
+        reliability: m.reliability.map((b) => ({
+          lo: r3(b.lo),
+          hi: r3(b.hi),
+          count: b.count,
+          meanConfidence: r3(b.meanConfidence),
+          accuracy: r3(b.accuracy),
+        })),
       },
       screen: {
         auroc: iv(m.screen.auroc),
@@ -164,24 +175,34 @@ export function buildCard(c: CardInputs): ModelCard {
     },
     intendedUse: INTENDED_USE,
     limitations: [
-      `Small data: ${Object.entries(c.trainedPatients).map(([k, v]) => `${k} ${v}`).join(', ')} patients. Minority-class figures rest on a handful of patients; read them with their intervals.`,
+      `Small data: ${Object.entries(c.trainedPatients)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')} patients. Minority-class figures rest on a handful of patients; read them with their intervals.`,
       `Five-class balanced accuracy ${r3(m.balancedAccuracy.value)} (95 % CI ${r3(m.balancedAccuracy.lo)}–${r3(m.balancedAccuracy.hi)}); the healthy-vs-abnormal screen (AUROC ${r3(m.screen.auroc.value)}) is the more reliable output.`,
       `A class is shown as a finding only when its probability reaches ${m.abstain.minTopProbability} (out-of-fold recordings above it were right ${(m.abstain.accuracyAbove * 100).toFixed(0)} % of the time, ${(m.abstain.coverage * 100).toFixed(0)} % of recordings); the screen is "uncertain" within ${m.abstain.screenMargin} of its threshold.`,
       otherNote,
       `Trained on one hospital's recordings through one stethoscope model at 4 kHz: the head sees audio band-limited to ${c.bandwidthHz} Hz whatever the device's rate; other devices, sites and populations are untested.`,
       `Embeddings come from an int8-weight YAMNet TFLite build (source SHA-256 ${c.yamnetSourceSha256.slice(0, 16)}…): about 5 % different from Google's float model, so a head trained on another build must not be mixed with this one.`,
-      'Labels are the recording hospital\'s diagnoses per patient, not per sound; one auscultation site per patient.',
+      "Labels are the recording hospital's diagnoses per patient, not per sound; one auscultation site per patient.",
     ],
   };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
-const ivs = (i: { value: number; lo: number; hi: number }): string => `${i.value.toFixed(2)} (${i.lo.toFixed(2)}–${i.hi.toFixed(2)})`;
+const ivs = (i: { value: number; lo: number; hi: number }): string =>
+  `${i.value.toFixed(2)} (${i.lo.toFixed(2)}–${i.hi.toFixed(2)})`;
 
 export function cardMarkdown(
   card: ModelCard,
   report: EvaluationReport,
-  timings: { embedSeconds: number; evaluateSeconds: number; finalSeconds: number; totalSeconds: number; cacheHits: number; cacheMisses: number },
+  timings: {
+    embedSeconds: number;
+    evaluateSeconds: number;
+    finalSeconds: number;
+    totalSeconds: number;
+    cacheHits: number;
+    cacheMisses: number;
+  },
 ): string {
   const m = report.main;
   const e = card.evaluation;
@@ -191,56 +212,101 @@ export function cardMarkdown(
   lines.push('## What it is', '');
   lines.push(`- Classes (ONNX output order, also in the ONNX metadata \`classes\`): ${card.classes.join(', ')}`);
   lines.push(`- Architecture: ${card.architecture}`);
-  lines.push(`- Input: YAMNet 1024-D embeddings of audio band-limited to **${card.input.bandwidthHz} Hz**; a recording is cut into ${card.input.windowSec} s windows every ${card.input.hopSec} s; each window's mean patch embedding goes through the head; the recording's probabilities are the mean of its windows' probabilities.`);
+  lines.push(
+    `- Input: YAMNet 1024-D embeddings of audio band-limited to **${card.input.bandwidthHz} Hz**; a recording is cut into ${card.input.windowSec} s windows every ${card.input.hopSec} s; each window's mean patch embedding goes through the head; the recording's probabilities are the mean of its windows' probabilities.`,
+  );
   lines.push(`- Calibration: temperature ${card.calibration.temperature} (${card.calibration.method})`);
   lines.push(`- Files: \`${card.onnxFile}\` (SHA-256 \`${card.onnxSha256}\`), created ${card.createdAt}`);
   lines.push('');
   lines.push('## Training data', '');
   lines.push(`- ${card.training.data}`);
   lines.push(`- Citation: ${card.training.citation}`, `- Licence: ${card.training.licence}`);
-  lines.push(`- Shipped head trained on: ${Object.entries(card.training.patients).map(([k, v]) => `${k} ${v}`).join(', ')} patients, ${card.training.windows} windows, ${card.training.epochs} epochs, seed ${card.training.seed}`);
+  lines.push(
+    `- Shipped head trained on: ${Object.entries(card.training.patients)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ', ',
+      )} patients, ${card.training.windows} windows, ${card.training.epochs} epochs, seed ${card.training.seed}`,
+  );
   lines.push(`- Command: \`${card.training.command}\``);
   lines.push(`- Engine ${card.training.engineVersion}; YAMNet source SHA-256 \`${card.training.yamnetSourceSha256}\``);
   lines.push('');
   lines.push('## How well it works (patient-grouped cross-validation)', '');
   lines.push(e.protocol, '');
-  lines.push('| class | patients | precision | recall | F1 | AUROC (one-vs-rest) | reference F1 |', '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '| class | patients | precision | recall | F1 | AUROC (one-vs-rest) | reference F1 |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const p of e.fiveClass.perClass) {
-    lines.push(`| ${CLASS_LABELS[p.class]} | ${p.patients} | ${ivs(p.precision)} | ${ivs(p.recall)} | ${ivs(p.f1)} | ${p.auroc?.toFixed(2) ?? 'n/a'} | ${e.reference.f1[p.class]?.toFixed(2) ?? ''} |`);
+    lines.push(
+      `| ${CLASS_LABELS[p.class]} | ${p.patients} | ${ivs(p.precision)} | ${ivs(p.recall)} | ${ivs(p.f1)} | ${p.auroc?.toFixed(2) ?? 'n/a'} | ${e.reference.f1[p.class]?.toFixed(2) ?? ''} |`,
+    );
   }
   lines.push('');
-  lines.push(`- **Macro-F1 ${ivs(e.fiveClass.macroF1)}**, **balanced accuracy ${ivs(e.fiveClass.balancedAccuracy)}**, accuracy ${m.accuracy.toFixed(2)} (reference: accuracy ${e.reference.accuracy}, split unknown)`);
-  lines.push(`- Recording level (one analysis, not a patient): macro-F1 ${m.recordingLevel.macroF1.toFixed(2)}, balanced accuracy ${m.recordingLevel.balancedAccuracy.toFixed(2)}, screen AUROC ${m.recordingLevel.screenAuroc?.toFixed(2) ?? 'n/a'} (${m.recordingLevel.recordings} recordings)`);
+  lines.push(
+    `- **Macro-F1 ${ivs(e.fiveClass.macroF1)}**, **balanced accuracy ${ivs(e.fiveClass.balancedAccuracy)}**, accuracy ${m.accuracy.toFixed(2)} (reference: accuracy ${e.reference.accuracy}, split unknown)`,
+  );
+  lines.push(
+    `- Recording level (one analysis, not a patient): macro-F1 ${m.recordingLevel.macroF1.toFixed(2)}, balanced accuracy ${m.recordingLevel.balancedAccuracy.toFixed(2)}, screen AUROC ${m.recordingLevel.screenAuroc?.toFixed(2) ?? 'n/a'} (${m.recordingLevel.recordings} recordings)`,
+  );
   lines.push('');
   lines.push('### Healthy-vs-abnormal screen', '');
   lines.push(`- ${card.screen.definition}; threshold ${card.screen.threshold}`);
-  lines.push(`- AUROC ${ivs(e.screen.auroc)}; sensitivity ${ivs(e.screen.sensitivity)}, specificity ${ivs(e.screen.specificity)} (${e.screen.patients.abnormal} abnormal, ${e.screen.patients.healthy} healthy patients)`);
-  if (m.screen.aurocWithOther !== null) lines.push(`- Counting the "other" patients as abnormal too: AUROC ${m.screen.aurocWithOther.toFixed(2)}`);
+  lines.push(
+    `- AUROC ${ivs(e.screen.auroc)}; sensitivity ${ivs(e.screen.sensitivity)}, specificity ${ivs(e.screen.specificity)} (${e.screen.patients.abnormal} abnormal, ${e.screen.patients.healthy} healthy patients)`,
+  );
+  if (m.screen.aurocWithOther !== null)
+    lines.push(`- Counting the "other" patients as abnormal too: AUROC ${m.screen.aurocWithOther.toFixed(2)}`);
   lines.push('');
   lines.push('### Confusion matrix (patients; rows true, columns predicted; mean over repeats)', '');
-  lines.push(`| true \\ predicted | ${card.classes.join(' | ')} |`, `| --- |${card.classes.map(() => ' --- |').join('')}`);
+  lines.push(
+    `| true \\ predicted | ${card.classes.join(' | ')} |`,
+    `| --- |${card.classes.map(() => ' --- |').join('')}`,
+  );
   e.fiveClass.confusion.forEach((row, i) => lines.push(`| ${card.classes[i]} | ${row.join(' | ')} |`));
   lines.push('');
-  lines.push(`### Calibration (recordings): ECE ${e.fiveClass.ece.toFixed(3)} (uncalibrated ${m.eceUncalibrated.toFixed(3)})`, '');
+  lines.push(
+    `### Calibration (recordings): ECE ${e.fiveClass.ece.toFixed(3)} (uncalibrated ${m.eceUncalibrated.toFixed(3)})`,
+    '',
+  );
   lines.push('| confidence | recordings | mean confidence | accuracy |', '| --- | --- | --- | --- |');
-  for (const b of e.fiveClass.reliability) if (b.count > 0) lines.push(`| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${b.count} | ${b.meanConfidence.toFixed(2)} | ${b.accuracy.toFixed(2)} |`);
+  for (const b of e.fiveClass.reliability)
+    if (b.count > 0)
+      lines.push(
+        `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${b.count} | ${b.meanConfidence.toFixed(2)} | ${b.accuracy.toFixed(2)} |`,
+      );
   lines.push('');
   lines.push('### Against baselines and the reference', '');
   lines.push('| model | macro-F1 | balanced accuracy | screen AUROC | note |', '| --- | --- | --- | --- | --- |');
-  lines.push(`| **this head (${report.model === 'mlp' ? 'MLP' : 'logistic'}), patient-grouped** | ${e.fiveClass.macroF1.value.toFixed(2)} | ${e.fiveClass.balancedAccuracy.value.toFixed(2)} | ${e.screen.auroc.value.toFixed(2)} | patients |`);
-  for (const b of e.baselines) lines.push(`| ${b.name} | ${b.macroF1.toFixed(2)} | ${b.balancedAccuracy.toFixed(2)} | ${b.screenAuroc?.toFixed(2) ?? 'n/a'} | ${b.note} |`);
-  lines.push(`| reference (${e.reference.source}) | ${(Object.values(e.reference.f1).reduce((a, b) => a + b, 0) / 5).toFixed(2)} | n/a | n/a | accuracy ${e.reference.accuracy}; ${e.reference.note} |`);
+  lines.push(
+    `| **this head (${report.model === 'mlp' ? 'MLP' : 'logistic'}), patient-grouped** | ${e.fiveClass.macroF1.value.toFixed(2)} | ${e.fiveClass.balancedAccuracy.value.toFixed(2)} | ${e.screen.auroc.value.toFixed(2)} | patients |`,
+  );
+  for (const b of e.baselines)
+    lines.push(
+      `| ${b.name} | ${b.macroF1.toFixed(2)} | ${b.balancedAccuracy.toFixed(2)} | ${b.screenAuroc?.toFixed(2) ?? 'n/a'} | ${b.note} |`,
+    );
+  lines.push(
+    `| reference (${e.reference.source}) | ${(Object.values(e.reference.f1).reduce((a, b) => a + b, 0) / 5).toFixed(2)} | n/a | n/a | accuracy ${e.reference.accuracy}; ${e.reference.note} |`,
+  );
   for (const alt of report.alternatives) {
-    lines.push(`| same head with "other" ${alt.policy === 'abnormal' ? 'trained as abnormal' : 'left out'} | ${alt.summary.macroF1.value.toFixed(2)} | ${alt.summary.balancedAccuracy.value.toFixed(2)} | ${alt.summary.screen.auroc.value.toFixed(2)} | the policy not chosen |`);
+    lines.push(
+      `| same head with "other" ${alt.policy === 'abnormal' ? 'trained as abnormal' : 'left out'} | ${alt.summary.macroF1.value.toFixed(2)} | ${alt.summary.balancedAccuracy.value.toFixed(2)} | ${alt.summary.screen.auroc.value.toFixed(2)} | the policy not chosen |`,
+    );
   }
   lines.push('');
   lines.push('### When the product says "uncertain"', '');
-  lines.push(`- A class is a finding only when its probability ≥ ${card.abstain.minTopProbability}: out-of-fold recordings above it were right ${pct(m.abstain.accuracyAbove)} of the time and made up ${pct(m.abstain.coverage)} of recordings (target ≥ 60 %; 1 means the five-class answer is never shown as a finding).`);
-  lines.push(`- The screen is "uncertain" when |pAbnormal − ${card.screen.threshold}| < ${card.abstain.screenMargin}: outside that band out-of-fold recordings were screened right ${pct(m.abstain.screenAccuracyOutside)} of the time (${pct(m.abstain.screenCoverage)} of recordings; target ≥ 80 %).`);
+  lines.push(
+    `- A class is a finding only when its probability ≥ ${card.abstain.minTopProbability}: out-of-fold recordings above it were right ${pct(m.abstain.accuracyAbove)} of the time and made up ${pct(m.abstain.coverage)} of recordings (target ≥ 60 %; 1 means the five-class answer is never shown as a finding).`,
+  );
+  lines.push(
+    `- The screen is "uncertain" when |pAbnormal − ${card.screen.threshold}| < ${card.abstain.screenMargin}: outside that band out-of-fold recordings were screened right ${pct(m.abstain.screenAccuracyOutside)} of the time (${pct(m.abstain.screenCoverage)} of recordings; target ≥ 80 %).`,
+  );
   lines.push(`- Poor signal quality always gives "uncertain".`);
   if (m.other) {
     lines.push(`- "Other" patients: ${report.policyReason}.`);
-    lines.push(`  With the shipped policy, their recordings were flagged uncertain ${pct(m.other.flaggedUncertain)} of the time (five-class recordings: ${pct(m.other.fiveClassFlaggedUncertain)}), screened abnormal ${pct(m.other.screenedAbnormal)}; AUROC of (1 − top probability) for "other" vs the five classes ${m.other.uncertaintyAuroc?.toFixed(2) ?? 'n/a'}.`);
+    lines.push(
+      `  With the shipped policy, their recordings were flagged uncertain ${pct(m.other.flaggedUncertain)} of the time (five-class recordings: ${pct(m.other.fiveClassFlaggedUncertain)}), screened abnormal ${pct(m.other.screenedAbnormal)}; AUROC of (1 − top probability) for "other" vs the five classes ${m.other.uncertaintyAuroc?.toFixed(2) ?? 'n/a'}.`,
+    );
   }
   lines.push('');
   lines.push('## Limitations', '');

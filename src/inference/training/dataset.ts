@@ -44,7 +44,10 @@ function sha256File(path: string): string {
 function normaliseLabel(raw: string, where: string): TrainLabel {
   const l = raw.trim().toLowerCase();
   if ((TRAIN_LABELS as readonly string[]).includes(l)) return l as TrainLabel;
-  throw new TrainingError('DATA_INVALID', `${where}: label "${raw}" is not one of ${TRAIN_LABELS.join(', ')}; fix the manifest`);
+  throw new TrainingError(
+    'DATA_INVALID',
+    `${where}: label "${raw}" is not one of ${TRAIN_LABELS.join(', ')}; fix the manifest`,
+  );
 }
 
 function truthy(v: string | undefined): boolean {
@@ -143,12 +146,20 @@ function loadManifest(manifest: string): Dataset {
  */
 export function loadDataset(location: string): Dataset {
   const at = resolve(location);
-  if (!existsSync(at)) throw new TrainingError('DATA_MISSING', `no training data at ${at}: pass --data <folder with kauh_index.csv or manifest.csv>`);
+  if (!existsSync(at))
+    throw new TrainingError(
+      'DATA_MISSING',
+      `no training data at ${at}: pass --data <folder with kauh_index.csv or manifest.csv>`,
+    );
   let ds: Dataset;
   if (statSync(at).isFile()) ds = loadManifest(at);
   else if (existsSync(join(at, 'kauh_index.csv'))) ds = loadKauh(at);
   else if (existsSync(join(at, 'manifest.csv'))) ds = loadManifest(join(at, 'manifest.csv'));
-  else throw new TrainingError('DATA_MISSING', `${at} holds neither kauh_index.csv nor manifest.csv (columns file,patient,label)`);
+  else
+    throw new TrainingError(
+      'DATA_MISSING',
+      `${at} holds neither kauh_index.csv nor manifest.csv (columns file,patient,label)`,
+    );
   if (ds.files.length === 0) throw new TrainingError('DATA_INVALID', `${at}: the index lists no recordings`);
   return ds;
 }
@@ -164,7 +175,10 @@ export function patientLabels(files: LabelledFile[]): Map<string, TrainLabel> {
   for (const f of files) {
     const prev = out.get(f.patient);
     if (prev !== undefined && prev !== f.label) {
-      throw new TrainingError('DATA_INVALID', `patient ${f.patient} has files labelled ${prev} and ${f.label}; one patient, one label`);
+      throw new TrainingError(
+        'DATA_INVALID',
+        `patient ${f.patient} has files labelled ${prev} and ${f.label}; one patient, one label`,
+      );
     }
     out.set(f.patient, f.label);
   }

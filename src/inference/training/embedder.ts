@@ -13,7 +13,11 @@ import { YamnetSession } from '../yamnet-session.js';
 export interface Embedder {
   engineVersion: string;
   yamnet: YamnetManifest;
-  embed(samples: Float32Array, sampleRate: number, bandwidthHz: number): Promise<{ embeddings: Float32Array; count: number }>;
+  embed(
+    samples: Float32Array,
+    sampleRate: number,
+    bandwidthHz: number,
+  ): Promise<{ embeddings: Float32Array; count: number }>;
   close(): Promise<void>;
 }
 
@@ -23,7 +27,10 @@ export interface EmbedderVersions {
 }
 
 /** What the embedding cache key needs, without loading a session. */
-export async function embedderVersions(modelsDir = defaultModelsDir(), log?: (line: string) => void): Promise<EmbedderVersions> {
+export async function embedderVersions(
+  modelsDir = defaultModelsDir(),
+  log?: (line: string) => void,
+): Promise<EmbedderVersions> {
   const yamnet = await ensureYamnet({ modelsDir, log });
   return { engineVersion: ENGINE_VERSION, yamnet };
 }

@@ -22,7 +22,9 @@ export class EmbeddingCache {
 
   key(fileSha256: string, bandwidthHz: number): string {
     return createHash('sha256')
-      .update(`auscult-embeddings/1|${fileSha256}|engine ${this.version.engineVersion}|yamnet ${this.version.yamnetSha256}|bw ${bandwidthHz}`)
+      .update(
+        `auscult-embeddings/1|${fileSha256}|engine ${this.version.engineVersion}|yamnet ${this.version.yamnetSha256}|bw ${bandwidthHz}`,
+      )
       .digest('hex');
   }
 

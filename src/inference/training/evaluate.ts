@@ -99,7 +99,13 @@ export async function crossValidateFiles(
       foldOfFile.set(fi, k);
     }
   }
-  return { repeats: 1, logits: [logits], foldOfFile: [foldOfFile], seconds: (performance.now() - t0) / 1000, models: split.length };
+  return {
+    repeats: 1,
+    logits: [logits],
+    foldOfFile: [foldOfFile],
+    seconds: (performance.now() - t0) / 1000,
+    models: split.length,
+  };
 }
 
 export interface PerClassSummary {
@@ -132,8 +138,21 @@ export interface Summary {
     aurocWithOther: number | null;
   };
   recordingLevel: { macroF1: number; balancedAccuracy: number; screenAuroc: number | null; recordings: number };
-  abstain: { minTopProbability: number; screenMargin: number; coverage: number; accuracyAbove: number; screenAccuracyOutside: number; screenCoverage: number };
-  other: { patients: number; flaggedUncertain: number; screenedAbnormal: number; fiveClassFlaggedUncertain: number; uncertaintyAuroc: number | null } | null;
+  abstain: {
+    minTopProbability: number;
+    screenMargin: number;
+    coverage: number;
+    accuracyAbove: number;
+    screenAccuracyOutside: number;
+    screenCoverage: number;
+  };
+  other: {
+    patients: number;
+    flaggedUncertain: number;
+    screenedAbnormal: number;
+    fiveClassFlaggedUncertain: number;
+    uncertaintyAuroc: number | null;
+  } | null;
 }
 
 export interface SummaryOptions {
@@ -159,15 +178,25 @@ function mean(xs: number[]): number {
 }
 
 /** Recording probabilities per repeat (T per fold: fitted on the other folds' recordings, or fixed). */
-function recordingProbs(files: FileWindows[], run: OofRun, temperatureFor: (repeat: number, fold: number) => number): Array<Map<number, Float32Array>> {
+function recordingProbs(
+  files: FileWindows[],
+  run: OofRun,
+  temperatureFor: (repeat: number, fold: number) => number,
+): Array<Map<number, Float32Array>> {
   return run.logits.map((byFile, r) => {
     const out = new Map<number, Float32Array>();
-    for (const [fi, lg] of byFile) out.set(fi, recordingProbabilities(lg, files[fi]!.count, temperatureFor(r, run.foldOfFile[r]!.get(fi)!)));
+    for (const [fi, lg] of byFile)
+      out.set(fi, recordingProbabilities(lg, files[fi]!.count, temperatureFor(r, run.foldOfFile[r]!.get(fi)!)));
     return out;
   });
 }
 
-function scoredRecordings(files: FileWindows[], run: OofRun, r: number, keep: (fold: number) => boolean): ScoredRecording[] {
+function scoredRecordings(
+  files: FileWindows[],
+  run: OofRun,
+  r: number,
+  keep: (fold: number) => boolean,
+): ScoredRecording[] {
   const out: ScoredRecording[] = [];
   for (const [fi, lg] of run.logits[r]!) {
     const label = CLASS_ORDER.indexOf(files[fi]!.file.label as (typeof CLASS_ORDER)[number]);
@@ -177,7 +206,10 @@ function scoredRecordings(files: FileWindows[], run: OofRun, r: number, keep: (f
   return out;
 }
 
-function eceOf(files: FileWindows[], probs: Array<Map<number, Float32Array>>): { ece: number; reliability: ReliabilityBin[] } {
+function eceOf(
+  files: FileWindows[],
+  probs: Array<Map<number, Float32Array>>,
+): { ece: number; reliability: ReliabilityBin[] } {
   const conf: number[] = [];
   const correct: boolean[] = [];
   for (const byFile of probs) {
@@ -226,7 +258,8 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
     patientFiles.set(p, [...(patientFiles.get(p) ?? []), fi]);
   }
   const patients = [...patientFiles.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const labelOf = (p: string): number => CLASS_ORDER.indexOf(files[patientFiles.get(p)![0]!]!.file.label as (typeof CLASS_ORDER)[number]);
+  const labelOf = (p: string): number =>
+    CLASS_ORDER.indexOf(files[patientFiles.get(p)![0]!]!.file.label as (typeof CLASS_ORDER)[number]);
   const fiveClass = patients.filter((p) => labelOf(p) >= 0);
   const labels = fiveClass.map(labelOf);
   const patientProbs = (r: number, p: string): Float32Array => {
@@ -244,13 +277,16 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
       idx.map((i) => preds[r]![i]!),
       K,
     );
-  const overRepeats = (f: (idx: number[], r: number) => number | null) => (idx: number[]): number | null => {
-    const vals = Array.from({ length: R }, (_, r) => f(idx, r)).filter((v): v is number => v !== null);
-    return vals.length ? mean(vals) : null;
-  };
+  const overRepeats =
+    (f: (idx: number[], r: number) => number | null) =>
+    (idx: number[]): number | null => {
+      const vals = Array.from({ length: R }, (_, r) => f(idx, r)).filter((v): v is number => v !== null);
+      return vals.length ? mean(vals) : null;
+    };
   const B = opts.bootstrapRounds;
   let s = opts.seed;
-  const boot = (f: (idx: number[], r: number) => number | null): Interval => bootstrapInterval(labels, overRepeats(f), B, s++);
+  const boot = (f: (idx: number[], r: number) => number | null): Interval =>
+    bootstrapInterval(labels, overRepeats(f), B, s++);
 
   const perClass: PerClassSummary[] = CLASS_ORDER.map((c, k) => ({
     class: c,
@@ -258,7 +294,12 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
     precision: boot((idx, r) => perClassScores(confusionOf(idx, r))[k]!.precision),
     recall: boot((idx, r) => perClassScores(confusionOf(idx, r))[k]!.recall),
     f1: boot((idx, r) => perClassScores(confusionOf(idx, r))[k]!.f1),
-    auroc: overRepeats((idx, r) => auroc(idx.map((i) => P[r]![i]![k]!), idx.map((i) => labels[i] === k)))(labels.map((_, i) => i)),
+    auroc: overRepeats((idx, r) =>
+      auroc(
+        idx.map((i) => P[r]![i]![k]!),
+        idx.map((i) => labels[i] === k),
+      ),
+    )(labels.map((_, i) => i)),
   }));
   const all = labels.map((_, i) => i);
   // the confusion matrix shown is the sum over repeats divided by R, rounded (per patient)
@@ -276,7 +317,10 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
     for (const f of folds) {
       const inF = fiveClass.map((p, i) => (foldOfPatient(r, p) === f ? i : -1)).filter((i) => i >= 0);
       const outF = fiveClass.map((p, i) => (foldOfPatient(r, p) !== f ? i : -1)).filter((i) => i >= 0);
-      const t = youdenThreshold(outF.map((i) => pAbn[r]![i]!), outF.map((i) => abnormal[i]!));
+      const t = youdenThreshold(
+        outF.map((i) => pAbn[r]![i]!),
+        outF.map((i) => abnormal[i]!),
+      );
       for (const i of inF) out[i] = pAbn[r]![i]! >= t;
     }
     return out;
@@ -289,7 +333,12 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
     const neg = idx.filter((i) => !abnormal[i]);
     return neg.length ? neg.filter((i) => !decisions[r]![i]).length / neg.length : null;
   });
-  const screenAuroc = boot((idx, r) => auroc(idx.map((i) => pAbn[r]![i]!), idx.map((i) => abnormal[i]!)));
+  const screenAuroc = boot((idx, r) =>
+    auroc(
+      idx.map((i) => pAbn[r]![i]!),
+      idx.map((i) => abnormal[i]!),
+    ),
+  );
   const meanPAbn = all.map((i) => mean(pAbn.map((rows) => rows[i]!)));
   const threshold = youdenThreshold(meanPAbn, abnormal);
 
@@ -332,7 +381,12 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
     const m = confusionMatrix(t, pr, K);
     recMacro.push(macroF1(m));
     recBal.push(balancedAccuracy(m));
-    recAuc.push(auroc(sc, t.map((l) => l !== HEALTHY)) ?? NaN);
+    recAuc.push(
+      auroc(
+        sc,
+        t.map((l) => l !== HEALTHY),
+      ) ?? NaN,
+    );
     recordings = t.length;
   }
 
@@ -416,13 +470,23 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
       aurocWithOther,
     },
     recordingLevel: { macroF1: mean(recMacro), balancedAccuracy: mean(recBal), screenAuroc: mean(recAuc), recordings },
-    abstain: { minTopProbability: minTop, screenMargin: margin, coverage, accuracyAbove: accAbove, screenAccuracyOutside: screenAcc, screenCoverage: screenCov },
+    abstain: {
+      minTopProbability: minTop,
+      screenMargin: margin,
+      coverage,
+      accuracyAbove: accAbove,
+      screenAccuracyOutside: screenAcc,
+      screenCoverage: screenCov,
+    },
     other,
   };
 }
 
 /** Recording-level figures of a run without patient structure (the naive split). */
-export function recordingFigures(files: FileWindows[], run: OofRun): { macroF1: number; balancedAccuracy: number; screenAuroc: number | null } {
+export function recordingFigures(
+  files: FileWindows[],
+  run: OofRun,
+): { macroF1: number; balancedAccuracy: number; screenAuroc: number | null } {
   const t: number[] = [];
   const pr: number[] = [];
   const sc: number[] = [];
@@ -435,7 +499,14 @@ export function recordingFigures(files: FileWindows[], run: OofRun): { macroF1: 
     sc.push(1 - p[HEALTHY]!);
   }
   const m = confusionMatrix(t, pr, K);
-  return { macroF1: macroF1(m), balancedAccuracy: balancedAccuracy(m), screenAuroc: auroc(sc, t.map((l) => l !== HEALTHY)) };
+  return {
+    macroF1: macroF1(m),
+    balancedAccuracy: balancedAccuracy(m),
+    screenAuroc: auroc(
+      sc,
+      t.map((l) => l !== HEALTHY),
+    ),
+  };
 }
 
 /** Majority-class baseline on the same folds: each fold predicts its training set's commonest class. */
@@ -447,14 +518,16 @@ export function majorityBaseline(files: FileWindows[], folds: Fold[]): { macroF1
     const pred: number[] = [];
     for (const fold of folds.filter((f) => f.repeat === r)) {
       const labelOf = new Map<string, number>();
-      for (const f of files) labelOf.set(f.file.patient, CLASS_ORDER.indexOf(f.file.label as (typeof CLASS_ORDER)[number]));
+      for (const f of files)
+        labelOf.set(f.file.patient, CLASS_ORDER.indexOf(f.file.label as (typeof CLASS_ORDER)[number]));
       const counts = new Array<number>(K).fill(0);
       for (const p of fold.train) if ((labelOf.get(p) ?? -1) >= 0) counts[labelOf.get(p)!]!++;
       const majority = argmax(counts);
-      for (const p of fold.test) if ((labelOf.get(p) ?? -1) >= 0) {
-        truth.push(labelOf.get(p)!);
-        pred.push(majority);
-      }
+      for (const p of fold.test)
+        if ((labelOf.get(p) ?? -1) >= 0) {
+          truth.push(labelOf.get(p)!);
+          pred.push(majority);
+        }
     }
     const m = confusionMatrix(truth, pred, K);
     res.push({ m: macroF1(m), b: balancedAccuracy(m) });

@@ -44,6 +44,7 @@ export function headToOnnx(weights: MlpWeights, metadata: Record<string, string>
     floatInitializers: inits,
     metadata: { ...metadata, classes: CLASS_ORDER.join(',') },
     producer: 'auscult train-head',
-    docString: 'Auscult classifier head: YAMNet 1024-D window embedding -> pre-softmax logits (asthma, copd, pneumonia, healthy, bronchial).',
+    docString:
+      'Auscult classifier head: YAMNet 1024-D window embedding -> pre-softmax logits (asthma, copd, pneumonia, healthy, bronchial).',
   });
 }

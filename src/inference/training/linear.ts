@@ -15,7 +15,13 @@ export interface LinearOptions {
 
 export const DEFAULT_LINEAR: Omit<LinearOptions, 'classes'> = { steps: 150, learningRate: 0.01, l2: 1e-2 };
 
-export async function trainLinear(x: Float32Array, y: Float32Array, w: Float32Array, n: number, opts: LinearOptions): Promise<MlpWeights> {
+export async function trainLinear(
+  x: Float32Array,
+  y: Float32Array,
+  w: Float32Array,
+  n: number,
+  opts: LinearOptions,
+): Promise<MlpWeights> {
   await tfReady();
   const mean = new Float32Array(INPUT_DIMS);
   const invStd = new Float32Array(INPUT_DIMS);
@@ -30,7 +36,12 @@ export async function trainLinear(x: Float32Array, y: Float32Array, w: Float32Ar
   }
   const kernel = tf.variable(tf.zeros([INPUT_DIMS, opts.classes]));
   const bias = tf.variable(tf.zeros([opts.classes]));
-  const xs = tf.tidy(() => tf.tensor2d(x.subarray(0, n * INPUT_DIMS), [n, INPUT_DIMS]).sub(tf.tensor1d(mean)).mul(tf.tensor1d(invStd)));
+  const xs = tf.tidy(() =>
+    tf
+      .tensor2d(x.subarray(0, n * INPUT_DIMS), [n, INPUT_DIMS])
+      .sub(tf.tensor1d(mean))
+      .mul(tf.tensor1d(invStd)),
+  );
   const ys = tf.tensor2d(y.subarray(0, n * opts.classes), [n, opts.classes]);
   const ws = tf.tensor1d(w.subarray(0, n));
   const optimizer = tf.train.adam(opts.learningRate);

@@ -63,7 +63,7 @@ export function auroc(scores: number[], positive: boolean[]): number | null {
   // rank-based (Mann–Whitney U) with average ranks for ties
   const all = scores.map((s, i) => ({ s, p: positive[i]! })).sort((a, b) => a.s - b.s);
   let rankSumPos = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j]!.s === all[i]!.s) j++;
     const avgRank = (i + 1 + j) / 2;
@@ -82,13 +82,19 @@ export interface ReliabilityBin {
 }
 
 /** ECE over equal-width confidence bins of the top-class probability. */
-export function calibration(confidence: number[], correct: boolean[], bins = 10): { ece: number; reliability: ReliabilityBin[] } {
+export function calibration(
+  confidence: number[],
+  correct: boolean[],
+  bins = 10,
+): { ece: number; reliability: ReliabilityBin[] } {
   const table: ReliabilityBin[] = [];
   let ece = 0;
   for (let b = 0; b < bins; b++) {
     const lo = b / bins;
     const hi = (b + 1) / bins;
-    const idx = confidence.map((c, i) => i).filter((i) => confidence[i]! >= lo && (confidence[i]! < hi || (b === bins - 1 && confidence[i]! <= hi)));
+    const idx = confidence
+      .map((c, i) => i)
+      .filter((i) => confidence[i]! >= lo && (confidence[i]! < hi || (b === bins - 1 && confidence[i]! <= hi)));
     const count = idx.length;
     const meanConfidence = count ? idx.reduce((a, i) => a + confidence[i]!, 0) / count : 0;
     const acc = count ? idx.filter((i) => correct[i]).length / count : 0;
@@ -123,12 +129,14 @@ export function bootstrapInterval(
   const values: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const sample: number[] = [];
-    for (const members of byStratum.values()) for (let j = 0; j < members.length; j++) sample.push(members[rng.int(members.length)]!);
+    for (const members of byStratum.values())
+      for (let j = 0; j < members.length; j++) sample.push(members[rng.int(members.length)]!);
     const v = statistic(sample);
     if (v !== null && Number.isFinite(v)) values.push(v);
   }
   values.sort((a, b) => a - b);
-  const q = (p: number): number => (values.length ? values[Math.min(values.length - 1, Math.max(0, Math.floor(p * values.length)))]! : NaN);
+  const q = (p: number): number =>
+    values.length ? values[Math.min(values.length - 1, Math.max(0, Math.floor(p * values.length)))]! : NaN;
   return { value, lo: q(0.025), hi: q(0.975) };
 }
 

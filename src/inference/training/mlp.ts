@@ -79,7 +79,13 @@ function standardiser(x: Float32Array, n: number, dims: number): { mean: Float32
  * Train on `n` rows of `x` (n×1024) with soft targets `y` (n×classes, rows sum to 1) and
  * per-row weights `w` (class/patient balancing). Returns the inference weights.
  */
-export async function trainMlp(x: Float32Array, y: Float32Array, w: Float32Array, n: number, opts: MlpOptions): Promise<MlpWeights> {
+export async function trainMlp(
+  x: Float32Array,
+  y: Float32Array,
+  w: Float32Array,
+  n: number,
+  opts: MlpOptions,
+): Promise<MlpWeights> {
   await tfReady();
   const rng = new Rng(opts.seed);
   const dims = [INPUT_DIMS, ...HIDDEN, opts.classes];
@@ -94,7 +100,12 @@ export async function trainMlp(x: Float32Array, y: Float32Array, w: Float32Array
     { mean: new Float32Array(HIDDEN[0]), variance: new Float32Array(HIDDEN[0]).fill(1) },
     { mean: new Float32Array(HIDDEN[1]), variance: new Float32Array(HIDDEN[1]).fill(1) },
   ];
-  const xs = tf.tidy(() => tf.tensor2d(x.subarray(0, n * INPUT_DIMS), [n, INPUT_DIMS]).sub(tf.tensor1d(mean)).mul(tf.tensor1d(invStd)));
+  const xs = tf.tidy(() =>
+    tf
+      .tensor2d(x.subarray(0, n * INPUT_DIMS), [n, INPUT_DIMS])
+      .sub(tf.tensor1d(mean))
+      .mul(tf.tensor1d(invStd)),
+  );
   const ys = tf.tensor2d(y.subarray(0, n * opts.classes), [n, opts.classes]);
   const ws = tf.tensor1d(w.subarray(0, n));
   const optimizer = tf.train.adam(opts.learningRate);
@@ -118,7 +129,10 @@ export async function trainMlp(x: Float32Array, y: Float32Array, w: Float32Array
               h = h.mul(tf.tensor2d(masks[l]!, [b, HIDDEN[l]!]));
               if (l < 2) {
                 const m = tf.moments(h, 0);
-                batchMoments[l] = { mean: m.mean.dataSync() as Float32Array, variance: m.variance.dataSync() as Float32Array };
+                batchMoments[l] = {
+                  mean: m.mean.dataSync() as Float32Array,
+                  variance: m.variance.dataSync() as Float32Array,
+                };
                 h = tf.batchNorm(h, m.mean, m.variance, vars.beta[l]!, vars.gamma[l]!, BN_EPS);
               }
             }

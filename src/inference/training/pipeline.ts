@@ -12,11 +12,29 @@ import { ModelCardSchema, type ModelCard } from '../model-card.js';
 import { windowMeans } from '../scoring.js';
 import { bandwidthCheck, type BandwidthCheck } from './bandwidth-check.js';
 import { buildCard, cardMarkdown, type EvaluationReport } from './card.js';
-import { eligibleFiles, loadDataset, patientLabels, type Dataset, type LabelledFile, type TrainLabel } from './dataset.js';
+import {
+  eligibleFiles,
+  loadDataset,
+  patientLabels,
+  type Dataset,
+  type LabelledFile,
+  type TrainLabel,
+} from './dataset.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { embedderVersions, loadEmbedder, type Embedder } from './embedder.js';
 import { TrainingError } from './errors.js';
-import { DEFAULT_SUMMARY, crossValidate, crossValidateFiles, majorityBaseline, mergeRuns, recordingFigures, summarise, type OofRun, type Summary, type Trainer } from './evaluate.js';
+import {
+  DEFAULT_SUMMARY,
+  crossValidate,
+  crossValidateFiles,
+  majorityBaseline,
+  mergeRuns,
+  recordingFigures,
+  summarise,
+  type OofRun,
+  type Summary,
+  type Trainer,
+} from './evaluate.js';
 import { headToOnnx } from './export-onnx.js';
 import { DEFAULT_LINEAR, trainLinear } from './linear.js';
 import { DEFAULT_MLP, trainMlp } from './mlp.js';
@@ -76,13 +94,22 @@ export interface TrainHeadResult {
   onnxPath: string;
   markdownPath: string;
   report: EvaluationReport;
-  timings: { embedSeconds: number; evaluateSeconds: number; finalSeconds: number; totalSeconds: number; cacheHits: number; cacheMisses: number };
+  timings: {
+    embedSeconds: number;
+    evaluateSeconds: number;
+    finalSeconds: number;
+    totalSeconds: number;
+    cacheHits: number;
+    cacheMisses: number;
+  };
 }
 
 function subset(files: LabelledFile[], perLabel: number | undefined): LabelledFile[] {
   if (perLabel === undefined) return files;
   const byLabel = new Map<TrainLabel, string[]>();
-  for (const p of [...new Set(files.map((f) => f.patient))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
+  for (const p of [...new Set(files.map((f) => f.patient))].sort((a, b) =>
+    a.localeCompare(b, 'en', { numeric: true }),
+  )) {
     const label = files.find((f) => f.patient === p)!.label;
     byLabel.set(label, [...(byLabel.get(label) ?? []), p]);
   }
@@ -98,19 +125,31 @@ export function bandwidthOf(rates: number[]): number {
 async function embedAll(
   files: LabelledFile[],
   opts: TrainHeadOptions,
-): Promise<{ windows: FileWindows[]; bandwidthHz: number; versions: Awaited<ReturnType<typeof embedderVersions>>; cache: EmbeddingCache; rates: number[] }> {
+): Promise<{
+  windows: FileWindows[];
+  bandwidthHz: number;
+  versions: Awaited<ReturnType<typeof embedderVersions>>;
+  cache: EmbeddingCache;
+  rates: number[];
+}> {
   const versions = await embedderVersions(opts.modelsDir, opts.log);
   const audio = new Map<string, { samples: Float32Array; sampleRate: number }>();
   const rates: number[] = [];
   for (const f of files) {
     const a = await readAudioFile(f.path).catch((err: unknown) => {
-      throw new TrainingError('DATA_INVALID', `cannot read ${f.path} (${err instanceof Error ? err.message : String(err)}); fix or exclude the file`);
+      throw new TrainingError(
+        'DATA_INVALID',
+        `cannot read ${f.path} (${err instanceof Error ? err.message : String(err)}); fix or exclude the file`,
+      );
     });
     rates.push(a.sampleRate);
     audio.set(f.path, { samples: a.samples, sampleRate: a.sampleRate });
   }
   const bandwidthHz = bandwidthOf(rates);
-  const cache = new EmbeddingCache(opts.cacheDir, { engineVersion: versions.engineVersion, yamnetSha256: versions.yamnet.sha256 });
+  const cache = new EmbeddingCache(opts.cacheDir, {
+    engineVersion: versions.engineVersion,
+    yamnetSha256: versions.yamnet.sha256,
+  });
   let embedder: Embedder | null = null;
   const windows: FileWindows[] = [];
   try {
@@ -124,7 +163,8 @@ async function embedAll(
       }
       const w = windowMeans(hit.embeddings, hit.count, opts.windowSec, opts.hopSec);
       windows.push({ file: f, windows: w.data, count: w.count });
-      if ((i + 1) % 50 === 0) opts.log(`train-head: embedded ${i + 1}/${files.length} recordings (cache ${cache.hits} hits)`);
+      if ((i + 1) % 50 === 0)
+        opts.log(`train-head: embedded ${i + 1}/${files.length} recordings (cache ${cache.hits} hits)`);
     }
   } finally {
     await embedder?.close();
@@ -144,7 +184,9 @@ export function decideOtherPolicy(exclude: Summary, abnormal: Summary): { policy
   // "caught" = screened abnormal, or (if never) flagged uncertain; when the five-class answer is
   // always uncertain (floor 1), only the screen can tell the policies apart
   const caught = (o: NonNullable<Summary['other']>, s: Summary) =>
-    s.abstain.minTopProbability >= 1 ? o.screenedAbnormal : o.screenedAbnormal + (1 - o.screenedAbnormal) * o.flaggedUncertain;
+    s.abstain.minTopProbability >= 1
+      ? o.screenedAbnormal
+      : o.screenedAbnormal + (1 - o.screenedAbnormal) * o.flaggedUncertain;
   const catchE = caught(eo, exclude);
   const catchA = caught(ao, abnormal);
   const costBa = exclude.balancedAccuracy.value - abnormal.balancedAccuracy.value;
@@ -153,8 +195,12 @@ export function decideOtherPolicy(exclude: Summary, abnormal: Summary): { policy
     `balanced accuracy ${s.balancedAccuracy.value.toFixed(3)}, screen AUROC ${s.screen.auroc.value.toFixed(3)} ` +
     `(${s.screen.aurocWithOther?.toFixed(3) ?? 'n/a'} counting "other" as abnormal), "other" recordings screened abnormal ${(s.other!.screenedAbnormal * 100).toFixed(0)} %, flagged uncertain ${(s.other!.flaggedUncertain * 100).toFixed(0)} %`;
   const measured = `excluded: ${fmt(exclude)}; trained as abnormal-not-one-of-four: ${fmt(abnormal)}`;
-  if (catchA > catchE && costBa <= 0.02 && costScreen <= 0.02) return { policy: 'abnormal', reason: `trained as abnormal (catches more, costs ≤ 0.02). ${measured}` };
-  return { policy: 'exclude', reason: `left out of training (training on them did not catch more of them without costing > 0.02). ${measured}` };
+  if (catchA > catchE && costBa <= 0.02 && costScreen <= 0.02)
+    return { policy: 'abnormal', reason: `trained as abnormal (catches more, costs ≤ 0.02). ${measured}` };
+  return {
+    policy: 'exclude',
+    reason: `left out of training (training on them did not catch more of them without costing > 0.02). ${measured}`,
+  };
 }
 
 export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult> {
@@ -162,46 +208,78 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
   const ds: Dataset = loadDataset(opts.data);
   const files = subset(eligibleFiles(ds), opts.patientsPerLabel);
   const excluded = ds.files.filter((f) => f.excluded);
-  opts.log(`train-head: ${files.length} recordings of ${new Set(files.map((f) => f.patient)).size} patients (${excluded.length} excluded: ${excluded.map((f) => f.file).join('; ') || 'none'})`);
+  opts.log(
+    `train-head: ${files.length} recordings of ${new Set(files.map((f) => f.patient)).size} patients (${excluded.length} excluded: ${excluded.map((f) => f.file).join('; ') || 'none'})`,
+  );
   const labels = patientLabels(files);
   const fiveClassPatients = [...labels.values()].filter((l) => l !== 'other').length;
-  if (fiveClassPatients < opts.folds) throw new TrainingError('TOO_FEW_PATIENTS', `${fiveClassPatients} patients with one of the five classes cannot fill ${opts.folds} folds`);
+  if (fiveClassPatients < opts.folds)
+    throw new TrainingError(
+      'TOO_FEW_PATIENTS',
+      `${fiveClassPatients} patients with one of the five classes cannot fill ${opts.folds} folds`,
+    );
 
   const emb = await embedAll(files, opts);
   const tEmbed = performance.now();
-  opts.log(`train-head: embeddings ready in ${((tEmbed - t0) / 1000).toFixed(1)} s (cache ${emb.cache.hits} hits, ${emb.cache.misses} computed), bandwidth ${emb.bandwidthHz} Hz, ${emb.windows.reduce((a, f) => a + f.count, 0)} windows of ${opts.windowSec} s`);
+  opts.log(
+    `train-head: embeddings ready in ${((tEmbed - t0) / 1000).toFixed(1)} s (cache ${emb.cache.hits} hits, ${emb.cache.misses} computed), bandwidth ${emb.bandwidthHz} Hz, ${emb.windows.reduce((a, f) => a + f.count, 0)} windows of ${opts.windowSec} s`,
+  );
 
   const K = CLASS_ORDER.length;
-  const mlp: Trainer = (rows, seed) => trainMlp(rows.x, rows.y, rows.w, rows.n, { ...DEFAULT_MLP, epochs: opts.epochs, seed, classes: K });
+  const mlp: Trainer = (rows, seed) =>
+    trainMlp(rows.x, rows.y, rows.w, rows.n, { ...DEFAULT_MLP, epochs: opts.epochs, seed, classes: K });
   const linear: Trainer = (rows) => trainLinear(rows.x, rows.y, rows.w, rows.n, { ...DEFAULT_LINEAR, classes: K });
   const head: Trainer = opts.model === 'mlp' ? mlp : linear;
   const headName = opts.model === 'mlp' ? 'MLP' : 'logistic head';
   const folds = groupedStratifiedKFold(labels, ds.groupOf, opts.folds, opts.repeats, opts.seed);
   const sumOpts = { ...DEFAULT_SUMMARY, bootstrapRounds: opts.bootstrapRounds, seed: opts.seed };
-  const progress = (name: string) => (done: number, total: number) => opts.log(`train-head: ${name} fold ${done}/${total}`);
+  const progress = (name: string) => (done: number, total: number) =>
+    opts.log(`train-head: ${name} fold ${done}/${total}`);
 
   const hasOther = [...labels.values()].includes('other');
-  const policies: OtherPolicy[] = opts.otherPolicy === 'auto' ? (hasOther ? ['exclude', 'abnormal'] : ['exclude']) : [opts.otherPolicy];
+  const policies: OtherPolicy[] =
+    opts.otherPolicy === 'auto' ? (hasOther ? ['exclude', 'abnormal'] : ['exclude']) : [opts.otherPolicy];
   const runs = new Map<OtherPolicy, { summary: Summary; seconds: number; models: number }>();
   let policy: OtherPolicy = policies[0]!;
-  let policyReason = opts.otherPolicy === 'auto' ? 'no "other" patients in the data' : `set by --other ${opts.otherPolicy}`;
+  let policyReason =
+    opts.otherPolicy === 'auto' ? 'no "other" patients in the data' : `set by --other ${opts.otherPolicy}`;
   if (policies.length === 2) {
     // both policies on the first repeat's folds (same folds, same seeds); the chosen one then runs the other repeats
     const first = folds.filter((f) => f.repeat === 0);
     const firstRuns = new Map<OtherPolicy, OofRun>();
-    for (const p of policies) firstRuns.set(p, await crossValidate(emb.windows, first, head, p, opts.seed, progress(`${headName} (other: ${p}), repeat 1`)));
+    for (const p of policies)
+      firstRuns.set(
+        p,
+        await crossValidate(emb.windows, first, head, p, opts.seed, progress(`${headName} (other: ${p}), repeat 1`)),
+      );
     const s1 = (p: OtherPolicy) => summarise(emb.windows, firstRuns.get(p)!, sumOpts);
     ({ policy, reason: policyReason } = decideOtherPolicy(s1('exclude'), s1('abnormal')));
     policyReason += ` (measured on repeat 1 of ${opts.repeats})`;
     const rest = folds.filter((f) => f.repeat > 0);
-    const more = rest.length ? await crossValidate(emb.windows, rest, head, policy, opts.seed, progress(`${headName} (other: ${policy}), later repeats`)) : null;
+    const more = rest.length
+      ? await crossValidate(
+          emb.windows,
+          rest,
+          head,
+          policy,
+          opts.seed,
+          progress(`${headName} (other: ${policy}), later repeats`),
+        )
+      : null;
     for (const p of policies) {
       const base = firstRuns.get(p)!;
       const run = p === policy && more ? mergeRuns(base, more) : base;
       runs.set(p, { summary: summarise(emb.windows, run, sumOpts), seconds: run.seconds, models: run.models });
     }
   } else {
-    const run = await crossValidate(emb.windows, folds, head, policy, opts.seed, progress(`${headName} (other: ${policy})`));
+    const run = await crossValidate(
+      emb.windows,
+      folds,
+      head,
+      policy,
+      opts.seed,
+      progress(`${headName} (other: ${policy})`),
+    );
     runs.set(policy, { summary: summarise(emb.windows, run, sumOpts), seconds: run.seconds, models: run.models });
   }
   opts.log(`train-head: "other" patients: ${policyReason}`);
@@ -210,9 +288,19 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
   // the other model on the same folds (the MLP on the first repeat only: it costs ~100x more)
   const otherModel = opts.model === 'mlp' ? linear : mlp;
   const cmpFolds = opts.model === 'mlp' ? folds : folds.filter((f) => f.repeat === 0);
-  const cmpRun = await crossValidate(emb.windows, cmpFolds, otherModel, policy, opts.seed, opts.model === 'mlp' ? undefined : progress('MLP comparison'));
+  const cmpRun = await crossValidate(
+    emb.windows,
+    cmpFolds,
+    otherModel,
+    policy,
+    opts.seed,
+    opts.model === 'mlp' ? undefined : progress('MLP comparison'),
+  );
   const comparison = {
-    name: opts.model === 'mlp' ? 'logistic regression on the same embeddings' : `MLP of ARCHITECTURE.md (${opts.epochs} epochs), same folds`,
+    name:
+      opts.model === 'mlp'
+        ? 'logistic regression on the same embeddings'
+        : `MLP of ARCHITECTURE.md (${opts.epochs} epochs), same folds`,
     note:
       opts.model === 'mlp'
         ? 'multinomial, L2, same standardisation, windows, weights and folds; no temperature'
@@ -238,7 +326,9 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
     main: main.summary,
     policy,
     policyReason,
-    alternatives: [...runs.entries()].filter(([p]) => p !== policy).map(([p, r]) => ({ policy: p, summary: r.summary })),
+    alternatives: [...runs.entries()]
+      .filter(([p]) => p !== policy)
+      .map(([p, r]) => ({ policy: p, summary: r.summary })),
     model: opts.model,
     comparison,
     majority,
@@ -271,7 +361,9 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
     engineVersion: emb.versions.engineVersion,
     yamnetSourceSha256: emb.versions.yamnet.sourceSha256,
     yamnetSha256: emb.versions.yamnet.sha256,
-    citation: opts.citation ?? (ds.kind === 'kauh' ? KAUH_CITATION : `training manifest ${opts.data} (no citation given: pass --citation)`),
+    citation:
+      opts.citation ??
+      (ds.kind === 'kauh' ? KAUH_CITATION : `training manifest ${opts.data} (no citation given: pass --citation)`),
     licence: opts.licence ?? (ds.kind === 'kauh' ? 'CC BY 4.0' : 'unknown (pass --licence)'),
   });
   const parsed = ModelCardSchema.parse(card);
@@ -300,7 +392,9 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
       `Bandwidth check (AnalysisEngine.analyzeRecording with this head): ${check.recordings} recordings resampled to 44.1 kHz with tones at 3, 5 and 9 kHz and noise above 2.5 kHz added ` +
         `got probabilities within ${check.maxAbsDiff.toFixed(3)} (max |Δp|; mean ${check.meanAbsDiff.toFixed(4)}) of the originals, same top class in ${check.sameTopClass}/${check.recordings}.`,
     );
-    opts.log(`train-head: bandwidth check: max |Δp| ${check.maxAbsDiff.toFixed(4)} over ${check.recordings} recordings`);
+    opts.log(
+      `train-head: bandwidth check: max |Δp| ${check.maxAbsDiff.toFixed(4)} over ${check.recordings} recordings`,
+    );
     write(cardPath, JSON.stringify(ModelCardSchema.parse(parsed), null, 2) + '\n');
   }
   write(markdownPath, cardMarkdown(parsed, report, timings));

@@ -26,13 +26,18 @@ export function groupedStratifiedKFold(
   seed: number,
 ): Fold[] {
   if (!Number.isInteger(k) || k < 2) throw new TrainingError('BAD_OPTION', `--folds must be an integer ≥ 2 (got ${k})`);
-  if (!Number.isInteger(repeats) || repeats < 1) throw new TrainingError('BAD_OPTION', `--repeats must be an integer ≥ 1 (got ${repeats})`);
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new TrainingError('BAD_OPTION', `--repeats must be an integer ≥ 1 (got ${repeats})`);
   const members = new Map<string, string[]>();
   for (const p of [...patients.keys()].sort()) {
     const g = groupOf.get(p) ?? p;
     members.set(g, [...(members.get(g) ?? []), p]);
   }
-  if (members.size < k) throw new TrainingError('TOO_FEW_PATIENTS', `${members.size} patient groups cannot fill ${k} folds; use --folds ${Math.max(2, members.size)} or add data`);
+  if (members.size < k)
+    throw new TrainingError(
+      'TOO_FEW_PATIENTS',
+      `${members.size} patient groups cannot fill ${k} folds; use --folds ${Math.max(2, members.size)} or add data`,
+    );
   const strata = new Map<string, string[]>();
   for (const [g, ps] of members) {
     const counts = new Map<string, number>();

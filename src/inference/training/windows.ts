@@ -47,7 +47,11 @@ export function targetFor(label: TrainLabel, policy: OtherPolicy): Float32Array 
 }
 
 /** Rows from the files `include` accepts (a patient set for grouped folds, file indices for the naive split). */
-export function buildTrainRows(files: FileWindows[], include: (f: FileWindows, index: number) => boolean, policy: OtherPolicy): TrainRows {
+export function buildTrainRows(
+  files: FileWindows[],
+  include: (f: FileWindows, index: number) => boolean,
+  policy: OtherPolicy,
+): TrainRows {
   const used = files.filter((f, i) => include(f, i) && targetFor(f.file.label, policy) !== null);
   const windowsOfPatient = new Map<string, number>();
   const patientsOfLabel = new Map<TrainLabel, Set<string>>();

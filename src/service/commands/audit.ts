@@ -21,7 +21,13 @@ export const auditCommands: CommandTable<'audit.list' | 'audit.verify'> = {
     run(deps, call) {
       const result = deps.store.audit.verify();
       // Recorded after the check, so the entry itself is covered by the next verification.
-      deps.store.tx(() => audit(deps, call, 'audit.verify', 'audit', null, { ok: result.ok, entries: result.entries, firstBadSeq: result.firstBadSeq }));
+      deps.store.tx(() =>
+        audit(deps, call, 'audit.verify', 'audit', null, {
+          ok: result.ok,
+          entries: result.entries,
+          firstBadSeq: result.firstBadSeq,
+        }),
+      );
       return result;
     },
   },

@@ -11,7 +11,10 @@ export const BOOTSTRAP_HINT =
 /** After this many wrong passwords in a row, a user name is refused for LOCKOUT_MS (guessing). */
 export const MAX_FAILURES = 5;
 export const LOCKOUT_MS = 60_000;
-interface Failures { count: number; lastAt: number }
+interface Failures {
+  count: number;
+  lastAt: number;
+}
 
 function failures(deps: Deps): Map<string, Failures> {
   let m = deps.slots.get('auth.failures') as Map<string, Failures> | undefined;
@@ -30,16 +33,30 @@ export const authCommands: CommandTable<'auth.signIn' | 'auth.signOut' | 'auth.w
       const now = deps.sessions.nowMs();
       const f = failures(deps).get(key);
       if (f && f.count >= MAX_FAILURES && now - f.lastAt < LOCKOUT_MS) {
-        store.tx(() => audit(deps, { ...call, user: null }, 'auth.login.failed', 'user', null, { username: p.username, reason: 'locked-out' }));
-        throw new ApiError('UNAUTHENTICATED', `Too many wrong passwords for '${p.username}'. Wait a minute and try again, or ask an administrator to reset the password.`);
+        store.tx(() =>
+          audit(deps, { ...call, user: null }, 'auth.login.failed', 'user', null, {
+            username: p.username,
+            reason: 'locked-out',
+          }),
+        );
+        throw new ApiError(
+          'UNAUTHENTICATED',
+          `Too many wrong passwords for '${p.username}'. Wait a minute and try again, or ask an administrator to reset the password.`,
+        );
       }
       const user = store.users.byUsername(p.username);
       // Verify against a dummy hash for unknown users so timing does not reveal which names exist.
       const passwordOk = await verifyPassword(p.password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !passwordOk || !user.active) {
         const reason = !user ? 'unknown-user' : !passwordOk ? 'wrong-password' : 'inactive';
-        if (reason !== 'inactive') failures(deps).set(key, { count: (f && now - f.lastAt < LOCKOUT_MS ? f.count : 0) + 1, lastAt: now });
-        store.tx(() => audit(deps, { ...call, user: null }, 'auth.login.failed', 'user', user?.id ?? null, { username: p.username, reason }));
+        if (reason !== 'inactive')
+          failures(deps).set(key, { count: (f && now - f.lastAt < LOCKOUT_MS ? f.count : 0) + 1, lastAt: now });
+        store.tx(() =>
+          audit(deps, { ...call, user: null }, 'auth.login.failed', 'user', user?.id ?? null, {
+            username: p.username,
+            reason,
+          }),
+        );
         throw new ApiError(
           'UNAUTHENTICATED',
           reason === 'inactive'

@@ -20,7 +20,13 @@ import { RECORDERS } from '../access.js';
 import type { CaptureState, ChestSite, DeviceInfo, RecordingDetail } from '../api.js';
 import { intakeRecording } from '../recording-intake.js';
 import { decodeWavFile } from '../wav-source.js';
-import { CaptureSettingsFile, chooseDevice, describeDevices, DeviceWatcher, type CaptureDevice } from '../../capture/devices.js';
+import {
+  CaptureSettingsFile,
+  chooseDevice,
+  describeDevices,
+  DeviceWatcher,
+  type CaptureDevice,
+} from '../../capture/devices.js';
 import { CaptureError } from '../../capture/errors.js';
 import { PortAudioBackend, type CaptureBackend } from '../../capture/portaudio-backend.js';
 import { realPipelineParts } from '../../capture/pipeline-parts.js';
@@ -29,17 +35,35 @@ import { removeInProgress, writeRecoveryMeta } from '../../capture/recovery.js';
 import { CaptureSession, type CaptureOutcome, type SessionState } from '../../capture/session.js';
 
 const IDLE: CaptureState = {
-  captureId: null, state: 'idle', patientId: null, site: null, deviceName: null, sampleRate: null,
-  elapsedSec: 0, targetSec: null, message: null, recordingId: null,
+  captureId: null,
+  state: 'idle',
+  patientId: null,
+  site: null,
+  deviceName: null,
+  sampleRate: null,
+  elapsedSec: 0,
+  targetSec: null,
+  message: null,
+  recordingId: null,
 };
 
 function toDeviceInfo(d: CaptureDevice): DeviceInfo {
-  return { id: d.id, name: d.name, hostApi: d.hostApi, maxInputChannels: d.maxInputChannels, defaultSampleRate: d.defaultSampleRate, likelyStethoscope: d.likelyStethoscope, pinned: d.pinned };
+  return {
+    id: d.id,
+    name: d.name,
+    hostApi: d.hostApi,
+    maxInputChannels: d.maxInputChannels,
+    defaultSampleRate: d.defaultSampleRate,
+    likelyStethoscope: d.likelyStethoscope,
+    pinned: d.pinned,
+  };
 }
 
 function deviceError(err: unknown): never {
   if (err instanceof CaptureError) {
-    throw new ApiError(err.code === 'STORAGE' ? 'STORAGE' : err.code === 'STATE' ? 'CONFLICT' : 'DEVICE', err.message, { code: err.code });
+    throw new ApiError(err.code === 'STORAGE' ? 'STORAGE' : err.code === 'STATE' ? 'CONFLICT' : 'DEVICE', err.message, {
+      code: err.code,
+    });
   }
   throw err;
 }
@@ -150,9 +174,12 @@ export class CaptureController {
   private analyzer(): CaptureAnalyzer | null {
     const engine = this.deps.engine;
     if (!engine) return null;
-    const live = (engine as unknown as { analyzeLiveWindow?: (s: Float32Array) => Promise<LiveResult> }).analyzeLiveWindow;
+    const live = (engine as unknown as { analyzeLiveWindow?: (s: Float32Array) => Promise<LiveResult> })
+      .analyzeLiveWindow;
     return {
-      analyzeLiveWindow: live ? (s) => live.call(engine, s) : () => Promise.reject(new Error('this engine has no live analysis')),
+      analyzeLiveWindow: live
+        ? (s) => live.call(engine, s)
+        : () => Promise.reject(new Error('this engine has no live analysis')),
       // The same decoding and engine call as recordings.import and recordings.reanalyze.
       analyzeFile: async (path) => {
         const audio = await decodeWavFile(path, 'The recording');
@@ -161,7 +188,10 @@ export class CaptureController {
     };
   }
 
-  async start(call: UserCall, p: { patientId: number; site: ChestSite; durationSec: 3 | 10 | 20 | 30 | null; device?: string }): Promise<CaptureState> {
+  async start(
+    call: UserCall,
+    p: { patientId: number; site: ChestSite; durationSec: 3 | 10 | 20 | 30 | null; device?: string },
+  ): Promise<CaptureState> {
     if (this.active && !isFinal(this.active.session.state.state)) {
       throw new ApiError('BUSY', 'A recording is already in progress on this workstation. Stop or cancel it first.');
     }
@@ -186,7 +216,18 @@ export class CaptureController {
       targetSec: p.durationSec,
       countdownSec: this.countdownSec,
     });
-    const a: Active = { captureId, session, patientId: p.patientId, site: p.site, wavPath, startedAt, call, recordingId: null, stored: Promise.resolve(null), storeError: null };
+    const a: Active = {
+      captureId,
+      session,
+      patientId: p.patientId,
+      site: p.site,
+      wavPath,
+      startedAt,
+      call,
+      recordingId: null,
+      stored: Promise.resolve(null),
+      storeError: null,
+    };
     const ev = this.deps.events;
     // Live events go to the session that started the recording (its window), not everyone.
     const token = call.sessionToken;
@@ -194,7 +235,13 @@ export class CaptureController {
     session.on('level', (l) => ev.emit('capture.level', { captureId, ...l }, token));
     session.on('frames', (f) => ev.emit('capture.frames', { captureId, ...f }, token));
     session.on('quality', (q) => ev.emit('capture.quality', { captureId, quality: q }, token));
-    session.on('live', (l) => ev.emit('capture.live', { captureId, patchStartSec: l.patchStartSec, probabilities: l.probabilities, screen: l.screen }, token));
+    session.on('live', (l) =>
+      ev.emit(
+        'capture.live',
+        { captureId, patchStartSec: l.patchStartSec, probabilities: l.probabilities, screen: l.screen },
+        token,
+      ),
+    );
     session.on('fault', (e) => ev.emit('capture.error', { captureId, code: e.code, message: e.message }, token));
 
     this.watcher.pause();
@@ -205,7 +252,15 @@ export class CaptureController {
       this.watcher.resume();
       deviceError(err);
     }
-    writeRecoveryMeta(wavPath, { captureId, startedAt, patientId: p.patientId, site: p.site, deviceName: device.name, sampleRate: session.state.sampleRate ?? 0, startedBy: call.user.username });
+    writeRecoveryMeta(wavPath, {
+      captureId,
+      startedAt,
+      patientId: p.patientId,
+      site: p.site,
+      deviceName: device.name,
+      sampleRate: session.state.sampleRate ?? 0,
+      startedBy: call.user.username,
+    });
     this.settings.update({ lastDevice: device.name });
     a.stored = session.done.then((outcome) => this.store(a, outcome)).finally(() => this.watcher.resume());
     return this.toState(a, session.state);
@@ -232,31 +287,47 @@ export class CaptureController {
         status: outcome.status,
         startedAt: a.startedAt,
         analysis: outcome.analysis,
-        auditDetails: { captureId: a.captureId, ...(outcome.message ? { interruption: outcome.message } : {}), droppedFrames: outcome.stats.droppedFrames },
+        auditDetails: {
+          captureId: a.captureId,
+          ...(outcome.message ? { interruption: outcome.message } : {}),
+          droppedFrames: outcome.stats.droppedFrames,
+        },
       });
       removeInProgress(a.wavPath); // the WAV moved; its sidecar goes too
       a.recordingId = detail.recording.id;
       this.deps.events.emit('capture.state', this.toState(a, a.session.state), a.call.sessionToken);
       return detail;
     } catch (err) {
-      a.storeError = err instanceof ApiError
-        ? new ApiError(err.code, `${err.message} The recording was kept and is offered under interrupted recordings.`)
-        : new ApiError('STORAGE', 'The recording could not be stored; it was kept and is offered under interrupted recordings.');
-      this.deps.events.emit('capture.error', { captureId: a.captureId, code: a.storeError.code, message: a.storeError.message }, a.call.sessionToken);
+      a.storeError =
+        err instanceof ApiError
+          ? new ApiError(err.code, `${err.message} The recording was kept and is offered under interrupted recordings.`)
+          : new ApiError(
+              'STORAGE',
+              'The recording could not be stored; it was kept and is offered under interrupted recordings.',
+            );
+      this.deps.events.emit(
+        'capture.error',
+        { captureId: a.captureId, code: a.storeError.code, message: a.storeError.message },
+        a.call.sessionToken,
+      );
       return null;
     }
   }
 
   private current(captureId: string): Active {
     if (!this.active || this.active.captureId !== captureId) {
-      throw new ApiError('NOT_FOUND', 'That recording is not the current one (it may have ended already). Check capture.status.');
+      throw new ApiError(
+        'NOT_FOUND',
+        'That recording is not the current one (it may have ended already). Check capture.status.',
+      );
     }
     return this.active;
   }
 
   async stop(captureId: string): Promise<RecordingDetail> {
     const a = this.current(captureId);
-    if (a.session.state.state === 'cancelled') throw new ApiError('CONFLICT', 'That recording was cancelled; nothing was kept.');
+    if (a.session.state.state === 'cancelled')
+      throw new ApiError('CONFLICT', 'That recording was cancelled; nothing was kept.');
     await a.session.stop();
     const detail = await a.stored;
     if (!detail) throw a.storeError ?? new ApiError('CONFLICT', 'That recording was cancelled; nothing was kept.');
@@ -267,7 +338,10 @@ export class CaptureController {
     const a = this.current(captureId);
     const s = a.session.state.state;
     if (s === 'stopping' || s === 'analyzing' || s === 'done' || s === 'interrupted') {
-      throw new ApiError('CONFLICT', 'That recording has already been stopped and kept; it can no longer be cancelled.');
+      throw new ApiError(
+        'CONFLICT',
+        'That recording has already been stopped and kept; it can no longer be cancelled.',
+      );
     }
     await a.session.cancel();
     await a.stored;

@@ -39,19 +39,32 @@ export const EXPORT_ROLES: Record<ExportKind, readonly Role[]> = {
 const MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024;
 
 const MIME: Record<string, string> = {
-  '.csv': 'text/csv', '.jsonl': 'application/jsonl', '.json': 'application/json', '.pdf': 'application/pdf', '.wav': 'audio/wav', '.zip': 'application/zip',
+  '.csv': 'text/csv',
+  '.jsonl': 'application/jsonl',
+  '.json': 'application/json',
+  '.pdf': 'application/pdf',
+  '.wav': 'audio/wav',
+  '.zip': 'application/zip',
 };
 
 export function toApiError(err: unknown): unknown {
   if (!(err instanceof ExportError)) return err;
-  const code = err.code === 'INVALID' ? 'INVALID_INPUT' : err.code === 'NOT_FOUND' ? 'NOT_FOUND' : err.code === 'CANCELLED' ? 'CONFLICT' : 'STORAGE';
+  const code =
+    err.code === 'INVALID'
+      ? 'INVALID_INPUT'
+      : err.code === 'NOT_FOUND'
+        ? 'NOT_FOUND'
+        : err.code === 'CANCELLED'
+          ? 'CONFLICT'
+          : 'STORAGE';
   return new ApiError(code, err.message);
 }
 
 /** The model card as the report's plain summary (measured figures, as measured). */
 export function modelSummary(card: ModelCard | null): ModelSummary | null {
   if (!card) return null;
-  const ci = (x: { value: number; lo: number; hi: number }) => `${x.value.toFixed(2)} (95 % CI ${x.lo.toFixed(2)}–${x.hi.toFixed(2)})`;
+  const ci = (x: { value: number; lo: number; hi: number }) =>
+    `${x.value.toFixed(2)} (95 % CI ${x.lo.toFixed(2)}–${x.hi.toFixed(2)})`;
   const s = card.evaluation.screen;
   const f = card.evaluation.fiveClass;
   return {
@@ -72,10 +85,16 @@ async function readVerifiedWav(deps: Deps, row: ExportRecordingRow): Promise<Buf
   try {
     bytes = await readFile(join(deps.recordingsDir, row.fileName));
   } catch (err) {
-    throw new ExportError('NOT_FOUND', `The audio file ${row.fileName} (recording ${row.id}) is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup, then export again.`);
+    throw new ExportError(
+      'NOT_FOUND',
+      `The audio file ${row.fileName} (recording ${row.id}) is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup, then export again.`,
+    );
   }
   if (createHash('sha256').update(bytes).digest('hex') !== row.wavSha256) {
-    throw new ExportError('INVALID', `The audio file ${row.fileName} (recording ${row.id}) no longer matches its stored SHA-256; it was not exported. Restore it from a backup.`);
+    throw new ExportError(
+      'INVALID',
+      `The audio file ${row.fileName} (recording ${row.id}) no longer matches its stored SHA-256; it was not exported. Restore it from a backup.`,
+    );
   }
   return bytes;
 }
@@ -97,7 +116,12 @@ function jobsOf(deps: Deps): JobsSlot {
         try {
           const spec = await spectrogramOf(decodeWavBytes(await readVerifiedWav(deps, row), `Recording ${row.id}`));
           const f = framesFromBase64(spec.framesBase64, spec.frames, spec.bands);
-          return { ...f, hopSec: spec.hopSec, lowHz: spec.bandEdgesHz[0], highHz: spec.bandEdgesHz[spec.bandEdgesHz.length - 1] };
+          return {
+            ...f,
+            hopSec: spec.hopSec,
+            lowHz: spec.bandEdgesHz[0],
+            highHz: spec.bandEdgesHz[spec.bandEdgesHz.length - 1],
+          };
         } catch {
           return null; // the report says "not available" rather than failing the export
         }
@@ -115,7 +139,10 @@ function jobsOf(deps: Deps): JobsSlot {
         if (!call) return;
         deps.store.tx(() =>
           audit(deps, call, `export.${job.state === 'done' ? 'done' : job.state}`, 'export', job.id, {
-            kind: job.kind, destination: job.destination, rows: job.rows, error: job.error,
+            kind: job.kind,
+            destination: job.destination,
+            rows: job.rows,
+            error: job.error,
             files: job.files.map((f) => ({ name: f.name, sha256: f.sha256, bytes: f.bytes })),
             ...(detail.manifestSha256 ? { manifestSha256: detail.manifestSha256 } : {}),
             ...(detail.chainHead ? { chainHead: detail.chainHead } : {}),
@@ -136,27 +163,41 @@ function ownJob(deps: Deps, call: UserCall, jobId: string): ExportJobs {
   return jobs;
 }
 
-export const exportsCommands: CommandTable<'exports.start' | 'exports.cancel' | 'exports.status' | 'exports.list' | 'exports.download'> = {
+export const exportsCommands: CommandTable<
+  'exports.start' | 'exports.cancel' | 'exports.status' | 'exports.list' | 'exports.download'
+> = {
   'exports.start': {
     access: 'user',
     roles: ['auditor', 'pulmonologist'],
     audit: ['export.start', 'export.done', 'export.failed', 'export.cancelled'],
     async run(deps, call, p) {
       if (!EXPORT_ROLES[p.kind].includes(call.user.role)) {
-        throw new ApiError('FORBIDDEN', `Your role (${call.user.role}) may not export ${p.kind}; ${EXPORT_ROLES[p.kind].join(' or ')} may.`);
+        throw new ApiError(
+          'FORBIDDEN',
+          `Your role (${call.user.role}) may not export ${p.kind}; ${EXPORT_ROLES[p.kind].join(' or ')} may.`,
+        );
       }
       const scope = p.scope;
-      if (scope.from && scope.to && scope.from > scope.to) throw new ApiError('INVALID_INPUT', 'The date range ends before it starts; swap "from" and "to".');
+      if (scope.from && scope.to && scope.from > scope.to)
+        throw new ApiError('INVALID_INPUT', 'The date range ends before it starts; swap "from" and "to".');
       let patientId = scope.patientId;
       if (scope.recordingId !== undefined) {
         const r = deps.store.recordings.get(scope.recordingId);
         if (!r) throw notFound('Recording', scope.recordingId);
-        if (patientId !== undefined && r.patientId !== patientId) throw new ApiError('INVALID_INPUT', `Recording ${scope.recordingId} does not belong to patient ${patientId}.`);
+        if (patientId !== undefined && r.patientId !== patientId)
+          throw new ApiError(
+            'INVALID_INPUT',
+            `Recording ${scope.recordingId} does not belong to patient ${patientId}.`,
+          );
         patientId = r.patientId;
       }
-      if (scope.patientId !== undefined && !deps.store.patients.get(scope.patientId)) throw notFound('Patient', scope.patientId);
+      if (scope.patientId !== undefined && !deps.store.patients.get(scope.patientId))
+        throw notFound('Patient', scope.patientId);
       if (p.destinationDir !== undefined && !isAbsolute(p.destinationDir)) {
-        throw new ApiError('INVALID_INPUT', 'Choose the export folder as a full path (for example /home/me/exports); a relative path is ambiguous.');
+        throw new ApiError(
+          'INVALID_INPUT',
+          'Choose the export folder as a full path (for example /home/me/exports); a relative path is ambiguous.',
+        );
       }
       const destinationDir = p.destinationDir !== undefined ? resolve(p.destinationDir) : deps.exportsDir;
       if (p.destinationDir === undefined) await mkdir(destinationDir, { recursive: true });
@@ -169,12 +210,24 @@ export const exportsCommands: CommandTable<'exports.start' | 'exports.cancel' | 
       const id = randomUUID();
       deps.store.tx(() =>
         audit(deps, call, 'export.start', 'export', id, {
-          kind: p.kind, scope, destinationDir, options: p.options ?? {}, ...(patientId !== undefined ? { patientId } : {}),
+          kind: p.kind,
+          scope,
+          destinationDir,
+          options: p.options ?? {},
+          ...(patientId !== undefined ? { patientId } : {}),
         }),
       );
       slot.calls.set(id, call);
       try {
-        return (await slot.jobs.start({ id, kind: p.kind, scope, csvBom: p.options?.csvBom, zip: p.options?.zip, destinationDir, username: call.user.username })) as ExportJob;
+        return (await slot.jobs.start({
+          id,
+          kind: p.kind,
+          scope,
+          csvBom: p.options?.csvBom,
+          zip: p.options?.zip,
+          destinationDir,
+          username: call.user.username,
+        })) as ExportJob;
       } catch (err) {
         throw toApiError(err);
       }
@@ -214,11 +267,25 @@ export const exportsCommands: CommandTable<'exports.start' | 'exports.cancel' | 
         throw toApiError(err);
       }
       const st = await stat(path).catch(() => null);
-      if (!st) throw new ApiError('NOT_FOUND', `The exported file ${p.file} is no longer in ${jobs.get(p.jobId)?.destination}; it was moved or deleted. Export again.`);
-      if (st.size > MAX_DOWNLOAD_BYTES) throw new ApiError('INVALID_INPUT', `${p.file} is ${Math.round(st.size / 1048576)} MB; open it from the export folder instead.`);
+      if (!st)
+        throw new ApiError(
+          'NOT_FOUND',
+          `The exported file ${p.file} is no longer in ${jobs.get(p.jobId)?.destination}; it was moved or deleted. Export again.`,
+        );
+      if (st.size > MAX_DOWNLOAD_BYTES)
+        throw new ApiError(
+          'INVALID_INPUT',
+          `${p.file} is ${Math.round(st.size / 1048576)} MB; open it from the export folder instead.`,
+        );
       const bytes = await readFile(path);
-      deps.store.tx(() => audit(deps, call, 'export.download', 'export', p.jobId, { file: p.file, bytes: bytes.length }));
-      return { name: p.file.split('/').pop()!, mimeType: MIME[extname(p.file).toLowerCase()] ?? 'application/octet-stream', base64: bytes.toString('base64') };
+      deps.store.tx(() =>
+        audit(deps, call, 'export.download', 'export', p.jobId, { file: p.file, bytes: bytes.length }),
+      );
+      return {
+        name: p.file.split('/').pop()!,
+        mimeType: MIME[extname(p.file).toLowerCase()] ?? 'application/octet-stream',
+        base64: bytes.toString('base64'),
+      };
     },
   },
 };

@@ -6,7 +6,9 @@ import { canSeeRecordingsOf, CLINICAL_READERS, RECORDERS, requirePatient } from 
 
 const DEFAULT_LIMIT = 50;
 
-export const patientsCommands: CommandTable<'patients.create' | 'patients.update' | 'patients.search' | 'patients.get'> = {
+export const patientsCommands: CommandTable<
+  'patients.create' | 'patients.update' | 'patients.search' | 'patients.get'
+> = {
   'patients.create': {
     access: 'user',
     roles: RECORDERS,
@@ -27,12 +29,17 @@ export const patientsCommands: CommandTable<'patients.create' | 'patients.update
       const { id, ...changes } = p;
       requirePatient(deps, id);
       if (!canSeeRecordingsOf(deps, call, id)) {
-        throw new ApiError('FORBIDDEN', 'Only the nurse who registered or recorded this patient, or a pulmonologist, can change their details.');
+        throw new ApiError(
+          'FORBIDDEN',
+          'Only the nurse who registered or recorded this patient, or a pulmonologist, can change their details.',
+        );
       }
       return deps.store.tx(() => {
         const { before, after } = deps.store.patients.update(id, changes);
         // Field names only: the audit log is exported, patient details stay in the patient record.
-        const changed = (Object.keys(changes) as (keyof typeof changes)[]).filter((k) => changes[k] !== undefined && changes[k] !== before[k]);
+        const changed = (Object.keys(changes) as (keyof typeof changes)[]).filter(
+          (k) => changes[k] !== undefined && changes[k] !== before[k],
+        );
         audit(deps, call, 'patient.update', 'patient', id, { fields: changed });
         return toPatient(after);
       });
@@ -47,7 +54,11 @@ export const patientsCommands: CommandTable<'patients.create' | 'patients.update
       const offset = p.offset ?? 0;
       return deps.store.tx(() => {
         const page = deps.store.patients.search(p.query, limit, offset);
-        audit(deps, call, 'patient.search', 'patient', null, { query: p.query ?? '', results: page.items.length, total: page.total });
+        audit(deps, call, 'patient.search', 'patient', null, {
+          query: p.query ?? '',
+          results: page.items.length,
+          total: page.total,
+        });
         return { items: page.items.map(toPatientSummary), total: page.total, limit, offset };
       });
     },

@@ -6,7 +6,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CHEST_SITES, type ChestSite, type PendingRecovery } from '../api.js';
-import { findPendingRecoveries, readRecoveryMeta, removeInProgress, repairInterrupted } from '../../capture/recovery.js';
+import {
+  findPendingRecoveries,
+  readRecoveryMeta,
+  removeInProgress,
+  repairInterrupted,
+} from '../../capture/recovery.js';
 import type { CaptureController } from './capture.js';
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable, type Deps } from '../handler.js';
@@ -22,7 +27,10 @@ const DEFAULT_LIMIT = 50;
 function inProgressPath(deps: Deps, path: string): string {
   const full = resolve(deps.inProgressDir, path);
   if (dirname(full) !== resolve(deps.inProgressDir) || !full.endsWith('.wav')) {
-    throw new ApiError('INVALID_INPUT', 'That file is not an interrupted recording of this workstation; pick one from the recovery list.');
+    throw new ApiError(
+      'INVALID_INPUT',
+      'That file is not an interrupted recording of this workstation; pick one from the recovery list.',
+    );
   }
   const active = activeCapturePath(deps);
   if (active && resolve(active) === full) {
@@ -41,8 +49,16 @@ function chestSite(site: string | null): ChestSite | null {
 }
 
 export const recordingsCommands: CommandTable<
-  | 'recordings.list' | 'recordings.reviewQueue' | 'recordings.get' | 'recordings.audio' | 'recordings.spectrogram'
-  | 'recordings.import' | 'recordings.reanalyze' | 'recordings.pendingRecovery' | 'recordings.recover' | 'recordings.discardRecovery'
+  | 'recordings.list'
+  | 'recordings.reviewQueue'
+  | 'recordings.get'
+  | 'recordings.audio'
+  | 'recordings.spectrogram'
+  | 'recordings.import'
+  | 'recordings.reanalyze'
+  | 'recordings.pendingRecovery'
+  | 'recordings.recover'
+  | 'recordings.discardRecovery'
 > = {
   'recordings.list': {
     access: 'user',
@@ -58,7 +74,11 @@ export const recordingsCommands: CommandTable<
           limit,
           offset,
         );
-        audit(deps, call, 'recording.list', 'recording', null, { filter, results: page.items.length, total: page.total });
+        audit(deps, call, 'recording.list', 'recording', null, {
+          filter,
+          results: page.items.length,
+          total: page.total,
+        });
         return { items: page.items.map(toRecordingSummary), total: page.total, limit, offset };
       });
     },
@@ -72,7 +92,11 @@ export const recordingsCommands: CommandTable<
       const offset = p.offset ?? 0;
       return deps.store.tx(() => {
         const page = deps.store.recordings.reviewQueue(limit, offset);
-        audit(deps, call, 'recording.list', 'recording', null, { reviewQueue: true, results: page.items.length, total: page.total });
+        audit(deps, call, 'recording.list', 'recording', null, {
+          reviewQueue: true,
+          results: page.items.length,
+          total: page.total,
+        });
         return { items: page.items.map(toRecordingSummary), total: page.total, limit, offset };
       });
     },
@@ -126,7 +150,12 @@ export const recordingsCommands: CommandTable<
       await writeFile(staged, bytes);
       try {
         const { detail } = await intakeRecording(deps, call, {
-          patientId: p.patientId, site: p.site, sourcePath: staged, move: true, deviceName: 'imported file', status: 'imported',
+          patientId: p.patientId,
+          site: p.site,
+          sourcePath: staged,
+          move: true,
+          deviceName: 'imported file',
+          status: 'imported',
           auditDetails: { originalName: basename(p.fileName) },
         });
         return detail;
@@ -141,11 +170,20 @@ export const recordingsCommands: CommandTable<
     audit: ['recording.reanalyze'],
     async run(deps, call, p) {
       const r = requireRecording(deps, call, p.id);
-      if (r.signed) throw new ApiError('SIGNED', `Recording ${r.id} is signed; its analysis cannot change. Add an amendment instead.`);
-      if (!deps.engine) throw new ApiError('MODEL', deps.engineError ?? 'The analysis engine is not loaded; nothing was changed.');
+      if (r.signed)
+        throw new ApiError(
+          'SIGNED',
+          `Recording ${r.id} is signed; its analysis cannot change. Add an amendment instead.`,
+        );
+      if (!deps.engine)
+        throw new ApiError('MODEL', deps.engineError ?? 'The analysis engine is not loaded; nothing was changed.');
       const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
       const { analysis, error } = await analyse(deps, audio);
-      if (!analysis) throw new ApiError('MODEL', `Re-analysis of recording ${r.id} failed; the previous analysis is kept. ${error ?? ''}`.trim());
+      if (!analysis)
+        throw new ApiError(
+          'MODEL',
+          `Re-analysis of recording ${r.id} failed; the previous analysis is kept. ${error ?? ''}`.trim(),
+        );
       return deps.store.tx(() => {
         const analysisId = deps.store.recordings.addAnalysis(r.id, toNewAnalysis(analysis));
         audit(deps, call, 'recording.reanalyze', 'recording', r.id, { analysisId, head: analysis.models.head.version });
@@ -182,8 +220,14 @@ export const recordingsCommands: CommandTable<
       });
       const meta = readRecoveryMeta(path);
       const { detail } = await intakeRecording(deps, call, {
-        patientId: p.patientId, site: p.site, sourcePath: path, move: true, deviceName: meta?.deviceName ?? 'unknown device',
-        status: 'recovered', ...(meta?.startedAt ? { startedAt: meta.startedAt } : {}), auditDetails: { recoveredFrom: basename(path) },
+        patientId: p.patientId,
+        site: p.site,
+        sourcePath: path,
+        move: true,
+        deviceName: meta?.deviceName ?? 'unknown device',
+        status: 'recovered',
+        ...(meta?.startedAt ? { startedAt: meta.startedAt } : {}),
+        auditDetails: { recoveredFrom: basename(path) },
       });
       removeInProgress(path);
       return detail;
@@ -196,7 +240,11 @@ export const recordingsCommands: CommandTable<
     async run(deps, call, p) {
       const path = inProgressPath(deps, p.path);
       const st = await stat(path).catch(() => null);
-      if (!st) throw new ApiError('NOT_FOUND', 'That interrupted recording is no longer there (already recovered or discarded).');
+      if (!st)
+        throw new ApiError(
+          'NOT_FOUND',
+          'That interrupted recording is no longer there (already recovered or discarded).',
+        );
       deps.store.tx(() => audit(deps, call, 'recording.discard', 'file', basename(path), { bytes: st.size }));
       removeInProgress(path);
       return { ok: true as const };
@@ -210,10 +258,16 @@ async function readStoredWav(deps: Deps, fileName: string, sha256: string): Prom
   try {
     bytes = await readFile(join(deps.recordingsDir, fileName));
   } catch (err) {
-    throw new ApiError('STORAGE', `The audio file ${fileName} is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup.`);
+    throw new ApiError(
+      'STORAGE',
+      `The audio file ${fileName} is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup.`,
+    );
   }
   if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
-    throw new ApiError('STORAGE', `The audio file ${fileName} no longer matches its stored SHA-256: it was changed outside Auscult. Restore it from a backup.`);
+    throw new ApiError(
+      'STORAGE',
+      `The audio file ${fileName} no longer matches its stored SHA-256: it was changed outside Auscult. Restore it from a backup.`,
+    );
   }
   return bytes;
 }

@@ -14,7 +14,10 @@ export const systemCommands: CommandTable<'model.info' | 'system.status'> = {
       const e = deps.engine;
       return {
         card: e?.card ?? null,
-        error: e ? null : (deps.engineError ?? 'The analysis engine is not loaded. Run "auscult models" to build the models, then restart the workstation.'),
+        error: e
+          ? null
+          : (deps.engineError ??
+            'The analysis engine is not loaded. Run "auscult models" to build the models, then restart the workstation.'),
         yamnet: e?.versions?.yamnet ?? null,
         engineVersion: e?.versions?.engineVersion ?? 'unavailable',
         disclaimer: DISCLAIMER,

@@ -18,10 +18,16 @@ export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.
     roles: ['admin'],
     audit: ['user.create'],
     async run(deps, call, p) {
-      if (deps.store.users.byUsername(p.username)) throw new ApiError('CONFLICT', `A user named '${p.username}' already exists; choose another name.`);
+      if (deps.store.users.byUsername(p.username))
+        throw new ApiError('CONFLICT', `A user named '${p.username}' already exists; choose another name.`);
       const passwordHash = await hashPassword(p.password);
       return deps.store.tx(() => {
-        const u = deps.store.users.create({ username: p.username, displayName: p.displayName, role: p.role, passwordHash });
+        const u = deps.store.users.create({
+          username: p.username,
+          displayName: p.displayName,
+          role: p.role,
+          passwordHash,
+        });
         audit(deps, call, 'user.create', 'user', u.id, { username: u.username, role: u.role });
         return toUserInfo(u);
       });
@@ -33,7 +39,8 @@ export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.
     audit: ['user.password'],
     async run(deps, call, p) {
       const self = p.username.toLowerCase() === call.user.username.toLowerCase();
-      if (!self && call.user.role !== 'admin') throw new ApiError('FORBIDDEN', 'Only an administrator can set another user\'s password.');
+      if (!self && call.user.role !== 'admin')
+        throw new ApiError('FORBIDDEN', "Only an administrator can set another user's password.");
       const target = deps.store.users.byUsername(p.username);
       if (!target) throw notFound('User', p.username);
       const passwordHash = await hashPassword(p.password);
@@ -52,7 +59,10 @@ export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.
       const target = deps.store.users.byUsername(p.username);
       if (!target) throw notFound('User', p.username);
       if (!p.active && target.role === 'admin' && target.active && deps.store.users.countActiveAdmins() <= 1) {
-        throw new ApiError('CONFLICT', 'This is the last active administrator; create or reactivate another admin first.');
+        throw new ApiError(
+          'CONFLICT',
+          'This is the last active administrator; create or reactivate another admin first.',
+        );
       }
       const u = deps.store.tx(() => {
         const u = deps.store.users.setActive(target.username, p.active);

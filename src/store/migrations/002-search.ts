@@ -19,10 +19,14 @@ export const migration002: Migration = {
       ALTER TABLE patients ADD COLUMN given_norm TEXT NOT NULL DEFAULT '';
     `);
     const rows = db.prepare('SELECT id, mrn, given_name, family_name FROM patients').all() as {
-      id: number; mrn: string; given_name: string; family_name: string;
+      id: number;
+      mrn: string;
+      given_name: string;
+      family_name: string;
     }[];
     const upd = db.prepare('UPDATE patients SET mrn_norm = ?, family_norm = ?, given_norm = ? WHERE id = ?');
-    for (const r of rows) upd.run(normalizeForSearch(r.mrn), normalizeForSearch(r.family_name), normalizeForSearch(r.given_name), r.id);
+    for (const r of rows)
+      upd.run(normalizeForSearch(r.mrn), normalizeForSearch(r.family_name), normalizeForSearch(r.given_name), r.id);
     db.exec(`
       CREATE INDEX patients_mrn_norm ON patients(mrn_norm);
       CREATE INDEX patients_family_norm ON patients(family_norm, given_norm);

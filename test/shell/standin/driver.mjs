@@ -12,7 +12,10 @@ globalThis.__standinLoaded = async (win) => {
 
     const ours = { sender: { id: win.webContents.id }, senderFrame: { url: 'app://auscult/index.html', parent: null } };
     const stranger = { sender: { id: 999 }, senderFrame: { url: 'app://auscult/index.html', parent: null } };
-    const signIn = { method: 'auth.signIn', params: { username: process.env.STANDIN_USER, password: process.env.STANDIN_PASSWORD } };
+    const signIn = {
+      method: 'auth.signIn',
+      params: { username: process.env.STANDIN_USER, password: process.env.STANDIN_PASSWORD },
+    };
     d.strangerSignIn = await globalThis.__standinIpc(stranger, signIn);
     d.signIn = await globalThis.__standinIpc(ours, signIn);
     d.whoami = await globalThis.__standinIpc(ours, { method: 'auth.whoami', params: {} });
@@ -25,10 +28,12 @@ globalThis.__standinLoaded = async (win) => {
     d.windowOpen = win.webContents.windowOpenHandler?.({ url: 'https://evil.example/' });
     d.permission = await new Promise((r) => globalThis.__standinPermRequest(win.webContents, 'media', r, {}));
     d.permissionCheck = globalThis.__standinPermCheck(win.webContents, 'media', 'app://auscult', {});
-    d.remoteRequest = await new Promise((r) => globalThis.__standinRequestFilter({ url: 'https://cdn.example/x.js' }, r));
+    d.remoteRequest = await new Promise((r) =>
+      globalThis.__standinRequestFilter({ url: 'https://cdn.example/x.js' }, r),
+    );
     d.appRequest = await new Promise((r) => globalThis.__standinRequestFilter({ url: 'app://auscult/assets/x.js' }, r));
   } catch (err) {
-    d.error = String(err && err.stack || err);
+    d.error = String((err && err.stack) || err);
   }
   // The user closes the window: the main process must turn that into a graceful quit.
   let closePrevented = false;

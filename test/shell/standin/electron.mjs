@@ -15,22 +15,43 @@ const readyPromise = new Promise((r) => (resolveReady = r));
 
 class StandInApp extends EventEmitter {
   isPackaged = false;
-  getVersion() { return '0.0.0-test'; }
-  getName() { return 'Auscult'; }
-  getAppPath() { return process.env.STANDIN_APP_PATH; }
-  requestSingleInstanceLock() { note('requestSingleInstanceLock'); return true; }
-  enableSandbox() { note(`enableSandbox${readyFired ? ' AFTER READY' : ''}`); }
-  whenReady() { return readyPromise; }
-  isReady() { return readyFired; }
+  getVersion() {
+    return '0.0.0-test';
+  }
+  getName() {
+    return 'Auscult';
+  }
+  getAppPath() {
+    return process.env.STANDIN_APP_PATH;
+  }
+  requestSingleInstanceLock() {
+    note('requestSingleInstanceLock');
+    return true;
+  }
+  enableSandbox() {
+    note(`enableSandbox${readyFired ? ' AFTER READY' : ''}`);
+  }
+  whenReady() {
+    return readyPromise;
+  }
+  isReady() {
+    return readyFired;
+  }
   quit() {
     note('app.quit');
     let prevented = false;
     this.emit('before-quit', { preventDefault: () => (prevented = true) });
-    if (prevented) { note('before-quit prevented'); return; }
+    if (prevented) {
+      note('before-quit prevented');
+      return;
+    }
     for (const w of windows) {
       let closePrevented = false;
       w.emit('close', { preventDefault: () => (closePrevented = true) });
-      if (closePrevented) { note('close prevented during quit'); return; }
+      if (closePrevented) {
+        note('close prevented during quit');
+        return;
+      }
       w.emit('closed');
     }
     this.emit('will-quit', { preventDefault() {} });
@@ -51,10 +72,21 @@ export const app = new StandInApp();
 const windows = [];
 let nextId = 1;
 class StandInWebContents extends EventEmitter {
-  constructor() { super(); this.id = nextId++; this.sent = []; this.windowOpenHandler = null; }
-  send(channel, message) { this.sent.push({ channel, message }); }
-  isDestroyed() { return false; }
-  setWindowOpenHandler(h) { this.windowOpenHandler = h; }
+  constructor() {
+    super();
+    this.id = nextId++;
+    this.sent = [];
+    this.windowOpenHandler = null;
+  }
+  send(channel, message) {
+    this.sent.push({ channel, message });
+  }
+  isDestroyed() {
+    return false;
+  }
+  setWindowOpenHandler(h) {
+    this.windowOpenHandler = h;
+  }
 }
 export class BrowserWindow extends EventEmitter {
   constructor(options) {
@@ -66,45 +98,81 @@ export class BrowserWindow extends EventEmitter {
     report.windows.push({ options });
     globalThis.__standinWindow = this;
   }
-  static getAllWindows() { return [...windows]; }
+  static getAllWindows() {
+    return [...windows];
+  }
   async loadURL(url) {
     note(`loadURL ${url}`);
     this.loadedUrl = url;
     setTimeout(() => this.emit('ready-to-show'), 0);
     process.nextTick(() => globalThis.__standinLoaded?.(this));
   }
-  show() { note('window.show'); }
-  isMinimized() { return false; }
+  show() {
+    note('window.show');
+  }
+  isMinimized() {
+    return false;
+  }
   restore() {}
   focus() {}
 }
 
 export const protocol = {
-  registerSchemesAsPrivileged(schemes) { note(`registerSchemesAsPrivileged${readyFired ? ' AFTER READY' : ''}`); report.schemes = schemes; },
-  handle(scheme, handler) { note(`protocol.handle ${scheme}`); globalThis.__standinProtocol = handler; },
+  registerSchemesAsPrivileged(schemes) {
+    note(`registerSchemesAsPrivileged${readyFired ? ' AFTER READY' : ''}`);
+    report.schemes = schemes;
+  },
+  handle(scheme, handler) {
+    note(`protocol.handle ${scheme}`);
+    globalThis.__standinProtocol = handler;
+  },
 };
 
 export const ipcMain = {
-  handle(channel, handler) { note(`ipcMain.handle ${channel}`); globalThis.__standinIpc = handler; },
+  handle(channel, handler) {
+    note(`ipcMain.handle ${channel}`);
+    globalThis.__standinIpc = handler;
+  },
 };
 
-const webRequest = { onBeforeRequest(filter, fn) { note('webRequest.onBeforeRequest'); globalThis.__standinRequestFilter = fn; } };
+const webRequest = {
+  onBeforeRequest(filter, fn) {
+    note('webRequest.onBeforeRequest');
+    globalThis.__standinRequestFilter = fn;
+  },
+};
 export const session = {
   defaultSession: {
-    setPermissionRequestHandler(h) { note('setPermissionRequestHandler'); globalThis.__standinPermRequest = h; },
-    setPermissionCheckHandler(h) { note('setPermissionCheckHandler'); globalThis.__standinPermCheck = h; },
-    setDevicePermissionHandler(h) { note('setDevicePermissionHandler'); globalThis.__standinDevice = h; },
+    setPermissionRequestHandler(h) {
+      note('setPermissionRequestHandler');
+      globalThis.__standinPermRequest = h;
+    },
+    setPermissionCheckHandler(h) {
+      note('setPermissionCheckHandler');
+      globalThis.__standinPermCheck = h;
+    },
+    setDevicePermissionHandler(h) {
+      note('setDevicePermissionHandler');
+      globalThis.__standinDevice = h;
+    },
     webRequest,
   },
 };
 
 export const Menu = {
-  buildFromTemplate(t) { return { template: t }; },
-  setApplicationMenu(m) { note('setApplicationMenu'); report.menu = m.template.map((i) => i.label); },
+  buildFromTemplate(t) {
+    return { template: t };
+  },
+  setApplicationMenu(m) {
+    note('setApplicationMenu');
+    report.menu = m.template.map((i) => i.label);
+  },
 };
 
 export const dialog = {
-  showErrorBox(title, message) { report.errors.push(`${title}: ${message}`); },
+  showErrorBox(title, message) {
+    report.errors.push(`${title}: ${message}`);
+  },
 };
 
 // Electron emits 'ready' once the ESM entry point and its static imports have been evaluated.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { decodeWav, readWavFile } from '../src/audio/wav-read.js';
 import { encodeWav16 } from '../src/audio/wav-write.js';
-import { resample, type ResampleQuality } from '../src/audio/resample.js';
+import { resample } from '../src/audio/resample.js';
 import { bandLimit } from '../src/audio/band-limit.js';
 import { assessQuality } from '../src/audio/quality.js';
 import { logMelFrames } from '../src/features/log-mel.js';
@@ -132,35 +132,33 @@ export async function run(): Promise<void> {
   );
   line('bandLimit 2000 Hz (16 kHz, 163-tap FIR via FFT)', await timeAsync(() => bandLimit(x16, 16000, 2000), 5), SEC);
 
-  // SpeexDSP resampler (WASM): 'medium' (Speex 9) is the analysis default, 'best' 10, 'fastest' 8.
-  await resample(x44.subarray(0, 44100), 44100, 16000); // instantiate the WASM module once, outside the timing
-  for (const [rate, qualities] of [
-    [44100, ['best', 'medium', 'fastest']],
-    [48000, ['medium']],
-    [4000, ['medium']],
-  ] as const) {
+  // The resampler: SpeexDSP 9 (the path before issue 18) beside the polyphase filter summed in plain JS
+  // and in WASM SIMD (src/audio/resample.ts); bench/analysis.ts has the same in the engine and in callgrind.
+  for (const m of ['speex', 'polyphase', 'polyphase-js'] as const)
+    await resample(x44.subarray(0, 44100), 44100, 16000, m); // load once
+  for (const rate of [44100, 48000, 22050, 8000, 4000]) {
     const x = signal(rate * SEC, rate);
-    for (const q of qualities as readonly ResampleQuality[]) {
-      const t = await timeAsync(() => resample(x, rate, 16000, q), 5);
-      line(`resample ${rate / 1000}k → 16k, ${q}`, t, SEC);
+    for (const m of ['speex', 'polyphase-js', 'polyphase'] as const) {
+      const t = await timeAsync(() => resample(x, rate, 16000, m), 5);
+      line(`resample ${rate / 1000}k → 16k, ${m}`, t, SEC);
     }
   }
 
-  // What each quality does to a tone above 8 kHz and at the top mel band (7.5 kHz).
+  // What each method does to a tone above 8 kHz and at the top mel band (7.5 kHz).
   console.log('\nresampler quality, 44.1 kHz → 16 kHz (level of the output tone vs the input, middle 0.5 s):');
-  for (const q of ['best', 'medium', 'fastest'] as const) {
+  for (const m of ['speex', 'polyphase'] as const) {
     const figures: string[] = [];
     for (const hz of [7500, 8500, 10000]) {
       const x = new Float32Array(44100);
       for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * hz * i) / 44100);
-      const y = await resample(x, 44100, 16000, q);
+      const y = await resample(x, 44100, 16000, m);
       let a = 0,
         b = 0;
       for (let i = 11025; i < 33075; i++) a += x[i]! * x[i]!;
       for (let i = 4000; i < 12000; i++) b += y[i]! * y[i]!;
-      figures.push(`${hz} Hz ${(10 * Math.log10(b / 8000 / (a / 22050))).toFixed(hz === 7500 ? 2 : 0)} dB`);
+      figures.push(`${hz} Hz ${(10 * Math.log10(b / 8000 / (a / 22050))).toFixed(hz === 7500 ? 3 : 0)} dB`);
     }
-    console.log(`  ${q.padEnd(8)} ${figures.join(', ')}`);
+    console.log(`  ${m.padEnd(10)} ${figures.join(', ')}`);
   }
 
   console.log('\nmemory, a 10-minute 16 kHz recording read from disk → frames → patches:');

@@ -13,6 +13,7 @@ import { resample } from '../src/audio/resample.js';
 import { bandLimit } from '../src/audio/band-limit.js';
 import { assessQuality } from '../src/audio/quality.js';
 import { logMelFrames } from '../src/features/log-mel.js';
+import { FrameComputer64 } from '../src/features/log-mel-f64.js';
 import { framesToPatches, patchesFromWaveform } from '../src/features/patches.js';
 import { StreamingLogMel } from '../src/features/streaming-log-mel.js';
 import { HOP, PATCH_HOP_FRAMES } from '../src/features/yamnet-params.js';
@@ -92,10 +93,21 @@ export async function run(): Promise<void> {
   const patchesIn30s = frames.frames / PATCH_HOP_FRAMES;
   const tFrames = time(() => logMelFrames(x16), 7);
   line(
-    'log-mel frames (batch)',
+    'log-mel frames (batch, float32 PFFFT)',
     tFrames,
     SEC,
     `   ${(tFrames / patchesIn30s).toFixed(3)} ms per patch (48 new frames), ${((tFrames * 1000) / frames.frames).toFixed(1)} µs per frame`,
+  );
+  const fc64 = new FrameComputer64();
+  const out64 = new Float32Array(frames.frames * 64);
+  const t64 = time(() => {
+    for (let f = 0; f < frames.frames; f++) fc64.compute(x16, f * HOP, out64, f * 64);
+  }, 7);
+  line(
+    'log-mel frames, float64 fft.js (before issue 18)',
+    t64,
+    SEC,
+    `   ${(t64 / patchesIn30s).toFixed(3)} ms per patch; float32 PFFFT ${(t64 / tFrames).toFixed(1)}× faster`,
   );
   const tPatches = time(() => framesToPatches(frames), 7);
   line('frames → patches (copy)', tPatches, SEC, `   ${framesToPatches(frames).count} patches`);

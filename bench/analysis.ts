@@ -25,6 +25,7 @@ import {
   resampleTo16kBandLimited,
 } from '../src/inference/front-end.js';
 import type { ResampleMethod } from '../src/audio/resample.js';
+import { ortResampler } from './_ort-resampler.js';
 import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
@@ -88,9 +89,9 @@ interface PathConfig {
 
 /** Today's path, the new default, and the new one with one YAMNet pass (the engine's 'head' AudioSet option). */
 const PATHS: PathConfig[] = [
-  { name: 'today: SpeexDSP 9, YAMNet ×2', method: 'speex', audioSetBand: 'full' },
-  { name: 'new: polyphase, YAMNet ×2', method: 'polyphase', audioSetBand: 'full' },
-  { name: 'new: polyphase, YAMNet ×1 (AudioSet from the head pass)', method: 'polyphase', audioSetBand: 'head' },
+  { name: 'today: SpeexDSP 9 (engine default band)', method: 'speex', audioSetBand: 'full' },
+  { name: 'new: polyphase (engine default band)', method: 'polyphase', audioSetBand: 'full' },
+  { name: "new: polyphase, audioSetBand 'head' (one YAMNet pass)", method: 'polyphase', audioSetBand: 'head' },
 ];
 
 /**
@@ -107,18 +108,22 @@ async function compareEngines(cardPath: string): Promise<void> {
     for (const rate of [44100, 4000]) {
       for (const seconds of [30, 300]) {
         const samples = breathLike(seconds, rate);
-        const rounds = seconds <= 30 ? 6 : 3;
-        const runs: Array<Array<{ resample: number; frontEnd: number; yamnet: number; head: number; total: number }>> =
-          PATHS.map(() => []);
+        const rounds = seconds <= 30 ? 6 : 4;
+        const runs: Array<
+          Array<{ resample: number; frontEnd: number; yamnet: number; head: number; total: number; cpu: number }>
+        > = PATHS.map(() => []);
         const loadBefore = load();
         for (let r = 0; r < rounds; r++) {
           for (let p = 0; p < PATHS.length; p++) {
+            const c0 = process.cpuUsage();
             const res = await engines[p]!.analyzeRecording(samples, rate);
-            if (r > 0) runs[p]!.push(res.timingsMs);
+            const c = process.cpuUsage(c0);
+            if (r > 0) runs[p]!.push({ ...res.timingsMs, cpu: (c.user + c.system) / 1000 });
           }
         }
         console.log(
-          `   ${seconds} s at ${rate / 1000} kHz (in-process ms, median of ${rounds - 1} paired rounds after a warm-up; load ${loadBefore} → ${load()}):`,
+          `   ${seconds} s at ${rate / 1000} kHz, YAMNet ${rate / 2 > 2000 ? 'twice (band-limited + full band) by default' : 'once (nothing above the head’s 2 kHz)'}` +
+            ` (in-process wall ms, median (min-max) of ${rounds - 1} paired rounds after a warm-up; load ${loadBefore} → ${load()}):`,
         );
         for (let p = 0; p < PATHS.length; p++) {
           const rs = runs[p]!;
@@ -127,7 +132,7 @@ async function compareEngines(cardPath: string): Promise<void> {
           console.log(
             `     ${PATHS[p]!.name.padEnd(56)} total ${m('total').toFixed(0).padStart(5)} (${range(total)}) = resample+band-limit ${m('resample').toFixed(0)}` +
               ` + front end ${m('frontEnd').toFixed(0)} + YAMNet ${m('yamnet').toFixed(0)} + head ${m('head').toFixed(0)}; ` +
-              `${((seconds * 1000) / m('total')).toFixed(0)}× real time`,
+              `${((seconds * 1000) / m('total')).toFixed(0)}× real time; CPU ${m('cpu').toFixed(0)} ms (all threads)`,
           );
         }
       }
@@ -139,7 +144,9 @@ async function compareEngines(cardPath: string): Promise<void> {
 
 /** The DSP stage alone, as the engine runs it (resample, then band-limit to 2 kHz) and fused. */
 async function dspStage(): Promise<void> {
-  console.log(`   DSP stage, 30 s (ms, median of 5 after a warm-up; load ${load()}):`);
+  console.log(
+    `   DSP stage, 30 s, candidates side by side (wall ms, median of 5 after a warm-up; load ${load()}); SpeexDSP is today's path:`,
+  );
   for (const rate of [44100, 48000, 22050, 8000, 4000]) {
     const x = breathLike(30, rate);
     const cells: string[] = [];
@@ -153,6 +160,16 @@ async function dspStage(): Promise<void> {
       }
       cells.push(`${method} ${median(t).toFixed(1)}`);
     }
+    const ortConv = await ortResampler(rate, 16000);
+    const tOrt: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      const s16 = await ortConv.run(x);
+      if (rate / 2 > 2000) await bandLimitTo(s16, 16000, 2000);
+      if (i > 0) tOrt.push(performance.now() - t0);
+    }
+    await ortConv.close();
+    cells.push(`onnxruntime Conv (one stage, ${ortConv.macsPerOutput} products/output) ${median(tOrt).toFixed(1)}`);
     if (rate / 2 > 2000) {
       const t: number[] = [];
       for (let i = 0; i < 6; i++) {
@@ -176,8 +193,9 @@ async function dspStage(): Promise<void> {
 }
 
 /**
- * Instruction counts of one 30 s conversion per method: callgrind over a child that converts once,
- * minus the same child converting zero times (start-up, signal, warm-up). Repeatable whatever the load.
+ * Instruction counts per conversion and method: callgrind over a child that converts n times, minus
+ * the same child converting fewer times (start-up, signal, warm-up cancel). V8's background threads
+ * (GC, compilers) are switched off so that the counts repeat (within about ±10 % here) whatever the load.
  */
 function callgrindCounts(): void {
   if (process.env['AUSCULT_BENCH_CALLGRIND'] === '0') {
@@ -194,7 +212,7 @@ function callgrindCounts(): void {
     const out = join(dir, 'cg.out');
     const r = spawnSync(
       'valgrind',
-      ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, child, ...args],
+      ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', child, ...args],
       {
         encoding: 'utf8',
       },
@@ -206,15 +224,15 @@ function callgrindCounts(): void {
   try {
     const SEC = 10;
     console.log(
-      `   callgrind instruction counts, ${SEC} s of audio → 16 kHz (first conversion in a fresh process = Ir(1) − Ir(0); warm = Ir(2) − Ir(1)):`,
+      `   callgrind instruction counts, ${SEC} s of audio → 16 kHz (node --single-threaded; first conversion in a fresh process = Ir(1) − Ir(0); warm = (Ir(4) − Ir(1)) / 3):`,
     );
     for (const rate of [44100, 4000]) {
       const cells: string[] = [];
       let speexWarm = 0;
       for (const method of ['speex', 'polyphase'] as const) {
-        const c = [0, 1, 2].map((n) => count([method, String(rate), String(SEC), String(n)]));
+        const c = [0, 1, 4].map((n) => count([method, String(rate), String(SEC), String(n)]));
         const first = c[1]! - c[0]!,
-          warm = c[2]! - c[1]!;
+          warm = (c[2]! - c[1]!) / 3;
         if (method === 'speex') speexWarm = warm;
         cells.push(
           `${method} first ${(first / 1e6).toFixed(0)} M, warm ${(warm / 1e6).toFixed(0)} M` +

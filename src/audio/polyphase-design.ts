@@ -21,8 +21,8 @@
  * its input rate. Where one rate is at least twice the other (44.1 and 48 kHz ↔ 16 kHz) a first
  * 2:1 stage (last for up-conversion) halves the rate at which the sharp 0.9375 B → B transition is
  * done; the 2:1 stage itself only has to keep [0, B) free of aliases, so its transition is wide
- * (0.9375 B → R/2 − B, R the higher rate) and it is short. 44.1 → 16 kHz: 64 + 1.38 × 368 = 572
- * products per output sample instead of 720.
+ * (0.9375 B → R/2 − B, R the higher rate) and it is short. 44.1 → 16 kHz: 1.38 × 64 + 368 = 456
+ * products per output sample instead of 720 in one stage.
  */
 import { besselI0, kaiserBeta, kaiserOrder, kaiserWindowAt } from './kaiser.js';
 

@@ -111,6 +111,17 @@ test('equal rates return the input; invalid rates are refused', async () => {
   await assert.rejects(resample(x, 44100.5, 16000), RangeError);
 });
 
+/** The engine's conversions: devices and files to 16 kHz, and 16 kHz back to 44.1/48 kHz for playback. */
+const ENGINE_RATIOS = [
+  [44100, 16000],
+  [48000, 16000],
+  [22050, 16000],
+  [8000, 16000],
+  [4000, 16000],
+  [16000, 44100],
+  [16000, 48000],
+] as const;
+
 /** Pushes x through a streaming resampler in chunks of the given sizes (cycled). */
 async function streamed(
   x: Float32Array,
@@ -199,15 +210,7 @@ test('streaming output equals the batch output bit for bit and lines up with the
 });
 
 test('an impulse at input time t comes out at t × toRate / fromRate (within one sample), batch and streamed', async () => {
-  for (const [from, to] of [
-    [44100, 16000],
-    [48000, 16000],
-    [22050, 16000],
-    [8000, 16000],
-    [4000, 16000],
-    [16000, 44100],
-    [16000, 48000],
-  ] as const) {
+  for (const [from, to] of ENGINE_RATIOS) {
     for (const at of [0.013, 0.5, 0.9871]) {
       const x = new Float32Array(from);
       const i0 = Math.round(at * from);
@@ -338,15 +341,7 @@ async function measureQuality(
 
 test('on every engine ratio the polyphase resampler is at least as flat and rejects aliases/images at least as well as SpeexDSP quality 9 (figures printed)', async (t) => {
   const lines: string[] = [];
-  for (const [from, to] of [
-    [44100, 16000],
-    [48000, 16000],
-    [22050, 16000],
-    [8000, 16000],
-    [4000, 16000],
-    [16000, 44100],
-    [16000, 48000],
-  ] as const) {
+  for (const [from, to] of ENGINE_RATIOS) {
     const poly = await measureQuality(from, to, 'polyphase');
     const speex = await measureQuality(from, to, 'speex');
     lines.push(

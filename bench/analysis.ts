@@ -1,24 +1,38 @@
 /**
- * Whole-file analysis speed and memory (issue 2, "How well"): a 30 s 44.1 kHz recording through
- * decode → resample → front end → YAMNet → head; per-patch YAMNet latency over 200 patches;
- * peak RSS; and RSS growth while analysing a 10-minute recording (in a child process, so the
- * figure is not mixed with the rest).
- * Goals on 2 cores: ≥ 500× real time, ≤ 2 ms median per patch (network), ≤ 0.5 ms per patch (front end).
+ * Whole-file analysis speed and memory (issues 2 and 18), in one run:
+ *  - today's path (SpeexDSP quality 9) beside the polyphase resampler, 30 s and 300 s at 44.1 kHz and at
+ *    4 kHz, through the real engine (decode → resample → band-limit → front end → YAMNet → head): paired
+ *    runs (the paths alternate), medians, min-max, the in-process real-time factor and the load average;
+ *  - the DSP stage alone (resample + band-limit, separate and fused) for every method;
+ *  - callgrind instruction counts of one 30 s conversion per method (wall time on this shared machine is
+ *    noisy; instruction counts are not): skipped when valgrind is missing or AUSCULT_BENCH_CALLGRIND=0;
+ *  - the whole-process Python peer of issue 18 (TFLite + soxr): one line saying whether it can run;
+ *  - per-patch YAMNet latency, peak RSS, and RSS growth over a 10-minute recording (in a child).
+ * Goals on 2 cores: ≥ 500× real time for 30 s at 44.1 kHz, ≤ 2 ms median per patch (network).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wavefile from 'wavefile';
 import { AnalysisEngine } from '../src/inference/engine.js';
-import { readAudioFile, patchSource16k, resampleTo16k } from '../src/inference/front-end.js';
+import {
+  bandLimitTo,
+  readAudioFile,
+  patchSource16k,
+  resampleTo16k,
+  resampleTo16kBandLimited,
+} from '../src/inference/front-end.js';
+import type { ResampleMethod } from '../src/audio/resample.js';
+import { ortResampler } from './_ort-resampler.js';
 import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
 import { makeHead } from '../test/support/make-head.js';
 
-export const title = 'analysis engine: 30 s recording, per-patch YAMNet latency, 10-minute memory';
+export const title =
+  'analysis engine: SpeexDSP (today) beside polyphase, 30 s / 300 s at 44.1 / 4 kHz; DSP stage; callgrind; Python peer; per-patch latency; 10-minute memory';
 
 const RATE = 44100;
 
@@ -61,6 +75,202 @@ function headCard(dir: string): { path: string; note: string } {
   };
 }
 
+const load = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ');
+const range = (a: number[]): string => `${Math.min(...a).toFixed(0)}-${Math.max(...a).toFixed(0)}`;
+
+interface PathConfig {
+  name: string;
+  method: ResampleMethod;
+  audioSetBand: 'full' | 'head';
+}
+
+/** Today's path, the new default, and the new one with one YAMNet pass (the engine's 'head' AudioSet option). */
+const PATHS: PathConfig[] = [
+  { name: 'today: SpeexDSP 9 (engine default band)', method: 'speex', audioSetBand: 'full' },
+  { name: 'new: polyphase (engine default band)', method: 'polyphase', audioSetBand: 'full' },
+  { name: "new: polyphase, audioSetBand 'head' (one YAMNet pass)", method: 'polyphase', audioSetBand: 'head' },
+];
+
+/**
+ * The engine on each path, paired: within a round every path runs once, in turn, so a change in the
+ * machine's load falls on all of them. Medians over the rounds after the first (warm-up).
+ */
+async function compareEngines(cardPath: string): Promise<void> {
+  const engines = await Promise.all(
+    PATHS.map((p) =>
+      AnalysisEngine.load({ headCard: cardPath, audioSetBand: p.audioSetBand, resampleQuality: p.method }),
+    ),
+  );
+  try {
+    for (const rate of [44100, 4000]) {
+      for (const seconds of [30, 300]) {
+        const samples = breathLike(seconds, rate);
+        const rounds = seconds <= 30 ? 6 : 4;
+        const runs: Array<
+          Array<{ resample: number; frontEnd: number; yamnet: number; head: number; total: number; cpu: number }>
+        > = PATHS.map(() => []);
+        const loadBefore = load();
+        for (let r = 0; r < rounds; r++) {
+          for (let p = 0; p < PATHS.length; p++) {
+            const c0 = process.cpuUsage();
+            const res = await engines[p]!.analyzeRecording(samples, rate);
+            const c = process.cpuUsage(c0);
+            if (r > 0) runs[p]!.push({ ...res.timingsMs, cpu: (c.user + c.system) / 1000 });
+          }
+        }
+        console.log(
+          `   ${seconds} s at ${rate / 1000} kHz, YAMNet ${rate / 2 > 2000 ? 'twice (band-limited + full band) by default' : 'once (nothing above the head’s 2 kHz)'}` +
+            ` (in-process wall ms, median (min-max) of ${rounds - 1} paired rounds after a warm-up; load ${loadBefore} → ${load()}):`,
+        );
+        for (let p = 0; p < PATHS.length; p++) {
+          const rs = runs[p]!;
+          const m = (k: keyof (typeof rs)[number]): number => median(rs.map((x) => x[k]));
+          const total = rs.map((x) => x.total);
+          console.log(
+            `     ${PATHS[p]!.name.padEnd(56)} total ${m('total').toFixed(0).padStart(5)} (${range(total)}) = resample+band-limit ${m('resample').toFixed(0)}` +
+              ` + front end ${m('frontEnd').toFixed(0)} + YAMNet ${m('yamnet').toFixed(0)} + head ${m('head').toFixed(0)}; ` +
+              `${((seconds * 1000) / m('total')).toFixed(0)}× real time; CPU ${m('cpu').toFixed(0)} ms (all threads)`,
+          );
+        }
+      }
+    }
+  } finally {
+    await Promise.all(engines.map((e) => e.close()));
+  }
+}
+
+/** The DSP stage alone, as the engine runs it (resample, then band-limit to 2 kHz) and fused. */
+async function dspStage(): Promise<void> {
+  console.log(
+    `   DSP stage, 30 s, candidates side by side (wall ms, median of 5 after a warm-up; load ${load()}); SpeexDSP is today's path:`,
+  );
+  for (const rate of [44100, 48000, 22050, 8000, 4000]) {
+    const x = breathLike(30, rate);
+    const cells: string[] = [];
+    for (const method of ['speex', 'polyphase-js', 'polyphase'] as const) {
+      const t: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now();
+        const s16 = await resampleTo16k(x, rate, method);
+        if (rate / 2 > 2000) await bandLimitTo(s16, 16000, 2000);
+        if (i > 0) t.push(performance.now() - t0);
+      }
+      cells.push(`${method} ${median(t).toFixed(1)}`);
+    }
+    const ortConv = await ortResampler(rate, 16000);
+    const tOrt: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      const s16 = await ortConv.run(x);
+      if (rate / 2 > 2000) await bandLimitTo(s16, 16000, 2000);
+      if (i > 0) tOrt.push(performance.now() - t0);
+    }
+    await ortConv.close();
+    cells.push(`onnxruntime Conv (one stage, ${ortConv.macsPerOutput} products/output) ${median(tOrt).toFixed(1)}`);
+    if (rate / 2 > 2000) {
+      const t: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now();
+        await resampleTo16kBandLimited(x, rate, 2000);
+        if (i > 0) t.push(performance.now() - t0);
+      }
+      cells.push(`polyphase fused with the band-limit ${median(t).toFixed(1)}`);
+      const r: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now();
+        await resampleTo16k(x, rate, 'polyphase');
+        if (i > 0) r.push(performance.now() - t0);
+      }
+      cells.push(`(polyphase resample alone ${median(r).toFixed(1)})`);
+    }
+    console.log(
+      `     ${`${rate / 1000} kHz → 16 kHz${rate / 2 > 2000 ? ' + 2 kHz band-limit' : ''}:`.padEnd(34)} ${cells.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Instruction counts per conversion and method: callgrind over a child that converts n times, minus
+ * the same child converting fewer times (start-up, signal, warm-up cancel). V8's background threads
+ * (GC, compilers) are switched off so that the counts repeat (within about ±10 % here) whatever the load.
+ */
+function callgrindCounts(): void {
+  if (process.env['AUSCULT_BENCH_CALLGRIND'] === '0') {
+    console.log('   callgrind: skipped (AUSCULT_BENCH_CALLGRIND=0)');
+    return;
+  }
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('   callgrind: skipped (valgrind is not installed: apt-get install valgrind)');
+    return;
+  }
+  const child = fileURLToPath(new URL('./_resample-once.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'auscult-callgrind-'));
+  const count = (args: string[]): number => {
+    const out = join(dir, 'cg.out');
+    const r = spawnSync(
+      'valgrind',
+      ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', child, ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const m = /summary:\s*(\d+)/.exec(existsSync(out) ? readFileSync(out, 'utf8') : '');
+    if (r.status !== 0 || !m) throw new Error(`callgrind run failed: ${r.stderr.split('\n').slice(-3).join(' | ')}`);
+    return Number(m[1]);
+  };
+  try {
+    const SEC = 10;
+    console.log(
+      `   callgrind instruction counts, ${SEC} s of audio → 16 kHz (node --single-threaded; first conversion in a fresh process = Ir(1) − Ir(0); warm = (Ir(4) − Ir(1)) / 3):`,
+    );
+    for (const rate of [44100, 4000]) {
+      const cells: string[] = [];
+      let speexWarm = 0;
+      for (const method of ['speex', 'polyphase'] as const) {
+        const c = [0, 1, 4].map((n) => count([method, String(rate), String(SEC), String(n)]));
+        const first = c[1]! - c[0]!,
+          warm = (c[2]! - c[1]!) / 3;
+        if (method === 'speex') speexWarm = warm;
+        cells.push(
+          `${method} first ${(first / 1e6).toFixed(0)} M, warm ${(warm / 1e6).toFixed(0)} M` +
+            (method === 'speex' ? '' : ` (${(speexWarm / warm).toFixed(1)}× fewer than Speex warm)`),
+        );
+      }
+      console.log(`     ${rate / 1000} kHz: ${cells.join('; ')}`);
+    }
+  } catch (err) {
+    console.log(`   callgrind: failed (${err instanceof Error ? err.message : String(err)})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Issue 18's whole-process peer: the same YAMNet TFLite through TensorFlow Lite's interpreter, with soxr. */
+function pythonPeer(): void {
+  const probe = spawnSync(
+    'python3',
+    [
+      '-c',
+      'import importlib.util as u; print(",".join(m for m in ("tflite_runtime", "ai_edge_litert", "tensorflow", "soxr", "soundfile") if u.find_spec(m) is None))',
+    ],
+    { encoding: 'utf8' },
+  );
+  const missing = probe.status === 0 ? probe.stdout.trim() : 'python3';
+  const noInterpreter = ['tflite_runtime', 'ai_edge_litert', 'tensorflow'].every((m) => missing.split(',').includes(m));
+  if (probe.status !== 0 || noInterpreter || missing.includes('soxr')) {
+    console.log(
+      `   Python peer (TFLite + soxr): skipped — missing ${missing || '?'}; PyPI is unreachable from this machine and Debian packages neither tflite-runtime nor python3-soxr`,
+    );
+  } else {
+    console.log(
+      '   Python peer (TFLite + soxr): its packages are present, but this bench does not build the peer yet (issue 18, whole-process half)',
+    );
+  }
+}
+
 export async function run(): Promise<void> {
   const status = yamnetStatus();
   if (!status.ok && !process.env['AUSCULT_MODEL_SOURCE'] && !process.env['AUSCULT_MODEL_URL']) {
@@ -72,60 +282,14 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'auscult-bench-'));
   try {
     const head = headCard(dir);
+    console.log(`   head: ${head.note}`);
+    await compareEngines(head.path);
+    await dspStage();
+    callgrindCounts();
+    pythonPeer();
+
     const wavPath = join(dir, 'breath-30s.wav');
     writeWav(wavPath, breathLike(30, RATE), RATE);
-    console.log(`   input: 30 s synthetic breath-like recording, ${RATE} Hz 16-bit mono; head: ${head.note}`);
-
-    const configs = [
-      {
-        band: 'full',
-        quality: 'medium',
-        label: 'YAMNet twice (band-limited for the head + full band for AudioSet), resample medium (Speex 9) [default]',
-      },
-      {
-        band: 'head',
-        quality: 'medium',
-        label: 'YAMNet once (AudioSet line from the band-limited pass), resample medium',
-      },
-      { band: 'full', quality: 'best', label: 'YAMNet twice, resample best (Speex 10)' },
-      { band: 'full', quality: 'fastest', label: "YAMNet twice, resample 'fastest' (Speex 8: -0.27 dB at 7.5 kHz)" },
-    ] as const;
-    for (const { band, quality, label } of configs) {
-      const engine = await AnalysisEngine.load({
-        headCard: head.path,
-        audioSetBand: band,
-        resampleQuality: quality,
-        log: (l) => console.log(`   ${l}`),
-      });
-      const runs: Array<{
-        decode: number;
-        resample: number;
-        frontEnd: number;
-        yamnet: number;
-        head: number;
-        total: number;
-      }> = [];
-      let patches = 0;
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        const audio = await readAudioFile(wavPath);
-        const decode = performance.now() - t0;
-        const r = await engine.analyzeRecording(audio.samples, audio.sampleRate);
-        patches = r.patchCount;
-        runs.push({ decode, ...r.timingsMs, total: decode + r.timingsMs.total });
-      }
-      await engine.close();
-      const warm = runs.slice(2); // first runs warm up ORT and the JIT
-      const m = (k: keyof (typeof runs)[number]) => median(warm.map((r) => r[k]));
-      console.log(`   ${label}:`);
-      console.log(
-        `     total ${m('total').toFixed(1)} ms = decode ${m('decode').toFixed(1)} + resample/band-limit ${m('resample').toFixed(1)} + front end ${m('frontEnd').toFixed(1)} ` +
-          `+ YAMNet ${m('yamnet').toFixed(1)} + head ${m('head').toFixed(1)} (+ quality, bookkeeping)`,
-      );
-      console.log(
-        `     ${(30000 / m('total')).toFixed(0)}× real time; ${patches} patches; front end ${(m('frontEnd') / patches / (band === 'full' ? 2 : 1)).toFixed(3)} ms per patch (median of ${warm.length} runs)`,
-      );
-    }
 
     // per-patch network latency, one patch per call (what live capture does every 0.48 s)
     const yamnet = await YamnetSession.load(join(defaultModelsDir(), 'yamnet.onnx'));

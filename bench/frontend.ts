@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { decodeWav, readWavFile } from '../src/audio/wav-read.js';
 import { encodeWav16 } from '../src/audio/wav-write.js';
-import { resample, type ResampleQuality } from '../src/audio/resample.js';
+import { resample } from '../src/audio/resample.js';
 import { bandLimit } from '../src/audio/band-limit.js';
 import { assessQuality } from '../src/audio/quality.js';
 import { logMelFrames } from '../src/features/log-mel.js';
+import { FrameComputer64 } from '../src/features/log-mel-f64.js';
 import { framesToPatches, patchesFromWaveform } from '../src/features/patches.js';
 import { StreamingLogMel } from '../src/features/streaming-log-mel.js';
 import { HOP, PATCH_HOP_FRAMES } from '../src/features/yamnet-params.js';
@@ -92,10 +93,21 @@ export async function run(): Promise<void> {
   const patchesIn30s = frames.frames / PATCH_HOP_FRAMES;
   const tFrames = time(() => logMelFrames(x16), 7);
   line(
-    'log-mel frames (batch)',
+    'log-mel frames (batch, float32 PFFFT)',
     tFrames,
     SEC,
     `   ${(tFrames / patchesIn30s).toFixed(3)} ms per patch (48 new frames), ${((tFrames * 1000) / frames.frames).toFixed(1)} µs per frame`,
+  );
+  const fc64 = new FrameComputer64();
+  const out64 = new Float32Array(frames.frames * 64);
+  const t64 = time(() => {
+    for (let f = 0; f < frames.frames; f++) fc64.compute(x16, f * HOP, out64, f * 64);
+  }, 7);
+  line(
+    'log-mel frames, float64 fft.js (before issue 18)',
+    t64,
+    SEC,
+    `   ${(t64 / patchesIn30s).toFixed(3)} ms per patch; float32 PFFFT ${(t64 / tFrames).toFixed(1)}× faster`,
   );
   const tPatches = time(() => framesToPatches(frames), 7);
   line('frames → patches (copy)', tPatches, SEC, `   ${framesToPatches(frames).count} patches`);
@@ -132,35 +144,33 @@ export async function run(): Promise<void> {
   );
   line('bandLimit 2000 Hz (16 kHz, 163-tap FIR via FFT)', await timeAsync(() => bandLimit(x16, 16000, 2000), 5), SEC);
 
-  // SpeexDSP resampler (WASM): 'medium' (Speex 9) is the analysis default, 'best' 10, 'fastest' 8.
-  await resample(x44.subarray(0, 44100), 44100, 16000); // instantiate the WASM module once, outside the timing
-  for (const [rate, qualities] of [
-    [44100, ['best', 'medium', 'fastest']],
-    [48000, ['medium']],
-    [4000, ['medium']],
-  ] as const) {
+  // The resampler: SpeexDSP 9 (the path before issue 18) beside the polyphase filter summed in plain JS
+  // and in WASM SIMD (src/audio/resample.ts); bench/analysis.ts has the same in the engine and in callgrind.
+  for (const m of ['speex', 'polyphase', 'polyphase-js'] as const)
+    await resample(x44.subarray(0, 44100), 44100, 16000, m); // load once
+  for (const rate of [44100, 48000, 22050, 8000, 4000]) {
     const x = signal(rate * SEC, rate);
-    for (const q of qualities as readonly ResampleQuality[]) {
-      const t = await timeAsync(() => resample(x, rate, 16000, q), 5);
-      line(`resample ${rate / 1000}k → 16k, ${q}`, t, SEC);
+    for (const m of ['speex', 'polyphase-js', 'polyphase'] as const) {
+      const t = await timeAsync(() => resample(x, rate, 16000, m), 5);
+      line(`resample ${rate / 1000}k → 16k, ${m}`, t, SEC);
     }
   }
 
-  // What each quality does to a tone above 8 kHz and at the top mel band (7.5 kHz).
+  // What each method does to a tone above 8 kHz and at the top mel band (7.5 kHz).
   console.log('\nresampler quality, 44.1 kHz → 16 kHz (level of the output tone vs the input, middle 0.5 s):');
-  for (const q of ['best', 'medium', 'fastest'] as const) {
+  for (const m of ['speex', 'polyphase'] as const) {
     const figures: string[] = [];
     for (const hz of [7500, 8500, 10000]) {
       const x = new Float32Array(44100);
       for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * hz * i) / 44100);
-      const y = await resample(x, 44100, 16000, q);
+      const y = await resample(x, 44100, 16000, m);
       let a = 0,
         b = 0;
       for (let i = 11025; i < 33075; i++) a += x[i]! * x[i]!;
       for (let i = 4000; i < 12000; i++) b += y[i]! * y[i]!;
-      figures.push(`${hz} Hz ${(10 * Math.log10(b / 8000 / (a / 22050))).toFixed(hz === 7500 ? 2 : 0)} dB`);
+      figures.push(`${hz} Hz ${(10 * Math.log10(b / 8000 / (a / 22050))).toFixed(hz === 7500 ? 3 : 0)} dB`);
     }
-    console.log(`  ${q.padEnd(8)} ${figures.join(', ')}`);
+    console.log(`  ${m.padEnd(10)} ${figures.join(', ')}`);
   }
 
   console.log('\nmemory, a 10-minute 16 kHz recording read from disk → frames → patches:');

@@ -1,165 +1,158 @@
 /**
- * Sample-rate conversion with SpeexDSP's resampler (WASM, see speex-engine.ts): a windowed-sinc
- * polyphase filter, 13-20× faster here than the libsamplerate build it replaced (bench/frontend.ts).
+ * Sample-rate conversion of mono audio, batch (`resample`) and streaming (`StreamingResampler`).
  *
- * Alignment: the state skips the filter's leading zeros, so output sample k is the input at time
- * k / toRate. Speex holds back half the filter (its input latency) until more input arrives; flush()
- * feeds that many zeros and trims the output to floor(inputLength × toRate / fromRate). Speex's output
- * does not depend on how the input is cut into calls, so streaming in any chunk sizes equals the batch
- * `resample` sample for sample (test/audio/resample.test.ts).
+ * Methods:
+ *  - 'polyphase' (default): a precomputed polyphase FIR per rate pair (polyphase-design.ts: Kaiser
+ *    windowed sinc, flat to 7.5 kHz at 16 kHz output, 125 dB from 8 kHz on), summed by a WASM SIMD
+ *    kernel (polyphase-kernel.ts). Rate pairs whose table would exceed 4 MB (L·T taps; none of the
+ *    engine's: 44.1, 48, 22.05, 8, 4 kHz ↔ 16 kHz are 3-370 kB) fall back to 'speex'.
+ *  - 'polyphase-js': the same filter summed in plain JavaScript (for the bench; 3-4× slower).
+ *  - 'speex': SpeexDSP quality 9 (speex-resampler.ts), the path before issue 18, kept for the
+ *    side-by-side bench and the fallback above.
+ * bench/analysis.ts and bench/frontend.ts time them side by side; test/audio/resample.test.ts measures
+ * passband and alias rejection of 'polyphase' against 'speex' on every engine ratio.
  *
- * Memory: each resampler owns one Speex state in the shared WASM heap and frees it on close();
- * `resample` always closes its own. A resampler dropped without close() is freed when garbage-collected.
+ * Alignment and length, whatever the method: output sample k is the input at time k / toRate (no
+ * delay), the total is floor(n × toRate / fromRate), and streaming in any chunk sizes equals the batch
+ * `resample` sample for sample.
  */
-import { speexEngine, type SpeexEngine } from './speex-engine.js';
+import { PolyphaseChain } from './polyphase-resampler.js';
+import { MAX_TABLE_TAPS, polyphasePlan, polyphaseSize } from './polyphase-design.js';
+import { checkRate, SpeexResampler } from './speex-resampler.js';
 
-/** Speex quality levels behind each name (0-10; higher: longer filter, wider passband, slower). */
-export type ResampleQuality = 'best' | 'medium' | 'fastest';
+export type ResampleMethod = 'polyphase' | 'polyphase-js' | 'speex';
+/** The name the engine's option (EngineOptions.resampleQuality) has for a method. */
+export type ResampleQuality = ResampleMethod;
 
-/**
- * Measured at 44.1 kHz → 16 kHz (bench/frontend.ts): 10 keeps a 7.5 kHz tone at -0.00 dB, 9 at
- * -0.01 dB, 8 at -0.27 dB (a quarter of the cost of 10); below 8 the top mel band (7.5 kHz) is lost
- * (quality 7: -2 dB, 5: -11 dB), so no name maps there. Stopband: > 100 dB for all three.
- */
-const SPEEX_QUALITY: Record<ResampleQuality, number> = { best: 10, medium: 9, fastest: 8 };
+export interface ResampleOptions {
+  /**
+   * Band-limit to this cutoff in the same pass (polyphase only): band-limit.ts's specification (pass
+   * to 0.875 ×, −6 dB at, stop from 1.125 × the cutoff, 80 dB) instead of the full-band filter. Cheaper
+   * than resampling then band-limiting; for equal rates it is the band-limit alone.
+   */
+  bandLimitHz?: number;
+}
 
-/**
- * The default, 'medium' (Speex 9): the cheapest level that keeps every YAMNet mel band (up to
- * 7.5 kHz) within 0.1 dB, the passband the resampler tests hold the analysis to; about 1.5× faster
- * than 'best', whose extra width (7.5-7.8 kHz) no mel band uses.
- */
-const DEFAULT_QUALITY: ResampleQuality = 'medium';
+const METHODS: readonly ResampleMethod[] = ['polyphase', 'polyphase-js', 'speex'];
 
-function checkRate(name: string, rate: number): void {
-  if (!Number.isInteger(rate) || rate < 1 || rate > 192000) {
-    throw new RangeError(`resample: ${name} must be an integer from 1 to 192000 Hz (got ${rate})`);
+function concat(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
   }
+  return out;
 }
 
-function speexQuality(quality: ResampleQuality): number {
-  const q = SPEEX_QUALITY[quality];
-  if (q === undefined)
-    throw new RangeError(`resample: quality must be 'best', 'medium' or 'fastest' (got ${String(quality)})`);
-  return q;
-}
-
-/** Frees the Speex state of a resampler that was garbage-collected without close(). */
-const orphans = new FinalizationRegistry<{ engine: SpeexEngine; st: number }>(({ engine, st }) => engine.destroy(st));
-
-/** Streams mono audio through one Speex resampler. Create with `await StreamingResampler.create`. */
+/** Streams mono audio through one converter. Create with `await StreamingResampler.create`. */
 export class StreamingResampler {
-  private inCount = 0;
-  private outCount = 0;
-  private flushed = false;
-  private closed = false;
+  private done = false;
+  private started = false;
 
   private constructor(
-    private readonly engine: SpeexEngine | null,
-    /** Speex state pointer; 0 for equal rates (no conversion). */
-    private readonly st: number,
+    private readonly poly: PolyphaseChain | null,
+    private readonly speex: SpeexResampler | null,
     readonly fromRate: number,
     readonly toRate: number,
-  ) {
-    if (engine) orphans.register(this, { engine, st }, this);
-  }
+    /** The method in use (differs from the one asked for only by the 'speex' fallback). */
+    readonly method: ResampleMethod,
+  ) {}
 
   static async create(
     fromRate: number,
     toRate: number,
-    quality: ResampleQuality = DEFAULT_QUALITY,
+    method: ResampleMethod = 'polyphase',
+    opts: ResampleOptions = {},
   ): Promise<StreamingResampler> {
     checkRate('fromRate', fromRate);
     checkRate('toRate', toRate);
-    const q = speexQuality(quality);
-    // Equal rates: the output is the input; no state needed.
-    if (fromRate === toRate) return new StreamingResampler(null, 0, fromRate, toRate);
-    const engine = await speexEngine();
-    return new StreamingResampler(engine, engine.create(fromRate, toRate, q), fromRate, toRate);
-  }
-
-  /** Total output frames for the input pushed so far, once flushed. */
-  private expectedTotal(): number {
-    return Math.floor((this.inCount * this.toRate) / this.fromRate);
-  }
-
-  /** Resamples a chunk; returns the output frames now available (fewer at first: latency). */
-  push(chunk: Float32Array): Float32Array {
-    if (this.closed || this.flushed) throw new Error('StreamingResampler: push() after flush() or close()');
-    this.inCount += chunk.length;
-    if (this.engine === null) {
-      this.outCount += chunk.length;
-      return chunk.slice();
+    if (!METHODS.includes(method))
+      throw new RangeError(`resample: method must be one of ${METHODS.join(', ')} (got ${String(method)})`);
+    const { bandLimitHz } = opts;
+    if (bandLimitHz !== undefined && !(bandLimitHz > 0 && Number.isFinite(bandLimitHz)))
+      throw new RangeError(`resample: bandLimitHz must be a positive number of Hz (got ${bandLimitHz})`);
+    const convert = fromRate !== toRate || bandLimitHz !== undefined;
+    const plan = polyphasePlan(fromRate, toRate, bandLimitHz);
+    const fits = plan.every((s) => polyphaseSize(s.fromRate, s.toRate, s.spec).tableTaps <= MAX_TABLE_TAPS);
+    if (method !== 'speex' && fits) {
+      const kernel = method === 'polyphase' ? 'wasm' : 'js';
+      const poly = convert ? new PolyphaseChain(fromRate, toRate, kernel, bandLimitHz) : null;
+      return new StreamingResampler(poly, null, fromRate, toRate, method);
     }
-    // Speex never runs ahead of the input (output k needs input past k × from / to), so this bounds it.
-    const out = new Float32Array(Math.max(0, this.expectedTotal() + 1 - this.outCount));
-    const { pos, used } = this.engine.run(this.st, chunk, chunk.length, out, 0);
-    if (used !== chunk.length) throw new Error('StreamingResampler: internal error, input not consumed'); // would be lost audio
-    this.outCount += pos;
-    return pos === out.length ? out : out.slice(0, pos);
+    if (bandLimitHz !== undefined)
+      throw new RangeError(
+        `resample: band-limited conversion needs the polyphase method and a ${fromRate}/${toRate} table that fits`,
+      );
+    return new StreamingResampler(
+      null,
+      await SpeexResampler.create(fromRate, toRate, 'medium'),
+      fromRate,
+      toRate,
+      'speex',
+    );
+  }
+
+  /** Resamples a chunk; returns the output frames now available (fewer at first: the filter's reach). */
+  push(chunk: Float32Array): Float32Array {
+    if (this.speex) return this.speex.push(chunk);
+    if (this.done) throw new Error('StreamingResampler: push() after flush() or close()');
+    this.started = true;
+    if (!this.poly) return chunk.slice();
+    const parts: Float32Array[] = [];
+    this.poly.push(chunk, (o) => parts.push(o.slice()));
+    return parts.length === 0 ? new Float32Array(0) : concat(parts);
   }
 
   /** Ends the stream: returns the held-back tail, trimmed so the total is floor(n × toRate / fromRate). */
   flush(): Float32Array {
-    if (this.closed) throw new Error('StreamingResampler: flush() after close()');
-    if (this.flushed) return new Float32Array(0);
-    this.flushed = true;
-    const want = this.expectedTotal() - this.outCount;
-    if (this.engine === null || want <= 0) return new Float32Array(0);
-    const out = new Float32Array(want);
-    const got = this.drainInto(out, 0);
-    this.outCount += got;
-    return got === want ? out : out.subarray(0, got);
+    if (this.speex) return this.speex.flush();
+    if (this.done) return new Float32Array(0);
+    this.done = true;
+    if (!this.poly) return new Float32Array(0);
+    const parts: Float32Array[] = [];
+    this.poly.flush((o) => parts.push(o.slice()));
+    return parts.length === 0 ? new Float32Array(0) : concat(parts);
   }
 
-  /** Feeds zeros (the input latency, then more if ever needed) until `dest` is full; returns the new position. */
-  private drainInto(dest: Float32Array, pos: number): number {
-    const zeros = this.engine!.inputLatency(this.st) + Math.ceil(this.fromRate / this.toRate) + 8;
-    for (let guard = 0; pos < dest.length && guard < 4; guard++) {
-      pos = this.engine!.run(this.st, null, zeros, dest, pos).pos;
-    }
-    return pos;
-  }
-
+  /** Frees the converter (its memory goes with the garbage collector; Speex states are freed now). */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.engine) {
-      orphans.unregister(this);
-      this.engine.destroy(this.st);
-    }
+    this.done = true;
+    this.speex?.close();
   }
 
-  /**
-   * Resamples a whole signal into one preallocated array (used by `resample`): the same calls as
-   * push() + flush(), writing straight into the result.
-   */
+  /** Resamples a whole signal into one preallocated array: the same calls as push() + flush(). */
   convertAll(samples: Float32Array): Float32Array {
-    if (this.inCount > 0 || this.flushed || this.closed)
-      throw new Error('StreamingResampler: convertAll() needs a fresh resampler');
-    this.inCount = samples.length;
-    this.flushed = true;
-    if (this.engine === null) {
-      this.outCount = samples.length;
-      return samples;
-    }
-    const out = new Float32Array(this.expectedTotal());
-    const { pos } = this.engine.run(this.st, samples, samples.length, out, 0);
-    this.outCount = this.drainInto(out, pos);
-    return this.outCount === out.length ? out : out.subarray(0, this.outCount);
+    if (this.speex) return this.speex.convertAll(samples);
+    if (this.done || this.started) throw new Error('StreamingResampler: convertAll() needs a fresh resampler');
+    this.done = true;
+    if (!this.poly) return samples;
+    const poly = this.poly;
+    const out = new Float32Array(Math.floor((samples.length * this.toRate) / this.fromRate));
+    let pos = 0;
+    const into = (o: Float32Array): void => {
+      out.set(o, pos);
+      pos += o.length;
+    };
+    poly.push(samples, into);
+    poly.flush(into);
+    return out;
   }
 }
 
 /**
- * Resamples mono audio from `fromRate` to `toRate` ('medium' quality unless told otherwise: see
- * DEFAULT_QUALITY). Output length is floor(n × toRate / fromRate). Equal rates return the input array itself.
+ * Resamples mono audio from `fromRate` to `toRate` ('polyphase' unless told otherwise). Output length
+ * is floor(n × toRate / fromRate). Equal rates without a band limit return the input array itself.
  */
 export async function resample(
   samples: Float32Array,
   fromRate: number,
   toRate: number,
-  quality: ResampleQuality = DEFAULT_QUALITY,
+  method: ResampleMethod = 'polyphase',
+  opts: ResampleOptions = {},
 ): Promise<Float32Array> {
-  const r = await StreamingResampler.create(fromRate, toRate, quality);
+  const r = await StreamingResampler.create(fromRate, toRate, method, opts);
   try {
     return r.convertAll(samples);
   } finally {

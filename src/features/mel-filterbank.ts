@@ -10,7 +10,7 @@
  *  - the DC bin (k = 0) gets no weight in any band (mel_features zeroes row 0; TF's bands_to_zero=1).
  * Computed in float64, stored as float32 (TF computes it in float32; the difference is < 1e-6).
  */
-import { FFT, FFT_BINS, MEL_BANDS, MEL_MAX_HZ, MEL_MIN_HZ, SAMPLE_RATE } from './yamnet-params.js';
+import { FFT, FFT_BINS, LOG_OFFSET, MEL_BANDS, MEL_MAX_HZ, MEL_MIN_HZ, SAMPLE_RATE } from './yamnet-params.js';
 
 export function hzToMel(hz: number): number {
   return 1127 * Math.log(1 + hz / 700);
@@ -87,4 +87,52 @@ export function sparseMelBands(): SparseBand[] {
     bands.push({ firstBin: Math.max(0, first), weights });
   }
   return bands;
+}
+
+/** The sparse bands packed for the per-frame product: band b uses weights[start[b] .. start[b+1]) on bins from firstBin[b]. */
+export interface PackedMelBands {
+  weights: Float64Array;
+  start: Int32Array;
+  firstBin: Int32Array;
+  /** Bins outside [binLo, binHi) carry no weight in any band: their magnitude is not needed. */
+  binLo: number;
+  binHi: number;
+}
+
+export function packedMelBands(): PackedMelBands {
+  const bands = sparseMelBands();
+  const weights = new Float64Array(bands.reduce((n, b) => n + b.weights.length, 0));
+  const start = new Int32Array(MEL_BANDS + 1);
+  const firstBin = new Int32Array(MEL_BANDS);
+  let lo = FFT_BINS,
+    hi = 0;
+  for (let b = 0, w = 0; b < MEL_BANDS; b++) {
+    const band = bands[b]!;
+    start[b] = w;
+    firstBin[b] = band.firstBin;
+    weights.set(band.weights, w);
+    w += band.weights.length;
+    start[b + 1] = w;
+    if (band.weights.length > 0) {
+      lo = Math.min(lo, band.firstBin);
+      hi = Math.max(hi, band.firstBin + band.weights.length);
+    }
+  }
+  return { weights, start, firstBin, binLo: lo, binHi: hi };
+}
+
+/** out[outOffset + b] = log(Σ weights · magnitude + 0.001) for the 64 bands (float64 sums, float32 out). */
+export function logMelFromMagnitude(
+  mag: Float64Array | Float32Array,
+  bands: PackedMelBands,
+  out: Float32Array,
+  outOffset: number,
+): void {
+  const { weights, start, firstBin } = bands;
+  for (let b = 0; b < MEL_BANDS; b++) {
+    const end = start[b + 1]!;
+    let acc = 0;
+    for (let j = start[b]!, k = firstBin[b]!; j < end; j++, k++) acc += weights[j]! * mag[k]!;
+    out[outOffset + b] = Math.log(acc + LOG_OFFSET);
+  }
 }

@@ -106,7 +106,10 @@ async function start(): Promise<void> {
 
   const lock = async (): Promise<void> => {
     if (!user) return;
-    if (busy) return armLock();
+    if (busy) {
+      armLock();
+      return;
+    }
     const name = user.username;
     leaving = true;
     try {
@@ -145,7 +148,10 @@ async function start(): Promise<void> {
 
   const renderShell = (route: Route): void => {
     const u = user;
-    if (!u) return signIn();
+    if (!u) {
+      signIn();
+      return;
+    }
     cleanup();
     armLock();
     const main = h('main', { id: 'view', tabindex: '-1' });

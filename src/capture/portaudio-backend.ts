@@ -139,7 +139,7 @@ class Worker {
           v = pick(m);
         } catch (err) {
           done();
-          reject(err as Error);
+          reject(err);
           return;
         }
         if (v !== undefined) {

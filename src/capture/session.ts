@@ -198,7 +198,10 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
       await new Promise<void>((resolve) => {
         const tick = (): void => {
           const left = Math.max(0, Math.ceil((recordingFrom - Date.now()) / 1000));
-          if (this.stateName !== 'countdown') return resolve();
+          if (this.stateName !== 'countdown') {
+            resolve();
+            return;
+          }
           if (left !== this.countdownLeft) {
             this.countdownLeft = left;
             this.emit('state', this.state);

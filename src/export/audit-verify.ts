@@ -158,7 +158,7 @@ async function readManifest(folder: string): Promise<AuditManifest> {
     if (!r.data.files.some((f) => f.name === name))
       throw new Bad({ file: MANIFEST, line: null, seq: null, reason: `${MANIFEST} does not list ${name}` });
   }
-  return r.data as AuditManifest;
+  return r.data;
 }
 
 /** Reads a file as text chunks while hashing its bytes. */

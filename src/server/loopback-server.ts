@@ -128,21 +128,22 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = req.url ?? '';
-    if (url.split('?')[0] !== API_PATH) return reject(socket, 404, 'Not Found', `The API is at ${API_PATH}.`);
+    if (url.split('?')[0] !== API_PATH) {
+      reject(socket, 404, 'Not Found', `The API is at ${API_PATH}.`);
+      return;
+    }
     if (!isAllowedHost(req.headers.host, port)) {
-      return reject(socket, 403, 'Forbidden', `Host must be 127.0.0.1:${port} or localhost:${port}.`);
+      reject(socket, 403, 'Forbidden', `Host must be 127.0.0.1:${port} or localhost:${port}.`);
+      return;
     }
     if (!isAllowedOrigin(req.headers.origin, port)) {
-      return reject(socket, 403, 'Forbidden', 'Requests from other web pages are refused.');
+      reject(socket, 403, 'Forbidden', 'Requests from other web pages are refused.');
+      return;
     }
     const proto = parseProtocolHeader(req.headers['sec-websocket-protocol']);
     if (!proto.wire || !tokenMatches(token, proto.token)) {
-      return reject(
-        socket,
-        401,
-        'Unauthorized',
-        'Missing or wrong access token: open the URL printed by `auscult serve`.',
-      );
+      reject(socket, 401, 'Unauthorized', 'Missing or wrong access token: open the URL printed by `auscult serve`.');
+      return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn: Connection = {

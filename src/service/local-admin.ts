@@ -50,7 +50,7 @@ export async function addUserLocal(
     const rec = store.users.create({
       username: parsed.data.username,
       displayName: parsed.data.displayName,
-      role: parsed.data.role as Role,
+      role: parsed.data.role,
       passwordHash,
     });
     auditLocal(store, 'user.create', 'user', rec.id, { username: rec.username, role: rec.role });

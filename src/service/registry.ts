@@ -31,17 +31,15 @@ type KeysOf<T> = T extends readonly [infer H, ...infer R] ? keyof H | KeysOf<R> 
 /** Names claimed by more than one group (must be never). */
 type Overlaps<T> = T extends readonly [infer H, ...infer R] ? (keyof H & KeysOf<R>) | Overlaps<R> : never;
 const noDuplicates: [Overlaps<Groups>] extends [never] ? true : Overlaps<Groups> = true;
-void noDuplicates;
+noDuplicates;
 const allHandled: [Exclude<CommandName, KeysOf<Groups>>] extends [never] ? true : Exclude<CommandName, KeysOf<Groups>> =
   true;
-void allHandled;
+allHandled;
 
 export type Registry = { [K in CommandName]: CommandDef<K> };
 
 export const REGISTRY: Registry = Object.assign({}, ...GROUPS) as Registry;
 
 export function handlerFor(method: string): CommandDef<CommandName> | null {
-  return Object.prototype.hasOwnProperty.call(REGISTRY, method)
-    ? (REGISTRY[method as CommandName] as CommandDef<CommandName>)
-    : null;
+  return Object.prototype.hasOwnProperty.call(REGISTRY, method) ? REGISTRY[method as CommandName] : null;
 }

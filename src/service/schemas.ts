@@ -157,11 +157,11 @@ type SchemaMatches = { [K in CommandName]: Mutual<z.output<ParamSchemas[K]>, Par
 type Mismatched = { [K in CommandName]: SchemaMatches[K] extends true ? never : K }[CommandName];
 /** Fails to compile naming the command whose schema and api.ts params disagree. */
 const schemasMatchApi: [Mismatched] extends [never] ? true : Mismatched = true;
-void schemasMatchApi;
+schemasMatchApi;
 /** Every name in COMMAND_NAMES is a key of ApiCommands and vice versa. */
 type ListedCommands = (typeof COMMAND_NAMES)[number];
 const namesComplete: Mutual<ListedCommands, CommandName> = true;
-void namesComplete;
+namesComplete;
 
 /** Parse a command's params; zod's issues are turned into one readable sentence by the caller. */
 export function describeIssues(err: z.ZodError): { message: string; issues: { path: string; message: string }[] } {

@@ -106,7 +106,7 @@ export class Patients {
     const after = {
       ...before,
       ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)),
-    } as PatientRecord;
+    };
     after.updatedAt = new Date().toISOString();
     this.db
       .prepare(

@@ -102,13 +102,13 @@ test('a 3 s recording: live events, then stored as a recording through the intak
     fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }),
     'BUSY',
   );
-  const detail = (await fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId! })) as RecordingDetail;
+  const detail = (await fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId })) as RecordingDetail;
   assert.equal(detail.recording.status, 'recorded');
   assert.equal(detail.recording.durationSec, 3);
   assert.equal(detail.recording.sampleRate, 44100);
   assert.equal(detail.recording.deviceName, 'stetho');
   assert.equal(detail.recording.site, 'anterior-left-upper');
-  const id = started.captureId!;
+  const id = started.captureId;
   assert.ok(
     seen('capture.frames', id).length > 0 &&
       seen('capture.level', id).length > 0 &&

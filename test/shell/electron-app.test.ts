@@ -61,7 +61,7 @@ type Api = { call(method: string, params: unknown): Promise<unknown> };
 declare const window: { auscult: Api } & Record<string, unknown>;
 
 function call(page: Page, method: string, params: unknown = {}): Promise<unknown> {
-  return page.evaluate(([m, p]) => window.auscult.call(m as string, p), [method, params] as const);
+  return page.evaluate(([m, p]) => window.auscult.call(m, p), [method, params] as const);
 }
 
 test(
@@ -92,10 +92,7 @@ test(
         executablePath: electron.path as string,
         args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), PROJECT_ROOT],
         cwd: PROJECT_ROOT,
-        env: { ...electronLaunchEnv(nativeDir, alsa.env), DISPLAY: x.display, AUSCULT_DATA_DIR: dataDir } as Record<
-          string,
-          string
-        >,
+        env: { ...electronLaunchEnv(nativeDir, alsa.env), DISPLAY: x.display, AUSCULT_DATA_DIR: dataDir },
         timeout: 60_000,
       });
 

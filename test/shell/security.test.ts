@@ -271,13 +271,13 @@ test('menu: the usual roles, quit on every platform, DevTools only in developmen
       'togglefullscreen',
       'minimize',
     ]) {
-      assert.ok(roles.includes(r as never), `${platform}: ${r}`);
+      assert.ok(roles.includes(r), `${platform}: ${r}`);
     }
-    assert.ok(!roles.includes('toggleDevTools' as never), platform);
+    assert.ok(!roles.includes('toggleDevTools'), platform);
   }
   assert.ok(
     menuRoles(applicationMenuTemplate({ platform: 'linux', appName: 'Auscult', devTools: true })).includes(
-      'toggleDevTools' as never,
+      'toggleDevTools',
     ),
   );
   const items = JSON.stringify(applicationMenuTemplate({ platform: 'linux', appName: 'Auscult', devTools: true }));

@@ -90,7 +90,10 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
           offset,
         }),
       (page) => {
-        if (page.total === 0) return void log.append(empty('No entries match', 'Clear a filter or widen the dates.'));
+        if (page.total === 0) {
+          log.append(empty('No entries match', 'Clear a filter or widen the dates.'));
+          return;
+        }
         log.append(
           dataTable<AuditEntry>(
             'Audit log',
@@ -145,10 +148,10 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
   const jobs = new Map<string, ExportJob>();
   const jobList = h('div', { 'data-testid': 'export-jobs' });
   const renderJobs = (): void => {
-    if (jobs.size === 0)
-      return void jobList.replaceChildren(
-        empty('No exports yet', 'Choose what to export above and press “Start export”.'),
-      );
+    if (jobs.size === 0) {
+      jobList.replaceChildren(empty('No exports yet', 'Choose what to export above and press “Start export”.'));
+      return;
+    }
     jobList.replaceChildren(
       h(
         'ul',

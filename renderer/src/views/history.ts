@@ -76,8 +76,8 @@ export function historyView(ctx: AppContext, root: HTMLElement): void {
         'patients',
         () => ctx.api.call('patients.search', { query: q, limit: LIMIT, offset }),
         (page) => {
-          if (page.total === 0)
-            return void results.append(
+          if (page.total === 0) {
+            results.append(
               empty(
                 'No patients found',
                 q
@@ -85,6 +85,8 @@ export function historyView(ctx: AppContext, root: HTMLElement): void {
                   : 'No patients are registered yet. Nurses create them from the Record view.',
               ),
             );
+            return;
+          }
           results.append(
             dataTable<PatientSummary>(
               'Patients',
@@ -119,8 +121,10 @@ export function historyView(ctx: AppContext, root: HTMLElement): void {
       'recordings',
       () => ctx.api.call('recordings.list', params),
       (page) => {
-        if (page.total === 0)
-          return void results.append(empty('No recordings match', 'Widen the dates or clear a filter.'));
+        if (page.total === 0) {
+          results.append(empty('No recordings match', 'Widen the dates or clear a filter.'));
+          return;
+        }
         results.append(
           dataTable('Recordings', recordingColumns(true), page.items, (r) =>
             ctx.navigate({ view: 'recording', id: r.id }),

@@ -508,7 +508,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       liveScreen.setAttribute('aria-label', screenText(l.screen));
     }),
     api.on('capture.error', (e) => {
-      if (e.captureId === null || mine(e.captureId)) ctx.notify(`${e.message}`, 'error');
+      if (e.captureId === null || mine(e.captureId)) ctx.notify(e.message, 'error');
     }),
     api.on('devices.changed', (d) => {
       const parts = [...d.added.map((n) => `connected: ${n}`), ...d.removed.map((n) => `disconnected: ${n}`)];

@@ -16,7 +16,7 @@ import { exportButtons } from '../widgets/export-button';
 import { FullSpectrogram } from '../widgets/spectrogram-full';
 
 const LABELS: Array<{ value: FindingLabel; label: string }> = [
-  ...CLASS_ORDER.map((c) => ({ value: c as FindingLabel, label: CLASS_LABELS[c] })),
+  ...CLASS_ORDER.map((c) => ({ value: c, label: CLASS_LABELS[c] })),
   { value: 'other', label: 'Other' },
   { value: 'inconclusive', label: 'Inconclusive' },
 ];

@@ -83,7 +83,7 @@ export function bodyDiagram(onPick: (site: ChestSite) => void): BodyDiagram {
     );
     node.addEventListener('click', () => onPick(site));
     node.addEventListener('keydown', (ev) => {
-      const k = (ev as KeyboardEvent).key;
+      const k = ev.key;
       if (k === 'Enter' || k === ' ') {
         ev.preventDefault();
         ev.stopPropagation();

@@ -164,7 +164,7 @@ export const command: CliCommand = {
         log(
           `record: ${device.name} at ${session.state.sampleRate} Hz -> ${out}${seconds > 0 ? ` (${seconds} s)` : ' (until Ctrl-C)'}`,
         );
-        const outcome = (await session.done) as CaptureOutcome | null;
+        const outcome = await session.done;
         if (!outcome) return 1;
         settings.update({ lastDevice: device.name });
         log(

@@ -133,7 +133,7 @@ export async function trainMlp(
                   mean: m.mean.dataSync() as Float32Array,
                   variance: m.variance.dataSync() as Float32Array,
                 };
-                h = tf.batchNorm(h, m.mean, m.variance, vars.beta[l]!, vars.gamma[l]!, BN_EPS);
+                h = tf.batchNorm(h, m.mean, m.variance, vars.beta[l], vars.gamma[l], BN_EPS);
               }
             }
             const logits = tf.matMul(h, vars.kernels[3]!).add(vars.biases[3]!);
@@ -205,7 +205,7 @@ export async function predictLogits(weights: MlpWeights, x: Float32Array, n: num
       });
       return h;
     });
-    out.set(logits.dataSync() as Float32Array, start * classes);
+    out.set(logits.dataSync(), start * classes);
     logits.dispose();
   }
   return out;

@@ -132,7 +132,7 @@ function jobsOf(deps: Deps): JobsSlot {
     {
       progress(job) {
         const call = calls.get(job.id);
-        deps.events.emit('export.progress', job as ExportJob, call?.sessionToken ?? null);
+        deps.events.emit('export.progress', job, call?.sessionToken ?? null);
       },
       finished(job, detail) {
         const call = calls.get(job.id);
@@ -219,7 +219,7 @@ export const exportsCommands: CommandTable<
       );
       slot.calls.set(id, call);
       try {
-        return (await slot.jobs.start({
+        return await slot.jobs.start({
           id,
           kind: p.kind,
           scope,
@@ -227,7 +227,7 @@ export const exportsCommands: CommandTable<
           zip: p.options?.zip,
           destinationDir,
           username: call.user.username,
-        })) as ExportJob;
+        });
       } catch (err) {
         throw toApiError(err);
       }
@@ -251,7 +251,7 @@ export const exportsCommands: CommandTable<
     access: 'user',
     roles: ['auditor', 'pulmonologist'],
     run(deps, call) {
-      return jobsOf(deps).jobs.list(call.user.username) as ExportJob[];
+      return jobsOf(deps).jobs.list(call.user.username);
     },
   },
   'exports.download': {

@@ -21,7 +21,8 @@ import {
   type AuditManifest,
   type AuditExportScope,
 } from './audit-export.js';
-import { CsvParser, CsvSyntaxError, fromCsvText, UTF8_BOM, type CsvRecord } from './csv.js';
+import { CsvParser, CsvSyntaxError, type CsvRecord } from '../common/csv.js';
+import { fromCsvText, UTF8_BOM } from './csv.js';
 
 /** Recomputes an entry's chain hash from its content and prevHash (the store's definition). */
 export type AuditHasher = (entry: ExportAuditRow) => string;

@@ -34,7 +34,8 @@ import { renderPdfReport, reportAnalysisFromJson, type ModelSummary, type Report
 import { writeRecordingsFolder, writeRecordingsZip } from './recordings-export.js';
 import { NameAllocator, safeFileName } from './safe-names.js';
 
-export type ExportKind = 'audit-history' | 'fhir' | 'pdf' | 'recordings' | 'analyses';
+import type { ExportKind } from '../common/export-kinds.js';
+export type { ExportKind };
 export interface ExportScope {
   patientId?: number;
   recordingId?: number;

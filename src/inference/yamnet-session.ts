@@ -9,7 +9,7 @@ import { ort, sessionOptions } from './ort.js';
 
 export const PATCH_SIZE = 96 * 64;
 export const EMBEDDING_DIMS = 1024;
-export const AUDIOSET_CLASSES = 521;
+import { AUDIOSET_CLASSES } from '../features/yamnet-params.js';
 /** Patches per run: large enough to amortise the call, small enough to keep memory flat. */
 export const DEFAULT_BATCH = 32;
 

@@ -4,8 +4,12 @@
  * params type in api.ts changes, this file stops compiling until the schema follows.
  */
 import { z } from 'zod';
-import { CLASS_ORDER } from '../inference/analysis-types.js';
-import { CHEST_SITES, COMMAND_NAMES, ROLES, type CommandName, type ParamsOf } from './api.js';
+import { CHEST_SITES } from '../common/chest-sites.js';
+import { CLASS_ORDER } from '../common/classes.js';
+import { EXPORT_KIND_NAMES } from '../common/export-kinds.js';
+import { RECORDING_LENGTHS } from '../common/recording-lengths.js';
+import { ROLES } from '../common/roles.js';
+import { COMMAND_NAMES, type CommandName, type ParamsOf } from './api.js';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** No control characters: they have no place in names or identifiers and break exports. */
@@ -38,7 +42,7 @@ const page = {
   offset: z.number().int().min(0).max(10_000_000).optional(),
 };
 const empty = z.strictObject({});
-const exportKind = z.enum(['audit-history', 'fhir', 'pdf', 'recordings', 'analyses']);
+const exportKind = z.enum(EXPORT_KIND_NAMES);
 
 export const PARAM_SCHEMAS = {
   'auth.signIn': z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }),
@@ -111,7 +115,7 @@ export const PARAM_SCHEMAS = {
   'capture.start': z.strictObject({
     patientId: id,
     site,
-    durationSec: z.union([z.literal(3), z.literal(10), z.literal(20), z.literal(30), z.null()]),
+    durationSec: z.union([z.literal(RECORDING_LENGTHS), z.null()]),
     device: z.string().min(1).max(256).optional(),
   }),
   'capture.stop': z.strictObject({ captureId: z.string().min(1).max(100) }),

@@ -15,7 +15,6 @@ import type {
   Patient,
   RecordingDetail,
 } from '../../src/service/api.js';
-import { CaptureController } from '../../src/service/commands/capture.js';
 import { PortAudioBackend } from '../../src/capture/portaudio-backend.js';
 import { openFixture, rejectsWith, type Fixture } from '../service/helpers.js';
 import { scratchDir } from '../support/paths.js';
@@ -30,9 +29,11 @@ before(async () => {
   writeRaw(join(dir, 'tone.raw'), tone(44100, 120, 150, 0.2));
   const alsa = virtualAlsa([{ name: 'stetho', infile: join(dir, 'tone.raw') }]);
   fx = await openFixture({
-    captureBackend: new PortAudioBackend({ env: alsa.env, stallTimeoutMs: 1000 }),
-    captureCountdownSec: 0,
-    captureWatchIntervalMs: 60_000,
+    capture: {
+      backend: new PortAudioBackend({ env: alsa.env, stallTimeoutMs: 1000 }),
+      countdownSec: 0,
+      watchIntervalMs: 60_000,
+    },
   });
   fx.ws.onEvent((env) => events.push({ event: env.event, payload: env.payload }));
   patient = (await fx.ws.call(fx.as.nurse, 'patients.create', {
@@ -129,7 +130,7 @@ test('the device failing mid-recording: interrupted, kept, stored as interrupted
     durationSec: null,
   })) as CaptureState;
   const id = started.captureId!;
-  const session = CaptureController.of(fx.ws.internals).session!;
+  const session = fx.ws.internals.capture.session!;
   await until('recording', () => session.state.state === 'recording' && session.state.elapsedSec > 0.5);
   process.kill(session.devicePid!, 'SIGKILL');
   await until('the recording to be stored', () => seen('capture.state', id).some((s) => s.recordingId !== null));

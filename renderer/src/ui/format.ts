@@ -1,4 +1,4 @@
-import { CLASS_LABELS } from '../../../src/inference/analysis-types';
+import { CLASS_LABELS } from '../../../src/common/classes';
 import type { ClassName, ChestSite, QualityReport, ScreenResult } from '../../../src/service/api';
 
 export function pct(p: number | null | undefined, digits = 0): string {

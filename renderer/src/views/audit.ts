@@ -1,5 +1,6 @@
 /** Audit & export (auditor): the audit log with filters, the hash chain's status, and exports with progress. */
 import type { AuditEntry, ExportJob, ExportKind, ExportScope } from '../../../src/service/api';
+import { EXPORT_KIND_NAMES, EXPORT_KINDS } from '../../../src/common/export-kinds';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
 import { field, h, options } from '../ui/dom';
@@ -9,13 +10,15 @@ import { downloadExportFile } from '../widgets/export-button';
 import { dataTable, pager } from '../widgets/table';
 
 const LIMIT = 50;
-const KINDS: Array<{ value: ExportKind; label: string }> = [
-  { value: 'audit-history', label: 'Session history (audit log, CSV + JSON Lines + manifest)' },
-  { value: 'analyses', label: 'Analyses (CSV)' },
-  { value: 'fhir', label: 'FHIR R4 bundles' },
-  { value: 'pdf', label: 'PDF reports' },
-  { value: 'recordings', label: 'Recordings (WAV + CSV index)' },
-];
+const KINDS: Array<{ value: ExportKind; label: string }> = EXPORT_KIND_NAMES.map((value) => ({
+  value,
+  label: EXPORT_KINDS[value].label,
+}));
+
+/** The select offers only registered kinds; anything else would be refused by the service. */
+function exportKind(value: string): ExportKind {
+  return EXPORT_KIND_NAMES.find((k) => k === value) ?? 'audit-history';
+}
 
 function isoDay(v: string, end: boolean): string | undefined {
   return v ? new Date(`${v}T${end ? '23:59:59.999' : '00:00:00'}`).toISOString() : undefined;
@@ -228,7 +231,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
     if (patientId.value.trim()) scope.patientId = Number(patientId.value.trim());
     try {
       const j = await ctx.api.call('exports.start', {
-        kind: kind.value as ExportKind,
+        kind: exportKind(kind.value),
         scope,
         options: { csvBom: bom.checked, zip: zip.checked },
       });

@@ -1,6 +1,6 @@
 /** History: search patients, or recordings by identifier/name, date, site, signed and top class. */
-import { CLASS_LABELS, CLASS_ORDER } from '../../../src/inference/analysis-types';
-import { CHEST_SITES } from '../../../src/service/api';
+import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
+import { CHEST_SITES } from '../../../src/common/chest-sites';
 import type { ChestSite, ClassName, PatientSummary } from '../../../src/service/api';
 import type { AppContext } from '../ui/context';
 import { field, h, options } from '../ui/dom';

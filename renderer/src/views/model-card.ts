@@ -1,5 +1,5 @@
 /** The model card: what the head is, what it learned from, how well it measured, and what it is not. */
-import { CLASS_LABELS } from '../../../src/inference/analysis-types';
+import { CLASS_LABELS } from '../../../src/common/classes';
 import type { ModelInfo } from '../../../src/service/api';
 import type { AppContext } from '../ui/context';
 import { h } from '../ui/dom';

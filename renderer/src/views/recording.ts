@@ -3,7 +3,7 @@
  * it, the analysis (screen first), YAMNet's top sounds, findings and sign-off. A signed recording
  * takes no edits, only amendments (new findings), which the service enforces too.
  */
-import { CLASS_LABELS, CLASS_ORDER } from '../../../src/inference/analysis-types';
+import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
 import type { FindingLabel, RecordingDetail } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
@@ -13,6 +13,7 @@ import { errorState, loading, withLoading } from '../ui/states';
 import { analysisSummary } from '../widgets/analysis-summary';
 import { classLines } from '../widgets/charts';
 import { exportButtons } from '../widgets/export-button';
+import { EXPORT_KIND_NAMES, EXPORT_KINDS } from '../../../src/common/export-kinds';
 import { FullSpectrogram } from '../widgets/spectrogram-full';
 
 const LABELS: Array<{ value: FindingLabel; label: string }> = [
@@ -185,10 +186,14 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
       );
     }
     if (canReview) {
-      const ex = exportButtons(ctx.api, { recordingId: r.id }, [
-        { kind: 'pdf', label: 'PDF report' },
-        { kind: 'fhir', label: 'FHIR R4 bundle' },
-      ]);
+      const ex = exportButtons(
+        ctx.api,
+        { recordingId: r.id },
+        EXPORT_KIND_NAMES.flatMap((kind) => {
+          const label = EXPORT_KINDS[kind].oneRecordingLabel;
+          return label ? [{ kind, label }] : [];
+        }),
+      );
       disposers.push(ex.dispose);
       right.append(
         h('section', { class: 'panel', 'aria-label': 'Export' }, h('h2', {}, 'Export this recording'), ex.element),

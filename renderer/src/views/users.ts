@@ -1,5 +1,5 @@
 /** Users (admin): list, add, activate or deactivate. Passwords are set here, never shown. */
-import { ROLES } from '../../../src/service/api';
+import { ROLES } from '../../../src/common/roles';
 import type { Role } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';

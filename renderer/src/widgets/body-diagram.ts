@@ -4,7 +4,7 @@
  * Sites are keyboard buttons (Tab, Enter/Space); selected and already-recorded sites differ by
  * shape and text, not only colour.
  */
-import { CHEST_SITES } from '../../../src/service/api';
+import { CHEST_SITES } from '../../../src/common/chest-sites';
 import type { ChestSite } from '../../../src/service/api';
 import { h, svg } from '../ui/dom';
 import { siteName } from '../ui/format';

@@ -16,7 +16,7 @@ import {
   Tooltip,
 } from 'chart.js';
 import type { ChartDataset } from 'chart.js';
-import { CLASS_LABELS, CLASS_ORDER } from '../../../src/inference/analysis-types';
+import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
 import type { ClassName, ClassProbabilities } from '../../../src/service/api';
 
 Chart.register(

@@ -4,7 +4,7 @@
  */
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { ROLES } from '../../service/api.js';
+import { ROLES } from '../../common/roles.js';
 import { ApiError } from '../../service/errors.js';
 import { addUserLocal, setPasswordLocal } from '../../service/local-admin.js';
 import { defaultDbPath } from '../../service/paths.js';

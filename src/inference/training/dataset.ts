@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CLASS_ORDER, type ClassName } from '../analysis-types.js';
-import { parseCsvRecords } from './csv.js';
+import { parseCsvRecords } from '../../common/csv.js';
 import { TrainingError } from './errors.js';
 
 export type TrainLabel = ClassName | 'other';

@@ -5,14 +5,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CHEST_SITES, type ChestSite, type PendingRecovery } from '../api.js';
+import { isChestSite, type ChestSite } from '../../common/chest-sites.js';
+import type { PendingRecovery } from '../api.js';
 import {
   findPendingRecoveries,
   readRecoveryMeta,
   removeInProgress,
   repairInterrupted,
 } from '../../capture/recovery.js';
-import type { CaptureController } from './capture.js';
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable, type Deps } from '../handler.js';
 import { recordingDetail, toRecordingSummary } from '../mappers.js';
@@ -41,11 +41,11 @@ function inProgressPath(deps: Deps, path: string): string {
 
 /** The WAV capture is writing now: never offered for recovery (capture may not have started). */
 function activeCapturePath(deps: Deps): string | null {
-  return (deps.slots.get('capture') as CaptureController | undefined)?.activeWavPath ?? null;
+  return deps.captureIfStarted?.activeWavPath ?? null;
 }
 
 function chestSite(site: string | null): ChestSite | null {
-  return (CHEST_SITES as readonly string[]).includes(site ?? '') ? (site as ChestSite) : null;
+  return site !== null && isChestSite(site) ? site : null;
 }
 
 export const recordingsCommands: CommandTable<

@@ -19,7 +19,7 @@ const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
 
 /** Okabe–Ito colours: distinguishable with every common colour-vision deficiency. */
-export const CLASS_COLOURS: Record<ClassKey, string> = {
+export const CLASS_COLORS: Record<ClassKey, string> = {
   asthma: '#E69F00',
   copd: '#0072B2',
   pneumonia: '#D55E00',
@@ -303,7 +303,7 @@ function bars(doc: PDFKit.PDFDocument, p: Probabilities, width: number): void {
       .fill();
     doc
       .rect(M + labelW, y, Math.max(0.5, barMax * Math.min(1, Math.max(0, p[c]))), 10)
-      .fillColor(CLASS_COLOURS[c])
+      .fillColor(CLASS_COLORS[c])
       .fill();
     doc
       .fillColor('black')
@@ -333,7 +333,7 @@ function timeline(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): vo
       const v = Math.max(0, t.probabilities[c]);
       doc
         .rect(x0, y + h * (1 - acc - v), Math.max(0.6, x1 - x0), h * v)
-        .fillColor(CLASS_COLOURS[c])
+        .fillColor(CLASS_COLORS[c])
         .fill();
       acc += v;
     }
@@ -346,7 +346,7 @@ function timeline(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): vo
   for (const c of CLASSES) {
     doc
       .rect(lx, y + h + 3, 7, 7)
-      .fillColor(CLASS_COLOURS[c])
+      .fillColor(CLASS_COLORS[c])
       .fill();
     doc
       .fillColor('black')

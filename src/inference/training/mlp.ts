@@ -64,7 +64,7 @@ function dropoutMask(rng: Rng, rows: number, cols: number, rate: number): Float3
   return m;
 }
 
-function standardiser(x: Float32Array, n: number, dims: number): { mean: Float32Array; invStd: Float32Array } {
+function standardizer(x: Float32Array, n: number, dims: number): { mean: Float32Array; invStd: Float32Array } {
   const mean = new Float64Array(dims);
   const sq = new Float64Array(dims);
   for (let r = 0; r < n; r++) for (let d = 0; d < dims; d++) mean[d]! += x[r * dims + d]!;
@@ -89,7 +89,7 @@ export async function trainMlp(
   await tfReady();
   const rng = new Rng(opts.seed);
   const dims = [INPUT_DIMS, ...HIDDEN, opts.classes];
-  const { mean, invStd } = standardiser(x, n, INPUT_DIMS);
+  const { mean, invStd } = standardizer(x, n, INPUT_DIMS);
   const vars = {
     kernels: dims.slice(0, -1).map((d, i) => tf.variable(tf.tensor2d(glorot(rng, d, dims[i + 1]!), [d, dims[i + 1]!]))),
     biases: dims.slice(1).map((d) => tf.variable(tf.zeros([d]))),

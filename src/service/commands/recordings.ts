@@ -17,7 +17,7 @@ import { ApiError } from '../errors.js';
 import { audit, type CommandTable, type Deps } from '../handler.js';
 import { recordingDetail, toRecordingSummary } from '../mappers.js';
 import { CLINICAL_READERS, RECORDERS, requirePatient, requireRecording, seesAllRecordings } from '../access.js';
-import { analyse, intakeRecording, toNewAnalysis } from '../recording-intake.js';
+import { analyze, intakeRecording, toNewAnalysis } from '../recording-intake.js';
 import { decodeWavBytes } from '../wav-source.js';
 import { spectrogramOf } from '../spectrogram.js';
 
@@ -178,7 +178,7 @@ export const recordingsCommands: CommandTable<
       if (!deps.engine)
         throw new ApiError('MODEL', deps.engineError ?? 'The analysis engine is not loaded; nothing was changed.');
       const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
-      const { analysis, error } = await analyse(deps, audio);
+      const { analysis, error } = await analyze(deps, audio);
       if (!analysis)
         throw new ApiError(
           'MODEL',

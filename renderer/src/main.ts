@@ -23,7 +23,7 @@ function lockAfterMs(): number {
 
 const app = document.getElementById('app') as HTMLElement;
 
-function render(route: Route, ctx: AppContext, root: HTMLElement): void | (() => void) {
+function render(route: Route, ctx: AppContext, root: HTMLElement): (() => void) | undefined {
   return VIEWS[route.view].render(ctx, root, 'id' in route ? route.id : 0);
 }
 
@@ -37,9 +37,7 @@ function navFor(user: UserInfo): Array<{ route: Route; label: string }> {
   return (Object.keys(VIEWS) as ViewName[]).flatMap((view) => {
     const v = VIEWS[view];
     const roles: readonly string[] = v.roles;
-    return v.nav !== null && !v.takesId && roles.includes(user.role)
-      ? [{ route: { view } as Route, label: v.nav }]
-      : [];
+    return v.nav !== null && roles.includes(user.role) ? [{ route: { view } as Route, label: v.nav }] : [];
   });
 }
 
@@ -65,7 +63,7 @@ async function start(): Promise<void> {
     return;
   }
 
-  let dispose: (() => void) | void = undefined;
+  let dispose: (() => void) | undefined = undefined;
   let busy = false;
   let lockTimer = 0;
   let user: UserInfo | null = null;

@@ -141,7 +141,7 @@ class Worker {
           v = pick(m);
         } catch (err) {
           done();
-          reject(err);
+          reject(err instanceof Error ? err : new Error(String(err)));
           return;
         }
         if (v !== undefined) {

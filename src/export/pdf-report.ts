@@ -84,6 +84,8 @@ export function reportAnalysisFromJson(json: string): ReportAnalysis | null {
       status: a.status ?? 'ok',
       statusReasons: a.statusReasons ?? [],
       timeline: a.timeline ?? [],
+      // The stored JSON is checked, not trusted: older rows may lack fields.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
       quality: a.quality ? { verdict: a.quality.verdict, reasons: a.quality.reasons ?? [] } : null,
     };
   } catch {

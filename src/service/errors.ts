@@ -87,7 +87,7 @@ const INTERNAL_MESSAGE =
   'The workstation hit an unexpected error; nothing was changed. Try again, and tell your administrator if it repeats.';
 
 /** The API error for a room's typed error, or null when it is not one the table knows. */
-function fromRoomError(err: CodedError): ApiError | null {
+function fromRoomError(err: { domain: string; code: string; message: string }): ApiError | null {
   const table: Partial<Record<string, Mapping>> | undefined = (
     API_ERRORS as Partial<Record<string, Partial<Record<string, Mapping>>>>
   )[err.domain];
@@ -101,7 +101,7 @@ function fromRoomError(err: CodedError): ApiError | null {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof CodedError) {
-    const mapped = fromRoomError(err);
+    const mapped = fromRoomError(err as CodedError);
     if (mapped) return mapped;
   }
   const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : '';

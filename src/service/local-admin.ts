@@ -4,7 +4,7 @@
  * (transport 'cli', with the operating-system account that ran it).
  */
 import { userInfo } from 'node:os';
-import { ROLES, type Role } from '../common/roles.js';
+import { ROLES } from '../common/roles.js';
 import type { AuditAction } from '../common/audit-actions.js';
 import type { UserInfo } from './api.js';
 import { hashPassword, type Store } from '../store/index.js';

@@ -9,10 +9,11 @@ import { CLASS_ORDER } from '../common/classes.js';
 import { EXPORT_KIND_NAMES } from '../common/export-kinds.js';
 import { RECORDING_LENGTHS } from '../common/recording-lengths.js';
 import { ROLES } from '../common/roles.js';
-import { COMMAND_NAMES, type CommandName, type ParamsOf } from './api.js';
+import { COMMAND_NAMES, EVENT_NAMES, type CommandName, type EventName, type ParamsOf } from './api.js';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** No control characters: they have no place in names or identifiers and break exports. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 const line = (max: number) =>
   z.string().trim().min(1).max(max).refine(noControl, 'must not contain control characters');
@@ -159,13 +160,17 @@ export type ParamSchemas = typeof PARAM_SCHEMAS;
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type SchemaMatches = { [K in CommandName]: Mutual<z.output<ParamSchemas[K]>, ParamsOf<K>> };
 type Mismatched = { [K in CommandName]: SchemaMatches[K] extends true ? never : K }[CommandName];
-/** Fails to compile naming the command whose schema and api.ts params disagree. */
-const schemasMatchApi: [Mismatched] extends [never] ? true : Mismatched = true;
-schemasMatchApi;
-/** Every name in COMMAND_NAMES is a key of ApiCommands and vice versa. */
+/** Compiles only when T is `true`; otherwise the error names T. */
+type Expect<T extends true> = T;
 type ListedCommands = (typeof COMMAND_NAMES)[number];
-const namesComplete: Mutual<ListedCommands, CommandName> = true;
-namesComplete;
+export type SchemaChecks = [
+  /** Fails to compile naming the command whose schema and api.ts params disagree. */
+  Expect<[Mismatched] extends [never] ? true : Mismatched>,
+  /** Every name in COMMAND_NAMES is a key of ApiCommands and vice versa. */
+  Expect<Mutual<ListedCommands, CommandName>>,
+  /** Every name in EVENT_NAMES is a key of ApiEvents and vice versa. */
+  Expect<Mutual<(typeof EVENT_NAMES)[number], EventName>>,
+];
 
 /** Parse a command's params; zod's issues are turned into one readable sentence by the caller. */
 export function describeIssues(err: z.ZodError): { message: string; issues: { path: string; message: string }[] } {

@@ -148,7 +148,7 @@ export class Workstation {
   async callWire(ctx: CallContext, method: string, params: unknown): Promise<unknown> {
     if (this.closed) throw new ApiError('BUSY', 'The workstation is shutting down; try again after it restarts.');
     const def = handlerFor(method);
-    if (!def) throw new ApiError('INVALID_INPUT', `Unknown command '${String(method).slice(0, 100)}'.`);
+    if (!def) throw new ApiError('INVALID_INPUT', `Unknown command '${method.slice(0, 100)}'.`);
     const user = this.resolveUser(ctx.sessionToken);
     const base: PublicCall = {
       user,
@@ -179,8 +179,8 @@ export class Workstation {
     }
     try {
       // The union of handler signatures collapses to this at the one dynamic dispatch point.
-      const run = def.run as (deps: Deps, call: PublicCall | UserCall, p: unknown) => unknown;
-      return await run(this.deps, base, parsed.data);
+      const handler = def as { run(deps: Deps, call: PublicCall | UserCall, p: unknown): unknown };
+      return await handler.run(this.deps, base, parsed.data);
     } catch (err) {
       throw toApiError(err);
     }

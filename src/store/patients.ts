@@ -105,7 +105,7 @@ export class Patients {
     if (!before) throw new StoreError('NOT_FOUND', `Patient ${id} does not exist.`);
     const after = {
       ...before,
-      ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)),
+      ...Object.fromEntries(Object.entries(c as Record<string, unknown>).filter(([, v]) => v !== undefined)),
     };
     after.updatedAt = new Date().toISOString();
     this.db

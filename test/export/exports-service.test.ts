@@ -43,7 +43,7 @@ describe('exports through the workstation service', () => {
 
   const call = async <K extends CommandName>(user: string, method: K, params: ParamsOf<K>): Promise<ResultOf<K>> => {
     const ctx: CallContext = { sessionToken: tokens.get(user) ?? null, transport: 'cli' };
-    return ws.call(ctx, method, params) as Promise<ResultOf<K>>;
+    return ws.call(ctx, method, params);
   };
   const refused = async (p: Promise<unknown>): Promise<string> => {
     try {

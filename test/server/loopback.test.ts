@@ -58,7 +58,7 @@ class Client {
   readonly untagged: WireResponse[] = [];
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as WireResponse | WireEvent;
+      const msg = JSON.parse((data as Buffer).toString('utf8')) as WireResponse | WireEvent;
       if ('event' in msg) this.events.push(msg);
       else if (this.pending.has(msg.id)) {
         this.pending.get(msg.id)?.(msg);

@@ -29,7 +29,7 @@ interface Electron {
   reason?: string;
 }
 const { findElectron } = (await import(join(PROJECT_ROOT, 'scripts', 'electron-env.mjs'))) as {
-  findElectron(): Electron;
+  findElectron: () => Electron;
 };
 const electron = findElectron();
 
@@ -69,14 +69,14 @@ test(
   { skip: skipReason(), timeout: 300_000 },
   async () => {
     const { bundlePreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as {
-      bundlePreload(): Promise<string>;
+      bundlePreload: () => Promise<string>;
     };
     await bundlePreload();
     const { buildElectronCopy, electronLaunchEnv } = (await import(
       join(PROJECT_ROOT, 'scripts', 'native-abi.mjs')
     )) as {
-      buildElectronCopy(e: Electron): Promise<string>;
-      electronLaunchEnv(dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+      buildElectronCopy: (e: Electron) => Promise<string>;
+      electronLaunchEnv: (dir: string, env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
     };
     const nativeDir = await buildElectronCopy(electron);
 

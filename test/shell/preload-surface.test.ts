@@ -172,7 +172,7 @@ test('one failing listener does not stop the others', async () => {
 
 test('the preload type-checks under its own tsconfig (the root build excludes it)', async () => {
   const { typecheckPreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as {
-    typecheckPreload(): void;
+    typecheckPreload: () => void;
   };
   assert.doesNotThrow(() => typecheckPreload());
 });

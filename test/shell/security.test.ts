@@ -151,7 +151,11 @@ test('app:// handler serves real files with the CSP header, and refuses everythi
 
 test('navigation: only within app://auscult; everything else is cancelled', () => {
   let prevented = 0;
-  const ev = { preventDefault: () => void prevented++ };
+  const ev = {
+    preventDefault: () => {
+      prevented++;
+    },
+  };
   assert.equal(guardNavigation(ev, 'app://auscult/index.html#/patients'), true);
   assert.equal(prevented, 0);
   for (const url of [

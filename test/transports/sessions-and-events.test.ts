@@ -152,7 +152,6 @@ function code(r: Reply): string {
 }
 const signIn = (c: Client, who = USERS.nurse) =>
   c.call('auth.signIn', { username: who.username, password: who.password });
-const names = (c: Client) => c.events.map((e) => e.event);
 const tokenOf = (ws: Workstation, username: string): string => {
   const s = ws.internals.sessions.list().find((x) => x.username === username);
   assert.ok(s, `${username} has a session`);
@@ -265,7 +264,7 @@ const CASES: Array<{ name: string; run(rig: Rig): Promise<void> }> = [
   },
   {
     name: 'an account deactivated mid-session: session.ended (locked), then UNAUTHENTICATED',
-    async run({ ws, door }) {
+    async run({ door }) {
       const c = await door.open();
       const admin = await door.open();
       ok(await signIn(c, USERS.doctor));

@@ -13,7 +13,7 @@ export interface AppContext {
 }
 
 /** A view renders into `root` and returns what to undo when the user leaves it. */
-export type View = (ctx: AppContext, root: HTMLElement) => void | (() => void);
+export type View = (ctx: AppContext, root: HTMLElement) => (() => void) | undefined;
 
 export function homeFor(role: Role): Route {
   switch (role) {

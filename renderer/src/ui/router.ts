@@ -16,7 +16,7 @@ export function parseRoute(hash: string): Route | null {
   const entry: { takesId: boolean } = VIEWS[view];
   if (!entry.takesId) return { view } as Route;
   const id = idText ? Number(idText) : NaN;
-  return Number.isSafeInteger(id) ? ({ view, id } as Route) : null;
+  return Number.isSafeInteger(id) ? { view, id } : null;
 }
 
 export function routeHash(r: Route): string {

@@ -20,7 +20,7 @@ interface ViewEntry {
   roles: readonly Role[];
   /** Whether the route carries an id (#/recording/12). */
   takesId: boolean;
-  render(ctx: AppContext, root: HTMLElement, id: number): void | (() => void);
+  render(ctx: AppContext, root: HTMLElement, id: number): (() => void) | undefined;
 }
 
 const CLINICAL = ['nurse', 'pulmonologist'] as const;

@@ -3,7 +3,7 @@ import type { AuditEntry, ExportJob, ExportKind, ExportScope } from '../../../sr
 import { EXPORT_KIND_NAMES, EXPORT_KINDS } from '../../../src/common/export-kinds';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
-import { field, h, options } from '../ui/dom';
+import { field, h, options, listener } from '../ui/dom';
 import { dateTime } from '../ui/format';
 import { empty, errorState, loading, withLoading } from '../ui/states';
 import { downloadExportFile } from '../widgets/export-button';
@@ -184,7 +184,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
                             jobs.set(u.id, u);
                             renderJobs();
                           },
-                          (e) => ctx.notify(errorMessage(e), 'error'),
+                          (e: unknown) => ctx.notify(errorMessage(e), 'error'),
                         ),
                     },
                     'Cancel',
@@ -222,25 +222,28 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       ctx.notify(`Download failed: ${errorMessage(err)}`, 'error');
     }
   };
-  exForm.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    exErr.textContent = '';
-    const scope: ExportScope = {};
-    if (exFrom.value) scope.from = isoDay(exFrom.value, false);
-    if (exTo.value) scope.to = isoDay(exTo.value, true);
-    if (patientId.value.trim()) scope.patientId = Number(patientId.value.trim());
-    try {
-      const j = await ctx.api.call('exports.start', {
-        kind: exportKind(kind.value),
-        scope,
-        options: { csvBom: bom.checked, zip: zip.checked },
-      });
-      jobs.set(j.id, j);
-      renderJobs();
-    } catch (err) {
-      exErr.textContent = errorMessage(err);
-    }
-  });
+  exForm.addEventListener(
+    'submit',
+    listener(async (ev) => {
+      ev.preventDefault();
+      exErr.textContent = '';
+      const scope: ExportScope = {};
+      if (exFrom.value) scope.from = isoDay(exFrom.value, false);
+      if (exTo.value) scope.to = isoDay(exTo.value, true);
+      if (patientId.value.trim()) scope.patientId = Number(patientId.value.trim());
+      try {
+        const j = await ctx.api.call('exports.start', {
+          kind: exportKind(kind.value),
+          scope,
+          options: { csvBom: bom.checked, zip: zip.checked },
+        });
+        jobs.set(j.id, j);
+        renderJobs();
+      } catch (err) {
+        exErr.textContent = errorMessage(err);
+      }
+    }),
+  );
   offs.push(
     ctx.api.on('export.progress', (j) => {
       jobs.set(j.id, j);
@@ -252,7 +255,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       for (const j of list) jobs.set(j.id, j);
       renderJobs();
     },
-    (err) => jobList.replaceChildren(errorState('Could not list exports', err)),
+    (err: unknown) => jobList.replaceChildren(errorState('Could not list exports', err)),
   );
 
   root.append(

@@ -11,7 +11,7 @@ import { dataTable, pager } from '../widgets/table';
 
 const LIMIT = 25;
 
-export function historyView(ctx: AppContext, root: HTMLElement): void {
+export function historyView(ctx: AppContext, root: HTMLElement): undefined {
   const query = h('input', { type: 'search', name: 'query', placeholder: 'MRN or name', autocomplete: 'off' });
   const kind = h(
     'select',

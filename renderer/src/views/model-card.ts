@@ -9,7 +9,7 @@ import { empty, withLoading } from '../ui/states';
 type Interval = { value: number; lo: number; hi: number };
 const iv = (i: Interval): string => `${pct(i.value)} (${pct(i.lo)}–${pct(i.hi)})`;
 
-export function modelCardView(ctx: AppContext, root: HTMLElement): void {
+export function modelCardView(ctx: AppContext, root: HTMLElement): undefined {
   const body = h('div', {});
   root.append(body);
   void withLoading(

@@ -7,7 +7,7 @@
 import type { CaptureState, ChestSite, DeviceInfo, Patient, RecordingDetail } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
-import { field, h, options } from '../ui/dom';
+import { field, h, options, listener } from '../ui/dom';
 import { screenText, siteName } from '../ui/format';
 import { analysisSummary, disclaimer, qualityLine, screenBadge } from '../widgets/analysis-summary';
 import { bodyDiagram } from '../widgets/body-diagram';
@@ -162,32 +162,37 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       'aria-label': 'WAV file to import',
     });
     const note = h('p', { class: 'hint', role: 'status' });
-    file.addEventListener('change', async () => {
-      const f = file.files?.[0];
-      if (!f) return;
-      if (!patient || !site) {
-        note.textContent = 'Choose the patient and the chest site first, then pick the file again.';
-        file.value = '';
-        return;
-      }
-      note.textContent = `Importing ${f.name} and analysing it…`;
-      const p = patient;
-      const s = site;
-      finishing = null;
-      try {
-        const bytes = new Uint8Array(await f.arrayBuffer());
-        let bin = '';
-        for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        const done = await finish(() =>
-          api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }),
-        );
-        note.textContent = done ? `Imported ${f.name}.` : `Import of ${f.name} failed: see the message under “Result”.`;
-      } catch (err) {
-        note.textContent = `Import failed: ${errorMessage(err)}`;
-      } finally {
-        file.value = '';
-      }
-    });
+    file.addEventListener(
+      'change',
+      listener(async () => {
+        const f = file.files?.[0];
+        if (!f) return;
+        if (!patient || !site) {
+          note.textContent = 'Choose the patient and the chest site first, then pick the file again.';
+          file.value = '';
+          return;
+        }
+        note.textContent = `Importing ${f.name} and analysing it…`;
+        const p = patient;
+        const s = site;
+        finishing = null;
+        try {
+          const bytes = new Uint8Array(await f.arrayBuffer());
+          let bin = '';
+          for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          const done = await finish(() =>
+            api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }),
+          );
+          note.textContent = done
+            ? `Imported ${f.name}.`
+            : `Import of ${f.name} failed: see the message under “Result”.`;
+        } catch (err) {
+          note.textContent = `Import failed: ${errorMessage(err)}`;
+        } finally {
+          file.value = '';
+        }
+      }),
+    );
     return h(
       'details',
       { class: 'panel import' },

@@ -7,7 +7,7 @@ import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
 import type { FindingLabel, RecordingDetail } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
-import { field, h, options } from '../ui/dom';
+import { field, h, options, listener } from '../ui/dom';
 import { dateTime, pct, siteName } from '../ui/format';
 import { errorState, loading, withLoading } from '../ui/states';
 import { analysisSummary } from '../widgets/analysis-summary';
@@ -90,7 +90,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         disposers.push(() => spec?.destroy());
         specBox.replaceChildren(spec.frame.root);
       },
-      (err) => specBox.replaceChildren(errorState('Could not load the spectrogram', err)),
+      (err: unknown) => specBox.replaceChildren(errorState('Could not load the spectrogram', err)),
     );
     void ctx.api.call('recordings.audio', { id }).then(
       (a) => {
@@ -105,7 +105,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
           URL.revokeObjectURL(url);
         });
       },
-      (err) => (audioNote.textContent = `Audio unavailable: ${errorMessage(err)}`),
+      (err: unknown) => (audioNote.textContent = `Audio unavailable: ${errorMessage(err)}`),
     );
 
     const a = d.analysis;
@@ -249,21 +249,24 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
     h('button', { type: 'submit' }, d.signoff ? 'Add amendment' : 'Add finding'),
     err,
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    err.textContent = '';
-    try {
-      await ctx.api.call('findings.add', {
-        recordingId: d.recording.id,
-        text: text.value.trim(),
-        label: (label.value || null) as FindingLabel | null,
-      });
-      ctx.notify(d.signoff ? 'Amendment added.' : 'Finding added.');
-      reload();
-    } catch (e) {
-      err.textContent = errorMessage(e);
-    }
-  });
+  form.addEventListener(
+    'submit',
+    listener(async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      try {
+        await ctx.api.call('findings.add', {
+          recordingId: d.recording.id,
+          text: text.value.trim(),
+          label: (label.value || null) as FindingLabel | null,
+        });
+        ctx.notify(d.signoff ? 'Amendment added.' : 'Finding added.');
+        reload();
+      } catch (e) {
+        err.textContent = errorMessage(e);
+      }
+    }),
+  );
   panel.append(form);
   if (!d.signoff) {
     // No preselected class: signing must be a deliberate choice (the last finding's label, if any, is offered).
@@ -293,21 +296,24 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
       h('button', { type: 'submit', class: 'primary' }, 'Sign recording'),
       signErr,
     );
-    sign.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      signErr.textContent = '';
-      try {
-        await ctx.api.call('recordings.sign', {
-          recordingId: d.recording.id,
-          label: signLabel.value as FindingLabel,
-          statement: statement.value.trim(),
-        });
-        ctx.notify('Recording signed.');
-        reload();
-      } catch (e) {
-        signErr.textContent = errorMessage(e);
-      }
-    });
+    sign.addEventListener(
+      'submit',
+      listener(async (ev) => {
+        ev.preventDefault();
+        signErr.textContent = '';
+        try {
+          await ctx.api.call('recordings.sign', {
+            recordingId: d.recording.id,
+            label: signLabel.value as FindingLabel,
+            statement: statement.value.trim(),
+          });
+          ctx.notify('Recording signed.');
+          reload();
+        } catch (e) {
+          signErr.textContent = errorMessage(e);
+        }
+      }),
+    );
     panel.append(sign);
   }
   return panel;

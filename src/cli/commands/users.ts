@@ -21,7 +21,7 @@ export function openStoreForCli(db: string | undefined): Store {
   try {
     return Store.open(db ?? defaultDbPath());
   } catch (err) {
-    if (err instanceof StoreError) throw new Error(err.message);
+    if (err instanceof StoreError) throw new Error(err.message, { cause: err });
     throw err;
   }
 }

@@ -147,7 +147,7 @@ export function constantTensor(
       return { ...src, name: t.name, shape: t.shape, storage: `${src.storage} via DEQUANTIZE` };
     }
     throw new ConversionError(
-      `${role} (${t.name || 'tensor ' + tensorIndex}) is not a constant: ` +
+      `${role} (${t.name || `tensor ${tensorIndex}`}) is not a constant: ` +
         (producer ? `it is computed by ${producer.opName}` : 'it has no data'),
     );
   }

@@ -143,7 +143,7 @@ export async function trainMlp(
             const ce = tf.neg(tf.sum(tf.mul(yb, logp), 1));
             const data = tf.div(tf.sum(tf.mul(ce, wb)), tf.sum(wb));
             const l2 = tf.addN(vars.kernels.map((k) => tf.sum(tf.square(k))));
-            return tf.add(data, tf.mul(opts.l2, l2)) as tf.Scalar;
+            return tf.add<tf.Scalar>(data, tf.mul(opts.l2, l2));
           },
           false,
           trainable,

@@ -194,7 +194,7 @@ export const recordingsCommands: CommandTable<
   'recordings.pendingRecovery': {
     access: 'user',
     roles: RECORDERS,
-    async run(deps) {
+    run(deps) {
       const active = activeCapturePath(deps);
       return findPendingRecoveries(deps.inProgressDir, new Set(active ? [resolve(active)] : [])).map(
         (r): PendingRecovery => ({

@@ -67,7 +67,7 @@ export interface CaptureSessionOptions {
   wavPath: string;
   parts: PipelineParts;
   analyzer: CaptureAnalyzer | null;
-  /** 3, 10, 20, 30 s or null = until stop. */
+  /** Seconds, or null = until stop (the service offers src/common RECORDING_LENGTHS; the CLI any). */
   targetSec: number | null;
   countdownSec?: number;
   /** Force a rate (else the device's default rate first, then common rates). */

@@ -12,6 +12,16 @@ export const CLASS_LABELS: Readonly<Record<ClassName, string>> = {
   bronchial: 'Bronchial disease',
 };
 
+/** One colour per class wherever classes are drawn (UI charts, PDF): the Okabe–Ito palette,
+ *  distinguishable with every common colour-vision deficiency. */
+export const CLASS_COLORS: Readonly<Record<ClassName, string>> = {
+  asthma: '#E69F00',
+  copd: '#0072B2',
+  pneumonia: '#D55E00',
+  healthy: '#009E73',
+  bronchial: '#CC79A7',
+};
+
 export function isClassName(value: string): value is ClassName {
   return (CLASS_ORDER as readonly string[]).includes(value);
 }

@@ -137,7 +137,7 @@ test('the device failing mid-recording: interrupted, kept, stored as interrupted
 });
 
 test('cancel discards: no recording, no file', async () => {
-  const before = (await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id })) as { total: number };
+  const before = await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id });
   const started = await fx.ws.call(fx.as.nurse, 'capture.start', {
     patientId: patient.id,
     site: 'trachea',
@@ -148,7 +148,7 @@ test('cancel discards: no recording, no file', async () => {
   });
   assert.equal(cancelled.state, 'cancelled');
   await rejectsWith(fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId! }), 'CONFLICT');
-  const after = (await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id })) as { total: number };
+  const after = await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id });
   assert.equal(after.total, before.total);
   assert.deepEqual(readdirSync(fx.ws.internals.inProgressDir), []);
 });

@@ -76,10 +76,10 @@ describe('exports through the workstation service', () => {
       tokens.set(
         u.username,
         (
-          (await ws.call({ sessionToken: null, transport: 'cli' }, 'auth.signIn', {
+          await ws.call({ sessionToken: null, transport: 'cli' }, 'auth.signIn', {
             username: u.username,
             password: PASSWORD,
-          })) as { token: string }
+          })
         ).token,
       );
     // A patient whose MRN and name would be dangerous as file names.

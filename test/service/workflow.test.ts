@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEntry, Page, Patient, RecordingSummary } from '../../src/service/api.js';
+import type { AuditEntry } from '../../src/service/api.js';
 import { Workstation } from '../../src/service/workstation.js';
 import { scratchDir } from '../support/paths.js';
 import { fingerprint, openFixture, PASSWORD, rejectsWith, signIn, wavBytes, writeWav } from './helpers.js';
@@ -21,10 +21,7 @@ test('first run: with no users, sign-in explains how to create the first admin',
     'UNAUTHENTICATED',
     /auscult users add --role admin/,
   );
-  const status = (await ws.call({ sessionToken: null, transport: 'ipc' }, 'system.status', {})) as {
-    schemaVersion: number;
-    engineReady: boolean;
-  };
+  const status = await ws.call({ sessionToken: null, transport: 'ipc' }, 'system.status', {});
   assert.equal(status.engineReady, false);
   assert.equal(status.schemaVersion, 2);
   await ws.close();
@@ -99,10 +96,7 @@ test('nurse records (imports) a patient; views are audited in the same transacti
   assert.equal(view.username, 'nurse');
   assert.equal(view.details['peer'], '127.0.0.1');
 
-  const audio = (await fx.ws.call(n, 'recordings.audio', { id: detail.recording.id })) as {
-    base64: string;
-    mimeType: string;
-  };
+  const audio = await fx.ws.call(n, 'recordings.audio', { id: detail.recording.id });
   assert.deepEqual(Buffer.from(audio.base64, 'base64'), wav);
   assert.equal(lastAudit(fx)[0]!.action, 'recording.audio');
 
@@ -129,9 +123,7 @@ test('nurse records (imports) a patient; views are audited in the same transacti
   assert.equal(list.total, 1);
   const pg = await fx.ws.call(n, 'patients.get', { id: patient.id });
   assert.equal(pg.recordings.length, 1);
-  const found = (await fx.ws.call(n, 'patients.search', { query: 'lee' })) as Page<
-    Patient & { recordingCount: number }
-  >;
+  const found = await fx.ws.call(n, 'patients.search', { query: 'lee' });
   assert.equal(found.items[0]!.recordingCount, 1);
   assert.equal(fx.ws.internals.store.audit.verify().ok, true);
 
@@ -193,7 +185,7 @@ test('a nurse sees recordings of own patients only; pulmonologists see all; admi
   assert.equal(fingerprint(fx.ws), before);
   const l2 = await fx.ws.call(fx.as.nurse2, 'recordings.list', {});
   assert.equal(l2.total, 0);
-  const g2 = (await fx.ws.call(fx.as.nurse2, 'patients.get', { id: mine.id })) as { recordings: RecordingSummary[] };
+  const g2 = await fx.ws.call(fx.as.nurse2, 'patients.get', { id: mine.id });
   assert.equal(g2.recordings.length, 0, 'nurse2 finds the patient but not their recordings');
   // Once nurse2 records this patient, they become nurse2's patient too.
   await fx.ws.call(fx.as.nurse2, 'recordings.import', {
@@ -367,13 +359,9 @@ test('auditor reads and verifies the audit log; model info explains a missing en
   await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' });
   const page = await fx.ws.call(fx.as.auditor, 'audit.list', { action: 'patient', limit: 10 });
   assert.equal(page.items[0]!.action, 'patient.create');
-  const v = (await fx.ws.call(fx.as.auditor, 'audit.verify', {})) as { ok: boolean; entries: number };
+  const v = await fx.ws.call(fx.as.auditor, 'audit.verify', {});
   assert.equal(v.ok, true);
-  const info = (await fx.ws.call(fx.as.nurse, 'model.info', {})) as {
-    card: unknown;
-    error: string | null;
-    disclaimer: string;
-  };
+  const info = await fx.ws.call(fx.as.nurse, 'model.info', {});
   assert.equal(info.card, null);
   assert.ok(info.error && info.error.length > 10);
   assert.match(info.disclaimer, /not a diagnosis/);

@@ -15,8 +15,8 @@ import { ProbabilityBars } from '../widgets/charts';
 import { patientPicker } from '../widgets/patient-picker';
 import { recoveryPanel } from '../widgets/recovery-panel';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
+import { RECORDING_LENGTHS } from '../../../src/common/recording-lengths';
 
-type Duration = 3 | 10 | 20 | 30 | null;
 const PROTOCOL: readonly ChestSite[] = [
   'anterior-right-upper',
   'anterior-left-upper',
@@ -78,13 +78,10 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     { 'aria-label': 'Length', name: 'duration' },
     options(
       [
-        { value: '3', label: '3 s' },
-        { value: '10', label: '10 s' },
-        { value: '20', label: '20 s' },
-        { value: '30', label: '30 s' },
+        ...RECORDING_LENGTHS.map((sec) => ({ value: String(sec), label: `${sec} s` })),
         { value: 'free', label: 'Until I stop' },
       ],
-      '3',
+      String(RECORDING_LENGTHS[0]),
     ),
   );
   const meterFill = h('div', { class: 'meter-fill' });
@@ -413,7 +410,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
 
   async function startCapture(): Promise<void> {
     if (canStart() || !patient || !site) return;
-    const durationSec: Duration = durationSelect.value === 'free' ? null : (Number(durationSelect.value) as Duration);
+    const durationSec = RECORDING_LENGTHS.find((sec) => String(sec) === durationSelect.value) ?? null; // else 'free'
     spectrogram.reset();
     spectrogram.start();
     lastCaptureId = null; // late frames of the previous capture no longer belong on screen

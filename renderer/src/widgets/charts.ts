@@ -16,7 +16,7 @@ import {
   Tooltip,
 } from 'chart.js';
 import type { ChartDataset } from 'chart.js';
-import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
+import { CLASS_COLORS, CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
 import type { ClassName, ClassProbabilities } from '../../../src/service/api';
 
 Chart.register(
@@ -35,13 +35,6 @@ Chart.defaults.font.family = 'system-ui, sans-serif';
 Chart.defaults.color = '#1d2733';
 Chart.defaults.animation = false;
 
-export const CLASS_COLORS: Record<ClassName, string> = {
-  asthma: '#E69F00',
-  copd: '#0072B2',
-  pneumonia: '#D55E00',
-  healthy: '#009E73',
-  bronchial: '#CC79A7',
-};
 const DASH: Record<ClassName, number[]> = {
   asthma: [],
   copd: [6, 3],

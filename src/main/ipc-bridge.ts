@@ -76,7 +76,7 @@ export class IpcBridge {
     const { method, params } = parsed;
     try {
       const result = await conn.callWire(method, params);
-      if (method === 'auth.signIn') this.log.info('ipc: signed in', { peer: conn.peer });
+      if (method === 'auth.signIn') this.log.info('ipc: signed in', { user: conn.username, peer: conn.peer });
       return { ok: true, result };
     } catch (err) {
       const error = toErrorBody(err);

@@ -44,6 +44,8 @@ export interface ServiceConnection {
   /** The events this connection may hear (see the rule above). */
   onEvent(listener: (event: WireEvent) => void): () => void;
   readonly signedIn: boolean;
+  /** The signed-in user's name (for a transport's log), or null. */
+  readonly username: string | null;
   readonly peer: string;
   /** Stop listening and sign the session out (quietly if it has already ended). */
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export interface ConnectionHost {
 
 export class Connection implements ServiceConnection {
   private token: string | null = null;
+  private user: string | null = null;
   private closed = false;
   private readonly listeners = new Set<(event: WireEvent) => void>();
   private readonly unsubscribe: () => void;
@@ -78,6 +81,10 @@ export class Connection implements ServiceConnection {
 
   get signedIn(): boolean {
     return this.token !== null;
+  }
+
+  get username(): string | null {
+    return this.token === null ? null : this.user;
   }
 
   get peer(): string {
@@ -99,6 +106,7 @@ export class Connection implements ServiceConnection {
         // A connection that signs in again replaces its session: the service ended the old one.
         const session = result as SessionInfo;
         this.token = session.token;
+        this.user = session.user.username;
         return { ...session, token: '' } satisfies SessionInfo;
       }
       if (method === 'auth.signOut') this.token = null;

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 
-export const IN_CI = process.env['AUSCULT_CI'] === '1' || (process.env['CI'] ?? 'false').toLowerCase() !== 'false';
+const ci = (process.env['CI'] ?? '').toLowerCase();
+export const IN_CI = process.env['AUSCULT_CI'] === '1' || (ci !== '' && ci !== 'false' && ci !== '0');
 
 /** Skips with the reason on a developer's machine; fails in CI. */
 export function skipUnlessCi(t: TestContext, reason: string): void {

@@ -57,7 +57,7 @@ async function loadAnalyzer(
     return {
       analyzer: null,
       note: `WITHOUT live YAMNet (not prepared: ${status.reason}; run \`npx auscult models --source ../shared/models\`)`,
-      close: async () => undefined,
+      close: () => Promise.resolve(),
     };
   }
   const real = join(defaultModelsDir(), DEFAULT_HEAD_CARD);

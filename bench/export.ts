@@ -84,7 +84,13 @@ async function measure(
   dest: string,
 ): Promise<ExportJobState> {
   const jobs = new ExportJobs(
-    { db, readWav: async () => Buffer.alloc(0), spectrogram: async () => null, model: null, disclaimer: '' },
+    {
+      db,
+      readWav: () => Promise.resolve(Buffer.alloc(0)),
+      spectrogram: () => Promise.resolve(null),
+      model: null,
+      disclaimer: '',
+    },
     { progress: () => undefined, finished: () => undefined },
   );
   globalThis.gc?.();
@@ -126,12 +132,12 @@ export async function run(): Promise<void> {
   try {
     const db = openDatabase(join(dir, 'bench.sqlite'));
     let t0 = performance.now();
-    let head = seedAudit(db, 1, 100_000, GENESIS_HASH);
+    const head = seedAudit(db, 1, 100_000, GENESIS_HASH);
     console.log(`   seeded 100,000 audit entries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     mkdirSync(join(dir, 'out'));
     await measure('audit export, 100,000 entries', db, 'audit-history', join(dir, 'out'));
     t0 = performance.now();
-    head = seedAudit(db, 100_001, 1_000_000, head);
+    seedAudit(db, 100_001, 1_000_000, head);
     console.log(`   seeded to 1,000,000 audit entries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const big = await measure('audit export, 1,000,000 entries', db, 'audit-history', join(dir, 'out'));
     t0 = performance.now();

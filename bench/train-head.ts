@@ -35,7 +35,8 @@ export async function run(): Promise<void> {
     );
   }
   await tf.setBackend('wasm');
-  const session = await ort.InferenceSession.create(headToOnnx(weights!), { intraOpNumThreads: 1 });
+  if (!weights) throw new Error('no backend trained the head');
+  const session = await ort.InferenceSession.create(headToOnnx(weights), { intraOpNumThreads: 1 });
   const one = new ort.Tensor('float32', x.subarray(0, 1024), [1, 1024]);
   for (let i = 0; i < 10; i++) await session.run({ embedding: one });
   const t = performance.now();

@@ -74,7 +74,7 @@ export async function run(): Promise<void> {
     await b.page.locator('body').press('r');
     await b.page.locator('[data-testid=result]').waitFor({ state: 'visible', timeout: (SECONDS + 60) * 1000 });
     const wallSec = (Date.now() - t0) / 1000;
-    const s = (await b.page.evaluate('window.__auscultLive')) as LiveStats | undefined;
+    const s = await b.page.evaluate<LiveStats | undefined>('window.__auscultLive');
     if (!s) throw new Error('the page exposed no live spectrogram figures');
     const lat = [...s.latencyMs].sort((x, y) => x - y);
     const expectedColumns = Math.floor((SECONDS * 16000 - 400) / 160) + 1;

@@ -36,7 +36,7 @@ const saved = nodeAddons()
     copyFileSync(addon, copy);
     return { addon, copy };
   });
-let ok = false;
+let ok;
 try {
   ok = run(process.execPath, [
     join(PROJECT_ROOT, 'node_modules', 'electron-builder', 'cli.js'),

@@ -6,21 +6,14 @@ import type { ApiClient, UserInfo } from '../../src/service/api';
 import { DISCLAIMER } from '../../src/service/api';
 import { errorMessage } from './api/errors';
 import { connect } from './api/transport';
-import { NAV, homeFor } from './ui/context';
-import type { AppContext, View } from './ui/context';
+import { homeFor } from './ui/context';
+import type { AppContext } from './ui/context';
 import { h } from './ui/dom';
 import { parseRoute, routeHash } from './ui/router';
 import type { Route } from './ui/router';
 import { errorState } from './ui/states';
-import { auditView } from './views/audit';
-import { historyView } from './views/history';
-import { modelCardView } from './views/model-card';
-import { patientView } from './views/patient';
-import { recordView } from './views/record';
-import { recordingView } from './views/recording';
-import { reviewQueueView } from './views/review-queue';
+import { VIEWS, type ViewName } from './ui/views';
 import { signInView } from './views/sign-in';
-import { usersView } from './views/users';
 
 /** Lock after this long without keyboard or pointer input (override with ?lockAfter=<seconds>, minimum 5). */
 function lockAfterMs(): number {
@@ -30,31 +23,22 @@ function lockAfterMs(): number {
 
 const app = document.getElementById('app') as HTMLElement;
 
-function viewFor(route: Route): View {
-  switch (route.view) {
-    case 'record':
-      return recordView;
-    case 'review':
-      return reviewQueueView;
-    case 'recording':
-      return (ctx, root) => recordingView(ctx, root, route.id);
-    case 'patient':
-      return (ctx, root) => patientView(ctx, root, route.id);
-    case 'history':
-      return historyView;
-    case 'audit':
-      return auditView;
-    case 'model':
-      return modelCardView;
-    case 'users':
-      return usersView;
-  }
+function render(route: Route, ctx: AppContext, root: HTMLElement): (() => void) | undefined {
+  return VIEWS[route.view].render(ctx, root, 'id' in route ? route.id : 0);
 }
 
 function allowed(route: Route, user: UserInfo): boolean {
-  if (route.view === 'recording' || route.view === 'patient')
-    return user.role === 'nurse' || user.role === 'pulmonologist';
-  return NAV.some((n) => n.route.view === route.view && n.roles.includes(user.role));
+  const roles: readonly string[] = VIEWS[route.view].roles;
+  return roles.includes(user.role);
+}
+
+/** The navigation bar's entries for a role, in the table's order. */
+function navFor(user: UserInfo): Array<{ route: Route; label: string }> {
+  return (Object.keys(VIEWS) as ViewName[]).flatMap((view) => {
+    const v = VIEWS[view];
+    const roles: readonly string[] = v.roles;
+    return v.nav !== null && roles.includes(user.role) ? [{ route: { view } as Route, label: v.nav }] : [];
+  });
 }
 
 function showFatal(title: string, err: unknown): void {
@@ -79,7 +63,7 @@ async function start(): Promise<void> {
     return;
   }
 
-  let dispose: (() => void) | void = undefined;
+  let dispose: (() => void) | undefined = undefined;
   let busy = false;
   let lockTimer = 0;
   let user: UserInfo | null = null;
@@ -106,7 +90,10 @@ async function start(): Promise<void> {
 
   const lock = async (): Promise<void> => {
     if (!user) return;
-    if (busy) return armLock();
+    if (busy) {
+      armLock();
+      return;
+    }
     const name = user.username;
     leaving = true;
     try {
@@ -145,14 +132,17 @@ async function start(): Promise<void> {
 
   const renderShell = (route: Route): void => {
     const u = user;
-    if (!u) return signIn();
+    if (!u) {
+      signIn();
+      return;
+    }
     cleanup();
     armLock();
     const main = h('main', { id: 'view', tabindex: '-1' });
     const nav = h(
       'nav',
       { 'aria-label': 'Views' },
-      NAV.filter((n) => n.roles.includes(u.role)).map((n) =>
+      navFor(u).map((n) =>
         h(
           'a',
           {
@@ -221,7 +211,7 @@ async function start(): Promise<void> {
       },
     };
     try {
-      dispose = viewFor(route)(ctx, main);
+      dispose = render(route, ctx, main);
     } catch (err) {
       main.replaceChildren(errorState('This view failed to open', err));
     }

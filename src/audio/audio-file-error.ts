@@ -1,13 +1,10 @@
 /** The one error type for audio files we cannot read: a `code` for programs, a message for people. */
+import { CodedError } from '../common/coded-error.js';
 export type AudioFileErrorCode =
   'EMPTY' | 'NOT_WAV' | 'TRUNCATED' | 'UNSUPPORTED' | 'TOO_LARGE' | 'CORRUPT' | 'NOT_FOUND';
 
-export class AudioFileError extends Error {
-  override readonly name = 'AudioFileError';
-  constructor(
-    readonly code: AudioFileErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class AudioFileError extends CodedError<'audio-file', AudioFileErrorCode> {
+  constructor(code: AudioFileErrorCode, message: string) {
+    super('audio-file', code, message);
   }
 }

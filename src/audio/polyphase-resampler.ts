@@ -162,7 +162,7 @@ export class PolyphaseChain {
       needs[i] = want;
       want = want > 0 ? this.stages[i]!.lastInputFor(want - 1) + 1 : 0;
     }
-    for (let i = 0; i < this.stages.length; i++) this.stages[i]!.flush(this.into(i, sink), needs[i]!);
+    for (let i = 0; i < this.stages.length; i++) this.stages[i]!.flush(this.into(i, sink), needs[i]);
   }
 
   private into(i: number, sink: OutputSink): OutputSink {

@@ -69,7 +69,7 @@ export class StreamingResampler {
     checkRate('fromRate', fromRate);
     checkRate('toRate', toRate);
     if (!METHODS.includes(method))
-      throw new RangeError(`resample: method must be one of ${METHODS.join(', ')} (got ${String(method)})`);
+      throw new RangeError(`resample: method must be one of ${METHODS.join(', ')} (got ${method})`);
     const { bandLimitHz } = opts;
     if (bandLimitHz !== undefined && !(bandLimitHz > 0 && Number.isFinite(bandLimitHz)))
       throw new RangeError(`resample: bandLimitHz must be a positive number of Hz (got ${bandLimitHz})`);

@@ -92,7 +92,7 @@ export class SpeexEngine {
       m.HEAPU32[lens] = inN;
       m.HEAPU32[lens + 1] = Math.min(OUT_BLOCK, dest.length - pos);
       m._speex_resampler_process_float(st, 0, input ? this.inPtr : 0, this.lenPtr, this.outPtr, this.lenPtr + 4);
-      const consumed = m.HEAPU32[lens]!;
+      const consumed = m.HEAPU32[lens];
       const written = m.HEAPU32[lens + 1]!;
       dest.set(m.HEAPF32.subarray(out, out + written), pos);
       pos += written;

@@ -39,9 +39,9 @@ export function checkRate(name: string, rate: number): void {
 }
 
 function speexQuality(quality: SpeexQuality): number {
-  const q = SPEEX_QUALITY[quality];
-  if (q === undefined)
-    throw new RangeError(`resample: quality must be 'best', 'medium' or 'fastest' (got ${String(quality)})`);
+  // Callers in plain JavaScript (scripts, benches) can pass anything: checked, not trusted.
+  const q = (SPEEX_QUALITY as Partial<Record<string, number>>)[quality];
+  if (q === undefined) throw new RangeError(`resample: quality must be 'best', 'medium' or 'fastest' (got ${quality})`);
   return q;
 }
 

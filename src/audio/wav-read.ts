@@ -125,21 +125,13 @@ function parseFmtWithWavefile(fmtChunk: Uint8Array, bigEndian: boolean): FmtFiel
   const buf = new Uint8Array(12 + 8 + size + pad + 8);
   const dv = new DataView(buf.buffer);
   const le = !bigEndian;
-  buf.set(
-    [...(bigEndian ? 'RIFX' : 'RIFF')].map((c) => c.charCodeAt(0)),
-    0,
-  );
+  const ascii = new TextEncoder();
+  buf.set(ascii.encode(bigEndian ? 'RIFX' : 'RIFF'), 0);
   dv.setUint32(4, buf.length - 8, le);
-  buf.set(
-    [...'WAVEfmt '].map((c) => c.charCodeAt(0)),
-    8,
-  );
+  buf.set(ascii.encode('WAVEfmt '), 8);
   dv.setUint32(16, size, le);
   buf.set(fmtChunk, 20);
-  buf.set(
-    [...'data'].map((c) => c.charCodeAt(0)),
-    20 + size + pad,
-  );
+  buf.set(ascii.encode('data'), 20 + size + pad);
   dv.setUint32(24 + size + pad, 0, le);
   const wav = new wavefilePkg.WaveFile();
   wav.fromBuffer(buf, false);

@@ -10,6 +10,7 @@
  *
  * Audio room: imports nothing of ours.
  */
+import { CodedError } from '../common/coded-error.js';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 
@@ -21,13 +22,9 @@ export interface WavStreamOptions {
   flushIntervalMs?: number;
 }
 
-export class WavFileError extends Error {
-  constructor(
-    readonly code: 'WAV_INVALID' | 'WAV_IO',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WavFileError';
+export class WavFileError extends CodedError<'wav-file', 'WAV_INVALID' | 'WAV_IO'> {
+  constructor(code: 'WAV_INVALID' | 'WAV_IO', message: string) {
+    super('wav-file', code, message);
   }
 }
 

@@ -1,4 +1,5 @@
 /** Capture's typed error: a `code` for programs and a message a nurse or admin can act on. */
+import { CodedError } from '../common/coded-error.js';
 export type CaptureErrorCode =
   | 'DEVICE_MISSING' // no such input device (unplugged, wrong name)
   | 'DEVICE_BUSY' // another program holds the device
@@ -9,12 +10,8 @@ export type CaptureErrorCode =
   | 'STORAGE' // the recording file could not be written
   | 'STATE'; // a command that does not fit the session's state
 
-export class CaptureError extends Error {
-  override readonly name = 'CaptureError';
-  constructor(
-    readonly code: CaptureErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class CaptureError extends CodedError<'capture', CaptureErrorCode> {
+  constructor(code: CaptureErrorCode, message: string) {
+    super('capture', code, message);
   }
 }

@@ -43,6 +43,8 @@ export interface OpenOptions {
 export interface CaptureBackend {
   listDevices(): Promise<RawDevice[]>;
   open(device: RawDevice, opts: OpenOptions, handlers: InputHandlers): Promise<OpenedInput>;
+  /** Releases the backend (its device process); optional for stand-ins. */
+  close?(): void;
 }
 
 export interface PortAudioBackendOptions {
@@ -139,7 +141,7 @@ class Worker {
           v = pick(m);
         } catch (err) {
           done();
-          reject(err as Error);
+          reject(err instanceof Error ? err : new Error(String(err)));
           return;
         }
         if (v !== undefined) {

@@ -122,7 +122,8 @@ process.on('message', (raw: unknown) => {
   try {
     if (req.type === 'list') send({ type: 'devices', devices: listDevices() });
     else if (req.type === 'open') open(req);
-    else if (req.type === 'stop') {
+    else {
+      // 'stop'
       if (!stream) process.exit(0);
       // quit() lets PortAudio's queued chunks drain through 'data' before 'end'.
       void stream.quit();

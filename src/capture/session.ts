@@ -67,7 +67,7 @@ export interface CaptureSessionOptions {
   wavPath: string;
   parts: PipelineParts;
   analyzer: CaptureAnalyzer | null;
-  /** 3, 10, 20, 30 s or null = until stop. */
+  /** Seconds, or null = until stop (the service offers src/common RECORDING_LENGTHS; the CLI any). */
   targetSec: number | null;
   countdownSec?: number;
   /** Force a rate (else the device's default rate first, then common rates). */
@@ -198,7 +198,10 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
       await new Promise<void>((resolve) => {
         const tick = (): void => {
           const left = Math.max(0, Math.ceil((recordingFrom - Date.now()) / 1000));
-          if (this.stateName !== 'countdown') return resolve();
+          if (this.stateName !== 'countdown') {
+            resolve();
+            return;
+          }
           if (left !== this.countdownLeft) {
             this.countdownLeft = left;
             this.emit('state', this.state);

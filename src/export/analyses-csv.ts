@@ -83,8 +83,8 @@ export async function writeAnalysesCsv(
   rows: Iterable<ExportRecordingRow>,
   opts: { bom?: boolean; signal?: AbortSignal; onProgress?: (rows: number) => void } = {},
 ): Promise<number> {
-  if (opts.bom) sink.write(UTF8_BOM);
-  sink.write(csvRow(ANALYSES_COLUMNS));
+  if (opts.bom) await sink.write(UTF8_BOM);
+  await sink.write(csvRow(ANALYSES_COLUMNS));
   let n = 0;
   for (const r of rows) {
     const p = sink.write(analysesCsvRow(r));

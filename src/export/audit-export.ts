@@ -129,8 +129,8 @@ export async function writeAuditExport(
   const csv = await folder.open(AUDIT_CSV);
   const jsonl = await folder.open(AUDIT_JSONL);
   try {
-    if (opts.bom) csv.write(UTF8_BOM);
-    csv.write(csvRow(AUDIT_CSV_COLUMNS));
+    if (opts.bom) await csv.write(UTF8_BOM);
+    await csv.write(csvRow(AUDIT_CSV_COLUMNS));
     let rows = 0;
     let firstSeq: number | null = null;
     let lastSeq: number | null = null;

@@ -21,7 +21,8 @@ import {
   type AuditManifest,
   type AuditExportScope,
 } from './audit-export.js';
-import { CsvParser, CsvSyntaxError, fromCsvText, UTF8_BOM, type CsvRecord } from './csv.js';
+import { CsvParser, CsvSyntaxError, type CsvRecord } from '../common/csv.js';
+import { fromCsvText, UTF8_BOM } from './csv.js';
 
 /** Recomputes an entry's chain hash from its content and prevHash (the store's definition). */
 export type AuditHasher = (entry: ExportAuditRow) => string;
@@ -158,7 +159,7 @@ async function readManifest(folder: string): Promise<AuditManifest> {
     if (!r.data.files.some((f) => f.name === name))
       throw new Bad({ file: MANIFEST, line: null, seq: null, reason: `${MANIFEST} does not list ${name}` });
   }
-  return r.data as AuditManifest;
+  return r.data;
 }
 
 /** Reads a file as text chunks while hashing its bytes. */

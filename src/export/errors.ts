@@ -2,6 +2,7 @@
  * The export room's one error type. The service maps `code` onto its API error codes
  * (DESTINATION/FILE_EXISTS → STORAGE, CANCELLED → CONFLICT, INVALID → INVALID_INPUT, ...).
  */
+import { CodedError } from '../common/coded-error.js';
 export type ExportErrorCode =
   | 'DESTINATION' // the chosen folder is missing, not a folder or not writable
   | 'FILE_EXISTS' // the final name is taken: we never overwrite a user's file
@@ -10,13 +11,9 @@ export type ExportErrorCode =
   | 'VERIFY' // an export folder failed verification
   | 'NOT_FOUND'; // a file or export that is not there
 
-export class ExportError extends Error {
-  override readonly name = 'ExportError';
-  constructor(
-    readonly code: ExportErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class ExportError extends CodedError<'export', ExportErrorCode> {
+  constructor(code: ExportErrorCode, message: string) {
+    super('export', code, message);
   }
 }
 

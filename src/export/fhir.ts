@@ -11,10 +11,11 @@
  * human-readable text: there is no standard LOINC/SNOMED code for a model's class probability.
  */
 import { createHash } from 'node:crypto';
+import { CLASS_ORDER, type ClassName } from '../common/classes.js';
 import type { ExportFindingRow, ExportRecordingRow } from '../store/export-queries.js';
 
-export const CLASSES = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
-const CLASS_TEXT: Record<(typeof CLASSES)[number], string> = {
+/** How each class reads inside a sentence ("Probability of a healthy chest"). */
+const CLASS_TEXT: Record<ClassName, string> = {
   asthma: 'asthma',
   copd: 'COPD',
   pneumonia: 'pneumonia',
@@ -232,7 +233,7 @@ function addRecording(
       system: SYS.ucum,
       code: '1',
     });
-    for (const c of CLASSES) {
+    for (const c of CLASS_ORDER) {
       const id = fid('rec', row.id, 'p', c);
       analysisRefs.push({
         reference: b.add({

@@ -58,7 +58,7 @@ export class FileSink {
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
     const buf = this.parts.every((p) => typeof p === 'string')
-      ? Buffer.from((this.parts as string[]).join(''), 'utf8')
+      ? Buffer.from(this.parts.join(''), 'utf8')
       : Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
     this.parts = [];
     this.pending = 0;

@@ -34,7 +34,8 @@ import { renderPdfReport, reportAnalysisFromJson, type ModelSummary, type Report
 import { writeRecordingsFolder, writeRecordingsZip } from './recordings-export.js';
 import { NameAllocator, safeFileName } from './safe-names.js';
 
-export type ExportKind = 'audit-history' | 'fhir' | 'pdf' | 'recordings' | 'analyses';
+import type { ExportKind } from '../common/export-kinds.js';
+export type { ExportKind };
 export interface ExportScope {
   patientId?: number;
   recordingId?: number;
@@ -266,11 +267,16 @@ export class ExportJobs {
       const total = countRecordingsForExport(db, recScope);
       const sink = await FileSink.open(req.destinationDir, `${name}.zip`);
       try {
-        const rows = await writeRecordingsZip(sink, recordingsForExport(db, recScope), this.sources.readWav, {
-          bom: req.csvBom,
-          signal,
-          onProgress: (n) => progress(n, total),
-        });
+        const rows = await writeRecordingsZip(
+          sink,
+          recordingsForExport(db, recScope),
+          (row) => this.sources.readWav(row),
+          {
+            bom: req.csvBom,
+            signal,
+            onProgress: (n) => progress(n, total),
+          },
+        );
         const f = await sink.commit();
         return { destination: f.path, files: [f], rows, chainHead: null };
       } catch (err) {
@@ -335,11 +341,16 @@ export class ExportJobs {
         }
         case 'recordings': {
           const total = countRecordingsForExport(db, recScope);
-          const out = await writeRecordingsFolder(folder, recordingsForExport(db, recScope), this.sources.readWav, {
-            bom: req.csvBom,
-            signal,
-            onProgress: (n) => progress(n, total),
-          });
+          const out = await writeRecordingsFolder(
+            folder,
+            recordingsForExport(db, recScope),
+            (row) => this.sources.readWav(row),
+            {
+              bom: req.csvBom,
+              signal,
+              onProgress: (n) => progress(n, total),
+            },
+          );
           files = out.files;
           rows = out.rows;
           break;
@@ -368,7 +379,7 @@ export class ExportJobs {
             const stem = req.scope.recordingId !== undefined ? `${first.mrn}_recording-${first.id}` : first.mrn;
             const sink = await folder.open(names.take(stem, 'json'));
             try {
-              sink.write(
+              await sink.write(
                 JSON.stringify(buildFhirBundle(recs, { exportedAt, mrnSystem: this.sources.mrnSystem }), null, 1),
               );
               files.push(await sink.commit());
@@ -419,7 +430,7 @@ export class ExportJobs {
                   : `${first.mrn}_visit_${day}`;
               const sink = await folder.open(names.take(stem, 'pdf'));
               try {
-                sink.write(pdf);
+                await sink.write(pdf);
                 files.push(await sink.commit());
               } catch (err) {
                 await sink.abort();

@@ -14,7 +14,7 @@ export interface ExportManifest {
 export async function writeManifest(folder: StagingFolder, m: Omit<ExportManifest, 'format'>): Promise<WrittenFile> {
   const sink = await folder.open('manifest.json');
   try {
-    sink.write(JSON.stringify({ format: 'auscult.export/1', ...m }, null, 2) + '\n');
+    await sink.write(JSON.stringify({ format: 'auscult.export/1', ...m }, null, 2) + '\n');
     return await sink.commit();
   } catch (err) {
     await sink.abort();

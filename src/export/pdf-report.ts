@@ -9,30 +9,13 @@ import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { ExportFindingRow, ExportRecordingRow } from '../store/export-queries.js';
 import { spectrogramPng, type LogMelFrames } from './spectrogram-png.js';
-import { CLASSES } from './fhir.js';
+import { CLASS_COLORS, CLASS_LABELS, CLASS_ORDER, type ClassProbabilities } from '../common/classes.js';
 
-type ClassKey = (typeof CLASSES)[number];
-type Probabilities = Record<ClassKey, number>;
+type Probabilities = ClassProbabilities;
 
 const require = createRequire(import.meta.url);
 const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
-
-/** Okabe–Ito colours: distinguishable with every common colour-vision deficiency. */
-export const CLASS_COLOURS: Record<ClassKey, string> = {
-  asthma: '#E69F00',
-  copd: '#0072B2',
-  pneumonia: '#D55E00',
-  healthy: '#009E73',
-  bronchial: '#CC79A7',
-};
-const CLASS_NAMES: Record<ClassKey, string> = {
-  asthma: 'Asthma',
-  copd: 'COPD',
-  pneumonia: 'Pneumonia',
-  healthy: 'Healthy',
-  bronchial: 'Bronchial disease',
-};
 
 /** The analysis fields a report shows (a subset of the stored AnalysisResult). */
 export interface ReportAnalysis {
@@ -84,6 +67,8 @@ export function reportAnalysisFromJson(json: string): ReportAnalysis | null {
       status: a.status ?? 'ok',
       statusReasons: a.statusReasons ?? [],
       timeline: a.timeline ?? [],
+      // The stored JSON is checked, not trusted: older rows may lack fields.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
       quality: a.quality ? { verdict: a.quality.verdict, reasons: a.quality.reasons ?? [] } : null,
     };
   } catch {
@@ -291,19 +276,19 @@ function bars(doc: PDFKit.PDFDocument, p: Probabilities, width: number): void {
   const numW = 48;
   const barMax = width - labelW - numW - 8;
   let y = doc.y + 3;
-  for (const c of CLASSES) {
+  for (const c of CLASS_ORDER) {
     doc
       .font('body')
       .fontSize(8.5)
       .fillColor('black')
-      .text(CLASS_NAMES[c], M, y + 1, { width: labelW, lineBreak: false });
+      .text(CLASS_LABELS[c], M, y + 1, { width: labelW, lineBreak: false });
     doc
       .rect(M + labelW, y, barMax, 10)
       .fillColor('#EEEEEE')
       .fill();
     doc
       .rect(M + labelW, y, Math.max(0.5, barMax * Math.min(1, Math.max(0, p[c]))), 10)
-      .fillColor(CLASS_COLOURS[c])
+      .fillColor(CLASS_COLORS[c])
       .fill();
     doc
       .fillColor('black')
@@ -329,11 +314,11 @@ function timeline(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): vo
     const x0 = M + (t.startSec / end) * width;
     const x1 = M + ((next ? next.startSec : t.endSec) / end) * width;
     let acc = 0;
-    for (const c of CLASSES) {
+    for (const c of CLASS_ORDER) {
       const v = Math.max(0, t.probabilities[c]);
       doc
         .rect(x0, y + h * (1 - acc - v), Math.max(0.6, x1 - x0), h * v)
-        .fillColor(CLASS_COLOURS[c])
+        .fillColor(CLASS_COLORS[c])
         .fill();
       acc += v;
     }
@@ -343,15 +328,15 @@ function timeline(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): vo
   doc.text('0 s', M, y + h + 2, { lineBreak: false });
   doc.text(`${end.toFixed(1)} s`, M + width - 40, y + h + 2, { width: 40, align: 'right', lineBreak: false });
   let lx = M + 40;
-  for (const c of CLASSES) {
+  for (const c of CLASS_ORDER) {
     doc
       .rect(lx, y + h + 3, 7, 7)
-      .fillColor(CLASS_COLOURS[c])
+      .fillColor(CLASS_COLORS[c])
       .fill();
     doc
       .fillColor('black')
       .fontSize(7)
-      .text(CLASS_NAMES[c], lx + 9, y + h + 3, { lineBreak: false });
+      .text(CLASS_LABELS[c], lx + 9, y + h + 3, { lineBreak: false });
     lx += 80;
   }
   doc.x = M;

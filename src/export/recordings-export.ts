@@ -41,8 +41,8 @@ export async function writeRecordingsFolder(
   const names = new NameAllocator();
   let n = 0;
   try {
-    if (opts.bom) index.write(UTF8_BOM);
-    index.write(csvRow(ANALYSES_COLUMNS));
+    if (opts.bom) await index.write(UTF8_BOM);
+    await index.write(csvRow(ANALYSES_COLUMNS));
     for (const r of rows) {
       throwIfCancelled(opts.signal);
       const name = names.take(wavNameStem(r), 'wav');
@@ -55,7 +55,7 @@ export async function writeRecordingsFolder(
         await sink.abort();
         throw err;
       }
-      index.write(analysesCsvRow(r, `recordings/${name}`));
+      await index.write(analysesCsvRow(r, `recordings/${name}`));
       opts.onProgress?.(++n);
     }
     files.unshift(await index.commit());
@@ -78,7 +78,10 @@ export async function writeRecordingsZip(
   zip.outputStream.pipe(out);
   let produced = 0;
   let consumed = 0;
-  let failed: unknown = null;
+  // Set by the consumer when writing the zip fails; read through failed(), since it changes
+  // inside a callback (the compiler would otherwise keep it narrowed to null).
+  const failure: { error: Error | null } = { error: null };
+  const failed = (): Error | null => failure.error;
   const consumer = (async () => {
     for await (const chunk of out as AsyncIterable<Buffer>) {
       consumed += chunk.length;
@@ -86,7 +89,7 @@ export async function writeRecordingsZip(
       if (p) await p;
     }
   })().catch((err: unknown) => {
-    failed = err;
+    failure.error = err instanceof Error ? err : new Error(String(err));
   });
   const names = new NameAllocator();
   let index = (opts.bom ? UTF8_BOM : '') + csvRow(ANALYSES_COLUMNS);
@@ -94,7 +97,8 @@ export async function writeRecordingsZip(
   try {
     for (const r of rows) {
       throwIfCancelled(opts.signal);
-      if (failed) throw failed;
+      const early = failed();
+      if (early) throw early;
       const name = names.take(wavNameStem(r), 'wav');
       const wav = await readWav(r);
       zip.addBuffer(wav, `recordings/${name}`, { compress: false, mtime: new Date(r.recordedAt) });
@@ -102,13 +106,14 @@ export async function writeRecordingsZip(
       index += analysesCsvRow(r, `recordings/${name}`);
       opts.onProgress?.(++n);
       // Bound memory: let the zip drain when more than 32 MiB of WAV is queued.
-      while (produced - consumed > 32 << 20 && !failed) await new Promise<void>((res) => setTimeout(res, 5));
+      while (produced - consumed > 32 << 20 && !failed()) await new Promise<void>((res) => setTimeout(res, 5));
     }
     throwIfCancelled(opts.signal);
     zip.addBuffer(Buffer.from(index, 'utf8'), 'index.csv', { compress: true });
     zip.end();
     await consumer;
-    if (failed) throw failed;
+    const late = failed();
+    if (late) throw late;
     return n;
   } catch (err) {
     out.destroy();

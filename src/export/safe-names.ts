@@ -9,7 +9,7 @@ import { ExportError } from './errors.js';
 
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)$/i;
 // Characters invalid in Windows names, path separators, and C0/C1 control characters.
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[<>:"/\\|?*\u0000-\u001f\u007f-\u009f]/g;
 // Bidirectional overrides and zero-width characters can disguise an extension.
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;

@@ -53,10 +53,10 @@ export function melFilterbank(): Float32Array {
     const mel = hzToMel(binHz(k));
     for (let b = 0; b < MEL_BANDS; b++) {
       const lower = edges[b]!,
-        centre = edges[b + 1]!,
+        center = edges[b + 1]!,
         upper = edges[b + 2]!;
-      const rising = (mel - lower) / (centre - lower);
-      const falling = (upper - mel) / (upper - centre);
+      const rising = (mel - lower) / (center - lower);
+      const falling = (upper - mel) / (upper - center);
       m[k * MEL_BANDS + b] = Math.max(0, Math.min(rising, falling));
     }
   }

@@ -24,3 +24,7 @@ export const PATCH_SAMPLES = (PATCH_FRAMES - 1) * HOP + WINDOW; // 15600
 /** Seconds between patch starts and per patch, for timelines. */
 export const PATCH_HOP_SEC = (PATCH_HOP_FRAMES * HOP) / SAMPLE_RATE; // 0.48
 export const PATCH_SEC = (PATCH_FRAMES * HOP) / SAMPLE_RATE; // 0.96
+
+/** The network's sizes (YAMNet's params.py `num_classes`; the MobileNet's last layer width). */
+export const EMBEDDING_DIMS = 1024;
+export const AUDIOSET_CLASSES = 521;

@@ -3,18 +3,9 @@
  * Types only (plus the class order constant): no Node imports, so the renderer can use it.
  */
 
-/** The head's five classes, in the order every model card, ONNX head and chart uses. */
-export const CLASS_ORDER = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
-export type ClassName = (typeof CLASS_ORDER)[number];
-export type ClassProbabilities = Record<ClassName, number>;
-
-export const CLASS_LABELS: Record<ClassName, string> = {
-  asthma: 'Asthma',
-  copd: 'COPD',
-  pneumonia: 'Pneumonia',
-  healthy: 'Healthy',
-  bronchial: 'Bronchial disease',
-};
+// The class vocabulary lives in src/common/classes.ts; re-exported for the inference room's own use.
+export { CLASS_LABELS, CLASS_ORDER, type ClassName, type ClassProbabilities } from '../common/classes.js';
+import type { ClassName, ClassProbabilities } from '../common/classes.js';
 
 export type { QualityReport, QualityVerdict } from '../audio/quality-types.js';
 import type { QualityReport } from '../audio/quality-types.js';

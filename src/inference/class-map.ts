@@ -1,45 +1,29 @@
 /** YAMNet's AudioSet class map (`index,mid,display_name`, names may be quoted) and top-k. */
 import { readFileSync } from 'node:fs';
 import type { AudioSetScore } from './analysis-types.js';
+import { CsvSyntaxError, parseCsv } from '../common/csv.js';
 import { ModelError } from './errors.js';
 
-export const AUDIOSET_CLASS_COUNT = 521;
-
-/** Split one CSV line, honouring double quotes ("" is a literal quote). */
-function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
+import { AUDIOSET_CLASSES as AUDIOSET_CLASS_COUNT } from '../features/yamnet-params.js';
 
 /** Display names in index order. Throws ModelError unless it is a 521-class YAMNet map. */
 export function parseClassMap(text: string, where = 'the class map'): string[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = csvFields(lines[0] ?? '');
+  let rows: string[][];
+  try {
+    rows = parseCsv(text);
+  } catch (err) {
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    throw new ModelError('MODEL_SOURCE_INVALID', `${where} is not readable CSV (${err.message})`);
+  }
+  const header = rows[0] ?? [];
   if (header[0] !== 'index' || header[2] !== 'display_name') {
-    throw new ModelError('MODEL_SOURCE_INVALID', `${where} is not YAMNet's class map (header "${lines[0] ?? ''}")`);
+    throw new ModelError('MODEL_SOURCE_INVALID', `${where} is not YAMNet's class map (header "${header.join(',')}")`);
   }
   const names: string[] = [];
-  for (const line of lines.slice(1)) {
-    const [index, , name] = csvFields(line);
+  for (const row of rows.slice(1)) {
+    const [index, , name] = row;
     if (Number(index) !== names.length || name === undefined) {
-      throw new ModelError('MODEL_SOURCE_INVALID', `${where}: row "${line}" is out of order or malformed`);
+      throw new ModelError('MODEL_SOURCE_INVALID', `${where}: row "${row.join(',')}" is out of order or malformed`);
     }
     names.push(name);
   }

@@ -1,5 +1,7 @@
 /** Typed errors of the inference room: each says what to do next. */
 
+import { CodedError } from '../common/coded-error.js';
+
 export type ModelErrorCode =
   | 'MODEL_MISSING'
   | 'MODEL_CORRUPT'
@@ -9,13 +11,9 @@ export type ModelErrorCode =
   | 'HEAD_MISSING'
   | 'HEAD_INVALID';
 
-export class ModelError extends Error {
-  constructor(
-    readonly code: ModelErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ModelError';
+export class ModelError extends CodedError<'model', ModelErrorCode> {
+  constructor(code: ModelErrorCode, message: string) {
+    super('model', code, message);
   }
 }
 
@@ -24,12 +22,10 @@ export const HOW_TO_PROVIDE_YAMNET =
   'provide YAMNet with `npx auscult models --source <folder with yamnet.tflite and yamnet_class_map.csv>` ' +
   '(or set AUSCULT_MODEL_SOURCE to that folder, or AUSCULT_MODEL_URL to a YAMNet .tflite address)';
 
-export class AnalysisError extends Error {
-  constructor(
-    readonly code: 'AUDIO_EMPTY' | 'AUDIO_INVALID',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AnalysisError';
+export type AnalysisErrorCode = 'AUDIO_EMPTY' | 'AUDIO_INVALID';
+
+export class AnalysisError extends CodedError<'analysis', AnalysisErrorCode> {
+  constructor(code: AnalysisErrorCode, message: string) {
+    super('analysis', code, message);
   }
 }

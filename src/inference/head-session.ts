@@ -19,7 +19,8 @@ export const HEAD_OUTPUT = 'logits';
 export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
   const model = onnxProto.onnx.ModelProto.decode(bytes);
   const out: Record<string, string> = {};
-  for (const p of model.metadataProps ?? []) if (p.key) out[p.key] = p.value ?? '';
+  // protobufjs types repeated fields as always present; a model without metadata decodes to [].
+  for (const p of model.metadataProps) if (p.key) out[p.key] = p.value ?? '';
   return out;
 }
 

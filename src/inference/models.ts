@@ -113,6 +113,7 @@ export function yamnetStatus(modelsDir = defaultModelsDir()): ModelStatus {
   } catch {
     return { ok: false, reason: `${manifestPath} is not valid JSON` };
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file on disk: checked, not trusted
   if (manifest.schema !== 'auscult.yamnet/1') return { ok: false, reason: `${manifestPath} is not a YAMNet manifest` };
   if (manifest.converterVersion !== CONVERTER_VERSION) {
     return {
@@ -122,6 +123,7 @@ export function yamnetStatus(modelsDir = defaultModelsDir()): ModelStatus {
   }
   if (sha256(readFileSync(onnxPath)) !== manifest.sha256)
     return { ok: false, reason: `${onnxPath} does not match its manifest's SHA-256` };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file on disk: checked, not trusted
   if (!manifest.selfTest?.every((c) => c.pass)) return { ok: false, reason: 'the model did not pass its self-test' };
   try {
     readClassMap(join(modelsDir, CLASS_MAP));

@@ -7,8 +7,7 @@
  * windows start every round(hopSec / 0.48) patches (at least 1). Only whole windows are used;
  * a recording with no more patches than one window is a single window of all its patches.
  */
-export const PATCH_SEC = 0.96;
-export const PATCH_HOP_SEC = 0.48;
+import { EMBEDDING_DIMS, PATCH_HOP_SEC, PATCH_SEC } from '../features/yamnet-params.js';
 
 export function patchesPerWindow(windowSec: number): number {
   return Math.max(1, Math.floor((windowSec - PATCH_SEC) / PATCH_HOP_SEC + 1e-9) + 1);
@@ -34,7 +33,7 @@ export function windowMeans(
   count: number,
   windowSec: number,
   hopSec: number,
-  dims = 1024,
+  dims = EMBEDDING_DIMS,
 ): { data: Float32Array; count: number } {
   if (count < 1) throw new Error('windowMeans: no patches');
   if (embeddings.length < count * dims)

@@ -9,6 +9,7 @@
  * Relu node. Anything that does not match this structure is refused with the reason.
  */
 import { createHash } from 'node:crypto';
+import { AUDIOSET_CLASSES, EMBEDDING_DIMS, MEL_BANDS as PATCH_BANDS, PATCH_FRAMES } from '../features/yamnet-params.js';
 import { buildOnnxModel, type NodeSpec } from './onnx/onnx-builder.js';
 import { readTflite, type TfliteModel, type TfliteOperator, type TfliteSubgraph } from './tflite/reader.js';
 import { Activation, BuiltinOperator, Padding, TensorType } from './tflite/schema.js';
@@ -20,10 +21,6 @@ export { ConversionError } from './convert/dequantize.js';
 /** Bump when the produced ONNX graph changes (recorded in models/yamnet.json). */
 export const CONVERTER_VERSION = '1.0.0';
 
-export const PATCH_FRAMES = 96;
-export const PATCH_BANDS = 64;
-export const EMBEDDING_DIMS = 1024;
-export const AUDIOSET_CLASSES = 521;
 /** One 3×3 conv plus 13 depthwise-separable blocks. */
 const CONV_OPS = 27;
 

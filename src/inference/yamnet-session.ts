@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { ModelError, HOW_TO_PROVIDE_YAMNET } from './errors.js';
 import { ort, sessionOptions } from './ort.js';
 
-export const PATCH_SIZE = 96 * 64;
-export const EMBEDDING_DIMS = 1024;
-export const AUDIOSET_CLASSES = 521;
+import { AUDIOSET_CLASSES, EMBEDDING_DIMS, MEL_BANDS, PATCH_FRAMES } from '../features/yamnet-params.js';
+
+export { EMBEDDING_DIMS };
+export const PATCH_SIZE = PATCH_FRAMES * MEL_BANDS;
 /** Patches per run: large enough to amortise the call, small enough to keep memory flat. */
 export const DEFAULT_BATCH = 32;
 

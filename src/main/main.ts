@@ -12,6 +12,8 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'el
 import type { WebContents } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectionFactory } from '../service/connection.js';
+import { defaultEngineLoader } from '../service/engine-loader.js';
 import { appDataDir, defaultDbPath } from '../service/paths.js';
 import { APP_INDEX_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol.js';
 import { shellPaths } from './app-paths.js';
@@ -27,7 +29,6 @@ import {
   requestAllowed,
 } from './guards.js';
 import { IpcBridge } from './ipc-bridge.js';
-import type { ServicePort } from './ipc-bridge.js';
 import { CALL_CHANNEL } from './ipc-contract.js';
 import { applicationMenuTemplate } from './menu.js';
 import { gracefulShutdown } from './shutdown.js';
@@ -68,7 +69,9 @@ function lockSession(log: FileLog): void {
   });
 }
 
-async function openService(dataDir: string, log: FileLog): Promise<ServicePort & { close(): Promise<void> | void }> {
+type Service = ConnectionFactory & { close(): Promise<void> };
+
+async function openService(dataDir: string, log: FileLog): Promise<Service> {
   const paths = shellPaths(app.getAppPath(), app.isPackaged);
   // `npm start` has already pointed the ABI-specific native modules at their Electron builds
   // (scripts/electron-native-prime.cjs, loaded through NODE_OPTIONS before this file).
@@ -84,10 +87,9 @@ async function openService(dataDir: string, log: FileLog): Promise<ServicePort &
     dataDir,
     // As `auscult serve` does: a model problem leaves the app usable (recordings stored, unanalysed)
     // and is reported by model.info / system.status.
-    loadEngine: async () => {
-      const { AnalysisEngine } = await import('../inference/engine.js');
-      return AnalysisEngine.load({ log: (line) => log.info(`models: ${line}`) });
-    },
+    loadEngine: defaultEngineLoader((line) => {
+      log.info(`models: ${line}`);
+    }),
   });
 }
 
@@ -101,7 +103,7 @@ function main(): void {
   );
 
   let win: BrowserWindow | null = null;
-  let service: (ServicePort & { close(): Promise<void> | void }) | null = null;
+  let service: Service | null = null;
   let bridge: IpcBridge | null = null;
   let phase: 'running' | 'stopping' | 'done' = 'running';
 
@@ -120,14 +122,13 @@ function main(): void {
     log.info('quitting: settling recordings and closing the service');
     const current = service;
     void gracefulShutdown({
-      service: current ?? { call: () => Promise.reject(new Error('no service')) },
-      sessions: bridge?.sessions() ?? [],
+      connections: bridge?.signedIn() ?? [],
       close: async () => {
+        await bridge?.dispose();
         await current?.close();
       },
       log,
     }).finally(() => {
-      bridge?.dispose();
       phase = 'done';
       app.quit();
     });

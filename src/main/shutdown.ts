@@ -7,12 +7,15 @@
  * (recordings.pendingRecovery), so nothing is lost either way.
  */
 import type { CaptureState } from '../service/api.js';
+import type { ServiceConnection } from '../service/connection.js';
 import type { FileLog } from './file-log.js';
-import type { ServicePort } from './ipc-bridge.js';
+
+/** What settling a window's capture needs of its connection. */
+export type SettlingConnection = Pick<ServiceConnection, 'call' | 'peer'>;
 
 export interface ShutdownInput {
-  service: Pick<ServicePort, 'call'>;
-  sessions: Array<{ token: string; peer: string }>;
+  /** The signed-in windows' connections. */
+  connections: readonly SettlingConnection[];
   /** Closes the service (store, engine, capture); called after the captures are settled. */
   close: () => Promise<void> | void;
   log: Pick<FileLog, 'info' | 'warn' | 'error'>;
@@ -25,25 +28,21 @@ export interface ShutdownReport {
   timedOut: boolean;
 }
 
-/** Stops (or cancels) the capture of one session; returns what it did. */
-export async function settleCapture(
-  service: Pick<ServicePort, 'call'>,
-  session: { token: string; peer: string },
-): Promise<'stopped' | 'cancelled' | 'none'> {
-  const ctx = { sessionToken: session.token, transport: 'ipc' as const, peer: session.peer };
+/** Stops (or cancels) the capture of one window's session; returns what it did. */
+export async function settleCapture(conn: SettlingConnection): Promise<'stopped' | 'cancelled' | 'none'> {
   let state: CaptureState;
   try {
-    state = (await service.call(ctx, 'capture.status', {})) as CaptureState;
+    state = await conn.call('capture.status', {});
   } catch {
     return 'none'; // not a recording role, session gone, or capture unavailable
   }
   if (!state.captureId) return 'none';
   if (state.state === 'recording') {
-    await service.call(ctx, 'capture.stop', { captureId: state.captureId });
+    await conn.call('capture.stop', { captureId: state.captureId });
     return 'stopped';
   }
   if (state.state === 'countdown') {
-    await service.call(ctx, 'capture.cancel', { captureId: state.captureId });
+    await conn.call('capture.cancel', { captureId: state.captureId });
     return 'cancelled';
   }
   return 'none';
@@ -52,9 +51,9 @@ export async function settleCapture(
 export async function gracefulShutdown(input: ShutdownInput): Promise<ShutdownReport> {
   const report: ShutdownReport = { stopped: 0, cancelled: 0, timedOut: false };
   const work = (async () => {
-    for (const s of input.sessions) {
+    for (const s of input.connections) {
       try {
-        const done = await settleCapture(input.service, s);
+        const done = await settleCapture(s);
         if (done === 'stopped') report.stopped++;
         if (done === 'cancelled') report.cancelled++;
       } catch (err) {

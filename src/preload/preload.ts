@@ -8,6 +8,8 @@
  * dist/preload/preload.cjs. The main process checks every call again (src/main/ipc-guard.ts):
  * these checks only fail fast in the page.
  */
+/* eslint-disable @typescript-eslint/only-throw-error, @typescript-eslint/prefer-promise-reject-errors --
+   contextBridge copies an Error's message only: the page is given plain { name, code, message } objects. */
 import { contextBridge, ipcRenderer } from 'electron';
 import { COMMAND_NAMES, EVENT_NAMES } from '../service/api.js';
 import type { ApiClient, ApiErrorBody } from '../service/api.js';

@@ -6,7 +6,9 @@
  * - WebSocket at /api/ws: the API. The handshake must carry the per-start token (in the
  *   Sec-WebSocket-Protocol header), a loopback Host and, from a browser, our own Origin.
  *   Messages are WireRequest → WireResponse; service events are pushed as WireEvent.
- * - The service's session token stays here, one per connection: the page never sees it.
+ * - Each WebSocket is one service connection (src/service/connection.ts), which keeps the
+ *   session token (the page never sees it) and routes events. This file frames messages, checks
+ *   Host/Origin/token, and drops live display events for a client that cannot keep up.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,7 +16,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { RawData } from 'ws';
-import type { EventName, SessionInfo, WireEvent, WireResponse } from '../service/api.js';
+import type { EventName, WireEvent, WireResponse } from '../service/api.js';
+import type { ConnectionFactory, ServiceConnection } from '../service/connection.js';
 import { toErrorBody } from '../service/errors.js';
 import {
   WIRE_PROTOCOL,
@@ -27,7 +30,6 @@ import {
 } from './security.js';
 import { defaultRendererDir, readStatic } from './static-files.js';
 import { MAX_MESSAGE_BYTES, errorResponse, parseRequest } from './wire.js';
-import type { ServerWorkstation, ServiceEventEnvelope } from './workstation-port.js';
 
 export const API_PATH = '/api/ws';
 
@@ -36,7 +38,7 @@ const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
 const DROPPABLE: ReadonlySet<EventName> = new Set<EventName>(['capture.frames', 'capture.level']);
 
 export interface LoopbackServerOptions {
-  workstation: ServerWorkstation;
+  workstation: ConnectionFactory;
   /** 0 (default) picks a free port. */
   port?: number;
   /** Folder of the built renderer; default dist/renderer. */
@@ -57,8 +59,7 @@ export interface LoopbackServer {
 
 interface Connection {
   ws: WebSocket;
-  peer: string;
-  sessionToken: string | null;
+  service: ServiceConnection;
   droppedEvents: number;
 }
 
@@ -128,33 +129,37 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = req.url ?? '';
-    if (url.split('?')[0] !== API_PATH) return reject(socket, 404, 'Not Found', `The API is at ${API_PATH}.`);
+    if (url.split('?')[0] !== API_PATH) {
+      reject(socket, 404, 'Not Found', `The API is at ${API_PATH}.`);
+      return;
+    }
     if (!isAllowedHost(req.headers.host, port)) {
-      return reject(socket, 403, 'Forbidden', `Host must be 127.0.0.1:${port} or localhost:${port}.`);
+      reject(socket, 403, 'Forbidden', `Host must be 127.0.0.1:${port} or localhost:${port}.`);
+      return;
     }
     if (!isAllowedOrigin(req.headers.origin, port)) {
-      return reject(socket, 403, 'Forbidden', 'Requests from other web pages are refused.');
+      reject(socket, 403, 'Forbidden', 'Requests from other web pages are refused.');
+      return;
     }
     const proto = parseProtocolHeader(req.headers['sec-websocket-protocol']);
     if (!proto.wire || !tokenMatches(token, proto.token)) {
-      return reject(
-        socket,
-        401,
-        'Unauthorized',
-        'Missing or wrong access token: open the URL printed by `auscult serve`.',
-      );
+      reject(socket, 401, 'Unauthorized', 'Missing or wrong access token: open the URL printed by `auscult serve`.');
+      return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Connection = {
-        ws,
-        peer: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
-        sessionToken: null,
-        droppedEvents: 0,
-      };
+      const peer = `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? '?')}`;
+      const conn: Connection = { ws, service: workstation.connect({ transport: 'http', peer }), droppedEvents: 0 };
+      conn.service.onEvent((event) => {
+        deliver(conn, event);
+      });
       conns.add(conn);
+      const gone = (): void => {
+        // A closed tab must not leave its session open: nobody can reach it any more.
+        if (conns.delete(conn)) void conn.service.close();
+      };
       ws.on('message', (data: RawData, isBinary: boolean) => void onMessage(conn, data, isBinary));
-      ws.on('close', () => conns.delete(conn));
-      ws.on('error', () => conns.delete(conn));
+      ws.on('close', gone);
+      ws.on('error', gone);
     });
   });
 
@@ -178,43 +183,25 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
       send(conn, errorResponse(parsed.id, parsed.error));
       return;
     }
-    const ctx = { sessionToken: conn.sessionToken, transport: 'http' as const, peer: conn.peer };
     try {
-      let result = await workstation.call(ctx, parsed.method, parsed.params);
-      if (parsed.method === 'auth.signIn') {
-        // Keep the session token on this connection; hand the page the session without it.
-        const session = result as SessionInfo;
-        conn.sessionToken = session.token;
-        result = { ...session, token: '' } satisfies SessionInfo;
-      } else if (parsed.method === 'auth.signOut') {
-        conn.sessionToken = null;
-      }
+      const result = await conn.service.callWire(parsed.method, parsed.params);
       send(conn, { id: parsed.id, ok: true, result });
     } catch (err) {
       const body = toErrorBody(err);
-      if (body.code === 'UNAUTHENTICATED') conn.sessionToken = null;
       if (body.code === 'INTERNAL') console.error(`auscult serve: ${parsed.method} failed:`, err);
       send(conn, errorResponse(parsed.id, body));
     }
   }
 
-  const unsubscribe = workstation.onEvent((env: ServiceEventEnvelope) => {
-    const msg = JSON.stringify({ event: env.event, payload: env.payload } satisfies WireEvent);
-    for (const conn of conns) {
-      if (!conn.sessionToken) continue;
-      if (workstation.isSessionLive && !workstation.isSessionLive(conn.sessionToken) && env.event !== 'session.ended')
-        continue;
-      if (env.sessionToken !== undefined && env.sessionToken !== null && env.sessionToken !== conn.sessionToken)
-        continue;
-      if (conn.ws.readyState !== WebSocket.OPEN) continue;
-      if (DROPPABLE.has(env.event) && conn.ws.bufferedAmount > SLOW_CLIENT_BYTES) {
-        conn.droppedEvents++;
-        continue;
-      }
-      conn.ws.send(msg);
-      if (env.event === 'session.ended') conn.sessionToken = null;
+  /** The slow-client policy: live display events are dropped for a client this far behind. */
+  function deliver(conn: Connection, event: WireEvent): void {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    if (DROPPABLE.has(event.event) && conn.ws.bufferedAmount > SLOW_CLIENT_BYTES) {
+      conn.droppedEvents++;
+      return;
     }
-  });
+    conn.ws.send(JSON.stringify(event));
+  }
 
   await new Promise<void>((resolveListen, rejectListen) => {
     http.once('error', rejectListen);
@@ -231,9 +218,10 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
     url: `http://127.0.0.1:${port}/#token=${token}`,
     connections: () => conns.size,
     async close() {
-      unsubscribe();
-      for (const conn of conns) conn.ws.terminate();
+      const open = [...conns];
       conns.clear();
+      for (const conn of open) conn.ws.terminate();
+      await Promise.all(open.map((c) => c.service.close()));
       await new Promise<void>((r) => wss.close(() => r()));
       http.closeAllConnections();
       await new Promise<void>((r) => http.close(() => r()));

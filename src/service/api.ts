@@ -3,39 +3,20 @@
  * Transports (Electron IPC via the preload bridge, loopback HTTP + WebSocket) carry exactly
  * these shapes; the service validates every command's params at runtime (src/service/schemas.ts).
  *
- * This file is types plus two constant lists, with no Node imports: the renderer imports it.
+ * This file is types plus the command and event name lists, with no Node imports: the renderer
+ * imports it (and src/common/ for the vocabulary's runtime lists).
  */
-import type {
-  AnalysisResult,
-  ClassName,
-  ClassProbabilities,
-  QualityReport,
-  ScreenResult,
-} from '../inference/analysis-types.js';
+import type { AnalysisResult, QualityReport, ScreenResult } from '../inference/analysis-types.js';
 import type { ModelCard } from '../inference/model-card.js';
+import type { ChestSite } from '../common/chest-sites.js';
+import type { ClassName, ClassProbabilities } from '../common/classes.js';
+import type { ExportKind } from '../common/export-kinds.js';
+import type { RecordingLength } from '../common/recording-lengths.js';
+import type { Role } from '../common/roles.js';
 
-export type { AnalysisResult, ClassName, ClassProbabilities, QualityReport, ScreenResult, ModelCard };
-
-export const ROLES = ['nurse', 'pulmonologist', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Standard auscultation sites: trachea plus anterior/posterior × left/right × upper/middle/lower. */
-export const CHEST_SITES = [
-  'trachea',
-  'anterior-left-upper',
-  'anterior-right-upper',
-  'anterior-left-middle',
-  'anterior-right-middle',
-  'anterior-left-lower',
-  'anterior-right-lower',
-  'posterior-left-upper',
-  'posterior-right-upper',
-  'posterior-left-middle',
-  'posterior-right-middle',
-  'posterior-left-lower',
-  'posterior-right-lower',
-] as const;
-export type ChestSite = (typeof CHEST_SITES)[number];
+export type { AnalysisResult, QualityReport, ScreenResult, ModelCard };
+// The shared vocabulary, re-exported as types so a client of the API needs this one file.
+export type { ChestSite, ClassName, ClassProbabilities, ExportKind, RecordingLength, Role };
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 export type RecordingStatus = 'recorded' | 'interrupted' | 'recovered' | 'imported';
@@ -179,7 +160,6 @@ export interface PendingRecovery {
   site: ChestSite | null;
 }
 
-export type ExportKind = 'audit-history' | 'fhir' | 'pdf' | 'recordings' | 'analyses';
 export interface ExportScope {
   patientId?: number;
   recordingId?: number;
@@ -297,7 +277,7 @@ export interface ApiCommands {
   'capture.devices': { params: Record<string, never>; result: DeviceInfo[] };
   'capture.pinDevice': { params: { name: string | null }; result: DeviceInfo[] };
   'capture.start': {
-    params: { patientId: number; site: ChestSite; durationSec: 3 | 10 | 20 | 30 | null; device?: string };
+    params: { patientId: number; site: ChestSite; durationSec: RecordingLength | null; device?: string };
     result: CaptureState;
   };
   'capture.stop': { params: { captureId: string }; result: RecordingDetail };

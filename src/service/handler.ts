@@ -1,26 +1,60 @@
 /**
  * The handler pattern: each command group (src/service/commands/<group>.ts) exports a
- * `CommandTable` of `{ access, roles, audit, run }`; registry.ts joins them and checks at compile
- * time that every CommandName has exactly one handler. Params arrive already validated by
+ * `CommandTable` of `{ access, roles, audit, run }`; registry.ts joins them (its `Registry` type
+ * makes a missing or doubled handler a compile error). Params arrive already validated by
  * PARAM_SCHEMAS (schemas.ts) and the caller's role already checked.
  */
 import type { AnalysisResult, CommandName, ModelCard, ParamsOf, ResultOf, Role, Transport, UserInfo } from './api.js';
+import type { AuditAction } from '../common/audit-actions.js';
 import type { Store } from '../store/index.js';
+import type { CaptureBackend } from '../capture/portaudio-backend.js';
+import type { LiveResult, PipelineParts } from '../capture/pipeline-types.js';
 import type { EventBus } from './events.js';
 import type { Sessions } from './sessions.js';
 import type { ModelVersions } from '../inference/analysis-types.js';
+import type { CaptureController } from './capture-controller.js';
+import type { ExportJobsSlot } from './commands/exports.js';
 
 /** What the service needs from the analysis engine (src/inference/engine.ts satisfies it). */
 export interface AnalysisEnginePort {
   analyzeRecording(samples: Float32Array, sampleRate: number): Promise<AnalysisResult>;
+  /** One live window (16 kHz, band-limited) for the provisional live display; optional. */
+  analyzeLiveWindow?(samples: Float32Array): Promise<LiveResult>;
   readonly card: ModelCard;
   /** Engine and model versions (for model.info); optional so a minimal engine still fits. */
   readonly versions?: ModelVersions;
 }
 
+/**
+ * What the handlers use of the store. A second engine (PostgreSQL, issue 17) implements this
+ * rather than the SQLite class. `db` is still SQLite's: the export queries read it directly.
+ */
+export type ServiceStore = Pick<
+  Store,
+  'tx' | 'users' | 'patients' | 'recordings' | 'audit' | 'db' | 'schemaVersion' | 'close'
+>;
+
+/** How capture is wired (Workstation.open({ capture })); every field has a real default. */
+export interface CaptureWiring {
+  /** Default: PortAudio (naudiodon in a child process). */
+  backend?: CaptureBackend;
+  /** Default: the real resampler, front end and quality measures. */
+  pipelineParts?: PipelineParts;
+  /** The countdown before recording starts (default 3 s). */
+  countdownSec?: number;
+  /** Device polling while a client watches (default 2000 ms). */
+  watchIntervalMs?: number;
+}
+
+/** Wrong passwords in a row per (lower-cased) user name, for the sign-in lock-out. */
+export interface SignInFailures {
+  count: number;
+  lastAt: number;
+}
+
 /** Everything a handler may use. One per Workstation. */
 export interface Deps {
-  store: Store;
+  store: ServiceStore;
   events: EventBus;
   sessions: Sessions;
   engine: AnalysisEnginePort | null;
@@ -31,14 +65,15 @@ export interface Deps {
   recordingsDir: string;
   exportsDir: string;
   inProgressDir: string;
-  /**
-   * Per-workstation singletons owned by a command group (the capture controller, export jobs):
-   * `slots.get('capture')`. Create lazily; register cleanup with `onClose`.
-   */
-  slots: Map<string, unknown>;
+  /** The capture controller, created on first use (opening it starts no device). */
+  readonly capture: CaptureController;
+  /** The capture controller if anything has used it yet (so asking never creates one). */
+  readonly captureIfStarted: CaptureController | null;
+  readonly captureWiring: Readonly<CaptureWiring>;
+  /** Export jobs, created on first use. */
+  readonly exports: ExportJobsSlot;
+  readonly signInFailures: Map<string, SignInFailures>;
   onClose(fn: () => void | Promise<void>): void;
-  /** Wiring passed to Workstation.open for other groups (capture backend, device store ...). */
-  options: Readonly<Record<string, unknown>>;
 }
 
 /** Who is calling, from where. */
@@ -58,14 +93,14 @@ export type CommandDef<K extends CommandName> =
   | {
       /** Callable without signing in (sign-in itself, whoami, system status). */
       access: 'public';
-      /** Audit actions this command appends (documentation, and what the tests look for). */
-      audit?: readonly string[];
+      /** Audit actions this command appends (a test checks each command writes only these). */
+      audit?: readonly AuditAction[];
       run(deps: Deps, call: PublicCall, params: ParamsOf<K>): Awaitable<ResultOf<K>>;
     }
   | {
       access: 'user';
       roles: readonly Role[];
-      audit?: readonly string[];
+      audit?: readonly AuditAction[];
       run(deps: Deps, call: UserCall, params: ParamsOf<K>): Awaitable<ResultOf<K>>;
     };
 
@@ -75,7 +110,7 @@ export type CommandTable<K extends CommandName> = { [P in K]: CommandDef<P> };
 export function audit(
   deps: Deps,
   call: PublicCall,
-  action: string,
+  action: AuditAction,
   objectType: string | null,
   objectId: string | number | null,
   details: Record<string, unknown> = {},

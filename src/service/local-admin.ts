@@ -4,7 +4,9 @@
  * (transport 'cli', with the operating-system account that ran it).
  */
 import { userInfo } from 'node:os';
-import { ROLES, type Role, type UserInfo } from './api.js';
+import { ROLES } from '../common/roles.js';
+import type { AuditAction } from '../common/audit-actions.js';
+import type { UserInfo } from './api.js';
 import { hashPassword, type Store } from '../store/index.js';
 import { ApiError } from './errors.js';
 import { toUserInfo } from './mappers.js';
@@ -20,7 +22,7 @@ function osUser(): string {
 
 export function auditLocal(
   store: Store,
-  action: string,
+  action: AuditAction,
   objectType: string | null,
   objectId: string | number | null,
   details: Record<string, unknown> = {},
@@ -50,7 +52,7 @@ export async function addUserLocal(
     const rec = store.users.create({
       username: parsed.data.username,
       displayName: parsed.data.displayName,
-      role: parsed.data.role as Role,
+      role: parsed.data.role,
       passwordHash,
     });
     auditLocal(store, 'user.create', 'user', rec.id, { username: rec.username, role: rec.role });

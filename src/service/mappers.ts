@@ -74,7 +74,7 @@ export const toSignOff = (s: SignOffRecord): SignOff => ({ ...s, label: s.label 
 export const toAuditEntry = (a: AuditRecord): AuditEntry => ({ ...a, transport: a.transport as Transport | 'system' });
 
 /** The full detail of a recording as the API shows it (current analysis, findings, sign-off). */
-export function recordingDetail(store: Store, r: RecordingRecord): RecordingDetail {
+export function recordingDetail(store: Pick<Store, 'recordings'>, r: RecordingRecord): RecordingDetail {
   const json = r.analysisId !== null ? store.recordings.analysisJson(r.analysisId) : null;
   return {
     recording: { ...toRecordingSummary(r), wavSha256: r.wavSha256, fileName: r.fileName },

@@ -42,7 +42,7 @@ export interface IntakeResult {
 }
 
 /** Analyse decoded audio with the engine; never throws (no analysis is a state, not a failure). */
-export async function analyse(
+export async function analyze(
   deps: Deps,
   audio: DecodedWav,
 ): Promise<{ analysis: AnalysisResult | null; error: string | null }> {
@@ -94,7 +94,7 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const startedAt = o.startedAt ?? new Date().toISOString();
 
-  const { analysis, error } = o.analysis ? { analysis: o.analysis, error: null } : await analyse(deps, audio);
+  const { analysis, error } = o.analysis ? { analysis: o.analysis, error: null } : await analyze(deps, audio);
 
   await mkdir(deps.recordingsDir, { recursive: true });
   const fileName = generatedName(startedAt);

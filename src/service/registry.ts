@@ -30,18 +30,17 @@ type Groups = typeof GROUPS;
 type KeysOf<T> = T extends readonly [infer H, ...infer R] ? keyof H | KeysOf<R> : never;
 /** Names claimed by more than one group (must be never). */
 type Overlaps<T> = T extends readonly [infer H, ...infer R] ? (keyof H & KeysOf<R>) | Overlaps<R> : never;
-const noDuplicates: [Overlaps<Groups>] extends [never] ? true : Overlaps<Groups> = true;
-void noDuplicates;
-const allHandled: [Exclude<CommandName, KeysOf<Groups>>] extends [never] ? true : Exclude<CommandName, KeysOf<Groups>> =
-  true;
-void allHandled;
+/** Compiles only when T is `true`; otherwise the error names T (the offending command names). */
+type Expect<T extends true> = T;
+export type RegistryChecks = [
+  Expect<[Overlaps<Groups>] extends [never] ? true : Overlaps<Groups>>,
+  Expect<[Exclude<CommandName, KeysOf<Groups>>] extends [never] ? true : Exclude<CommandName, KeysOf<Groups>>>,
+];
 
 export type Registry = { [K in CommandName]: CommandDef<K> };
 
 export const REGISTRY: Registry = Object.assign({}, ...GROUPS) as Registry;
 
 export function handlerFor(method: string): CommandDef<CommandName> | null {
-  return Object.prototype.hasOwnProperty.call(REGISTRY, method)
-    ? (REGISTRY[method as CommandName] as CommandDef<CommandName>)
-    : null;
+  return Object.prototype.hasOwnProperty.call(REGISTRY, method) ? REGISTRY[method as CommandName] : null;
 }

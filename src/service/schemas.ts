@@ -4,11 +4,16 @@
  * params type in api.ts changes, this file stops compiling until the schema follows.
  */
 import { z } from 'zod';
-import { CLASS_ORDER } from '../inference/analysis-types.js';
-import { CHEST_SITES, COMMAND_NAMES, ROLES, type CommandName, type ParamsOf } from './api.js';
+import { CHEST_SITES } from '../common/chest-sites.js';
+import { CLASS_ORDER } from '../common/classes.js';
+import { EXPORT_KIND_NAMES } from '../common/export-kinds.js';
+import { RECORDING_LENGTHS } from '../common/recording-lengths.js';
+import { ROLES } from '../common/roles.js';
+import { COMMAND_NAMES, EVENT_NAMES, type CommandName, type EventName, type ParamsOf } from './api.js';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** No control characters: they have no place in names or identifiers and break exports. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 const line = (max: number) =>
   z.string().trim().min(1).max(max).refine(noControl, 'must not contain control characters');
@@ -38,7 +43,7 @@ const page = {
   offset: z.number().int().min(0).max(10_000_000).optional(),
 };
 const empty = z.strictObject({});
-const exportKind = z.enum(['audit-history', 'fhir', 'pdf', 'recordings', 'analyses']);
+const exportKind = z.enum(EXPORT_KIND_NAMES);
 
 export const PARAM_SCHEMAS = {
   'auth.signIn': z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }),
@@ -111,7 +116,7 @@ export const PARAM_SCHEMAS = {
   'capture.start': z.strictObject({
     patientId: id,
     site,
-    durationSec: z.union([z.literal(3), z.literal(10), z.literal(20), z.literal(30), z.null()]),
+    durationSec: z.union([z.literal(RECORDING_LENGTHS), z.null()]),
     device: z.string().min(1).max(256).optional(),
   }),
   'capture.stop': z.strictObject({ captureId: z.string().min(1).max(100) }),
@@ -155,13 +160,17 @@ export type ParamSchemas = typeof PARAM_SCHEMAS;
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type SchemaMatches = { [K in CommandName]: Mutual<z.output<ParamSchemas[K]>, ParamsOf<K>> };
 type Mismatched = { [K in CommandName]: SchemaMatches[K] extends true ? never : K }[CommandName];
-/** Fails to compile naming the command whose schema and api.ts params disagree. */
-const schemasMatchApi: [Mismatched] extends [never] ? true : Mismatched = true;
-void schemasMatchApi;
-/** Every name in COMMAND_NAMES is a key of ApiCommands and vice versa. */
+/** Compiles only when T is `true`; otherwise the error names T. */
+type Expect<T extends true> = T;
 type ListedCommands = (typeof COMMAND_NAMES)[number];
-const namesComplete: Mutual<ListedCommands, CommandName> = true;
-void namesComplete;
+export type SchemaChecks = [
+  /** Fails to compile naming the command whose schema and api.ts params disagree. */
+  Expect<[Mismatched] extends [never] ? true : Mismatched>,
+  /** Every name in COMMAND_NAMES is a key of ApiCommands and vice versa. */
+  Expect<Mutual<ListedCommands, CommandName>>,
+  /** Every name in EVENT_NAMES is a key of ApiEvents and vice versa. */
+  Expect<Mutual<(typeof EVENT_NAMES)[number], EventName>>,
+];
 
 /** Parse a command's params; zod's issues are turned into one readable sentence by the caller. */
 export function describeIssues(err: z.ZodError): { message: string; issues: { path: string; message: string }[] } {

@@ -83,6 +83,11 @@ export class Sessions {
     for (const s of [...this.byToken.values()]) if (t - s.lastActiveAt >= this.idleMs) this.end(s.token, 'expired');
   }
 
+  /** The live sessions (diagnostics and tests). */
+  list(): readonly Session[] {
+    return [...this.byToken.values()];
+  }
+
   get size(): number {
     return this.byToken.size;
   }

@@ -1,28 +1,26 @@
 /**
  * The workstation service: one object per running app, shared by every transport. A transport
- * calls `call(ctx, method, params)` for each request and forwards `onEvent` envelopes to its
- * signed-in clients. See README.md in this folder.
+ * opens one `connect({ transport, peer })` per client (window, WebSocket) and carries its
+ * messages; the connection keeps the session. In-process callers (the CLI, tests) may also use
+ * `call(ctx, method, params)` with a context of their own. See README.md in this folder.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandName, Transport, UserInfo } from './api.js';
+import type { CommandName, ParamsOf, ResultOf, Transport, UserInfo } from './api.js';
 import { Store, StoreError } from '../store/index.js';
-import { ApiError } from './errors.js';
+import { CaptureController } from './capture-controller.js';
+import { openExportJobs, type ExportJobsSlot } from './commands/exports.js';
+import { Connection, type CallContext, type ConnectOptions, type ServiceConnection } from './connection.js';
+import { ApiError, toApiError } from './errors.js';
 import { EventBus, type EventEnvelope } from './events.js';
-import type { AnalysisEnginePort, Deps, PublicCall, UserCall } from './handler.js';
+import type { AnalysisEnginePort, CaptureWiring, Deps, PublicCall, UserCall } from './handler.js';
 import { toUserInfo } from './mappers.js';
 import { exportsDir, inProgressDir, recordingsDir } from './paths.js';
 import { handlerFor } from './registry.js';
 import { describeIssues, PARAM_SCHEMAS } from './schemas.js';
 import { Sessions, type EndReason, type Session } from './sessions.js';
 
-export interface CallContext {
-  /** The session token this connection/window holds (from auth.signIn's result), or null. */
-  sessionToken: string | null;
-  transport: Transport;
-  /** Where the call came from (remote address, window id), recorded in the audit log. */
-  peer?: string;
-}
+export type { CallContext, ConnectOptions, ServiceConnection };
 
 export interface WorkstationOptions {
   dbPath: string;
@@ -39,15 +37,17 @@ export interface WorkstationOptions {
   sessionIdleMs?: number;
   /** The clock sessions use (ms); tests pass a controllable one. */
   now?: () => number;
-  /** Capture/export wiring, read by their command groups through deps.options. */
-  [wiring: string]: unknown;
+  /** How capture is wired (backend, pipeline parts, countdown); real defaults otherwise. */
+  capture?: CaptureWiring;
 }
 
 export class Workstation {
   private closed = false;
-  private readonly closers: (() => void | Promise<void>)[] = [];
 
-  private constructor(private readonly deps: Deps) {}
+  private constructor(
+    private readonly deps: Deps,
+    private readonly closers: (() => void | Promise<void>)[],
+  ) {}
 
   static async open(opts: WorkstationOptions): Promise<Workstation> {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -79,14 +79,17 @@ export class Workstation {
     if (!engine && !engineError)
       engineError = 'No analysis engine is configured; recordings are stored without analysis.';
     const events = new EventBus();
-    // eslint-disable-next-line prefer-const
-    let ws: Workstation;
+    const closers: (() => void | Promise<void>)[] = [];
+    // Sessions report their end to the workstation, which exists only once deps do.
+    const ended: { to: ((s: Session, reason: EndReason) => void) | null } = { to: null };
     const sessions = new Sessions(
       opts.sessionIdleMs ?? 15 * 60_000,
-      (s, reason) => ws.sessionEnded(s, reason),
+      (s, reason) => ended.to?.(s, reason),
       undefined,
       opts.now,
     );
+    let capture: CaptureController | null = null;
+    let exportJobs: ExportJobsSlot | null = null;
     const deps: Deps = {
       store,
       events,
@@ -98,20 +101,54 @@ export class Workstation {
       recordingsDir: recordingsDir(opts.dataDir),
       exportsDir: exportsDir(opts.dataDir),
       inProgressDir: inProgressDir(opts.dataDir),
-      slots: new Map(),
-      onClose: (fn) => ws.closers.push(fn),
-      options: opts,
+      captureWiring: opts.capture ?? {},
+      get capture() {
+        return (capture ??= new CaptureController(deps));
+      },
+      get captureIfStarted() {
+        return capture;
+      },
+      get exports() {
+        return (exportJobs ??= openExportJobs(deps));
+      },
+      signInFailures: new Map(),
+      onClose: (fn) => closers.push(fn),
     };
-    ws = new Workstation(deps);
+    const ws = new Workstation(deps, closers);
+    ended.to = (s, reason) => {
+      ws.sessionEnded(s, reason);
+    };
     removeLeftovers(deps);
     return ws;
   }
 
-  /** Validate, authenticate, authorise and run one command. Throws ApiError only. */
-  async call(ctx: CallContext, method: string, params: unknown): Promise<unknown> {
+  /** One client's connection (a window, a WebSocket): it keeps the session and routes events. */
+  connect(opts: ConnectOptions): ServiceConnection {
+    return new Connection(
+      {
+        callWire: (ctx, method, params) => this.callWire(ctx, method, params),
+        onEvent: (listener) => this.deps.events.on(listener),
+        isSessionLive: (token) => this.deps.sessions.isLive(token),
+      },
+      opts,
+    );
+  }
+
+  /** One command, typed, in the caller's own context (CLI, tests). Validated like any call. */
+  async call<K extends CommandName>(ctx: CallContext, method: K, params: ParamsOf<K>): Promise<ResultOf<K>> {
+    // The registry's handler for K answers ResultOf<K>: this is the typed face of callWire.
+    return (await this.callWire(ctx, method, params)) as ResultOf<K>;
+  }
+
+  /**
+   * Validate, authenticate, authorise and run one command whose name and params came from
+   * outside (a wire message): an unknown method or invalid params is INVALID_INPUT.
+   * Throws ApiError only.
+   */
+  async callWire(ctx: CallContext, method: string, params: unknown): Promise<unknown> {
     if (this.closed) throw new ApiError('BUSY', 'The workstation is shutting down; try again after it restarts.');
     const def = handlerFor(method);
-    if (!def) throw new ApiError('INVALID_INPUT', `Unknown command '${String(method).slice(0, 100)}'.`);
+    if (!def) throw new ApiError('INVALID_INPUT', `Unknown command '${method.slice(0, 100)}'.`);
     const user = this.resolveUser(ctx.sessionToken);
     const base: PublicCall = {
       user,
@@ -119,6 +156,7 @@ export class Workstation {
       peer: ctx.peer,
       sessionToken: user ? ctx.sessionToken : null,
     };
+    const what = method.slice(0, 100);
     if (def.access === 'user') {
       if (!user) {
         throw new ApiError(
@@ -129,7 +167,7 @@ export class Workstation {
       if (!def.roles.includes(user.role)) {
         throw new ApiError(
           'FORBIDDEN',
-          `A ${user.role} account cannot do '${method}'. Allowed: ${def.roles.join(', ')}.`,
+          `A ${user.role} account cannot do '${what}'. Allowed: ${def.roles.join(', ')}.`,
         );
       }
     }
@@ -137,12 +175,12 @@ export class Workstation {
     const parsed = schema.safeParse(params === undefined || params === null ? {} : params);
     if (!parsed.success) {
       const { message, issues } = describeIssues(parsed.error);
-      throw new ApiError('INVALID_INPUT', `Invalid ${method} request: ${message}`, { issues });
+      throw new ApiError('INVALID_INPUT', `Invalid ${what} request: ${message}`, { issues });
     }
     try {
       // The union of handler signatures collapses to this at the one dynamic dispatch point.
-      const run = def.run as (deps: Deps, call: PublicCall | UserCall, p: unknown) => unknown;
-      return await run(this.deps, base, parsed.data);
+      const handler = def as { run(deps: Deps, call: PublicCall | UserCall, p: unknown): unknown };
+      return await handler.run(this.deps, base, parsed.data);
     } catch (err) {
       throw toApiError(err);
     }
@@ -177,17 +215,18 @@ export class Workstation {
     return { user, transport: ctx.transport, peer: ctx.peer, sessionToken: ctx.sessionToken };
   }
 
-  /** Every event, with `sessionToken` set when it is for one session only (e.g. session.ended). */
+  /** Every event, with `sessionToken` set when it is for one session only (e.g. session.ended).
+   *  In-process listeners only: a client hears events through its connection. */
   onEvent(listener: (event: EventEnvelope) => void): () => void {
     return this.deps.events.on(listener);
   }
 
-  /** Whether a token is a live session: transports deliver events only to live sessions. */
+  /** Whether a token is a live session. */
   isSessionLive(token: string | null | undefined): boolean {
-    return this.deps.sessions.isLive(token);
+    return this.deps.sessions.isLive(token ?? null);
   }
 
-  /** For capture/export wiring and tests; transports use call/onEvent only. */
+  /** The handler dependencies, for in-process wiring (the CLI's import) and tests. */
   get internals(): Deps {
     return this.deps;
   }
@@ -254,35 +293,4 @@ function removeLeftovers(deps: Deps): void {
   };
   sweep(deps.inProgressDir, '.upload');
   sweep(deps.recordingsDir, '.partial');
-}
-
-function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof StoreError) {
-    switch (err.code) {
-      case 'SIGNED':
-        return new ApiError('SIGNED', 'This recording is signed and cannot be altered; add an amendment instead.');
-      case 'CONFLICT':
-        return new ApiError('CONFLICT', err.message);
-      case 'NOT_FOUND':
-        return new ApiError('NOT_FOUND', err.message);
-      default:
-        return new ApiError('STORAGE', err.message);
-    }
-  }
-  const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : '';
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-    return new ApiError('BUSY', 'The database is busy with another task; nothing was changed. Try again in a moment.');
-  }
-  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC') {
-    return new ApiError('STORAGE', 'The disk is full; nothing was changed. Free some space and try again.');
-  }
-  console.error('auscult: unexpected error in a command:', err);
-  return new ApiError(
-    'INTERNAL',
-    'The workstation hit an unexpected error; nothing was changed. Try again, and tell your administrator if it repeats.',
-    {
-      error: err instanceof Error ? err.message : String(err),
-    },
-  );
 }

@@ -1,13 +1,10 @@
 /** Errors the store raises with a code the service maps onto its API errors. */
+import { CodedError } from '../common/coded-error.js';
 export type StoreErrorCode = 'SCHEMA_TOO_NEW' | 'MIGRATION_FAILED' | 'CONFLICT' | 'SIGNED' | 'NOT_FOUND' | 'CORRUPT';
 
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class StoreError extends CodedError<'store', StoreErrorCode> {
+  constructor(code: StoreErrorCode, message: string) {
+    super('store', code, message);
   }
 }
 

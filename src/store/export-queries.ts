@@ -16,19 +16,6 @@ export interface ExportAuditScope {
   patientId?: number;
 }
 
-interface AuditRow {
-  seq: number;
-  at: string;
-  username: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  transport: string;
-  details_json: string;
-  prev_hash: string;
-  hash: string;
-}
-
 function auditWhere(scope: ExportAuditScope): { sql: string; args: Record<string, unknown> } {
   const where: string[] = [];
   const args: Record<string, unknown> = {};

@@ -105,8 +105,8 @@ export class Patients {
     if (!before) throw new StoreError('NOT_FOUND', `Patient ${id} does not exist.`);
     const after = {
       ...before,
-      ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)),
-    } as PatientRecord;
+      ...Object.fromEntries(Object.entries(c as Record<string, unknown>).filter(([, v]) => v !== undefined)),
+    };
     after.updatedAt = new Date().toISOString();
     this.db
       .prepare(

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { StoreError, translateSqliteError } from './errors.js';
 import { patientMatch } from './patients.js';
 
-export const CLASS_COLUMNS = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
+import type { ClassProbabilities } from '../common/classes.js';
 
 export interface NewRecording {
   patientId: number;
@@ -26,7 +26,7 @@ export interface NewAnalysis {
   engineVersion: string;
   headName: string;
   headVersion: string;
-  probabilities: Record<(typeof CLASS_COLUMNS)[number], number>;
+  probabilities: ClassProbabilities;
   pAbnormal: number;
   topClass: string;
   status: string;

@@ -7,15 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  ApiEvents,
-  CaptureState,
-  DeviceInfo,
-  EventName,
-  Patient,
-  RecordingDetail,
-} from '../../src/service/api.js';
-import { CaptureController } from '../../src/service/commands/capture.js';
+import type { ApiEvents, EventName, Patient } from '../../src/service/api.js';
 import { PortAudioBackend } from '../../src/capture/portaudio-backend.js';
 import { openFixture, rejectsWith, type Fixture } from '../service/helpers.js';
 import { scratchDir } from '../support/paths.js';
@@ -30,16 +22,18 @@ before(async () => {
   writeRaw(join(dir, 'tone.raw'), tone(44100, 120, 150, 0.2));
   const alsa = virtualAlsa([{ name: 'stetho', infile: join(dir, 'tone.raw') }]);
   fx = await openFixture({
-    captureBackend: new PortAudioBackend({ env: alsa.env, stallTimeoutMs: 1000 }),
-    captureCountdownSec: 0,
-    captureWatchIntervalMs: 60_000,
+    capture: {
+      backend: new PortAudioBackend({ env: alsa.env, stallTimeoutMs: 1000 }),
+      countdownSec: 0,
+      watchIntervalMs: 60_000,
+    },
   });
   fx.ws.onEvent((env) => events.push({ event: env.event, payload: env.payload }));
-  patient = (await fx.ws.call(fx.as.nurse, 'patients.create', {
+  patient = await fx.ws.call(fx.as.nurse, 'patients.create', {
     mrn: 'CAP-1',
     givenName: 'Ada',
     familyName: 'Lung',
-  })) as Patient;
+  });
 });
 after(async () => {
   await fx.ws.close();
@@ -60,15 +54,12 @@ async function until(what: string, cond: () => boolean): Promise<void> {
 }
 
 test('capture.devices marks the stethoscope; pinDevice remembers it; auditors may not record', async () => {
-  const devices = (await fx.ws.call(fx.as.nurse, 'capture.devices', {})) as DeviceInfo[];
+  const devices = await fx.ws.call(fx.as.nurse, 'capture.devices', {});
   const stetho = devices.find((d) => d.name === 'stetho');
   assert.ok(stetho?.likelyStethoscope);
-  const pinned = (await fx.ws.call(fx.as.nurse, 'capture.pinDevice', { name: 'stetho' })) as DeviceInfo[];
+  const pinned = await fx.ws.call(fx.as.nurse, 'capture.pinDevice', { name: 'stetho' });
   assert.equal(pinned.find((d) => d.name === 'stetho')?.pinned, true);
-  assert.equal(
-    ((await fx.ws.call(fx.as.nurse, 'capture.devices', {})) as DeviceInfo[]).find((d) => d.name === 'stetho')?.pinned,
-    true,
-  );
+  assert.equal((await fx.ws.call(fx.as.nurse, 'capture.devices', {})).find((d) => d.name === 'stetho')?.pinned, true);
   await rejectsWith(
     fx.ws.call(fx.as.auditor, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }),
     'FORBIDDEN',
@@ -90,11 +81,11 @@ test('capture.devices marks the stethoscope; pinDevice remembers it; auditors ma
 });
 
 test('a 3 s recording: live events, then stored as a recording through the intake', async () => {
-  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', {
+  const started = await fx.ws.call(fx.as.nurse, 'capture.start', {
     patientId: patient.id,
     site: 'anterior-left-upper',
     durationSec: 3,
-  })) as CaptureState;
+  });
   assert.ok(started.captureId);
   assert.equal(started.deviceName, 'stetho');
   assert.equal(started.sampleRate, 44100, 'opened at the device native rate');
@@ -102,13 +93,13 @@ test('a 3 s recording: live events, then stored as a recording through the intak
     fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }),
     'BUSY',
   );
-  const detail = (await fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId! })) as RecordingDetail;
+  const detail = await fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId });
   assert.equal(detail.recording.status, 'recorded');
   assert.equal(detail.recording.durationSec, 3);
   assert.equal(detail.recording.sampleRate, 44100);
   assert.equal(detail.recording.deviceName, 'stetho');
   assert.equal(detail.recording.site, 'anterior-left-upper');
-  const id = started.captureId!;
+  const id = started.captureId;
   assert.ok(
     seen('capture.frames', id).length > 0 &&
       seen('capture.level', id).length > 0 &&
@@ -117,19 +108,19 @@ test('a 3 s recording: live events, then stored as a recording through the intak
   const states = seen('capture.state', id).map((s) => s.state);
   assert.ok(states.includes('recording') && states.at(-1) === 'done', states.join(' '));
   assert.equal(seen('capture.state', id).at(-1)!.recordingId, detail.recording.id);
-  const status = (await fx.ws.call(fx.as.nurse, 'capture.status', {})) as CaptureState;
+  const status = await fx.ws.call(fx.as.nurse, 'capture.status', {});
   assert.equal(status.state, 'done');
   assert.deepEqual(readdirSync(fx.ws.internals.inProgressDir), [], 'nothing left in progress');
 });
 
 test('the device failing mid-recording: interrupted, kept, stored as interrupted, with a clear error event', async () => {
-  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', {
+  const started = await fx.ws.call(fx.as.nurse, 'capture.start', {
     patientId: patient.id,
     site: 'trachea',
     durationSec: null,
-  })) as CaptureState;
+  });
   const id = started.captureId!;
-  const session = CaptureController.of(fx.ws.internals).session!;
+  const session = fx.ws.internals.capture.session!;
   await until('recording', () => session.state.state === 'recording' && session.state.elapsedSec > 0.5);
   process.kill(session.devicePid!, 'SIGKILL');
   await until('the recording to be stored', () => seen('capture.state', id).some((s) => s.recordingId !== null));
@@ -139,25 +130,25 @@ test('the device failing mid-recording: interrupted, kept, stored as interrupted
   const errors = seen('capture.error', id);
   assert.equal(errors.length, 1);
   assert.equal(errors[0]!.code, 'DEVICE_LOST');
-  const detail = (await fx.ws.call(fx.as.nurse, 'recordings.get', { id: last.recordingId! })) as RecordingDetail;
+  const detail = await fx.ws.call(fx.as.nurse, 'recordings.get', { id: last.recordingId! });
   assert.equal(detail.recording.status, 'interrupted');
   assert.ok(detail.recording.durationSec > 0.5);
   assert.deepEqual(readdirSync(fx.ws.internals.inProgressDir), []);
 });
 
 test('cancel discards: no recording, no file', async () => {
-  const before = (await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id })) as { total: number };
-  const started = (await fx.ws.call(fx.as.nurse, 'capture.start', {
+  const before = await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id });
+  const started = await fx.ws.call(fx.as.nurse, 'capture.start', {
     patientId: patient.id,
     site: 'trachea',
     durationSec: null,
-  })) as CaptureState;
-  const cancelled = (await fx.ws.call(fx.as.nurse, 'capture.cancel', {
+  });
+  const cancelled = await fx.ws.call(fx.as.nurse, 'capture.cancel', {
     captureId: started.captureId!,
-  })) as CaptureState;
+  });
   assert.equal(cancelled.state, 'cancelled');
   await rejectsWith(fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId! }), 'CONFLICT');
-  const after = (await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id })) as { total: number };
+  const after = await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id });
   assert.equal(after.total, before.total);
   assert.deepEqual(readdirSync(fx.ws.internals.inProgressDir), []);
 });

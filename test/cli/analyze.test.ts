@@ -13,7 +13,7 @@ import { yamnetModelsDir, yamnetUnavailable } from '../inference/yamnet-fixture.
 
 /** The compiled CLI when running from dist/, else the TypeScript entry through tsx. */
 function auscult(args: string[], env: Record<string, string | undefined> = {}) {
-  const compiled = fileURLToPath(import.meta.url).includes(`${join(PROJECT_ROOT, 'dist')}`);
+  const compiled = fileURLToPath(import.meta.url).includes(join(PROJECT_ROOT, 'dist'));
   const cmd = compiled
     ? [join(PROJECT_ROOT, 'bin', 'auscult.js')]
     : ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')];

@@ -13,7 +13,7 @@ export class NodeApiClient {
   private readonly pending = new Map<number, (r: WireResponse) => void>();
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as WireResponse | { event: string };
+      const msg = JSON.parse((data as Buffer).toString('utf8')) as WireResponse | { event: string };
       if ('id' in msg) {
         this.pending.get(msg.id)?.(msg);
         this.pending.delete(msg.id);

@@ -136,7 +136,7 @@ test('an edited, deleted or reordered line is named; so is a bad CSV line', asyn
   writeFileSync(csvPath, csv);
   assert.equal((await verifyAuditExport(folder)).ok, true);
   // A byte appended to a file is caught by its SHA-256 even when every line still parses.
-  writeFileSync(jsonl, original + '');
+  writeFileSync(jsonl, original);
   const man = JSON.parse(readFileSync(join(folder, MANIFEST), 'utf8')) as { files: { sha256: string }[] };
   man.files[1]!.sha256 = '0'.repeat(64);
   writeFileSync(join(folder, MANIFEST), JSON.stringify(man));
@@ -164,10 +164,13 @@ test('a filtered (patient) export verifies; one that leaves an entry out fails a
   const csvLines = readFileSync(csvPath, 'utf8').split('\r\n');
   // Only rows without embedded newlines are in this scope's middle? Pick a row whose CSV is one line.
   let k = 3;
-  while (!csvLines[k + 1]!.startsWith(String(JSON.parse(lines[k]!).seq) + ',')) k++;
+  while (!csvLines[k + 1]!.startsWith(`${(JSON.parse(lines[k]!) as { seq: number }).seq},`)) k++;
   writeFileSync(jsonl, lines.filter((_, i) => i !== k).join('\n') + '\n');
   writeFileSync(csvPath, csvLines.filter((_, i) => i !== k + 1).join('\r\n'));
-  const man = JSON.parse(readFileSync(join(folder, MANIFEST), 'utf8'));
+  const man = JSON.parse(readFileSync(join(folder, MANIFEST), 'utf8')) as {
+    entries: number;
+    files: Array<{ name: string; bytes: number; sha256: string; rows: number }>;
+  };
   man.entries -= 1;
   for (const f of man.files) {
     const buf = readFileSync(join(folder, f.name));
@@ -180,7 +183,7 @@ test('a filtered (patient) export verifies; one that leaves an entry out fails a
   const v = await verifyAuditExport(folder, { db: lookup(db) });
   assert.equal(v.ok, false);
   assert.equal(v.firstBad?.line, k + 1);
-  assert.match(v.firstBad!.reason, /left it out/);
+  assert.match(v.firstBad.reason, /left it out/);
   db.close();
 });
 

@@ -27,7 +27,7 @@ test('auscult export audit-history, then audit verify names the first bad line',
   for (const [role, name] of [
     ['admin', 'root'],
     ['auditor', 'aud'],
-  ])
+  ] as const)
     assert.equal(auscult(['users', 'add', '--db', db, '--role', role, name]).status, 0);
 
   const refused = auscult(['export', 'fhir', '--db', db, '--out', out, '--user', 'aud']);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CsvParser, csvRow, csvField, fromCsvText, csvText, type CsvRecord } from '../../src/export/csv.js';
+import { CsvParser, type CsvRecord } from '../../src/common/csv.js';
+import { csvRow, csvField, fromCsvText, csvText } from '../../src/export/csv.js';
 
 function parseAll(text: string, chunk = text.length): CsvRecord[] {
   const p = new CsvParser();

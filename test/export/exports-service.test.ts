@@ -39,11 +39,11 @@ describe('exports through the workstation service', () => {
   let ws: Workstation;
   const tokens = new Map<string, string>();
   let patientId = 0;
-  let recIds: number[] = [];
+  const recIds: number[] = [];
 
   const call = async <K extends CommandName>(user: string, method: K, params: ParamsOf<K>): Promise<ResultOf<K>> => {
     const ctx: CallContext = { sessionToken: tokens.get(user) ?? null, transport: 'cli' };
-    return ws.call(ctx, method, params) as Promise<ResultOf<K>>;
+    return ws.call(ctx, method, params);
   };
   const refused = async (p: Promise<unknown>): Promise<string> => {
     try {
@@ -76,10 +76,10 @@ describe('exports through the workstation service', () => {
       tokens.set(
         u.username,
         (
-          (await ws.call({ sessionToken: null, transport: 'cli' }, 'auth.signIn', {
+          await ws.call({ sessionToken: null, transport: 'cli' }, 'auth.signIn', {
             username: u.username,
             password: PASSWORD,
-          })) as { token: string }
+          })
         ).token,
       );
     // A patient whose MRN and name would be dangerous as file names.
@@ -220,32 +220,32 @@ describe('exports through the workstation service', () => {
     }
     // Nothing but the final names in the destination (no temp files left behind).
     assert.equal(readdirSync(dest).filter((n) => n.startsWith('.')).length, 0);
-    const csv = readFileSync(join(jobs['analyses']!.destination, 'analyses.csv'), 'utf8');
+    const csv = readFileSync(join(jobs['analyses'].destination, 'analyses.csv'), 'utf8');
     assert.ok(csv.startsWith('\ufeffrecording_id,'));
     assert.equal(csv.trimEnd().split('\r\n').length, 3);
     assert.match(csv, /,0\.55,/);
-    const pdfName = jobs['pdf']!.files.find((f) => f.name.endsWith('.pdf'))!.name;
+    const pdfName = jobs['pdf'].files.find((f) => f.name.endsWith('.pdf'))!.name;
     assert.ok(!pdfName.includes('/') && !pdfName.startsWith('.'), pdfName);
-    assert.ok(readFileSync(join(jobs['pdf']!.destination, pdfName)).subarray(0, 5).toString() === '%PDF-');
-    const bundleFile = jobs['fhir']!.files.find((f) => f.name.endsWith('.json') && f.name !== 'manifest.json')!;
-    const bundle = JSON.parse(readFileSync(join(jobs['fhir']!.destination, bundleFile.name), 'utf8')) as {
+    assert.ok(readFileSync(join(jobs['pdf'].destination, pdfName)).subarray(0, 5).toString() === '%PDF-');
+    const bundleFile = jobs['fhir'].files.find((f) => f.name.endsWith('.json') && f.name !== 'manifest.json')!;
+    const bundle = JSON.parse(readFileSync(join(jobs['fhir'].destination, bundleFile.name), 'utf8')) as {
       entry: { resource: { resourceType: string } }[];
     };
     assert.equal(fhirR4Validator()(bundle), true, JSON.stringify(fhirR4Validator().errors?.slice(0, 3)));
     assert.equal(bundle.entry.filter((e) => e.resource.resourceType === 'Media').length, 1);
     assert.equal(
-      jobs['folder']!.files.filter((f) => f.name.startsWith('recordings/') && f.name.endsWith('.wav')).length,
+      jobs['folder'].files.filter((f) => f.name.startsWith('recordings/') && f.name.endsWith('.wav')).length,
       2,
     );
 
     // Downloads are limited to the job's own files and its owner.
-    const dl = await call('aud', 'exports.download', { jobId: jobs['analyses']!.id, file: 'analyses.csv' });
+    const dl = await call('aud', 'exports.download', { jobId: jobs['analyses'].id, file: 'analyses.csv' });
     assert.equal(Buffer.from(dl.base64, 'base64').toString('utf8'), csv);
     assert.equal(
-      await refused(call('aud', 'exports.download', { jobId: jobs['analyses']!.id, file: '../auscult.sqlite' })),
+      await refused(call('aud', 'exports.download', { jobId: jobs['analyses'].id, file: '../auscult.sqlite' })),
       'NOT_FOUND',
     );
-    assert.equal(await refused(call('doc', 'exports.status', { jobId: jobs['analyses']!.id })), 'NOT_FOUND');
+    assert.equal(await refused(call('doc', 'exports.status', { jobId: jobs['analyses'].id })), 'NOT_FOUND');
     assert.equal((await call('doc', 'exports.list', {})).length, 4);
 
     const log = ws.internals.store.audit.list({ action: 'export' }, 100, 0).items;

@@ -140,10 +140,10 @@ test(
     execFileSync('pdftoppm', ['-png', '-r', '60', path, join(dir, 'page')]);
     const png = PNG.sync.read(execFileSync('cat', [join(dir, pages >= 10 ? 'page-01.png' : 'page-1.png')]));
     // The spectrogram is on page 1: some pixels are viridis yellow-green, not just black text on white.
-    let colourful = 0;
+    let colorful = 0;
     for (let i = 0; i < png.data.length; i += 4)
-      if (png.data[i + 1]! > 150 && png.data[i + 2]! < 110 && png.data[i]! < 200) colourful++;
-    assert.ok(colourful > 200, `page 1 shows the spectrogram (${colourful} coloured pixels)`);
+      if (png.data[i + 1]! > 150 && png.data[i + 2]! < 110 && png.data[i]! < 200) colorful++;
+    assert.ok(colorful > 200, `page 1 shows the spectrogram (${colorful} coloured pixels)`);
     if (process.env['AUSCULT_KEEP_PDF']) console.log(`report pages in ${dir}`);
   },
 );

@@ -158,8 +158,8 @@ test('a 1 kHz tone lands in the mel band the formula predicts', () => {
   for (let b = 1; b < BANDS; b++) if (W[32]![b]! > W[32]![expected]!) expected = b;
   const lo = mel(125),
     hi = mel(7500);
-  const centreHz = 700 * (Math.exp((lo + ((expected + 1) * (hi - lo)) / 65) / 1127) - 1);
-  assert.ok(Math.abs(centreHz - 1000) < 40, `predicted band ${expected} is centred at ${centreHz} Hz`);
+  const centerHz = 700 * (Math.exp((lo + ((expected + 1) * (hi - lo)) / 65) / 1127) - 1);
+  assert.ok(Math.abs(centerHz - 1000) < 40, `predicted band ${expected} is centred at ${centerHz} Hz`);
 
   const frames = logMelFrames(sine(SR, SR, 1000, 0.5));
   for (const f of [10, 50, 90]) {

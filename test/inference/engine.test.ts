@@ -1,6 +1,8 @@
 // The analysis engine end to end with real ONNX sessions: the converted YAMNet and a contract
-// head. Its numbers are checked against an independent recomputation (embeddings → the one
-// window definition → a float64 evaluation of the head's weights → calibrated softmax).
+// head. Its numbers are checked against an independent recomputation that shares none of the
+// engine's code path: the audio room's resampler and band-limit, the features room's patches, a
+// YAMNet session of its own, the one window definition, a float64 evaluation of the head's
+// weights and the calibrated softmax.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
@@ -9,7 +11,10 @@ import { AnalysisEngine, ENGINE_VERSION, analyzeRecording } from '../../src/infe
 import { ModelError } from '../../src/inference/errors.js';
 import { CLASS_ORDER } from '../../src/inference/analysis-types.js';
 import { windowMeans } from '../../src/inference/scoring.js';
-import { YamnetSession } from '../../src/inference/yamnet-session.js';
+import { YamnetSession, patchSourceFromArray } from '../../src/inference/yamnet-session.js';
+import { resample } from '../../src/audio/resample.js';
+import { bandLimit } from '../../src/audio/band-limit.js';
+import { patchesFromWaveform } from '../../src/features/patches.js';
 import { makeHead, headLogitsReference, type MadeHead } from '../support/make-head.js';
 import { scratchDir } from '../support/paths.js';
 import { yamnetModelsDir, yamnetUnavailable } from './yamnet-fixture.js';
@@ -76,8 +81,14 @@ test('analyzeRecording fills the result and agrees with an independent recomputa
   assert.match(r.models.yamnet.sha256, /^[0-9a-f]{64}$/);
   for (const v of Object.values(r.timingsMs)) assert.ok(v >= 0);
 
-  // independent: band-limited embeddings → windows → float64 head → softmax(T) → mean
-  const emb = await engine.embedRecording(samples, rate, head.card.input.bandwidthHz);
+  // independent: resample → band-limit → patches → own YAMNet session → windows → float64 head
+  const s16 = await resample(samples, rate, 16000);
+  const banded = await bandLimit(s16, 16000, head.card.input.bandwidthHz);
+  const patches = patchesFromWaveform(banded);
+  const yamnet = await YamnetSession.load(join(modelsDir, 'yamnet.onnx'));
+  const out = await yamnet.run(patchSourceFromArray(patches.data, patches.count), false);
+  await yamnet.close();
+  const emb = { embeddings: out.embeddings, count: out.count };
   assert.equal(emb.count, 15);
   const w = windowMeans(emb.embeddings, emb.count, head.card.input.windowSec, head.card.input.hopSec);
   const T = head.card.calibration.temperature;
@@ -142,16 +153,34 @@ test('status and screen abstain as the card says', { skip }, async () => {
   }
 });
 
-test('a recording shorter than one patch is one patch; live windows give probabilities', { skip }, async () => {
+test('a recording shorter than one patch is one patch; empty audio is refused', { skip }, async () => {
   const r = await engine.analyzeRecording(breath(0.5, 8000), 8000);
   assert.equal(r.patchCount, 1);
   assert.equal(r.timeline.length, 1);
-  const live = await engine.analyzeLiveWindow(breath(0.96, 16000));
-  const sum = CLASS_ORDER.reduce((a, c) => a + live.probabilities[c], 0);
-  assert.ok(Math.abs(sum - 1) < 1e-5);
-  assert.ok(Math.abs(live.screen.pAbnormal - (1 - live.probabilities.healthy)) < 1e-9);
   await assert.rejects(engine.analyzeRecording(new Float32Array(0), 16000), /no samples/);
 });
+
+test(
+  'a live window is scored as the head scores that band-limited window (independent recomputation)',
+  { skip },
+  async () => {
+    const window16k = breath(1.5, 16000);
+    const live = await engine.analyzeLiveWindow(window16k);
+    const banded = await bandLimit(window16k, 16000, head.card.input.bandwidthHz);
+    const patches = patchesFromWaveform(banded);
+    const yamnet = await YamnetSession.load(join(modelsDir, 'yamnet.onnx'));
+    const out = await yamnet.run(patchSourceFromArray(patches.data, patches.count), false);
+    await yamnet.close();
+    const mean = new Float32Array(1024);
+    for (let i = 0; i < out.count; i++)
+      for (let d = 0; d < 1024; d++) mean[d]! += out.embeddings[i * 1024 + d]! / out.count;
+    const p = softmax(headLogitsReference(head.weights, mean), head.card.calibration.temperature);
+    CLASS_ORDER.forEach((c, j) =>
+      assert.ok(Math.abs(live.probabilities[c] - p[j]!) < 1e-4, `${c}: ${live.probabilities[c]} vs ${p[j]}`),
+    );
+    assert.ok(Math.abs(live.screen.pAbnormal - (1 - live.probabilities.healthy)) < 1e-9);
+  },
+);
 
 test('missing or corrupt models give a ModelError that says what to run', { skip }, async () => {
   const saved = { src: process.env['AUSCULT_MODEL_SOURCE'], url: process.env['AUSCULT_MODEL_URL'] };

@@ -1,7 +1,7 @@
 /**
  * The loopback transport against the real workstation service (real SQLite file, no engine):
- * token, Host and Origin checks, static files with CSP, malformed messages, per-connection
- * sessions and event delivery.
+ * token, Host and Origin checks, static files with CSP, malformed messages. (Sign-in and events
+ * are one table over both doors: test/transports/sessions-and-events.test.ts.)
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,7 +58,7 @@ class Client {
   readonly untagged: WireResponse[] = [];
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as WireResponse | WireEvent;
+      const msg = JSON.parse((data as Buffer).toString('utf8')) as WireResponse | WireEvent;
       if ('event' in msg) this.events.push(msg);
       else if (this.pending.has(msg.id)) {
         this.pending.get(msg.id)?.(msg);
@@ -242,49 +242,6 @@ describe('loopback server', () => {
     assert.equal(ws.internals.store.patients.search(undefined, 1, 0).total, before);
     ok(await c.call('auth.signOut', {}));
     assert.ok(ws.internals.store.audit.list({}, 1, 0).total > auditBefore, 'sign-in/out are audited');
-  });
-
-  test('commands need a sign-in; the session stays on the connection and its token never reaches the page', async () => {
-    const a = await connect();
-    const b = await connect();
-    assert.equal(errCode(await a.call('patients.search', {})), 'UNAUTHENTICATED');
-    const session = ok(
-      await a.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password }),
-    ) as { token: string; user: { username: string; role: string } };
-    assert.equal(session.token, '', 'the session token stays in the transport');
-    assert.equal(session.user.role, 'nurse');
-    const created = ok(await a.call('patients.create', { mrn: 'LB-1', givenName: 'Lena', familyName: 'Berg' })) as {
-      id: number;
-    };
-    assert.ok(created.id > 0);
-    // Another connection (another tab) is not signed in by a's session.
-    assert.deepEqual(ok(await b.call('auth.whoami', {})), { user: null });
-    assert.equal(errCode(await b.call('patients.get', { id: created.id })), 'UNAUTHENTICATED');
-    const me = ok(await a.call('auth.whoami', {})) as { user: { username: string } };
-    assert.equal(me.user.username, USERS.nurse.username);
-    const wrong = await b.call('auth.signIn', { username: USERS.doctor.username, password: 'not-the-password' });
-    assert.equal(errCode(wrong), 'UNAUTHENTICATED');
-  });
-
-  test('events reach signed-in connections only, and session.ended reaches the session it is about', async () => {
-    const signedIn = await connect();
-    const anonymous = await connect();
-    ok(await signedIn.call('auth.signIn', { username: USERS.doctor.username, password: USERS.doctor.password }));
-    ws.internals.events.emit('devices.changed', { devices: [], added: ['Test Stethoscope'], removed: [] });
-    ok(await signedIn.call('auth.signOut', {}));
-    await new Promise((r) => setTimeout(r, 50));
-    assert.ok(
-      signedIn.events.some((e) => e.event === 'devices.changed'),
-      'signed-in client gets broadcast events',
-    );
-    const ended = signedIn.events.find((e) => e.event === 'session.ended');
-    assert.deepEqual(ended?.payload, { reason: 'signed-out' });
-    assert.equal(anonymous.events.length, 0, 'a connection that never signed in gets no events');
-    // after sign-out, no more events
-    const n = signedIn.events.length;
-    ws.internals.events.emit('devices.changed', { devices: [], added: [], removed: ['Test Stethoscope'] });
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(signedIn.events.length, n);
   });
 
   test('close() ends open connections', async () => {

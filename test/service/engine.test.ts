@@ -8,7 +8,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelInfo, Page, Patient, RecordingDetail, RecordingSummary } from '../../src/service/api.js';
 import { AnalysisEngine } from '../../src/inference/engine.js';
 import { CLASS_ORDER } from '../../src/inference/analysis-types.js';
 import { decodeWav } from '../../src/audio/wav-read.js';
@@ -37,17 +36,17 @@ test('an imported KAUH recording is analysed and stored with its analysis', { sk
   // The first 6 s of a real 4 kHz stethoscope recording (kept short: the suite shares 2 cores).
   const full = decodeWav(readFileSync(join(KAUH_DIR, 'audio', 'BP1_Asthma,I E W,P L L,70,M.wav')));
   const wav = Buffer.from(encodeWav16(full.samples.subarray(0, 6 * full.sampleRate), full.sampleRate));
-  const p = (await fx.ws.call(fx.as.nurse, 'patients.create', {
+  const p = await fx.ws.call(fx.as.nurse, 'patients.create', {
     mrn: 'KAUH-1',
     givenName: 'K',
     familyName: 'One',
-  })) as Patient;
-  const d = (await fx.ws.call(fx.as.nurse, 'recordings.import', {
+  });
+  const d = await fx.ws.call(fx.as.nurse, 'recordings.import', {
     patientId: p.id,
     site: 'posterior-left-lower',
     fileName: 'bp1.wav',
     wavBase64: wav.toString('base64'),
-  })) as RecordingDetail;
+  });
   const a = d.analysis;
   assert.ok(a, 'analysed');
   assert.equal(a.sampleRate, 4000);
@@ -61,9 +60,9 @@ test('an imported KAUH recording is analysed and stored with its analysis', { sk
   assert.equal(a.timeline.length, 11, 'the per-patch timeline is kept (6 s: 11 patches)');
   assert.equal(a.models.head.name, 'test-head');
   // The stored columns answer filters without reading the JSON.
-  const byClass = (await fx.ws.call(fx.as.pulmonologist, 'recordings.list', {
+  const byClass = await fx.ws.call(fx.as.pulmonologist, 'recordings.list', {
     topClass: a.topClass,
-  })) as Page<RecordingSummary>;
+  });
   assert.deepEqual(
     byClass.items.map((r) => r.id),
     [d.recording.id],
@@ -74,14 +73,14 @@ test('an imported KAUH recording is analysed and stored with its analysis', { sk
   assert.equal(row['p_asthma'], a.probabilities.asthma);
   assert.equal(row['p_healthy'], a.probabilities.healthy);
 
-  const info = (await fx.ws.call(fx.as.nurse, 'model.info', {})) as ModelInfo;
+  const info = await fx.ws.call(fx.as.nurse, 'model.info', {});
   assert.equal(info.error, null);
   assert.equal(info.card?.name, 'test-head');
   assert.equal(info.yamnet?.sha256.length, 64);
 
-  const again = (await fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', {
+  const again = await fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', {
     id: d.recording.id,
-  })) as RecordingDetail;
+  });
   assert.deepEqual(again.analysis?.probabilities, a.probabilities, 'same models and audio: the same result');
   assert.equal(
     (

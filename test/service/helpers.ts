@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav16 } from '../../src/audio/wav-write.js';
-import { ROLES, type Role, type SessionInfo, type Transport } from '../../src/service/api.js';
+import type { Transport } from '../../src/service/api.js';
+import { ROLES, type Role } from '../../src/common/roles.js';
 import { ApiError } from '../../src/service/errors.js';
 import { hashPassword } from '../../src/store/index.js';
 import { Workstation, type CallContext, type WorkstationOptions } from '../../src/service/workstation.js';
@@ -41,7 +42,7 @@ export async function openFixture(opts: Partial<WorkstationOptions> = {}): Promi
 
 export async function signIn(ws: Workstation, username: string, transport: Transport = 'http'): Promise<CallContext> {
   const ctx: CallContext = { sessionToken: null, transport, peer: '127.0.0.1' };
-  const s = (await ws.call(ctx, 'auth.signIn', { username, password: PASSWORD })) as SessionInfo;
+  const s = await ws.call(ctx, 'auth.signIn', { username, password: PASSWORD });
   ctx.sessionToken = s.token;
   return ctx;
 }

@@ -31,32 +31,7 @@ test('electron-builder.yml is valid for the installed electron-builder', () => {
   assert.equal(validate(config), true, JSON.stringify(validate.errors, null, 1));
 });
 
-test('targets, identity, icons, unpacked native modules and models', () => {
-  assert.equal(config.appId, 'org.auscult.workstation');
-  assert.equal(config.productName, 'Auscult');
-  assert.deepEqual(config.linux.target, ['AppImage', 'deb']);
-  assert.deepEqual(config.win.target, ['nsis']);
-  assert.deepEqual(config.mac.target, ['dmg']);
-  for (const m of ['better-sqlite3', 'naudiodon', 'onnxruntime-node']) {
-    assert.ok(config.asarUnpack.includes(`node_modules/${m}/**/*`), m);
-  }
-  assert.ok(config.asarUnpack.includes('models/**/*'));
-  for (const f of [
-    'package.json',
-    'dist/src/**/*',
-    'dist/preload/**/*',
-    'dist/renderer/**/*',
-    'assets/**/*',
-    'models/**/*',
-  ]) {
-    assert.ok(config.files.includes(f), f);
-  }
-  assert.equal(config.electronDist, 'node_modules/electron/dist', 'packages the local binary, no download');
-  // Capture forks its PortAudio helper (child_process.fork needs ELECTRON_RUN_AS_NODE).
-  assert.equal(config.electronFuses?.['runAsNode'], true);
-  assert.equal(config.electronFuses?.['enableNodeOptionsEnvironmentVariable'], false);
-  assert.equal(config.electronFuses?.['enableNodeCliInspectArguments'], false);
-  assert.equal(config.electronFuses?.['onlyLoadAppFromAsar'], true);
+test('what electron-builder.yml names exists: icons are PNGs big enough, unpacked modules are installed', () => {
   // Icons exist and are real PNGs of the sizes electron-builder needs (512+ for macOS).
   for (const icon of [
     config.win.icon,
@@ -69,8 +44,12 @@ test('targets, identity, icons, unpacked native modules and models', () => {
   }
   const big = readFileSync(join(PROJECT_ROOT, config.mac.icon));
   assert.ok(big.readUInt32BE(16) >= 512 && big.readUInt32BE(20) >= 512, 'macOS icon at least 512 px');
-  // The app's entry point is what the main process compiles to.
+  // Every native module the app loads is unpacked from the asar (a packed .node cannot load).
+  for (const dir of config.asarUnpack.filter((g) => g.startsWith('node_modules/'))) {
+    const name = dir.replace(/^node_modules\//, '').replace(/\/\*\*\/\*$/, '');
+    assert.ok(existsSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json')), `${name} is installed`);
+  }
+  // The app's entry point is what the main process compiles to (npm run build ran).
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { main: string };
-  assert.equal(pkg.main, 'dist/src/main/main.js');
-  assert.ok(existsSync(join(PROJECT_ROOT, 'src', 'main', 'main.ts')));
+  assert.ok(existsSync(join(PROJECT_ROOT, pkg.main)), `${pkg.main} is built`);
 });

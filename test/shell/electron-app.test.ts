@@ -29,7 +29,7 @@ interface Electron {
   reason?: string;
 }
 const { findElectron } = (await import(join(PROJECT_ROOT, 'scripts', 'electron-env.mjs'))) as {
-  findElectron(): Electron;
+  findElectron: () => Electron;
 };
 const electron = findElectron();
 
@@ -61,7 +61,7 @@ type Api = { call(method: string, params: unknown): Promise<unknown> };
 declare const window: { auscult: Api } & Record<string, unknown>;
 
 function call(page: Page, method: string, params: unknown = {}): Promise<unknown> {
-  return page.evaluate(([m, p]) => window.auscult.call(m as string, p), [method, params] as const);
+  return page.evaluate(([m, p]) => window.auscult.call(m, p), [method, params] as const);
 }
 
 test(
@@ -69,14 +69,14 @@ test(
   { skip: skipReason(), timeout: 300_000 },
   async () => {
     const { bundlePreload } = (await import(join(PROJECT_ROOT, 'scripts', 'build-preload.mjs'))) as {
-      bundlePreload(): Promise<string>;
+      bundlePreload: () => Promise<string>;
     };
     await bundlePreload();
     const { buildElectronCopy, electronLaunchEnv } = (await import(
       join(PROJECT_ROOT, 'scripts', 'native-abi.mjs')
     )) as {
-      buildElectronCopy(e: Electron): Promise<string>;
-      electronLaunchEnv(dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+      buildElectronCopy: (e: Electron) => Promise<string>;
+      electronLaunchEnv: (dir: string, env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
     };
     const nativeDir = await buildElectronCopy(electron);
 
@@ -92,10 +92,7 @@ test(
         executablePath: electron.path as string,
         args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), PROJECT_ROOT],
         cwd: PROJECT_ROOT,
-        env: { ...electronLaunchEnv(nativeDir, alsa.env), DISPLAY: x.display, AUSCULT_DATA_DIR: dataDir } as Record<
-          string,
-          string
-        >,
+        env: { ...electronLaunchEnv(nativeDir, alsa.env), DISPLAY: x.display, AUSCULT_DATA_DIR: dataDir },
         timeout: 60_000,
       });
 

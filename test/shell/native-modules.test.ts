@@ -95,7 +95,7 @@ test('the ABI check fails, with the fix, when the addon is not loadable by this 
 
 test('the launch environment preloads the prime script (a path with spaces survives NODE_OPTIONS)', async () => {
   const { electronLaunchEnv } = (await import(join(PROJECT_ROOT, 'scripts', 'native-abi.mjs'))) as {
-    electronLaunchEnv(dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+    electronLaunchEnv: (dir: string, env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
   };
   const env = electronLaunchEnv('/tmp/electron native', {
     PATH: process.env['PATH'],

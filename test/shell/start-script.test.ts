@@ -10,7 +10,7 @@ import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 
 interface ElectronEnv {
   NO_ELECTRON_MESSAGE: string;
-  findElectron(root?: string, env?: NodeJS.ProcessEnv): { ok: boolean; reason?: string };
+  findElectron: (root?: string, env?: NodeJS.ProcessEnv) => { ok: boolean; reason?: string };
 }
 const envModule = (): Promise<ElectronEnv> =>
   import(join(PROJECT_ROOT, 'scripts', 'electron-env.mjs')) as Promise<ElectronEnv>;

@@ -117,7 +117,7 @@ test('repositories round-trip a recording with analyses; the newest analysis is 
   const now = store.recordings.get(r)!;
   assert.equal(now.topClass, 'asthma');
   assert.equal(now.analysisId, second);
-  assert.equal(JSON.parse(store.recordings.analysisJson(now.analysisId!)!).topClass, 'asthma');
+  assert.equal((JSON.parse(store.recordings.analysisJson(now.analysisId)!) as { topClass: string }).topClass, 'asthma');
   // Inserted together with its first analysis (no UPDATE needed).
   const r2 = store.tx(() =>
     store.recordings.insert(

@@ -39,7 +39,7 @@ test('the training loop learns a separable synthetic set, and ONNX reproduces Te
   await session.release();
 
   const model = onnxProto.onnx.ModelProto.decode(bytes);
-  const meta = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key, p.value]));
+  const meta = Object.fromEntries(model.metadataProps.map((p): [string, string] => [p.key ?? '', p.value ?? '']));
   assert.equal(meta['classes'], CLASS_ORDER.join(','));
 });
 

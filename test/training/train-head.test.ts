@@ -30,7 +30,7 @@ test('the shipped head: card parses, SHA-256 and class order match head.onnx, [N
   const bytes = readFileSync(join(MODELS_DIR, card.onnxFile));
   assert.equal(createHash('sha256').update(bytes).digest('hex'), card.onnxSha256);
   const meta = Object.fromEntries(
-    (onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? []).map((p) => [p.key, p.value]),
+    onnxProto.onnx.ModelProto.decode(bytes).metadataProps.map((p): [string, string] => [p.key ?? '', p.value ?? '']),
   );
   assert.equal(meta['classes'], card.classes.join(','));
   assert.deepEqual(card.classes, [...CLASS_ORDER]);
@@ -84,7 +84,10 @@ test(
       10,
     );
     const meta = Object.fromEntries(
-      (onnxProto.onnx.ModelProto.decode(readFileSync(a.onnxPath)).metadataProps ?? []).map((p) => [p.key, p.value]),
+      onnxProto.onnx.ModelProto.decode(readFileSync(a.onnxPath)).metadataProps.map((p): [string, string] => [
+        p.key ?? '',
+        p.value ?? '',
+      ]),
     );
     assert.equal(meta['classes'], a.card.classes.join(','));
   },

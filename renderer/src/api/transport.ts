@@ -41,7 +41,7 @@ function fromBridge(bridge: ApiClient): ApiClient {
       bridge.call(method, params).catch((err: unknown) => {
         if (err && typeof err === 'object' && 'code' in err && 'message' in err) {
           const e = err as { code: ApiErrorBody['code']; message: string; details?: unknown };
-          throw new ApiCallError(e.code, String(e.message), e.details);
+          throw new ApiCallError(e.code, e.message, e.details);
         }
         throw err;
       }),

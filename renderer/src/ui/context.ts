@@ -13,21 +13,7 @@ export interface AppContext {
 }
 
 /** A view renders into `root` and returns what to undo when the user leaves it. */
-export type View = (ctx: AppContext, root: HTMLElement) => void | (() => void);
-
-export const NAV: Array<{ route: Route; label: string; roles: Role[]; key: string }> = [
-  { route: { view: 'record' }, label: 'Record', roles: ['nurse', 'pulmonologist'], key: 'record' },
-  { route: { view: 'review' }, label: 'Review queue', roles: ['pulmonologist'], key: 'review' },
-  { route: { view: 'history' }, label: 'History', roles: ['nurse', 'pulmonologist'], key: 'history' },
-  { route: { view: 'audit' }, label: 'Audit & export', roles: ['auditor'], key: 'audit' },
-  { route: { view: 'users' }, label: 'Users', roles: ['admin'], key: 'users' },
-  {
-    route: { view: 'model' },
-    label: 'Model card',
-    roles: ['nurse', 'pulmonologist', 'auditor', 'admin'],
-    key: 'model',
-  },
-];
+export type View = (ctx: AppContext, root: HTMLElement) => (() => void) | undefined;
 
 export function homeFor(role: Role): Route {
   switch (role) {

@@ -3,7 +3,21 @@
  * inject markup. Styles go through CSSOM (el.style), which the CSP allows.
  */
 type Child = Node | string | number | null | undefined | false;
-type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
+/** An event handler; it may be async (see `listener`). */
+type Handler = (ev: Event) => unknown;
+type Attrs = Record<string, string | number | boolean | null | undefined | Handler>;
+
+/**
+ * An event handler that may be async: a rejection it did not catch itself is logged, never
+ * lost as an unhandled rejection. h() wraps its on* attributes with it.
+ */
+export function listener<E extends Event>(fn: (ev: E) => unknown): (ev: E) => void {
+  return (ev) => {
+    Promise.resolve(fn(ev)).catch((err: unknown) => {
+      console.error('auscult: an event handler failed', err);
+    });
+  };
+}
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -13,7 +27,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
-    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v);
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), listener(v));
     else if (k === 'class') el.className = String(v);
     else if (k === 'value' && 'value' in el) (el as HTMLInputElement).value = String(v);
     else if (k === 'checked' && 'checked' in el) (el as HTMLInputElement).checked = Boolean(v);

@@ -1,5 +1,5 @@
-import { CLASS_LABELS } from '../../../src/inference/analysis-types';
-import type { ClassName, ChestSite, QualityReport, ScreenResult } from '../../../src/service/api';
+import { CLASS_LABELS } from '../../../src/common/classes';
+import type { ClassName, QualityReport, ScreenResult } from '../../../src/service/api';
 
 export function pct(p: number | null | undefined, digits = 0): string {
   return p === null || p === undefined || !Number.isFinite(p) ? '—' : `${(p * 100).toFixed(digits)} %`;
@@ -35,7 +35,7 @@ export function className(c: ClassName | null | undefined): string {
 }
 
 /** "posterior-left-lower" → "Posterior left lower". */
-export function siteName(site: ChestSite | string | null | undefined): string {
+export function siteName(site: string | null | undefined): string {
   if (!site) return '—';
   const s = site.replace(/-/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,21 +1,24 @@
 /** Audit & export (auditor): the audit log with filters, the hash chain's status, and exports with progress. */
 import type { AuditEntry, ExportJob, ExportKind, ExportScope } from '../../../src/service/api';
+import { EXPORT_KIND_NAMES, EXPORT_KINDS } from '../../../src/common/export-kinds';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
-import { field, h, options } from '../ui/dom';
+import { field, h, options, listener } from '../ui/dom';
 import { dateTime } from '../ui/format';
 import { empty, errorState, loading, withLoading } from '../ui/states';
 import { downloadExportFile } from '../widgets/export-button';
 import { dataTable, pager } from '../widgets/table';
 
 const LIMIT = 50;
-const KINDS: Array<{ value: ExportKind; label: string }> = [
-  { value: 'audit-history', label: 'Session history (audit log, CSV + JSON Lines + manifest)' },
-  { value: 'analyses', label: 'Analyses (CSV)' },
-  { value: 'fhir', label: 'FHIR R4 bundles' },
-  { value: 'pdf', label: 'PDF reports' },
-  { value: 'recordings', label: 'Recordings (WAV + CSV index)' },
-];
+const KINDS: Array<{ value: ExportKind; label: string }> = EXPORT_KIND_NAMES.map((value) => ({
+  value,
+  label: EXPORT_KINDS[value].label,
+}));
+
+/** The select offers only registered kinds; anything else would be refused by the service. */
+function exportKind(value: string): ExportKind {
+  return EXPORT_KIND_NAMES.find((k) => k === value) ?? 'audit-history';
+}
 
 function isoDay(v: string, end: boolean): string | undefined {
   return v ? new Date(`${v}T${end ? '23:59:59.999' : '00:00:00'}`).toISOString() : undefined;
@@ -90,7 +93,10 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
           offset,
         }),
       (page) => {
-        if (page.total === 0) return void log.append(empty('No entries match', 'Clear a filter or widen the dates.'));
+        if (page.total === 0) {
+          log.append(empty('No entries match', 'Clear a filter or widen the dates.'));
+          return;
+        }
         log.append(
           dataTable<AuditEntry>(
             'Audit log',
@@ -145,10 +151,10 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
   const jobs = new Map<string, ExportJob>();
   const jobList = h('div', { 'data-testid': 'export-jobs' });
   const renderJobs = (): void => {
-    if (jobs.size === 0)
-      return void jobList.replaceChildren(
-        empty('No exports yet', 'Choose what to export above and press “Start export”.'),
-      );
+    if (jobs.size === 0) {
+      jobList.replaceChildren(empty('No exports yet', 'Choose what to export above and press “Start export”.'));
+      return;
+    }
     jobList.replaceChildren(
       h(
         'ul',
@@ -178,7 +184,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
                             jobs.set(u.id, u);
                             renderJobs();
                           },
-                          (e) => ctx.notify(errorMessage(e), 'error'),
+                          (e: unknown) => ctx.notify(errorMessage(e), 'error'),
                         ),
                     },
                     'Cancel',
@@ -216,25 +222,28 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       ctx.notify(`Download failed: ${errorMessage(err)}`, 'error');
     }
   };
-  exForm.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    exErr.textContent = '';
-    const scope: ExportScope = {};
-    if (exFrom.value) scope.from = isoDay(exFrom.value, false);
-    if (exTo.value) scope.to = isoDay(exTo.value, true);
-    if (patientId.value.trim()) scope.patientId = Number(patientId.value.trim());
-    try {
-      const j = await ctx.api.call('exports.start', {
-        kind: kind.value as ExportKind,
-        scope,
-        options: { csvBom: bom.checked, zip: zip.checked },
-      });
-      jobs.set(j.id, j);
-      renderJobs();
-    } catch (err) {
-      exErr.textContent = errorMessage(err);
-    }
-  });
+  exForm.addEventListener(
+    'submit',
+    listener(async (ev) => {
+      ev.preventDefault();
+      exErr.textContent = '';
+      const scope: ExportScope = {};
+      if (exFrom.value) scope.from = isoDay(exFrom.value, false);
+      if (exTo.value) scope.to = isoDay(exTo.value, true);
+      if (patientId.value.trim()) scope.patientId = Number(patientId.value.trim());
+      try {
+        const j = await ctx.api.call('exports.start', {
+          kind: exportKind(kind.value),
+          scope,
+          options: { csvBom: bom.checked, zip: zip.checked },
+        });
+        jobs.set(j.id, j);
+        renderJobs();
+      } catch (err) {
+        exErr.textContent = errorMessage(err);
+      }
+    }),
+  );
   offs.push(
     ctx.api.on('export.progress', (j) => {
       jobs.set(j.id, j);
@@ -246,7 +255,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       for (const j of list) jobs.set(j.id, j);
       renderJobs();
     },
-    (err) => jobList.replaceChildren(errorState('Could not list exports', err)),
+    (err: unknown) => jobList.replaceChildren(errorState('Could not list exports', err)),
   );
 
   root.append(

@@ -1,6 +1,6 @@
 /** History: search patients, or recordings by identifier/name, date, site, signed and top class. */
-import { CLASS_LABELS, CLASS_ORDER } from '../../../src/inference/analysis-types';
-import { CHEST_SITES } from '../../../src/service/api';
+import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
+import { CHEST_SITES } from '../../../src/common/chest-sites';
 import type { ChestSite, ClassName, PatientSummary } from '../../../src/service/api';
 import type { AppContext } from '../ui/context';
 import { field, h, options } from '../ui/dom';
@@ -11,7 +11,7 @@ import { dataTable, pager } from '../widgets/table';
 
 const LIMIT = 25;
 
-export function historyView(ctx: AppContext, root: HTMLElement): void {
+export function historyView(ctx: AppContext, root: HTMLElement): undefined {
   const query = h('input', { type: 'search', name: 'query', placeholder: 'MRN or name', autocomplete: 'off' });
   const kind = h(
     'select',
@@ -76,8 +76,8 @@ export function historyView(ctx: AppContext, root: HTMLElement): void {
         'patients',
         () => ctx.api.call('patients.search', { query: q, limit: LIMIT, offset }),
         (page) => {
-          if (page.total === 0)
-            return void results.append(
+          if (page.total === 0) {
+            results.append(
               empty(
                 'No patients found',
                 q
@@ -85,6 +85,8 @@ export function historyView(ctx: AppContext, root: HTMLElement): void {
                   : 'No patients are registered yet. Nurses create them from the Record view.',
               ),
             );
+            return;
+          }
           results.append(
             dataTable<PatientSummary>(
               'Patients',
@@ -119,8 +121,10 @@ export function historyView(ctx: AppContext, root: HTMLElement): void {
       'recordings',
       () => ctx.api.call('recordings.list', params),
       (page) => {
-        if (page.total === 0)
-          return void results.append(empty('No recordings match', 'Widen the dates or clear a filter.'));
+        if (page.total === 0) {
+          results.append(empty('No recordings match', 'Widen the dates or clear a filter.'));
+          return;
+        }
         results.append(
           dataTable('Recordings', recordingColumns(true), page.items, (r) =>
             ctx.navigate({ view: 'recording', id: r.id }),

@@ -1,5 +1,5 @@
 /** The model card: what the head is, what it learned from, how well it measured, and what it is not. */
-import { CLASS_LABELS } from '../../../src/inference/analysis-types';
+import { CLASS_LABELS } from '../../../src/common/classes';
 import type { ModelInfo } from '../../../src/service/api';
 import type { AppContext } from '../ui/context';
 import { h } from '../ui/dom';
@@ -9,7 +9,7 @@ import { empty, withLoading } from '../ui/states';
 type Interval = { value: number; lo: number; hi: number };
 const iv = (i: Interval): string => `${pct(i.value)} (${pct(i.lo)}–${pct(i.hi)})`;
 
-export function modelCardView(ctx: AppContext, root: HTMLElement): void {
+export function modelCardView(ctx: AppContext, root: HTMLElement): undefined {
   const body = h('div', {});
   root.append(body);
   void withLoading(

@@ -7,7 +7,7 @@
 import type { CaptureState, ChestSite, DeviceInfo, Patient, RecordingDetail } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
-import { field, h, options } from '../ui/dom';
+import { field, h, options, listener } from '../ui/dom';
 import { screenText, siteName } from '../ui/format';
 import { analysisSummary, disclaimer, qualityLine, screenBadge } from '../widgets/analysis-summary';
 import { bodyDiagram } from '../widgets/body-diagram';
@@ -15,8 +15,8 @@ import { ProbabilityBars } from '../widgets/charts';
 import { patientPicker } from '../widgets/patient-picker';
 import { recoveryPanel } from '../widgets/recovery-panel';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
+import { RECORDING_LENGTHS } from '../../../src/common/recording-lengths';
 
-type Duration = 3 | 10 | 20 | 30 | null;
 const PROTOCOL: readonly ChestSite[] = [
   'anterior-right-upper',
   'anterior-left-upper',
@@ -78,13 +78,10 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     { 'aria-label': 'Length', name: 'duration' },
     options(
       [
-        { value: '3', label: '3 s' },
-        { value: '10', label: '10 s' },
-        { value: '20', label: '20 s' },
-        { value: '30', label: '30 s' },
+        ...RECORDING_LENGTHS.map((sec) => ({ value: String(sec), label: `${sec} s` })),
         { value: 'free', label: 'Until I stop' },
       ],
-      '3',
+      String(RECORDING_LENGTHS[0]),
     ),
   );
   const meterFill = h('div', { class: 'meter-fill' });
@@ -162,32 +159,37 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       'aria-label': 'WAV file to import',
     });
     const note = h('p', { class: 'hint', role: 'status' });
-    file.addEventListener('change', async () => {
-      const f = file.files?.[0];
-      if (!f) return;
-      if (!patient || !site) {
-        note.textContent = 'Choose the patient and the chest site first, then pick the file again.';
-        file.value = '';
-        return;
-      }
-      note.textContent = `Importing ${f.name} and analysing it…`;
-      const p = patient;
-      const s = site;
-      finishing = null;
-      try {
-        const bytes = new Uint8Array(await f.arrayBuffer());
-        let bin = '';
-        for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        const done = await finish(() =>
-          api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }),
-        );
-        note.textContent = done ? `Imported ${f.name}.` : `Import of ${f.name} failed: see the message under “Result”.`;
-      } catch (err) {
-        note.textContent = `Import failed: ${errorMessage(err)}`;
-      } finally {
-        file.value = '';
-      }
-    });
+    file.addEventListener(
+      'change',
+      listener(async () => {
+        const f = file.files?.[0];
+        if (!f) return;
+        if (!patient || !site) {
+          note.textContent = 'Choose the patient and the chest site first, then pick the file again.';
+          file.value = '';
+          return;
+        }
+        note.textContent = `Importing ${f.name} and analysing it…`;
+        const p = patient;
+        const s = site;
+        finishing = null;
+        try {
+          const bytes = new Uint8Array(await f.arrayBuffer());
+          let bin = '';
+          for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          const done = await finish(() =>
+            api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }),
+          );
+          note.textContent = done
+            ? `Imported ${f.name}.`
+            : `Import of ${f.name} failed: see the message under “Result”.`;
+        } catch (err) {
+          note.textContent = `Import failed: ${errorMessage(err)}`;
+        } finally {
+          file.value = '';
+        }
+      }),
+    );
     return h(
       'details',
       { class: 'panel import' },
@@ -408,7 +410,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
 
   async function startCapture(): Promise<void> {
     if (canStart() || !patient || !site) return;
-    const durationSec: Duration = durationSelect.value === 'free' ? null : (Number(durationSelect.value) as Duration);
+    const durationSec = RECORDING_LENGTHS.find((sec) => String(sec) === durationSelect.value) ?? null; // else 'free'
     spectrogram.reset();
     spectrogram.start();
     lastCaptureId = null; // late frames of the previous capture no longer belong on screen
@@ -508,7 +510,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       liveScreen.setAttribute('aria-label', screenText(l.screen));
     }),
     api.on('capture.error', (e) => {
-      if (e.captureId === null || mine(e.captureId)) ctx.notify(`${e.message}`, 'error');
+      if (e.captureId === null || mine(e.captureId)) ctx.notify(e.message, 'error');
     }),
     api.on('devices.changed', (d) => {
       const parts = [...d.added.map((n) => `connected: ${n}`), ...d.removed.map((n) => `disconnected: ${n}`)];

@@ -3,20 +3,21 @@
  * it, the analysis (screen first), YAMNet's top sounds, findings and sign-off. A signed recording
  * takes no edits, only amendments (new findings), which the service enforces too.
  */
-import { CLASS_LABELS, CLASS_ORDER } from '../../../src/inference/analysis-types';
+import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
 import type { FindingLabel, RecordingDetail } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
-import { field, h, options } from '../ui/dom';
+import { field, h, options, listener } from '../ui/dom';
 import { dateTime, pct, siteName } from '../ui/format';
 import { errorState, loading, withLoading } from '../ui/states';
 import { analysisSummary } from '../widgets/analysis-summary';
 import { classLines } from '../widgets/charts';
 import { exportButtons } from '../widgets/export-button';
+import { EXPORT_KIND_NAMES, EXPORT_KINDS } from '../../../src/common/export-kinds';
 import { FullSpectrogram } from '../widgets/spectrogram-full';
 
 const LABELS: Array<{ value: FindingLabel; label: string }> = [
-  ...CLASS_ORDER.map((c) => ({ value: c as FindingLabel, label: CLASS_LABELS[c] })),
+  ...CLASS_ORDER.map((c) => ({ value: c, label: CLASS_LABELS[c] })),
   { value: 'other', label: 'Other' },
   { value: 'inconclusive', label: 'Inconclusive' },
 ];
@@ -89,7 +90,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         disposers.push(() => spec?.destroy());
         specBox.replaceChildren(spec.frame.root);
       },
-      (err) => specBox.replaceChildren(errorState('Could not load the spectrogram', err)),
+      (err: unknown) => specBox.replaceChildren(errorState('Could not load the spectrogram', err)),
     );
     void ctx.api.call('recordings.audio', { id }).then(
       (a) => {
@@ -104,7 +105,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
           URL.revokeObjectURL(url);
         });
       },
-      (err) => (audioNote.textContent = `Audio unavailable: ${errorMessage(err)}`),
+      (err: unknown) => (audioNote.textContent = `Audio unavailable: ${errorMessage(err)}`),
     );
 
     const a = d.analysis;
@@ -185,10 +186,14 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
       );
     }
     if (canReview) {
-      const ex = exportButtons(ctx.api, { recordingId: r.id }, [
-        { kind: 'pdf', label: 'PDF report' },
-        { kind: 'fhir', label: 'FHIR R4 bundle' },
-      ]);
+      const ex = exportButtons(
+        ctx.api,
+        { recordingId: r.id },
+        EXPORT_KIND_NAMES.flatMap((kind) => {
+          const label = EXPORT_KINDS[kind].oneRecordingLabel;
+          return label ? [{ kind, label }] : [];
+        }),
+      );
       disposers.push(ex.dispose);
       right.append(
         h('section', { class: 'panel', 'aria-label': 'Export' }, h('h2', {}, 'Export this recording'), ex.element),
@@ -244,21 +249,24 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
     h('button', { type: 'submit' }, d.signoff ? 'Add amendment' : 'Add finding'),
     err,
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    err.textContent = '';
-    try {
-      await ctx.api.call('findings.add', {
-        recordingId: d.recording.id,
-        text: text.value.trim(),
-        label: (label.value || null) as FindingLabel | null,
-      });
-      ctx.notify(d.signoff ? 'Amendment added.' : 'Finding added.');
-      reload();
-    } catch (e) {
-      err.textContent = errorMessage(e);
-    }
-  });
+  form.addEventListener(
+    'submit',
+    listener(async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      try {
+        await ctx.api.call('findings.add', {
+          recordingId: d.recording.id,
+          text: text.value.trim(),
+          label: (label.value || null) as FindingLabel | null,
+        });
+        ctx.notify(d.signoff ? 'Amendment added.' : 'Finding added.');
+        reload();
+      } catch (e) {
+        err.textContent = errorMessage(e);
+      }
+    }),
+  );
   panel.append(form);
   if (!d.signoff) {
     // No preselected class: signing must be a deliberate choice (the last finding's label, if any, is offered).
@@ -288,21 +296,24 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
       h('button', { type: 'submit', class: 'primary' }, 'Sign recording'),
       signErr,
     );
-    sign.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      signErr.textContent = '';
-      try {
-        await ctx.api.call('recordings.sign', {
-          recordingId: d.recording.id,
-          label: signLabel.value as FindingLabel,
-          statement: statement.value.trim(),
-        });
-        ctx.notify('Recording signed.');
-        reload();
-      } catch (e) {
-        signErr.textContent = errorMessage(e);
-      }
-    });
+    sign.addEventListener(
+      'submit',
+      listener(async (ev) => {
+        ev.preventDefault();
+        signErr.textContent = '';
+        try {
+          await ctx.api.call('recordings.sign', {
+            recordingId: d.recording.id,
+            label: signLabel.value as FindingLabel,
+            statement: statement.value.trim(),
+          });
+          ctx.notify('Recording signed.');
+          reload();
+        } catch (e) {
+          signErr.textContent = errorMessage(e);
+        }
+      }),
+    );
     panel.append(sign);
   }
   return panel;

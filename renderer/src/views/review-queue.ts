@@ -7,7 +7,7 @@ import { dataTable, pager } from '../widgets/table';
 
 const LIMIT = 25;
 
-export function reviewQueueView(ctx: AppContext, root: HTMLElement): void {
+export function reviewQueueView(ctx: AppContext, root: HTMLElement): undefined {
   const body = h('div', {});
   root.append(
     h('h1', {}, 'Review queue'),

@@ -1,7 +1,7 @@
 import type { ApiClient, UserInfo } from '../../../src/service/api';
 import { DISCLAIMER } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
-import { field, h } from '../ui/dom';
+import { field, h, listener } from '../ui/dom';
 
 export function signInView(
   api: ApiClient,
@@ -46,21 +46,24 @@ export function signInView(
       : null,
     h('p', { class: 'disclaimer small' }, DISCLAIMER),
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    error.textContent = '';
-    submit.disabled = true;
-    try {
-      const s = await api.call('auth.signIn', { username: username.value.trim(), password: password.value });
-      password.value = '';
-      done(s.user);
-    } catch (err) {
-      error.textContent = errorMessage(err);
-      password.select();
-    } finally {
-      submit.disabled = false;
-    }
-  });
+  form.addEventListener(
+    'submit',
+    listener(async (ev) => {
+      ev.preventDefault();
+      error.textContent = '';
+      submit.disabled = true;
+      try {
+        const s = await api.call('auth.signIn', { username: username.value.trim(), password: password.value });
+        password.value = '';
+        done(s.user);
+      } catch (err) {
+        error.textContent = errorMessage(err);
+        password.select();
+      } finally {
+        submit.disabled = false;
+      }
+    }),
+  );
   root.append(form);
   (opts.username ? password : username).focus();
 }

@@ -1,13 +1,13 @@
 /** Users (admin): list, add, activate or deactivate. Passwords are set here, never shown. */
-import { ROLES } from '../../../src/service/api';
+import { ROLES } from '../../../src/common/roles';
 import type { Role } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
-import { field, h, options } from '../ui/dom';
+import { field, h, options, listener } from '../ui/dom';
 import { withLoading } from '../ui/states';
 import { dataTable } from '../widgets/table';
 
-export function usersView(ctx: AppContext, root: HTMLElement): void {
+export function usersView(ctx: AppContext, root: HTMLElement): undefined {
   const list = h('div', {});
   const load = (): void =>
     void withLoading(
@@ -34,7 +34,7 @@ export function usersView(ctx: AppContext, root: HTMLElement): void {
                       onclick: () =>
                         void ctx.api
                           .call('users.setActive', { username: u.username, active: !u.active })
-                          .then(load, (e) => ctx.notify(errorMessage(e), 'error')),
+                          .then(load, (e: unknown) => ctx.notify(errorMessage(e), 'error')),
                     },
                     u.active ? 'Deactivate' : 'Activate',
                   ),
@@ -71,22 +71,25 @@ export function usersView(ctx: AppContext, root: HTMLElement): void {
     ),
     err,
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    err.textContent = '';
-    try {
-      await ctx.api.call('users.create', {
-        username: username.value.trim(),
-        displayName: displayName.value.trim(),
-        role: role.value as Role,
-        password: password.value,
-      });
-      form.reset();
-      load();
-    } catch (e) {
-      err.textContent = errorMessage(e);
-    }
-  });
+  form.addEventListener(
+    'submit',
+    listener(async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      try {
+        await ctx.api.call('users.create', {
+          username: username.value.trim(),
+          displayName: displayName.value.trim(),
+          role: role.value as Role,
+          password: password.value,
+        });
+        form.reset();
+        load();
+      } catch (e) {
+        err.textContent = errorMessage(e);
+      }
+    }),
+  );
   root.append(
     h('h1', {}, 'Users'),
     h('section', { class: 'panel' }, h('h2', {}, 'Add a user'), form),

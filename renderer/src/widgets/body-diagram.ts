@@ -4,7 +4,7 @@
  * Sites are keyboard buttons (Tab, Enter/Space); selected and already-recorded sites differ by
  * shape and text, not only colour.
  */
-import { CHEST_SITES } from '../../../src/service/api';
+import { CHEST_SITES } from '../../../src/common/chest-sites';
 import type { ChestSite } from '../../../src/service/api';
 import { h, svg } from '../ui/dom';
 import { siteName } from '../ui/format';
@@ -83,7 +83,7 @@ export function bodyDiagram(onPick: (site: ChestSite) => void): BodyDiagram {
     );
     node.addEventListener('click', () => onPick(site));
     node.addEventListener('keydown', (ev) => {
-      const k = (ev as KeyboardEvent).key;
+      const k = ev.key;
       if (k === 'Enter' || k === ' ') {
         ev.preventDefault();
         ev.stopPropagation();

@@ -16,7 +16,7 @@ import {
   Tooltip,
 } from 'chart.js';
 import type { ChartDataset } from 'chart.js';
-import { CLASS_LABELS, CLASS_ORDER } from '../../../src/inference/analysis-types';
+import { CLASS_COLORS, CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
 import type { ClassName, ClassProbabilities } from '../../../src/service/api';
 
 Chart.register(
@@ -35,13 +35,6 @@ Chart.defaults.font.family = 'system-ui, sans-serif';
 Chart.defaults.color = '#1d2733';
 Chart.defaults.animation = false;
 
-export const CLASS_COLOURS: Record<ClassName, string> = {
-  asthma: '#E69F00',
-  copd: '#0072B2',
-  pneumonia: '#D55E00',
-  healthy: '#009E73',
-  bronchial: '#CC79A7',
-};
 const DASH: Record<ClassName, number[]> = {
   asthma: [],
   copd: [6, 3],
@@ -90,7 +83,7 @@ export class ProbabilityBars {
       data: {
         labels: compact ? twoLineLabels(null) : labelsWithNumbers(null),
         datasets: [
-          { data: CLASS_ORDER.map(() => 0), backgroundColor: CLASS_ORDER.map((c) => CLASS_COLOURS[c]), borderWidth: 0 },
+          { data: CLASS_ORDER.map(() => 0), backgroundColor: CLASS_ORDER.map((c) => CLASS_COLORS[c]), borderWidth: 0 },
         ],
       },
       options: {
@@ -146,8 +139,8 @@ export function classLines(
       datasets: classes.map((c) => ({
         label: CLASS_LABELS[c],
         data: points.filter((pt) => pt.p[c] !== undefined).map((pt) => ({ x: pt.x, y: (pt.p[c] as number) * 100 })),
-        borderColor: CLASS_COLOURS[c],
-        backgroundColor: CLASS_COLOURS[c],
+        borderColor: CLASS_COLORS[c],
+        backgroundColor: CLASS_COLORS[c],
         borderDash: DASH[c],
         pointStyle: POINT[c],
         pointRadius: points.length > 60 ? 0 : 4,

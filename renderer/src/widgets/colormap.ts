@@ -43,7 +43,7 @@ export const VIRIDIS: Uint8ClampedArray = (() => {
 export const DB_PER_LOG_UNIT = 20 / Math.LN10;
 
 /** Colour index 0..255 for a log-mel value within [minDb, maxDb]. */
-export function colourIndex(logMel: number, minDb: number, maxDb: number): number {
+export function colorIndex(logMel: number, minDb: number, maxDb: number): number {
   const db = logMel * DB_PER_LOG_UNIT;
   const t = (db - minDb) / (maxDb - minDb);
   return t <= 0 ? 0 : t >= 1 ? 255 : Math.round(t * 255);

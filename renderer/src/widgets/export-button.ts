@@ -37,7 +37,7 @@ export function exportButtons(
             type: 'button',
             class: 'link',
             onclick: () =>
-              void downloadExportFile(api, j.id, f.name).catch((e) =>
+              void downloadExportFile(api, j.id, f.name).catch((e: unknown) =>
                 status.append(h('p', { class: 'form-error' }, errorMessage(e))),
               ),
           },

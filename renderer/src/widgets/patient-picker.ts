@@ -1,7 +1,7 @@
 /** Find a patient by identifier or name, or create one quickly, without leaving the Record view. */
 import type { ApiClient, Patient, PatientSummary, Sex } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
-import { field, h, options } from '../ui/dom';
+import { field, h, options, listener } from '../ui/dom';
 import { dateOnly } from '../ui/format';
 
 export interface PatientPicker {
@@ -115,24 +115,27 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
     ),
     createError,
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    createError.textContent = '';
-    try {
-      const p = await api.call('patients.create', {
-        mrn: mrn.value.trim(),
-        givenName: given.value.trim(),
-        familyName: family.value.trim(),
-        birthDate: birth.value || null,
-        sex: sex.value as Sex,
-      });
-      form.reset();
-      createBox.hidden = true;
-      choose(p);
-    } catch (err) {
-      createError.textContent = errorMessage(err);
-    }
-  });
+  form.addEventListener(
+    'submit',
+    listener(async (ev) => {
+      ev.preventDefault();
+      createError.textContent = '';
+      try {
+        const p = await api.call('patients.create', {
+          mrn: mrn.value.trim(),
+          givenName: given.value.trim(),
+          familyName: family.value.trim(),
+          birthDate: birth.value || null,
+          sex: sex.value as Sex,
+        });
+        form.reset();
+        createBox.hidden = true;
+        choose(p);
+      } catch (err) {
+        createError.textContent = errorMessage(err);
+      }
+    }),
+  );
   createBox.append(h('h3', {}, 'New patient'), form);
 
   const element = h(

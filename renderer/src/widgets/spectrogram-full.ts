@@ -1,6 +1,6 @@
 /** A whole recording's mel spectrogram, with a playback cursor and click-to-seek. */
 import type { SpectrogramData } from '../../../src/service/api';
-import { DB_PER_LOG_UNIT, VIRIDIS, colourIndex } from './colormap';
+import { DB_PER_LOG_UNIT, VIRIDIS, colorIndex } from './colormap';
 import { PLOT_HEIGHT, spectrogramFrame } from './spectrogram-axes';
 import type { SpectrogramFrame } from './spectrogram-axes';
 
@@ -48,7 +48,7 @@ export class FullSpectrogram {
     const img = ctx.createImageData(this.image.width, data.bands);
     for (let f = 0; f < data.frames; f++) {
       for (let b = 0; b < data.bands; b++) {
-        const c = colourIndex(values[f * data.bands + b] as number, minDb, maxDb) * 4;
+        const c = colorIndex(values[f * data.bands + b] as number, minDb, maxDb) * 4;
         const o = ((data.bands - 1 - b) * this.image.width + f) * 4;
         img.data[o] = VIRIDIS[c] as number;
         img.data[o + 1] = VIRIDIS[c + 1] as number;

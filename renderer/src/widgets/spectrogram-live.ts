@@ -4,7 +4,7 @@
  * draws the ring newest-on-the-right. It also measures itself, in the browser: animation frame
  * rate, columns lost (gaps in frame numbers), and latency from `sentAtMs` to the column being drawn.
  */
-import { VIRIDIS, colourIndex } from './colormap';
+import { VIRIDIS, colorIndex } from './colormap';
 import { PLOT_HEIGHT, spectrogramFrame } from './spectrogram-axes';
 import type { SpectrogramFrame } from './spectrogram-axes';
 
@@ -145,7 +145,7 @@ export class LiveSpectrogram {
     for (const b of batches) {
       for (const col of b.frames) {
         for (let band = 0; band < ROWS; band++) {
-          const c = colourIndex(col[band] ?? -10, LIVE_MIN_DB, LIVE_MAX_DB) * 4;
+          const c = colorIndex(col[band] ?? -10, LIVE_MIN_DB, LIVE_MAX_DB) * 4;
           const o = (ROWS - 1 - band) * 4;
           px[o] = VIRIDIS[c] as number;
           px[o + 1] = VIRIDIS[c + 1] as number;

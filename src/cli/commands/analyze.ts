@@ -27,7 +27,7 @@ const pct = (p: number) => p.toFixed(2);
 
 export function formatResult(file: string, r: AnalysisResult, headCardPath: string, warnings: string[] = []): string {
   const lines: string[] = [];
-  lines.push(`${file}`);
+  lines.push(file);
   for (const w of warnings) lines.push(`  note: ${w}`);
   lines.push(`  duration ${r.durationSec.toFixed(2)} s, ${r.sampleRate} Hz, ${r.patchCount} patches`);
   lines.push(

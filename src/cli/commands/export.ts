@@ -6,15 +6,18 @@
 import { dirname, resolve } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import type { ExportJob, ExportKind, ExportScope } from '../../service/api.js';
+import { EXPORT_KIND_NAMES, EXPORT_KINDS, type ExportKind } from '../../common/export-kinds.js';
+import type { ExportJob, ExportScope } from '../../service/api.js';
 import { ApiError } from '../../service/errors.js';
 import { appDataDir, defaultDbPath } from '../../service/paths.js';
 import { Workstation } from '../../service/workstation.js';
 
-const KINDS: readonly ExportKind[] = ['audit-history', 'analyses', 'pdf', 'fhir', 'recordings'];
+const isKind = (k: string | undefined): k is ExportKind =>
+  (EXPORT_KIND_NAMES as readonly (string | undefined)[]).includes(k);
+const KIND_LINE = EXPORT_KIND_NAMES.map((k) => `${k} (${EXPORT_KINDS[k].roles.join(', ')})`).join(', ');
 
 const USAGE = `usage: auscult export <kind> --out <folder> --user <username> [options]
-  kinds: audit-history (auditor), analyses and pdf (auditor, pulmonologist), fhir and recordings (pulmonologist)
+  kinds: ${KIND_LINE}
   --patient <identifier>   one patient (MRN)
   --recording <id>         one recording
   --from <date> --to <date>  a date range (YYYY-MM-DD or ISO 8601; 'to' is inclusive)
@@ -46,13 +49,13 @@ export const command: CliCommand = {
     });
     if (!parsed) return 2;
     const v = parsed.values;
-    const kind = parsed.positionals[0] as ExportKind | undefined;
+    const kind = parsed.positionals[0];
     if (v.help) {
       console.log(USAGE);
       return 0;
     }
-    if (!kind || !KINDS.includes(kind) || !v.out || !v.user) {
-      console.error(`auscult export: give a kind (${KINDS.join(', ')}), --out and --user.\n${USAGE}`);
+    if (!isKind(kind) || !v.out || !v.user) {
+      console.error(`auscult export: give a kind (${EXPORT_KIND_NAMES.join(', ')}), --out and --user.\n${USAGE}`);
       return 2;
     }
     if (v.recording !== undefined && !/^\d+$/.test(v.recording)) {
@@ -83,24 +86,22 @@ export const command: CliCommand = {
       if (v.recording !== undefined) scope.recordingId = Number(v.recording);
       if (v.from) scope.from = v.from;
       if (v.to) scope.to = v.to;
-      job = (await ws.call(ctx, 'exports.start', {
+      job = await ws.call(ctx, 'exports.start', {
         kind,
         scope,
         options: { csvBom: v.bom, zip: v.zip },
         destinationDir: resolve(v.out),
-      })) as ExportJob;
+      });
       const tty = process.stderr.isTTY;
       while (job.state === 'running') {
         await new Promise((r) => setTimeout(r, 200));
-        job = (await ws.call(ctx, 'exports.status', { jobId: job.id })) as ExportJob;
+        job = await ws.call(ctx, 'exports.status', { jobId: job.id });
         if (tty) process.stderr.write(`\r${kind}: ${job.rows} rows, ${Math.round(job.progress * 100)} %   `);
       }
       if (tty) process.stderr.write('\n');
       if (v.json) console.log(JSON.stringify(job, null, 2));
       else if (job.state === 'done') {
-        console.log(
-          `Exported ${job.rows} ${kind === 'audit-history' ? 'entries' : 'recordings'} to ${job.destination}`,
-        );
+        console.log(`Exported ${job.rows} ${EXPORT_KINDS[kind].rowNoun} to ${job.destination}`);
         for (const f of job.files) console.log(`  ${f.name}  ${f.bytes} bytes  sha256 ${f.sha256}`);
         if (kind === 'audit-history')
           console.log(`Check it any time with: auscult audit verify ${job.destination} --db ${dbPath}`);

@@ -5,7 +5,8 @@
 import { dirname, basename } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { CHEST_SITES, type ChestSite, type Patient } from '../../service/api.js';
+import { CHEST_SITES, isChestSite } from '../../common/chest-sites.js';
+import type { Patient, Sex } from '../../service/api.js';
 import { ApiError } from '../../service/errors.js';
 import { appDataDir, defaultDbPath } from '../../service/paths.js';
 import { intakeRecording } from '../../service/recording-intake.js';
@@ -51,11 +52,11 @@ export const command: CliCommand = {
       console.error(`auscult import: give the WAV files, --patient and --user.\n${USAGE}`);
       return 2;
     }
-    if (!(CHEST_SITES as readonly string[]).includes(v.site)) {
-      console.error(`auscult import: unknown site '${v.site}'. Sites: ${CHEST_SITES.join(', ')}`);
+    const site = v.site;
+    if (!isChestSite(site)) {
+      console.error(`auscult import: unknown site '${site}'. Sites: ${CHEST_SITES.join(', ')}`);
       return 2;
     }
-    const site = v.site as ChestSite;
     const dbPath = v.db ?? defaultDbPath();
     const dataDir = v['data-dir'] ?? (v.db ? dirname(v.db) : appDataDir());
 
@@ -67,10 +68,7 @@ export const command: CliCommand = {
       ...(v['no-analysis'] ? { engine: null, engineError: 'analysis skipped (--no-analysis)' } : { modelsDir }),
     });
     try {
-      const status = (await ws.call({ sessionToken: null, transport: 'cli' }, 'system.status', {})) as {
-        engineReady: boolean;
-        modelError: string | null;
-      };
+      const status = await ws.call({ sessionToken: null, transport: 'cli' }, 'system.status', {});
       if (!status.engineReady)
         console.error(`auscult import: recordings will be stored WITHOUT analysis: ${status.modelError}`);
       const ctx = { sessionToken: ws.signInLocal(v.user), transport: 'cli' as const };
@@ -85,13 +83,14 @@ export const command: CliCommand = {
           );
           return 1;
         }
-        patient = (await ws.call(ctx, 'patients.create', {
+        patient = await ws.call(ctx, 'patients.create', {
           mrn: v.patient,
           givenName: v.given ?? '',
           familyName: v.family ?? '',
           ...(v['birth-date'] ? { birthDate: v['birth-date'] } : {}),
-          ...(v.sex ? { sex: v.sex } : {}),
-        })) as Patient;
+          // The service's schema refuses anything but the four values, with a message.
+          ...(v.sex ? { sex: v.sex as Sex } : {}),
+        });
         if (!v.json) console.log(`Registered patient ${patient.mrn}: ${patient.givenName} ${patient.familyName}.`);
       }
       if (!['nurse', 'pulmonologist'].includes(call.user.role)) {

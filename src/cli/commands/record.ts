@@ -14,7 +14,7 @@ import { CaptureError } from '../../capture/errors.js';
 import { PortAudioBackend } from '../../capture/portaudio-backend.js';
 import { realPipelineParts } from '../../capture/pipeline-parts.js';
 import { repairInterrupted } from '../../capture/recovery.js';
-import { CaptureSession, type CaptureOutcome } from '../../capture/session.js';
+import { CaptureSession } from '../../capture/session.js';
 import type { AnalysisEngine } from '../../inference/engine.js';
 import type { AnalysisResult } from '../../inference/analysis-types.js';
 import type { CaptureAnalyzer } from '../../capture/pipeline-types.js';
@@ -57,7 +57,14 @@ function printResult(
   if (json) {
     const entry = result
       ? { file, ok: true, result }
-      : { file, ok: false, error: { code: 'NO_ANALYSIS', message: String(extra['analysisError'] ?? 'not analysed') } };
+      : {
+          file,
+          ok: false,
+          error: {
+            code: 'NO_ANALYSIS',
+            message: typeof extra['analysisError'] === 'string' ? extra['analysisError'] : 'not analyzed',
+          },
+        };
     console.log(JSON.stringify({ head: engine?.versions.head ?? null, files: [entry], capture: extra }, null, 2));
   } else if (result && engine) {
     console.log(formatResult(file, result, engine.headCardPath));
@@ -164,7 +171,7 @@ export const command: CliCommand = {
         log(
           `record: ${device.name} at ${session.state.sampleRate} Hz -> ${out}${seconds > 0 ? ` (${seconds} s)` : ' (until Ctrl-C)'}`,
         );
-        const outcome = (await session.done) as CaptureOutcome | null;
+        const outcome = await session.done;
         if (!outcome) return 1;
         settings.update({ lastDevice: device.name });
         log(

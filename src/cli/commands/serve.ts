@@ -48,6 +48,7 @@ export const command: CliCommand = {
     }
     const { appDataDir, defaultDbPath } = await import('../../service/paths.js');
     const { Workstation } = await import('../../service/workstation.js');
+    const { defaultEngineLoader } = await import('../../service/engine-loader.js');
     const { startLoopbackServer } = await import('../../server/loopback-server.js');
     const dataDir = values['data-dir'] ?? appDataDir();
     const dbPath = values.db ?? defaultDbPath(dataDir);
@@ -58,20 +59,12 @@ export const command: CliCommand = {
       ...(values['no-engine']
         ? { engine: null, engineError: 'Started with --no-engine: recordings are stored without analysis.' }
         : {
-            loadEngine: async () => {
-              const { AnalysisEngine } = await import('../../inference/engine.js');
-              return AnalysisEngine.load({ log: (line) => console.error(`models: ${line}`) });
-            },
+            loadEngine: defaultEngineLoader((line) => {
+              console.error(`models: ${line}`);
+            }),
           }),
     });
-    const status = (await workstation.call(
-      { sessionToken: null, transport: 'http', peer: 'cli' },
-      'system.status',
-      {},
-    )) as {
-      engineReady: boolean;
-      modelError: string | null;
-    };
+    const status = await workstation.call({ sessionToken: null, transport: 'http', peer: 'cli' }, 'system.status', {});
     let server;
     try {
       server = await startLoopbackServer({ workstation, port });

@@ -4,7 +4,7 @@
  */
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { ROLES } from '../../service/api.js';
+import { ROLES } from '../../common/roles.js';
 import { ApiError } from '../../service/errors.js';
 import { addUserLocal, setPasswordLocal } from '../../service/local-admin.js';
 import { defaultDbPath } from '../../service/paths.js';
@@ -21,7 +21,7 @@ export function openStoreForCli(db: string | undefined): Store {
   try {
     return Store.open(db ?? defaultDbPath());
   } catch (err) {
-    if (err instanceof StoreError) throw new Error(err.message);
+    if (err instanceof StoreError) throw new Error(err.message, { cause: err });
     throw err;
   }
 }

@@ -4,14 +4,13 @@
  * TFLite quantization spec). Weights that reach an operator through a DEQUANTIZE operator are
  * followed back to their constant.
  */
+import { CodedError } from '../../common/coded-error.js';
 import type { TfliteModel, TfliteQuantization, TfliteSubgraph, TfliteTensor } from '../tflite/reader.js';
 import { TENSOR_TYPE_NAMES, TensorType, BuiltinOperator } from '../tflite/schema.js';
 
-export class ConversionError extends Error {
-  readonly code = 'YAMNET_STRUCTURE';
+export class ConversionError extends CodedError<'model', 'YAMNET_STRUCTURE'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConversionError';
+    super('model', 'YAMNET_STRUCTURE', message);
   }
 }
 
@@ -148,7 +147,7 @@ export function constantTensor(
       return { ...src, name: t.name, shape: t.shape, storage: `${src.storage} via DEQUANTIZE` };
     }
     throw new ConversionError(
-      `${role} (${t.name || 'tensor ' + tensorIndex}) is not a constant: ` +
+      `${role} (${t.name || `tensor ${tensorIndex}`}) is not a constant: ` +
         (producer ? `it is computed by ${producer.opName}` : 'it has no data'),
     );
   }

@@ -4,14 +4,13 @@
  * raw bytes of every buffer. Hand-written accessors over the `flatbuffers` ByteBuffer, for the
  * handful of tables in ./schema.ts (no generated code, no TensorFlow).
  */
+import { CodedError } from '../../common/coded-error.js';
 import { ByteBuffer } from 'flatbuffers';
 import { BUILTIN_OPERATOR_NAMES, BuiltinOperator, F } from './schema.js';
 
-export class TfliteFormatError extends Error {
-  readonly code = 'TFLITE_FORMAT';
+export class TfliteFormatError extends CodedError<'model', 'TFLITE_FORMAT'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'TfliteFormatError';
+    super('model', 'TFLITE_FORMAT', message);
   }
 }
 

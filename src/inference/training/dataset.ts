@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CLASS_ORDER, type ClassName } from '../analysis-types.js';
-import { parseCsvRecords } from './csv.js';
+import { parseCsvRecords } from '../../common/csv.js';
 import { TrainingError } from './errors.js';
 
 export type TrainLabel = ClassName | 'other';
@@ -41,7 +41,7 @@ function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-function normaliseLabel(raw: string, where: string): TrainLabel {
+function normalizeLabel(raw: string, where: string): TrainLabel {
   const l = raw.trim().toLowerCase();
   if ((TRAIN_LABELS as readonly string[]).includes(l)) return l as TrainLabel;
   throw new TrainingError(
@@ -103,7 +103,7 @@ function loadKauh(root: string): Dataset {
       path,
       file,
       patient,
-      label: normaliseLabel(r['class5'] ?? '', where),
+      label: normalizeLabel(r['class5'] ?? '', where),
       filter: r['filter']?.trim() || null,
       sha256: sha256File(path),
       excluded,
@@ -130,7 +130,7 @@ function loadManifest(manifest: string): Dataset {
       path,
       file,
       patient,
-      label: normaliseLabel(r['label'], where),
+      label: normalizeLabel(r['label'], where),
       filter: null,
       sha256: sha256File(path),
       excluded,

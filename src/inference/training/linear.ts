@@ -52,7 +52,7 @@ export async function trainLinear(
           const logp = tf.logSoftmax(tf.matMul(xs, kernel).add(bias));
           const ce = tf.neg(tf.sum(tf.mul(ys, logp), 1));
           const data = tf.div(tf.sum(tf.mul(ce, ws)), tf.sum(ws));
-          return tf.add(data, tf.mul(opts.l2, tf.sum(tf.square(kernel)))) as tf.Scalar;
+          return tf.add<tf.Scalar>(data, tf.mul(opts.l2, tf.sum(tf.square(kernel))));
         },
         false,
         [kernel, bias],

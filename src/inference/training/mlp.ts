@@ -64,7 +64,7 @@ function dropoutMask(rng: Rng, rows: number, cols: number, rate: number): Float3
   return m;
 }
 
-function standardiser(x: Float32Array, n: number, dims: number): { mean: Float32Array; invStd: Float32Array } {
+function standardizer(x: Float32Array, n: number, dims: number): { mean: Float32Array; invStd: Float32Array } {
   const mean = new Float64Array(dims);
   const sq = new Float64Array(dims);
   for (let r = 0; r < n; r++) for (let d = 0; d < dims; d++) mean[d]! += x[r * dims + d]!;
@@ -89,7 +89,7 @@ export async function trainMlp(
   await tfReady();
   const rng = new Rng(opts.seed);
   const dims = [INPUT_DIMS, ...HIDDEN, opts.classes];
-  const { mean, invStd } = standardiser(x, n, INPUT_DIMS);
+  const { mean, invStd } = standardizer(x, n, INPUT_DIMS);
   const vars = {
     kernels: dims.slice(0, -1).map((d, i) => tf.variable(tf.tensor2d(glorot(rng, d, dims[i + 1]!), [d, dims[i + 1]!]))),
     biases: dims.slice(1).map((d) => tf.variable(tf.zeros([d]))),
@@ -133,7 +133,7 @@ export async function trainMlp(
                   mean: m.mean.dataSync() as Float32Array,
                   variance: m.variance.dataSync() as Float32Array,
                 };
-                h = tf.batchNorm(h, m.mean, m.variance, vars.beta[l]!, vars.gamma[l]!, BN_EPS);
+                h = tf.batchNorm(h, m.mean, m.variance, vars.beta[l], vars.gamma[l], BN_EPS);
               }
             }
             const logits = tf.matMul(h, vars.kernels[3]!).add(vars.biases[3]!);
@@ -143,7 +143,7 @@ export async function trainMlp(
             const ce = tf.neg(tf.sum(tf.mul(yb, logp), 1));
             const data = tf.div(tf.sum(tf.mul(ce, wb)), tf.sum(wb));
             const l2 = tf.addN(vars.kernels.map((k) => tf.sum(tf.square(k))));
-            return tf.add(data, tf.mul(opts.l2, l2)) as tf.Scalar;
+            return tf.add<tf.Scalar>(data, tf.mul(opts.l2, l2));
           },
           false,
           trainable,
@@ -205,7 +205,7 @@ export async function predictLogits(weights: MlpWeights, x: Float32Array, n: num
       });
       return h;
     });
-    out.set(logits.dataSync() as Float32Array, start * classes);
+    out.set(logits.dataSync(), start * classes);
     logits.dispose();
   }
   return out;

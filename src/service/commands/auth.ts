@@ -11,15 +11,8 @@ export const BOOTSTRAP_HINT =
 /** After this many wrong passwords in a row, a user name is refused for LOCKOUT_MS (guessing). */
 export const MAX_FAILURES = 5;
 export const LOCKOUT_MS = 60_000;
-interface Failures {
-  count: number;
-  lastAt: number;
-}
-
-function failures(deps: Deps): Map<string, Failures> {
-  let m = deps.slots.get('auth.failures') as Map<string, Failures> | undefined;
-  if (!m) deps.slots.set('auth.failures', (m = new Map()));
-  return m;
+function failures(deps: Deps): Deps['signInFailures'] {
+  return deps.signInFailures;
 }
 
 export const authCommands: CommandTable<'auth.signIn' | 'auth.signOut' | 'auth.whoami'> = {

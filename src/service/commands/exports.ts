@@ -1,12 +1,7 @@
 /**
  * Export commands (owned by the export room's engineer): the service side of src/export/jobs.ts.
  *
- * Who may export what (the roles that may see the data):
- * - audit-history: auditors (they read the audit log; nobody else does);
- * - analyses (CSV) and PDF reports: auditors and pulmonologists (both see every recording);
- * - FHIR bundles and recordings: pulmonologists only, since both carry the audio and auditors may
- *   not play audio.
- * Nurses and admins export nothing. A job is visible (status, cancel, download, list) only to the
+ * Who may export what is in the export-kind registry (src/common/export-kinds.ts). A job is visible (status, cancel, download, list) only to the
  * user who started it. Each export is audited: 'export.start' (before any file is written, in its
  * own transaction), then 'export.done' with every file's SHA-256 (and, for an audit history, the
  * manifest's SHA-256 and the chain head: the anchor `auscult audit verify` relies on), or
@@ -15,7 +10,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, resolve } from 'node:path';
-import { DISCLAIMER, type ExportJob, type ExportKind, type ModelCard, type Role } from '../api.js';
+import { DISCLAIMER, type ExportJob, type ModelCard } from '../api.js';
+import type { AuditAction } from '../../common/audit-actions.js';
+import { EXPORT_KINDS } from '../../common/export-kinds.js';
 import { ApiError, notFound } from '../errors.js';
 import { audit, type CommandTable, type Deps, type UserCall } from '../handler.js';
 import { ExportError } from '../../export/errors.js';
@@ -27,12 +24,12 @@ import type { ExportRecordingRow } from '../../store/export-queries.js';
 import { spectrogramOf } from '../spectrogram.js';
 import { decodeWavBytes } from '../wav-source.js';
 
-export const EXPORT_ROLES: Record<ExportKind, readonly Role[]> = {
-  'audit-history': ['auditor'],
-  analyses: ['auditor', 'pulmonologist'],
-  pdf: ['auditor', 'pulmonologist'],
-  fhir: ['pulmonologist'],
-  recordings: ['pulmonologist'],
+/** The audit action of a job that has ended ('running' never reaches `finished`). */
+const FINISHED_ACTION: Record<ExportJob['state'], AuditAction> = {
+  running: 'export.failed',
+  done: 'export.done',
+  failed: 'export.failed',
+  cancelled: 'export.cancelled',
 };
 
 /** Largest file `exports.download` returns inline (base64 over IPC/HTTP); bigger ones stay on disk. */
@@ -46,19 +43,6 @@ const MIME: Record<string, string> = {
   '.wav': 'audio/wav',
   '.zip': 'application/zip',
 };
-
-export function toApiError(err: unknown): unknown {
-  if (!(err instanceof ExportError)) return err;
-  const code =
-    err.code === 'INVALID'
-      ? 'INVALID_INPUT'
-      : err.code === 'NOT_FOUND'
-        ? 'NOT_FOUND'
-        : err.code === 'CANCELLED'
-          ? 'CONFLICT'
-          : 'STORAGE';
-  return new ApiError(code, err.message);
-}
 
 /** The model card as the report's plain summary (measured figures, as measured). */
 export function modelSummary(card: ModelCard | null): ModelSummary | null {
@@ -99,14 +83,18 @@ async function readVerifiedWav(deps: Deps, row: ExportRecordingRow): Promise<Buf
   return bytes;
 }
 
-interface JobsSlot {
+/** One per workstation (`deps.exports`): the jobs, and who started each (for its audit entries). */
+export interface ExportJobsSlot {
   jobs: ExportJobs;
   calls: Map<string, UserCall>;
 }
 
-function jobsOf(deps: Deps): JobsSlot {
-  const existing = deps.slots.get('exports') as JobsSlot | undefined;
-  if (existing) return existing;
+function jobsOf(deps: Deps): ExportJobsSlot {
+  return deps.exports;
+}
+
+/** Creates the export jobs of a workstation (Workstation.open wires it lazily as deps.exports). */
+export function openExportJobs(deps: Deps): ExportJobsSlot {
   const calls = new Map<string, UserCall>();
   const jobs = new ExportJobs(
     {
@@ -132,13 +120,13 @@ function jobsOf(deps: Deps): JobsSlot {
     {
       progress(job) {
         const call = calls.get(job.id);
-        deps.events.emit('export.progress', job as ExportJob, call?.sessionToken ?? null);
+        deps.events.emit('export.progress', job, call?.sessionToken ?? null);
       },
       finished(job, detail) {
         const call = calls.get(job.id);
         if (!call) return;
         deps.store.tx(() =>
-          audit(deps, call, `export.${job.state === 'done' ? 'done' : job.state}`, 'export', job.id, {
+          audit(deps, call, FINISHED_ACTION[job.state], 'export', job.id, {
             kind: job.kind,
             destination: job.destination,
             rows: job.rows,
@@ -152,9 +140,7 @@ function jobsOf(deps: Deps): JobsSlot {
     },
   );
   deps.onClose(() => jobs.closeAll());
-  const slot = { jobs, calls };
-  deps.slots.set('exports', slot);
-  return slot;
+  return { jobs, calls };
 }
 
 function ownJob(deps: Deps, call: UserCall, jobId: string): ExportJobs {
@@ -171,10 +157,10 @@ export const exportsCommands: CommandTable<
     roles: ['auditor', 'pulmonologist'],
     audit: ['export.start', 'export.done', 'export.failed', 'export.cancelled'],
     async run(deps, call, p) {
-      if (!EXPORT_ROLES[p.kind].includes(call.user.role)) {
+      if (!EXPORT_KINDS[p.kind].roles.includes(call.user.role)) {
         throw new ApiError(
           'FORBIDDEN',
-          `Your role (${call.user.role}) may not export ${p.kind}; ${EXPORT_ROLES[p.kind].join(' or ')} may.`,
+          `Your role (${call.user.role}) may not export ${p.kind}; ${EXPORT_KINDS[p.kind].roles.join(' or ')} may.`,
         );
       }
       const scope = p.scope;
@@ -201,11 +187,7 @@ export const exportsCommands: CommandTable<
       }
       const destinationDir = p.destinationDir !== undefined ? resolve(p.destinationDir) : deps.exportsDir;
       if (p.destinationDir === undefined) await mkdir(destinationDir, { recursive: true });
-      try {
-        await assertWritableDir(destinationDir);
-      } catch (err) {
-        throw toApiError(err);
-      }
+      await assertWritableDir(destinationDir);
       const slot = jobsOf(deps);
       const id = randomUUID();
       deps.store.tx(() =>
@@ -218,19 +200,15 @@ export const exportsCommands: CommandTable<
         }),
       );
       slot.calls.set(id, call);
-      try {
-        return (await slot.jobs.start({
-          id,
-          kind: p.kind,
-          scope,
-          csvBom: p.options?.csvBom,
-          zip: p.options?.zip,
-          destinationDir,
-          username: call.user.username,
-        })) as ExportJob;
-      } catch (err) {
-        throw toApiError(err);
-      }
+      return slot.jobs.start({
+        id,
+        kind: p.kind,
+        scope,
+        csvBom: p.options?.csvBom,
+        zip: p.options?.zip,
+        destinationDir,
+        username: call.user.username,
+      });
     },
   },
   'exports.cancel': {
@@ -251,7 +229,7 @@ export const exportsCommands: CommandTable<
     access: 'user',
     roles: ['auditor', 'pulmonologist'],
     run(deps, call) {
-      return jobsOf(deps).jobs.list(call.user.username) as ExportJob[];
+      return jobsOf(deps).jobs.list(call.user.username);
     },
   },
   'exports.download': {
@@ -260,12 +238,7 @@ export const exportsCommands: CommandTable<
     audit: ['export.download'],
     async run(deps, call, p) {
       const jobs = ownJob(deps, call, p.jobId);
-      let path: string;
-      try {
-        path = jobs.filePath(p.jobId, p.file);
-      } catch (err) {
-        throw toApiError(err);
-      }
+      const path = jobs.filePath(p.jobId, p.file);
       const st = await stat(path).catch(() => null);
       if (!st)
         throw new ApiError(

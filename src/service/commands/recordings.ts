@@ -5,19 +5,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CHEST_SITES, type ChestSite, type PendingRecovery } from '../api.js';
+import { isChestSite, type ChestSite } from '../../common/chest-sites.js';
+import type { PendingRecovery } from '../api.js';
 import {
   findPendingRecoveries,
   readRecoveryMeta,
   removeInProgress,
   repairInterrupted,
 } from '../../capture/recovery.js';
-import type { CaptureController } from './capture.js';
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable, type Deps } from '../handler.js';
 import { recordingDetail, toRecordingSummary } from '../mappers.js';
 import { CLINICAL_READERS, RECORDERS, requirePatient, requireRecording, seesAllRecordings } from '../access.js';
-import { analyse, intakeRecording, toNewAnalysis } from '../recording-intake.js';
+import { analyze, intakeRecording, toNewAnalysis } from '../recording-intake.js';
 import { decodeWavBytes } from '../wav-source.js';
 import { spectrogramOf } from '../spectrogram.js';
 
@@ -41,11 +41,11 @@ function inProgressPath(deps: Deps, path: string): string {
 
 /** The WAV capture is writing now: never offered for recovery (capture may not have started). */
 function activeCapturePath(deps: Deps): string | null {
-  return (deps.slots.get('capture') as CaptureController | undefined)?.activeWavPath ?? null;
+  return deps.captureIfStarted?.activeWavPath ?? null;
 }
 
 function chestSite(site: string | null): ChestSite | null {
-  return (CHEST_SITES as readonly string[]).includes(site ?? '') ? (site as ChestSite) : null;
+  return site !== null && isChestSite(site) ? site : null;
 }
 
 export const recordingsCommands: CommandTable<
@@ -178,7 +178,7 @@ export const recordingsCommands: CommandTable<
       if (!deps.engine)
         throw new ApiError('MODEL', deps.engineError ?? 'The analysis engine is not loaded; nothing was changed.');
       const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
-      const { analysis, error } = await analyse(deps, audio);
+      const { analysis, error } = await analyze(deps, audio);
       if (!analysis)
         throw new ApiError(
           'MODEL',
@@ -194,7 +194,7 @@ export const recordingsCommands: CommandTable<
   'recordings.pendingRecovery': {
     access: 'user',
     roles: RECORDERS,
-    async run(deps) {
+    run(deps) {
       const active = activeCapturePath(deps);
       return findPendingRecoveries(deps.inProgressDir, new Set(active ? [resolve(active)] : [])).map(
         (r): PendingRecovery => ({

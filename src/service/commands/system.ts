@@ -2,7 +2,7 @@
 import { DISCLAIMER } from '../api.js';
 import { LATEST_SCHEMA_VERSION } from '../../store/index.js';
 import type { CommandTable } from '../handler.js';
-import { ROLES } from '../api.js';
+import { ROLES } from '../../common/roles.js';
 
 export const APP_VERSION = '0.1.0';
 

@@ -1,5 +1,5 @@
 /** User management: admins only (and any user may change their own password). */
-import { ROLES } from '../api.js';
+import { ROLES } from '../../common/roles.js';
 import { hashPassword } from '../../store/index.js';
 import { ApiError, notFound } from '../errors.js';
 import { audit, type CommandTable } from '../handler.js';

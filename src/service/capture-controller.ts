@@ -1,0 +1,325 @@
+/**
+ * The capture controller: one per workstation (`deps.capture`), one recording at a time. It
+ * owns the device list and its watcher, the pinned-device settings and the live session, and
+ * emits the live events to the session that started the recording. A finished (or interrupted)
+ * recording becomes a stored recording only through intakeRecording; if that fails, the WAV
+ * stays in the in-progress folder and is offered by recordings.pendingRecovery, so nothing
+ * recorded is ever lost. Wiring: `Workstation.open({ capture: CaptureWiring })`.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecordingLength } from '../common/recording-lengths.js';
+import type { ChestSite } from '../common/chest-sites.js';
+import { ApiError, notFound } from './errors.js';
+import type { Deps, UserCall } from './handler.js';
+import type { CaptureState, DeviceInfo, RecordingDetail } from './api.js';
+import { intakeRecording } from './recording-intake.js';
+import { decodeWavFile } from './wav-source.js';
+import {
+  CaptureSettingsFile,
+  chooseDevice,
+  describeDevices,
+  DeviceWatcher,
+  type CaptureDevice,
+} from '../capture/devices.js';
+import { PortAudioBackend, type CaptureBackend } from '../capture/portaudio-backend.js';
+import { realPipelineParts } from '../capture/pipeline-parts.js';
+import type { CaptureAnalyzer, PipelineParts } from '../capture/pipeline-types.js';
+import { removeInProgress, writeRecoveryMeta } from '../capture/recovery.js';
+import { CaptureSession, type CaptureOutcome, type SessionState } from '../capture/session.js';
+
+const IDLE: CaptureState = {
+  captureId: null,
+  state: 'idle',
+  patientId: null,
+  site: null,
+  deviceName: null,
+  sampleRate: null,
+  elapsedSec: 0,
+  targetSec: null,
+  message: null,
+  recordingId: null,
+};
+
+export function toDeviceInfo(d: CaptureDevice): DeviceInfo {
+  return {
+    id: d.id,
+    name: d.name,
+    hostApi: d.hostApi,
+    maxInputChannels: d.maxInputChannels,
+    defaultSampleRate: d.defaultSampleRate,
+    likelyStethoscope: d.likelyStethoscope,
+    pinned: d.pinned,
+  };
+}
+
+interface Active {
+  captureId: string;
+  session: CaptureSession;
+  patientId: number;
+  site: ChestSite;
+  wavPath: string;
+  startedAt: string;
+  call: UserCall;
+  recordingId: number | null;
+  /** Resolves to the stored recording (null when cancelled or not storable). */
+  stored: Promise<RecordingDetail | null>;
+  storeError: ApiError | null;
+}
+
+export class CaptureController {
+  readonly backend: CaptureBackend;
+  private readonly parts: PipelineParts;
+  private readonly countdownSec: number;
+  private readonly settings: CaptureSettingsFile;
+  private readonly watcher: DeviceWatcher;
+  private active: Active | null = null;
+  private lastDevices: CaptureDevice[] = [];
+
+  constructor(private readonly deps: Deps) {
+    const w = deps.captureWiring;
+    this.backend = w.backend ?? new PortAudioBackend();
+    this.parts = w.pipelineParts ?? realPipelineParts;
+    this.countdownSec = w.countdownSec ?? 3;
+    this.settings = new CaptureSettingsFile(join(deps.dataDir, 'capture-settings.json'));
+    const interval = w.watchIntervalMs ?? 2000;
+    this.watcher = new DeviceWatcher(this.backend, () => this.settings.read(), interval);
+    this.watcher.on('changed', (c) => {
+      this.lastDevices = c.devices;
+      deps.events.emit('devices.changed', { devices: c.devices.map(toDeviceInfo), added: c.added, removed: c.removed });
+    });
+    deps.onClose(() => this.close());
+  }
+
+  /** The current (or last) session: diagnostics, and fault injection in tests. */
+  get session(): CaptureSession | null {
+    return this.active?.session ?? null;
+  }
+
+  /** The WAV being written now (recordings.pendingRecovery must not offer it). */
+  get activeWavPath(): string | null {
+    return this.active && !isFinal(this.active.session.state.state) ? this.active.wavPath : null;
+  }
+
+  async devices(): Promise<CaptureDevice[]> {
+    // Probing a device that is recording can make it vanish from the list: reuse the last list.
+    if (this.activeWavPath) return this.lastDevices;
+    this.lastDevices = describeDevices(await this.backend.listDevices(), this.settings.read());
+    this.watcher.start(); // someone is looking at devices: tell them about changes
+    return this.lastDevices;
+  }
+
+  async pin(name: string | null): Promise<CaptureDevice[]> {
+    if (name !== null) {
+      const devices = await this.devices();
+      const d = chooseDevice(devices, name, { pinnedDevice: null, lastDevice: null });
+      this.settings.update({ pinnedDevice: d.name });
+    } else this.settings.update({ pinnedDevice: null });
+    this.lastDevices = describeDevices(this.lastDevices, this.settings.read());
+    return this.lastDevices;
+  }
+
+  status(): CaptureState {
+    if (!this.active) return IDLE;
+    return this.toState(this.active, this.active.session.state);
+  }
+
+  private toState(a: Active, s: SessionState): CaptureState {
+    return {
+      captureId: a.captureId,
+      state: s.state,
+      patientId: a.patientId,
+      site: a.site,
+      deviceName: s.deviceName,
+      sampleRate: s.sampleRate,
+      elapsedSec: s.state === 'countdown' ? -(s.countdownLeftSec ?? 0) : s.elapsedSec,
+      targetSec: s.targetSec,
+      message: a.storeError?.message ?? s.message,
+      recordingId: a.recordingId,
+    };
+  }
+
+  private analyzer(): CaptureAnalyzer | null {
+    const engine = this.deps.engine;
+    if (!engine) return null;
+    const live = engine.analyzeLiveWindow?.bind(engine);
+    return {
+      analyzeLiveWindow: live ?? (() => Promise.reject(new Error('this engine has no live analysis'))),
+      // The same decoding and engine call as recordings.import and recordings.reanalyze.
+      analyzeFile: async (path) => {
+        const audio = await decodeWavFile(path, 'The recording');
+        return engine.analyzeRecording(audio.samples, audio.sampleRate);
+      },
+    };
+  }
+
+  async start(
+    call: UserCall,
+    p: { patientId: number; site: ChestSite; durationSec: RecordingLength | null; device?: string },
+  ): Promise<CaptureState> {
+    if (this.active && !isFinal(this.active.session.state.state)) {
+      throw new ApiError('BUSY', 'A recording is already in progress on this workstation. Stop or cancel it first.');
+    }
+    if (!this.deps.store.patients.get(p.patientId)) throw notFound('Patient', p.patientId);
+    const settings = this.settings.read();
+    const device = chooseDevice(await this.devices(), p.device, settings);
+    const captureId = randomUUID();
+    const startedAt = new Date().toISOString();
+    mkdirSync(this.deps.inProgressDir, { recursive: true });
+    const wavPath = join(this.deps.inProgressDir, `${startedAt.replace(/[-:.]/g, '')}-${captureId.slice(0, 8)}.wav`);
+    const session = new CaptureSession({
+      backend: this.backend,
+      device,
+      wavPath,
+      parts: this.parts,
+      analyzer: this.analyzer(),
+      targetSec: p.durationSec,
+      countdownSec: this.countdownSec,
+    });
+    const a: Active = {
+      captureId,
+      session,
+      patientId: p.patientId,
+      site: p.site,
+      wavPath,
+      startedAt,
+      call,
+      recordingId: null,
+      stored: Promise.resolve(null),
+      storeError: null,
+    };
+    const ev = this.deps.events;
+    // Live events go to the session that started the recording (its window), not everyone.
+    const token = call.sessionToken;
+    session.on('state', (s) => ev.emit('capture.state', this.toState(a, s), token));
+    session.on('level', (l) => ev.emit('capture.level', { captureId, ...l }, token));
+    session.on('frames', (f) => ev.emit('capture.frames', { captureId, ...f }, token));
+    session.on('quality', (q) => ev.emit('capture.quality', { captureId, quality: q }, token));
+    session.on('live', (l) =>
+      ev.emit(
+        'capture.live',
+        { captureId, patchStartSec: l.patchStartSec, probabilities: l.probabilities, screen: l.screen },
+        token,
+      ),
+    );
+    session.on('fault', (e) => ev.emit('capture.error', { captureId, code: e.code, message: e.message }, token));
+
+    this.watcher.pause();
+    this.active = a;
+    try {
+      await session.start();
+    } catch (err) {
+      this.watcher.resume();
+      throw err;
+    }
+    writeRecoveryMeta(wavPath, {
+      captureId,
+      startedAt,
+      patientId: p.patientId,
+      site: p.site,
+      deviceName: device.name,
+      sampleRate: session.state.sampleRate ?? 0,
+      startedBy: call.user.username,
+    });
+    this.settings.update({ lastDevice: device.name });
+    a.stored = session.done.then((outcome) => this.store(a, outcome)).finally(() => this.watcher.resume());
+    return this.toState(a, session.state);
+  }
+
+  /** The session ended: hand the WAV to the intake (once), or leave it for recovery. */
+  private async store(a: Active, outcome: CaptureOutcome | null): Promise<RecordingDetail | null> {
+    if (!outcome) {
+      removeInProgress(a.wavPath);
+      return null;
+    }
+    if (outcome.samples === 0) {
+      removeInProgress(a.wavPath);
+      a.storeError = new ApiError('DEVICE', outcome.message ?? 'Nothing was recorded.');
+      return null;
+    }
+    try {
+      const { detail } = await intakeRecording(this.deps, a.call, {
+        patientId: a.patientId,
+        site: a.site,
+        sourcePath: a.wavPath,
+        move: true,
+        deviceName: outcome.deviceName,
+        status: outcome.status,
+        startedAt: a.startedAt,
+        analysis: outcome.analysis,
+        auditDetails: {
+          captureId: a.captureId,
+          ...(outcome.message ? { interruption: outcome.message } : {}),
+          droppedFrames: outcome.stats.droppedFrames,
+        },
+      });
+      removeInProgress(a.wavPath); // the WAV moved; its sidecar goes too
+      a.recordingId = detail.recording.id;
+      this.deps.events.emit('capture.state', this.toState(a, a.session.state), a.call.sessionToken);
+      return detail;
+    } catch (err) {
+      a.storeError =
+        err instanceof ApiError
+          ? new ApiError(err.code, `${err.message} The recording was kept and is offered under interrupted recordings.`)
+          : new ApiError(
+              'STORAGE',
+              'The recording could not be stored; it was kept and is offered under interrupted recordings.',
+            );
+      this.deps.events.emit(
+        'capture.error',
+        { captureId: a.captureId, code: a.storeError.code, message: a.storeError.message },
+        a.call.sessionToken,
+      );
+      return null;
+    }
+  }
+
+  private current(captureId: string): Active {
+    if (!this.active || this.active.captureId !== captureId) {
+      throw new ApiError(
+        'NOT_FOUND',
+        'That recording is not the current one (it may have ended already). Check capture.status.',
+      );
+    }
+    return this.active;
+  }
+
+  async stop(captureId: string): Promise<RecordingDetail> {
+    const a = this.current(captureId);
+    if (a.session.state.state === 'cancelled')
+      throw new ApiError('CONFLICT', 'That recording was cancelled; nothing was kept.');
+    await a.session.stop();
+    const detail = await a.stored;
+    if (!detail) throw a.storeError ?? new ApiError('CONFLICT', 'That recording was cancelled; nothing was kept.');
+    return detail;
+  }
+
+  async cancel(captureId: string): Promise<CaptureState> {
+    const a = this.current(captureId);
+    const s = a.session.state.state;
+    if (s === 'stopping' || s === 'analyzing' || s === 'done' || s === 'interrupted') {
+      throw new ApiError(
+        'CONFLICT',
+        'That recording has already been stopped and kept; it can no longer be cancelled.',
+      );
+    }
+    await a.session.cancel();
+    await a.stored;
+    return this.toState(a, a.session.state);
+  }
+
+  async close(): Promise<void> {
+    this.watcher.stop();
+    if (this.active && !isFinal(this.active.session.state.state)) {
+      // Shutting down mid-recording: keep what was recorded (stored now, or recoverable later).
+      await this.active.session.stop().catch(() => undefined);
+      await this.active.stored.catch(() => undefined);
+    }
+    this.backend.close?.();
+  }
+}
+
+function isFinal(s: SessionState['state']): boolean {
+  return s === 'done' || s === 'interrupted' || s === 'cancelled' || s === 'error';
+}

@@ -243,6 +243,8 @@ describe('nurse flow', { skip }, () => {
       .locator('[data-testid=result]')
       .getByText(/Saved: Posterior right upper/)
       .waitFor({ timeout: 60_000 });
+    // The panel re-lists after "Saved" is shown (recovery-panel.ts: recovered() then refresh()): wait for it.
+    await b.page.locator('[data-testid=recovery]').waitFor({ state: 'hidden', timeout: 10_000 });
     assert.equal(await b.page.locator('[data-testid=recovery]').isHidden(), true, 'nothing left to recover');
   });
 });

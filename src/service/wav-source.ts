@@ -1,8 +1,11 @@
 /**
- * Decoding a WAV file for the service (intake, re-analysis, spectrogram, exports): mono float
- * samples in [-1, 1] at the file's own rate, through the audio room's bounded reader
- * (src/audio/wav-read.ts). A file it cannot read becomes an AUDIO ApiError with its reason.
+ * Decoding a recording for the service (intake, re-analysis, spectrogram, exports): mono float
+ * samples in [-1, 1] at the file's own rate, through the audio room's bounded readers
+ * (src/audio/wav-read.ts, flac-read.ts). A file it cannot read becomes an AUDIO ApiError with its reason.
+ * Stored recordings are always WAV; an uploaded or imported FLAC (recognised by content) is converted
+ * losslessly to WAV before it is stored (toStoredWav).
  */
+import { toStoredWav } from '../audio/audio-read.js';
 import { AudioFileError, decodeWav, readWavFile, type DecodedAudio } from '../audio/wav-read.js';
 import { ApiError } from './errors.js';
 
@@ -12,9 +15,9 @@ export interface DecodedWav {
   channels: number;
 }
 
-function toApiError(err: unknown, label: string): unknown {
+function toApiError(err: unknown, label: string, what = 'a readable WAV file'): unknown {
   if (err instanceof AudioFileError) {
-    return new ApiError('AUDIO', `${label} is not a readable WAV file: ${err.message}`, { audioError: err.code });
+    return new ApiError('AUDIO', `${label} is not ${what}: ${err.message}`, { audioError: err.code });
   }
   return err;
 }
@@ -26,6 +29,19 @@ export function decodeWavBytes(bytes: Uint8Array, label: string): DecodedWav {
     return pick(decodeWav(bytes));
   } catch (err) {
     throw toApiError(err, label);
+  }
+}
+
+/** An incoming recording (WAV or FLAC, by content) as the store will keep it: WAV bytes and their samples. */
+export async function decodeIncomingRecording(
+  bytes: Uint8Array,
+  label: string,
+): Promise<{ wav: Uint8Array; audio: DecodedWav; container: 'wav' | 'flac' }> {
+  try {
+    const r = await toStoredWav(bytes);
+    return { wav: r.wav, audio: pick(r.audio), container: r.container };
+  } catch (err) {
+    throw toApiError(err, label, 'a readable WAV or FLAC file');
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * `auscult analyze <wav...> [--json] [--head <card.json>]`: every file through the one
+ * `auscult analyze <wav|flac...> [--json] [--head <card.json>]`: every file through the one
  * analysis engine. A file that cannot be analysed gets a one-line reason; the others are still
  * analysed; the exit code is non-zero if any failed.
  */
@@ -10,7 +10,7 @@ import { AnalysisEngine } from '../../inference/engine.js';
 import { CLASS_LABELS, CLASS_ORDER, type AnalysisResult } from '../../inference/analysis-types.js';
 import { readAudioFile } from '../../inference/front-end.js';
 
-const USAGE = `usage: auscult analyze <file.wav> [more.wav ...] [--json] [--head <card.json>]
+const USAGE = `usage: auscult analyze <file.wav|file.flac> [more ...] [--json] [--head <card.json>]
   Prints for each file: duration, sample rate, signal quality, the five class probabilities
   with the healthy-vs-abnormal screen, the head used, the per-patch timeline and YAMNet's
   AudioSet top 3. --json prints one JSON document instead.`;
@@ -62,7 +62,7 @@ export function formatResult(file: string, r: AnalysisResult, headCardPath: stri
 
 export const command: CliCommand = {
   name: 'analyze',
-  summary: 'analyse WAV recordings: quality, five class probabilities, screen, timeline',
+  summary: 'analyse WAV or FLAC recordings: quality, five class probabilities, screen, timeline',
   async run(argv) {
     const parsed = parseCommandArgs('analyze', USAGE, argv, {
       options: {

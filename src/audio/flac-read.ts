@@ -136,7 +136,8 @@ export function scanFlacHeader(bytes: Uint8Array): FlacLayout {
       `The FLAC file stores ${h.bitsPerSample}-bit samples; Auscult reads 4- to 24-bit FLAC. ${FIX_HINT}`,
     );
   const sec = h.totalSamples / h.sampleRate;
-  if (sec > WAV_LIMITS.maxDurationSec || h.totalSamples > WAV_LIMITS.maxSamples)
+  // samples of all channels count: a FLAC is kept whole while it is converted for the store
+  if (sec > WAV_LIMITS.maxDurationSec || h.totalSamples * h.channels > WAV_LIMITS.maxSamples)
     throw new AudioFileError(
       'TOO_LARGE',
       `The recording is too long to analyse in one piece (its header announces ${(sec / 60).toFixed(1)} min at ${h.sampleRate} Hz; ` +
@@ -190,7 +191,7 @@ async function decodeFrames(
 ): Promise<FlacLayout & { frames: number }> {
   const { sampleRate: rate, channels, bitsPerSample: bits } = layout;
   // Without a declared total the limits bound the output instead.
-  const cap = layout.totalSamples > 0 ? layout.totalSamples : WAV_LIMITS.maxSamples;
+  const cap = layout.totalSamples > 0 ? layout.totalSamples : Math.floor(WAV_LIMITS.maxSamples / channels);
   const md5 = layout.md5 ? createHash('md5') : null;
   const bytesPer = Math.ceil(bits / 8);
   const scale = 2 ** (bits - 1) - 1;
@@ -244,7 +245,7 @@ async function decodeFrames(
         throw damaged(position, `more audio than the ${seconds(layout.totalSamples, rate)} its header announces`);
       throw new AudioFileError(
         'TOO_LARGE',
-        `The recording is too long to analyse in one piece (more than ${WAV_LIMITS.maxSamples} samples). Split it, e.g. \`sox input.flac part.flac trim 0 600 : newfile : restart\`.`,
+        `The recording is too long to analyse in one piece (more than ${WAV_LIMITS.maxSamples} samples over all channels). Split it, e.g. \`sox input.flac part.flac trim 0 600 : newfile : restart\`.`,
       );
     }
     pending.push(frame.data);

@@ -9,7 +9,7 @@ import type { CliCommand } from '../command.js';
 import { TrainingError } from '../../inference/training/errors.js';
 import { projectRoot } from '../../inference/paths.js';
 import { FEATURE_SETS, type FeatureSet } from '../../inference/sounds/features.js';
-import { SOUNDS_DEFAULTS, trainSounds } from '../../inference/sounds/training/pipeline.js';
+import { DEFAULT_CANDIDATES, SOUNDS_DEFAULTS, trainSounds } from '../../inference/sounds/training/pipeline.js';
 
 const USAGE = `usage: auscult train-sounds --data <SPRSound folder> [options]
   --data <folder>             SPRSound (sprsound_index.csv + audio/<subset>/*.flac + *.json)
@@ -19,7 +19,7 @@ const USAGE = `usage: auscult train-sounds --data <SPRSound folder> [options]
   --seed <n>                  folds, bootstraps (default ${SOUNDS_DEFAULTS.seed})
   --folds <k>                 patient-grouped folds (default ${SOUNDS_DEFAULTS.folds})
   --bootstrap <n>             bootstrap rounds for the intervals (default ${SOUNDS_DEFAULTS.bootstrapRounds})
-  --features <a,b,...>        candidate feature sets (default all: ${FEATURE_SETS.join(', ')})
+  --features <a,b,...>        candidate feature sets (default ${DEFAULT_CANDIDATES.join(', ')}; known: ${FEATURE_SETS.join(', ')})
   --patients-per-subset <n>   only the first n children of each subset (quick runs)`;
 
 function int(name: string, v: string | undefined, def: number, min: number): number {

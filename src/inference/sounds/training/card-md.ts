@@ -84,7 +84,15 @@ export function soundsCardMarkdown(c: SoundsCard, t: RunTimes): string {
     L.push(
       `| ${m.name} | ${f(m.crackle.stepAuroc)} | ${f(m.crackle.recordingAuroc)} | ${f(m.crackle.eventAverage)} | ${f(m.wheeze.stepAuroc)} | ${f(m.wheeze.recordingAuroc)} | ${f(m.wheeze.eventAverage)} | ${f(m.fourClassAverage)} | ${f(m.kauh?.crackleAuroc)} | ${f(m.kauh?.wheezeAuroc)} |`,
     );
-  L.push('', ...e.comparisons.map((m) => `- **${m.name}**: ${m.note}.`), '', e.choice + '.', '');
+  L.push(
+    '',
+    ...e.comparisons.map((m) => `- **${m.name}**: ${m.note}.`),
+    '',
+    "SPRSound columns: out-of-fold, thresholds from the other folds. KAUH columns: the mean of each candidate's fold models (none saw KAUH); the shipped model's own KAUH figures are in the section above.",
+    '',
+    e.choice + '.',
+    '',
+  );
   const q = c.quality.evaluation;
   L.push('## Learned quality check', '');
   L.push(`${q.protocol}. ${q.recordings} recordings, ${q.poor} Poor Quality, ${q.patients} children.`, '');

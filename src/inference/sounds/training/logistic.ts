@@ -12,7 +12,7 @@ export interface LogisticOptions {
   l2: number;
 }
 
-export const DEFAULT_LOGISTIC: LogisticOptions = { steps: 200, learningRate: 0.01, l2: 1e-3 };
+export const DEFAULT_LOGISTIC: LogisticOptions = { steps: 150, learningRate: 0.01, l2: 1e-3 };
 
 export interface LogisticWeights {
   dims: number;

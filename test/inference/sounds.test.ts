@@ -51,8 +51,8 @@ async function analyse(file: string): Promise<{ r: AnalysisResult; ann: Annotati
 
 // Both recordings are from test2023 (children never in training). WHEEZY: the wheeze recording of the
 // held-out set with the longest annotated wheeze time; NORMAL: the first Normal one (by name) of the same set.
-const WHEEZY = 'test2023/PLACEHOLDER_WHEEZY.flac';
-const NORMAL = 'test2023/PLACEHOLDER_NORMAL.flac';
+const WHEEZY = 'test2023/66236931_2.0_1_p2_5262.flac';
+const NORMAL = 'test2023/66229783_12.9_0_p3_4277.flac';
 
 test('a held-out SPRSound recording with annotated wheezes gets wheeze events overlapping them', { skip }, async () => {
   const { r, ann } = await analyse(WHEEZY);

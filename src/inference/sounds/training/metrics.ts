@@ -168,40 +168,47 @@ export function youden(units: Array<{ score: number; truth: boolean }>): number 
   return thr;
 }
 
-/** Platt scaling on logit(score): a, b minimising the log-loss (Newton's method, a few iterations). */
+/**
+ * Platt scaling on logit(score): the a ≥ 0, b minimising the mean log-loss, by a log-spaced grid over a
+ * and a linear one over b, then a finer grid around the best point. A grid rather than Newton's method:
+ * with near-separable or saturated scores (many recordings at p ≈ 1) Newton runs off to a → ∞, a
+ * probability that jumps from 0 to 1; the grid bounds a to [0.01, 10].
+ */
 export function fitPlatt(units: Array<{ score: number; truth: boolean }>): { a: number; b: number } {
   const xs = units.map((u) => {
     const q = Math.min(1 - 1e-6, Math.max(1e-6, u.score));
     return Math.log(q / (1 - q));
   });
-  let a = 1;
-  let b = 0;
-  for (let it = 0; it < 50; it++) {
-    let ga = 0;
-    let gb = 0;
-    let haa = 0;
-    let hab = 0;
-    let hbb = 0;
+  const loss = (a: number, b: number): number => {
+    let l = 0;
     units.forEach((u, i) => {
-      const x = xs[i]!;
-      const p = 1 / (1 + Math.exp(-(a * x + b)));
-      const r = p - (u.truth ? 1 : 0);
-      const w = Math.max(1e-9, p * (1 - p));
-      ga += r * x;
-      gb += r;
-      haa += w * x * x;
-      hab += w * x;
-      hbb += w;
+      const z = a * xs[i]! + b;
+      // log(1 + e^−z) for positives, log(1 + e^z) for negatives, computed stably
+      const t = u.truth ? -z : z;
+      l += t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
     });
-    haa += 1e-6;
-    hbb += 1e-6;
-    const det = haa * hbb - hab * hab;
-    if (!(Math.abs(det) > 1e-12)) break;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+    return l / Math.max(1, units.length);
+  };
+  let best = { a: 1, b: 0, l: loss(1, 0) };
+  const search = (as: number[], bs: number[]) => {
+    for (const a of as)
+      for (const b of bs) {
+        const l = loss(a, b);
+        if (l < best.l) best = { a, b, l };
+      }
+  };
+  search(
+    Array.from({ length: 31 }, (_, i) => Math.exp(Math.log(0.01) + (i / 30) * Math.log(1000))),
+    Array.from({ length: 61 }, (_, i) => -15 + i * 0.5),
+  );
+  for (let round = 0; round < 2; round++) {
+    const da = round === 0 ? 1.26 : 1.05;
+    const db = round === 0 ? 0.5 : 0.05;
+    const { a: a0, b: b0 } = best;
+    search(
+      Array.from({ length: 21 }, (_, i) => Math.min(10, Math.max(0.01, a0 * da ** ((i - 10) / 10)))),
+      Array.from({ length: 21 }, (_, i) => b0 + ((i - 10) / 10) * db),
+    );
   }
-  return { a, b };
+  return { a: best.a, b: best.b };
 }

@@ -110,7 +110,15 @@ async function compareEngines(cardPath: string): Promise<void> {
         const samples = breathLike(seconds, rate);
         const rounds = seconds <= 30 ? 6 : 4;
         const runs: Array<
-          Array<{ resample: number; frontEnd: number; yamnet: number; head: number; total: number; cpu: number }>
+          Array<{
+            resample: number;
+            frontEnd: number;
+            yamnet: number;
+            head: number;
+            sounds: number;
+            total: number;
+            cpu: number;
+          }>
         > = PATHS.map(() => []);
         const loadBefore = load();
         for (let r = 0; r < rounds; r++) {
@@ -131,7 +139,7 @@ async function compareEngines(cardPath: string): Promise<void> {
           const total = rs.map((x) => x.total);
           console.log(
             `     ${PATHS[p]!.name.padEnd(56)} total ${m('total').toFixed(0).padStart(5)} (${range(total)}) = resample+band-limit ${m('resample').toFixed(0)}` +
-              ` + front end ${m('frontEnd').toFixed(0)} + YAMNet ${m('yamnet').toFixed(0)} + head ${m('head').toFixed(0)}; ` +
+              ` + front end ${m('frontEnd').toFixed(0)} + YAMNet ${m('yamnet').toFixed(0)} + head ${m('head').toFixed(0)} + sounds ${m('sounds').toFixed(0)}; ` +
               `${((seconds * 1000) / m('total')).toFixed(0)}× real time; CPU ${m('cpu').toFixed(0)} ms (all threads)`,
           );
         }
@@ -291,6 +299,23 @@ export async function run(): Promise<void> {
     const wavPath = join(dir, 'breath-30s.wav');
     writeWav(wavPath, breathLike(30, RATE), RATE);
 
+    // the same 30 s recorded by a 4 kHz stethoscope (KAUH, SPRSound): the detector's share where the analysis is cheapest
+    {
+      const engine = await AnalysisEngine.load({ headCard: head.path });
+      if (engine.soundsCard) {
+        const s4 = breathLike(30, 4000);
+        const rows: Array<{ sounds: number; total: number }> = [];
+        for (let i = 0; i < 5; i++) rows.push((await engine.analyzeRecording(s4, 4000)).timingsMs);
+        const w = rows.slice(2);
+        const ms = median(w.map((r) => r.sounds));
+        const tot = median(w.map((r) => r.total));
+        console.log(
+          `   30 s at 4 kHz (a KAUH/SPRSound-like source): analysis ${tot.toFixed(1)} ms, of which sound detector + learned quality ${ms.toFixed(1)} ms (${((100 * ms) / (tot - ms)).toFixed(1)} % of the rest)`,
+        );
+      } else console.log('   no sound detector installed (models/sounds.card.json): its cost is not measured');
+      await engine.close();
+    }
+
     // per-patch network latency, one patch per call (what live capture does every 0.48 s)
     const yamnet = await YamnetSession.load(join(defaultModelsDir(), 'yamnet.onnx'));
     const audio = await readAudioFile(wavPath);
@@ -322,27 +347,30 @@ export async function run(): Promise<void> {
     // 10 minutes, in a child process: RSS growth over the loaded engine, in copies of the samples
     const longWav = join(dir, 'breath-10min.wav');
     writeWav(longWav, breathLike(600, RATE), RATE);
-    const child = spawnSync(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, head.path],
-      { encoding: 'utf8' },
-    );
-    const line = child.stdout.trim().split('\n').pop() ?? '';
-    try {
-      const r = JSON.parse(line) as {
-        baseRss: number;
-        peakRss: number;
-        samplesBytes: number;
-        totalMs: number;
-        patches: number;
-      };
-      const growth = r.peakRss - r.baseRss;
-      console.log(
-        `   10-minute recording (${RATE} Hz): ${r.patches} patches in ${(r.totalMs / 1000).toFixed(2)} s; peak RSS ${mb(r.peakRss)} ` +
-          `(engine loaded: ${mb(r.baseRss)}), growth ${mb(growth)} = ${(growth / r.samplesBytes).toFixed(1)}× the decoded samples (${mb(r.samplesBytes)} as float32)`,
+    for (const sounds of ['with', 'without'] as const) {
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, head.path, sounds],
+        { encoding: 'utf8' },
       );
-    } catch {
-      console.log(`   10-minute memory run failed: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      const line = child.stdout.trim().split('\n').pop() ?? '';
+      console.log(`   ${sounds} the sound detector:`);
+      try {
+        const r = JSON.parse(line) as {
+          baseRss: number;
+          peakRss: number;
+          samplesBytes: number;
+          totalMs: number;
+          patches: number;
+        };
+        const growth = r.peakRss - r.baseRss;
+        console.log(
+          `   10-minute recording (${RATE} Hz): ${r.patches} patches in ${(r.totalMs / 1000).toFixed(2)} s; peak RSS ${mb(r.peakRss)} ` +
+            `(engine loaded: ${mb(r.baseRss)}), growth ${mb(growth)} = ${(growth / r.samplesBytes).toFixed(1)}× the decoded samples (${mb(r.samplesBytes)} as float32)`,
+        );
+      } catch {
+        console.log(`   10-minute memory run failed: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -350,8 +378,11 @@ export async function run(): Promise<void> {
 }
 
 /** Child mode: load the engine, note RSS, analyse the long file, report peak RSS as JSON. */
-async function memoryChild(wavPath: string, cardPath: string): Promise<void> {
-  const engine = await AnalysisEngine.load({ headCard: cardPath });
+async function memoryChild(wavPath: string, cardPath: string, sounds: string): Promise<void> {
+  const engine = await AnalysisEngine.load({
+    headCard: cardPath,
+    ...(sounds === 'without' ? { soundsCard: null } : {}),
+  });
   const warm = new Float32Array(RATE * 2);
   await engine.analyzeRecording(warm, RATE);
   const baseRss = process.memoryUsage().rss;
@@ -372,5 +403,5 @@ async function memoryChild(wavPath: string, cardPath: string): Promise<void> {
 }
 
 if (process.argv[2] === '--memory-child') {
-  await memoryChild(process.argv[3]!, process.argv[4]!);
+  await memoryChild(process.argv[3]!, process.argv[4]!, process.argv[5] ?? 'with');
 }

@@ -118,7 +118,9 @@ function resultJson(r: () => number, probs: Record<string, number>): string {
       yamnet: { file: 'yamnet.onnx', sha256: 'a'.repeat(64), sourceSha256: 'b'.repeat(64) },
       head: { name: 'head', version: '1', sha256: 'c'.repeat(64) },
     },
-    timingsMs: { resample: 1, frontEnd: 2, yamnet: 30, head: 1, total: 35 },
+    sounds: null,
+    learnedQuality: null,
+    timingsMs: { resample: 1, frontEnd: 2, yamnet: 30, head: 1, sounds: 0, total: 35 },
   });
 }
 

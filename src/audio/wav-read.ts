@@ -155,8 +155,8 @@ function scanWavHeader(src: ByteSource): WavLayout {
     const other = sniffOtherFormat(head);
     throw new AudioFileError(
       'NOT_WAV',
-      `This is not a WAV file${other ? ` (it looks like ${other})` : ''}. Auscult reads WAV (PCM or float) recordings: ` +
-        'export the recording from the stethoscope software as WAV, or convert it, e.g. `sox input.ext output.wav`.',
+      `This is not a WAV file${other ? ` (it looks like ${other})` : ''}. Auscult reads WAV (PCM or float) and FLAC recordings: ` +
+        'export the recording from the stethoscope software as WAV or FLAC, or convert it, e.g. `sox input.ext output.wav`.',
     );
   }
   if (fileSize < 12) {

@@ -9,6 +9,7 @@ const COMMANDS: Record<string, string> = {
   analyze: './commands/analyze.js',
   models: './commands/models.js',
   'train-head': './commands/train-head.js',
+  'train-sounds': './commands/train-sounds.js',
   devices: './commands/devices.js',
   record: './commands/record.js',
   import: './commands/import.js',

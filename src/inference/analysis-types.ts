@@ -9,6 +9,15 @@ import type { ClassName, ClassProbabilities } from '../common/classes.js';
 
 export type { QualityReport, QualityVerdict } from '../audio/quality-types.js';
 import type { QualityReport } from '../audio/quality-types.js';
+import type { LearnedQuality, SoundsResult } from './sounds/types.js';
+export type {
+  LearnedQuality,
+  SoundEvent,
+  SoundPresence,
+  SoundsResult,
+  SoundTimelineEntry,
+  SoundType,
+} from './sounds/types.js';
 
 /** One YAMNet patch (0.96 s, every 0.48 s) through the head. */
 export interface TimelineEntry {
@@ -54,5 +63,12 @@ export interface AnalysisResult {
   /** YAMNet's own AudioSet top-3 (mean over patches, full band): a sanity line. */
   yamnetTop: AudioSetScore[];
   models: ModelVersions;
-  timingsMs: { resample: number; frontEnd: number; yamnet: number; head: number; total: number };
+  /**
+   * Crackles and wheezes (models/sounds.card.json); null when the analysis is withheld or no detector
+   * is installed. Computed only behind the competence gate.
+   */
+  sounds: SoundsResult | null;
+  /** The learned quality check (P(poor), for the competence gate); null when no detector is installed. */
+  learnedQuality: LearnedQuality | null;
+  timingsMs: { resample: number; frontEnd: number; yamnet: number; head: number; sounds: number; total: number };
 }

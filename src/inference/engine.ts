@@ -10,6 +10,7 @@
  * source has no content above the head's bandwidth, e.g. 4 kHz stethoscope files with a 2 kHz
  * head). `npm run bench` prints the cost of both.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CLASS_ORDER,
@@ -25,7 +26,9 @@ import { AnalysisError, ModelError } from './errors.js';
 import { readClassMap, topClasses } from './class-map.js';
 import { HeadSession } from './head-session.js';
 import { ensureYamnet } from './models.js';
-import { CLASS_MAP, DEFAULT_HEAD_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
+import { CLASS_MAP, DEFAULT_HEAD_CARD, DEFAULT_SOUNDS_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
+import { SoundsModel, type BandLimitedPass } from './sounds/detector.js';
+import type { LearnedQuality, SoundsResult } from './sounds/types.js';
 import { meanRows, softmaxWithTemperature, windowMeans } from './scoring.js';
 import { YamnetSession, EMBEDDING_DIMS } from './yamnet-session.js';
 import {
@@ -44,6 +47,12 @@ export interface EngineOptions {
   modelsDir?: string;
   /** Path of the head's model card; default <modelsDir>/head.card.json. */
   headCard?: string;
+  /**
+   * The sound detector's card; default <modelsDir>/sounds.card.json when that file exists (no detector:
+   * `sounds` and `learnedQuality` are null). null: do not load one. A card that exists but fails its
+   * checks is an error, never silently skipped.
+   */
+  soundsCard?: string | null;
   /** Progress lines (e.g. when YAMNet has to be built first). */
   log?: (line: string) => void;
   threads?: number;
@@ -74,6 +83,7 @@ export class AnalysisEngine {
     readonly versions: ModelVersions,
     private readonly audioSetBand: 'full' | 'head',
     private readonly resampleQuality: ResampleQuality | undefined,
+    private readonly sounds: SoundsModel | null,
   ) {}
 
   get card(): ModelCard {
@@ -105,13 +115,28 @@ export class AnalysisEngine {
       await head.close();
       throw err;
     }
+    let sounds: SoundsModel | null;
+    try {
+      sounds = await loadSounds(opts, modelsDir, head.card.input.bandwidthHz, manifest.sourceSha256);
+    } catch (err) {
+      await Promise.all([head.close(), yamnet.close()]);
+      throw err;
+    }
     const classMap = readClassMap(join(modelsDir, CLASS_MAP));
     const versions: ModelVersions = {
       engineVersion: ENGINE_VERSION,
       yamnet: { file: manifest.file, sha256: manifest.sha256, sourceSha256: manifest.sourceSha256 },
       head: { name: head.card.name, version: head.card.version, sha256: head.sha256 },
     };
-    return new AnalysisEngine(yamnet, head, classMap, versions, opts.audioSetBand ?? 'full', opts.resampleQuality);
+    return new AnalysisEngine(
+      yamnet,
+      head,
+      classMap,
+      versions,
+      opts.audioSetBand ?? 'full',
+      opts.resampleQuality,
+      sounds,
+    );
   }
 
   /** Probabilities in CLASS_ORDER from one row of head output. */
@@ -176,6 +201,20 @@ export class AnalysisEngine {
     const probabilities = this.toProbabilities(meanRows(windowProbs, windows.count));
     const headMs = now() - t;
 
+    // --- adventitious sounds and the learned quality check (issue 12): both reuse the head's band-limited
+    // audio and embeddings; the detector is called only when the competence gate lets the analysis speak
+    t = now();
+    const pass: BandLimitedPass = {
+      banded16k: banded,
+      embeddings: headOut.embeddings,
+      count,
+      startsSec: headPatches.startsSec,
+      durationSec: samples.length / sampleRate,
+    };
+    const learnedQuality = await this.learnedQuality(pass);
+    const sounds = await this.detectSounds(pass);
+    const soundsMs = now() - t;
+
     const topClass = CLASS_ORDER.reduce<ClassName>(
       (best, c) => (probabilities[c] > probabilities[best] ? c : best),
       CLASS_ORDER[0],
@@ -211,8 +250,40 @@ export class AnalysisEngine {
       timeline,
       yamnetTop: topClasses(scoresOut.scores!, scoresOut.count, this.classMap, 3),
       models: this.versions,
-      timingsMs: { resample: resampleMs, frontEnd: frontEndMs, yamnet: yamnetMs, head: headMs, total: now() - tStart },
+      sounds,
+      learnedQuality,
+      timingsMs: {
+        resample: resampleMs,
+        frontEnd: frontEndMs,
+        yamnet: yamnetMs,
+        head: headMs,
+        sounds: soundsMs,
+        total: now() - tStart,
+      },
     };
+  }
+
+  /** The sound detector's card, or null when none is installed. */
+  get soundsCard(): SoundsModel['card'] | null {
+    return this.sounds?.card ?? null;
+  }
+
+  /**
+   * Crackles and wheezes of a recording from the head's band-limited pass. The competence gate calls
+   * this only when the analysis may speak (a withheld analysis carries `sounds: null`).
+   */
+  async detectSounds(pass: BandLimitedPass): Promise<SoundsResult | null> {
+    return this.sounds ? this.sounds.detect(pass) : null;
+  }
+
+  /**
+   * The learned quality check (P(poor) per 3 s window and for the recording), for the competence gate.
+   * A live window: pass its band-limited 16 kHz audio and its patch embeddings the same way.
+   */
+  async learnedQuality(
+    pass: Pick<BandLimitedPass, 'banded16k' | 'embeddings' | 'count'>,
+  ): Promise<LearnedQuality | null> {
+    return this.sounds ? this.sounds.poorQuality(pass) : null;
   }
 
   /** Band-limited embeddings per patch (train-head uses these with scoring.windowMeans). */
@@ -238,8 +309,36 @@ export class AnalysisEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.yamnet.close(), this.head.close()]);
+    await Promise.all([this.yamnet.close(), this.head.close(), this.sounds?.close()]);
   }
+}
+
+/** The sound detector, if one is installed, checked against the head's band and YAMNet build. */
+async function loadSounds(
+  opts: EngineOptions,
+  modelsDir: string,
+  headBandwidthHz: number,
+  yamnetSourceSha256: string,
+): Promise<SoundsModel | null> {
+  if (opts.soundsCard === null) return null;
+  const cardPath = opts.soundsCard ?? join(modelsDir, DEFAULT_SOUNDS_CARD);
+  if (opts.soundsCard === undefined && !existsSync(cardPath)) return null;
+  const sounds = await SoundsModel.load(cardPath, 1);
+  const c = sounds.card;
+  const why =
+    c.input.bandwidthHz !== headBandwidthHz
+      ? `was trained on a ${c.input.bandwidthHz} Hz band, the head on ${headBandwidthHz} Hz`
+      : c.training.yamnetSourceSha256 !== yamnetSourceSha256
+        ? `was trained on YAMNet source ${c.training.yamnetSourceSha256.slice(0, 12)}…, models/yamnet.onnx comes from ${yamnetSourceSha256.slice(0, 12)}…`
+        : null;
+  if (why) {
+    await sounds.close();
+    throw new ModelError(
+      'SOUNDS_INVALID',
+      `the sound detector ${c.name} ${c.version} ${why}: retrain it with \`npx auscult train-sounds\``,
+    );
+  }
+  return sounds;
 }
 
 /** The same analysis as a function (for callers that hold an engine). */

@@ -9,7 +9,9 @@ export type ModelErrorCode =
   | 'MODEL_SOURCE_INVALID'
   | 'MODEL_SELF_TEST_FAILED'
   | 'HEAD_MISSING'
-  | 'HEAD_INVALID';
+  | 'HEAD_INVALID'
+  | 'SOUNDS_MISSING'
+  | 'SOUNDS_INVALID';
 
 export class ModelError extends CodedError<'model', ModelErrorCode> {
   constructor(code: ModelErrorCode, message: string) {

@@ -6,7 +6,8 @@
  * PatchSource copies each 96×64 patch (a contiguous run of frames) into YAMNet's batch buffer on
  * demand. Same patches as features' framesToPatches (test/inference/front-end.test.ts).
  */
-import { readWavFile, type DecodedAudio } from '../audio/wav-read.js';
+import { readAudio } from '../audio/audio-read.js';
+import type { DecodedAudio } from '../audio/wav-read.js';
 import { resample, type ResampleQuality } from '../audio/resample.js';
 
 export type { ResampleQuality } from '../audio/resample.js';
@@ -53,8 +54,9 @@ export function assessSignalQuality(samples: Float32Array, rate: number): Qualit
   return assessQuality(samples, rate);
 }
 
+/** A WAV or FLAC recording (by content), mono float32. */
 export function readAudioFile(path: string): Promise<DecodedAudio> {
-  return readWavFile(path);
+  return readAudio(path);
 }
 
 /** YAMNet patches of 16 kHz audio, read on demand from its log-mel frames; start times in seconds. */

@@ -23,3 +23,4 @@ export const YAMNET_ONNX = 'yamnet.onnx';
 export const YAMNET_MANIFEST = 'yamnet.json';
 export const CLASS_MAP = 'yamnet_class_map.csv';
 export const DEFAULT_HEAD_CARD = 'head.card.json';
+export const DEFAULT_SOUNDS_CARD = 'sounds.card.json';

@@ -79,6 +79,8 @@ const API_ERRORS: { [E in RoomError as E['domain']]: Record<E['code'], Mapping> 
     MODEL_SELF_TEST_FAILED: 'MODEL',
     HEAD_MISSING: 'MODEL',
     HEAD_INVALID: 'MODEL',
+    SOUNDS_MISSING: 'MODEL',
+    SOUNDS_INVALID: 'MODEL',
   },
   analysis: { AUDIO_EMPTY: 'AUDIO', AUDIO_INVALID: 'AUDIO' },
 };

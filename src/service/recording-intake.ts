@@ -1,5 +1,5 @@
 /**
- * The ONE way a WAV becomes a stored recording (import, capture, crash recovery): copy or move
+ * The ONE way a WAV (or a FLAC, stored as the WAV it decodes to) becomes a stored recording (import, capture, crash recovery): copy or move
  * the file into the recordings folder under a generated name, hash it, analyse it with the
  * engine, then insert recording + analysis + audit entry in one transaction.
  *
@@ -16,7 +16,7 @@ import type { NewAnalysis } from '../store/index.js';
 import { ApiError, notFound } from './errors.js';
 import { audit, type Deps, type UserCall } from './handler.js';
 import { recordingDetail } from './mappers.js';
-import { decodeWavBytes, type DecodedWav } from './wav-source.js';
+import { decodeIncomingRecording, type DecodedWav } from './wav-source.js';
 
 export interface IntakeOptions {
   patientId: number;
@@ -79,16 +79,20 @@ function generatedName(startedAt: string): string {
 
 export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptions): Promise<IntakeResult> {
   if (!deps.store.patients.get(o.patientId)) throw notFound('Patient', o.patientId);
-  let bytes: Buffer;
+  let original: Buffer;
   try {
-    bytes = await readFile(o.sourcePath);
+    original = await readFile(o.sourcePath);
   } catch (err) {
     throw new ApiError(
       'AUDIO',
       `The recording file could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${o.sourcePath}`,
     );
   }
-  const audio = decodeWavBytes(bytes, 'The recording');
+  // A FLAC is stored as the WAV it decodes to (lossless): the record, player, exports and seal are WAV.
+  const incoming = await decodeIncomingRecording(original, 'The recording');
+  const { audio } = incoming;
+  const bytes = incoming.wav;
+  const converted = incoming.container !== 'wav';
   if (audio.samples.length === 0)
     throw new ApiError('AUDIO', 'The recording holds no audio samples; nothing was stored.');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -100,7 +104,7 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
   const fileName = generatedName(startedAt);
   const target = join(deps.recordingsDir, fileName);
   let movedByRename = false;
-  if (o.move) {
+  if (o.move && !converted) {
     try {
       await rename(o.sourcePath, target);
       movedByRename = true;
@@ -147,6 +151,12 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
         sha256,
         analysed: analysis !== null,
         ...(error ? { analysisError: error } : {}),
+        ...(converted
+          ? {
+              originalFormat: incoming.container,
+              originalSha256: createHash('sha256').update(original).digest('hex'),
+            }
+          : {}),
         ...(o.auditDetails ?? {}),
       });
       return id;

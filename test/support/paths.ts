@@ -20,6 +20,7 @@ export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const SHARED_DIR = resolve(process.env['AUSCULT_SHARED'] ?? join(PROJECT_ROOT, '..', 'shared'));
 export const SHARED_MODELS = join(SHARED_DIR, 'models');
 export const KAUH_DIR = join(SHARED_DIR, 'data', 'kauh');
+export const SPRSOUND_DIR = join(SHARED_DIR, 'data', 'sprsound');
 export const MODELS_DIR = join(PROJECT_ROOT, 'models');
 
 /** A skip reason when the real KAUH recordings are absent, else false. */
@@ -27,6 +28,13 @@ export function kauhMissing(): string | false {
   return existsSync(join(KAUH_DIR, 'kauh_index.csv'))
     ? false
     : `real lung recordings not found at ${KAUH_DIR} (set AUSCULT_SHARED to the folder holding data/kauh)`;
+}
+
+/** A skip reason when the SPRSound recordings are absent, else false. */
+export function sprsoundMissing(): string | false {
+  return existsSync(join(SPRSOUND_DIR, 'sprsound_index.csv'))
+    ? false
+    : `SPRSound not found at ${SPRSOUND_DIR} (set AUSCULT_SHARED to the folder holding data/sprsound)`;
 }
 
 export function scratchDir(prefix = 'auscult-test-'): string {

@@ -1,5 +1,5 @@
 /**
- * `auscult analyze <wav...> [--json] [--head <card.json>]`: every file through the one
+ * `auscult analyze <wav|flac...> [--json] [--head <card.json>]`: every file through the one
  * analysis engine. A file that cannot be analysed gets a one-line reason; the others are still
  * analysed; the exit code is non-zero if any failed.
  */
@@ -10,10 +10,12 @@ import { AnalysisEngine } from '../../inference/engine.js';
 import { CLASS_LABELS, CLASS_ORDER, type AnalysisResult } from '../../inference/analysis-types.js';
 import { readAudioFile } from '../../inference/front-end.js';
 
-const USAGE = `usage: auscult analyze <file.wav> [more.wav ...] [--json] [--head <card.json>]
+const USAGE = `usage: auscult analyze <file.wav|file.flac> [more ...] [--json] [--head <card.json>]
   Prints for each file: duration, sample rate, signal quality, the five class probabilities
-  with the healthy-vs-abnormal screen, the head used, the per-patch timeline and YAMNet's
-  AudioSet top 3. --json prints one JSON document instead.`;
+  with the healthy-vs-abnormal screen, the head used, the per-patch timeline, YAMNet's
+  AudioSet top 3, crackles and wheezes (events with times) and the learned quality check.
+  --json prints one JSON document instead (per file: result.sounds = {crackle, wheeze, events,
+  timeline}, or null when withheld or no detector is installed).`;
 
 function errorLine(err: unknown): { code: string; message: string } {
   if (err instanceof Error) {
@@ -46,6 +48,20 @@ export function formatResult(file: string, r: AnalysisResult, headCardPath: stri
     );
   }
   lines.push(`  YAMNet (AudioSet): ${r.yamnetTop.map((t) => `${t.name} ${pct(t.score)}`).join(', ')}`);
+  if (r.learnedQuality)
+    lines.push(`  learned quality: P(poor) ${pct(r.learnedQuality.pPoor)}${r.learnedQuality.poor ? ' (poor)' : ''}`);
+  if (r.sounds) {
+    const s = r.sounds;
+    const presence = (name: string, p: { present: boolean; probability: number }) =>
+      `${name} ${p.present ? 'detected' : 'not detected'} (p ${pct(p.probability)})`;
+    lines.push(
+      `  sounds (${s.model.name} ${s.model.version}): ${presence('crackles', s.crackle)}, ${presence('wheezes', s.wheeze)}`,
+    );
+    for (const e of s.events)
+      lines.push(
+        `    ${e.type.padEnd(7)} ${e.startSec.toFixed(2).padStart(7)}–${e.endSec.toFixed(2).padEnd(7)} s  p ${pct(e.probability)}`,
+      );
+  } else lines.push('  sounds: not analysed (no detector installed, or the analysis is withheld)');
   lines.push('  timeline:');
   lines.push(`    ${'start s'.padStart(8)} ${'end s'.padStart(7)}  ${CLASS_ORDER.map((c) => c.padStart(9)).join(' ')}`);
   for (const e of r.timeline) {
@@ -55,14 +71,14 @@ export function formatResult(file: string, r: AnalysisResult, headCardPath: stri
   }
   const t = r.timingsMs;
   lines.push(
-    `  time: ${t.total.toFixed(0)} ms (resample ${t.resample.toFixed(0)}, front end ${t.frontEnd.toFixed(0)}, YAMNet ${t.yamnet.toFixed(0)}, head ${t.head.toFixed(0)})`,
+    `  time: ${t.total.toFixed(0)} ms (resample ${t.resample.toFixed(0)}, front end ${t.frontEnd.toFixed(0)}, YAMNet ${t.yamnet.toFixed(0)}, head ${t.head.toFixed(0)}, sounds ${t.sounds.toFixed(0)})`,
   );
   return lines.join('\n');
 }
 
 export const command: CliCommand = {
   name: 'analyze',
-  summary: 'analyse WAV recordings: quality, five class probabilities, screen, timeline',
+  summary: 'analyse WAV or FLAC recordings: quality, five class probabilities, screen, timeline',
   async run(argv) {
     const parsed = parseCommandArgs('analyze', USAGE, argv, {
       options: {

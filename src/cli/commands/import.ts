@@ -13,15 +13,16 @@ import { intakeRecording } from '../../service/recording-intake.js';
 import { toPatient } from '../../service/mappers.js';
 import { Workstation } from '../../service/workstation.js';
 
-const USAGE = `usage: auscult import <file.wav ...> --patient <identifier> --user <username>
+const USAGE = `usage: auscult import <file.wav|file.flac ...> --patient <identifier> --user <username>
          [--create-patient --given <name> --family <name> [--birth-date YYYY-MM-DD] [--sex female|male|other|unknown]]
          [--site <site>] [--db <file>] [--data-dir <folder>] [--models-dir <folder> | --no-analysis] [--json]
   Sites: ${CHEST_SITES.join(', ')} (default trachea).
-  The WAVs are copied into the recordings folder (beside the database unless --data-dir).`;
+  The recordings are copied into the recordings folder (beside the database unless --data-dir);
+  a FLAC is stored as the WAV it decodes to (lossless), its own SHA-256 kept in the audit entry.`;
 
 export const command: CliCommand = {
   name: 'import',
-  summary: 'store and analyse WAV recordings for a patient',
+  summary: 'store and analyse WAV or FLAC recordings for a patient',
   async run(argv) {
     const parsed = parseCommandArgs('import', USAGE, argv, {
       allowPositionals: true,
@@ -49,7 +50,7 @@ export const command: CliCommand = {
       return 0;
     }
     if (files.length === 0 || !v.patient || !v.user) {
-      console.error(`auscult import: give the WAV files, --patient and --user.\n${USAGE}`);
+      console.error(`auscult import: give the WAV or FLAC files, --patient and --user.\n${USAGE}`);
       return 2;
     }
     const site = v.site;

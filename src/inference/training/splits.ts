@@ -2,7 +2,6 @@
  * Patient-grouped, label-stratified, repeated k-fold. A "group" is a set of patients linked by
  * identical audio (dataset.ts): every file of every patient of a group lands on the same side.
  */
-import type { TrainLabel } from './dataset.js';
 import { TrainingError } from './errors.js';
 import { Rng } from './rng.js';
 
@@ -14,12 +13,12 @@ export interface Fold {
 }
 
 /**
- * `patients`: patient -> label; `groupOf`: patient -> group id. Groups are stratified by the
+ * `patients`: patient -> label (any string: train-head's classes, train-sounds' strata); `groupOf`: patient -> group id. Groups are stratified by the
  * most common label among their patients, dealt round-robin (rarest label first) after a seeded
  * shuffle, so every fold gets its share of each label and folds differ in size by at most one group.
  */
 export function groupedStratifiedKFold(
-  patients: Map<string, TrainLabel>,
+  patients: Map<string, string>,
   groupOf: Map<string, string>,
   k: number,
   repeats: number,

@@ -18,7 +18,7 @@ import { audit, type CommandTable, type Deps } from '../handler.js';
 import { recordingDetail, toRecordingSummary } from '../mappers.js';
 import { CLINICAL_READERS, RECORDERS, requirePatient, requireRecording, seesAllRecordings } from '../access.js';
 import { analyze, intakeRecording, toNewAnalysis } from '../recording-intake.js';
-import { decodeWavBytes } from '../wav-source.js';
+import { decodeIncomingRecording, decodeWavBytes } from '../wav-source.js';
 import { spectrogramOf } from '../spectrogram.js';
 
 const DEFAULT_LIMIT = 50;
@@ -143,7 +143,7 @@ export const recordingsCommands: CommandTable<
     async run(deps, call, p) {
       requirePatient(deps, p.patientId);
       const bytes = Buffer.from(p.wavBase64, 'base64');
-      decodeWavBytes(bytes, `'${p.fileName}'`); // refuse a non-WAV before writing anything
+      await decodeIncomingRecording(bytes, `'${p.fileName}'`); // refuse what is not WAV or FLAC before writing anything
       // Staged in our own folder; the intake moves it into place.
       await mkdir(deps.inProgressDir, { recursive: true });
       const staged = join(deps.inProgressDir, `import-${randomBytes(8).toString('hex')}.upload`);

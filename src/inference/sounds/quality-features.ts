@@ -1,0 +1,64 @@
+/**
+ * Features of the learned quality check: for each scoring window (the head's 3 s windows, scoring.ts)
+ * the rule-based measures of src/audio/quality.ts on that window's band-limited 16 kHz audio, beside the
+ * window's mean YAMNet embedding. A recording's P(poor) is the mean over its windows; a live window is
+ * one window. Training and the engine both cut windows here.
+ */
+import { assessQuality } from '../../audio/quality.js';
+import { patchesPerWindow, windowStarts } from '../scoring.js';
+import { EMBEDDING_DIMS, SAMPLE_RATE, STEP_HOP_SEC, STEP_SEC } from './features.js';
+
+export const QUALITY_WINDOW_SEC = 3;
+export const RULE_FEATURES = ['log10_clipping', 'rms_dbfs', 'peak_dbfs', 'silence_ratio', 'noise_floor_dbfs'] as const;
+export const RULE_DIMS = RULE_FEATURES.length;
+export const QUALITY_DIMS = RULE_DIMS + EMBEDDING_DIMS;
+
+export interface QualityWindows {
+  count: number;
+  /** count × RULE_DIMS. */
+  rules: Float32Array;
+  startsSec: number[];
+  endsSec: number[];
+  /** First patch and patch count of each window. */
+  patches: Array<[number, number]>;
+}
+
+/** The windows of a recording of `patchCount` patches and their rule measures. */
+export function qualityWindows(banded16k: Float32Array, patchCount: number): QualityWindows {
+  const per = Math.min(patchesPerWindow(QUALITY_WINDOW_SEC), patchCount);
+  const starts = windowStarts(patchCount, QUALITY_WINDOW_SEC, QUALITY_WINDOW_SEC);
+  const rules = new Float32Array(starts.length * RULE_DIMS);
+  const startsSec: number[] = [];
+  const endsSec: number[] = [];
+  starts.forEach((p, w) => {
+    const a = p * STEP_HOP_SEC;
+    const e = Math.min(banded16k.length / SAMPLE_RATE, (p + per - 1) * STEP_HOP_SEC + STEP_SEC);
+    startsSec.push(a);
+    endsSec.push(e);
+    const seg = banded16k.subarray(
+      Math.round(a * SAMPLE_RATE),
+      Math.max(Math.round(a * SAMPLE_RATE) + 1, Math.round(e * SAMPLE_RATE)),
+    );
+    const q = assessQuality(seg.length > 0 ? seg : new Float32Array(1), SAMPLE_RATE);
+    rules.set(
+      [Math.log10(q.clippingRatio + 1e-6), q.rmsDbfs, q.peakDbfs, q.silenceRatio, q.noiseFloorDbfs],
+      w * RULE_DIMS,
+    );
+  });
+  return { count: starts.length, rules, startsSec, endsSec, patches: starts.map((p) => [p, per]) };
+}
+
+/** windows × QUALITY_DIMS rows: rule measures, then the window's mean embedding. */
+export function qualityRows(w: QualityWindows, embeddings: Float32Array): Float32Array {
+  const out = new Float32Array(w.count * QUALITY_DIMS);
+  const acc = new Float64Array(EMBEDDING_DIMS);
+  for (let i = 0; i < w.count; i++) {
+    out.set(w.rules.subarray(i * RULE_DIMS, (i + 1) * RULE_DIMS), i * QUALITY_DIMS);
+    const [p0, n] = w.patches[i]!;
+    acc.fill(0);
+    for (let p = p0; p < p0 + n; p++)
+      for (let d = 0; d < EMBEDDING_DIMS; d++) acc[d]! += embeddings[p * EMBEDDING_DIMS + d]!;
+    for (let d = 0; d < EMBEDDING_DIMS; d++) out[i * QUALITY_DIMS + RULE_DIMS + d] = acc[d]! / n;
+  }
+  return out;
+}

@@ -73,7 +73,7 @@ test('a damaged FLAC upload is refused with a clear error and nothing is stored'
         'AUDIO',
         message,
       );
-      assert.deepEqual(err.details, { audioError: code });
+      assert.deepEqual(err.details, { domain: 'audio-file', code });
     }
     assert.equal(fingerprint(fx.ws), before);
     const recDir = join(fx.dir, 'recordings');

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AtRestKey } from '../common/at-rest.js';
 import type { CommandName, ParamsOf, ResultOf, Transport, UserInfo } from './api.js';
 import { Store, StoreError } from '../store/index.js';
 import { CaptureController } from './capture-controller.js';
@@ -39,6 +40,8 @@ export interface WorkstationOptions {
   now?: () => number;
   /** How capture is wired (backend, pipeline parts, countdown); real defaults otherwise. */
   capture?: CaptureWiring;
+  /** The at-rest key of an encrypted data folder (see at-rest-keys.ts); null/absent = not encrypted. */
+  atRest?: AtRestKey | null;
 }
 
 export class Workstation {
@@ -96,6 +99,7 @@ export class Workstation {
       sessions,
       engine,
       engineError,
+      atRest: opts.atRest ?? null,
       dbPath: opts.dbPath,
       dataDir: opts.dataDir,
       recordingsDir: recordingsDir(opts.dataDir),

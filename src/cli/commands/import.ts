@@ -68,9 +68,8 @@ export const command: CliCommand = {
       ...(v['no-analysis'] ? { engine: null, engineError: 'analysis skipped (--no-analysis)' } : { modelsDir }),
     });
     try {
-      const status = await ws.call({ sessionToken: null, transport: 'cli' }, 'system.status', {});
-      if (!status.engineReady)
-        console.error(`auscult import: recordings will be stored WITHOUT analysis: ${status.modelError}`);
+      if (!ws.internals.engine)
+        console.error(`auscult import: recordings will be stored WITHOUT analysis: ${ws.internals.engineError ?? ''}`);
       const ctx = { sessionToken: ws.signInLocal(v.user), transport: 'cli' as const };
       const call = ws.userCall(ctx);
       const store = ws.internals.store;

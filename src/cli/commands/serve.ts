@@ -64,7 +64,6 @@ export const command: CliCommand = {
             }),
           }),
     });
-    const status = await workstation.call({ sessionToken: null, transport: 'http', peer: 'cli' }, 'system.status', {});
     let server;
     try {
       server = await startLoopbackServer({ workstation, port });
@@ -79,7 +78,8 @@ export const command: CliCommand = {
       return 1;
     }
     console.log(`Auscult is serving ${dbPath}`);
-    if (!status.engineReady) console.log(`Analysis unavailable: ${status.modelError ?? 'no engine'}`);
+    if (!workstation.internals.engine)
+      console.log(`Analysis unavailable: ${workstation.internals.engineError ?? 'no engine'}`);
     console.log(`Open: ${server.url}`);
     console.log('(loopback only; the token changes each start; Ctrl-C to stop)');
 

@@ -179,6 +179,15 @@ export const exportsCommands: CommandTable<
       }
       if (scope.patientId !== undefined && !deps.store.patients.get(scope.patientId))
         throw notFound('Patient', scope.patientId);
+      // Only the command line may name a folder (its user chose it with --out and owns the files
+      // anyway); a window or a browser tab always writes into this workstation's export folder, so
+      // a hostile page or a stolen session cannot make the service write into /etc.
+      if (p.destinationDir !== undefined && call.transport !== 'cli') {
+        throw new ApiError(
+          'INVALID_INPUT',
+          "Exports from the app are written to this workstation's export folder; a destination folder can be named only with `auscult export --out`.",
+        );
+      }
       if (p.destinationDir !== undefined && !isAbsolute(p.destinationDir)) {
         throw new ApiError(
           'INVALID_INPUT',

@@ -94,6 +94,8 @@ async function openService(dataDir: string, log: FileLog): Promise<Service> {
 }
 
 function main(): void {
+  // Private files (0600) and folders (0700) for everything the app and its libraries write.
+  process.umask(0o077);
   const dataDir = appDataDir();
   const log = createFileLog({ dir: join(dataDir, 'logs'), echo: devBuild });
   log.info('starting', { version: app.getVersion(), electron: process.versions['electron'], packaged: app.isPackaged });

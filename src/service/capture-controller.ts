@@ -166,7 +166,7 @@ export class CaptureController {
     const device = chooseDevice(await this.devices(), p.device, settings);
     const captureId = randomUUID();
     const startedAt = new Date().toISOString();
-    mkdirSync(this.deps.inProgressDir, { recursive: true });
+    mkdirSync(this.deps.inProgressDir, { recursive: true, mode: 0o700 });
     const wavPath = join(this.deps.inProgressDir, `${startedAt.replace(/[-:.]/g, '')}-${captureId.slice(0, 8)}.wav`);
     const session = new CaptureSession({
       backend: this.backend,
@@ -176,6 +176,7 @@ export class CaptureController {
       analyzer: this.analyzer(),
       targetSec: p.durationSec,
       countdownSec: this.countdownSec,
+      seal: this.deps.atRest,
     });
     const a: Active = {
       captureId,
@@ -244,6 +245,8 @@ export class CaptureController {
         site: a.site,
         sourcePath: a.wavPath,
         move: true,
+        // Our own in-progress file: a sealed one cut short by a full disk keeps every complete chunk.
+        interrupted: true,
         deviceName: outcome.deviceName,
         status: outcome.status,
         startedAt: a.startedAt,

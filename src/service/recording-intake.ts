@@ -9,7 +9,7 @@
  * the transaction, so the write lock is held for milliseconds, not seconds.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalysisResult, ChestSite, RecordingDetail, RecordingStatus } from './api.js';
 import type { NewAnalysis } from '../store/index.js';
@@ -17,14 +17,19 @@ import { ApiError, notFound } from './errors.js';
 import { audit, type Deps, type UserCall } from './handler.js';
 import { recordingDetail } from './mappers.js';
 import { decodeWavBytes, type DecodedWav } from './wav-source.js';
+import { diskFullError, isDiskFull, wavFromFileBytes, writeRecordingFile } from './recording-files.js';
 
 export interface IntakeOptions {
   patientId: number;
   site: ChestSite;
-  /** The WAV to store. */
-  sourcePath: string;
+  /** The WAV to store: a file (plain, or sealed by this workstation's capture) ... */
+  sourcePath?: string;
+  /** ... or its bytes, already in memory (an upload: nothing is staged on disk). */
+  sourceBytes?: Buffer;
   /** Move (capture, recovery: the source is ours) or copy (import: the user's file stays). */
   move: boolean;
+  /** The source is an interrupted capture: a sealed one may lack its final record (every complete chunk is kept). */
+  interrupted?: boolean;
   deviceName: string;
   status: RecordingStatus;
   /** When recording began (ISO 8601); defaults to now. */
@@ -79,15 +84,20 @@ function generatedName(startedAt: string): string {
 
 export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptions): Promise<IntakeResult> {
   if (!deps.store.patients.get(o.patientId)) throw notFound('Patient', o.patientId);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(o.sourcePath);
-  } catch (err) {
-    throw new ApiError(
-      'AUDIO',
-      `The recording file could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${o.sourcePath}`,
-    );
-  }
+  let raw: Buffer;
+  if (o.sourceBytes) raw = o.sourceBytes;
+  else if (o.sourcePath) {
+    try {
+      raw = await readFile(o.sourcePath);
+    } catch (err) {
+      throw new ApiError(
+        'AUDIO',
+        `The recording file could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${o.sourcePath}`,
+      );
+    }
+  } else throw new ApiError('INVALID_INPUT', 'No recording was given.');
+  // The WAV this recording IS (a sealed capture decrypted); its hash is the one on record.
+  const bytes = wavFromFileBytes(raw, deps.atRest, 'The recording', { allowUnfinished: o.interrupted ?? false });
   const audio = decodeWavBytes(bytes, 'The recording');
   if (audio.samples.length === 0)
     throw new ApiError('AUDIO', 'The recording holds no audio samples; nothing was stored.');
@@ -96,11 +106,12 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
 
   const { analysis, error } = o.analysis ? { analysis: o.analysis, error: null } : await analyze(deps, audio);
 
-  await mkdir(deps.recordingsDir, { recursive: true });
+  await mkdir(deps.recordingsDir, { recursive: true, mode: 0o700 });
   const fileName = generatedName(startedAt);
   const target = join(deps.recordingsDir, fileName);
   let movedByRename = false;
-  if (o.move) {
+  // A plain file of ours is moved as it is; anything sealed is re-sealed as a finished stored file.
+  if (o.move && o.sourcePath && raw === bytes && !deps.atRest) {
     try {
       await rename(o.sourcePath, target);
       movedByRename = true;
@@ -108,18 +119,8 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
       /* another filesystem: copy below, remove the source after commit */
     }
   }
-  if (!movedByRename) {
-    // Write the very bytes that were hashed, flushed to disk before the row can commit.
-    const partial = `${target}.partial`;
-    const fh = await open(partial, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(partial, target);
-  }
+  // Write the very bytes that were hashed (sealed when encrypted at rest), on disk before the row commits.
+  if (!movedByRename) await writeRecordingFile(target, bytes, deps.atRest);
 
   let recordingId: number;
   try {
@@ -153,10 +154,11 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
     });
   } catch (err) {
     // Put things back as they were: the stored copy goes, a moved source returns.
-    if (movedByRename) await rename(target, o.sourcePath).catch(() => undefined);
+    if (movedByRename && o.sourcePath) await rename(target, o.sourcePath).catch(() => undefined);
     else await unlink(target).catch(() => undefined);
+    if (isDiskFull(err)) throw diskFullError('the recording');
     throw err;
   }
-  if (o.move && !movedByRename) await unlink(o.sourcePath).catch(() => undefined);
+  if (o.move && !movedByRename && o.sourcePath) await unlink(o.sourcePath).catch(() => undefined);
   return { detail: recordingDetail(deps.store, deps.store.recordings.get(recordingId)!), analysisError: error };
 }

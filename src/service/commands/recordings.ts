@@ -2,9 +2,8 @@
  * Recordings: lists, the review queue, detail, audio, spectrogram, import, re-analysis and crash
  * recovery of interrupted captures. Every read of a recording's content is audited.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { isChestSite, type ChestSite } from '../../common/chest-sites.js';
 import type { PendingRecovery } from '../api.js';
 import {
@@ -20,6 +19,7 @@ import { CLINICAL_READERS, RECORDERS, requirePatient, requireRecording, seesAllR
 import { analyze, intakeRecording, toNewAnalysis } from '../recording-intake.js';
 import { decodeWavBytes } from '../wav-source.js';
 import { spectrogramOf } from '../spectrogram.js';
+import { readStoredRecording } from '../recording-files.js';
 
 const DEFAULT_LIMIT = 50;
 
@@ -144,24 +144,17 @@ export const recordingsCommands: CommandTable<
       requirePatient(deps, p.patientId);
       const bytes = Buffer.from(p.wavBase64, 'base64');
       decodeWavBytes(bytes, `'${p.fileName}'`); // refuse a non-WAV before writing anything
-      // Staged in our own folder; the intake moves it into place.
-      await mkdir(deps.inProgressDir, { recursive: true });
-      const staged = join(deps.inProgressDir, `import-${randomBytes(8).toString('hex')}.upload`);
-      await writeFile(staged, bytes);
-      try {
-        const { detail } = await intakeRecording(deps, call, {
-          patientId: p.patientId,
-          site: p.site,
-          sourcePath: staged,
-          move: true,
-          deviceName: 'imported file',
-          status: 'imported',
-          auditDetails: { originalName: basename(p.fileName) },
-        });
-        return detail;
-      } finally {
-        await unlink(staged).catch(() => undefined);
-      }
+      // Straight from memory into the recordings folder: no staged copy to leave behind.
+      const { detail } = await intakeRecording(deps, call, {
+        patientId: p.patientId,
+        site: p.site,
+        sourceBytes: bytes,
+        move: false,
+        deviceName: 'imported file',
+        status: 'imported',
+        auditDetails: { originalName: basename(p.fileName) },
+      });
+      return detail;
     },
   },
   'recordings.reanalyze': {
@@ -226,6 +219,7 @@ export const recordingsCommands: CommandTable<
         move: true,
         deviceName: meta?.deviceName ?? 'unknown device',
         status: 'recovered',
+        interrupted: true,
         ...(meta?.startedAt ? { startedAt: meta.startedAt } : {}),
         auditDetails: { recoveredFrom: basename(path) },
       });
@@ -253,21 +247,6 @@ export const recordingsCommands: CommandTable<
 };
 
 /** A stored WAV, checked against its recorded SHA-256 (a changed file is reported, never served). */
-async function readStoredWav(deps: Deps, fileName: string, sha256: string): Promise<Buffer> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(deps.recordingsDir, fileName));
-  } catch (err) {
-    throw new ApiError(
-      'STORAGE',
-      `The audio file ${fileName} is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup.`,
-    );
-  }
-  if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
-    throw new ApiError(
-      'STORAGE',
-      `The audio file ${fileName} no longer matches its stored SHA-256: it was changed outside Auscult. Restore it from a backup.`,
-    );
-  }
-  return bytes;
+function readStoredWav(deps: Deps, fileName: string, sha256: string): Promise<Buffer> {
+  return readStoredRecording(deps.recordingsDir, deps.atRest, fileName, sha256);
 }

@@ -214,15 +214,20 @@ export class CaptureController {
       this.watcher.resume();
       throw err;
     }
-    writeRecoveryMeta(wavPath, {
-      captureId,
-      startedAt,
-      patientId: p.patientId,
-      site: p.site,
-      deviceName: device.name,
-      sampleRate: session.state.sampleRate ?? 0,
-      startedBy: call.user.username,
-    });
+    try {
+      writeRecoveryMeta(wavPath, {
+        captureId,
+        startedAt,
+        patientId: p.patientId,
+        site: p.site,
+        deviceName: device.name,
+        sampleRate: session.state.sampleRate ?? 0,
+        startedBy: call.user.username,
+      });
+    } catch {
+      // A full disk may refuse the small sidecar: the recording goes on (it is what matters), and
+      // without its sidecar an interrupted WAV is still offered for recovery, by its file date.
+    }
     this.settings.update({ lastDevice: device.name });
     a.stored = session.done.then((outcome) => this.store(a, outcome)).finally(() => this.watcher.resume());
     return this.toState(a, session.state);

@@ -32,7 +32,7 @@ export interface AnalysisEnginePort {
  */
 export type ServiceStore = Pick<
   Store,
-  'tx' | 'users' | 'patients' | 'recordings' | 'audit' | 'db' | 'schemaVersion' | 'close'
+  'tx' | 'readTx' | 'users' | 'patients' | 'recordings' | 'audit' | 'db' | 'schemaVersion' | 'close' | 'encrypted'
 >;
 
 /** How capture is wired (Workstation.open({ capture })); every field has a real default. */

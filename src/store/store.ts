@@ -59,6 +59,27 @@ export class Store {
   }
 
   /**
+   * A write transaction whose only change is the audit entry of a read (a search, a view, a
+   * list): committed without its own fsync (synchronous=NORMAL for this commit), so reading
+   * costs ~0.05 ms instead of an fsync (~5 ms here). It becomes durable with the next change's
+   * fsync or the next checkpoint; a power cut can lose the last such entries, never a change and
+   * never the chain's consistency. Every change (import, signature, finding, account) uses `tx`.
+   */
+  readTx<T>(fn: () => T): T {
+    if (this.db.inTransaction || this.readonly) return this.tx(fn);
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.tx(fn);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private get readonly(): boolean {
+    return this.db.readonly;
+  }
+
+  /**
    * A consistent copy of the database while others keep writing: `VACUUM INTO` reads one
    * snapshot (a read transaction) and writes a compact, self-contained file (no WAL). An encrypted
    * database's copy is encrypted with the same key (SQLite3 Multiple Ciphers does so for VACUUM

@@ -68,7 +68,7 @@ export const recordingsCommands: CommandTable<
       const limit = p.limit ?? DEFAULT_LIMIT;
       const offset = p.offset ?? 0;
       const { limit: _l, offset: _o, ...filter } = p;
-      return deps.store.tx(() => {
+      return deps.store.readTx(() => {
         const page = deps.store.recordings.list(
           seesAllRecordings(call.user.role) ? filter : { ...filter, ownedBy: call.user.id },
           limit,
@@ -90,7 +90,7 @@ export const recordingsCommands: CommandTable<
     run(deps, call, p) {
       const limit = p.limit ?? DEFAULT_LIMIT;
       const offset = p.offset ?? 0;
-      return deps.store.tx(() => {
+      return deps.store.readTx(() => {
         const page = deps.store.recordings.reviewQueue(limit, offset);
         audit(deps, call, 'recording.list', 'recording', null, {
           reviewQueue: true,
@@ -106,7 +106,7 @@ export const recordingsCommands: CommandTable<
     roles: CLINICAL_READERS,
     audit: ['recording.view'],
     run(deps, call, p) {
-      return deps.store.tx(() => {
+      return deps.store.readTx(() => {
         const r = requireRecording(deps, call, p.id);
         audit(deps, call, 'recording.view', 'recording', r.id, { patientId: r.patientId });
         return recordingDetail(deps.store, r);
@@ -120,7 +120,7 @@ export const recordingsCommands: CommandTable<
     async run(deps, call, p) {
       const r = requireRecording(deps, call, p.id);
       const bytes = await readStoredWav(deps, r.fileName, r.wavSha256);
-      deps.store.tx(() => audit(deps, call, 'recording.audio', 'recording', r.id, { patientId: r.patientId }));
+      deps.store.readTx(() => audit(deps, call, 'recording.audio', 'recording', r.id, { patientId: r.patientId }));
       return { mimeType: 'audio/wav' as const, base64: bytes.toString('base64') };
     },
   },
@@ -132,7 +132,9 @@ export const recordingsCommands: CommandTable<
       const r = requireRecording(deps, call, p.id);
       const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
       const spec = await spectrogramOf(audio);
-      deps.store.tx(() => audit(deps, call, 'recording.spectrogram', 'recording', r.id, { patientId: r.patientId }));
+      deps.store.readTx(() =>
+        audit(deps, call, 'recording.spectrogram', 'recording', r.id, { patientId: r.patientId }),
+      );
       return spec;
     },
   },

@@ -540,6 +540,39 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
 const BLOCK_BYTES = 1 << 20;
 
 /**
+ * Checks a WAV file's header and limits without reading its samples (bounded memory and time,
+ * whatever the file's size, a sparse 3 GB file included). Throws AudioFileError as readWavFile does.
+ */
+export async function probeWavFile(path: string): Promise<{ bytes: number; layout: WavLayout }> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AudioFileError(
+      'NOT_FOUND',
+      `The file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be opened (${code ?? String(err)})`}. Check the path.`,
+    );
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory())
+      throw new AudioFileError('NOT_WAV', `${path} is a folder, not a WAV file. Give the path of a .wav file.`);
+    const layout = scanWavHeader({
+      length: st.size,
+      read: (pos, len) => {
+        const buf = new Uint8Array(Math.max(0, Math.min(len, st.size - pos)));
+        if (buf.length > 0) readSync(fh.fd, buf, 0, buf.length, pos);
+        return buf;
+      },
+    });
+    return { bytes: st.size, layout };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Reads and decodes a WAV file. The header and the limits are checked before any sample data is read;
  * then the data is read in 1 MiB blocks straight into the mono output.
  */

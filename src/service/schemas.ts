@@ -10,6 +10,7 @@ import { EXPORT_KIND_NAMES } from '../common/export-kinds.js';
 import { RECORDING_LENGTHS } from '../common/recording-lengths.js';
 import { ROLES } from '../common/roles.js';
 import { unsafeTextReason } from '../common/text-safety.js';
+import { importTooLargeMessage, MAX_IMPORT_BASE64_CHARS } from '../common/import-limit.js';
 import { COMMAND_NAMES, EVENT_NAMES, type CommandName, type EventName, type ParamsOf } from './api.js';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -95,8 +96,13 @@ export const PARAM_SCHEMAS = {
     patientId: id,
     site,
     fileName: line(255),
-    // ~200 MB of WAV at most (about 35 min at 48 kHz/16-bit): a bigger upload is a mistake.
-    wavBase64: z.string().min(1).max(280_000_000),
+    // The one import limit (src/common/import-limit.ts), with the same sentence as the UI and CLI.
+    wavBase64: z
+      .string()
+      .min(1)
+      .refine((b) => b.length <= MAX_IMPORT_BASE64_CHARS, {
+        error: (iss) => importTooLargeMessage(Math.floor(((iss.input as string).length * 3) / 4)),
+      }),
   }),
   'recordings.reanalyze': z.strictObject({ id }),
   'recordings.pendingRecovery': empty,

@@ -32,7 +32,17 @@ export interface AnalysisEnginePort {
  */
 export type ServiceStore = Pick<
   Store,
-  'tx' | 'readTx' | 'users' | 'patients' | 'recordings' | 'audit' | 'db' | 'schemaVersion' | 'close' | 'encrypted'
+  | 'tx'
+  | 'readTx'
+  | 'users'
+  | 'patients'
+  | 'recordings'
+  | 'audit'
+  | 'db'
+  | 'schemaVersion'
+  | 'close'
+  | 'encrypted'
+  | 'backup'
 >;
 
 /** How capture is wired (Workstation.open({ capture })); every field has a real default. */

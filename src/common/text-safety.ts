@@ -21,7 +21,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** Why `s` is refused (a sentence fragment naming the first offending character), or null. */
 export function unsafeTextReason(s: string, opts: { multiline?: boolean } = {}): string | null {
   if (LONE_SURROGATE.test(s)) return 'contains a broken character (a lone UTF-16 surrogate); type it again';
-  const chars = [...s];
+  const chars = Array.from(s); // code points, not UTF-16 units
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i]!;
     const cp = ch.codePointAt(0)!;

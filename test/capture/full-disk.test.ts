@@ -41,17 +41,9 @@ function files(dir: string): string[] {
   return out;
 }
 
-async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const ok = <T>(r: Awaited<ReturnType<WireClient['call']>>): T => {
+const ok = (r: Awaited<ReturnType<WireClient['call']>>): unknown => {
   assert.equal(r.ok, true, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
-  return (r as { result: T }).result;
+  return (r as { result: unknown }).result;
 };
 
 test('serve: the disk fills during a capture — that capture stops, kept and stored; the server and the other client go on', async (t) => {
@@ -75,13 +67,13 @@ test('serve: the disk fills during a capture — that capture stops, kept and st
   try {
     ok(await nurse.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password }));
     ok(await doctor.call('auth.signIn', { username: USERS.doctor.username, password: USERS.doctor.password }));
-    const patient = ok<{ id: number }>(
+    const patient = ok(
       await nurse.call('patients.create', { mrn: 'FULL-1', givenName: 'Ada', familyName: 'Disk' }),
-    );
+    ) as { id: number };
     small.fill(300 * 1024); // about 3.4 s of 44.1 kHz mono 16-bit left
-    const started = ok<CaptureState>(
+    const started = ok(
       await nurse.call('capture.start', { patientId: patient.id, site: 'trachea', durationSec: null }),
-    );
+    ) as CaptureState;
     const states = (): CaptureState[] =>
       nurse.events
         .filter((e: WireEvent) => e.event === 'capture.state')
@@ -108,23 +100,23 @@ test('serve: the disk fills during a capture — that capture stops, kept and st
     assert.equal(server.connections(), 2, 'no connection was dropped');
     ok(await doctor.call('auth.whoami', {}));
     // Kept: stored as an interrupted recording whose WAV holds exactly what the header says.
-    const detail = ok<{ recording: { id: number; durationSec: number; status: string; fileName: string } }>(
-      await nurse.call('recordings.get', { id: last.recordingId }),
-    );
+    const detail = ok(await nurse.call('recordings.get', { id: last.recordingId })) as {
+      recording: { id: number; durationSec: number; status: string; fileName: string };
+    };
     assert.equal(detail.recording.status, 'interrupted');
     assert.ok(detail.recording.durationSec > 1, `kept ${detail.recording.durationSec} s`);
     const stored = join(small.dir, 'recordings', detail.recording.fileName);
     const info = inspectWav(stored);
     assert.equal(info.needsRepair, false, 'the header describes exactly what is on disk');
     assert.equal(statSync(stored).size, 44 + info.samples * 2);
-    const audio = ok<{ base64: string }>(await nurse.call('recordings.audio', { id: detail.recording.id }));
+    const audio = ok(await nurse.call('recordings.audio', { id: detail.recording.id })) as { base64: string };
     const decoded = decodeWav(Buffer.from(audio.base64, 'base64'));
     assert.equal(decoded.samples.length, Math.round(detail.recording.durationSec * 44100));
     // The workstation records again once there is room.
     small.unfill();
-    const again = ok<CaptureState>(
+    const again = ok(
       await nurse.call('capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }),
-    );
+    ) as CaptureState;
     ok(await nurse.call('capture.stop', { captureId: again.captureId }));
   } finally {
     nurse.close();

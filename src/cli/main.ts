@@ -21,6 +21,7 @@ const COMMANDS: Record<string, string> = {
   export: './commands/export.js',
   backup: './commands/backup.js',
   check: './commands/check.js',
+  encryption: './commands/encryption.js',
   serve: './commands/serve.js',
 };
 

@@ -140,6 +140,29 @@ function parseFmtWithWavefile(fmtChunk: Uint8Array, bigEndian: boolean): FmtFiel
 
 const GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
 
+/**
+ * A second `data` chunk after the first is refused, not ignored: decoding only the first would
+ * analyse a fragment (31 ms in one file we were sent) of what the file holds, and joining them
+ * is a guess at what the writer meant. Other chunks after the audio (LIST, id3) are fine; bytes
+ * that are not a chunk end the walk (trailing junk was always tolerated).
+ */
+function assertOneDataChunk(src: ByteSource, from: number, le: boolean): void {
+  let pos = from;
+  for (let count = 0; count < 10000 && pos + 8 <= src.length; count++) {
+    const hdr = src.read(pos, 8);
+    if (!isChunkId(hdr, 0)) return;
+    if (ascii(hdr, 0, 4) === 'data') {
+      throw new AudioFileError(
+        'UNSUPPORTED',
+        'The file holds more than one block of audio data (two WAV `data` chunks); Auscult reads WAVs with one. ' +
+          'Re-export the recording from its software, or join the parts first, e.g. `sox input.wav output.wav`.',
+      );
+    }
+    const size = new DataView(hdr.buffer, hdr.byteOffset, 8).getUint32(4, le);
+    pos += 8 + size + (size & 1);
+  }
+}
+
 /** Walks the chunks, validates the format and the limits. Throws AudioFileError; reads only headers. */
 function scanWavHeader(src: ByteSource): WavLayout {
   const fileSize = src.length;
@@ -358,6 +381,7 @@ function scanWavHeader(src: ByteSource): WavLayout {
       );
     }
   }
+  if (!placeholder) assertOneDataChunk(src, dataStart + usable + (usable & 1), le);
   const frames = Math.floor(usable / blockAlign);
   const seconds = frames / rate;
   if (seconds > WAV_LIMITS.maxDurationSec || frames > WAV_LIMITS.maxSamples) {
@@ -387,11 +411,29 @@ function scanWavHeader(src: ByteSource): WavLayout {
   };
 }
 
+/** What decoding found along the way (reported as a warning, never silently). */
+interface DecodeCounts {
+  /** Float samples beyond full scale (|x| > 1), clipped to ±1. */
+  clipped: number;
+}
+
+function clippedWarning(counts: DecodeCounts): string[] {
+  return counts.clipped > 0
+    ? [`${counts.clipped} float sample(s) were beyond full scale (±1.0) and were clipped to it.`]
+    : [];
+}
+
 /**
  * Converts whole frames from `bytes` (starting at a frame boundary) into mono samples at out[outPos...].
  * Returns the number of frames written. One loop per format keeps the hot path branch-free.
  */
-function decodeFrames(layout: WavLayout, bytes: Uint8Array, out: Float32Array, outPos: number): number {
+function decodeFrames(
+  layout: WavLayout,
+  bytes: Uint8Array,
+  out: Float32Array,
+  outPos: number,
+  counts: DecodeCounts,
+): number {
   const { channels, bytesPerSample, blockAlign, format } = layout;
   const le = !layout.bigEndian;
   const frames = Math.floor(bytes.length / blockAlign);
@@ -403,17 +445,22 @@ function decodeFrames(layout: WavLayout, bytes: Uint8Array, out: Float32Array, o
     for (let f = 0; f < frames; f++) {
       let acc = 0;
       for (let c = 0; c < channels; c++, p += bytesPerSample) {
-        acc += bytesPerSample === 4 ? dv.getFloat32(p, le) : dv.getFloat64(p, le);
+        const x = bytesPerSample === 4 ? dv.getFloat32(p, le) : dv.getFloat64(p, le);
+        // NaN and ±Inf are not sound; one also poisons every sum it enters (Inf + -Inf = NaN).
+        if (!Number.isFinite(x)) bad = true;
+        acc += x;
       }
       let v = acc * inv;
-      if (v !== v) bad = true;
-      v = v > 1 ? 1 : v < -1 ? -1 : v;
+      if (v > 1 || v < -1) {
+        counts.clipped++;
+        v = v > 1 ? 1 : -1;
+      }
       out[outPos + f] = v;
     }
     if (bad) {
       throw new AudioFileError(
         'CORRUPT',
-        'The file is damaged: it contains invalid (NaN) sample values. Export the recording again.',
+        'The file is damaged: it contains invalid sample values (NaN or infinity), which no recorder writes. Export the recording again.',
       );
     }
     return frames;
@@ -479,16 +526,51 @@ function memorySource(bytes: Uint8Array): ByteSource {
 export function decodeWav(bytes: Uint8Array): DecodedAudio {
   const layout = scanWavHeader(memorySource(bytes));
   const samples = new Float32Array(layout.frames);
+  const counts: DecodeCounts = { clipped: 0 };
   decodeFrames(
     layout,
     bytes.subarray(layout.dataStart, layout.dataStart + layout.frames * layout.blockAlign),
     samples,
     0,
+    counts,
   );
-  return result(layout, samples);
+  return result({ ...layout, warnings: [...layout.warnings, ...clippedWarning(counts)] }, samples);
 }
 
 const BLOCK_BYTES = 1 << 20;
+
+/**
+ * Checks a WAV file's header and limits without reading its samples (bounded memory and time,
+ * whatever the file's size, a sparse 3 GB file included). Throws AudioFileError as readWavFile does.
+ */
+export async function probeWavFile(path: string): Promise<{ bytes: number; layout: WavLayout }> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AudioFileError(
+      'NOT_FOUND',
+      `The file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be opened (${code ?? String(err)})`}. Check the path.`,
+    );
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory())
+      throw new AudioFileError('NOT_WAV', `${path} is a folder, not a WAV file. Give the path of a .wav file.`);
+    const layout = scanWavHeader({
+      length: st.size,
+      read: (pos, len) => {
+        const buf = new Uint8Array(Math.max(0, Math.min(len, st.size - pos)));
+        if (buf.length > 0) readSync(fh.fd, buf, 0, buf.length, pos);
+        return buf;
+      },
+    });
+    return { bytes: st.size, layout };
+  } finally {
+    await fh.close();
+  }
+}
 
 /**
  * Reads and decodes a WAV file. The header and the limits are checked before any sample data is read;
@@ -525,6 +607,7 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
     const samples = new Float32Array(layout.frames);
     const blockFrames = Math.max(1, Math.floor(BLOCK_BYTES / layout.blockAlign));
     const block = new Uint8Array(blockFrames * layout.blockAlign);
+    const counts: DecodeCounts = { clipped: 0 };
     let done = 0;
     while (done < layout.frames) {
       const n = Math.min(blockFrames, layout.frames - done);
@@ -536,9 +619,9 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
           `The file ${path} became shorter while it was being read. Copy it again and retry.`,
         );
       }
-      done += decodeFrames(layout, block.subarray(0, want), samples, done);
+      done += decodeFrames(layout, block.subarray(0, want), samples, done, counts);
     }
-    return result(layout, samples);
+    return result({ ...layout, warnings: [...layout.warnings, ...clippedWarning(counts)] }, samples);
   } finally {
     await fh.close();
   }

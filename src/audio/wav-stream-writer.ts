@@ -8,11 +8,20 @@
  * last completed flush; if the kill lands between the data write and the header patch, the header
  * is merely short and `repairWav` extends it to the whole samples on disk.
  *
- * Audio room: imports nothing of ours.
+ * A write that fails (disk full, I/O error, or a short write the disk could not complete) ends
+ * the file, never the process: `write` keeps accepting and dropping samples so the caller's
+ * real-time path never throws, the header is fixed to the whole samples that are on disk (a
+ * header patch rewrites bytes already allocated, so it works on a full disk), and `onFailure`
+ * listeners hear once what happened and how much was kept.
+ *
+ * Encrypted at rest (`seal`): the file is a sealed 'pcm16' stream (sealed-file.ts): each flush
+ * appends one authenticated chunk, and there is no header to patch; a torn last chunk is cut.
  */
 import { CodedError } from '../common/coded-error.js';
+import type { AtRestKey } from '../common/at-rest.js';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { SealedWriter, writeFully } from './sealed-file.js';
 
 export interface WavStreamOptions {
   sampleRate: number;
@@ -20,12 +29,21 @@ export interface WavStreamOptions {
   channels?: number;
   /** Upper bound on how long written samples may sit in memory before reaching the disk. */
   flushIntervalMs?: number;
+  /** Encrypt at rest with this key (a sealed PCM stream instead of a plain WAV). */
+  seal?: AtRestKey | null;
 }
 
-export class WavFileError extends CodedError<'wav-file', 'WAV_INVALID' | 'WAV_IO'> {
-  constructor(code: 'WAV_INVALID' | 'WAV_IO', message: string) {
+export class WavFileError extends CodedError<'wav-file', 'WAV_INVALID' | 'WAV_IO' | 'WAV_DISK_FULL'> {
+  constructor(code: 'WAV_INVALID' | 'WAV_IO' | 'WAV_DISK_FULL', message: string) {
     super('wav-file', code, message);
   }
+}
+
+/** What a failed write left: the error, and the whole samples (per channel) kept on disk. */
+export interface WriteFailure {
+  error: WavFileError;
+  samplesKept: number;
+  sampleRate: number;
 }
 
 const HEADER_BYTES = 44;
@@ -48,64 +66,163 @@ function header(sampleRate: number, channels: number, dataBytes: number): Buffer
   return h;
 }
 
+function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+}
+
+/** Where the bytes go: a plain WAV (header patched per flush) or a sealed stream. */
+interface Target {
+  append(chunk: Buffer): Promise<void>;
+  /** Bytes of audio data known to be durably on disk, with a header (or chunk) covering them. */
+  readonly dataBytes: number;
+  finish(): Promise<void>;
+  /** After a failure: make the file describe exactly the whole frames on disk. */
+  repair(frameBytes: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+class PlainTarget implements Target {
+  dataBytes = 0;
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly sampleRate: number,
+    private readonly channels: number,
+  ) {}
+  async append(chunk: Buffer): Promise<void> {
+    await writeFully(this.fh, chunk, HEADER_BYTES + this.dataBytes);
+    await this.fh.datasync();
+    const next = this.dataBytes + chunk.length;
+    await writeFully(this.fh, header(this.sampleRate, this.channels, next), 0);
+    await this.fh.datasync();
+    this.dataBytes = next;
+  }
+  async finish(): Promise<void> {
+    /* every flush already left a complete file */
+  }
+  async repair(frameBytes: number): Promise<void> {
+    // Part of the failed chunk may be on disk: keep its whole frames, drop the torn end.
+    const onDisk = Math.max(0, (await this.fh.stat()).size - HEADER_BYTES);
+    const keep = onDisk - (onDisk % frameBytes);
+    await this.fh.truncate(HEADER_BYTES + keep);
+    await writeFully(this.fh, header(this.sampleRate, this.channels, keep), 0);
+    await this.fh.datasync();
+    this.dataBytes = keep;
+  }
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+class SealedTarget implements Target {
+  constructor(private readonly w: SealedWriter) {}
+  get dataBytes(): number {
+    return this.w.bytes;
+  }
+  async append(chunk: Buffer): Promise<void> {
+    await this.w.append(chunk);
+    await this.w.sync();
+  }
+  async finish(): Promise<void> {
+    await this.w.finish();
+  }
+  async repair(): Promise<void> {
+    await this.w.truncateToComplete();
+    await this.w.sync().catch(() => undefined);
+  }
+  async close(): Promise<void> {
+    await this.w.close();
+  }
+}
+
 export class WavStreamWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private dataBytes = 0;
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private failure: Error | null = null;
+  private failure: WriteFailure | null = null;
+  private readonly failureListeners = new Set<(f: WriteFailure) => void>();
   private readonly flushBytes: number;
 
   private constructor(
     readonly path: string,
-    private readonly fh: FileHandle,
+    private readonly target: Target,
     readonly sampleRate: number,
     readonly channels: number,
     flushIntervalMs: number,
+    /** Whether the file is sealed (encrypted at rest). */
+    readonly sealed: boolean,
   ) {
     this.flushBytes = sampleRate * channels * 2; // one second of audio
     this.timer = setInterval(() => void this.flush().catch(() => undefined), flushIntervalMs);
     this.timer.unref();
   }
 
-  /** Create (or truncate) `path` and write a valid empty WAV header at once. */
+  /** Create (or truncate) `path`, mode 0600, and write a valid empty WAV (or sealed header) at once. */
   static async create(path: string, opts: WavStreamOptions): Promise<WavStreamWriter> {
     const channels = opts.channels ?? 1;
     if (!Number.isInteger(opts.sampleRate) || opts.sampleRate <= 0) {
       throw new WavFileError('WAV_INVALID', `sample rate must be a positive integer, got ${opts.sampleRate}`);
     }
-    let fh: FileHandle;
+    let target: Target;
     try {
-      fh = await open(path, 'w');
-      await fh.write(header(opts.sampleRate, channels, 0), 0, HEADER_BYTES, 0);
-      await fh.datasync();
+      if (opts.seal) {
+        target = new SealedTarget(
+          await SealedWriter.create(path, opts.seal, { kind: 'pcm16', sampleRate: opts.sampleRate, channels }, 'w'),
+        );
+      } else {
+        const fh = await open(path, 'w', 0o600);
+        try {
+          await writeFully(fh, header(opts.sampleRate, channels, 0), 0);
+          await fh.datasync();
+        } catch (err) {
+          await fh.close().catch(() => undefined);
+          await unlink(path).catch(() => undefined);
+          throw err;
+        }
+        target = new PlainTarget(fh, opts.sampleRate, channels);
+      }
     } catch (err) {
       throw new WavFileError(
-        'WAV_IO',
-        `cannot create the recording file ${path}: ${(err as Error).message}. Check the disk has space and the folder is writable.`,
+        isDiskFull(err) ? 'WAV_DISK_FULL' : 'WAV_IO',
+        isDiskFull(err)
+          ? 'The disk is full: there is no room to start a recording. Free some disk space, then record again.'
+          : `cannot create the recording file ${path}: ${(err as Error).message}. Check the disk has space and the folder is writable.`,
       );
     }
-    return new WavStreamWriter(path, fh, opts.sampleRate, channels, opts.flushIntervalMs ?? 1000);
+    return new WavStreamWriter(path, target, opts.sampleRate, channels, opts.flushIntervalMs ?? 1000, !!opts.seal);
   }
 
-  /** Samples accepted so far (per channel), flushed or not. */
+  /** Samples accepted so far (per channel), flushed or not (after a failure: those kept). */
   get samplesWritten(): number {
-    return (this.dataBytes + this.pendingBytes) / (2 * this.channels);
+    if (this.failure) return this.failure.samplesKept;
+    return (this.target.dataBytes + this.pendingBytes) / (2 * this.channels);
   }
 
   /** Samples known to be on disk with a header that covers them. */
   get samplesFlushed(): number {
-    return this.flushedBytes / (2 * this.channels);
+    return this.target.dataBytes / (2 * this.channels);
   }
-  private flushedBytes = 0;
 
-  /** Buffer interleaved 16-bit samples; never blocks, never drops. */
+  /** Why writing stopped, or null. */
+  get failed(): WriteFailure | null {
+    return this.failure;
+  }
+
+  /** Hear once when a write fails (disk full, I/O error). */
+  onFailure(listener: (f: WriteFailure) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /**
+   * Buffer interleaved 16-bit samples; never blocks, never throws for a disk problem (after a
+   * failed write the samples are dropped: the recording has ended, see `onFailure`).
+   */
   write(samples: Int16Array): void {
     if (this.closed) throw new WavFileError('WAV_IO', 'the recording file is already closed');
-    if (this.failure) throw this.failure;
-    if (samples.length === 0) return;
+    if (this.failure || samples.length === 0) return;
     // Copy: the caller may reuse its buffer. Int16 LE on every platform Node runs on here.
     const buf = Buffer.from(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
     this.pending.push(buf);
@@ -113,50 +230,77 @@ export class WavStreamWriter {
     if (this.pendingBytes >= this.flushBytes) void this.flush().catch(() => undefined);
   }
 
-  /** Append what is buffered, fsync, then patch the header sizes and fsync again. */
+  /** Append what is buffered and make it durable (rejects with the WavFileError after a failure). */
   flush(): Promise<void> {
     const next = this.chain.then(async () => {
-      if (this.failure) throw this.failure;
+      if (this.failure) throw this.failure.error;
       if (this.pendingBytes === 0) return;
       const chunk = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
       try {
-        await this.fh.write(chunk, 0, chunk.length, HEADER_BYTES + this.dataBytes);
-        this.dataBytes += chunk.length;
-        await this.fh.datasync();
-        await this.fh.write(header(this.sampleRate, this.channels, this.dataBytes), 0, HEADER_BYTES, 0);
-        await this.fh.datasync();
-        this.flushedBytes = this.dataBytes;
+        await this.target.append(chunk);
       } catch (err) {
-        this.failure = new WavFileError(
-          'WAV_IO',
-          `writing the recording to ${this.path} failed: ${(err as Error).message}`,
-        );
-        throw this.failure;
+        await this.fail(err);
+        throw this.failure!.error;
       }
     });
     this.chain = next.catch(() => undefined);
     return next;
   }
 
-  /** Flush everything and close. Returns the samples (per channel) in the file. */
+  private async fail(err: unknown): Promise<void> {
+    this.pending = [];
+    this.pendingBytes = 0;
+    let repaired = true;
+    try {
+      await this.target.repair(2 * this.channels);
+    } catch {
+      repaired = false; // the file keeps what its last good flush described
+    }
+    const samplesKept = this.target.dataBytes / (2 * this.channels);
+    const sec = (samplesKept / this.sampleRate).toFixed(1);
+    const error = isDiskFull(err)
+      ? new WavFileError(
+          'WAV_DISK_FULL',
+          `The disk is full: the recording stopped at ${sec} s and the ${sec} s recorded were kept. Free some disk space before recording again.`,
+        )
+      : new WavFileError(
+          'WAV_IO',
+          `Writing the recording failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): it stopped at ${sec} s and the ${sec} s recorded were kept${repaired ? '' : ' (up to the last complete second)'}. Check the disk, then record again.`,
+        );
+    this.failure = { error, samplesKept, sampleRate: this.sampleRate };
+    for (const l of [...this.failureListeners]) l(this.failure);
+  }
+
+  /**
+   * Flush everything and close. Returns the samples (per channel) in the file. After a failed
+   * write it does not throw: it closes the file as repaired and returns what was kept.
+   */
   async close(): Promise<{ path: string; samples: number; sampleRate: number; bytes: number }> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (!this.closed) {
       this.closed = true;
       try {
-        await this.flush();
+        await this.flush().catch(() => undefined);
+        if (!this.failure) {
+          try {
+            await this.target.finish();
+          } catch (err) {
+            await this.fail(err);
+          }
+        }
       } finally {
-        await this.fh.close().catch(() => undefined);
+        await this.target.close().catch(() => undefined);
       }
     }
+    const dataBytes = this.target.dataBytes;
     return {
       path: this.path,
-      samples: this.dataBytes / (2 * this.channels),
+      samples: dataBytes / (2 * this.channels),
       sampleRate: this.sampleRate,
-      bytes: HEADER_BYTES + this.dataBytes,
+      bytes: HEADER_BYTES + dataBytes,
     };
   }
 
@@ -169,7 +313,7 @@ export class WavStreamWriter {
     if (!this.closed) {
       this.closed = true;
       await this.chain;
-      await this.fh.close().catch(() => undefined);
+      await this.target.close().catch(() => undefined);
     }
     await unlink(this.path).catch(() => undefined);
   }

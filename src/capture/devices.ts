@@ -60,9 +60,9 @@ export class CaptureSettingsFile {
 
   update(patch: Partial<CaptureSettings>): CaptureSettings {
     const next = { ...this.read(), ...patch };
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n');
+    writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
     renameSync(tmp, this.path);
     return next;
   }

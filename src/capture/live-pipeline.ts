@@ -12,7 +12,8 @@
  * (counted in `liveSkipped`).
  */
 import { EventEmitter } from 'node:events';
-import { WavStreamWriter } from '../audio/wav-stream-writer.js';
+import { WavStreamWriter, type WriteFailure } from '../audio/wav-stream-writer.js';
+import type { AtRestKey } from '../common/at-rest.js';
 import type { QualityReport } from '../inference/analysis-types.js';
 import { HOP, MEL_BANDS, PATCH_HOP_FRAMES, PATCH_SAMPLES, SAMPLE_RATE } from '../features/yamnet-params.js';
 import type {
@@ -50,6 +51,8 @@ export interface PipelineEvents {
   quality: [QualityReport];
   live: [LiveEvent];
   liveError: [Error];
+  /** The WAV could not be written (disk full, I/O error): the recording must end; what is kept is on disk. */
+  storageError: [WriteFailure];
 }
 
 export interface LivePipelineOptions {
@@ -64,6 +67,8 @@ export interface LivePipelineOptions {
   /** Quality verdict cadence in seconds of audio (default 0.5). */
   qualityEverySec?: number;
   flushIntervalMs?: number;
+  /** Encrypt the WAV at rest with this key (a sealed PCM stream, see src/audio/sealed-file.ts). */
+  seal?: AtRestKey | null;
 }
 
 export interface PipelineStats {
@@ -125,8 +130,9 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
       sampleRate: opts.sampleRate,
       channels: 1,
       flushIntervalMs: opts.flushIntervalMs,
+      seal: opts.seal ?? null,
     });
-    return new LivePipeline(
+    const pipeline = new LivePipeline(
       opts.sampleRate,
       writer,
       resampler,
@@ -135,6 +141,8 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
       opts.analyzer,
       opts,
     );
+    writer.onFailure((f) => pipeline.emit('storageError', f));
+    return pipeline;
   }
 
   /** Level meter only (the countdown before recording): nothing is written or analysed. */

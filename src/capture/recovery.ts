@@ -7,7 +7,8 @@
  */
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { inspectWav, repairWav, WavFileError, type WavInspection } from '../audio/wav-stream-writer.js';
+import { inspectWav, repairWav, WavFileError } from '../audio/wav-stream-writer.js';
+import { inspectSealedFile, isSealedFile, SealedFileError } from '../audio/sealed-file.js';
 import { CaptureError } from './errors.js';
 
 export interface RecoveryMeta {
@@ -38,7 +39,7 @@ export function metaPathFor(wavPath: string): string {
 export function writeRecoveryMeta(wavPath: string, meta: RecoveryMeta): void {
   const path = metaPathFor(wavPath);
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(meta, null, 2) + '\n');
+  writeFileSync(tmp, JSON.stringify(meta, null, 2) + '\n', { mode: 0o600 });
   renameSync(tmp, path);
 }
 
@@ -69,9 +70,9 @@ export function findPendingRecoveries(dir: string, skip: ReadonlySet<string> = n
     if (!name.toLowerCase().endsWith('.wav')) continue;
     const path = join(dir, name);
     if (skip.has(resolve(path))) continue;
-    let info: WavInspection;
+    let info: { fileBytes: number; durationSec: number };
     try {
-      info = inspectWav(path);
+      info = inspectCapture(path);
     } catch {
       continue; // not even a WAV header: nothing to recover (left for an admin to inspect)
     }
@@ -102,12 +103,34 @@ export function checkInProgressPath(dir: string, path: string): string {
   return full;
 }
 
-/** Repair an interrupted WAV so it opens as a valid file with every sample on disk. */
-export async function repairInterrupted(path: string): Promise<WavInspection> {
+/** Duration and size of an in-progress capture, plain WAV or sealed (from its structure). */
+export function inspectCapture(path: string): { fileBytes: number; durationSec: number; sampleRate: number } {
+  if (isSealedFile(path)) {
+    const s = inspectSealedFile(path);
+    const frame = 2 * Math.max(1, s.format.channels);
+    const rate = s.format.sampleRate || 1;
+    return { fileBytes: s.fileBytes, durationSec: Math.floor(s.plainBytes / frame) / rate, sampleRate: rate };
+  }
+  const w = inspectWav(path);
+  return { fileBytes: w.fileBytes, durationSec: w.durationSec, sampleRate: w.sampleRate };
+}
+
+/**
+ * Repair an interrupted WAV so it opens as a valid file with every sample on disk. A sealed
+ * (encrypted) capture needs no repair: reading it keeps every complete, authenticated chunk.
+ */
+export async function repairInterrupted(
+  path: string,
+): Promise<{ samples: number; sampleRate: number; durationSec: number }> {
   try {
+    if (isSealedFile(path)) {
+      const s = inspectSealedFile(path);
+      const samples = Math.floor(s.plainBytes / (2 * Math.max(1, s.format.channels)));
+      return { samples, sampleRate: s.format.sampleRate, durationSec: samples / (s.format.sampleRate || 1) };
+    }
     return await repairWav(path);
   } catch (err) {
-    if (err instanceof WavFileError)
+    if (err instanceof WavFileError || err instanceof SealedFileError)
       throw new CaptureError(
         'STORAGE',
         `The interrupted recording ${basename(path)} cannot be recovered: ${err.message}`,

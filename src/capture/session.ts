@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AnalysisResult, QualityReport } from '../inference/analysis-types.js';
+import type { AtRestKey } from '../common/at-rest.js';
 import { CaptureError } from './errors.js';
 import {
   LivePipeline,
@@ -75,6 +76,8 @@ export interface CaptureSessionOptions {
   frameIntervalMs?: number;
   maxPendingFrames?: number;
   flushIntervalMs?: number;
+  /** Encrypt the recording at rest with this key (the service's data folder key). */
+  seal?: AtRestKey | null;
 }
 
 const COMMON_RATES = [48000, 44100, 32000, 22050, 16000, 11025, 8000];
@@ -166,6 +169,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
         frameIntervalMs: this.opts.frameIntervalMs,
         maxPendingFrames: this.opts.maxPendingFrames,
         flushIntervalMs: this.opts.flushIntervalMs,
+        seal: this.opts.seal ?? null,
       });
     } catch (err) {
       await this.input?.stop().catch(() => undefined);
@@ -184,6 +188,8 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     pipeline.on('level', (e) => this.emit('level', e));
     pipeline.on('quality', (e) => this.emit('quality', e));
     pipeline.on('live', (e) => this.emit('live', e));
+    // A disk that fills (or fails) ends THIS recording like a lost device: kept, analysed, reported.
+    pipeline.on('storageError', (f) => this.onFault(new CaptureError('STORAGE', f.error.message)));
     this.targetSamples = this.opts.targetSec ? Math.round(this.opts.targetSec * this.input.sampleRate) : null;
 
     // Resolve now (the device is open); the countdown and recording run on their own.

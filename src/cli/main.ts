@@ -5,6 +5,10 @@
  */
 import type { CliCommand } from './command.js';
 
+// Everything Auscult writes is private to the account running it (0600 files, 0700 folders):
+// the explicit modes where files are created, and this umask for whatever a library creates.
+process.umask(0o077);
+
 const COMMANDS: Record<string, string> = {
   analyze: './commands/analyze.js',
   models: './commands/models.js',
@@ -18,6 +22,7 @@ const COMMANDS: Record<string, string> = {
   export: './commands/export.js',
   backup: './commands/backup.js',
   check: './commands/check.js',
+  encryption: './commands/encryption.js',
   serve: './commands/serve.js',
 };
 

@@ -37,7 +37,7 @@ export class FileSink {
     const finalPath = childPath(dir, name);
     const tempPath = childPath(dir, `.${name}.${randomBytes(4).toString('hex')}.partial`);
     try {
-      const handle = await fsp.open(tempPath, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o640);
+      const handle = await fsp.open(tempPath, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
       return new FileSink(handle, tempPath, finalPath);
     } catch (err) {
       throw destinationError(dir, err);
@@ -110,7 +110,7 @@ export class StagingFolder {
     }
     const tempPath = childPath(destinationDir, `.${name}.${randomBytes(4).toString('hex')}.partial`);
     try {
-      await fsp.mkdir(tempPath, { mode: 0o750 });
+      await fsp.mkdir(tempPath, { mode: 0o700 });
     } catch (err) {
       throw destinationError(destinationDir, err);
     }

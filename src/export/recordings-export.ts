@@ -35,7 +35,7 @@ export async function writeRecordingsFolder(
   opts: RecordingsExportOptions = {},
 ): Promise<{ files: WrittenFile[]; rows: number }> {
   const wavDir = join(folder.tempPath, 'recordings');
-  await mkdir(wavDir);
+  await mkdir(wavDir, { mode: 0o700 });
   const index = await folder.open('index.csv');
   const files: WrittenFile[] = [];
   const names = new NameAllocator();

@@ -41,7 +41,7 @@ export function createFileLog(opts: FileLogOptions): FileLog {
   const maxBytes = opts.maxBytes ?? 1024 * 1024;
   const keep = Math.max(1, opts.keep ?? 4);
   const now = opts.now ?? (() => new Date());
-  mkdirSync(opts.dir, { recursive: true });
+  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const path = join(opts.dir, name);
   let size = existsSync(path) ? statSync(path).size : 0;
 
@@ -68,7 +68,7 @@ export function createFileLog(opts: FileLogOptions): FileLog {
     const bytes = Buffer.byteLength(line);
     if (size > 0 && size + bytes > maxBytes) rotate();
     try {
-      appendFileSync(path, line);
+      appendFileSync(path, line, { mode: 0o600 });
       size += bytes;
     } catch {
       // A full or read-only disk must not take the app down with it; stderr still gets the line.

@@ -8,7 +8,7 @@
  * is settled.
  */
 import './before-ready.js';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session } from 'electron';
 import type { WebContents } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { defaultEngineLoader } from '../service/engine-loader.js';
 import { appDataDir, defaultDbPath } from '../service/paths.js';
 import { APP_INDEX_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol.js';
 import { shellPaths } from './app-paths.js';
+import { appAtRestKey } from './os-keystore.js';
 import { createFileLog } from './file-log.js';
 import type { FileLog } from './file-log.js';
 import {
@@ -82,9 +83,12 @@ async function openService(dataDir: string, log: FileLog): Promise<Service> {
   const { Workstation } = await import('../service/workstation.js');
   // An interrupted recording stays in the in-progress folder untouched: the service lists it
   // (recordings.pendingRecovery) and the UI offers it after sign-in. The shell never clears it.
+  const dbPath = defaultDbPath(dataDir);
   return Workstation.open({
-    dbPath: defaultDbPath(dataDir),
+    dbPath,
     dataDir,
+    // The at-rest key from the OS keystore (or none: a plain folder); see os-keystore.ts.
+    atRest: appAtRestKey(dataDir, dbPath, safeStorage),
     // As `auscult serve` does: a model problem leaves the app usable (recordings stored, unanalysed)
     // and is reported by model.info / system.status.
     loadEngine: defaultEngineLoader((line) => {
@@ -94,6 +98,8 @@ async function openService(dataDir: string, log: FileLog): Promise<Service> {
 }
 
 function main(): void {
+  // Private files (0600) and folders (0700) for everything the app and its libraries write.
+  process.umask(0o077);
   const dataDir = appDataDir();
   const log = createFileLog({ dir: join(dataDir, 'logs'), echo: devBuild });
   log.info('starting', { version: app.getVersion(), electron: process.versions['electron'], packaged: app.isPackaged });

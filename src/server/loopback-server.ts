@@ -8,7 +8,20 @@
  *   Messages are WireRequest → WireResponse; service events are pushed as WireEvent.
  * - Each WebSocket is one service connection (src/service/connection.ts), which keeps the
  *   session token (the page never sees it) and routes events. This file frames messages, checks
- *   Host/Origin/token, and drops live display events for a client that cannot keep up.
+ *   Host/Origin/token, and applies the flow control below.
+ *
+ * Flow control, per connection (so one client can neither grow the server's memory nor starve
+ * the others):
+ * - at most MAX_IN_FLIGHT requests run at once; further messages wait in a short queue, and
+ *   beyond it the socket is paused (TCP then pushes back on the client);
+ * - answers not yet taken by the client are counted (bytes handed to ws and not yet written to
+ *   the socket); past PAUSE_BYTES no new request is started and reading is paused until they
+ *   drain below RESUME_BYTES. So a client that never reads holds at most about
+ *   PAUSE_BYTES + MAX_IN_FLIGHT answers, however many requests it sends;
+ * - each next request of a connection starts from a fresh turn of the event loop (setImmediate),
+ *   so other connections' messages are read and served between two of its requests;
+ * - live display events (frames, level) are dropped for a client this far behind; if even the
+ *   other events pile up past CLOSE_BYTES the connection is closed with a reason.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -35,6 +48,17 @@ export const API_PATH = '/api/ws';
 
 /** Live display events are dropped for a client this far behind (capture itself never waits). */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
+/** Requests of one connection running at once. */
+export const MAX_IN_FLIGHT = 8;
+/** Messages read but not yet started, before the socket is paused. */
+const MAX_QUEUED = 8;
+/** Unwritten answer bytes at which a connection stops starting requests and reading. */
+const PAUSE_BYTES = 8 * 1024 * 1024;
+const RESUME_BYTES = 2 * 1024 * 1024;
+/** Unwritten bytes at which a client that does not read is closed (events only grow it past PAUSE_BYTES). */
+const CLOSE_BYTES = PAUSE_BYTES + 32 * 1024 * 1024;
+/** Close code and reason for a client that does not read (RFC 6455 1008: policy violation). */
+export const SLOW_CLIENT_CLOSE = { code: 1008, reason: 'The client did not read its answers; reconnect.' } as const;
 const DROPPABLE: ReadonlySet<EventName> = new Set<EventName>(['capture.frames', 'capture.level']);
 
 export interface LoopbackServerOptions {
@@ -61,6 +85,12 @@ interface Connection {
   ws: WebSocket;
   service: ServiceConnection;
   droppedEvents: number;
+  /** Messages read, waiting for a free request slot. */
+  queue: { data: RawData; isBinary: boolean }[];
+  inFlight: number;
+  /** Bytes handed to ws and not yet written to the socket. */
+  unwritten: number;
+  scheduled: boolean;
 }
 
 function reject(socket: Duplex, status: number, reason: string, message: string): void {
@@ -148,7 +178,15 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const peer = `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? '?')}`;
-      const conn: Connection = { ws, service: workstation.connect({ transport: 'http', peer }), droppedEvents: 0 };
+      const conn: Connection = {
+        ws,
+        service: workstation.connect({ transport: 'http', peer }),
+        droppedEvents: 0,
+        queue: [],
+        inFlight: 0,
+        unwritten: 0,
+        scheduled: false,
+      };
       conn.service.onEvent((event) => {
         deliver(conn, event);
       });
@@ -157,14 +195,54 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
         // A closed tab must not leave its session open: nobody can reach it any more.
         if (conns.delete(conn)) void conn.service.close();
       };
-      ws.on('message', (data: RawData, isBinary: boolean) => void onMessage(conn, data, isBinary));
+      ws.on('message', (data: RawData, isBinary: boolean) => {
+        conn.queue.push({ data, isBinary });
+        pump(conn);
+      });
       ws.on('close', gone);
       ws.on('error', gone);
     });
   });
 
   function send(conn: Connection, msg: WireResponse | WireEvent): void {
-    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify(msg));
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    const text = JSON.stringify(msg);
+    const bytes = Buffer.byteLength(text);
+    conn.unwritten += bytes;
+    conn.ws.send(text, () => {
+      // Written to the socket (or the socket is gone): count it out, maybe read again.
+      conn.unwritten -= bytes;
+      if (conn.ws.isPaused && conn.unwritten < RESUME_BYTES) schedule(conn);
+    });
+  }
+
+  /**
+   * The next requests of a connection start on a later turn of the event loop, never straight
+   * from a completion (a write callback or a finished request): that chain would run one
+   * client's requests back to back without ever reading another socket.
+   */
+  function schedule(conn: Connection): void {
+    if (conn.scheduled) return;
+    conn.scheduled = true;
+    setImmediate(() => {
+      conn.scheduled = false;
+      pump(conn);
+    });
+  }
+
+  /** Start queued requests while there is room; pause or resume reading to match. */
+  function pump(conn: Connection): void {
+    while (conn.inFlight < MAX_IN_FLIGHT && conn.unwritten < PAUSE_BYTES && conn.queue.length > 0) {
+      const m = conn.queue.shift()!;
+      conn.inFlight++;
+      void onMessage(conn, m.data, m.isBinary).finally(() => {
+        conn.inFlight--;
+        schedule(conn);
+      });
+    }
+    const behind = conn.queue.length >= MAX_QUEUED || conn.unwritten >= PAUSE_BYTES;
+    if (behind && !conn.ws.isPaused) conn.ws.pause();
+    else if (!behind && conn.ws.isPaused && conn.unwritten < RESUME_BYTES) conn.ws.resume();
   }
 
   async function onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
@@ -193,14 +271,18 @@ export async function startLoopbackServer(opts: LoopbackServerOptions): Promise<
     }
   }
 
-  /** The slow-client policy: live display events are dropped for a client this far behind. */
+  /** The slow-client policy for events (see the top of this file). */
   function deliver(conn: Connection, event: WireEvent): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
-    if (DROPPABLE.has(event.event) && conn.ws.bufferedAmount > SLOW_CLIENT_BYTES) {
+    if (DROPPABLE.has(event.event) && conn.unwritten > SLOW_CLIENT_BYTES) {
       conn.droppedEvents++;
       return;
     }
-    conn.ws.send(JSON.stringify(event));
+    if (conn.unwritten > CLOSE_BYTES) {
+      conn.ws.close(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
+      return;
+    }
+    send(conn, event);
   }
 
   await new Promise<void>((resolveListen, rejectListen) => {

@@ -2,11 +2,12 @@
  * Parsing one incoming WebSocket message into a WireRequest. Anything malformed becomes a typed
  * INVALID_INPUT error the client can show, and never reaches the service.
  */
+import { MAX_IMPORT_BASE64_CHARS } from '../common/import-limit.js';
 import { COMMAND_NAMES } from '../service/api.js';
 import type { ApiErrorBody, CommandName, WireResponse } from '../service/api.js';
 
-/** Largest request we accept (a WAV import is sent base64 in one message). */
-export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Largest request we accept: one import at the import limit (base64) and its JSON envelope. */
+export const MAX_MESSAGE_BYTES = MAX_IMPORT_BASE64_CHARS + 64 * 1024;
 
 const COMMANDS: ReadonlySet<string> = new Set(COMMAND_NAMES);
 

@@ -192,12 +192,20 @@ export interface ModelInfo {
   engineVersion: string;
   disclaimer: string;
 }
+/**
+ * `system.status`: without sign-in only the version (what the sign-in page may show: no paths,
+ * no model or database details); `detail` for a signed-in caller.
+ */
 export interface SystemStatus {
   version: string;
+  detail: SystemDetail | null;
+}
+export interface SystemDetail {
   engineReady: boolean;
   modelError: string | null;
-  dbPath: string;
   schemaVersion: number;
+  /** Whether the database and recordings are encrypted at rest. */
+  encryptedAtRest: boolean;
 }
 
 export type SpectrogramData = {
@@ -302,6 +310,7 @@ export interface ApiCommands {
       kind: ExportKind;
       scope: ExportScope;
       options?: { csvBom?: boolean; zip?: boolean };
+      /** Command line only (transport 'cli'); refused from a window or the loopback server. */
       destinationDir?: string;
     };
     result: ExportJob;

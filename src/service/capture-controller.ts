@@ -166,7 +166,7 @@ export class CaptureController {
     const device = chooseDevice(await this.devices(), p.device, settings);
     const captureId = randomUUID();
     const startedAt = new Date().toISOString();
-    mkdirSync(this.deps.inProgressDir, { recursive: true });
+    mkdirSync(this.deps.inProgressDir, { recursive: true, mode: 0o700 });
     const wavPath = join(this.deps.inProgressDir, `${startedAt.replace(/[-:.]/g, '')}-${captureId.slice(0, 8)}.wav`);
     const session = new CaptureSession({
       backend: this.backend,
@@ -176,6 +176,7 @@ export class CaptureController {
       analyzer: this.analyzer(),
       targetSec: p.durationSec,
       countdownSec: this.countdownSec,
+      seal: this.deps.atRest,
     });
     const a: Active = {
       captureId,
@@ -213,15 +214,20 @@ export class CaptureController {
       this.watcher.resume();
       throw err;
     }
-    writeRecoveryMeta(wavPath, {
-      captureId,
-      startedAt,
-      patientId: p.patientId,
-      site: p.site,
-      deviceName: device.name,
-      sampleRate: session.state.sampleRate ?? 0,
-      startedBy: call.user.username,
-    });
+    try {
+      writeRecoveryMeta(wavPath, {
+        captureId,
+        startedAt,
+        patientId: p.patientId,
+        site: p.site,
+        deviceName: device.name,
+        sampleRate: session.state.sampleRate ?? 0,
+        startedBy: call.user.username,
+      });
+    } catch {
+      // A full disk may refuse the small sidecar: the recording goes on (it is what matters), and
+      // without its sidecar an interrupted WAV is still offered for recovery, by its file date.
+    }
     this.settings.update({ lastDevice: device.name });
     a.stored = session.done.then((outcome) => this.store(a, outcome)).finally(() => this.watcher.resume());
     return this.toState(a, session.state);
@@ -244,6 +250,8 @@ export class CaptureController {
         site: a.site,
         sourcePath: a.wavPath,
         move: true,
+        // Our own in-progress file: a sealed one cut short by a full disk keeps every complete chunk.
+        interrupted: true,
         deviceName: outcome.deviceName,
         status: outcome.status,
         startedAt: a.startedAt,

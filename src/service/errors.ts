@@ -7,6 +7,7 @@ import type { ApiErrorBody, ApiErrorCode } from './api.js';
 import { CodedError } from '../common/coded-error.js';
 import type { AudioFileError } from '../audio/audio-file-error.js';
 import type { WavFileError } from '../audio/wav-stream-writer.js';
+import type { SealedFileError } from '../audio/sealed-file.js';
 import type { CaptureError } from '../capture/errors.js';
 import type { ExportError } from '../export/errors.js';
 import type { AnalysisError, ModelError } from '../inference/errors.js';
@@ -29,7 +30,15 @@ export class ApiError extends CodedError<'api', ApiErrorCode> {
 }
 
 /** The rooms' errors a command can meet. */
-type RoomError = StoreError | CaptureError | ExportError | AudioFileError | WavFileError | ModelError | AnalysisError;
+type RoomError =
+  | StoreError
+  | CaptureError
+  | ExportError
+  | AudioFileError
+  | WavFileError
+  | SealedFileError
+  | ModelError
+  | AnalysisError;
 /** An API code, or an API code with the message people should see instead of the room's. */
 type Mapping = ApiErrorCode | { code: ApiErrorCode; message: string };
 
@@ -42,6 +51,9 @@ const API_ERRORS: { [E in RoomError as E['domain']]: Record<E['code'], Mapping> 
     SCHEMA_TOO_NEW: 'STORAGE',
     MIGRATION_FAILED: 'STORAGE',
     CORRUPT: 'STORAGE',
+    EMPTY: 'STORAGE',
+    NOT_AUSCULT: 'STORAGE',
+    UNREADABLE: 'STORAGE',
   },
   capture: {
     DEVICE_MISSING: 'DEVICE',
@@ -70,7 +82,13 @@ const API_ERRORS: { [E in RoomError as E['domain']]: Record<E['code'], Mapping> 
     CORRUPT: 'AUDIO',
     NOT_FOUND: 'AUDIO',
   },
-  'wav-file': { WAV_INVALID: 'AUDIO', WAV_IO: 'STORAGE' },
+  'wav-file': { WAV_INVALID: 'AUDIO', WAV_IO: 'STORAGE', WAV_DISK_FULL: 'STORAGE' },
+  'sealed-file': {
+    SEALED_KEY: 'STORAGE',
+    SEALED_CORRUPT: 'STORAGE',
+    SEALED_UNFINISHED: 'STORAGE',
+    SEALED_IO: 'STORAGE',
+  },
   model: {
     MODEL_MISSING: 'MODEL',
     MODEL_CORRUPT: 'MODEL',

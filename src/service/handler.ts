@@ -5,6 +5,7 @@
  * PARAM_SCHEMAS (schemas.ts) and the caller's role already checked.
  */
 import type { AnalysisResult, CommandName, ModelCard, ParamsOf, ResultOf, Role, Transport, UserInfo } from './api.js';
+import type { AtRestKey } from '../common/at-rest.js';
 import type { AuditAction } from '../common/audit-actions.js';
 import type { Store } from '../store/index.js';
 import type { CaptureBackend } from '../capture/portaudio-backend.js';
@@ -31,7 +32,17 @@ export interface AnalysisEnginePort {
  */
 export type ServiceStore = Pick<
   Store,
-  'tx' | 'users' | 'patients' | 'recordings' | 'audit' | 'db' | 'schemaVersion' | 'close'
+  | 'tx'
+  | 'readTx'
+  | 'users'
+  | 'patients'
+  | 'recordings'
+  | 'audit'
+  | 'db'
+  | 'schemaVersion'
+  | 'close'
+  | 'encrypted'
+  | 'backup'
 >;
 
 /** How capture is wired (Workstation.open({ capture })); every field has a real default. */
@@ -58,6 +69,8 @@ export interface Deps {
   events: EventBus;
   sessions: Sessions;
   engine: AnalysisEnginePort | null;
+  /** The data folder's at-rest key when its database and recordings are encrypted, else null. */
+  atRest: AtRestKey | null;
   /** Why the engine is null, in words an admin can act on. */
   engineError: string | null;
   dbPath: string;

@@ -9,7 +9,7 @@
  * the transaction, so the write lock is held for milliseconds, not seconds.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalysisResult, ChestSite, RecordingDetail, RecordingStatus } from './api.js';
 import type { NewAnalysis } from '../store/index.js';
@@ -17,14 +17,19 @@ import { ApiError, notFound } from './errors.js';
 import { audit, type Deps, type UserCall } from './handler.js';
 import { recordingDetail } from './mappers.js';
 import { decodeIncomingRecording, type DecodedWav } from './wav-source.js';
+import { diskFullError, isDiskFull, wavFromFileBytes, writeRecordingFile } from './recording-files.js';
 
 export interface IntakeOptions {
   patientId: number;
   site: ChestSite;
-  /** The WAV to store. */
-  sourcePath: string;
+  /** The WAV to store: a file (plain, or sealed by this workstation's capture) ... */
+  sourcePath?: string;
+  /** ... or its bytes, already in memory (an upload: nothing is staged on disk). */
+  sourceBytes?: Buffer;
   /** Move (capture, recovery: the source is ours) or copy (import: the user's file stays). */
   move: boolean;
+  /** The source is an interrupted capture: a sealed one may lack its final record (every complete chunk is kept). */
+  interrupted?: boolean;
   deviceName: string;
   status: RecordingStatus;
   /** When recording began (ISO 8601); defaults to now. */
@@ -79,19 +84,24 @@ function generatedName(startedAt: string): string {
 
 export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptions): Promise<IntakeResult> {
   if (!deps.store.patients.get(o.patientId)) throw notFound('Patient', o.patientId);
-  let original: Buffer;
-  try {
-    original = await readFile(o.sourcePath);
-  } catch (err) {
-    throw new ApiError(
-      'AUDIO',
-      `The recording file could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${o.sourcePath}`,
-    );
-  }
-  // A FLAC is stored as the WAV it decodes to (lossless): the record, player, exports and seal are WAV.
-  const incoming = await decodeIncomingRecording(original, 'The recording');
+  let raw: Buffer;
+  if (o.sourceBytes) raw = o.sourceBytes;
+  else if (o.sourcePath) {
+    try {
+      raw = await readFile(o.sourcePath);
+    } catch (err) {
+      throw new ApiError(
+        'AUDIO',
+        `The recording file could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${o.sourcePath}`,
+      );
+    }
+  } else throw new ApiError('INVALID_INPUT', 'No recording was given.');
+  // A sealed capture is decrypted to the WAV it is; a FLAC is stored as the WAV it decodes to
+  // (lossless): the record, player, exports and seal are WAV, and its hash is the one on record.
+  const plain = wavFromFileBytes(raw, deps.atRest, 'The recording', { allowUnfinished: o.interrupted ?? false });
+  const incoming = await decodeIncomingRecording(plain, 'The recording');
   const { audio } = incoming;
-  const bytes = incoming.wav;
+  const bytes = Buffer.from(incoming.wav.buffer, incoming.wav.byteOffset, incoming.wav.byteLength);
   const converted = incoming.container !== 'wav';
   if (audio.samples.length === 0)
     throw new ApiError('AUDIO', 'The recording holds no audio samples; nothing was stored.');
@@ -100,11 +110,12 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
 
   const { analysis, error } = o.analysis ? { analysis: o.analysis, error: null } : await analyze(deps, audio);
 
-  await mkdir(deps.recordingsDir, { recursive: true });
+  await mkdir(deps.recordingsDir, { recursive: true, mode: 0o700 });
   const fileName = generatedName(startedAt);
   const target = join(deps.recordingsDir, fileName);
   let movedByRename = false;
-  if (o.move && !converted) {
+  // A plain WAV file of ours is moved as it is; anything sealed or converted is written as a new stored file.
+  if (o.move && o.sourcePath && raw === plain && !converted && !deps.atRest) {
     try {
       await rename(o.sourcePath, target);
       movedByRename = true;
@@ -112,18 +123,8 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
       /* another filesystem: copy below, remove the source after commit */
     }
   }
-  if (!movedByRename) {
-    // Write the very bytes that were hashed, flushed to disk before the row can commit.
-    const partial = `${target}.partial`;
-    const fh = await open(partial, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(partial, target);
-  }
+  // Write the very bytes that were hashed (sealed when encrypted at rest), on disk before the row commits.
+  if (!movedByRename) await writeRecordingFile(target, bytes, deps.atRest);
 
   let recordingId: number;
   try {
@@ -154,7 +155,7 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
         ...(converted
           ? {
               originalFormat: incoming.container,
-              originalSha256: createHash('sha256').update(original).digest('hex'),
+              originalSha256: createHash('sha256').update(plain).digest('hex'),
             }
           : {}),
         ...(o.auditDetails ?? {}),
@@ -163,10 +164,11 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
     });
   } catch (err) {
     // Put things back as they were: the stored copy goes, a moved source returns.
-    if (movedByRename) await rename(target, o.sourcePath).catch(() => undefined);
+    if (movedByRename && o.sourcePath) await rename(target, o.sourcePath).catch(() => undefined);
     else await unlink(target).catch(() => undefined);
+    if (isDiskFull(err)) throw diskFullError('the recording');
     throw err;
   }
-  if (o.move && !movedByRename) await unlink(o.sourcePath).catch(() => undefined);
+  if (o.move && !movedByRename && o.sourcePath) await unlink(o.sourcePath).catch(() => undefined);
   return { detail: recordingDetail(deps.store, deps.store.recordings.get(recordingId)!), analysisError: error };
 }

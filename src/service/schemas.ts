@@ -9,15 +9,19 @@ import { CLASS_ORDER } from '../common/classes.js';
 import { EXPORT_KIND_NAMES } from '../common/export-kinds.js';
 import { RECORDING_LENGTHS } from '../common/recording-lengths.js';
 import { ROLES } from '../common/roles.js';
+import { unsafeTextReason } from '../common/text-safety.js';
+import { importTooLargeMessage, MAX_IMPORT_BASE64_CHARS } from '../common/import-limit.js';
 import { COMMAND_NAMES, EVENT_NAMES, type CommandName, type EventName, type ParamsOf } from './api.js';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-/** No control characters: they have no place in names or identifiers and break exports. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).refine(noControl, 'must not contain control characters');
-const text = (max: number) => z.string().max(max);
+/** One-line names and identifiers: refused if unsafe (src/common/text-safety.ts), then trimmed and stored in NFC. */
+const safe = (multiline: boolean) => (s: string, ctx: z.RefinementCtx) => {
+  const why = unsafeTextReason(s, { multiline });
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+};
+const line = (max: number) => z.string().superRefine(safe(false)).trim().normalize('NFC').min(1).max(max);
+/** Free text (notes, findings): the same refusals, but tab and newline are fine. */
+const text = (max: number) => z.string().superRefine(safe(true)).normalize('NFC').max(max);
 const username = z
   .string()
   .min(1)
@@ -71,7 +75,7 @@ export const PARAM_SCHEMAS = {
     sex: sex.optional(),
     notes: text(10_000).optional(),
   }),
-  'patients.search': z.strictObject({ ...page, query: z.string().max(200).optional() }),
+  'patients.search': z.strictObject({ ...page, query: text(200).optional() }),
   'patients.get': z.strictObject({ id }),
 
   'recordings.list': z.strictObject({
@@ -92,8 +96,13 @@ export const PARAM_SCHEMAS = {
     patientId: id,
     site,
     fileName: line(255),
-    // ~200 MB of WAV at most (about 35 min at 48 kHz/16-bit): a bigger upload is a mistake.
-    wavBase64: z.string().min(1).max(280_000_000),
+    // The one import limit (src/common/import-limit.ts), with the same sentence as the UI and CLI.
+    wavBase64: z
+      .string()
+      .min(1)
+      .refine((b) => b.length <= MAX_IMPORT_BASE64_CHARS, {
+        error: (iss) => importTooLargeMessage(Math.floor(((iss.input as string).length * 3) / 4)),
+      }),
   }),
   'recordings.reanalyze': z.strictObject({ id }),
   'recordings.pendingRecovery': empty,
@@ -102,13 +111,13 @@ export const PARAM_SCHEMAS = {
 
   'findings.add': z.strictObject({
     recordingId: id,
-    text: z.string().trim().min(1).max(20_000),
+    text: text(20_000).trim().min(1),
     label: findingLabel.nullable().optional(),
   }),
   'recordings.sign': z.strictObject({
     recordingId: id,
     label: findingLabel,
-    statement: z.string().trim().min(1).max(5_000),
+    statement: text(5_000).trim().min(1),
   }),
 
   'capture.devices': empty,

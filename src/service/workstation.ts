@@ -6,8 +6,10 @@
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AtRestKey } from '../common/at-rest.js';
 import type { CommandName, ParamsOf, ResultOf, Transport, UserInfo } from './api.js';
 import { Store, StoreError } from '../store/index.js';
+import { readDescriptor, resolveAtRestKey } from './at-rest-keys.js';
 import { CaptureController } from './capture-controller.js';
 import { openExportJobs, type ExportJobsSlot } from './commands/exports.js';
 import { Connection, type CallContext, type ConnectOptions, type ServiceConnection } from './connection.js';
@@ -39,6 +41,28 @@ export interface WorkstationOptions {
   now?: () => number;
   /** How capture is wired (backend, pipeline parts, countdown); real defaults otherwise. */
   capture?: CaptureWiring;
+  /** Run SQLite's quick check before serving the database (default true). */
+  quickCheck?: boolean;
+  /**
+   * The at-rest key of an encrypted data folder; absent = from `keyFile` / the environment
+   * (AUSCULT_KEY_FILE, AUSCULT_PASSPHRASE) when the folder is encrypted (see at-rest-keys.ts).
+   */
+  atRest?: AtRestKey | null;
+  /** The key file of an encrypted data folder (`--key-file`). */
+  keyFile?: string;
+}
+
+/** The key to open the folder with, checked against what the folder says it needs. */
+function checkedAtRestKey(opts: WorkstationOptions): AtRestKey | null {
+  if (opts.atRest === undefined) return resolveAtRestKey(opts.dataDir, { keyFile: opts.keyFile });
+  const d = readDescriptor(opts.dataDir);
+  if (d && !opts.atRest)
+    throw new ApiError('STORAGE', `The data folder ${opts.dataDir} is encrypted; it was opened without its key.`);
+  if (!d && opts.atRest)
+    throw new ApiError('STORAGE', `The data folder ${opts.dataDir} is not encrypted, but a key was given.`);
+  if (d && opts.atRest && d.keyId !== opts.atRest.keyId)
+    throw new ApiError('STORAGE', `The key given is not this data folder's key (${opts.dataDir}); nothing was opened.`);
+  return opts.atRest;
 }
 
 export class Workstation {
@@ -50,10 +74,12 @@ export class Workstation {
   ) {}
 
   static async open(opts: WorkstationOptions): Promise<Workstation> {
-    mkdirSync(opts.dataDir, { recursive: true });
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    const atRest = checkedAtRestKey(opts);
     let store: Store;
     try {
-      store = Store.open(opts.dbPath);
+      // Checked before it is trusted: quick_check at every start (serve, the app, the CLI).
+      store = Store.open(opts.dbPath, { key: atRest, quickCheck: opts.quickCheck ?? true });
     } catch (err) {
       throw err instanceof StoreError ? new ApiError('STORAGE', err.message) : err;
     }
@@ -96,6 +122,7 @@ export class Workstation {
       sessions,
       engine,
       engineError,
+      atRest,
       dbPath: opts.dbPath,
       dataDir: opts.dataDir,
       recordingsDir: recordingsDir(opts.dataDir),

@@ -1,6 +1,15 @@
 /** Errors the store raises with a code the service maps onto its API errors. */
 import { CodedError } from '../common/coded-error.js';
-export type StoreErrorCode = 'SCHEMA_TOO_NEW' | 'MIGRATION_FAILED' | 'CONFLICT' | 'SIGNED' | 'NOT_FOUND' | 'CORRUPT';
+export type StoreErrorCode =
+  | 'SCHEMA_TOO_NEW'
+  | 'MIGRATION_FAILED'
+  | 'CONFLICT'
+  | 'SIGNED'
+  | 'NOT_FOUND'
+  | 'CORRUPT'
+  | 'EMPTY'
+  | 'NOT_AUSCULT'
+  | 'UNREADABLE';
 
 export class StoreError extends CodedError<'store', StoreErrorCode> {
   constructor(code: StoreErrorCode, message: string) {

@@ -2,10 +2,11 @@
  * The store: one SQLite file and its repositories. Every change that must be audited runs inside
  * `tx`, with its audit entry appended in the same transaction.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AuditLog } from './audit-log.js';
 import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
 import { translateSqliteError } from './errors.js';
+import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { Patients } from './patients.js';
 import { Recordings } from './recordings.js';
 import { Users } from './users.js';
@@ -27,6 +28,8 @@ export class Store {
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
+    /** Whether the file is encrypted at rest (opened with a key). */
+    readonly encrypted: boolean,
   ) {
     this.users = new Users(db);
     this.patients = new Patients(db);
@@ -35,7 +38,7 @@ export class Store {
   }
 
   static open(path: string, opts: OpenOptions = {}): Store {
-    return new Store(openDatabase(path, opts), path);
+    return new Store(openDatabase(path, opts), path, !!opts.key);
   }
 
   get schemaVersion(): number {
@@ -55,17 +58,45 @@ export class Store {
     }
   }
 
-  /** Online backup through SQLite's backup API: consistent while others keep writing. */
-  async backup(destination: string): Promise<{ pages: number }> {
-    const meta = await this.db.backup(destination);
-    // A backup is one self-contained file: switch the copy out of WAL mode.
-    const copy = new Database(destination);
+  /**
+   * A write transaction whose only change is the audit entry of a read (a search, a view, a
+   * list): committed without its own fsync (synchronous=NORMAL for this commit), so reading
+   * costs ~0.05 ms instead of an fsync (~5 ms here). It becomes durable with the next change's
+   * fsync or the next checkpoint; a power cut can lose the last such entries, never a change and
+   * never the chain's consistency. Every change (import, signature, finding, account) uses `tx`.
+   */
+  readTx<T>(fn: () => T): T {
+    if (this.db.inTransaction || this.readonly) return this.tx(fn);
+    this.db.pragma('synchronous = NORMAL');
     try {
-      copy.pragma('journal_mode = DELETE');
+      return this.tx(fn);
     } finally {
-      copy.close();
+      this.db.pragma('synchronous = FULL');
     }
-    return { pages: meta.totalPages };
+  }
+
+  private get readonly(): boolean {
+    return this.db.readonly;
+  }
+
+  /**
+   * A consistent copy of the database while others keep writing: `VACUUM INTO` reads one
+   * snapshot (a read transaction) and writes a compact, self-contained file (no WAL). An encrypted
+   * database's copy is encrypted with the same key (SQLite3 Multiple Ciphers does so for VACUUM
+   * INTO; SQLite's backup API would have written plaintext pages into a keyless destination).
+   * The destination must not exist; it is created 0600.
+   */
+  backup(destination: string): { pages: number; bytes: number } {
+    closeSync(openSync(destination, 'wx', 0o600));
+    try {
+      this.db.prepare('VACUUM INTO ?').run(destination);
+    } catch (err) {
+      rmSync(destination, { force: true });
+      throw translateSqliteError(err);
+    }
+    const bytes = statSync(destination).size;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return { pages: Math.round(bytes / pageSize), bytes };
   }
 
   integrityCheck(): IntegrityReport {

@@ -360,3 +360,39 @@ test('damaged files: CORRUPT, never a crash', () => {
     }
   }
 });
+
+test('float samples: NaN and ±infinity are refused (CORRUPT); finite values beyond ±1 are clipped with a warning', () => {
+  for (const bad of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+    const f = Buffer.concat([header({ dataSize: 16, format: 3, bits: 32 }), Buffer.alloc(16)]);
+    f.writeFloatLE(bad, 44 + 8);
+    expectError(() => decodeWav(f), 'CORRUPT', /NaN or infinity/);
+    // In 64-bit float too, and in one channel of two (where it would otherwise vanish into a mean).
+    const d = Buffer.concat([header({ dataSize: 32, format: 3, bits: 64, channels: 2 }), Buffer.alloc(32)]);
+    d.writeDoubleLE(bad, 44 + 8);
+    expectError(() => decodeWav(d), 'CORRUPT', /NaN or infinity/);
+  }
+  const loud = Buffer.concat([header({ dataSize: 12, format: 3, bits: 32 }), Buffer.alloc(12)]);
+  loud.writeFloatLE(1e30, 44);
+  loud.writeFloatLE(0.25, 48);
+  loud.writeFloatLE(-3, 52);
+  const decoded = decodeWav(loud);
+  assert.deepEqual(Array.from(decoded.samples), [1, 0.25, -1]);
+  assert.match(decoded.warnings?.join(' ') ?? '', /2 float sample\(s\) were beyond full scale/);
+});
+
+test('a second data chunk is refused (UNSUPPORTED), not silently dropped; other chunks after the audio are fine', async () => {
+  const pcm = Buffer.from([0, 64, 0, 192]);
+  const second = Buffer.concat([Buffer.from('data'), Buffer.from([4, 0, 0, 0]), pcm]);
+  const list = Buffer.concat([Buffer.from('LIST'), Buffer.from([4, 0, 0, 0]), Buffer.from('INFO')]);
+  const build = (...after: Buffer[]): Buffer => {
+    const f = Buffer.concat([header({ dataSize: 4 }), pcm, ...after]);
+    f.writeUInt32LE(f.length - 8, 4);
+    return f;
+  };
+  expectError(() => decodeWav(build(second)), 'UNSUPPORTED', /more than one block of audio data/);
+  expectError(() => decodeWav(build(list, second)), 'UNSUPPORTED', /two WAV `data` chunks/);
+  const path = join(dir, 'two-data.wav');
+  writeFileSync(path, build(list, second));
+  await expectFileError(path, 'UNSUPPORTED', /more than one block/);
+  assert.deepEqual(Array.from(decodeWav(build(list)).samples), [0.5, -0.5]);
+});

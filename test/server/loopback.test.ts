@@ -12,7 +12,8 @@ import { WebSocket } from 'ws';
 import { Workstation } from '../../src/service/workstation.js';
 import { startLoopbackServer } from '../../src/server/loopback-server.js';
 import type { LoopbackServer } from '../../src/server/loopback-server.js';
-import type { WireEvent, WireResponse } from '../../src/service/api.js';
+import type { WireResponse } from '../../src/service/api.js';
+import { WireClient as Client } from '../support/wire-client.js';
 import { scratchDir } from '../support/paths.js';
 import { USERS, seedUsers } from '../e2e/seed.js';
 
@@ -48,58 +49,6 @@ function wsHeaders(port: number, token: string | null, extra: Record<string, str
     'Sec-WebSocket-Protocol': token === null ? 'auscult.v1' : `auscult.v1, auscult-token.${token}`,
     ...extra,
   };
-}
-
-/** A connected API client speaking the wire protocol, recording events. */
-class Client {
-  private nextId = 1;
-  private readonly pending = new Map<number, (r: WireResponse) => void>();
-  readonly events: WireEvent[] = [];
-  readonly untagged: WireResponse[] = [];
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const msg = JSON.parse((data as Buffer).toString('utf8')) as WireResponse | WireEvent;
-      if ('event' in msg) this.events.push(msg);
-      else if (this.pending.has(msg.id)) {
-        this.pending.get(msg.id)?.(msg);
-        this.pending.delete(msg.id);
-      } else this.untagged.push(msg);
-    });
-  }
-  static open(port: number, token: string, origin?: string): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(
-        `ws://127.0.0.1:${port}/api/ws`,
-        ['auscult.v1', `auscult-token.${token}`],
-        origin ? { origin } : {},
-      );
-      ws.once('open', () => resolve(new Client(ws)));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-  call(method: string, params: unknown): Promise<WireResponse> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, method, params }));
-    });
-  }
-  sendRaw(text: string): Promise<WireResponse> {
-    return new Promise((resolve) => {
-      const before = this.untagged.length;
-      const t = setInterval(() => {
-        if (this.untagged.length > before) {
-          clearInterval(t);
-          resolve(this.untagged[this.untagged.length - 1] as WireResponse);
-        }
-      }, 5);
-      this.ws.send(text);
-    });
-  }
-  close(): void {
-    this.ws.close();
-  }
 }
 
 const ok = (r: WireResponse): unknown => {

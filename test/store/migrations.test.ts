@@ -1,19 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, Store, StoreError } from '../../src/store/index.js';
 import { scratchDir } from '../support/paths.js';
 import { sampleAnalysis, seedPatient, seedRecording, seedUser } from './helpers.js';
 
-test('a fresh database is at the latest schema, in WAL mode with foreign keys on', () => {
+test('a fresh database is at the latest schema, in WAL mode with foreign keys on, synchronous FULL, mode 0600', () => {
   const path = join(scratchDir(), 'a.sqlite');
   const store = Store.open(path);
   assert.equal(store.schemaVersion, LATEST_SCHEMA_VERSION);
   assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1);
-  assert.equal(store.db.pragma('synchronous', { simple: true }), 1); // NORMAL
+  // FULL: an acknowledged commit is fsynced (power-loss rule, src/store/README.md).
+  assert.equal(store.db.pragma('synchronous', { simple: true }), 2);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
   assert.ok(MIGRATIONS.length >= 2);
   store.close();
 });

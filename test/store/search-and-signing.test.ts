@@ -143,7 +143,7 @@ test('online backup is a consistent single-file copy that passes the integrity c
   const u = seedUser(store);
   seedPatient(store, 'A', 'Ann', 'Lee', u);
   const dest = `${dir}/backup.sqlite`;
-  await store.backup(dest);
+  store.backup(dest);
   const { Store } = await import('../../src/store/index.js');
   const copy = Store.open(dest, { readonly: true });
   assert.equal(copy.integrityCheck().ok, true);

@@ -6,6 +6,7 @@
  */
 import type { CaptureState, ChestSite, DeviceInfo, Patient, RecordingDetail } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
+import { importTooLargeMessage, MAX_IMPORT_BYTES } from '../../../src/common/import-limit';
 import type { AppContext } from '../ui/context';
 import { field, h, options, listener } from '../ui/dom';
 import { screenText, siteName } from '../ui/format';
@@ -166,6 +167,11 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         if (!f) return;
         if (!patient || !site) {
           note.textContent = 'Choose the patient and the chest site first, then pick the file again.';
+          file.value = '';
+          return;
+        }
+        if (f.size > MAX_IMPORT_BYTES) {
+          note.textContent = importTooLargeMessage(f.size);
           file.value = '';
           return;
         }

@@ -3,8 +3,9 @@
  * (consistent while the workstation keeps running), then an integrity check of the copy.
  * The recordings folder (WAVs) is copied by the file backup of the data folder, not here.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { auditLocal } from '../../service/local-admin.js';
@@ -22,6 +23,7 @@ export const command: CliCommand = {
       options: {
         db: { type: 'string' },
         force: { type: 'boolean', default: false },
+        'key-file': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -37,16 +39,20 @@ export const command: CliCommand = {
       console.error(`auscult backup: ${target} exists; choose a new file name or pass --force.`);
       return 1;
     }
-    const store = openStoreForCli(values.db);
+    if (values.force) rmSync(target, { force: true });
+    const store = openStoreForCli(values.db, { keyFile: values['key-file'] });
     try {
       if (resolve(store.path) === target) {
         console.error('auscult backup: the backup file must differ from the database itself.');
         return 1;
       }
       const t0 = performance.now();
-      const { pages } = await store.backup(target);
+      const { pages } = store.backup(target);
       store.tx(() => auditLocal(store, 'system.backup', 'database', null, { destination: target, pages }));
-      const copy = Store.open(target, { readonly: true });
+      const copy = Store.open(target, {
+        readonly: true,
+        key: store.encrypted ? resolveAtRestKey(dirname(store.path), { keyFile: values['key-file'] }) : null,
+      });
       try {
         const check = copy.integrityCheck();
         if (!check.ok) {

@@ -7,10 +7,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { recordingsDir } from '../../service/paths.js';
-import { openStoreForCli } from './users.js';
+import type { AtRestKey } from '../../common/at-rest.js';
+import { resolveAtRestKey } from '../../service/at-rest-keys.js';
+import { defaultDbPath, recordingsDir } from '../../service/paths.js';
+import { wavFromFileBytes } from '../../service/recording-files.js';
+import { Store } from '../../store/index.js';
 
-const USAGE = 'usage: auscult check [--db <file>] [--files [--data-dir <folder>]] [--json]';
+const USAGE = 'usage: auscult check [--db <file>] [--files [--data-dir <folder>]] [--key-file <file>] [--json]';
 
 export const command: CliCommand = {
   name: 'check',
@@ -21,6 +24,7 @@ export const command: CliCommand = {
         db: { type: 'string' },
         'data-dir': { type: 'string' },
         files: { type: 'boolean', default: false },
+        'key-file': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -31,7 +35,17 @@ export const command: CliCommand = {
       console.log(USAGE);
       return 0;
     }
-    const store = openStoreForCli(values.db);
+    // Read-only: a check never writes (no migration, no WAL switch, not even on a damaged file).
+    const dbPath = values.db ?? defaultDbPath();
+    let key: AtRestKey | null;
+    let store: Store;
+    try {
+      key = resolveAtRestKey(dirname(dbPath), { keyFile: values['key-file'] });
+      store = Store.open(dbPath, { readonly: true, key });
+    } catch (err) {
+      console.error(`PROBLEM: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
     try {
       const integrity = store.integrityCheck();
       const chain = store.audit.verify();
@@ -50,14 +64,21 @@ export const command: CliCommand = {
           .iterate() as IterableIterator<{ id: number; file_name: string; wav_sha256: string }>;
         for (const r of rows) {
           filesChecked++;
+          let raw: Buffer;
+          try {
+            raw = await readFile(join(dir, r.file_name));
+          } catch {
+            problems.push(`recording ${r.id}: ${r.file_name} is missing from ${dir}`);
+            continue;
+          }
           try {
             const h = createHash('sha256')
-              .update(await readFile(join(dir, r.file_name)))
+              .update(wavFromFileBytes(raw, key, r.file_name))
               .digest('hex');
             if (h !== r.wav_sha256)
               problems.push(`recording ${r.id}: ${r.file_name} does not match its SHA-256 (changed outside Auscult)`);
-          } catch {
-            problems.push(`recording ${r.id}: ${r.file_name} is missing from ${dir}`);
+          } catch (err) {
+            problems.push(`recording ${r.id}: ${err instanceof Error ? err.message : String(err)}`);
           }
         }
         // WAVs no row points to: left when an import was interrupted before its commit (harmless).
@@ -77,6 +98,7 @@ export const command: CliCommand = {
       const report = {
         ok: problems.length === 0,
         schemaVersion: store.schemaVersion,
+        encrypted: store.encrypted,
         integrity,
         chain,
         filesChecked,

@@ -2,12 +2,15 @@
  * `auscult import <wav...> --patient <mrn> [--create-patient --given X --family Y] [--site <site>]
  *  --user <name>`: stores and analyses WAV files through the same intake as the UI.
  */
+import { stat } from 'node:fs/promises';
 import { dirname, basename } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { CHEST_SITES, isChestSite } from '../../common/chest-sites.js';
 import type { Patient, Sex } from '../../service/api.js';
-import { ApiError } from '../../service/errors.js';
+import { ApiError, toApiError } from '../../service/errors.js';
+import { AudioFileError, probeWavFile } from '../../audio/wav-read.js';
+import { importTooLargeMessage, MAX_IMPORT_BYTES } from '../../common/import-limit.js';
 import { appDataDir, defaultDbPath } from '../../service/paths.js';
 import { intakeRecording } from '../../service/recording-intake.js';
 import { toPatient } from '../../service/mappers.js';
@@ -69,9 +72,8 @@ export const command: CliCommand = {
       ...(v['no-analysis'] ? { engine: null, engineError: 'analysis skipped (--no-analysis)' } : { modelsDir }),
     });
     try {
-      const status = await ws.call({ sessionToken: null, transport: 'cli' }, 'system.status', {});
-      if (!status.engineReady)
-        console.error(`auscult import: recordings will be stored WITHOUT analysis: ${status.modelError}`);
+      if (!ws.internals.engine)
+        console.error(`auscult import: recordings will be stored WITHOUT analysis: ${ws.internals.engineError ?? ''}`);
       const ctx = { sessionToken: ws.signInLocal(v.user), transport: 'cli' as const };
       const call = ws.userCall(ctx);
       const store = ws.internals.store;
@@ -104,6 +106,14 @@ export const command: CliCommand = {
       const results: unknown[] = [];
       for (const file of files) {
         try {
+          // Size, then header, first: nothing of a file over the limit, or not a WAV, is read.
+          const bytes = (await stat(file).catch(() => null))?.size ?? 0;
+          if (bytes > MAX_IMPORT_BYTES) throw new ApiError('INVALID_INPUT', importTooLargeMessage(bytes));
+          await probeWavFile(file).catch((err: unknown) => {
+            throw err instanceof AudioFileError
+              ? new ApiError('AUDIO', `${basename(file)} is not a readable WAV file: ${err.message}`)
+              : err;
+          });
           const { detail, analysisError } = await intakeRecording(ws.internals, call, {
             patientId: patient.id,
             site,
@@ -129,12 +139,11 @@ export const command: CliCommand = {
                   : ` stored without analysis: ${analysisError}`),
             );
           }
-        } catch (err) {
+        } catch (caught) {
           failed++;
-          results.push({ file, error: err instanceof Error ? err.message : String(err) });
-          console.error(
-            `${file}: NOT imported: ${err instanceof ApiError || err instanceof Error ? err.message : String(err)}`,
-          );
+          const err = toApiError(caught);
+          results.push({ file, error: err.message });
+          console.error(`${file}: NOT imported: ${err.message}`);
         }
       }
       if (v.json) console.log(JSON.stringify({ patient: patient.mrn, results }, null, 2));

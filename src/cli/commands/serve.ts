@@ -15,13 +15,21 @@ address to open, which carries a fresh access token each start.
   --data-dir <dir>   where recordings, exports and the database live (default: the app's data
                      directory, or AUSCULT_DATA_DIR)
   --port <n>         port to listen on (default: a free one)
-  --no-engine        do not load the analysis models (recordings are stored unanalysed)`;
+  --no-engine        do not load the analysis models (recordings are stored unanalysed)
+  --key-file <file>  the key of an encrypted data folder (or AUSCULT_KEY_FILE / AUSCULT_PASSPHRASE)`;
 
 export const command: CliCommand = {
   name: 'serve',
   summary: 'serve the workstation UI on 127.0.0.1 (open it in a browser)',
   async run(argv) {
-    let values: { db?: string; 'data-dir'?: string; port?: string; 'no-engine'?: boolean; help?: boolean };
+    let values: {
+      db?: string;
+      'data-dir'?: string;
+      port?: string;
+      'no-engine'?: boolean;
+      'key-file'?: string;
+      help?: boolean;
+    };
     try {
       ({ values } = parseArgs({
         args: argv,
@@ -30,6 +38,7 @@ export const command: CliCommand = {
           'data-dir': { type: 'string' },
           port: { type: 'string' },
           'no-engine': { type: 'boolean' },
+          'key-file': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
       }));
@@ -56,6 +65,7 @@ export const command: CliCommand = {
     const workstation = await Workstation.open({
       dbPath,
       dataDir,
+      ...(values['key-file'] ? { keyFile: values['key-file'] } : {}),
       ...(values['no-engine']
         ? { engine: null, engineError: 'Started with --no-engine: recordings are stored without analysis.' }
         : {
@@ -64,7 +74,6 @@ export const command: CliCommand = {
             }),
           }),
     });
-    const status = await workstation.call({ sessionToken: null, transport: 'http', peer: 'cli' }, 'system.status', {});
     let server;
     try {
       server = await startLoopbackServer({ workstation, port });
@@ -79,7 +88,8 @@ export const command: CliCommand = {
       return 1;
     }
     console.log(`Auscult is serving ${dbPath}`);
-    if (!status.engineReady) console.log(`Analysis unavailable: ${status.modelError ?? 'no engine'}`);
+    if (!workstation.internals.engine)
+      console.log(`Analysis unavailable: ${workstation.internals.engineError ?? 'no engine'}`);
     console.log(`Open: ${server.url}`);
     console.log('(loopback only; the token changes each start; Ctrl-C to stop)');
 

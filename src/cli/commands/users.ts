@@ -8,7 +8,9 @@ import { ROLES } from '../../common/roles.js';
 import { ApiError } from '../../service/errors.js';
 import { addUserLocal, setPasswordLocal } from '../../service/local-admin.js';
 import { defaultDbPath } from '../../service/paths.js';
-import { Store, StoreError } from '../../store/index.js';
+import { resolveAtRestKey } from '../../service/at-rest-keys.js';
+import { dirname } from 'node:path';
+import { Store, StoreError, type OpenOptions } from '../../store/index.js';
 
 const USAGE = `usage: auscult users add --role <${ROLES.join('|')}> [--name "<display name>"] <username> [--db <file>]
        auscult users list [--db <file>] [--json]
@@ -17,11 +19,18 @@ const USAGE = `usage: auscult users add --role <${ROLES.join('|')}> [--name "<di
   First run: create the first administrator with  auscult users add --role admin <username>`;
 
 /** Open the database named by --db (default: the app's), with errors a user can act on. */
-export function openStoreForCli(db: string | undefined): Store {
+/**
+ * The store for a CLI command: the data folder is the database's folder; an encrypted one is
+ * opened with its key (--key-file, AUSCULT_KEY_FILE or AUSCULT_PASSPHRASE).
+ */
+export function openStoreForCli(db: string | undefined, opts: OpenOptions & { keyFile?: string } = {}): Store {
+  const path = db ?? defaultDbPath();
+  const { keyFile, ...open } = opts;
   try {
-    return Store.open(db ?? defaultDbPath());
+    const key = resolveAtRestKey(dirname(path), { keyFile });
+    return Store.open(path, { ...open, key });
   } catch (err) {
-    if (err instanceof StoreError) throw new Error(err.message, { cause: err });
+    if (err instanceof StoreError || err instanceof ApiError) throw new Error(err.message, { cause: err });
     throw err;
   }
 }

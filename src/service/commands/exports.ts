@@ -7,9 +7,9 @@
  * manifest's SHA-256 and the chain head: the anchor `auscult audit verify` relies on), or
  * 'export.failed' / 'export.cancelled'; 'export.download' when a file is fetched through the API.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, resolve } from 'node:path';
+import { extname, isAbsolute, resolve } from 'node:path';
 import { DISCLAIMER, type ExportJob, type ModelCard } from '../api.js';
 import type { AuditAction } from '../../common/audit-actions.js';
 import { EXPORT_KINDS } from '../../common/export-kinds.js';
@@ -23,6 +23,7 @@ import { framesFromBase64 } from '../../export/spectrogram-png.js';
 import type { ExportRecordingRow } from '../../store/export-queries.js';
 import { spectrogramOf } from '../spectrogram.js';
 import { decodeWavBytes } from '../wav-source.js';
+import { readStoredRecording } from '../recording-files.js';
 
 /** The audit action of a job that has ended ('running' never reaches `finished`). */
 const FINISHED_ACTION: Record<ExportJob['state'], AuditAction> = {
@@ -65,22 +66,15 @@ export function modelSummary(card: ModelCard | null): ModelSummary | null {
 }
 
 async function readVerifiedWav(deps: Deps, row: ExportRecordingRow): Promise<Buffer> {
-  let bytes: Buffer;
   try {
-    bytes = await readFile(join(deps.recordingsDir, row.fileName));
+    return await readStoredRecording(deps.recordingsDir, deps.atRest, row.fileName, row.wavSha256);
   } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
     throw new ExportError(
-      'NOT_FOUND',
-      `The audio file ${row.fileName} (recording ${row.id}) is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup, then export again.`,
+      /missing/.test(why) ? 'NOT_FOUND' : 'INVALID',
+      `Recording ${row.id}: ${why} It was not exported.`,
     );
   }
-  if (createHash('sha256').update(bytes).digest('hex') !== row.wavSha256) {
-    throw new ExportError(
-      'INVALID',
-      `The audio file ${row.fileName} (recording ${row.id}) no longer matches its stored SHA-256; it was not exported. Restore it from a backup.`,
-    );
-  }
-  return bytes;
 }
 
 /** One per workstation (`deps.exports`): the jobs, and who started each (for its audit entries). */
@@ -179,6 +173,15 @@ export const exportsCommands: CommandTable<
       }
       if (scope.patientId !== undefined && !deps.store.patients.get(scope.patientId))
         throw notFound('Patient', scope.patientId);
+      // Only the command line may name a folder (its user chose it with --out and owns the files
+      // anyway); a window or a browser tab always writes into this workstation's export folder, so
+      // a hostile page or a stolen session cannot make the service write into /etc.
+      if (p.destinationDir !== undefined && call.transport !== 'cli') {
+        throw new ApiError(
+          'INVALID_INPUT',
+          "Exports from the app are written to this workstation's export folder; a destination folder can be named only with `auscult export --out`.",
+        );
+      }
       if (p.destinationDir !== undefined && !isAbsolute(p.destinationDir)) {
         throw new ApiError(
           'INVALID_INPUT',
@@ -186,7 +189,7 @@ export const exportsCommands: CommandTable<
         );
       }
       const destinationDir = p.destinationDir !== undefined ? resolve(p.destinationDir) : deps.exportsDir;
-      if (p.destinationDir === undefined) await mkdir(destinationDir, { recursive: true });
+      if (p.destinationDir === undefined) await mkdir(destinationDir, { recursive: true, mode: 0o700 });
       await assertWritableDir(destinationDir);
       const slot = jobsOf(deps);
       const id = randomUUID();

@@ -52,12 +52,14 @@ export const patientsCommands: CommandTable<
     run(deps, call, p) {
       const limit = p.limit ?? DEFAULT_LIMIT;
       const offset = p.offset ?? 0;
-      return deps.store.tx(() => {
+      return deps.store.readTx(() => {
         const page = deps.store.patients.search(p.query, limit, offset);
+        // That a search ran and whose names it showed, never the typed text: it is often a
+        // patient's name, and the audit log is exported (src/store/README.md, "Search").
         audit(deps, call, 'patient.search', 'patient', null, {
-          query: p.query ?? '',
           results: page.items.length,
           total: page.total,
+          shown: page.items.map((i) => i.id),
         });
         return { items: page.items.map(toPatientSummary), total: page.total, limit, offset };
       });
@@ -68,7 +70,7 @@ export const patientsCommands: CommandTable<
     roles: CLINICAL_READERS,
     audit: ['patient.view'],
     run(deps, call, p) {
-      return deps.store.tx(() => {
+      return deps.store.readTx(() => {
         const patient = requirePatient(deps, p.id);
         // A nurse sees the recordings of own patients only (see access.ts).
         const recordings = canSeeRecordingsOf(deps, call, p.id)

@@ -2,9 +2,8 @@
  * Recordings: lists, the review queue, detail, audio, spectrogram, import, re-analysis and crash
  * recovery of interrupted captures. Every read of a recording's content is audited.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { isChestSite, type ChestSite } from '../../common/chest-sites.js';
 import type { PendingRecovery } from '../api.js';
 import {
@@ -20,6 +19,7 @@ import { CLINICAL_READERS, RECORDERS, requirePatient, requireRecording, seesAllR
 import { analyze, intakeRecording, toNewAnalysis } from '../recording-intake.js';
 import { decodeIncomingRecording, decodeWavBytes } from '../wav-source.js';
 import { spectrogramOf } from '../spectrogram.js';
+import { readStoredRecording } from '../recording-files.js';
 
 const DEFAULT_LIMIT = 50;
 
@@ -68,7 +68,7 @@ export const recordingsCommands: CommandTable<
       const limit = p.limit ?? DEFAULT_LIMIT;
       const offset = p.offset ?? 0;
       const { limit: _l, offset: _o, ...filter } = p;
-      return deps.store.tx(() => {
+      return deps.store.readTx(() => {
         const page = deps.store.recordings.list(
           seesAllRecordings(call.user.role) ? filter : { ...filter, ownedBy: call.user.id },
           limit,
@@ -90,7 +90,7 @@ export const recordingsCommands: CommandTable<
     run(deps, call, p) {
       const limit = p.limit ?? DEFAULT_LIMIT;
       const offset = p.offset ?? 0;
-      return deps.store.tx(() => {
+      return deps.store.readTx(() => {
         const page = deps.store.recordings.reviewQueue(limit, offset);
         audit(deps, call, 'recording.list', 'recording', null, {
           reviewQueue: true,
@@ -106,7 +106,7 @@ export const recordingsCommands: CommandTable<
     roles: CLINICAL_READERS,
     audit: ['recording.view'],
     run(deps, call, p) {
-      return deps.store.tx(() => {
+      return deps.store.readTx(() => {
         const r = requireRecording(deps, call, p.id);
         audit(deps, call, 'recording.view', 'recording', r.id, { patientId: r.patientId });
         return recordingDetail(deps.store, r);
@@ -120,7 +120,7 @@ export const recordingsCommands: CommandTable<
     async run(deps, call, p) {
       const r = requireRecording(deps, call, p.id);
       const bytes = await readStoredWav(deps, r.fileName, r.wavSha256);
-      deps.store.tx(() => audit(deps, call, 'recording.audio', 'recording', r.id, { patientId: r.patientId }));
+      deps.store.readTx(() => audit(deps, call, 'recording.audio', 'recording', r.id, { patientId: r.patientId }));
       return { mimeType: 'audio/wav' as const, base64: bytes.toString('base64') };
     },
   },
@@ -132,7 +132,9 @@ export const recordingsCommands: CommandTable<
       const r = requireRecording(deps, call, p.id);
       const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
       const spec = await spectrogramOf(audio);
-      deps.store.tx(() => audit(deps, call, 'recording.spectrogram', 'recording', r.id, { patientId: r.patientId }));
+      deps.store.readTx(() =>
+        audit(deps, call, 'recording.spectrogram', 'recording', r.id, { patientId: r.patientId }),
+      );
       return spec;
     },
   },
@@ -144,24 +146,17 @@ export const recordingsCommands: CommandTable<
       requirePatient(deps, p.patientId);
       const bytes = Buffer.from(p.wavBase64, 'base64');
       await decodeIncomingRecording(bytes, `'${p.fileName}'`); // refuse what is not WAV or FLAC before writing anything
-      // Staged in our own folder; the intake moves it into place.
-      await mkdir(deps.inProgressDir, { recursive: true });
-      const staged = join(deps.inProgressDir, `import-${randomBytes(8).toString('hex')}.upload`);
-      await writeFile(staged, bytes);
-      try {
-        const { detail } = await intakeRecording(deps, call, {
-          patientId: p.patientId,
-          site: p.site,
-          sourcePath: staged,
-          move: true,
-          deviceName: 'imported file',
-          status: 'imported',
-          auditDetails: { originalName: basename(p.fileName) },
-        });
-        return detail;
-      } finally {
-        await unlink(staged).catch(() => undefined);
-      }
+      // Straight from memory into the recordings folder: no staged copy to leave behind.
+      const { detail } = await intakeRecording(deps, call, {
+        patientId: p.patientId,
+        site: p.site,
+        sourceBytes: bytes,
+        move: false,
+        deviceName: 'imported file',
+        status: 'imported',
+        auditDetails: { originalName: basename(p.fileName) },
+      });
+      return detail;
     },
   },
   'recordings.reanalyze': {
@@ -226,6 +221,7 @@ export const recordingsCommands: CommandTable<
         move: true,
         deviceName: meta?.deviceName ?? 'unknown device',
         status: 'recovered',
+        interrupted: true,
         ...(meta?.startedAt ? { startedAt: meta.startedAt } : {}),
         auditDetails: { recoveredFrom: basename(path) },
       });
@@ -253,21 +249,6 @@ export const recordingsCommands: CommandTable<
 };
 
 /** A stored WAV, checked against its recorded SHA-256 (a changed file is reported, never served). */
-async function readStoredWav(deps: Deps, fileName: string, sha256: string): Promise<Buffer> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(deps.recordingsDir, fileName));
-  } catch (err) {
-    throw new ApiError(
-      'STORAGE',
-      `The audio file ${fileName} is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup.`,
-    );
-  }
-  if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
-    throw new ApiError(
-      'STORAGE',
-      `The audio file ${fileName} no longer matches its stored SHA-256: it was changed outside Auscult. Restore it from a backup.`,
-    );
-  }
-  return bytes;
+function readStoredWav(deps: Deps, fileName: string, sha256: string): Promise<Buffer> {
+  return readStoredRecording(deps.recordingsDir, deps.atRest, fileName, sha256);
 }

@@ -26,13 +26,16 @@ export const systemCommands: CommandTable<'model.info' | 'system.status'> = {
   },
   'system.status': {
     access: 'public',
-    run(deps) {
+    run(deps, call) {
+      if (!call.user) return { version: APP_VERSION, detail: null };
       return {
         version: APP_VERSION,
-        engineReady: deps.engine !== null,
-        modelError: deps.engine ? null : (deps.engineError ?? 'The analysis engine is not loaded.'),
-        dbPath: deps.dbPath,
-        schemaVersion: Math.min(deps.store.schemaVersion, LATEST_SCHEMA_VERSION),
+        detail: {
+          engineReady: deps.engine !== null,
+          modelError: deps.engine ? null : (deps.engineError ?? 'The analysis engine is not loaded.'),
+          schemaVersion: Math.min(deps.store.schemaVersion, LATEST_SCHEMA_VERSION),
+          encryptedAtRest: deps.atRest !== null,
+        },
       };
     },
   },

@@ -183,4 +183,15 @@ setTimeout(() => {
   resolveReady();
 }, 100);
 
-export default { app, BrowserWindow, protocol, ipcMain, session, Menu, dialog };
+/** The OS keystore: unavailable in the stand-in (the app then opens a plain data folder). */
+export const safeStorage = {
+  isEncryptionAvailable: () => false,
+  encryptString: () => {
+    throw new Error('no keystore in the stand-in');
+  },
+  decryptString: () => {
+    throw new Error('no keystore in the stand-in');
+  },
+};
+
+export default { app, BrowserWindow, protocol, ipcMain, session, Menu, dialog, safeStorage };

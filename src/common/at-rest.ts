@@ -1,0 +1,12 @@
+/**
+ * The at-rest key: one 32-byte master key per data folder, from the OS keystore (the app), a key
+ * file or a passphrase (`auscult serve` and the CLI). Each room derives its own subkey from it
+ * with HKDF and a label of its own (the database's in src/store, the recordings' in src/audio), so
+ * no two uses ever share a key. Types only: loading keys is the service's and the shell's job.
+ */
+export interface AtRestKey {
+  /** 32 bytes. Never logged, never sent anywhere. */
+  readonly master: Uint8Array;
+  /** A public fingerprint of the key (hex), stored beside the data to say "wrong key" clearly. */
+  readonly keyId: string;
+}

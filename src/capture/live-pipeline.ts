@@ -260,7 +260,7 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
       .analyzeLiveWindow(window)
       .then(
         (r) => {
-          if (!this.closed) this.emit('live', { patchStartSec, probabilities: r.probabilities, screen: r.screen });
+          if (!this.closed) this.emit('live', { ...r, patchStartSec });
         },
         (err: unknown) => {
           if (this.listenerCount('liveError') > 0)

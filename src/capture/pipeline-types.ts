@@ -3,7 +3,7 @@
  * from src/audio, src/features and src/inference (pipeline-parts.ts wires them); the bench and
  * tests may pass the same real parts in directly.
  */
-import type { AnalysisResult, ClassProbabilities, QualityReport, ScreenResult } from '../inference/analysis-types.js';
+import type { AnalysisResult, LiveAnalysis, QualityReport } from '../inference/analysis-types.js';
 
 export interface Resampler {
   push(chunk: Float32Array): Float32Array;
@@ -23,10 +23,8 @@ export interface QualityMeter {
   report(): QualityReport;
 }
 
-export interface LiveResult {
-  probabilities: ClassProbabilities;
-  screen: ScreenResult;
-}
+/** The engine's provisional live result (src/inference/analysis-types.ts). */
+export type LiveResult = LiveAnalysis;
 
 /** What the session needs from the analysis engine. */
 export interface CaptureAnalyzer {

@@ -19,11 +19,45 @@ export type {
   SoundType,
 } from './sounds/types.js';
 
-/** One YAMNet patch (0.96 s, every 0.48 s) through the head. */
-export interface TimelineEntry {
+export { ANALYSIS_STATUSES, type AnalysisStatus } from '../common/analysis-status.js';
+import type { AnalysisStatus } from '../common/analysis-status.js';
+
+/** Why the competence gate left a patch out of the scored audio. */
+export type PatchExclusion = 'speech' | 'music' | 'noise' | 'no-contact' | 'unfamiliar' | 'poor-quality';
+
+/** One YAMNet patch (0.96 s, every 0.48 s) as the gate judged it. */
+export interface PatchEvidence {
   startSec: number;
   endSec: number;
+  /** null: the patch was used; otherwise why it was excluded from the result. */
+  excluded: PatchExclusion | null;
+}
+
+/**
+ * One scoring window (the card's `input.windowSec` of usable patches) through the head: the
+ * evidence the recording's result is the mean of.
+ */
+export interface WindowEvidence {
+  startSec: number;
+  endSec: number;
+  pAbnormal: number;
   probabilities: ClassProbabilities;
+}
+
+/** What the competence gate saw and decided (present on every analysis, withheld or not). */
+export interface GateReport {
+  /** The head was allowed to speak (false ⇔ status 'withheld'). */
+  passed: boolean;
+  /** Seconds of audio left after excluded patches (what the result was computed from). */
+  usableSec: number;
+  /** Seconds covered by excluded patches. */
+  excludedSec: number;
+  /** The highest recording-level score of the non-chest AudioSet classes the gate watches. */
+  foreignScore: number;
+  /** Novelty of the usable audio against the training data (the card's scale); null if none usable. */
+  novelty: number | null;
+  /** The learned quality model's P(poor), null when no quality model is installed. */
+  pPoor: number | null;
 }
 
 export interface AudioSetScore {
@@ -37,6 +71,23 @@ export interface ScreenResult {
   /** Probability that the chest sounds abnormal (1 − p(healthy) after calibration). */
   pAbnormal: number;
   label: 'abnormal' | 'healthy' | 'uncertain';
+  /** The card's threshold the label was decided at. */
+  threshold: number;
+}
+
+/**
+ * A provisional result during capture: from ≥ one scoring window of clean audio heard so far,
+ * smoothed, and replaced by the final analysis when the take is saved. Null figures unless the
+ * gate passes for what has been heard.
+ */
+export interface LiveAnalysis {
+  provisional: true;
+  status: AnalysisStatus;
+  statusReasons: string[];
+  /** Seconds of usable (not excluded) audio heard so far. */
+  usableSec: number;
+  screen: ScreenResult | null;
+  probabilities: ClassProbabilities | null;
 }
 
 export interface ModelVersions {
@@ -52,14 +103,21 @@ export interface AnalysisResult {
   quality: QualityReport;
   patchCount: number;
   embedding: { dims: number; patches: number; meanL2Norm: number };
-  /** Recording-level probabilities, scored as the model card's `input` section defines. */
-  probabilities: ClassProbabilities;
-  topClass: ClassName;
-  screen: ScreenResult;
-  /** 'uncertain' when quality or confidence is too low to show a class as a finding. */
-  status: 'ok' | 'uncertain';
+  /**
+   * Recording-level probabilities (mean over `windows`, scored as the model card's `input` section
+   * defines); null iff status is 'withheld'. The same holds for `topClass` and `screen`.
+   */
+  probabilities: ClassProbabilities | null;
+  topClass: ClassName | null;
+  screen: ScreenResult | null;
+  status: AnalysisStatus;
+  /** Plain words a nurse understands, one per reason; empty when status is 'ok'. */
   statusReasons: string[];
-  timeline: TimelineEntry[];
+  gate: GateReport;
+  /** Every patch, with whether the gate excluded it and why. */
+  patches: PatchEvidence[];
+  /** The scoring windows the result was computed from; [] when withheld. */
+  windows: WindowEvidence[];
   /** YAMNet's own AudioSet top-3 (mean over patches, full band): a sanity line. */
   yamnetTop: AudioSetScore[];
   models: ModelVersions;

@@ -18,8 +18,11 @@ import {
   type ClassName,
   type ClassProbabilities,
   type ModelVersions,
+  type GateReport,
+  type LiveAnalysis,
+  type PatchEvidence,
   type ScreenResult,
-  type TimelineEntry,
+  type WindowEvidence,
 } from './analysis-types.js';
 import type { ModelCard } from './model-card.js';
 import { AnalysisError, ModelError } from './errors.js';
@@ -29,7 +32,7 @@ import { ensureYamnet } from './models.js';
 import { CLASS_MAP, DEFAULT_HEAD_CARD, DEFAULT_SOUNDS_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
 import { SoundsModel, type BandLimitedPass } from './sounds/detector.js';
 import type { LearnedQuality, SoundsResult } from './sounds/types.js';
-import { meanRows, softmaxWithTemperature, windowMeans } from './scoring.js';
+import { meanRows, patchesPerWindow, softmaxWithTemperature, windowMeans, windowStarts } from './scoring.js';
 import { YamnetSession, EMBEDDING_DIMS } from './yamnet-session.js';
 import {
   assessSignalQuality,
@@ -64,11 +67,6 @@ export interface EngineOptions {
    * 2 kHz head is indifferent to it; only the AudioSet line's top bands could notice.
    */
   resampleQuality?: ResampleQuality;
-}
-
-export interface LiveResult {
-  probabilities: ClassProbabilities;
-  screen: ScreenResult;
 }
 
 function now(): number {
@@ -154,7 +152,7 @@ export class AnalysisEngine {
         : pAbnormal >= threshold
           ? 'abnormal'
           : 'healthy';
-    return { pAbnormal, label };
+    return { pAbnormal, label, threshold };
   }
 
   /** Head probabilities (calibrated) for count embeddings: count×5 in the card's order. */
@@ -189,15 +187,26 @@ export class AnalysisEngine {
     const count = headOut.count;
 
     t = now();
-    const perPatch = await this.headProbabilities(headOut.embeddings, count);
     const k = this.card.classes.length;
-    const timeline: TimelineEntry[] = headPatches.startsSec.map((startSec, i) => ({
+    const { windowSec, hopSec } = this.card.input;
+    // PLACEHOLDER GATE (issue 11 is building the real one): every patch is used, nothing is withheld.
+    const patches: PatchEvidence[] = headPatches.startsSec.map((startSec) => ({
       startSec,
       endSec: startSec + 0.96,
-      probabilities: this.toProbabilities(perPatch.subarray(i * k, (i + 1) * k)),
+      excluded: null,
     }));
-    const windows = windowMeans(headOut.embeddings, count, this.card.input.windowSec, this.card.input.hopSec);
+    const windows = windowMeans(headOut.embeddings, count, windowSec, hopSec);
     const windowProbs = await this.headProbabilities(windows.data, windows.count);
+    const per = Math.min(patchesPerWindow(windowSec), count);
+    const windowEvidence: WindowEvidence[] = windowStarts(count, windowSec, hopSec).map((s, w) => {
+      const probs = this.toProbabilities(windowProbs.subarray(w * k, (w + 1) * k));
+      return {
+        startSec: headPatches.startsSec[s]!,
+        endSec: headPatches.startsSec[s + per - 1]! + 0.96,
+        pAbnormal: 1 - probs.healthy,
+        probabilities: probs,
+      };
+    });
     const probabilities = this.toProbabilities(meanRows(windowProbs, windows.count));
     const headMs = now() - t;
 
@@ -236,6 +245,14 @@ export class AnalysisEngine {
       normSum += Math.sqrt(s);
     }
 
+    const gate: GateReport = {
+      passed: true,
+      usableSec: samples.length / sampleRate,
+      excludedSec: 0,
+      foreignScore: 0,
+      novelty: null,
+      pPoor: learnedQuality?.pPoor ?? null,
+    };
     return {
       durationSec: samples.length / sampleRate,
       sampleRate,
@@ -247,7 +264,9 @@ export class AnalysisEngine {
       screen: this.screen(probabilities, poor),
       status: statusReasons.length > 0 ? 'uncertain' : 'ok',
       statusReasons,
-      timeline,
+      gate,
+      patches,
+      windows: windowEvidence,
       yamnetTop: topClasses(scoresOut.scores!, scoresOut.count, this.classMap, 3),
       models: this.versions,
       sounds,
@@ -296,7 +315,7 @@ export class AnalysisEngine {
   }
 
   /** Live capture, every 0.48 s: the newest ≥ 0.96 s of 16 kHz audio → probabilities + screen. */
-  async analyzeLiveWindow(samples16k: Float32Array): Promise<LiveResult> {
+  async analyzeLiveWindow(samples16k: Float32Array): Promise<LiveAnalysis> {
     if (samples16k.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the live window holds no samples');
     const bandwidth = this.card.input.bandwidthHz;
     const banded = TARGET_RATE / 2 > bandwidth ? await bandLimitTo(samples16k, TARGET_RATE, bandwidth) : samples16k;
@@ -305,7 +324,15 @@ export class AnalysisEngine {
     const mean = meanRows(out.embeddings, out.count);
     const probs = await this.headProbabilities(mean, 1);
     const probabilities = this.toProbabilities(probs);
-    return { probabilities, screen: this.screen(probabilities, false) };
+    // PLACEHOLDER (issue 11 replaces it with ≥ 3 s gated, smoothed windows)
+    return {
+      provisional: true,
+      status: 'ok',
+      statusReasons: [],
+      usableSec: samples16k.length / TARGET_RATE,
+      probabilities,
+      screen: this.screen(probabilities, false),
+    };
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
  * This file is types plus the command and event name lists, with no Node imports: the renderer
  * imports it (and src/common/ for the vocabulary's runtime lists).
  */
-import type { AnalysisResult, QualityReport, ScreenResult } from '../inference/analysis-types.js';
+import type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult } from '../inference/analysis-types.js';
 import type { ModelCard } from '../inference/model-card.js';
 import type { ChestSite } from '../common/chest-sites.js';
 import type { ClassName, ClassProbabilities } from '../common/classes.js';
@@ -14,7 +14,7 @@ import type { ExportKind } from '../common/export-kinds.js';
 import type { RecordingLength } from '../common/recording-lengths.js';
 import type { Role } from '../common/roles.js';
 
-export type { AnalysisResult, QualityReport, ScreenResult, ModelCard };
+export type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult, ModelCard };
 // The shared vocabulary, re-exported as types so a client of the API needs this one file.
 export type { ChestSite, ClassName, ClassProbabilities, ExportKind, RecordingLength, Role };
 
@@ -343,7 +343,8 @@ export interface ApiEvents {
     sentAtMs: number;
   };
   'capture.quality': { captureId: string; quality: QualityReport };
-  'capture.live': { captureId: string; patchStartSec: number; probabilities: ClassProbabilities; screen: ScreenResult };
+  /** Provisional, from what has been heard so far (null figures unless the competence gate passes). */
+  'capture.live': LiveAnalysis & { captureId: string; patchStartSec: number };
   'capture.error': { captureId: string | null; code: string; message: string };
   'devices.changed': { devices: DeviceInfo[]; added: string[]; removed: string[] };
   'export.progress': ExportJob;

@@ -197,13 +197,7 @@ export class CaptureController {
     session.on('level', (l) => ev.emit('capture.level', { captureId, ...l }, token));
     session.on('frames', (f) => ev.emit('capture.frames', { captureId, ...f }, token));
     session.on('quality', (q) => ev.emit('capture.quality', { captureId, quality: q }, token));
-    session.on('live', (l) =>
-      ev.emit(
-        'capture.live',
-        { captureId, patchStartSec: l.patchStartSec, probabilities: l.probabilities, screen: l.screen },
-        token,
-      ),
-    );
+    session.on('live', (l) => ev.emit('capture.live', { ...l, captureId }, token));
     session.on('fault', (e) => ev.emit('capture.error', { captureId, code: e.code, message: e.message }, token));
 
     this.watcher.pause();

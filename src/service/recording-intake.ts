@@ -65,7 +65,7 @@ export function toNewAnalysis(a: AnalysisResult): NewAnalysis {
     headName: a.models.head.name,
     headVersion: a.models.head.version,
     probabilities: a.probabilities,
-    pAbnormal: a.screen.pAbnormal,
+    pAbnormal: a.screen?.pAbnormal ?? null,
     topClass: a.topClass,
     status: a.status,
     quality: a.quality.verdict,

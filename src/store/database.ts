@@ -188,8 +188,14 @@ export function migrate(db: Database.Database, target = LATEST_SCHEMA_VERSION): 
     const step = db.transaction(() => {
       if (typeof m.up === 'string') db.exec(m.up);
       else m.up(db);
+      if (m.foreignKeysOff) {
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`${broken.length} rows would break a foreign key`);
+      }
       db.pragma(`user_version = ${m.version}`);
     });
+    const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+    if (m.foreignKeysOff && enforced) db.pragma('foreign_keys = OFF');
     try {
       step.immediate();
     } catch (err) {
@@ -198,6 +204,8 @@ export function migrate(db: Database.Database, target = LATEST_SCHEMA_VERSION): 
         `Upgrading the database to schema ${m.version} (${m.name}) failed and was rolled back; the file is unchanged at schema ${version}. ` +
           `Cause: ${err instanceof Error ? err.message : String(err)}`,
       );
+    } finally {
+      if (m.foreignKeysOff && enforced) db.pragma('foreign_keys = ON');
     }
     version = m.version;
   }

@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 import { StoreError, translateSqliteError } from './errors.js';
 import { patientMatch } from './patients.js';
 
-import type { ClassProbabilities } from '../common/classes.js';
+import { CLASS_ORDER, type ClassName, type ClassProbabilities } from '../common/classes.js';
+import type { AnalysisStatus } from '../common/analysis-status.js';
 
 export interface NewRecording {
   patientId: number;
@@ -22,14 +23,20 @@ export interface NewRecording {
   recordedAt: string;
 }
 
+/** The five probability columns (all NULL for a withheld analysis). */
+function probabilityColumns(p: ClassProbabilities | null): Record<ClassName, number | null> {
+  return Object.fromEntries(CLASS_ORDER.map((c) => [c, p ? p[c] : null])) as Record<ClassName, number | null>;
+}
+
 export interface NewAnalysis {
   engineVersion: string;
   headName: string;
   headVersion: string;
-  probabilities: ClassProbabilities;
-  pAbnormal: number;
-  topClass: string;
-  status: string;
+  /** null, with pAbnormal and topClass, exactly when status is 'withheld' (a CHECK holds it). */
+  probabilities: ClassProbabilities | null;
+  pAbnormal: number | null;
+  topClass: string | null;
+  status: AnalysisStatus;
   quality: string;
   /** The whole AnalysisResult as JSON (timeline, YAMNet top classes, timings ...). */
   resultJson: string;
@@ -201,7 +208,7 @@ export class Recordings {
           recordingId: id,
           createdAt: new Date().toISOString(),
           ...analysis,
-          ...analysis.probabilities,
+          ...probabilityColumns(analysis.probabilities),
         });
       return id;
     } catch (err) {
@@ -213,8 +220,12 @@ export class Recordings {
   addAnalysis(recordingId: number, a: NewAnalysis): number {
     try {
       const id = Number(
-        this.insertAnalysisStmt.run({ recordingId, createdAt: new Date().toISOString(), ...a, ...a.probabilities })
-          .lastInsertRowid,
+        this.insertAnalysisStmt.run({
+          recordingId,
+          createdAt: new Date().toISOString(),
+          ...a,
+          ...probabilityColumns(a.probabilities),
+        }).lastInsertRowid,
       );
       this.setCurrentStmt.run(a.quality, a.topClass, a.pAbnormal, a.status, recordingId);
       return id;

@@ -60,20 +60,23 @@ test('analyzeRecording fills the result and agrees with an independent recomputa
   assert.ok(Math.abs(r.durationSec - 8) < 1e-9);
   // 8 s at 16 kHz = 128000 samples → 798 frames → 1 + floor((798 − 96) / 48) = 15 patches
   assert.equal(r.patchCount, 15);
-  assert.equal(r.timeline.length, 15);
-  r.timeline.forEach((e, i) => {
+  assert.equal(r.patches.length, 15);
+  r.patches.forEach((e, i) => {
     assert.ok(Math.abs(e.startSec - 0.48 * i) < 1e-9);
     assert.ok(Math.abs(e.endSec - e.startSec - 0.96) < 1e-9);
   });
   assert.equal(r.embedding.dims, 1024);
   assert.ok(r.embedding.meanL2Norm > 0);
-  const sum = CLASS_ORDER.reduce((a, c) => a + r.probabilities[c], 0);
+  const P = r.probabilities;
+  const S = r.screen;
+  assert.ok(P && S, 'an 8 s breath-like recording is analysed');
+  const sum = CLASS_ORDER.reduce((a, c) => a + P[c], 0);
   assert.ok(Math.abs(sum - 1) < 1e-5);
   assert.equal(
     r.topClass,
-    CLASS_ORDER.reduce((b, c) => (r.probabilities[c] > r.probabilities[b] ? c : b)),
+    CLASS_ORDER.reduce((b, c) => (P[c] > P[b] ? c : b)),
   );
-  assert.ok(Math.abs(r.screen.pAbnormal - (1 - r.probabilities.healthy)) < 1e-9);
+  assert.ok(Math.abs(S.pAbnormal - (1 - P.healthy)) < 1e-9);
   assert.equal(r.yamnetTop.length, 3);
   assert.ok(r.yamnetTop[0]!.score >= r.yamnetTop[1]!.score);
   assert.equal(r.models.engineVersion, ENGINE_VERSION);
@@ -98,12 +101,11 @@ test('analyzeRecording fills the result and agrees with an independent recomputa
       (p, j) => (mean[j]! += p / w.count),
     );
   }
-  CLASS_ORDER.forEach((c, j) =>
-    assert.ok(Math.abs(r.probabilities[c] - mean[j]!) < 1e-4, `${c}: ${r.probabilities[c]} vs ${mean[j]}`),
-  );
-  // per-patch timeline: the head on each patch's own embedding
-  const p3 = softmax(headLogitsReference(head.weights, emb.embeddings.subarray(3 * 1024, 4 * 1024)), T);
-  CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(r.timeline[3]!.probabilities[c] - p3[j]!) < 1e-4));
+  CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(P[c] - mean[j]!) < 1e-4, `${c}: ${P[c]} vs ${mean[j]}`));
+  // the evidence: each scoring window is the head on that window's mean embedding
+  assert.equal(r.windows.length, w.count);
+  const w1 = softmax(headLogitsReference(head.weights, w.data.subarray(1 * 1024, 2 * 1024)), T);
+  CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(r.windows[1]!.probabilities[c] - w1[j]!) < 1e-4));
 });
 
 test(
@@ -141,13 +143,13 @@ test('status and screen abstain as the card says', { skip }, async () => {
       r.statusReasons.some((s) => /confidence floor 0\.99/.test(s)),
       r.statusReasons.join(),
     );
-    assert.equal(r.screen.label, 'uncertain');
+    assert.equal(r.screen?.label, 'uncertain');
     // digital silence: poor quality (no contact) → uncertain, whatever the head says
     const silent = await engine.analyzeRecording(new Float32Array(44100 * 3), 44100);
     assert.equal(silent.quality.verdict, 'poor');
     assert.equal(silent.status, 'uncertain');
     assert.ok(silent.statusReasons.some((s) => /quality is poor/.test(s)));
-    assert.equal(silent.screen.label, 'uncertain');
+    assert.equal(silent.screen?.label, 'uncertain');
   } finally {
     await e.close();
   }
@@ -156,7 +158,7 @@ test('status and screen abstain as the card says', { skip }, async () => {
 test('a recording shorter than one patch is one patch; empty audio is refused', { skip }, async () => {
   const r = await engine.analyzeRecording(breath(0.5, 8000), 8000);
   assert.equal(r.patchCount, 1);
-  assert.equal(r.timeline.length, 1);
+  assert.equal(r.patches.length, 1);
   await assert.rejects(engine.analyzeRecording(new Float32Array(0), 16000), /no samples/);
 });
 
@@ -166,6 +168,9 @@ test(
   async () => {
     const window16k = breath(1.5, 16000);
     const live = await engine.analyzeLiveWindow(window16k);
+    const LP = live.probabilities;
+    const LS = live.screen;
+    assert.ok(LP && LS);
     const banded = await bandLimit(window16k, 16000, head.card.input.bandwidthHz);
     const patches = patchesFromWaveform(banded);
     const yamnet = await YamnetSession.load(join(modelsDir, 'yamnet.onnx'));
@@ -175,10 +180,8 @@ test(
     for (let i = 0; i < out.count; i++)
       for (let d = 0; d < 1024; d++) mean[d]! += out.embeddings[i * 1024 + d]! / out.count;
     const p = softmax(headLogitsReference(head.weights, mean), head.card.calibration.temperature);
-    CLASS_ORDER.forEach((c, j) =>
-      assert.ok(Math.abs(live.probabilities[c] - p[j]!) < 1e-4, `${c}: ${live.probabilities[c]} vs ${p[j]}`),
-    );
-    assert.ok(Math.abs(live.screen.pAbnormal - (1 - live.probabilities.healthy)) < 1e-9);
+    CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(LP[c] - p[j]!) < 1e-4, `${c}: ${LP[c]} vs ${p[j]}`));
+    assert.ok(Math.abs(LS.pAbnormal - (1 - LP.healthy)) < 1e-9);
   },
 );
 

@@ -1,6 +1,6 @@
 /** Shared fixtures for store tests: a fresh database file in a temp folder, and sample rows. */
 import { join } from 'node:path';
-import { Store, type OpenOptions } from '../../src/store/index.js';
+import { Store, type NewAnalysis, type OpenOptions } from '../../src/store/index.js';
 import { scratchDir } from '../support/paths.js';
 
 export function tempDb(opts: OpenOptions = {}): { store: Store; path: string; dir: string } {
@@ -46,7 +46,7 @@ export function seedRecording(
   );
 }
 
-export function sampleAnalysis(topClass = 'copd') {
+export function sampleAnalysis(topClass = 'copd'): NewAnalysis {
   return {
     engineVersion: '1.0.0',
     headName: 'head',

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, Store, StoreError } from '../../src/store/index.js';
+import { normalizeForSearch } from '../../src/store/search-normalize.js';
 import { scratchDir } from '../support/paths.js';
 import { sampleAnalysis, seedPatient, seedRecording, seedUser } from './helpers.js';
 
@@ -39,6 +40,13 @@ for (const from of MIGRATIONS.map((m) => m.version).filter((v) => v < LATEST_SCH
       `INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at)
                 VALUES (1, 'trachea', 'dev', 4000, 3, 'x.wav', ?, 'recorded', 1, '2026-01-02T10:00:00.000Z', 't')`,
     ).run('b'.repeat(64));
+    // from schema 2 on, the code of that version writes the search keys with every patient
+    if (from >= 2)
+      db.prepare('UPDATE patients SET mrn_norm = ?, family_norm = ?, given_norm = ?').run(
+        normalizeForSearch('MRN-7'),
+        normalizeForSearch('Ødegård'),
+        normalizeForSearch('Zoë'),
+      );
     old.tx(() =>
       old.audit.append({
         username: 'nina',
@@ -140,5 +148,52 @@ test('repositories round-trip a recording with analyses; the newest analysis is 
   );
   assert.equal(store.recordings.get(r2)!.topClass, 'pneumonia');
   assert.ok(store.recordings.get(r2)!.analysisId);
+  store.close();
+});
+
+test('schema 3: a schema-2 analysis keeps its figures; a withheld analysis stores no figure, and the two cannot be mixed', () => {
+  const path = join(scratchDir(), 'v2-withheld.sqlite');
+  const old = Store.open(path, { migrateTo: 2 });
+  const u = seedUser(old, 'paula', 'pulmonologist');
+  const p = seedPatient(old, 'M3', 'Ann', 'Lee', u);
+  const r = seedRecording(old, p, u);
+  old.tx(() => old.recordings.addAnalysis(r, sampleAnalysis('copd')));
+  old.tx(() =>
+    old.recordings.sign({ recordingId: r, userId: u, label: 'copd', statement: 'signed before the upgrade' }),
+  );
+  old.close();
+
+  const store = Store.open(path);
+  assert.equal(store.schemaVersion, LATEST_SCHEMA_VERSION);
+  const kept = store.recordings.get(r)!;
+  assert.equal(kept.topClass, 'copd');
+  assert.equal(kept.pAbnormal, 0.9);
+  assert.ok(kept.signedAt, 'the sign-off survives the table rebuild');
+  // the rebuilt tables keep their triggers: the signed recording is still frozen
+  assert.throws(() => store.recordings.addAnalysis(r, sampleAnalysis('asthma')), /signed/);
+  assert.equal(store.recordings.reviewQueue(10, 0).total, 0, 'the review-queue counter trigger survives');
+
+  const r2 = seedRecording(store, p, u);
+  assert.equal(store.recordings.reviewQueue(10, 0).total, 1);
+  const withheld = {
+    ...sampleAnalysis(),
+    probabilities: null,
+    pAbnormal: null,
+    topClass: null,
+    status: 'withheld' as const,
+  };
+  store.tx(() => store.recordings.addAnalysis(r2, withheld));
+  const row = store.db
+    .prepare('SELECT p_asthma, p_abnormal, top_class, status FROM analyses WHERE recording_id = ?')
+    .get(r2) as Record<string, unknown>;
+  assert.deepEqual(row, { p_asthma: null, p_abnormal: null, top_class: null, status: 'withheld' });
+  assert.equal(store.recordings.get(r2)!.analysisStatus, 'withheld');
+  assert.equal(store.recordings.get(r2)!.pAbnormal, null);
+  // a withheld row with a figure, or an ok row without one, is refused by the schema itself
+  assert.throws(() => store.recordings.addAnalysis(r2, { ...withheld, pAbnormal: 0.5 }), /CHECK/);
+  assert.throws(() => store.recordings.addAnalysis(r2, { ...sampleAnalysis(), topClass: null }), /CHECK/);
+  assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are enforced again');
+  assert.deepEqual(store.db.pragma('foreign_key_check'), []);
+  assert.equal(store.integrityCheck().ok, true);
   store.close();
 });

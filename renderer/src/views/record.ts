@@ -508,6 +508,12 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     }),
     api.on('capture.live', (l) => {
       if (!mine(l.captureId)) return;
+      if (!l.screen || !l.probabilities) {
+        // nothing of a withheld window is shown, not even an empty bar
+        liveScreen.replaceChildren(h('span', { class: 'hint' }, l.statusReasons.join('; ') || 'Listening…'));
+        liveScreen.setAttribute('aria-label', 'No provisional result yet');
+        return;
+      }
       liveBars.update(l.probabilities);
       liveScreen.replaceChildren(
         screenBadge(l.screen),

@@ -110,12 +110,12 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
 
     const a = d.analysis;
     let timeline: HTMLElement = h('p', { class: 'hint' }, 'No analysis, so no timeline.');
-    if (a && a.timeline.length) {
+    if (a && a.windows.length) {
       const t = classLines(
-        'Class probabilities of each 0.96 s patch over the recording',
-        a.timeline.map((e) => ({ x: (e.startSec + e.endSec) / 2, p: e.probabilities })),
+        'Class probabilities of each scoring window (the result is their mean)',
+        a.windows.map((e) => ({ x: (e.startSec + e.endSec) / 2, p: e.probabilities })),
         {
-          xTitle: 'time in the recording (s), patch centres',
+          xTitle: 'time in the recording (s), window centres',
           xMin: 0,
           xMax: Math.max(r.durationSec, a.durationSec),
           xTick: (x) => `${x.toFixed(1)} s`,

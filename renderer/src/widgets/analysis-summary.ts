@@ -34,12 +34,28 @@ export function disclaimer(): HTMLElement {
 }
 
 export function analysisSummary(a: AnalysisResult, compact = false): { element: HTMLElement; destroy: () => void } {
+  if (a.status === 'withheld' || !a.screen || !a.probabilities || !a.topClass) {
+    const element = h(
+      'section',
+      { class: 'analysis', 'aria-label': 'Analysis' },
+      h(
+        'div',
+        { class: 'uncertain', role: 'note' },
+        h('strong', {}, 'No result: the analysis was withheld. '),
+        a.statusReasons.join('; ') || 'The recording is outside what the models were measured on.',
+      ),
+      qualityLine(a.quality),
+      disclaimer(),
+    );
+    return { element, destroy: () => undefined };
+  }
+  const { screen, probabilities, topClass } = a;
   const bars = new ProbabilityBars('Final probabilities of each class', compact ? 280 : 220, compact);
-  bars.update(a.probabilities);
+  bars.update(probabilities);
   const element = h(
     'section',
     { class: 'analysis', 'aria-label': 'Analysis' },
-    screenBadge(a.screen),
+    screenBadge(screen),
     a.status === 'uncertain'
       ? h(
           'div',
@@ -51,8 +67,8 @@ export function analysisSummary(a: AnalysisResult, compact = false): { element: 
           'p',
           { class: 'topclass' },
           'Most likely class: ',
-          h('strong', {}, className(a.topClass)),
-          ` (${pct(a.probabilities[a.topClass])})`,
+          h('strong', {}, className(topClass)),
+          ` (${pct(probabilities[topClass])})`,
         ),
     h('h3', {}, 'Class probabilities'),
     bars.element,

@@ -38,15 +38,20 @@ export function formatResult(file: string, r: AnalysisResult, headCardPath: stri
   );
   for (const reason of r.quality.reasons) lines.push(`    - ${reason}`);
   lines.push(`  head: ${r.models.head.name} ${r.models.head.version} (${headCardPath})`);
-  lines.push(`  screen: ${r.screen.label} (p(abnormal) ${pct(r.screen.pAbnormal)})`);
   lines.push(`  status: ${r.status}${r.statusReasons.length ? ` — ${r.statusReasons.join('; ')}` : ''}`);
-  lines.push('  probabilities:');
-  for (const c of CLASS_ORDER) {
-    const p = r.probabilities[c];
+  const probabilities = r.probabilities;
+  if (r.screen && probabilities) {
     lines.push(
-      `    ${CLASS_LABELS[c].padEnd(18)} ${pct(p)} ${'█'.repeat(Math.round(p * 30))}${c === r.topClass ? '  ← top' : ''}`,
+      `  screen: ${r.screen.label} (p(abnormal) ${pct(r.screen.pAbnormal)}, threshold ${pct(r.screen.threshold)})`,
     );
-  }
+    lines.push('  probabilities:');
+    for (const c of CLASS_ORDER) {
+      const p = probabilities[c];
+      lines.push(
+        `    ${CLASS_LABELS[c].padEnd(18)} ${pct(p)} ${'█'.repeat(Math.round(p * 30))}${c === r.topClass ? '  ← top' : ''}`,
+      );
+    }
+  } else lines.push('  screen and probabilities: withheld (outside what the models were measured on)');
   lines.push(`  YAMNet (AudioSet): ${r.yamnetTop.map((t) => `${t.name} ${pct(t.score)}`).join(', ')}`);
   if (r.learnedQuality)
     lines.push(`  learned quality: P(poor) ${pct(r.learnedQuality.pPoor)}${r.learnedQuality.poor ? ' (poor)' : ''}`);
@@ -62,13 +67,18 @@ export function formatResult(file: string, r: AnalysisResult, headCardPath: stri
         `    ${e.type.padEnd(7)} ${e.startSec.toFixed(2).padStart(7)}–${e.endSec.toFixed(2).padEnd(7)} s  p ${pct(e.probability)}`,
       );
   } else lines.push('  sounds: not analysed (no detector installed, or the analysis is withheld)');
-  lines.push('  timeline:');
-  lines.push(`    ${'start s'.padStart(8)} ${'end s'.padStart(7)}  ${CLASS_ORDER.map((c) => c.padStart(9)).join(' ')}`);
-  for (const e of r.timeline) {
-    lines.push(
-      `    ${e.startSec.toFixed(2).padStart(8)} ${e.endSec.toFixed(2).padStart(7)}  ${CLASS_ORDER.map((c) => pct(e.probabilities[c]).padStart(9)).join(' ')}`,
-    );
+  if (r.windows.length > 0) {
+    lines.push('  scoring windows (the result is their mean):');
+    lines.push(`    ${'start s'.padStart(8)} ${'end s'.padStart(7)}  ${'abnormal'.padStart(9)}`);
+    for (const w of r.windows)
+      lines.push(
+        `    ${w.startSec.toFixed(2).padStart(8)} ${w.endSec.toFixed(2).padStart(7)}  ${pct(w.pAbnormal).padStart(9)}`,
+      );
   }
+  if (r.gate.excludedSec > 0)
+    lines.push(
+      `  excluded: ${r.gate.excludedSec.toFixed(1)} s (of ${r.durationSec.toFixed(1)} s) left out of the result`,
+    );
   const t = r.timingsMs;
   lines.push(
     `  time: ${t.total.toFixed(0)} ms (resample ${t.resample.toFixed(0)}, front end ${t.frontEnd.toFixed(0)}, YAMNet ${t.yamnet.toFixed(0)}, head ${t.head.toFixed(0)}, sounds ${t.sounds.toFixed(0)})`,

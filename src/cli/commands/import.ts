@@ -135,7 +135,9 @@ export const command: CliCommand = {
             console.log(
               `${file}: recording ${detail.recording.id} (${detail.recording.durationSec.toFixed(1)} s @ ${detail.recording.sampleRate} Hz)` +
                 (a
-                  ? ` top ${a.topClass} ${(a.probabilities[a.topClass] * 100).toFixed(1)} %, screen ${a.screen.label} (p abnormal ${(a.screen.pAbnormal * 100).toFixed(1)} %), ${a.status}`
+                  ? a.screen
+                    ? ` screen ${a.screen.label} (p abnormal ${(a.screen.pAbnormal * 100).toFixed(1)} %), ${a.status}`
+                    : ` analysis withheld: ${a.statusReasons.join('; ')}`
                   : ` stored without analysis: ${analysisError}`),
             );
           }

@@ -1,8 +1,9 @@
 /** Every schema version in order. The database's `user_version` is the last one applied. */
 import { migration001 } from './001-core.js';
 import { migration002 } from './002-search.js';
+import { migration003 } from './003-withheld.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

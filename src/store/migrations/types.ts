@@ -5,4 +5,9 @@ export interface Migration {
   version: number;
   name: string;
   up: string | ((db: Database.Database) => void);
+  /**
+   * Rebuilds a table that others reference (rebuild-table.ts): foreign-key enforcement is off while
+   * it runs (SQLite cannot change that inside a transaction) and every key is checked before commit.
+   */
+  foreignKeysOff?: true;
 }

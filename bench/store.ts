@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Store } from '../src/store/index.js';
+import { patientMatch } from '../src/store/patients.js';
+import { normalizeForSearch } from '../src/store/search-normalize.js';
 import { Workstation } from '../src/service/workstation.js';
 
 export const title = 'store: 100,000 recordings over 10,000 patients';
@@ -280,14 +282,43 @@ export async function run(): Promise<void> {
     ];
     const N = 200;
     console.log(`   median of ${N} runs each, page size 50 (goal ≤ 5 ms):`);
+    // The condition alone (count + one page of ids), for the prefix search this replaced (range
+    // scans over the search-key indexes) and the substring search (trigram index), same queries.
+    const conditionCost = (sql: string, args: Record<string, string>) => {
+      store.db.prepare(`SELECT count(*) FROM patients WHERE ${sql}`).pluck().get(args);
+      store.db.prepare(`SELECT id FROM patients WHERE ${sql} ORDER BY family_norm, given_norm, id LIMIT 50`).all(args);
+    };
+    const PREFIX_SQL = `(mrn_norm >= @t AND mrn_norm < @te) OR (family_norm >= @t AND family_norm < @te) OR (given_norm >= @t AND given_norm < @te)`;
+    const q3 = (i: number) => normalizeForSearch(FAMILY[i % FAMILY.length]!).slice(0, 3);
     console.log(
-      `     patient search, name prefix:        ${fmt(time(N, (i) => store.patients.search(prefixes[i % prefixes.length], 50, 0)))}`,
+      `     condition, prefix (before):         ${fmt(time(N, (i) => conditionCost(PREFIX_SQL, { t: q3(i), te: `${q3(i)}\u{10FFFF}` })))}`,
+    );
+    console.log(
+      `     condition, substring (now):         ${fmt(
+        time(N, (i) => {
+          const m = patientMatch(q3(i));
+          conditionCost(m.sql, m.args);
+        }),
+      )}`,
+    );
+    const mid = (i: number) => normalizeForSearch(FAMILY[i % FAMILY.length]!).slice(1, 4);
+    console.log(
+      `     patient search, later part ("ull"): ${fmt(time(N, (i) => store.patients.search(mid(i), 50, 0)))}`,
+    );
+    console.log(
+      `     patient search, 2 letters ("ul"):   ${fmt(time(N, (i) => store.patients.search(mid(i).slice(0, 2), 50, 0)))}`,
+    );
+    console.log(
+      `     patient search, name start:         ${fmt(time(N, (i) => store.patients.search(prefixes[i % prefixes.length], 50, 0)))}`,
     );
     console.log(
       `     patient search, "given family":     ${fmt(time(N, (i) => store.patients.search(`${GIVEN[i % GIVEN.length]} ${prefixes[i % prefixes.length]}`, 50, 0)))}`,
     );
     console.log(
-      `     patient search, identifier prefix:  ${fmt(time(N, (i) => store.patients.search(`MRN10${String(i % 100).padStart(2, '0')}`, 50, 0)))}`,
+      `     patient search, identifier part:    ${fmt(time(N, (i) => store.patients.search(`10${String(i % 100).padStart(2, '0')}`, 50, 0)))}`,
+    );
+    console.log(
+      `     recordings of patients matching:    ${fmt(time(N, (i) => store.recordings.list({ query: mid(i) }, 50, 0)))}`,
     );
     console.log(
       `     one patient's recordings (page 1):  ${fmt(time(N, (i) => store.recordings.list({ patientId: patientIds[(i * 37) % patientIds.length]! }, 50, 0)))}`,

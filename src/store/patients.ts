@@ -1,7 +1,7 @@
 /** Patients and the prefix search over identifier and names. */
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
-import { normalizeForSearch, prefixEnd } from './search-normalize.js';
+import { normalizeForSearch } from './search-normalize.js';
 
 export interface PatientRecord {
   id: number;
@@ -132,8 +132,8 @@ export class Patients {
   }
 
   /**
-   * Prefix search on identifier, family name or given name (case- and accent-insensitive); two
-   * words match "family given" or "given family". Parameters are bound, never spliced into SQL.
+   * Search on any part of the identifier, family name or given names (case- and accent-
+   * insensitive, words in any order: patientMatch). Parameters are bound, never spliced into SQL.
    */
   search(query: string | undefined, limit: number, offset: number): { items: PatientSummaryRecord[]; total: number } {
     const m = patientMatch(query);
@@ -160,35 +160,40 @@ export class Patients {
 
 /**
  * The SQL condition (over the patients table's columns) for a search text, with its bound
- * arguments. Empty text matches everything (`sql` is '').
+ * arguments. Every word of the text must occur somewhere — any part of the identifier, of the
+ * family name or of the given names ("muller" finds "Schmidt-Müller", "2002" finds "KH-120021"),
+ * in any order; keys are case- and accent-folded (search-normalize.ts). Words of three or more
+ * characters are answered by the trigram index (migration 6); shorter ones, which a trigram
+ * cannot hold, are checked on the rows that index selected (or, for a text of only short words,
+ * on every patient: still 10,000 short strings). Empty text matches everything (`sql` is '').
  */
 export function patientMatch(query: string | undefined, prefix = 'q'): { sql: string; args: Record<string, string> } {
-  const tokens = normalizeForSearch((query ?? '').replace(/,/g, ' '))
-    .split(' ')
-    .filter(Boolean);
-  const k = (n: string) => `${prefix}_${n}`;
+  const tokens = [
+    ...new Set(
+      normalizeForSearch((query ?? '').replace(/,/g, ' '))
+        .split(' ')
+        .filter(Boolean),
+    ),
+  ].slice(0, 8); // a longer text adds nothing a person types, only work
   if (tokens.length === 0) return { sql: '', args: {} };
-  if (tokens.length === 1) {
-    const t = tokens[0]!;
-    return {
-      sql: `((mrn_norm >= @${k('t')} AND mrn_norm < @${k('te')}) OR (family_norm >= @${k('t')} AND family_norm < @${k('te')}) OR (given_norm >= @${k('t')} AND given_norm < @${k('te')}))`,
-      args: { [k('t')]: t, [k('te')]: prefixEnd(t) },
-    };
+  const args: Record<string, string> = {};
+  const parts: string[] = [];
+  const long = tokens.filter((t) => codePoints(t) >= 3);
+  if (long.length > 0) {
+    // each word one FTS5 string ("" escapes a quote inside it): a substring, never query syntax
+    args[`${prefix}_fts`] = long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
+    parts.push(`id IN (SELECT rowid FROM patients_search WHERE patients_search MATCH @${prefix}_fts)`);
   }
-  const [a, b] = [tokens[0]!, tokens.slice(1).join(' ')];
-  const w = tokens.join(' ');
-  return {
-    sql: `((family_norm >= @${k('a')} AND family_norm < @${k('ae')} AND given_norm >= @${k('b')} AND given_norm < @${k('be')})
-       OR (given_norm >= @${k('a')} AND given_norm < @${k('ae')} AND family_norm >= @${k('b')} AND family_norm < @${k('be')})
-       OR (family_norm >= @${k('w')} AND family_norm < @${k('we')})
-       OR (mrn_norm >= @${k('w')} AND mrn_norm < @${k('we')}))`,
-    args: {
-      [k('a')]: a,
-      [k('ae')]: prefixEnd(a),
-      [k('b')]: b,
-      [k('be')]: prefixEnd(b),
-      [k('w')]: w,
-      [k('we')]: prefixEnd(w),
-    },
-  };
+  tokens
+    .filter((t) => codePoints(t) < 3)
+    .forEach((t, i) => {
+      args[`${prefix}_${i}`] = t;
+      parts.push(`instr(mrn_norm || ' ' || family_norm || ' ' || given_norm, @${prefix}_${i}) > 0`);
+    });
+  return { sql: `(${parts.join(' AND ')})`, args };
+}
+
+/** Characters as the trigram tokenizer counts them (code points, not UTF-16 units). */
+function codePoints(s: string): number {
+  return (s.match(/./gsu) ?? []).length;
 }

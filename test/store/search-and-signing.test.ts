@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { StoreError } from '../../src/store/index.js';
 import { sampleAnalysis, seedPatient, seedRecording, seedUser, tempDb } from './helpers.js';
 
-test('patient search: identifier, family or given name prefix, case- and accent-insensitive, both name orders', () => {
+test('patient search: any part of identifier, family or given names, case- and accent-insensitive, any word order', () => {
   const { store } = tempDb();
   seedPatient(store, 'MRN-001', 'José', 'Álvarez');
   seedPatient(store, 'MRN-002', 'Anna', 'Alvarsson');
   seedPatient(store, 'X-9', 'Bob', 'Smith');
+  seedPatient(store, 'KH-120021', 'Omar Abdulrahman', 'Schmidt-Müller');
   const names = (q: string) =>
     store.patients
       .search(q, 50, 0)
@@ -19,10 +20,19 @@ test('patient search: identifier, family or given name prefix, case- and accent-
   assert.deepEqual(names('alvarez, jose'), ['MRN-001']);
   assert.deepEqual(names('mrn-00'), ['MRN-001', 'MRN-002']);
   assert.deepEqual(names('smith bob'), ['X-9']);
-  assert.deepEqual(names(''), ['MRN-001', 'MRN-002', 'X-9']);
+  // later parts of names and a partial identifier (what the prefix search missed)
+  assert.deepEqual(names('Müller'), ['KH-120021']);
+  assert.deepEqual(names('muller'), ['KH-120021']);
+  assert.deepEqual(names('abdulrahman'), ['KH-120021']);
+  assert.deepEqual(names('2002'), ['KH-120021']);
+  assert.deepEqual(names('rahman schmidt'), ['KH-120021']);
+  assert.deepEqual(names('varez'), ['MRN-001']);
+  assert.deepEqual(names('muller smith'), [], 'every word must match');
+  assert.equal(store.recordings.list({ query: 'muller' }, 50, 0).total, 0);
+  assert.deepEqual(names(''), ['KH-120021', 'MRN-001', 'MRN-002', 'X-9']);
   const page = store.patients.search('', 2, 2);
-  assert.equal(page.total, 3);
-  assert.equal(page.items.length, 1);
+  assert.equal(page.total, 4);
+  assert.equal(page.items.length, 2);
   store.close();
 });
 

@@ -32,6 +32,16 @@ const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD')
   .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().slice(0, 10) === s, 'not a real date');
+/**
+ * A birth date: a real date, not in the future (a day of slack for time zones) and not before 1880.
+ * Compared as YYYY-MM-DD strings, which order like the dates they name.
+ */
+const birthDate = isoDate
+  .refine((s) => s >= '1880-01-01', 'a birth date before 1880 is not plausible: check the year')
+  .refine(
+    (s) => s <= new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+    'a birth date cannot be in the future: check the year',
+  );
 /** A date (YYYY-MM-DD) or a full ISO 8601 timestamp, for range filters. */
 const isoDateTime = z
   .string()
@@ -63,7 +73,7 @@ export const PARAM_SCHEMAS = {
     mrn: line(64),
     givenName: line(100),
     familyName: line(100),
-    birthDate: isoDate.nullable().optional(),
+    birthDate: birthDate.nullable().optional(),
     sex: sex.optional(),
     notes: text(10_000).optional(),
   }),
@@ -71,7 +81,7 @@ export const PARAM_SCHEMAS = {
     id,
     givenName: line(100).optional(),
     familyName: line(100).optional(),
-    birthDate: isoDate.nullable().optional(),
+    birthDate: birthDate.nullable().optional(),
     sex: sex.optional(),
     notes: text(10_000).optional(),
   }),
@@ -182,11 +192,65 @@ export type SchemaChecks = [
 ];
 
 /** Parse a command's params; zod's issues are turned into one readable sentence by the caller. */
+/** How the fields a person fills in are called on screen (messages name these, not parameter names). */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  mrn: 'Identifier (MRN)',
+  givenName: 'Given name',
+  familyName: 'Family name',
+  birthDate: 'Birth date',
+  sex: 'Sex',
+  notes: 'Notes',
+  username: 'User name',
+  displayName: 'Full name',
+  password: 'Password',
+  newPassword: 'New password',
+  currentPassword: 'Current password',
+  role: 'Role',
+  text: 'Finding',
+  label: 'Label',
+  statement: 'Statement',
+  query: 'Search text',
+  site: 'Chest site',
+};
+
+/**
+ * zod's default wording ("Too small: expected string to have >=1 characters") in the words a form
+ * uses. Given to every parse of a command's params; a schema's own message (e.g. "use YYYY-MM-DD")
+ * is kept, because zod asks this only for issues without one.
+ */
+export const friendlyIssue: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case 'too_small':
+      if (iss.origin === 'string')
+        return iss.minimum === 1 ? 'is required' : `needs at least ${iss.minimum} characters`;
+      return `must be at least ${iss.minimum}`;
+    case 'too_big':
+      if (iss.origin === 'string') return `is too long (at most ${iss.maximum} characters)`;
+      return `must be at most ${iss.maximum}`;
+    case 'invalid_type':
+      return iss.input === undefined
+        ? 'is required'
+        : `must be ${iss.expected === 'number' ? 'a number' : `a ${iss.expected}`}`;
+    case 'invalid_value':
+      return `must be one of: ${iss.values.map(String).join(', ')}`;
+    case 'unrecognized_keys':
+      return `this request does not take ${iss.keys.join(', ')}`;
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * The issues of a refused request: `issues` for machines (the parameter path), `message` for
+ * people — one sentence per field, named as the screen names it, saying what to change.
+ */
 export function describeIssues(err: z.ZodError): { message: string; issues: { path: string; message: string }[] } {
   const issues = err.issues.map((i) => ({ path: i.path.map(String).join('.') || '(params)', message: i.message }));
-  const message = issues
-    .slice(0, 5)
-    .map((i) => `${i.path}: ${i.message}`)
-    .join('; ');
-  return { message, issues };
+  const sentences = err.issues.slice(0, 5).map((i) => {
+    const field =
+      i.path.length > 0 ? (FIELD_LABELS[String(i.path[i.path.length - 1])] ?? i.path.map(String).join('.')) : null;
+    const what = i.message.replace(/\.$/, '');
+    return field ? `${field}: ${what}.` : `${what.charAt(0).toUpperCase()}${what.slice(1)}.`;
+  });
+  return { message: sentences.join(' '), issues };
 }

@@ -19,7 +19,7 @@ import type { AnalysisEnginePort, CaptureWiring, Deps, PublicCall, UserCall } fr
 import { toUserInfo } from './mappers.js';
 import { exportsDir, inProgressDir, recordingsDir } from './paths.js';
 import { handlerFor } from './registry.js';
-import { describeIssues, PARAM_SCHEMAS } from './schemas.js';
+import { describeIssues, friendlyIssue, PARAM_SCHEMAS } from './schemas.js';
 import { Sessions, type EndReason, type Session } from './sessions.js';
 
 export type { CallContext, ConnectOptions, ServiceConnection };
@@ -199,10 +199,10 @@ export class Workstation {
       }
     }
     const schema = PARAM_SCHEMAS[method as CommandName];
-    const parsed = schema.safeParse(params === undefined || params === null ? {} : params);
+    const parsed = schema.safeParse(params === undefined || params === null ? {} : params, { error: friendlyIssue });
     if (!parsed.success) {
       const { message, issues } = describeIssues(parsed.error);
-      throw new ApiError('INVALID_INPUT', `Invalid ${what} request: ${message}`, { issues });
+      throw new ApiError('INVALID_INPUT', `Not done — ${message} Correct it and try again.`, { issues });
     }
     try {
       // The union of handler signatures collapses to this at the one dynamic dispatch point.

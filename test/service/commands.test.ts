@@ -75,7 +75,7 @@ test('field-level validation: types, ranges, enums, dates', async () => {
   await rejectsWith(
     fx.ws.callWire(n, 'patients.create', { mrn: '', givenName: 'A', familyName: 'B' }),
     'INVALID_INPUT',
-    /mrn/,
+    /Identifier \(MRN\): is required/,
   );
   await rejectsWith(
     fx.ws.callWire(n, 'patients.create', { mrn: 'M\u0000', givenName: 'A', familyName: 'B' }),
@@ -85,18 +85,18 @@ test('field-level validation: types, ranges, enums, dates', async () => {
   await rejectsWith(
     fx.ws.callWire(n, 'patients.create', { mrn: 'M', givenName: 'A', familyName: 'B', birthDate: '2026-02-30' }),
     'INVALID_INPUT',
-    /birthDate/,
+    /Birth date: not a real date/,
   );
   await rejectsWith(
     fx.ws.callWire(n, 'patients.create', { mrn: 'M', givenName: 'A', familyName: 'B', sex: 'yes' }),
     'INVALID_INPUT',
-    /sex/,
+    /Sex: must be one of: female, male, other, unknown/,
   );
   await rejectsWith(fx.ws.callWire(n, 'patients.get', { id: -1 }), 'INVALID_INPUT');
   await rejectsWith(fx.ws.callWire(n, 'patients.get', { id: 1.5 }), 'INVALID_INPUT');
   await rejectsWith(fx.ws.callWire(n, 'patients.get', { id: '1' }), 'INVALID_INPUT');
   await rejectsWith(fx.ws.callWire(n, 'patients.search', { limit: 100000 }), 'INVALID_INPUT', /limit/);
-  await rejectsWith(fx.ws.callWire(n, 'recordings.list', { site: 'left-ear' }), 'INVALID_INPUT', /site/);
+  await rejectsWith(fx.ws.callWire(n, 'recordings.list', { site: 'left-ear' }), 'INVALID_INPUT', /Chest site/);
   await rejectsWith(fx.ws.callWire(n, 'recordings.list', { from: 'yesterday' }), 'INVALID_INPUT', /from/);
   await rejectsWith(
     fx.ws.callWire(n, 'capture.start', { patientId: 1, site: 'trachea', durationSec: 7 }),
@@ -110,7 +110,7 @@ test('field-level validation: types, ranges, enums, dates', async () => {
       password: 'longenough',
     }),
     'INVALID_INPUT',
-    /username/,
+    /User name: use letters, digits/,
   );
   await rejectsWith(
     fx.ws.callWire(fx.as.admin, 'users.create', {
@@ -120,7 +120,7 @@ test('field-level validation: types, ranges, enums, dates', async () => {
       password: 'longenough',
     }),
     'INVALID_INPUT',
-    /role/,
+    /Role: must be one of/,
   );
   await rejectsWith(
     fx.ws.callWire(fx.as.admin, 'users.create', { username: 'xy', displayName: 'X', role: 'nurse', password: 'short' }),

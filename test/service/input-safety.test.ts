@@ -109,3 +109,51 @@ test('exports.start: a destination folder is refused from a window or the loopba
     await fx.ws.close();
   }
 });
+
+test('refusals are sentences a person can act on: field names as on screen, a future or implausible birth date refused, nothing stored', async () => {
+  const fx = await openFixture();
+  try {
+    const before = fingerprint(fx.ws);
+    const tomorrowPlus = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    for (const [birthDate, why] of [
+      [
+        '2099-01-01',
+        /^Not done — Birth date: a birth date cannot be in the future: check the year\. Correct it and try again\.$/,
+      ],
+      [tomorrowPlus, /Birth date: a birth date cannot be in the future/],
+      ['1850-05-05', /Birth date: a birth date before 1880 is not plausible/],
+      ['2024-02-30', /Birth date: not a real date/],
+    ] as const)
+      await rejectsWith(
+        fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'BD-1', givenName: 'Ann', familyName: 'Lee', birthDate }),
+        'INVALID_INPUT',
+        why,
+      );
+    await rejectsWith(
+      fx.ws.call(fx.as.admin, 'users.create', {
+        username: 'nora',
+        displayName: 'Nora N',
+        role: 'nurse',
+        password: 'short',
+      }),
+      'INVALID_INPUT',
+      /^Not done — Password: passwords need at least 8 characters\. Correct it and try again\.$/,
+    );
+    await rejectsWith(
+      fx.ws.call(fx.as.nurse, 'patients.create', { mrn: '', givenName: 'Ann', familyName: 'Lee' }),
+      'INVALID_INPUT',
+      /^Not done — Identifier \(MRN\): is required\./,
+    );
+    assert.deepEqual(fingerprint(fx.ws), before, 'nothing was stored');
+    const today = new Date().toISOString().slice(0, 10);
+    const p = await fx.ws.call(fx.as.nurse, 'patients.create', {
+      mrn: 'BD-2',
+      givenName: 'New',
+      familyName: 'Born',
+      birthDate: today,
+    });
+    assert.equal(p.birthDate, today, 'a baby born today is fine');
+  } finally {
+    await fx.ws.close();
+  }
+});

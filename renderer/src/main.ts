@@ -14,11 +14,15 @@ import type { Route } from './ui/router';
 import { errorState } from './ui/states';
 import { VIEWS, type ViewName } from './ui/views';
 import { signInView } from './views/sign-in';
+import { SITE_SETTINGS } from '../../src/common/site-settings';
 
-/** Lock after this long without keyboard or pointer input (override with ?lockAfter=<seconds>, minimum 5). */
+/**
+ * Lock after this long without keyboard or pointer input: the site setting an admin sets
+ * (settings.get after every sign-in), the registry's default until it has arrived.
+ */
+let lockAfterSec: number = SITE_SETTINGS.lockAfterSec.default;
 function lockAfterMs(): number {
-  const q = Number(new URLSearchParams(location.search).get('lockAfter'));
-  return Number.isFinite(q) && q >= 5 ? q * 1000 : 5 * 60 * 1000;
+  return lockAfterSec * 1000;
 }
 
 const app = document.getElementById('app') as HTMLElement;
@@ -83,6 +87,7 @@ async function start(): Promise<void> {
     app.replaceChildren(root);
     signInView(api, root, { message, username: lockedUser }, (u) => {
       user = u;
+      loadSettings();
       const wanted = parseRoute(location.hash);
       renderShell(wanted && allowed(wanted, u) ? wanted : homeFor(u.role));
     });
@@ -113,6 +118,17 @@ async function start(): Promise<void> {
     window.clearTimeout(lockTimer);
     if (user) lockTimer = window.setTimeout(() => void lock(), lockAfterMs());
   };
+  /** The site's settings for this session (the lock delay); an admin's change applies at once. */
+  const loadSettings = (): void => {
+    api.call('settings.get', {}).then(
+      (s) => {
+        lockAfterSec = s.lockAfterSec;
+        armLock();
+      },
+      () => undefined, // the default stays; the next sign-in asks again
+    );
+  };
+  window.addEventListener('auscult:settings-changed', loadSettings);
   for (const ev of ['keydown', 'pointerdown', 'pointermove', 'wheel'])
     window.addEventListener(ev, armLock, { passive: true });
 
@@ -228,6 +244,7 @@ async function start(): Promise<void> {
     const { user: current } = await api.call('auth.whoami', {});
     if (current) {
       user = current;
+      loadSettings();
       const wanted = parseRoute(location.hash);
       renderShell(wanted && allowed(wanted, current) ? wanted : homeFor(current.role));
     } else {

@@ -34,5 +34,6 @@ export const AUDIT_ACTIONS = [
   'export.cancelled',
   'export.download',
   'system.backup',
+  'settings.change',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -13,6 +13,7 @@ import type { ClassName, ClassProbabilities } from '../common/classes.js';
 import type { ExportKind } from '../common/export-kinds.js';
 import type { RecordingLength } from '../common/recording-lengths.js';
 import type { Role } from '../common/roles.js';
+import type { SiteSettings } from '../common/site-settings.js';
 
 export type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult, ModelCard };
 // The shared vocabulary, re-exported as types so a client of the API needs this one file.
@@ -325,6 +326,10 @@ export interface ApiCommands {
 
   'model.info': { params: Record<string, never>; result: ModelInfo };
   'system.status': { params: Record<string, never>; result: SystemStatus };
+  /** The site settings every signed-in workstation obeys (e.g. the inactivity lock). */
+  'settings.get': { params: Record<string, never>; result: SiteSettings };
+  /** Admins only, audited (old and new value). */
+  'settings.set': { params: Partial<SiteSettings>; result: SiteSettings };
 }
 export type CommandName = keyof ApiCommands;
 export type ParamsOf<K extends CommandName> = ApiCommands[K]['params'];
@@ -429,6 +434,8 @@ export const COMMAND_NAMES = [
   'exports.download',
   'model.info',
   'system.status',
+  'settings.get',
+  'settings.set',
 ] as const satisfies readonly CommandName[];
 
 export const EVENT_NAMES = [

@@ -38,6 +38,7 @@ export type ServiceStore = Pick<
   | 'patients'
   | 'recordings'
   | 'audit'
+  | 'settings'
   | 'db'
   | 'schemaVersion'
   | 'close'

@@ -11,6 +11,7 @@ import { exportsCommands } from './commands/exports.js';
 import { findingsCommands } from './commands/findings.js';
 import { patientsCommands } from './commands/patients.js';
 import { recordingsCommands } from './commands/recordings.js';
+import { settingsCommands } from './commands/settings.js';
 import { systemCommands } from './commands/system.js';
 import { usersCommands } from './commands/users.js';
 
@@ -24,6 +25,7 @@ const GROUPS = [
   auditCommands,
   exportsCommands,
   systemCommands,
+  settingsCommands,
 ] as const;
 
 type Groups = typeof GROUPS;

@@ -9,6 +9,7 @@ import { CLASS_ORDER } from '../common/classes.js';
 import { EXPORT_KIND_NAMES } from '../common/export-kinds.js';
 import { RECORDING_LENGTHS } from '../common/recording-lengths.js';
 import { ROLES } from '../common/roles.js';
+import { SITE_SETTINGS, SITE_SETTING_NAMES, type SiteSettingName } from '../common/site-settings.js';
 import { unsafeTextReason } from '../common/text-safety.js';
 import { importTooLargeMessage, MAX_IMPORT_BASE64_CHARS } from '../common/import-limit.js';
 import { COMMAND_NAMES, EVENT_NAMES, type CommandName, type EventName, type ParamsOf } from './api.js';
@@ -171,6 +172,24 @@ export const PARAM_SCHEMAS = {
 
   'model.info': empty,
   'system.status': empty,
+  'settings.get': empty,
+  'settings.set': z.strictObject(
+    Object.fromEntries(
+      SITE_SETTING_NAMES.map((n) => {
+        const d = SITE_SETTINGS[n];
+        const range = `between ${d.min} and ${d.max} ${d.unit}`;
+        return [
+          n,
+          z
+            .number()
+            .int(`must be a whole number of ${d.unit}`)
+            .min(d.min, `must be ${range}`)
+            .max(d.max, `must be ${range}`)
+            .optional(),
+        ];
+      }),
+    ) as Record<SiteSettingName, z.ZodOptional<z.ZodNumber>>,
+  ),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export type ParamSchemas = typeof PARAM_SCHEMAS;
@@ -210,6 +229,7 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   label: 'Label',
   statement: 'Statement',
   query: 'Search text',
+  lockAfterSec: 'Lock the screen after',
   site: 'Chest site',
 };
 

@@ -10,6 +10,7 @@ import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { Patients } from './patients.js';
 import { Recordings } from './recordings.js';
 import { Users } from './users.js';
+import { SiteSettingsRepo } from './site-settings.js';
 
 export interface IntegrityReport {
   ok: boolean;
@@ -24,6 +25,7 @@ export class Store {
   readonly patients: Patients;
   readonly recordings: Recordings;
   readonly audit: AuditLog;
+  readonly settings: SiteSettingsRepo;
 
   private constructor(
     readonly db: Database.Database,
@@ -35,6 +37,7 @@ export class Store {
     this.patients = new Patients(db);
     this.recordings = new Recordings(db);
     this.audit = new AuditLog(db);
+    this.settings = new SiteSettingsRepo(db);
   }
 
   static open(path: string, opts: OpenOptions = {}): Store {

@@ -19,6 +19,16 @@ import {
   waitForExpression,
 } from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
+import type { Locator } from 'playwright-core';
+
+/** Until an input shows this value (it is filled from an answer of the service). */
+async function waitForValue(input: Locator, value: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await input.inputValue()) === value) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(await input.inputValue(), value);
+}
 import { USERS } from './seed.js';
 
 const skip = browserMissing();
@@ -183,16 +193,54 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await signOut(b.page);
   });
 
-  test('the session locks after inactivity and unlocks with the password', async () => {
-    await b.page.goto(`http://127.0.0.1:${server.port}/?lockAfter=5#/review`);
+  test('the admin sets the inactivity lock (audited); the session then locks after it and unlocks with the password', async () => {
+    await signIn(b.page, USERS.admin);
+    const lockField = b.page.locator('input[name=lockAfterMin]');
+    await waitForValue(lockField, '5'); // the default, five minutes, read from the site settings
+    await lockField.fill('0.17'); // 10 s, the shortest the site allows
+    await b.page.getByRole('button', { name: 'Save settings' }).click();
+    await b.page.locator('[data-testid=settings-status]').getByText('Saved: the screen locks after 10 s').waitFor();
+    await shot(b.page, 'site-settings');
+    await lockField.fill('600');
+    assert.equal(
+      await lockField.evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid),
+      false,
+      'the form itself refuses ten hours',
+    );
+    await signOut(b.page);
+
+    // a URL parameter no longer changes it (it used to let any user raise the delay)
+    await b.page.goto(`http://127.0.0.1:${server.port}/?lockAfter=99999#/review`);
+    const t0 = Date.now();
     await signIn(b.page, USERS.doctor);
-    await b.page.getByText(/Locked after .* without activity/).waitFor({ timeout: 15_000 });
+    await b.page.getByText(/Locked after 10 s without activity/).waitFor({ timeout: 25_000 });
+    assert.ok(Date.now() - t0 >= 9_000, 'not before the delay');
     assert.equal(await b.page.locator('input[name=username]').inputValue(), USERS.doctor.username);
     await shot(b.page, 'locked');
     await b.page.locator('input[name=password]').fill(USERS.doctor.password);
     await b.page.getByRole('button', { name: 'Unlock' }).click();
     await b.page.locator('[data-testid=current-user]').waitFor();
     await signOut(b.page);
+
+    const auditor = await NodeApiClient.open(server.port, server.token);
+    const admin = await NodeApiClient.open(server.port, server.token);
+    try {
+      await auditor.call('auth.signIn', { username: USERS.auditor.username, password: USERS.auditor.password });
+      const log = await auditor.call('audit.list', { action: 'settings.change' });
+      assert.equal(log.total, 1, 'one change saved, the refused one not');
+      const d = log.items[0]!.details;
+      assert.deepEqual([d['name'], d['from'], d['to']], ['lockAfterSec', 300, 10]);
+      assert.equal(log.items[0]!.username, USERS.admin.username);
+      await admin.call('auth.signIn', { username: USERS.admin.username, password: USERS.admin.password });
+      await assert.rejects(
+        admin.call('settings.set', { lockAfterSec: 36_000 }),
+        /Lock the screen after: must be between 10 and 3600 seconds/,
+      );
+      await admin.call('settings.set', { lockAfterSec: 300 }); // the later tests work at their own pace
+    } finally {
+      auditor.close();
+      admin.close();
+    }
   });
 
   test('the auditor filters the log, verifies the chain and exports the session history', async () => {

@@ -6,6 +6,7 @@ import type { AppContext } from '../ui/context';
 import { field, h, options, listener } from '../ui/dom';
 import { withLoading } from '../ui/states';
 import { dataTable } from '../widgets/table';
+import { siteSettingsPanel } from '../widgets/site-settings-panel';
 
 export function usersView(ctx: AppContext, root: HTMLElement): undefined {
   const list = h('div', {});
@@ -94,6 +95,7 @@ export function usersView(ctx: AppContext, root: HTMLElement): undefined {
     h('h1', {}, 'Users'),
     h('section', { class: 'panel' }, h('h2', {}, 'Add a user'), form),
     h('section', { class: 'panel' }, h('h2', {}, 'Users'), list),
+    siteSettingsPanel(ctx),
   );
   load();
 }

@@ -65,6 +65,8 @@ test('every command writes only the audit actions it declares', async () => {
     await run(admin, 'users.setActive', { username: 'newbie', active: false });
     await run(admin, 'users.setActive', { username: 'newbie', active: true });
     await run(admin, 'users.list', {});
+    await run(nurse, 'settings.get', {});
+    await run(admin, 'settings.set', { lockAfterSec: 120 });
     const patient = await run(nurse, 'patients.create', { mrn: 'AA-1', givenName: 'Ann', familyName: 'Lee' });
     assert.ok(patient);
     await run(nurse, 'patients.update', { id: patient.id, notes: 'asthma since childhood' });

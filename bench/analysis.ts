@@ -256,6 +256,90 @@ function callgrindCounts(): void {
   }
 }
 
+interface ProcessRun {
+  wallMs: number;
+  /** Peak RSS of the process (GNU time), or null without /usr/bin/time. */
+  maxRssKb: number | null;
+  /** User + system CPU seconds of the process, all threads (GNU time), or null. */
+  cpuSec: number | null;
+  /** The engine's own total for the file (in-process analysis), from the JSON. */
+  analysisMs: number;
+}
+
+/** One `node <bin> analyze --json <file>` process, timed from spawn to exit. */
+function analyzeProcess(bin: string, file: string): ProcessRun {
+  const useTime = existsSync('/usr/bin/time');
+  const cmd = useTime ? '/usr/bin/time' : process.execPath;
+  const args = [...(useTime ? ['-f', '%M %U %S', process.execPath] : []), bin, 'analyze', '--json', file];
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${bin} analyze failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  const out = JSON.parse(r.stdout) as { files: Array<{ result?: { timingsMs: { total: number } } }> };
+  const [rss, user, sys] = (useTime ? (r.stderr.trim().split('\n').pop() ?? '') : '').split(' ').map(Number);
+  return {
+    wallMs,
+    maxRssKb: rss !== undefined && Number.isFinite(rss) ? rss : null,
+    cpuSec: user !== undefined && sys !== undefined && Number.isFinite(user + sys) ? user + sys : null,
+    analysisMs: out.files[0]?.result?.timingsMs.total ?? NaN,
+  };
+}
+
+/**
+ * Issue 18's whole-process rows: `node bin/auscult.js analyze --json` from spawn to exit on 1 s
+ * (start-up), 30 s and 300 s at 44.1 and 4 kHz. Paired: with AUSCULT_BENCH_BEFORE=<a checkout of
+ * the code before, built, with bin/auscult.js> each round runs that and this one in turn, so the
+ * machine's load falls on both. Medians over the rounds after a warm-up.
+ */
+function wholeProcess(dir: string): void {
+  const here = fileURLToPath(new URL('../../bin/auscult.js', import.meta.url));
+  const beforeDir = process.env['AUSCULT_BENCH_BEFORE'];
+  const before = beforeDir ? join(beforeDir, 'bin', 'auscult.js') : null;
+  const bins: Array<{ name: string; bin: string }> = [
+    ...(before && existsSync(before) ? [{ name: `before (${beforeDir ?? ''})`, bin: before }] : []),
+    { name: 'this build', bin: here },
+  ];
+  console.log(
+    `   whole process, \`node bin/auscult.js analyze --json FILE\`, spawn to exit (median (min-max) of paired rounds after a warm-up; load ${load()})` +
+      (before ? '' : '; set AUSCULT_BENCH_BEFORE=<built checkout> for the before column'),
+  );
+  const cases = [
+    { seconds: 1, rate: 44100, rounds: 7 },
+    { seconds: 30, rate: 44100, rounds: 5 },
+    { seconds: 300, rate: 44100, rounds: 3 },
+    { seconds: 30, rate: 4000, rounds: 5 },
+    { seconds: 300, rate: 4000, rounds: 3 },
+  ];
+  for (const c of cases) {
+    const file = join(dir, `whole-${c.seconds}s-${c.rate}.wav`);
+    writeWav(file, breathLike(c.seconds, c.rate), c.rate);
+    const runs: ProcessRun[][] = bins.map(() => []);
+    for (let r = 0; r <= c.rounds; r++)
+      for (let b = 0; b < bins.length; b++) {
+        const x = analyzeProcess(bins[b]!.bin, file);
+        if (r > 0) runs[b]!.push(x);
+      }
+    const cells = bins.map((b, i) => {
+      const rs = runs[i]!;
+      const wall = rs.map((x) => x.wallMs);
+      const inProc = median(rs.map((x) => x.analysisMs));
+      const rss = rs.map((x) => x.maxRssKb).filter((x): x is number => x !== null);
+      const cpu = rs.map((x) => x.cpuSec).filter((x): x is number => x !== null);
+      return (
+        `${b.name}: ${(median(wall) / 1000).toFixed(2)} s (${(Math.min(...wall) / 1000).toFixed(2)}-${(Math.max(...wall) / 1000).toFixed(2)}), ` +
+        `of which analysis ${inProc.toFixed(0)} ms, the rest ${(median(wall) - inProc).toFixed(0)} ms` +
+        (cpu.length ? `, CPU ${median(cpu).toFixed(2)} s` : '') +
+        (rss.length ? `, peak RSS ${(median(rss) / 1024).toFixed(0)} MB` : '')
+      );
+    });
+    const ratio =
+      bins.length === 2
+        ? `; before / this ${(median(runs[0]!.map((x) => x.wallMs)) / median(runs[1]!.map((x) => x.wallMs))).toFixed(2)}×`
+        : '';
+    console.log(`     ${`${c.seconds} s at ${c.rate / 1000} kHz:`.padEnd(19)} ${cells.join('; ')}${ratio}`);
+  }
+}
+
 /** Issue 18's whole-process peer: the same YAMNet TFLite through TensorFlow Lite's interpreter, with soxr. */
 function pythonPeer(): void {
   const probe = spawnSync(
@@ -279,6 +363,13 @@ function pythonPeer(): void {
   }
 }
 
+/**
+ * AUSCULT_BENCH_PARTS=process,memory (comma-separated) runs only those parts of this bench:
+ * engines, dsp, callgrind, process, peer, detector, latency, memory. Default: all.
+ */
+const PARTS = process.env['AUSCULT_BENCH_PARTS']?.split(',').map((x) => x.trim());
+const part = (name: string): boolean => !PARTS || PARTS.includes(name);
+
 export async function run(): Promise<void> {
   const status = yamnetStatus();
   if (!status.ok && !process.env['AUSCULT_MODEL_SOURCE'] && !process.env['AUSCULT_MODEL_URL']) {
@@ -291,16 +382,17 @@ export async function run(): Promise<void> {
   try {
     const head = headCard(dir);
     console.log(`   head: ${head.note}`);
-    await compareEngines(head.path);
-    await dspStage();
-    callgrindCounts();
-    pythonPeer();
+    if (part('engines')) await compareEngines(head.path);
+    if (part('dsp')) await dspStage();
+    if (part('callgrind')) callgrindCounts();
+    if (part('process')) wholeProcess(dir);
+    if (part('peer')) pythonPeer();
 
     const wavPath = join(dir, 'breath-30s.wav');
     writeWav(wavPath, breathLike(30, RATE), RATE);
 
     // the same 30 s recorded by a 4 kHz stethoscope (KAUH, SPRSound): the detector's share where the analysis is cheapest
-    {
+    if (part('detector')) {
       const engine = await AnalysisEngine.load({ headCard: head.path });
       if (engine.soundsCard) {
         const s4 = breathLike(30, 4000);
@@ -316,7 +408,16 @@ export async function run(): Promise<void> {
       await engine.close();
     }
 
-    // per-patch network latency, one patch per call (what live capture does every 0.48 s)
+    if (part('latency')) await patchLatency(wavPath);
+    if (part('memory')) tenMinuteMemory(dir, head.path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Per-patch network latency, one patch per call (what live capture does every 0.48 s), and at batch 32. */
+async function patchLatency(wavPath: string): Promise<void> {
+  {
     const yamnet = await YamnetSession.load(join(defaultModelsDir(), 'yamnet.onnx'));
     const audio = await readAudioFile(wavPath);
     const { source } = patchSource16k(await resampleTo16k(audio.samples, audio.sampleRate));
@@ -343,14 +444,18 @@ export async function run(): Promise<void> {
     await yamnet.close();
     console.log(`   YAMNet per patch, batch 32: median ${median(bl).toFixed(2)} ms`);
     console.log(`   peak RSS so far: ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  }
+}
 
+function tenMinuteMemory(dir: string, headPath: string): void {
+  {
     // 10 minutes, in a child process: RSS growth over the loaded engine, in copies of the samples
     const longWav = join(dir, 'breath-10min.wav');
     writeWav(longWav, breathLike(600, RATE), RATE);
     for (const sounds of ['with', 'without'] as const) {
       const child = spawnSync(
         process.execPath,
-        [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, head.path, sounds],
+        [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, headPath, sounds],
         { encoding: 'utf8' },
       );
       const line = child.stdout.trim().split('\n').pop() ?? '';
@@ -372,8 +477,6 @@ export async function run(): Promise<void> {
         console.log(`   10-minute memory run failed: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

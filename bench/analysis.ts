@@ -11,7 +11,17 @@
  * Goals on 2 cores: ≥ 500× real time for 30 s at 44.1 kHz, ≤ 2 ms median per patch (network).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +40,10 @@ import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
 import { makeHead } from '../test/support/make-head.js';
+import { HeadSession } from '../src/inference/head-session.js';
+import { StreamingEmbedder } from '../src/inference/streaming-embeddings.js';
+import { meanRows, softmaxWithTemperature, windowMeans } from '../src/inference/scoring.js';
+import { openWavStream } from '../src/audio/wav-read.js';
 
 export const title =
   'analysis engine: SpeexDSP (today) beside polyphase, 30 s / 300 s at 44.1 / 4 kHz; DSP stage; callgrind; Python peer; per-patch latency; 10-minute memory';
@@ -410,6 +424,7 @@ export async function run(): Promise<void> {
 
     if (part('latency')) await patchLatency(wavPath);
     if (part('memory')) tenMinuteMemory(dir, head.path);
+    if (part('memory60')) streamedHourMemory(dir, head.path);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -480,6 +495,115 @@ function tenMinuteMemory(dir: string, headPath: string): void {
   }
 }
 
+/** A WAV of breathLike audio written block by block (a 60-minute file never exists as one array here). */
+function writeLongWav(path: string, seconds: number, rate: number): void {
+  const frames = Math.round(seconds * rate);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + frames * 2, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(frames * 2, 40);
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    writeSync(fd, header);
+    const block = breathLike(30, rate); // 30 s repeated: the memory does not depend on the content
+    const pcm = Buffer.alloc(block.length * 2);
+    for (let i = 0; i < block.length; i++)
+      pcm.writeInt16LE(Math.round(Math.max(-1, Math.min(1, block[i]!)) * 32767), 2 * i);
+    for (let done = 0; done < frames; done += block.length) {
+      const n = Math.min(block.length, frames - done);
+      writeSync(fd, pcm, 0, n * 2);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Issue 18's flat-memory goal: a 60-minute recording at 44.1 kHz through the streaming front half
+ * (openWavStream → StreamingEmbedder: resample, band-limit, log-mel, YAMNet in batches, both passes)
+ * and the head, in a child process: peak RSS against the loaded models. The whole-array path
+ * refuses this file (over 2^27 samples; its arrays would be ≈ 1.2 GB).
+ */
+function streamedHourMemory(dir: string, headPath: string): void {
+  for (const rate of [44100, 4000]) {
+    const wav = join(dir, `breath-60min-${rate}.wav`);
+    writeLongWav(wav, 3600, rate);
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--stream-child', wav, headPath],
+      { encoding: 'utf8' },
+    );
+    rmSync(wav, { force: true });
+    try {
+      const r = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as {
+        baseRss: number;
+        peakRss: number;
+        totalMs: number;
+        patches: number;
+        fileBytes: number;
+        pAbnormal: number;
+      };
+      console.log(
+        `   60-minute recording at ${rate / 1000} kHz (${mb(r.fileBytes)} WAV), streamed: ${r.patches} patches in ${(r.totalMs / 1000).toFixed(1)} s ` +
+          `(${((3600 * 1000) / r.totalMs).toFixed(0)}× real time); peak RSS ${mb(r.peakRss)} (models loaded: ${mb(r.baseRss)}; goal ≤ 300 MB); ` +
+          `head p(abnormal) ${r.pAbnormal.toFixed(2)}; load ${load()}`,
+      );
+    } catch {
+      console.log(`   60-minute streamed run failed: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+  }
+}
+
+/** Child mode: YAMNet + head loaded, then a long WAV streamed through StreamingEmbedder and the head. */
+async function streamChild(wavPath: string, cardPath: string): Promise<void> {
+  const head = await HeadSession.load(cardPath, 1);
+  const yamnet = await YamnetSession.load(join(defaultModelsDir(), 'yamnet.onnx'));
+  const bandwidthHz = head.card.input.bandwidthHz;
+  // warm-up with more than one batch of patches, so that onnxruntime's buffers are at their size before the baseline
+  const warm = await StreamingEmbedder.create(yamnet, RATE, { bandwidthHz });
+  await warm.push(breathLike(20, RATE));
+  await warm.finish();
+  const baseRss = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const wav = await openWavStream(wavPath, { blockBytes: 1 << 16 });
+  const s = await StreamingEmbedder.create(yamnet, wav.sampleRate, { bandwidthHz, expectedSamples: wav.frames });
+  try {
+    for await (const chunk of wav.chunks()) await s.push(chunk);
+  } finally {
+    await wav.close();
+  }
+  const r = await s.finish();
+  const windows = windowMeans(r.embeddings, r.count, head.card.input.windowSec, head.card.input.hopSec);
+  const probs = softmaxWithTemperature(
+    await head.logits(windows.data, windows.count),
+    windows.count,
+    head.card.calibration.temperature,
+  );
+  const mean = meanRows(probs, windows.count);
+  const pAbnormal = 1 - mean[head.card.classes.indexOf('healthy')]!;
+  const totalMs = performance.now() - t0;
+  await Promise.all([yamnet.close(), head.close()]);
+  console.log(
+    JSON.stringify({
+      baseRss,
+      peakRss: process.resourceUsage().maxRSS * 1024,
+      totalMs,
+      patches: r.count,
+      fileBytes: statSync(wavPath).size,
+      pAbnormal,
+    }),
+  );
+}
+
 /** Child mode: load the engine, note RSS, analyse the long file, report peak RSS as JSON. */
 async function memoryChild(wavPath: string, cardPath: string, sounds: string): Promise<void> {
   const engine = await AnalysisEngine.load({
@@ -505,6 +629,9 @@ async function memoryChild(wavPath: string, cardPath: string, sounds: string): P
   );
 }
 
+if (process.argv[2] === '--stream-child') {
+  await streamChild(process.argv[3]!, process.argv[4]!);
+}
 if (process.argv[2] === '--memory-child') {
   await memoryChild(process.argv[3]!, process.argv[4]!, process.argv[5] ?? 'with');
 }

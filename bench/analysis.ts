@@ -309,10 +309,13 @@ function wholeProcess(dir: string): void {
   const here = fileURLToPath(new URL('../../bin/auscult.js', import.meta.url));
   const beforeDir = process.env['AUSCULT_BENCH_BEFORE'];
   const before = beforeDir ? join(beforeDir, 'bin', 'auscult.js') : null;
+  const unbundled = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   const bins: Array<{ name: string; bin: string }> = [
     ...(before && existsSync(before) ? [{ name: `before (${beforeDir ?? ''})`, bin: before }] : []),
     { name: 'this build', bin: here },
   ];
+  // the bundle's share of the start-up: the same build without it, on the start-up row only
+  const startupBins = [...bins, { name: 'this build unbundled (dist/src/cli/main.js)', bin: unbundled }];
   console.log(
     `   whole process, \`node bin/auscult.js analyze --json FILE\`, spawn to exit (median (min-max) of paired rounds after a warm-up; load ${load()})` +
       (before ? '' : '; set AUSCULT_BENCH_BEFORE=<built checkout> for the before column'),
@@ -327,13 +330,14 @@ function wholeProcess(dir: string): void {
   for (const c of cases) {
     const file = join(dir, `whole-${c.seconds}s-${c.rate}.wav`);
     writeWav(file, breathLike(c.seconds, c.rate), c.rate);
-    const runs: ProcessRun[][] = bins.map(() => []);
+    const rowBins = c.seconds === 1 ? startupBins : bins;
+    const runs: ProcessRun[][] = rowBins.map(() => []);
     for (let r = 0; r <= c.rounds; r++)
-      for (let b = 0; b < bins.length; b++) {
-        const x = analyzeProcess(bins[b]!.bin, file);
+      for (let b = 0; b < rowBins.length; b++) {
+        const x = analyzeProcess(rowBins[b]!.bin, file);
         if (r > 0) runs[b]!.push(x);
       }
-    const cells = bins.map((b, i) => {
+    const cells = rowBins.map((b, i) => {
       const rs = runs[i]!;
       const wall = rs.map((x) => x.wallMs);
       const inProc = median(rs.map((x) => x.analysisMs));
@@ -352,6 +356,24 @@ function wholeProcess(dir: string): void {
         : '';
     console.log(`     ${`${c.seconds} s at ${c.rate / 1000} kHz:`.padEnd(19)} ${cells.join('; ')}${ratio}`);
   }
+  // `npx auscult` for discovery: what npm's resolution adds to every call
+  const one = join(dir, 'whole-1s-44100.wav');
+  const npx: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    const r = spawnSync('npx', ['--no-install', 'auscult', 'analyze', '--json', one], {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    if (r.status !== 0) {
+      console.log(`     npx auscult: could not run (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? ''})`);
+      return;
+    }
+    if (i > 0) npx.push(performance.now() - t0);
+  }
+  console.log(
+    `     1 s through \`npx auscult\` (3 runs after a warm-up): ${(median(npx) / 1000).toFixed(2)} s — npm's own start-up on top of the binary`,
+  );
 }
 
 /** Issue 18's whole-process peer: the same YAMNet TFLite through TensorFlow Lite's interpreter, with soxr. */

@@ -321,7 +321,7 @@ function wholeProcess(dir: string): void {
       (before ? '' : '; set AUSCULT_BENCH_BEFORE=<built checkout> for the before column'),
   );
   const cases = [
-    { seconds: 1, rate: 44100, rounds: 7 },
+    { seconds: 1, rate: 44100, rounds: 15 },
     { seconds: 30, rate: 44100, rounds: 5 },
     { seconds: 300, rate: 44100, rounds: 3 },
     { seconds: 30, rate: 4000, rounds: 5 },

@@ -11,7 +11,17 @@
  * Goals on 2 cores: ≥ 500× real time for 30 s at 44.1 kHz, ≤ 2 ms median per patch (network).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +40,10 @@ import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
 import { makeHead } from '../test/support/make-head.js';
+import { HeadSession } from '../src/inference/head-session.js';
+import { StreamingEmbedder } from '../src/inference/streaming-embeddings.js';
+import { meanRows, softmaxWithTemperature, windowMeans } from '../src/inference/scoring.js';
+import { openWavStream } from '../src/audio/wav-read.js';
 
 export const title =
   'analysis engine: SpeexDSP (today) beside polyphase, 30 s / 300 s at 44.1 / 4 kHz; DSP stage; callgrind; Python peer; per-patch latency; 10-minute memory';
@@ -256,6 +270,112 @@ function callgrindCounts(): void {
   }
 }
 
+interface ProcessRun {
+  wallMs: number;
+  /** Peak RSS of the process (GNU time), or null without /usr/bin/time. */
+  maxRssKb: number | null;
+  /** User + system CPU seconds of the process, all threads (GNU time), or null. */
+  cpuSec: number | null;
+  /** The engine's own total for the file (in-process analysis), from the JSON. */
+  analysisMs: number;
+}
+
+/** One `node <bin> analyze --json <file>` process, timed from spawn to exit. */
+function analyzeProcess(bin: string, file: string): ProcessRun {
+  const useTime = existsSync('/usr/bin/time');
+  const cmd = useTime ? '/usr/bin/time' : process.execPath;
+  const args = [...(useTime ? ['-f', '%M %U %S', process.execPath] : []), bin, 'analyze', '--json', file];
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${bin} analyze failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  const out = JSON.parse(r.stdout) as { files: Array<{ result?: { timingsMs: { total: number } } }> };
+  const [rss, user, sys] = (useTime ? (r.stderr.trim().split('\n').pop() ?? '') : '').split(' ').map(Number);
+  return {
+    wallMs,
+    maxRssKb: rss !== undefined && Number.isFinite(rss) ? rss : null,
+    cpuSec: user !== undefined && sys !== undefined && Number.isFinite(user + sys) ? user + sys : null,
+    analysisMs: out.files[0]?.result?.timingsMs.total ?? NaN,
+  };
+}
+
+/**
+ * Issue 18's whole-process rows: `node bin/auscult.js analyze --json` from spawn to exit on 1 s
+ * (start-up), 30 s and 300 s at 44.1 and 4 kHz. Paired: with AUSCULT_BENCH_BEFORE=<a checkout of
+ * the code before, built, with bin/auscult.js> each round runs that and this one in turn, so the
+ * machine's load falls on both. Medians over the rounds after a warm-up.
+ */
+function wholeProcess(dir: string): void {
+  const here = fileURLToPath(new URL('../../bin/auscult.js', import.meta.url));
+  const beforeDir = process.env['AUSCULT_BENCH_BEFORE'];
+  const before = beforeDir ? join(beforeDir, 'bin', 'auscult.js') : null;
+  const unbundled = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const bins: Array<{ name: string; bin: string }> = [
+    ...(before && existsSync(before) ? [{ name: `before (${beforeDir ?? ''})`, bin: before }] : []),
+    { name: 'this build', bin: here },
+  ];
+  // the bundle's share of the start-up: the same build without it, on the start-up row only
+  const startupBins = [...bins, { name: 'this build unbundled (dist/src/cli/main.js)', bin: unbundled }];
+  console.log(
+    `   whole process, \`node bin/auscult.js analyze --json FILE\`, spawn to exit (median (min-max) of paired rounds after a warm-up; load ${load()})` +
+      (before ? '' : '; set AUSCULT_BENCH_BEFORE=<built checkout> for the before column'),
+  );
+  const cases = [
+    { seconds: 1, rate: 44100, rounds: 15 },
+    { seconds: 30, rate: 44100, rounds: 5 },
+    { seconds: 300, rate: 44100, rounds: 3 },
+    { seconds: 30, rate: 4000, rounds: 5 },
+    { seconds: 300, rate: 4000, rounds: 3 },
+  ];
+  for (const c of cases) {
+    const file = join(dir, `whole-${c.seconds}s-${c.rate}.wav`);
+    writeWav(file, breathLike(c.seconds, c.rate), c.rate);
+    const rowBins = c.seconds === 1 ? startupBins : bins;
+    const runs: ProcessRun[][] = rowBins.map(() => []);
+    for (let r = 0; r <= c.rounds; r++)
+      for (let b = 0; b < rowBins.length; b++) {
+        const x = analyzeProcess(rowBins[b]!.bin, file);
+        if (r > 0) runs[b]!.push(x);
+      }
+    const cells = rowBins.map((b, i) => {
+      const rs = runs[i]!;
+      const wall = rs.map((x) => x.wallMs);
+      const inProc = median(rs.map((x) => x.analysisMs));
+      const rss = rs.map((x) => x.maxRssKb).filter((x): x is number => x !== null);
+      const cpu = rs.map((x) => x.cpuSec).filter((x): x is number => x !== null);
+      return (
+        `${b.name}: ${(median(wall) / 1000).toFixed(2)} s (${(Math.min(...wall) / 1000).toFixed(2)}-${(Math.max(...wall) / 1000).toFixed(2)}), ` +
+        `of which analysis ${inProc.toFixed(0)} ms, the rest ${(median(wall) - inProc).toFixed(0)} ms` +
+        (cpu.length ? `, CPU ${median(cpu).toFixed(2)} s` : '') +
+        (rss.length ? `, peak RSS ${(median(rss) / 1024).toFixed(0)} MB` : '')
+      );
+    });
+    const ratio =
+      bins.length === 2
+        ? `; before / this ${(median(runs[0]!.map((x) => x.wallMs)) / median(runs[1]!.map((x) => x.wallMs))).toFixed(2)}×`
+        : '';
+    console.log(`     ${`${c.seconds} s at ${c.rate / 1000} kHz:`.padEnd(19)} ${cells.join('; ')}${ratio}`);
+  }
+  // `npx auscult` for discovery: what npm's resolution adds to every call
+  const one = join(dir, 'whole-1s-44100.wav');
+  const npx: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    const r = spawnSync('npx', ['--no-install', 'auscult', 'analyze', '--json', one], {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    if (r.status !== 0) {
+      console.log(`     npx auscult: could not run (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? ''})`);
+      return;
+    }
+    if (i > 0) npx.push(performance.now() - t0);
+  }
+  console.log(
+    `     1 s through \`npx auscult\` (3 runs after a warm-up): ${(median(npx) / 1000).toFixed(2)} s — npm's own start-up on top of the binary`,
+  );
+}
+
 /** Issue 18's whole-process peer: the same YAMNet TFLite through TensorFlow Lite's interpreter, with soxr. */
 function pythonPeer(): void {
   const probe = spawnSync(
@@ -279,6 +399,13 @@ function pythonPeer(): void {
   }
 }
 
+/**
+ * AUSCULT_BENCH_PARTS=process,memory (comma-separated) runs only those parts of this bench:
+ * engines, dsp, callgrind, process, peer, detector, latency, memory. Default: all.
+ */
+const PARTS = process.env['AUSCULT_BENCH_PARTS']?.split(',').map((x) => x.trim());
+const part = (name: string): boolean => !PARTS || PARTS.includes(name);
+
 export async function run(): Promise<void> {
   const status = yamnetStatus();
   if (!status.ok && !process.env['AUSCULT_MODEL_SOURCE'] && !process.env['AUSCULT_MODEL_URL']) {
@@ -291,16 +418,17 @@ export async function run(): Promise<void> {
   try {
     const head = headCard(dir);
     console.log(`   head: ${head.note}`);
-    await compareEngines(head.path);
-    await dspStage();
-    callgrindCounts();
-    pythonPeer();
+    if (part('engines')) await compareEngines(head.path);
+    if (part('dsp')) await dspStage();
+    if (part('callgrind')) callgrindCounts();
+    if (part('process')) wholeProcess(dir);
+    if (part('peer')) pythonPeer();
 
     const wavPath = join(dir, 'breath-30s.wav');
     writeWav(wavPath, breathLike(30, RATE), RATE);
 
     // the same 30 s recorded by a 4 kHz stethoscope (KAUH, SPRSound): the detector's share where the analysis is cheapest
-    {
+    if (part('detector')) {
       const engine = await AnalysisEngine.load({ headCard: head.path });
       if (engine.soundsCard) {
         const s4 = breathLike(30, 4000);
@@ -316,7 +444,17 @@ export async function run(): Promise<void> {
       await engine.close();
     }
 
-    // per-patch network latency, one patch per call (what live capture does every 0.48 s)
+    if (part('latency')) await patchLatency(wavPath);
+    if (part('memory')) tenMinuteMemory(dir, head.path);
+    if (part('memory60')) streamedHourMemory(dir, head.path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Per-patch network latency, one patch per call (what live capture does every 0.48 s), and at batch 32. */
+async function patchLatency(wavPath: string): Promise<void> {
+  {
     const yamnet = await YamnetSession.load(join(defaultModelsDir(), 'yamnet.onnx'));
     const audio = await readAudioFile(wavPath);
     const { source } = patchSource16k(await resampleTo16k(audio.samples, audio.sampleRate));
@@ -343,14 +481,18 @@ export async function run(): Promise<void> {
     await yamnet.close();
     console.log(`   YAMNet per patch, batch 32: median ${median(bl).toFixed(2)} ms`);
     console.log(`   peak RSS so far: ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  }
+}
 
+function tenMinuteMemory(dir: string, headPath: string): void {
+  {
     // 10 minutes, in a child process: RSS growth over the loaded engine, in copies of the samples
     const longWav = join(dir, 'breath-10min.wav');
     writeWav(longWav, breathLike(600, RATE), RATE);
     for (const sounds of ['with', 'without'] as const) {
       const child = spawnSync(
         process.execPath,
-        [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, head.path, sounds],
+        [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', longWav, headPath, sounds],
         { encoding: 'utf8' },
       );
       const line = child.stdout.trim().split('\n').pop() ?? '';
@@ -372,9 +514,116 @@ export async function run(): Promise<void> {
         console.log(`   10-minute memory run failed: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A WAV of breathLike audio written block by block (a 60-minute file never exists as one array here). */
+function writeLongWav(path: string, seconds: number, rate: number): void {
+  const frames = Math.round(seconds * rate);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + frames * 2, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(frames * 2, 40);
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    writeSync(fd, header);
+    const block = breathLike(30, rate); // 30 s repeated: the memory does not depend on the content
+    const pcm = Buffer.alloc(block.length * 2);
+    for (let i = 0; i < block.length; i++)
+      pcm.writeInt16LE(Math.round(Math.max(-1, Math.min(1, block[i]!)) * 32767), 2 * i);
+    for (let done = 0; done < frames; done += block.length) {
+      const n = Math.min(block.length, frames - done);
+      writeSync(fd, pcm, 0, n * 2);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Issue 18's flat-memory goal: a 60-minute recording at 44.1 kHz through the streaming front half
+ * (openWavStream → StreamingEmbedder: resample, band-limit, log-mel, YAMNet in batches, both passes)
+ * and the head, in a child process: peak RSS against the loaded models. The whole-array path
+ * refuses this file (over 2^27 samples; its arrays would be ≈ 1.2 GB).
+ */
+function streamedHourMemory(dir: string, headPath: string): void {
+  for (const rate of [44100, 4000]) {
+    const wav = join(dir, `breath-60min-${rate}.wav`);
+    writeLongWav(wav, 3600, rate);
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--stream-child', wav, headPath],
+      { encoding: 'utf8' },
+    );
+    rmSync(wav, { force: true });
+    try {
+      const r = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as {
+        baseRss: number;
+        peakRss: number;
+        totalMs: number;
+        patches: number;
+        fileBytes: number;
+        pAbnormal: number;
+      };
+      console.log(
+        `   60-minute recording at ${rate / 1000} kHz (${mb(r.fileBytes)} WAV), streamed: ${r.patches} patches in ${(r.totalMs / 1000).toFixed(1)} s ` +
+          `(${((3600 * 1000) / r.totalMs).toFixed(0)}× real time); peak RSS ${mb(r.peakRss)} (models loaded: ${mb(r.baseRss)}; goal ≤ 300 MB); ` +
+          `head p(abnormal) ${r.pAbnormal.toFixed(2)}; load ${load()}`,
+      );
+    } catch {
+      console.log(`   60-minute streamed run failed: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+  }
+}
+
+/** Child mode: YAMNet + head loaded, then a long WAV streamed through StreamingEmbedder and the head. */
+async function streamChild(wavPath: string, cardPath: string): Promise<void> {
+  const head = await HeadSession.load(cardPath, 1);
+  const yamnet = await YamnetSession.load(join(defaultModelsDir(), 'yamnet.onnx'));
+  const bandwidthHz = head.card.input.bandwidthHz;
+  // warm-up with more than one batch of patches, so that onnxruntime's buffers are at their size before the baseline
+  const warm = await StreamingEmbedder.create(yamnet, RATE, { bandwidthHz });
+  await warm.push(breathLike(20, RATE));
+  await warm.finish();
+  const baseRss = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const wav = await openWavStream(wavPath, { blockBytes: 1 << 16 });
+  const s = await StreamingEmbedder.create(yamnet, wav.sampleRate, { bandwidthHz, expectedSamples: wav.frames });
+  try {
+    for await (const chunk of wav.chunks()) await s.push(chunk);
+  } finally {
+    await wav.close();
+  }
+  const r = await s.finish();
+  const windows = windowMeans(r.embeddings, r.count, head.card.input.windowSec, head.card.input.hopSec);
+  const probs = softmaxWithTemperature(
+    await head.logits(windows.data, windows.count),
+    windows.count,
+    head.card.calibration.temperature,
+  );
+  const mean = meanRows(probs, windows.count);
+  const pAbnormal = 1 - mean[head.card.classes.indexOf('healthy')]!;
+  const totalMs = performance.now() - t0;
+  await Promise.all([yamnet.close(), head.close()]);
+  console.log(
+    JSON.stringify({
+      baseRss,
+      peakRss: process.resourceUsage().maxRSS * 1024,
+      totalMs,
+      patches: r.count,
+      fileBytes: statSync(wavPath).size,
+      pAbnormal,
+    }),
+  );
 }
 
 /** Child mode: load the engine, note RSS, analyse the long file, report peak RSS as JSON. */
@@ -402,6 +651,9 @@ async function memoryChild(wavPath: string, cardPath: string, sounds: string): P
   );
 }
 
+if (process.argv[2] === '--stream-child') {
+  await streamChild(process.argv[3]!, process.argv[4]!);
+}
 if (process.argv[2] === '--memory-child') {
   await memoryChild(process.argv[3]!, process.argv[4]!, process.argv[5] ?? 'with');
 }

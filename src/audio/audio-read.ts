@@ -5,11 +5,14 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { AudioFileError } from './audio-file-error.js';
-import { decodeFlac, decodeFlacInto, isFlac, readFlacFile } from './flac-read.js';
+import { isFlac } from './flac-magic.js';
 import { decodeWav, readWavFile, type DecodedAudio } from './wav-read.js';
 import { encodePcmWav } from './wav-write.js';
 
 export type AudioContainer = 'wav' | 'flac';
+
+// The FLAC decoder (libFLAC in WASM + codec-parser, 30–130 ms of imports) loads only for a FLAC file.
+const flac = () => import('./flac-read.js');
 
 export function containerOf(head: Uint8Array): AudioContainer {
   return isFlac(head) ? 'flac' : 'wav';
@@ -18,7 +21,7 @@ export function containerOf(head: Uint8Array): AudioContainer {
 /** Decodes a WAV or FLAC file held in memory. Throws AudioFileError for anything it cannot read. */
 export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio & { container: AudioContainer }> {
   const container = containerOf(bytes);
-  const audio = container === 'flac' ? await decodeFlac(bytes) : decodeWav(bytes);
+  const audio = container === 'flac' ? await (await flac()).decodeFlac(bytes) : decodeWav(bytes);
   return { ...audio, container };
 }
 
@@ -43,7 +46,7 @@ function sniff(path: string): Uint8Array {
 /** Reads and decodes a WAV or FLAC file. */
 export async function readAudio(path: string): Promise<DecodedAudio & { container: AudioContainer }> {
   const container = containerOf(sniff(path));
-  const audio = container === 'flac' ? await readFlacFile(path) : await readWavFile(path);
+  const audio = container === 'flac' ? await (await flac()).readFlacFile(path) : await readWavFile(path);
   return { ...audio, container };
 }
 
@@ -57,7 +60,7 @@ export async function toStoredWav(
 ): Promise<{ wav: Uint8Array; audio: DecodedAudio; container: AudioContainer }> {
   if (containerOf(bytes) === 'wav') return { wav: bytes, audio: decodeWav(bytes), container: 'wav' };
   const parts: Int32Array[][] = [];
-  const layout = await decodeFlacInto(bytes, (chs) => parts.push(chs));
+  const layout = await (await flac()).decodeFlacInto(bytes, (chs) => parts.push(chs));
   const channels = Array.from({ length: layout.channels }, (_, c) => {
     const all = new Int32Array(layout.frames);
     let p = 0;

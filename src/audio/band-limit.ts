@@ -62,7 +62,7 @@ function fftSizeFor(taps: number): number {
   return n;
 }
 
-interface FastFir {
+export interface FastFir {
   fft: FFTJS;
   n: number;
   /** Complex spectrum of the zero-padded taps, interleaved re/im. */
@@ -71,7 +71,8 @@ interface FastFir {
 
 const fastCache = new WeakMap<LowPassFir, FastFir>();
 
-function fastFir(fir: LowPassFir): FastFir {
+/** The filter's FFT and spectrum (shared with streaming-band-limit.ts, which must run the very same blocks). */
+export function fastFir(fir: LowPassFir): FastFir {
   let f = fastCache.get(fir);
   if (!f) {
     const n = fftSizeFor(fir.taps.length);
@@ -94,10 +95,15 @@ function fastFir(fir: LowPassFir): FastFir {
  * the real part and the next in the imaginary part, which the real filter keeps apart. About 5× faster
  * than the direct 163-tap sum; the test compares it with the direct sum.
  */
-export async function bandLimit(samples: Float32Array, sampleRate: number, cutoffHz: number): Promise<Float32Array> {
+/** Whether band-limiting at `cutoffHz` changes audio at `sampleRate` (else bandLimit returns a copy). */
+export function bandLimitChanges(sampleRate: number, cutoffHz: number): boolean {
   if (!(sampleRate > 0) || !(cutoffHz > 0))
     throw new RangeError(`bandLimit: invalid rate ${sampleRate} or cutoff ${cutoffHz}`);
-  if (cutoffHz * (1 + HALF_TRANSITION) >= sampleRate / 2) return samples.slice();
+  return cutoffHz * (1 + HALF_TRANSITION) < sampleRate / 2;
+}
+
+export async function bandLimit(samples: Float32Array, sampleRate: number, cutoffHz: number): Promise<Float32Array> {
+  if (!bandLimitChanges(sampleRate, cutoffHz)) return samples.slice();
   const fir = designLowPass(sampleRate, cutoffHz);
   const { fft, n: N, spectrum: H } = fastFir(fir);
   const len = fir.taps.length;

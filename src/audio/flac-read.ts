@@ -24,6 +24,7 @@ import { open } from 'node:fs/promises';
 import CodecParser, { type CodecFrame, type FLACHeader, type OggPage } from 'codec-parser';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { AudioFileError } from './audio-file-error.js';
+import { isFlac } from './flac-magic.js';
 import { WAV_LIMITS, type DecodedAudio } from './wav-read.js';
 
 /** What STREAMINFO says, checked against our limits. */
@@ -60,10 +61,7 @@ function u24(b: Uint8Array, p: number): number {
 
 const seconds = (n: number, rate: number): string => `${(n / rate).toFixed(1)} s`;
 
-/** True when the bytes start like a FLAC stream. */
-export function isFlac(head: Uint8Array): boolean {
-  return head.length >= 4 && head[0] === 0x66 && head[1] === 0x4c && head[2] === 0x61 && head[3] === 0x43; // fLaC
-}
+export { isFlac };
 
 /** Walks the metadata blocks and validates STREAMINFO. Throws AudioFileError; reads no audio. */
 export function scanFlacHeader(bytes: Uint8Array): FlacLayout {

@@ -7,7 +7,7 @@
  * The input and output transfer buffers are allocated once and shared: every call into the module
  * is synchronous, so two resamplers can never use them at the same time.
  */
-import createModule, { type SpeexResamplerModule } from '@echogarden/speex-resampler-wasm/simd';
+import type { SpeexResamplerModule } from '@echogarden/speex-resampler-wasm/simd';
 
 /** Input frames handed to one process call. */
 const IN_BLOCK = 1 << 14;
@@ -33,6 +33,8 @@ export class SpeexEngine {
   ) {}
 
   static async load(): Promise<SpeexEngine> {
+    // imported here, not at the top: Speex is only the fallback, and the analysis start-up should not pay for it
+    const { default: createModule } = await import('@echogarden/speex-resampler-wasm/simd');
     const m = await createModule();
     const inPtr = m._malloc(IN_BLOCK * 4);
     const outPtr = m._malloc(OUT_BLOCK * 4);

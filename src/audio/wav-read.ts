@@ -164,7 +164,8 @@ function assertOneDataChunk(src: ByteSource, from: number, le: boolean): void {
 }
 
 /** Walks the chunks, validates the format and the limits. Throws AudioFileError; reads only headers. */
-function scanWavHeader(src: ByteSource): WavLayout {
+/** `maxSamples`: the whole-array limit; a stream (openWavStream) holds no whole array and passes Infinity. */
+function scanWavHeader(src: ByteSource, maxSamples: number = WAV_LIMITS.maxSamples): WavLayout {
   const fileSize = src.length;
   if (fileSize === 0) {
     throw new AudioFileError(
@@ -363,7 +364,7 @@ function scanWavHeader(src: ByteSource): WavLayout {
   } else {
     const declaredFrames = Math.floor(declared / blockAlign);
     const declaredSec = declaredFrames / rate;
-    if (declaredSec > WAV_LIMITS.maxDurationSec || declaredFrames > WAV_LIMITS.maxSamples) {
+    if (declaredSec > WAV_LIMITS.maxDurationSec || declaredFrames > maxSamples) {
       throw new AudioFileError(
         'CORRUPT',
         `The file is damaged: its header claims ${declaredFrames.toExponential(2)} samples (${humanDuration(declaredSec)}) but the file holds only ${available} bytes of audio. Export or copy the recording again.`,
@@ -384,7 +385,7 @@ function scanWavHeader(src: ByteSource): WavLayout {
   if (!placeholder) assertOneDataChunk(src, dataStart + usable + (usable & 1), le);
   const frames = Math.floor(usable / blockAlign);
   const seconds = frames / rate;
-  if (seconds > WAV_LIMITS.maxDurationSec || frames > WAV_LIMITS.maxSamples) {
+  if (seconds > WAV_LIMITS.maxDurationSec || frames > maxSamples) {
     throw new AudioFileError(
       'TOO_LARGE',
       `The recording is too long to analyse in one piece (${humanDuration(seconds)} at ${rate} Hz; the limit is ` +
@@ -625,4 +626,90 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
   } finally {
     await fh.close();
   }
+}
+
+/** A WAV file read block by block (openWavStream): its format first, then mono samples in chunks. */
+export interface WavStream {
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly bitsPerSample: number;
+  readonly format: 'int' | 'float';
+  readonly frames: number;
+  readonly durationSec: number;
+  /** The header's warnings, then (once the chunks are read) float samples clipped to full scale. */
+  readonly warnings: string[];
+  /** Mono samples in [-1, 1], about `blockBytes` of file at a time; each chunk is a fresh array. */
+  chunks(): AsyncGenerator<Float32Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a WAV file for reading in blocks, in bounded memory whatever its length (a 60-minute
+ * recording at 48 kHz is 330 MB of samples as one array; here one 1 MiB block). The same header
+ * checks and sample conversion as readWavFile, except the whole-array sample limit, which a stream
+ * does not need (the one-hour limit stays). Throws AudioFileError as readWavFile does.
+ */
+export async function openWavStream(path: string, opts: { blockBytes?: number } = {}): Promise<WavStream> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AudioFileError(
+      'NOT_FOUND',
+      `The file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be opened (${code ?? String(err)})`}. Check the path.`,
+    );
+  }
+  let layout: WavLayout;
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory())
+      throw new AudioFileError('NOT_WAV', `${path} is a folder, not a WAV file. Give the path of a .wav file.`);
+    layout = scanWavHeader(
+      {
+        length: st.size,
+        read: (pos, len) => {
+          const buf = new Uint8Array(Math.max(0, Math.min(len, st.size - pos)));
+          if (buf.length > 0) readSync(fh.fd, buf, 0, buf.length, pos);
+          return buf;
+        },
+      },
+      Infinity,
+    );
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  const l = layout;
+  const warnings = [...l.warnings];
+  const blockFrames = Math.max(1, Math.floor((opts.blockBytes ?? BLOCK_BYTES) / l.blockAlign));
+  return {
+    sampleRate: l.sampleRate,
+    channels: l.channels,
+    bitsPerSample: l.bitsPerSample,
+    format: l.format,
+    frames: l.frames,
+    durationSec: l.frames / l.sampleRate,
+    warnings,
+    async *chunks() {
+      const block = new Uint8Array(blockFrames * l.blockAlign);
+      const counts: DecodeCounts = { clipped: 0 };
+      let done = 0;
+      while (done < l.frames) {
+        const n = Math.min(blockFrames, l.frames - done);
+        const want = n * l.blockAlign;
+        const { bytesRead } = await fh.read(block, 0, want, l.dataStart + done * l.blockAlign);
+        if (bytesRead < want)
+          throw new AudioFileError(
+            'TRUNCATED',
+            `The file ${path} became shorter while it was being read. Copy it again and retry.`,
+          );
+        const out = new Float32Array(n);
+        done += decodeFrames(l, block.subarray(0, want), out, 0, counts);
+        yield out;
+      }
+      warnings.push(...clippedWarning(counts));
+    },
+    close: () => fh.close(),
+  };
 }

@@ -9,28 +9,32 @@ import type { CliCommand } from './command.js';
 // the explicit modes where files are created, and this umask for whatever a library creates.
 process.umask(0o077);
 
-const COMMANDS: Record<string, string> = {
-  analyze: './commands/analyze.js',
-  models: './commands/models.js',
-  'train-head': './commands/train-head.js',
-  'train-sounds': './commands/train-sounds.js',
-  devices: './commands/devices.js',
-  record: './commands/record.js',
-  import: './commands/import.js',
-  users: './commands/users.js',
-  audit: './commands/audit.js',
-  export: './commands/export.js',
-  backup: './commands/backup.js',
-  check: './commands/check.js',
-  encryption: './commands/encryption.js',
-  serve: './commands/serve.js',
+/**
+ * The command registry: one literal `import()` per command, so that a command's modules load only
+ * when it runs (and a bundler sees every command; scripts/bundle-cli.mjs splits them into chunks).
+ */
+const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
+  analyze: () => import('./commands/analyze.js'),
+  reanalyze: () => import('./commands/reanalyze.js'),
+  models: () => import('./commands/models.js'),
+  'train-head': () => import('./commands/train-head.js'),
+  'train-sounds': () => import('./commands/train-sounds.js'),
+  devices: () => import('./commands/devices.js'),
+  record: () => import('./commands/record.js'),
+  import: () => import('./commands/import.js'),
+  users: () => import('./commands/users.js'),
+  audit: () => import('./commands/audit.js'),
+  export: () => import('./commands/export.js'),
+  backup: () => import('./commands/backup.js'),
+  check: () => import('./commands/check.js'),
+  encryption: () => import('./commands/encryption.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
 async function load(name: string): Promise<CliCommand | null> {
-  const path = COMMANDS[name];
-  if (!path) return null;
-  const mod = (await import(path)) as { command: CliCommand };
-  return mod.command;
+  const loader = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!loader) return null;
+  return (await loader()).command;
 }
 
 async function main(argv: string[]): Promise<number> {

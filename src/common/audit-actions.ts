@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'recording.audio',
   'recording.spectrogram',
   'recording.reanalyze',
+  'history.reanalyze',
   'recording.sign',
   'recording.discard',
   'finding.add',

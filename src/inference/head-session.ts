@@ -6,22 +6,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import onnxProto from 'onnx-proto';
 import { CLASS_ORDER, type ClassName } from './analysis-types.js';
 import { ModelCardSchema, type ModelCard } from './model-card.js';
 import { ModelError } from './errors.js';
 import { ort, sessionOptions } from './ort.js';
+import { readOnnxMetadata } from './onnx-metadata.js';
 
 export const HEAD_INPUT = 'embedding';
 export const HEAD_OUTPUT = 'logits';
 
 /** Read the `metadata_props` of ONNX bytes (onnxruntime-node does not expose them). */
 export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
-  const model = onnxProto.onnx.ModelProto.decode(bytes);
-  const out: Record<string, string> = {};
-  // protobufjs types repeated fields as always present; a model without metadata decodes to [].
-  for (const p of model.metadataProps) if (p.key) out[p.key] = p.value ?? '';
-  return out;
+  return readOnnxMetadata(bytes);
 }
 
 const HEAD_HINT =

@@ -10,9 +10,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ModelError, HOW_TO_PROVIDE_YAMNET } from './errors.js';
 import { parseClassMap, readClassMap } from './class-map.js';
 import { CLASS_MAP, YAMNET_MANIFEST, YAMNET_ONNX, defaultModelsDir } from './paths.js';
-import { runSelfTest, type SelfTestCase } from './self-test.js';
-import { CONVERTER_VERSION, ConversionError, convertYamnetTflite } from './yamnet-convert.js';
-import { YamnetSession } from './yamnet-session.js';
+import type { SelfTestCase } from './self-test.js';
+import { CONVERTER_VERSION } from './convert/version.js';
+// The converter, its self-test and onnxruntime are imported only when a model is built
+// (prepareYamnet): an analysis start-up checks the manifest and never needs them.
 
 /** Google's class map beside the official YAMNet code (used with --url when no map is given). */
 export const DEFAULT_CLASS_MAP_URL =
@@ -22,6 +23,8 @@ export interface YamnetManifest {
   schema: 'auscult.yamnet/1';
   file: string;
   sha256: string;
+  /** Size of the ONNX file in bytes: the check at every load (absent in manifests before issue 18). */
+  bytes?: number;
   source: string;
   sourceSha256: string;
   sourceBytes: number;
@@ -101,8 +104,17 @@ async function readSource(source: ModelSource): Promise<{ tflite: Uint8Array; cl
 
 export type ModelStatus = { ok: true; manifest: YamnetManifest } | { ok: false; reason: string };
 
-/** Is a usable converted model present (files, checksum, converter version, passed self-test)? */
-export function yamnetStatus(modelsDir = defaultModelsDir()): ModelStatus {
+export interface StatusOptions {
+  /**
+   * Re-hash the ONNX file against the manifest's SHA-256 (15 MB: 20–45 ms). Default false: the
+   * size is compared with the manifest's, which catches a truncated, replaced or half-written
+   * file; `auscult models` and `auscult check` re-hash. A manifest without a size is re-hashed.
+   */
+  rehash?: boolean;
+}
+
+/** Is a usable converted model present (files, size or checksum, converter version, passed self-test)? */
+export function yamnetStatus(modelsDir = defaultModelsDir(), opts: StatusOptions = {}): ModelStatus {
   const onnxPath = join(modelsDir, YAMNET_ONNX);
   const manifestPath = join(modelsDir, YAMNET_MANIFEST);
   if (!existsSync(onnxPath)) return { ok: false, reason: `${onnxPath} is missing` };
@@ -121,7 +133,10 @@ export function yamnetStatus(modelsDir = defaultModelsDir()): ModelStatus {
       reason: `the model was converted by converter ${manifest.converterVersion}; this is ${CONVERTER_VERSION}`,
     };
   }
-  if (sha256(readFileSync(onnxPath)) !== manifest.sha256)
+  const knownSize = typeof manifest.bytes === 'number';
+  if (knownSize && statSync(onnxPath).size !== manifest.bytes)
+    return { ok: false, reason: `${onnxPath} is not the size its manifest records (${manifest.bytes} bytes)` };
+  if ((opts.rehash === true || !knownSize) && sha256(readFileSync(onnxPath)) !== manifest.sha256)
     return { ok: false, reason: `${onnxPath} does not match its manifest's SHA-256` };
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file on disk: checked, not trusted
   if (!manifest.selfTest?.every((c) => c.pass)) return { ok: false, reason: 'the model did not pass its self-test' };
@@ -155,6 +170,11 @@ export async function prepareYamnet(opts: PrepareOptions = {}): Promise<YamnetMa
   log(`models: source ${basename(source.label)} ${tflite.length} bytes, SHA-256 ${sourceSha256}`);
   const classMap = parseClassMap(new TextDecoder().decode(classMapBytes), 'the source class map');
 
+  const [{ ConversionError, convertYamnetTflite }, { runSelfTest }, { YamnetSession }] = await Promise.all([
+    import('./yamnet-convert.js'),
+    import('./self-test.js'),
+    import('./yamnet-session.js'),
+  ]);
   const t0 = performance.now();
   let converted;
   try {
@@ -197,6 +217,7 @@ export async function prepareYamnet(opts: PrepareOptions = {}): Promise<YamnetMa
     schema: 'auscult.yamnet/1',
     file: YAMNET_ONNX,
     sha256: onnxSha,
+    bytes: converted.onnx.length,
     source: source.label,
     sourceSha256,
     sourceBytes: tflite.length,
@@ -221,6 +242,19 @@ export async function prepareYamnet(opts: PrepareOptions = {}): Promise<YamnetMa
   log(`models: wrote ${join(modelsDir, CLASS_MAP)} SHA-256 ${manifest.classMapSha256}`);
   log(`models: wrote ${join(modelsDir, YAMNET_MANIFEST)}`);
   return manifest;
+}
+
+/**
+ * After a full re-hash passed: record the ONNX file's size in a manifest written before sizes were
+ * recorded, so later loads can check the size instead of re-hashing. Returns whether it wrote.
+ */
+export function recordModelSize(modelsDir: string, manifest: YamnetManifest): boolean {
+  if (typeof manifest.bytes === 'number') return false;
+  const updated: YamnetManifest = { ...manifest, bytes: statSync(join(modelsDir, YAMNET_ONNX)).size };
+  const tmp = join(modelsDir, `.${YAMNET_MANIFEST}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(updated, null, 2) + '\n');
+  renameSync(tmp, join(modelsDir, YAMNET_MANIFEST));
+  return true;
 }
 
 /** Make sure a valid YAMNet is present, building it from the configured source if needed. */

@@ -15,11 +15,12 @@ import { readTflite, type TfliteModel, type TfliteOperator, type TfliteSubgraph 
 import { Activation, BuiltinOperator, Padding, TensorType } from './tflite/schema.js';
 import { ConversionError, constantTensor, decodeRaw } from './convert/dequantize.js';
 import { convWeightsToOihw, depthwiseWeightsToOihw, samePadding, validOutput } from './convert/layout.js';
+import { CONVERTER_VERSION } from './convert/version.js';
 
 export { ConversionError } from './convert/dequantize.js';
 
-/** Bump when the produced ONNX graph changes (recorded in models/yamnet.json). */
-export const CONVERTER_VERSION = '1.0.0';
+// Bump CONVERTER_VERSION (convert/version.ts) when the produced ONNX graph changes (recorded in models/yamnet.json).
+export { CONVERTER_VERSION };
 
 /** One 3×3 conv plus 13 depthwise-separable blocks. */
 const CONV_OPS = 27;

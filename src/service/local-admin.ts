@@ -21,7 +21,7 @@ function osUser(): string {
 }
 
 export function auditLocal(
-  store: Store,
+  store: Pick<Store, 'audit'>,
   action: AuditAction,
   objectType: string | null,
   objectId: string | number | null,

@@ -26,5 +26,6 @@ export type {
   FindingRecord,
   SignOffRecord,
   RecordingFilter,
+  ReanalysisState,
 } from './recordings.js';
 export { normalizeForSearch } from './search-normalize.js';

@@ -42,6 +42,74 @@ export interface NewAnalysis {
   resultJson: string;
 }
 
+/** What a history re-analysis needs to know of a recording and its current (newest) analysis. */
+export interface ReanalysisState {
+  id: number;
+  fileName: string;
+  wavSha256: string;
+  signed: boolean;
+  /** The newest analysis's models, or null when the recording has none. */
+  current: {
+    engineVersion: string;
+    headName: string;
+    headVersion: string;
+    status: string;
+    /** From its result JSON (null when the JSON lacks them). */
+    headSha256: string | null;
+    yamnetSha256: string | null;
+    soundsName: string | null;
+    soundsVersion: string | null;
+  } | null;
+}
+
+interface ReanalysisRow {
+  id: number;
+  file_name: string;
+  wav_sha256: string;
+  signed: number;
+  engine_version: string | null;
+  head_name: string | null;
+  head_version: string | null;
+  status: string | null;
+  head_sha256: string | null;
+  yamnet_sha256: string | null;
+  sounds_name: string | null;
+  sounds_version: string | null;
+}
+
+// json_valid first: one damaged result_json must not stop the whole listing (it reads as "no models")
+const json = (path: string) => `CASE WHEN json_valid(a.result_json) THEN json_extract(a.result_json, '${path}') END`;
+const REANALYSIS_SELECT = `SELECT r.id, r.file_name, r.wav_sha256, (r.signed_at IS NOT NULL) AS signed,
+    a.engine_version, a.head_name, a.head_version, a.status,
+    ${json('$.models.head.sha256')} AS head_sha256, ${json('$.models.yamnet.sha256')} AS yamnet_sha256,
+    ${json('$.sounds.model.name')} AS sounds_name, ${json('$.sounds.model.version')} AS sounds_version
+  FROM recordings r
+  LEFT JOIN analyses a ON a.id = (SELECT max(x.id) FROM analyses x WHERE x.recording_id = r.id)`;
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+function toReanalysisState(r: ReanalysisRow): ReanalysisState {
+  return {
+    id: r.id,
+    fileName: r.file_name,
+    wavSha256: r.wav_sha256,
+    signed: r.signed === 1,
+    current:
+      r.engine_version === null || r.head_name === null || r.head_version === null || r.status === null
+        ? null
+        : {
+            engineVersion: r.engine_version,
+            headName: r.head_name,
+            headVersion: r.head_version,
+            status: r.status,
+            headSha256: text(r.head_sha256),
+            yamnetSha256: text(r.yamnet_sha256),
+            soundsName: text(r.sounds_name),
+            soundsVersion: text(r.sounds_version),
+          },
+  };
+}
+
 export interface RecordingSummaryRecord {
   id: number;
   patientId: number;
@@ -232,6 +300,18 @@ export class Recordings {
     } catch (err) {
       throw translateSqliteError(err);
     }
+  }
+
+  /** Every recording in id order, with its signature and its newest analysis's models (history re-analysis). */
+  *reanalysisStates(): IterableIterator<ReanalysisState> {
+    const rows = this.db.prepare(`${REANALYSIS_SELECT} ORDER BY r.id`).iterate() as IterableIterator<ReanalysisRow>;
+    for (const r of rows) yield toReanalysisState(r);
+  }
+
+  /** One recording's re-analysis state, read again inside the transaction that stores its new analysis. */
+  reanalysisState(id: number): ReanalysisState | null {
+    const r = this.db.prepare(`${REANALYSIS_SELECT} WHERE r.id = ?`).get(id) as ReanalysisRow | undefined;
+    return r ? toReanalysisState(r) : null;
   }
 
   get(id: number): RecordingRecord | null {

@@ -11,8 +11,8 @@ import type { CallContext } from '../../src/service/workstation.js';
 import { REGISTRY } from '../../src/service/registry.js';
 import { openFixture, PASSWORD, wavBytes, type Fixture } from './helpers.js';
 
-/** Actions written outside any command: session expiry (the service) and backups (the CLI). */
-const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = ['auth.session.expired', 'system.backup'];
+/** Actions written outside any command: session expiry (the service), backups and history re-analysis (the CLI). */
+const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = ['auth.session.expired', 'system.backup', 'history.reanalyze'];
 
 function declared(method: CommandName): readonly string[] {
   return REGISTRY[method].audit ?? [];

@@ -1,8 +1,10 @@
 /**
  * `auscult check [--db <file>] [--data-dir <folder>] [--files]`: SQLite integrity and foreign
- * keys, the audit hash chain, and (with --files) every stored WAV against its SHA-256.
+ * keys, the audit hash chain, the installed YAMNet against its manifest's SHA-256 (analyses only
+ * compare its size), and (with --files) every stored WAV against its SHA-256.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseCommandArgs } from '../args.js';
@@ -12,6 +14,8 @@ import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { defaultDbPath, recordingsDir } from '../../service/paths.js';
 import { wavFromFileBytes } from '../../service/recording-files.js';
 import { Store } from '../../store/index.js';
+import { yamnetStatus } from '../../inference/models.js';
+import { YAMNET_ONNX, defaultModelsDir } from '../../inference/paths.js';
 
 const USAGE = 'usage: auscult check [--db <file>] [--files [--data-dir <folder>]] [--key-file <file>] [--json]';
 
@@ -95,6 +99,11 @@ export const command: CliCommand = {
             `${stray.length} WAV file(s) in ${dir} belong to no recording (an interrupted import; safe to delete): ${stray.slice(0, 5).join(', ')}${stray.length > 5 ? ' ...' : ''}`,
           );
       }
+      // the model: a missing one is a note (analysis says how to build it), a changed one a problem
+      const modelsDir = defaultModelsDir();
+      const model = existsSync(join(modelsDir, YAMNET_ONNX)) ? yamnetStatus(modelsDir, { rehash: true }) : null;
+      if (!model) notes.push(`no YAMNet model in ${modelsDir} (run \`auscult models\`)`);
+      else if (!model.ok) problems.push(`model: ${model.reason}`);
       const report = {
         ok: problems.length === 0,
         schemaVersion: store.schemaVersion,
@@ -102,13 +111,16 @@ export const command: CliCommand = {
         integrity,
         chain,
         filesChecked,
+        model: model
+          ? { ok: model.ok, ...(model.ok ? { sha256: model.manifest.sha256 } : { reason: model.reason }) }
+          : null,
         problems,
         notes,
       };
       if (values.json) console.log(JSON.stringify(report, null, 2));
       else if (report.ok)
         console.log(
-          `OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`,
+          `OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified${model?.ok ? ', YAMNet matches its SHA-256' : ''}${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`,
         );
       else for (const p of problems) console.error(`PROBLEM: ${p}`);
       if (!values.json) for (const n of notes) console.log(`note: ${n}`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { HOW_TO_PROVIDE_YAMNET, ModelError } from '../../inference/errors.js';
-import { prepareYamnet, resolveSource, yamnetStatus } from '../../inference/models.js';
+import { prepareYamnet, recordModelSize, resolveSource, yamnetStatus } from '../../inference/models.js';
 import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../../inference/paths.js';
 import { readHeadCard } from '../../inference/head-session.js';
 
@@ -16,8 +16,8 @@ const USAGE = `usage: auscult models [--source <folder or yamnet.tflite>] [--url
   Converts Google's YAMNet (TFLite) to models/yamnet.onnx with Auscult's converter, runs the
   self-test (silence, 1 kHz tone, white noise) and writes the model only if it passes.
   Source: --source, else AUSCULT_MODEL_SOURCE, else --url / AUSCULT_MODEL_URL.
-  --if-missing: do nothing when a valid model is present; without a source, say how to
-  provide one and exit 0 (used by npm install).`;
+  --if-missing: do nothing when a valid model is present (its SHA-256 re-checked); without a
+  source, say how to provide one and exit 0 (used by npm install).`;
 
 export const command: CliCommand = {
   name: 'models',
@@ -44,11 +44,14 @@ export const command: CliCommand = {
     const ifMissing = values['if-missing'];
     try {
       if (ifMissing) {
-        const status = yamnetStatus(modelsDir);
+        // the one place (with `check`) that re-hashes the model; analyses compare its size
+        const status = yamnetStatus(modelsDir, { rehash: true });
         if (status.ok) {
           console.log(
-            `models: YAMNet ready (${join(modelsDir, status.manifest.file)}, SHA-256 ${status.manifest.sha256})`,
+            `models: YAMNet ready (${join(modelsDir, status.manifest.file)}, SHA-256 ${status.manifest.sha256} verified)`,
           );
+          if (recordModelSize(modelsDir, status.manifest))
+            console.log('models: recorded the model file size in its manifest (checked at every load)');
           reportHead(modelsDir);
           return 0;
         }

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, string> = {
   audit: './commands/audit.js',
   export: './commands/export.js',
   backup: './commands/backup.js',
+  restore: './commands/restore.js',
   check: './commands/check.js',
   encryption: './commands/encryption.js',
   serve: './commands/serve.js',
@@ -51,11 +52,22 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(rest);
 }
 
+let settled = false;
+// A command whose work never settles (a stream that never ends) must not look like a success.
+process.on('exit', (code) => {
+  if (!settled && code === 0) {
+    console.error('auscult: the command stopped before it finished (an internal error); nothing it reported is done.');
+    process.exitCode = 1;
+  }
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (err: unknown) => {
+    settled = true;
     console.error(`auscult: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   },

@@ -27,7 +27,7 @@ import {
 import { Store } from './store.js';
 
 export interface BackupOptions {
-  store: Store;
+  store: Pick<Store, 'backup'>;
   /** The key the store was opened with (to read the encrypted snapshot back), or null. */
   key: AtRestKey | null;
   recordingsDir: string;

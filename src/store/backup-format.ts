@@ -50,6 +50,7 @@ export type BackupErrorCode =
   | 'UNSAFE_MEMBER'
   | 'MISSING_FILE'
   | 'NO_SPACE'
+  | 'IO'
   | 'SNAPSHOT_DAMAGED';
 
 export class BackupError extends CodedError<'backup', BackupErrorCode> {

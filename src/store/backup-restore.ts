@@ -54,10 +54,21 @@ function unixType(entry: yauzl.Entry): number {
   return entry.versionMadeBy >> 8 === 3 ? (entry.externalFileAttributes >>> 16) & S_IFMT : 0;
 }
 
-/** yauzl's refusals of a name are about where it points: say so in our words. */
+/**
+ * Any failure as one sentence: the file system's (disk full, no permission) as what it is, and
+ * yauzl's — its refusals of a name are about where it points — in our words.
+ */
 function translate(archive: string, err: unknown): BackupError {
   if (err instanceof BackupError) return err;
   const msg = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new BackupError(
+      'NO_SPACE',
+      'The disk is full: the restore stopped, and what it had copied was removed (the target is as it was). Free some space, then try again.',
+    );
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+    return new BackupError('IO', `The restore stopped (${msg}); nothing was left behind and the target is as it was.`);
   const name = /^(?:absolute path|invalid relative path|invalid characters in fileName): (.*)$/.exec(msg);
   if (name) return unsafe(archive, name[1] ?? '', 'points outside the folder being restored');
   return damaged(archive, msg);

@@ -25,6 +25,7 @@ import {
   type BackupManifest,
 } from '../../src/store/index.js';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
+import { mountSmallFs } from '../support/small-fs.js';
 import { wavBytes } from '../service/helpers.js';
 
 const NAME = { givenName: 'Wilhelmina', familyName: 'Backhouse' };
@@ -325,4 +326,27 @@ test('restore refuses damaged, truncated and hostile archives with a sentence an
   assert.equal(r.code, 1);
   assert.match(r.err, /^auscult restore: .*truncated\.zip is not a complete Auscult backup/);
   assert.ok(!existsSync(join(dir, 'never')));
+});
+
+test('restore into a folder on a disk without room for the archive: refused with a sentence, nothing written', async (t) => {
+  const fs = mountSmallFs(t, 8 * 1024 * 1024);
+  if (!fs) return;
+  try {
+    const dir = scratchDir('auscult-bak-space-');
+    const archive = join(dir, 'big.zip');
+    await craft(archive, [
+      { name: 'auscult.sqlite', data: Buffer.from('SQLite format 3\0' + 'x'.repeat(100)) },
+      { name: 'recordings/a.wav', data: wavBytes({ rate: 8000, seconds: 400 }) }, // 6.4 MB
+    ]);
+    await assert.rejects(
+      restoreBackupArchive(archive, join(fs.dir, 'restored')),
+      (e: unknown) =>
+        e instanceof BackupError &&
+        e.code === 'NO_SPACE' &&
+        /The backup needs 6\.\d MiB and .* MiB free; free some space first\. Nothing was written\./.test(e.message),
+    );
+    assert.deepEqual(listing(fs.dir), []);
+  } finally {
+    fs.unmount();
+  }
 });

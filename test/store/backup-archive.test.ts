@@ -22,6 +22,7 @@ import {
   hashPassword,
   restoreBackupArchive,
   verifyBackupArchive,
+  writeBackupArchive,
   type BackupManifest,
 } from '../../src/store/index.js';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
@@ -349,4 +350,43 @@ test('restore into a folder on a disk without room for the archive: refused with
   } finally {
     fs.unmount();
   }
+});
+
+test('a backup taken while a recording is imported holds exactly its snapshot’s recordings, and its restore checks clean', async () => {
+  const dataDir = scratchDir('auscult-bak-live-');
+  await populate(dataDir);
+  const dbPath = join(dataDir, 'auscult.sqlite');
+  const ws = await Workstation.open({ dbPath, dataDir, engine: null });
+  const out = scratchDir('auscult-bak-live-out-');
+  const archive = join(out, 'live.zip');
+  let manifest: BackupManifest | undefined;
+  try {
+    const ctx = { sessionToken: ws.signInLocal('nurse', 'http'), transport: 'http' as const };
+    const backup = writeBackupArchive({
+      store: ws.internals.store,
+      key: null,
+      recordingsDir: join(dataDir, 'recordings'),
+      encryptionFile: null,
+      destination: archive,
+    });
+    // Meanwhile another import: before or after the snapshot (the event loop decides), the archive
+    // must hold the files of the rows it holds, no more and no fewer.
+    await ws.call(ctx, 'recordings.import', {
+      patientId: 1,
+      site: 'trachea',
+      fileName: 'late.wav',
+      wavBase64: wavBytes({ rate: 8000, seconds: 3 }).toString('base64'),
+    });
+    ({ manifest } = await backup);
+    assert.ok([2, 3].includes(manifest.recordings), `${manifest.recordings} recordings`);
+    assert.equal(readdirSync(join(dataDir, 'recordings')).length, 3);
+  } finally {
+    await ws.close();
+  }
+  const target = join(out, 'restored');
+  await restoreBackupArchive(archive, target);
+  const check = cli(['check', '--db', join(target, 'auscult.sqlite'), '--files']);
+  assert.equal(check.code, 0, check.err);
+  assert.match(check.out, new RegExp(`${manifest?.recordings ?? -1} WAV files match their hashes`));
+  assert.doesNotMatch(check.out, /belong to no recording/);
 });

@@ -141,7 +141,7 @@ export async function run(): Promise<void> {
       );
     }
     console.log(
-      '   (encrypted: recordings sealed with AES-256-GCM per chunk, database pages ChaCha20-Poly1305; audio = read, open, SHA-256 check, base64)',
+      '   (encrypted: recordings sealed with AES-256-GCM per chunk, database pages AEGIS-256; audio = read, open, SHA-256 check, base64)',
     );
   } finally {
     for (const s of sides) {

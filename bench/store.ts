@@ -437,7 +437,7 @@ export async function run(): Promise<void> {
     );
     printTable(rows);
     console.log(
-      '   (encrypted: SQLite3 Multiple Ciphers, ChaCha20-Poly1305 per page, WAL included; p95 in the figures below)',
+      '   (encrypted: SQLite3 Multiple Ciphers, AEGIS-256 per page as new folders get it, WAL included; p95 below)',
     );
     for (const row of rows.filter((x) => x.p95))
       console.log(

@@ -7,14 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AudioFileError, decodeWav } from '../../src/audio/wav-read.js';
 import { WavStreamWriter } from '../../src/audio/wav-stream-writer.js';
 import { writeRecoveryMeta } from '../../src/capture/recovery.js';
 import { createFileLog } from '../../src/main/file-log.js';
-import { initEncryption } from '../../src/service/at-rest-keys.js';
+import { createKeyFile, initEncryption } from '../../src/service/at-rest-keys.js';
 import { Workstation } from '../../src/service/workstation.js';
 import { Store, StoreError, hashPassword, restoreBackupArchive, writeBackupArchive } from '../../src/store/index.js';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
@@ -206,4 +206,48 @@ test('encrypted at rest: no patient name in strings of the database and recordin
   const bad = check({});
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /encrypted: give its key file with --key-file <file> or AUSCULT_KEY_FILE/);
+});
+
+test('database ciphers: a new folder’s database is AEGIS-256 (named in encryption.json); a folder made before, on ChaCha20, still opens', async () => {
+  // New: encryption.json names aegis, and the key without that cipher does not open the file.
+  const dataDir = scratchDir('auscult-cipher-new-');
+  const keyFile = join(scratchDir('auscult-cipher-key-'), 'auscult.key');
+  const dbPath = join(dataDir, 'auscult.sqlite');
+  const { key } = initEncryption(dataDir, dbPath, { keyFile, create: true });
+  assert.equal(key.databaseCipher, 'aegis');
+  assert.equal(
+    (JSON.parse(readFileSync(join(dataDir, 'encryption.json'), 'utf8')) as { databaseCipher: string }).databaseCipher,
+    'aegis',
+  );
+  const ws = await Workstation.open({ dbPath, dataDir, engine: null, keyFile });
+  await populated(ws);
+  await ws.close();
+  assert.throws(
+    () =>
+      Store.open(dbPath, { readonly: true, key: { master: key.master, keyId: key.keyId, databaseCipher: 'chacha20' } }),
+    (e: unknown) => e instanceof StoreError && e.code === 'CORRUPT',
+  );
+
+  // Before: a ChaCha20 database and an encryption.json without the field, as folders made so far.
+  const oldDir = scratchDir('auscult-cipher-old-');
+  const oldKeyFile = join(scratchDir('auscult-cipher-oldkey-'), 'auscult.key');
+  const oldKey = createKeyFile(oldKeyFile);
+  writeFileSync(
+    join(oldDir, 'encryption.json'),
+    JSON.stringify({ format: 'auscult-encryption', version: 1, keySource: 'key-file', keyId: oldKey.keyId }),
+    { mode: 0o600 },
+  );
+  const oldDb = join(oldDir, 'auscult.sqlite');
+  Store.open(oldDb, { key: oldKey }).close(); // no cipher named: ChaCha20, the default
+  const reopened = await Workstation.open({ dbPath: oldDb, dataDir: oldDir, engine: null, keyFile: oldKeyFile });
+  await populated(reopened);
+  await reopened.close();
+  const check = spawnSync(process.execPath, [...cliArgs(), 'check', '--db', oldDb, '--files'], {
+    encoding: 'utf8',
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, AUSCULT_KEY_FILE: oldKeyFile },
+    timeout: 60_000,
+  });
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stdout, /OK: database intact .* 1 WAV files match/);
 });

@@ -1,21 +1,26 @@
 /**
  * Store at scale: 100,000 recordings (each with its analysis and audit entry) over 10,000
- * patients in a real SQLite file. Prints insert throughput in batches, median latencies of the
- * lists the UI pages through (goal ≤ 5 ms), and the database size per recording.
+ * patients in a real SQLite file — twice, side by side: a plain database (the baseline) and one
+ * encrypted at rest (SQLite3 Multiple Ciphers, the data folder's key), built from the same rows
+ * in lockstep (each batch goes into both, in alternating order) and queried in alternation, so
+ * both see the same machine load. Prints insert throughput, median latencies of the lists the UI
+ * pages through (goal ≤ 5 ms), the database size per recording, and how much slower encrypted is
+ * (goal ≤ 15 %).
  *   npm run bench -- store            (or: node --import tsx bench/store.ts)
  * BENCH_STORE_RECORDINGS / BENCH_STORE_PATIENTS shrink it for a quick look.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { AtRestKey } from '../src/common/at-rest.js';
+import { initEncryption } from '../src/service/at-rest-keys.js';
 import { Store } from '../src/store/index.js';
 import { patientMatch } from '../src/store/patients.js';
 import { normalizeForSearch } from '../src/store/search-normalize.js';
 import { Workstation } from '../src/service/workstation.js';
 
-export const title = 'store: 100,000 recordings over 10,000 patients';
+export const title = 'store: 100,000 recordings over 10,000 patients, plain beside encrypted at rest';
 
 const FAMILY = [
   'Smith',
@@ -130,134 +135,217 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
-function time(n: number, fn: (i: number) => unknown): { median: number; p95: number } {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    fn(i);
-    xs.push(performance.now() - t);
-  }
+function p95(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return { median: median(xs), p95: s[Math.floor(s.length * 0.95)]! };
+  return s[Math.floor(s.length * 0.95)]!;
 }
-async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promise<{ median: number; p95: number }> {
-  const xs: number[] = [];
+
+const MODES = ['plain', 'encrypted'] as const;
+type Mode = (typeof MODES)[number];
+interface Side {
+  mode: Mode;
+  dir: string;
+  dbPath: string;
+  key: AtRestKey | null;
+  store: Store;
+}
+
+/** One figure of both sides: a time (lower is better) or a rate (higher is better). */
+interface Row {
+  name: string;
+  unit: 'ms' | '/s' | 'KiB';
+  plain: number;
+  encrypted: number;
+  p95?: { plain: number; encrypted: number };
+}
+
+/** `fn` on both sides, N times, alternating which goes first; medians per side. */
+function paired(n: number, sides: Side[], fn: (s: Side, i: number) => unknown): Record<Mode, number[]> {
+  const xs: Record<Mode, number[]> = { plain: [], encrypted: [] };
   for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn(i);
-    xs.push(performance.now() - t);
+    for (const s of i % 2 ? [...sides].reverse() : sides) {
+      const t = performance.now();
+      fn(s, i);
+      xs[s.mode].push(performance.now() - t);
+    }
   }
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: median(xs), p95: s[Math.floor(s.length * 0.95)]! };
+  return xs;
 }
-const fmt = (x: { median: number; p95: number }) => `median ${x.median.toFixed(2)} ms, p95 ${x.p95.toFixed(2)} ms`;
+async function pairedAsync(
+  n: number,
+  sides: { mode: Mode; ws: Workstation; ctx: { sessionToken: string; transport: 'ipc' } }[],
+  fn: (ws: Workstation, ctx: { sessionToken: string; transport: 'ipc' }, i: number) => Promise<unknown>,
+): Promise<Record<Mode, number[]>> {
+  const xs: Record<Mode, number[]> = { plain: [], encrypted: [] };
+  for (let i = 0; i < n; i++) {
+    for (const s of i % 2 ? [...sides].reverse() : sides) {
+      const t = performance.now();
+      await fn(s.ws, s.ctx, i);
+      xs[s.mode].push(performance.now() - t);
+    }
+  }
+  return xs;
+}
+function timeRow(name: string, xs: Record<Mode, number[]>): Row {
+  return {
+    name,
+    unit: 'ms',
+    plain: median(xs.plain),
+    encrypted: median(xs.encrypted),
+    p95: { plain: p95(xs.plain), encrypted: p95(xs.encrypted) },
+  };
+}
+
+/** How much slower encrypted is, in per cent (rates: fewer per second is slower). */
+function slower(r: Row): number {
+  return r.unit === '/s' ? (r.plain / r.encrypted - 1) * 100 : (r.encrypted / r.plain - 1) * 100;
+}
+
+function printTable(rows: Row[]): void {
+  const w = Math.max(...rows.map((r) => r.name.length));
+  const num = (x: number, unit: Row['unit']) =>
+    unit === '/s' ? `${x.toFixed(0)}/s` : unit === 'KiB' ? `${x.toFixed(2)} KiB` : `${x.toFixed(2)} ms`;
+  console.log(`   ${'figure'.padEnd(w)}  ${'plain'.padStart(12)}  ${'encrypted'.padStart(12)}  slower`);
+  for (const r of rows) {
+    const pct = slower(r);
+    console.log(
+      `   ${r.name.padEnd(w)}  ${num(r.plain, r.unit).padStart(12)}  ${num(r.encrypted, r.unit).padStart(12)}  ${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %${r.unit !== 'KiB' && pct > 15 ? '  (over the 15 % goal)' : ''}`,
+    );
+  }
+}
+
+function openSide(mode: Mode): Side {
+  const dir = mkdtempSync(join(tmpdir(), `auscult-bench-store-${mode}-`));
+  const dbPath = join(dir, 'auscult.sqlite');
+  let key: AtRestKey | null = null;
+  if (mode === 'encrypted') {
+    const keyDir = mkdtempSync(join(tmpdir(), 'auscult-bench-key-'));
+    key = initEncryption(dir, dbPath, { keyFile: join(keyDir, 'auscult.key'), create: true }).key;
+    rmSync(keyDir, { recursive: true, force: true }); // the key is in memory; the bench needs no file
+  }
+  return { mode, dir, dbPath, key, store: Store.open(dbPath, { key }) };
+}
 
 export async function run(): Promise<void> {
   const nRec = Number(process.env['BENCH_STORE_RECORDINGS'] ?? 100_000);
   const nPat = Number(process.env['BENCH_STORE_PATIENTS'] ?? 10_000);
-  // BENCH_STORE_KEEP=<folder>: build there once and keep it (for EXPLAIN QUERY PLAN and re-runs).
-  const keep = process.env['BENCH_STORE_KEEP'];
-  const dir = keep ?? mkdtempSync(join(tmpdir(), 'auscult-bench-store-'));
-  const dbPath = join(dir, 'auscult.sqlite');
+  const sides = MODES.map(openSide);
+  const rows: Row[] = [];
   const r = rng(42);
   try {
-    const reuse = keep !== undefined && existsSync(dbPath);
-    const store = Store.open(dbPath);
-    let t0 = 0;
-    if (!reuse) {
-      const nurse = store.tx(
-        () => store.users.create({ username: 'nurse', displayName: 'N', role: 'nurse', passwordHash: 'x' }).id,
-      );
+    for (const { store } of sides) {
+      store.tx(() => store.users.create({ username: 'nurse', displayName: 'N', role: 'nurse', passwordHash: 'x' }));
       store.tx(() =>
         store.users.create({ username: 'pulm', displayName: 'P', role: 'pulmonologist', passwordHash: 'x' }),
       );
-
-      t0 = performance.now();
-      store.tx(() => {
-        for (let i = 0; i < nPat; i++) {
-          store.patients.create({
-            mrn: `MRN${String(1_000_000 + i)}`,
-            givenName: GIVEN[Math.floor(r() * GIVEN.length)]!,
-            familyName: `${FAMILY[Math.floor(r() * FAMILY.length)]!}${i % 7 ? '' : '-' + FAMILY[i % FAMILY.length]!}`,
-            createdBy: nurse,
-          });
-        }
+    }
+    const nurse = 1;
+    const patients = Array.from({ length: nPat }, (_, i) => ({
+      mrn: `MRN${String(1_000_000 + i)}`,
+      givenName: GIVEN[Math.floor(r() * GIVEN.length)]!,
+      familyName: `${FAMILY[Math.floor(r() * FAMILY.length)]!}${i % 7 ? '' : '-' + FAMILY[i % FAMILY.length]!}`,
+      createdBy: nurse,
+    }));
+    for (const s of sides) {
+      const t0 = performance.now();
+      s.store.tx(() => {
+        for (const p of patients) s.store.patients.create(p);
       });
-      console.log(`   ${nPat} patients inserted in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+      console.log(`   ${s.mode}: ${nPat} patients inserted in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    }
 
-      // Recordings with analyses and their audit entries, as the intake writes them, in batches.
-      const BATCH = 1000;
-      const cpu0 = process.cpuUsage();
-      const start = Date.parse('2024-01-01T00:00:00Z');
-      const span = Date.parse('2026-11-01T00:00:00Z') - start;
-      t0 = performance.now();
-      for (let b = 0; b < nRec; b += BATCH) {
-        store.tx(() => {
-          for (let i = b; i < Math.min(nRec, b + BATCH); i++) {
-            const patientId = 1 + Math.floor(r() * nPat);
-            const raw = CLASSES.map(() => r());
-            const sum = raw.reduce((a, x) => a + x, 0);
-            const probs = Object.fromEntries(CLASSES.map((c, k) => [c, raw[k]! / sum])) as Record<
-              (typeof CLASSES)[number],
-              number
-            >;
-            const topClass = CLASSES[raw.indexOf(Math.max(...raw))]!;
-            const id = store.recordings.insert(
+    // Recordings with analyses and their audit entries, as the intake writes them, in batches:
+    // each batch's rows are made once and inserted into both databases, in alternating order.
+    const BATCH = 1000;
+    const start = Date.parse('2024-01-01T00:00:00Z');
+    const span = Date.parse('2026-11-01T00:00:00Z') - start;
+    const insertMs: Record<Mode, number> = { plain: 0, encrypted: 0 };
+    for (let b = 0; b < nRec; b += BATCH) {
+      const batch: {
+        i: number;
+        patientId: number;
+        probs: Record<(typeof CLASSES)[number], number>;
+        topClass: (typeof CLASSES)[number];
+        recordedAt: string;
+        resultJson: string;
+      }[] = [];
+      for (let i = b; i < Math.min(nRec, b + BATCH); i++) {
+        const patientId = 1 + Math.floor(r() * nPat);
+        const raw = CLASSES.map(() => r());
+        const sum = raw.reduce((a, x) => a + x, 0);
+        const probs = Object.fromEntries(CLASSES.map((c, k) => [c, raw[k]! / sum])) as Record<
+          (typeof CLASSES)[number],
+          number
+        >;
+        batch.push({
+          i,
+          patientId,
+          probs,
+          topClass: CLASSES[raw.indexOf(Math.max(...raw))]!,
+          recordedAt: new Date(start + Math.floor(r() * span)).toISOString(),
+          resultJson: resultJson(r, probs),
+        });
+      }
+      for (const s of (b / BATCH) % 2 ? [...sides].reverse() : sides) {
+        const t0 = performance.now();
+        s.store.tx(() => {
+          for (const x of batch) {
+            const id = s.store.recordings.insert(
               {
-                patientId,
-                site: SITES[i % SITES.length]!,
+                patientId: x.patientId,
+                site: SITES[x.i % SITES.length]!,
                 deviceName: 'Littmann CORE',
                 sampleRate: 4000,
                 durationSec: 3,
-                fileName: `r${i}.wav`,
+                fileName: `r${x.i}.wav`,
                 wavSha256: 'd'.repeat(64),
                 status: 'recorded',
                 recordedBy: nurse,
-                recordedAt: new Date(start + Math.floor(r() * span)).toISOString(),
+                recordedAt: x.recordedAt,
               },
               {
                 engineVersion: '1.0.0',
                 headName: 'head',
                 headVersion: '1',
-                probabilities: probs,
-                pAbnormal: 1 - probs.healthy,
-                topClass,
+                probabilities: x.probs,
+                pAbnormal: 1 - x.probs.healthy,
+                topClass: x.topClass,
                 status: 'ok',
                 quality: 'good',
-                resultJson: resultJson(r, probs),
+                resultJson: x.resultJson,
               },
             );
-            store.audit.append({
+            s.store.audit.append({
               username: 'nurse',
               action: 'recording.create',
               objectType: 'recording',
               objectId: id,
               transport: 'ipc',
-              details: { patientId, site: SITES[i % SITES.length] },
+              details: { patientId: x.patientId, site: SITES[x.i % SITES.length] },
             });
           }
         });
+        insertMs[s.mode] += performance.now() - t0;
       }
-      const insertSec = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      const cpuSec = (cpu.user + cpu.system) / 1e6;
-      console.log(
-        `   insert: ${nRec} recordings (+ analysis + audit entry each) in batches of ${BATCH}: ${(nRec / insertSec).toFixed(0)} recordings/s wall clock, ` +
-          `${(nRec / cpuSec).toFixed(0)} per CPU-second (goal ≥ 2000/s; the two differ when other processes share the cores)`,
-      );
+    }
+    rows.push({
+      name: `insert, batches of ${BATCH} (goal ≥ 2000/s)`,
+      unit: '/s',
+      plain: nRec / (insertMs.plain / 1000),
+      encrypted: nRec / (insertMs.encrypted / 1000),
+    });
+    for (const { store } of sides) {
       // Sign ~60 % so the review queue is the realistic remainder.
       store.db.exec(`UPDATE recordings SET signed_at = recorded_at, signed_by = 2 WHERE id % 5 < 3`);
       store.db.pragma('wal_checkpoint(TRUNCATE)');
       store.db.exec('ANALYZE');
     }
-    const patientIds = (store.db.prepare('SELECT id FROM patients ORDER BY id').all() as { id: number }[]).map(
-      (x) => x.id,
-    );
-    const bytes = statSync(dbPath).size;
-    console.log(
-      `   database: ${(bytes / 1e6).toFixed(1)} MB = ${(bytes / nRec / 1024).toFixed(2)} KiB per recording (analysis JSON, audit entry and indexes included; WAVs are files beside it)`,
-    );
+    const size = (s: Side) => statSync(s.dbPath).size / nRec / 1024;
+    rows.push({ name: 'database size per recording', unit: 'KiB', plain: size(sides[0]!), encrypted: size(sides[1]!) });
 
+    const patientIds = (
+      sides[0]!.store.db.prepare('SELECT id FROM patients ORDER BY id').all() as { id: number }[]
+    ).map((x) => x.id);
     const prefixes = [
       'smi',
       'mü',
@@ -281,81 +369,107 @@ export async function run(): Promise<void> {
       'kha',
     ];
     const N = 200;
-    console.log(`   median of ${N} runs each, page size 50 (goal ≤ 5 ms):`);
-    // The condition alone (count + one page of ids), for the prefix search this replaced (range
-    // scans over the search-key indexes) and the substring search (trigram index), same queries.
-    const conditionCost = (sql: string, args: Record<string, string>) => {
-      store.db.prepare(`SELECT count(*) FROM patients WHERE ${sql}`).pluck().get(args);
-      store.db.prepare(`SELECT id FROM patients WHERE ${sql} ORDER BY family_norm, given_norm, id LIMIT 50`).all(args);
+    const q = (name: string, fn: (st: Store, i: number) => unknown) =>
+      rows.push(
+        timeRow(
+          name,
+          paired(N, sides, (s, i) => fn(s.store, i)),
+        ),
+      );
+    // The condition alone (count + one page of ids): the prefix search this replaced (range scans
+    // over the search-key indexes) beside the substring search (trigram index), same queries.
+    const conditionCost = (st: Store, sql: string, args: Record<string, string>) => {
+      st.db.prepare(`SELECT count(*) FROM patients WHERE ${sql}`).pluck().get(args);
+      st.db.prepare(`SELECT id FROM patients WHERE ${sql} ORDER BY family_norm, given_norm, id LIMIT 50`).all(args);
     };
     const PREFIX_SQL = `(mrn_norm >= @t AND mrn_norm < @te) OR (family_norm >= @t AND family_norm < @te) OR (given_norm >= @t AND given_norm < @te)`;
     const q3 = (i: number) => normalizeForSearch(FAMILY[i % FAMILY.length]!).slice(0, 3);
-    console.log(
-      `     condition, prefix (before):         ${fmt(time(N, (i) => conditionCost(PREFIX_SQL, { t: q3(i), te: `${q3(i)}\u{10FFFF}` })))}`,
-    );
-    console.log(
-      `     condition, substring (now):         ${fmt(
-        time(N, (i) => {
-          const m = patientMatch(q3(i));
-          conditionCost(m.sql, m.args);
-        }),
-      )}`,
-    );
     const mid = (i: number) => normalizeForSearch(FAMILY[i % FAMILY.length]!).slice(1, 4);
-    console.log(
-      `     patient search, later part ("ull"): ${fmt(time(N, (i) => store.patients.search(mid(i), 50, 0)))}`,
+    q('search condition, prefix (before)', (st, i) =>
+      conditionCost(st, PREFIX_SQL, { t: q3(i), te: `${q3(i)}\u{10FFFF}` }),
     );
-    console.log(
-      `     patient search, 2 letters ("ul"):   ${fmt(time(N, (i) => store.patients.search(mid(i).slice(0, 2), 50, 0)))}`,
+    q('search condition, substring (now)', (st, i) => {
+      const m = patientMatch(q3(i));
+      conditionCost(st, m.sql, m.args);
+    });
+    q('patient search, later part ("ull")', (st, i) => st.patients.search(mid(i), 50, 0));
+    q('patient search, 2 letters ("ul")', (st, i) => st.patients.search(mid(i).slice(0, 2), 50, 0));
+    q('patient search, identifier part', (st, i) => st.patients.search(`10${String(i % 100).padStart(2, '0')}`, 50, 0));
+    q('recordings of patients matching', (st, i) => st.recordings.list({ query: mid(i) }, 50, 0));
+    q('patient search, name prefix', (st, i) => st.patients.search(prefixes[i % prefixes.length], 50, 0));
+    q('patient search, "given family"', (st, i) =>
+      st.patients.search(`${GIVEN[i % GIVEN.length]} ${prefixes[i % prefixes.length]}`, 50, 0),
     );
-    console.log(
-      `     patient search, name start:         ${fmt(time(N, (i) => store.patients.search(prefixes[i % prefixes.length], 50, 0)))}`,
+    q('patient search, identifier prefix', (st, i) =>
+      st.patients.search(`MRN10${String(i % 100).padStart(2, '0')}`, 50, 0),
     );
-    console.log(
-      `     patient search, "given family":     ${fmt(time(N, (i) => store.patients.search(`${GIVEN[i % GIVEN.length]} ${prefixes[i % prefixes.length]}`, 50, 0)))}`,
+    q("one patient's recordings (page 1)", (st, i) =>
+      st.recordings.list({ patientId: patientIds[(i * 37) % patientIds.length]! }, 50, 0),
     );
-    console.log(
-      `     patient search, identifier part:    ${fmt(time(N, (i) => store.patients.search(`10${String(i % 100).padStart(2, '0')}`, 50, 0)))}`,
+    q('review queue, page 1', (st) => st.recordings.reviewQueue(50, 0));
+    q('review queue, page 100', (st) => st.recordings.reviewQueue(50, 4950));
+    q('recordings in a 1-month range', (st, i) =>
+      st.recordings.list(
+        {
+          from: `2025-${String((i % 12) + 1).padStart(2, '0')}-01`,
+          to: `2025-${String((i % 12) + 1).padStart(2, '0')}-28`,
+        },
+        50,
+        0,
+      ),
     );
-    console.log(
-      `     recordings of patients matching:    ${fmt(time(N, (i) => store.recordings.list({ query: mid(i) }, 50, 0)))}`,
+    q('recordings, name + top class', (st, i) =>
+      st.recordings.list({ query: prefixes[i % prefixes.length], topClass: 'copd' }, 50, 0),
     );
-    console.log(
-      `     one patient's recordings (page 1):  ${fmt(time(N, (i) => store.recordings.list({ patientId: patientIds[(i * 37) % patientIds.length]! }, 50, 0)))}`,
-    );
-    console.log(`     review queue, page 1:               ${fmt(time(N, () => store.recordings.reviewQueue(50, 0)))}`);
-    console.log(
-      `     review queue, page 100:             ${fmt(time(N, () => store.recordings.reviewQueue(50, 4950)))}`,
-    );
-    console.log(
-      `     recordings in a 1-month range:      ${fmt(time(N, (i) => store.recordings.list({ from: `2025-${String((i % 12) + 1).padStart(2, '0')}-01`, to: `2025-${String((i % 12) + 1).padStart(2, '0')}-28` }, 50, 0)))}`,
-    );
-    console.log(
-      `     recordings, name + top class:       ${fmt(time(N, (i) => store.recordings.list({ query: prefixes[i % prefixes.length], topClass: 'copd' }, 50, 0)))}`,
-    );
-    store.close();
+    for (const s of sides) s.store.close();
 
     // The same through the service: zod validation, session, role, and the audit entry's write.
-    const ws = await Workstation.open({ dbPath, dataDir: dir, engine: null });
-    const ctx = { sessionToken: ws.signInLocal('pulm', 'ipc'), transport: 'ipc' as const };
-    console.log('   through the service (validation + role check + audit entry written in the same transaction):');
-    console.log(
-      `     patients.search:                    ${fmt(await timeAsync(N, (i) => ws.call(ctx, 'patients.search', { query: prefixes[i % prefixes.length] })))}`,
+    const services: { mode: Mode; ws: Workstation; ctx: { sessionToken: string; transport: 'ipc' } }[] = [];
+    for (const s of sides) {
+      const ws = await Workstation.open({ dbPath: s.dbPath, dataDir: s.dir, engine: null, atRest: s.key });
+      services.push({
+        mode: s.mode,
+        ws,
+        ctx: { sessionToken: ws.signInLocal('pulm', 'ipc'), transport: 'ipc' as const },
+      });
+    }
+    const sq = async (name: string, fn: Parameters<typeof pairedAsync>[2]) =>
+      rows.push(timeRow(`service: ${name}`, await pairedAsync(N, services, fn)));
+    await sq('patients.search', (ws, ctx, i) =>
+      ws.call(ctx, 'patients.search', { query: prefixes[i % prefixes.length] }),
     );
-    console.log(
-      `     recordings.list (one patient):      ${fmt(await timeAsync(N, (i) => ws.call(ctx, 'recordings.list', { patientId: patientIds[(i * 37) % patientIds.length]! })))}`,
+    await sq('recordings.list (one patient)', (ws, ctx, i) =>
+      ws.call(ctx, 'recordings.list', { patientId: patientIds[(i * 37) % patientIds.length]! }),
     );
+    await sq('recordings.reviewQueue', (ws, ctx) => ws.call(ctx, 'recordings.reviewQueue', {}));
+    const verify: Record<Mode, number> = { plain: 0, encrypted: 0 };
+    let entries = 0;
+    for (const s of services) {
+      const t0 = performance.now();
+      const v = s.ws.internals.store.audit.verify();
+      verify[s.mode] = performance.now() - t0;
+      entries = v.entries;
+      if (!v.ok) console.log(`   ${s.mode}: audit chain NOT ok`);
+      await s.ws.close();
+    }
+    rows.push({ name: `audit chain verify (${entries} entries)`, unit: 'ms', ...verify });
+
     console.log(
-      `     recordings.reviewQueue:             ${fmt(await timeAsync(N, () => ws.call(ctx, 'recordings.reviewQueue', {})))}`,
+      `   ${nRec} recordings (+ analysis + audit entry each) over ${nPat} patients; medians of ${N} paired runs, page size 50 (goal ≤ 5 ms):`,
     );
-    t0 = performance.now();
-    const v = ws.internals.store.audit.verify();
+    printTable(rows);
     console.log(
-      `   audit chain verify: ${v.entries} entries in ${((performance.now() - t0) / 1000).toFixed(2)} s (ok=${v.ok})`,
+      '   (encrypted: SQLite3 Multiple Ciphers, AEGIS-256 per page as new folders get it, WAL included; p95 below)',
     );
-    await ws.close();
+    for (const row of rows.filter((x) => x.p95))
+      console.log(
+        `     p95 ${row.name}: plain ${row.p95!.plain.toFixed(2)} ms, encrypted ${row.p95!.encrypted.toFixed(2)} ms`,
+      );
   } finally {
-    if (!keep) rmSync(dir, { recursive: true, force: true });
+    for (const s of sides) {
+      if (s.store.db.open) s.store.close();
+      rmSync(s.dir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -282,7 +282,10 @@ export function openSealed(
     d.setAuthTag(bytes.subarray(pos + 4 + len, pos + 4 + len + TAG));
     let plain: Buffer;
     try {
-      plain = Buffer.concat([d.update(bytes.subarray(pos + 4, pos + 4 + len)), d.final()]);
+      // GCM's final() adds no bytes: keep update()'s buffer rather than copying it again.
+      const body = d.update(bytes.subarray(pos + 4, pos + 4 + len));
+      const tail = d.final();
+      plain = tail.length ? Buffer.concat([body, tail]) : body;
     } catch {
       throw new SealedFileError(
         'SEALED_CORRUPT',
@@ -310,7 +313,8 @@ export function openSealed(
       `${label} is incomplete (its writing was cut short, or it was truncated): restore it from a backup.`,
     );
   }
-  return { format, plain: Buffer.concat(parts, total), finished, chunks: index, tornBytes: bytes.length - pos };
+  const plain = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+  return { format, plain, finished, chunks: index, tornBytes: bytes.length - pos };
 }
 
 /** The canonical 44-byte header of a 16-bit PCM WAV. */

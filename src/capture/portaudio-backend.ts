@@ -3,11 +3,12 @@
  * Everything above this module sees only the `CaptureBackend` interface, so the pipeline runs
  * the same against a real device and against samples fed directly in tests.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ChildLauncher, LaunchedChild } from '../common/child-launcher.js';
 import { CaptureError } from './errors.js';
+import { nodeChildLauncher } from './node-launcher.js';
 import type { RawDevice, WorkerMessage, WorkerRequest } from './portaudio-protocol.js';
 
 export type { RawDevice } from './portaudio-protocol.js';
@@ -56,6 +57,8 @@ export interface PortAudioBackendOptions {
   stopTimeoutMs?: number;
   /** How long listing devices may take. */
   listTimeoutMs?: number;
+  /** How the device process is started (default child_process.fork; the app: utilityProcess). */
+  launcher?: ChildLauncher;
 }
 
 function workerEntry(): { path: string; execArgv: string[] } {
@@ -73,39 +76,39 @@ function workerEntry(): { path: string; execArgv: string[] } {
 
 /** One device process. Lives for one listing or one open stream. */
 class Worker {
-  readonly child: ChildProcess;
+  readonly child: LaunchedChild;
   private listeners = new Set<(m: WorkerMessage) => void>();
   private exitListeners = new Set<(code: number | null, signal: string | null) => void>();
   exited = false;
   overflows = 0;
   stderrTail: string[] = [];
 
-  constructor(env: NodeJS.ProcessEnv | undefined) {
+  constructor(env: NodeJS.ProcessEnv | undefined, launcher: ChildLauncher) {
     const entry = workerEntry();
-    this.child = fork(entry.path, [], {
+    this.child = launcher.launch(entry.path, {
       execArgv: entry.execArgv,
       env: env ?? process.env,
-      serialization: 'advanced',
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serviceName: 'Auscult audio device',
     });
-    this.child.on('message', (m: unknown) => {
+    this.child.onMessage((m: unknown) => {
       for (const l of [...this.listeners]) l(m as WorkerMessage);
     });
-    this.child.on('exit', (code, signal) => {
+    this.child.onExit((code, signal) => {
       this.exited = true;
       for (const l of [...this.exitListeners]) l(code, signal);
     });
-    this.child.on('error', () => undefined); // surfaces as exit
     // naudiodon printf()s PortAudio status here; count overflows, keep the rest out of our stdout.
     let partial = '';
-    this.child.stdout!.on('data', (b: Buffer) => {
-      const text = partial + b.toString('utf8');
+    const out = new TextDecoder();
+    const err = new TextDecoder();
+    this.child.onStdout((b) => {
+      const text = partial + out.decode(b, { stream: true });
       const lines = text.split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) if (line.includes('input overflow')) this.overflows++;
     });
-    this.child.stderr!.on('data', (b: Buffer) => {
-      for (const line of b.toString('utf8').split('\n')) {
+    this.child.onStderr((b) => {
+      for (const line of err.decode(b, { stream: true }).split('\n')) {
         if (line.trim() && !line.startsWith('ALSA lib')) this.stderrTail.push(line);
       }
       if (this.stderrTail.length > 20) this.stderrTail.splice(0, this.stderrTail.length - 20);
@@ -166,7 +169,7 @@ class Worker {
     });
   }
   kill(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (!this.exited) this.child.kill();
   }
 }
 
@@ -195,9 +198,11 @@ export class PortAudioBackend implements CaptureBackend {
   private readonly stallTimeoutMs: number;
   private readonly stopTimeoutMs: number;
   private readonly listTimeoutMs: number;
+  private readonly launcher: ChildLauncher;
 
   constructor(opts: PortAudioBackendOptions = {}) {
     this.env = opts.env;
+    this.launcher = opts.launcher ?? nodeChildLauncher;
     this.stallTimeoutMs = opts.stallTimeoutMs ?? 2000;
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 3000;
     this.listTimeoutMs = opts.listTimeoutMs ?? 15000;
@@ -222,12 +227,9 @@ export class PortAudioBackend implements CaptureBackend {
     if (this.listerIdle) clearTimeout(this.listerIdle);
     let w = this.lister;
     if (!w || w.exited) {
-      w = this.lister = new Worker(this.env);
+      w = this.lister = new Worker(this.env, this.launcher);
       // An idle lister must not keep a CLI or test process alive.
       w.child.unref();
-      (w.child.channel as { unref?: () => void } | undefined)?.unref?.();
-      (w.child.stdout as { unref?: () => void } | null)?.unref?.();
-      (w.child.stderr as { unref?: () => void } | null)?.unref?.();
       try {
         await w.waitFor((m) => (m.type === 'ready' ? true : undefined), this.listTimeoutMs, 'starting');
       } catch (err) {
@@ -270,7 +272,7 @@ export class PortAudioBackend implements CaptureBackend {
   }
 
   async open(device: RawDevice, opts: OpenOptions, handlers: InputHandlers): Promise<OpenedInput> {
-    const w = new Worker(this.env);
+    const w = new Worker(this.env, this.launcher);
     try {
       await w.waitFor((m) => (m.type === 'ready' ? true : undefined), this.listTimeoutMs, 'starting');
     } catch (err) {
@@ -424,8 +426,7 @@ export class PortAudioBackend implements CaptureBackend {
               resolve();
             }
           });
-          if (!w.child.connected) resolve();
-          else w.child.once('disconnect', () => resolve());
+          w.child.onDisconnect(() => resolve());
         });
         clearTimeout(killer);
         finish();

@@ -1,6 +1,6 @@
 /**
- * The only code that touches naudiodon (PortAudio). It runs in a child process forked by
- * portaudio-backend.ts, for three reasons: PortAudio/ALSA can crash or hang when a USB device is
+ * The only code that touches naudiodon (PortAudio). It runs in a child process started by
+ * portaudio-backend.ts (through a ChildLauncher), for three reasons: PortAudio/ALSA can crash or hang when a USB device is
  * pulled (a child is killed, the workstation survives); naudiodon printf()s to stdout, which must
  * stay clean for `auscult record --json`; and ALSA reads ~/.asoundrc at first use, so a child can
  * be given its own HOME (the tests' virtual stethoscope).
@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
+import { parentPort } from './parent-port.js';
 import type { WorkerMessage, WorkerRequest, RawDevice } from './portaudio-protocol.js';
 
 interface NaudiodonDevice {
@@ -28,9 +29,12 @@ interface Naudiodon {
   SampleFormat16Bit: number;
 }
 
+// child_process.fork (serve, CLI, tests) or Electron's utilityProcess (the app): parent-port.ts.
+const port = parentPort();
+
 function send(msg: WorkerMessage, cb?: () => void): void {
-  if (!process.connected) process.exit(0);
-  process.send!(msg, undefined, {}, (err) => {
+  if (!port.connected) process.exit(0);
+  port.send(msg, (err) => {
     if (err) process.exit(0); // parent gone
     cb?.();
   });
@@ -113,11 +117,11 @@ function open(req: Extract<WorkerRequest, { type: 'open' }>): void {
   send({ type: 'opened' });
 }
 
-process.on('disconnect', () => process.exit(0));
+port.onParentGone(() => process.exit(0));
 // Ctrl-C in a terminal reaches the whole process group: the parent decides when the device stops
 // (it drains what was captured); this process ends when told to or when the parent goes away.
 process.on('SIGINT', () => undefined);
-process.on('message', (raw: unknown) => {
+port.onMessage((raw: unknown) => {
   const req = raw as WorkerRequest;
   try {
     if (req.type === 'list') send({ type: 'devices', devices: listDevices() });

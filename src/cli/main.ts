@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   audit: () => import('./commands/audit.js'),
   export: () => import('./commands/export.js'),
   backup: () => import('./commands/backup.js'),
+  restore: () => import('./commands/restore.js'),
   check: () => import('./commands/check.js'),
   encryption: () => import('./commands/encryption.js'),
   serve: () => import('./commands/serve.js'),
@@ -55,11 +56,22 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(rest);
 }
 
+let settled = false;
+// A command whose work never settles (a stream that never ends) must not look like a success.
+process.on('exit', (code) => {
+  if (!settled && code === 0) {
+    console.error('auscult: the command stopped before it finished (an internal error); nothing it reported is done.');
+    process.exitCode = 1;
+  }
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (err: unknown) => {
+    settled = true;
     console.error(`auscult: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   },

@@ -8,7 +8,7 @@
  * is settled.
  */
 import './before-ready.js';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, utilityProcess } from 'electron';
 import type { WebContents } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { appDataDir, defaultDbPath } from '../service/paths.js';
 import { APP_INDEX_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol.js';
 import { shellPaths } from './app-paths.js';
 import { appAtRestKey } from './os-keystore.js';
+import { utilityProcessLauncher } from './utility-launcher.js';
 import { createFileLog } from './file-log.js';
 import type { FileLog } from './file-log.js';
 import {
@@ -89,6 +90,8 @@ async function openService(dataDir: string, log: FileLog): Promise<Service> {
     dataDir,
     // The at-rest key from the OS keystore (or none: a plain folder); see os-keystore.ts.
     atRest: appAtRestKey(dataDir, dbPath, safeStorage),
+    // The capture device helper runs as an Electron utility process: no runAsNode fuse needed.
+    capture: { launcher: utilityProcessLauncher(utilityProcess) },
     // As `auscult serve` does: a model problem leaves the app usable (recordings stored, unanalysed)
     // and is reported by model.info / system.status.
     loadEngine: defaultEngineLoader((line) => {

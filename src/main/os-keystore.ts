@@ -13,7 +13,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AtRestKey } from '../common/at-rest.js';
-import { atRestKey, initEncryption, readDescriptor, resolveAtRestKey } from '../service/at-rest-keys.js';
+import {
+  atRestKey,
+  initEncryption,
+  readDescriptor,
+  resolveAtRestKey,
+  withFolderCipher,
+} from '../service/at-rest-keys.js';
 
 /** What we use of Electron's safeStorage (a stand-in in tests). */
 export interface SafeStorageLike {
@@ -40,12 +46,11 @@ export function appAtRestKey(
       throw new Error("This data folder's key is in the OS keystore, which is not available in this session.");
     const key = atRestKey(Buffer.from(safe.decryptString(readFileSync(file)), 'hex'));
     if (key.keyId !== d.keyId) throw new Error(`The key in ${file} is not this data folder's key.`);
-    return key;
+    return withFolderCipher(key, d);
   }
   if (env['AUSCULT_ENCRYPT'] !== '1' || existsSync(dbPath) || !safe.isEncryptionAvailable()) return null;
   const key = atRestKey(randomBytes(32));
   mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
   writeFileSync(file, safe.encryptString(Buffer.from(key.master).toString('hex')), { mode: 0o600, flag: 'wx' });
-  initEncryption(dataDir, dbPath, { osKeystore: key });
-  return key;
+  return initEncryption(dataDir, dbPath, { osKeystore: key }).key;
 }

@@ -15,7 +15,7 @@
 import { createHmac, randomBytes, scryptSync } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AtRestKey } from '../common/at-rest.js';
+import type { AtRestKey, DatabaseCipher } from '../common/at-rest.js';
 import { ApiError } from './errors.js';
 
 export const ENCRYPTION_FILE = 'encryption.json';
@@ -29,6 +29,16 @@ export interface EncryptionDescriptor {
   keyId: string;
   /** For a passphrase: scrypt's parameters and salt (hex). */
   scrypt?: { N: number; r: number; p: number; salt: string };
+  /** The database's page cipher; absent in folders made before it was recorded: 'chacha20'. */
+  databaseCipher?: DatabaseCipher;
+}
+
+/** The cipher new encrypted folders get (measured against ChaCha20: src/store/README.md). */
+export const NEW_FOLDER_CIPHER: DatabaseCipher = 'aegis';
+
+/** `key` as this folder uses it: with the database cipher its description names. */
+export function withFolderCipher(key: AtRestKey, d: EncryptionDescriptor): AtRestKey {
+  return { master: key.master, keyId: key.keyId, databaseCipher: d.databaseCipher ?? 'chacha20' };
 }
 
 const SCRYPT = { N: 2 ** 17, r: 8, p: 1 };
@@ -61,7 +71,14 @@ export function readDescriptor(dataDir: string): EncryptionDescriptor | null {
   } catch (err) {
     throw new ApiError('STORAGE', `${path} cannot be read (${(err as Error).message}); restore it from a backup.`);
   }
-  if (d.format !== 'auscult-encryption' || d.version !== 1 || typeof d.keyId !== 'string' || !d.keySource) {
+  const cipher: unknown = d.databaseCipher; // from a file: any JSON value
+  if (
+    d.format !== 'auscult-encryption' ||
+    d.version !== 1 ||
+    typeof d.keyId !== 'string' ||
+    !d.keySource ||
+    (cipher !== undefined && cipher !== 'aegis' && cipher !== 'chacha20')
+  ) {
     throw new ApiError('STORAGE', `${path} is not an Auscult encryption description; restore it from a backup.`);
   }
   return d as EncryptionDescriptor;
@@ -131,8 +148,9 @@ export function initEncryption(
     key = how.osKeystore;
     descriptor = { format: 'auscult-encryption', version: 1, keySource: 'os-keystore', keyId: key.keyId };
   }
+  descriptor.databaseCipher = NEW_FOLDER_CIPHER;
   writePrivateFile(join(dataDir, ENCRYPTION_FILE), JSON.stringify(descriptor, null, 2) + '\n');
-  return { key, descriptor };
+  return { key: withFolderCipher(key, descriptor), descriptor };
 }
 
 /**
@@ -185,5 +203,5 @@ export function resolveAtRestKey(
         : `The key file ${keyFile ?? ''} is not this data folder's key (${dataDir}); nothing was opened.`,
     );
   }
-  return key;
+  return withFolderCipher(key, d);
 }

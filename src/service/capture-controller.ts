@@ -79,7 +79,7 @@ export class CaptureController {
 
   constructor(private readonly deps: Deps) {
     const w = deps.captureWiring;
-    this.backend = w.backend ?? new PortAudioBackend();
+    this.backend = w.backend ?? new PortAudioBackend(w.launcher ? { launcher: w.launcher } : {});
     this.parts = w.pipelineParts ?? realPipelineParts;
     this.countdownSec = w.countdownSec ?? 3;
     this.settings = new CaptureSettingsFile(join(deps.dataDir, 'capture-settings.json'));

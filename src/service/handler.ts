@@ -8,6 +8,7 @@ import type { AnalysisResult, CommandName, ModelCard, ParamsOf, ResultOf, Role, 
 import type { AtRestKey } from '../common/at-rest.js';
 import type { AuditAction } from '../common/audit-actions.js';
 import type { Store } from '../store/index.js';
+import type { ChildLauncher } from '../common/child-launcher.js';
 import type { CaptureBackend } from '../capture/portaudio-backend.js';
 import type { LiveResult, PipelineParts } from '../capture/pipeline-types.js';
 import type { EventBus } from './events.js';
@@ -50,6 +51,8 @@ export type ServiceStore = Pick<
 export interface CaptureWiring {
   /** Default: PortAudio (naudiodon in a child process). */
   backend?: CaptureBackend;
+  /** How the default backend starts its device process (default child_process.fork; the app: utilityProcess). */
+  launcher?: ChildLauncher;
   /** Default: the real resampler, front end and quality measures. */
   pipelineParts?: PipelineParts;
   /** The countdown before recording starts (default 3 s). */

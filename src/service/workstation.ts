@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AtRestKey } from '../common/at-rest.js';
 import type { CommandName, ParamsOf, ResultOf, Transport, UserInfo } from './api.js';
 import { Store, StoreError } from '../store/index.js';
-import { readDescriptor, resolveAtRestKey } from './at-rest-keys.js';
+import { readDescriptor, resolveAtRestKey, withFolderCipher } from './at-rest-keys.js';
 import { CaptureController } from './capture-controller.js';
 import { openExportJobs, type ExportJobsSlot } from './commands/exports.js';
 import { Connection, type CallContext, type ConnectOptions, type ServiceConnection } from './connection.js';
@@ -62,7 +62,7 @@ function checkedAtRestKey(opts: WorkstationOptions): AtRestKey | null {
     throw new ApiError('STORAGE', `The data folder ${opts.dataDir} is not encrypted, but a key was given.`);
   if (d && opts.atRest && d.keyId !== opts.atRest.keyId)
     throw new ApiError('STORAGE', `The key given is not this data folder's key (${opts.dataDir}); nothing was opened.`);
-  return opts.atRest;
+  return d && opts.atRest ? withFolderCipher(opts.atRest, d) : opts.atRest;
 }
 
 export class Workstation {

@@ -29,3 +29,6 @@ export type {
   ReanalysisState,
 } from './recordings.js';
 export { normalizeForSearch } from './search-normalize.js';
+export { writeBackupArchive, type BackupOptions, type BackupResult } from './backup-write.js';
+export { restoreBackupArchive, verifyBackupArchive, type RestoreResult } from './backup-restore.js';
+export { BackupError, type BackupErrorCode, type BackupManifest, MANIFEST_NAME } from './backup-format.js';

@@ -5,7 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeWav16 } from '../../src/audio/wav-write.js';
+import { importTooLargeMessage } from '../../src/common/import-limit.js';
 import { scratchDir } from '../support/paths.js';
 import { soxAvailable, soxToRaw, tone, virtualAlsa, writeRaw } from '../support/virtual-alsa.js';
 import { lungWav } from './fixtures.js';
@@ -168,6 +171,21 @@ describe('nurse flow', { skip }, () => {
     if (engine) assert.match(text, /Class probabilities/);
     else assert.match(text, /No analysis: the model is not available/);
     await shot(b.page, 'record-import-result');
+  });
+
+  test('a 300 MB WAV is refused by the page with the import limit’s one sentence, before it is read', async () => {
+    // Sparse on disk: the page must refuse it by its size, without reading or sending it.
+    const size = 300_000_000;
+    const big = join(scratchDir('auscult-e2e-big-'), 'long.wav');
+    const fd = openSync(big, 'w');
+    writeSync(fd, Buffer.from(encodeWav16(new Float32Array(0), 48000)));
+    ftruncateSync(fd, size);
+    closeSync(fd);
+    await b.page.locator('input[name=wavFile]').setInputFiles(big);
+    const note = b.page.locator('details.import p.hint[role=status]');
+    await note.getByText('The file is 300 MB;').waitFor({ timeout: 30_000 });
+    assert.equal(await note.innerText(), importTooLargeMessage(size));
+    await shot(b.page, 'record-import-too-large');
   });
 
   test('the recordings are found in History by identifier, and the patient page lists them', async () => {

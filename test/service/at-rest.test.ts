@@ -7,16 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AudioFileError, decodeWav } from '../../src/audio/wav-read.js';
 import { WavStreamWriter } from '../../src/audio/wav-stream-writer.js';
 import { writeRecoveryMeta } from '../../src/capture/recovery.js';
 import { createFileLog } from '../../src/main/file-log.js';
-import { initEncryption } from '../../src/service/at-rest-keys.js';
+import { createKeyFile, initEncryption } from '../../src/service/at-rest-keys.js';
 import { Workstation } from '../../src/service/workstation.js';
-import { Store, StoreError, hashPassword } from '../../src/store/index.js';
+import { Store, StoreError, hashPassword, restoreBackupArchive, writeBackupArchive } from '../../src/store/index.js';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 import { rejectsWith, wavBytes } from './helpers.js';
 
@@ -57,7 +57,7 @@ async function populated(ws: Workstation): Promise<{ patientId: number; recordin
   return { patientId: p.id, recordingId: d.recording.id, nurse };
 }
 
-test('file modes: database, WAL/SHM, recordings, exports, backups, logs are 0600 in 0700 folders', async () => {
+test('file modes: database, WAL/SHM, recordings, in-progress capture + sidecar, exports, backups (copy and archive), a restored folder, logs are 0600 in 0700 folders', async () => {
   const dataDir = scratchDir('auscult-modes-');
   const dbPath = join(dataDir, 'auscult.sqlite');
   const ws = await Workstation.open({ dbPath, dataDir, engine: null });
@@ -71,9 +71,38 @@ test('file modes: database, WAL/SHM, recordings, exports, backups, logs are 0600
     }
     assert.equal(job.state, 'done');
     ws.internals.store.backup(join(dataDir, 'backup.sqlite'));
+    // The one-archive backup and a folder restored from it.
+    const archive = join(dataDir, 'history.zip');
+    await writeBackupArchive({
+      store: ws.internals.store,
+      key: null,
+      recordingsDir: join(dataDir, 'recordings'),
+      encryptionFile: null,
+      destination: archive,
+    });
+    await restoreBackupArchive(archive, join(dataDir, 'restored'));
+    // A capture in progress: its WAV and its recovery sidecar (the folder as the capture controller makes it).
+    mkdirSync(ws.internals.inProgressDir, { recursive: true, mode: 0o700 });
+    const w = await WavStreamWriter.create(join(ws.internals.inProgressDir, 'live.wav'), { sampleRate: 8000 });
+    w.write(new Int16Array(800));
+    await w.flush();
+    writeRecoveryMeta(join(ws.internals.inProgressDir, 'live.wav'), {
+      captureId: 'c',
+      startedAt: new Date().toISOString(),
+      patientId: 1,
+      site: 'trachea',
+      deviceName: 'stetho',
+      sampleRate: 8000,
+      startedBy: 'nurse',
+    });
     createFileLog({ dir: join(dataDir, 'logs') }).info('a line');
     const all = walk(dataDir);
     assert.ok(all.some((f) => f.path.endsWith('-wal')) && all.some((f) => f.path.includes('/recordings/')));
+    for (const want of ['history.zip', 'restored/auscult.sqlite', 'restored/recordings', 'in-progress/live.json'])
+      assert.ok(
+        all.some((f) => f.path === join(dataDir, want)),
+        `${want} was written`,
+      );
     for (const f of all) {
       const mode = statSync(f.path).mode & 0o777;
       assert.equal(mode, f.dir ? 0o700 : 0o600, `${f.path} is ${mode.toString(8)}`);
@@ -89,6 +118,7 @@ test('encrypted at rest: no patient name in strings of the database and recordin
   const dbPath = join(dataDir, 'auscult.sqlite');
   initEncryption(dataDir, dbPath, { keyFile, create: true });
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+  assert.equal(statSync(join(dataDir, 'encryption.json')).mode & 0o777, 0o600);
   // Without the key nothing opens, with a sentence.
   await rejectsWith(
     Workstation.open({ dbPath, dataDir, engine: null }),
@@ -110,7 +140,6 @@ test('encrypted at rest: no patient name in strings of the database and recordin
     // An interrupted capture, sealed, cut off without its final record: recovered with every chunk.
     const inProgress = ws.internals.inProgressDir;
     const wavPath = join(inProgress, 'cut.wav');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(inProgress, { recursive: true, mode: 0o700 });
     const w = await WavStreamWriter.create(wavPath, { sampleRate: 8000, seal: ws.internals.atRest });
     w.write(Int16Array.from({ length: 16000 }, (_, i) => Math.round(8000 * Math.sin(i / 5))));
@@ -177,4 +206,48 @@ test('encrypted at rest: no patient name in strings of the database and recordin
   const bad = check({});
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /encrypted: give its key file with --key-file <file> or AUSCULT_KEY_FILE/);
+});
+
+test('database ciphers: a new folder’s database is AEGIS-256 (named in encryption.json); a folder made before, on ChaCha20, still opens', async () => {
+  // New: encryption.json names aegis, and the key without that cipher does not open the file.
+  const dataDir = scratchDir('auscult-cipher-new-');
+  const keyFile = join(scratchDir('auscult-cipher-key-'), 'auscult.key');
+  const dbPath = join(dataDir, 'auscult.sqlite');
+  const { key } = initEncryption(dataDir, dbPath, { keyFile, create: true });
+  assert.equal(key.databaseCipher, 'aegis');
+  assert.equal(
+    (JSON.parse(readFileSync(join(dataDir, 'encryption.json'), 'utf8')) as { databaseCipher: string }).databaseCipher,
+    'aegis',
+  );
+  const ws = await Workstation.open({ dbPath, dataDir, engine: null, keyFile });
+  await populated(ws);
+  await ws.close();
+  assert.throws(
+    () =>
+      Store.open(dbPath, { readonly: true, key: { master: key.master, keyId: key.keyId, databaseCipher: 'chacha20' } }),
+    (e: unknown) => e instanceof StoreError && e.code === 'CORRUPT',
+  );
+
+  // Before: a ChaCha20 database and an encryption.json without the field, as folders made so far.
+  const oldDir = scratchDir('auscult-cipher-old-');
+  const oldKeyFile = join(scratchDir('auscult-cipher-oldkey-'), 'auscult.key');
+  const oldKey = createKeyFile(oldKeyFile);
+  writeFileSync(
+    join(oldDir, 'encryption.json'),
+    JSON.stringify({ format: 'auscult-encryption', version: 1, keySource: 'key-file', keyId: oldKey.keyId }),
+    { mode: 0o600 },
+  );
+  const oldDb = join(oldDir, 'auscult.sqlite');
+  Store.open(oldDb, { key: oldKey }).close(); // no cipher named: ChaCha20, the default
+  const reopened = await Workstation.open({ dbPath: oldDb, dataDir: oldDir, engine: null, keyFile: oldKeyFile });
+  await populated(reopened);
+  await reopened.close();
+  const check = spawnSync(process.execPath, [...cliArgs(), 'check', '--db', oldDb, '--files'], {
+    encoding: 'utf8',
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, AUSCULT_KEY_FILE: oldKeyFile },
+    timeout: 60_000,
+  });
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stdout, /OK: database intact .* 1 WAV files match/);
 });

@@ -78,8 +78,13 @@ test('users, import, audit verify, backup and check from the command line', () =
   const ok = auscult(['audit', 'verify', '--db', db]);
   assert.equal(ok.code, 0, ok.err);
   assert.match(ok.out, /Audit chain OK/);
-  const backup = join(dir, 'copy.sqlite');
-  assert.equal(auscult(['backup', backup, '--db', db]).code, 0);
+  const backup = join(dir, 'copy.zip');
+  const positional = auscult(['backup', backup, '--db', db]);
+  assert.equal(positional.code, 2, 'the old positional form says to use --to');
+  assert.match(positional.err, /name the archive with --to/);
+  assert.ok(!existsSync(backup));
+  const made = auscult(['backup', '--to', backup, '--db', db]);
+  assert.equal(made.code, 0, made.err);
   assert.ok(existsSync(backup));
   const check = auscult(['check', '--db', db, '--files']);
   assert.equal(check.code, 0, check.err);

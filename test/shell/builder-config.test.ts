@@ -53,3 +53,24 @@ test('what electron-builder.yml names exists: icons are PNGs big enough, unpacke
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { main: string };
   assert.ok(existsSync(join(PROJECT_ROOT, pkg.main)), `${pkg.main} is built`);
 });
+
+test('fuses: runAsNode and the Node options/inspect switches are off, asar integrity on', () => {
+  // runAsNode can be off because the capture helper is an Electron utility process
+  // (src/main/utility-launcher.ts), not Electron run as Node.
+  assert.deepEqual(
+    {
+      runAsNode: config.electronFuses?.['runAsNode'],
+      enableNodeOptionsEnvironmentVariable: config.electronFuses?.['enableNodeOptionsEnvironmentVariable'],
+      enableNodeCliInspectArguments: config.electronFuses?.['enableNodeCliInspectArguments'],
+      enableEmbeddedAsarIntegrityValidation: config.electronFuses?.['enableEmbeddedAsarIntegrityValidation'],
+      onlyLoadAppFromAsar: config.electronFuses?.['onlyLoadAppFromAsar'],
+    },
+    {
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    },
+  );
+});

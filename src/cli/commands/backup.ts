@@ -1,26 +1,34 @@
 /**
- * `auscult backup <file> [--db <file>]`: an online backup through SQLite's backup API
- * (consistent while the workstation keeps running), then an integrity check of the copy.
- * The recordings folder (WAVs) is copied by the file backup of the data folder, not here.
+ * `auscult backup --to FILE [--data-dir DIR] [--db FILE] [--key-file FILE] [--force]`: one
+ * archive of the database (a consistent VACUUM INTO snapshot, encrypted under the same key when
+ * the folder is) and every recording file it names (sealed files stay sealed), with a manifest
+ * of SHA-256 per member (src/store/backup-write.ts). The archive is then read back and verified.
+ * The workstation may keep running meanwhile.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { resolveAtRestKey } from '../../service/at-rest-keys.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { AtRestKey } from '../../common/at-rest.js';
+import { resolveAtRestKey, ENCRYPTION_FILE } from '../../service/at-rest-keys.js';
+import { appDataDir, defaultDbPath, inProgressDir, recordingsDir } from '../../service/paths.js';
+import { auditLocal } from '../../service/local-admin.js';
+import { BackupError, Store, StoreError, verifyBackupArchive, writeBackupArchive } from '../../store/index.js';
+import { ApiError } from '../../service/errors.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { auditLocal } from '../../service/local-admin.js';
-import { Store } from '../../store/index.js';
-import { openStoreForCli } from './users.js';
 
-const USAGE = 'usage: auscult backup <file> [--db <file>] [--force]   (--force overwrites an existing file)';
+const USAGE =
+  'usage: auscult backup --to <file> [--data-dir <folder>] [--db <file>] [--key-file <file>] [--force]\n' +
+  '  one archive (ZIP) of the database and every recording, with SHA-256 per member; --force replaces an existing archive';
 
 export const command: CliCommand = {
   name: 'backup',
-  summary: 'online backup of the database to a file (SQLite backup API)',
+  summary: 'one archive of the database and every recording (auscult restore brings it back)',
   async run(argv) {
     const parsed = parseCommandArgs('backup', USAGE, argv, {
       allowPositionals: true,
       options: {
+        to: { type: 'string' },
+        'data-dir': { type: 'string' },
         db: { type: 'string' },
         force: { type: 'boolean', default: false },
         'key-file': { type: 'string' },
@@ -29,45 +37,84 @@ export const command: CliCommand = {
     });
     if (!parsed) return 2;
     const { values, positionals } = parsed;
-    const dest = positionals[0];
-    if (values.help || !dest) {
+    if (values.help) {
       console.log(USAGE);
-      return values.help ? 0 : 2;
+      return 0;
     }
-    const target = resolve(dest);
-    if (existsSync(target) && !values.force) {
-      console.error(`auscult backup: ${target} exists; choose a new file name or pass --force.`);
+    if (positionals.length) {
+      console.error(
+        `auscult backup: name the archive with --to ${positionals[0] ?? ''} (no other arguments).\n${USAGE}`,
+      );
+      return 2;
+    }
+    if (!values.to) {
+      console.error(`auscult backup: say where the archive goes with --to <file>.\n${USAGE}`);
+      return 2;
+    }
+    const target = resolve(values.to);
+    const dataDir = resolve(values['data-dir'] ?? (values.db ? dirname(values.db) : appDataDir()));
+    const dbPath = resolve(values.db ?? defaultDbPath(dataDir));
+    if (target === dbPath || target.startsWith(recordingsDir(dataDir) + '/')) {
+      console.error('auscult backup: the archive must not be the database or inside the recordings folder.');
       return 1;
     }
-    if (values.force) rmSync(target, { force: true });
-    const store = openStoreForCli(values.db, { keyFile: values['key-file'] });
+    if (!existsSync(dbPath)) {
+      console.error(`auscult backup: there is no database at ${dbPath}; name it with --db or --data-dir.`);
+      return 1;
+    }
+    let store: Store;
+    let key: AtRestKey | null;
     try {
-      if (resolve(store.path) === target) {
-        console.error('auscult backup: the backup file must differ from the database itself.');
+      key = resolveAtRestKey(dirname(dbPath), { keyFile: values['key-file'] });
+      store = Store.open(dbPath, { key, quickCheck: true });
+    } catch (err) {
+      console.error(`auscult backup: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
+    try {
+      const t0 = performance.now();
+      const encryptionFile = join(dirname(dbPath), ENCRYPTION_FILE);
+      const { manifest, bytes } = await writeBackupArchive({
+        store,
+        key,
+        recordingsDir: recordingsDir(dataDir),
+        encryptionFile: existsSync(encryptionFile) ? encryptionFile : null,
+        destination: target,
+        replace: values.force,
+      });
+      const written = performance.now() - t0;
+      // Read it back: a backup that cannot be restored is found now, not on the day it is needed.
+      await verifyBackupArchive(target);
+      store.tx(() =>
+        auditLocal(store, 'system.backup', 'database', null, {
+          destination: target,
+          recordings: manifest.recordings,
+          bytes,
+          encrypted: manifest.encrypted,
+        }),
+      );
+      const mib = (bytes / 2 ** 20).toFixed(1);
+      console.log(
+        `Backed up ${dbPath} and ${manifest.recordings} recording${manifest.recordings === 1 ? '' : 's'} to ${target} (${mib} MiB${manifest.encrypted ? ', encrypted at rest under the folder’s key' : ''}, ${Math.round(written)} ms); read back, every member matches its SHA-256.`,
+      );
+      const pending = (existsSync(inProgressDir(dataDir)) ? readdirSync(inProgressDir(dataDir)) : []).filter((n) =>
+        n.endsWith('.wav'),
+      );
+      if (pending.length)
+        console.log(
+          `note: ${pending.length} interrupted capture(s) in ${inProgressDir(dataDir)} are not in the backup: recover them in the app, then back up again.`,
+        );
+      return 0;
+    } catch (err) {
+      if (err instanceof BackupError || err instanceof StoreError || err instanceof ApiError) {
+        console.error(`auscult backup: ${err.message}`);
         return 1;
       }
-      const t0 = performance.now();
-      const { pages } = store.backup(target);
-      store.tx(() => auditLocal(store, 'system.backup', 'database', null, { destination: target, pages }));
-      const copy = Store.open(target, {
-        readonly: true,
-        key: store.encrypted ? resolveAtRestKey(dirname(store.path), { keyFile: values['key-file'] }) : null,
-      });
-      try {
-        const check = copy.integrityCheck();
-        if (!check.ok) {
-          console.error(
-            `auscult backup: the copy at ${target} failed its integrity check: ${check.integrity.slice(0, 3).join('; ')}`,
-          );
-          return 1;
-        }
-      } finally {
-        copy.close();
+      if (err instanceof Error && 'code' in err && (err.code === 'ENOSPC' || err.code === 'EDQUOT')) {
+        console.error(`auscult backup: the disk is full; the archive was not written (nothing was left behind).`);
+        return 1;
       }
-      console.log(
-        `Backed up ${store.path} to ${target} (${pages} pages, ${Math.round(performance.now() - t0)} ms); the copy passed its integrity check.`,
-      );
-      return 0;
+      throw err;
     } finally {
       store.close();
     }

@@ -4,6 +4,9 @@
 // Electron documents: entry imported -> 'ready' -> ... -> quit ('before-quit', windows 'close',
 // 'will-quit'). It records what the main process did and prints one JSON report on exit.
 import { EventEmitter } from 'node:events';
+import { utilityProcess } from './utility-process.mjs';
+
+export { utilityProcess };
 
 const report = { calls: [], windows: [], errors: [] };
 const note = (what) => report.calls.push(what);
@@ -194,4 +197,4 @@ export const safeStorage = {
   },
 };
 
-export default { app, BrowserWindow, protocol, ipcMain, session, Menu, dialog, safeStorage };
+export default { app, BrowserWindow, protocol, ipcMain, session, Menu, dialog, safeStorage, utilityProcess };

@@ -13,10 +13,14 @@ import type { ClassName, ClassProbabilities } from '../common/classes.js';
 import type { ExportKind } from '../common/export-kinds.js';
 import type { RecordingLength } from '../common/recording-lengths.js';
 import type { Role } from '../common/roles.js';
+import type { AnalysisStatus } from '../common/analysis-status.js';
+import type { ResultState } from '../common/result-state.js';
+import type { SoundType } from '../inference/sounds/types.js';
 
 export type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult, ModelCard };
 // The shared vocabulary, re-exported as types so a client of the API needs this one file.
 export type { ChestSite, ClassName, ClassProbabilities, ExportKind, RecordingLength, Role };
+export type { AnalysisStatus, ResultState, SoundType };
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 export type RecordingStatus = 'recorded' | 'interrupted' | 'recovered' | 'imported';
@@ -78,7 +82,14 @@ export interface RecordingSummary {
   quality: QualityReport['verdict'] | null;
   topClass: ClassName | null;
   pAbnormal: number | null;
-  analysisStatus: 'ok' | 'uncertain' | null;
+  analysisStatus: AnalysisStatus | null;
+  /**
+   * What the current analysis may say (src/common/result-state.ts), the one status every view and
+   * export reads. `topClass` and `pAbnormal` are null unless it is 'ok' or 'uncertain'.
+   */
+  result: ResultState;
+  /** The engine of the current analysis (null: none). */
+  analysisEngine: string | null;
   signed: boolean;
   signedAt: string | null;
   signedBy: string | null;
@@ -103,6 +114,11 @@ export interface SignOff {
 }
 export interface RecordingDetail {
   recording: RecordingSummary & { wavSha256: string; fileName: string };
+  /**
+   * The current analysis when `recording.result` is 'ok', 'uncertain' or 'withheld' (withheld: no
+   * probabilities, screen, class, windows or sounds); null for 'none' and 'earlier-engine' (an
+   * ungated analysis is never handed out as if current: re-analyse).
+   */
   analysis: AnalysisResult | null;
   findings: Finding[];
   signoff: SignOff | null;
@@ -184,8 +200,48 @@ export interface ExportJob {
   finishedAt: string | null;
 }
 
+/** A measured figure with its 95 % interval (over patients). */
+export interface FigureInterval {
+  value: number;
+  lo: number;
+  hi: number;
+}
+/** What one sound type's detector achieves, as its card measured it (recording level). */
+export interface SoundTypeFacts {
+  type: SoundType;
+  /** SPRSound children, patient-grouped cross-validation. */
+  children: { sensitivity: number | null; specificity: number | null };
+  /** KAUH adults, another hospital and stethoscope, at the children's thresholds. */
+  adults: { sensitivity: number | null; specificity: number | null } | null;
+}
+/**
+ * The figures every result is shown beside, read once from the model cards by the service
+ * (src/service/model-facts.ts) so the UI, the PDF and FHIR quote the same numbers.
+ */
+export interface ModelFacts {
+  head: { name: string; version: string };
+  screen: {
+    threshold: number;
+    /** The "uncertain" band is threshold ± margin. */
+    margin: number;
+    sensitivity: FigureInterval;
+    specificity: FigureInterval;
+    auroc: FigureInterval;
+    /** What the figures count: "one analysis of one recording" or "per patient". */
+    basis: string;
+  };
+  /** The five classes, with the out-of-fold recall that says whether the model recognises each. */
+  classes: Array<{ class: ClassName; recall: FigureInterval; recognised: boolean }>;
+  balancedAccuracy: FigureInterval;
+  /** The card's plain-language summary for clinicians, a few sentences. */
+  summary: string[];
+  sounds: { name: string; version: string; types: SoundTypeFacts[]; limitations: string[] } | null;
+}
+
 export interface ModelInfo {
   card: ModelCard | null;
+  /** The figures shown beside every result; null when no head is loaded. */
+  facts: ModelFacts | null;
   /** Set when the engine cannot run (missing model, failed self-test): what to do about it. */
   error: string | null;
   yamnet: { file: string; sha256: string; sourceSha256: string } | null;

@@ -13,6 +13,7 @@ import type { LiveResult, PipelineParts } from '../capture/pipeline-types.js';
 import type { EventBus } from './events.js';
 import type { Sessions } from './sessions.js';
 import type { ModelVersions } from '../inference/analysis-types.js';
+import type { SoundsCard } from '../inference/sounds/card.js';
 import type { CaptureController } from './capture-controller.js';
 import type { ExportJobsSlot } from './commands/exports.js';
 
@@ -22,6 +23,8 @@ export interface AnalysisEnginePort {
   /** One live window (16 kHz, band-limited) for the provisional live display; optional. */
   analyzeLiveWindow?(samples: Float32Array): Promise<LiveResult>;
   readonly card: ModelCard;
+  /** The sound detector's card, when one is installed (its figures sit beside the event lane). */
+  readonly soundsCard?: SoundsCard | null;
   /** Engine and model versions (for model.info); optional so a minimal engine still fits. */
   readonly versions?: ModelVersions;
 }

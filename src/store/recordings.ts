@@ -58,6 +58,8 @@ export interface RecordingSummaryRecord {
   topClass: string | null;
   pAbnormal: number | null;
   analysisStatus: string | null;
+  /** The engine that made the current analysis (null: none); an engine before 2.0.0 was not gated. */
+  analysisEngine: string | null;
   signed: boolean;
   signedAt: string | null;
   signedBy: string | null;
@@ -113,6 +115,7 @@ interface Row {
   top_class: string | null;
   p_abnormal: number | null;
   analysis_status: string | null;
+  analysis_engine: string | null;
   signed_at: string | null;
   patient_mrn: string;
   given_name: string;
@@ -123,6 +126,7 @@ interface Row {
 
 const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate, r.duration_sec, r.file_name, r.wav_sha256, r.status,
     r.recorded_at, r.quality, r.top_class, r.p_abnormal, r.analysis_status, r.signed_at,
+    (SELECT a.engine_version FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1) AS analysis_engine,
     p.mrn AS patient_mrn, p.given_name, p.family_name, u.username AS recorded_by_name, su.username AS signed_by_name
   FROM recordings r
   JOIN patients p ON p.id = r.patient_id
@@ -146,6 +150,7 @@ function toRecord(r: Row): RecordingRecord {
     topClass: r.top_class,
     pAbnormal: r.p_abnormal,
     analysisStatus: r.analysis_status,
+    analysisEngine: r.analysis_engine,
     signed: r.signed_at !== null,
     signedAt: r.signed_at,
     signedBy: r.signed_by_name,

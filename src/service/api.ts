@@ -16,11 +16,12 @@ import type { Role } from '../common/roles.js';
 import type { AnalysisStatus } from '../common/analysis-status.js';
 import type { ResultState } from '../common/result-state.js';
 import type { SoundType } from '../inference/sounds/types.js';
+import type { FigureInterval, ModelFacts, SoundTypeFacts } from '../common/model-facts.js';
 
 export type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult, ModelCard };
 // The shared vocabulary, re-exported as types so a client of the API needs this one file.
 export type { ChestSite, ClassName, ClassProbabilities, ExportKind, RecordingLength, Role };
-export type { AnalysisStatus, ResultState, SoundType };
+export type { AnalysisStatus, ResultState, SoundType, FigureInterval, ModelFacts, SoundTypeFacts };
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 export type RecordingStatus = 'recorded' | 'interrupted' | 'recovered' | 'imported';
@@ -198,44 +199,6 @@ export interface ExportJob {
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
-}
-
-/** A measured figure with its 95 % interval (over patients). */
-export interface FigureInterval {
-  value: number;
-  lo: number;
-  hi: number;
-}
-/** What one sound type's detector achieves, as its card measured it (recording level). */
-export interface SoundTypeFacts {
-  type: SoundType;
-  /** SPRSound children, patient-grouped cross-validation. */
-  children: { sensitivity: number | null; specificity: number | null };
-  /** KAUH adults, another hospital and stethoscope, at the children's thresholds. */
-  adults: { sensitivity: number | null; specificity: number | null } | null;
-}
-/**
- * The figures every result is shown beside, read once from the model cards by the service
- * (src/service/model-facts.ts) so the UI, the PDF and FHIR quote the same numbers.
- */
-export interface ModelFacts {
-  head: { name: string; version: string };
-  screen: {
-    threshold: number;
-    /** The "uncertain" band is threshold ± margin. */
-    margin: number;
-    sensitivity: FigureInterval;
-    specificity: FigureInterval;
-    auroc: FigureInterval;
-    /** What the figures count: "one analysis of one recording" or "per patient". */
-    basis: string;
-  };
-  /** The five classes, with the out-of-fold recall that says whether the model recognises each. */
-  classes: Array<{ class: ClassName; recall: FigureInterval; recognised: boolean }>;
-  balancedAccuracy: FigureInterval;
-  /** The card's plain-language summary for clinicians, a few sentences. */
-  summary: string[];
-  sounds: { name: string; version: string; types: SoundTypeFacts[]; limitations: string[] } | null;
 }
 
 export interface ModelInfo {

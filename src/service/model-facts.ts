@@ -5,7 +5,8 @@
  * The screen's sensitivity/specificity are the card's one-recording figures when it has them
  * (card schema 2, issue 11 §6); a card without them gives its per-patient figures, labelled so.
  */
-import type { ClassName, FigureInterval, ModelCard, ModelFacts, SoundTypeFacts } from './api.js';
+import type { ClassName, ModelCard } from './api.js';
+import type { FigureInterval, ModelFacts, SoundTypeFacts } from '../common/model-facts.js';
 import { CLASS_LABELS } from '../common/classes.js';
 import { SOUND_TYPES } from '../inference/sounds/types.js';
 import type { SoundsCard } from '../inference/sounds/card.js';

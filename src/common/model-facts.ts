@@ -43,4 +43,3 @@ export interface ModelFacts {
   summary: string[];
   sounds: { name: string; version: string; types: SoundTypeFacts[]; limitations: string[] } | null;
 }
-

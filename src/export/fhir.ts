@@ -79,11 +79,7 @@ const SOUND_SNOMED: Record<SoundType, { code: string; display: string }> = {
   crackle: { code: '48409008', display: 'Crackles' },
 };
 
-function soundObservation(
-  row: ExportRecordingRow,
-  s: DetectedSound,
-  common: Record<string, unknown>,
-): FhirResource {
+function soundObservation(row: ExportRecordingRow, s: DetectedSound, common: Record<string, unknown>): FhirResource {
   const snomed = SOUND_SNOMED[s.type];
   const covered = s.events.reduce((t, e) => t + (e.endSec - e.startSec), 0);
   const where = s.events.map((e) => `${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s`).join(', ');

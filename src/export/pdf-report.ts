@@ -259,7 +259,9 @@ function recordingSection(
       .fillColor(GREY)
       .text(
         'Log-mel spectrogram (YAMNet front end, 16 kHz): time left to right, pitch bottom to top, brighter = louder.' +
-          (a ? ' Under it, on the same time axis: audio the analysis left out, and detected crackles and wheezes.' : ''),
+          (a
+            ? ' Under it, on the same time axis: audio the analysis left out, and detected crackles and wheezes.'
+            : ''),
         M,
         doc.y,
         { width },
@@ -426,10 +428,15 @@ function bars(doc: PDFKit.PDFDocument, p: Probabilities, facts: ModelFacts | nul
       doc
         .fillColor(GREY)
         .fontSize(7.5)
-        .text(`recall ${f2(recall.value)} (${f2(recall.lo)}–${f2(recall.hi)})`, M + labelW + barMax + numW + 10, y + 1.5, {
-          width: recallW - 10,
-          lineBreak: false,
-        });
+        .text(
+          `recall ${f2(recall.value)} (${f2(recall.lo)}–${f2(recall.hi)})`,
+          M + labelW + barMax + numW + 10,
+          y + 1.5,
+          {
+            width: recallW - 10,
+            lineBreak: false,
+          },
+        );
     y += 14;
   }
   doc.x = M;
@@ -478,11 +485,7 @@ function soundsLine(
     })
     .join('; ');
   if (figs)
-    doc
-      .font('body')
-      .fontSize(7.5)
-      .fillColor(GREY)
-      .text(`Sound detector, measured per recording: ${figs}.`, { width });
+    doc.font('body').fontSize(7.5).fillColor(GREY).text(`Sound detector, measured per recording: ${figs}.`, { width });
   doc.moveDown(0.3);
 }
 

@@ -44,7 +44,10 @@ export function shippedFacts() {
 }
 
 function rec(over: Parameters<typeof recordingRow>[0], kind: FixtureKind | 'none' | 'earlier'): ReportRecording {
-  const result = analysisFixture(kind === 'none' || kind === 'earlier' ? 'ok' : kind, kind === 'earlier' ? '1.0.0' : '2.0.0');
+  const result = analysisFixture(
+    kind === 'none' || kind === 'earlier' ? 'ok' : kind,
+    kind === 'earlier' ? '1.0.0' : '2.0.0',
+  );
   const row = recordingRow(over);
   const state = kind === 'none' ? 'none' : kind === 'earlier' ? 'earlier-engine' : kind;
   return {
@@ -130,7 +133,11 @@ test(
         encoding: 'utf8',
       });
       assert.ok(/withheld|earlier engine/.test(t), `page ${page} is the withheld / earlier-engine recording`);
-      assert.doesNotMatch(t, /%|Screen:|ABNORMAL|HEALTHY|probabilit|Asthma|COPD|[Ww]heeze in|crackles in/, `page ${page}`);
+      assert.doesNotMatch(
+        t,
+        /%|Screen:|ABNORMAL|HEALTHY|probabilit|Asthma|COPD|[Ww]heeze in|crackles in/,
+        `page ${page}`,
+      );
     }
     assert.equal(
       text.split('Decision support only, not a diagnosis').length - 1,

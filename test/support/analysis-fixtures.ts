@@ -55,9 +55,7 @@ export function analysisFixture(kind: FixtureKind, engineVersion = '2.0.0'): Ana
     embedding: { dims: 1024, patches: ps.length, meanL2Norm: 10 },
     probabilities,
     topClass: withheld ? null : kind === 'ok' ? 'asthma' : 'asthma',
-    screen: withheld
-      ? null
-      : { pAbnormal, label: kind === 'ok' ? 'abnormal' : 'uncertain', threshold: 0.742 },
+    screen: withheld ? null : { pAbnormal, label: kind === 'ok' ? 'abnormal' : 'uncertain', threshold: 0.742 },
     status: kind,
     statusReasons:
       kind === 'ok'

@@ -6,7 +6,14 @@
  * This file is types plus the command and event name lists, with no Node imports: the renderer
  * imports it (and src/common/ for the vocabulary's runtime lists).
  */
-import type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult } from '../inference/analysis-types.js';
+import type {
+  AnalysisResult,
+  LiveAnalysis,
+  PatchExclusion,
+  QualityReport,
+  ScreenResult,
+  SoundEvent,
+} from '../inference/analysis-types.js';
 import type { ModelCard } from '../inference/model-card.js';
 import type { ChestSite } from '../common/chest-sites.js';
 import type { ClassName, ClassProbabilities } from '../common/classes.js';
@@ -18,7 +25,7 @@ import type { ResultState } from '../common/result-state.js';
 import type { SoundType } from '../inference/sounds/types.js';
 import type { FigureInterval, ModelFacts, SoundTypeFacts } from '../common/model-facts.js';
 
-export type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult, ModelCard };
+export type { AnalysisResult, LiveAnalysis, PatchExclusion, QualityReport, ScreenResult, SoundEvent, ModelCard };
 // The shared vocabulary, re-exported as types so a client of the API needs this one file.
 export type { ChestSite, ClassName, ClassProbabilities, ExportKind, RecordingLength, Role };
 export type { AnalysisStatus, ResultState, SoundType, FigureInterval, ModelFacts, SoundTypeFacts };

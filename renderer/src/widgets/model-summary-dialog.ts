@@ -29,7 +29,7 @@ export function aboutModelButton(facts: ModelFacts | null): HTMLElement {
   const button = h(
     'button',
     { type: 'button', class: 'link-button', 'data-testid': 'about-model', onclick: () => dialog.showModal() },
-    'ⓘ About this model: what it can and cannot tell',
+    'About this model: what it can and cannot tell',
   );
   return h('span', { class: 'about-model' }, button, dialog);
 }

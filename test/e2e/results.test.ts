@@ -35,8 +35,12 @@ interface Case {
 function kauhFile(sound: string, class5?: string): string {
   const rows = parseCsvRecords(readFileSync(join(KAUH_DIR, 'kauh_index.csv'), 'utf8'));
   const row = rows.find(
-    (r) => r['sound_type'] === sound && r['exclude_for_eval'] === '0' && (!class5 || r['class5'] === class5) &&
-      Number(r['duration_s']) >= 10 && r['filter'] === 'extended',
+    (r) =>
+      r['sound_type'] === sound &&
+      r['exclude_for_eval'] === '0' &&
+      (!class5 || r['class5'] === class5) &&
+      Number(r['duration_s']) >= 10 &&
+      r['filter'] === 'extended',
   );
   assert.ok(row?.['file'], `a KAUH recording with sound type ${sound}`);
   return join(KAUH_DIR, 'audio', row['file']);

@@ -154,7 +154,10 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     assert.equal(await b.page.locator('table.data tbody tr').count(), 2);
     if (engine) {
       // A line of the screen per site when a recording has a current result; otherwise it says why not.
-      await b.page.locator('canvas[aria-label^="The screen probability over time"], text=No results to plot').first().waitFor();
+      await b.page
+        .locator('canvas[aria-label^="The screen probability over time"], text=No results to plot')
+        .first()
+        .waitFor();
       if (await b.page.locator('canvas[aria-label^="The screen probability over time"]').count())
         assert.match(await b.page.locator('[data-testid=trend-gaps]').innerText(), /current result/);
     }

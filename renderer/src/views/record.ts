@@ -7,7 +7,14 @@
  * the take. The next site is one click away; a withheld take offers "record this site again".
  * Keys: R or Space starts/stops, Escape discards.
  */
-import type { CaptureState, ChestSite, DeviceInfo, ModelFacts, Patient, RecordingDetail } from '../../../src/service/api';
+import type {
+  CaptureState,
+  ChestSite,
+  DeviceInfo,
+  ModelFacts,
+  Patient,
+  RecordingDetail,
+} from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import { importTooLargeMessage, MAX_IMPORT_BYTES } from '../../../src/common/import-limit';
 import type { AppContext } from '../ui/context';
@@ -223,7 +230,9 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   const progress = h('progress', { max: '1', value: '0', 'aria-label': 'Recording progress' });
   const spectrogram = new LiveSpectrogram();
   window.__auscultLive = spectrogram.stats;
-  const LIVE_IDLE = 'A provisional screen result appears after at least 3 s of clean chest sound.';
+  const LIVE_MIN_SEC = 3;
+  const LIVE_IDLE = `A provisional screen result appears after at least ${LIVE_MIN_SEC} s of clean chest sound.`;
+  let liveQualityPoor = false;
   const liveScreen = h(
     'div',
     { class: 'live-screen', 'data-testid': 'live-screen' },
@@ -324,6 +333,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
     liveScreen.removeAttribute('aria-label');
     liveQuality.replaceChildren(qualityLine(null));
+    liveQualityPoor = false;
     liveCounts.textContent = '';
     framesReceived = 0;
     lastCaptureId = null;
@@ -463,6 +473,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     liveCounts.textContent = '';
     liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
     liveQuality.replaceChildren(qualityLine(null));
+    liveQualityPoor = false;
     result.hidden = true;
     finishing = null;
     state = 'countdown';
@@ -542,18 +553,34 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       meterText.textContent = `Level: RMS ${l.rmsDbfs.toFixed(0)} dBFS · peak ${l.peakDbfs.toFixed(0)} dBFS${l.peakDbfs > -1 ? ' — too loud, clipping' : ''}`;
     }),
     api.on('capture.quality', (q) => {
-      if (mine(q.captureId)) liveQuality.replaceChildren(qualityLine(q.quality));
+      if (!mine(q.captureId)) return;
+      liveQuality.replaceChildren(qualityLine(q.quality));
+      liveQualityPoor = q.quality.verdict === 'poor';
+      if (liveQualityPoor && liveScreen.querySelector('[data-testid=screen]'))
+        liveScreen.replaceChildren(
+          h(
+            'span',
+            { class: 'hint', 'data-testid': 'live-reasons' },
+            'No provisional result while the sound quality is poor.',
+          ),
+        );
     }),
     api.on('capture.live', (l) => {
       if (!mine(l.captureId)) return;
       // Only what LiveAnalysis allows: a screen "so far" when the gate passed for what was heard;
       // otherwise its reasons, and not even an empty bar.
-      if (l.status === 'withheld' || !l.screen) {
+      // The engine decides (LiveAnalysis); the view also holds the rule itself: nothing from less
+      // than one 3 s window of usable sound, nothing while the sound quality is poor.
+      const tooShort = l.usableSec < LIVE_MIN_SEC;
+      if (l.status === 'withheld' || !l.screen || tooShort || liveQualityPoor) {
         liveScreen.replaceChildren(
           h(
             'span',
             { class: 'hint', 'data-testid': 'live-reasons' },
-            l.statusReasons.join('; ') || `Listening… ${l.usableSec.toFixed(1)} s of usable sound so far.`,
+            l.statusReasons.join('; ') ||
+              (liveQualityPoor
+                ? 'No provisional result while the sound quality is poor.'
+                : `Listening… ${l.usableSec.toFixed(1)} s of usable sound so far; a provisional result needs ${LIVE_MIN_SEC} s.`),
           ),
         );
         liveScreen.setAttribute('aria-label', 'No provisional result yet');

@@ -199,7 +199,11 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     } else {
       const s = analysisSummary(state, null, facts, { compact: true, onReanalyse: reanalyse });
       disposers.push(s.destroy);
-      right = h('div', { class: 'recording-right' }, h('section', { class: 'panel' }, h('h2', {}, 'Analysis'), s.element));
+      right = h(
+        'div',
+        { class: 'recording-right' },
+        h('section', { class: 'panel' }, h('h2', {}, 'Analysis'), s.element),
+      );
     }
     if (canReview) {
       const ex = exportButtons(

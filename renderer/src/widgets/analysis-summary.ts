@@ -100,7 +100,13 @@ export function noFigures(
     'div',
     { class: 'no-result', role: 'note', 'data-testid': 'no-result' },
     h('strong', {}, RESULT_STATE_SENTENCES[state]),
-    reasons.length ? h('ul', {}, reasons.map((r) => h('li', {}, r))) : '',
+    reasons.length
+      ? h(
+          'ul',
+          {},
+          reasons.map((r) => h('li', {}, r)),
+        )
+      : '',
     state === 'withheld' ? h('p', { class: 'hint' }, 'Record this site again, following the reason above.') : '',
     onReanalyse && state !== 'withheld'
       ? h('button', { type: 'button', 'data-testid': 'reanalyse', onclick: onReanalyse }, 'Re-analyse now')

@@ -83,7 +83,9 @@ export class ProbabilityBars {
       type: 'bar',
       data: {
         labels: compact ? twoLineLabels(null, classes) : labelsWithNumbers(null, classes),
-        datasets: [{ data: classes.map(() => 0), backgroundColor: classes.map((c) => CLASS_COLORS[c]), borderWidth: 0 }],
+        datasets: [
+          { data: classes.map(() => 0), backgroundColor: classes.map((c) => CLASS_COLORS[c]), borderWidth: 0 },
+        ],
       },
       options: {
         indexAxis: 'y',
@@ -92,7 +94,7 @@ export class ProbabilityBars {
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
         scales: {
           x: { min: 0, max: 100, ticks: { maxRotation: 0, stepSize: 25, callback: (v) => `${v} %` } },
-          y: { ticks: { font: { size: 15, weight: 'bold' } } },
+          y: { ticks: { autoSkip: false, font: { size: 15, weight: 'bold' } } },
         },
       },
     });
@@ -103,9 +105,7 @@ export class ProbabilityBars {
   update(p: ClassProbabilities | null): void {
     this.chart.data.labels = this.compact ? twoLineLabels(p, this.classes) : labelsWithNumbers(p, this.classes);
     this.numbers.textContent = p ? labelsWithNumbers(p, this.classes).join('; ') : 'No probabilities yet.';
-    (this.chart.data.datasets[0] as ChartDataset<'bar', number[]>).data = this.classes.map((c) =>
-      p ? p[c] * 100 : 0,
-    );
+    (this.chart.data.datasets[0] as ChartDataset<'bar', number[]>).data = this.classes.map((c) => (p ? p[c] * 100 : 0));
     this.chart.update('none');
   }
   destroy(): void {
@@ -236,7 +236,9 @@ export function screenTrend(
           position: 'right',
           labels: { usePointStyle: true, filter: (item) => item.text !== '' },
         },
-        tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${Number(item.parsed.y).toFixed(0)} %` } },
+        tooltip: {
+          callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${Number(item.parsed.y).toFixed(0)} %` },
+        },
       },
       scales: {
         x: {

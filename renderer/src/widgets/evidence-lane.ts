@@ -176,7 +176,10 @@ export class EvidenceLane {
   ): HTMLElement {
     const track = h('div', { class: 'lane-track lane-screen' });
     if (margin !== null) {
-      const band = h('div', { class: 'lane-band', title: `uncertain band ${pct(threshold - margin)}–${pct(threshold + margin)}` });
+      const band = h('div', {
+        class: 'lane-band',
+        title: `uncertain band ${pct(threshold - margin)}–${pct(threshold + margin)}`,
+      });
       band.style.bottom = `${((threshold - margin) * 100).toFixed(2)}%`;
       band.style.height = `${(2 * margin * 100).toFixed(2)}%`;
       track.append(band);
@@ -198,7 +201,7 @@ export class EvidenceLane {
     const line = h('div', { class: 'lane-threshold', title: `threshold ${pct(threshold)}` });
     line.style.bottom = `${(threshold * 100).toFixed(2)}%`;
     track.append(line);
-    return this.row(`p(abnormal) per 3 s`, track, 'lane-screen');
+    return this.row('p(abn.) each 3 s', track, 'lane-screen');
   }
 
   private soundRow(type: SoundType, events: SoundEvent[]): HTMLElement {

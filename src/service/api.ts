@@ -120,6 +120,22 @@ export interface SignOff {
   label: FindingLabel;
   statement: string;
 }
+/** A pulmonologist's verdict on one detected sound (the last one per event counts). */
+export interface SoundVerdict {
+  id: number;
+  recordingId: number;
+  analysisId: number;
+  type: SoundType;
+  /** Index into the analysis's `sounds.events`. */
+  eventIndex: number;
+  startSec: number;
+  endSec: number;
+  verdict: 'confirmed' | 'rejected';
+  author: string;
+  createdAt: string;
+  isAmendment: boolean;
+}
+
 export interface RecordingDetail {
   recording: RecordingSummary & { wavSha256: string; fileName: string };
   /**
@@ -129,6 +145,8 @@ export interface RecordingDetail {
    */
   analysis: AnalysisResult | null;
   findings: Finding[];
+  /** Verdicts on the current analysis's detected sounds, oldest first. */
+  soundVerdicts: SoundVerdict[];
   signoff: SignOff | null;
 }
 
@@ -306,6 +324,11 @@ export interface ApiCommands {
   'recordings.discardRecovery': { params: { path: string }; result: { ok: true } };
 
   'findings.add': { params: { recordingId: number; text: string; label?: FindingLabel | null }; result: Finding };
+  /** Confirm or reject one detected sound of the recording's current analysis (pulmonologists; audited). */
+  'findings.soundVerdict': {
+    params: { recordingId: number; eventIndex: number; verdict: 'confirmed' | 'rejected' };
+    result: SoundVerdict;
+  };
   'recordings.sign': { params: { recordingId: number; label: FindingLabel; statement: string }; result: SignOff };
 
   'capture.devices': { params: Record<string, never>; result: DeviceInfo[] };
@@ -439,6 +462,7 @@ export const COMMAND_NAMES = [
   'recordings.recover',
   'recordings.discardRecovery',
   'findings.add',
+  'findings.soundVerdict',
   'recordings.sign',
   'capture.devices',
   'capture.pinDevice',

@@ -17,6 +17,7 @@ import type {
   Role,
   Sex,
   SignOff,
+  SoundVerdict,
   Transport,
   UserInfo,
 } from './api.js';
@@ -30,6 +31,7 @@ import type {
   RecordingRecord,
   RecordingSummaryRecord,
   SignOffRecord,
+  SoundVerdictRecord,
   Store,
   UserRecord,
 } from '../store/index.js';
@@ -88,6 +90,19 @@ export const toFinding = (f: FindingRecord): Finding => ({
   authorRole: f.authorRole as Role,
   label: f.label as FindingLabel | null,
 });
+export const toSoundVerdict = (v: SoundVerdictRecord): SoundVerdict => ({
+  id: v.id,
+  recordingId: v.recordingId,
+  analysisId: v.analysisId,
+  type: v.soundType as SoundVerdict['type'],
+  eventIndex: v.eventIndex,
+  startSec: v.startSec,
+  endSec: v.endSec,
+  verdict: v.verdict as SoundVerdict['verdict'],
+  author: v.author,
+  createdAt: v.createdAt,
+  isAmendment: v.isAmendment,
+});
 export const toSignOff = (s: SignOffRecord): SignOff => ({ ...s, label: s.label as FindingLabel });
 
 export const toAuditEntry = (a: AuditRecord): AuditEntry => ({ ...a, transport: a.transport as Transport | 'system' });
@@ -117,6 +132,11 @@ export function recordingDetail(store: Pick<Store, 'recordings'>, r: RecordingRe
     recording,
     analysis: currentAnalysis(recording.result, parsed),
     findings: store.recordings.findings(r.id).map(toFinding),
+    // Verdicts belong to the analysis they judged: only the current one's are shown with it.
+    soundVerdicts: store.recordings
+      .soundVerdicts(r.id)
+      .filter((v) => v.analysisId === r.analysisId)
+      .map(toSoundVerdict),
     signoff: ((s) => (s ? toSignOff(s) : null))(store.recordings.signoff(r.id)),
   };
 }

@@ -25,6 +25,7 @@ export type {
   RecordingSummaryRecord,
   FindingRecord,
   SignOffRecord,
+  SoundVerdictRecord,
   RecordingFilter,
 } from './recordings.js';
 export { normalizeForSearch } from './search-normalize.js';

@@ -79,6 +79,20 @@ export interface FindingRecord {
   createdAt: string;
   isAmendment: boolean;
 }
+export interface SoundVerdictRecord {
+  id: number;
+  recordingId: number;
+  analysisId: number;
+  soundType: string;
+  eventIndex: number;
+  startSec: number;
+  endSec: number;
+  verdict: string;
+  author: string;
+  createdAt: string;
+  isAmendment: boolean;
+}
+
 export interface SignOffRecord {
   recordingId: number;
   signedBy: string;
@@ -364,6 +378,68 @@ export class Recordings {
           .lastInsertRowid,
       );
       return this.findings(f.recordingId).find((x) => x.id === id)!;
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+  }
+
+  /** Every verdict on the detected sounds of this recording, oldest first (the last per event counts). */
+  soundVerdicts(recordingId: number): SoundVerdictRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT v.*, u.username FROM sound_verdicts v JOIN users u ON u.id = v.author_id
+          WHERE v.recording_id = ? ORDER BY v.id`,
+      )
+      .all(recordingId) as {
+      id: number;
+      recording_id: number;
+      analysis_id: number;
+      sound_type: string;
+      event_index: number;
+      start_sec: number;
+      end_sec: number;
+      verdict: string;
+      username: string;
+      created_at: string;
+      is_amendment: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      recordingId: r.recording_id,
+      analysisId: r.analysis_id,
+      soundType: r.sound_type,
+      eventIndex: r.event_index,
+      startSec: r.start_sec,
+      endSec: r.end_sec,
+      verdict: r.verdict,
+      author: r.username,
+      createdAt: r.created_at,
+      isAmendment: r.is_amendment === 1,
+    }));
+  }
+
+  /** Record a verdict on one detected sound; after sign-off it is an amendment. */
+  addSoundVerdict(v: {
+    recordingId: number;
+    analysisId: number;
+    soundType: string;
+    eventIndex: number;
+    startSec: number;
+    endSec: number;
+    verdict: string;
+    authorId: number;
+  }): SoundVerdictRecord {
+    const isAmendment = this.signoff(v.recordingId) !== null;
+    try {
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO sound_verdicts (recording_id, analysis_id, sound_type, event_index, start_sec, end_sec, verdict, author_id, created_at, is_amendment)
+             VALUES (@recordingId, @analysisId, @soundType, @eventIndex, @startSec, @endSec, @verdict, @authorId, @createdAt, @isAmendment)`,
+          )
+          .run({ ...v, createdAt: new Date().toISOString(), isAmendment: isAmendment ? 1 : 0 }).lastInsertRowid,
+      );
+      return this.soundVerdicts(v.recordingId).find((x) => x.id === id)!;
     } catch (err) {
       throw translateSqliteError(err);
     }

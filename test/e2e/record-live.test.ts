@@ -26,7 +26,11 @@ const DEVICES = ['kauh', 'speech', 'silence'] as const;
 function sources(dir: string): Record<(typeof DEVICES)[number], string> {
   const rows = parseCsvRecords(readFileSync(join(KAUH_DIR, 'kauh_index.csv'), 'utf8'));
   const row = rows.find(
-    (r) => r['class5'] === 'asthma' && Number(r['duration_s']) >= 20 && r['exclude_for_eval'] === '0',
+    (r) =>
+      r['class5'] === 'asthma' &&
+      r['filter'] === 'extended' &&
+      Number(r['duration_s']) >= 20 &&
+      r['exclude_for_eval'] === '0',
   );
   assert.ok(row?.['file']);
   const kauh = soxToRaw(join(KAUH_DIR, 'audio', row['file']), 44100, join(dir, 'kauh.raw'));

@@ -6,7 +6,7 @@
  * signed recording takes no edits, only amendments (new findings), which the service enforces too.
  */
 import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
-import type { FindingLabel, RecordingDetail } from '../../../src/service/api';
+import type { FindingLabel, RecordingDetail, SoundVerdict } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
 import { field, h, options, listener } from '../ui/dom';
@@ -123,7 +123,8 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     const state = r.result;
     let evidence: HTMLElement;
     if (a) {
-      lane = new EvidenceLane(a, Math.max(r.durationSec, a.durationSec), facts, seek);
+      const verdicts = new Map(d.soundVerdicts.map((v) => [v.eventIndex, v.verdict] as const));
+      lane = new EvidenceLane(a, Math.max(r.durationSec, a.durationSec), facts, seek, verdicts);
       disposers.push(() => lane?.destroy());
       evidence = lane.element;
     } else {
@@ -164,7 +165,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         h('h2', {}, 'Evidence over time (same time axis as the spectrogram)'),
         evidence,
       ),
-      findingsPanel(ctx, d, canReview, () => void load()),
+      findingsPanel(ctx, d, canReview, () => void load(), seek),
     );
 
     let right: HTMLElement;
@@ -237,7 +238,89 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
   };
 }
 
-function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, reload: () => void): HTMLElement {
+/** Each detected sound with its latest verdict; a pulmonologist confirms or rejects it (stored, audited). */
+function soundVerdicts(
+  ctx: AppContext,
+  d: RecordingDetail,
+  canReview: boolean,
+  seek: (sec: number) => void,
+  reload: () => void,
+): HTMLElement | null {
+  const events = d.analysis?.sounds?.events ?? [];
+  if (!d.analysis?.sounds) return null;
+  const latest = new Map<number, SoundVerdict>();
+  for (const v of d.soundVerdicts) latest.set(v.eventIndex, v);
+  const rows = events.map((e, i) => {
+    const v = latest.get(i);
+    const decide = (verdict: 'confirmed' | 'rejected') => async (): Promise<void> => {
+      try {
+        await ctx.api.call('findings.soundVerdict', { recordingId: d.recording.id, eventIndex: i, verdict });
+        ctx.notify(`${e.type === 'wheeze' ? 'Wheeze' : 'Crackles'} at ${e.startSec.toFixed(1)} s ${verdict}.`);
+        reload();
+      } catch (err) {
+        ctx.notify(`Could not record the verdict: ${errorMessage(err)}`, 'error');
+      }
+    };
+    return h(
+      'li',
+      { 'data-testid': 'sound-event', 'data-verdict': v?.verdict ?? 'none' },
+      h(
+        'button',
+        { type: 'button', class: 'link-button', onclick: () => seek(e.startSec) },
+        `${e.type === 'wheeze' ? 'Wheeze' : 'Crackles'} ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s`,
+      ),
+      ` (probability ${pct(e.probability)}) — `,
+      v
+        ? h('strong', {}, `${v.verdict} by ${v.author}${v.isAmendment ? ' (amendment)' : ''}, ${dateTime(v.createdAt)}`)
+        : h('span', { class: 'hint' }, 'not reviewed'),
+      canReview
+        ? h(
+            'span',
+            { class: 'verdict-buttons' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary small',
+                onclick: decide('confirmed'),
+                disabled: v?.verdict === 'confirmed',
+              },
+              'Confirm',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary small',
+                onclick: decide('rejected'),
+                disabled: v?.verdict === 'rejected',
+              },
+              'Reject',
+            ),
+          )
+        : '',
+    );
+  });
+  return h(
+    'div',
+    { class: 'sound-verdicts', 'aria-label': 'Detected sounds' },
+    h('h3', {}, 'Detected sounds'),
+    rows.length
+      ? h('ul', { 'data-testid': 'sound-events' }, rows)
+      : h('p', { class: 'hint' }, 'The detector found no crackles or wheezes in this recording.'),
+    canReview && rows.length
+      ? h('p', { class: 'hint' }, 'Listen to each, then confirm or reject it; your verdict is stored and audited.')
+      : '',
+  );
+}
+
+function findingsPanel(
+  ctx: AppContext,
+  d: RecordingDetail,
+  canReview: boolean,
+  reload: () => void,
+  seek: (sec: number) => void,
+): HTMLElement {
   const list = d.findings.length
     ? h(
         'ul',
@@ -260,6 +343,7 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
     'section',
     { class: 'panel', 'aria-label': 'Findings and sign-off' },
     h('h2', {}, 'Findings and sign-off'),
+    soundVerdicts(ctx, d, canReview, seek, reload),
     list,
   );
   if (!canReview) {

@@ -79,6 +79,8 @@ export class EvidenceLane {
     private readonly durationSec: number,
     facts: ModelFacts | null,
     private readonly onSeek: (sec: number) => void,
+    /** The latest pulmonologist verdict per event index (a.sounds.events). */
+    private readonly verdicts: ReadonlyMap<number, 'confirmed' | 'rejected'> = new Map(),
   ) {
     const withheld = a.status === 'withheld' || !a.screen;
     const rows: HTMLElement[] = [];
@@ -205,14 +207,15 @@ export class EvidenceLane {
   }
 
   private soundRow(type: SoundType, events: SoundEvent[]): HTMLElement {
-    const mine = events.filter((e) => e.type === type);
     const track = h('div', { class: `lane-track lane-sound lane-${type}` });
-    for (const e of mine) {
+    for (const [i, e] of events.entries()) {
+      if (e.type !== type) continue;
+      const verdict = this.verdicts.get(i);
       const seg = this.pos(
         h('button', {
           type: 'button',
-          class: `lane-event event-${type}`,
-          title: `${SOUND_WORDS[type].one} ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s, probability ${pct(e.probability)}: click to play from here`,
+          class: `lane-event event-${type}${verdict ? ` verdict-${verdict}` : ''}`,
+          title: `${SOUND_WORDS[type].one} ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s, probability ${pct(e.probability)}${verdict ? `, ${verdict} by the reviewer` : ''}: click to play from here`,
           'aria-label': `${SOUND_WORDS[type].one} from ${e.startSec.toFixed(1)} s, probability ${pct(e.probability)}; play from here`,
           'data-start': String(e.startSec),
         }),

@@ -38,7 +38,7 @@ function soundFacts(card: SoundsCard): NonNullable<ModelFacts['sounds']> {
 /** The plain-language summary: the card's own when it has one, else composed from its figures. */
 function summary(card: ModelCard, screen: ModelFacts['screen'], classes: ModelFacts['classes']): string[] {
   const own = (card as ModelCard & { clinicianSummary?: unknown }).clinicianSummary;
-  if (Array.isArray(own) && own.every((x) => typeof x === 'string')) return own as string[];
+  if (Array.isArray(own) && own.every((x): x is string => typeof x === 'string')) return own;
   if (typeof own === 'string' && own.trim()) return [own];
   const unrecognised = classes.filter((c) => !c.recognised).map((c) => CLASS_LABELS[c.class].toLowerCase());
   return [

@@ -80,7 +80,10 @@ describe('Record view: live then final, for a chest recording, speech and silenc
   });
 
   test('each take: live panel as LiveAnalysis allows, final result replaces it; screenshots', async (t) => {
-    if (missing) return skipUnlessCi(t, missing);
+    if (missing) {
+      skipUnlessCi(t, missing);
+      return;
+    }
     const page = b.page;
     await page.locator('input[aria-label="Find patient"]').fill('LIVE-1');
     await page.locator('button.pick', { hasText: 'Live, Lina' }).click();
@@ -89,8 +92,10 @@ describe('Record view: live then final, for a chest recording, speech and silenc
       `!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking')`,
     );
     const options = await page.locator('select[name=device] option').allInnerTexts();
-    if (!options.some((o) => o.includes('auscult_test_kauh')))
-      return skipUnlessCi(t, `capture is not available here: ${options.join(' | ')}`);
+    if (!options.some((o) => o.includes('auscult_test_kauh'))) {
+      skipUnlessCi(t, `capture is not available here: ${options.join(' | ')}`);
+      return;
+    }
     for (const [i, device] of DEVICES.entries()) {
       await page
         .locator(`g[data-site="${i === 0 ? 'anterior-right-upper' : i === 1 ? 'anterior-left-upper' : 'trachea'}"]`)
@@ -139,7 +144,10 @@ describe('Record view: live then final, for a chest recording, speech and silenc
   });
 
   test('discard clears everything of the take', async (t) => {
-    if (missing) return skipUnlessCi(t, missing);
+    if (missing) {
+      skipUnlessCi(t, missing);
+      return;
+    }
     const page = b.page;
     await page.locator('g[data-site="posterior-left-lower"]').click();
     await page.locator('select[name=duration]').selectOption('free');

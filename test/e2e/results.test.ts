@@ -116,7 +116,10 @@ describe('recording pages show only what their result state allows', () => {
   });
 
   test('each page: state, headline or reason, evidence lane, click-to-play; screenshots', async (t) => {
-    if (missing) return skipUnlessCi(t, missing);
+    if (missing) {
+      skipUnlessCi(t, missing);
+      return;
+    }
     for (const c of list) {
       const id = ids.get(c.name)!;
       await b.page.evaluate(`location.hash = '#/recording/${id}'`);
@@ -163,7 +166,10 @@ describe('recording pages show only what their result state allows', () => {
   });
 
   test('the About-this-model dialog opens from a result with the card summary', async (t) => {
-    if (missing) return skipUnlessCi(t, missing);
+    if (missing) {
+      skipUnlessCi(t, missing);
+      return;
+    }
     await b.page.evaluate(`location.hash = '#/recording/${ids.get('kauh-wheeze')}'`);
     await b.page.locator('[data-testid=about-model]').first().click();
     const dialog = b.page.locator('dialog[data-testid=model-summary]').first();

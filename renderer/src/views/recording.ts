@@ -138,14 +138,15 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     }
     const canReanalyse = (ctx.user.role === 'nurse' || ctx.user.role === 'pulmonologist') && !r.signed;
     const reanalyse = canReanalyse
-      ? async (): Promise<void> => {
-          try {
-            ctx.notify('Re-analysing…');
-            render(await ctx.api.call('recordings.reanalyze', { id }));
-            ctx.notify('Re-analysed with the current engine.');
-          } catch (err) {
-            ctx.notify(`Could not re-analyse: ${errorMessage(err)}`, 'error');
-          }
+      ? (): void => {
+          ctx.notify('Re-analysing…');
+          ctx.api.call('recordings.reanalyze', { id }).then(
+            (fresh) => {
+              render(fresh);
+              ctx.notify('Re-analysed with the current engine.');
+            },
+            (err: unknown) => ctx.notify(`Could not re-analyse: ${errorMessage(err)}`, 'error'),
+          );
         }
       : null;
 

@@ -128,5 +128,14 @@ export interface AnalysisResult {
   sounds: SoundsResult | null;
   /** The learned quality check (P(poor), for the competence gate); null when no detector is installed. */
   learnedQuality: LearnedQuality | null;
-  timingsMs: { resample: number; frontEnd: number; yamnet: number; head: number; sounds: number; total: number };
+  /** `gate`: the competence gate's own work (learned quality check, patch checks, decision). */
+  timingsMs: {
+    resample: number;
+    frontEnd: number;
+    yamnet: number;
+    gate: number;
+    head: number;
+    sounds: number;
+    total: number;
+  };
 }

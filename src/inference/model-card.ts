@@ -32,7 +32,9 @@ export const ReliabilityBinSchema = z.object({
 });
 
 export const ModelCardSchema = z.object({
-  schema: z.literal('auscult.head-card/1'),
+  schema: z.enum(['auscult.head-card/1', 'auscult.head-card/2']),
+  /** The competence gate's file beside the card (src/inference/gate/model.ts), pinned by its SHA-256. */
+  gate: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   name: z.string().min(1),
   version: z.string().min(1),
   createdAt: z.string(),

@@ -9,7 +9,7 @@ import type { AtRestKey } from '../common/at-rest.js';
 import type { AuditAction } from '../common/audit-actions.js';
 import type { Store } from '../store/index.js';
 import type { CaptureBackend } from '../capture/portaudio-backend.js';
-import type { LiveResult, PipelineParts } from '../capture/pipeline-types.js';
+import type { LiveStream, PipelineParts } from '../capture/pipeline-types.js';
 import type { EventBus } from './events.js';
 import type { Sessions } from './sessions.js';
 import type { ModelVersions } from '../inference/analysis-types.js';
@@ -20,8 +20,8 @@ import type { ExportJobsSlot } from './commands/exports.js';
 /** What the service needs from the analysis engine (src/inference/engine.ts satisfies it). */
 export interface AnalysisEnginePort {
   analyzeRecording(samples: Float32Array, sampleRate: number): Promise<AnalysisResult>;
-  /** One live window (16 kHz, band-limited) for the provisional live display; optional. */
-  analyzeLiveWindow?(samples: Float32Array): Promise<LiveResult>;
+  /** A live analyzer for one capture (fed the 16 kHz stream) for the provisional live display; optional. */
+  createLiveAnalyzer?(): LiveStream;
   readonly card: ModelCard;
   /** The sound detector's card, when one is installed (its figures sit beside the event lane). */
   readonly soundsCard?: SoundsCard | null;

@@ -101,7 +101,7 @@ export function analysisFixture(kind: FixtureKind, engineVersion = '2.0.0'): Ana
             }
           : null,
     learnedQuality: { pPoor: 0.1, poor: false, windows: [] },
-    timingsMs: { resample: 1, frontEnd: 1, yamnet: 1, head: 1, sounds: 1, total: 5 },
+    timingsMs: { resample: 1, frontEnd: 1, yamnet: 1, gate: 1, head: 1, sounds: 1, total: 6 },
   };
 }
 

@@ -23,6 +23,17 @@ import { soxAvailable, soxToRaw, virtualAlsa, writeRaw } from '../support/virtua
 
 const DEVICES = ['kauh', 'speech', 'silence'] as const;
 
+/**
+ * The file device reads far faster than real time (src/capture/README.md, Facts) and repeats stale
+ * data after the end: the countdown alone can use up a short file. So each source is repeated to
+ * minutes of audio, and the take hears real sound, not the stale tail.
+ */
+function repeated(wav: string, times: number, dir: string, name: string): string {
+  const long = join(dir, `${name}-long.wav`);
+  execFileSync('sox', ['-V1', wav, long, 'repeat', String(times)]);
+  return soxToRaw(long, 44100, join(dir, `${name}.raw`));
+}
+
 function sources(dir: string): Record<(typeof DEVICES)[number], string> {
   const rows = parseCsvRecords(readFileSync(join(KAUH_DIR, 'kauh_index.csv'), 'utf8'));
   const row = rows.find(
@@ -33,7 +44,7 @@ function sources(dir: string): Record<(typeof DEVICES)[number], string> {
       r['exclude_for_eval'] === '0',
   );
   assert.ok(row?.['file']);
-  const kauh = soxToRaw(join(KAUH_DIR, 'audio', row['file']), 44100, join(dir, 'kauh.raw'));
+  const kauh = repeated(join(KAUH_DIR, 'audio', row['file']), 20, dir, 'kauh');
   const speechWav = join(dir, 'speech.wav');
   execFileSync('espeak-ng', [
     '-v',
@@ -42,9 +53,9 @@ function sources(dir: string): Record<(typeof DEVICES)[number], string> {
     speechWav,
     'Take a deep breath in, and breathe out. Again, slowly in through the mouth and out. Keep breathing like that for me, in and out, in and out, very good, and once more.',
   ]);
-  const speech = soxToRaw(speechWav, 44100, join(dir, 'speech.raw'));
+  const speech = repeated(speechWav, 60, dir, 'speech');
   const silence = join(dir, 'silence.raw');
-  writeRaw(silence, new Int16Array(44100 * 30));
+  writeRaw(silence, new Int16Array(44100 * 600));
   return { kauh, speech, silence };
 }
 

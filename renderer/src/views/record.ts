@@ -80,6 +80,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   });
   const diagram = bodyDiagram((s) => {
     if (ACTIVE.has(state)) return;
+    if (state === 'cancelled') state = 'idle';
     site = s;
     diagram.select(s);
     refreshControls();
@@ -286,7 +287,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     discardBtn.hidden = !active;
     deviceSelect.disabled = active;
     durationSelect.disabled = active;
-    if (!active && state !== 'done')
+    // After a discard the sentence stays until the next action (it would be overwritten by "Ready" at once).
+    if (!active && state !== 'done' && state !== 'cancelled')
       stateText.textContent = why ?? `Ready: ${siteName(site)} for ${patient?.familyName ?? ''}. Press R to record.`;
     ctx.setBusy(active);
   }

@@ -43,6 +43,18 @@ function excludedStretches(a: AnalysisResult): Array<{ startSec: number; endSec:
   return out;
 }
 
+/** Seconds covered by the union of the spans. */
+function coveredSec(spans: ReadonlyArray<{ startSec: number; endSec: number }>): number {
+  let total = 0;
+  let end = -Infinity;
+  for (const s of [...spans].sort((a, b) => a.startSec - b.startSec)) {
+    const from = Math.max(s.startSec, end);
+    if (s.endSec > from) total += s.endSec - from;
+    end = Math.max(end, s.endSec);
+  }
+  return total;
+}
+
 /** "wheeze in 4.3 of 12.0 s; no crackles detected" */
 export function soundsSummaryText(a: AnalysisResult): string {
   const s = a.sounds;
@@ -50,8 +62,7 @@ export function soundsSummaryText(a: AnalysisResult): string {
   const part = (t: SoundType): string => {
     const ev = s.events.filter((e) => e.type === t);
     if (!s[t].present || ev.length === 0) return `no ${SOUND_WORDS[t].many} detected`;
-    const covered = ev.reduce((x, e) => x + e.endSec - e.startSec, 0);
-    return `${SOUND_WORDS[t].many} in ${covered.toFixed(1)} of ${a.durationSec.toFixed(1)} s`;
+    return `${SOUND_WORDS[t].many} in ${coveredSec(ev).toFixed(1)} of ${a.durationSec.toFixed(1)} s`;
   };
   const text = `${part('wheeze')}; ${part('crackle')}`;
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -90,7 +101,8 @@ export class EvidenceLane {
     if (!withheld && a.sounds) {
       rows.push(this.soundRow('crackle', a.sounds.events), this.soundRow('wheeze', a.sounds.events));
     }
-    const left = stretches.reduce((x, s) => x + s.endSec - s.startSec, 0);
+    // Patches overlap by half: count the time covered, not the sum of the stretches.
+    const left = coveredSec(stretches);
     const reasons = [...new Set(stretches.map((s) => EXCLUSION_WORDS[s.reason]))];
     const notes: HTMLElement[] = [
       h(

@@ -16,7 +16,7 @@ import { parseCsvRecords } from '../../src/common/csv.js';
 import { isGatedEngine } from '../../src/common/result-state.js';
 import { NodeApiClient } from './api-client.js';
 import { wavBytes } from './fixtures.js';
-import { browserMissing, openBrowser, shot, signIn, startServe, waitForExpression } from './harness.js';
+import { RESULTS_DIR, browserMissing, openBrowser, shot, signIn, startServe, waitForExpression } from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
 import { checkAnalysis } from './result-checks.js';
 import { USERS } from './seed.js';
@@ -163,6 +163,35 @@ describe('recording pages show only what their result state allows', () => {
       await b.page.setViewportSize({ width: 1280, height: 800 });
     }
     assert.deepEqual(b.errors, [], 'no console errors');
+  });
+
+  test('the PDF report of the crackle/wheeze recording: headline, lane under the spectrogram (pdftoppm)', async (t) => {
+    if (missing) return skipUnlessCi(t, missing);
+    await b.page.evaluate(`location.hash = '#/recording/${ids.get('kauh-crackle')}'`);
+    await b.page.getByRole('button', { name: 'PDF report' }).click();
+    const link = b.page.locator('[data-testid=export-status] button', { hasText: /Download .*\.pdf/ });
+    await link.waitFor({ timeout: 60_000 });
+    const [download] = await Promise.all([b.page.waitForEvent('download'), link.click()]);
+    const path = join(scratchDir('auscult-e2e-pdf-'), 'report.pdf');
+    await download.saveAs(path);
+    const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+    if (gated) {
+      assert.match(text, /Screen: (ABNORMAL|HEALTHY|UNCERTAIN)/);
+      assert.match(text, /threshold 74\.2 %/);
+      assert.match(text, /Adventitious sounds: (Wheeze in|No wheeze)/);
+      assert.match(text, /left out|No audio was left out/i);
+    } else assert.match(text, /Analysed by an earlier engine/);
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '80',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      path,
+      join(RESULTS_DIR, 'status-pdf-kauh-crackle'),
+    ]);
   });
 
   test('the About-this-model dialog opens from a result with the card summary', async (t) => {

@@ -166,7 +166,10 @@ describe('recording pages show only what their result state allows', () => {
   });
 
   test('the PDF report of the crackle/wheeze recording: headline, lane under the spectrogram (pdftoppm)', async (t) => {
-    if (missing) return skipUnlessCi(t, missing);
+    if (missing) {
+      skipUnlessCi(t, missing);
+      return;
+    }
     await b.page.evaluate(`location.hash = '#/recording/${ids.get('kauh-crackle')}'`);
     await b.page.getByRole('button', { name: 'PDF report' }).click();
     const link = b.page.locator('[data-testid=export-status] button', { hasText: /Download .*\.pdf/ });

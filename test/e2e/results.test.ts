@@ -162,6 +162,19 @@ describe('recording pages show only what their result state allows', () => {
       }
       await b.page.setViewportSize({ width: 1280, height: 800 });
     }
+    // The queue reads the same state: words, not numbers, for the withheld ones.
+    await b.page.evaluate(`location.hash = '#/review'`);
+    await b.page.locator('table.data tbody tr').first().waitFor();
+    const cells = await b.page.locator('table.data tbody tr td:nth-child(4)').allInnerTexts();
+    if (gated) assert.equal(cells.filter((c) => c === 'withheld: no result').length, 2, cells.join(' | '));
+    for (const [w, hgt] of [
+      [1024, 700],
+      [1440, 900],
+    ] as const) {
+      await b.page.setViewportSize({ width: w, height: hgt });
+      await shot(b.page, `status-review-queue-${w}`);
+    }
+    await b.page.setViewportSize({ width: 1280, height: 800 });
     assert.deepEqual(b.errors, [], 'no console errors');
   });
 

@@ -155,7 +155,8 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     if (engine) {
       // A line of the screen per site when a recording has a current result; otherwise it says why not.
       await b.page
-        .locator('canvas[aria-label^="The screen probability over time"], text=No results to plot')
+        .locator('canvas[aria-label^="The screen probability over time"]')
+        .or(b.page.getByText('No results to plot'))
         .first()
         .waitFor();
       if (await b.page.locator('canvas[aria-label^="The screen probability over time"]').count())

@@ -98,6 +98,8 @@ export interface RecordingSummary {
   result: ResultState;
   /** The engine of the current analysis (null: none). */
   analysisEngine: string | null;
+  /** The screen's label, null unless `result` is 'ok' or 'uncertain'. */
+  screenLabel: ScreenResult['label'] | null;
   signed: boolean;
   signedAt: string | null;
   signedBy: string | null;

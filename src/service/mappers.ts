@@ -54,12 +54,16 @@ export const toPatientSummary = (p: PatientSummaryRecord): PatientSummary => ({ 
 function summaryFigures(
   r: RecordingSummaryRecord,
   hasGate?: boolean,
-): Pick<RecordingSummary, 'topClass' | 'pAbnormal' | 'analysisStatus' | 'result' | 'analysisEngine'> {
+): Pick<RecordingSummary, 'topClass' | 'pAbnormal' | 'analysisStatus' | 'result' | 'analysisEngine' | 'screenLabel'> {
   const result = resultState({ status: r.analysisStatus, engineVersion: r.analysisEngine, hasGate });
   const figures = showsFigures(result);
   return {
     topClass: figures ? (r.topClass as ClassName | null) : null,
     pAbnormal: figures ? r.pAbnormal : null,
+    screenLabel:
+      figures && (r.screenLabel === 'abnormal' || r.screenLabel === 'healthy' || r.screenLabel === 'uncertain')
+        ? r.screenLabel
+        : null,
     analysisStatus: isAnalysisStatus(r.analysisStatus) ? r.analysisStatus : null,
     result,
     analysisEngine: r.analysisEngine,

@@ -60,6 +60,8 @@ export interface RecordingSummaryRecord {
   analysisStatus: string | null;
   /** The engine that made the current analysis (null: none); an engine before 2.0.0 was not gated. */
   analysisEngine: string | null;
+  /** The current analysis's screen label (from its stored JSON; only the listed page's rows read it). */
+  screenLabel: string | null;
   signed: boolean;
   signedAt: string | null;
   signedBy: string | null;
@@ -130,6 +132,7 @@ interface Row {
   p_abnormal: number | null;
   analysis_status: string | null;
   analysis_engine: string | null;
+  screen_label: string | null;
   signed_at: string | null;
   patient_mrn: string;
   given_name: string;
@@ -141,6 +144,7 @@ interface Row {
 const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate, r.duration_sec, r.file_name, r.wav_sha256, r.status,
     r.recorded_at, r.quality, r.top_class, r.p_abnormal, r.analysis_status, r.signed_at,
     (SELECT a.engine_version FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1) AS analysis_engine,
+    (SELECT json_extract(a.result_json, '$.screen.label') FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1) AS screen_label,
     p.mrn AS patient_mrn, p.given_name, p.family_name, u.username AS recorded_by_name, su.username AS signed_by_name
   FROM recordings r
   JOIN patients p ON p.id = r.patient_id
@@ -165,6 +169,7 @@ function toRecord(r: Row): RecordingRecord {
     pAbnormal: r.p_abnormal,
     analysisStatus: r.analysis_status,
     analysisEngine: r.analysis_engine,
+    screenLabel: r.screen_label,
     signed: r.signed_at !== null,
     signedAt: r.signed_at,
     signedBy: r.signed_by_name,

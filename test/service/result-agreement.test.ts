@@ -130,6 +130,7 @@ test('queue, page, PDF, FHIR and CSV agree on ok, uncertain, withheld, earlier-e
     if (kind === 'withheld' || kind === 'earlier-engine' || kind === 'none') {
       assert.equal(inQueue.pAbnormal, null);
       assert.equal(inQueue.topClass, null);
+      assert.equal(inQueue.screenLabel, null);
       assert.equal(page.analysis?.screen ?? null, null);
       assert.equal(page.analysis?.probabilities ?? null, null);
       if (kind !== 'withheld') assert.equal(page.analysis, null, 'an earlier engine’s analysis is not handed out');
@@ -140,6 +141,11 @@ test('queue, page, PDF, FHIR and CSV agree on ok, uncertain, withheld, earlier-e
     } else {
       const expected = analysisFixture(kind);
       assert.equal(inQueue.pAbnormal, expected.screen!.pAbnormal);
+      assert.equal(
+        inQueue.screenLabel,
+        page.analysis!.screen!.label,
+        'the list and the page show the same screen label',
+      );
       assert.equal(Number(row[col('p_abnormal')]), expected.screen!.pAbnormal);
       assert.equal(row[col('wheeze_present')], kind === 'ok' ? 'yes' : 'no');
     }

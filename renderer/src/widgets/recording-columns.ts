@@ -14,7 +14,15 @@ import type { Column } from './table';
 export function screenCell(r: RecordingSummary): Node | string {
   switch (r.result) {
     case 'ok':
-      return h('span', { class: 'tag', 'data-result': 'ok' }, `p(abn.) ${pct(r.pAbnormal)}`);
+      return h(
+        'span',
+        { class: 'tag', 'data-result': 'ok' },
+        r.screenLabel === 'abnormal'
+          ? `▲ abnormal · ${pct(r.pAbnormal)}`
+          : r.screenLabel === 'healthy'
+            ? `● healthy · ${pct(r.pAbnormal)}`
+            : `p(abn.) ${pct(r.pAbnormal)}`,
+      );
     case 'uncertain':
       return h('span', { class: 'tag tag-uncertain', 'data-result': 'uncertain' }, `? uncertain · ${pct(r.pAbnormal)}`);
     case 'withheld':

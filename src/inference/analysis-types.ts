@@ -128,7 +128,11 @@ export interface AnalysisResult {
   sounds: SoundsResult | null;
   /** The learned quality check (P(poor), for the competence gate); null when no detector is installed. */
   learnedQuality: LearnedQuality | null;
-  /** `gate`: the competence gate's own work (learned quality check, patch checks, decision). */
+  /**
+   * `gate`: the competence gate's own work (contact, tonality, foreign-sound and novelty checks per
+   * patch, the decision); `sounds` includes the learned quality check the gate reads (the sound
+   * model's ONNX, which ran before the gate existed).
+   */
   timingsMs: {
     resample: number;
     frontEnd: number;

@@ -246,8 +246,8 @@ export class AnalysisEngine {
     const count = headOut.count;
     const durationSec = samples.length / sampleRate;
 
-    // --- the competence gate: the learned quality check, then every patch and the recording
-    t = now();
+    // --- the competence gate: every patch, then the recording (the learned quality check it reads is
+    // the sound model's ONNX and is timed with the sounds)
     const pass: BandLimitedPass & GatePass = {
       banded16k: banded,
       embeddings: headOut.embeddings,
@@ -256,7 +256,10 @@ export class AnalysisEngine {
       startsSec: headPatches.startsSec,
       durationSec,
     };
+    t = now();
     const learnedQuality = await this.learnedQuality(pass);
+    const qualityMs = now() - t;
+    t = now();
     const decision = this.gate.judge(pass, quality, learnedQuality, this.card.input);
     const gateMs = now() - t;
 
@@ -267,7 +270,7 @@ export class AnalysisEngine {
     t = now();
     // the detector speaks only when the gate passes
     const sounds = verdict ? await this.detectSounds(pass) : null;
-    const soundsMs = now() - t;
+    const soundsMs = now() - t + qualityMs;
 
     let normSum = 0;
     for (let i = 0; i < count; i++) {
@@ -433,10 +436,23 @@ async function loadSounds(
   return sounds;
 }
 
-/** The same analysis as a function (for callers that hold an engine). */
+/** 16 kHz audio band-limited to `bandwidthHz` as the head sees it (nothing to do when the source has no content above it). */
+export async function bandLimited16k(
+  samples: Float32Array,
+  sampleRate: number,
+  bandwidthHz: number,
+  quality?: ResampleQuality,
+): Promise<Float32Array> {
+  const s16 = await resampleTo16k(samples, sampleRate, quality);
+  return sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz
+    ? bandLimitTo(s16, TARGET_RATE, bandwidthHz)
+    : s16;
+}
+
 /**
- * YAMNet embeddings of audio band-limited to `bandwidthHz` (per patch): what the head sees.
- * The engine and train-head (which has no head yet to load an engine with) both use this.
+ * YAMNet embeddings (and AudioSet scores) of audio band-limited to `bandwidthHz` (per patch): what
+ * the head and the gate see. The engine and train-head (which has no head yet to load an engine
+ * with) both use this.
  */
 export async function embedBandLimited(
   yamnet: YamnetSession,
@@ -444,16 +460,24 @@ export async function embedBandLimited(
   sampleRate: number,
   bandwidthHz: number,
   quality?: ResampleQuality,
-): Promise<{ embeddings: Float32Array; count: number; patchStartsSec: number[] }> {
+): Promise<{
+  embeddings: Float32Array;
+  scores: Float32Array;
+  count: number;
+  patchStartsSec: number[];
+  banded16k: Float32Array;
+}> {
   if (samples.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
-  const s16 = await resampleTo16k(samples, sampleRate, quality);
-  const banded =
-    sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz
-      ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz)
-      : s16;
+  const banded = await bandLimited16k(samples, sampleRate, bandwidthHz, quality);
   const patches = patchSource16k(banded);
-  const out = await yamnet.run(patches.source, false);
-  return { embeddings: out.embeddings, count: out.count, patchStartsSec: patches.startsSec };
+  const out = await yamnet.run(patches.source, true);
+  return {
+    embeddings: out.embeddings,
+    scores: out.scores!,
+    count: out.count,
+    patchStartsSec: patches.startsSec,
+    banded16k: banded,
+  };
 }
 
 export function analyzeRecording(

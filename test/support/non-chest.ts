@@ -1,8 +1,8 @@
 /**
- * The generated non-chest inputs of issue 11, made with the real tools a person would use:
- * espeak-ng voices (resampled by sox to 16 and 44.1 kHz), sox chords, a 50 Hz hum, white noise, a
- * 1 kHz tone, digital silence, a 1 s take of a real KAUH recording, and a real KAUH asthma
- * recording with speech mixed in 16 dB below it. Each with the reason the gate must give.
+ * The generated non-chest inputs of issue 11 (made by train-head's own generator,
+ * src/inference/training/non-chest.ts: espeak-ng voices at 16 and 44.1 kHz, sox chords, a 50 Hz hum,
+ * white noise, a 1 kHz tone, silence, a 1 s take of a real KAUH recording), each with the reason
+ * the gate must give; and a real KAUH asthma recording with speech mixed in 16 dB below it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,11 @@ import { join } from 'node:path';
 import { decodeWav } from '../../src/audio/wav-read.js';
 import { encodeWav16 } from '../../src/audio/wav-write.js';
 import { KAUH_DIR } from './paths.js';
+import {
+  SPEECH_TEXT,
+  makeNonChestInputs as makeGenerated,
+  nonChestToolsMissing,
+} from '../../src/inference/training/non-chest.js';
 
 export interface NonChestInput {
   name: string;
@@ -18,19 +23,9 @@ export interface NonChestInput {
   reason: RegExp;
 }
 
-const SPEECH =
-  'Please take a deep breath in, and breathe out slowly through your mouth. Now cough once, and breathe normally. ' +
-  'The quick brown fox jumps over the lazy dog, again and again, while I keep talking about the weather today.';
-
 /** A skip reason when espeak-ng or sox is missing, else false. */
 export function toolsMissing(): string | false {
-  for (const [tool, arg] of [
-    ['espeak-ng', '--version'],
-    ['sox', '--version'],
-  ] as const)
-    if (spawnSync(tool, [arg]).status !== 0)
-      return `${tool} is not installed (setup.sh installs it: apt-get install ${tool})`;
-  return false;
+  return nonChestToolsMissing() ?? false;
 }
 
 function run(cmd: string, args: string[]): void {
@@ -47,55 +42,22 @@ function rms(x: Float32Array): number {
   return Math.sqrt(s / x.length);
 }
 
+/** The reason the gate must give for each generated input (train-head's generator, src/inference/training/non-chest.ts). */
+const REASONS: Record<string, RegExp> = {
+  'speech-en-16k': /sounds like speech/,
+  'speech-female-44k': /sounds like speech/,
+  'speech-de-44k': /sounds like speech|does not sound like the chest recordings/,
+  'speech-slow-16k': /sounds like speech/,
+  'music-chords-44k': /sounds like music/,
+  'hum-50hz-16k': /tone, hum or noise/,
+  'noise-white-44k': /tone, hum or noise|does not sound like the chest recordings/,
+  'tone-1khz-16k': /tone, hum or noise/,
+  'silence-16k': /no contact: place the stethoscope on the skin/,
+  'take-1s': /^only 1\.0 s of usable sound; record at least 3 s$/,
+};
+
 export function makeNonChestInputs(dir: string): NonChestInput[] {
-  const p = (n: string) => join(dir, n);
-  const voice = (name: string, voiceName: string, rate: number, speed = 175) => {
-    const raw = p(`${name}.raw.wav`);
-    run('espeak-ng', ['-v', voiceName, '-s', String(speed), '-w', raw, SPEECH]);
-    run('sox', [raw, '-r', String(rate), p(`${name}.wav`)]);
-  };
-  voice('speech-en-16k', 'en-us', 16000);
-  voice('speech-female-44k', 'en+f3', 44100);
-  voice('speech-de-44k', 'de', 44100);
-  voice('speech-slow-16k', 'en+m3', 16000, 130);
-  // C, F, G and C major chords, plucked, 3 s each
-  run('sox', [
-    '-n', '-r', '44100', '-b', '16', p('music-chords-44k.wav'),
-    'synth', '3', 'pluck', 'C4', 'pluck', 'E4', 'pluck', 'G4', ':',
-    'synth', '3', 'pluck', 'F4', 'pluck', 'A4', 'pluck', 'C5', ':',
-    'synth', '3', 'pluck', 'G4', 'pluck', 'B4', 'pluck', 'D5', ':',
-    'synth', '3', 'pluck', 'C4', 'pluck', 'E4', 'pluck', 'G4', 'remix', '-', 'gain', '-6',
-  ]); // prettier-ignore
-  run('sox', ['-n', '-r', '16000', '-b', '16', p('hum-50hz-16k.wav'), 'synth', '10', 'sine', '50', 'gain', '-10']);
-  run('sox', ['-n', '-r', '44100', '-b', '16', p('noise-white-44k.wav'), 'synth', '10', 'whitenoise', 'gain', '-12']);
-  run('sox', ['-n', '-r', '16000', '-b', '16', p('tone-1khz-16k.wav'), 'synth', '10', 'sine', '1000', 'gain', '-10']);
-  run('sox', ['-n', '-r', '16000', '-b', '16', p('silence-16k.wav'), 'trim', '0', '10']);
-  const kauh = decodeWav(readFileSync(KAUH_ASTHMA));
-  writeFileSync(p('take-1s-4k.wav'), encodeWav16(kauh.samples.subarray(0, kauh.sampleRate), kauh.sampleRate));
-  return [
-    { name: 'speech, US English voice, 16 kHz', path: p('speech-en-16k.wav'), reason: /sounds like speech/ },
-    { name: 'speech, female voice, 44.1 kHz', path: p('speech-female-44k.wav'), reason: /sounds like speech/ },
-    {
-      name: 'speech, German voice, 44.1 kHz',
-      path: p('speech-de-44k.wav'),
-      reason: /sounds like speech|does not sound like the chest recordings/,
-    },
-    { name: 'speech, slow male voice, 16 kHz', path: p('speech-slow-16k.wav'), reason: /sounds like speech/ },
-    { name: 'music (chords), 44.1 kHz', path: p('music-chords-44k.wav'), reason: /sounds like music/ },
-    { name: '50 Hz hum', path: p('hum-50hz-16k.wav'), reason: /tone, hum or noise/ },
-    {
-      name: 'white noise, 44.1 kHz',
-      path: p('noise-white-44k.wav'),
-      reason: /tone, hum or noise|does not sound like the chest recordings/,
-    },
-    { name: '1 kHz tone', path: p('tone-1khz-16k.wav'), reason: /tone, hum or noise/ },
-    { name: 'silence', path: p('silence-16k.wav'), reason: /no contact: place the stethoscope on the skin/ },
-    {
-      name: 'a 1 s take of a real recording',
-      path: p('take-1s-4k.wav'),
-      reason: /^only 1\.0 s of usable sound; record at least 3 s$/,
-    },
-  ];
+  return makeGenerated(dir, KAUH_ASTHMA).map((g) => ({ name: g.name, path: g.path, reason: REASONS[g.id]! }));
 }
 
 /**
@@ -104,6 +66,7 @@ export function makeNonChestInputs(dir: string): NonChestInput[] {
  */
 export function makeSpeechOverChest(dir: string): { path: string; speechEndSec: number } {
   const raw = join(dir, 'mix-speech.raw.wav');
+  const SPEECH = SPEECH_TEXT;
   const at4k = join(dir, 'mix-speech-4k.wav');
   if (!existsSync(at4k)) {
     run('espeak-ng', ['-v', 'en-us', '-w', raw, SPEECH]);

@@ -75,6 +75,16 @@ export class CompetenceGate {
     this.novelty = new NoveltyScorer(model.novelty);
   }
 
+  /** Novelty of each patch embedding (count × 1024) against the training patches. */
+  noveltyOf(embeddings: Float32Array, count: number): Float64Array {
+    return this.novelty.score(embeddings, count);
+  }
+
+  /** The resolved foreign-sound groups (their order is the order of `PatchArrays.foreign`). */
+  get foreignGroups(): readonly ResolvedGroup[] {
+    return this.groups;
+  }
+
   get checkNames(): string[] {
     return this.checks.map((c) => c.name);
   }

@@ -9,12 +9,23 @@ import type { NoveltyModel } from './model.js';
 
 export class NoveltyScorer {
   private readonly mean: Float64Array;
-  private readonly basis: Float64Array[];
-  private readonly variances: readonly number[];
+  /** components × dims, row-major, with each row divided by √variance (so z²/λ is one dot product squared). */
+  private readonly scaled: Float64Array;
+  private readonly unit: Float64Array;
+  private readonly k: number;
   constructor(readonly model: NoveltyModel) {
+    const D = EMBEDDING_DIMS;
+    this.k = model.basis.length;
     this.mean = Float64Array.from(model.mean);
-    this.basis = model.basis.map((row) => Float64Array.from(row));
-    this.variances = model.variances;
+    this.unit = new Float64Array(this.k * D);
+    this.scaled = new Float64Array(this.k * D);
+    model.basis.forEach((row, c) => {
+      const inv = 1 / Math.sqrt(model.variances[c]!);
+      for (let d = 0; d < D; d++) {
+        this.unit[c * D + d] = row[d]!;
+        this.scaled[c * D + d] = row[d]! * inv;
+      }
+    });
   }
 
   get threshold(): number {
@@ -24,22 +35,31 @@ export class NoveltyScorer {
   /** Novelty of each of `count` embeddings (count × 1024). */
   score(embeddings: Float32Array, count: number): Float64Array {
     const D = EMBEDDING_DIMS;
+    const { k, unit, scaled, mean } = this;
     const out = new Float64Array(count);
     const c = new Float64Array(D);
     for (let p = 0; p < count; p++) {
       let total = 0;
+      const base = p * D;
       for (let d = 0; d < D; d++) {
-        c[d] = embeddings[p * D + d]! - this.mean[d]!;
-        total += c[d]! * c[d]!;
+        const v = embeddings[base + d]! - mean[d]!;
+        c[d] = v;
+        total += v * v;
       }
       let inSpace = 0;
       let maha = 0;
-      this.basis.forEach((b, k) => {
+      for (let r = 0; r < k; r++) {
         let z = 0;
-        for (let d = 0; d < D; d++) z += b[d]! * c[d]!;
+        let w = 0;
+        const o = r * D;
+        for (let d = 0; d < D; d++) {
+          const v = c[d]!;
+          z += unit[o + d]! * v;
+          w += scaled[o + d]! * v;
+        }
         inSpace += z * z;
-        maha += (z * z) / this.variances[k]!;
-      });
+        maha += w * w;
+      }
       const residual = Math.max(0, total - inSpace);
       out[p] = (maha + residual / this.model.residualVariance) / D;
     }

@@ -3,7 +3,9 @@
  * reading of the cards for the UI, the PDF and FHIR, so they cannot quote different numbers.
  *
  * The screen's sensitivity/specificity are the card's one-recording figures when it has them
- * (card schema 2, issue 11 §6); a card without them gives its per-patient figures, labelled so.
+ * (card schema 2: `evaluation.recordingScreen.all`, issue 11 §6); a schema-1 card gives its
+ * per-patient figures, labelled so. `recognised` and `clinicianSummary` come from a schema-2 card,
+ * else from the out-of-fold recall and a summary composed from the card's figures.
  */
 import type { ClassName, ModelCard } from './api.js';
 import type { FigureInterval, ModelFacts, SoundTypeFacts } from '../common/model-facts.js';
@@ -18,7 +20,8 @@ function classFacts(card: ModelCard): ModelFacts['classes'] {
     class: c.class,
     recall: c.recall,
     // Recall 0 out of fold: the model never named this class correctly; it is not offered as a finding.
-    recognised: c.recall.value > 0,
+    // A schema-2 card says so itself; a schema-1 card's recall decides.
+    recognised: c.recognised ?? c.recall.value > 0,
   }));
 }
 
@@ -37,9 +40,8 @@ function soundFacts(card: SoundsCard): NonNullable<ModelFacts['sounds']> {
 
 /** The plain-language summary: the card's own when it has one, else composed from its figures. */
 function summary(card: ModelCard, screen: ModelFacts['screen'], classes: ModelFacts['classes']): string[] {
-  const own = (card as ModelCard & { clinicianSummary?: unknown }).clinicianSummary;
-  if (Array.isArray(own) && own.every((x): x is string => typeof x === 'string')) return own;
-  if (typeof own === 'string' && own.trim()) return [own];
+  const own = card.clinicianSummary?.trim();
+  if (own) return own.split(/\n\s*\n/).map((p) => p.trim());
   const unrecognised = classes.filter((c) => !c.recognised).map((c) => CLASS_LABELS[c.class].toLowerCase());
   return [
     `What it is: decision support for lung auscultation. It gives a healthy-vs-abnormal screen and, less reliably, five disease probabilities. It is not a diagnosis.`,
@@ -51,14 +53,19 @@ function summary(card: ModelCard, screen: ModelFacts['screen'], classes: ModelFa
 
 export function modelFacts(card: ModelCard | null, soundsCard: SoundsCard | null): ModelFacts | null {
   if (!card) return null;
-  const s = card.evaluation.screen;
+  // Lead with what one analysis of one recording achieves (card schema 2); a schema-1 card has only
+  // per-patient figures, and says so beside every result.
+  const one = card.evaluation.recordingScreen?.all;
+  const s = one ?? card.evaluation.screen;
   const screen: ModelFacts['screen'] = {
     threshold: card.screen.threshold,
     margin: card.abstain.screenMargin,
     sensitivity: s.sensitivity,
     specificity: s.specificity,
     auroc: s.auroc,
-    basis: 'per patient (cross-validated; one recording alone does less well)',
+    basis: one
+      ? `for one analysis of one recording (${one.recordings} recordings of ${one.patients} patients, cross-validated)`
+      : 'per patient (cross-validated; one recording alone does less well)',
   };
   const classes = classFacts(card);
   return {

@@ -71,7 +71,7 @@ async function loadAnalyzer(
   const engine = await AnalysisEngine.load({ headCard: head.path, threads });
   return {
     analyzer: {
-      analyzeLiveWindow: (s) => engine.analyzeLiveWindow(s),
+      createLive: () => engine.createLiveAnalyzer(),
       analyzeFile: () => Promise.reject(new Error('not used')),
     },
     note: `live YAMNet + head every 0.48 s (${head.note})`,
@@ -94,7 +94,13 @@ interface Figures {
 /** One paced run; the first WARM_SECONDS warm the JIT (JIT and the resampler's WASM module) and are not measured. */
 async function measure(analyzer: CaptureAnalyzer | null, audio: Int16Array): Promise<Figures> {
   const wavPath = join(tmpdir(), `auscult-bench-capture-${process.pid}.wav`);
-  const pipeline = await LivePipeline.create({ sampleRate: RATE, wavPath, parts: realPipelineParts, analyzer });
+  const liveStream = analyzer?.createLive() ?? null;
+  const pipeline = await LivePipeline.create({
+    sampleRate: RATE,
+    wavPath,
+    parts: realPipelineParts,
+    analyzer: liveStream,
+  });
   const warmChunks = Math.round((WARM_SECONDS * RATE) / CHUNK);
   const pushedAt: number[] = [];
   const latencies: number[] = [];
@@ -111,7 +117,12 @@ async function measure(analyzer: CaptureAnalyzer | null, audio: Int16Array): Pro
       if (entered !== undefined && chunk >= warmChunks) latencies.push(t - entered);
     }
   });
-  if (analyzer) await analyzer.analyzeLiveWindow(new Float32Array(15600)); // first ONNX run allocates
+  if (analyzer) {
+    // first ONNX run allocates: warm up on an analyzer of its own
+    const warm = analyzer.createLive();
+    warm.push(new Float32Array(15600));
+    await warm.update();
+  }
   let cpu0 = process.cpuUsage();
   let liveAtStart = 0;
   let pushMs = 0;

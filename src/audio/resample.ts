@@ -131,9 +131,11 @@ export class StreamingResampler {
     const poly = this.poly;
     const out = new Float32Array(Math.floor((samples.length * this.toRate) / this.fromRate));
     let pos = 0;
+    // the chain can flush one sample more than floor(n · to / from) (rounding of its stages): keep the floor
     const into = (o: Float32Array): void => {
-      out.set(o, pos);
-      pos += o.length;
+      const n = Math.min(o.length, out.length - pos);
+      if (n > 0) out.set(o.subarray(0, n), pos);
+      pos += Math.max(0, n);
     };
     poly.push(samples, into);
     poly.flush(into);

@@ -3,31 +3,25 @@
  *  1. the crash-safe WAV writer (every sample, at the device rate),
  *  2. resample to 16 kHz -> streaming YAMNet log-mel front end -> 'frames' (small batches),
  *     plus 'level' and the running 'quality' verdict,
- *  3. every 0.48 s of audio, the newest 0.96 s through the live analyzer -> 'live'.
+ *  3. the live analyzer (fed every 16 kHz sample; asked for an update every 0.48 s of audio) -> 'live':
+ *     provisional results from ≥ 3 s of clean audio only, gated as a recording is (src/inference).
  *
  * `push` is synchronous and never drops a sample: the WAV and the front end see everything.
  * Only display work is shed under load: frames waiting to be published beyond
  * `maxPendingFrames` are dropped oldest-first (counted in `droppedFrames`), and a live window
  * that comes due while the previous one is still being analysed is coalesced into the newest
- * (counted in `liveSkipped`).
+ * (counted in `liveSkipped`): the analyzer has the whole stream, so a coalesced update loses no audio.
  */
 import { EventEmitter } from 'node:events';
 import { WavStreamWriter, type WriteFailure } from '../audio/wav-stream-writer.js';
 import type { AtRestKey } from '../common/at-rest.js';
 import type { QualityReport } from '../inference/analysis-types.js';
 import { HOP, MEL_BANDS, PATCH_HOP_FRAMES, PATCH_SAMPLES, SAMPLE_RATE } from '../features/yamnet-params.js';
-import type {
-  CaptureAnalyzer,
-  FrontEnd,
-  LiveResult,
-  PipelineParts,
-  QualityMeter,
-  Resampler,
-} from './pipeline-types.js';
+import type { FrontEnd, LiveStream, LiveResult, PipelineParts, QualityMeter, Resampler } from './pipeline-types.js';
 
 export const FRONT_END_RATE = SAMPLE_RATE;
 export { MEL_BANDS };
-/** The newest whole YAMNet patch (96 frames need 15600 samples), every 0.48 s. */
+/** A YAMNet patch (96 frames need 15600 samples); live updates every patch hop (0.48 s). */
 export const LIVE_WINDOW_SAMPLES = PATCH_SAMPLES;
 export const LIVE_HOP_SAMPLES = PATCH_HOP_FRAMES * HOP;
 
@@ -59,7 +53,8 @@ export interface LivePipelineOptions {
   sampleRate: number;
   wavPath: string;
   parts: PipelineParts;
-  analyzer: Pick<CaptureAnalyzer, 'analyzeLiveWindow'> | null;
+  /** This capture's live analyzer (CaptureAnalyzer.createLive()), or null for no live analysis. */
+  analyzer: LiveStream | null;
   /** Minimum gap between 'frames' events (default 5 ms): bounds the event rate when audio arrives in a burst (catching up, a faster-than-real-time device) while a real-time device's 20 ms chunks are each published at once (>= 20 updates/s, no added latency). */
   frameIntervalMs?: number;
   /** Frames allowed to wait for publishing before the oldest are dropped (default 100 = 1 s). */
@@ -93,9 +88,7 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
   private readonly maxPendingFrames: number;
   private readonly qualityEvery: number;
   private nextQualityAt: number;
-  // Live analysis: a ring of the newest 16 kHz samples.
-  private readonly ring = new Float32Array(LIVE_WINDOW_SAMPLES);
-  private ringFill = 0;
+  // Live analysis: the analyzer keeps the stream; here only the cadence.
   private total16k = 0;
   private sinceLive = 0;
   private liveBusy = false;
@@ -114,7 +107,7 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
     private readonly resampler: Resampler,
     private readonly frontEnd: FrontEnd,
     private readonly quality: QualityMeter,
-    private readonly analyzer: Pick<CaptureAnalyzer, 'analyzeLiveWindow'> | null,
+    private readonly analyzer: LiveStream | null,
     opts: LivePipelineOptions,
   ) {
     super();
@@ -227,21 +220,15 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
   }
 
   private feedLive(s16: Float32Array): void {
-    // Keep the newest LIVE_WINDOW_SAMPLES in order (ring shifted: small, once per chunk).
     const n = s16.length;
-    if (n >= LIVE_WINDOW_SAMPLES) {
-      this.ring.set(s16.subarray(n - LIVE_WINDOW_SAMPLES));
-    } else {
-      this.ring.copyWithin(0, n);
-      this.ring.set(s16, LIVE_WINDOW_SAMPLES - n);
-    }
-    this.ringFill = Math.min(LIVE_WINDOW_SAMPLES, this.ringFill + n);
     this.total16k += n;
+    if (!this.analyzer) return;
+    this.analyzer.push(s16);
     this.sinceLive += n;
-    if (!this.analyzer || this.ringFill < LIVE_WINDOW_SAMPLES || this.sinceLive < LIVE_HOP_SAMPLES) return;
+    if (this.total16k < LIVE_WINDOW_SAMPLES || this.sinceLive < LIVE_HOP_SAMPLES) return;
     this.sinceLive %= LIVE_HOP_SAMPLES;
     if (this.liveBusy) {
-      // Coalesce: remember that a newer window is due; run the newest when the engine is free.
+      // Coalesce: the next update covers everything pushed meanwhile.
       if (this.liveDue) this.liveSkipped++;
       this.liveDue = true;
       return;
@@ -253,14 +240,13 @@ export class LivePipeline extends EventEmitter<PipelineEvents> {
     if (!this.analyzer || this.closed) return;
     this.liveBusy = true;
     this.liveDue = false;
-    const window = this.ring.slice();
     const patchStartSec = (this.total16k - LIVE_WINDOW_SAMPLES) / FRONT_END_RATE;
     this.liveRuns++;
     this.liveIdle = this.analyzer
-      .analyzeLiveWindow(window)
+      .update()
       .then(
         (r) => {
-          if (!this.closed) this.emit('live', { ...r, patchStartSec });
+          if (r && !this.closed) this.emit('live', { ...r, patchStartSec });
         },
         (err: unknown) => {
           if (this.listenerCount('liveError') > 0)

@@ -26,10 +26,19 @@ export interface QualityMeter {
 /** The engine's provisional live result (src/inference/analysis-types.ts). */
 export type LiveResult = LiveAnalysis;
 
+/**
+ * Live analysis of one capture (src/inference/live-analyzer.ts): fed the 16 kHz stream, asked for
+ * an update every 0.48 s of audio; null while it has nothing new to say.
+ */
+export interface LiveStream {
+  push(samples16k: Float32Array): void;
+  update(): Promise<LiveResult | null>;
+}
+
 /** What the session needs from the analysis engine. */
 export interface CaptureAnalyzer {
-  /** The newest 0.96 s (or more) at 16 kHz through YAMNet and the head. */
-  analyzeLiveWindow(samples16k: Float32Array): Promise<LiveResult>;
+  /** A live analyzer for one capture (a new one per capture: it keeps what it has heard). */
+  createLive(): LiveStream;
   /** The saved WAV through exactly the path `auscult analyze` uses. */
   analyzeFile(wavPath: string): Promise<AnalysisResult>;
 }

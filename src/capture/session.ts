@@ -165,7 +165,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
         sampleRate: input.sampleRate,
         wavPath: this.opts.wavPath,
         parts: this.opts.parts,
-        analyzer: this.opts.analyzer,
+        analyzer: this.opts.analyzer?.createLive() ?? null,
         frameIntervalMs: this.opts.frameIntervalMs,
         maxPendingFrames: this.opts.maxPendingFrames,
         flushIntervalMs: this.opts.flushIntervalMs,

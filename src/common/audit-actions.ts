@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   'recording.discard',
   'finding.add',
   'finding.amend',
+  'finding.sound-verdict',
   'capture.pin',
   'audit.verify',
   'export.start',

@@ -1,6 +1,8 @@
 /**
- * The analyses CSV: one row per recording with its patient, site, device, quality, the five
- * class probabilities, the screen, model versions and sign-off. Streams from the store's
+ * The analyses CSV: one row per recording with its patient, site, device, quality, the result
+ * state (src/common/result-state.ts) and status reasons, the five class probabilities, the
+ * screen, crackle/wheeze presence, model versions and sign-off. Every figure is empty unless the
+ * result is 'ok' or 'uncertain': a withheld analysis has none, an earlier engine's was never gated. Streams from the store's
  * batched query; the same writer makes the recordings export's index.csv.
  */
 import type { ExportRecordingRow } from '../store/export-queries.js';
@@ -23,7 +25,9 @@ export const ANALYSES_COLUMNS = [
   'duration_sec',
   'status',
   'quality',
+  'result',
   'analysis_status',
+  'status_reasons',
   'top_class',
   'p_asthma',
   'p_copd',
@@ -31,6 +35,10 @@ export const ANALYSES_COLUMNS = [
   'p_healthy',
   'p_bronchial',
   'p_abnormal',
+  'crackle_present',
+  'crackle_probability',
+  'wheeze_present',
+  'wheeze_probability',
   'engine_version',
   'head',
   'analysed_at',
@@ -40,6 +48,8 @@ export const ANALYSES_COLUMNS = [
   'wav_file',
   'wav_sha256',
 ] as const;
+
+const presentText = (p: boolean | undefined): string | null => (p === undefined ? null : p ? 'yes' : 'no');
 
 export function analysesCsvRow(r: ExportRecordingRow, wavFile: string | null = null): string {
   const a = r.analysis;
@@ -58,14 +68,20 @@ export function analysesCsvRow(r: ExportRecordingRow, wavFile: string | null = n
     r.durationSec,
     r.status,
     r.quality,
+    a?.result ?? 'none',
     a?.status ?? null,
+    a ? a.statusReasons.join('; ') : null,
     a?.topClass ?? null,
-    a?.probabilities.asthma,
-    a?.probabilities.copd,
-    a?.probabilities.pneumonia,
-    a?.probabilities.healthy,
-    a?.probabilities.bronchial,
+    a?.probabilities?.asthma,
+    a?.probabilities?.copd,
+    a?.probabilities?.pneumonia,
+    a?.probabilities?.healthy,
+    a?.probabilities?.bronchial,
     a?.pAbnormal,
+    presentText(a?.sounds?.crackle.present),
+    a?.sounds?.crackle.probability,
+    presentText(a?.sounds?.wheeze.present),
+    a?.sounds?.wheeze.probability,
     a?.engineVersion,
     a ? `${a.headName} ${a.headVersion}` : null,
     a?.createdAt,

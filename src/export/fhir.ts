@@ -7,12 +7,18 @@
  * sign-off as Observations, and a Provenance naming who recorded, who signed and what produced it.
  *
  * Ids are derived from our database ids (stable across re-exports, so a receiving system can
- * update rather than duplicate). Codes are local (`urn:auscult:*`) and every concept also has
- * human-readable text: there is no standard LOINC/SNOMED code for a model's class probability.
+ * update rather than duplicate). Detected sounds carry SNOMED CT (wheeze 24612001, crackles
+ * 48409008); the rest is local (`urn:auscult:*`) with human-readable text: there is no standard
+ * code for a model's class probability. The analysis's figures go out only for a current 'ok' or
+ * 'uncertain' result (src/common/result-state.ts); a withheld analysis, or one by an engine before
+ * the competence gate, is one Observation with a dataAbsentReason and no value. Machine output is
+ * `preliminary` until the recording is signed, `final` after.
  */
 import { createHash } from 'node:crypto';
 import { CLASS_ORDER, type ClassName } from '../common/classes.js';
 import type { ExportFindingRow, ExportRecordingRow } from '../store/export-queries.js';
+import { RESULT_STATE_SENTENCES } from '../common/result-state.js';
+import type { SoundType } from '../inference/sounds/types.js';
 
 /** How each class reads inside a sentence ("Probability of a healthy chest"). */
 const CLASS_TEXT: Record<ClassName, string> = {
@@ -33,6 +39,8 @@ const SYS = {
   mediaType: 'http://terminology.hl7.org/CodeSystem/media-type',
   participant: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
   ucum: 'http://unitsofmeasure.org',
+  snomed: 'http://snomed.info/sct',
+  absent: 'http://terminology.hl7.org/CodeSystem/data-absent-reason',
 } as const;
 
 export type FhirResource = { resourceType: string; id: string } & Record<string, unknown>;
@@ -54,6 +62,46 @@ export interface FhirRecordingInput {
   wavUrl: string | null;
   /** The analysis's screen label and reasons when known (from the stored result). */
   screenLabel?: 'abnormal' | 'healthy' | 'uncertain' | null;
+  /** Detected adventitious sounds (only present ones), from the stored result. */
+  sounds?: DetectedSound[];
+}
+
+/** One detected sound type of a recording: its recording-level probability and its events. */
+export interface DetectedSound {
+  type: SoundType;
+  probability: number;
+  events: { startSec: number; endSec: number; probability: number }[];
+}
+
+/** SNOMED CT findings for the detector's two types. */
+const SOUND_SNOMED: Record<SoundType, { code: string; display: string }> = {
+  wheeze: { code: '24612001', display: 'Wheeze' },
+  crackle: { code: '48409008', display: 'Crackles' },
+};
+
+function soundObservation(row: ExportRecordingRow, s: DetectedSound, common: Record<string, unknown>): FhirResource {
+  const snomed = SOUND_SNOMED[s.type];
+  const covered = s.events.reduce((t, e) => t + (e.endSec - e.startSec), 0);
+  const where = s.events.map((e) => `${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s`).join(', ');
+  return {
+    resourceType: 'Observation',
+    id: fid('rec', row.id, 'sound', s.type),
+    ...common,
+    code: {
+      coding: [
+        { system: SYS.snomed, code: snomed.code, display: snomed.display },
+        { system: SYS.obs, code: `sound-${s.type}`, display: `Detected ${s.type}` },
+      ],
+      text: `${snomed.display} detected by the sound model (decision support; check by ear)`,
+    },
+    valueQuantity: {
+      value: Math.round(s.probability * 1e4) / 1e4,
+      unit: 'probability',
+      system: SYS.ucum,
+      code: '1',
+    },
+    note: [{ text: `${snomed.display} in ${covered.toFixed(1)} of ${row.durationSec.toFixed(1)} s: ${where}.` }],
+  };
 }
 
 export interface FhirBundleOptions {
@@ -216,6 +264,7 @@ function addRecording(
       ],
       text: `Auscult ${a.engineVersion}: YAMNet embeddings and classifier head ${a.headName} ${a.headVersion}`,
     };
+    // Machine output stays preliminary until a pulmonologist signs the recording.
     const common = {
       status: signed ? 'final' : 'preliminary',
       category: [{ coding: [{ system: SYS.obsCategory, code: 'exam', display: 'Exam' }] }],
@@ -227,46 +276,75 @@ function addRecording(
       device: software,
       derivedFrom: [media],
     };
-    const quantity = (p: number) => ({
-      value: Math.round(p * 1e4) / 1e4,
-      unit: 'probability',
-      system: SYS.ucum,
-      code: '1',
-    });
-    for (const c of CLASS_ORDER) {
-      const id = fid('rec', row.id, 'p', c);
+    const screenCode = {
+      coding: [{ system: SYS.obs, code: 'p-abnormal', display: 'Probability that the chest sounds abnormal' }],
+      text: 'Healthy-vs-abnormal screen (decision support, not a diagnosis)',
+    };
+    if (a.result === 'withheld' || a.result === 'earlier-engine' || !a.probabilities || a.pAbnormal === null) {
+      // No figure exists (withheld) or may be given as current (an earlier engine's was never gated):
+      // one Observation that says so, with no value at all.
+      const why =
+        a.result === 'withheld'
+          ? `${RESULT_STATE_SENTENCES.withheld}${a.statusReasons.length ? ` ${a.statusReasons.join('; ')}.` : ''}`
+          : RESULT_STATE_SENTENCES['earlier-engine'];
       analysisRefs.push({
         reference: b.add({
           resourceType: 'Observation',
-          id,
+          id: fid('rec', row.id, 'screen'),
           ...common,
-          code: {
-            coding: [{ system: SYS.obs, code: `p-${c}`, display: `Probability of ${CLASS_TEXT[c]}` }],
-            text: `Model probability of ${CLASS_TEXT[c]} (decision support, not a diagnosis)`,
+          code: screenCode,
+          dataAbsentReason: {
+            coding: [{ system: SYS.absent, code: 'not-performed', display: 'Not Performed' }],
+            text: why,
           },
-          valueQuantity: quantity(a.probabilities[c]),
+          interpretation: [{ coding: [{ system: SYS.obs, code: `result-${a.result}` }], text: why }],
         }),
       });
+    } else {
+      const quantity = (p: number) => ({
+        value: Math.round(p * 1e4) / 1e4,
+        unit: 'probability',
+        system: SYS.ucum,
+        code: '1',
+      });
+      for (const c of CLASS_ORDER) {
+        const id = fid('rec', row.id, 'p', c);
+        analysisRefs.push({
+          reference: b.add({
+            resourceType: 'Observation',
+            id,
+            ...common,
+            code: {
+              coding: [{ system: SYS.obs, code: `p-${c}`, display: `Probability of ${CLASS_TEXT[c]}` }],
+              text: `Model probability of ${CLASS_TEXT[c]} (decision support, not a diagnosis)`,
+            },
+            valueQuantity: quantity(a.probabilities[c]),
+          }),
+        });
+      }
+      const screen: FhirResource = {
+        resourceType: 'Observation',
+        id: fid('rec', row.id, 'screen'),
+        ...common,
+        code: screenCode,
+        valueQuantity: quantity(a.pAbnormal),
+      };
+      const label = a.result === 'uncertain' ? 'uncertain' : (input.screenLabel ?? null);
+      if (label)
+        screen['interpretation'] = [
+          {
+            coding: [{ system: SYS.obs, code: `screen-${label}` }],
+            text:
+              label === 'uncertain'
+                ? `Uncertain${a.statusReasons.length ? `: ${a.statusReasons.join('; ')}` : ''}`
+                : `Screen: ${label}`,
+          },
+        ];
+      analysisRefs.push({ reference: b.add(screen) });
+      for (const finding of input.sounds ?? []) {
+        analysisRefs.push({ reference: b.add(soundObservation(row, finding, common)) });
+      }
     }
-    const screen: FhirResource = {
-      resourceType: 'Observation',
-      id: fid('rec', row.id, 'screen'),
-      ...common,
-      code: {
-        coding: [{ system: SYS.obs, code: 'p-abnormal', display: 'Probability that the chest sounds abnormal' }],
-        text: 'Healthy-vs-abnormal screen (decision support, not a diagnosis)',
-      },
-      valueQuantity: quantity(a.pAbnormal),
-    };
-    const label = input.screenLabel ?? (a.status === 'uncertain' ? 'uncertain' : null);
-    if (label)
-      screen['interpretation'] = [
-        {
-          coding: [{ system: SYS.obs, code: `screen-${label}` }],
-          text: label === 'uncertain' ? 'Uncertain: quality or confidence too low to call' : `Screen: ${label}`,
-        },
-      ];
-    analysisRefs.push({ reference: b.add(screen) });
   }
   targets.push(...analysisRefs);
 

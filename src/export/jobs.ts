@@ -27,10 +27,28 @@ import {
 import { writeAnalysesCsv } from './analyses-csv.js';
 import { writeAuditExport } from './audit-export.js';
 import { ExportError } from './errors.js';
-import { buildFhirBundle } from './fhir.js';
+import { buildFhirBundle, type DetectedSound } from './fhir.js';
 import { FileSink, StagingFolder, assertWritableDir, type WrittenFile } from './file-sink.js';
 import { writeManifest } from './manifest.js';
-import { renderPdfReport, reportAnalysisFromJson, type ModelSummary, type ReportRecording } from './pdf-report.js';
+import {
+  renderPdfReport,
+  reportAnalysisFromJson,
+  type ModelSummary,
+  type ReportAnalysis,
+  type ReportRecording,
+} from './pdf-report.js';
+
+/** The sound types a report's analysis detected, each with its events (what FHIR reports). */
+function detectedSounds(a: ReportAnalysis): DetectedSound[] {
+  const s = a.sounds;
+  if (!s) return [];
+  return (['wheeze', 'crackle'] as const)
+    .filter((t) => s[t])
+    .map((t) => {
+      const events = s.events.filter((e) => e.type === t);
+      return { type: t, probability: s.probability[t], events };
+    });
+}
 import { writeRecordingsFolder, writeRecordingsZip } from './recordings-export.js';
 import { NameAllocator, safeFileName } from './safe-names.js';
 
@@ -362,15 +380,14 @@ export class ExportJobs {
             const recs = [];
             for (const row of recordingsForExport(db, { ...recScope, patientId: pid }, { withResultJson: true })) {
               if (signal.aborted) break;
-              const screen = row.analysis
-                ? (reportAnalysisFromJson(row.analysis.resultJson)?.screen.label ?? null)
-                : null;
+              const report = row.analysis ? reportAnalysisFromJson(row.analysis.resultJson, row.analysis.result) : null;
               recs.push({
                 row,
                 findings: findingsForExport(db, row.id),
                 wav: await this.sources.readWav(row),
                 wavUrl: null,
-                screenLabel: screen,
+                screenLabel: report?.screen?.label ?? null,
+                sounds: report ? detectedSounds(report) : [],
               });
               progress(++rows, total);
             }
@@ -410,7 +427,7 @@ export class ExportJobs {
                 recs.push({
                   row,
                   findings: findingsForExport(db, row.id),
-                  analysis: row.analysis ? reportAnalysisFromJson(row.analysis.resultJson) : null,
+                  analysis: row.analysis ? reportAnalysisFromJson(row.analysis.resultJson, row.analysis.result) : null,
                   spectrogram: await this.sources.spectrogram(row).catch(() => null),
                 });
                 progress(++rows, total);

@@ -1,8 +1,11 @@
 /**
  * The PDF report, per recording or per patient visit (several recordings): patient, site, date,
- * device, signal quality, the spectrogram, the class probabilities as bars with numbers, the
- * per-patch timeline, findings and sign-off, the model card summary, and the disclaimer on every
- * page. Text uses DejaVu Sans (embedded, subset) so names in any Latin, Greek or Cyrillic script
+ * device, signal quality, the spectrogram with the evidence lane under it on the same time axis
+ * (excluded audio, detected crackles and wheezes), the headline the one result state allows
+ * (src/common/result-state.ts: the screen with its threshold and measured sensitivity/specificity;
+ * for a withheld or earlier-engine analysis a sentence and no figure, no bar, no colour), the
+ * five-class probabilities as a secondary line without the classes the model does not recognise,
+ * findings and sign-off, the model card summary, and the disclaimer on every page. Text uses DejaVu Sans (embedded, subset) so names in any Latin, Greek or Cyrillic script
  * print correctly; PDF's built-in Helvetica would only cover Western European letters.
  */
 import { createRequire } from 'node:module';
@@ -10,6 +13,9 @@ import PDFDocument from 'pdfkit';
 import type { ExportFindingRow, ExportRecordingRow } from '../store/export-queries.js';
 import { spectrogramPng, type LogMelFrames } from './spectrogram-png.js';
 import { CLASS_COLORS, CLASS_LABELS, CLASS_ORDER, type ClassProbabilities } from '../common/classes.js';
+import { RESULT_STATE_SENTENCES, showsFigures, type ResultState } from '../common/result-state.js';
+import type { ModelFacts } from '../common/model-facts.js';
+import type { AnalysisResult, PatchExclusion, SoundEvent } from '../inference/analysis-types.js';
 
 type Probabilities = ClassProbabilities;
 
@@ -17,13 +23,22 @@ const require = createRequire(import.meta.url);
 const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
 
-/** The analysis fields a report shows (a subset of the stored AnalysisResult). */
+/** The analysis fields a report shows (from the stored AnalysisResult, as its result state allows). */
 export interface ReportAnalysis {
-  probabilities: Probabilities;
-  screen: { pAbnormal: number; label: 'abnormal' | 'healthy' | 'uncertain' };
-  status: 'ok' | 'uncertain';
+  result: ResultState;
   statusReasons: string[];
-  timeline: { startSec: number; endSec: number; probabilities: Probabilities }[];
+  /** null unless result is 'ok' or 'uncertain' (and the same for every figure below). */
+  screen: { pAbnormal: number; label: 'abnormal' | 'healthy' | 'uncertain'; threshold: number } | null;
+  probabilities: Probabilities | null;
+  /** Excluded stretches of audio and why (shown even when withheld: that is the evidence). */
+  excluded: { startSec: number; endSec: number; reason: PatchExclusion }[];
+  sounds: {
+    crackle: boolean;
+    wheeze: boolean;
+    /** Recording-level probability of each type. */
+    probability: { crackle: number; wheeze: number };
+    events: SoundEvent[];
+  } | null;
   quality: { verdict: string; reasons: string[] } | null;
 }
 
@@ -42,6 +57,8 @@ export interface ModelSummary {
   /** Measured figures as sentences, e.g. "Screen AUROC 0.84 (95 % CI 0.78–0.90), patient-level split". */
   figures: string[];
   limitations: string[];
+  /** The figures beside each result (threshold, sensitivity/specificity, recognised classes). */
+  facts: ModelFacts | null;
 }
 
 export interface ReportInput {
@@ -56,24 +73,42 @@ export interface ReportInput {
 const M = 42; // page margin (pt)
 const GREY = '#555555';
 
-/** Parses the stored analysis JSON (AnalysisResult) into what the report needs; null if unusable. */
-export function reportAnalysisFromJson(json: string): ReportAnalysis | null {
+/**
+ * The stored analysis JSON (AnalysisResult) as the report needs it, given the result state the
+ * store computed for it: figures only for 'ok' / 'uncertain'. null when the JSON is unreadable.
+ */
+export function reportAnalysisFromJson(json: string, result: ResultState): ReportAnalysis | null {
+  let a: Partial<AnalysisResult>;
   try {
-    const a = JSON.parse(json) as Partial<ReportAnalysis> & { quality?: { verdict: string; reasons: string[] } };
-    if (!a.probabilities || !a.screen) return null;
-    return {
-      probabilities: a.probabilities,
-      screen: a.screen,
-      status: a.status ?? 'ok',
-      statusReasons: a.statusReasons ?? [],
-      timeline: a.timeline ?? [],
-      // The stored JSON is checked, not trusted: older rows may lack fields.
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
-      quality: a.quality ? { verdict: a.quality.verdict, reasons: a.quality.reasons ?? [] } : null,
-    };
+    a = JSON.parse(json) as Partial<AnalysisResult>;
   } catch {
     return null;
   }
+  // The stored JSON is checked, not trusted: older rows lack fields.
+  const figures = showsFigures(result) && a.screen && a.probabilities ? { screen: a.screen, p: a.probabilities } : null;
+  const current = result !== 'earlier-engine' && result !== 'none';
+  const excluded = current
+    ? (a.patches ?? []).flatMap((p) =>
+        p.excluded ? [{ startSec: p.startSec, endSec: p.endSec, reason: p.excluded }] : [],
+      )
+    : [];
+  return {
+    result: figures ? result : result === 'ok' || result === 'uncertain' ? 'earlier-engine' : result,
+    statusReasons: current ? (a.statusReasons ?? []) : [],
+    screen: figures ? figures.screen : null,
+    probabilities: figures ? figures.p : null,
+    excluded,
+    sounds:
+      figures && a.sounds
+        ? {
+            crackle: a.sounds.crackle.present,
+            wheeze: a.sounds.wheeze.present,
+            probability: { crackle: a.sounds.crackle.probability, wheeze: a.sounds.wheeze.probability },
+            events: a.sounds.events,
+          }
+        : null,
+    quality: a.quality ? { verdict: a.quality.verdict, reasons: a.quality.reasons } : null,
+  };
 }
 
 function fmtDate(iso: string): string {
@@ -114,7 +149,7 @@ export async function renderPdfReport(input: ReportInput): Promise<Buffer> {
         .text(`${first.familyName}, ${first.givenName} · MRN ${first.mrn} (continued)`, M, M);
       doc.moveDown(0.5);
     }
-    recordingSection(doc, rec, i, input.recordings.length, width);
+    recordingSection(doc, rec, i, input.recordings.length, width, input.model?.facts ?? null);
   });
   modelSection(doc, input.model, width);
   footers(doc, input.disclaimer, width);
@@ -157,7 +192,14 @@ function header(doc: PDFKit.PDFDocument, input: ReportInput, p: ExportRecordingR
   doc.x = M;
 }
 
-function recordingSection(doc: PDFKit.PDFDocument, rec: ReportRecording, i: number, n: number, width: number): void {
+function recordingSection(
+  doc: PDFKit.PDFDocument,
+  rec: ReportRecording,
+  i: number,
+  n: number,
+  width: number,
+  facts: ModelFacts | null,
+): void {
   const r = rec.row;
   const a = rec.analysis;
   doc
@@ -211,11 +253,15 @@ function recordingSection(doc: PDFKit.PDFDocument, rec: ReportRecording, i: numb
     }
     doc.x = M;
     doc.y = y + imgH + 16;
+    if (a) evidenceLane(doc, a, x, imgW, totalSec);
     doc
       .fontSize(7)
       .fillColor(GREY)
       .text(
-        'Log-mel spectrogram (YAMNet front end, 16 kHz): time left to right, pitch bottom to top, brighter = louder.',
+        'Log-mel spectrogram (YAMNet front end, 16 kHz): time left to right, pitch bottom to top, brighter = louder.' +
+          (a
+            ? ' Under it, on the same time axis: audio the analysis left out, and detected crackles and wheezes.'
+            : ''),
         M,
         doc.y,
         { width },
@@ -233,9 +279,9 @@ function recordingSection(doc: PDFKit.PDFDocument, rec: ReportRecording, i: numb
       .fillColor('black')
       .text('No analysis: the recording was not analysed (see the workstation for the reason).', { width });
   } else {
-    screenLine(doc, a, width);
-    bars(doc, a.probabilities, width);
-    if (a.timeline.length > 0) timeline(doc, a, width);
+    headline(doc, a, facts, width);
+    if (a.probabilities) bars(doc, a.probabilities, facts, width);
+    soundsLine(doc, a, r.durationSec, facts, width);
   }
   findings(doc, rec, width);
 }
@@ -245,38 +291,122 @@ function niceStep(total: number): number {
   return 120;
 }
 
-function screenLine(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): void {
-  const label =
-    a.status === 'uncertain' || a.screen.label === 'uncertain'
-      ? 'UNCERTAIN'
-      : a.screen.label === 'abnormal'
-        ? 'ABNORMAL'
-        : 'HEALTHY';
-  const colour = label === 'UNCERTAIN' ? '#7A5C00' : label === 'ABNORMAL' ? '#B00020' : '#1B6E3A';
+const EXCLUSION_WORDS: Record<PatchExclusion, string> = {
+  speech: 'speech',
+  music: 'music',
+  noise: 'noise',
+  'no-contact': 'no contact',
+  unfamiliar: 'unfamiliar sound',
+  'poor-quality': 'poor quality',
+};
+
+/** Under the spectrogram, same x scale: excluded audio (grey, with its reason), crackle and wheeze rows. */
+function evidenceLane(doc: PDFKit.PDFDocument, a: ReportAnalysis, x: number, w: number, totalSec: number): void {
+  const rowH = 9;
+  const rows: Array<{ label: string; spans: { startSec: number; endSec: number }[]; colour: string }> = [
+    { label: 'left out', spans: a.excluded, colour: '#9AA0A6' },
+  ];
+  if (a.sounds) {
+    rows.push(
+      { label: 'crackle', spans: a.sounds.events.filter((e) => e.type === 'crackle'), colour: '#D55E00' },
+      { label: 'wheeze', spans: a.sounds.events.filter((e) => e.type === 'wheeze'), colour: '#0072B2' },
+    );
+  }
+  let y = doc.y;
+  const t = (sec: number): number => x + (Math.min(totalSec, Math.max(0, sec)) / Math.max(totalSec, 1e-3)) * w;
+  for (const row of rows) {
+    doc.rect(x, y, w, rowH).fillColor('#F4F5F7').fill();
+    for (const s of row.spans)
+      doc
+        .rect(t(s.startSec), y + 1, Math.max(0.8, t(s.endSec) - t(s.startSec)), rowH - 2)
+        .fillColor(row.colour)
+        .fill();
+    doc.rect(x, y, w, rowH).lineWidth(0.3).strokeColor('#999999').stroke();
+    doc
+      .font('body')
+      .fontSize(6.5)
+      .fillColor(GREY)
+      .text(row.label, M - 8, y + 1.5, { width: 36, align: 'right', lineBreak: false });
+    y += rowH + 2;
+  }
+  const reasons = [...new Set(a.excluded.map((e) => EXCLUSION_WORDS[e.reason]))];
+  doc.x = M;
+  doc.y = y + 1;
+  doc
+    .font('body')
+    .fontSize(7)
+    .fillColor(GREY)
+    .text(
+      a.excluded.length
+        ? `Left out of the analysis: ${a.excluded.length} patch${a.excluded.length === 1 ? '' : 'es'} (${reasons.join(', ')}).`
+        : 'No audio was left out of the analysis.',
+      M,
+      doc.y,
+      { width: w + (x - M) },
+    );
+}
+
+const f2 = (x: number): string => x.toFixed(2);
+
+/** The headline: what the result state allows, never more. */
+function headline(doc: PDFKit.PDFDocument, a: ReportAnalysis, facts: ModelFacts | null, width: number): void {
+  doc.moveDown(0.3);
+  if (!a.screen || a.result === 'withheld' || a.result === 'earlier-engine' || a.result === 'none') {
+    // No figure, no bar, no colour.
+    const sentence =
+      a.result === 'withheld' ? RESULT_STATE_SENTENCES.withheld : RESULT_STATE_SENTENCES['earlier-engine'];
+    doc.font('bold').fontSize(11).fillColor('black').text(sentence, M, doc.y, { width });
+    if (a.statusReasons.length)
+      doc
+        .font('body')
+        .fontSize(9)
+        .text(`Why: ${a.statusReasons.join('; ')}.`, { width });
+    doc.moveDown(0.4);
+    return;
+  }
+  const uncertain = a.result === 'uncertain' || a.screen.label === 'uncertain';
+  const label = uncertain ? 'UNCERTAIN' : a.screen.label === 'abnormal' ? 'ABNORMAL' : 'HEALTHY';
+  const colour = uncertain ? '#7A5C00' : a.screen.label === 'abnormal' ? '#B00020' : '#1B6E3A';
   doc.font('bold').fontSize(11).fillColor(colour).text(`Screen: ${label}`, M, doc.y, { continued: true, width });
   doc
     .font('body')
     .fillColor('black')
-    .text(`   probability the chest sounds abnormal ${pct(a.screen.pAbnormal)}`);
+    .text(`   probability the chest sounds abnormal ${pct(a.screen.pAbnormal)} (threshold ${pct(a.screen.threshold)})`);
+  if (facts)
+    doc
+      .fontSize(8)
+      .fillColor(GREY)
+      .text(
+        `Measured ${facts.screen.basis}: sensitivity ${f2(facts.screen.sensitivity.value)} (${f2(facts.screen.sensitivity.lo)}–${f2(facts.screen.sensitivity.hi)}), specificity ${f2(facts.screen.specificity.value)} (${f2(facts.screen.specificity.lo)}–${f2(facts.screen.specificity.hi)}).`,
+        { width },
+      );
   if (a.statusReasons.length)
     doc
       .fontSize(8)
       .fillColor('#7A5C00')
-      .text(`Why uncertain: ${a.statusReasons.join('; ')}`, { width });
+      .text(`${uncertain ? 'Why uncertain' : 'Note'}: ${a.statusReasons.join('; ')}`, { width });
   doc.moveDown(0.4);
 }
 
-function bars(doc: PDFKit.PDFDocument, p: Probabilities, width: number): void {
+function bars(doc: PDFKit.PDFDocument, p: Probabilities, facts: ModelFacts | null, width: number): void {
+  const unrecognised = facts ? facts.classes.filter((c) => !c.recognised).map((c) => c.class) : [];
+  const shown = CLASS_ORDER.filter((c) => !unrecognised.includes(c));
   doc
     .font('bold')
     .fontSize(9)
     .fillColor('black')
-    .text('Class probabilities (five-way model; weaker than the screen)', M, doc.y, { width });
+    .text(
+      `Five-class probabilities (secondary: weaker than the screen${facts ? `, balanced accuracy ${f2(facts.balancedAccuracy.value)}` : ''})`,
+      M,
+      doc.y,
+      { width },
+    );
   const labelW = 95;
   const numW = 48;
-  const barMax = width - labelW - numW - 8;
+  const recallW = 110;
+  const barMax = width - labelW - numW - recallW - 8;
   let y = doc.y + 3;
-  for (const c of CLASS_ORDER) {
+  for (const c of shown) {
     doc
       .font('body')
       .fontSize(8.5)
@@ -293,54 +423,70 @@ function bars(doc: PDFKit.PDFDocument, p: Probabilities, width: number): void {
     doc
       .fillColor('black')
       .text(pct(p[c]), M + labelW + barMax + 4, y + 1, { width: numW, align: 'right', lineBreak: false });
+    const recall = facts?.classes.find((x) => x.class === c)?.recall;
+    if (recall)
+      doc
+        .fillColor(GREY)
+        .fontSize(7.5)
+        .text(
+          `recall ${f2(recall.value)} (${f2(recall.lo)}–${f2(recall.hi)})`,
+          M + labelW + barMax + numW + 10,
+          y + 1.5,
+          {
+            width: recallW - 10,
+            lineBreak: false,
+          },
+        );
     y += 14;
   }
   doc.x = M;
-  doc.y = y + 4;
+  doc.y = y + 2;
+  if (unrecognised.length)
+    doc
+      .font('body')
+      .fontSize(8)
+      .fillColor('black')
+      .text(
+        `This model does not recognise ${unrecognised.map((c) => CLASS_LABELS[c].toLowerCase()).join(' or ')} (out-of-fold recall 0): no probability is shown for ${unrecognised.length > 1 ? 'them' : 'it'}.`,
+        M,
+        doc.y,
+        { width },
+      );
+  doc.moveDown(0.3);
 }
 
-function timeline(doc: PDFKit.PDFDocument, a: ReportAnalysis, width: number): void {
+/** "Wheeze in 4.3 of 20.0 s; no crackles detected", with the detector's measured figures. */
+function soundsLine(
+  doc: PDFKit.PDFDocument,
+  a: ReportAnalysis,
+  durationSec: number,
+  facts: ModelFacts | null,
+  width: number,
+): void {
+  if (!a.sounds) return;
+  const covered = (t: 'crackle' | 'wheeze'): number =>
+    a.sounds!.events.filter((e) => e.type === t).reduce((s, e) => s + e.endSec - e.startSec, 0);
+  const part = (t: 'crackle' | 'wheeze', present: boolean): string =>
+    present
+      ? `${t === 'crackle' ? 'crackles' : 'wheeze'} in ${covered(t).toFixed(1)} of ${durationSec.toFixed(1)} s`
+      : `no ${t === 'crackle' ? 'crackles' : 'wheeze'} detected`;
+  const line = `${part('wheeze', a.sounds.wheeze)}; ${part('crackle', a.sounds.crackle)}.`;
   doc
     .font('bold')
     .fontSize(9)
     .fillColor('black')
-    .text('Per-patch timeline (each 0.96 s patch, stacked class probabilities)', M, doc.y, { width });
-  const y = doc.y + 3;
-  const h = 42;
-  const end = Math.max(...a.timeline.map((t) => t.endSec), 0.001);
-  // Patches overlap by half; draw each over its own hop so columns tile the time axis.
-  a.timeline.forEach((t, i) => {
-    const next = a.timeline[i + 1];
-    const x0 = M + (t.startSec / end) * width;
-    const x1 = M + ((next ? next.startSec : t.endSec) / end) * width;
-    let acc = 0;
-    for (const c of CLASS_ORDER) {
-      const v = Math.max(0, t.probabilities[c]);
-      doc
-        .rect(x0, y + h * (1 - acc - v), Math.max(0.6, x1 - x0), h * v)
-        .fillColor(CLASS_COLORS[c])
-        .fill();
-      acc += v;
-    }
-  });
-  doc.rect(M, y, width, h).lineWidth(0.5).strokeColor('#333333').stroke();
-  doc.font('body').fontSize(6.5).fillColor(GREY);
-  doc.text('0 s', M, y + h + 2, { lineBreak: false });
-  doc.text(`${end.toFixed(1)} s`, M + width - 40, y + h + 2, { width: 40, align: 'right', lineBreak: false });
-  let lx = M + 40;
-  for (const c of CLASS_ORDER) {
-    doc
-      .rect(lx, y + h + 3, 7, 7)
-      .fillColor(CLASS_COLORS[c])
-      .fill();
-    doc
-      .fillColor('black')
-      .fontSize(7)
-      .text(CLASS_LABELS[c], lx + 9, y + h + 3, { lineBreak: false });
-    lx += 80;
-  }
-  doc.x = M;
-  doc.y = y + h + 16;
+    .text(`Adventitious sounds: ${line.charAt(0).toUpperCase()}${line.slice(1)}`, M, doc.y, { width });
+  const figs = facts?.sounds?.types
+    .map((t) => {
+      const c = t.children;
+      const ad = t.adults;
+      const n = (v: number | null): string => (v === null ? '—' : f2(v));
+      return `${t.type}: sensitivity ${n(c.sensitivity)} / specificity ${n(c.specificity)} in children${ad ? `, ${n(ad.sensitivity)} / ${n(ad.specificity)} in adults` : ''}`;
+    })
+    .join('; ');
+  if (figs)
+    doc.font('body').fontSize(7.5).fillColor(GREY).text(`Sound detector, measured per recording: ${figs}.`, { width });
+  doc.moveDown(0.3);
 }
 
 function findings(doc: PDFKit.PDFDocument, rec: ReportRecording, width: number): void {

@@ -128,5 +128,18 @@ export interface AnalysisResult {
   sounds: SoundsResult | null;
   /** The learned quality check (P(poor), for the competence gate); null when no detector is installed. */
   learnedQuality: LearnedQuality | null;
-  timingsMs: { resample: number; frontEnd: number; yamnet: number; head: number; sounds: number; total: number };
+  /**
+   * `gate`: the competence gate's own work (contact, tonality, foreign-sound and novelty checks per
+   * patch, the decision); `sounds` includes the learned quality check the gate reads (the sound
+   * model's ONNX, which ran before the gate existed).
+   */
+  timingsMs: {
+    resample: number;
+    frontEnd: number;
+    yamnet: number;
+    gate: number;
+    head: number;
+    sounds: number;
+    total: number;
+  };
 }

@@ -2,16 +2,18 @@
  * The analysis engine: the ONE code path from samples to an AnalysisResult, used by the CLI,
  * live capture, train-head and the service.
  *
- *   samples ─ resample 16 kHz ─┬─ band-limit to the card's bandwidth ─ log-mel patches ─ YAMNet ─ embeddings ─ head
- *                              └─ (full band) log-mel patches ─ YAMNet ─ AudioSet scores (sanity line)
+ *   samples ─ resample 16 kHz ─ band-limit to the card's bandwidth ─ log-mel patches ─ YAMNet
+ *        ─┬─ competence gate (contact, AudioSet foreign sounds, tones, novelty; quality; length)
+ *         └─ usable scoring windows ─ head ─ screen + five classes ─ sound detector
  *
- * YAMNet runs twice when band-limiting changes the audio (the head needs band-limited
- * embeddings, the AudioSet line is defined on the full band) and once when it cannot (the
- * source has no content above the head's bandwidth, e.g. 4 kHz stethoscope files with a 2 kHz
- * head). `npm run bench` prints the cost of both.
+ * One YAMNet pass: the gate's AudioSet scores and the AudioSet sanity line come from the same
+ * band-limited pass as the head's embeddings (issue 18; the gate's thresholds were chosen on
+ * band-limited scores). `audioSetBand: 'full'` still runs a second full-band pass for the sanity
+ * line only (bench/analysis.ts measures both). Nothing of the head or the sound detector runs for
+ * a recording the gate withholds.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   CLASS_ORDER,
   type AnalysisResult,
@@ -19,8 +21,6 @@ import {
   type ClassProbabilities,
   type ModelVersions,
   type GateReport,
-  type LiveAnalysis,
-  type PatchEvidence,
   type ScreenResult,
   type WindowEvidence,
 } from './analysis-types.js';
@@ -31,8 +31,11 @@ import { HeadSession } from './head-session.js';
 import { ensureYamnet } from './models.js';
 import { CLASS_MAP, DEFAULT_HEAD_CARD, DEFAULT_SOUNDS_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
 import { SoundsModel, type BandLimitedPass } from './sounds/detector.js';
+import { CompetenceGate, readGateModel, type GatePass } from './gate/gate.js';
+import type { GateDecision } from './gate/decide.js';
+import { LiveAnalyzer } from './live-analyzer.js';
 import type { LearnedQuality, SoundsResult } from './sounds/types.js';
-import { meanRows, patchesPerWindow, softmaxWithTemperature, windowMeans, windowStarts } from './scoring.js';
+import { meanRows, patchesPerWindow, softmaxWithTemperature } from './scoring.js';
 import { YamnetSession, EMBEDDING_DIMS } from './yamnet-session.js';
 import {
   assessSignalQuality,
@@ -44,7 +47,7 @@ import {
 } from './front-end.js';
 
 /** Bump when analysis results could change for the same models and audio. */
-export const ENGINE_VERSION = '1.0.0';
+export const ENGINE_VERSION = '2.0.0';
 
 export interface EngineOptions {
   modelsDir?: string;
@@ -59,7 +62,7 @@ export interface EngineOptions {
   /** Progress lines (e.g. when YAMNet has to be built first). */
   log?: (line: string) => void;
   threads?: number;
-  /** 'full' (default): AudioSet scores from full-band audio; 'head': reuse the head's band-limited pass. */
+  /** 'head' (default): the AudioSet sanity line from the one band-limited pass; 'full': a second, full-band pass for it (the gate always reads the band-limited scores). */
   audioSetBand?: 'full' | 'head';
   /**
    * SpeexDSP quality for whole recordings; default: src/audio's default ('medium', Speex 9), which
@@ -82,6 +85,7 @@ export class AnalysisEngine {
     private readonly audioSetBand: 'full' | 'head',
     private readonly resampleQuality: ResampleQuality | undefined,
     private readonly sounds: SoundsModel | null,
+    readonly gate: CompetenceGate,
   ) {}
 
   get card(): ModelCard {
@@ -120,7 +124,15 @@ export class AnalysisEngine {
       await Promise.all([head.close(), yamnet.close()]);
       throw err;
     }
-    const classMap = readClassMap(join(modelsDir, CLASS_MAP));
+    let classMap: string[];
+    let gate: CompetenceGate;
+    try {
+      classMap = readClassMap(join(modelsDir, CLASS_MAP));
+      gate = loadGate(head.card, head.cardPath, classMap);
+    } catch (err) {
+      await Promise.all([head.close(), yamnet.close(), sounds?.close()]);
+      throw err;
+    }
     const versions: ModelVersions = {
       engineVersion: ENGINE_VERSION,
       yamnet: { file: manifest.file, sha256: manifest.sha256, sourceSha256: manifest.sourceSha256 },
@@ -131,9 +143,10 @@ export class AnalysisEngine {
       head,
       classMap,
       versions,
-      opts.audioSetBand ?? 'full',
+      opts.audioSetBand ?? 'head',
       opts.resampleQuality,
       sounds,
+      gate,
     );
   }
 
@@ -143,16 +156,62 @@ export class AnalysisEngine {
     return Object.fromEntries(CLASS_ORDER.map((c) => [c, row[idx[c]]!])) as ClassProbabilities;
   }
 
+  /** The screen; `uncertain` inside the card's band around the threshold or when the gate says so. */
   private screen(p: ClassProbabilities, forceUncertain: boolean): ScreenResult {
     const pAbnormal = 1 - p.healthy;
     const { threshold } = this.card.screen;
     const label: ScreenResult['label'] =
-      forceUncertain || Math.abs(pAbnormal - threshold) < this.card.abstain.screenMargin
-        ? 'uncertain'
-        : pAbnormal >= threshold
-          ? 'abnormal'
-          : 'healthy';
+      forceUncertain || this.inBand(pAbnormal) ? 'uncertain' : pAbnormal >= threshold ? 'abnormal' : 'healthy';
     return { pAbnormal, label, threshold };
+  }
+
+  private inBand(pAbnormal: number): boolean {
+    return Math.abs(pAbnormal - this.card.screen.threshold) < this.card.abstain.screenMargin;
+  }
+
+  /**
+   * Why a result inside the gate is uncertain (empty: ok): the screen's band and what the gate says
+   * of quality (ARCHITECTURE.md). The five-class answer is secondary and does not set the status;
+   * the card's `minTopProbability` is for the UI's wording of it.
+   */
+  private uncertainReasons(probabilities: ClassProbabilities, gateReasons: string[]): string[] {
+    const reasons = [...gateReasons];
+    const pAbnormal = 1 - probabilities.healthy;
+    const { threshold } = this.card.screen;
+    if (this.inBand(pAbnormal))
+      reasons.push(
+        `too close to call: ${Math.round(pAbnormal * 100)} % abnormal is within ${Math.round(this.card.abstain.screenMargin * 100)} points of the screen's threshold ${Math.round(threshold * 100)} %`,
+      );
+    return reasons;
+  }
+
+  /** Scoring windows of usable patches → head probabilities per window and their mean. */
+  private async scoreWindows(
+    embeddings: Float32Array,
+    startsSec: readonly number[],
+    windowFirst: readonly number[],
+  ): Promise<{ windows: WindowEvidence[]; probabilities: ClassProbabilities }> {
+    const D = EMBEDDING_DIMS;
+    const per = patchesPerWindow(this.card.input.windowSec);
+    const data = new Float32Array(windowFirst.length * D);
+    const acc = new Float64Array(D);
+    windowFirst.forEach((s, w) => {
+      acc.fill(0);
+      for (let p = s; p < s + per; p++) for (let d = 0; d < D; d++) acc[d]! += embeddings[p * D + d]!;
+      for (let d = 0; d < D; d++) data[w * D + d] = acc[d]! / per;
+    });
+    const probs = await this.headProbabilities(data, windowFirst.length);
+    const k = this.card.classes.length;
+    const windows = windowFirst.map((s, w) => {
+      const p = this.toProbabilities(probs.subarray(w * k, (w + 1) * k));
+      return {
+        startSec: startsSec[s]!,
+        endSec: startsSec[s + per - 1]! + 0.96,
+        pAbnormal: 1 - p.healthy,
+        probabilities: p,
+      };
+    });
+    return { windows, probabilities: this.toProbabilities(meanRows(probs, windowFirst.length)) };
   }
 
   /** Head probabilities (calibrated) for count embeddings: count×5 in the card's order. */
@@ -181,62 +240,37 @@ export class AnalysisEngine {
     const frontEndMs = now() - t;
 
     t = now();
-    const headOut = await this.yamnet.run(headPatches.source, fullPatches === null);
-    const scoresOut = fullPatches ? await this.yamnet.run(fullPatches.source, true) : headOut;
+    const headOut = await this.yamnet.run(headPatches.source, true);
+    const fullOut = fullPatches ? await this.yamnet.run(fullPatches.source, true) : null;
     const yamnetMs = now() - t;
     const count = headOut.count;
+    const durationSec = samples.length / sampleRate;
 
-    t = now();
-    const k = this.card.classes.length;
-    const { windowSec, hopSec } = this.card.input;
-    // PLACEHOLDER GATE (issue 11 is building the real one): every patch is used, nothing is withheld.
-    const patches: PatchEvidence[] = headPatches.startsSec.map((startSec) => ({
-      startSec,
-      endSec: startSec + 0.96,
-      excluded: null,
-    }));
-    const windows = windowMeans(headOut.embeddings, count, windowSec, hopSec);
-    const windowProbs = await this.headProbabilities(windows.data, windows.count);
-    const per = Math.min(patchesPerWindow(windowSec), count);
-    const windowEvidence: WindowEvidence[] = windowStarts(count, windowSec, hopSec).map((s, w) => {
-      const probs = this.toProbabilities(windowProbs.subarray(w * k, (w + 1) * k));
-      return {
-        startSec: headPatches.startsSec[s]!,
-        endSec: headPatches.startsSec[s + per - 1]! + 0.96,
-        pAbnormal: 1 - probs.healthy,
-        probabilities: probs,
-      };
-    });
-    const probabilities = this.toProbabilities(meanRows(windowProbs, windows.count));
-    const headMs = now() - t;
-
-    // --- adventitious sounds and the learned quality check (issue 12): both reuse the head's band-limited
-    // audio and embeddings; the detector is called only when the competence gate lets the analysis speak
-    t = now();
-    const pass: BandLimitedPass = {
+    // --- the competence gate: every patch, then the recording (the learned quality check it reads is
+    // the sound model's ONNX and is timed with the sounds)
+    const pass: BandLimitedPass & GatePass = {
       banded16k: banded,
       embeddings: headOut.embeddings,
+      scores: headOut.scores!,
       count,
       startsSec: headPatches.startsSec,
-      durationSec: samples.length / sampleRate,
+      durationSec,
     };
+    t = now();
     const learnedQuality = await this.learnedQuality(pass);
-    const sounds = await this.detectSounds(pass);
-    const soundsMs = now() - t;
+    const qualityMs = now() - t;
+    t = now();
+    const decision = this.gate.judge(pass, quality, learnedQuality, this.card.input);
+    const gateMs = now() - t;
 
-    const topClass = CLASS_ORDER.reduce<ClassName>(
-      (best, c) => (probabilities[c] > probabilities[best] ? c : best),
-      CLASS_ORDER[0],
-    );
-    const statusReasons: string[] = [];
-    const poor = quality.verdict === 'poor' && this.card.abstain.poorQualityIsUncertain;
-    if (poor)
-      statusReasons.push(`signal quality is poor${quality.reasons.length ? `: ${quality.reasons.join('; ')}` : ''}`);
-    if (probabilities[topClass] < this.card.abstain.minTopProbability) {
-      statusReasons.push(
-        `the most likely class (${topClass}, ${probabilities[topClass].toFixed(2)}) is below the head's confidence floor ${this.card.abstain.minTopProbability}`,
-      );
-    }
+    t = now();
+    const verdict = decision.passed ? await this.verdict(decision, pass) : null;
+    const headMs = now() - t;
+
+    t = now();
+    // the detector speaks only when the gate passes
+    const sounds = verdict ? await this.detectSounds(pass) : null;
+    const soundsMs = now() - t + qualityMs;
 
     let normSum = 0;
     for (let i = 0; i < count; i++) {
@@ -244,29 +278,22 @@ export class AnalysisEngine {
       for (let d = 0; d < EMBEDDING_DIMS; d++) s += headOut.embeddings[i * EMBEDDING_DIMS + d]! ** 2;
       normSum += Math.sqrt(s);
     }
-
-    const gate: GateReport = {
-      passed: true,
-      usableSec: samples.length / sampleRate,
-      excludedSec: 0,
-      foreignScore: 0,
-      novelty: null,
-      pPoor: learnedQuality?.pPoor ?? null,
-    };
+    const gate: GateReport = { ...decision.report, pPoor: learnedQuality?.pPoor ?? null };
+    const scoresOut = fullOut ?? headOut;
     return {
-      durationSec: samples.length / sampleRate,
+      durationSec,
       sampleRate,
       quality,
       patchCount: count,
       embedding: { dims: EMBEDDING_DIMS, patches: count, meanL2Norm: normSum / count },
-      probabilities,
-      topClass,
-      screen: this.screen(probabilities, poor),
-      status: statusReasons.length > 0 ? 'uncertain' : 'ok',
-      statusReasons,
+      probabilities: verdict?.probabilities ?? null,
+      topClass: verdict?.topClass ?? null,
+      screen: verdict?.screen ?? null,
+      status: verdict ? (verdict.reasons.length ? 'uncertain' : 'ok') : 'withheld',
+      statusReasons: verdict ? verdict.reasons : decision.withheldReasons,
       gate,
-      patches,
-      windows: windowEvidence,
+      patches: decision.patches,
+      windows: verdict?.windows ?? [],
       yamnetTop: topClasses(scoresOut.scores!, scoresOut.count, this.classMap, 3),
       models: this.versions,
       sounds,
@@ -275,10 +302,56 @@ export class AnalysisEngine {
         resample: resampleMs,
         frontEnd: frontEndMs,
         yamnet: yamnetMs,
+        gate: gateMs,
         head: headMs,
         sounds: soundsMs,
         total: now() - tStart,
       },
+    };
+  }
+
+  /** The head's answer from the gate's windows (call only when the gate passed). */
+  async verdict(
+    decision: GateDecision,
+    pass: Pick<GatePass, 'embeddings' | 'startsSec'>,
+  ): Promise<{
+    probabilities: ClassProbabilities;
+    topClass: ClassName;
+    screen: ScreenResult;
+    windows: WindowEvidence[];
+    reasons: string[];
+  }> {
+    const { windows, probabilities } = await this.scoreWindows(pass.embeddings, pass.startsSec, decision.windowStarts);
+    const topClass = CLASS_ORDER.reduce<ClassName>(
+      (best, c) => (probabilities[c] > probabilities[best] ? c : best),
+      CLASS_ORDER[0],
+    );
+    const reasons = this.uncertainReasons(probabilities, decision.uncertainReasons);
+    return {
+      probabilities,
+      topClass,
+      screen: this.screen(probabilities, decision.uncertainReasons.length > 0),
+      windows,
+      reasons,
+    };
+  }
+
+  /**
+   * YAMNet on a stretch of 16 kHz audio, band-limited as the head needs: the live analyzer's
+   * building block (it feeds new patches only, and keeps the rest).
+   */
+  async bandLimitedPass(samples16k: Float32Array): Promise<GatePass> {
+    const bandwidth = this.card.input.bandwidthHz;
+    const banded = TARGET_RATE / 2 > bandwidth ? await bandLimitTo(samples16k, TARGET_RATE, bandwidth) : samples16k;
+    const patches = patchSource16k(banded);
+    const out = await this.yamnet.run(patches.source, true);
+    return {
+      banded16k: banded,
+      embeddings: out.embeddings,
+      scores: out.scores!,
+      count: out.count,
+      startsSec: patches.startsSec,
+      durationSec: samples16k.length / TARGET_RATE,
     };
   }
 
@@ -314,30 +387,25 @@ export class AnalysisEngine {
     return embedBandLimited(this.yamnet, samples, sampleRate, bandwidthHz, this.resampleQuality);
   }
 
-  /** Live capture, every 0.48 s: the newest ≥ 0.96 s of 16 kHz audio → probabilities + screen. */
-  async analyzeLiveWindow(samples16k: Float32Array): Promise<LiveAnalysis> {
-    if (samples16k.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the live window holds no samples');
-    const bandwidth = this.card.input.bandwidthHz;
-    const banded = TARGET_RATE / 2 > bandwidth ? await bandLimitTo(samples16k, TARGET_RATE, bandwidth) : samples16k;
-    const patches = patchSource16k(banded);
-    const out = await this.yamnet.run(patches.source, false);
-    const mean = meanRows(out.embeddings, out.count);
-    const probs = await this.headProbabilities(mean, 1);
-    const probabilities = this.toProbabilities(probs);
-    // PLACEHOLDER (issue 11 replaces it with ≥ 3 s gated, smoothed windows)
-    return {
-      provisional: true,
-      status: 'ok',
-      statusReasons: [],
-      usableSec: samples16k.length / TARGET_RATE,
-      probabilities,
-      screen: this.screen(probabilities, false),
-    };
+  /** A live analyzer for one capture: fed the 16 kHz stream, provisional results from ≥ 3 s of clean audio. */
+  createLiveAnalyzer(): LiveAnalyzer {
+    return new LiveAnalyzer(this);
   }
 
   async close(): Promise<void> {
     await Promise.all([this.yamnet.close(), this.head.close(), this.sounds?.close()]);
   }
+}
+
+/** The head's competence gate, pinned by the card (a card without one is refused: retrain the head). */
+function loadGate(card: ModelCard, cardPath: string, classMap: string[]): CompetenceGate {
+  if (!card.gate)
+    throw new ModelError(
+      'GATE_MISSING',
+      `the head's card ${cardPath} names no competence gate (an engine ${ENGINE_VERSION} head needs one): retrain it with \`npx auscult train-head\``,
+    );
+  const path = resolve(dirname(cardPath), card.gate.file);
+  return new CompetenceGate(readGateModel(path, card.gate.sha256), classMap, card.gate.sha256);
 }
 
 /** The sound detector, if one is installed, checked against the head's band and YAMNet build. */
@@ -368,10 +436,23 @@ async function loadSounds(
   return sounds;
 }
 
-/** The same analysis as a function (for callers that hold an engine). */
+/** 16 kHz audio band-limited to `bandwidthHz` as the head sees it (nothing to do when the source has no content above it). */
+export async function bandLimited16k(
+  samples: Float32Array,
+  sampleRate: number,
+  bandwidthHz: number,
+  quality?: ResampleQuality,
+): Promise<Float32Array> {
+  const s16 = await resampleTo16k(samples, sampleRate, quality);
+  return sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz
+    ? bandLimitTo(s16, TARGET_RATE, bandwidthHz)
+    : s16;
+}
+
 /**
- * YAMNet embeddings of audio band-limited to `bandwidthHz` (per patch): what the head sees.
- * The engine and train-head (which has no head yet to load an engine with) both use this.
+ * YAMNet embeddings (and AudioSet scores) of audio band-limited to `bandwidthHz` (per patch): what
+ * the head and the gate see. The engine and train-head (which has no head yet to load an engine
+ * with) both use this.
  */
 export async function embedBandLimited(
   yamnet: YamnetSession,
@@ -379,16 +460,24 @@ export async function embedBandLimited(
   sampleRate: number,
   bandwidthHz: number,
   quality?: ResampleQuality,
-): Promise<{ embeddings: Float32Array; count: number; patchStartsSec: number[] }> {
+): Promise<{
+  embeddings: Float32Array;
+  scores: Float32Array;
+  count: number;
+  patchStartsSec: number[];
+  banded16k: Float32Array;
+}> {
   if (samples.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
-  const s16 = await resampleTo16k(samples, sampleRate, quality);
-  const banded =
-    sampleRate / 2 > bandwidthHz && TARGET_RATE / 2 > bandwidthHz
-      ? await bandLimitTo(s16, TARGET_RATE, bandwidthHz)
-      : s16;
+  const banded = await bandLimited16k(samples, sampleRate, bandwidthHz, quality);
   const patches = patchSource16k(banded);
-  const out = await yamnet.run(patches.source, false);
-  return { embeddings: out.embeddings, count: out.count, patchStartsSec: patches.startsSec };
+  const out = await yamnet.run(patches.source, true);
+  return {
+    embeddings: out.embeddings,
+    scores: out.scores!,
+    count: out.count,
+    patchStartsSec: patches.startsSec,
+    banded16k: banded,
+  };
 }
 
 export function analyzeRecording(

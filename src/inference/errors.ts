@@ -11,7 +11,9 @@ export type ModelErrorCode =
   | 'HEAD_MISSING'
   | 'HEAD_INVALID'
   | 'SOUNDS_MISSING'
-  | 'SOUNDS_INVALID';
+  | 'SOUNDS_INVALID'
+  | 'GATE_MISSING'
+  | 'GATE_INVALID';
 
 export class ModelError extends CodedError<'model', ModelErrorCode> {
   constructor(code: ModelErrorCode, message: string) {

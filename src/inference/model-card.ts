@@ -21,6 +21,61 @@ export const PerClassMetricsSchema = z.object({
   f1: IntervalSchema,
   /** One-vs-rest AUROC. */
   auroc: z.number().nullable(),
+  /** False when the out-of-fold recall is 0: the product must not present this class as a possible finding. */
+  recognised: z.boolean().optional(),
+});
+
+const ScreenFiguresSchema = z.object({
+  recordings: z.number().int().nonnegative(),
+  patients: z.number().int().nonnegative(),
+  auroc: IntervalSchema,
+  sensitivity: IntervalSchema,
+  specificity: IntervalSchema,
+});
+
+/** A withheld rate with its exact 95 % interval. */
+export const RateSchema = z.object({
+  withheld: z.number().int().nonnegative(),
+  of: z.number().int().nonnegative(),
+  rate: z.number(),
+  lo: z.number(),
+  hi: z.number(),
+});
+
+/** What one analysis of one recording achieves on the screen (schema 2 leads with this). */
+export const RecordingScreenSchema = z.object({
+  protocol: z.string(),
+  threshold: z.number(),
+  all: ScreenFiguresSchema,
+  perFilter: z.array(ScreenFiguresSchema.extend({ filter: z.string() })),
+  band: z.object({
+    margin: z.number(),
+    uncertainShare: z.number(),
+    accuracyInside: z.number().nullable(),
+    accuracyOutside: z.number(),
+    rule: z.string(),
+  }),
+});
+
+/** The competence gate's measured rates (schema 2). */
+export const GateRatesSchema = z.object({
+  checks: z.array(z.string()),
+  trainingOutOfFold: z.object({
+    protocol: z.string(),
+    recordings: RateSchema,
+    patchesExcluded: z.record(z.string(), z.number()),
+  }),
+  otherPopulation: z
+    .object({ name: z.string(), recordings: RateSchema, reasons: z.record(z.string(), z.number()), note: z.string() })
+    .nullable(),
+  generated: z
+    .object({
+      withheld: z.number().int(),
+      of: z.number().int(),
+      inputs: z.array(z.object({ name: z.string(), withheld: z.boolean(), reasons: z.array(z.string()) })),
+    })
+    .nullable(),
+  fairQuality: z.string(),
 });
 
 export const ReliabilityBinSchema = z.object({
@@ -32,7 +87,9 @@ export const ReliabilityBinSchema = z.object({
 });
 
 export const ModelCardSchema = z.object({
-  schema: z.literal('auscult.head-card/1'),
+  schema: z.enum(['auscult.head-card/1', 'auscult.head-card/2']),
+  /** The competence gate's file beside the card (src/inference/gate/model.ts), pinned by its SHA-256. */
+  gate: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   name: z.string().min(1),
   version: z.string().min(1),
   createdAt: z.string(),
@@ -77,6 +134,8 @@ export const ModelCardSchema = z.object({
     engineVersion: z.string(),
     yamnetSourceSha256: z.string(),
     epochs: z.number().int().positive(),
+    /** SHA-256 over the sorted SHA-256s of the training files (what `createdAt` stands for in schema 2). */
+    dataSha256: z.string().optional(),
   }),
   evaluation: z.object({
     protocol: z.string(),
@@ -95,6 +154,10 @@ export const ModelCardSchema = z.object({
       specificity: IntervalSchema,
       patients: z.object({ healthy: z.number().int(), abnormal: z.number().int() }),
     }),
+    /** Schema 2: one analysis of one recording, leading the card. */
+    recordingScreen: RecordingScreenSchema.optional(),
+    /** Schema 2: the competence gate's rates. */
+    gate: GateRatesSchema.optional(),
     baselines: z.array(
       z.object({
         name: z.string(),
@@ -114,6 +177,8 @@ export const ModelCardSchema = z.object({
   }),
   intendedUse: z.string(),
   limitations: z.array(z.string()),
+  /** Plain words for clinicians, one click from every result (schema 2). */
+  clinicianSummary: z.string().optional(),
 });
 
 export type ModelCard = z.infer<typeof ModelCardSchema>;

@@ -6,7 +6,14 @@
  * This file is types plus the command and event name lists, with no Node imports: the renderer
  * imports it (and src/common/ for the vocabulary's runtime lists).
  */
-import type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult } from '../inference/analysis-types.js';
+import type {
+  AnalysisResult,
+  LiveAnalysis,
+  PatchExclusion,
+  QualityReport,
+  ScreenResult,
+  SoundEvent,
+} from '../inference/analysis-types.js';
 import type { ModelCard } from '../inference/model-card.js';
 import type { ChestSite } from '../common/chest-sites.js';
 import type { ClassName, ClassProbabilities } from '../common/classes.js';
@@ -14,10 +21,15 @@ import type { ExportKind } from '../common/export-kinds.js';
 import type { RecordingLength } from '../common/recording-lengths.js';
 import type { Role } from '../common/roles.js';
 import type { SiteSettings } from '../common/site-settings.js';
+import type { AnalysisStatus } from '../common/analysis-status.js';
+import type { ResultState } from '../common/result-state.js';
+import type { SoundType } from '../inference/sounds/types.js';
+import type { FigureInterval, ModelFacts, SoundTypeFacts } from '../common/model-facts.js';
 
-export type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult, ModelCard };
+export type { AnalysisResult, LiveAnalysis, PatchExclusion, QualityReport, ScreenResult, SoundEvent, ModelCard };
 // The shared vocabulary, re-exported as types so a client of the API needs this one file.
 export type { ChestSite, ClassName, ClassProbabilities, ExportKind, RecordingLength, Role };
+export type { AnalysisStatus, ResultState, SoundType, FigureInterval, ModelFacts, SoundTypeFacts };
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 export type RecordingStatus = 'recorded' | 'interrupted' | 'recovered' | 'imported';
@@ -79,7 +91,16 @@ export interface RecordingSummary {
   quality: QualityReport['verdict'] | null;
   topClass: ClassName | null;
   pAbnormal: number | null;
-  analysisStatus: 'ok' | 'uncertain' | null;
+  analysisStatus: AnalysisStatus | null;
+  /**
+   * What the current analysis may say (src/common/result-state.ts), the one status every view and
+   * export reads. `topClass` and `pAbnormal` are null unless it is 'ok' or 'uncertain'.
+   */
+  result: ResultState;
+  /** The engine of the current analysis (null: none). */
+  analysisEngine: string | null;
+  /** The screen's label, null unless `result` is 'ok' or 'uncertain'. */
+  screenLabel: ScreenResult['label'] | null;
   signed: boolean;
   signedAt: string | null;
   signedBy: string | null;
@@ -102,10 +123,33 @@ export interface SignOff {
   label: FindingLabel;
   statement: string;
 }
+/** A pulmonologist's verdict on one detected sound (the last one per event counts). */
+export interface SoundVerdict {
+  id: number;
+  recordingId: number;
+  analysisId: number;
+  type: SoundType;
+  /** Index into the analysis's `sounds.events`. */
+  eventIndex: number;
+  startSec: number;
+  endSec: number;
+  verdict: 'confirmed' | 'rejected';
+  author: string;
+  createdAt: string;
+  isAmendment: boolean;
+}
+
 export interface RecordingDetail {
   recording: RecordingSummary & { wavSha256: string; fileName: string };
+  /**
+   * The current analysis when `recording.result` is 'ok', 'uncertain' or 'withheld' (withheld: no
+   * probabilities, screen, class, windows or sounds); null for 'none' and 'earlier-engine' (an
+   * ungated analysis is never handed out as if current: re-analyse).
+   */
   analysis: AnalysisResult | null;
   findings: Finding[];
+  /** Verdicts on the current analysis's detected sounds, oldest first. */
+  soundVerdicts: SoundVerdict[];
   signoff: SignOff | null;
 }
 
@@ -187,6 +231,8 @@ export interface ExportJob {
 
 export interface ModelInfo {
   card: ModelCard | null;
+  /** The figures shown beside every result; null when no head is loaded. */
+  facts: ModelFacts | null;
   /** Set when the engine cannot run (missing model, failed self-test): what to do about it. */
   error: string | null;
   yamnet: { file: string; sha256: string; sourceSha256: string } | null;
@@ -281,6 +327,11 @@ export interface ApiCommands {
   'recordings.discardRecovery': { params: { path: string }; result: { ok: true } };
 
   'findings.add': { params: { recordingId: number; text: string; label?: FindingLabel | null }; result: Finding };
+  /** Confirm or reject one detected sound of the recording's current analysis (pulmonologists; audited). */
+  'findings.soundVerdict': {
+    params: { recordingId: number; eventIndex: number; verdict: 'confirmed' | 'rejected' };
+    result: SoundVerdict;
+  };
   'recordings.sign': { params: { recordingId: number; label: FindingLabel; statement: string }; result: SignOff };
 
   'capture.devices': { params: Record<string, never>; result: DeviceInfo[] };
@@ -418,6 +469,7 @@ export const COMMAND_NAMES = [
   'recordings.recover',
   'recordings.discardRecovery',
   'findings.add',
+  'findings.soundVerdict',
   'recordings.sign',
   'capture.devices',
   'capture.pinDevice',

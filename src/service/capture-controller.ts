@@ -143,9 +143,12 @@ export class CaptureController {
   private analyzer(): CaptureAnalyzer | null {
     const engine = this.deps.engine;
     if (!engine) return null;
-    const live = engine.analyzeLiveWindow?.bind(engine);
     return {
-      analyzeLiveWindow: live ?? (() => Promise.reject(new Error('this engine has no live analysis'))),
+      createLive: () =>
+        engine.createLiveAnalyzer?.() ?? {
+          push: () => undefined,
+          update: () => Promise.reject(new Error('this engine has no live analysis')),
+        },
       // The same decoding and engine call as recordings.import and recordings.reanalyze.
       analyzeFile: async (path) => {
         const audio = await decodeWavFile(path, 'The recording');

@@ -99,6 +99,8 @@ const API_ERRORS: { [E in RoomError as E['domain']]: Record<E['code'], Mapping> 
     HEAD_INVALID: 'MODEL',
     SOUNDS_MISSING: 'MODEL',
     SOUNDS_INVALID: 'MODEL',
+    GATE_MISSING: 'MODEL',
+    GATE_INVALID: 'MODEL',
   },
   analysis: { AUDIO_EMPTY: 'AUDIO', AUDIO_INVALID: 'AUDIO' },
 };

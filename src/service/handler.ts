@@ -10,19 +10,22 @@ import type { AuditAction } from '../common/audit-actions.js';
 import type { Store } from '../store/index.js';
 import type { ChildLauncher } from '../common/child-launcher.js';
 import type { CaptureBackend } from '../capture/portaudio-backend.js';
-import type { LiveResult, PipelineParts } from '../capture/pipeline-types.js';
+import type { LiveStream, PipelineParts } from '../capture/pipeline-types.js';
 import type { EventBus } from './events.js';
 import type { Sessions } from './sessions.js';
 import type { ModelVersions } from '../inference/analysis-types.js';
+import type { SoundsCard } from '../inference/sounds/card.js';
 import type { CaptureController } from './capture-controller.js';
 import type { ExportJobsSlot } from './commands/exports.js';
 
 /** What the service needs from the analysis engine (src/inference/engine.ts satisfies it). */
 export interface AnalysisEnginePort {
   analyzeRecording(samples: Float32Array, sampleRate: number): Promise<AnalysisResult>;
-  /** One live window (16 kHz, band-limited) for the provisional live display; optional. */
-  analyzeLiveWindow?(samples: Float32Array): Promise<LiveResult>;
+  /** A live analyzer for one capture (fed the 16 kHz stream) for the provisional live display; optional. */
+  createLiveAnalyzer?(): LiveStream;
   readonly card: ModelCard;
+  /** The sound detector's card, when one is installed (its figures sit beside the event lane). */
+  readonly soundsCard?: SoundsCard | null;
   /** Engine and model versions (for model.info); optional so a minimal engine still fits. */
   readonly versions?: ModelVersions;
 }

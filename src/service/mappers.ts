@@ -17,9 +17,12 @@ import type {
   Role,
   Sex,
   SignOff,
+  SoundVerdict,
   Transport,
   UserInfo,
 } from './api.js';
+import { isAnalysisStatus } from '../common/analysis-status.js';
+import { resultState, showsFigures, type ResultState } from '../common/result-state.js';
 import type {
   AuditRecord,
   FindingRecord,
@@ -28,6 +31,7 @@ import type {
   RecordingRecord,
   RecordingSummaryRecord,
   SignOffRecord,
+  SoundVerdictRecord,
   Store,
   UserRecord,
 } from '../store/index.js';
@@ -43,6 +47,29 @@ export const toUserInfo = (u: UserRecord): UserInfo => ({
 export const toPatient = (p: PatientRecord): Patient => ({ ...p, sex: p.sex as Sex });
 export const toPatientSummary = (p: PatientSummaryRecord): PatientSummary => ({ ...p, sex: p.sex as Sex });
 
+/**
+ * The summary's figures as the one result state allows: numbers only for a current 'ok' or
+ * 'uncertain' analysis, never an earlier engine's (ungated) or a withheld one's.
+ */
+function summaryFigures(
+  r: RecordingSummaryRecord,
+  hasGate?: boolean,
+): Pick<RecordingSummary, 'topClass' | 'pAbnormal' | 'analysisStatus' | 'result' | 'analysisEngine' | 'screenLabel'> {
+  const result = resultState({ status: r.analysisStatus, engineVersion: r.analysisEngine, hasGate });
+  const figures = showsFigures(result);
+  return {
+    topClass: figures ? (r.topClass as ClassName | null) : null,
+    pAbnormal: figures ? r.pAbnormal : null,
+    screenLabel:
+      figures && (r.screenLabel === 'abnormal' || r.screenLabel === 'healthy' || r.screenLabel === 'uncertain')
+        ? r.screenLabel
+        : null,
+    analysisStatus: isAnalysisStatus(r.analysisStatus) ? r.analysisStatus : null,
+    result,
+    analysisEngine: r.analysisEngine,
+  };
+}
+
 export const toRecordingSummary = (r: RecordingSummaryRecord): RecordingSummary => ({
   id: r.id,
   patientId: r.patientId,
@@ -56,9 +83,7 @@ export const toRecordingSummary = (r: RecordingSummaryRecord): RecordingSummary 
   deviceName: r.deviceName,
   status: r.status as RecordingStatus,
   quality: r.quality as RecordingSummary['quality'],
-  topClass: r.topClass as ClassName | null,
-  pAbnormal: r.pAbnormal,
-  analysisStatus: r.analysisStatus as RecordingSummary['analysisStatus'],
+  ...summaryFigures(r),
   signed: r.signed,
   signedAt: r.signedAt,
   signedBy: r.signedBy,
@@ -69,17 +94,53 @@ export const toFinding = (f: FindingRecord): Finding => ({
   authorRole: f.authorRole as Role,
   label: f.label as FindingLabel | null,
 });
+export const toSoundVerdict = (v: SoundVerdictRecord): SoundVerdict => ({
+  id: v.id,
+  recordingId: v.recordingId,
+  analysisId: v.analysisId,
+  type: v.soundType as SoundVerdict['type'],
+  eventIndex: v.eventIndex,
+  startSec: v.startSec,
+  endSec: v.endSec,
+  verdict: v.verdict as SoundVerdict['verdict'],
+  author: v.author,
+  createdAt: v.createdAt,
+  isAmendment: v.isAmendment,
+});
 export const toSignOff = (s: SignOffRecord): SignOff => ({ ...s, label: s.label as FindingLabel });
 
 export const toAuditEntry = (a: AuditRecord): AuditEntry => ({ ...a, transport: a.transport as Transport | 'system' });
 
+/**
+ * The stored analysis as the API hands it out: only a current one (earlier engines' figures were
+ * never gated), and a withheld one with every figure removed, whatever its JSON held.
+ */
+function currentAnalysis(result: ResultState, a: Partial<AnalysisResult> | null): AnalysisResult | null {
+  if (!a || result === 'none' || result === 'earlier-engine') return null;
+  const full = a as AnalysisResult;
+  if (result !== 'withheld') return full;
+  return { ...full, probabilities: null, topClass: null, screen: null, windows: [], sounds: null };
+}
+
 /** The full detail of a recording as the API shows it (current analysis, findings, sign-off). */
 export function recordingDetail(store: Pick<Store, 'recordings'>, r: RecordingRecord): RecordingDetail {
   const json = r.analysisId !== null ? store.recordings.analysisJson(r.analysisId) : null;
+  const parsed = json ? (JSON.parse(json) as Partial<AnalysisResult>) : null;
+  const recording = {
+    ...toRecordingSummary(r),
+    ...summaryFigures(r, parsed ? parsed.gate !== undefined : undefined),
+    wavSha256: r.wavSha256,
+    fileName: r.fileName,
+  };
   return {
-    recording: { ...toRecordingSummary(r), wavSha256: r.wavSha256, fileName: r.fileName },
-    analysis: json ? (JSON.parse(json) as AnalysisResult) : null,
+    recording,
+    analysis: currentAnalysis(recording.result, parsed),
     findings: store.recordings.findings(r.id).map(toFinding),
+    // Verdicts belong to the analysis they judged: only the current one's are shown with it.
+    soundVerdicts: store.recordings
+      .soundVerdicts(r.id)
+      .filter((v) => v.analysisId === r.analysisId)
+      .map(toSoundVerdict),
     signoff: ((s) => (s ? toSignOff(s) : null))(store.recordings.signoff(r.id)),
   };
 }

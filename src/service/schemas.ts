@@ -125,6 +125,11 @@ export const PARAM_SCHEMAS = {
     text: text(20_000).trim().min(1),
     label: findingLabel.nullable().optional(),
   }),
+  'findings.soundVerdict': z.strictObject({
+    recordingId: id,
+    eventIndex: z.number().int().min(0).max(100_000),
+    verdict: z.enum(['confirmed', 'rejected']),
+  }),
   'recordings.sign': z.strictObject({
     recordingId: id,
     label: findingLabel,

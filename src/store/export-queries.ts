@@ -7,6 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import { toInclusiveEnd } from './audit-log.js';
+import { resultState, showsFigures, type ResultState } from '../common/result-state.js';
+import type { ClassProbabilities } from '../common/classes.js';
 
 const BATCH = 4000;
 
@@ -147,6 +149,11 @@ export interface ExportRecordingScope {
   to?: string;
 }
 
+export interface SoundPresenceRow {
+  present: boolean;
+  probability: number;
+}
+
 /** One recording with its patient, current analysis and sign-off: the analyses CSV's row. */
 export interface ExportRecordingRow {
   id: number;
@@ -172,10 +179,19 @@ export interface ExportRecordingRow {
     engineVersion: string;
     headName: string;
     headVersion: string;
-    probabilities: { asthma: number; copd: number; pneumonia: number; healthy: number; bronchial: number };
-    pAbnormal: number;
-    topClass: string;
+    /**
+     * What the analysis may say (src/common/result-state.ts); every figure below is null unless it
+     * is 'ok' or 'uncertain' (withheld: none exists; earlier engine: never gated).
+     */
+    result: ResultState;
+    probabilities: ClassProbabilities | null;
+    pAbnormal: number | null;
+    topClass: string | null;
     status: string;
+    /** The plain reasons of the status (empty for 'ok'). */
+    statusReasons: string[];
+    /** Recording-level crackle/wheeze presence (null: no detector, or no figures may be shown). */
+    sounds: { crackle: SoundPresenceRow; wheeze: SoundPresenceRow } | null;
     resultJson: string;
   } | null;
   signedAt: string | null;
@@ -207,14 +223,20 @@ interface RecRow {
   engine_version: string;
   head_name: string;
   head_version: string;
-  p_asthma: number;
-  p_copd: number;
-  p_pneumonia: number;
-  p_healthy: number;
-  p_bronchial: number;
-  a_p_abnormal: number;
-  a_top_class: string;
+  p_asthma: number | null;
+  p_copd: number | null;
+  p_pneumonia: number | null;
+  p_healthy: number | null;
+  p_bronchial: number | null;
+  a_p_abnormal: number | null;
+  a_top_class: string | null;
   a_status: string;
+  has_gate: number | null;
+  status_reasons: string | null;
+  crackle_present: number | null;
+  crackle_p: number | null;
+  wheeze_present: number | null;
+  wheeze_p: number | null;
   result_json: string;
   signed_at: string | null;
   signed_by: string | null;
@@ -244,6 +266,52 @@ function recWhere(scope: ExportRecordingScope): { sql: string; args: Record<stri
   return { sql: where.length ? ' AND ' + where.join(' AND ') : '', args };
 }
 
+function reasons(json: string | null): string[] {
+  if (!json) return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function presence(present: number | null, p: number | null): SoundPresenceRow | null {
+  return present === null || p === null ? null : { present: present === 1, probability: p };
+}
+
+/** The analysis columns of a row, with figures only where the one result state allows them. */
+function exportAnalysis(r: RecRow, id: number): NonNullable<ExportRecordingRow['analysis']> {
+  const result = resultState({ status: r.a_status, engineVersion: r.engine_version, hasGate: r.has_gate === 1 });
+  const figures = showsFigures(result);
+  const probs =
+    figures &&
+    r.p_asthma !== null &&
+    r.p_copd !== null &&
+    r.p_pneumonia !== null &&
+    r.p_healthy !== null &&
+    r.p_bronchial !== null
+      ? { asthma: r.p_asthma, copd: r.p_copd, pneumonia: r.p_pneumonia, healthy: r.p_healthy, bronchial: r.p_bronchial }
+      : null;
+  const crackle = presence(r.crackle_present, r.crackle_p);
+  const wheeze = presence(r.wheeze_present, r.wheeze_p);
+  return {
+    id,
+    createdAt: r.a_created_at,
+    engineVersion: r.engine_version,
+    headName: r.head_name,
+    headVersion: r.head_version,
+    result,
+    probabilities: probs,
+    pAbnormal: figures ? r.a_p_abnormal : null,
+    topClass: figures ? r.a_top_class : null,
+    status: r.a_status,
+    statusReasons: reasons(r.status_reasons),
+    sounds: figures && crackle && wheeze ? { crackle, wheeze } : null,
+    resultJson: r.result_json,
+  };
+}
+
 export function countRecordingsForExport(db: Database.Database, scope: ExportRecordingScope): number {
   const w = recWhere(scope);
   return (db.prepare(`SELECT count(*) AS n FROM recordings r WHERE 1=1${w.sql}`).get(w.args) as { n: number }).n;
@@ -261,7 +329,15 @@ export function* recordingsForExport(
            ru.username AS recorded_by, r.device_name, r.sample_rate, r.duration_sec, r.status, r.file_name, r.wav_sha256, r.quality,
            a.id AS a_id, a.created_at AS a_created_at, a.engine_version, a.head_name, a.head_version,
            a.p_asthma, a.p_copd, a.p_pneumonia, a.p_healthy, a.p_bronchial, a.p_abnormal AS a_p_abnormal,
-           a.top_class AS a_top_class, a.status AS a_status, ${opts.withResultJson ? 'a.result_json' : "'' AS result_json"},
+           a.top_class AS a_top_class, a.status AS a_status,
+           -- a few fields of the stored result, read by SQLite's JSON functions rather than parsing every JSON here
+           json_type(a.result_json, '$.gate') IS NOT NULL AS has_gate,
+           json_extract(a.result_json, '$.statusReasons') AS status_reasons,
+           json_extract(a.result_json, '$.sounds.crackle.present') AS crackle_present,
+           json_extract(a.result_json, '$.sounds.crackle.probability') AS crackle_p,
+           json_extract(a.result_json, '$.sounds.wheeze.present') AS wheeze_present,
+           json_extract(a.result_json, '$.sounds.wheeze.probability') AS wheeze_p,
+           ${opts.withResultJson ? 'a.result_json' : "'' AS result_json"},
            s.signed_at, su.username AS signed_by, s.label AS s_label, s.statement AS s_statement
       FROM recordings r
       JOIN patients p ON p.id = r.patient_id
@@ -293,27 +369,7 @@ export function* recordingsForExport(
         fileName: r.file_name,
         wavSha256: r.wav_sha256,
         quality: r.quality,
-        analysis:
-          r.a_id === null
-            ? null
-            : {
-                id: r.a_id,
-                createdAt: r.a_created_at,
-                engineVersion: r.engine_version,
-                headName: r.head_name,
-                headVersion: r.head_version,
-                probabilities: {
-                  asthma: r.p_asthma,
-                  copd: r.p_copd,
-                  pneumonia: r.p_pneumonia,
-                  healthy: r.p_healthy,
-                  bronchial: r.p_bronchial,
-                },
-                pAbnormal: r.a_p_abnormal,
-                topClass: r.a_top_class,
-                status: r.a_status,
-                resultJson: r.result_json,
-              },
+        analysis: r.a_id === null ? null : exportAnalysis(r, r.a_id),
         signedAt: r.signed_at,
         signedBy: r.signed_by,
         signLabel: r.s_label,

@@ -25,6 +25,7 @@ export type {
   RecordingSummaryRecord,
   FindingRecord,
   SignOffRecord,
+  SoundVerdictRecord,
   RecordingFilter,
   ReanalysisState,
 } from './recordings.js';

@@ -126,6 +126,10 @@ export interface RecordingSummaryRecord {
   topClass: string | null;
   pAbnormal: number | null;
   analysisStatus: string | null;
+  /** The engine that made the current analysis (null: none); an engine before 2.0.0 was not gated. */
+  analysisEngine: string | null;
+  /** The current analysis's screen label (from its stored JSON; only the listed page's rows read it). */
+  screenLabel: string | null;
   signed: boolean;
   signedAt: string | null;
   signedBy: string | null;
@@ -145,6 +149,20 @@ export interface FindingRecord {
   createdAt: string;
   isAmendment: boolean;
 }
+export interface SoundVerdictRecord {
+  id: number;
+  recordingId: number;
+  analysisId: number;
+  soundType: string;
+  eventIndex: number;
+  startSec: number;
+  endSec: number;
+  verdict: string;
+  author: string;
+  createdAt: string;
+  isAmendment: boolean;
+}
+
 export interface SignOffRecord {
   recordingId: number;
   signedBy: string;
@@ -181,6 +199,8 @@ interface Row {
   top_class: string | null;
   p_abnormal: number | null;
   analysis_status: string | null;
+  analysis_engine: string | null;
+  screen_label: string | null;
   signed_at: string | null;
   patient_mrn: string;
   given_name: string;
@@ -191,6 +211,8 @@ interface Row {
 
 const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate, r.duration_sec, r.file_name, r.wav_sha256, r.status,
     r.recorded_at, r.quality, r.top_class, r.p_abnormal, r.analysis_status, r.signed_at,
+    (SELECT a.engine_version FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1) AS analysis_engine,
+    (SELECT json_extract(a.result_json, '$.screen.label') FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1) AS screen_label,
     p.mrn AS patient_mrn, p.given_name, p.family_name, u.username AS recorded_by_name, su.username AS signed_by_name
   FROM recordings r
   JOIN patients p ON p.id = r.patient_id
@@ -214,6 +236,8 @@ function toRecord(r: Row): RecordingRecord {
     topClass: r.top_class,
     pAbnormal: r.p_abnormal,
     analysisStatus: r.analysis_status,
+    analysisEngine: r.analysis_engine,
+    screenLabel: r.screen_label,
     signed: r.signed_at !== null,
     signedAt: r.signed_at,
     signedBy: r.signed_by_name,
@@ -439,6 +463,68 @@ export class Recordings {
           .lastInsertRowid,
       );
       return this.findings(f.recordingId).find((x) => x.id === id)!;
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+  }
+
+  /** Every verdict on the detected sounds of this recording, oldest first (the last per event counts). */
+  soundVerdicts(recordingId: number): SoundVerdictRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT v.*, u.username FROM sound_verdicts v JOIN users u ON u.id = v.author_id
+          WHERE v.recording_id = ? ORDER BY v.id`,
+      )
+      .all(recordingId) as {
+      id: number;
+      recording_id: number;
+      analysis_id: number;
+      sound_type: string;
+      event_index: number;
+      start_sec: number;
+      end_sec: number;
+      verdict: string;
+      username: string;
+      created_at: string;
+      is_amendment: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      recordingId: r.recording_id,
+      analysisId: r.analysis_id,
+      soundType: r.sound_type,
+      eventIndex: r.event_index,
+      startSec: r.start_sec,
+      endSec: r.end_sec,
+      verdict: r.verdict,
+      author: r.username,
+      createdAt: r.created_at,
+      isAmendment: r.is_amendment === 1,
+    }));
+  }
+
+  /** Record a verdict on one detected sound; after sign-off it is an amendment. */
+  addSoundVerdict(v: {
+    recordingId: number;
+    analysisId: number;
+    soundType: string;
+    eventIndex: number;
+    startSec: number;
+    endSec: number;
+    verdict: string;
+    authorId: number;
+  }): SoundVerdictRecord {
+    const isAmendment = this.signoff(v.recordingId) !== null;
+    try {
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO sound_verdicts (recording_id, analysis_id, sound_type, event_index, start_sec, end_sec, verdict, author_id, created_at, is_amendment)
+             VALUES (@recordingId, @analysisId, @soundType, @eventIndex, @startSec, @endSec, @verdict, @authorId, @createdAt, @isAmendment)`,
+          )
+          .run({ ...v, createdAt: new Date().toISOString(), isAmendment: isAmendment ? 1 : 0 }).lastInsertRowid,
+      );
+      return this.soundVerdicts(v.recordingId).find((x) => x.id === id)!;
     } catch (err) {
       throw translateSqliteError(err);
     }

@@ -30,6 +30,7 @@ async function waitForValue(input: Locator, value: string): Promise<void> {
   assert.equal(await input.inputValue(), value);
 }
 import { USERS } from './seed.js';
+import { checkAnalysis } from './result-checks.js';
 
 const skip = browserMissing();
 
@@ -84,14 +85,14 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await shot(b.page, 'review-queue');
   });
 
-  test('a recording page: spectrogram, playback with a moving cursor, timeline, analysis', async () => {
+  test('a recording page: spectrogram, playback with a moving cursor, evidence lane, analysis', async () => {
     await b.page.locator('table.data tbody tr', { hasText: 'Posterior left lower' }).click();
     await b.page.getByRole('heading', { name: /Posterior left lower · recording #\d+/ }).waitFor();
     await b.page.locator('.recording-left .spec-plot').waitFor();
     await waitForExpression(b.page, `document.querySelector('[data-testid=audio]')?.src.startsWith('blob:')`);
     if (engine) {
-      await b.page.locator('[data-testid=screen]').waitFor();
-      assert.match(await b.page.locator('.recording-right [data-testid=probabilities]').innerText(), /Asthma\s+\d+ %/);
+      await checkAnalysis(b.page.locator('.recording-right'));
+      await b.page.locator('[data-testid=evidence], [data-testid=lane-none]').first().waitFor();
       assert.ok((await b.page.locator('[data-testid=yamnet-top] li').count()) > 0, 'YAMNet top sounds are listed');
     }
     // Clicking the spectrogram seeks; playing moves the cursor.
@@ -161,7 +162,16 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.locator('.page-head a').click();
     await b.page.getByRole('heading', { name: 'Haddad, Omar' }).waitFor();
     assert.equal(await b.page.locator('table.data tbody tr').count(), 2);
-    if (engine) await b.page.locator('canvas[aria-label^="Each class probability over time"]').waitFor();
+    if (engine) {
+      // A line of the screen per site when a recording has a current result; otherwise it says why not.
+      await b.page
+        .locator('canvas[aria-label^="The screen probability over time"]')
+        .or(b.page.getByText('No results to plot'))
+        .first()
+        .waitFor();
+      if (await b.page.locator('canvas[aria-label^="The screen probability over time"]').count())
+        assert.match(await b.page.locator('[data-testid=trend-gaps]').innerText(), /current result/);
+    }
     await shot(b.page, 'patient-trend');
   });
 

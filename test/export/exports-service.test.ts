@@ -15,6 +15,8 @@ import type { CommandName, ExportJob, ParamsOf, ResultOf, Role } from '../../src
 import { verifyAuditExport } from '../../src/export/audit-verify.js';
 import { fhirR4Validator } from './fhir-schema.js';
 import { scratchDir } from '../support/paths.js';
+import { analysisFixture } from '../support/analysis-fixtures.js';
+import { toNewAnalysis } from '../../src/service/recording-intake.js';
 
 const USERS: { username: string; role: Role }[] = [
   { username: 'doc', role: 'pulmonologist' },
@@ -102,28 +104,15 @@ describe('exports through the workstation service', () => {
     }
     // engine: null stores no analysis; add one for the first recording through the real store.
     const probs = { asthma: 0.1, copd: 0.55, pneumonia: 0.1, healthy: 0.15, bronchial: 0.1 };
+    // A current (gated, engine 2.0.0) analysis of the contract's shape, with this test's figures.
     const result = {
+      ...analysisFixture('ok'),
       probabilities: probs,
-      screen: { pAbnormal: 0.85, label: 'abnormal' },
-      status: 'ok',
-      statusReasons: [],
-      timeline: [{ startSec: 0, endSec: 0.96, probabilities: probs }],
-      quality: { verdict: 'good', reasons: [] },
+      topClass: 'copd' as const,
+      screen: { pAbnormal: 0.85, label: 'abnormal' as const, threshold: 0.742 },
     };
     const deps = ws.internals;
-    deps.store.tx(() =>
-      deps.store.recordings.addAnalysis(recIds[0]!, {
-        engineVersion: '0.1.0',
-        headName: 'test-head',
-        headVersion: '1.0.0',
-        probabilities: probs,
-        pAbnormal: 0.85,
-        topClass: 'copd',
-        status: 'ok',
-        quality: 'good',
-        resultJson: JSON.stringify(result),
-      }),
-    );
+    deps.store.tx(() => deps.store.recordings.addAnalysis(recIds[0]!, toNewAnalysis(result)));
     await call('doc', 'findings.add', { recordingId: recIds[0]!, text: 'Wheeze, both bases.', label: 'copd' });
     await call('doc', 'recordings.sign', { recordingId: recIds[0]!, label: 'copd', statement: 'COPD pattern.' });
   });

@@ -99,3 +99,91 @@ test('stable UUIDs are RFC 4122 shaped and deterministic', () => {
   assert.equal(stableUuid('a'), stableUuid('a'));
   assert.notEqual(stableUuid('a'), stableUuid('b'));
 });
+
+type Obs = {
+  id: string;
+  status: string;
+  code: { coding: { system: string; code: string }[] };
+  valueQuantity?: { value: number };
+  dataAbsentReason?: { coding: { code: string }[]; text: string };
+  note?: { text: string }[];
+};
+const observations = (b: { entry: { resource: { resourceType: string } }[] }): Obs[] =>
+  b.entry.filter((e) => e.resource.resourceType === 'Observation').map((e) => e.resource as unknown as Obs);
+
+test('detected sounds: one Observation each with its SNOMED CT code, preliminary until signed and final after', () => {
+  const sounds = [
+    {
+      type: 'wheeze' as const,
+      probability: 0.83,
+      events: [
+        { startSec: 1.44, endSec: 3.36, probability: 0.88 },
+        { startSec: 6.24, endSec: 8.64, probability: 0.81 },
+      ],
+    },
+  ];
+  for (const signed of [false, true]) {
+    const row = signed
+      ? recordingRow()
+      : recordingRow({ signedAt: null, signedBy: null, signLabel: null, signStatement: null });
+    const bundle = buildFhirBundle([{ row, findings: [], wav, wavUrl: null, screenLabel: 'abnormal', sounds }], {
+      exportedAt: '2026-11-25T12:00:00.000Z',
+    });
+    assertValid(bundle);
+    const wheeze = observations(bundle).filter((o) => o.code.coding.some((c) => c.system === 'http://snomed.info/sct'));
+    assert.equal(wheeze.length, 1, 'one Observation per detected sound type');
+    assert.equal(wheeze[0]!.code.coding[0]!.code, '24612001');
+    assert.equal(wheeze[0]!.valueQuantity!.value, 0.83);
+    assert.match(wheeze[0]!.note![0]!.text, /Wheeze in 4\.3 of 20\.5 s: 1\.4–3\.4 s, 6\.2–8\.6 s/);
+    for (const o of observations(bundle).filter((x) => x.id.startsWith('rec-')))
+      assert.equal(o.status, signed ? 'final' : 'preliminary', o.id);
+  }
+  const crackle = buildFhirBundle(
+    [
+      {
+        row: recordingRow(),
+        findings: [],
+        wav,
+        wavUrl: null,
+        sounds: [{ type: 'crackle', probability: 0.7, events: [{ startSec: 0, endSec: 0.96, probability: 0.7 }] }],
+      },
+    ],
+    { exportedAt: '2026-11-25T12:00:00.000Z' },
+  );
+  assert.ok(observations(crackle).some((o) => o.code.coding.some((c) => c.code === '48409008')));
+});
+
+test("a withheld analysis and an earlier engine's: one Observation with a dataAbsentReason, no value anywhere", () => {
+  const withheld = recordingRow({
+    analysis: {
+      ...recordingRow().analysis!,
+      result: 'withheld',
+      status: 'withheld',
+      probabilities: null,
+      pAbnormal: null,
+      topClass: null,
+      sounds: null,
+      statusReasons: ['this sounds like speech, not a chest recording'],
+    },
+  });
+  const earlier = recordingRow({
+    id: 42,
+    fileName: 'rec-42.wav',
+    analysis: { ...recordingRow().analysis!, id: 91, result: 'earlier-engine', engineVersion: '1.0.0' },
+  });
+  for (const [row, text] of [
+    [withheld, /withheld\. this sounds like speech/],
+    [earlier, /earlier engine: re-analyse/],
+  ] as const) {
+    const bundle = buildFhirBundle([{ row, findings: [], wav, wavUrl: null, screenLabel: 'abnormal' }], {
+      exportedAt: '2026-11-25T12:00:00.000Z',
+    });
+    assertValid(bundle);
+    const analysis = observations(bundle).filter((o) => o.id.startsWith(`rec-${row.id}-`));
+    assert.equal(analysis.length, 1, 'only the screen Observation, with no value');
+    assert.equal(analysis[0]!.valueQuantity, undefined);
+    assert.equal(analysis[0]!.dataAbsentReason!.coding[0]!.code, 'not-performed');
+    assert.match(analysis[0]!.dataAbsentReason!.text, text);
+    assert.ok(!JSON.stringify(bundle).includes('valueQuantity'), 'no figure anywhere in the bundle');
+  }
+});

@@ -1,10 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { renderPdfReport, type ReportInput, type ReportRecording } from '../../src/export/pdf-report.js';
+import {
+  renderPdfReport,
+  reportAnalysisFromJson,
+  type ReportInput,
+  type ReportRecording,
+} from '../../src/export/pdf-report.js';
+import { ModelCardSchema } from '../../src/inference/model-card.js';
+import { SoundsCardSchema } from '../../src/inference/sounds/card.js';
+import { modelFacts } from '../../src/service/model-facts.js';
+import { analysisFixture, type FixtureKind } from '../support/analysis-fixtures.js';
+import { MODELS_DIR } from '../support/paths.js';
 import { spectrogramPng, viridis } from '../../src/export/spectrogram-png.js';
 import { scratchDir } from '../support/paths.js';
 import { findingRows, recordingRow } from './fixtures.js';
@@ -26,66 +36,39 @@ function frames(seconds: number) {
   return { data, frames: n, bands: 64, hopSec: 0.01, lowHz: 125, highHz: 7500 };
 }
 
-function rec(over: Parameters<typeof recordingRow>[0], withAnalysis = true): ReportRecording {
+/** The shipped cards' facts (real files): the figures the report quotes beside each result. */
+export function shippedFacts() {
+  const head = ModelCardSchema.parse(JSON.parse(readFileSync(join(MODELS_DIR, 'head.card.json'), 'utf8')));
+  const sounds = SoundsCardSchema.parse(JSON.parse(readFileSync(join(MODELS_DIR, 'sounds.card.json'), 'utf8')));
+  return modelFacts(head, sounds);
+}
+
+function rec(over: Parameters<typeof recordingRow>[0], kind: FixtureKind | 'none' | 'earlier'): ReportRecording {
+  const result = analysisFixture(
+    kind === 'none' || kind === 'earlier' ? 'ok' : kind,
+    kind === 'earlier' ? '1.0.0' : '2.0.0',
+  );
   const row = recordingRow(over);
-  const probs = row.analysis!.probabilities;
-  const timeline = Array.from({ length: Math.floor((row.durationSec - 0.96) / 0.48) + 1 }, (_, i) => {
-    const w = 0.5 + 0.5 * Math.sin(i / 4);
-    const p = {
-      asthma: probs.asthma * w,
-      copd: probs.copd,
-      pneumonia: probs.pneumonia,
-      healthy: probs.healthy * (2 - w),
-      bronchial: probs.bronchial,
-    };
-    const s = Object.values(p).reduce((x, y) => x + y, 0);
-    for (const k of Object.keys(p) as (keyof typeof p)[]) p[k] /= s;
-    return { startSec: i * 0.48, endSec: i * 0.48 + 0.96, probabilities: p };
-  });
+  const state = kind === 'none' ? 'none' : kind === 'earlier' ? 'earlier-engine' : kind;
   return {
-    row: withAnalysis ? row : { ...row, analysis: null },
-    analysis: withAnalysis
-      ? {
-          probabilities: probs,
-          screen: { pAbnormal: row.analysis!.pAbnormal, label: 'abnormal' },
-          status: 'ok',
-          statusReasons: [],
-          timeline,
-          quality: { verdict: 'good', reasons: [] },
-        }
-      : null,
+    row: kind === 'none' ? { ...row, analysis: null } : row,
+    analysis: kind === 'none' ? null : reportAnalysisFromJson(JSON.stringify(result), state),
     findings: row.signedAt ? findingRows(row.id) : [],
     spectrogram: frames(row.durationSec),
   };
 }
 
+const unsigned = { signedAt: null, signedBy: null, signLabel: null, signStatement: null };
+
 export function sampleReport(): ReportInput {
   return {
     kind: 'visit',
     recordings: [
-      rec({}),
-      rec({
-        id: 42,
-        site: 'anterior-right-upper',
-        durationSec: 10,
-        signedAt: null,
-        signedBy: null,
-        signLabel: null,
-        signStatement: null,
-        quality: 'fair',
-      }),
-      rec(
-        {
-          id: 43,
-          site: 'trachea',
-          durationSec: 3,
-          signedAt: null,
-          signedBy: null,
-          signLabel: null,
-          signStatement: null,
-        },
-        false,
-      ),
+      rec({ durationSec: 12 }, 'ok'),
+      rec({ id: 42, site: 'anterior-right-upper', durationSec: 12, quality: 'fair', ...unsigned }, 'uncertain'),
+      rec({ id: 44, site: 'anterior-left-upper', durationSec: 12, ...unsigned }, 'withheld'),
+      rec({ id: 45, site: 'anterior-left-middle', durationSec: 12, ...unsigned }, 'earlier'),
+      rec({ id: 43, site: 'trachea', durationSec: 3, ...unsigned }, 'none'),
     ],
     model: {
       name: 'kauh-head',
@@ -96,6 +79,7 @@ export function sampleReport(): ReportInput {
         'Five-class macro-F1 0.41 (95 % CI 0.33–0.49).',
       ],
       limitations: ['Trained on one hospital’s recordings (KAUH, Jordan).', 'Children were not in the training data.'],
+      facts: shippedFacts(),
     },
     disclaimer: DISCLAIMER,
     generatedAt: '2026-11-25T12:00:00.000Z',
@@ -120,7 +104,17 @@ test(
       'MRN MRN-0007',
       'posterior left lower',
       'Screen: ABNORMAL',
-      '61.0 %',
+      'threshold 74.2 %',
+      'Measured per patient',
+      'Asthma',
+      '52.0 %',
+      'This model does not recognise pneumonia or bronchial disease',
+      'Adventitious sounds: Wheeze in 4.3 of 12.0 s; no crackles detected.',
+      'Sound detector, measured per recording: crackle: sensitivity',
+      'Screen: UNCERTAIN',
+      'No result: the analysis was withheld.',
+      'Why: this sounds like speech, not a chest recording.',
+      'Analysed by an earlier engine: re-analyse to get a result.',
       'Signed by dr.haddad',
       'Not signed: preliminary',
       'No analysis',
@@ -131,7 +125,20 @@ test(
       assert.ok(text.includes(s), `report text lacks "${s}"`);
     }
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [path], { encoding: 'utf8' }))![1]);
-    assert.ok(pages >= 3, `one page per recording at least (got ${pages})`);
+    assert.ok(pages >= 5, `one page per recording at least (got ${pages})`);
+    // The withheld recording (3rd) and the earlier engine's (4th) have pages of their own: not one
+    // figure on them — no percentage, no probability, no screen word.
+    for (const page of [3, 4]) {
+      const t = execFileSync('pdftotext', ['-f', String(page), '-l', String(page), '-layout', path, '-'], {
+        encoding: 'utf8',
+      });
+      assert.ok(/withheld|earlier engine/.test(t), `page ${page} is the withheld / earlier-engine recording`);
+      assert.doesNotMatch(
+        t,
+        /%|Screen:|ABNORMAL|HEALTHY|probabilit|Asthma|COPD|[Ww]heeze in|crackles in/,
+        `page ${page}`,
+      );
+    }
     assert.equal(
       text.split('Decision support only, not a diagnosis').length - 1,
       pages,

@@ -129,59 +129,99 @@ test(
   },
 );
 
-test('status and screen abstain as the card says', { skip }, async () => {
-  const dir = scratchDir();
-  const strict = makeHead(dir, {
-    name: 'strict',
-    card: { abstain: { minTopProbability: 0.99, screenMargin: 1, poorQualityIsUncertain: true } },
-  });
-  const e = await AnalysisEngine.load({ modelsDir, headCard: strict.cardPath });
-  try {
-    const r = await e.analyzeRecording(breath(4), 44100);
-    assert.equal(r.status, 'uncertain');
-    assert.ok(
-      r.statusReasons.some((s) => /confidence floor 0\.99/.test(s)),
-      r.statusReasons.join(),
-    );
-    assert.equal(r.screen?.label, 'uncertain');
-    // digital silence: poor quality (no contact) → uncertain, whatever the head says
-    const silent = await engine.analyzeRecording(new Float32Array(44100 * 3), 44100);
-    assert.equal(silent.quality.verdict, 'poor');
-    assert.equal(silent.status, 'uncertain');
-    assert.ok(silent.statusReasons.some((s) => /quality is poor/.test(s)));
-    assert.equal(silent.screen?.label, 'uncertain');
-  } finally {
-    await e.close();
-  }
-});
-
-test('a recording shorter than one patch is one patch; empty audio is refused', { skip }, async () => {
-  const r = await engine.analyzeRecording(breath(0.5, 8000), 8000);
-  assert.equal(r.patchCount, 1);
-  assert.equal(r.patches.length, 1);
-  await assert.rejects(engine.analyzeRecording(new Float32Array(0), 16000), /no samples/);
-});
-
 test(
-  'a live window is scored as the head scores that band-limited window (independent recomputation)',
+  "uncertain inside the card's screen band; silence is withheld with nothing of the head in it",
   { skip },
   async () => {
-    const window16k = breath(1.5, 16000);
-    const live = await engine.analyzeLiveWindow(window16k);
-    const LP = live.probabilities;
-    const LS = live.screen;
-    assert.ok(LP && LS);
-    const banded = await bandLimit(window16k, 16000, head.card.input.bandwidthHz);
+    const dir = scratchDir();
+    const strict = makeHead(dir, {
+      name: 'strict',
+      card: { abstain: { minTopProbability: 0.99, screenMargin: 1, poorQualityIsUncertain: true } },
+    });
+    const e = await AnalysisEngine.load({ modelsDir, headCard: strict.cardPath });
+    try {
+      const r = await e.analyzeRecording(breath(4), 44100);
+      assert.equal(r.status, 'uncertain');
+      assert.deepEqual(
+        r.statusReasons.map((s) => s.replace(/\d+ %/g, 'N %')),
+        ["too close to call: N % abnormal is within 100 points of the screen's threshold N %"],
+        'the band is the reason; the five-class confidence floor does not set the status',
+      );
+      assert.equal(r.screen?.label, 'uncertain');
+      // digital silence: no contact in every patch → withheld, whatever the head would say
+      const silent = await engine.analyzeRecording(new Float32Array(44100 * 3), 44100);
+      assert.equal(silent.quality.verdict, 'poor');
+      assert.equal(silent.status, 'withheld');
+      assert.deepEqual(silent.statusReasons, [
+        'no contact: place the stethoscope on the skin',
+        'the sound quality is too poor to analyse: no signal: the recording is silent; check the stethoscope is connected and switched on, then place the chest piece on the skin',
+      ]);
+      assert.equal(silent.probabilities, null);
+      assert.equal(silent.topClass, null);
+      assert.equal(silent.screen, null);
+      assert.deepEqual(silent.windows, []);
+      assert.equal(silent.sounds, null);
+      assert.equal(silent.gate.passed, false);
+      assert.ok(silent.patches.every((p) => p.excluded === 'no-contact'));
+    } finally {
+      await e.close();
+    }
+  },
+);
+
+test(
+  'a recording shorter than one patch is one patch, withheld as too short; empty audio is refused',
+  { skip },
+  async () => {
+    const r = await engine.analyzeRecording(breath(0.5, 8000), 8000);
+    assert.equal(r.patchCount, 1);
+    assert.equal(r.patches.length, 1);
+    assert.equal(r.status, 'withheld');
+    assert.deepEqual(r.statusReasons, ['only 0.5 s of usable sound; record at least 3 s']);
+    await assert.rejects(engine.analyzeRecording(new Float32Array(0), 16000), /no samples/);
+  },
+);
+
+test(
+  'live: withheld until 3 s of audio, then the mean of its 3 s windows every 0.48 s (independent recomputation)',
+  { skip },
+  async () => {
+    const audio = breath(4, 16000);
+    const live = engine.createLiveAnalyzer();
+    live.push(audio.subarray(0, 24000)); // 1.5 s: two patches, no window yet
+    const early = await live.update();
+    assert.ok(early);
+    assert.equal(early.provisional, true);
+    assert.equal(early.status, 'withheld');
+    assert.equal(early.probabilities, null);
+    assert.equal(early.screen, null);
+    assert.match(early.statusReasons.join(' '), /only 1\.4 s of usable sound; record at least 3 s/);
+    assert.equal(await live.update(), null, 'no new patch, nothing new to say');
+
+    const fresh = engine.createLiveAnalyzer();
+    fresh.push(audio); // 4 s in one go: 7 patches, windows of 5 starting at patches 0, 1, 2
+    const r = await fresh.update();
+    const LP = r?.probabilities;
+    assert.ok(r && LP && r.screen);
+    assert.notEqual(r.status, 'withheld');
+    const banded = await bandLimit(audio, 16000, head.card.input.bandwidthHz);
     const patches = patchesFromWaveform(banded);
+    assert.equal(patches.count, 7);
     const yamnet = await YamnetSession.load(join(modelsDir, 'yamnet.onnx'));
     const out = await yamnet.run(patchSourceFromArray(patches.data, patches.count), false);
     await yamnet.close();
-    const mean = new Float32Array(1024);
-    for (let i = 0; i < out.count; i++)
-      for (let d = 0; d < 1024; d++) mean[d]! += out.embeddings[i * 1024 + d]! / out.count;
-    const p = softmax(headLogitsReference(head.weights, mean), head.card.calibration.temperature);
-    CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(LP[c] - p[j]!) < 1e-4, `${c}: ${LP[c]} vs ${p[j]}`));
-    assert.ok(Math.abs(LS.pAbnormal - (1 - LP.healthy)) < 1e-9);
+    const expected = new Array<number>(5).fill(0);
+    for (const s of [0, 1, 2]) {
+      const mean = new Float32Array(1024);
+      for (let i = s; i < s + 5; i++) for (let d = 0; d < 1024; d++) mean[d]! += out.embeddings[i * 1024 + d]! / 5;
+      softmax(headLogitsReference(head.weights, mean), head.card.calibration.temperature).forEach(
+        (v, j) => (expected[j]! += v / 3),
+      );
+    }
+    CLASS_ORDER.forEach((c, j) => assert.ok(Math.abs(LP[c] - expected[j]!) < 1e-4, `${c}: ${LP[c]} vs ${expected[j]}`));
+    assert.ok(Math.abs(r.screen.pAbnormal - (1 - LP.healthy)) < 1e-9);
+    // 7 patches cover 0–3.84 s (the last 0.16 s is in no patch yet)
+    assert.ok(Math.abs(r.usableSec - 3.84) < 1e-9, `usable ${r.usableSec}`);
   },
 );
 

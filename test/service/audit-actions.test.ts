@@ -10,6 +10,7 @@ import type { CommandName, ParamsOf, ResultOf } from '../../src/service/api.js';
 import type { CallContext } from '../../src/service/workstation.js';
 import { REGISTRY } from '../../src/service/registry.js';
 import { openFixture, PASSWORD, wavBytes, type Fixture } from './helpers.js';
+import { newAnalysisFixture } from '../support/analysis-fixtures.js';
 
 /** Actions written outside any command: session expiry (the service), backups and history re-analysis (the CLI). */
 const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = ['auth.session.expired', 'system.backup', 'history.reanalyze'];
@@ -89,6 +90,9 @@ test('every command writes only the audit actions it declares', async () => {
     await run(nurse, 'recordings.reanalyze', { id });
     await run(nurse, 'recordings.pendingRecovery', {});
     await run(doctor, 'findings.add', { recordingId: id, text: 'wheeze, left base' });
+    // A current analysis with detected sounds (contract-shaped), so a verdict has an event to judge.
+    fx.ws.internals.store.tx(() => fx.ws.internals.store.recordings.addAnalysis(id, newAnalysisFixture('ok')));
+    await run(doctor, 'findings.soundVerdict', { recordingId: id, eventIndex: 0, verdict: 'confirmed' });
     await run(doctor, 'recordings.sign', { recordingId: id, label: 'asthma', statement: 'reviewed' });
     await run(doctor, 'findings.add', { recordingId: id, text: 'addendum after sign-off' });
     await run(nurse, 'capture.pinDevice', { name: null });

@@ -6,11 +6,13 @@
  * its probabilities mean nothing clinically.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOnnxModel, type NodeSpec } from '../../src/inference/onnx/onnx-builder.js';
 import { CLASS_ORDER, type ClassName } from '../../src/inference/analysis-types.js';
 import type { ModelCard } from '../../src/inference/model-card.js';
+import type { GateModel } from '../../src/inference/gate/model.js';
+import { MODELS_DIR } from './paths.js';
 
 /** mulberry32: small, deterministic, good enough for test weights. */
 export function prng(seed: number): () => number {
@@ -123,10 +125,41 @@ export interface MadeHead {
   weights: HeadWeights;
 }
 
-/** Write <dir>/<name>.onnx and <dir>/<name>.card.json; `card` overrides merge into the card. */
+/**
+ * A gate that admits everything but silence (no foreign class can reach a score of 1, no novelty
+ * reaches 1e30): for tests of the head's arithmetic on synthetic signals, which the real gate
+ * rightly refuses. Tests of the gate itself use the shipped one (`gate: 'shipped'`).
+ */
+export const PERMISSIVE_GATE: GateModel = {
+  schema: 'auscult.gate/1',
+  foreign: [{ kind: 'speech', classes: ['Speech'], threshold: 1 }],
+  novelty: {
+    dims: 1024,
+    mean: new Array<number>(1024).fill(0),
+    basis: [],
+    variances: [],
+    residualVariance: 1,
+    threshold: 1e30,
+  },
+  contact: { silentPatchDbfs: -60 },
+  quality: { withholdPoorVerdict: true, withholdPPoor: null, fair: 'ok', fairReason: 'test gate' },
+  chosenOn: 'nothing (a test gate)',
+};
+
+/**
+ * Write <dir>/<name>.onnx, <dir>/<name>.card.json and its gate <dir>/<name>.gate.json; `card`
+ * overrides merge into the card. `gate`: 'permissive' (default, PERMISSIVE_GATE), 'shipped'
+ * (models/gate.json, the real one) or a gate model of the test's own.
+ */
 export function makeHead(
   dir: string,
-  opts: { name?: string; seed?: number; classes?: readonly ClassName[]; card?: Partial<ModelCard> } = {},
+  opts: {
+    name?: string;
+    seed?: number;
+    classes?: readonly ClassName[];
+    card?: Partial<ModelCard>;
+    gate?: 'permissive' | 'shipped' | GateModel;
+  } = {},
 ): MadeHead {
   const name = opts.name ?? 'test-head';
   const classes = opts.classes ?? CLASS_ORDER;
@@ -135,9 +168,16 @@ export function makeHead(
   mkdirSync(dir, { recursive: true });
   const onnxPath = join(dir, `${name}.onnx`);
   writeFileSync(onnxPath, bytes);
+  const gateText =
+    opts.gate === 'shipped'
+      ? readFileSync(join(MODELS_DIR, 'gate.json'))
+      : JSON.stringify(opts.gate && opts.gate !== 'permissive' ? opts.gate : PERMISSIVE_GATE);
+  writeFileSync(join(dir, `${name}.gate.json`), gateText);
+  const gate = { file: `${name}.gate.json`, sha256: createHash('sha256').update(gateText).digest('hex') };
   const zero = { value: 0, lo: 0, hi: 0 };
   const card: ModelCard = {
     schema: 'auscult.head-card/1',
+    gate,
     name,
     version: '0.0.1-test',
     createdAt: '2026-01-01T00:00:00Z',

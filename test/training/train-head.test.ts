@@ -46,8 +46,8 @@ test('the shipped head: card parses, SHA-256 and class order match head.onnx, [N
 });
 
 test(
-  'train-head twice with the same seed gives the same card figures and the same ONNX',
-  { skip: needsYamnet, timeout: 300_000 },
+  'train-head twice with the same seed: byte-identical head.onnx, card (JSON and Markdown) and gate',
+  { skip: needsYamnet, timeout: 600_000 },
   async () => {
     const run = (out: string) => {
       const opts: TrainHeadOptions = {
@@ -62,22 +62,32 @@ test(
         windowSec: 3,
         hopSec: 3,
         otherPolicy: 'exclude',
-        model: 'mlp',
+        model: 'linear',
         patientsPerLabel: 2,
         bootstrapRounds: 100,
         naive: false,
         checkBandwidth: false,
+        nonChest: false,
+        sprsound: null,
         modelsDir: MODELS_DIR,
         command: 'test',
         log: () => {},
       };
       return trainHead(opts);
     };
-    const a = await run(scratchDir());
-    const b = await run(scratchDir());
-    const strip = (c: typeof a.card) => ({ ...c, createdAt: '' });
-    assert.deepEqual(strip(b.card), strip(a.card));
-    assert.equal(a.card.onnxSha256, b.card.onnxSha256);
+    const [da, db] = [scratchDir(), scratchDir()];
+    const a = await run(da);
+    await run(db);
+    for (const f of ['head.onnx', 'head.card.json', 'head.card.md', 'gate.json'])
+      assert.ok(readFileSync(join(da, f)).equals(readFileSync(join(db, f))), `${f} differs between two runs`);
+    assert.equal(a.card.schema, 'auscult.head-card/2');
+    assert.doesNotMatch(a.card.createdAt, /\d{4}-\d\d-\d\dT/, 'no clock time in the card');
+    assert.equal(
+      a.card.gate?.sha256,
+      createHash('sha256')
+        .update(readFileSync(join(da, 'gate.json')))
+        .digest('hex'),
+    );
     // it is a real evaluation: 10 five-class patients, 2 per class
     assert.equal(
       a.card.evaluation.fiveClass.perClass.reduce((s, p) => s + p.patients, 0),

@@ -1,5 +1,5 @@
 import { CLASS_LABELS } from '../../../src/common/classes';
-import type { ClassName, QualityReport, ScreenResult } from '../../../src/service/api';
+import type { ClassName, QualityReport } from '../../../src/service/api';
 
 export function pct(p: number | null | undefined, digits = 0): string {
   return p === null || p === undefined || !Number.isFinite(p) ? '—' : `${(p * 100).toFixed(digits)} %`;
@@ -39,17 +39,6 @@ export function siteName(site: string | null | undefined): string {
   if (!site) return '—';
   const s = site.replace(/-/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-export function screenText(screen: ScreenResult): string {
-  switch (screen.label) {
-    case 'abnormal':
-      return `Abnormal chest sounds likely (${pct(screen.pAbnormal)} abnormal)`;
-    case 'healthy':
-      return `Sounds healthy (${pct(screen.pAbnormal)} abnormal)`;
-    default:
-      return `Uncertain (${pct(screen.pAbnormal)} abnormal): too close to call`;
-  }
 }
 
 export function qualityText(q: QualityReport | null | undefined): string {

@@ -1,15 +1,17 @@
 /**
- * A patient: details, every recording by date and site, and a trend of each class probability
- * over time. The trend needs each recording's analysis, so it loads on request (each one is an
- * audited view of that recording).
+ * A patient: details, every recording by date and site, and the trend of the screen probability
+ * over time, one line per chest site, with the threshold and uncertainty band; a withheld,
+ * earlier-engine or unanalysed take is a gap, never a point. The trend reads the list's summary
+ * fields (the one result state), so it opens no recording.
  */
-import type { ClassProbabilities, RecordingSummary } from '../../../src/service/api';
+import type { RecordingSummary } from '../../../src/service/api';
+import { loadModelFacts } from '../ui/model-facts';
 import type { AppContext } from '../ui/context';
 import { h } from '../ui/dom';
 import { dateOnly, dateTime, siteName } from '../ui/format';
 import { empty, errorState, loading, withLoading } from '../ui/states';
 import { disclaimer } from '../widgets/analysis-summary';
-import { classLines } from '../widgets/charts';
+import { screenTrend } from '../widgets/charts';
 import { recordingColumns } from '../widgets/recording-columns';
 import { dataTable } from '../widgets/table';
 
@@ -52,30 +54,49 @@ export function patientView(ctx: AppContext, root: HTMLElement, id: number): () 
         trendBox.replaceChildren(loading('the trend'));
         const sorted = [...recordings].sort((a, b) => a.recordedAt.localeCompare(b.recordedAt)).slice(-TREND_MAX);
         try {
-          const details = await Promise.all(sorted.map((r) => ctx.api.call('recordings.get', { id: r.id })));
-          const points = details
-            .filter((d) => d.analysis)
-            .map((d) => ({
-              x: Date.parse(d.recording.recordedAt),
-              p: d.analysis?.probabilities as ClassProbabilities,
-            }));
-          if (points.length === 0) {
-            trendBox.replaceChildren(empty('No analysed recordings', 'The trend needs recordings with an analysis.'));
+          const facts = await loadModelFacts(ctx.api);
+          const shown = sorted.filter((r) => r.result === 'ok' || r.result === 'uncertain');
+          if (shown.length === 0) {
+            trendBox.replaceChildren(
+              empty('No results to plot', 'The trend needs recordings with a current result (not withheld).'),
+            );
             return;
           }
-          const span = (points.at(-1)?.x ?? 0) - (points[0]?.x ?? 0);
+          const sites = [...new Set(sorted.map((r) => r.site))];
+          const series = sites.map((site) => ({
+            label: siteName(site),
+            points: sorted
+              .filter((r) => r.site === site)
+              .map((r) => ({
+                x: Date.parse(r.recordedAt),
+                y: r.result === 'ok' || r.result === 'uncertain' ? r.pAbnormal : null,
+              })),
+          }));
+          const gaps = sorted.length - shown.length;
+          const xs = sorted.map((r) => Date.parse(r.recordedAt));
+          const span = Math.max(...xs) - Math.min(...xs);
           // Within two days the dates alone would repeat: show the time too.
           const tick =
             span < 2 * 86_400_000
               ? (x: number) => dateTime(new Date(x).toISOString())
               : (x: number) => dateOnly(new Date(x).toISOString());
-          const c = classLines('Each class probability over time, one point per recording', points, {
-            xTitle: 'date recorded',
+          const c = screenTrend('The screen probability over time, one line per chest site', series, {
+            threshold: facts?.screen.threshold ?? null,
+            margin: facts?.screen.margin ?? null,
             xTick: tick,
-            height: 260,
           });
           disposers.push(() => c.chart.destroy());
-          trendBox.replaceChildren(c.element, disclaimer());
+          trendBox.replaceChildren(
+            c.element,
+            h(
+              'p',
+              { class: 'hint', 'data-testid': 'trend-gaps' },
+              gaps
+                ? `${gaps} of ${sorted.length} recordings have no current result (withheld, earlier engine or not analysed): gaps in their site's line.`
+                : 'Every recording shown has a current result.',
+            ),
+            disclaimer(),
+          );
         } catch (err) {
           trendBox.replaceChildren(errorState('Could not load the trend', err, () => void loadTrend()));
         }
@@ -90,7 +111,7 @@ export function patientView(ctx: AppContext, root: HTMLElement, id: number): () 
       const bySite = new Map<string, RecordingSummary[]>();
       for (const r of recordings) bySite.set(r.site, [...(bySite.get(r.site) ?? []), r]);
       body.append(
-        h('section', { class: 'panel' }, h('h2', {}, 'Trend of class probabilities'), trendBox),
+        h('section', { class: 'panel' }, h('h2', {}, 'Trend of the screen, per chest site'), trendBox),
         h(
           'section',
           { class: 'panel' },

@@ -1,18 +1,28 @@
 /**
  * Record (nurse): patient → chest site → device → record. While recording: countdown, level
- * meter, live spectrogram, live probabilities every 0.48 s, live quality in words. Stop keeps the
- * recording (and shows the final analysis); Discard cancels it after a confirmation. The next
- * site is one click away. Keys: R or Space starts/stops, Escape discards.
+ * meter, live spectrogram, live quality in words, and a provisional screen result only as the
+ * engine's LiveAnalysis allows it (nothing while withheld or of poor quality; "so far", from ≥ 3 s
+ * of usable sound; no five-class bars live). Stop keeps the recording and the final analysis
+ * replaces the provisional one; Discard cancels it after a confirmation and clears everything of
+ * the take. The next site is one click away; a withheld take offers "record this site again".
+ * Keys: R or Space starts/stops, Escape discards.
  */
-import type { CaptureState, ChestSite, DeviceInfo, Patient, RecordingDetail } from '../../../src/service/api';
+import type {
+  CaptureState,
+  ChestSite,
+  DeviceInfo,
+  ModelFacts,
+  Patient,
+  RecordingDetail,
+} from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import { importTooLargeMessage, MAX_IMPORT_BYTES } from '../../../src/common/import-limit';
 import type { AppContext } from '../ui/context';
 import { field, h, options, listener } from '../ui/dom';
-import { screenText, siteName } from '../ui/format';
+import { pct, siteName } from '../ui/format';
+import { loadModelFacts } from '../ui/model-facts';
 import { analysisSummary, disclaimer, qualityLine, screenBadge } from '../widgets/analysis-summary';
 import { bodyDiagram } from '../widgets/body-diagram';
-import { ProbabilityBars } from '../widgets/charts';
 import { patientPicker } from '../widgets/patient-picker';
 import { recoveryPanel } from '../widgets/recovery-panel';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
@@ -56,6 +66,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   /** The capture that just ended: its late frames are still drawn. */
   let lastCaptureId: string | null = null;
   let resultDispose: (() => void) | null = null;
+  let facts: ModelFacts | null = null;
+  void loadModelFacts(api).then((f) => (facts = f));
 
   // --- left column: patient, site, device ---
   const picker = patientPicker(api, (p) => {
@@ -68,6 +80,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   });
   const diagram = bodyDiagram((s) => {
     if (ACTIVE.has(state)) return;
+    if (state === 'cancelled') state = 'idle';
     site = s;
     diagram.select(s);
     refreshControls();
@@ -218,11 +231,13 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   const progress = h('progress', { max: '1', value: '0', 'aria-label': 'Recording progress' });
   const spectrogram = new LiveSpectrogram();
   window.__auscultLive = spectrogram.stats;
-  const liveBars = new ProbabilityBars('Live class probabilities, updated every 0.48 seconds', 200);
+  const LIVE_MIN_SEC = 3;
+  const LIVE_IDLE = `A provisional screen result appears after at least ${LIVE_MIN_SEC} s of clean chest sound.`;
+  let liveQualityPoor = false;
   const liveScreen = h(
     'div',
     { class: 'live-screen', 'data-testid': 'live-screen' },
-    h('span', { class: 'hint' }, 'The live screen result appears while recording.'),
+    h('span', { class: 'hint' }, LIVE_IDLE),
   );
   const liveQuality = h('div', { 'data-testid': 'live-quality' }, qualityLine(null));
   const liveCounts = h('p', { class: 'hint', 'data-testid': 'live-counts' });
@@ -242,9 +257,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     h(
       'section',
       { class: 'panel live-probs', 'aria-label': 'Live analysis' },
-      h('h2', {}, 'Live analysis'),
+      h('h2', {}, 'Live analysis (provisional)'),
       liveScreen,
-      liveBars.element,
       liveQuality,
       disclaimer(),
     ),
@@ -273,7 +287,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     discardBtn.hidden = !active;
     deviceSelect.disabled = active;
     durationSelect.disabled = active;
-    if (!active && state !== 'done')
+    // After a discard the sentence stays until the next action (it would be overwritten by "Ready" at once).
+    if (!active && state !== 'done' && state !== 'cancelled')
       stateText.textContent = why ?? `Ready: ${siteName(site)} for ${patient?.familyName ?? ''}. Press R to record.`;
     ctx.setBusy(active);
   }
@@ -311,7 +326,24 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     refreshControls();
     if ((s.state === 'done' || s.state === 'interrupted') && s.recordingId !== null)
       void finish(() => api.call('recordings.get', { id: s.recordingId as number }));
+    if (s.state === 'cancelled') clearTake();
     if (s.state === 'cancelled' || s.state === 'error') endCapture();
+  }
+
+  /** Nothing of a discarded take stays on screen: live result, quality, counts, spectrogram, result. */
+  function clearTake(): void {
+    liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
+    liveScreen.removeAttribute('aria-label');
+    liveQuality.replaceChildren(qualityLine(null));
+    liveQualityPoor = false;
+    liveCounts.textContent = '';
+    framesReceived = 0;
+    lastCaptureId = null;
+    spectrogram.reset();
+    resultDispose?.();
+    resultDispose = null;
+    result.replaceChildren();
+    result.hidden = true;
   }
 
   function endCapture(): void {
@@ -337,6 +369,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     finishing = (async () => {
       try {
         const detail = await load();
+        facts ??= await loadModelFacts(api);
         showResult(detail);
         return true;
       } catch (err) {
@@ -392,26 +425,44 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         d.recording.status === 'interrupted' ? ' Interrupted before the end; what was captured is kept.' : '',
       ),
     ];
-    if (d.analysis) {
-      const s = analysisSummary(d.analysis);
-      resultDispose = s.destroy;
-      children.push(s.element);
-    } else {
-      children.push(
-        h(
-          'p',
-          { class: 'uncertain', role: 'note' },
-          'No analysis: the model is not available on this workstation. The recording is saved; it can be analysed later.',
-        ),
-      );
-    }
+    const s = analysisSummary(d.recording.result, d.analysis, facts);
+    resultDispose = s.destroy;
+    children.push(s.element);
+    const again =
+      d.recording.result === 'withheld'
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'primary',
+              'data-testid': 'record-again',
+              onclick: () => {
+                site = d.recording.site;
+                diagram.select(d.recording.site);
+                state = 'idle';
+                result.hidden = true;
+                refreshControls();
+                recordBtn.focus();
+              },
+            },
+            `Record ${siteName(d.recording.site)} again`,
+          )
+        : null;
     children.push(
-      h('div', { class: 'actions' }, nextBtn, h('a', { href: `#/recording/${d.recording.id}` }, 'Open recording')),
+      h(
+        'div',
+        { class: 'actions' },
+        again,
+        nextBtn,
+        h('a', { href: `#/recording/${d.recording.id}` }, 'Open recording'),
+      ),
     );
+    // The final result replaces the provisional one.
+    liveScreen.replaceChildren(h('span', { class: 'hint' }, 'Replaced by the final result below.'));
     result.replaceChildren(...children);
     result.hidden = false;
     stateText.textContent = `Saved recording #${d.recording.id}.`;
-    nextBtn.focus();
+    (again ?? nextBtn).focus();
   }
 
   async function startCapture(): Promise<void> {
@@ -422,9 +473,9 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     lastCaptureId = null; // late frames of the previous capture no longer belong on screen
     framesReceived = 0;
     liveCounts.textContent = '';
-    liveBars.update(null);
-    liveScreen.replaceChildren(h('span', { class: 'hint' }, 'Waiting for the first 0.96 s of sound…'));
+    liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
     liveQuality.replaceChildren(qualityLine(null));
+    liveQualityPoor = false;
     result.hidden = true;
     finishing = null;
     state = 'countdown';
@@ -504,22 +555,49 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       meterText.textContent = `Level: RMS ${l.rmsDbfs.toFixed(0)} dBFS · peak ${l.peakDbfs.toFixed(0)} dBFS${l.peakDbfs > -1 ? ' — too loud, clipping' : ''}`;
     }),
     api.on('capture.quality', (q) => {
-      if (mine(q.captureId)) liveQuality.replaceChildren(qualityLine(q.quality));
+      if (!mine(q.captureId)) return;
+      liveQuality.replaceChildren(qualityLine(q.quality));
+      liveQualityPoor = q.quality.verdict === 'poor';
+      if (liveQualityPoor && liveScreen.querySelector('[data-testid=screen]'))
+        liveScreen.replaceChildren(
+          h(
+            'span',
+            { class: 'hint', 'data-testid': 'live-reasons' },
+            'No provisional result while the sound quality is poor.',
+          ),
+        );
     }),
     api.on('capture.live', (l) => {
       if (!mine(l.captureId)) return;
-      if (!l.screen || !l.probabilities) {
-        // nothing of a withheld window is shown, not even an empty bar
-        liveScreen.replaceChildren(h('span', { class: 'hint' }, l.statusReasons.join('; ') || 'Listening…'));
+      // Only what LiveAnalysis allows: a screen "so far" when the gate passed for what was heard;
+      // otherwise its reasons, and not even an empty bar.
+      // The engine decides (LiveAnalysis); the view also holds the rule itself: nothing from less
+      // than one 3 s window of usable sound, nothing while the sound quality is poor.
+      const tooShort = l.usableSec < LIVE_MIN_SEC;
+      if (l.status === 'withheld' || !l.screen || tooShort || liveQualityPoor) {
+        liveScreen.replaceChildren(
+          h(
+            'span',
+            { class: 'hint', 'data-testid': 'live-reasons' },
+            l.statusReasons.join('; ') ||
+              (liveQualityPoor
+                ? 'No provisional result while the sound quality is poor.'
+                : `Listening… ${l.usableSec.toFixed(1)} s of usable sound so far; a provisional result needs ${LIVE_MIN_SEC} s.`),
+          ),
+        );
         liveScreen.setAttribute('aria-label', 'No provisional result yet');
         return;
       }
-      liveBars.update(l.probabilities);
+      const status = l.status === 'uncertain' ? 'uncertain' : 'ok';
       liveScreen.replaceChildren(
-        screenBadge(l.screen),
-        h('span', { class: 'hint' }, ` at ${l.patchStartSec.toFixed(2)} s`),
+        screenBadge(l.screen, status, true),
+        h(
+          'span',
+          { class: 'hint' },
+          `Provisional: ${pct(l.screen.pAbnormal)} abnormal from ${l.usableSec.toFixed(1)} s of usable sound (abnormal from ${pct(l.screen.threshold)}). The final result replaces it.`,
+        ),
       );
-      liveScreen.setAttribute('aria-label', screenText(l.screen));
+      liveScreen.setAttribute('aria-label', `Provisional: ${status === 'uncertain' ? 'uncertain' : l.screen.label}`);
     }),
     api.on('capture.error', (e) => {
       if (e.captureId === null || mine(e.captureId)) ctx.notify(e.message, 'error');
@@ -550,7 +628,6 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   return () => {
     for (const off of offs) off();
     spectrogram.destroy();
-    liveBars.destroy();
     resultDispose?.();
     ctx.setBusy(false);
     if (window.__auscultLive === spectrogram.stats) delete window.__auscultLive;

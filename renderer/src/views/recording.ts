@@ -1,17 +1,21 @@
 /**
- * One recording (review): full spectrogram with a playback cursor, the per-patch timeline under
- * it, the analysis (screen first), YAMNet's top sounds, findings and sign-off. A signed recording
- * takes no edits, only amendments (new findings), which the service enforces too.
+ * One recording (review): full spectrogram with a playback cursor, the evidence under it on the
+ * same time axis (per scoring window p(abnormal), left-out audio, crackle/wheeze lane), the
+ * analysis as its one result state allows (screen first), YAMNet's top sounds, findings and
+ * sign-off. An earlier engine's or a missing analysis offers re-analysis to the roles allowed. A
+ * signed recording takes no edits, only amendments (new findings), which the service enforces too.
  */
 import { CLASS_LABELS, CLASS_ORDER } from '../../../src/common/classes';
-import type { FindingLabel, RecordingDetail } from '../../../src/service/api';
+import type { FindingLabel, RecordingDetail, SoundVerdict } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
 import type { AppContext } from '../ui/context';
 import { field, h, options, listener } from '../ui/dom';
 import { dateTime, pct, siteName } from '../ui/format';
 import { errorState, loading, withLoading } from '../ui/states';
 import { analysisSummary } from '../widgets/analysis-summary';
-import { classLines } from '../widgets/charts';
+import { EvidenceLane } from '../widgets/evidence-lane';
+import { loadModelFacts } from '../ui/model-facts';
+import type { ModelFacts } from '../../../src/service/api';
 import { exportButtons } from '../widgets/export-button';
 import { EXPORT_KIND_NAMES, EXPORT_KINDS } from '../../../src/common/export-kinds';
 import { FullSpectrogram } from '../widgets/spectrogram-full';
@@ -33,6 +37,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
   const disposers: Array<() => void> = [];
   const body = h('div', {});
   root.append(body);
+  let facts: ModelFacts | null = null;
   const render = (d: RecordingDetail): void => {
     for (const f of disposers.splice(0)) f();
     body.replaceChildren();
@@ -68,25 +73,31 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     });
     const audioNote = h('p', { class: 'hint', role: 'status' }, 'Loading audio…');
     let spec: FullSpectrogram | null = null;
+    let lane: EvidenceLane | null = null;
     let raf = 0;
+    const cursor = (sec: number): void => {
+      spec?.setCursor(sec);
+      lane?.setCursor(sec);
+    };
+    const seek = (sec: number): void => {
+      audio.currentTime = sec;
+      cursor(sec);
+    };
     const follow = (): void => {
-      spec?.setCursor(audio.currentTime);
+      cursor(audio.currentTime);
       if (!audio.paused) raf = requestAnimationFrame(follow);
     };
     audio.addEventListener('play', () => {
       cancelAnimationFrame(raf);
       raf = requestAnimationFrame(follow);
     });
-    audio.addEventListener('timeupdate', () => spec?.setCursor(audio.currentTime));
-    audio.addEventListener('seeked', () => spec?.setCursor(audio.currentTime));
+    audio.addEventListener('timeupdate', () => cursor(audio.currentTime));
+    audio.addEventListener('seeked', () => cursor(audio.currentTime));
     disposers.push(() => cancelAnimationFrame(raf));
 
     void ctx.api.call('recordings.spectrogram', { id }).then(
       (s) => {
-        spec = new FullSpectrogram(s, (sec) => {
-          audio.currentTime = sec;
-          spec?.setCursor(sec);
-        });
+        spec = new FullSpectrogram(s, seek);
         disposers.push(() => spec?.destroy());
         specBox.replaceChildren(spec.frame.root);
       },
@@ -109,22 +120,35 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     );
 
     const a = d.analysis;
-    let timeline: HTMLElement = h('p', { class: 'hint' }, 'No analysis, so no timeline.');
-    if (a && a.windows.length) {
-      const t = classLines(
-        'Class probabilities of each scoring window (the result is their mean)',
-        a.windows.map((e) => ({ x: (e.startSec + e.endSec) / 2, p: e.probabilities })),
-        {
-          xTitle: 'time in the recording (s), window centres',
-          xMin: 0,
-          xMax: Math.max(r.durationSec, a.durationSec),
-          xTick: (x) => `${x.toFixed(1)} s`,
-          height: 210,
-        },
+    const state = r.result;
+    let evidence: HTMLElement;
+    if (a) {
+      const verdicts = new Map(d.soundVerdicts.map((v) => [v.eventIndex, v.verdict] as const));
+      lane = new EvidenceLane(a, Math.max(r.durationSec, a.durationSec), facts, seek, verdicts);
+      disposers.push(() => lane?.destroy());
+      evidence = lane.element;
+    } else {
+      evidence = h(
+        'p',
+        { class: 'hint', 'data-testid': 'lane-none' },
+        state === 'earlier-engine'
+          ? 'Analysed by an earlier engine: its figures are not shown. Re-analyse to see the evidence.'
+          : 'No analysis, so no evidence to show.',
       );
-      disposers.push(() => t.chart.destroy());
-      timeline = t.element;
     }
+    const canReanalyse = (ctx.user.role === 'nurse' || ctx.user.role === 'pulmonologist') && !r.signed;
+    const reanalyse = canReanalyse
+      ? (): void => {
+          ctx.notify('Re-analysing…');
+          ctx.api.call('recordings.reanalyze', { id }).then(
+            (fresh) => {
+              render(fresh);
+              ctx.notify('Re-analysed with the current engine.');
+            },
+            (err: unknown) => ctx.notify(`Could not re-analyse: ${errorMessage(err)}`, 'error'),
+          );
+        }
+      : null;
 
     const left = h(
       'div',
@@ -136,13 +160,18 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         specBox,
         h('div', { class: 'row' }, audio, audioNote),
       ),
-      h('section', { class: 'panel', 'aria-label': 'Timeline' }, h('h2', {}, 'Per-patch timeline'), timeline),
-      findingsPanel(ctx, d, canReview, () => void load()),
+      h(
+        'section',
+        { class: 'panel', 'aria-label': 'Evidence' },
+        h('h2', {}, 'Evidence over time (same time axis as the spectrogram)'),
+        evidence,
+      ),
+      findingsPanel(ctx, d, canReview, () => void load(), seek),
     );
 
     let right: HTMLElement;
     if (a) {
-      const s = analysisSummary(a, true);
+      const s = analysisSummary(state, a, facts, { compact: true, onReanalyse: reanalyse });
       disposers.push(s.destroy);
       right = h(
         'div',
@@ -170,19 +199,12 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         ),
       );
     } else {
+      const s = analysisSummary(state, null, facts, { compact: true, onReanalyse: reanalyse });
+      disposers.push(s.destroy);
       right = h(
         'div',
         { class: 'recording-right' },
-        h(
-          'section',
-          { class: 'panel' },
-          h('h2', {}, 'Analysis'),
-          h(
-            'p',
-            { class: 'uncertain' },
-            'This recording has no analysis (the model was unavailable). Ask an administrator to check the model card page, then re-analyse.',
-          ),
-        ),
+        h('section', { class: 'panel' }, h('h2', {}, 'Analysis'), s.element),
       );
     }
     if (canReview) {
@@ -202,14 +224,104 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     body.append(header, h('div', { class: 'recording-layout' }, left, right));
   };
   const load = (): Promise<void> =>
-    withLoading(body, 'the recording', () => ctx.api.call('recordings.get', { id }), render);
+    withLoading(
+      body,
+      'the recording',
+      async () => {
+        facts = await loadModelFacts(ctx.api);
+        return ctx.api.call('recordings.get', { id });
+      },
+      render,
+    );
   void load();
   return () => {
     for (const f of disposers.splice(0)) f();
   };
 }
 
-function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, reload: () => void): HTMLElement {
+/** Each detected sound with its latest verdict; a pulmonologist confirms or rejects it (stored, audited). */
+function soundVerdicts(
+  ctx: AppContext,
+  d: RecordingDetail,
+  canReview: boolean,
+  seek: (sec: number) => void,
+  reload: () => void,
+): HTMLElement | null {
+  const events = d.analysis?.sounds?.events ?? [];
+  if (!d.analysis?.sounds) return null;
+  const latest = new Map<number, SoundVerdict>();
+  for (const v of d.soundVerdicts) latest.set(v.eventIndex, v);
+  const rows = events.map((e, i) => {
+    const v = latest.get(i);
+    const decide = (verdict: 'confirmed' | 'rejected') => async (): Promise<void> => {
+      try {
+        await ctx.api.call('findings.soundVerdict', { recordingId: d.recording.id, eventIndex: i, verdict });
+        ctx.notify(`${e.type === 'wheeze' ? 'Wheeze' : 'Crackles'} at ${e.startSec.toFixed(1)} s ${verdict}.`);
+        reload();
+      } catch (err) {
+        ctx.notify(`Could not record the verdict: ${errorMessage(err)}`, 'error');
+      }
+    };
+    return h(
+      'li',
+      { 'data-testid': 'sound-event', 'data-verdict': v?.verdict ?? 'none' },
+      h(
+        'button',
+        { type: 'button', class: 'link-button', onclick: () => seek(e.startSec) },
+        `${e.type === 'wheeze' ? 'Wheeze' : 'Crackles'} ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s`,
+      ),
+      ` (probability ${pct(e.probability)}) — `,
+      v
+        ? h('strong', {}, `${v.verdict} by ${v.author}${v.isAmendment ? ' (amendment)' : ''}, ${dateTime(v.createdAt)}`)
+        : h('span', { class: 'hint' }, 'not reviewed'),
+      canReview
+        ? h(
+            'span',
+            { class: 'verdict-buttons' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary small',
+                onclick: decide('confirmed'),
+                disabled: v?.verdict === 'confirmed',
+              },
+              'Confirm',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary small',
+                onclick: decide('rejected'),
+                disabled: v?.verdict === 'rejected',
+              },
+              'Reject',
+            ),
+          )
+        : '',
+    );
+  });
+  return h(
+    'div',
+    { class: 'sound-verdicts', 'aria-label': 'Detected sounds' },
+    h('h3', {}, 'Detected sounds'),
+    rows.length
+      ? h('ul', { 'data-testid': 'sound-events' }, rows)
+      : h('p', { class: 'hint' }, 'The detector found no crackles or wheezes in this recording.'),
+    canReview && rows.length
+      ? h('p', { class: 'hint' }, 'Listen to each, then confirm or reject it; your verdict is stored and audited.')
+      : '',
+  );
+}
+
+function findingsPanel(
+  ctx: AppContext,
+  d: RecordingDetail,
+  canReview: boolean,
+  reload: () => void,
+  seek: (sec: number) => void,
+): HTMLElement {
   const list = d.findings.length
     ? h(
         'ul',
@@ -232,6 +344,7 @@ function findingsPanel(ctx: AppContext, d: RecordingDetail, canReview: boolean, 
     'section',
     { class: 'panel', 'aria-label': 'Findings and sign-off' },
     h('h2', {}, 'Findings and sign-off'),
+    soundVerdicts(ctx, d, canReview, seek, reload),
     list,
   );
   if (!canReview) {

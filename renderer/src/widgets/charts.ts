@@ -50,16 +50,16 @@ const POINT: Record<ClassName, 'circle' | 'rect' | 'triangle' | 'rectRot' | 'sta
   bronchial: 'star',
 };
 
-function labelsWithNumbers(p: ClassProbabilities | null): string[] {
-  return CLASS_ORDER.map((c) => `${CLASS_LABELS[c]}  ${p ? `${Math.round(p[c] * 100)} %` : '—'}`);
+function labelsWithNumbers(p: ClassProbabilities | null, classes: readonly ClassName[]): string[] {
+  return classes.map((c) => `${CLASS_LABELS[c]}  ${p ? `${Math.round(p[c] * 100)} %` : '—'}`);
 }
 
 /** Name and number on two lines, for narrow columns (chart.js gives the axis at most half the width). */
-function twoLineLabels(p: ClassProbabilities | null): string[][] {
-  return CLASS_ORDER.map((c) => [CLASS_LABELS[c], p ? `${Math.round(p[c] * 100)} %` : '—']);
+function twoLineLabels(p: ClassProbabilities | null, classes: readonly ClassName[]): string[][] {
+  return classes.map((c) => [CLASS_LABELS[c], p ? `${Math.round(p[c] * 100)} %` : '—']);
 }
 
-/** Horizontal bars, one per class, 0–100 %. */
+/** Horizontal bars, one per class shown (default all five), 0–100 %. */
 export class ProbabilityBars {
   readonly canvas = document.createElement('canvas');
   private readonly chart: Chart<'bar', number[], string | string[]>;
@@ -69,6 +69,7 @@ export class ProbabilityBars {
     label: string,
     height = 220,
     private readonly compact = false,
+    private readonly classes: readonly ClassName[] = CLASS_ORDER,
   ) {
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', label);
@@ -81,9 +82,9 @@ export class ProbabilityBars {
     this.chart = new Chart<'bar', number[], string | string[]>(this.canvas, {
       type: 'bar',
       data: {
-        labels: compact ? twoLineLabels(null) : labelsWithNumbers(null),
+        labels: compact ? twoLineLabels(null, classes) : labelsWithNumbers(null, classes),
         datasets: [
-          { data: CLASS_ORDER.map(() => 0), backgroundColor: CLASS_ORDER.map((c) => CLASS_COLORS[c]), borderWidth: 0 },
+          { data: classes.map(() => 0), backgroundColor: classes.map((c) => CLASS_COLORS[c]), borderWidth: 0 },
         ],
       },
       options: {
@@ -93,7 +94,7 @@ export class ProbabilityBars {
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
         scales: {
           x: { min: 0, max: 100, ticks: { maxRotation: 0, stepSize: 25, callback: (v) => `${v} %` } },
-          y: { ticks: { font: { size: 15, weight: 'bold' } } },
+          y: { ticks: { autoSkip: false, font: { size: 15, weight: 'bold' } } },
         },
       },
     });
@@ -102,9 +103,9 @@ export class ProbabilityBars {
     return this.canvas.parentElement as HTMLElement;
   }
   update(p: ClassProbabilities | null): void {
-    this.chart.data.labels = this.compact ? twoLineLabels(p) : labelsWithNumbers(p);
-    this.numbers.textContent = p ? labelsWithNumbers(p).join('; ') : 'No probabilities yet.';
-    (this.chart.data.datasets[0] as ChartDataset<'bar', number[]>).data = CLASS_ORDER.map((c) => (p ? p[c] * 100 : 0));
+    this.chart.data.labels = this.compact ? twoLineLabels(p, this.classes) : labelsWithNumbers(p, this.classes);
+    this.numbers.textContent = p ? labelsWithNumbers(p, this.classes).join('; ') : 'No probabilities yet.';
+    (this.chart.data.datasets[0] as ChartDataset<'bar', number[]>).data = this.classes.map((c) => (p ? p[c] * 100 : 0));
     this.chart.update('none');
   }
   destroy(): void {
@@ -167,6 +168,90 @@ export function classLines(
             : {},
         },
         y: { min: 0, max: 100, title: { display: true, text: 'probability' }, ticks: { callback: (v) => `${v} %` } },
+      },
+    },
+  });
+  return { element: wrap, chart };
+}
+
+/**
+ * The screen probability over time, one line per chest site (points of the same site joined,
+ * null = a gap: withheld, earlier engine or not analysed), with the threshold and the
+ * uncertainty band drawn across.
+ */
+export function screenTrend(
+  label: string,
+  series: Array<{ label: string; points: Array<{ x: number; y: number | null }> }>,
+  opts: { threshold: number | null; margin: number | null; xTick: (x: number) => string; height?: number },
+): { element: HTMLElement; chart: { destroy(): void } } {
+  type Pt = { x: number; y: number | null };
+  const canvas = document.createElement('canvas');
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', label);
+  const wrap = document.createElement('div');
+  wrap.className = 'chart-wrap';
+  wrap.style.height = `${opts.height ?? 260}px`;
+  wrap.append(canvas);
+  const xs = series.flatMap((s) => s.points.map((p) => p.x));
+  const xMin = Math.min(...xs);
+  const xMax = Math.max(...xs);
+  const colours = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+  const shapes = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot'] as const;
+  const across = (y: number, name: string, dash: number[]): ChartDataset<'line', Pt[]> => ({
+    label: name,
+    data: [
+      { x: xMin, y },
+      { x: xMax, y },
+    ],
+    borderColor: '#8a5a00',
+    borderDash: dash,
+    borderWidth: 1.5,
+    pointRadius: 0,
+  });
+  const datasets: ChartDataset<'line', Pt[]>[] = series.map((s, i) => ({
+    label: s.label,
+    data: s.points.map((p) => ({ x: p.x, y: p.y === null ? null : p.y * 100 })),
+    borderColor: colours[i % colours.length],
+    backgroundColor: colours[i % colours.length],
+    pointStyle: shapes[i % shapes.length],
+    pointRadius: 5,
+    borderWidth: 2,
+    spanGaps: false,
+  }));
+  if (opts.threshold !== null) {
+    datasets.push(across(opts.threshold * 100, 'threshold', [6, 3]));
+    if (opts.margin !== null) {
+      datasets.push(across((opts.threshold - opts.margin) * 100, 'uncertain band', [2, 3]));
+      datasets.push(across((opts.threshold + opts.margin) * 100, '', [2, 3]));
+    }
+  }
+  const chart = new Chart<'line', Pt[]>(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      maintainAspectRatio: false,
+      responsive: true,
+      plugins: {
+        legend: {
+          position: 'right',
+          labels: { usePointStyle: true, filter: (item) => item.text !== '' },
+        },
+        tooltip: {
+          callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${Number(item.parsed.y).toFixed(0)} %` },
+        },
+      },
+      scales: {
+        x: {
+          type: 'linear',
+          ticks: { maxTicksLimit: 6, callback: (v) => opts.xTick(Number(v)) },
+          title: { display: true, text: 'date recorded' },
+        },
+        y: {
+          min: 0,
+          max: 100,
+          title: { display: true, text: 'p(abnormal)' },
+          ticks: { callback: (v) => `${v} %` },
+        },
       },
     },
   });

@@ -39,6 +39,12 @@ export function formatResult(file: string, r: AnalysisResult, headCardPath: stri
   for (const reason of r.quality.reasons) lines.push(`    - ${reason}`);
   lines.push(`  head: ${r.models.head.name} ${r.models.head.version} (${headCardPath})`);
   lines.push(`  status: ${r.status}${r.statusReasons.length ? ` — ${r.statusReasons.join('; ')}` : ''}`);
+  const excluded = new Map<string, number>();
+  for (const p of r.patches) if (p.excluded) excluded.set(p.excluded, (excluded.get(p.excluded) ?? 0) + 1);
+  lines.push(
+    `  gate: ${r.gate.passed ? 'passed' : 'withheld'}; usable ${r.gate.usableSec.toFixed(1)} s, left out ${r.gate.excludedSec.toFixed(1)} s` +
+      (excluded.size ? ` (patches: ${[...excluded].map(([k, n]) => `${k} ${n}`).join(', ')} of ${r.patchCount})` : ''),
+  );
   const probabilities = r.probabilities;
   if (r.screen && probabilities) {
     lines.push(

@@ -39,7 +39,7 @@ const USAGE = `usage: auscult record [--device <name or index>] [--seconds N] --
 async function fileAnalyzer(engine: AnalysisEngine): Promise<CaptureAnalyzer> {
   const { readAudioFile } = await import('../../inference/front-end.js');
   return {
-    analyzeLiveWindow: (s) => engine.analyzeLiveWindow(s),
+    createLive: () => engine.createLiveAnalyzer(),
     analyzeFile: async (path) => {
       const audio = await readAudioFile(path);
       return engine.analyzeRecording(audio.samples, audio.sampleRate);

@@ -23,6 +23,8 @@ const USAGE = `usage: auscult train-head --data <folder> [options]
   --other auto|exclude|abnormal what "other" patients teach (default auto: measure both, keep the better)
   --patients-per-label <n>      only the first n patients of each label (quick runs)
   --no-naive                    skip the naive file-level split comparison
+  --sprsound <folder>           measure the competence gate on SPRSound too (children, another stethoscope)
+  --no-non-chest                do not generate the non-chest test inputs (needs espeak-ng and sox)
   --citation <text> --licence <text>  for manifest data (KAUH's are built in)`;
 
 function int(name: string, v: string | undefined, def: number): number {
@@ -52,6 +54,8 @@ export const command: CliCommand = {
           out: { type: 'string' },
           seed: { type: 'string' },
           cache: { type: 'string' },
+          sprsound: { type: 'string' },
+          'no-non-chest': { type: 'boolean', default: false },
           folds: { type: 'string' },
           repeats: { type: 'string' },
           epochs: { type: 'string' },
@@ -91,6 +95,8 @@ export const command: CliCommand = {
         out: resolve(values.out ?? join(projectRoot(), 'models')),
         seed: int('seed', values.seed, DEFAULTS.seed),
         cacheDir: resolve(values.cache ?? join(projectRoot(), '.cache', 'embeddings')),
+        sprsound: values.sprsound ? resolve(values.sprsound) : null,
+        nonChest: !values['no-non-chest'],
         folds: int('folds', values.folds, DEFAULTS.folds),
         repeats: int('repeats', values.repeats, DEFAULTS.repeats),
         epochs: int('epochs', values.epochs, DEFAULTS.epochs),

@@ -1,8 +1,13 @@
 /** The head's model card: JSON for the program (ModelCardSchema) and Markdown for people. */
 import { CLASS_LABELS, CLASS_ORDER } from '../analysis-types.js';
 import type { ModelCard } from '../model-card.js';
+import type { z } from 'zod';
+import type { GateRatesSchema } from '../model-card.js';
+
+export type GateRates = z.infer<typeof GateRatesSchema>;
 import type { Dataset, LabelledFile } from './dataset.js';
 import type { Summary } from './evaluate.js';
+import type { Interval } from './metrics.js';
 import { DROPOUT, HIDDEN } from './mlp.js';
 import type { OtherPolicy } from './windows.js';
 
@@ -54,10 +59,28 @@ export interface CardInputs {
   yamnetSha256: string;
   citation: string;
   licence: string;
+  /** The gate file beside the card and its measured rates. */
+  gate: { file: string; sha256: string; rates: GateRates };
+  dataSha256: string;
+  /** Ages of the training patients (years), for the limitations. */
+  ages: { min: number; max: number } | null;
 }
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 const iv = (i: { value: number; lo: number; hi: number }) => ({ value: r3(i.value), lo: r3(i.lo), hi: r3(i.hi) });
+const scr = (f: {
+  recordings: number;
+  patients: number;
+  auroc: Interval;
+  sensitivity: Interval;
+  specificity: Interval;
+}) => ({
+  recordings: f.recordings,
+  patients: f.patients,
+  auroc: iv(f.auroc),
+  sensitivity: iv(f.sensitivity),
+  specificity: iv(f.specificity),
+});
 
 export function buildCard(c: CardInputs): ModelCard {
   const m = c.report.main;
@@ -98,11 +121,28 @@ export function buildCard(c: CardInputs): ModelCard {
   const otherNote = m.other
     ? `"Other" patients (heart failure, fibrosis, effusion, mixed; ${m.other.patients}): ${c.report.policyReason}`
     : '"Other" patients: none in the data.';
+  const rs = m.recordingScreen;
+  const pc = (x: number) => `${Math.round(x * 100)} %`;
+  const notRecognised = m.perClass.filter((p) => p.recall.value === 0).map((p) => CLASS_LABELS[p.class]);
+  const g = c.gate.rates;
+  const clinicianSummary =
+    `What it does: listens to a chest recording and says whether it sounds abnormal (the screen), with a secondary guess at asthma, COPD, pneumonia, healthy or bronchial disease. It is decision support, not a diagnosis. ` +
+    `How good one recording's answer is: out of every 100 abnormal recordings it flags about ${Math.round(rs.all.sensitivity.value * 100)}, and of every 100 healthy ones it clears about ${Math.round(rs.all.specificity.value * 100)} (sensitivity ${pc(rs.all.sensitivity.value)}, specificity ${pc(rs.all.specificity.value)}, measured on recordings of patients it had not seen). ` +
+    `Within ${Math.round(rs.band.margin * 100)} points of its threshold it says "uncertain" (${pc(rs.band.uncertainShare)} of recordings), because there it was right no more often than a coin. ` +
+    (notRecognised.length
+      ? `It does not recognise ${notRecognised.join(' or ')}: never read its output as ruling them in or out. `
+      : '') +
+    `It refuses what it was not trained on: speech, music, hums and tones, noise, no contact, and takes shorter than 3 s get no answer (withheld)${g.generated ? `, as all ${g.generated.of} generated test inputs did` : ''}; ` +
+    `it withheld ${pc(g.trainingOutOfFold.recordings.rate)} of real adult chest recordings it had not seen` +
+    (g.otherPopulation ? ` and ${pc(g.otherPopulation.recordings.rate)} of ${g.otherPopulation.name}` : '') +
+    `. Trained on ${patients} adults${c.ages ? ` aged ${c.ages.min}–${c.ages.max}` : ''} at one hospital with one stethoscope.`;
   return {
-    schema: 'auscult.head-card/1',
+    schema: 'auscult.head-card/2',
+    gate: { file: c.gate.file, sha256: c.gate.sha256 },
     name: 'auscult-head-kauh',
-    version: '1.0.0',
-    createdAt: new Date().toISOString(),
+    version: '2.0.0',
+    // reproducible: the same data and seed give the same bytes, so no clock time
+    createdAt: `from data ${c.dataSha256.slice(0, 16)}… and seed ${c.seed}`,
     classes: [...CLASS_ORDER],
     architecture:
       c.report.model === 'linear'
@@ -140,6 +180,7 @@ export function buildCard(c: CardInputs): ModelCard {
       engineVersion: c.engineVersion,
       yamnetSourceSha256: c.yamnetSourceSha256,
       epochs: c.epochs,
+      dataSha256: c.dataSha256,
     },
     evaluation: {
       protocol,
@@ -151,6 +192,7 @@ export function buildCard(c: CardInputs): ModelCard {
           recall: iv(p.recall),
           f1: iv(p.f1),
           auroc: p.auroc === null ? null : r3(p.auroc),
+          recognised: p.recall.value > 0,
         })),
         macroF1: iv(m.macroF1),
         balancedAccuracy: iv(m.balancedAccuracy),
@@ -170,16 +212,47 @@ export function buildCard(c: CardInputs): ModelCard {
         specificity: iv(m.screen.specificity),
         patients: m.screen.patients,
       },
+      recordingScreen: {
+        protocol:
+          "Each out-of-fold recording scored alone (mean of its probabilities over the repeats), at the shipped threshold; 95 % intervals: bootstrap over patients (a patient's recordings together, 1000 rounds). The threshold itself was chosen on the same out-of-fold patients (Youden), so these figures are slightly optimistic.",
+        threshold: r3(m.screen.threshold),
+        all: scr(rs.all),
+        perFilter: rs.perFilter.map((f) => ({ filter: f.filter, ...scr(f) })),
+        band: {
+          margin: rs.band.margin,
+          uncertainShare: r3(rs.band.uncertainShare),
+          accuracyInside: rs.band.accuracyInside === null ? null : r3(rs.band.accuracyInside),
+          accuracyOutside: r3(rs.band.accuracyOutside),
+          rule: rs.band.rule,
+        },
+      },
+      gate: g,
       baselines,
       reference: REFERENCE,
     },
+    clinicianSummary,
     intendedUse: INTENDED_USE,
     limitations: [
+      ...(notRecognised.length
+        ? [
+            `${notRecognised.join(' and ')} ${notRecognised.length > 1 ? 'are' : 'is'} never recognised: out-of-fold recall 0 (${m.perClass
+              .filter((p) => p.recall.value === 0)
+              .map((p) => `${p.patients} ${CLASS_LABELS[p.class].toLowerCase()} patients`)
+              .join(
+                ', ',
+              )}). The product does not present ${notRecognised.length > 1 ? 'them' : 'it'} as a possible finding.`,
+          ]
+        : []),
+      `Non-chest input is refused by the competence gate (speech, music, tones and hum, noise, no contact, less than 3 s of usable sound): ${g.generated ? `${g.generated.withheld} of ${g.generated.of} generated non-chest inputs were withheld` : 'the generated inputs were not measured in this run'}; out of fold it withheld ${g.trainingOutOfFold.recordings.withheld} of ${g.trainingOutOfFold.recordings.of} real KAUH recordings (95 % upper bound ${pc(g.trainingOutOfFold.recordings.hi)}).`,
+      g.otherPopulation
+        ? `Children and other stethoscopes: on ${g.otherPopulation.name} the gate withheld ${g.otherPopulation.recordings.withheld} of ${g.otherPopulation.recordings.of} recordings (${pc(g.otherPopulation.recordings.rate)}). ${g.otherPopulation.note}`
+        : 'Not measured on another population (no SPRSound folder given).',
+      `Trained on adults${c.ages ? ` aged ${c.ages.min}–${c.ages.max} years` : ''}: not validated for children.`,
       `Small data: ${Object.entries(c.trainedPatients)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')} patients. Minority-class figures rest on a handful of patients; read them with their intervals.`,
       `Five-class balanced accuracy ${r3(m.balancedAccuracy.value)} (95 % CI ${r3(m.balancedAccuracy.lo)}–${r3(m.balancedAccuracy.hi)}); the healthy-vs-abnormal screen (AUROC ${r3(m.screen.auroc.value)}) is the more reliable output.`,
-      `A class is shown as a finding only when its probability reaches ${m.abstain.minTopProbability} (out-of-fold recordings above it were right ${(m.abstain.accuracyAbove * 100).toFixed(0)} % of the time, ${(m.abstain.coverage * 100).toFixed(0)} % of recordings); the screen is "uncertain" within ${m.abstain.screenMargin} of its threshold.`,
+      `A class is shown as a finding only when its probability reaches ${m.abstain.minTopProbability} (out-of-fold recordings above it were right ${(m.abstain.accuracyAbove * 100).toFixed(0)} % of the time, ${(m.abstain.coverage * 100).toFixed(0)} % of recordings). The screen is "uncertain" within ${m.abstain.screenMargin} of its threshold: ${pc(rs.band.uncertainShare)} of out-of-fold recordings, right ${rs.band.accuracyInside === null ? 'n/a' : pc(rs.band.accuracyInside)} of the time inside the band and ${pc(rs.band.accuracyOutside)} outside it. ${g.fairQuality}`,
       otherNote,
       `Trained on one hospital's recordings through one stethoscope model at 4 kHz: the head sees audio band-limited to ${c.bandwidthHz} Hz whatever the device's rate; other devices, sites and populations are untested.`,
       `Embeddings come from an int8-weight YAMNet TFLite build (source SHA-256 ${c.yamnetSourceSha256.slice(0, 16)}…): about 5 % different from Google's float model, so a head trained on another build must not be mixed with this one.`,
@@ -192,23 +265,81 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 const ivs = (i: { value: number; lo: number; hi: number }): string =>
   `${i.value.toFixed(2)} (${i.lo.toFixed(2)}–${i.hi.toFixed(2)})`;
 
-export function cardMarkdown(
-  card: ModelCard,
-  report: EvaluationReport,
-  timings: {
-    embedSeconds: number;
-    evaluateSeconds: number;
-    finalSeconds: number;
-    totalSeconds: number;
-    cacheHits: number;
-    cacheMisses: number;
-  },
-): string {
+export function cardMarkdown(card: ModelCard, report: EvaluationReport): string {
   const m = report.main;
   const e = card.evaluation;
   const lines: string[] = [];
   lines.push(`# Model card: ${card.name} ${card.version}`, '');
+  if (card.clinicianSummary) lines.push('## For clinicians', '', card.clinicianSummary, '');
   lines.push(`> ${card.intendedUse}`, '');
+  const rs = e.recordingScreen;
+  if (rs) {
+    lines.push('## One analysis of one recording (what a result on screen means)', '');
+    lines.push(rs.protocol, '');
+    lines.push(
+      '| recordings | patients | screen AUROC | sensitivity | specificity |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    lines.push(
+      `| **all ${rs.all.recordings}** | ${rs.all.patients} | ${ivs(rs.all.auroc)} | ${ivs(rs.all.sensitivity)} | ${ivs(rs.all.specificity)} |`,
+    );
+    for (const f of rs.perFilter)
+      lines.push(
+        `| ${f.filter} (${f.recordings}) | ${f.patients} | ${ivs(f.auroc)} | ${ivs(f.sensitivity)} | ${ivs(f.specificity)} |`,
+      );
+    lines.push('');
+    lines.push(
+      `Threshold ${rs.threshold} (pAbnormal ≥ threshold is "abnormal"). Uncertain band ±${rs.band.margin}: ${rs.band.rule}. ` +
+        `It costs ${pct(rs.band.uncertainShare)} of recordings (shown as "uncertain"); inside it the screen was right ${rs.band.accuracyInside === null ? 'n/a' : pct(rs.band.accuracyInside)}, outside ${pct(rs.band.accuracyOutside)}.`,
+      '',
+    );
+    lines.push('| band ± | recordings uncertain | right inside | right outside |', '| --- | --- | --- | --- |');
+    for (const r of report.main.recordingScreen.band.table)
+      lines.push(
+        `| ${r.margin.toFixed(3)} | ${pct(r.uncertainShare)} | ${r.accuracyInside === null ? 'n/a' : pct(r.accuracyInside)} | ${pct(r.accuracyOutside)} |`,
+      );
+    lines.push('');
+  }
+  const g = e.gate;
+  if (g) {
+    lines.push('## The competence gate (when the model says nothing)', '');
+    lines.push(
+      `Checks, in order, per 0.96 s patch: ${g.checks.join('; ')}; then quality and length for the recording. Gate file \`${card.gate?.file ?? ''}\` (SHA-256 \`${card.gate?.sha256 ?? ''}\`).`,
+      '',
+    );
+    const rate = (r: { withheld: number; of: number; rate: number; lo: number; hi: number }) =>
+      `${r.withheld} of ${r.of} (${pct(r.rate)}; 95 % CI ${pct(r.lo)}–${pct(r.hi)})`;
+    lines.push(
+      `- **Real KAUH recordings withheld, out of fold: ${rate(g.trainingOutOfFold.recordings)}**. ${g.trainingOutOfFold.protocol}`,
+    );
+    lines.push(
+      `- Patches left out (out of fold): ${
+        Object.entries(g.trainingOutOfFold.patchesExcluded)
+          .map(([k, v]) => `${k} ${pct(v)}`)
+          .join(', ') || 'none'
+      }`,
+    );
+    if (g.otherPopulation) {
+      lines.push(
+        `- **${g.otherPopulation.name}: withheld ${rate(g.otherPopulation.recordings)}**. ${g.otherPopulation.note}`,
+      );
+      lines.push(
+        `  First reasons: ${
+          Object.entries(g.otherPopulation.reasons)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => `"${k}" ${v}`)
+            .join('; ') || 'none'
+        }`,
+      );
+    }
+    if (g.generated) {
+      lines.push(`- **Generated non-chest inputs withheld: ${g.generated.withheld} of ${g.generated.of}**`, '');
+      lines.push('| input | withheld | reasons |', '| --- | --- | --- |');
+      for (const i of g.generated.inputs)
+        lines.push(`| ${i.name} | ${i.withheld ? 'yes' : '**no**'} | ${i.reasons.join('; ')} |`);
+    }
+    lines.push('', `- Fair quality: ${g.fairQuality}`, '');
+  }
   lines.push('## What it is', '');
   lines.push(`- Classes (ONNX output order, also in the ONNX metadata \`classes\`): ${card.classes.join(', ')}`);
   lines.push(`- Architecture: ${card.architecture}`);
@@ -239,7 +370,7 @@ export function cardMarkdown(
   );
   for (const p of e.fiveClass.perClass) {
     lines.push(
-      `| ${CLASS_LABELS[p.class]} | ${p.patients} | ${ivs(p.precision)} | ${ivs(p.recall)} | ${ivs(p.f1)} | ${p.auroc?.toFixed(2) ?? 'n/a'} | ${e.reference.f1[p.class]?.toFixed(2) ?? ''} |`,
+      `| ${CLASS_LABELS[p.class]}${p.recognised === false ? ' (not recognised)' : ''} | ${p.patients} | ${ivs(p.precision)} | ${ivs(p.recall)} | ${ivs(p.f1)} | ${p.auroc?.toFixed(2) ?? 'n/a'} | ${e.reference.f1[p.class]?.toFixed(2) ?? ''} |`,
     );
   }
   lines.push('');
@@ -301,7 +432,9 @@ export function cardMarkdown(
   lines.push(
     `- The screen is "uncertain" when |pAbnormal − ${card.screen.threshold}| < ${card.abstain.screenMargin}: outside that band out-of-fold recordings were screened right ${pct(m.abstain.screenAccuracyOutside)} of the time (${pct(m.abstain.screenCoverage)} of recordings; target ≥ 80 %).`,
   );
-  lines.push(`- Poor signal quality always gives "uncertain".`);
+  lines.push(
+    `- Poor signal quality withholds the result (the competence gate); see the gate section for fair quality.`,
+  );
   if (m.other) {
     lines.push(`- "Other" patients: ${report.policyReason}.`);
     lines.push(
@@ -312,10 +445,6 @@ export function cardMarkdown(
   lines.push('## Limitations', '');
   for (const l of card.limitations) lines.push(`- ${l}`);
   lines.push('');
-  lines.push('## Cost of this run', '');
-  lines.push(
-    `Embeddings ${timings.embedSeconds.toFixed(0)} s (cache: ${timings.cacheHits} hits, ${timings.cacheMisses} computed), cross-validation and baselines ${timings.evaluateSeconds.toFixed(0)} s (${report.cvModels} MLP models in ${report.cvSeconds.toFixed(0)} s), shipped head ${timings.finalSeconds.toFixed(0)} s; total ${timings.totalSeconds.toFixed(0)} s.`,
-  );
-  lines.push('');
+  // no run times here: the card must come out byte-identical for the same data and seed (the run prints them)
   return lines.join('\n');
 }

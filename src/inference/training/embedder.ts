@@ -17,7 +17,7 @@ export interface Embedder {
     samples: Float32Array,
     sampleRate: number,
     bandwidthHz: number,
-  ): Promise<{ embeddings: Float32Array; count: number }>;
+  ): Promise<{ embeddings: Float32Array; scores: Float32Array; count: number; banded16k: Float32Array }>;
   close(): Promise<void>;
 }
 
@@ -43,8 +43,13 @@ export async function loadEmbedder(modelsDir = defaultModelsDir(), log?: (line: 
     engineVersion: ENGINE_VERSION,
     yamnet,
     async embed(samples, sampleRate, bandwidthHz) {
-      const { embeddings, count } = await embedBandLimited(session, samples, sampleRate, bandwidthHz);
-      return { embeddings, count };
+      const { embeddings, scores, count, banded16k } = await embedBandLimited(
+        session,
+        samples,
+        sampleRate,
+        bandwidthHz,
+      );
+      return { embeddings, scores, count, banded16k };
     },
     close: () => session.close(),
   };

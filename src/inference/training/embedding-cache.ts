@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 
 const DIMS = 1024;
+const SCORES = 521;
 
 export class EmbeddingCache {
   hits = 0;
@@ -42,6 +43,22 @@ export class EmbeddingCache {
     this.hits++;
     const embeddings = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
     return { embeddings, count: embeddings.length / DIMS };
+  }
+
+  /** The AudioSet scores of the same patches (patches × 521), beside the embeddings; null if absent. */
+  getScores(fileSha256: string, bandwidthHz: number, count: number): Float32Array | null {
+    const path = join(this.dir, `${this.key(fileSha256, bandwidthHz)}.scores.f32`);
+    if (!existsSync(path)) return null;
+    const buf = readFileSync(path);
+    if (buf.length !== count * SCORES * 4) return null;
+    return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+  }
+
+  putScores(fileSha256: string, bandwidthHz: number, scores: Float32Array): void {
+    const path = join(this.dir, `${this.key(fileSha256, bandwidthHz)}.scores.f32`);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, new Uint8Array(scores.buffer, scores.byteOffset, scores.byteLength));
+    renameSync(tmp, path);
   }
 
   put(fileSha256: string, bandwidthHz: number, embeddings: Float32Array): void {

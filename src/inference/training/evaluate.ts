@@ -22,6 +22,7 @@ import {
 } from './metrics.js';
 import { fitTemperature, recordingProbabilities, type ScoredRecording } from './calibration.js';
 import type { Fold } from './splits.js';
+import { chooseBand, screenFigures, type BandChoice, type ScoredFile, type ScreenFigures } from './screen-figures.js';
 import type { MlpWeights } from './mlp.js';
 import { predictLogits } from './mlp.js';
 import { buildTrainRows, type FileWindows, type OtherPolicy, type TrainRows } from './windows.js';
@@ -138,6 +139,10 @@ export interface Summary {
     aurocWithOther: number | null;
   };
   recordingLevel: { macroF1: number; balancedAccuracy: number; screenAuroc: number | null; recordings: number };
+  /** One analysis of one recording: the screen at the shipped threshold, overall and per filter mode. */
+  recordingScreen: { all: ScreenFigures; perFilter: Array<{ filter: string } & ScreenFigures>; band: BandChoice };
+  /** Out-of-fold P(abnormal) per scored five-class file index (mean over repeats). */
+  oofPAbnormal: Map<number, number>;
   abstain: {
     minTopProbability: number;
     screenMargin: number;
@@ -390,6 +395,33 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
     recordings = t.length;
   }
 
+  // one analysis of one recording: the screen at the shipped threshold, intervals over patients
+  const scored: ScoredFile[] = [];
+  const oofPAbnormal = new Map<number, number>();
+  for (const fi of [...probs[0]!.keys()].sort((a, b) => a - b)) {
+    const f = files[fi]!.file;
+    const label = CLASS_ORDER.indexOf(f.label as (typeof CLASS_ORDER)[number]);
+    if (label < 0) continue;
+    const pA = mean(probs.map((byFile) => 1 - byFile.get(fi)![HEALTHY]!));
+    oofPAbnormal.set(fi, pA);
+    scored.push({ patient: f.patient, stratum: label, filter: f.filter, abnormal: label !== HEALTHY, pAbnormal: pA });
+  }
+  const rounds = Math.max(1, B);
+  const filters = [...new Set(scored.map((f) => f.filter).filter((x): x is string => x !== null))].sort();
+  const recordingScreen = {
+    all: screenFigures(scored, threshold, rounds, opts.seed + 7),
+    perFilter: filters.map((filter) => ({
+      filter,
+      ...screenFigures(
+        scored.filter((f) => f.filter === filter),
+        threshold,
+        rounds,
+        opts.seed + 11,
+      ),
+    })),
+    band: chooseBand(scored, threshold),
+  };
+
   // abstain thresholds, measured on out-of-fold recordings
   const grid = Array.from({ length: 16 }, (_, i) => 0.2 + 0.05 * i);
   let minTop = 1;
@@ -406,21 +438,6 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
       break;
     }
   }
-  let margin = 0.5;
-  let screenAcc = 0;
-  let screenCov = 0;
-  for (let m = 0; m <= 0.5 + 1e-9; m += 0.025) {
-    const idx = recPAbn.map((_, i) => i).filter((i) => Math.abs(recPAbn[i]! - threshold) >= m);
-    if (idx.length < 10) break;
-    const acc = idx.filter((i) => recPAbn[i]! >= threshold === recAbn[i]).length / idx.length;
-    if (acc >= opts.targetScreenAccuracy) {
-      margin = Number(m.toFixed(3));
-      screenAcc = acc;
-      screenCov = idx.length / recPAbn.length;
-      break;
-    }
-  }
-
   // "other" patients: are they flagged uncertain, or screened abnormal?
   let other: Summary['other'] = null;
   if (others.length) {
@@ -470,13 +487,16 @@ export function summarise(files: FileWindows[], run: OofRun, opts: SummaryOption
       aurocWithOther,
     },
     recordingLevel: { macroF1: mean(recMacro), balancedAccuracy: mean(recBal), screenAuroc: mean(recAuc), recordings },
+    recordingScreen,
+    oofPAbnormal,
     abstain: {
       minTopProbability: minTop,
-      screenMargin: margin,
+      // the band from data (chooseBand); the earlier rule (accuracy outside ≥ target) left most recordings uncertain
+      screenMargin: recordingScreen.band.margin,
       coverage,
       accuracyAbove: accAbove,
-      screenAccuracyOutside: screenAcc,
-      screenCoverage: screenCov,
+      screenAccuracyOutside: recordingScreen.band.accuracyOutside,
+      screenCoverage: 1 - recordingScreen.band.uncertainShare,
     },
     other,
   };

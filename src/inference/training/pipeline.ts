@@ -40,6 +40,21 @@ import { DEFAULT_LINEAR, trainLinear } from './linear.js';
 import { DEFAULT_MLP, trainMlp } from './mlp.js';
 import { groupedStratifiedKFold, naiveFileKFold } from './splits.js';
 import { buildTrainRows, type FileWindows, type OtherPolicy } from './windows.js';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { PATCH_HOP_SEC } from '../../features/yamnet-params.js';
+import { parseCsvRecords } from '../../common/csv.js';
+import { bandLimited16k } from '../engine.js';
+import { assessSignalQuality } from '../front-end.js';
+import { readClassMap } from '../class-map.js';
+import { CLASS_MAP, defaultModelsDir } from '../paths.js';
+import { CompetenceGate } from '../gate/gate.js';
+import { patchChecks } from '../gate/checks.js';
+import { FOREIGN_GROUPS, fitGate, gateFileText, type GateFitOptions } from './gate-fit.js';
+import { decideSample, gateOutOfFold, gateSample, rate, type GateSample } from './gate-eval.js';
+import { makeNonChestInputs, nonChestToolsMissing } from './non-chest.js';
+import type { GateRates } from './card.js';
 
 export interface TrainHeadOptions {
   data: string;
@@ -63,6 +78,10 @@ export interface TrainHeadOptions {
   /** Run the 44.1 kHz + out-of-band-content check through the engine with the new head. */
   checkBandwidth: boolean;
   modelsDir?: string;
+  /** SPRSound (sprsound_index.csv + audio/): the gate's rate on another population; null: not measured. */
+  sprsound?: string | null;
+  /** Generate the non-chest inputs (espeak-ng, sox) and put them through the fitted gate (default true). */
+  nonChest?: boolean;
   /** The command line recorded in the card. */
   command: string;
   citation?: string;
@@ -131,6 +150,8 @@ async function embedAll(
   versions: Awaited<ReturnType<typeof embedderVersions>>;
   cache: EmbeddingCache;
   rates: number[];
+  gateSamples: GateSample[];
+  classMap: string[];
 }> {
   const versions = await embedderVersions(opts.modelsDir, opts.log);
   const audio = new Map<string, { samples: Float32Array; sampleRate: number }>();
@@ -150,26 +171,67 @@ async function embedAll(
     engineVersion: versions.engineVersion,
     yamnetSha256: versions.yamnet.sha256,
   });
-  let embedder: Embedder | null = null;
+  const held: { embedder: Embedder | null } = { embedder: null };
   const windows: FileWindows[] = [];
+  const gateSamples: GateSample[] = [];
+  const classMap = readClassMap(join(opts.modelsDir ?? defaultModelsDir(), CLASS_MAP));
   try {
     for (const [i, f] of files.entries()) {
-      let hit = cache.get(f.sha256, bandwidthHz);
-      if (!hit) {
-        embedder ??= await loadEmbedder(opts.modelsDir, opts.log);
-        const a = audio.get(f.path)!;
-        hit = await embedder.embed(a.samples, a.sampleRate, bandwidthHz);
-        cache.put(f.sha256, bandwidthHz, hit.embeddings);
-      }
-      const w = windowMeans(hit.embeddings, hit.count, opts.windowSec, opts.hopSec);
+      const a = audio.get(f.path)!;
+      const pass = await cachedPass(cache, f.sha256, a, bandwidthHz, async () => {
+        held.embedder ??= await loadEmbedder(opts.modelsDir, opts.log);
+        return held.embedder;
+      });
+      const w = windowMeans(pass.embeddings, pass.count, opts.windowSec, opts.hopSec);
       windows.push({ file: f, windows: w.data, count: w.count });
+      gateSamples.push(
+        gateSample(
+          { id: f.file, patient: f.patient },
+          pass,
+          a.samples.length / a.sampleRate,
+          assessSignalQuality(a.samples, a.sampleRate),
+          classMap,
+          FOREIGN_GROUPS,
+        ),
+      );
+      audio.delete(f.path);
       if ((i + 1) % 50 === 0)
         opts.log(`train-head: embedded ${i + 1}/${files.length} recordings (cache ${cache.hits} hits)`);
     }
   } finally {
-    await embedder?.close();
+    await held.embedder?.close();
   }
-  return { windows, bandwidthHz, versions, cache, rates };
+  return { windows, bandwidthHz, versions, cache, rates, gateSamples, classMap };
+}
+
+/** Band-limited embeddings + AudioSet scores of one file, from the cache or YAMNet (then cached). */
+async function cachedPass(
+  cache: EmbeddingCache,
+  sha256: string,
+  a: { samples: Float32Array; sampleRate: number },
+  bandwidthHz: number,
+  embedder: () => Promise<Embedder>,
+): Promise<{
+  banded16k: Float32Array;
+  embeddings: Float32Array;
+  scores: Float32Array;
+  count: number;
+  startsSec: number[];
+}> {
+  const hit = cache.get(sha256, bandwidthHz);
+  const scores = hit ? cache.getScores(sha256, bandwidthHz, hit.count) : null;
+  if (hit && scores) {
+    const banded16k = await bandLimited16k(a.samples, a.sampleRate, bandwidthHz);
+    return { banded16k, embeddings: hit.embeddings, scores, count: hit.count, startsSec: patchStarts(hit.count) };
+  }
+  const out = await (await embedder()).embed(a.samples, a.sampleRate, bandwidthHz);
+  cache.put(sha256, bandwidthHz, out.embeddings);
+  cache.putScores(sha256, bandwidthHz, out.scores);
+  return { ...out, startsSec: patchStarts(out.count) };
+}
+
+function patchStarts(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i * PATCH_HOP_SEC);
 }
 
 /**
@@ -320,6 +382,47 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
   const rows = buildTrainRows(emb.windows, () => true, policy);
   const weights = await head(rows, opts.seed);
   const onnx = headToOnnx(weights, { seed: String(opts.seed), training_data: ds.kind });
+
+  // the competence gate: out-of-fold rates on the first repeat's folds, then fitted on everyone
+  const scoring = { windowSec: opts.windowSec, hopSec: opts.hopSec };
+  const fair = fairQualityRule(emb.gateSamples, main.summary, emb.windows);
+  const fitOpts: GateFitOptions = {
+    quality: { withholdPoorVerdict: true, withholdPPoor: null, fair: fair.rule, fairReason: fair.reason },
+    chosenOn: `${ds.kind === 'kauh' ? 'KAUH' : ds.root}: ${files.length} recordings of ${new Set(files.map((f) => f.patient)).size} patients, seed ${opts.seed}`,
+  };
+  const oof = gateOutOfFold(
+    emb.gateSamples,
+    folds.filter((f) => f.repeat === 0),
+    fitOpts,
+    emb.classMap,
+    scoring,
+    opts.log,
+  );
+  const allRows = new Float32Array(emb.gateSamples.reduce((a, g) => a + g.count, 0) * 1024);
+  let off = 0;
+  for (const g of emb.gateSamples) {
+    allRows.set(g.embeddings, off);
+    off += g.embeddings.length;
+  }
+  const gateModel = fitGate(allRows, allRows.length / 1024, fitOpts);
+  const gateText = gateFileText(gateModel);
+  const gate = new CompetenceGate(gateModel, emb.classMap);
+  const otherPopulation = opts.sprsound
+    ? await sprsoundRate(opts.sprsound, gate, emb.cache, emb.bandwidthHz, emb.classMap, scoring, opts)
+    : null;
+  const generated =
+    opts.nonChest === false ? null : await generatedRate(gate, emb.bandwidthHz, emb.classMap, scoring, files, opts);
+  const gateRates: GateRates = {
+    checks: patchChecks(gateModel, gate.foreignGroups).map((c) => c.name),
+    trainingOutOfFold: {
+      protocol: `the gate (novelty model and threshold) fitted on the training patients of each of the first repeat's ${opts.folds} patient-grouped folds; each held-out recording judged by the engine's own decide()`,
+      recordings: oof.recordings,
+      patchesExcluded: oof.patchesExcluded,
+    },
+    otherPopulation,
+    generated,
+    fairQuality: fair.reason,
+  };
   const tFinal = performance.now();
 
   const report: EvaluationReport = {
@@ -361,6 +464,16 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
     engineVersion: emb.versions.engineVersion,
     yamnetSourceSha256: emb.versions.yamnet.sourceSha256,
     yamnetSha256: emb.versions.yamnet.sha256,
+    gate: { file: 'gate.json', sha256: createHash('sha256').update(gateText).digest('hex'), rates: gateRates },
+    dataSha256: createHash('sha256')
+      .update(
+        files
+          .map((f) => f.sha256)
+          .sort()
+          .join('\n'),
+      )
+      .digest('hex'),
+    ages: ds.kind === 'kauh' ? kauhAges(opts.data, files) : null,
     citation:
       opts.citation ??
       (ds.kind === 'kauh' ? KAUH_CITATION : `training manifest ${opts.data} (no citation given: pass --citation)`),
@@ -382,6 +495,7 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
     cacheMisses: emb.cache.misses,
   };
   write(onnxPath, onnx);
+  write(join(resolve(opts.out), 'gate.json'), gateText);
   write(cardPath, JSON.stringify(parsed, null, 2) + '\n');
   if (opts.checkBandwidth) {
     // one recording per label (the first patient's first file): through the engine with this head
@@ -397,7 +511,163 @@ export async function trainHead(opts: TrainHeadOptions): Promise<TrainHeadResult
     );
     write(cardPath, JSON.stringify(ModelCardSchema.parse(parsed), null, 2) + '\n');
   }
-  write(markdownPath, cardMarkdown(parsed, report, timings));
+  write(markdownPath, cardMarkdown(parsed, report));
+  opts.log(
+    `train-head: time: embeddings ${timings.embedSeconds.toFixed(0)} s (cache ${timings.cacheHits} hits, ${timings.cacheMisses} computed), evaluation ${timings.evaluateSeconds.toFixed(0)} s, head + gate ${timings.finalSeconds.toFixed(0)} s`,
+  );
   opts.log(`train-head: wrote ${onnxPath}, ${cardPath}, ${markdownPath} in ${totalSeconds.toFixed(1)} s`);
   return { card: parsed, cardPath, onnxPath, markdownPath, report, timings };
+}
+
+/** Ages of the training patients from KAUH's index (years), or null when it has none. */
+function kauhAges(root: string, files: LabelledFile[]): { min: number; max: number } | null {
+  try {
+    const rows = parseCsvRecords(readFileSync(join(root, 'kauh_index.csv'), 'utf8'));
+    const names = new Set(files.map((f) => f.file));
+    const ages = rows
+      .filter((r) => names.has(r['file'] ?? ''))
+      .map((r) => Number(r['age']))
+      .filter((a) => Number.isFinite(a) && a > 0);
+    return ages.length ? { min: Math.min(...ages), max: Math.max(...ages) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a 'fair' rule verdict does, from the out-of-fold screen: 'uncertain' unless at least 10
+ * training recordings are fair and their screen accuracy is within 0.05 of the good ones'.
+ */
+function fairQualityRule(
+  samples: GateSample[],
+  summary: Summary,
+  windows: FileWindows[],
+): { rule: 'ok' | 'uncertain'; reason: string } {
+  const t = summary.screen.threshold;
+  const acc = (verdict: string) => {
+    let right = 0;
+    let n = 0;
+    samples.forEach((s, i) => {
+      const p = summary.oofPAbnormal.get(i);
+      if (s.quality.verdict !== verdict || p === undefined) return;
+      n++;
+      if (p >= t === (windows[i]!.file.label !== 'healthy')) right++;
+    });
+    return { n, acc: n ? right / n : null };
+  };
+  const good = acc('good');
+  const fair = acc('fair');
+  const counts = `${fair.n} of ${samples.length} training recordings are rated fair (screen right ${fair.acc === null ? 'n/a' : `${Math.round(fair.acc * 100)} %`} out of fold, good ones ${good.acc === null ? 'n/a' : `${Math.round(good.acc * 100)} %`})`;
+  if (fair.n >= 10 && fair.acc !== null && good.acc !== null && fair.acc >= good.acc - 0.05)
+    return { rule: 'ok', reason: `Fair quality is shown as a result: ${counts}, no worse than good.` };
+  return {
+    rule: 'uncertain',
+    reason:
+      fair.n < 10
+        ? `Fair quality (too quiet, some noise, some clipping or lost contact) makes a result "uncertain": ${counts}, too few to show that fair recordings are as reliable, so the cautious rule.`
+        : `Fair quality makes a result "uncertain": ${counts}, worse than good.`,
+  };
+}
+
+/** The final gate on SPRSound (children, another stethoscope): the share of its recordings withheld. */
+async function sprsoundRate(
+  root: string,
+  gate: CompetenceGate,
+  cache: EmbeddingCache,
+  bandwidthHz: number,
+  classMap: string[],
+  scoring: { windowSec: number; hopSec: number },
+  opts: TrainHeadOptions,
+): Promise<GateRates['otherPopulation']> {
+  const rows = parseCsvRecords(readFileSync(join(root, 'sprsound_index.csv'), 'utf8'));
+  const held: { e: Embedder | null } = { e: null };
+  let withheld = 0;
+  let poorWithheld = 0;
+  let poor = 0;
+  const reasons: Record<string, number> = {};
+  try {
+    for (const [i, r] of rows.entries()) {
+      const path = join(root, 'audio', r['file'] ?? '');
+      const bytes = readFileSync(path);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      const a = await readAudioFile(path);
+      const pass = await cachedPass(cache, sha, a, bandwidthHz, async () => {
+        held.e ??= await loadEmbedder(opts.modelsDir, opts.log);
+        return held.e;
+      });
+      const s = gateSample(
+        { id: r['file'] ?? '', patient: r['patient'] ?? '' },
+        pass,
+        a.samples.length / a.sampleRate,
+        assessSignalQuality(a.samples, a.sampleRate),
+        classMap,
+        FOREIGN_GROUPS,
+      );
+      const d = decideSample(gate, s, scoring);
+      const isPoor = r['record_label'] === 'Poor Quality';
+      if (isPoor) poor++;
+      if (!d.passed) {
+        withheld++;
+        if (isPoor) poorWithheld++;
+        const why = d.withheldReasons[0] ?? '';
+        reasons[why] = (reasons[why] ?? 0) + 1;
+      }
+      if ((i + 1) % 500 === 0) opts.log(`train-head: SPRSound ${i + 1}/${rows.length}: ${withheld} withheld`);
+    }
+  } finally {
+    await held.e?.close();
+  }
+  const rt = rate(withheld, rows.length);
+  const most = rt.rate > 0.5;
+  return {
+    name: `SPRSound (${rows.length} recordings of ${new Set(rows.map((r) => r['patient'])).size} children aged 1 month–18 years, Yunting stethoscope)`,
+    recordings: rt,
+    reasons: Object.fromEntries(Object.entries(reasons).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+    note:
+      (most
+        ? "The gate refuses most children's recordings: the head was trained on adults, and this is the truth of it — children are outside its competence. "
+        : '') + `Of SPRSound's ${poor} recordings its physicians marked Poor Quality, ${poorWithheld} were withheld.`,
+  };
+}
+
+/** The generated non-chest inputs through the fitted gate (the same evidence and decide() as the engine). */
+async function generatedRate(
+  gate: CompetenceGate,
+  bandwidthHz: number,
+  classMap: string[],
+  scoring: { windowSec: number; hopSec: number },
+  files: LabelledFile[],
+  opts: TrainHeadOptions,
+): Promise<GateRates['generated']> {
+  const missing = nonChestToolsMissing();
+  if (missing) {
+    opts.log(`train-head: generated non-chest inputs not measured: ${missing}`);
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'auscult-nonchest-'));
+  const embedder = await loadEmbedder(opts.modelsDir, opts.log);
+  try {
+    const real = files.find((f) => f.path.toLowerCase().endsWith('.wav'))?.path;
+    if (!real) return null;
+    const inputs = makeNonChestInputs(dir, real);
+    const out: NonNullable<GateRates['generated']>['inputs'] = [];
+    for (const input of inputs) {
+      const a = await readAudioFile(input.path);
+      const e = await embedder.embed(a.samples, a.sampleRate, bandwidthHz);
+      const s = gateSample(
+        { id: input.id, patient: '-' },
+        { ...e, startsSec: patchStarts(e.count) },
+        a.samples.length / a.sampleRate,
+        assessSignalQuality(a.samples, a.sampleRate),
+        classMap,
+        FOREIGN_GROUPS,
+      );
+      const d = decideSample(gate, s, scoring);
+      out.push({ name: input.name, withheld: !d.passed, reasons: d.withheldReasons });
+    }
+    return { withheld: out.filter((x) => x.withheld).length, of: out.length, inputs: out };
+  } finally {
+    await embedder.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -19,6 +19,8 @@ import { ExportError } from '../../export/errors.js';
 import { assertWritableDir } from '../../export/file-sink.js';
 import { ExportJobs } from '../../export/jobs.js';
 import type { ModelSummary } from '../../export/pdf-report.js';
+import type { SoundsCard } from '../../inference/sounds/card.js';
+import { modelFacts } from '../model-facts.js';
 import { framesFromBase64 } from '../../export/spectrogram-png.js';
 import type { ExportRecordingRow } from '../../store/export-queries.js';
 import { spectrogramOf } from '../spectrogram.js';
@@ -46,7 +48,7 @@ const MIME: Record<string, string> = {
 };
 
 /** The model card as the report's plain summary (measured figures, as measured). */
-export function modelSummary(card: ModelCard | null): ModelSummary | null {
+export function modelSummary(card: ModelCard | null, soundsCard: SoundsCard | null = null): ModelSummary | null {
   if (!card) return null;
   const ci = (x: { value: number; lo: number; hi: number }) =>
     `${x.value.toFixed(2)} (95 % CI ${x.lo.toFixed(2)}–${x.hi.toFixed(2)})`;
@@ -62,6 +64,7 @@ export function modelSummary(card: ModelCard | null): ModelSummary | null {
       `Evaluation: ${card.evaluation.protocol}`,
     ],
     limitations: card.limitations,
+    facts: modelFacts(card, soundsCard),
   };
 }
 
@@ -108,7 +111,7 @@ export function openExportJobs(deps: Deps): ExportJobsSlot {
           return null; // the report says "not available" rather than failing the export
         }
       },
-      model: modelSummary(deps.engine?.card ?? null),
+      model: modelSummary(deps.engine?.card ?? null, deps.engine?.soundsCard ?? null),
       disclaimer: DISCLAIMER,
     },
     {

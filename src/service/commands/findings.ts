@@ -4,10 +4,10 @@
  */
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable } from '../handler.js';
-import { toFinding, toSignOff } from '../mappers.js';
+import { recordingDetail, toFinding, toSignOff, toSoundVerdict } from '../mappers.js';
 import { requireRecording } from '../access.js';
 
-export const findingsCommands: CommandTable<'findings.add' | 'recordings.sign'> = {
+export const findingsCommands: CommandTable<'findings.add' | 'findings.soundVerdict' | 'recordings.sign'> = {
   'findings.add': {
     access: 'user',
     roles: ['pulmonologist'],
@@ -27,6 +27,45 @@ export const findingsCommands: CommandTable<'findings.add' | 'recordings.sign'> 
           label: f.label,
         });
         return toFinding(f);
+      });
+    },
+  },
+  'findings.soundVerdict': {
+    access: 'user',
+    roles: ['pulmonologist'],
+    audit: ['finding.sound-verdict'],
+    run(deps, call, p) {
+      return deps.store.tx(() => {
+        const r = requireRecording(deps, call, p.recordingId);
+        const d = recordingDetail(deps.store, r);
+        // Only a current, not withheld analysis has sounds to judge.
+        const event = d.analysis?.sounds?.events[p.eventIndex];
+        if (!d.analysis || !event || r.analysisId === null)
+          throw new ApiError(
+            'NOT_FOUND',
+            `Recording ${r.id} has no detected sound number ${p.eventIndex + 1} in its current analysis; reload the recording and try again.`,
+          );
+        const v = deps.store.recordings.addSoundVerdict({
+          recordingId: r.id,
+          analysisId: r.analysisId,
+          soundType: event.type,
+          eventIndex: p.eventIndex,
+          startSec: event.startSec,
+          endSec: event.endSec,
+          verdict: p.verdict,
+          authorId: call.user.id,
+        });
+        audit(deps, call, 'finding.sound-verdict', 'recording', r.id, {
+          verdictId: v.id,
+          analysisId: v.analysisId,
+          type: v.soundType,
+          eventIndex: v.eventIndex,
+          startSec: v.startSec,
+          endSec: v.endSec,
+          verdict: v.verdict,
+          amendment: v.isAmendment,
+        });
+        return toSoundVerdict(v);
       });
     },
   },

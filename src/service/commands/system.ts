@@ -3,6 +3,7 @@ import { DISCLAIMER } from '../api.js';
 import { LATEST_SCHEMA_VERSION } from '../../store/index.js';
 import type { CommandTable } from '../handler.js';
 import { ROLES } from '../../common/roles.js';
+import { modelFacts } from '../model-facts.js';
 
 export const APP_VERSION = '0.1.0';
 
@@ -14,6 +15,7 @@ export const systemCommands: CommandTable<'model.info' | 'system.status'> = {
       const e = deps.engine;
       return {
         card: e?.card ?? null,
+        facts: modelFacts(e?.card ?? null, e?.soundsCard ?? null),
         error: e
           ? null
           : (deps.engineError ??

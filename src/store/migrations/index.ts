@@ -2,10 +2,18 @@
 import { migration001 } from './001-core.js';
 import { migration002 } from './002-search.js';
 import { migration003 } from './003-withheld.js';
+import { migration005 } from './005-sound-verdicts.js';
 import { migration006 } from './006-substring-search.js';
 import { migration007 } from './007-site-settings.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration006, migration007];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration005,
+  migration006,
+  migration007,
+];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -28,6 +28,7 @@ export const AUDIT_ACTIONS = [
   'finding.amend',
   'capture.pin',
   'audit.verify',
+  'audit.signing.started',
   'export.start',
   'export.done',
   'export.failed',

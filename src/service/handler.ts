@@ -43,6 +43,9 @@ export type ServiceStore = Pick<
   | 'close'
   | 'encrypted'
   | 'backup'
+  | 'verifyAudit'
+  | 'signing'
+  | 'trustedKeys'
 >;
 
 /** How capture is wired (Workstation.open({ capture })); every field has a real default. */

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AtRestKey } from '../common/at-rest.js';
 import type { CommandName, ParamsOf, ResultOf, Transport, UserInfo } from './api.js';
-import { Store, StoreError } from '../store/index.js';
+import { Store, StoreError, type KeyCustody } from '../store/index.js';
 import { readDescriptor, resolveAtRestKey } from './at-rest-keys.js';
 import { CaptureController } from './capture-controller.js';
 import { openExportJobs, type ExportJobsSlot } from './commands/exports.js';
@@ -17,7 +17,7 @@ import { ApiError, toApiError } from './errors.js';
 import { EventBus, type EventEnvelope } from './events.js';
 import type { AnalysisEnginePort, CaptureWiring, Deps, PublicCall, UserCall } from './handler.js';
 import { toUserInfo } from './mappers.js';
-import { exportsDir, inProgressDir, recordingsDir } from './paths.js';
+import { exportsDir, inProgressDir, recordingsDir, signingDir } from './paths.js';
 import { handlerFor } from './registry.js';
 import { describeIssues, PARAM_SCHEMAS } from './schemas.js';
 import { Sessions, type EndReason, type Session } from './sessions.js';
@@ -50,6 +50,10 @@ export interface WorkstationOptions {
   atRest?: AtRestKey | null;
   /** The key file of an encrypted data folder (`--key-file`). */
   keyFile?: string;
+  /** The signing folder (default: signingDir(dataDir), outside the data folder). */
+  signingDir?: string;
+  /** How the desktop app keeps the signing key (the OS keystore); default a 0600 key file. */
+  keyCustody?: KeyCustody;
 }
 
 /** The key to open the folder with, checked against what the folder says it needs. */
@@ -79,7 +83,11 @@ export class Workstation {
     let store: Store;
     try {
       // Checked before it is trusted: quick_check at every start (serve, the app, the CLI).
-      store = Store.open(opts.dbPath, { key: atRest, quickCheck: opts.quickCheck ?? true });
+      store = Store.open(opts.dbPath, {
+        key: atRest,
+        quickCheck: opts.quickCheck ?? true,
+        signing: { dir: opts.signingDir ?? signingDir(opts.dataDir), custody: opts.keyCustody },
+      });
     } catch (err) {
       throw err instanceof StoreError ? new ApiError('STORAGE', err.message) : err;
     }

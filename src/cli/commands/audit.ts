@@ -45,12 +45,19 @@ export const command: CliCommand = {
 
     const store = openStoreForCli(values.db);
     try {
-      const r = store.audit.verify();
+      const r = store.verifyAudit();
       if (values.json) console.log(JSON.stringify(r, null, 2));
-      else if (r.ok) console.log(`Audit chain OK: ${r.entries} entries, head ${r.head}.`);
-      else
+      else if (r.ok) {
+        console.log(
+          `Audit chain OK: ${r.entries} entries, head ${r.head}; ${r.signaturesChecked ?? 0} of ${r.signed ?? 0} signatures checked` +
+            (r.checkpoint
+              ? `; the database holds the latest signed checkpoint (${r.checkpoint.seq} entries, ${r.checkpoint.at}).`
+              : '.'),
+        );
+        for (const n of r.notes ?? []) console.log(`  note: ${n}`);
+      } else
         console.error(
-          `Audit chain BROKEN at entry ${r.firstBadSeq}: ${r.reason}. ${r.entries} entries before it verify.`,
+          `Audit chain BROKEN${r.firstBadSeq !== null ? ` at entry ${r.firstBadSeq}` : ''}: ${r.reason}. ${r.entries} entries before it verify.`,
         );
       return r.ok ? 0 : 1;
     } finally {

@@ -9,7 +9,7 @@ import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import type { AtRestKey } from '../../common/at-rest.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
-import { defaultDbPath, recordingsDir } from '../../service/paths.js';
+import { defaultDbPath, recordingsDir, signingDir } from '../../service/paths.js';
 import { wavFromFileBytes } from '../../service/recording-files.js';
 import { Store } from '../../store/index.js';
 
@@ -41,22 +41,26 @@ export const command: CliCommand = {
     let store: Store;
     try {
       key = resolveAtRestKey(dirname(dbPath), { keyFile: values['key-file'] });
-      store = Store.open(dbPath, { readonly: true, key });
+      store = Store.open(dbPath, { readonly: true, key, signing: { dir: signingDir(dirname(dbPath)) } });
     } catch (err) {
       console.error(`PROBLEM: ${err instanceof Error ? err.message : String(err)}`);
       return 1;
     }
     try {
       const integrity = store.integrityCheck();
-      const chain = store.audit.verify();
+      const chain = store.verifyAudit();
       const problems: string[] = [];
+      const notes: string[] = [];
       if (!integrity.ok)
         problems.push(
           `database: ${integrity.integrity.slice(0, 5).join('; ')}; foreign-key violations: ${integrity.foreignKeyViolations}`,
         );
-      if (!chain.ok) problems.push(`audit chain broken at entry ${chain.firstBadSeq}: ${chain.reason}`);
+      if (!chain.ok)
+        problems.push(
+          `audit log${chain.firstBadSeq !== null ? `: first bad entry ${chain.firstBadSeq}` : ''}: ${chain.reason}`,
+        );
+      for (const n of chain.notes ?? []) notes.push(n);
       let filesChecked = 0;
-      const notes: string[] = [];
       if (values.files) {
         const dir = recordingsDir(values['data-dir'] ?? dirname(store.path));
         const rows = store.db

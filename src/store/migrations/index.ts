@@ -2,8 +2,9 @@
 import { migration001 } from './001-core.js';
 import { migration002 } from './002-search.js';
 import { migration003 } from './003-withheld.js';
+import { migration004 } from './004-signed-record.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

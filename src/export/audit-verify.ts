@@ -130,10 +130,11 @@ export async function verifyAuditExport(
     const sig = checkManifestSignature(read.raw, opts.keys ?? null);
     if (!sig.ok) throw new Bad({ file: MANIFEST, line: null, seq: null, reason: sig.problem! });
     if (sig.note) notes.push(sig.note);
-    checked.push(
-      `manifest signature valid (key ${sig.keyId}${sig.trusted ? ", the workstation's" : ', not checked against a trusted key'})` +
-        (sig.checkpoint ? `; signed checkpoint at export: ${sig.checkpoint.seq} entries, ${sig.checkpoint.at}` : ''),
-    );
+    if (sig.keyId)
+      checked.push(
+        `manifest signature valid (key ${sig.keyId}${sig.trusted ? ", the workstation's" : ', not checked against a trusted key'})` +
+          (sig.checkpoint ? `; signed checkpoint at export: ${sig.checkpoint.seq} entries, ${sig.checkpoint.at}` : ''),
+      );
     entries = await checkEntries(folder, manifest, opts.recomputeHash ?? storeAuditHasher, checked, sig.checkpoint);
     if (opts.db) await checkAgainstDb(manifest, folder, opts.db, checked, sig.checkpoint);
     return { ok: true, entries, manifest, firstBad: null, checked, notes };

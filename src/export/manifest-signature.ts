@@ -38,7 +38,10 @@ export interface ManifestSignature {
 }
 
 /** The manifest with its signature block added. */
-export function signManifest<T extends object>(manifest: T, signing: ManifestSigning): T & { signature: ManifestSignature } {
+export function signManifest<T extends object>(
+  manifest: T,
+  signing: ManifestSigning,
+): T & { signature: ManifestSignature } {
   const block = {
     algorithm: 'Ed25519' as const,
     keyId: signing.keyId,
@@ -69,11 +72,29 @@ export function checkManifestSignature(raw: unknown, keys: TrustedKeys | null): 
     problem,
     note: null,
   });
-  if (raw === null || typeof raw !== 'object' || !('signature' in raw))
-    return fail('the manifest is not signed (the signature was removed, or the export was not made by this workstation)');
+  if (raw === null || typeof raw !== 'object' || !('signature' in raw)) {
+    if (keys)
+      return fail(
+        'the manifest is not signed (the signature was removed, or the export was not made by this workstation)',
+      );
+    return {
+      ok: true,
+      trusted: false,
+      keyId: null,
+      checkpoint: null,
+      problem: null,
+      note: 'the manifest is not signed, and no trusted key was given: its content is only self-consistent',
+    };
+  }
   const { signature, ...rest } = raw as { signature: unknown } & Record<string, unknown>;
   const s = signature as Partial<ManifestSignature> | null;
-  if (!s || typeof s !== 'object' || typeof s.sig !== 'string' || typeof s.keyId !== 'string' || typeof s.publicKey !== 'string')
+  if (
+    !s ||
+    typeof s !== 'object' ||
+    typeof s.sig !== 'string' ||
+    typeof s.keyId !== 'string' ||
+    typeof s.publicKey !== 'string'
+  )
     return fail('the manifest signature block is malformed');
   const { sig, ...block } = s;
   const canonical = canonicalJson({ ...rest, signature: block });

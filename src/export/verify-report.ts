@@ -60,7 +60,7 @@ export async function verifyExportFolderCli(
   // Self-consistent is not enough: anyone can sign a forged manifest with a key of their own.
   if (v.ok && v.notes.length > 0) {
     console.error(
-      'Audit export NOT VERIFIED against the workstation\'s key: give its public key with --public-key <file> (auscult audit key), or --db <file> on the workstation.',
+      "Audit export NOT VERIFIED against the workstation's key: give its public key with --public-key <file> (auscult audit key), or --db <file> on the workstation.",
     );
     return 1;
   }

@@ -12,7 +12,12 @@ import { REGISTRY } from '../../src/service/registry.js';
 import { openFixture, PASSWORD, wavBytes, type Fixture } from './helpers.js';
 
 /** Actions written outside any command: session expiry (the service) and backups (the CLI). */
-const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = ['auth.session.expired', 'system.backup'];
+// The store writes audit.signing.started itself, when a history is first opened with its signing key.
+const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = [
+  'auth.session.expired',
+  'system.backup',
+  'audit.signing.started',
+];
 
 function declared(method: CommandName): readonly string[] {
   return REGISTRY[method].audit ?? [];

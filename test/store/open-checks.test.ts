@@ -58,9 +58,15 @@ test('0-byte, random, foreign and damaged files are refused and left unchanged; 
   for (let i = 0; i < 300; i++) seedPatient(s, `M-${i}`, 'Ann', `Lee${i}`, u);
   s.db.pragma('wal_checkpoint(TRUNCATE)');
   s.close();
-  const pages = statSync(damaged).size / 4096;
+  // A leaf page of the patients table (not an empty table's root, where the bytes would land in unused space).
+  const probe = new Database(damaged, { readonly: true });
+  const page = probe
+    .prepare("SELECT pageno FROM dbstat WHERE name = 'patients' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 1")
+    .pluck()
+    .get() as number;
+  probe.close();
   const fd = openSync(damaged, 'r+');
-  writeSync(fd, Buffer.alloc(1500, 0xff), 0, 1500, Math.floor(pages / 2) * 4096 + 100);
+  writeSync(fd, Buffer.alloc(1500, 0xff), 0, 1500, (page - 1) * 4096 + 100);
   closeSync(fd);
   refuses(damaged, 'CORRUPT', /damaged \(SQLite's quick check/, { quickCheck: true });
 });

@@ -37,7 +37,7 @@ function printChain(r: ChainCheck, json: boolean): void {
   if (json) console.log(JSON.stringify(r, null, 2));
   else if (r.ok) {
     console.log(
-      `Audit log OK: ${r.entries} entries, head ${r.head}; ${r.signaturesChecked ?? 0} of ${r.signed ?? 0} signatures checked` +
+      `Audit chain OK: ${r.entries} entries, head ${r.head}; ${r.signaturesChecked ?? 0} of ${r.signed ?? 0} signatures checked` +
         (r.checkpoint
           ? `; the database holds the latest signed checkpoint (${r.checkpoint.seq} entries, ${r.checkpoint.at}).`
           : '.'),
@@ -45,7 +45,7 @@ function printChain(r: ChainCheck, json: boolean): void {
     for (const n of r.notes ?? []) console.log(`  note: ${n}`);
   } else
     console.error(
-      `Audit log BROKEN${r.firstBadSeq !== null ? ` at entry ${r.firstBadSeq}` : ''}: ${r.reason}. ${r.entries} entries before it verify.`,
+      `Audit chain BROKEN${r.firstBadSeq !== null ? ` at entry ${r.firstBadSeq}` : ''}: ${r.reason}. ${r.entries} entries before it verify.`,
     );
 }
 
@@ -98,7 +98,9 @@ export const command: CliCommand = {
         const dir = signingDir(dirname(values.db ?? defaultDbPath()));
         const pub = readPublicKey(dir);
         if (!pub) {
-          console.error(`auscult audit key: there is no signing key in ${dir} yet (it is made when the workstation first opens).`);
+          console.error(
+            `auscult audit key: there is no signing key in ${dir} yet (it is made when the workstation first opens).`,
+          );
           return 1;
         }
         console.log(pub);

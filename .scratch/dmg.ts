@@ -1,0 +1,13 @@
+import Database from 'better-sqlite3';
+import { Store } from '../src/store/index.js';
+import { statSync, openSync, writeSync, closeSync, rmSync } from 'node:fs';
+const damaged = '/tmp/dmg.sqlite'; rmSync(damaged,{force:true});rmSync(damaged+'-wal',{force:true});rmSync(damaged+'-shm',{force:true});
+const s = Store.open(damaged);
+const u = s.tx(() => s.users.create({ username:'nina', displayName:'nina', role:'nurse', passwordHash: 'x' }).id);
+for (let i = 0; i < 300; i++) s.tx(()=>s.patients.create({ mrn:`M-${i}`, givenName:'Ann', familyName:`Lee${i}`, createdBy:u }));
+s.db.pragma('wal_checkpoint(TRUNCATE)');
+s.close();
+const pages = statSync(damaged).size / 4096;
+const d = new Database(damaged);
+console.log(pages, d.prepare("select name, pageno from dbstat order by pageno").all().filter((r:any)=>Math.abs(r.pageno - Math.floor(pages/2)-1)<2));
+console.log(d.pragma('freelist_count'));

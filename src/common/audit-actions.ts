@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'recording.spectrogram',
   'recording.reanalyze',
   'recording.sign',
+  'recording.sign.refused',
   'recording.discard',
   'finding.add',
   'finding.amend',

@@ -6,6 +6,7 @@
  * This file is types plus the command and event name lists, with no Node imports: the renderer
  * imports it (and src/common/ for the vocabulary's runtime lists).
  */
+import type { SignatureMeaning } from '../common/signature-meanings.js';
 import type { AnalysisResult, LiveAnalysis, QualityReport, ScreenResult } from '../inference/analysis-types.js';
 import type { ModelCard } from '../inference/model-card.js';
 import type { ChestSite } from '../common/chest-sites.js';
@@ -96,10 +97,18 @@ export interface Finding {
 }
 export interface SignOff {
   recordingId: number;
+  /** The signer's username. */
   signedBy: string;
   signedAt: string;
   label: FindingLabel;
   statement: string;
+  /** The meaning chosen at signing (null: signed before electronic signatures, schema < 4). */
+  meaning: SignatureMeaning | null;
+  /** The signer's printed full name and role at signing (null before schema 4). */
+  signerName: string | null;
+  signerRole: string | null;
+  /** The record's seal checked now: valid, or what is wrong (null: signed before seals existed). */
+  seal: { valid: boolean; problem: string | null } | null;
 }
 export interface RecordingDetail {
   recording: RecordingSummary & { wavSha256: string; fileName: string };
@@ -280,7 +289,17 @@ export interface ApiCommands {
   'recordings.discardRecovery': { params: { path: string }; result: { ok: true } };
 
   'findings.add': { params: { recordingId: number; text: string; label?: FindingLabel | null }; result: Finding };
-  'recordings.sign': { params: { recordingId: number; label: FindingLabel; statement: string }; result: SignOff };
+  /** An electronic signature: the signer's own statement, a chosen meaning, and their password again. */
+  'recordings.sign': {
+    params: {
+      recordingId: number;
+      label: FindingLabel;
+      statement: string;
+      meaning: SignatureMeaning;
+      password: string;
+    };
+    result: SignOff;
+  };
 
   'capture.devices': { params: Record<string, never>; result: DeviceInfo[] };
   'capture.pinDevice': { params: { name: string | null }; result: DeviceInfo[] };

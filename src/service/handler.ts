@@ -44,6 +44,9 @@ export type ServiceStore = Pick<
   | 'encrypted'
   | 'backup'
   | 'verifyAudit'
+  | 'signRecording'
+  | 'sealStatus'
+  | 'verifySeals'
   | 'signing'
   | 'trustedKeys'
 >;

@@ -2,6 +2,7 @@
  * Store records → API shapes. The store keeps enums as checked TEXT (CHECK constraints in the
  * schema, zod at the door), so narrowing here is a statement of that invariant, not a guess.
  */
+import type { SignatureMeaning } from '../common/signature-meanings.js';
 import type {
   AnalysisResult,
   AuditEntry,
@@ -69,17 +70,22 @@ export const toFinding = (f: FindingRecord): Finding => ({
   authorRole: f.authorRole as Role,
   label: f.label as FindingLabel | null,
 });
-export const toSignOff = (s: SignOffRecord): SignOff => ({ ...s, label: s.label as FindingLabel });
+export const toSignOff = (s: SignOffRecord, seal: SignOff['seal'] = null): SignOff => ({
+  ...s,
+  label: s.label as FindingLabel,
+  meaning: s.meaning as SignatureMeaning | null,
+  seal,
+});
 
 export const toAuditEntry = (a: AuditRecord): AuditEntry => ({ ...a, transport: a.transport as Transport | 'system' });
 
 /** The full detail of a recording as the API shows it (current analysis, findings, sign-off). */
-export function recordingDetail(store: Pick<Store, 'recordings'>, r: RecordingRecord): RecordingDetail {
+export function recordingDetail(store: Pick<Store, 'recordings' | 'sealStatus'>, r: RecordingRecord): RecordingDetail {
   const json = r.analysisId !== null ? store.recordings.analysisJson(r.analysisId) : null;
   return {
     recording: { ...toRecordingSummary(r), wavSha256: r.wavSha256, fileName: r.fileName },
     analysis: json ? (JSON.parse(json) as AnalysisResult) : null,
     findings: store.recordings.findings(r.id).map(toFinding),
-    signoff: ((s) => (s ? toSignOff(s) : null))(store.recordings.signoff(r.id)),
+    signoff: ((s) => (s ? toSignOff(s, store.sealStatus(r.id)) : null))(store.recordings.signoff(r.id)),
   };
 }

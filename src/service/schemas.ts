@@ -3,6 +3,7 @@
  * The compile-time checks at the bottom keep these schemas and `ApiCommands` in step: if a
  * params type in api.ts changes, this file stops compiling until the schema follows.
  */
+import { SIGNATURE_MEANINGS } from '../common/signature-meanings.js';
 import { z } from 'zod';
 import { CHEST_SITES } from '../common/chest-sites.js';
 import { CLASS_ORDER } from '../common/classes.js';
@@ -114,10 +115,13 @@ export const PARAM_SCHEMAS = {
     text: text(20_000).trim().min(1),
     label: findingLabel.nullable().optional(),
   }),
+  // An electronic signature: the signer's own words, a chosen meaning, and the password again.
   'recordings.sign': z.strictObject({
     recordingId: id,
     label: findingLabel,
     statement: text(5_000).trim().min(1),
+    meaning: z.enum(SIGNATURE_MEANINGS),
+    password: z.string().min(1).max(1024),
   }),
 
   'capture.devices': empty,

@@ -18,6 +18,8 @@ import { CheckpointLog, checkpointLogPath } from './checkpoint-log.js';
 import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
 import { StoreError, translateSqliteError } from './errors.js';
 import { openSigningFolder, readPublicKey, type KeyCustody } from './signing-key.js';
+import { sealProblem, sealRecord, verifySeals, type SealProblem } from './record-seals.js';
+import type { SignOffRecord } from './recordings.js';
 import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { Patients } from './patients.js';
 import { Recordings } from './recordings.js';
@@ -199,6 +201,97 @@ export class Store {
       dbId: this.dbId,
       signatures: opts.signatures,
     });
+  }
+
+  /**
+   * An electronic signature: the sign-off (meaning, full name, role) and the record's seal, signed
+   * with the workstation's key, in the caller's transaction. Refused without the key.
+   */
+  signRecording(s: {
+    recordingId: number;
+    userId: number;
+    username: string;
+    fullName: string;
+    role: string;
+    label: string;
+    statement: string;
+    meaning: string;
+  }): { signoff: SignOffRecord; sealSha256: string; keyId: string } {
+    const signer = this.signer;
+    const dbId = this.dbId;
+    if (!signer || !dbId)
+      throw new StoreError(
+        'SIGNING_KEY',
+        'Recordings can be signed only where the workstation holds its signing key. Nothing was changed.',
+      );
+    return this.tx(() => {
+      const at = new Date().toISOString();
+      const signoff = this.recordings.sign({
+        recordingId: s.recordingId,
+        userId: s.userId,
+        label: s.label,
+        statement: s.statement,
+        meaning: s.meaning,
+        signerName: s.fullName,
+        signerRole: s.role,
+        at,
+      });
+      const seal = sealRecord(this.db, signer, dbId, s.recordingId, {
+        signer: { username: s.username, fullName: s.fullName, role: s.role },
+        signedAt: at,
+        meaning: s.meaning,
+        label: s.label,
+        statement: s.statement,
+      });
+      return { signoff, sealSha256: seal.sha256, keyId: seal.keyId };
+    });
+  }
+
+  /** One recording's seal now: null when it has none (unsigned, or signed before seals existed). */
+  sealStatus(recordingId: number): { valid: boolean; problem: string | null } | null {
+    const dbId = this.dbId;
+    if (!dbId) return null;
+    const sealed = this.db.prepare('SELECT 1 FROM record_seals WHERE recording_id = ?').get(recordingId) !== undefined;
+    const problem = sealProblem(this.db, dbId, this.trust.keys, recordingId);
+    if (!sealed && !problem) return null;
+    return { valid: problem === null, problem };
+  }
+
+  /** Every signed recording's seal against its rows now and the trusted key. */
+  verifySeals(): { checked: number; legacy: number; problems: SealProblem[] } {
+    const dbId = this.dbId;
+    if (!dbId) return { checked: 0, legacy: 0, problems: [] };
+    return verifySeals(this.db, dbId, this.trust.keys);
+  }
+
+  /**
+   * Recordings whose stored WAV hash differs from the hash the signed audit entry of their intake
+   * recorded (`recording.create`): a WAV swapped together with its stored hash. A recording with no
+   * such entry is reported too (its row was inserted behind the service's back).
+   */
+  recordingHashAnchors(): { recordingId: number; reason: string }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.wav_sha256, a.seq, json_extract(a.details_json, '$.sha256') AS anchored
+         FROM recordings r LEFT JOIN audit_log a
+           ON a.action = 'recording.create' AND a.object_type = 'recording' AND a.object_id = CAST(r.id AS TEXT)
+         ORDER BY r.id`,
+      )
+      .all() as { id: number; wav_sha256: string; seq: number | null; anchored: string | null }[];
+    const out: { recordingId: number; reason: string }[] = [];
+    for (const r of rows) {
+      if (r.seq === null)
+        out.push({
+          recordingId: r.id,
+          reason: 'no audit entry records its intake: the row was inserted outside Auscult',
+        });
+      else if (r.anchored !== r.wav_sha256)
+        out.push({
+          recordingId: r.id,
+          reason: `its stored SHA-256 differs from the one audit entry ${r.seq} recorded at intake: the WAV and its stored hash were replaced`,
+        });
+    }
+    return out;
   }
 
   /** After a commit: a signed checkpoint of the new head, outside the database. */

@@ -128,7 +128,13 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await doctor.call('auth.signIn', { username: USERS.doctor.username, password: USERS.doctor.password });
     const id = Number(/recording #(\d+)/.exec(await b.page.locator('h1').innerText())?.[1]);
     await assert.rejects(
-      doctor.call('recordings.sign', { recordingId: id, label: 'healthy', statement: 'changed my mind' }),
+      doctor.call('recordings.sign', {
+        recordingId: id,
+        label: 'healthy',
+        statement: 'changed my mind',
+        meaning: 'reviewed-differs',
+        password: USERS.doctor.password,
+      }),
       (e: unknown) => e instanceof ApiCallFailed && ['SIGNED', 'CONFLICT'].includes(e.body.code),
     );
     doctor.close();
@@ -162,6 +168,8 @@ describe('pulmonologist and auditor flows', { skip }, () => {
       recordingId: recordingIds[1] as number,
       label: 'healthy',
       statement: 'Normal vesicular breath sounds.',
+      meaning: 'reviewed-agree',
+      password: USERS.doctor.password,
     });
     doctor.close();
     await b.page.getByRole('link', { name: 'Review queue' }).click();

@@ -65,7 +65,11 @@ test('a signed audit export verifies against its database; forged manifests and 
   const pair = generateKeyPairSync('ed25519');
   const pub = pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
   const forged = { ...JSON.parse(original), exportedBy: 'someone-else' } as Record<string, unknown>;
-  const block = { ...(forged['signature'] as Record<string, unknown>), keyId: keyIdOf(pub), publicKey: pub };
+  const block: Record<string, unknown> = {
+    ...(forged['signature'] as Record<string, unknown>),
+    keyId: keyIdOf(pub),
+    publicKey: pub,
+  };
   delete block['sig'];
   const sig = sign(
     null,

@@ -92,7 +92,20 @@ test('every command writes only the audit actions it declares', async () => {
     await run(nurse, 'recordings.reanalyze', { id });
     await run(nurse, 'recordings.pendingRecovery', {});
     await run(doctor, 'findings.add', { recordingId: id, text: 'wheeze, left base' });
-    await run(doctor, 'recordings.sign', { recordingId: id, label: 'asthma', statement: 'reviewed' });
+    await run(doctor, 'recordings.sign', {
+      recordingId: id,
+      label: 'asthma',
+      statement: 'reviewed',
+      meaning: 'reviewed-agree',
+      password: 'not the password',
+    }).catch(() => undefined);
+    await run(doctor, 'recordings.sign', {
+      recordingId: id,
+      label: 'asthma',
+      statement: 'reviewed',
+      meaning: 'reviewed-agree',
+      password: PASSWORD,
+    });
     await run(doctor, 'findings.add', { recordingId: id, text: 'addendum after sign-off' });
     await run(nurse, 'capture.pinDevice', { name: null });
     await run(auditor, 'audit.list', {});

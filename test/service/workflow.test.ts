@@ -224,7 +224,13 @@ test('review and sign-off: a signed recording refuses changes and takes amendmen
   );
   await rejectsWith(fx.ws.call(fx.as.nurse, 'findings.add', { recordingId: id, text: 'x' }), 'FORBIDDEN');
   await rejectsWith(
-    fx.ws.call(fx.as.nurse, 'recordings.sign', { recordingId: id, label: 'healthy', statement: 'x' }),
+    fx.ws.call(fx.as.nurse, 'recordings.sign', {
+      recordingId: id,
+      label: 'healthy',
+      statement: 'x',
+      meaning: 'reviewed-agree',
+      password: PASSWORD,
+    }),
     'FORBIDDEN',
   );
   const f = await fx.ws.call(fx.as.pulmonologist, 'findings.add', {
@@ -237,12 +243,20 @@ test('review and sign-off: a signed recording refuses changes and takes amendmen
     recordingId: id,
     label: 'asthma',
     statement: 'Reviewed; consistent with asthma.',
+    meaning: 'reviewed-agree',
+    password: PASSWORD,
   });
   assert.equal(s.signedBy, 'pulmonologist');
   assert.equal(lastAudit(fx)[0]!.action, 'recording.sign');
   const before = fingerprint(fx.ws);
   await rejectsWith(
-    fx.ws.call(fx.as.pulmonologist, 'recordings.sign', { recordingId: id, label: 'copd', statement: 'again' }),
+    fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {
+      recordingId: id,
+      label: 'copd',
+      statement: 'again',
+      meaning: 'reviewed-agree',
+      password: PASSWORD,
+    }),
     'SIGNED',
   );
   await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', { id }), 'SIGNED');

@@ -60,6 +60,15 @@ export const command: CliCommand = {
           `audit log${chain.firstBadSeq !== null ? `: first bad entry ${chain.firstBadSeq}` : ''}: ${chain.reason}`,
         );
       for (const n of chain.notes ?? []) notes.push(n);
+      // Signed records: every seal against its rows now and the key.
+      const seals = store.verifySeals();
+      for (const p of seals.problems) problems.push(`signed recording ${p.recordingId}: ${p.reason}`);
+      if (seals.legacy > 0)
+        notes.push(
+          `${seals.legacy} recording(s) were signed before sealed signatures existed (schema < 4): not sealed`,
+        );
+      // Every recording's stored hash against the one the signed audit chain recorded at intake.
+      for (const a of store.recordingHashAnchors()) problems.push(`recording ${a.recordingId}: ${a.reason}`);
       let filesChecked = 0;
       if (values.files) {
         const dir = recordingsDir(values['data-dir'] ?? dirname(store.path));
@@ -105,6 +114,7 @@ export const command: CliCommand = {
         encrypted: store.encrypted,
         integrity,
         chain,
+        seals,
         filesChecked,
         problems,
         notes,
@@ -112,7 +122,7 @@ export const command: CliCommand = {
       if (values.json) console.log(JSON.stringify(report, null, 2));
       else if (report.ok)
         console.log(
-          `OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`,
+          `OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified (${chain.signaturesChecked ?? 0} signatures${chain.checkpoint ? `, latest signed checkpoint of ${chain.checkpoint.at} held` : ''}), ${seals.checked} signed recording seal(s) valid${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`,
         );
       else for (const p of problems) console.error(`PROBLEM: ${p}`);
       if (!values.json) for (const n of notes) console.log(`note: ${n}`);

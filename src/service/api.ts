@@ -235,7 +235,11 @@ export interface ApiCommands {
 
   'users.list': { params: Record<string, never>; result: UserInfo[] };
   'users.create': { params: { username: string; displayName: string; role: Role; password: string }; result: UserInfo };
-  'users.setPassword': { params: { username: string; password: string }; result: { ok: true } };
+  /** `currentPassword` is required when changing one's own password. Ends the user's other sessions. */
+  'users.setPassword': {
+    params: { username: string; password: string; currentPassword?: string };
+    result: { ok: true };
+  };
   'users.setActive': { params: { username: string; active: boolean }; result: UserInfo };
 
   'patients.create': {
@@ -367,7 +371,7 @@ export interface ApiEvents {
   'capture.error': { captureId: string | null; code: string; message: string };
   'devices.changed': { devices: DeviceInfo[]; added: string[]; removed: string[] };
   'export.progress': ExportJob;
-  'session.ended': { reason: 'signed-out' | 'expired' | 'locked' };
+  'session.ended': { reason: 'signed-out' | 'expired' | 'locked' | 'password-changed' };
 }
 export type EventName = keyof ApiEvents;
 

@@ -57,7 +57,12 @@ export const PARAM_SCHEMAS = {
 
   'users.list': empty,
   'users.create': z.strictObject({ username, displayName: line(100), role: z.enum(ROLES), password: newPassword }),
-  'users.setPassword': z.strictObject({ username, password: newPassword }),
+  // Changing one's own password needs the current one (someone at an unlocked screen cannot).
+  'users.setPassword': z.strictObject({
+    username,
+    password: newPassword,
+    currentPassword: z.string().min(1).max(1024).optional(),
+  }),
   'users.setActive': z.strictObject({ username, active: z.boolean() }),
 
   'patients.create': z.strictObject({

@@ -28,7 +28,7 @@ export {
   type ChainCheck,
   type HashedFields,
 } from './audit-log.js';
-export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords.js';
+export { hashPassword, verifyPassword, needsRehash, DUMMY_HASH } from './passwords.js';
 export type { UserRecord, UserWithHash } from './users.js';
 export type { PatientRecord, PatientSummaryRecord, NewPatient, PatientChanges } from './patients.js';
 export type {

@@ -24,6 +24,7 @@ import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { Patients } from './patients.js';
 import { Recordings } from './recordings.js';
 import { Users } from './users.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 export interface IntegrityReport {
   ok: boolean;
@@ -55,6 +56,7 @@ export class Store {
   readonly patients: Patients;
   readonly recordings: Recordings;
   readonly audit: AuditLog;
+  readonly signInThrottle: SignInThrottle;
 
   private constructor(
     readonly db: Database.Database,
@@ -66,6 +68,7 @@ export class Store {
     this.patients = new Patients(db);
     this.recordings = new Recordings(db);
     this.audit = new AuditLog(db);
+    this.signInThrottle = new SignInThrottle(db);
   }
 
   private signer: AuditSigner | null = null;

@@ -166,3 +166,10 @@ export const command: CliCommand = {
     }
   },
 };
+
+/** The password of the user a CLI command acts as: AUSCULT_PASSWORD, else asked without echo. */
+export async function passwordFor(username: string): Promise<string> {
+  const env = process.env['AUSCULT_PASSWORD'];
+  if (env !== undefined && env !== '') return env;
+  return promptHidden(`Password for ${username}: `);
+}

@@ -2,7 +2,7 @@
  * Findings and sign-off (pulmonologists). A signed recording cannot be altered: a finding added
  * after sign-off is stored as an amendment, and a second sign-off is refused.
  */
-import { DUMMY_HASH, verifyPassword } from '../../store/index.js';
+import { checkPassword, refusal } from '../sign-in-guard.js';
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable } from '../handler.js';
 import { toFinding, toSignOff } from '../mappers.js';
@@ -38,9 +38,9 @@ export const findingsCommands: CommandTable<'findings.add' | 'recordings.sign'> 
     async run(deps, call, p) {
       // Re-authentication in the signing dialog itself (21 CFR 11.200): the password, checked
       // before anything is read or written; a wrong one is audited and counts like a wrong sign-in.
-      const u = deps.store.users.byUsername(call.user.username);
-      const ok = await verifyPassword(p.password, u?.passwordHash ?? DUMMY_HASH);
-      if (!ok) {
+      const c = await checkPassword(deps, call, call.user.username, p.password);
+      if (!c.ok) {
+        if (c.reason === 'locked-out') throw refusal(c, call.user.username);
         deps.store.tx(() =>
           audit(deps, call, 'recording.sign.refused', 'recording', p.recordingId, { reason: 'wrong-password' }),
         );

@@ -265,7 +265,13 @@ export interface ApiCommands {
     result: Patient;
   };
   'patients.search': { params: PageParams & { query?: string }; result: Page<PatientSummary> };
-  'patients.get': { params: { id: number }; result: { patient: Patient; recordings: RecordingSummary[] } };
+  /** `allRecordingsShown: false`: a nurse sees only her own recordings of this patient (break the glass for the rest). */
+  'patients.get': {
+    params: { id: number };
+    result: { patient: Patient; recordings: RecordingSummary[]; allRecordingsShown: boolean };
+  };
+  /** Break the glass: a nurse opens all of one patient's recordings, for a reason she writes; audited, expires. */
+  'patients.breakGlass': { params: { patientId: number; reason: string }; result: { expiresAt: string } };
 
   'recordings.list': {
     params: PageParams & {
@@ -425,6 +431,7 @@ export const COMMAND_NAMES = [
   'patients.update',
   'patients.search',
   'patients.get',
+  'patients.breakGlass',
   'recordings.list',
   'recordings.reviewQueue',
   'recordings.get',

@@ -83,6 +83,10 @@ export const PARAM_SCHEMAS = {
   }),
   'patients.search': z.strictObject({ ...page, query: text(200).optional() }),
   'patients.get': z.strictObject({ id }),
+  'patients.breakGlass': z.strictObject({
+    patientId: id,
+    reason: text(1_000).trim().min(10, "say in a sentence why you need this patient's other recordings"),
+  }),
 
   'recordings.list': z.strictObject({
     ...page,

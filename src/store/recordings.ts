@@ -285,10 +285,14 @@ export class Recordings {
       args['topClass'] = f.topClass;
     }
     if (f.ownedBy !== undefined) {
+      // A nurse's view (src/service/access.ts): her own recordings, every recording of patients she
+      // registered, and of patients she broke the glass for (until the grant expires).
       where.push(
-        `r.patient_id IN (SELECT id FROM patients WHERE created_by = @owner UNION SELECT patient_id FROM recordings WHERE recorded_by = @owner)`,
+        `(r.recorded_by = @owner OR r.patient_id IN (SELECT id FROM patients WHERE created_by = @owner
+           UNION SELECT patient_id FROM access_grants WHERE user_id = @owner AND expires_at > @ownerNow))`,
       );
       args['owner'] = f.ownedBy;
+      args['ownerNow'] = new Date().toISOString();
     }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM recordings r ${w}`).get(args) as { n: number }).n;

@@ -16,6 +16,7 @@
  *   of a sign-off, and any change of a seal or a registered key.
  * - `signin_throttle`: failed sign-ins per user name and per source, counted in the database in one
  *   transaction; `users.credential_epoch`: bumped by a password change, which ends older sessions.
+ * - `access_grants`: break-the-glass access of a nurse to one patient's other recordings.
  */
 import type Database from 'better-sqlite3';
 import { auditEntryHash, GENESIS_HASH } from '../audit-log.js';
@@ -125,6 +126,18 @@ export const migration004: Migration = {
       ) WITHOUT ROWID;
 
       ALTER TABLE users ADD COLUMN credential_epoch INTEGER NOT NULL DEFAULT 0;
+
+      -- Break-the-glass: a nurse's explicit, reasoned, audited and time-limited access to all of
+      -- one patient's recordings (the audit entry is the record; this row only grants and expires).
+      CREATE TABLE access_grants (
+        id         INTEGER PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        patient_id INTEGER NOT NULL REFERENCES patients(id),
+        reason     TEXT NOT NULL,
+        granted_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX access_grants_user ON access_grants(user_id, patient_id, expires_at);
     `);
     const put = db.prepare('INSERT INTO meta VALUES (?, ?)');
     put.run('legacy_entries', String(legacy.entries));

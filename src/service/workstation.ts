@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AtRestKey } from '../common/at-rest.js';
 import type { CommandName, ParamsOf, ResultOf, Transport, UserInfo } from './api.js';
 import { Store, StoreError, type KeyCustody } from '../store/index.js';
@@ -88,7 +88,8 @@ export class Workstation {
       store = Store.open(opts.dbPath, {
         key: atRest,
         quickCheck: opts.quickCheck ?? true,
-        signing: { dir: opts.signingDir ?? signingDir(opts.dataDir), custody: opts.keyCustody },
+        // Beside the database's folder (the CLI's check and audit find it from --db the same way).
+        signing: { dir: opts.signingDir ?? signingDir(dirname(opts.dbPath)), custody: opts.keyCustody },
       });
     } catch (err) {
       throw err instanceof StoreError ? new ApiError('STORAGE', err.message) : err;

@@ -148,6 +148,9 @@ export class AuditLog {
   private signedHistory: boolean;
   /** The head appended by the transaction in progress, not yet covered by a checkpoint. */
   private pending: { seq: number; hash: string } | null = null;
+  /** Entries were appended in this transaction and its last one is not signed yet. */
+  private unsealed = false;
+  private sealStmt: Database.Statement | null = null;
 
   constructor(private readonly db: Database.Database) {
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
@@ -182,6 +185,20 @@ export class AuditLog {
   /** A rolled-back transaction's entries never existed. */
   dropPending(): void {
     this.pending = null;
+    this.unsealed = false;
+  }
+
+  /**
+   * Sign the transaction's last entry (its hash chains every entry before it), inside the
+   * transaction, just before the commit: one signature per commit (the store's `tx` calls it).
+   */
+  sealPending(): void {
+    if (!this.unsealed || !this.pending || !this.signing) return;
+    const { seq, hash } = this.pending;
+    const sig = this.signing.signer.sign(entryMessage(this.signing.dbId, seq, hash)).toString('base64');
+    (this.sealStmt ??= this.db.prepare('UPDATE audit_log SET sig = ? WHERE seq = ? AND sig IS NULL')).run(sig, seq);
+    this.unsealed = false;
+    this.signedHistory = true;
   }
 
   /** Append one entry. Call inside a write transaction (the store's `tx`). */
@@ -205,17 +222,15 @@ export class AuditLog {
         'SIGNING_KEY',
         'This history is signed, and this process has no signing key: it cannot add to the audit log. Open it with its signing folder (AUSCULT_SIGNING_DIR). Nothing was changed.',
       );
-    const sig = this.signing ? this.signing.signer.sign(entryMessage(this.signing.dbId, fields.seq, hash)) : null;
+    // Signed once per commit, by its last entry (sealPending, just before the commit).
     this.insert.run({
       ...fields,
       prevHash,
       hash,
-      ...(this.insert.source.includes('@sig')
-        ? { keyId: this.signing?.signer.keyId ?? null, sig: sig?.toString('base64') ?? null }
-        : {}),
+      ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig: null } : {}),
     });
-    if (sig) this.signedHistory = true;
     this.pending = { seq: fields.seq, hash };
+    this.unsealed = this.signing !== null;
     return {
       seq: fields.seq,
       at: fields.at,

@@ -84,10 +84,19 @@ export function verifyAuditLog(db: Database.Database, opts: VerifyAuditOptions):
     checkpoint: null,
     notes,
   });
-  const badSig = (seq: number): { seq: number; reason: string } => ({
-    seq,
-    reason: `entry ${seq} does not carry a valid signature of the workstation's key: it was altered, inserted or rewritten (with the hashes recomputed) from here on`,
-  });
+  // The first entry a bad signature covers: the start of its commit's run of covered entries.
+  let runStart: number | null = null;
+  const coverStart = new Map<number, number>(); // signed seq -> first seq it covers (only when > 1 entry)
+  const badSig = (seq: number): { seq: number; reason: string } => {
+    const from = coverStart.get(seq) ?? seq;
+    return {
+      seq: from,
+      reason:
+        from === seq
+          ? `entry ${seq} does not carry a valid signature of the workstation's key: it was altered, inserted or rewritten (with the hashes recomputed) from here on`
+          : `entries ${from}..${seq} (one commit, signed by entry ${seq}) do not carry a valid signature of the workstation's key: altered, inserted or rewritten from entry ${from} on`,
+    };
+  };
   let last: Row | null = null;
   for (const r of db.prepare(`SELECT ${sel} FROM audit_log ORDER BY seq`).iterate() as IterableIterator<Row>) {
     const fail = (reason: string) => result({ seq: r.seq, reason }, prevHash);
@@ -112,13 +121,21 @@ export function verifyAuditLog(db: Database.Database, opts: VerifyAuditOptions):
     if (computed !== r.hash)
       return fail(`entry ${r.seq} was altered after it was written (its content no longer matches its hash)`);
     if (r.sig === null) {
-      if (seenSigned)
+      // Covered by the commit's signed last entry when it names the key; otherwise unsigned.
+      if (r.key_id !== null) {
+        runStart ??= r.seq;
+        seenSigned = true;
+      } else if (seenSigned)
         return fail(
           `entry ${r.seq} carries no signature although the entries before it are signed: it was inserted, or rewritten and its signature removed`,
         );
     } else {
       seenSigned = true;
       signed++;
+      if (runStart !== null) {
+        coverStart.set(r.seq, runStart);
+        runStart = null;
+      }
       if (opts.keys) {
         if (!opts.keys.has(r.key_id ?? ''))
           return fail(
@@ -147,6 +164,14 @@ export function verifyAuditLog(db: Database.Database, opts: VerifyAuditOptions):
         if (x.sig !== null && !sigOk(x)) return result(badSig(x.seq), prevHash);
     }
   }
+  if (runStart !== null)
+    return result(
+      {
+        seq: runStart,
+        reason: `entries ${runStart}..${entries} at the end carry no signature: they were appended without the workstation's key`,
+      },
+      prevHash,
+    );
   if (!opts.keys && signed > 0) notes.push('signatures not checked: no trusted public key was given');
   const headSeq = entries;
   const out = result(null, prevHash);

@@ -325,7 +325,13 @@ export class Store {
     if (this.db.inTransaction) return fn();
     let result: T;
     try {
-      result = this.db.transaction(fn).immediate();
+      result = this.db
+        .transaction(() => {
+          const r = fn();
+          this.audit.sealPending(); // the commit's signature, on its last entry
+          return r;
+        })
+        .immediate();
     } catch (err) {
       this.audit.dropPending();
       throw translateSqliteError(err);

@@ -107,12 +107,34 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.locator('select[name=label]').selectOption('copd');
     await b.page.getByRole('button', { name: 'Add finding' }).click();
     await b.page.locator('[data-testid=findings]').getByText('Expiratory wheeze at the left base').waitFor();
-    await b.page.locator('select[name=signLabel]').selectOption('copd');
-    await b.page.getByRole('button', { name: 'Sign recording' }).click();
+    // The signing dialog: nothing pre-filled, a meaning to choose, the password again.
+    await b.page.getByRole('button', { name: 'Sign recording…' }).click();
+    const dialog = b.page.locator('[data-testid=sign-dialog]');
+    await dialog.waitFor();
+    assert.equal(await dialog.locator('textarea[name=statement]').inputValue(), '', 'no pre-filled statement');
+    assert.equal(await dialog.locator('input[name=meaning]:checked').count(), 0, 'no preselected meaning');
+    assert.match(await dialog.innerText(), /Signing as Dr Paul Pulmo \(pulmonologist\)/);
+    await dialog
+      .locator('textarea[name=statement]')
+      .fill('Coarse crackles and wheeze at the left base; consistent with COPD.');
+    await dialog.locator('select[name=signLabel]').selectOption('copd');
+    await dialog.getByLabel('Reviewed; I agree with the analysis').check();
+    await dialog.locator('input[name=password]').fill('not my password');
+    await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+    await dialog
+      .locator('.form-error')
+      .getByText(/not your password/)
+      .waitFor();
+    await shot(b.page, 'sign-dialog');
+    await dialog.locator('input[name=password]').fill(USERS.doctor.password);
+    await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
     await b.page.locator('[data-testid=signed-banner]').waitFor();
-    assert.match(await b.page.locator('[data-testid=signed-banner]').innerText(), /Signed by paul/);
+    const banner = await b.page.locator('[data-testid=signed-banner]').innerText();
+    assert.match(banner, /Signed by Dr Paul Pulmo \(pulmonologist\)/);
+    assert.match(banner, /Reviewed; I agree with the analysis/);
+    assert.match(banner, /Signature valid/);
     assert.equal(
-      await b.page.getByRole('button', { name: 'Sign recording' }).count(),
+      await b.page.getByRole('button', { name: 'Sign recording…' }).count(),
       0,
       'no sign-off form on a signed recording',
     );

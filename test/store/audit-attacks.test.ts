@@ -210,3 +210,28 @@ test('entries signed by a key the attacker made are refused as untrusted', () =>
   assert.equal(r.ok, false);
   assert.match(r.reason!, /not a trusted key|not the entry the workstation's signed checkpoint/);
 });
+
+test('a batch commit is signed once, by its last entry; a rewrite inside it names the whole commit', () => {
+  const s = signedHistory(3);
+  const store = Store.open(s.dbPath, { signing: { dir: s.signing } });
+  store.tx(() => {
+    for (let i = 0; i < 5; i++) store.audit.append({ username: 'batch', action: 'recording.view', transport: 'cli' });
+  });
+  const sigs = store.db
+    .prepare('SELECT seq, sig IS NOT NULL AS signed FROM audit_log WHERE seq > 3 ORDER BY seq')
+    .all();
+  store.close();
+  assert.deepEqual(
+    sigs.map((r) => (r as { signed: number }).signed),
+    [0, 0, 0, 0, 1],
+    'only the commit’s last entry carries the signature',
+  );
+  assert.equal(verify(s).ok, true);
+  const db = attacker(s);
+  db.prepare("UPDATE audit_log SET username = 'mallory' WHERE seq = 6").run();
+  rehash(db);
+  db.close();
+  const r = verify(s);
+  assert.equal(r.firstBadSeq, 4);
+  assert.match(r.reason!, /entries 4\.\.8 \(one commit, signed by entry 8\)/);
+});

@@ -1,9 +1,10 @@
 /**
  * Schema version 4: the record that cannot be quietly rewritten (issue 14).
  *
- * - The audit log becomes signed: each entry carries the id of the key that signed it and an
- *   Ed25519 signature of its chain hash (`key_id`, `sig`). Entries written before this version
- *   have none. The migration first walks their hash chain: a broken chain is not blessed by
+ * - The audit log becomes signed: each entry carries the id of the key that covers it, and the
+ *   last entry of every commit an Ed25519 signature of its chain hash (`key_id`, `sig`; the app
+ *   commits one entry at a time, so in practice every entry is signed; a batch is signed once, by
+ *   its last entry, whose hash chains the rest). Entries written before this version have none. The migration first walks their hash chain: a broken chain is not blessed by
  *   signing after it (the upgrade is refused and rolled back, saying which entry is bad). The
  *   count and head of the verified old chain are kept in `meta`; the first signed entry, written
  *   when the workstation next opens with its key, states them in the log itself.
@@ -78,6 +79,15 @@ export const migration004: Migration = {
 
       ALTER TABLE audit_log ADD COLUMN key_id TEXT;
       ALTER TABLE audit_log ADD COLUMN sig TEXT;
+      -- Still append-only; the one change allowed is the commit's signature on its last entry
+      -- (sig from NULL to a value, nothing else), written just before the commit.
+      DROP TRIGGER audit_log_no_update;
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        WHEN NOT (OLD.sig IS NULL AND NEW.sig IS NOT NULL AND NEW.seq IS OLD.seq AND NEW.at IS OLD.at
+          AND NEW.username IS OLD.username AND NEW.action IS OLD.action AND NEW.object_type IS OLD.object_type
+          AND NEW.object_id IS OLD.object_id AND NEW.transport IS OLD.transport AND NEW.details_json IS OLD.details_json
+          AND NEW.prev_hash IS OLD.prev_hash AND NEW.hash IS OLD.hash AND NEW.key_id IS OLD.key_id)
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
       CREATE TABLE audit_keys (
         key_id     TEXT PRIMARY KEY,

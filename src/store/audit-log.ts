@@ -147,7 +147,7 @@ export class AuditLog {
   /** The history is signed (some entry carries a signature): unsigned appends are refused. */
   private signedHistory: boolean;
   /** The head appended by the transaction in progress, not yet covered by a checkpoint. */
-  private pending: { seq: number; hash: string } | null = null;
+  private pending: { seq: number; hash: string; sig: string | null } | null = null;
   /** Entries were appended in this transaction and its last one is not signed yet. */
   private unsealed = false;
   private sealStmt: Database.Statement | null = null;
@@ -176,7 +176,7 @@ export class AuditLog {
   }
 
   /** The head written since the last checkpoint (then forgotten), or null. */
-  takePending(): { seq: number; hash: string } | null {
+  takePending(): { seq: number; hash: string; sig: string | null } | null {
     const p = this.pending;
     this.pending = null;
     return p;
@@ -197,6 +197,7 @@ export class AuditLog {
     const { seq, hash } = this.pending;
     const sig = this.signing.signer.sign(entryMessage(this.signing.dbId, seq, hash)).toString('base64');
     (this.sealStmt ??= this.db.prepare('UPDATE audit_log SET sig = ? WHERE seq = ? AND sig IS NULL')).run(sig, seq);
+    this.pending.sig = sig;
     this.unsealed = false;
     this.signedHistory = true;
   }
@@ -229,7 +230,7 @@ export class AuditLog {
       hash,
       ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig: null } : {}),
     });
-    this.pending = { seq: fields.seq, hash };
+    this.pending = { seq: fields.seq, hash, sig: null };
     this.unsealed = this.signing !== null;
     return {
       seq: fields.seq,

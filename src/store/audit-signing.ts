@@ -6,8 +6,10 @@
  * never be replayed as another:
  * - an audit entry: `auscult-audit-entry/1 \n dbId \n seq \n hash` — the entry's chain hash covers
  *   the entry and, through the chain, every entry before it, so each signed entry is a checkpoint;
- * - a checkpoint (a signed tree head in the manner of RFC 6962/9162: entry count + head + time),
- *   written outside the database after every commit and into every export;
+ * - a checkpoint (a signed tree head in the manner of RFC 6962/9162: entry count + head), written
+ *   outside the database after every commit and into every export: it carries the head entry's own
+ *   signature (the same statement: "entry seq of history dbId has hash h"), so a commit costs one
+ *   signature, not two; its time is informational and not signed;
  * - a document (an export manifest, a sealed record): the prefix and the canonical JSON.
  * The database id is in every entry and checkpoint statement, so entries of one history cannot be
  * passed off as another's, even when one key signs several.
@@ -15,7 +17,6 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
 export const ENTRY_PREFIX = 'auscult-audit-entry/1';
-export const CHECKPOINT_PREFIX = 'auscult-checkpoint/1';
 export const CHECKPOINT_FORMAT = 'auscult.checkpoint/1';
 
 /** What signs: the private half never leaves the object (see signing-key.ts). */
@@ -34,7 +35,8 @@ export interface SignedCheckpoint {
   hash: string;
   at: string;
   keyId: string;
-  /** base64 Ed25519 signature of checkpointMessage(...). */
+  /** base64 Ed25519 signature of entryMessage(dbId, seq, hash): the head entry's own signature
+   *  (`at` is informational, not signed). */
   sig: string;
 }
 
@@ -67,10 +69,6 @@ export function entryMessage(dbId: string, seq: number, hash: string): Buffer {
   return Buffer.from(`${ENTRY_PREFIX}\n${dbId}\n${seq}\n${hash}`, 'utf8');
 }
 
-export function checkpointMessage(c: Pick<SignedCheckpoint, 'dbId' | 'seq' | 'hash' | 'at' | 'keyId'>): Buffer {
-  return Buffer.from(`${CHECKPOINT_PREFIX}\n${c.dbId}\n${c.seq}\n${c.hash}\n${c.at}\n${c.keyId}`, 'utf8');
-}
-
 export function documentMessage(prefix: string, canonical: string): Buffer {
   return Buffer.from(`${prefix}\n${canonical}`, 'utf8');
 }
@@ -87,15 +85,14 @@ export function signatureValid(key: KeyObject, message: Buffer, sigB64: string |
   }
 }
 
+/** A checkpoint of the head whose entry signature the commit just wrote. */
 export function makeCheckpoint(
-  signer: AuditSigner,
+  keyId: string,
   dbId: string,
-  seq: number,
-  hash: string,
+  head: { seq: number; hash: string; sig: string },
   at: string,
 ): SignedCheckpoint {
-  const body = { dbId, seq, hash, at, keyId: signer.keyId };
-  return { format: CHECKPOINT_FORMAT, ...body, sig: signer.sign(checkpointMessage(body)).toString('base64') };
+  return { format: CHECKPOINT_FORMAT, dbId, seq: head.seq, hash: head.hash, at, keyId, sig: head.sig };
 }
 
 /** The trusted keys, by key id: only keys from outside the database (the signing folder, --public-key). */
@@ -114,7 +111,7 @@ export function trustedKeys(publicKeysB64: readonly string[]): Map<string, KeyOb
 export function checkpointProblem(c: SignedCheckpoint, keys: TrustedKeys): string | null {
   const key = keys.get(c.keyId);
   if (!key) return `it is signed by key ${c.keyId}, which is not a trusted key`;
-  return signatureValid(key, checkpointMessage(c), c.sig)
+  return signatureValid(key, entryMessage(c.dbId, c.seq, c.hash), c.sig)
     ? null
     : 'its signature is not valid (it was forged or altered)';
 }

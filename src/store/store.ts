@@ -89,10 +89,17 @@ export class Store {
     return store;
   }
 
-  /** The history's random id (schema 4 on), in every signed statement. */
+  private cachedDbId: string | null | undefined;
+
+  /** The history's random id (schema 4 on), in every signed statement; it never changes (a trigger refuses). */
   get dbId(): string | null {
-    if (this.schemaVersion < 4) return null;
-    return (this.db.prepare("SELECT value FROM meta WHERE name = 'db_id'").pluck().get() as string | undefined) ?? null;
+    if (this.cachedDbId !== undefined) return this.cachedDbId;
+    const id =
+      this.schemaVersion < 4
+        ? null
+        : ((this.db.prepare("SELECT value FROM meta WHERE name = 'db_id'").pluck().get() as string | undefined) ?? null);
+    if (id !== null) this.cachedDbId = id;
+    return id;
   }
 
   /** Whether a key has been registered for this history (then every new entry must be signed). */
@@ -300,9 +307,14 @@ export class Store {
   /** After a commit: a signed checkpoint of the new head, outside the database. */
   private checkpoint(): void {
     const p = this.audit.takePending();
-    if (!p || !this.signer || !this.checkpoints) return;
+    if (!p?.sig || !this.signer || !this.checkpoints) return;
     try {
-      const cp = makeCheckpoint(this.signer, this.dbId!, p.seq, p.hash, new Date().toISOString());
+      const cp = makeCheckpoint(
+        this.signer.keyId,
+        this.dbId!,
+        { seq: p.seq, hash: p.hash, sig: p.sig },
+        new Date().toISOString(),
+      );
       this.checkpoints.append(cp);
       this.lastCheckpoint = cp;
     } catch (err) {

@@ -122,7 +122,7 @@ export function signControl(
     listener(async (ev) => {
       ev.preventDefault();
       err.textContent = '';
-      const meaning = (form.querySelector('input[name=meaning]:checked') as HTMLInputElement | null)?.value;
+      const meaning = form.querySelector<HTMLInputElement>('input[name=meaning]:checked')?.value;
       if (!meaning) {
         err.textContent = 'Choose what your signature means.';
         return;

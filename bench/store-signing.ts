@@ -52,10 +52,10 @@ export async function run(): Promise<void> {
             synchronous,
             ...(signed ? { signing: { dir: join(sub, 'signing') } } : {}),
           });
-          const sec = fill(store, count, perTx);
+          const { sec, cpu } = fill(store, count, perTx);
           store.close();
           rates.push(
-            `${signed ? 'signed' : 'unsigned (today)'} ${Math.round(count / sec).toLocaleString('en')} entries/s`,
+            `${signed ? 'signed' : 'unsigned (today)'} ${Math.round(count / sec).toLocaleString('en')} entries/s (${Math.round(count / cpu).toLocaleString('en')} per CPU-second)`,
           );
         }
         console.log(`     ${count.toLocaleString('en')} entries, ${perTx} per commit: ${rates.join('; ')}`);

@@ -97,7 +97,8 @@ export class Store {
     const id =
       this.schemaVersion < 4
         ? null
-        : ((this.db.prepare("SELECT value FROM meta WHERE name = 'db_id'").pluck().get() as string | undefined) ?? null);
+        : ((this.db.prepare("SELECT value FROM meta WHERE name = 'db_id'").pluck().get() as string | undefined) ??
+          null);
     if (id !== null) this.cachedDbId = id;
     return id;
   }

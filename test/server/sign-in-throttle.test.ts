@@ -124,8 +124,9 @@ test('a password change ends the other sessions; a self-change needs the current
   );
   await rejectsWith(
     ws.call(a, 'users.setPassword', { username: 'nina', password: 'a-new-password', currentPassword: 'nope' }),
-    'UNAUTHENTICATED',
+    'FORBIDDEN',
   );
+  assert.equal(ws.isSessionLive(a.sessionToken), true, 'a wrong current password does not sign out');
   await ws.call(a, 'users.setPassword', { username: 'nina', password: 'a-new-password', currentPassword: RIGHT });
   assert.equal(ws.isSessionLive(a.sessionToken), true, 'the session that changed it stays');
   assert.equal(ws.isSessionLive(b.sessionToken), false, 'the other session ended');

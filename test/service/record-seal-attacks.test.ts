@@ -73,7 +73,7 @@ async function signedAndUnsigned() {
       meaning: 'reviewed-agree',
       password: 'not my password',
     }),
-    'UNAUTHENTICATED',
+    'FORBIDDEN',
   );
   const s = await fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {
     recordingId: signed.id,

@@ -40,12 +40,13 @@ export const findingsCommands: CommandTable<'findings.add' | 'recordings.sign'> 
       // before anything is read or written; a wrong one is audited and counts like a wrong sign-in.
       const c = await checkPassword(deps, call, call.user.username, p.password);
       if (!c.ok) {
-        if (c.reason === 'locked-out') throw refusal(c, call.user.username);
+        // FORBIDDEN, not UNAUTHENTICATED: the session stands (a transport drops the token on the latter).
+        if (c.reason === 'locked-out') throw new ApiError('FORBIDDEN', refusal(c, call.user.username).message);
         deps.store.tx(() =>
           audit(deps, call, 'recording.sign.refused', 'recording', p.recordingId, { reason: 'wrong-password' }),
         );
         throw new ApiError(
-          'UNAUTHENTICATED',
+          'FORBIDDEN',
           'That is not your password, so the recording was not signed. Enter your own password to sign.',
         );
       }

@@ -50,9 +50,13 @@ export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.
         const c = await checkPassword(deps, call, call.user.username, p.currentPassword);
         if (!c.ok) {
           auditFailedSignIn(deps, call, call.user.username, c);
-          throw c.reason === 'locked-out'
-            ? refusal(c, call.user.username)
-            : new ApiError('UNAUTHENTICATED', 'Your current password is not right; the password was not changed.');
+          // FORBIDDEN: the session stands (a transport signs out on UNAUTHENTICATED).
+          throw new ApiError(
+            'FORBIDDEN',
+            c.reason === 'locked-out'
+              ? refusal(c, call.user.username).message
+              : 'Your current password is not right; the password was not changed.',
+          );
         }
       }
       const passwordHash = await hashPassword(p.password);

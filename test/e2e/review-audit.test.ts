@@ -238,10 +238,12 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.locator('input[name=username]').fill(USERS.doctor.username);
     await b.page.locator('input[name=action]').fill('recording.sign');
     await b.page.getByRole('button', { name: 'Filter' }).click();
-    await b.page.locator('[data-testid=page-info]').getByText('1–2 of 2').waitFor();
+    // Both sign-offs (one in the browser, one through the API) and the refused attempt with a wrong password.
+    await b.page.locator('[data-testid=page-info]').getByText('1–3 of 3').waitFor();
     const rows = await b.page.locator('table.data tbody tr').allInnerTexts();
-    assert.equal(rows.length, 2, 'both sign-offs (one in the browser, one through the API)');
-    for (const r of rows) assert.match(r, /paul\s+recording\.sign\s+recording \d+\s+http/);
+    assert.equal(rows.length, 3);
+    assert.equal(rows.filter((r) => /paul\s+recording\.sign\s+recording \d+\s+http/.test(r)).length, 2);
+    assert.equal(rows.filter((r) => /paul\s+recording\.sign\.refused\s+recording \d+\s+http/.test(r)).length, 1);
     await b.page.locator('input[name=action]').fill('nothing.like.this');
     await b.page.getByRole('button', { name: 'Filter' }).click();
     await b.page.getByText('No entries match').waitFor();

@@ -121,7 +121,9 @@ test(
       'posterior left lower',
       'Screen: ABNORMAL',
       '61.0 %',
-      'Signed by dr.haddad',
+      // The electronic signature: printed full name, role, meaning (21 CFR 11.50).
+      'Signed by Dr Sami Haddad (pulmonologist)',
+      'Meaning: Reviewed; I agree with the analysis',
       'Not signed: preliminary',
       'No analysis',
       'About the model',

@@ -17,7 +17,7 @@ import { defaultEngineLoader } from '../service/engine-loader.js';
 import { appDataDir, defaultDbPath } from '../service/paths.js';
 import { APP_INDEX_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol.js';
 import { shellPaths } from './app-paths.js';
-import { appAtRestKey } from './os-keystore.js';
+import { appAtRestKey, signingKeyCustody } from './os-keystore.js';
 import { createFileLog } from './file-log.js';
 import type { FileLog } from './file-log.js';
 import {
@@ -89,6 +89,8 @@ async function openService(dataDir: string, log: FileLog): Promise<Service> {
     dataDir,
     // The at-rest key from the OS keystore (or none: a plain folder); see os-keystore.ts.
     atRest: appAtRestKey(dataDir, dbPath, safeStorage),
+    // The audit signing key: sealed by the OS keystore for such a folder, else a key file.
+    keyCustody: signingKeyCustody(dataDir, safeStorage),
     // As `auscult serve` does: a model problem leaves the app usable (recordings stored, unanalysed)
     // and is reported by model.info / system.status.
     loadEngine: defaultEngineLoader((line) => {

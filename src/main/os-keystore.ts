@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AtRestKey } from '../common/at-rest.js';
 import { atRestKey, initEncryption, readDescriptor, resolveAtRestKey } from '../service/at-rest-keys.js';
+import type { WorkstationOptions } from '../service/workstation.js';
 
 /** What we use of Electron's safeStorage (a stand-in in tests). */
 export interface SafeStorageLike {
@@ -48,4 +49,14 @@ export function appAtRestKey(
   writeFileSync(file, safe.encryptString(Buffer.from(key.master).toString('hex')), { mode: 0o600, flag: 'wx' });
   initEncryption(dataDir, dbPath, { osKeystore: key });
   return key;
+}
+
+/**
+ * How the app keeps its audit signing key (src/store/signing-key.ts): sealed by the OS keystore when
+ * the data folder's at-rest key is kept there too (such a folder is the app's alone: the CLI cannot
+ * open it either), else a 0600 key file in the signing folder, which `serve` and the CLI share.
+ */
+export function signingKeyCustody(dataDir: string, safe: SafeStorageLike): WorkstationOptions['keyCustody'] {
+  if (readDescriptor(dataDir)?.keySource !== 'os-keystore' || !safe.isEncryptionAvailable()) return undefined;
+  return { seal: (plain) => safe.encryptString(plain), open: (sealed) => safe.decryptString(sealed) };
 }

@@ -115,7 +115,9 @@ test(
       'No result: the analysis was withheld.',
       'Why: this sounds like speech, not a chest recording.',
       'Analysed by an earlier engine: re-analyse to get a result.',
-      'Signed by dr.haddad',
+      // The electronic signature: printed full name, role, meaning (21 CFR 11.50).
+      'Signed by Dr Sami Haddad (pulmonologist)',
+      'Meaning: Reviewed; I agree with the analysis',
       'Not signed: preliminary',
       'No analysis',
       'About the model',

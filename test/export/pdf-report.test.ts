@@ -105,7 +105,7 @@ test(
       'posterior left lower',
       'Screen: ABNORMAL',
       'threshold 74.2 %',
-      'Measured per patient',
+      'Measured for one analysis of one recording',
       'Asthma',
       '52.0 %',
       'This model does not recognise pneumonia or bronchial disease',

@@ -430,7 +430,7 @@ export function cardMarkdown(card: ModelCard, report: EvaluationReport): string 
     `- A class is a finding only when its probability ≥ ${card.abstain.minTopProbability}: out-of-fold recordings above it were right ${pct(m.abstain.accuracyAbove)} of the time and made up ${pct(m.abstain.coverage)} of recordings (target ≥ 60 %; 1 means the five-class answer is never shown as a finding).`,
   );
   lines.push(
-    `- The screen is "uncertain" when |pAbnormal − ${card.screen.threshold}| < ${card.abstain.screenMargin}: outside that band out-of-fold recordings were screened right ${pct(m.abstain.screenAccuracyOutside)} of the time (${pct(m.abstain.screenCoverage)} of recordings; target ≥ 80 %).`,
+    `- The screen is "uncertain" when |pAbnormal − ${card.screen.threshold}| < ${card.abstain.screenMargin}: outside that band out-of-fold recordings were screened right ${pct(m.abstain.screenAccuracyOutside)} of the time (${pct(m.abstain.screenCoverage)} of recordings); the band is ${m.recordingScreen.band.rule} (table above).`,
   );
   lines.push(
     `- Poor signal quality withholds the result (the competence gate); see the gate section for fair quality.`,

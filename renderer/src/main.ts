@@ -139,7 +139,9 @@ async function start(): Promise<void> {
         ? 'Your session expired.'
         : e.reason === 'locked'
           ? 'The session was locked.'
-          : 'You were signed out.';
+          : e.reason === 'password-changed'
+            ? 'Your password was changed, which ends your other sessions.'
+            : 'You were signed out.';
     signIn(`${why} Sign in again to continue.`, user.username);
   });
 

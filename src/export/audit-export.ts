@@ -20,6 +20,7 @@ import type { ExportAuditRow } from '../store/export-queries.js';
 import { csvRow, UTF8_BOM } from './csv.js';
 import { throwIfCancelled } from './errors.js';
 import type { StagingFolder, WrittenFile } from './file-sink.js';
+import { signManifest, type ManifestSignature, type ManifestSigning } from './manifest-signature.js';
 
 export const AUDIT_FORMAT = 'auscult.audit-export/1';
 export const AUDIT_CSV = 'audit-history.csv';
@@ -62,6 +63,8 @@ export interface AuditManifest {
   chainHead: { seq: number; hash: string };
   hashAlgorithm: string;
   files: { name: string; bytes: number; sha256: string; rows: number; bom?: boolean }[];
+  /** The workstation's signature over the whole manifest, with the latest signed checkpoint. */
+  signature?: ManifestSignature;
 }
 
 export interface AuditExportMeta {
@@ -79,6 +82,8 @@ export interface WriterOptions {
   signal?: AbortSignal;
   /** Called every few thousand rows with the rows written so far. */
   onProgress?: (rows: number) => void;
+  /** Sign the manifest (the service always does; tests of the format may not). */
+  signing?: ManifestSigning | null;
 }
 
 /**
@@ -157,7 +162,7 @@ export async function writeAuditExport(
     throwIfCancelled(opts.signal);
     const csvFile = await csv.commit();
     const jsonlFile = await jsonl.commit();
-    const manifest: AuditManifest = {
+    const unsigned: AuditManifest = {
       format: AUDIT_FORMAT,
       exportedAt: meta.exportedAt,
       exportedBy: meta.exportedBy,
@@ -174,6 +179,7 @@ export async function writeAuditExport(
         { name: jsonlFile.name, bytes: jsonlFile.bytes, sha256: jsonlFile.sha256, rows },
       ],
     };
+    const manifest: AuditManifest = opts.signing ? signManifest(unsigned, opts.signing) : unsigned;
     const man = await folder.open(MANIFEST);
     await man.write(JSON.stringify(manifest, null, 2) + '\n');
     const manFile = await man.commit().catch(async (err: unknown) => {

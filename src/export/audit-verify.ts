@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { auditEntryHash, canonicalJson } from '../store/audit-log.js';
+import type { SignedCheckpoint, TrustedKeys } from '../store/index.js';
+import { checkManifestSignature } from './manifest-signature.js';
 import type { ExportAuditRow } from '../store/export-queries.js';
 import {
   AUDIT_CSV,
@@ -54,6 +56,8 @@ export interface AuditExportVerification {
   firstBad: VerifyProblem | null;
   /** What was checked, in plain words (for the CLI's report). */
   checked: string[];
+  /** What could not be checked (no trusted key). */
+  notes: string[];
 }
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -86,6 +90,7 @@ const ManifestSchema = z.object({
   firstPrevHash: z.string().nullable(),
   chainHead: z.object({ seq: z.number().int().nonnegative(), hash: z.string() }),
   hashAlgorithm: z.string(),
+  signature: z.unknown().optional(),
   files: z.array(
     z.object({
       name: z.string(),
@@ -105,26 +110,41 @@ class Bad extends Error {
 
 export async function verifyAuditExport(
   folder: string,
-  opts: { recomputeHash?: AuditHasher; db?: AuditChainLookup } = {},
+  opts: {
+    recomputeHash?: AuditHasher;
+    db?: AuditChainLookup;
+    /** The workstation's public keys (signing folder, --public-key); null = the signature is only self-consistent. */
+    keys?: TrustedKeys | null;
+  } = {},
 ): Promise<AuditExportVerification> {
   const checked: string[] = [];
+  const notes: string[] = [];
   let manifest: AuditManifest | null = null;
   let entries = 0;
   try {
-    manifest = await readManifest(folder);
+    const read = await readManifest(folder);
+    manifest = read.manifest;
     checked.push(
       `manifest: ${manifest.entries} entries, seq ${manifest.firstSeq ?? '-'}..${manifest.lastSeq ?? '-'}, ${manifest.contiguous ? 'contiguous range' : 'filtered subset'}`,
     );
-    entries = await checkEntries(folder, manifest, opts.recomputeHash ?? storeAuditHasher, checked);
-    if (opts.db) await checkAgainstDb(manifest, folder, opts.db, checked);
-    return { ok: true, entries, manifest, firstBad: null, checked };
+    const sig = checkManifestSignature(read.raw, opts.keys ?? null);
+    if (!sig.ok) throw new Bad({ file: MANIFEST, line: null, seq: null, reason: sig.problem! });
+    if (sig.note) notes.push(sig.note);
+    if (sig.keyId)
+      checked.push(
+        `manifest signature valid (key ${sig.keyId}${sig.trusted ? ", the workstation's" : ', not checked against a trusted key'})` +
+          (sig.checkpoint ? `; signed checkpoint at export: ${sig.checkpoint.seq} entries, ${sig.checkpoint.at}` : ''),
+      );
+    entries = await checkEntries(folder, manifest, opts.recomputeHash ?? storeAuditHasher, checked, sig.checkpoint);
+    if (opts.db) await checkAgainstDb(manifest, folder, opts.db, checked, sig.checkpoint);
+    return { ok: true, entries, manifest, firstBad: null, checked, notes };
   } catch (err) {
-    if (err instanceof Bad) return { ok: false, entries, manifest, firstBad: err.problem, checked };
+    if (err instanceof Bad) return { ok: false, entries, manifest, firstBad: err.problem, checked, notes };
     throw err;
   }
 }
 
-async function readManifest(folder: string): Promise<AuditManifest> {
+async function readManifest(folder: string): Promise<{ manifest: AuditManifest; raw: unknown }> {
   let text: string;
   try {
     text = await fsp.readFile(join(folder, MANIFEST), 'utf8');
@@ -159,7 +179,7 @@ async function readManifest(folder: string): Promise<AuditManifest> {
     if (!r.data.files.some((f) => f.name === name))
       throw new Bad({ file: MANIFEST, line: null, seq: null, reason: `${MANIFEST} does not list ${name}` });
   }
-  return r.data;
+  return { manifest: r.data as AuditManifest, raw: parsed };
 }
 
 /** Reads a file as text chunks while hashing its bytes. */
@@ -255,6 +275,7 @@ async function checkEntries(
   m: AuditManifest,
   recompute: AuditHasher,
   checked: string[],
+  checkpoint: SignedCheckpoint | null,
 ): Promise<number> {
   const csvMeta = m.files.find((f) => f.name === AUDIT_CSV)!;
   const jsonMeta = m.files.find((f) => f.name === AUDIT_JSONL)!;
@@ -326,6 +347,13 @@ async function checkEntries(
           reason: `entry ${e.seq} does not link to entry ${prev.seq} (its previous hash differs): the chain was broken here`,
         });
     }
+    if (checkpoint && e.seq === checkpoint.seq && e.hash !== checkpoint.hash)
+      throw new Bad({
+        file: AUDIT_JSONL,
+        line,
+        seq: e.seq,
+        reason: `entry ${e.seq} is not the entry the workstation's signed checkpoint recorded: the export was regenerated from a rewritten log`,
+      });
     const c = await csvIt.next();
     if (c.done)
       throw new Bad({
@@ -417,7 +445,15 @@ async function checkAgainstDb(
   folder: string,
   db: AuditChainLookup,
   checked: string[],
+  checkpoint: SignedCheckpoint | null,
 ): Promise<void> {
+  if (checkpoint && db.hashAt(checkpoint.seq) !== checkpoint.hash)
+    throw new Bad({
+      file: MANIFEST,
+      line: null,
+      seq: checkpoint.seq,
+      reason: `the database does not hold entry ${checkpoint.seq} as the signed checkpoint of ${checkpoint.at} in this export records it: the database was truncated, rolled back or rewritten since this export`,
+    });
   const head = db.hashAt(m.chainHead.seq);
   if (m.chainHead.seq > 0 && head !== m.chainHead.hash) {
     throw new Bad({

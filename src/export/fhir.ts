@@ -149,15 +149,21 @@ class BundleBuilder {
   }
 }
 
-function practitioner(b: BundleBuilder, username: string): { reference: string; display: string } {
+/** A Practitioner named by their printed full name (the signer's, as at signing), else the username. */
+function practitioner(
+  b: BundleBuilder,
+  username: string,
+  fullName: string | null = null,
+): { reference: string; display: string } {
   const id = fid('user', username);
+  const display = fullName ?? username;
   b.add({
     resourceType: 'Practitioner',
     id,
     identifier: [{ system: SYS.user, value: username }],
-    name: [{ text: username }],
+    name: [{ text: display }],
   });
-  return { ...b.ref('Practitioner', id), display: username };
+  return { ...b.ref('Practitioner', id), display };
 }
 
 function patientResource(
@@ -372,7 +378,7 @@ function addRecording(
   }
   let signer: { reference: string; display: string } | null = null;
   if (signed && row.signedBy && row.signLabel) {
-    signer = practitioner(b, row.signedBy);
+    signer = practitioner(b, row.signedBy, row.signerName);
     targets.push({
       reference: b.add({
         resourceType: 'Observation',

@@ -30,6 +30,7 @@ import { ExportError } from './errors.js';
 import { buildFhirBundle, type DetectedSound } from './fhir.js';
 import { FileSink, StagingFolder, assertWritableDir, type WrittenFile } from './file-sink.js';
 import { writeManifest } from './manifest.js';
+import type { ManifestSigning } from './manifest-signature.js';
 import {
   renderPdfReport,
   reportAnalysisFromJson,
@@ -97,6 +98,8 @@ export interface ExportSources {
   disclaimer: string;
   /** FHIR identifier system for MRNs (the hospital's), default urn:auscult:mrn. */
   mrnSystem?: string;
+  /** The workstation's signing: every manifest is signed and carries the latest checkpoint. */
+  signing?: ManifestSigning | null;
 }
 
 export interface ExportHooks {
@@ -335,7 +338,7 @@ export class ExportJobs {
               hashAlgorithm:
                 'SHA-256(prevHash + "\\n" + JSON [seq, at, username, action, objectType, objectId, transport, canonical details JSON]); genesis prevHash = 64 zeros',
             },
-            { bom: req.csvBom, signal, onProgress: (n) => progress(n, total) },
+            { bom: req.csvBom, signal, onProgress: (n) => progress(n, total), signing: this.sources.signing ?? null },
           );
           files = out.files;
           rows = out.manifest.entries;
@@ -463,14 +466,18 @@ export class ExportJobs {
       if (req.kind !== 'audit-history') {
         if (rows === 0) notes.push('No recordings matched the scope.');
         files.push(
-          await writeManifest(folder, {
-            kind: req.kind,
-            scope: dropUndefined(req.scope),
-            exportedAt,
-            exportedBy: req.username,
-            files: files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
-            notes,
-          }),
+          await writeManifest(
+            folder,
+            {
+              kind: req.kind,
+              scope: dropUndefined(req.scope),
+              exportedAt,
+              exportedBy: req.username,
+              files: files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
+              notes,
+            },
+            this.sources.signing ?? null,
+          ),
         );
       }
       const destination = await folder.commit();

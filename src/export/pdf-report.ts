@@ -8,6 +8,7 @@
  * findings and sign-off, the model card summary, and the disclaimer on every page. Text uses DejaVu Sans (embedded, subset) so names in any Latin, Greek or Cyrillic script
  * print correctly; PDF's built-in Helvetica would only cover Western European letters.
  */
+import { SIGNATURE_MEANING_TEXT, type SignatureMeaning } from '../common/signature-meanings.js';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { ExportFindingRow, ExportRecordingRow } from '../store/export-queries.js';
@@ -513,14 +514,12 @@ function findings(doc: PDFKit.PDFDocument, rec: ReportRecording, width: number):
       .font('bold')
       .fontSize(9.5)
       .fillColor('#1B3A6E')
-      .text(`Signed by ${r.signedBy ?? 'unknown'} on ${fmtDate(r.signedAt)} — ${r.signLabel ?? ''}`, M + 8, y + 5, {
-        width: width - 16,
-      });
+      .text(signedByLine(r, fmtDate(r.signedAt)), M + 8, y + 5, { width: width - 16 });
     doc
       .font('body')
       .fontSize(9)
       .fillColor('black')
-      .text(r.signStatement ?? '', { width: width - 16 });
+      .text(signatureDetail(r), { width: width - 16 });
     const h = doc.y - y + 5;
     doc.rect(M, y, width, h).lineWidth(0.8).strokeColor('#1B3A6E').stroke();
     doc.x = M;
@@ -581,4 +580,22 @@ function footers(doc: PDFKit.PDFDocument, disclaimer: string, width: number): vo
       });
     doc.page.margins.bottom = bottom;
   }
+}
+
+/** The electronic signature's printed full name, role, date and time (21 CFR 11.50). */
+export function signedByLine(
+  r: Pick<ExportRecordingRow, 'signedBy' | 'signerName' | 'signerRole'>,
+  when: string,
+): string {
+  const who = r.signerName ? `${r.signerName} (${r.signerRole ?? 'pulmonologist'})` : (r.signedBy ?? 'unknown');
+  return `Signed by ${who} on ${when}`;
+}
+
+/** Meaning, label and the signer's statement under the signed-by line. */
+export function signatureDetail(r: Pick<ExportRecordingRow, 'signMeaning' | 'signLabel' | 'signStatement'>): string {
+  const meaning =
+    r.signMeaning && r.signMeaning in SIGNATURE_MEANING_TEXT
+      ? SIGNATURE_MEANING_TEXT[r.signMeaning as SignatureMeaning]
+      : 'signed before electronic signatures (no meaning recorded)';
+  return `Meaning: ${meaning}. Label: ${r.signLabel ?? '-'}.\n${r.signStatement ?? ''}`;
 }

@@ -7,10 +7,11 @@ import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { auditHashAt, auditSeqsForExport } from '../store/export-queries.js';
 import { verifyAuditExport } from './audit-verify.js';
+import type { TrustedKeys } from '../store/index.js';
 
 export async function verifyExportFolderCli(
   folder: string,
-  opts: { json: boolean; db?: Database.Database },
+  opts: { json: boolean; db?: Database.Database; keys?: TrustedKeys | null },
 ): Promise<number> {
   const st = statSync(folder, { throwIfNoEntry: false });
   if (!st?.isDirectory()) {
@@ -18,12 +19,12 @@ export async function verifyExportFolderCli(
     return 2;
   }
   const db = opts.db;
-  const v = await verifyAuditExport(
-    folder,
-    db
+  const v = await verifyAuditExport(folder, {
+    keys: opts.keys ?? null,
+    ...(db
       ? { db: { hashAt: (s) => auditHashAt(db, s), seqsInScope: (sc, upto) => auditSeqsForExport(db, sc, upto) } }
-      : {},
-  );
+      : {}),
+  });
   if (opts.json) {
     console.log(
       JSON.stringify(
@@ -32,6 +33,7 @@ export async function verifyExportFolderCli(
           entries: v.entries,
           firstBad: v.firstBad,
           checked: v.checked,
+          notes: v.notes,
           chainHead: v.manifest?.chainHead ?? null,
         },
         null,
@@ -44,6 +46,7 @@ export async function verifyExportFolderCli(
       `Audit export OK: ${v.entries} entries (seq ${m.firstSeq ?? '-'}..${m.lastSeq ?? '-'}), exported ${m.exportedAt} by ${m.exportedBy}.`,
     );
     for (const c of v.checked) console.log(`  ✓ ${c}`);
+    for (const n of v.notes) console.log(`  ! ${n}`);
     if (!db)
       console.log(
         `  Chain head at export: seq ${m.chainHead.seq}, ${m.chainHead.hash}.\n  Add --db <file> to also check it against the database (catches a rewritten manifest or left-out entries).`,
@@ -53,6 +56,13 @@ export async function verifyExportFolderCli(
     const where = b.line !== null ? `${b.file} line ${b.line}` : b.file;
     console.error(`Audit export NOT VALID: ${where}${b.seq !== null ? ` (entry ${b.seq})` : ''}: ${b.reason}.`);
     for (const c of v.checked) console.error(`  ✓ ${c}`);
+  }
+  // Self-consistent is not enough: anyone can sign a forged manifest with a key of their own.
+  if (v.ok && v.notes.length > 0) {
+    console.error(
+      "Audit export NOT VERIFIED against the workstation's key: give its public key with --public-key <file> (auscult audit key), or --db <file> on the workstation.",
+    );
+    return 1;
   }
   return v.ok ? 0 : 1;
 }

@@ -17,7 +17,7 @@ import { defaultEngineLoader } from '../service/engine-loader.js';
 import { appDataDir, defaultDbPath } from '../service/paths.js';
 import { APP_INDEX_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol.js';
 import { shellPaths } from './app-paths.js';
-import { appAtRestKey } from './os-keystore.js';
+import { appAtRestKey, signingKeyCustody } from './os-keystore.js';
 import { utilityProcessLauncher } from './utility-launcher.js';
 import { createFileLog } from './file-log.js';
 import type { FileLog } from './file-log.js';
@@ -92,6 +92,8 @@ async function openService(dataDir: string, log: FileLog): Promise<Service> {
     atRest: appAtRestKey(dataDir, dbPath, safeStorage),
     // The capture device helper runs as an Electron utility process: no runAsNode fuse needed.
     capture: { launcher: utilityProcessLauncher(utilityProcess) },
+    // The audit signing key: sealed by the OS keystore for such a folder, else a key file.
+    keyCustody: signingKeyCustody(dataDir, safeStorage),
     // As `auscult serve` does: a model problem leaves the app usable (recordings stored, unanalysed)
     // and is reported by model.info / system.status.
     loadEngine: defaultEngineLoader((line) => {

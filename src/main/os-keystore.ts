@@ -20,6 +20,7 @@ import {
   resolveAtRestKey,
   withFolderCipher,
 } from '../service/at-rest-keys.js';
+import type { WorkstationOptions } from '../service/workstation.js';
 
 /** What we use of Electron's safeStorage (a stand-in in tests). */
 export interface SafeStorageLike {
@@ -53,4 +54,14 @@ export function appAtRestKey(
   mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
   writeFileSync(file, safe.encryptString(Buffer.from(key.master).toString('hex')), { mode: 0o600, flag: 'wx' });
   return initEncryption(dataDir, dbPath, { osKeystore: key }).key;
+}
+
+/**
+ * How the app keeps its audit signing key (src/store/signing-key.ts): sealed by the OS keystore when
+ * the data folder's at-rest key is kept there too (such a folder is the app's alone: the CLI cannot
+ * open it either), else a 0600 key file in the signing folder, which `serve` and the CLI share.
+ */
+export function signingKeyCustody(dataDir: string, safe: SafeStorageLike): WorkstationOptions['keyCustody'] {
+  if (readDescriptor(dataDir)?.keySource !== 'os-keystore' || !safe.isEncryptionAvailable()) return undefined;
+  return { seal: (plain) => safe.encryptString(plain), open: (sealed) => safe.decryptString(sealed) };
 }

@@ -6,6 +6,7 @@
  * This file is types plus the command and event name lists, with no Node imports: the renderer
  * imports it (and src/common/ for the vocabulary's runtime lists).
  */
+import type { SignatureMeaning } from '../common/signature-meanings.js';
 import type {
   AnalysisResult,
   LiveAnalysis,
@@ -118,10 +119,18 @@ export interface Finding {
 }
 export interface SignOff {
   recordingId: number;
+  /** The signer's username. */
   signedBy: string;
   signedAt: string;
   label: FindingLabel;
   statement: string;
+  /** The meaning chosen at signing (null: signed before electronic signatures, schema < 4). */
+  meaning: SignatureMeaning | null;
+  /** The signer's printed full name and role at signing (null before schema 4). */
+  signerName: string | null;
+  signerRole: string | null;
+  /** The record's seal checked now: valid, or what is wrong (null: signed before seals existed). */
+  seal: { valid: boolean; problem: string | null } | null;
 }
 /** A pulmonologist's verdict on one detected sound (the last one per event counts). */
 export interface SoundVerdict {
@@ -273,7 +282,11 @@ export interface ApiCommands {
 
   'users.list': { params: Record<string, never>; result: UserInfo[] };
   'users.create': { params: { username: string; displayName: string; role: Role; password: string }; result: UserInfo };
-  'users.setPassword': { params: { username: string; password: string }; result: { ok: true } };
+  /** `currentPassword` is required when changing one's own password. Ends the user's other sessions. */
+  'users.setPassword': {
+    params: { username: string; password: string; currentPassword?: string };
+    result: { ok: true };
+  };
   'users.setActive': { params: { username: string; active: boolean }; result: UserInfo };
 
   'patients.create': {
@@ -299,7 +312,13 @@ export interface ApiCommands {
     result: Patient;
   };
   'patients.search': { params: PageParams & { query?: string }; result: Page<PatientSummary> };
-  'patients.get': { params: { id: number }; result: { patient: Patient; recordings: RecordingSummary[] } };
+  /** `allRecordingsShown: false`: a nurse sees only her own recordings of this patient (break the glass for the rest). */
+  'patients.get': {
+    params: { id: number };
+    result: { patient: Patient; recordings: RecordingSummary[]; allRecordingsShown: boolean };
+  };
+  /** Break the glass: a nurse opens all of one patient's recordings, for a reason she writes; audited, expires. */
+  'patients.breakGlass': { params: { patientId: number; reason: string }; result: { expiresAt: string } };
 
   'recordings.list': {
     params: PageParams & {
@@ -332,7 +351,17 @@ export interface ApiCommands {
     params: { recordingId: number; eventIndex: number; verdict: 'confirmed' | 'rejected' };
     result: SoundVerdict;
   };
-  'recordings.sign': { params: { recordingId: number; label: FindingLabel; statement: string }; result: SignOff };
+  /** An electronic signature: the signer's own statement, a chosen meaning, and their password again. */
+  'recordings.sign': {
+    params: {
+      recordingId: number;
+      label: FindingLabel;
+      statement: string;
+      meaning: SignatureMeaning;
+      password: string;
+    };
+    result: SignOff;
+  };
 
   'capture.devices': { params: Record<string, never>; result: DeviceInfo[] };
   'capture.pinDevice': { params: { name: string | null }; result: DeviceInfo[] };
@@ -404,7 +433,7 @@ export interface ApiEvents {
   'capture.error': { captureId: string | null; code: string; message: string };
   'devices.changed': { devices: DeviceInfo[]; added: string[]; removed: string[] };
   'export.progress': ExportJob;
-  'session.ended': { reason: 'signed-out' | 'expired' | 'locked' };
+  'session.ended': { reason: 'signed-out' | 'expired' | 'locked' | 'password-changed' };
 }
 export type EventName = keyof ApiEvents;
 
@@ -458,6 +487,7 @@ export const COMMAND_NAMES = [
   'patients.update',
   'patients.search',
   'patients.get',
+  'patients.breakGlass',
   'recordings.list',
   'recordings.reviewQueue',
   'recordings.get',

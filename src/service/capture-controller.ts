@@ -120,9 +120,22 @@ export class CaptureController {
     return this.lastDevices;
   }
 
-  status(): CaptureState {
+  /**
+   * The capture as its starter sees it. Anyone else learns only that the stethoscope is in use
+   * (no patient, no capture id): a live capture belongs to the user who started it.
+   */
+  status(call: UserCall): CaptureState {
     if (!this.active) return IDLE;
+    if (!this.ownedBy(this.active, call)) {
+      return isFinal(this.active.session.state.state)
+        ? IDLE
+        : { ...IDLE, message: "The stethoscope is in use for another user's recording." };
+    }
     return this.toState(this.active, this.active.session.state);
+  }
+
+  private ownedBy(a: Active, call: UserCall): boolean {
+    return a.call.user.id === call.user.id;
   }
 
   private toState(a: Active, s: SessionState): CaptureState {
@@ -280,18 +293,19 @@ export class CaptureController {
     }
   }
 
-  private current(captureId: string): Active {
-    if (!this.active || this.active.captureId !== captureId) {
+  private current(captureId: string, call: UserCall): Active {
+    // Another user's capture answers exactly like no capture: its id tells a stranger nothing.
+    if (!this.active || this.active.captureId !== captureId || !this.ownedBy(this.active, call)) {
       throw new ApiError(
         'NOT_FOUND',
-        'That recording is not the current one (it may have ended already). Check capture.status.',
+        'That recording is not your current one (it may have ended already, or another user started it). Check capture.status.',
       );
     }
     return this.active;
   }
 
-  async stop(captureId: string): Promise<RecordingDetail> {
-    const a = this.current(captureId);
+  async stop(call: UserCall, captureId: string): Promise<RecordingDetail> {
+    const a = this.current(captureId, call);
     if (a.session.state.state === 'cancelled')
       throw new ApiError('CONFLICT', 'That recording was cancelled; nothing was kept.');
     await a.session.stop();
@@ -300,8 +314,8 @@ export class CaptureController {
     return detail;
   }
 
-  async cancel(captureId: string): Promise<CaptureState> {
-    const a = this.current(captureId);
+  async cancel(call: UserCall, captureId: string): Promise<CaptureState> {
+    const a = this.current(captureId, call);
     const s = a.session.state.state;
     if (s === 'stopping' || s === 'analyzing' || s === 'done' || s === 'interrupted') {
       throw new ApiError(

@@ -54,6 +54,8 @@ const API_ERRORS: { [E in RoomError as E['domain']]: Record<E['code'], Mapping> 
     EMPTY: 'STORAGE',
     NOT_AUSCULT: 'STORAGE',
     UNREADABLE: 'STORAGE',
+    SIGNING_KEY: 'STORAGE',
+    ROLLED_BACK: 'STORAGE',
   },
   capture: {
     DEVICE_MISSING: 'DEVICE',

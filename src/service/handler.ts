@@ -48,6 +48,13 @@ export type ServiceStore = Pick<
   | 'close'
   | 'encrypted'
   | 'backup'
+  | 'verifyAudit'
+  | 'signInThrottle'
+  | 'signRecording'
+  | 'sealStatus'
+  | 'verifySeals'
+  | 'signing'
+  | 'trustedKeys'
 >;
 
 /** How capture is wired (Workstation.open({ capture })); every field has a real default. */
@@ -62,12 +69,6 @@ export interface CaptureWiring {
   countdownSec?: number;
   /** Device polling while a client watches (default 2000 ms). */
   watchIntervalMs?: number;
-}
-
-/** Wrong passwords in a row per (lower-cased) user name, for the sign-in lock-out. */
-export interface SignInFailures {
-  count: number;
-  lastAt: number;
 }
 
 /** Everything a handler may use. One per Workstation. */
@@ -92,7 +93,6 @@ export interface Deps {
   readonly captureWiring: Readonly<CaptureWiring>;
   /** Export jobs, created on first use. */
   readonly exports: ExportJobsSlot;
-  readonly signInFailures: Map<string, SignInFailures>;
   onClose(fn: () => void | Promise<void>): void;
 }
 

@@ -2,6 +2,7 @@
  * Store records → API shapes. The store keeps enums as checked TEXT (CHECK constraints in the
  * schema, zod at the door), so narrowing here is a statement of that invariant, not a guess.
  */
+import type { SignatureMeaning } from '../common/signature-meanings.js';
 import type {
   AnalysisResult,
   AuditEntry,
@@ -107,7 +108,12 @@ export const toSoundVerdict = (v: SoundVerdictRecord): SoundVerdict => ({
   createdAt: v.createdAt,
   isAmendment: v.isAmendment,
 });
-export const toSignOff = (s: SignOffRecord): SignOff => ({ ...s, label: s.label as FindingLabel });
+export const toSignOff = (s: SignOffRecord, seal: SignOff['seal'] = null): SignOff => ({
+  ...s,
+  label: s.label as FindingLabel,
+  meaning: s.meaning as SignatureMeaning | null,
+  seal,
+});
 
 export const toAuditEntry = (a: AuditRecord): AuditEntry => ({ ...a, transport: a.transport as Transport | 'system' });
 
@@ -123,7 +129,7 @@ function currentAnalysis(result: ResultState, a: Partial<AnalysisResult> | null)
 }
 
 /** The full detail of a recording as the API shows it (current analysis, findings, sign-off). */
-export function recordingDetail(store: Pick<Store, 'recordings'>, r: RecordingRecord): RecordingDetail {
+export function recordingDetail(store: Pick<Store, 'recordings' | 'sealStatus'>, r: RecordingRecord): RecordingDetail {
   const json = r.analysisId !== null ? store.recordings.analysisJson(r.analysisId) : null;
   const parsed = json ? (JSON.parse(json) as Partial<AnalysisResult>) : null;
   const recording = {
@@ -141,6 +147,6 @@ export function recordingDetail(store: Pick<Store, 'recordings'>, r: RecordingRe
       .soundVerdicts(r.id)
       .filter((v) => v.analysisId === r.analysisId)
       .map(toSoundVerdict),
-    signoff: ((s) => (s ? toSignOff(s) : null))(store.recordings.signoff(r.id)),
+    signoff: ((s) => (s ? toSignOff(s, store.sealStatus(r.id)) : null))(store.recordings.signoff(r.id)),
   };
 }

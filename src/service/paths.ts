@@ -1,6 +1,6 @@
 /** Where the workstation keeps its files. AUSCULT_DATA_DIR overrides the platform default. */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export function appDataDir(): string {
   const override = process.env['AUSCULT_DATA_DIR'];
@@ -32,4 +32,15 @@ export function exportsDir(dataDir = appDataDir()): string {
  */
 export function inProgressDir(dataDir = appDataDir()): string {
   return join(dataDir, 'in-progress');
+}
+
+/**
+ * The signing folder (the audit signing key and the checkpoint logs): AUSCULT_SIGNING_DIR, else a
+ * folder beside the data folder (`<data folder>-signing`), never inside it, so a copy or rollback
+ * of the data folder does not carry the key or the checkpoints along.
+ */
+export function signingDir(dataDir = appDataDir()): string {
+  const override = process.env['AUSCULT_SIGNING_DIR'];
+  if (override) return override;
+  return join(dirname(dataDir), `${basename(dataDir)}-signing`);
 }

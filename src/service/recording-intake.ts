@@ -38,6 +38,8 @@ export interface IntakeOptions {
   analysis?: AnalysisResult | null;
   /** Extra details for the audit entry (e.g. the imported file's original name). */
   auditDetails?: Record<string, unknown>;
+  /** Whose recording it is, when not the caller's (an admin recovering a nurse's interrupted capture). */
+  recordedBy?: number;
 }
 
 export interface IntakeResult {
@@ -139,7 +141,7 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
           fileName,
           wavSha256: sha256,
           status: o.status,
-          recordedBy: call.user.id,
+          recordedBy: o.recordedBy ?? call.user.id,
           recordedAt: startedAt,
         },
         analysis ? toNewAnalysis(analysis) : null,

@@ -3,6 +3,7 @@
  * The compile-time checks at the bottom keep these schemas and `ApiCommands` in step: if a
  * params type in api.ts changes, this file stops compiling until the schema follows.
  */
+import { SIGNATURE_MEANINGS } from '../common/signature-meanings.js';
 import { z } from 'zod';
 import { CHEST_SITES } from '../common/chest-sites.js';
 import { CLASS_ORDER } from '../common/classes.js';
@@ -67,7 +68,12 @@ export const PARAM_SCHEMAS = {
 
   'users.list': empty,
   'users.create': z.strictObject({ username, displayName: line(100), role: z.enum(ROLES), password: newPassword }),
-  'users.setPassword': z.strictObject({ username, password: newPassword }),
+  // Changing one's own password needs the current one (someone at an unlocked screen cannot).
+  'users.setPassword': z.strictObject({
+    username,
+    password: newPassword,
+    currentPassword: z.string().min(1).max(1024).optional(),
+  }),
   'users.setActive': z.strictObject({ username, active: z.boolean() }),
 
   'patients.create': z.strictObject({
@@ -88,6 +94,10 @@ export const PARAM_SCHEMAS = {
   }),
   'patients.search': z.strictObject({ ...page, query: text(200).optional() }),
   'patients.get': z.strictObject({ id }),
+  'patients.breakGlass': z.strictObject({
+    patientId: id,
+    reason: text(1_000).trim().min(10, "say in a sentence why you need this patient's other recordings"),
+  }),
 
   'recordings.list': z.strictObject({
     ...page,
@@ -130,10 +140,13 @@ export const PARAM_SCHEMAS = {
     eventIndex: z.number().int().min(0).max(100_000),
     verdict: z.enum(['confirmed', 'rejected']),
   }),
+  // An electronic signature: the signer's own words, a chosen meaning, and the password again.
   'recordings.sign': z.strictObject({
     recordingId: id,
     label: findingLabel,
     statement: text(5_000).trim().min(1),
+    meaning: z.enum(SIGNATURE_MEANINGS),
+    password: z.string().min(1).max(1024),
   }),
 
   'capture.devices': empty,

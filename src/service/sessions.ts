@@ -1,7 +1,9 @@
 /**
  * Signed-in sessions. A transport keeps the token of its connection/window and passes it with
  * every call (CallContext.sessionToken); the renderer never handles it. A session ends after
- * `idleMs` without a call (default 15 min), on sign-out, or when its user is deactivated.
+ * `idleMs` without a call (default 15 min), after `absoluteMs` however active (default 12 h: a
+ * stolen token does not live on), on sign-out, when its user is deactivated, or when the user's
+ * password changes (`credentialEpoch`, also across processes: the CLI may change it).
  */
 import { randomBytes } from 'node:crypto';
 import type { Transport } from './api.js';
@@ -13,8 +15,10 @@ export interface Session {
   transport: Transport;
   createdAt: number;
   lastActiveAt: number;
+  /** The user's credential epoch at sign-in: a password change bumps it and ends the session. */
+  credentialEpoch: number;
 }
-export type EndReason = 'signed-out' | 'expired' | 'locked';
+export type EndReason = 'signed-out' | 'expired' | 'locked' | 'password-changed';
 
 export class Sessions {
   private readonly byToken = new Map<string, Session>();
@@ -25,6 +29,7 @@ export class Sessions {
     private readonly onEnd: (s: Session, reason: EndReason) => void,
     sweepMs = Math.min(30_000, Math.max(250, Math.floor(idleMs / 4))),
     private readonly now: () => number = Date.now,
+    readonly absoluteMs = 12 * 60 * 60_000,
   ) {
     this.timer = setInterval(() => this.sweep(), sweepMs);
     this.timer.unref(); // never keeps a CLI or a test process alive
@@ -35,16 +40,20 @@ export class Sessions {
     return this.now();
   }
 
-  create(userId: number, username: string, transport: Transport): Session {
+  create(userId: number, username: string, transport: Transport, credentialEpoch = 0): Session {
     const token = randomBytes(32).toString('base64url');
     const t = this.now();
-    const s: Session = { token, userId, username, transport, createdAt: t, lastActiveAt: t };
+    const s: Session = { token, userId, username, transport, createdAt: t, lastActiveAt: t, credentialEpoch };
     this.byToken.set(token, s);
     return s;
   }
 
   expiresAt(s: Session): string {
-    return new Date(s.lastActiveAt + this.idleMs).toISOString();
+    return new Date(Math.min(s.lastActiveAt + this.idleMs, s.createdAt + this.absoluteMs)).toISOString();
+  }
+
+  private over(s: Session, t: number): boolean {
+    return t - s.lastActiveAt >= this.idleMs || t - s.createdAt >= this.absoluteMs;
   }
 
   /** The live session for a token (its idle clock restarted), or null; an idle one ends as 'expired'. */
@@ -52,7 +61,7 @@ export class Sessions {
     if (!token) return null;
     const s = this.byToken.get(token);
     if (!s) return null;
-    if (this.now() - s.lastActiveAt >= this.idleMs) {
+    if (this.over(s, this.now())) {
       this.end(token, 'expired');
       return null;
     }
@@ -64,7 +73,7 @@ export class Sessions {
   isLive(token: string | null | undefined): boolean {
     if (!token) return false;
     const s = this.byToken.get(token);
-    return !!s && this.now() - s.lastActiveAt < this.idleMs;
+    return !!s && !this.over(s, this.now());
   }
 
   end(token: string, reason: EndReason): void {
@@ -74,13 +83,21 @@ export class Sessions {
     this.onEnd(s, reason);
   }
 
-  endForUser(userId: number, reason: EndReason): void {
-    for (const s of [...this.byToken.values()]) if (s.userId === userId) this.end(s.token, reason);
+  /** The session that changed its own password stays live under the new epoch. */
+  renewEpoch(token: string, epoch: number): void {
+    const s = this.byToken.get(token);
+    if (s) s.credentialEpoch = epoch;
+  }
+
+  /** End every session of a user, but `except` (the one that asked, e.g. changing its own password). */
+  endForUser(userId: number, reason: EndReason, except: string | null = null): void {
+    for (const s of [...this.byToken.values()])
+      if (s.userId === userId && s.token !== except) this.end(s.token, reason);
   }
 
   sweep(): void {
     const t = this.now();
-    for (const s of [...this.byToken.values()]) if (t - s.lastActiveAt >= this.idleMs) this.end(s.token, 'expired');
+    for (const s of [...this.byToken.values()]) if (this.over(s, t)) this.end(s.token, 'expired');
   }
 
   /** The live sessions (diagnostics and tests). */

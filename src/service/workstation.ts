@@ -5,10 +5,11 @@
  * `call(ctx, method, params)` with a context of their own. See README.md in this folder.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { AtRestKey } from '../common/at-rest.js';
 import type { CommandName, ParamsOf, ResultOf, Transport, UserInfo } from './api.js';
-import { Store, StoreError } from '../store/index.js';
+import { Store, StoreError, type KeyCustody } from '../store/index.js';
 import { readDescriptor, resolveAtRestKey, withFolderCipher } from './at-rest-keys.js';
 import { CaptureController } from './capture-controller.js';
 import { openExportJobs, type ExportJobsSlot } from './commands/exports.js';
@@ -17,10 +18,11 @@ import { ApiError, toApiError } from './errors.js';
 import { EventBus, type EventEnvelope } from './events.js';
 import type { AnalysisEnginePort, CaptureWiring, Deps, PublicCall, UserCall } from './handler.js';
 import { toUserInfo } from './mappers.js';
-import { exportsDir, inProgressDir, recordingsDir } from './paths.js';
+import { exportsDir, inProgressDir, recordingsDir, signingDir } from './paths.js';
 import { handlerFor } from './registry.js';
 import { describeIssues, friendlyIssue, PARAM_SCHEMAS } from './schemas.js';
 import { Sessions, type EndReason, type Session } from './sessions.js';
+import { auditFailedSignIn, checkPassword, refusal } from './sign-in-guard.js';
 
 export type { CallContext, ConnectOptions, ServiceConnection };
 
@@ -50,6 +52,10 @@ export interface WorkstationOptions {
   atRest?: AtRestKey | null;
   /** The key file of an encrypted data folder (`--key-file`). */
   keyFile?: string;
+  /** The signing folder (default: signingDir(dataDir), outside the data folder). */
+  signingDir?: string;
+  /** How the desktop app keeps the signing key (the OS keystore); default a 0600 key file. */
+  keyCustody?: KeyCustody;
 }
 
 /** The key to open the folder with, checked against what the folder says it needs. */
@@ -79,7 +85,12 @@ export class Workstation {
     let store: Store;
     try {
       // Checked before it is trusted: quick_check at every start (serve, the app, the CLI).
-      store = Store.open(opts.dbPath, { key: atRest, quickCheck: opts.quickCheck ?? true });
+      store = Store.open(opts.dbPath, {
+        key: atRest,
+        quickCheck: opts.quickCheck ?? true,
+        // Beside the database's folder (the CLI's check and audit find it from --db the same way).
+        signing: { dir: opts.signingDir ?? signingDir(dirname(opts.dbPath)), custody: opts.keyCustody },
+      });
     } catch (err) {
       throw err instanceof StoreError ? new ApiError('STORAGE', err.message) : err;
     }
@@ -138,7 +149,6 @@ export class Workstation {
       get exports() {
         return (exportJobs ??= openExportJobs(deps));
       },
-      signInFailures: new Map(),
       onClose: (fn) => closers.push(fn),
     };
     const ws = new Workstation(deps, closers);
@@ -214,14 +224,47 @@ export class Workstation {
   }
 
   /**
-   * A session for a local, trusted process (the CLI): whoever runs it already has the database
-   * file, so no password is asked; the sign-in is audited as such. Returns the session token.
+   * The CLI's `--user NAME`: that user's password is required (prompt or AUSCULT_PASSWORD), under
+   * the same throttle as any sign-in, and the audit entry records the operating-system account and
+   * process that ran the command. Returns the session token.
+   */
+  async signInCli(username: string, password: string): Promise<string> {
+    let os = 'unknown';
+    try {
+      os = userInfo().username;
+    } catch {
+      /* no passwd entry for this uid (a container): said as unknown */
+    }
+    const call: PublicCall = { user: null, transport: 'cli', peer: `os:${os}`, sessionToken: null };
+    const c = await checkPassword(this.deps, call, username, password);
+    if (!c.ok) {
+      auditFailedSignIn(this.deps, call, username, c);
+      throw refusal(c, username);
+    }
+    const u = c.user;
+    const s = this.deps.sessions.create(u.id, u.username, 'cli', u.credentialEpoch);
+    this.deps.store.tx(() =>
+      this.deps.store.audit.append({
+        username: u.username,
+        action: 'auth.login',
+        objectType: 'user',
+        objectId: u.id,
+        transport: 'cli',
+        details: { method: 'cli-password', osAccount: os, pid: process.pid },
+      }),
+    );
+    return s.token;
+  }
+
+  /**
+   * A session without a password, for in-process embedding and tests only (no transport or CLI
+   * command reaches it: the CLI uses signInCli). Audited as `method: 'local'`. Returns the token.
    */
   signInLocal(username: string, transport: Transport = 'cli'): string {
     const u = this.deps.store.users.byUsername(username);
     if (!u) throw new ApiError('NOT_FOUND', `No user named '${username}'. List users with: auscult users list`);
     if (!u.active) throw new ApiError('UNAUTHENTICATED', `The account '${username}' is deactivated.`);
-    const s = this.deps.sessions.create(u.id, u.username, transport);
+    const s = this.deps.sessions.create(u.id, u.username, transport, u.credentialEpoch);
     this.deps.store.tx(() =>
       this.deps.store.audit.append({
         username: u.username,
@@ -279,6 +322,11 @@ export class Workstation {
     const u = this.deps.store.users.byId(s.userId);
     if (!u || !u.active) {
       this.deps.sessions.end(s.token, 'locked');
+      return null;
+    }
+    // The password changed since this session signed in (here or in another process: the CLI).
+    if (u.credentialEpoch !== s.credentialEpoch) {
+      this.deps.sessions.end(s.token, 'password-changed');
       return null;
     }
     return toUserInfo(u);

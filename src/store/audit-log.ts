@@ -9,6 +9,8 @@
  */
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { entryMessage, type AuditSigner } from './audit-signing.js';
+import { StoreError } from './errors.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -54,6 +56,19 @@ export interface ChainCheck {
   head: string;
   firstBadSeq: number | null;
   reason: string | null;
+  /** Entries carrying a signature, and how many of those signatures were checked against a trusted key. */
+  signed?: number;
+  signaturesChecked?: number;
+  /** The latest signed checkpoint the database was checked against (outside the database). */
+  checkpoint?: { seq: number; at: string } | null;
+  /** What could not be checked, in words (no trusted key, no checkpoint log). */
+  notes?: string[];
+}
+
+/** The key and history id entries are signed with (attached by the store when it has its signing folder). */
+export interface EntrySigning {
+  signer: AuditSigner;
+  dbId: string;
 }
 
 /** JSON with object keys sorted at every level: the same value always encodes to the same text. */
@@ -128,13 +143,63 @@ export interface AuditFilter {
 export class AuditLog {
   private readonly last: Database.Statement;
   private readonly insert: Database.Statement;
+  private signing: EntrySigning | null = null;
+  /** The history is signed (some entry carries a signature): unsigned appends are refused. */
+  private signedHistory: boolean;
+  /** The head appended by the transaction in progress, not yet covered by a checkpoint. */
+  private pending: { seq: number; hash: string; sig: string | null } | null = null;
+  /** Entries were appended in this transaction and its last one is not signed yet. */
+  private unsealed = false;
+  private sealStmt: Database.Statement | null = null;
 
   constructor(private readonly db: Database.Database) {
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const signable = hasColumn(db, 'audit_log', 'sig');
     this.insert = db.prepare(
-      `INSERT INTO audit_log (seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash)
-       VALUES (@seq, @at, @username, @action, @objectType, @objectId, @transport, @detailsJson, @prevHash, @hash)`,
+      signable
+        ? `INSERT INTO audit_log (seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash, key_id, sig)
+           VALUES (@seq, @at, @username, @action, @objectType, @objectId, @transport, @detailsJson, @prevHash, @hash, @keyId, @sig)`
+        : `INSERT INTO audit_log (seq, at, username, action, object_type, object_id, transport, details_json, prev_hash, hash)
+           VALUES (@seq, @at, @username, @action, @objectType, @objectId, @transport, @detailsJson, @prevHash, @hash)`,
     );
+    this.signedHistory =
+      signable && db.prepare('SELECT 1 FROM audit_log WHERE sig IS NOT NULL LIMIT 1').get() !== undefined;
+  }
+
+  /** Sign every entry from now on (the store does this when it opens with its signing folder). */
+  attachSigning(s: EntrySigning): void {
+    this.signing = s;
+  }
+
+  get isSigned(): boolean {
+    return this.signedHistory;
+  }
+
+  /** The head written since the last checkpoint (then forgotten), or null. */
+  takePending(): { seq: number; hash: string; sig: string | null } | null {
+    const p = this.pending;
+    this.pending = null;
+    return p;
+  }
+
+  /** A rolled-back transaction's entries never existed. */
+  dropPending(): void {
+    this.pending = null;
+    this.unsealed = false;
+  }
+
+  /**
+   * Sign the transaction's last entry (its hash chains every entry before it), inside the
+   * transaction, just before the commit: one signature per commit (the store's `tx` calls it).
+   */
+  sealPending(): void {
+    if (!this.unsealed || !this.pending || !this.signing) return;
+    const { seq, hash } = this.pending;
+    const sig = this.signing.signer.sign(entryMessage(this.signing.dbId, seq, hash)).toString('base64');
+    (this.sealStmt ??= this.db.prepare('UPDATE audit_log SET sig = ? WHERE seq = ? AND sig IS NULL')).run(sig, seq);
+    this.pending.sig = sig;
+    this.unsealed = false;
+    this.signedHistory = true;
   }
 
   /** Append one entry. Call inside a write transaction (the store's `tx`). */
@@ -153,7 +218,20 @@ export class AuditLog {
     };
     const prevHash = prev?.hash ?? GENESIS_HASH;
     const hash = auditEntryHash(prevHash, fields);
-    this.insert.run({ ...fields, prevHash, hash });
+    if (!this.signing && this.signedHistory)
+      throw new StoreError(
+        'SIGNING_KEY',
+        'This history is signed, and this process has no signing key: it cannot add to the audit log. Open it with its signing folder (AUSCULT_SIGNING_DIR). Nothing was changed.',
+      );
+    // Signed once per commit, by its last entry (sealPending, just before the commit).
+    this.insert.run({
+      ...fields,
+      prevHash,
+      hash,
+      ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig: null } : {}),
+    });
+    this.pending = { seq: fields.seq, hash, sig: null };
+    this.unsealed = this.signing !== null;
     return {
       seq: fields.seq,
       at: fields.at,
@@ -173,7 +251,8 @@ export class AuditLog {
     return prev ?? { seq: 0, hash: GENESIS_HASH };
   }
 
-  /** Walk the whole chain in seq order; name the first entry that does not check out. */
+  /** Walk the hash chain in seq order; name the first entry that does not check out. Hashes only:
+   *  `Store.verifyAudit` adds the signatures and the checkpoints (chain-verify.ts). */
   verify(): ChainCheck {
     let prevHash = GENESIS_HASH;
     let expectedSeq = 1;
@@ -275,6 +354,10 @@ export class AuditLog {
     for (const r of this.db.prepare(`SELECT * FROM audit_log ${w} ORDER BY seq`).iterate(args) as IterableIterator<Row>)
       yield toRecord(r);
   }
+}
+
+export function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  return (db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === column);
 }
 
 /** A lower bound as stored (UTC ISO): a bare date means the start of that day (UTC). */

@@ -9,7 +9,11 @@ export type StoreErrorCode =
   | 'CORRUPT'
   | 'EMPTY'
   | 'NOT_AUSCULT'
-  | 'UNREADABLE';
+  | 'UNREADABLE'
+  /** The signing folder is missing, unreadable, or holds another key than the history's. */
+  | 'SIGNING_KEY'
+  /** The database is behind (or beside) its latest signed checkpoint: truncated or rolled back. */
+  | 'ROLLED_BACK';
 
 export class StoreError extends CodedError<'store', StoreErrorCode> {
   constructor(code: StoreErrorCode, message: string) {

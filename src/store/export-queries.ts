@@ -198,6 +198,10 @@ export interface ExportRecordingRow {
   signedBy: string | null;
   signLabel: string | null;
   signStatement: string | null;
+  /** The electronic signature's printed full name, role and meaning (null: signed before schema 4). */
+  signerName: string | null;
+  signerRole: string | null;
+  signMeaning: string | null;
 }
 
 interface RecRow {
@@ -242,6 +246,9 @@ interface RecRow {
   signed_by: string | null;
   s_label: string | null;
   s_statement: string | null;
+  s_signer_name: string | null;
+  s_signer_role: string | null;
+  s_meaning: string | null;
 }
 
 function recWhere(scope: ExportRecordingScope): { sql: string; args: Record<string, unknown> } {
@@ -338,7 +345,8 @@ export function* recordingsForExport(
            json_extract(a.result_json, '$.sounds.wheeze.present') AS wheeze_present,
            json_extract(a.result_json, '$.sounds.wheeze.probability') AS wheeze_p,
            ${opts.withResultJson ? 'a.result_json' : "'' AS result_json"},
-           s.signed_at, su.username AS signed_by, s.label AS s_label, s.statement AS s_statement
+           s.signed_at, su.username AS signed_by, s.label AS s_label, s.statement AS s_statement,
+           s.signer_name AS s_signer_name, s.signer_role AS s_signer_role, s.meaning AS s_meaning
       FROM recordings r
       JOIN patients p ON p.id = r.patient_id
       JOIN users ru ON ru.id = r.recorded_by
@@ -374,6 +382,9 @@ export function* recordingsForExport(
         signedBy: r.signed_by,
         signLabel: r.s_label,
         signStatement: r.s_statement,
+        signerName: r.s_signer_name,
+        signerRole: r.s_signer_role,
+        signMeaning: r.s_meaning,
       };
     }
     if (rows.length < BATCH) return;

@@ -1,5 +1,18 @@
 /** The store's public surface. */
-export { Store, type IntegrityReport } from './store.js';
+export { Store, type IntegrityReport, type StoreOpenOptions, type StoreSigning } from './store.js';
+export {
+  keyIdOf,
+  publicKeyFrom,
+  signatureValid,
+  documentMessage,
+  trustedKeys,
+  checkpointProblem,
+  type AuditSigner,
+  type SignedCheckpoint,
+  type TrustedKeys,
+} from './audit-signing.js';
+export { openSigningFolder, readPublicKey, type KeyCustody } from './signing-key.js';
+export { checkpointLogPath } from './checkpoint-log.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { openDatabase, migrate, schemaVersion, type OpenOptions } from './database.js';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
@@ -15,7 +28,7 @@ export {
   type ChainCheck,
   type HashedFields,
 } from './audit-log.js';
-export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords.js';
+export { hashPassword, verifyPassword, needsRehash, DUMMY_HASH } from './passwords.js';
 export type { UserRecord, UserWithHash } from './users.js';
 export type { PatientRecord, PatientSummaryRecord, NewPatient, PatientChanges } from './patients.js';
 export type {

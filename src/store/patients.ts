@@ -122,6 +122,27 @@ export class Patients {
   }
 
   /** Patients this user created or recorded: a nurse's "own" patients. */
+  /** Whether the user registered this patient. */
+  isRegisteredBy(patientId: number, userId: number): boolean {
+    return !!this.db.prepare('SELECT 1 FROM patients WHERE id = ? AND created_by = ?').get(patientId, userId);
+  }
+
+  /** A live break-the-glass grant of this user to this patient (schema 4), or null. */
+  activeGrant(patientId: number, userId: number, nowIso: string): { reason: string; expiresAt: string } | null {
+    const r = this.db
+      .prepare(
+        'SELECT reason, expires_at FROM access_grants WHERE user_id = ? AND patient_id = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT 1',
+      )
+      .get(userId, patientId, nowIso) as { reason: string; expires_at: string } | undefined;
+    return r ? { reason: r.reason, expiresAt: r.expires_at } : null;
+  }
+
+  grantAccess(g: { userId: number; patientId: number; reason: string; grantedAt: string; expiresAt: string }): void {
+    this.db
+      .prepare('INSERT INTO access_grants (user_id, patient_id, reason, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(g.userId, g.patientId, g.reason, g.grantedAt, g.expiresAt);
+  }
+
   isOwnedBy(patientId: number, userId: number): boolean {
     return !!this.db
       .prepare(

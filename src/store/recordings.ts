@@ -169,6 +169,10 @@ export interface SignOffRecord {
   signedAt: string;
   label: string;
   statement: string;
+  /** The meaning the signer chose, and their full name and role as printed at signing (null before schema 4). */
+  meaning: string | null;
+  signerName: string | null;
+  signerRole: string | null;
 }
 
 export interface RecordingFilter {
@@ -385,10 +389,14 @@ export class Recordings {
       args['topClass'] = f.topClass;
     }
     if (f.ownedBy !== undefined) {
+      // A nurse's view (src/service/access.ts): her own recordings, every recording of patients she
+      // registered, and of patients she broke the glass for (until the grant expires).
       where.push(
-        `r.patient_id IN (SELECT id FROM patients WHERE created_by = @owner UNION SELECT patient_id FROM recordings WHERE recorded_by = @owner)`,
+        `(r.recorded_by = @owner OR r.patient_id IN (SELECT id FROM patients WHERE created_by = @owner
+           UNION SELECT patient_id FROM access_grants WHERE user_id = @owner AND expires_at > @ownerNow))`,
       );
       args['owner'] = f.ownedBy;
+      args['ownerNow'] = new Date().toISOString();
     }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM recordings r ${w}`).get(args) as { n: number }).n;
@@ -534,7 +542,17 @@ export class Recordings {
     const r = this.db
       .prepare('SELECT s.*, u.username FROM signoffs s JOIN users u ON u.id = s.signed_by WHERE s.recording_id = ?')
       .get(recordingId) as
-      { recording_id: number; username: string; signed_at: string; label: string; statement: string } | undefined;
+      | {
+          recording_id: number;
+          username: string;
+          signed_at: string;
+          label: string;
+          statement: string;
+          meaning?: string | null;
+          signer_name?: string | null;
+          signer_role?: string | null;
+        }
+      | undefined;
     return r
       ? {
           recordingId: r.recording_id,
@@ -542,18 +560,46 @@ export class Recordings {
           signedAt: r.signed_at,
           label: r.label,
           statement: r.statement,
+          meaning: r.meaning ?? null,
+          signerName: r.signer_name ?? null,
+          signerRole: r.signer_role ?? null,
         }
       : null;
   }
 
-  sign(s: { recordingId: number; userId: number; label: string; statement: string }): SignOffRecord {
+  sign(s: {
+    recordingId: number;
+    userId: number;
+    label: string;
+    statement: string;
+    meaning?: string;
+    signerName?: string;
+    signerRole?: string;
+    at?: string;
+  }): SignOffRecord {
     if (this.signoff(s.recordingId))
       throw new StoreError('SIGNED', `Recording ${s.recordingId} is already signed; add an amendment instead.`);
-    const at = new Date().toISOString();
+    const at = s.at ?? new Date().toISOString();
     try {
-      this.db
-        .prepare('INSERT INTO signoffs (recording_id, signed_by, signed_at, label, statement) VALUES (?, ?, ?, ?, ?)')
-        .run(s.recordingId, s.userId, at, s.label, s.statement);
+      if (s.meaning !== undefined)
+        this.db
+          .prepare(
+            'INSERT INTO signoffs (recording_id, signed_by, signed_at, label, statement, meaning, signer_name, signer_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            s.recordingId,
+            s.userId,
+            at,
+            s.label,
+            s.statement,
+            s.meaning,
+            s.signerName ?? null,
+            s.signerRole ?? null,
+          );
+      else
+        this.db
+          .prepare('INSERT INTO signoffs (recording_id, signed_by, signed_at, label, statement) VALUES (?, ?, ?, ?, ?)')
+          .run(s.recordingId, s.userId, at, s.label, s.statement);
       this.db
         .prepare('UPDATE recordings SET signed_at = ?, signed_by = ? WHERE id = ?')
         .run(at, s.userId, s.recordingId);

@@ -3,14 +3,29 @@
  * `tx`, with its audit entry appended in the same transaction.
  */
 import type Database from 'better-sqlite3';
-import { AuditLog } from './audit-log.js';
+import { AuditLog, type ChainCheck } from './audit-log.js';
+import {
+  checkpointProblem,
+  documentMessage,
+  makeCheckpoint,
+  trustedKeys,
+  type AuditSigner,
+  type SignedCheckpoint,
+  type TrustedKeys,
+} from './audit-signing.js';
+import { verifyAuditLog } from './chain-verify.js';
+import { CheckpointLog, checkpointLogPath } from './checkpoint-log.js';
 import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
-import { translateSqliteError } from './errors.js';
+import { StoreError, translateSqliteError } from './errors.js';
+import { openSigningFolder, readPublicKey, type KeyCustody } from './signing-key.js';
+import { sealProblem, sealRecord, verifySeals, type SealProblem } from './record-seals.js';
+import type { SignOffRecord } from './recordings.js';
 import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { Patients } from './patients.js';
 import { Recordings } from './recordings.js';
 import { Users } from './users.js';
 import { SiteSettingsRepo } from './site-settings.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 export interface IntegrityReport {
   ok: boolean;
@@ -20,12 +35,30 @@ export interface IntegrityReport {
   foreignKeyViolations: number;
 }
 
+export interface StoreOpenOptions extends OpenOptions {
+  /**
+   * The signing folder (outside the data folder): entries are signed and checkpointed with its key,
+   * which is created on first start. Read-only stores only read its public key and checkpoints.
+   */
+  signing?: { dir: string; custody?: KeyCustody };
+}
+
+/** What the store signs with, for seals and export manifests. */
+export interface StoreSigning {
+  signer: AuditSigner;
+  dbId: string;
+  /** The latest checkpoint (written after the last commit that added entries). */
+  latestCheckpoint(): SignedCheckpoint | null;
+  signDocument(prefix: string, canonical: string): string;
+}
+
 export class Store {
   readonly users: Users;
   readonly patients: Patients;
   readonly recordings: Recordings;
   readonly audit: AuditLog;
   readonly settings: SiteSettingsRepo;
+  readonly signInThrottle: SignInThrottle;
 
   private constructor(
     readonly db: Database.Database,
@@ -38,10 +71,262 @@ export class Store {
     this.recordings = new Recordings(db);
     this.audit = new AuditLog(db);
     this.settings = new SiteSettingsRepo(db);
+    this.signInThrottle = new SignInThrottle(db);
   }
 
-  static open(path: string, opts: OpenOptions = {}): Store {
-    return new Store(openDatabase(path, opts), path, !!opts.key);
+  private signer: AuditSigner | null = null;
+  private checkpoints: CheckpointLog | null = null;
+  private lastCheckpoint: SignedCheckpoint | null = null;
+  private trust: { keys: TrustedKeys | null; log: string | null } = { keys: null, log: null };
+
+  static open(path: string, opts: StoreOpenOptions = {}): Store {
+    const store = new Store(openDatabase(path, opts), path, !!opts.key);
+    if (opts.signing) {
+      try {
+        store.useSigningFolder(opts.signing.dir, opts.signing.custody);
+      } catch (err) {
+        store.close();
+        throw err;
+      }
+    }
+    return store;
+  }
+
+  private cachedDbId: string | null | undefined;
+
+  /** The history's random id (schema 4 on), in every signed statement; it never changes (a trigger refuses). */
+  get dbId(): string | null {
+    if (this.cachedDbId !== undefined) return this.cachedDbId;
+    const id =
+      this.schemaVersion < 4
+        ? null
+        : ((this.db.prepare("SELECT value FROM meta WHERE name = 'db_id'").pluck().get() as string | undefined) ??
+          null);
+    if (id !== null) this.cachedDbId = id;
+    return id;
+  }
+
+  /** Whether a key has been registered for this history (then every new entry must be signed). */
+  private registeredKeys(): { key_id: string; public_key: string }[] {
+    if (this.schemaVersion < 4) return [];
+    return this.db.prepare('SELECT key_id, public_key FROM audit_keys ORDER BY first_seq').all() as {
+      key_id: string;
+      public_key: string;
+    }[];
+  }
+
+  private useSigningFolder(dir: string, custody: KeyCustody | undefined): void {
+    const dbId = this.dbId;
+    if (this.readonly || dbId === null) {
+      const pub = readPublicKey(dir);
+      this.trust = { keys: pub ? trustedKeys([pub]) : null, log: dbId ? checkpointLogPath(dir, dbId) : null };
+      return;
+    }
+    const registered = this.registeredKeys();
+    const signedHistory = registered.length > 0 || this.audit.isSigned;
+    const folder = openSigningFolder(dir, { custody, create: !signedHistory });
+    const signer = folder.signer;
+    if (signedHistory && !registered.some((k) => k.key_id === signer.keyId))
+      throw new StoreError(
+        'SIGNING_KEY',
+        `This history is signed with key ${registered.map((k) => k.key_id).join(', ') || '(unknown)'}, but the signing folder ${dir} holds key ${signer.keyId}. ` +
+          'Restore the signing folder that belongs to this data folder. Nothing was changed.',
+      );
+    const keys = trustedKeys([signer.publicKey]);
+    const log = checkpointLogPath(dir, dbId);
+    // Checked before anything is appended: a database behind its latest checkpoint was truncated or
+    // rolled back, and writing on would fork the history.
+    const latest = CheckpointLog.latest(log);
+    if (latest && latest.dbId === dbId && !checkpointProblem(latest, keys)) {
+      const head = this.audit.head();
+      const stored = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(latest.seq) as
+        string | undefined;
+      if (head.seq < latest.seq || stored !== latest.hash)
+        throw new StoreError(
+          'ROLLED_BACK',
+          `The database ${this.path} does not hold the audit entries its latest signed checkpoint (${latest.at}, ${latest.seq} entries) records: ` +
+            `${head.seq < latest.seq ? `it ends at entry ${head.seq}, so newest entries were deleted or the file was rolled back to an older copy` : `entry ${latest.seq} differs`}. ` +
+            'Auscult will not write on it. Run `auscult check` for details and restore the latest backup. Nothing was changed.',
+        );
+    }
+    this.trust = { keys, log };
+    this.signer = signer;
+    this.audit.attachSigning({ signer, dbId });
+    this.checkpoints = new CheckpointLog(log);
+    if (!signedHistory) {
+      // Signing starts here: the unsigned entries before it are verified first and covered by the
+      // first signed entry (its hash chains them), which says so in the log.
+      const chain = this.audit.verify();
+      if (!chain.ok)
+        throw new StoreError(
+          'SIGNING_KEY',
+          `The audit chain is broken at entry ${chain.firstBadSeq} (${chain.reason}), so it will not be signed from here on. Run \`auscult check\` and restore a backup. Nothing was changed.`,
+        );
+      const head = this.audit.head();
+      const meta = (name: string) =>
+        this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck().get(name) as string | undefined;
+      this.tx(() => {
+        this.db
+          .prepare('INSERT INTO audit_keys (key_id, public_key, first_seq, added_at) VALUES (?, ?, ?, ?)')
+          .run(signer.keyId, signer.publicKey, head.seq + 1, new Date().toISOString());
+        if (head.seq > 0)
+          this.audit.append({
+            username: null,
+            action: 'audit.signing.started',
+            transport: 'system',
+            details: {
+              keyId: signer.keyId,
+              unsignedEntries: head.seq,
+              unsignedHead: head.hash,
+              unsignedChain: 'verified',
+              atUpgrade: { entries: Number(meta('legacy_entries') ?? 0), head: meta('legacy_head') ?? null },
+            },
+          });
+      });
+    }
+  }
+
+  /** The signing key and history id, when this store signs (opened with its signing folder). */
+  get signing(): StoreSigning | null {
+    const signer = this.signer;
+    const dbId = this.dbId;
+    if (!signer || !dbId) return null;
+    return {
+      signer,
+      dbId,
+      latestCheckpoint: () => this.lastCheckpoint ?? (this.trust.log ? CheckpointLog.latest(this.trust.log) : null),
+      signDocument: (prefix, canonical) => signer.sign(documentMessage(prefix, canonical)).toString('base64'),
+    };
+  }
+
+  /** The trusted keys (the signing folder's public key), for checking seals and manifests. */
+  get trustedKeys(): TrustedKeys | null {
+    return this.trust.keys;
+  }
+
+  /**
+   * The audit log verified in full: hash chain, signatures against the signing folder's key,
+   * and the database against every signed checkpoint outside it.
+   */
+  verifyAudit(opts: { signatures?: 'all' | 'sample' } = {}): ChainCheck {
+    return verifyAuditLog(this.db, {
+      keys: this.trust.keys,
+      checkpointLog: this.trust.log,
+      dbId: this.dbId,
+      signatures: opts.signatures,
+    });
+  }
+
+  /**
+   * An electronic signature: the sign-off (meaning, full name, role) and the record's seal, signed
+   * with the workstation's key, in the caller's transaction. Refused without the key.
+   */
+  signRecording(s: {
+    recordingId: number;
+    userId: number;
+    username: string;
+    fullName: string;
+    role: string;
+    label: string;
+    statement: string;
+    meaning: string;
+  }): { signoff: SignOffRecord; sealSha256: string; keyId: string } {
+    const signer = this.signer;
+    const dbId = this.dbId;
+    if (!signer || !dbId)
+      throw new StoreError(
+        'SIGNING_KEY',
+        'Recordings can be signed only where the workstation holds its signing key. Nothing was changed.',
+      );
+    return this.tx(() => {
+      const at = new Date().toISOString();
+      const signoff = this.recordings.sign({
+        recordingId: s.recordingId,
+        userId: s.userId,
+        label: s.label,
+        statement: s.statement,
+        meaning: s.meaning,
+        signerName: s.fullName,
+        signerRole: s.role,
+        at,
+      });
+      const seal = sealRecord(this.db, signer, dbId, s.recordingId, {
+        signer: { username: s.username, fullName: s.fullName, role: s.role },
+        signedAt: at,
+        meaning: s.meaning,
+        label: s.label,
+        statement: s.statement,
+      });
+      return { signoff, sealSha256: seal.sha256, keyId: seal.keyId };
+    });
+  }
+
+  /** One recording's seal now: null when it has none (unsigned, or signed before seals existed). */
+  sealStatus(recordingId: number): { valid: boolean; problem: string | null } | null {
+    const dbId = this.dbId;
+    if (!dbId) return null;
+    const sealed = this.db.prepare('SELECT 1 FROM record_seals WHERE recording_id = ?').get(recordingId) !== undefined;
+    const problem = sealProblem(this.db, dbId, this.trust.keys, recordingId);
+    if (!sealed && !problem) return null;
+    return { valid: problem === null, problem };
+  }
+
+  /** Every signed recording's seal against its rows now and the trusted key. */
+  verifySeals(): { checked: number; legacy: number; problems: SealProblem[] } {
+    const dbId = this.dbId;
+    if (!dbId) return { checked: 0, legacy: 0, problems: [] };
+    return verifySeals(this.db, dbId, this.trust.keys);
+  }
+
+  /**
+   * Recordings whose stored WAV hash differs from the hash the signed audit entry of their intake
+   * recorded (`recording.create`): a WAV swapped together with its stored hash. A recording with no
+   * such entry is reported too (its row was inserted behind the service's back).
+   */
+  recordingHashAnchors(): { recordingId: number; reason: string }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.wav_sha256, a.seq, json_extract(a.details_json, '$.sha256') AS anchored
+         FROM recordings r LEFT JOIN audit_log a
+           ON a.action = 'recording.create' AND a.object_type = 'recording' AND a.object_id = CAST(r.id AS TEXT)
+         ORDER BY r.id`,
+      )
+      .all() as { id: number; wav_sha256: string; seq: number | null; anchored: string | null }[];
+    const out: { recordingId: number; reason: string }[] = [];
+    for (const r of rows) {
+      if (r.seq === null)
+        out.push({
+          recordingId: r.id,
+          reason: 'no audit entry records its intake: the row was inserted outside Auscult',
+        });
+      else if (r.anchored !== r.wav_sha256)
+        out.push({
+          recordingId: r.id,
+          reason: `its stored SHA-256 differs from the one audit entry ${r.seq} recorded at intake: the WAV and its stored hash were replaced`,
+        });
+    }
+    return out;
+  }
+
+  /** After a commit: a signed checkpoint of the new head, outside the database. */
+  private checkpoint(): void {
+    const p = this.audit.takePending();
+    if (!p?.sig || !this.signer || !this.checkpoints) return;
+    try {
+      const cp = makeCheckpoint(
+        this.signer.keyId,
+        this.dbId!,
+        { seq: p.seq, hash: p.hash, sig: p.sig },
+        new Date().toISOString(),
+      );
+      this.checkpoints.append(cp);
+      this.lastCheckpoint = cp;
+    } catch (err) {
+      // The commit stands; the next checkpoint covers it. Said once per failure, not thrown.
+      console.error(
+        `auscult: could not write the audit checkpoint: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   get schemaVersion(): number {
@@ -54,11 +339,21 @@ export class Store {
    */
   tx<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
+    let result: T;
     try {
-      return this.db.transaction(fn).immediate();
+      result = this.db
+        .transaction(() => {
+          const r = fn();
+          this.audit.sealPending(); // the commit's signature, on its last entry
+          return r;
+        })
+        .immediate();
     } catch (err) {
+      this.audit.dropPending();
       throw translateSqliteError(err);
     }
+    this.checkpoint();
+    return result;
   }
 
   /**
@@ -111,6 +406,7 @@ export class Store {
   }
 
   close(): void {
+    this.checkpoints?.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,5 +1,6 @@
 /** User accounts. Roles are checked by the service; the store only keeps them. */
 import type Database from 'better-sqlite3';
+import { hasColumn } from './audit-log.js';
 import { StoreError } from './errors.js';
 
 export interface UserRecord {
@@ -8,6 +9,8 @@ export interface UserRecord {
   displayName: string;
   role: string;
   active: boolean;
+  /** Bumped by every password change: sessions from before it end. */
+  credentialEpoch: number;
 }
 export interface UserWithHash extends UserRecord {
   passwordHash: string;
@@ -20,6 +23,7 @@ interface Row {
   role: string;
   active: number;
   password_hash: string;
+  credential_epoch?: number;
 }
 const toUser = (r: Row): UserRecord => ({
   id: r.id,
@@ -27,6 +31,7 @@ const toUser = (r: Row): UserRecord => ({
   displayName: r.display_name,
   role: r.role,
   active: r.active === 1,
+  credentialEpoch: r.credential_epoch ?? 0,
 });
 
 export class Users {
@@ -62,11 +67,18 @@ export class Users {
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
+  /** A new password: its hash, and the credential epoch bumped (sessions from before end). */
   setPasswordHash(username: string, passwordHash: string): void {
+    const epoch = hasColumn(this.db, 'users', 'credential_epoch') ? ', credential_epoch = credential_epoch + 1' : '';
     const info = this.db
-      .prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?')
+      .prepare(`UPDATE users SET password_hash = ?, updated_at = ?${epoch} WHERE username = ?`)
       .run(passwordHash, new Date().toISOString(), username);
     if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
+  }
+
+  /** The same password at today's cost (rehash on sign-in): only if the hash is still `old`. */
+  replacePasswordHash(id: number, old: string, fresh: string): void {
+    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?').run(fresh, id, old);
   }
 
   setActive(username: string, active: boolean): UserRecord {

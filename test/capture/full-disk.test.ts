@@ -183,7 +183,13 @@ test('import on a full disk: CLI and API say so in a sentence and leave no parti
       '--data-dir',
       small.dir,
     ],
-    { encoding: 'utf8', cwd: PROJECT_ROOT, timeout: 120_000 },
+    // Acting as a user needs that user's password.
+    {
+      encoding: 'utf8',
+      cwd: PROJECT_ROOT,
+      timeout: 120_000,
+      env: { ...process.env, AUSCULT_PASSWORD: USERS.nurse.password },
+    },
   );
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(

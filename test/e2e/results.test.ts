@@ -183,7 +183,9 @@ describe('recording pages show only what their result state allows', () => {
       skipUnlessCi(t, missing);
       return;
     }
-    await b.page.evaluate(`location.hash = '#/recording/${ids.get('kauh-crackle')}'`);
+    const crackle = ids.get('kauh-crackle')!;
+    await b.page.evaluate(`location.hash = '#/recording/${crackle}'`);
+    await b.page.getByRole('heading', { name: new RegExp(`recording #${crackle}$`) }).waitFor();
     await b.page.getByRole('button', { name: 'PDF report' }).click();
     const link = b.page.locator('[data-testid=export-status] button', { hasText: /Download .*\.pdf/ });
     await link.waitFor({ timeout: 60_000 });
@@ -215,9 +217,12 @@ describe('recording pages show only what their result state allows', () => {
       skipUnlessCi(t, missing);
       return;
     }
-    await b.page.evaluate(`location.hash = '#/recording/${ids.get('kauh-wheeze')}'`);
-    await b.page.locator('[data-testid=about-model]').first().click();
-    const dialog = b.page.locator('dialog[data-testid=model-summary]').first();
+    const id = ids.get('kauh-wheeze')!;
+    await b.page.evaluate(`location.hash = '#/recording/${id}'`);
+    await b.page.getByRole('heading', { name: new RegExp(`recording #${id}$`) }).waitFor();
+    await b.page.locator('.recording-right section.analysis').waitFor();
+    await b.page.locator('.recording-right [data-testid=about-model]').click();
+    const dialog = b.page.locator('.recording-right dialog[data-testid=model-summary]');
     await dialog.waitFor();
     assert.match(await dialog.innerText(), /sensitivity|not a diagnosis/);
     await shot(b.page, 'status-about-model');

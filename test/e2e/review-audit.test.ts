@@ -118,12 +118,34 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.locator('select[name=label]').selectOption('copd');
     await b.page.getByRole('button', { name: 'Add finding' }).click();
     await b.page.locator('[data-testid=findings]').getByText('Expiratory wheeze at the left base').waitFor();
-    await b.page.locator('select[name=signLabel]').selectOption('copd');
-    await b.page.getByRole('button', { name: 'Sign recording' }).click();
+    // The signing dialog: nothing pre-filled, a meaning to choose, the password again.
+    await b.page.getByRole('button', { name: 'Sign recording…' }).click();
+    const dialog = b.page.locator('[data-testid=sign-dialog]');
+    await dialog.waitFor();
+    assert.equal(await dialog.locator('textarea[name=statement]').inputValue(), '', 'no pre-filled statement');
+    assert.equal(await dialog.locator('input[name=meaning]:checked').count(), 0, 'no preselected meaning');
+    assert.match(await dialog.innerText(), /Signing as Dr Paul Pulmo \(pulmonologist\)/);
+    await dialog
+      .locator('textarea[name=statement]')
+      .fill('Coarse crackles and wheeze at the left base; consistent with COPD.');
+    await dialog.locator('select[name=signLabel]').selectOption('copd');
+    await dialog.getByLabel('Reviewed; I agree with the analysis').check();
+    await dialog.locator('input[name=password]').fill('not my password');
+    await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+    await dialog
+      .locator('.form-error')
+      .getByText(/not your password/)
+      .waitFor();
+    await shot(b.page, 'sign-dialog');
+    await dialog.locator('input[name=password]').fill(USERS.doctor.password);
+    await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
     await b.page.locator('[data-testid=signed-banner]').waitFor();
-    assert.match(await b.page.locator('[data-testid=signed-banner]').innerText(), /Signed by paul/);
+    const banner = await b.page.locator('[data-testid=signed-banner]').innerText();
+    assert.match(banner, /Signed by Dr Paul Pulmo \(pulmonologist\)/);
+    assert.match(banner, /Reviewed; I agree with the analysis/);
+    assert.match(banner, /Signature valid/);
     assert.equal(
-      await b.page.getByRole('button', { name: 'Sign recording' }).count(),
+      await b.page.getByRole('button', { name: 'Sign recording…' }).count(),
       0,
       'no sign-off form on a signed recording',
     );
@@ -139,7 +161,13 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await doctor.call('auth.signIn', { username: USERS.doctor.username, password: USERS.doctor.password });
     const id = Number(/recording #(\d+)/.exec(await b.page.locator('h1').innerText())?.[1]);
     await assert.rejects(
-      doctor.call('recordings.sign', { recordingId: id, label: 'healthy', statement: 'changed my mind' }),
+      doctor.call('recordings.sign', {
+        recordingId: id,
+        label: 'healthy',
+        statement: 'changed my mind',
+        meaning: 'reviewed-differs',
+        password: USERS.doctor.password,
+      }),
       (e: unknown) => e instanceof ApiCallFailed && ['SIGNED', 'CONFLICT'].includes(e.body.code),
     );
     doctor.close();
@@ -182,6 +210,8 @@ describe('pulmonologist and auditor flows', { skip }, () => {
       recordingId: recordingIds[1] as number,
       label: 'healthy',
       statement: 'Normal vesicular breath sounds.',
+      meaning: 'reviewed-agree',
+      password: USERS.doctor.password,
     });
     doctor.close();
     await b.page.getByRole('link', { name: 'Review queue' }).click();
@@ -266,10 +296,12 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.locator('input[name=username]').fill(USERS.doctor.username);
     await b.page.locator('input[name=action]').fill('recording.sign');
     await b.page.getByRole('button', { name: 'Filter' }).click();
-    await b.page.locator('[data-testid=page-info]').getByText('1–2 of 2').waitFor();
+    // Both sign-offs (one in the browser, one through the API) and the refused attempt with a wrong password.
+    await b.page.locator('[data-testid=page-info]').getByText('1–3 of 3').waitFor();
     const rows = await b.page.locator('table.data tbody tr').allInnerTexts();
-    assert.equal(rows.length, 2, 'both sign-offs (one in the browser, one through the API)');
-    for (const r of rows) assert.match(r, /paul\s+recording\.sign\s+recording \d+\s+http/);
+    assert.equal(rows.length, 3);
+    assert.equal(rows.filter((r) => /paul\s+recording\.sign\s+recording \d+\s+http/.test(r)).length, 2);
+    assert.equal(rows.filter((r) => /paul\s+recording\.sign\.refused\s+recording \d+\s+http/.test(r)).length, 1);
     await b.page.locator('input[name=action]').fill('nothing.like.this');
     await b.page.getByRole('button', { name: 'Filter' }).click();
     await b.page.getByText('No entries match').waitFor();

@@ -114,7 +114,13 @@ describe('exports through the workstation service', () => {
     const deps = ws.internals;
     deps.store.tx(() => deps.store.recordings.addAnalysis(recIds[0]!, toNewAnalysis(result)));
     await call('doc', 'findings.add', { recordingId: recIds[0]!, text: 'Wheeze, both bases.', label: 'copd' });
-    await call('doc', 'recordings.sign', { recordingId: recIds[0]!, label: 'copd', statement: 'COPD pattern.' });
+    await call('doc', 'recordings.sign', {
+      recordingId: recIds[0]!,
+      label: 'copd',
+      statement: 'COPD pattern.',
+      meaning: 'reviewed-agree',
+      password: PASSWORD,
+    });
   });
   after(async () => {
     await ws?.close();

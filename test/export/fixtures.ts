@@ -39,6 +39,9 @@ export function recordingRow(over: Partial<ExportRecordingRow> = {}): ExportReco
     signedBy: 'dr.haddad',
     signLabel: 'copd',
     signStatement: 'Coarse crackles bilaterally; consistent with COPD exacerbation.',
+    signerName: 'Dr Sami Haddad',
+    signerRole: 'pulmonologist',
+    signMeaning: 'reviewed-agree',
     ...over,
   };
 }

@@ -13,7 +13,17 @@ import { openFixture, PASSWORD, wavBytes, type Fixture } from './helpers.js';
 import { newAnalysisFixture } from '../support/analysis-fixtures.js';
 
 /** Actions written outside any command: session expiry (the service), backups and history re-analysis (the CLI). */
-const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = ['auth.session.expired', 'system.backup', 'history.reanalyze'];
+// The store writes audit.signing.started itself, when a history is first opened with its signing key.
+const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = [
+  'auth.session.expired',
+  'system.backup',
+  'history.reanalyze',
+  'audit.signing.started',
+];
+
+function patientOf(fx: Fixture, recordingId: number): number {
+  return fx.ws.internals.store.recordings.get(recordingId)!.patientId;
+}
 
 function declared(method: CommandName): readonly string[] {
   return REGISTRY[method].audit ?? [];
@@ -93,7 +103,24 @@ test('every command writes only the audit actions it declares', async () => {
     // A current analysis with detected sounds (contract-shaped), so a verdict has an event to judge.
     fx.ws.internals.store.tx(() => fx.ws.internals.store.recordings.addAnalysis(id, newAnalysisFixture('ok')));
     await run(doctor, 'findings.soundVerdict', { recordingId: id, eventIndex: 0, verdict: 'confirmed' });
-    await run(doctor, 'recordings.sign', { recordingId: id, label: 'asthma', statement: 'reviewed' });
+    await run(doctor, 'recordings.sign', {
+      recordingId: id,
+      label: 'asthma',
+      statement: 'reviewed',
+      meaning: 'reviewed-agree',
+      password: 'not the password',
+    });
+    await run(fx.as.nurse2, 'patients.breakGlass', {
+      patientId: patientOf(fx, id),
+      reason: 'Covering for a colleague tonight.',
+    });
+    await run(doctor, 'recordings.sign', {
+      recordingId: id,
+      label: 'asthma',
+      statement: 'reviewed',
+      meaning: 'reviewed-agree',
+      password: PASSWORD,
+    });
     await run(doctor, 'findings.add', { recordingId: id, text: 'addendum after sign-off' });
     await run(nurse, 'capture.pinDevice', { name: null });
     await run(auditor, 'audit.list', {});
@@ -115,7 +142,16 @@ test('every command writes only the audit actions it declares', async () => {
     // Every declared action was seen being written by some command above, except the ones only
     // a failure path writes (an export that fails or is cancelled, a recording discarded) and
     // re-analysis, which needs an engine (this fixture has none; test/service/engine.test.ts).
-    const notExercised = ['export.failed', 'export.cancelled', 'recording.discard', 'recording.reanalyze'];
+    // Capture start/stop/cancel need a device: test/service/ownership.test.ts runs them on the virtual ALSA stethoscope.
+    const notExercised = [
+      'export.failed',
+      'export.cancelled',
+      'recording.discard',
+      'recording.reanalyze',
+      'capture.start',
+      'capture.stop',
+      'capture.cancel',
+    ];
     const declaredAll = new Set(Object.values(REGISTRY).flatMap((d) => d.audit ?? []));
     for (const a of declaredAll)
       if (!notExercised.includes(a)) assert.ok(seen.has(a), `'${a}' is declared but no command above wrote it`);

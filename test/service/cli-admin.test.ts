@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -54,7 +55,7 @@ test('users, import, audit verify, backup and check from the command line', () =
 
   const wav = join(dir, 'breath.wav');
   writeWav(wav, { rate: 4000, seconds: 2 });
-  const imp = auscult([
+  const importArgs = [
     'import',
     wav,
     '--patient',
@@ -71,9 +72,20 @@ test('users, import, audit verify, backup and check from the command line', () =
     '--db',
     db,
     '--no-analysis',
-  ]);
+  ];
+  // Acting as a user needs that user's password; a wrong one is refused and nothing is imported.
+  const wrong = auscult(importArgs, { AUSCULT_PASSWORD: 'not-ninas-password' });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.err, /Wrong user name or password/);
+  const imp = auscult(importArgs, { AUSCULT_PASSWORD: 'nurse-password' });
   assert.equal(imp.code, 0, imp.err);
   assert.match(imp.out, /recording 1 /);
+  // The audit records the operating-system account that ran the command.
+  const audited = Store.open(db, { readonly: true });
+  const login = audited.audit.list({ action: 'auth.login' }, 10, 0).items.find((e) => e.action === 'auth.login')!;
+  assert.equal(login.details['method'], 'cli-password');
+  assert.equal(login.details['osAccount'], userInfo().username);
+  audited.close();
 
   const ok = auscult(['audit', 'verify', '--db', db]);
   assert.equal(ok.code, 0, ok.err);

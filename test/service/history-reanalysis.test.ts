@@ -15,7 +15,7 @@ import { reanalyzeHistory, type HistoryReanalysisOptions } from '../../src/servi
 import { auditLocal } from '../../src/service/local-admin.js';
 import { KAUH_DIR, PROJECT_ROOT, kauhMissing, scratchDir } from '../support/paths.js';
 import { yamnetModelsDir, yamnetUnavailable } from '../inference/yamnet-fixture.js';
-import { openFixture, type Fixture } from './helpers.js';
+import { openFixture, PASSWORD, type Fixture } from './helpers.js';
 
 const skip = yamnetUnavailable() || kauhMissing();
 
@@ -93,6 +93,8 @@ test(
         recordingId: signedId,
         label: 'healthy',
         statement: 'ok',
+        meaning: 'reviewed-agree',
+        password: PASSWORD,
       });
       const sealedBefore = JSON.stringify(analysesOf(fx, signedId));
 

@@ -71,7 +71,12 @@ test('a 300 MB import: refused with the same sentence by the API and the CLI; a 
         '--db',
         dbPath,
       ],
-      { encoding: 'utf8', cwd: PROJECT_ROOT, timeout: 60_000 },
+      {
+        encoding: 'utf8',
+        cwd: PROJECT_ROOT,
+        timeout: 60_000,
+        env: { ...process.env, AUSCULT_PASSWORD: USERS.nurse.password },
+      },
     );
   const big = join(dir, 'big.wav');
   sparseWav(big, size - 44);

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newAnalysisFixture } from '../support/analysis-fixtures.js';
-import { fingerprint, openFixture, rejectsWith, wavBytes, type Fixture } from './helpers.js';
+import { fingerprint, openFixture, PASSWORD, rejectsWith, wavBytes, type Fixture } from './helpers.js';
 
 let fx: Fixture;
 let okId = 0;
@@ -140,6 +140,8 @@ test('after sign-off a verdict is an amendment; the table takes no UPDATE or DEL
     recordingId: okId,
     label: 'asthma',
     statement: 'Reviewed.',
+    meaning: 'reviewed-agree',
+    password: PASSWORD,
   });
   const v = await fx.ws.call(fx.as.pulmonologist, 'findings.soundVerdict', {
     recordingId: okId,

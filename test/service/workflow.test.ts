@@ -189,14 +189,16 @@ test('a nurse sees recordings of own patients only; pulmonologists see all; admi
   assert.equal(l2.total, 0);
   const g2 = await fx.ws.call(fx.as.nurse2, 'patients.get', { id: mine.id });
   assert.equal(g2.recordings.length, 0, 'nurse2 finds the patient but not their recordings');
-  // Once nurse2 records this patient, they become nurse2's patient too.
+  // Recording into this patient opens only nurse2's own recording, not the patient's history
+  // (issue 14; test/service/ownership.test.ts has the rest of the ownership table).
   await fx.ws.call(fx.as.nurse2, 'recordings.import', {
     patientId: mine.id,
     site: 'trachea',
     fileName: 'b.wav',
     wavBase64: wavBytes().toString('base64'),
   });
-  assert.equal((await fx.ws.call(fx.as.nurse2, 'recordings.list', {})).total, 2);
+  assert.equal((await fx.ws.call(fx.as.nurse2, 'recordings.list', {})).total, 1);
+  await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.get', { id: rec.recording.id }), 'FORBIDDEN');
   assert.equal((await fx.ws.call(fx.as.pulmonologist, 'recordings.list', {})).total, 2);
   await rejectsWith(fx.ws.call(fx.as.admin, 'recordings.list', {}), 'FORBIDDEN');
   await rejectsWith(fx.ws.call(fx.as.admin, 'patients.search', {}), 'FORBIDDEN');
@@ -224,7 +226,13 @@ test('review and sign-off: a signed recording refuses changes and takes amendmen
   );
   await rejectsWith(fx.ws.call(fx.as.nurse, 'findings.add', { recordingId: id, text: 'x' }), 'FORBIDDEN');
   await rejectsWith(
-    fx.ws.call(fx.as.nurse, 'recordings.sign', { recordingId: id, label: 'healthy', statement: 'x' }),
+    fx.ws.call(fx.as.nurse, 'recordings.sign', {
+      recordingId: id,
+      label: 'healthy',
+      statement: 'x',
+      meaning: 'reviewed-agree',
+      password: PASSWORD,
+    }),
     'FORBIDDEN',
   );
   const f = await fx.ws.call(fx.as.pulmonologist, 'findings.add', {
@@ -237,12 +245,20 @@ test('review and sign-off: a signed recording refuses changes and takes amendmen
     recordingId: id,
     label: 'asthma',
     statement: 'Reviewed; consistent with asthma.',
+    meaning: 'reviewed-agree',
+    password: PASSWORD,
   });
   assert.equal(s.signedBy, 'pulmonologist');
   assert.equal(lastAudit(fx)[0]!.action, 'recording.sign');
   const before = fingerprint(fx.ws);
   await rejectsWith(
-    fx.ws.call(fx.as.pulmonologist, 'recordings.sign', { recordingId: id, label: 'copd', statement: 'again' }),
+    fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {
+      recordingId: id,
+      label: 'copd',
+      statement: 'again',
+      meaning: 'reviewed-agree',
+      password: PASSWORD,
+    }),
     'SIGNED',
   );
   await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', { id }), 'SIGNED');
@@ -344,7 +360,11 @@ test('users: admin manages accounts; duplicates and removing the last admin are 
     'CONFLICT',
     /last active administrator/,
   );
-  await fx.ws.call(fx.as.nurse, 'users.setPassword', { username: 'nurse', password: 'a new password' });
+  await fx.ws.call(fx.as.nurse, 'users.setPassword', {
+    username: 'nurse',
+    password: 'a new password',
+    currentPassword: PASSWORD,
+  });
   await rejectsWith(
     fx.ws.call(fx.as.nurse, 'users.setPassword', { username: 'admin', password: 'hijacked!!' }),
     'FORBIDDEN',
@@ -387,10 +407,16 @@ test('crash recovery: an interrupted WAV is listed, recovered with its metadata,
       site: 'anterior-right-upper',
       startedAt: '2026-11-20T08:00:00.000Z',
       deviceName: 'Littmann CORE',
+      startedBy: 'nurse',
     }),
   );
   writeWav(join(dir, 'cap-2.wav'));
-  const pending = await fx.ws.call(fx.as.nurse, 'recordings.pendingRecovery', {});
+  // Offered to its maker (and admins); a WAV without its sidecar (maker unknown) to admins only.
+  assert.deepEqual(
+    (await fx.ws.call(fx.as.nurse, 'recordings.pendingRecovery', {})).map((x) => x.path),
+    ['cap-1.wav'],
+  );
+  const pending = await fx.ws.call(fx.as.admin, 'recordings.pendingRecovery', {});
   // Newest first: cap-2 has no sidecar, so its file time (now) stands for when it was recorded.
   assert.deepEqual(
     pending.map((x) => x.path),
@@ -412,7 +438,7 @@ test('crash recovery: an interrupted WAV is listed, recovered with its metadata,
   assert.equal(d.recording.status, 'recovered');
   assert.equal(d.recording.recordedAt, '2026-11-20T08:00:00.000Z');
   assert.equal(d.recording.deviceName, 'Littmann CORE');
-  await fx.ws.call(fx.as.nurse, 'recordings.discardRecovery', { path: 'cap-2.wav' });
+  await fx.ws.call(fx.as.admin, 'recordings.discardRecovery', { path: 'cap-2.wav' });
   assert.deepEqual(readdirSync(dir), []);
   assert.equal(lastAudit(fx)[0]!.action, 'recording.discard');
   await fx.ws.close();

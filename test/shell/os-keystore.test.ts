@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { appAtRestKey, keystoreFile, type SafeStorageLike } from '../../src/main/os-keystore.js';
+import { appAtRestKey, keystoreFile, signingKeyCustody, type SafeStorageLike } from '../../src/main/os-keystore.js';
+import { Store } from '../../src/store/index.js';
 import { readDescriptor } from '../../src/service/at-rest-keys.js';
 import { scratchDir } from '../support/paths.js';
 
@@ -45,4 +46,27 @@ test('OS keystore: opt-in for a new folder, key kept only as keystore ciphertext
   assert.ok(!readFileSync(file).includes(Buffer.from(Buffer.from(key.master).toString('hex'))), 'never in clear');
   assert.deepEqual(appAtRestKey(dir, db, safe, {})?.master, key.master, 'the same key on the next start');
   assert.throws(() => appAtRestKey(dir, db, keystore(false), {}), /OS keystore, which is not available/);
+});
+
+test('the audit signing key is sealed by the OS keystore for such a folder; a plain folder keeps a key file', () => {
+  const safe = keystore();
+  const plain = scratchDir('auscult-ks-sign-plain-');
+  assert.equal(signingKeyCustody(plain, safe), undefined);
+  const dir = scratchDir('auscult-ks-sign-');
+  const db = join(dir, 'auscult.sqlite');
+  const key = appAtRestKey(dir, db, safe, { AUSCULT_ENCRYPT: '1' });
+  const custody = signingKeyCustody(dir, safe);
+  assert.ok(custody);
+  const signing = join(dir + '-signing');
+  const store = Store.open(db, { key, signing: { dir: signing, custody } });
+  store.tx(() => store.audit.append({ username: 'u', action: 'recording.view', transport: 'ipc' }));
+  store.close();
+  assert.ok(existsSync(join(signing, 'audit-signing.key.safe')));
+  assert.ok(!existsSync(join(signing, 'audit-signing.key')), 'no plain private key on disk');
+  assert.ok(!readFileSync(join(signing, 'audit-signing.key.safe')).toString('latin1').includes('PRIVATE KEY'));
+  // The same key on the next start; without the keystore the history cannot be written.
+  const again = Store.open(db, { key, signing: { dir: signing, custody } });
+  assert.equal(again.verifyAudit().ok, true);
+  again.close();
+  assert.throws(() => Store.open(db, { key, signing: { dir: signing } }), /OS keystore/);
 });

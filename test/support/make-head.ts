@@ -127,7 +127,7 @@ export interface MadeHead {
 
 /**
  * A gate that admits everything but silence (no foreign class can reach a score of 1, no novelty
- * reaches 1e30): for tests of the head's arithmetic on synthetic signals, which the real gate
+ * reaches 1e30, no tone has a line share of 2): for tests of the head's arithmetic on synthetic signals, which the real gate
  * rightly refuses. Tests of the gate itself use the shipped one (`gate: 'shipped'`).
  */
 export const PERMISSIVE_GATE: GateModel = {
@@ -141,6 +141,7 @@ export const PERMISSIVE_GATE: GateModel = {
     residualVariance: 1,
     threshold: 1e30,
   },
+  tonalShare: 2,
   contact: { silentPatchDbfs: -60 },
   quality: { withholdPoorVerdict: true, withholdPPoor: null, fair: 'ok', fairReason: 'test gate' },
   chosenOn: 'nothing (a test gate)',

@@ -19,6 +19,7 @@ import type { ModelFacts } from '../../../src/service/api';
 import { exportButtons } from '../widgets/export-button';
 import { EXPORT_KIND_NAMES, EXPORT_KINDS } from '../../../src/common/export-kinds';
 import { FullSpectrogram } from '../widgets/spectrogram-full';
+import { signatureBlock, signControl } from './signature';
 
 const LABELS: Array<{ value: FindingLabel; label: string }> = [
   ...CLASS_ORDER.map((c) => ({ value: c, label: CLASS_LABELS[c] })),
@@ -54,13 +55,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         h('a', { href: `#/patient/${r.patientId}` }, `${r.patientName} (MRN ${r.patientMrn})`),
         ` · ${dateTime(r.recordedAt)} by ${r.recordedBy} · ${r.deviceName} at ${r.sampleRate} Hz · ${r.durationSec.toFixed(1)} s · ${r.status}`,
       ),
-      d.signoff
-        ? h(
-            'p',
-            { class: 'signed-banner', 'data-testid': 'signed-banner' },
-            `✓ Signed by ${d.signoff.signedBy} on ${dateTime(d.signoff.signedAt)} — ${d.signoff.label}. Signed recordings cannot be changed; add an amendment below if needed.`,
-          )
-        : h('p', { class: 'unsigned-banner' }, 'Not signed yet.'),
+      signatureBlock(d.signoff, (l) => LABELS.find((x) => x.value === l)?.label ?? l),
     );
 
     // Spectrogram, audio, timeline
@@ -381,53 +376,6 @@ function findingsPanel(
     }),
   );
   panel.append(form);
-  if (!d.signoff) {
-    // No preselected class: signing must be a deliberate choice (the last finding's label, if any, is offered).
-    const signLabel = h(
-      'select',
-      { name: 'signLabel', required: true },
-      h('option', { value: '' }, 'Choose…'),
-      options(LABELS, d.findings.at(-1)?.label ?? null),
-    );
-    const statement = h('input', {
-      name: 'statement',
-      required: true,
-      value: 'Reviewed the recording and the analysis; finding as stated.',
-    });
-    const signErr = h('p', { class: 'form-error', role: 'alert' });
-    const sign = h(
-      'form',
-      { class: 'sign-form', 'aria-label': 'Sign off' },
-      h('h3', {}, 'Sign off'),
-      h(
-        'p',
-        { class: 'hint' },
-        'After signing, the recording and its findings cannot be changed; only amendments can be added.',
-      ),
-      field('Your label', signLabel),
-      field('Statement', statement),
-      h('button', { type: 'submit', class: 'primary' }, 'Sign recording'),
-      signErr,
-    );
-    sign.addEventListener(
-      'submit',
-      listener(async (ev) => {
-        ev.preventDefault();
-        signErr.textContent = '';
-        try {
-          await ctx.api.call('recordings.sign', {
-            recordingId: d.recording.id,
-            label: signLabel.value as FindingLabel,
-            statement: statement.value.trim(),
-          });
-          ctx.notify('Recording signed.');
-          reload();
-        } catch (e) {
-          signErr.textContent = errorMessage(e);
-        }
-      }),
-    );
-    panel.append(sign);
-  }
+  if (!d.signoff) panel.append(signControl(ctx, d, LABELS, reload));
   return panel;
 }

@@ -1,22 +1,73 @@
 /**
- * `auscult audit verify [--db <file>]`: checks the audit log's hash chain in the database and
- * exits non-zero naming the first bad entry.
- * `auscult audit verify <export-folder>`: checks an audit-history export (see verifyExportFolder).
+ * `auscult audit verify [--db <file>]`: checks the audit log in full — hash chain, every entry's
+ * signature against the signing folder's key, and the database against the signed checkpoints
+ * outside it — and exits non-zero naming the first bad entry.
+ * `auscult audit verify <export-folder> [--db <file>] [--public-key <file>]`: checks an audit-history
+ * export (its signed manifest, see verifyExportFolder) and, with --db, the export against the
+ * database and the database against the export (both directions).
+ * `auscult audit key [--db <file>]`: prints the workstation's public key (for auditors elsewhere).
  */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { openStoreForCli } from './users.js';
+import { resolveAtRestKey } from '../../service/at-rest-keys.js';
+import { appDataDir, defaultDbPath, signingDir } from '../../service/paths.js';
+import { keyIdOf, readPublicKey, Store, trustedKeys, type ChainCheck, type TrustedKeys } from '../../store/index.js';
 
-const USAGE = `usage: auscult audit verify [--db <file>] [--json]      check the database's audit hash chain
-       auscult audit verify <export-folder> [--db <file>] [--json]   check an audit-history export (and against the database)`;
+const USAGE = `usage: auscult audit verify [--db <file>] [--json]      check the database's audit log (chain, signatures, checkpoints)
+       auscult audit verify <export-folder> [--db <file>] [--public-key <file>] [--json]   check an audit-history export (and against the database)
+       auscult audit key [--db <file>]                     print the workstation's public signing key`;
 
-/** Export folders are checked by the export room's verifier; `--db` also anchors them to the database. */
-async function verifyExportFolder(folder: string, json: boolean, db: string | undefined): Promise<number> {
+/** The history read-only, with its signing folder's public key and checkpoints (never written). */
+function openReadOnly(db: string | undefined): Store {
+  const path = db ?? defaultDbPath();
+  const key = resolveAtRestKey(dirname(path), {});
+  return Store.open(path, { readonly: true, key, signing: { dir: signingDir(dirname(path)) } });
+}
+
+function keysFrom(file: string): TrustedKeys {
+  const text = readFileSync(file, 'utf8').trim();
+  const keys = trustedKeys([text]);
+  if (keys.size === 0) throw new Error(`${file} is not an Auscult public signing key (audit-signing.pub).`);
+  return keys;
+}
+
+function printChain(r: ChainCheck, json: boolean): void {
+  if (json) console.log(JSON.stringify(r, null, 2));
+  else if (r.ok) {
+    console.log(
+      `Audit chain OK: ${r.entries} entries, head ${r.head}; ${r.signaturesChecked ?? 0} of ${r.signed ?? 0} signatures checked` +
+        (r.checkpoint
+          ? `; the database holds the latest signed checkpoint (${r.checkpoint.seq} entries, ${r.checkpoint.at}).`
+          : '.'),
+    );
+    for (const n of r.notes ?? []) console.log(`  note: ${n}`);
+  } else
+    console.error(
+      `Audit chain BROKEN${r.firstBadSeq !== null ? ` at entry ${r.firstBadSeq}` : ''}: ${r.reason}. ${r.entries} entries before it verify.`,
+    );
+}
+
+async function verifyExportFolder(
+  folder: string,
+  json: boolean,
+  db: string | undefined,
+  publicKey: string | undefined,
+): Promise<number> {
   const { verifyExportFolderCli } = await import('../../export/verify-report.js');
-  if (db === undefined) return verifyExportFolderCli(folder, { json });
-  const store = openStoreForCli(db);
+  const fileKeys = publicKey ? keysFrom(publicKey) : null;
+  if (db === undefined) {
+    const local = readPublicKey(signingDir(appDataDir()));
+    return verifyExportFolderCli(folder, { json, keys: fileKeys ?? (local ? trustedKeys([local]) : null) });
+  }
+  const store = openReadOnly(db);
   try {
-    return await verifyExportFolderCli(folder, { json, db: store.db });
+    const code = await verifyExportFolderCli(folder, { json, db: store.db, keys: fileKeys ?? store.trustedKeys });
+    // The other direction: the database itself, against its own signed checkpoints.
+    const r = store.verifyAudit();
+    if (!json) printChain(r, false);
+    return code !== 0 ? code : r.ok ? 0 : 1;
   } finally {
     store.close();
   }
@@ -24,12 +75,13 @@ async function verifyExportFolder(folder: string, json: boolean, db: string | un
 
 export const command: CliCommand = {
   name: 'audit',
-  summary: 'verify the audit log hash chain (or an audit export folder)',
+  summary: 'verify the signed audit log (or an audit export folder); print the public key',
   async run(argv) {
     const parsed = parseCommandArgs('audit', USAGE, argv, {
       allowPositionals: true,
       options: {
         db: { type: 'string' },
+        'public-key': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -37,24 +89,36 @@ export const command: CliCommand = {
     if (!parsed) return 2;
     const { values, positionals } = parsed;
     const [sub, folder] = positionals;
-    if (values.help || sub !== 'verify') {
+    if (values.help || (sub !== 'verify' && sub !== 'key')) {
       console.log(USAGE);
       return values.help ? 0 : 2;
     }
-    if (folder) return verifyExportFolder(folder, values.json, values.db);
-
-    const store = openStoreForCli(values.db);
     try {
-      const r = store.audit.verify();
-      if (values.json) console.log(JSON.stringify(r, null, 2));
-      else if (r.ok) console.log(`Audit chain OK: ${r.entries} entries, head ${r.head}.`);
-      else
-        console.error(
-          `Audit chain BROKEN at entry ${r.firstBadSeq}: ${r.reason}. ${r.entries} entries before it verify.`,
-        );
-      return r.ok ? 0 : 1;
-    } finally {
-      store.close();
+      if (sub === 'key') {
+        const dir = signingDir(dirname(values.db ?? defaultDbPath()));
+        const pub = readPublicKey(dir);
+        if (!pub) {
+          console.error(
+            `auscult audit key: there is no signing key in ${dir} yet (it is made when the workstation first opens).`,
+          );
+          return 1;
+        }
+        console.log(pub);
+        console.error(`key id ${keyIdOf(pub)} (${dir})`);
+        return 0;
+      }
+      if (folder) return await verifyExportFolder(folder, values.json, values.db, values['public-key']);
+      const store = openReadOnly(values.db);
+      try {
+        const r = store.verifyAudit();
+        printChain(r, values.json);
+        return r.ok ? 0 : 1;
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      console.error(`auscult audit: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
     }
   },
 };

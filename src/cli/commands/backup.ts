@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AtRestKey } from '../../common/at-rest.js';
 import { resolveAtRestKey, ENCRYPTION_FILE } from '../../service/at-rest-keys.js';
-import { appDataDir, defaultDbPath, inProgressDir, recordingsDir } from '../../service/paths.js';
+import { appDataDir, defaultDbPath, inProgressDir, recordingsDir, signingDir } from '../../service/paths.js';
 import { auditLocal } from '../../service/local-admin.js';
 import { BackupError, Store, StoreError, verifyBackupArchive, writeBackupArchive } from '../../store/index.js';
 import { ApiError } from '../../service/errors.js';
@@ -66,7 +66,8 @@ export const command: CliCommand = {
     let key: AtRestKey | null;
     try {
       key = resolveAtRestKey(dirname(dbPath), { keyFile: values['key-file'] });
-      store = Store.open(dbPath, { key, quickCheck: true });
+      // the backup's own audit entry is signed like every other (the history's signing folder)
+      store = Store.open(dbPath, { key, quickCheck: true, signing: { dir: signingDir(dirname(dbPath)) } });
     } catch (err) {
       console.error(`auscult backup: ${err instanceof Error ? err.message : String(err)}`);
       return 1;

@@ -11,7 +11,7 @@ import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import type { AtRestKey } from '../../common/at-rest.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
-import { defaultDbPath, recordingsDir } from '../../service/paths.js';
+import { defaultDbPath, recordingsDir, signingDir } from '../../service/paths.js';
 import { wavFromFileBytes } from '../../service/recording-files.js';
 import { Store } from '../../store/index.js';
 import { yamnetStatus } from '../../inference/models.js';
@@ -45,22 +45,35 @@ export const command: CliCommand = {
     let store: Store;
     try {
       key = resolveAtRestKey(dirname(dbPath), { keyFile: values['key-file'] });
-      store = Store.open(dbPath, { readonly: true, key });
+      store = Store.open(dbPath, { readonly: true, key, signing: { dir: signingDir(dirname(dbPath)) } });
     } catch (err) {
       console.error(`PROBLEM: ${err instanceof Error ? err.message : String(err)}`);
       return 1;
     }
     try {
       const integrity = store.integrityCheck();
-      const chain = store.audit.verify();
+      const chain = store.verifyAudit();
       const problems: string[] = [];
+      const notes: string[] = [];
       if (!integrity.ok)
         problems.push(
           `database: ${integrity.integrity.slice(0, 5).join('; ')}; foreign-key violations: ${integrity.foreignKeyViolations}`,
         );
-      if (!chain.ok) problems.push(`audit chain broken at entry ${chain.firstBadSeq}: ${chain.reason}`);
+      if (!chain.ok)
+        problems.push(
+          `audit log${chain.firstBadSeq !== null ? `: first bad entry ${chain.firstBadSeq}` : ''}: ${chain.reason}`,
+        );
+      for (const n of chain.notes ?? []) notes.push(n);
+      // Signed records: every seal against its rows now and the key.
+      const seals = store.verifySeals();
+      for (const p of seals.problems) problems.push(`signed recording ${p.recordingId}: ${p.reason}`);
+      if (seals.legacy > 0)
+        notes.push(
+          `${seals.legacy} recording(s) were signed before sealed signatures existed (schema < 4): not sealed`,
+        );
+      // Every recording's stored hash against the one the signed audit chain recorded at intake.
+      for (const a of store.recordingHashAnchors()) problems.push(`recording ${a.recordingId}: ${a.reason}`);
       let filesChecked = 0;
-      const notes: string[] = [];
       if (values.files) {
         const dir = recordingsDir(values['data-dir'] ?? dirname(store.path));
         const rows = store.db
@@ -110,6 +123,7 @@ export const command: CliCommand = {
         encrypted: store.encrypted,
         integrity,
         chain,
+        seals,
         filesChecked,
         model: model
           ? { ok: model.ok, ...(model.ok ? { sha256: model.manifest.sha256 } : { reason: model.reason }) }
@@ -120,7 +134,7 @@ export const command: CliCommand = {
       if (values.json) console.log(JSON.stringify(report, null, 2));
       else if (report.ok)
         console.log(
-          `OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified${model?.ok ? ', YAMNet matches its SHA-256' : ''}${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`,
+          `OK: database intact (schema ${report.schemaVersion}), audit chain of ${chain.entries} entries verified (${chain.signaturesChecked ?? 0} signatures${chain.checkpoint ? `, latest signed checkpoint of ${chain.checkpoint.at} held` : ''})${model?.ok ? ', YAMNet matches its SHA-256' : ''}, ${seals.checked} signed recording seal(s) valid${values.files ? `, ${filesChecked} WAV files match their hashes` : ''}.`,
         );
       else for (const p of problems) console.error(`PROBLEM: ${p}`);
       if (!values.json) for (const n of notes) console.log(`note: ${n}`);

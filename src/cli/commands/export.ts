@@ -3,6 +3,7 @@
  * the same export jobs as the UI (same roles, same audit entries), run to completion with a
  * progress line. Ctrl-C cancels cleanly: nothing is left under the final name.
  */
+import { passwordFor } from './users.js';
 import { dirname, resolve } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
@@ -73,7 +74,8 @@ export const command: CliCommand = {
     };
     process.on('SIGINT', onSigint);
     try {
-      ctx = { sessionToken: ws.signInLocal(v.user), transport: 'cli' };
+      // Acting as a user needs that user's password (the audit records the OS account too).
+      ctx = { sessionToken: await ws.signInCli(v.user, await passwordFor(v.user)), transport: 'cli' };
       const scope: ExportScope = {};
       if (v.patient !== undefined) {
         const p = ws.internals.store.patients.byMrn(v.patient);

@@ -2,6 +2,7 @@
  * `auscult import <wav...> --patient <mrn> [--create-patient --given X --family Y] [--site <site>]
  *  --user <name>`: stores and analyses WAV files through the same intake as the UI.
  */
+import { passwordFor } from './users.js';
 import { stat } from 'node:fs/promises';
 import { dirname, basename } from 'node:path';
 import { parseCommandArgs } from '../args.js';
@@ -74,7 +75,8 @@ export const command: CliCommand = {
     try {
       if (!ws.internals.engine)
         console.error(`auscult import: recordings will be stored WITHOUT analysis: ${ws.internals.engineError ?? ''}`);
-      const ctx = { sessionToken: ws.signInLocal(v.user), transport: 'cli' as const };
+      // Acting as a user needs that user's password (the audit records the OS account too).
+      const ctx = { sessionToken: await ws.signInCli(v.user, await passwordFor(v.user)), transport: 'cli' as const };
       const call = ws.userCall(ctx);
       const store = ws.internals.store;
       const existing = store.patients.byMrn(v.patient);

@@ -11,7 +11,7 @@ import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { auditLocal } from '../../service/local-admin.js';
-import { appDataDir, defaultDbPath, recordingsDir } from '../../service/paths.js';
+import { appDataDir, defaultDbPath, recordingsDir, signingDir } from '../../service/paths.js';
 import { describeIdentity } from '../../service/reanalysis/protocol.js';
 import { reanalyzeHistory, type HistoryReanalysisReport } from '../../service/reanalysis/history.js';
 import { Store } from '../../store/index.js';
@@ -93,7 +93,8 @@ export const command: CliCommand = {
     let key;
     try {
       key = resolveAtRestKey(dataDir, { keyFile: v['key-file'] });
-      store = Store.open(dbPath, { key, quickCheck: true });
+      // new analyses and their audit entries are signed like every other (the history's signing folder)
+      store = Store.open(dbPath, { key, quickCheck: true, signing: { dir: signingDir(dirname(dbPath)) } });
     } catch (err) {
       console.error(`auscult reanalyze: ${err instanceof Error ? err.message : String(err)}`);
       return 1;

@@ -7,7 +7,7 @@ import type { CliCommand } from '../command.js';
 import { ROLES } from '../../common/roles.js';
 import { ApiError } from '../../service/errors.js';
 import { addUserLocal, setPasswordLocal } from '../../service/local-admin.js';
-import { defaultDbPath } from '../../service/paths.js';
+import { defaultDbPath, signingDir } from '../../service/paths.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { dirname } from 'node:path';
 import { Store, StoreError, type OpenOptions } from '../../store/index.js';
@@ -28,7 +28,7 @@ export function openStoreForCli(db: string | undefined, opts: OpenOptions & { ke
   const { keyFile, ...open } = opts;
   try {
     const key = resolveAtRestKey(dirname(path), { keyFile });
-    return Store.open(path, { ...open, key });
+    return Store.open(path, { ...open, key, signing: { dir: signingDir(dirname(path)) } });
   } catch (err) {
     if (err instanceof StoreError || err instanceof ApiError) throw new Error(err.message, { cause: err });
     throw err;
@@ -166,3 +166,10 @@ export const command: CliCommand = {
     }
   },
 };
+
+/** The password of the user a CLI command acts as: AUSCULT_PASSWORD, else asked without echo. */
+export async function passwordFor(username: string): Promise<string> {
+  const env = process.env['AUSCULT_PASSWORD'];
+  if (env !== undefined && env !== '') return env;
+  return promptHidden(`Password for ${username}: `);
+}

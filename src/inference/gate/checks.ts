@@ -40,7 +40,10 @@ export function patchChecks(model: GateModel, groups: readonly ResolvedGroup[]):
       judge: (e, p) => (e.levelDbfs[p]! < model.contact.silentPatchDbfs ? 'no-contact' : null),
     },
     { name: 'foreign sound (AudioSet)', judge: (e, p) => foreignKind(e.foreign, groups, p) },
-    { name: 'steady tone or hum', judge: (e, p) => (e.tonality[p]! >= TONAL_SHARE ? 'noise' : null) },
+    {
+      name: 'steady tone or hum',
+      judge: (e, p) => (e.tonality[p]! >= (model.tonalShare ?? TONAL_SHARE) ? 'noise' : null),
+    },
     {
       name: 'novelty',
       judge: (e, p) => (e.novelty[p]! >= model.novelty.threshold ? 'unfamiliar' : null),

@@ -40,6 +40,12 @@ export const GateModelSchema = z.object({
   schema: z.literal(GATE_SCHEMA),
   foreign: z.array(ForeignGroupSchema),
   novelty: NoveltySchema,
+  /**
+   * A patch whose share of power in steady narrow lines (tonal.ts) reaches this is a tone or hum;
+   * absent: TONAL_SHARE (0.5; KAUH's highest share is 0). A test gate sets it above 1 to turn the
+   * check off.
+   */
+  tonalShare: z.number().positive().optional(),
   contact: z.object({
     /** A patch whose level (mean removed, dBFS) is below this has no contact. */
     silentPatchDbfs: z.number(),

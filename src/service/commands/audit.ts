@@ -19,7 +19,7 @@ export const auditCommands: CommandTable<'audit.list' | 'audit.verify'> = {
     roles: ['auditor', 'admin'],
     audit: ['audit.verify'],
     run(deps, call) {
-      const result = deps.store.audit.verify();
+      const result = deps.store.verifyAudit();
       // Recorded after the check, so the entry itself is covered by the next verification.
       deps.store.tx(() =>
         audit(deps, call, 'audit.verify', 'audit', null, {

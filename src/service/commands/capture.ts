@@ -26,26 +26,48 @@ export const captureCommands: CommandTable<
       return devices.map(toDeviceInfo);
     },
   },
+  // A live capture belongs to its starter (capture-controller.ts): start, stop and cancel are audited.
   'capture.start': {
     access: 'user',
     roles: RECORDERS,
-    audit: ['recording.create'],
-    run: (deps, call, p) => deps.capture.start(call, p),
+    audit: ['capture.start', 'recording.create'],
+    async run(deps, call, p) {
+      const state = await deps.capture.start(call, p);
+      deps.store.tx(() =>
+        audit(deps, call, 'capture.start', 'capture', state.captureId, {
+          patientId: p.patientId,
+          site: p.site,
+          device: state.deviceName,
+        }),
+      );
+      return state;
+    },
   },
   'capture.stop': {
     access: 'user',
     roles: RECORDERS,
-    audit: ['recording.create'],
-    run: (deps, _call, p) => deps.capture.stop(p.captureId),
+    audit: ['capture.stop', 'recording.create'],
+    async run(deps, call, p) {
+      const detail = await deps.capture.stop(call, p.captureId);
+      deps.store.tx(() =>
+        audit(deps, call, 'capture.stop', 'capture', p.captureId, { recordingId: detail.recording.id }),
+      );
+      return detail;
+    },
   },
   'capture.cancel': {
     access: 'user',
     roles: RECORDERS,
-    run: (deps, _call, p) => deps.capture.cancel(p.captureId),
+    audit: ['capture.cancel'],
+    async run(deps, call, p) {
+      const state = await deps.capture.cancel(call, p.captureId);
+      deps.store.tx(() => audit(deps, call, 'capture.cancel', 'capture', p.captureId, {}));
+      return state;
+    },
   },
   'capture.status': {
     access: 'user',
     roles: RECORDERS,
-    run: (deps) => deps.capture.status(),
+    run: (deps, call) => deps.capture.status(call),
   },
 };

@@ -7,6 +7,7 @@
  * manifest's SHA-256 and the chain head: the anchor `auscult audit verify` relies on), or
  * 'export.failed' / 'export.cancelled'; 'export.download' when a file is fetched through the API.
  */
+import type { ManifestSigning } from '../../export/manifest-signature.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, resolve } from 'node:path';
@@ -91,6 +92,18 @@ function jobsOf(deps: Deps): ExportJobsSlot {
 }
 
 /** Creates the export jobs of a workstation (Workstation.open wires it lazily as deps.exports). */
+/** The store's key, as the export room signs manifests with it (null: a history without a signing folder). */
+function manifestSigning(deps: Deps): ManifestSigning | null {
+  const s = deps.store.signing;
+  if (!s) return null;
+  return {
+    keyId: s.signer.keyId,
+    publicKey: s.signer.publicKey,
+    latestCheckpoint: () => s.latestCheckpoint(),
+    signDocument: (prefix, canonical) => s.signDocument(prefix, canonical),
+  };
+}
+
 export function openExportJobs(deps: Deps): ExportJobsSlot {
   const calls = new Map<string, UserCall>();
   const jobs = new ExportJobs(
@@ -113,6 +126,7 @@ export function openExportJobs(deps: Deps): ExportJobsSlot {
       },
       model: modelSummary(deps.engine?.card ?? null, deps.engine?.soundsCard ?? null),
       disclaimer: DISCLAIMER,
+      signing: manifestSigning(deps),
     },
     {
       progress(job) {

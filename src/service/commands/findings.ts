@@ -2,6 +2,7 @@
  * Findings and sign-off (pulmonologists). A signed recording cannot be altered: a finding added
  * after sign-off is stored as an amendment, and a second sign-off is refused.
  */
+import { checkPassword, refusal } from '../sign-in-guard.js';
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable } from '../handler.js';
 import { recordingDetail, toFinding, toSignOff, toSoundVerdict } from '../mappers.js';
@@ -72,8 +73,22 @@ export const findingsCommands: CommandTable<'findings.add' | 'findings.soundVerd
   'recordings.sign': {
     access: 'user',
     roles: ['pulmonologist'],
-    audit: ['recording.sign'],
-    run(deps, call, p) {
+    audit: ['recording.sign', 'recording.sign.refused'],
+    async run(deps, call, p) {
+      // Re-authentication in the signing dialog itself (21 CFR 11.200): the password, checked
+      // before anything is read or written; a wrong one is audited and counts like a wrong sign-in.
+      const c = await checkPassword(deps, call, call.user.username, p.password);
+      if (!c.ok) {
+        // FORBIDDEN, not UNAUTHENTICATED: the session stands (a transport drops the token on the latter).
+        if (c.reason === 'locked-out') throw new ApiError('FORBIDDEN', refusal(c, call.user.username).message);
+        deps.store.tx(() =>
+          audit(deps, call, 'recording.sign.refused', 'recording', p.recordingId, { reason: 'wrong-password' }),
+        );
+        throw new ApiError(
+          'FORBIDDEN',
+          'That is not your password, so the recording was not signed. Enter your own password to sign.',
+        );
+      }
       return deps.store.tx(() => {
         const r = requireRecording(deps, call, p.recordingId);
         if (r.signed)
@@ -81,14 +96,24 @@ export const findingsCommands: CommandTable<'findings.add' | 'findings.soundVerd
             'SIGNED',
             `Recording ${r.id} was already signed by ${r.signedBy} at ${r.signedAt}; add an amendment instead.`,
           );
-        const s = deps.store.recordings.sign({
+        const s = deps.store.signRecording({
           recordingId: r.id,
           userId: call.user.id,
+          username: call.user.username,
+          fullName: call.user.displayName,
+          role: call.user.role,
           label: p.label,
           statement: p.statement,
+          meaning: p.meaning,
         });
-        audit(deps, call, 'recording.sign', 'recording', r.id, { label: p.label });
-        return toSignOff(s);
+        // The seal's hash in the signed audit chain: the record is anchored there as well.
+        audit(deps, call, 'recording.sign', 'recording', r.id, {
+          label: p.label,
+          meaning: p.meaning,
+          sealSha256: s.sealSha256,
+          keyId: s.keyId,
+        });
+        return toSignOff(s.signoff, { valid: true, problem: null });
       });
     },
   },

@@ -2,13 +2,43 @@
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable } from '../handler.js';
 import { toPatient, toPatientSummary, toRecordingSummary } from '../mappers.js';
-import { canSeeRecordingsOf, CLINICAL_READERS, RECORDERS, requirePatient } from '../access.js';
+import {
+  BREAK_GLASS_MS,
+  canEditPatient,
+  canSeeAllRecordingsOf,
+  CLINICAL_READERS,
+  RECORDERS,
+  requirePatient,
+} from '../access.js';
 
 const DEFAULT_LIMIT = 50;
 
 export const patientsCommands: CommandTable<
-  'patients.create' | 'patients.update' | 'patients.search' | 'patients.get'
+  'patients.create' | 'patients.update' | 'patients.search' | 'patients.get' | 'patients.breakGlass'
 > = {
+  'patients.breakGlass': {
+    access: 'user',
+    roles: ['nurse'],
+    audit: ['patient.break-glass'],
+    run(deps, call, p) {
+      requirePatient(deps, p.patientId);
+      const now = deps.sessions.nowMs();
+      const grantedAt = new Date(now).toISOString();
+      const expiresAt = new Date(now + BREAK_GLASS_MS).toISOString();
+      return deps.store.tx(() => {
+        deps.store.patients.grantAccess({
+          userId: call.user.id,
+          patientId: p.patientId,
+          reason: p.reason,
+          grantedAt,
+          expiresAt,
+        });
+        // The reason is the nurse's own words about care, not patient data: auditors need it.
+        audit(deps, call, 'patient.break-glass', 'patient', p.patientId, { reason: p.reason, expiresAt });
+        return { expiresAt };
+      });
+    },
+  },
   'patients.create': {
     access: 'user',
     roles: RECORDERS,
@@ -28,10 +58,10 @@ export const patientsCommands: CommandTable<
     run(deps, call, p) {
       const { id, ...changes } = p;
       requirePatient(deps, id);
-      if (!canSeeRecordingsOf(deps, call, id)) {
+      if (!canEditPatient(deps, call, id)) {
         throw new ApiError(
           'FORBIDDEN',
-          'Only the nurse who registered or recorded this patient, or a pulmonologist, can change their details.',
+          'Only the nurse who registered this patient, or a pulmonologist, can change their details.',
         );
       }
       return deps.store.tx(() => {
@@ -72,12 +102,14 @@ export const patientsCommands: CommandTable<
     run(deps, call, p) {
       return deps.store.readTx(() => {
         const patient = requirePatient(deps, p.id);
-        // A nurse sees the recordings of own patients only (see access.ts).
-        const recordings = canSeeRecordingsOf(deps, call, p.id)
-          ? deps.store.recordings.list({ patientId: p.id }, 1000, 0).items.map(toRecordingSummary)
-          : [];
+        // A nurse sees her own recordings of this patient, or all of them for her own patient or
+        // under break-the-glass (see access.ts).
+        const all = canSeeAllRecordingsOf(deps, call, p.id);
+        const recordings = deps.store.recordings
+          .list(all ? { patientId: p.id } : { patientId: p.id, ownedBy: call.user.id }, 1000, 0)
+          .items.map(toRecordingSummary);
         audit(deps, call, 'patient.view', 'patient', p.id, { recordings: recordings.length });
-        return { patient: toPatient(patient), recordings };
+        return { patient: toPatient(patient), recordings, allRecordingsShown: all };
       });
     },
   },

@@ -13,9 +13,17 @@ import {
   repairInterrupted,
 } from '../../capture/recovery.js';
 import { ApiError } from '../errors.js';
-import { audit, type CommandTable, type Deps } from '../handler.js';
+import { audit, type CommandTable, type Deps, type UserCall } from '../handler.js';
 import { recordingDetail, toRecordingSummary } from '../mappers.js';
-import { CLINICAL_READERS, RECORDERS, requirePatient, requireRecording, seesAllRecordings } from '../access.js';
+import {
+  CLINICAL_READERS,
+  mayRecover,
+  RECORDERS,
+  RECOVERERS,
+  requirePatient,
+  requireRecording,
+  seesAllRecordings,
+} from '../access.js';
 import { analyze, intakeRecording, toNewAnalysis } from '../recording-intake.js';
 import { decodeIncomingRecording, decodeWavBytes } from '../wav-source.js';
 import { spectrogramOf } from '../spectrogram.js';
@@ -186,29 +194,40 @@ export const recordingsCommands: CommandTable<
       });
     },
   },
+  // Recovery is offered to the user who made the recording, or an admin (access.ts).
   'recordings.pendingRecovery': {
     access: 'user',
-    roles: RECORDERS,
-    run(deps) {
+    roles: RECOVERERS,
+    run(deps, call) {
       const active = activeCapturePath(deps);
-      return findPendingRecoveries(deps.inProgressDir, new Set(active ? [resolve(active)] : [])).map(
-        (r): PendingRecovery => ({
+      return findPendingRecoveries(deps.inProgressDir, new Set(active ? [resolve(active)] : []))
+        .filter((r) => mayRecover(call, readRecoveryMeta(r.path)?.startedBy ?? null))
+        .map((r): PendingRecovery => ({
           path: basename(r.path),
           bytes: r.bytes,
           durationSec: r.durationSec,
           startedAt: r.startedAt,
           patientId: r.patientId,
           site: chestSite(r.site),
-        }),
-      );
+        }));
     },
   },
   'recordings.recover': {
     access: 'user',
-    roles: RECORDERS,
+    roles: RECOVERERS,
     audit: ['recording.create'],
     async run(deps, call, p) {
       const path = inProgressPath(deps, p.path);
+      const made = readRecoveryMeta(path);
+      requireRecoverable(call, made);
+      if (made?.patientId != null && made.patientId !== p.patientId)
+        throw new ApiError(
+          'INVALID_INPUT',
+          `This recording was made for patient ${made.patientId}; it can only be recovered into that patient.`,
+        );
+      requirePatient(deps, p.patientId);
+      // An admin recovers on the maker's behalf: the recording stays the maker's.
+      const maker = made?.startedBy ? deps.store.users.byUsername(made.startedBy) : null;
       // Make the header match every sample on disk (a crash leaves it at the last flush).
       await repairInterrupted(path).catch((err: unknown) => {
         throw new ApiError('STORAGE', err instanceof Error ? err.message : String(err));
@@ -223,7 +242,8 @@ export const recordingsCommands: CommandTable<
         status: 'recovered',
         interrupted: true,
         ...(meta?.startedAt ? { startedAt: meta.startedAt } : {}),
-        auditDetails: { recoveredFrom: basename(path) },
+        auditDetails: { recoveredFrom: basename(path), ...(made?.startedBy ? { madeBy: made.startedBy } : {}) },
+        ...(maker && maker.id !== call.user.id ? { recordedBy: maker.id } : {}),
       });
       removeInProgress(path);
       return detail;
@@ -231,10 +251,11 @@ export const recordingsCommands: CommandTable<
   },
   'recordings.discardRecovery': {
     access: 'user',
-    roles: RECORDERS,
+    roles: RECOVERERS,
     audit: ['recording.discard'],
     async run(deps, call, p) {
       const path = inProgressPath(deps, p.path);
+      requireRecoverable(call, readRecoveryMeta(path));
       const st = await stat(path).catch(() => null);
       if (!st)
         throw new ApiError(
@@ -247,6 +268,14 @@ export const recordingsCommands: CommandTable<
     },
   },
 };
+
+function requireRecoverable(call: UserCall, meta: { startedBy: string | null } | null): void {
+  if (!mayRecover(call, meta?.startedBy ?? null))
+    throw new ApiError(
+      'FORBIDDEN',
+      'This interrupted recording was made by another user; only they or an administrator can recover or discard it.',
+    );
+}
 
 /** A stored WAV, checked against its recorded SHA-256 (a changed file is reported, never served). */
 function readStoredWav(deps: Deps, fileName: string, sha256: string): Promise<Buffer> {

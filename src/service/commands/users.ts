@@ -3,6 +3,7 @@ import { ROLES } from '../../common/roles.js';
 import { hashPassword } from '../../store/index.js';
 import { ApiError, notFound } from '../errors.js';
 import { audit, type CommandTable } from '../handler.js';
+import { auditFailedSignIn, checkPassword, refusal } from '../sign-in-guard.js';
 import { toUserInfo } from '../mappers.js';
 
 export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.setPassword' | 'users.setActive'> = {
@@ -43,11 +44,30 @@ export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.
         throw new ApiError('FORBIDDEN', "Only an administrator can set another user's password.");
       const target = deps.store.users.byUsername(p.username);
       if (!target) throw notFound('User', p.username);
+      if (self) {
+        if (p.currentPassword === undefined)
+          throw new ApiError('INVALID_INPUT', 'To change your own password, enter your current password too.');
+        const c = await checkPassword(deps, call, call.user.username, p.currentPassword);
+        if (!c.ok) {
+          auditFailedSignIn(deps, call, call.user.username, c);
+          // FORBIDDEN: the session stands (a transport signs out on UNAUTHENTICATED).
+          throw new ApiError(
+            'FORBIDDEN',
+            c.reason === 'locked-out'
+              ? refusal(c, call.user.username).message
+              : 'Your current password is not right; the password was not changed.',
+          );
+        }
+      }
       const passwordHash = await hashPassword(p.password);
       deps.store.tx(() => {
         deps.store.users.setPasswordHash(target.username, passwordHash);
-        audit(deps, call, 'user.password', 'user', target.id, { username: target.username });
+        audit(deps, call, 'user.password', 'user', target.id, { username: target.username, self });
       });
+      // Every other session of that user ends (a self-change keeps the session that made it).
+      deps.sessions.endForUser(target.id, 'password-changed', self ? call.sessionToken : null);
+      if (self && call.sessionToken)
+        deps.sessions.renewEpoch(call.sessionToken, deps.store.users.byId(target.id)!.credentialEpoch);
       return { ok: true as const };
     },
   },

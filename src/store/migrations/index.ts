@@ -2,6 +2,7 @@
 import { migration001 } from './001-core.js';
 import { migration002 } from './002-search.js';
 import { migration003 } from './003-withheld.js';
+import { migration004 } from './004-signed-record.js';
 import { migration005 } from './005-sound-verdicts.js';
 import { migration006 } from './006-substring-search.js';
 import { migration007 } from './007-site-settings.js';
@@ -12,6 +13,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration001,
   migration002,
   migration003,
+  migration004,
   migration005,
   migration006,
   migration007,

@@ -103,7 +103,8 @@ export function auditEntryHash(prevHash: string, e: HashedFields): string {
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
-interface Row {
+/** An audit_log row as SQLite returns it (chain-verify.ts reads the same columns). */
+export interface AuditRow {
   seq: number;
   at: string;
   username: string | null;
@@ -115,6 +116,8 @@ interface Row {
   prev_hash: string;
   hash: string;
 }
+
+type Row = AuditRow;
 
 function toRecord(r: Row): AuditRecord {
   return {

@@ -18,7 +18,7 @@
  * garbled signature alone (content intact) is found only by `all`.
  */
 import type Database from 'better-sqlite3';
-import { auditEntryHash, GENESIS_HASH, type ChainCheck } from './audit-log.js';
+import { auditEntryHash, GENESIS_HASH, type AuditRow, type ChainCheck } from './audit-log.js';
 import {
   checkpointProblem,
   entryMessage,
@@ -37,17 +37,7 @@ export interface VerifyAuditOptions {
   signatures?: 'all' | 'sample';
 }
 
-interface Row {
-  seq: number;
-  at: string;
-  username: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  transport: string;
-  details_json: string;
-  prev_hash: string;
-  hash: string;
+interface Row extends AuditRow {
   key_id: string | null;
   sig: string | null;
 }

@@ -157,7 +157,9 @@ export function analysisSummary(
       'section',
       { class: 'analysis', 'aria-label': 'Analysis', 'data-result': s },
       noFigures(s, s === 'withheld' ? (a?.statusReasons ?? []) : [], opts.onReanalyse ?? null),
-      a && s === 'withheld' ? qualityLine(a.quality) : '',
+      // "✓ Good sound quality" beside a withheld take reads as approval of what was heard (speech
+      // has a good signal): only a quality problem is worth saying here, as a reason to re-record
+      a && s === 'withheld' && a.quality.verdict !== 'good' ? qualityLine(a.quality) : '',
       about,
       disclaimer(),
     );

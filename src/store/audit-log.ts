@@ -119,6 +119,31 @@ export interface AuditRow {
 
 type Row = AuditRow;
 
+/**
+ * One step of the hash chain: is this row the next entry (its seq), linked to the one before (its
+ * prev_hash) and unaltered (its hash over its own fields)? The damage in words, or null. The hash
+ * check (`AuditLog.verify`) and the full check with signatures (chain-verify.ts) both walk with it.
+ */
+export function chainStepProblem(r: AuditRow, expectedSeq: number, prevHash: string): string | null {
+  if (r.seq !== expectedSeq)
+    return `entry ${r.seq} follows entry ${expectedSeq - 1}: ${r.seq > expectedSeq ? `entries ${expectedSeq}..${r.seq - 1} are missing` : 'sequence out of order'}`;
+  if (r.prev_hash !== prevHash)
+    return `entry ${r.seq} does not link to the entry before it (previous-hash mismatch: an entry was removed, inserted or reordered)`;
+  const fields: HashedFields = {
+    seq: r.seq,
+    at: r.at,
+    username: r.username,
+    action: r.action,
+    objectType: r.object_type,
+    objectId: r.object_id,
+    transport: r.transport,
+    detailsJson: r.details_json,
+  };
+  if (auditEntryHash(prevHash, fields) !== r.hash)
+    return `entry ${r.seq} was altered after it was written (its content no longer matches its hash)`;
+  return null;
+}
+
 function toRecord(r: Row): AuditRecord {
   return {
     seq: r.seq,
@@ -267,27 +292,8 @@ export class AuditLog {
       .iterate() as IterableIterator<Row>;
     for (const r of rows) {
       const bad = (reason: string): ChainCheck => ({ ok: false, entries, head: prevHash, firstBadSeq: r.seq, reason });
-      if (r.seq !== expectedSeq) {
-        return bad(
-          `entry ${r.seq} follows entry ${expectedSeq - 1}: ${r.seq > expectedSeq ? `entries ${expectedSeq}..${r.seq - 1} are missing` : 'sequence out of order'}`,
-        );
-      }
-      if (r.prev_hash !== prevHash)
-        return bad(
-          `entry ${r.seq} does not link to the entry before it (previous-hash mismatch: an entry was removed, inserted or reordered)`,
-        );
-      const fields: HashedFields = {
-        seq: r.seq,
-        at: r.at,
-        username: r.username,
-        action: r.action,
-        objectType: r.object_type,
-        objectId: r.object_id,
-        transport: r.transport,
-        detailsJson: r.details_json,
-      };
-      if (auditEntryHash(prevHash, fields) !== r.hash)
-        return bad(`entry ${r.seq} was altered after it was written (its content no longer matches its hash)`);
+      const problem = chainStepProblem(r, expectedSeq, prevHash);
+      if (problem) return bad(problem);
       prevHash = r.hash;
       expectedSeq++;
       entries++;

@@ -18,7 +18,7 @@
  * garbled signature alone (content intact) is found only by `all`.
  */
 import type Database from 'better-sqlite3';
-import { auditEntryHash, GENESIS_HASH, type AuditRow, type ChainCheck } from './audit-log.js';
+import { chainStepProblem, GENESIS_HASH, type AuditRow, type ChainCheck } from './audit-log.js';
 import {
   checkpointProblem,
   entryMessage,
@@ -90,26 +90,8 @@ export function verifyAuditLog(db: Database.Database, opts: VerifyAuditOptions):
   let last: Row | null = null;
   for (const r of db.prepare(`SELECT ${sel} FROM audit_log ORDER BY seq`).iterate() as IterableIterator<Row>) {
     const fail = (reason: string) => result({ seq: r.seq, reason }, prevHash);
-    if (r.seq !== expectedSeq)
-      return fail(
-        `entry ${r.seq} follows entry ${expectedSeq - 1}: ${r.seq > expectedSeq ? `entries ${expectedSeq}..${r.seq - 1} are missing` : 'sequence out of order'}`,
-      );
-    if (r.prev_hash !== prevHash)
-      return fail(
-        `entry ${r.seq} does not link to the entry before it (previous-hash mismatch: an entry was removed, inserted or reordered)`,
-      );
-    const computed = auditEntryHash(prevHash, {
-      seq: r.seq,
-      at: r.at,
-      username: r.username,
-      action: r.action,
-      objectType: r.object_type,
-      objectId: r.object_id,
-      transport: r.transport,
-      detailsJson: r.details_json,
-    });
-    if (computed !== r.hash)
-      return fail(`entry ${r.seq} was altered after it was written (its content no longer matches its hash)`);
+    const problem = chainStepProblem(r, expectedSeq, prevHash);
+    if (problem) return fail(problem);
     if (r.sig === null) {
       // Covered by the commit's signed last entry when it names the key; otherwise unsigned.
       if (r.key_id !== null) {

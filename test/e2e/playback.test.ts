@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { NodeApiClient } from './api-client.js';
 import { lungWav } from './fixtures.js';
-import { browserMissing, openBrowser, shot, signIn, startServe, waitForExpression } from './harness.js';
+import { RESULTS_DIR, browserMissing, openBrowser, shot, signIn, startServe, waitForExpression } from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
 import { USERS } from './seed.js';
 import { skipUnlessCi } from '../support/ci.js';
@@ -190,7 +190,7 @@ describe('the recording page as an audio tool: zoom, readout, Space, speed, loop
     await page.getByRole('button', { name: 'Whole recording' }).click();
   });
 
-  test('Space plays and pauses, but types a space in a text field', async (t) => {
+  test('Space plays and pauses, but types a space in a text field and leaves an open dialog alone', async (t) => {
     if (missing) {
       skipUnlessCi(t, missing);
       return;
@@ -214,6 +214,16 @@ describe('the recording page as an audio tool: zoom, readout, Space, speed, loop
     assert.equal(await finding.inputValue(), 'wheeze ', 'Space in the finding is a space');
     assert.equal(await js<boolean>(page, `document.querySelector('[data-testid=audio]').paused`), true);
     await finding.fill('');
+
+    // Behind a modal dialog Space is the dialog's, not the player's.
+    await page.locator('.recording-right [data-testid=about-model]').click();
+    const dialog = page.locator('.recording-right dialog[data-testid=model-summary]');
+    await dialog.waitFor();
+    // Focus on no control at all, so only the open dialog can keep Space from the player.
+    await page.evaluate(`document.activeElement?.blur()`);
+    await page.keyboard.press('Space');
+    assert.equal((await playerData(page))['state'], 'paused', 'Space with a dialog open does not play');
+    await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
   test('speed 0.5× sets playbackRate (pitch kept); 1× restores it', async (t) => {
@@ -277,6 +287,13 @@ describe('the recording page as an audio tool: zoom, readout, Space, speed, loop
       const bx = await plotBox(page);
       await page.mouse.move(bx.x + 0.62 * bx.width, bx.y + 0.4 * bx.height);
       await shot(page, `playback-recording-zoomed-${w}`);
+      // And what the window shows, scrolled to the spectrogram panel.
+      await page.evaluate(
+        `(() => { const s = document.querySelector('section[aria-label="Spectrogram and playback"]'); const top = document.querySelector('.topbar')?.getBoundingClientRect().height ?? 0; window.scrollTo(0, s.getBoundingClientRect().top + window.scrollY - top - 8); })()`,
+      );
+      const view = await plotBox(page);
+      await page.mouse.move(view.x + 0.62 * view.width, view.y + 0.4 * view.height);
+      await page.screenshot({ path: join(RESULTS_DIR, `playback-recording-zoomed-${w}-window.png`) });
     }
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.keyboard.press('Space');

@@ -37,24 +37,24 @@ const BUTTER2 = 0.7071;
 export const FILTER_MODES: Record<FilterMode, { label: string; hint: string; sections: BiquadSection[] }> = {
   unfiltered: { label: 'Unfiltered', hint: 'The recording as stored.', sections: [] },
   bell: {
-    label: 'Bell (20–200 Hz)',
-    hint: 'Low sounds: 20–200 Hz.',
+    label: 'Bell 20–200 Hz',
+    hint: 'Bell: the low sounds, 20–200 Hz.',
     sections: [
       { type: 'highpass', frequencyHz: 20, q: BUTTER2 },
       ...BUTTER4.map((q) => ({ type: 'lowpass' as const, frequencyHz: 200, q })),
     ],
   },
   diaphragm: {
-    label: 'Diaphragm (100–500 Hz)',
-    hint: 'Breath sounds without the low rumble: 100–500 Hz.',
+    label: 'Diaphragm 100–500 Hz',
+    hint: 'Diaphragm: breath sounds without the low rumble, 100–500 Hz.',
     sections: [
       ...BUTTER4.map((q) => ({ type: 'highpass' as const, frequencyHz: 100, q })),
       ...BUTTER4.map((q) => ({ type: 'lowpass' as const, frequencyHz: 500, q })),
     ],
   },
   extended: {
-    label: 'Extended (50–500 Hz emphasis)',
-    hint: 'Wide band, 50–500 Hz lifted by 6 dB.',
+    label: 'Extended 50–500 Hz',
+    hint: 'Extended: the wide band with 50–500 Hz lifted by 6 dB.',
     sections: [
       { type: 'highpass', frequencyHz: 20, q: BUTTER2 },
       { type: 'peaking', frequencyHz: 158, q: 0.353, gainDb: 6 },
@@ -105,6 +105,11 @@ export class FilterGraph {
     }
     tail.connect(ctx.destination);
     if (ctx.state === 'suspended') await ctx.resume();
+  }
+
+  /** A context the system suspended (or that started without a gesture) plays nothing: wake it. */
+  async resume(): Promise<void> {
+    if (this.ctx?.state === 'suspended') await this.ctx.resume();
   }
 
   /** The live graph read back from its nodes, e.g. "element → highpass 20 Hz Q -3.01 → … → output". */

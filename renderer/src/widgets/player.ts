@@ -106,6 +106,7 @@ export class Player {
     };
     on('play', () => {
       this.enterLoop();
+      void this.graph.resume();
       cancelAnimationFrame(this.raf);
       this.raf = requestAnimationFrame(this.follow);
       this.publish();
@@ -126,7 +127,8 @@ export class Player {
 
     const onKey = (ev: KeyboardEvent): void => {
       if (ev.key !== ' ' || ev.repeat || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-      if (spaceBelongsToFocus(ev.target)) return;
+      // A modal dialog (signing, the model summary) owns the keyboard; the player behind it does not play.
+      if (spaceBelongsToFocus(ev.target) || document.querySelector('dialog[open]')) return;
       ev.preventDefault(); // not a page scroll
       this.toggle();
     };

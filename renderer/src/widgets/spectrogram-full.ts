@@ -58,6 +58,9 @@ export class FullSpectrogram {
   private readonly cursor: HTMLElement;
   private readonly selectionBox: HTMLElement;
   private readonly readout: HTMLElement;
+  /** Crosshair lines at the point the readout describes. */
+  private readonly hoverX: HTMLElement;
+  private readonly hoverY: HTMLElement;
   private readonly values: Float32Array;
   private readonly lowHz: number;
   private readonly highHz: number;
@@ -101,7 +104,9 @@ export class FullSpectrogram {
     this.frame.drawLegend(minDb, maxDb);
     this.selectionBox = h('div', { class: 'spec-selection', hidden: true, 'data-testid': 'spec-selection' });
     this.cursor = h('div', { class: 'spec-cursor' });
-    this.frame.overlay.append(this.selectionBox, this.cursor);
+    this.hoverX = h('div', { class: 'spec-hover spec-hover-x', hidden: true });
+    this.hoverY = h('div', { class: 'spec-hover spec-hover-y', hidden: true });
+    this.frame.overlay.append(this.selectionBox, this.hoverX, this.hoverY, this.cursor);
     this.readout = h('p', { class: 'spec-readout', 'data-testid': 'spec-readout' });
     this.clearReadout();
     this.element = h('div', { class: 'spectrogram-full' }, this.frame.root, this.readout);
@@ -262,12 +267,18 @@ export class FullSpectrogram {
     const frame = Math.min(this.data.frames - 1, Math.max(0, Math.floor(sec / this.data.hopSec)));
     const band = Math.min(this.data.bands - 1, Math.max(0, Math.floor(fy * this.data.bands)));
     const level = this.values[frame * this.data.bands + band];
+    this.hoverX.hidden = false;
+    this.hoverY.hidden = false;
+    this.hoverX.style.left = `${(fx * 100).toFixed(3)}%`;
+    this.hoverY.style.top = `${((1 - fy) * 100).toFixed(3)}%`;
     this.readout.dataset['sec'] = sec.toFixed(3);
     this.readout.dataset['hz'] = hz.toFixed(1);
     this.readout.textContent = `${sec.toFixed(2)} s · ${hzText(hz)}${level === undefined ? '' : ` · ${Math.round(level * DB_PER_LOG_UNIT)} dB`}`;
   }
 
   private clearReadout(): void {
+    this.hoverX.hidden = true;
+    this.hoverY.hidden = true;
     delete this.readout.dataset['sec'];
     delete this.readout.dataset['hz'];
     this.readout.textContent = 'Point at the spectrogram to read time, frequency and level.';

@@ -396,7 +396,7 @@ describe('the recording page as an audio tool: zoom, readout, Space, speed, loop
     await page.keyboard.press(']');
     assert.match(await page.getByTestId('selection').innerText(), new RegExp(`^Selection 0\\.00–${at.toFixed(2)} s$`));
     await page.keyboard.press('Escape');
-    assert.match(await page.getByTestId('selection').innerText(), /^Drag across/);
+    assert.match(await page.getByTestId('selection').innerText(), /^No selection: drag on the spectrogram/);
     await page.keyboard.press('0');
     assert.deepEqual(await viewRange(page), [0, Number(duration.toFixed(3))]);
     assert.deepEqual(b.errors, [], 'no console errors');

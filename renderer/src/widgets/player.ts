@@ -191,7 +191,7 @@ export class Player {
     if (!s) this.loopBox.checked = false;
     this.selectionText.textContent = s
       ? `Selection ${s.startSec.toFixed(2)}–${s.endSec.toFixed(2)} s`
-      : 'Drag across the spectrogram to select a stretch to loop.';
+      : 'No selection: drag on the spectrogram.';
     if (s && !this.audio.paused) this.enterLoop();
     this.publish();
   }

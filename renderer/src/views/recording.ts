@@ -1,5 +1,6 @@
 /**
- * One recording (review): full spectrogram with a playback cursor, the evidence under it on the
+ * One recording (review): full spectrogram with a playback cursor, zoom, readout, the player (Space,
+ * speed, selection loop, stethoscope filter modes), the evidence under it on the
  * same time axis (per scoring window p(abnormal), left-out audio, crackle/wheeze lane), the
  * analysis as its one result state allows (screen first), YAMNet's top sounds, findings and
  * sign-off. An earlier engine's or a missing analysis offers re-analysis to the roles allowed. A
@@ -19,6 +20,8 @@ import type { ModelFacts } from '../../../src/service/api';
 import { exportButtons } from '../widgets/export-button';
 import { EXPORT_KIND_NAMES, EXPORT_KINDS } from '../../../src/common/export-kinds';
 import { FullSpectrogram } from '../widgets/spectrogram-full';
+import { Player } from '../widgets/player';
+import { TimeWindow, zoomControls } from '../widgets/time-window';
 import { signatureBlock, signControl } from './signature';
 
 const LABELS: Array<{ value: FindingLabel; label: string }> = [
@@ -58,7 +61,11 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
       signatureBlock(d.signoff, (l) => LABELS.find((x) => x.value === l)?.label ?? l),
     );
 
-    // Spectrogram, audio, timeline
+    // Spectrogram, audio, timeline: one time window for the spectrogram and the lanes, one player.
+    const durationSec = Math.max(r.durationSec, d.analysis?.durationSec ?? 0);
+    const view = new TimeWindow(durationSec);
+    const zoom = zoomControls(view);
+    disposers.push(zoom.dispose);
     const specBox = h('div', {}, loading('the spectrogram'));
     const audio = h('audio', {
       controls: true,
@@ -69,32 +76,35 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     const audioNote = h('p', { class: 'hint', role: 'status' }, 'Loading audio…');
     let spec: FullSpectrogram | null = null;
     let lane: EvidenceLane | null = null;
-    let raf = 0;
+    let playing = false;
     const cursor = (sec: number): void => {
+      // While playing, a zoomed view turns the page when the playhead runs off it.
+      if (playing) view.reveal(sec);
       spec?.setCursor(sec);
       lane?.setCursor(sec);
     };
+    const player = new Player(audio, {
+      onTime: cursor,
+      onSelection: (sel) => spec?.setSelection(sel),
+    });
+    disposers.push(() => player.destroy());
+    audio.addEventListener('play', () => (playing = true));
+    audio.addEventListener('pause', () => (playing = false));
     const seek = (sec: number): void => {
+      view.reveal(sec);
       audio.currentTime = sec;
       cursor(sec);
     };
-    const follow = (): void => {
-      cursor(audio.currentTime);
-      if (!audio.paused) raf = requestAnimationFrame(follow);
-    };
-    audio.addEventListener('play', () => {
-      cancelAnimationFrame(raf);
-      raf = requestAnimationFrame(follow);
-    });
-    audio.addEventListener('timeupdate', () => cursor(audio.currentTime));
-    audio.addEventListener('seeked', () => cursor(audio.currentTime));
-    disposers.push(() => cancelAnimationFrame(raf));
+    disposers.push(view.onChange(() => lane?.setView(view.start, view.end)));
 
     void ctx.api.call('recordings.spectrogram', { id }).then(
       (s) => {
-        spec = new FullSpectrogram(s, seek);
+        spec = new FullSpectrogram(s, view, {
+          onSeek: seek,
+          onSelect: (sel) => player.setSelection(sel),
+        });
         disposers.push(() => spec?.destroy());
-        specBox.replaceChildren(spec.frame.root);
+        specBox.replaceChildren(spec.element);
       },
       (err: unknown) => specBox.replaceChildren(errorState('Could not load the spectrogram', err)),
     );
@@ -102,7 +112,8 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
       (a) => {
         const url = URL.createObjectURL(base64ToBlob(a.base64, a.mimeType));
         audio.src = url;
-        audioNote.textContent = 'Click the spectrogram to jump to a moment.';
+        audioNote.textContent =
+          'Click the spectrogram to jump to a moment, drag to select. Space plays and pauses; Ctrl + wheel or a pinch zooms, Shift + wheel scrolls.';
         disposers.push(() => {
           // Detach before revoking, or the element fetches the dead blob: URL once more.
           audio.pause();
@@ -119,7 +130,7 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
     let evidence: HTMLElement;
     if (a) {
       const verdicts = new Map(d.soundVerdicts.map((v) => [v.eventIndex, v.verdict] as const));
-      lane = new EvidenceLane(a, Math.max(r.durationSec, a.durationSec), facts, seek, verdicts);
+      lane = new EvidenceLane(a, durationSec, facts, seek, verdicts);
       disposers.push(() => lane?.destroy());
       evidence = lane.element;
     } else {
@@ -152,7 +163,9 @@ export function recordingView(ctx: AppContext, root: HTMLElement, id: number): (
         'section',
         { class: 'panel', 'aria-label': 'Spectrogram and playback' },
         h('h2', {}, 'Spectrogram'),
+        zoom.element,
         specBox,
+        player.element,
         h('div', { class: 'row' }, audio, audioNote),
       ),
       h(

@@ -5,7 +5,9 @@
  *   threshold and the uncertainty band; patches the gate left out shaded with their reason;
  * - the adventitious-sound lane: crackle and wheeze segments, probability on hover, click to play
  *   from there; a summary line with the detector's measured sensitivity/specificity;
- * - the five-class breakdown per window on demand.
+ * - the five-class breakdown per window on demand (always the whole recording: it is a chart of
+ *   its own, not a lane).
+ * The lanes follow the spectrogram's zoom and pan (setView).
  * Withheld: no screen row and no sound lane, the reason instead (the left-out audio is still shown:
  * it is why).
  */
@@ -83,6 +85,7 @@ export function detectorFiguresText(facts: ModelFacts | null): string {
 export class EvidenceLane {
   readonly element: HTMLElement;
   private readonly cursors: HTMLElement[] = [];
+  private readonly strips: HTMLElement[] = [];
   private readonly disposers: Array<() => void> = [];
 
   constructor(
@@ -140,16 +143,32 @@ export class EvidenceLane {
     );
   }
 
-  /** A lane row in the spectrogram's columns: label | track (same width as the plot) | spare. */
+  /**
+   * A lane row in the spectrogram's columns: label | track (same width as the plot) | spare. The
+   * track's content sits on an inner strip as long as the whole recording, which setView slides
+   * and stretches, so every segment follows the spectrogram's zoom without being re-laid out.
+   */
   private row(label: string, track: HTMLElement, testid: string): HTMLElement {
     const cursor = h('div', { class: 'lane-cursor' });
     this.cursors.push(cursor);
-    track.append(cursor);
+    const strip = h('div', { class: 'lane-strip' }, ...Array.from(track.childNodes), cursor);
+    this.strips.push(strip);
+    track.append(strip);
     track.addEventListener('click', (ev) => {
-      const r = track.getBoundingClientRect();
+      const r = strip.getBoundingClientRect();
       this.onSeek(((ev.clientX - r.left) / r.width) * this.durationSec);
     });
     return h('div', { class: 'lane-row', 'data-testid': testid }, h('span', { class: 'lane-label' }, label), track);
+  }
+
+  /** Shows [startSec, endSec] of the recording across the tracks (the spectrogram's zoom). */
+  setView(startSec: number, endSec: number): void {
+    const d = Math.max(this.durationSec, 1e-3);
+    const span = Math.max(endSec - startSec, 1e-3);
+    for (const s of this.strips) {
+      s.style.left = `${((-startSec / span) * 100).toFixed(4)}%`;
+      s.style.width = `${((d / span) * 100).toFixed(4)}%`;
+    }
   }
 
   private pos(el: HTMLElement, startSec: number, endSec: number): HTMLElement {

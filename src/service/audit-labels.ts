@@ -17,7 +17,10 @@ export function auditObjectLabeller(store: ServiceStore): (e: Labelled) => strin
     }
     if (type === 'recording') {
       const r = store.recordings.get(id);
-      return r ? `recording of ${r.patientMrn} (${r.patientName}), ${r.site}, ${r.recordedAt.slice(0, 10)}` : null;
+      if (!r) return null;
+      const p = store.patients.get(r.patientId);
+      const who = p ? `${p.mrn} (${p.familyName}, ${p.givenName})` : r.patientMrn;
+      return `recording of ${who}, ${r.site}, ${r.recordedAt.slice(0, 10)}`;
     }
     if (type === 'user') {
       const u = store.users.byId(id);

@@ -19,7 +19,7 @@ export function auditSummary(e: AuditEntry): string {
   const parts: string[] = [];
   if (e.action === 'patient.break-glass' && typeof d['reason'] === 'string') parts.push(`Reason: “${d['reason']}”`);
   if (e.action === 'auth.login.failed' && typeof d['reason'] === 'string')
-    parts.push(`Failed: ${String(d['reason']).replace(/-/g, ' ')}`);
+    parts.push(`Failed: ${d['reason'].replace(/-/g, ' ')}`);
   for (const [k, v] of Object.entries(d)) {
     if (HIDDEN.has(k)) continue;
     if (k === 'reason' && (e.action === 'patient.break-glass' || e.action === 'auth.login.failed')) continue;

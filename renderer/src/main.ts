@@ -141,7 +141,9 @@ async function start(): Promise<void> {
           ? 'The session was locked.'
           : e.reason === 'password-changed'
             ? 'Your password was changed, which ends your other sessions.'
-            : 'You were signed out.';
+            : e.reason === 'role-changed'
+              ? 'An administrator changed your role.'
+              : 'You were signed out.';
     signIn(`${why} Sign in again to continue.`, user.username);
   });
 

@@ -12,6 +12,8 @@ export const AUDIT_ACTIONS = [
   'user.password',
   'user.activate',
   'user.deactivate',
+  'user.unlock',
+  'user.role',
   'patient.create',
   'patient.update',
   'patient.search',

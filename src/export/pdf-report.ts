@@ -6,11 +6,13 @@
  * for a withheld or earlier-engine analysis a sentence and no figure, no bar, no colour), the
  * five-class probabilities as a secondary line without the classes the model does not recognise,
  * findings and sign-off, the model card summary, and the disclaimer on every page. Text uses DejaVu Sans (embedded, subset) so names in any Latin, Greek or Cyrillic script
- * print correctly; PDF's built-in Helvetica would only cover Western European letters.
+ * print correctly; PDF's built-in Helvetica would only cover Western European letters. Chinese,
+ * Japanese and Korean text uses the machine's Noto Sans CJK (pdf-fonts.ts).
  */
 import { SIGNATURE_MEANING_TEXT, type SignatureMeaning } from '../common/signature-meanings.js';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
+import { CJK_MISSING, cjkFont, needsCjk } from './pdf-fonts.js';
 import type { ExportFindingRow, ExportRecordingRow } from '../store/export-queries.js';
 import { spectrogramPng, type LogMelFrames } from './spectrogram-png.js';
 import { CLASS_COLORS, CLASS_LABELS, CLASS_ORDER, type ClassProbabilities } from '../common/classes.js';
@@ -136,6 +138,15 @@ export async function renderPdfReport(input: ReportInput): Promise<Buffer> {
   });
   doc.registerFont('body', FONT);
   doc.registerFont('bold', FONT_BOLD);
+  const cjk = cjkFont();
+  if (cjk) {
+    doc.registerFont('cjk', cjk.path, cjk.family);
+    doc.registerFont(
+      'cjk-bold',
+      cjk.boldPath ?? cjk.path,
+      cjk.boldPath ? cjk.family?.replace('Regular', 'Bold') : cjk.family,
+    );
+  }
   const width = doc.page.width - 2 * M;
 
   const first = input.recordings[0]!.row;
@@ -143,11 +154,8 @@ export async function renderPdfReport(input: ReportInput): Promise<Buffer> {
   input.recordings.forEach((rec, i) => {
     if (i > 0) {
       doc.addPage();
-      doc
-        .font('bold')
-        .fontSize(10)
-        .fillColor(GREY)
-        .text(`${first.familyName}, ${first.givenName} · MRN ${first.mrn} (continued)`, M, M);
+      const line = `${first.familyName}, ${first.givenName} · MRN ${first.mrn} (continued)`;
+      face(doc, line, true).fontSize(10).fillColor(GREY).text(line, M, M, { width });
       doc.moveDown(0.5);
     }
     recordingSection(doc, rec, i, input.recordings.length, width, input.model?.facts ?? null);
@@ -158,38 +166,65 @@ export async function renderPdfReport(input: ReportInput): Promise<Buffer> {
   return done;
 }
 
+/** DejaVu, or the CJK font for text DejaVu cannot print (when the machine has one). */
+function face(doc: PDFKit.PDFDocument, text: string, bold: boolean): PDFKit.PDFDocument {
+  const cjk = needsCjk(text) && cjkFont() !== null;
+  return doc.font(cjk ? (bold ? 'cjk-bold' : 'cjk') : bold ? 'bold' : 'body');
+}
+
+/**
+ * The title, then a box with the name on the left (wrapping: a 120-character name takes several
+ * lines), the MRN under it, and birth date / sex / count on the right; the box grows with the name,
+ * so nothing is ever printed over anything else (test/export/pdf-report.test.ts checks the boxes).
+ */
 function header(doc: PDFKit.PDFDocument, input: ReportInput, p: ExportRecordingRow, width: number): void {
   doc
     .font('bold')
     .fontSize(16)
     .fillColor('black')
-    .text(input.kind === 'visit' ? 'Lung auscultation report — visit' : 'Lung auscultation report', M, M);
+    .text(input.kind === 'visit' ? 'Lung auscultation report — visit' : 'Lung auscultation report', M, M, { width });
   doc
     .font('body')
     .fontSize(8)
     .fillColor(GREY)
-    .text(`Generated ${fmtDate(input.generatedAt)} by ${input.generatedBy} · Auscult`, { width });
+    .text(`Generated ${fmtDate(input.generatedAt)} by ${input.generatedBy} · Auscult`, M, doc.y, { width });
   doc.moveDown(0.6);
   const y = doc.y;
-  doc.rect(M, y, width, 44).fillColor('#F2F4F7').fill();
-  doc
-    .fillColor('black')
-    .font('bold')
+  const leftW = width * 0.62 - 16;
+  const rightX = M + width * 0.62;
+  const rightW = width * 0.38 - 8;
+  const name = `${p.familyName}, ${p.givenName}`;
+  const missing = needsCjk(name) && cjkFont() === null;
+  face(doc, name, true).fontSize(12);
+  const nameH = doc.heightOfString(name, { width: leftW });
+  doc.font('body').fontSize(7.5);
+  const noteH = missing ? doc.heightOfString(CJK_MISSING, { width: leftW }) + 2 : 0;
+  const mrn = `MRN ${p.mrn}`;
+  doc.font('body').fontSize(9);
+  const mrnH = doc.heightOfString(mrn, { width: leftW });
+  const boxH = Math.max(44, 7 + nameH + noteH + 3 + mrnH + 7);
+  doc.rect(M, y, width, boxH).fillColor('#F2F4F7').fill();
+  face(doc, name, true)
     .fontSize(12)
-    .text(`${p.familyName}, ${p.givenName}`, M + 8, y + 7, { width: width / 2 });
+    .fillColor('black')
+    .text(name, M + 8, y + 7, { width: leftW });
+  if (missing)
+    doc
+      .font('body')
+      .fontSize(7.5)
+      .fillColor(GREY)
+      .text(CJK_MISSING, M + 8, y + 7 + nameH + 1, { width: leftW });
   doc
     .font('body')
     .fontSize(9)
-    .text(`MRN ${p.mrn}`, M + 8, y + 25, { width: width / 2 });
-  doc.text(`Born ${p.birthDate ?? 'unknown'} · Sex ${p.sex}`, M + width / 2, y + 9, {
-    width: width / 2 - 8,
+    .fillColor('black')
+    .text(mrn, M + 8, y + 7 + nameH + noteH + 3, { width: leftW });
+  doc.text(`Born ${p.birthDate ?? 'unknown'} · Sex ${p.sex}`, rightX, y + 9, { width: rightW, align: 'right' });
+  doc.text(`${input.recordings.length} recording${input.recordings.length === 1 ? '' : 's'}`, rightX, y + 25, {
+    width: rightW,
     align: 'right',
   });
-  doc.text(`${input.recordings.length} recording${input.recordings.length === 1 ? '' : 's'}`, M + width / 2, y + 25, {
-    width: width / 2 - 8,
-    align: 'right',
-  });
-  doc.y = y + 54;
+  doc.y = y + boxH + 10;
   doc.x = M;
 }
 
@@ -504,22 +539,22 @@ function findings(doc: PDFKit.PDFDocument, rec: ReportRecording, width: number):
         `${f.isAmendment ? 'Amendment' : 'Finding'} by ${f.author} (${f.authorRole}), ${fmtDate(f.createdAt)}${f.label ? ` — label: ${f.label}` : ''}`,
         { width },
       );
-    doc.font('body').fontSize(9).text(f.text, { width });
+    face(doc, f.text, false).fontSize(9).text(f.text, { width });
     doc.moveDown(0.2);
   }
   doc.moveDown(0.2);
   if (r.signedAt) {
     const y = doc.y;
-    doc
-      .font('bold')
+    const by = signedByLine(r, fmtDate(r.signedAt));
+    const detail = signatureDetail(r);
+    face(doc, by, true)
       .fontSize(9.5)
       .fillColor('#1B3A6E')
-      .text(signedByLine(r, fmtDate(r.signedAt)), M + 8, y + 5, { width: width - 16 });
-    doc
-      .font('body')
+      .text(by, M + 8, y + 5, { width: width - 16 });
+    face(doc, detail, false)
       .fontSize(9)
       .fillColor('black')
-      .text(signatureDetail(r), { width: width - 16 });
+      .text(detail, { width: width - 16 });
     const h = doc.y - y + 5;
     doc.rect(M, y, width, h).lineWidth(0.8).strokeColor('#1B3A6E').stroke();
     doc.x = M;

@@ -55,6 +55,13 @@ export interface UserInfo {
   role: Role;
   active: boolean;
 }
+/** What the admin's Users page shows beside each account. */
+export interface UserAdminInfo extends UserInfo {
+  /** The latest successful sign-in (from the audit log), or null if never. */
+  lastSignInAt: string | null;
+  /** Locked after too many wrong passwords until then (any transport), or null. */
+  lockedUntil: string | null;
+}
 export interface SessionInfo {
   token: string;
   user: UserInfo;
@@ -173,6 +180,10 @@ export interface AuditEntry {
   details: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  /** The user name a failed sign-in tried (no one was signed in, so `username` is null). */
+  attemptedUsername: string | null;
+  /** The object as people read it (MRN and name, user name); null when there is none to name. */
+  objectLabel: string | null;
 }
 export interface ChainVerification {
   ok: boolean;
@@ -216,6 +227,8 @@ export interface PendingRecovery {
 
 export interface ExportScope {
   patientId?: number;
+  /** The patient by MRN, as people know them (the id is for machines). */
+  patientMrn?: string;
   recordingId?: number;
   from?: string;
   to?: string;
@@ -280,7 +293,7 @@ export interface ApiCommands {
   'auth.signOut': { params: Record<string, never>; result: { ok: true } };
   'auth.whoami': { params: Record<string, never>; result: { user: UserInfo | null } };
 
-  'users.list': { params: Record<string, never>; result: UserInfo[] };
+  'users.list': { params: Record<string, never>; result: UserAdminInfo[] };
   'users.create': { params: { username: string; displayName: string; role: Role; password: string }; result: UserInfo };
   /** `currentPassword` is required when changing one's own password. Ends the user's other sessions. */
   'users.setPassword': {
@@ -288,6 +301,8 @@ export interface ApiCommands {
     result: { ok: true };
   };
   'users.setActive': { params: { username: string; active: boolean }; result: UserInfo };
+  'users.unlock': { params: { username: string }; result: UserAdminInfo };
+  'users.setRole': { params: { username: string; role: Role }; result: UserInfo };
 
   'patients.create': {
     params: {
@@ -381,6 +396,8 @@ export interface ApiCommands {
       action?: string;
       objectType?: string;
       objectId?: string;
+      /** Words anywhere in the details. */
+      text?: string;
     };
     result: Page<AuditEntry>;
   };
@@ -433,7 +450,7 @@ export interface ApiEvents {
   'capture.error': { captureId: string | null; code: string; message: string };
   'devices.changed': { devices: DeviceInfo[]; added: string[]; removed: string[] };
   'export.progress': ExportJob;
-  'session.ended': { reason: 'signed-out' | 'expired' | 'locked' | 'password-changed' };
+  'session.ended': { reason: 'signed-out' | 'expired' | 'locked' | 'password-changed' | 'role-changed' };
 }
 export type EventName = keyof ApiEvents;
 
@@ -483,6 +500,8 @@ export const COMMAND_NAMES = [
   'users.create',
   'users.setPassword',
   'users.setActive',
+  'users.unlock',
+  'users.setRole',
   'patients.create',
   'patients.update',
   'patients.search',

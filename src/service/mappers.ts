@@ -115,7 +115,14 @@ export const toSignOff = (s: SignOffRecord, seal: SignOff['seal'] = null): SignO
   seal,
 });
 
-export const toAuditEntry = (a: AuditRecord): AuditEntry => ({ ...a, transport: a.transport as Transport | 'system' });
+/** `attemptedUsername` is derived from the hashed details, as the store's schema-11 column is. */
+export const toAuditEntry = (a: AuditRecord): AuditEntry => ({
+  ...a,
+  transport: a.transport as Transport | 'system',
+  attemptedUsername:
+    a.action === 'auth.login.failed' && typeof a.details['username'] === 'string' ? a.details['username'] : null,
+  objectLabel: null,
+});
 
 /**
  * The stored analysis as the API hands it out: only a current one (earlier engines' figures were

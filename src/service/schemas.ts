@@ -75,6 +75,8 @@ export const PARAM_SCHEMAS = {
     currentPassword: z.string().min(1).max(1024).optional(),
   }),
   'users.setActive': z.strictObject({ username, active: z.boolean() }),
+  'users.unlock': z.strictObject({ username }),
+  'users.setRole': z.strictObject({ username, role: z.enum(ROLES) }),
 
   'patients.create': z.strictObject({
     mrn: line(64),
@@ -169,6 +171,7 @@ export const PARAM_SCHEMAS = {
     action: z.string().max(100).optional(),
     objectType: z.string().max(50).optional(),
     objectId: z.string().max(100).optional(),
+    text: z.string().max(200).optional(),
   }),
   'audit.verify': empty,
 
@@ -176,6 +179,7 @@ export const PARAM_SCHEMAS = {
     kind: exportKind,
     scope: z.strictObject({
       patientId: id.optional(),
+      patientMrn: line(64).optional(),
       recordingId: id.optional(),
       from: isoDateTime.optional(),
       to: isoDateTime.optional(),

@@ -18,7 +18,7 @@ export interface Session {
   /** The user's credential epoch at sign-in: a password change bumps it and ends the session. */
   credentialEpoch: number;
 }
-export type EndReason = 'signed-out' | 'expired' | 'locked' | 'password-changed';
+export type EndReason = 'signed-out' | 'expired' | 'locked' | 'password-changed' | 'role-changed';
 
 export class Sessions {
   private readonly byToken = new Map<string, Session>();

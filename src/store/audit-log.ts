@@ -166,7 +166,12 @@ export interface AuditFilter {
   action?: string;
   objectType?: string;
   objectId?: string;
+  /** Words anywhere in the entry's details (case-insensitive for ASCII letters). */
+  text?: string;
 }
+
+/** LIKE's wildcards taken literally in what a person typed. */
+const likeLiteral = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class AuditLog {
   private readonly last: Database.Statement;
@@ -313,8 +318,17 @@ export class AuditLog {
       args['to'] = toInclusiveEnd(f.to);
     }
     if (f.username) {
-      where.push('username = @username');
+      // Who acted, or (schema 11) the name a failed sign-in tried: "nora" finds her failed attempts.
+      where.push(
+        hasColumn(this.db, 'audit_log', 'attempted_username', true)
+          ? '(username = @username COLLATE NOCASE OR attempted_username = @username)'
+          : 'username = @username COLLATE NOCASE',
+      );
       args['username'] = f.username;
+    }
+    if (f.text) {
+      where.push("details_json LIKE @text ESCAPE '\\'");
+      args['text'] = `%${likeLiteral(f.text)}%`;
     }
     if (f.action) {
       // 'recording' matches 'recording.view' etc.: a family of actions, or one exactly.
@@ -337,6 +351,16 @@ export class AuditLog {
       .prepare(`SELECT * FROM audit_log ${w} ORDER BY seq DESC LIMIT @limit OFFSET @offset`)
       .all({ ...args, limit, offset }) as Row[];
     return { items: rows.map(toRecord), total };
+  }
+
+  /** The latest time each user name did `action` (e.g. last sign-in), keyed by lower-case name. */
+  lastAt(action: string): Map<string, string> {
+    const rows = this.db
+      .prepare(
+        'SELECT lower(username) AS u, max(at) AS at FROM audit_log WHERE action = ? AND username IS NOT NULL GROUP BY lower(username)',
+      )
+      .all(action) as { u: string; at: string }[];
+    return new Map(rows.map((r) => [r.u, r.at]));
   }
 
   /** Every entry in seq order, streamed (exports). */
@@ -365,8 +389,11 @@ export class AuditLog {
   }
 }
 
-export function hasColumn(db: Database.Database, table: string, column: string): boolean {
-  return (db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === column);
+/** `generated`: look among generated (hidden) columns too, which `table_info` leaves out. */
+export function hasColumn(db: Database.Database, table: string, column: string, generated = false): boolean {
+  return (db.pragma(`${generated ? 'table_xinfo' : 'table_info'}(${table})`) as { name: string }[]).some(
+    (c) => c.name === column,
+  );
 }
 
 /** A lower bound as stored (UTC ISO): a bare date means the start of that day (UTC). */

@@ -62,6 +62,28 @@ export class SignInThrottle {
     return { ok: true };
   }
 
+  /** The user-name keys (`user:<transport>:<name>`, every transport) of one user name. */
+  private userKeys(username: string): Row[] {
+    const name = username.toLowerCase();
+    return (this.db.prepare("SELECT * FROM signin_throttle WHERE key LIKE 'user:%'").all() as Row[]).filter(
+      (r) => r.key.split(':').slice(2).join(':') === name,
+    );
+  }
+
+  /** When the user name's latest running lock ends (ms), on any transport; null when not locked. */
+  lockedUntil(username: string, now: number): number | null {
+    const until = Math.max(0, ...this.userKeys(username).map((r) => r.locked_until));
+    return until > now ? until : null;
+  }
+
+  /** An administrator's unlock: the user name's failures and locks forgotten on every transport.
+   *  Per-source back-offs stay (they guard against whoever was guessing). Returns keys cleared. */
+  clearUser(username: string): number {
+    const keys = this.userKeys(username).map((r) => r.key);
+    this.clear(keys);
+    return keys.length;
+  }
+
   /** Forget a key's failures (the user signed in). */
   clear(keys: readonly string[]): void {
     const del = this.db.prepare('DELETE FROM signin_throttle WHERE key = ?');

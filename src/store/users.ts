@@ -89,6 +89,14 @@ export class Users {
     return toUser(this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row);
   }
 
+  setRole(username: string, role: string): UserRecord {
+    const info = this.db
+      .prepare('UPDATE users SET role = ?, updated_at = ? WHERE username = ?')
+      .run(role, new Date().toISOString(), username);
+    if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
+    return toUser(this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row);
+  }
+
   countActiveAdmins(): number {
     return (
       this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND active = 1").get() as { n: number }

@@ -300,8 +300,11 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     await b.page.locator('[data-testid=page-info]').getByText('1–3 of 3').waitFor();
     const rows = await b.page.locator('table.data tbody tr').allInnerTexts();
     assert.equal(rows.length, 3);
-    assert.equal(rows.filter((r) => /paul\s+recording\.sign\s+recording \d+\s+http/.test(r)).length, 2);
-    assert.equal(rows.filter((r) => /paul\s+recording\.sign\.refused\s+recording \d+\s+http/.test(r)).length, 1);
+    assert.equal(rows.filter((r) => /paul\s+recording\.sign\s+recording of MRN-7 \(Haddad, Omar\)/.test(r)).length, 2);
+    assert.equal(
+      rows.filter((r) => /paul\s+recording\.sign\.refused\s+recording of MRN-7 \(Haddad, Omar\)/.test(r)).length,
+      1,
+    );
     await b.page.locator('input[name=action]').fill('nothing.like.this');
     await b.page.getByRole('button', { name: 'Filter' }).click();
     await b.page.getByText('No entries match').waitFor();

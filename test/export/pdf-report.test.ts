@@ -168,3 +168,81 @@ test('spectrogram PNG: size, colour map ends, low bands at the bottom', () => {
   assert.deepEqual(px(50, 0), viridis(0), 'top row = quiet = purple');
   assert.throws(() => spectrogramPng({ data: new Float32Array(10), frames: 100, bands: 64 }));
 });
+
+// In CI a missing poppler is a failure, not a skip (house rule); on a developer machine a skip.
+const popplerOrCi = havePoppler || process.env['AUSCULT_CI'] === '1' ? false : 'poppler-utils not installed';
+
+interface WordBox {
+  text: string;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+function wordBoxes(pdfPath: string, page: number): WordBox[] {
+  const html = execFileSync('pdftotext', ['-bbox', '-f', String(page), '-l', String(page), pdfPath, '-'], {
+    encoding: 'utf8',
+  });
+  const out: WordBox[] = [];
+  for (const m of html.matchAll(
+    /<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g,
+  ))
+    out.push({ x0: Number(m[1]), y0: Number(m[2]), x1: Number(m[3]), y1: Number(m[4]), text: m[5]! });
+  return out;
+}
+const overlap = (a: WordBox, b: WordBox): number =>
+  Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0)) * Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
+
+function oneRecordingReport(givenName: string, familyName: string): ReportInput {
+  const r = sampleReport();
+  const first = r.recordings[0]!;
+  return { ...r, kind: 'recording', recordings: [{ ...first, row: { ...first.row, givenName, familyName } }] };
+}
+
+test(
+  'a 120-character patient name wraps: no two text boxes of the header overlap (pdftotext -bbox)',
+  { skip: popplerOrCi },
+  async () => {
+    const familyName = 'Al-Abdulrahman Bin Khalid Al-Hashimi Al-Qurashi Abu Bakr';
+    const givenName = 'Mohammed Abdullah Ibrahim Yousef Ahmad Hassan Omar Faisal Tari';
+    const name = `${familyName}, ${givenName}`;
+    assert.equal(name.length, 120, 'the fixture name is 120 characters');
+    const dir = scratchDir('auscult-pdf-long-');
+    const path = join(dir, 'long-name.pdf');
+    writeFileSync(path, await renderPdfReport(oneRecordingReport(givenName, familyName)));
+    const words = wordBoxes(path, 1);
+    const mrn = words.find((w) => w.text === 'MRN-0007');
+    assert.ok(mrn, 'the MRN is printed as one readable word');
+    // The header: every word from the title down to the MRN's line.
+    const header = words.filter((w) => w.y0 <= mrn.y1);
+    assert.ok(
+      header.some((w) => w.text === 'Lung'),
+      'the title is in the header',
+    );
+    assert.ok(header.filter((w) => w.text === 'Al-Hashimi').length === 1, 'the whole name is in the header');
+    for (let i = 0; i < header.length; i++)
+      for (let j = i + 1; j < header.length; j++) {
+        const a = header[i]!;
+        const b = header[j]!;
+        assert.ok(overlap(a, b) < 0.5, `“${a.text}” and “${b.text}” overlap in the header`);
+      }
+    // The name needed more than one line, and the MRN is below all of it.
+    const nameWords = header.filter((w) => name.split(/[ ,]+/).includes(w.text.replace(/,$/, '')));
+    assert.ok(new Set(nameWords.map((w) => Math.round(w.y0))).size >= 2, 'the name wraps onto a second line');
+    assert.ok(
+      nameWords.every((w) => w.y1 <= mrn.y0 + 0.5),
+      'the MRN is under the name, not over it',
+    );
+  },
+);
+
+test('a CJK name prints in an embedded CJK font (pdffonts, pdftotext)', { skip: popplerOrCi }, async () => {
+  const dir = scratchDir('auscult-pdf-cjk-');
+  const path = join(dir, 'cjk.pdf');
+  writeFileSync(path, await renderPdfReport(oneRecordingReport('小明', '王')));
+  const fonts = execFileSync('pdffonts', [path], { encoding: 'utf8' });
+  assert.match(fonts, /NotoSansCJK/, 'Noto Sans CJK is embedded (install fonts-noto-cjk)');
+  const text = execFileSync('pdftotext', ['-f', '1', '-l', '1', path, '-'], { encoding: 'utf8' });
+  assert.ok(text.includes('王, 小明'), 'the name reads back as written');
+  assert.ok(!text.includes('cannot be printed'), 'no missing-font sentence when the font is there');
+});

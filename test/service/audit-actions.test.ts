@@ -75,6 +75,8 @@ test('every command writes only the audit actions it declares', async () => {
     await run(admin, 'users.setPassword', { username: 'newbie', password: 'another password' });
     await run(admin, 'users.setActive', { username: 'newbie', active: false });
     await run(admin, 'users.setActive', { username: 'newbie', active: true });
+    await run(admin, 'users.unlock', { username: 'newbie' });
+    await run(admin, 'users.setRole', { username: 'newbie', role: 'auditor' });
     await run(admin, 'users.list', {});
     await run(nurse, 'settings.get', {});
     await run(admin, 'settings.set', { lockAfterSec: 120 });

@@ -250,6 +250,9 @@ test('review and sign-off: a signed recording refuses changes and takes amendmen
   });
   assert.equal(s.signedBy, 'pulmonologist');
   assert.equal(lastAudit(fx)[0]!.action, 'recording.sign');
+  // The entry holds what was signed, not only the label (issue 15).
+  assert.equal(lastAudit(fx)[0]!.details['statement'], 'Reviewed; consistent with asthma.');
+  assert.equal(lastAudit(fx)[0]!.details['meaning'], 'reviewed-agree');
   const before = fingerprint(fx.ws);
   await rejectsWith(
     fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {

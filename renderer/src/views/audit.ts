@@ -6,6 +6,7 @@ import type { AppContext } from '../ui/context';
 import { field, h, options, listener } from '../ui/dom';
 import { dateTime } from '../ui/format';
 import { empty, errorState, loading, withLoading } from '../ui/states';
+import { auditSummary } from '../widgets/audit-summary';
 import { downloadExportFile } from '../widgets/export-button';
 import { dataTable, pager } from '../widgets/table';
 
@@ -57,7 +58,13 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
   // --- log with filters ---
   const from = h('input', { type: 'date', name: 'from' });
   const to = h('input', { type: 'date', name: 'to' });
-  const username = h('input', { name: 'username', autocomplete: 'off', placeholder: 'any' });
+  const username = h('input', {
+    name: 'username',
+    autocomplete: 'off',
+    placeholder: 'any',
+    title: 'Who acted, or the user name a failed sign-in tried',
+  });
+  const text = h('input', { name: 'detailsText', type: 'search', autocomplete: 'off', placeholder: 'any words' });
   const action = h('input', { name: 'action', autocomplete: 'off', placeholder: 'e.g. recording.view' });
   const objectType = h('input', { name: 'objectType', autocomplete: 'off', placeholder: 'e.g. recording' });
   const objectId = h('input', { name: 'objectId', autocomplete: 'off', placeholder: 'any' });
@@ -73,6 +80,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       field('Action', action),
       field('Object type', objectType),
       field('Object id', objectId),
+      field('Details contain', text),
       h('button', { type: 'submit' }, 'Filter'),
     ),
   );
@@ -89,6 +97,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
           action: action.value.trim() || undefined,
           objectType: objectType.value.trim() || undefined,
           objectId: objectId.value.trim() || undefined,
+          text: text.value.trim() || undefined,
           limit: LIMIT,
           offset,
         }),
@@ -103,9 +112,30 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
             [
               { title: '#', cell: (e) => String(e.seq), className: 'num' },
               { title: 'When', cell: (e) => dateTime(e.at) },
-              { title: 'User', cell: (e) => e.username ?? '(none)' },
+              {
+                title: 'User',
+                cell: (e) =>
+                  e.username ??
+                  (e.attemptedUsername !== null
+                    ? h(
+                        'span',
+                        { title: 'Nobody was signed in: the user name this attempt tried' },
+                        `${e.attemptedUsername} (attempt)`,
+                      )
+                    : '—'),
+              },
               { title: 'Action', cell: (e) => e.action },
-              { title: 'Object', cell: (e) => (e.objectType ? `${e.objectType} ${e.objectId ?? ''}` : '—') },
+              {
+                title: 'Object',
+                // As people read it; the internal id on hover (and in the exports) for machines.
+                cell: (e) =>
+                  e.objectLabel !== null
+                    ? h('span', { title: `${e.objectType ?? ''} id ${e.objectId ?? ''}` }, e.objectLabel)
+                    : e.objectType
+                      ? `${e.objectType} ${e.objectId ?? ''}`
+                      : '—',
+              },
+              { title: 'Details', cell: auditSummary, className: 'audit-details' },
               { title: 'Via', cell: (e) => e.transport },
               { title: 'Hash', cell: (e) => h('code', { title: e.hash }, e.hash.slice(0, 10)) },
             ],
@@ -124,7 +154,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
   const kind = h('select', { name: 'kind' }, options(KINDS, 'audit-history'));
   const exFrom = h('input', { type: 'date', name: 'exportFrom' });
   const exTo = h('input', { type: 'date', name: 'exportTo' });
-  const patientId = h('input', { name: 'patientId', inputmode: 'numeric', placeholder: 'all patients' });
+  const patientMrn = h('input', { name: 'patientMrn', autocomplete: 'off', placeholder: 'all patients' });
   const bom = h('input', { type: 'checkbox', name: 'csvBom' });
   const zip = h('input', { type: 'checkbox', name: 'zip' });
   const exErr = h('p', { class: 'form-error', role: 'alert' });
@@ -137,7 +167,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       field('What', kind),
       field('From', exFrom),
       field('To', exTo),
-      field('Patient id', patientId),
+      field('Patient MRN', patientMrn),
     ),
     h(
       'div',
@@ -230,7 +260,7 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       const scope: ExportScope = {};
       if (exFrom.value) scope.from = isoDay(exFrom.value, false);
       if (exTo.value) scope.to = isoDay(exTo.value, true);
-      if (patientId.value.trim()) scope.patientId = Number(patientId.value.trim());
+      if (patientMrn.value.trim()) scope.patientMrn = patientMrn.value.trim();
       try {
         const j = await ctx.api.call('exports.start', {
           kind: exportKind(kind.value),

@@ -1,5 +1,6 @@
 /** The audit log: auditors read it; auditors and admins verify its hash chain. */
 import { audit, type CommandTable } from '../handler.js';
+import { auditObjectLabeller } from '../audit-labels.js';
 import { toAuditEntry } from '../mappers.js';
 
 export const auditCommands: CommandTable<'audit.list' | 'audit.verify'> = {
@@ -11,7 +12,12 @@ export const auditCommands: CommandTable<'audit.list' | 'audit.verify'> = {
       const offset = p.offset ?? 0;
       const { limit: _l, offset: _o, ...filter } = p;
       const page = deps.store.audit.list(filter, limit, offset);
-      return { items: page.items.map(toAuditEntry), total: page.total, limit, offset };
+      const label = auditObjectLabeller(deps.store);
+      const items = page.items.map((a) => {
+        const e = toAuditEntry(a);
+        return { ...e, objectLabel: label(e) };
+      });
+      return { items, total: page.total, limit, offset };
     },
   },
   'audit.verify': {

@@ -174,7 +174,20 @@ export const exportsCommands: CommandTable<
           `Your role (${call.user.role}) may not export ${p.kind}; ${EXPORT_KINDS[p.kind].roles.join(' or ')} may.`,
         );
       }
-      const scope = p.scope;
+      // An MRN (what people know) becomes the patient's id (what the exporters read).
+      const { patientMrn, ...given } = p.scope;
+      const scope = { ...given };
+      if (patientMrn !== undefined) {
+        const byMrn = deps.store.patients.byMrn(patientMrn);
+        if (!byMrn)
+          throw new ApiError(
+            'NOT_FOUND',
+            `No patient has the MRN '${patientMrn}'. Check it, or leave the field empty to export every patient.`,
+          );
+        if (scope.patientId !== undefined && scope.patientId !== byMrn.id)
+          throw new ApiError('INVALID_INPUT', 'The MRN and the patient id name different patients; give one of them.');
+        scope.patientId = byMrn.id;
+      }
       if (scope.from && scope.to && scope.from > scope.to)
         throw new ApiError('INVALID_INPUT', 'The date range ends before it starts; swap "from" and "to".');
       let patientId = scope.patientId;
@@ -214,6 +227,7 @@ export const exportsCommands: CommandTable<
         audit(deps, call, 'export.start', 'export', id, {
           kind: p.kind,
           scope,
+          ...(patientMrn !== undefined ? { patientMrn } : {}),
           destinationDir,
           options: p.options ?? {},
           ...(patientId !== undefined ? { patientId } : {}),

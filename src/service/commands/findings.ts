@@ -107,9 +107,12 @@ export const findingsCommands: CommandTable<'findings.add' | 'findings.soundVerd
           meaning: p.meaning,
         });
         // The seal's hash in the signed audit chain: the record is anchored there as well.
+        // The statement and meaning as signed (issue 15: the entry held only the label).
         audit(deps, call, 'recording.sign', 'recording', r.id, {
           label: p.label,
           meaning: p.meaning,
+          statement: p.statement,
+          fullName: call.user.displayName,
           sealSha256: s.sealSha256,
           keyId: s.keyId,
         });

@@ -5,13 +5,30 @@ import { ApiError, notFound } from '../errors.js';
 import { audit, type CommandTable } from '../handler.js';
 import { auditFailedSignIn, checkPassword, refusal } from '../sign-in-guard.js';
 import { toUserInfo } from '../mappers.js';
+import type { Deps } from '../handler.js';
+import type { UserAdminInfo } from '../api.js';
+import type { UserRecord } from '../../store/index.js';
 
-export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.setPassword' | 'users.setActive'> = {
+type UsersCommand =
+  'users.list' | 'users.create' | 'users.setPassword' | 'users.setActive' | 'users.unlock' | 'users.setRole';
+
+/** An account as the admin's page shows it: last sign-in from the audit log, a running lock. */
+function adminInfo(deps: Deps, u: UserRecord, lastSignIn: Map<string, string>): UserAdminInfo {
+  const until = deps.store.signInThrottle.lockedUntil(u.username, deps.sessions.nowMs());
+  return {
+    ...toUserInfo(u),
+    lastSignInAt: lastSignIn.get(u.username.toLowerCase()) ?? null,
+    lockedUntil: until === null ? null : new Date(until).toISOString(),
+  };
+}
+
+export const usersCommands: CommandTable<UsersCommand> = {
   'users.list': {
     access: 'user',
     roles: ['admin'],
     run(deps) {
-      return deps.store.users.list().map(toUserInfo);
+      const last = deps.store.audit.lastAt('auth.login');
+      return deps.store.users.list().map((u) => adminInfo(deps, u, last));
     },
   },
   'users.create': {
@@ -62,7 +79,14 @@ export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.
       const passwordHash = await hashPassword(p.password);
       deps.store.tx(() => {
         deps.store.users.setPasswordHash(target.username, passwordHash);
-        audit(deps, call, 'user.password', 'user', target.id, { username: target.username, self });
+        // An administrator's reset is the answer to a lockout ("ask an administrator to reset the
+        // password"): it lifts the user name's lock too, in the same audited change.
+        const unlocked = self ? 0 : deps.store.signInThrottle.clearUser(target.username);
+        audit(deps, call, 'user.password', 'user', target.id, {
+          username: target.username,
+          self,
+          ...(self ? {} : { reset: true, unlocked: unlocked > 0 }),
+        });
       });
       // Every other session of that user ends (a self-change keeps the session that made it).
       deps.sessions.endForUser(target.id, 'password-changed', self ? call.sessionToken : null);
@@ -90,6 +114,44 @@ export const usersCommands: CommandTable<'users.list' | 'users.create' | 'users.
         return u;
       });
       if (!p.active) deps.sessions.endForUser(u.id, 'locked');
+      return toUserInfo(u);
+    },
+  },
+  'users.unlock': {
+    access: 'user',
+    roles: ['admin'],
+    audit: ['user.unlock'],
+    run(deps, call, p) {
+      const target = deps.store.users.byUsername(p.username);
+      if (!target) throw notFound('User', p.username);
+      deps.store.tx(() => {
+        const cleared = deps.store.signInThrottle.clearUser(target.username);
+        audit(deps, call, 'user.unlock', 'user', target.id, { username: target.username, wasLocked: cleared > 0 });
+      });
+      return adminInfo(deps, target, deps.store.audit.lastAt('auth.login'));
+    },
+  },
+  'users.setRole': {
+    access: 'user',
+    roles: ['admin'],
+    audit: ['user.role'],
+    run(deps, call, p) {
+      const target = deps.store.users.byUsername(p.username);
+      if (!target) throw notFound('User', p.username);
+      if (target.role === p.role)
+        throw new ApiError('INVALID_INPUT', `${target.username} already has the role ${p.role}; nothing was changed.`);
+      if (target.role === 'admin' && target.active && deps.store.users.countActiveAdmins() <= 1)
+        throw new ApiError(
+          'CONFLICT',
+          'This is the last active administrator; make another user an administrator first.',
+        );
+      const u = deps.store.tx(() => {
+        const u = deps.store.users.setRole(target.username, p.role);
+        audit(deps, call, 'user.role', 'user', u.id, { username: u.username, from: target.role, to: p.role });
+        return u;
+      });
+      // Sessions signed in under the old role end (the caller's own too, if it changed itself).
+      deps.sessions.endForUser(u.id, 'role-changed');
       return toUserInfo(u);
     },
   },

@@ -1,0 +1,151 @@
+/**
+ * Issue 15 in Chromium against `auscult serve`: the auditor finds a nurse's failed sign-ins by her
+ * user name, reads each entry's details and the object by MRN, and exports one patient by MRN; the
+ * admin sees the lock and the last sign-in, unlocks, resets a password, changes a role, and is
+ * asked before deactivating. Screenshots at 1024x700 and 1440x900.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiCallFailed, NodeApiClient } from './api-client.js';
+import { browserMissing, openBrowser, shot, signIn, signOut, startServe } from './harness.js';
+import type { BrowserSession, ServeProcess } from './harness.js';
+import type { Page } from 'playwright-core';
+import { USERS } from './seed.js';
+
+const skip = browserMissing();
+const SHOTS = process.env['AUSCULT_SHOTS_DIR'];
+
+/** Both sizes the issue asks for; copied to AUSCULT_SHOTS_DIR when set (for looking at). */
+async function shots(page: Page, name: string): Promise<void> {
+  for (const [w, hgt] of [
+    [1024, 700],
+    [1440, 900],
+  ] as const) {
+    await page.setViewportSize({ width: w, height: hgt });
+    const path = await shot(page, `${name}-${w}x${hgt}`);
+    if (SHOTS) {
+      mkdirSync(SHOTS, { recursive: true });
+      copyFileSync(path, join(SHOTS, `${name}-${w}x${hgt}.png`));
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+describe('auditor and admin (issue 15)', { skip }, () => {
+  let server: ServeProcess;
+  let b: BrowserSession;
+
+  before(async () => {
+    server = await startServe({ modelsDir: null });
+    const nurse = await NodeApiClient.open(server.port, server.token);
+    await nurse.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password });
+    await nurse.call('patients.create', { mrn: 'KH-120021', givenName: 'Nora', familyName: 'Schmidt-Müller' });
+    nurse.close();
+    // Someone guesses the nurse's password five times: her name is locked.
+    for (let i = 0; i < 5; i++) {
+      const c = await NodeApiClient.open(server.port, server.token);
+      await assert.rejects(
+        c.call('auth.signIn', { username: USERS.nurse.username, password: `guess-${i}` }),
+        ApiCallFailed,
+      );
+      c.close();
+    }
+    b = await openBrowser();
+    await b.page.goto(server.url);
+  });
+  after(async () => {
+    await b?.close();
+    await server?.stop();
+  });
+
+  test('the auditor finds failed sign-ins by the user name tried, with their details', async () => {
+    await signIn(b.page, USERS.auditor);
+    await b.page.locator('table.data tbody tr').first().waitFor();
+    await b.page.locator('input[name=username]').fill(USERS.nurse.username);
+    await b.page.locator('input[name=action]').fill('auth.login.failed');
+    await b.page.getByRole('button', { name: 'Filter' }).click();
+    await b.page.locator('[data-testid=page-info]').getByText('1–5 of 5').waitFor();
+    const rows = await b.page.locator('table.data tbody tr').allInnerTexts();
+    assert.ok(
+      rows.every((r) => r.includes(`${USERS.nurse.username} (attempt)`) && r.includes('Failed: wrong password')),
+      rows.join('\n'),
+    );
+    await shots(b.page, 'audit-failed-sign-ins');
+    // Words in the details, and the patient named by MRN and name, not "patient 1".
+    await b.page.locator('input[name=username]').fill('');
+    await b.page.locator('input[name=action]').fill('patient.create');
+    await b.page.locator('input[name=detailsText]').fill('');
+    await b.page.getByRole('button', { name: 'Filter' }).click();
+    await b.page.locator('table.data tbody tr').getByText('patient KH-120021 (Schmidt-Müller, Nora)').waitFor();
+    await b.page.locator('input[name=action]').fill('');
+    await b.page.locator('input[name=detailsText]').fill('guess');
+    await b.page.getByRole('button', { name: 'Filter' }).click();
+    await b.page.getByText('No entries match').waitFor(); // passwords are never in the log
+  });
+
+  test('the export scope takes an MRN; an unknown one is refused in words', async () => {
+    await b.page.locator('select[name=kind]').selectOption('audit-history');
+    await b.page.locator('input[name=patientMrn]').fill('KH-999');
+    await b.page.getByRole('button', { name: 'Start export' }).click();
+    await b.page
+      .locator('form[aria-label="Start an export"] .form-error')
+      .getByText(/No patient has the MRN 'KH-999'/)
+      .waitFor();
+    await b.page.locator('input[name=patientMrn]').fill('KH-120021');
+    await b.page.getByRole('button', { name: 'Start export' }).click();
+    await b.page
+      .locator('[data-testid=export-jobs] li.job')
+      .first()
+      .getByText(/done · 100 %/)
+      .waitFor({ timeout: 30_000 });
+    await shots(b.page, 'audit-export-by-mrn');
+    await signOut(b.page);
+  });
+
+  test('the admin sees the lock and unlocks, resets a password, changes a role, confirms a deactivation', async () => {
+    await signIn(b.page, USERS.admin);
+    await b.page.goto(`${server.url.split('#')[0]}#/users`);
+    const row = (name: string) => b.page.locator('table.data tbody tr', { hasText: name }).first();
+    await row(USERS.nurse.username)
+      .getByText(/locked until/)
+      .waitFor();
+    await row(USERS.admin.username)
+      .getByText(/\d{4}|\d{1,2}:\d{2}/)
+      .first()
+      .waitFor(); // a last sign-in
+    await shots(b.page, 'users-locked');
+    await row(USERS.nurse.username).getByRole('button', { name: 'Unlock' }).click();
+    await row(USERS.nurse.username).getByText('active', { exact: true }).waitFor();
+    // Reset the doctor's password in the dialog; the new one works at once.
+    await row(USERS.doctor.username).getByRole('button', { name: 'Reset password' }).click();
+    const dialog = b.page.locator('[data-testid=confirm-dialog]');
+    await dialog.locator('input[name=dialogInput]').fill('a fresh password 42');
+    await shots(b.page, 'users-reset-dialog');
+    await dialog.getByRole('button', { name: 'Reset password' }).click();
+    await b.page.getByText(`Password of ${USERS.doctor.username} reset.`).waitFor();
+    const c = await NodeApiClient.open(server.port, server.token);
+    await c.call('auth.signIn', { username: USERS.doctor.username, password: 'a fresh password 42' });
+    c.close();
+    // A role change, confirmed.
+    await row(USERS.nurse.username).locator('select').selectOption('auditor');
+    await dialog.getByRole('button', { name: 'Make auditor' }).click();
+    await b.page.getByText(`${USERS.nurse.username} is now auditor.`).waitFor();
+    assert.equal(await row(USERS.nurse.username).locator('select').inputValue(), 'auditor');
+    // Deactivation asks first: cancelled, nothing happens; confirmed, the account is off.
+    await row(USERS.doctor.username).getByRole('button', { name: 'Deactivate' }).click();
+    await dialog.getByText(/cannot sign in until reactivated/).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await row(USERS.doctor.username).getByText('active', { exact: true }).waitFor();
+    await row(USERS.doctor.username).getByRole('button', { name: 'Deactivate' }).click();
+    await dialog.getByRole('button', { name: 'Deactivate' }).click();
+    await row(USERS.doctor.username).getByText('deactivated').waitFor();
+    await shots(b.page, 'users-after');
+  });
+
+  test('no script errors or CSP violations', () => {
+    assert.deepEqual(b.errors, []);
+  });
+});

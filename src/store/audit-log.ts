@@ -7,7 +7,7 @@
  * Appends must run inside the caller's write transaction, so an entry and the change it records
  * commit together or not at all.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import { createHash } from 'node:crypto';
 import { entryMessage, type AuditSigner } from './audit-signing.js';
 import { StoreError } from './errors.js';
@@ -169,8 +169,8 @@ export interface AuditFilter {
 }
 
 export class AuditLog {
-  private readonly last: Database.Statement;
-  private readonly insert: Database.Statement;
+  private readonly last: SqlStatement;
+  private readonly insert: SqlStatement;
   private signing: EntrySigning | null = null;
   /** The history is signed (some entry carries a signature): unsigned appends are refused. */
   private signedHistory: boolean;
@@ -178,9 +178,9 @@ export class AuditLog {
   private pending: { seq: number; hash: string; sig: string | null } | null = null;
   /** Entries were appended in this transaction and its last one is not signed yet. */
   private unsealed = false;
-  private sealStmt: Database.Statement | null = null;
+  private sealStmt: SqlStatement | null = null;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: SqlDatabase) {
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     const signable = hasColumn(db, 'audit_log', 'sig');
     this.insert = db.prepare(
@@ -365,7 +365,7 @@ export class AuditLog {
   }
 }
 
-export function hasColumn(db: Database.Database, table: string, column: string): boolean {
+export function hasColumn(db: SqlDatabase, table: string, column: string): boolean {
   return (db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === column);
 }
 

@@ -1,5 +1,5 @@
 /** Patients and the prefix search over identifier and names. */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import { StoreError } from './errors.js';
 import { normalizeForSearch } from './search-normalize.js';
 
@@ -59,7 +59,7 @@ const SUMMARY_COLS = `p.*,
   (SELECT max(recorded_at) FROM recordings r WHERE r.patient_id = p.id) AS last_recorded_at`;
 
 export class Patients {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   create(p: NewPatient): PatientRecord {
     if (this.db.prepare('SELECT 1 FROM patients WHERE mrn = ?').get(p.mrn)) {

@@ -3,7 +3,7 @@
  * denormalised onto its row (top class, p(abnormal), status, quality) so lists, filters and the
  * review queue read one table through one index. Triggers (migration 001) freeze signed recordings.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import { StoreError, translateSqliteError } from './errors.js';
 import { patientMatch } from './patients.js';
 
@@ -264,11 +264,11 @@ function upper(d: string): string {
 }
 
 export class Recordings {
-  private readonly insertStmt: Database.Statement;
-  private readonly insertAnalysisStmt: Database.Statement;
-  private readonly setCurrentStmt: Database.Statement;
+  private readonly insertStmt: SqlStatement;
+  private readonly insertAnalysisStmt: SqlStatement;
+  private readonly setCurrentStmt: SqlStatement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: SqlDatabase) {
     this.insertStmt = db.prepare(
       `INSERT INTO recordings (patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at,
          quality, top_class, p_abnormal, analysis_status)

@@ -5,7 +5,7 @@
  * guesses therefore queue on the write lock and see each other's counts; none can read a stale
  * count across the `await` of the password check.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 
 export interface ThrottleRule {
   key: string;
@@ -28,7 +28,7 @@ interface Row {
 }
 
 export class SignInThrottle {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   /**
    * Reserve one attempt under every rule, atomically (the caller's transaction: `store.tx`). A key

@@ -2,7 +2,7 @@
  * The store: one SQLite file and its repositories. Every change that must be audited runs inside
  * `tx`, with its audit entry appended in the same transaction.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import { AuditLog, type ChainCheck } from './audit-log.js';
 import {
   checkpointProblem,
@@ -15,7 +15,7 @@ import {
 } from './audit-signing.js';
 import { verifyAuditLog } from './chain-verify.js';
 import { CheckpointLog, checkpointLogPath } from './checkpoint-log.js';
-import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
+import { openDatabase, type OpenOptions } from './database.js';
 import { StoreError, translateSqliteError } from './errors.js';
 import { openSigningFolder, readPublicKey, type KeyCustody } from './signing-key.js';
 import { sealProblem, sealRecord, verifySeals, type SealProblem } from './record-seals.js';
@@ -61,7 +61,7 @@ export class Store {
   readonly signInThrottle: SignInThrottle;
 
   private constructor(
-    readonly db: Database.Database,
+    readonly db: SqlDatabase,
     readonly path: string,
     /** Whether the file is encrypted at rest (opened with a key). */
     readonly encrypted: boolean,
@@ -330,7 +330,7 @@ export class Store {
   }
 
   get schemaVersion(): number {
-    return schemaVersion(this.db);
+    return this.db.pragma('user_version', { simple: true }) as number;
   }
 
   /**

@@ -69,6 +69,12 @@ export interface ChainCheck {
 export interface EntrySigning {
   signer: AuditSigner;
   dbId: string;
+  /**
+   * Sign every entry as it is inserted (a site database: its workstations' role may never UPDATE
+   * an audit row, and each entry is signed by the workstation that wrote it). Default: once per
+   * commit, on its last entry.
+   */
+  eachEntry?: boolean;
 }
 
 /** JSON with object keys sorted at every level: the same value always encodes to the same text. */
@@ -251,15 +257,19 @@ export class AuditLog {
         'SIGNING_KEY',
         'This history is signed, and this process has no signing key: it cannot add to the audit log. Open it with its signing folder (AUSCULT_SIGNING_DIR). Nothing was changed.',
       );
-    // Signed once per commit, by its last entry (sealPending, just before the commit).
+    // Signed once per commit, by its last entry (sealPending, just before the commit), or here.
+    const sig = this.signing?.eachEntry
+      ? this.signing.signer.sign(entryMessage(this.signing.dbId, fields.seq, hash)).toString('base64')
+      : null;
     this.insert.run({
       ...fields,
       prevHash,
       hash,
-      ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig: null } : {}),
+      ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig } : {}),
     });
-    this.pending = { seq: fields.seq, hash, sig: null };
-    this.unsealed = this.signing !== null;
+    this.pending = { seq: fields.seq, hash, sig };
+    this.unsealed = this.signing !== null && sig === null;
+    if (sig) this.signedHistory = true;
     return {
       seq: fields.seq,
       at: fields.at,

@@ -70,7 +70,9 @@ export class SignInThrottle {
 
   /** Take back one reserved attempt of each key (it was right), keeping earlier failures. */
   forgive(keys: readonly string[]): void {
-    const dec = this.db.prepare('UPDATE signin_throttle SET failures = max(0, failures - 1) WHERE key = ?');
+    const dec = this.db.prepare(
+      'UPDATE signin_throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END WHERE key = ?',
+    );
     for (const k of keys) dec.run(k);
   }
 }

@@ -29,3 +29,6 @@ export interface SqlDatabase {
   readonly open: boolean;
   close(): unknown;
 }
+
+/** Which engine a store runs on; SQL that differs between them (substring search) asks this. */
+export type SqlEngine = 'sqlite' | 'postgresql';

@@ -1,0 +1,137 @@
+/**
+ * The store on a real PostgreSQL cluster: schema and version table, the same repositories'
+ * behaviour, the frozen signed record, and the workstations' role that cannot rewrite the audit log.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Store } from '../../src/store/index.js';
+import { scratchDir } from '../support/paths.js';
+import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+
+let cluster: PgCluster | null = null;
+let skipped: string | null = null;
+
+describe('site database on PostgreSQL', () => {
+  before(async () => {
+    cluster = await startPgCluster((reason) => (skipped = reason));
+    cluster?.createSite('site_a', ['ws1']);
+  });
+  after(() => cluster?.stop());
+
+  it('migrates as the owner, records its version, and refuses a password in the address', (t) => {
+    if (!cluster) return t.skip(skipped ?? 'no cluster');
+    const store = Store.openSite(cluster.url('auscult_owner', 'site_a'), { signing: { dir: scratchDir('sign-') } });
+    try {
+      assert.equal(store.engine, 'postgresql');
+      assert.equal(cluster.psql('auscult_owner', 'site_a', 'SELECT version FROM schema_version').stdout.trim(), '1');
+    } finally {
+      store.close();
+    }
+    assert.throws(
+      () => Store.openSite('postgresql://ws1:secret@localhost/site_a'),
+      /contains a password.*PGPASSWORD.*pgpass/s,
+    );
+  });
+
+  it('keeps users, patients, recordings, search and signing with the same behaviour', (t) => {
+    if (!cluster) return t.skip(skipped ?? 'no cluster');
+    const store = Store.openSite(cluster.url('ws1', 'site_a'), { signing: { dir: scratchDir('sign-') } });
+    try {
+      const u = store.tx(() =>
+        store.users.create({ username: 'Nina', displayName: 'Nina N', role: 'nurse', passwordHash: 'x' }),
+      );
+      assert.equal(store.users.byUsername('nina')?.id, u.id, 'user names are case-insensitive, as on SQLite');
+      const p = store.tx(() =>
+        store.patients.create({ mrn: 'KH-120021', givenName: 'Jörg', familyName: 'Schmidt-Müller', createdBy: u.id }),
+      );
+      assert.throws(
+        () =>
+          store.tx(() => store.patients.create({ mrn: 'KH-120021', givenName: 'A', familyName: 'B', createdBy: u.id })),
+        /already exists/,
+      );
+      assert.deepEqual(
+        store.patients.search('muller', 10, 0).items.map((x) => x.id),
+        [p.id],
+      );
+      assert.deepEqual(
+        store.patients.search('2002 jorg', 10, 0).items.map((x) => x.id),
+        [p.id],
+      );
+      assert.equal(store.patients.search('100%', 10, 0).total, 0, 'a % in the text is a character, not a wildcard');
+      const rid = store.tx(() =>
+        store.recordings.insert({
+          patientId: p.id,
+          site: 'trachea',
+          deviceName: 'test',
+          sampleRate: 4000,
+          durationSec: 3,
+          fileName: 'a.wav',
+          wavSha256: 'a'.repeat(64),
+          status: 'recorded',
+          recordedBy: u.id,
+          recordedAt: new Date().toISOString(),
+        }),
+      );
+      assert.equal(store.recordings.reviewQueue(10, 0).total, 1);
+      const doc = store.tx(() =>
+        store.users.create({ username: 'paul', displayName: 'Dr Paul', role: 'pulmonologist', passwordHash: 'x' }),
+      );
+      store.tx(() => {
+        store.signRecording({
+          recordingId: rid,
+          userId: doc.id,
+          username: 'paul',
+          fullName: 'Dr Paul',
+          role: 'pulmonologist',
+          label: 'healthy',
+          statement: 'I reviewed this recording.',
+          meaning: 'agree',
+        });
+        store.audit.append({
+          username: 'paul',
+          action: 'recording.sign',
+          transport: 'cli',
+          objectType: 'recording',
+          objectId: rid,
+        });
+      });
+      assert.equal(store.recordings.reviewQueue(10, 0).total, 0);
+      assert.deepEqual(store.sealStatus(rid), { valid: true, problem: null });
+      const frozen = cluster.psql('ws1', 'site_a', `UPDATE recordings SET device_name = 'x' WHERE id = ${rid}`);
+      assert.notEqual(frozen.status, 0);
+      assert.match(frozen.stderr, /recording is signed and cannot be altered/);
+      const check = store.verifyAudit();
+      assert.equal(check.ok, true, check.reason ?? '');
+      assert.ok(check.entries >= 1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("the workstations' role may insert audit rows but never UPDATE, DELETE or TRUNCATE them", (t) => {
+    if (!cluster) return t.skip(skipped ?? 'no cluster');
+    const c = cluster;
+    const before = c.psql('ws1', 'site_a', 'SELECT count(*) FROM audit_log').stdout.trim();
+    assert.ok(Number(before) > 0);
+    for (const sql of ["UPDATE audit_log SET username = 'eve'", 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
+      const r = c.psql('ws1', 'site_a', sql);
+      assert.notEqual(r.status, 0, sql);
+      assert.match(r.stderr, /permission denied/, sql);
+    }
+    // dropping the triggers is the owner's, not the workstation's
+    const drop = c.psql('ws1', 'site_a', 'ALTER TABLE audit_log DISABLE TRIGGER ALL');
+    assert.match(drop.stderr, /must be owner/);
+    // an insert that does not continue the chain is refused by the database itself
+    const forged = c.psql(
+      'ws1',
+      'site_a',
+      `INSERT INTO audit_log (seq, at, action, transport, details_json, prev_hash, hash, key_id, sig)
+       VALUES (1000, 'x', 'user.create', 'cli', '{}', 'x', 'y', 'k', 's')`,
+    );
+    assert.match(forged.stderr, /does not continue the chain/);
+    // the owner is stopped by the triggers too
+    const owner = c.psql('auscult_owner', 'site_a', 'DELETE FROM audit_log');
+    assert.match(owner.stderr, /append-only/);
+    assert.equal(c.psql('ws1', 'site_a', 'SELECT count(*) FROM audit_log').stdout.trim(), before);
+  });
+});

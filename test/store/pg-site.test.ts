@@ -3,9 +3,11 @@
  * behaviour, the frozen signed record, and the workstations' role that cannot rewrite the audit log.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Store } from '../../src/store/index.js';
-import { scratchDir } from '../support/paths.js';
+import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 
 let cluster: PgCluster | null = null;
@@ -133,5 +135,30 @@ describe('site database on PostgreSQL', () => {
     const owner = c.psql('auscult_owner', 'site_a', 'DELETE FROM audit_log');
     assert.match(owner.stderr, /append-only/);
     assert.equal(c.psql('ws1', 'site_a', 'SELECT count(*) FROM audit_log').stdout.trim(), before);
+  });
+
+  it('the CLI takes --db postgresql://… and AUSCULT_DB_URL, and refuses an address with a password', (t) => {
+    if (!cluster) return t.skip(skipped ?? 'no cluster');
+    cluster.createSite('site_cli', []);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AUSCULT_DATA_DIR: scratchDir('cli-data-'),
+      AUSCULT_PASSWORD: 'correct horse battery staple',
+    };
+    delete env['AUSCULT_DB_URL'];
+    const cli = (args: string[], extra: Record<string, string> = {}) =>
+      spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'auscult.js'), ...args], {
+        env: { ...env, ...extra },
+        encoding: 'utf8',
+      });
+    const add = cli(['users', 'add', '--role', 'admin', 'ada', '--db', cluster.url('auscult_owner', 'site_cli')]);
+    assert.equal(add.status, 0, add.stderr);
+    const list = cli(['users', 'list'], { AUSCULT_DB_URL: cluster.url('ws1', 'site_cli') });
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /^ada\s+admin\s+active/m);
+    const refused = cli(['users', 'list', '--db', 'postgresql://ws1:hunter2@localhost/site_cli']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /contains a password.*PGPASSWORD/s);
+    assert.doesNotMatch(refused.stderr, /hunter2/);
   });
 });

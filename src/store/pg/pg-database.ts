@@ -69,6 +69,8 @@ export class PgDatabase implements SqlDatabase {
         `Cannot reach the site database ${info.display}: ${firstLine(err)}. Check that the server is running and reachable from this workstation, and that PGPASSWORD or ~/.pgpass holds this role's password. Nothing was changed.`,
       );
     }
+    // the server's notices ("already exists, skipping") are not the user's business
+    this.client.querySync('SET client_min_messages = warning');
     if (this.readonly) this.client.querySync('SET default_transaction_read_only = on');
   }
 

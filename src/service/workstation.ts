@@ -5,6 +5,7 @@
  * `call(ctx, method, params)` with a context of their own. See README.md in this folder.
  */
 import { isSiteUrl, openStoreAt } from './site-store.js';
+import { listenToSite } from './site-events.js';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -162,6 +163,17 @@ export class Workstation {
       ws.sessionEnded(s, reason);
     };
     removeLeftovers(deps);
+    if (store.engine === 'postgresql') {
+      try {
+        closers.push(await listenToSite(opts.dbPath, events));
+      } catch (err) {
+        await ws.close();
+        throw new ApiError(
+          'STORAGE',
+          `Cannot listen for the site database's live updates: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
     return ws;
   }
 

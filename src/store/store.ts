@@ -4,6 +4,7 @@
  */
 import type { SqlDatabase, SqlEngine } from './sql-database.js';
 import { openPgDatabase, type PgOpenOptions } from './pg/pg-open.js';
+import { readAudio, uploadAudio, type UploadResult } from './pg/recording-audio.js';
 import { PG_MATCHES_SQLITE_VERSION } from './pg/migrations/index.js';
 import { hostname } from 'node:os';
 import { AuditLog, type ChainCheck } from './audit-log.js';
@@ -261,6 +262,23 @@ export class Store {
           });
       });
     }
+  }
+
+  /**
+   * A site database: store a recording's WAV (already stored locally and hashed at intake) and
+   * read it back verified; only then may the local copy go. Idempotent by recording id and hash.
+   */
+  uploadRecordingAudio(recordingId: number, wav: Buffer): UploadResult {
+    if (this.engine !== 'postgresql')
+      throw new StoreError('NOT_FOUND', 'A single workstation keeps its recordings in its data folder.');
+    const rec = this.recordings.get(recordingId);
+    if (!rec) throw new StoreError('NOT_FOUND', `Recording ${recordingId} does not exist.`);
+    return this.tx(() => uploadAudio(this.db, recordingId, wav, rec.wavSha256));
+  }
+
+  /** A site database's copy of a recording's WAV, or null. */
+  recordingAudio(recordingId: number): Buffer | null {
+    return this.engine === 'postgresql' ? readAudio(this.db, recordingId) : null;
   }
 
   /** The signing key and history id, when this store signs (opened with its signing folder). */

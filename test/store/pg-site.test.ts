@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Store } from '../../src/store/index.js';
@@ -21,7 +22,10 @@ describe('site database on PostgreSQL', () => {
   after(() => cluster?.stop());
 
   it('migrates as the owner, records its version, and refuses a password in the address', (t) => {
-    if (!cluster) return t.skip(skipped ?? 'no cluster');
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
     const store = Store.openSite(cluster.url('auscult_owner', 'site_a'), { signing: { dir: scratchDir('sign-') } });
     try {
       assert.equal(store.engine, 'postgresql');
@@ -36,7 +40,10 @@ describe('site database on PostgreSQL', () => {
   });
 
   it('keeps users, patients, recordings, search and signing with the same behaviour', (t) => {
-    if (!cluster) return t.skip(skipped ?? 'no cluster');
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
     const store = Store.openSite(cluster.url('ws1', 'site_a'), { signing: { dir: scratchDir('sign-') } });
     try {
       const u = store.tx(() =>
@@ -111,7 +118,10 @@ describe('site database on PostgreSQL', () => {
   });
 
   it("the workstations' role may insert audit rows but never UPDATE, DELETE or TRUNCATE them", (t) => {
-    if (!cluster) return t.skip(skipped ?? 'no cluster');
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
     const c = cluster;
     const before = c.psql('ws1', 'site_a', 'SELECT count(*) FROM audit_log').stdout.trim();
     assert.ok(Number(before) > 0);
@@ -138,7 +148,10 @@ describe('site database on PostgreSQL', () => {
   });
 
   it('the CLI takes --db postgresql://… and AUSCULT_DB_URL, and refuses an address with a password', (t) => {
-    if (!cluster) return t.skip(skipped ?? 'no cluster');
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
     cluster.createSite('site_cli', []);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -160,5 +173,62 @@ describe('site database on PostgreSQL', () => {
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /contains a password.*PGPASSWORD/s);
     assert.doesNotMatch(refused.stderr, /hunter2/);
+  });
+
+  it("keeps a recording's WAV in the database: read back verified, idempotent, never replaced", (t) => {
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
+    const store = Store.openSite(cluster.url('ws1', 'site_a'), { signing: { dir: scratchDir('sign-') } });
+    try {
+      const wav = Buffer.alloc(44 + 8000, 7);
+      wav.write('RIFF', 0, 'latin1');
+      const hash = createHash('sha256').update(wav).digest('hex');
+      const nurse = store.users.byUsername('nina')!;
+      const patient = store.patients.byMrn('KH-120021')!;
+      const rid = store.tx(() =>
+        store.recordings.insert({
+          patientId: patient.id,
+          site: 'trachea',
+          deviceName: 'test',
+          sampleRate: 4000,
+          durationSec: 1,
+          fileName: 'audio.wav',
+          wavSha256: hash,
+          status: 'recorded',
+          recordedBy: nurse.id,
+          recordedAt: new Date().toISOString(),
+        }),
+      );
+      assert.deepEqual(store.uploadRecordingAudio(rid, wav), { stored: 'now', sha256: hash });
+      assert.deepEqual(
+        store.uploadRecordingAudio(rid, wav),
+        { stored: 'already', sha256: hash },
+        'a retry changes nothing',
+      );
+      assert.ok(store.recordingAudio(rid)?.equals(wav), 'the bytes come back as they went in');
+      const other = Buffer.from(wav);
+      other[100] = 1;
+      assert.throws(() => store.uploadRecordingAudio(rid, other), /does not match the SHA-256 recorded at intake/);
+      assert.equal(
+        cluster.psql('ws1', 'site_a', `SELECT count(*) FROM recording_audio WHERE recording_id = ${rid}`).stdout.trim(),
+        '1',
+      );
+      const swap = cluster.psql(
+        'ws1',
+        'site_a',
+        `UPDATE recording_audio SET bytes = '\\x00' WHERE recording_id = ${rid}`,
+      );
+      assert.match(swap.stderr, /permission denied/);
+      const ownerSwap = cluster.psql(
+        'auscult_owner',
+        'site_a',
+        `DELETE FROM recording_audio WHERE recording_id = ${rid}`,
+      );
+      assert.match(ownerSwap.stderr, /cannot be changed/);
+    } finally {
+      store.close();
+    }
   });
 });

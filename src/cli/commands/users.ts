@@ -8,7 +8,7 @@ import type { CliCommand } from '../command.js';
 import { ROLES } from '../../common/roles.js';
 import { ApiError } from '../../service/errors.js';
 import { addUserLocal, setPasswordLocal } from '../../service/local-admin.js';
-import { appDataDir, defaultDbPath, signingDir } from '../../service/paths.js';
+import { appDataDir, signingDir } from '../../service/paths.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { dirname } from 'node:path';
 import { Store, StoreError, type OpenOptions } from '../../store/index.js';

@@ -19,11 +19,14 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const BOOL = 16;
 
+// pg-types' own parsers for every other type (its TypeId enum is the OIDs themselves)
+const pgParser = pgTypes.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
+
 const TYPES = {
   getTypeParser(oid: number, format?: string): (value: string) => unknown {
     if (oid === INT8 || oid === NUMERIC) return Number;
     if (oid === BOOL) return (v: string) => (v === 't' ? 1 : 0);
-    return pgTypes.getTypeParser(oid, format === 'binary' ? 'binary' : 'text') as (value: string) => unknown;
+    return pgParser(oid, format === 'binary' ? 'binary' : 'text');
   },
 };
 

@@ -227,6 +227,8 @@ export function patientMatch(
  * LIKE '%word%' that the pg_trgm GIN index answers (words under three characters scan, as on SQLite).
  */
 function pgPatientMatch(tokens: string[], prefix: string): { sql: string; args: Record<string, string> } {
+  // PostgreSQL text holds no NUL, so a word with one matches nothing (and libpq could not send it)
+  if (tokens.some((t) => t.includes('\u0000'))) return { sql: '(1 = 0)', args: {} };
   const args: Record<string, string> = {};
   const parts = tokens.map((t, i) => {
     args[`${prefix}_${i}`] = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -55,7 +55,11 @@ export function translateSql(source: string): TranslatedSql {
 /** A value as libpq's text format takes it. */
 export function toPgText(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') {
+    // libpq takes C strings: a NUL would silently cut the value short (PostgreSQL text cannot hold one)
+    if (v.includes('\u0000')) throw new RangeError('a text containing a NUL character cannot be sent to PostgreSQL');
+    return v;
+  }
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;

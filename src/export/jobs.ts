@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from '../store/index.js';
 import {
   auditEntriesForExport,
   auditHeadForExport,
@@ -89,7 +89,7 @@ export interface ExportRequest {
 }
 
 export interface ExportSources {
-  db: Database.Database;
+  db: SqlDatabase;
   /** The stored WAV's bytes, checked against its SHA-256 (the service's reader). */
   readWav(row: ExportRecordingRow): Promise<Buffer>;
   /** Log-mel frames for the report's image, or null when unavailable. */

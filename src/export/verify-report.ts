@@ -4,14 +4,14 @@
  * line is named), 2 = the folder could not be read at all.
  */
 import { statSync } from 'node:fs';
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from '../store/index.js';
 import { auditHashAt, auditSeqsForExport } from '../store/export-queries.js';
 import { verifyAuditExport } from './audit-verify.js';
 import type { TrustedKeys } from '../store/index.js';
 
 export async function verifyExportFolderCli(
   folder: string,
-  opts: { json: boolean; db?: Database.Database; keys?: TrustedKeys | null },
+  opts: { json: boolean; db?: SqlDatabase; keys?: TrustedKeys | null },
 ): Promise<number> {
   const st = statSync(folder, { throwIfNoEntry: false });
   if (!st?.isDirectory()) {

@@ -451,6 +451,8 @@ export interface ApiEvents {
   'devices.changed': { devices: DeviceInfo[]; added: string[]; removed: string[] };
   'export.progress': ExportJob;
   'session.ended': { reason: 'signed-out' | 'expired' | 'locked' | 'password-changed' | 'role-changed' };
+  /** A site database: a recording was added or signed on some workstation (refresh the queue, the patient). */
+  'recordings.changed': { kind: 'recording.added' | 'recording.signed'; recordingId: number; patientId: number };
 }
 export type EventName = keyof ApiEvents;
 
@@ -549,6 +551,7 @@ export const EVENT_NAMES = [
   'devices.changed',
   'export.progress',
   'session.ended',
+  'recordings.changed',
 ] as const satisfies readonly EventName[];
 
 export const DISCLAIMER =

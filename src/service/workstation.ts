@@ -4,6 +4,8 @@
  * messages; the connection keeps the session. In-process callers (the CLI, tests) may also use
  * `call(ctx, method, params)` with a context of their own. See README.md in this folder.
  */
+import { isSiteUrl, openStoreAt } from './site-store.js';
+import { listenToSite } from './site-events.js';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -81,15 +83,20 @@ export class Workstation {
 
   static async open(opts: WorkstationOptions): Promise<Workstation> {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-    const atRest = checkedAtRestKey(opts);
+    // A site database is encrypted at rest by its server, not with the data folder's key.
+    const atRest = isSiteUrl(opts.dbPath) ? null : checkedAtRestKey(opts);
     let store: Store;
     try {
       // Checked before it is trusted: quick_check at every start (serve, the app, the CLI).
-      store = Store.open(opts.dbPath, {
+      // The signing folder is beside the database's folder (the CLI's check and audit find it from
+      // --db the same way); a site database's, beside this workstation's data folder.
+      store = openStoreAt(opts.dbPath, {
         key: atRest,
         quickCheck: opts.quickCheck ?? true,
-        // Beside the database's folder (the CLI's check and audit find it from --db the same way).
-        signing: { dir: opts.signingDir ?? signingDir(dirname(opts.dbPath)), custody: opts.keyCustody },
+        dataDir: opts.dataDir,
+        signingDir:
+          opts.signingDir ?? (isSiteUrl(opts.dbPath) ? signingDir(opts.dataDir) : signingDir(dirname(opts.dbPath))),
+        custody: opts.keyCustody,
       });
     } catch (err) {
       throw err instanceof StoreError ? new ApiError('STORAGE', err.message) : err;
@@ -156,6 +163,17 @@ export class Workstation {
       ws.sessionEnded(s, reason);
     };
     removeLeftovers(deps);
+    if (store.engine === 'postgresql') {
+      try {
+        closers.push(await listenToSite(opts.dbPath, events));
+      } catch (err) {
+        await ws.close();
+        throw new ApiError(
+          'STORAGE',
+          `Cannot listen for the site database's live updates: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
     return ws;
   }
 

@@ -7,7 +7,7 @@
  * Appends must run inside the caller's write transaction, so an entry and the change it records
  * commit together or not at all.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import { createHash } from 'node:crypto';
 import { entryMessage, type AuditSigner } from './audit-signing.js';
 import { StoreError } from './errors.js';
@@ -69,6 +69,12 @@ export interface ChainCheck {
 export interface EntrySigning {
   signer: AuditSigner;
   dbId: string;
+  /**
+   * Sign every entry as it is inserted (a site database: its workstations' role may never UPDATE
+   * an audit row, and each entry is signed by the workstation that wrote it). Default: once per
+   * commit, on its last entry.
+   */
+  eachEntry?: boolean;
 }
 
 /** JSON with object keys sorted at every level: the same value always encodes to the same text. */
@@ -174,8 +180,8 @@ export interface AuditFilter {
 const likeLiteral = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class AuditLog {
-  private readonly last: Database.Statement;
-  private readonly insert: Database.Statement;
+  private readonly last: SqlStatement;
+  private readonly insert: SqlStatement;
   private signing: EntrySigning | null = null;
   /** The history is signed (some entry carries a signature): unsigned appends are refused. */
   private signedHistory: boolean;
@@ -183,9 +189,9 @@ export class AuditLog {
   private pending: { seq: number; hash: string; sig: string | null } | null = null;
   /** Entries were appended in this transaction and its last one is not signed yet. */
   private unsealed = false;
-  private sealStmt: Database.Statement | null = null;
+  private sealStmt: SqlStatement | null = null;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: SqlDatabase) {
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     const signable = hasColumn(db, 'audit_log', 'sig');
     this.insert = db.prepare(
@@ -256,15 +262,19 @@ export class AuditLog {
         'SIGNING_KEY',
         'This history is signed, and this process has no signing key: it cannot add to the audit log. Open it with its signing folder (AUSCULT_SIGNING_DIR). Nothing was changed.',
       );
-    // Signed once per commit, by its last entry (sealPending, just before the commit).
+    // Signed once per commit, by its last entry (sealPending, just before the commit), or here.
+    const sig = this.signing?.eachEntry
+      ? this.signing.signer.sign(entryMessage(this.signing.dbId, fields.seq, hash)).toString('base64')
+      : null;
     this.insert.run({
       ...fields,
       prevHash,
       hash,
-      ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig: null } : {}),
+      ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig } : {}),
     });
-    this.pending = { seq: fields.seq, hash, sig: null };
-    this.unsealed = this.signing !== null;
+    this.pending = { seq: fields.seq, hash, sig };
+    this.unsealed = this.signing !== null && sig === null;
+    if (sig) this.signedHistory = true;
     return {
       seq: fields.seq,
       at: fields.at,
@@ -390,7 +400,7 @@ export class AuditLog {
 }
 
 /** `generated`: look among generated (hidden) columns too, which `table_info` leaves out. */
-export function hasColumn(db: Database.Database, table: string, column: string, generated = false): boolean {
+export function hasColumn(db: SqlDatabase, table: string, column: string, generated = false): boolean {
   return (db.pragma(`${generated ? 'table_xinfo' : 'table_info'}(${table})`) as { name: string }[]).some(
     (c) => c.name === column,
   );

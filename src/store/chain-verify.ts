@@ -17,7 +17,7 @@
  * named. A rewrite breaks every signature from its first entry on, which sampling cannot miss; a
  * garbled signature alone (content intact) is found only by `all`.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import { chainStepProblem, GENESIS_HASH, type AuditRow, type ChainCheck } from './audit-log.js';
 import {
   checkpointProblem,
@@ -44,7 +44,7 @@ interface Row extends AuditRow {
 
 const STRIDE = 256;
 
-export function verifyAuditLog(db: Database.Database, opts: VerifyAuditOptions): ChainCheck {
+export function verifyAuditLog(db: SqlDatabase, opts: VerifyAuditOptions): ChainCheck {
   const signable = (db.pragma('table_info(audit_log)') as { name: string }[]).some((c) => c.name === 'sig');
   const notes: string[] = [];
   let prevHash = GENESIS_HASH;

@@ -5,7 +5,7 @@
  * other statement on a connection while a cursor is open, so a cursor would block the service.
  * Batches keep memory flat in the number of rows all the same.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import { toInclusiveEnd } from './audit-log.js';
 import { resultState, showsFigures, type ResultState } from '../common/result-state.js';
 import type { ClassProbabilities } from '../common/classes.js';
@@ -42,13 +42,13 @@ function auditWhere(scope: ExportAuditScope): { sql: string; args: Record<string
 }
 
 /** The chain head now: entries appended later have higher seqs, so `seq <= head` is a snapshot. */
-export function auditHeadForExport(db: Database.Database): { seq: number; hash: string } {
+export function auditHeadForExport(db: SqlDatabase): { seq: number; hash: string } {
   const r = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
     { seq: number; hash: string } | undefined;
   return r ?? { seq: 0, hash: '0'.repeat(64) };
 }
 
-export function countAuditForExport(db: Database.Database, scope: ExportAuditScope, uptoSeq: number): number {
+export function countAuditForExport(db: SqlDatabase, scope: ExportAuditScope, uptoSeq: number): number {
   const w = auditWhere(scope);
   return (
     db.prepare(`SELECT count(*) AS n FROM audit_log WHERE seq <= @upto${w.sql}`).get({ ...w.args, upto: uptoSeq }) as {
@@ -73,7 +73,7 @@ export interface ExportAuditRow {
 
 /** Audit entries in `scope` with seq ≤ `uptoSeq`, in seq order, in batches. */
 export function* auditEntriesForExport(
-  db: Database.Database,
+  db: SqlDatabase,
   scope: ExportAuditScope,
   uptoSeq: number,
 ): Generator<ExportAuditRow> {
@@ -119,11 +119,7 @@ export function* auditEntriesForExport(
 }
 
 /** Seqs only (the verifier's completeness check against the live database). */
-export function* auditSeqsForExport(
-  db: Database.Database,
-  scope: ExportAuditScope,
-  uptoSeq: number,
-): Generator<number> {
+export function* auditSeqsForExport(db: SqlDatabase, scope: ExportAuditScope, uptoSeq: number): Generator<number> {
   const w = auditWhere(scope);
   const stmt = db
     .prepare(`SELECT seq FROM audit_log WHERE seq > @after AND seq <= @upto${w.sql} ORDER BY seq LIMIT ${BATCH * 5}`)
@@ -137,7 +133,7 @@ export function* auditSeqsForExport(
   }
 }
 
-export function auditHashAt(db: Database.Database, seq: number): string | null {
+export function auditHashAt(db: SqlDatabase, seq: number): string | null {
   const r = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(seq) as string | undefined;
   return r ?? null;
 }
@@ -319,14 +315,14 @@ function exportAnalysis(r: RecRow, id: number): NonNullable<ExportRecordingRow['
   };
 }
 
-export function countRecordingsForExport(db: Database.Database, scope: ExportRecordingScope): number {
+export function countRecordingsForExport(db: SqlDatabase, scope: ExportRecordingScope): number {
   const w = recWhere(scope);
   return (db.prepare(`SELECT count(*) AS n FROM recordings r WHERE 1=1${w.sql}`).get(w.args) as { n: number }).n;
 }
 
 /** Recordings in scope, oldest id first, in batches, each with its current analysis and sign-off. */
 export function* recordingsForExport(
-  db: Database.Database,
+  db: SqlDatabase,
   scope: ExportRecordingScope,
   opts: { withResultJson?: boolean } = {},
 ): Generator<ExportRecordingRow> {
@@ -403,7 +399,7 @@ export interface ExportFindingRow {
   isAmendment: boolean;
 }
 
-export function findingsForExport(db: Database.Database, recordingId: number): ExportFindingRow[] {
+export function findingsForExport(db: SqlDatabase, recordingId: number): ExportFindingRow[] {
   const rows = db
     .prepare(
       `SELECT f.id, f.recording_id, u.username, f.author_role, f.text, f.label, f.created_at, f.is_amendment
@@ -432,7 +428,7 @@ export function findingsForExport(db: Database.Database, recordingId: number): E
 }
 
 /** Patients with at least one recording in scope, ascending (one FHIR bundle / PDF set each). */
-export function patientIdsForExport(db: Database.Database, scope: ExportRecordingScope): number[] {
+export function patientIdsForExport(db: SqlDatabase, scope: ExportRecordingScope): number[] {
   const w = recWhere(scope);
   return db
     .prepare(`SELECT DISTINCT r.patient_id FROM recordings r WHERE 1=1${w.sql} ORDER BY r.patient_id`)
@@ -440,6 +436,6 @@ export function patientIdsForExport(db: Database.Database, scope: ExportRecordin
     .all(w.args) as number[];
 }
 
-export function patientMrn(db: Database.Database, patientId: number): string | null {
+export function patientMrn(db: SqlDatabase, patientId: number): string | null {
   return (db.prepare('SELECT mrn FROM patients WHERE id = ?').pluck().get(patientId) as string | undefined) ?? null;
 }

@@ -14,6 +14,8 @@ export {
 export { openSigningFolder, readPublicKey, type KeyCustody } from './signing-key.js';
 export { checkpointLogPath } from './checkpoint-log.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export type { SqlDatabase, SqlStatement, SqlRunResult } from './sql-database.js';
+export { isSiteUrl, parseSiteUrl } from './pg/pg-url.js';
 export { openDatabase, migrate, schemaVersion, type OpenOptions } from './database.js';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
 export {

@@ -1,5 +1,5 @@
 /** Patients and the prefix search over identifier and names. */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase, SqlEngine } from './sql-database.js';
 import { StoreError } from './errors.js';
 import { normalizeForSearch } from './search-normalize.js';
 
@@ -59,7 +59,10 @@ const SUMMARY_COLS = `p.*,
   (SELECT max(recorded_at) FROM recordings r WHERE r.patient_id = p.id) AS last_recorded_at`;
 
 export class Patients {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly engine: SqlEngine = 'sqlite',
+  ) {}
 
   create(p: NewPatient): PatientRecord {
     if (this.db.prepare('SELECT 1 FROM patients WHERE mrn = ?').get(p.mrn)) {
@@ -157,7 +160,7 @@ export class Patients {
    * insensitive, words in any order: patientMatch). Parameters are bound, never spliced into SQL.
    */
   search(query: string | undefined, limit: number, offset: number): { items: PatientSummaryRecord[]; total: number } {
-    const m = patientMatch(query);
+    const m = patientMatch(query, 'q', this.engine);
     const where = m.sql ? `WHERE ${m.sql}` : '';
     const args: Record<string, unknown> = { ...m.args, limit, offset };
     const total = (this.db.prepare(`SELECT count(*) AS n FROM patients ${where}`).get(m.args) as { n: number }).n;
@@ -188,7 +191,11 @@ export class Patients {
  * cannot hold, are checked on the rows that index selected (or, for a text of only short words,
  * on every patient: still 10,000 short strings). Empty text matches everything (`sql` is '').
  */
-export function patientMatch(query: string | undefined, prefix = 'q'): { sql: string; args: Record<string, string> } {
+export function patientMatch(
+  query: string | undefined,
+  prefix = 'q',
+  engine: SqlEngine = 'sqlite',
+): { sql: string; args: Record<string, string> } {
   const tokens = [
     ...new Set(
       normalizeForSearch((query ?? '').replace(/,/g, ' '))
@@ -197,6 +204,7 @@ export function patientMatch(query: string | undefined, prefix = 'q'): { sql: st
     ),
   ].slice(0, 8); // a longer text adds nothing a person types, only work
   if (tokens.length === 0) return { sql: '', args: {} };
+  if (engine === 'postgresql') return pgPatientMatch(tokens, prefix);
   const args: Record<string, string> = {};
   const parts: string[] = [];
   const long = tokens.filter((t) => codePoints(t) >= 3);
@@ -211,6 +219,21 @@ export function patientMatch(query: string | undefined, prefix = 'q'): { sql: st
       args[`${prefix}_${i}`] = t;
       parts.push(`instr(mrn_norm || ' ' || family_norm || ' ' || given_norm, @${prefix}_${i}) > 0`);
     });
+  return { sql: `(${parts.join(' AND ')})`, args };
+}
+
+/**
+ * PostgreSQL: the same words on the same folded key (`search_key`, a generated column), each a
+ * LIKE '%word%' that the pg_trgm GIN index answers (words under three characters scan, as on SQLite).
+ */
+function pgPatientMatch(tokens: string[], prefix: string): { sql: string; args: Record<string, string> } {
+  // PostgreSQL text holds no NUL, so a word with one matches nothing (and libpq could not send it)
+  if (tokens.some((t) => t.includes('\u0000'))) return { sql: '(1 = 0)', args: {} };
+  const args: Record<string, string> = {};
+  const parts = tokens.map((t, i) => {
+    args[`${prefix}_${i}`] = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return `search_key LIKE @${prefix}_${i}`;
+  });
   return { sql: `(${parts.join(' AND ')})`, args };
 }
 

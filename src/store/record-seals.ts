@@ -9,7 +9,7 @@
  * compares: any change of the recording row, the analysis, a sealed finding or the sign-off —
  * with the freeze triggers dropped first — is named, and so is a signature that is not the key's.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './audit-log.js';
 import { documentMessage, signatureValid, type AuditSigner, type TrustedKeys } from './audit-signing.js';
@@ -44,7 +44,7 @@ interface RecRow {
 
 /** The canonical document of a recording's record as it stands now (null: no such recording). */
 export function recordDocument(
-  db: Database.Database,
+  db: SqlDatabase,
   dbId: string,
   recordingId: number,
   sign: { signer: SealSigner; signedAt: string; meaning: string; label: string; statement: string },
@@ -114,7 +114,7 @@ export function sealSha256(documentText: string): string {
 
 /** Seal a recording just signed (inside the signing transaction). Returns the document's SHA-256. */
 export function sealRecord(
-  db: Database.Database,
+  db: SqlDatabase,
   signer: AuditSigner,
   dbId: string,
   recordingId: number,
@@ -149,7 +149,7 @@ interface SignoffRow {
 
 /** One signed recording's seal checked against its rows now; null when it holds. */
 export function sealProblem(
-  db: Database.Database,
+  db: SqlDatabase,
   dbId: string,
   keys: TrustedKeys | null,
   recordingId: number,
@@ -192,7 +192,7 @@ export function sealProblem(
 
 /** Every signed recording's seal; the first problems (up to `limit`). */
 export function verifySeals(
-  db: Database.Database,
+  db: SqlDatabase,
   dbId: string,
   keys: TrustedKeys | null,
   limit = 20,

@@ -5,7 +5,7 @@
  * guesses therefore queue on the write lock and see each other's counts; none can read a stale
  * count across the `await` of the password check.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 
 export interface ThrottleRule {
   key: string;
@@ -28,7 +28,7 @@ interface Row {
 }
 
 export class SignInThrottle {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   /**
    * Reserve one attempt under every rule, atomically (the caller's transaction: `store.tx`). A key
@@ -92,7 +92,9 @@ export class SignInThrottle {
 
   /** Take back one reserved attempt of each key (it was right), keeping earlier failures. */
   forgive(keys: readonly string[]): void {
-    const dec = this.db.prepare('UPDATE signin_throttle SET failures = max(0, failures - 1) WHERE key = ?');
+    const dec = this.db.prepare(
+      'UPDATE signin_throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END WHERE key = ?',
+    );
     for (const k of keys) dec.run(k);
   }
 }

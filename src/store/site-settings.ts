@@ -1,5 +1,5 @@
 /** The site settings table: stored values over the registry's defaults (src/common/site-settings.ts). */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import {
   SITE_SETTINGS,
   SITE_SETTING_NAMES,
@@ -9,7 +9,7 @@ import {
 } from '../common/site-settings.js';
 
 export class SiteSettingsRepo {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   /** Every setting: the stored value where it is a valid one, else the default. */
   all(): SiteSettings {

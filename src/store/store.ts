@@ -2,7 +2,11 @@
  * The store: one SQLite file and its repositories. Every change that must be audited runs inside
  * `tx`, with its audit entry appended in the same transaction.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase, SqlEngine } from './sql-database.js';
+import { openPgDatabase, type PgOpenOptions } from './pg/pg-open.js';
+import { readAudio, uploadAudio, type UploadResult } from './pg/recording-audio.js';
+import { PG_MATCHES_SQLITE_VERSION } from './pg/migrations/index.js';
+import { hostname } from 'node:os';
 import { AuditLog, type ChainCheck } from './audit-log.js';
 import {
   checkpointProblem,
@@ -15,7 +19,7 @@ import {
 } from './audit-signing.js';
 import { verifyAuditLog } from './chain-verify.js';
 import { CheckpointLog, checkpointLogPath } from './checkpoint-log.js';
-import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
+import { openDatabase, type OpenOptions } from './database.js';
 import { StoreError, translateSqliteError } from './errors.js';
 import { openSigningFolder, readPublicKey, type KeyCustody } from './signing-key.js';
 import { sealProblem, sealRecord, verifySeals, type SealProblem } from './record-seals.js';
@@ -61,14 +65,16 @@ export class Store {
   readonly signInThrottle: SignInThrottle;
 
   private constructor(
-    readonly db: Database.Database,
+    readonly db: SqlDatabase,
     readonly path: string,
     /** Whether the file is encrypted at rest (opened with a key). */
     readonly encrypted: boolean,
+    /** 'postgresql' for a site database (`Store.openSite`). */
+    readonly engine: SqlEngine = 'sqlite',
   ) {
     this.users = new Users(db);
-    this.patients = new Patients(db);
-    this.recordings = new Recordings(db);
+    this.patients = new Patients(db, engine);
+    this.recordings = new Recordings(db, engine);
     this.audit = new AuditLog(db);
     this.settings = new SiteSettingsRepo(db);
     this.signInThrottle = new SignInThrottle(db);
@@ -92,13 +98,85 @@ export class Store {
     return store;
   }
 
+  /**
+   * A site database on PostgreSQL (`postgresql://role@host/db`, no password in it): the same
+   * repositories, every audit entry signed by this workstation's key (registered in
+   * `workstation_keys`), the chain verified with every registered workstation's key.
+   */
+  static openSite(
+    url: string,
+    opts: PgOpenOptions & { signing?: { dir: string; custody?: KeyCustody }; workstation?: string } = {},
+  ): Store {
+    const store = new Store(openPgDatabase(url, opts), url, false, 'postgresql');
+    if (opts.signing) {
+      try {
+        store.useSiteSigning(opts.signing.dir, opts.signing.custody, opts.workstation ?? hostname());
+      } catch (err) {
+        store.close();
+        throw err;
+      }
+    }
+    return store;
+  }
+
+  /** Every workstation key registered in the site database. */
+  private siteKeys(): TrustedKeys | null {
+    const pubs = this.db
+      .prepare('SELECT public_key FROM workstation_keys ORDER BY first_seq, key_id')
+      .pluck()
+      .all() as string[];
+    return pubs.length ? trustedKeys(pubs) : null;
+  }
+
+  private useSiteSigning(dir: string, custody: KeyCustody | undefined, workstation: string): void {
+    const dbId = this.dbId!;
+    const log = checkpointLogPath(dir, dbId);
+    if (this.readonly) {
+      this.trust = { keys: this.siteKeys(), log };
+      return;
+    }
+    const signer = openSigningFolder(dir, { custody, create: true }).signer;
+    const registered = this.db
+      .prepare('SELECT public_key FROM workstation_keys WHERE key_id = ?')
+      .pluck()
+      .get(signer.keyId) as string | undefined;
+    if (registered !== undefined && registered !== signer.publicKey)
+      throw new StoreError(
+        'SIGNING_KEY',
+        `The site database registers key ${signer.keyId} with another public key. Nothing was changed.`,
+      );
+    if (registered === undefined)
+      this.tx(() => {
+        this.db
+          .prepare(
+            'INSERT INTO workstation_keys (key_id, public_key, workstation, first_seq, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING',
+          )
+          .run(signer.keyId, signer.publicKey, workstation, this.audit.head().seq + 1, new Date().toISOString());
+      });
+    // This workstation's own checkpoints: the site's chain must still hold the last one it wrote.
+    const latest = CheckpointLog.latest(log);
+    if (latest && latest.dbId === dbId && !checkpointProblem(latest, trustedKeys([signer.publicKey]))) {
+      const stored = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(latest.seq) as
+        string | undefined;
+      if (stored !== latest.hash)
+        throw new StoreError(
+          'ROLLED_BACK',
+          `The site database does not hold audit entry ${latest.seq} as this workstation signed it at ${latest.at}: the site's history was rolled back or rewritten. Auscult will not write on it; tell the site's database administrator. Nothing was changed.`,
+        );
+    }
+    this.signer = signer;
+    this.trust = { keys: this.siteKeys(), log };
+    this.audit.attachSigning({ signer, dbId, eachEntry: true });
+    this.checkpoints = new CheckpointLog(log);
+  }
+
   private cachedDbId: string | null | undefined;
 
   /** The history's random id (schema 4 on), in every signed statement; it never changes (a trigger refuses). */
   get dbId(): string | null {
     if (this.cachedDbId !== undefined) return this.cachedDbId;
     const id =
-      this.schemaVersion < 4
+      this.engine === 'sqlite' && this.schemaVersion < 4
         ? null
         : ((this.db.prepare("SELECT value FROM meta WHERE name = 'db_id'").pluck().get() as string | undefined) ??
           null);
@@ -186,6 +264,23 @@ export class Store {
     }
   }
 
+  /**
+   * A site database: store a recording's WAV (already stored locally and hashed at intake) and
+   * read it back verified; only then may the local copy go. Idempotent by recording id and hash.
+   */
+  uploadRecordingAudio(recordingId: number, wav: Buffer): UploadResult {
+    if (this.engine !== 'postgresql')
+      throw new StoreError('NOT_FOUND', 'A single workstation keeps its recordings in its data folder.');
+    const rec = this.recordings.get(recordingId);
+    if (!rec) throw new StoreError('NOT_FOUND', `Recording ${recordingId} does not exist.`);
+    return this.tx(() => uploadAudio(this.db, recordingId, wav, rec.wavSha256));
+  }
+
+  /** A site database's copy of a recording's WAV, or null. */
+  recordingAudio(recordingId: number): Buffer | null {
+    return this.engine === 'postgresql' ? readAudio(this.db, recordingId) : null;
+  }
+
   /** The signing key and history id, when this store signs (opened with its signing folder). */
   get signing(): StoreSigning | null {
     const signer = this.signer;
@@ -209,6 +304,8 @@ export class Store {
    * and the database against every signed checkpoint outside it.
    */
   verifyAudit(opts: { signatures?: 'all' | 'sample' } = {}): ChainCheck {
+    // a site: the keys of every workstation registered so far (one may have joined since we opened)
+    if (this.engine === 'postgresql') this.trust.keys = this.siteKeys();
     return verifyAuditLog(this.db, {
       keys: this.trust.keys,
       checkpointLog: this.trust.log,
@@ -329,8 +426,10 @@ export class Store {
     }
   }
 
+  /** The schema version; a site database reports the SQLite version its schema matches. */
   get schemaVersion(): number {
-    return schemaVersion(this.db);
+    if (this.engine === 'postgresql') return PG_MATCHES_SQLITE_VERSION;
+    return this.db.pragma('user_version', { simple: true }) as number;
   }
 
   /**
@@ -385,6 +484,11 @@ export class Store {
    * The destination must not exist; it is created 0600.
    */
   backup(destination: string): { pages: number; bytes: number } {
+    if (this.engine === 'postgresql')
+      throw new StoreError(
+        'UNREADABLE',
+        "A site database is backed up on its server with pg_dump (see README: 'Site mode'), not by a workstation. Nothing was changed.",
+      );
     closeSync(openSync(destination, 'wx', 0o600));
     try {
       this.db.prepare('VACUUM INTO ?').run(destination);
@@ -398,6 +502,8 @@ export class Store {
   }
 
   integrityCheck(): IntegrityReport {
+    // PostgreSQL checks its own pages (data checksums); the foreign keys are enforced, never off
+    if (this.engine === 'postgresql') return { ok: true, integrity: ['ok'], foreignKeyViolations: 0 };
     const integrity = (this.db.pragma('integrity_check') as { integrity_check: string }[]).map(
       (r) => r.integrity_check,
     );

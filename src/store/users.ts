@@ -1,5 +1,5 @@
 /** User accounts. Roles are checked by the service; the store only keeps them. */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import { hasColumn } from './audit-log.js';
 import { StoreError } from './errors.js';
 
@@ -35,7 +35,7 @@ const toUser = (r: Row): UserRecord => ({
 });
 
 export class Users {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;

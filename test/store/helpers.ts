@@ -1,7 +1,9 @@
 /** Shared fixtures for store tests: a fresh database file in a temp folder, and sample rows. */
 import { join } from 'node:path';
 import { Store, type NewAnalysis, type OpenOptions } from '../../src/store/index.js';
+import type { TestContext } from 'node:test';
 import { scratchDir } from '../support/paths.js';
+import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 
 export function tempDb(opts: OpenOptions = {}): { store: Store; path: string; dir: string } {
   const dir = scratchDir('auscult-store-');
@@ -58,4 +60,38 @@ export function sampleAnalysis(topClass = 'copd'): NewAnalysis {
     quality: 'good',
     resultJson: JSON.stringify({ topClass }),
   };
+}
+
+/** The engines a behaviour test runs on: the embedded SQLite file and a site database. */
+export const ENGINES = ['sqlite', 'postgresql'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+let cluster: Promise<PgCluster | null> | null = null;
+let skipReason: string | null = null;
+let sites = 0;
+
+/**
+ * A fresh, empty store on either engine (PostgreSQL: a new database in one throwaway cluster per
+ * test process, opened as the workstations' role after the owner migrated it). Null when
+ * PostgreSQL is missing here: the test was skipped with the reason (in CI that fails instead).
+ */
+export async function openTestStore(engine: Engine, t: TestContext): Promise<Store | null> {
+  if (engine === 'sqlite') return tempDb().store;
+  cluster ??= startPgCluster((reason) => (skipReason = reason));
+  const c = await cluster;
+  if (!c) {
+    t.skip(skipReason ?? 'PostgreSQL is not available');
+    return null;
+  }
+  const name = `test_${process.pid}_${++sites}`;
+  c.createSite(name, sites === 1 ? ['ws_test'] : []);
+  Store.openSite(c.url('auscult_owner', name)).close(); // the owner migrates
+  return Store.openSite(c.url('ws_test', name), { signing: { dir: scratchDir('auscult-sign-') } });
+}
+
+/** Stop the cluster openTestStore started (call from the file's `after`). */
+export async function stopTestClusters(): Promise<void> {
+  const c = await cluster;
+  c?.stop();
+  cluster = null;
 }

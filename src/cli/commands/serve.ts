@@ -11,7 +11,9 @@ const USAGE = `usage: auscult serve [--db <file>] [--data-dir <dir>] [--port <n>
 
 Serves the workstation UI and API on http://127.0.0.1:<port> (loopback only) and prints the
 address to open, which carries a fresh access token each start.
-  --db <file>        database file (default: <data-dir>/auscult.sqlite)
+  --db <file|url>    database file (default: <data-dir>/auscult.sqlite), or a site database
+                     postgresql://ROLE@HOST:PORT/DB?sslmode=verify-full (or AUSCULT_DB_URL);
+                     its password in PGPASSWORD or ~/.pgpass, never in the address
   --data-dir <dir>   where recordings, exports and the database live (default: the app's data
                      directory, or AUSCULT_DATA_DIR)
   --port <n>         port to listen on (default: a free one)
@@ -55,12 +57,13 @@ export const command: CliCommand = {
       console.error(`auscult serve: --port must be a whole number from 0 to 65535 (got '${values.port}').`);
       return 2;
     }
-    const { appDataDir, defaultDbPath } = await import('../../service/paths.js');
+    const { appDataDir } = await import('../../service/paths.js');
     const { Workstation } = await import('../../service/workstation.js');
     const { defaultEngineLoader } = await import('../../service/engine-loader.js');
     const { startLoopbackServer } = await import('../../server/loopback-server.js');
     const dataDir = values['data-dir'] ?? appDataDir();
-    const dbPath = values.db ?? defaultDbPath(dataDir);
+    const { resolveDb } = await import('../../service/site-store.js');
+    const dbPath = resolveDb(values.db, dataDir);
 
     const workstation = await Workstation.open({
       dbPath,

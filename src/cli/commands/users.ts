@@ -2,12 +2,13 @@
  * `auscult users add|list|passwd` on the local database. Passwords come from AUSCULT_PASSWORD or
  * a prompt without echo (never from the command line, where `ps` and shell history would see them).
  */
+import { isSiteUrl, openStoreAt, resolveDb } from '../../service/site-store.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { ROLES } from '../../common/roles.js';
 import { ApiError } from '../../service/errors.js';
 import { addUserLocal, setPasswordLocal } from '../../service/local-admin.js';
-import { defaultDbPath, signingDir } from '../../service/paths.js';
+import { appDataDir, signingDir } from '../../service/paths.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { dirname } from 'node:path';
 import { Store, StoreError, type OpenOptions } from '../../store/index.js';
@@ -24,9 +25,10 @@ const USAGE = `usage: auscult users add --role <${ROLES.join('|')}> [--name "<di
  * opened with its key (--key-file, AUSCULT_KEY_FILE or AUSCULT_PASSPHRASE).
  */
 export function openStoreForCli(db: string | undefined, opts: OpenOptions & { keyFile?: string } = {}): Store {
-  const path = db ?? defaultDbPath();
+  const path = resolveDb(db);
   const { keyFile, ...open } = opts;
   try {
+    if (isSiteUrl(path)) return openStoreAt(path, { ...open, dataDir: appDataDir() });
     const key = resolveAtRestKey(dirname(path), { keyFile });
     return Store.open(path, { ...open, key, signing: { dir: signingDir(dirname(path)) } });
   } catch (err) {

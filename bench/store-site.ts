@@ -1,0 +1,196 @@
+/**
+ * The store on both engines, side by side: the embedded SQLite file (the baseline) and a site
+ * database on PostgreSQL (a throwaway local cluster over its unix socket, fsync on), built from the
+ * same rows: N recordings (each with its analysis and audit entry, one transaction each, as the
+ * intake writes them) over N/10 patients, then the lists the UI pages through, medians of paired
+ * runs in alternation (goal ≤ 5 ms on PostgreSQL), and inserts per second with 4 concurrent
+ * writers (processes, each its own workstation key) beside 1.
+ *   npm run bench -- store-site
+ * BENCH_SITE_RECORDINGS shrinks it for a quick look (default 100,000).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Store } from '../src/store/index.js';
+import { startPgCluster } from '../test/support/pg-cluster.js';
+
+export const title = 'store on both engines: SQLite beside PostgreSQL (site mode)';
+
+const FAMILY = ['Smith', 'Müller', 'García', 'Nguyen', 'Kowalski', 'Haddad', 'Okafor', 'Rossi', 'Johansson', 'Tanaka'];
+const CLASSES = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function insertOne(store: Store, i: number, nPat: number, tag: string): void {
+  store.tx(() => {
+    const probs = { asthma: 0.1, copd: 0.5, pneumonia: 0.1, healthy: 0.2, bronchial: 0.1 };
+    const id = store.recordings.insert(
+      {
+        patientId: 1 + (i % nPat),
+        site: 'trachea',
+        deviceName: 'Littmann CORE',
+        sampleRate: 4000,
+        durationSec: 3,
+        fileName: `${tag}-${i}.wav`,
+        wavSha256: 'd'.repeat(64),
+        status: 'recorded',
+        recordedBy: 1,
+        recordedAt: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 60_000).toISOString(),
+      },
+      {
+        engineVersion: '2.0.0',
+        headName: 'head',
+        headVersion: '1',
+        probabilities: probs,
+        pAbnormal: 0.8,
+        topClass: CLASSES[i % CLASSES.length]!,
+        status: 'ok',
+        quality: 'good',
+        resultJson: JSON.stringify({ screen: { label: 'abnormal' } }),
+      },
+    );
+    store.audit.append({
+      username: 'nurse',
+      action: 'recording.create',
+      objectType: 'recording',
+      objectId: id,
+      transport: 'ipc',
+    });
+  });
+}
+
+/** Child mode: one writer process inserting `count` recordings into `url`. */
+async function child(url: string, count: number, tag: string, signing: string): Promise<void> {
+  const store = url.startsWith('postgresql://')
+    ? Store.openSite(url, { signing: { dir: signing } })
+    : Store.open(url, { signing: { dir: signing } });
+  const nPat = store.patients.search('', 1, 0).total;
+  for (let i = 0; i < count; i++) insertOne(store, i, nPat, tag);
+  store.close();
+}
+
+/** `n` writer processes at once; SQLite's share the file's signing folder (one workstation), a site's each have their own. */
+function writers(db: string, n: number, count: number, tag: string, sqliteSigning: string): Promise<number> {
+  const t0 = performance.now();
+  return Promise.all(
+    Array.from(
+      { length: n },
+      (_, k) =>
+        new Promise<void>((resolve, reject) => {
+          const p = spawn(
+            process.execPath,
+            [
+              ...process.execArgv,
+              import.meta.filename,
+              'child',
+              db,
+              String(count),
+              `${tag}${k}`,
+              db.startsWith('postgresql://') ? mkdtempSync(join(tmpdir(), 'auscult-bench-sign-')) : sqliteSigning,
+            ],
+            {
+              stdio: ['ignore', 'inherit', 'inherit'],
+            },
+          );
+          p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+        }),
+    ),
+  ).then(() => (n * count) / ((performance.now() - t0) / 1000));
+}
+
+export async function run(): Promise<void> {
+  const nRec = Number(process.env['BENCH_SITE_RECORDINGS'] ?? 100_000);
+  const nPat = Math.max(10, Math.floor(nRec / 10));
+  const cluster = await startPgCluster((reason) => console.log(`   skipped: ${reason}`));
+  if (!cluster) return;
+  const dir = mkdtempSync(join(tmpdir(), 'auscult-bench-site-'));
+  try {
+    cluster.createSite('bench', ['ws_bench']);
+    Store.openSite(cluster.url('auscult_owner', 'bench')).close();
+    const url = cluster.url('ws_bench', 'bench');
+    // fsync on for the figures (the test cluster runs with fsync off)
+    cluster.psql('postgres', 'postgres', 'ALTER SYSTEM SET fsync = on; SELECT pg_reload_conf();');
+    const sides = [
+      {
+        name: 'sqlite',
+        db: join(dir, 'auscult.sqlite'),
+        store: Store.open(join(dir, 'auscult.sqlite'), { signing: { dir: join(dir, 'sign-sqlite') } }),
+      },
+      { name: 'postgresql', db: url, store: Store.openSite(url, { signing: { dir: join(dir, 'sign-pg') } }) },
+    ];
+    for (const { store } of sides)
+      store.tx(() => {
+        store.users.create({ username: 'nurse', displayName: 'N', role: 'nurse', passwordHash: 'x' });
+        for (let i = 0; i < nPat; i++)
+          store.patients.create({
+            mrn: `MRN${1_000_000 + i}`,
+            givenName: 'Ann',
+            familyName: `${FAMILY[i % FAMILY.length]!}${i}`,
+            createdBy: 1,
+          });
+      });
+    const insertRate: Record<string, number> = {};
+    for (const s of sides) {
+      const t0 = performance.now();
+      for (let i = 0; i < nRec; i++) insertOne(s.store, i, nPat, 'r');
+      insertRate[s.name] = nRec / ((performance.now() - t0) / 1000);
+      // Sign ~60 % so the review queue is the realistic remainder (on PostgreSQL as the owner, by
+      // psql: one 60,000-row statement with its triggers outlasts the workstation's statement_timeout).
+      const signSql = 'UPDATE recordings SET signed_at = recorded_at, signed_by = 1 WHERE id % 5 < 3';
+      if (s.name === 'sqlite') s.store.db.exec(signSql);
+      else cluster.psql('auscult_owner', 'bench', signSql);
+      if (s.name === 'sqlite') s.store.db.exec('ANALYZE');
+      else cluster.psql('auscult_owner', 'bench', 'ANALYZE'); // the tables' owner may analyse them
+    }
+    const N = 200;
+    const rows: [string, number, number][] = [];
+    const q = (name: string, fn: (st: Store, i: number) => unknown) => {
+      const xs: Record<string, number[]> = { sqlite: [], postgresql: [] };
+      for (let i = 0; i < N; i++)
+        for (const s of i % 2 ? [...sides].reverse() : sides) {
+          const t = performance.now();
+          fn(s.store, i);
+          xs[s.name]!.push(performance.now() - t);
+        }
+      rows.push([name, median(xs['sqlite']!), median(xs['postgresql']!)]);
+    };
+    q('patient search, later part ("ull")', (st) => st.patients.search('ull', 50, 0));
+    q('patient search, identifier part', (st, i) => st.patients.search(`10${String(i % 100).padStart(2, '0')}`, 50, 0));
+    q("one patient's recordings (page 1)", (st, i) => st.recordings.list({ patientId: 1 + ((i * 37) % nPat) }, 50, 0));
+    q('review queue, page 1', (st) => st.recordings.reviewQueue(50, 0));
+    q('review queue, page 100', (st) => st.recordings.reviewQueue(50, 4950));
+    for (const s of sides) s.store.close();
+    const per = Math.max(50, Math.floor(nRec / 100));
+    const conc: [string, number, number][] = [];
+    for (const n of [1, 4]) {
+      const rate = {
+        sqlite: await writers(sides[0]!.db, n, per, `w${n}-`, join(dir, 'sign-sqlite')),
+        postgresql: await writers(url, n, per, `w${n}-`, ''),
+      };
+      conc.push([`inserts/s, ${n} writer${n > 1 ? 's' : ''} (one tx per recording)`, rate.sqlite, rate.postgresql]);
+    }
+    console.log(
+      `   ${nRec} recordings (+ analysis + audit entry, one transaction each) over ${nPat} patients; medians of ${N} paired runs:`,
+    );
+    console.log(`   ${'figure'.padEnd(44)} ${'sqlite'.padStart(10)} ${'postgresql'.padStart(12)}`);
+    console.log(
+      `   ${'inserts/s, 1 writer in-process'.padEnd(44)} ${insertRate['sqlite']!.toFixed(0).padStart(10)} ${insertRate['postgresql']!.toFixed(0).padStart(12)}`,
+    );
+    for (const [name, a, b] of rows)
+      console.log(
+        `   ${name.padEnd(44)} ${`${a.toFixed(2)} ms`.padStart(10)} ${`${b.toFixed(2)} ms`.padStart(12)}${b > 5 ? '  (over the 5 ms goal)' : ''}`,
+      );
+    for (const [name, a, b] of conc)
+      console.log(`   ${name.padEnd(44)} ${a.toFixed(0).padStart(10)} ${b.toFixed(0).padStart(12)}`);
+  } finally {
+    cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'child') {
+  const [, , , db, count, tag, signing] = process.argv;
+  await child(db!, Number(count), tag!, signing!);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();

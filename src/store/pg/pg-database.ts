@@ -1,0 +1,240 @@
+/**
+ * A PostgreSQL connection behind the repositories' `SqlDatabase` interface, over libpq
+ * (pg-native, synchronous): the service's store stays synchronous on both engines. A call blocks
+ * the service process (not the UI, not capture) for one round trip, bounded by the connection's
+ * `connect_timeout` and `statement_timeout` (pg-url.ts).
+ *
+ * SQLite's habits the repositories rely on, kept here: integers and counts come back as numbers,
+ * booleans as 1/0, `run()` reports `changes` and `lastInsertRowid`, and a write transaction
+ * serialises every writer (SQLite's BEGIN IMMEDIATE) by taking the audit chain head's row lock
+ * first, so appends to the one chain are ordered and check-then-insert stays race-free.
+ */
+import Client from 'pg-native';
+import pgTypes from 'pg-types';
+import { StoreError } from '../errors.js';
+import type { SqlDatabase, SqlRunResult, SqlStatement } from '../sql-database.js';
+import { bindArgs, translateSql, type TranslatedSql } from './sql-translate.js';
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const BOOL = 16;
+
+// pg-types' own parsers for every other type (its TypeId enum is the OIDs themselves)
+const pgParser = pgTypes.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
+
+const TYPES = {
+  getTypeParser(oid: number, format?: string): (value: string) => unknown {
+    if (oid === INT8 || oid === NUMERIC) return Number;
+    if (oid === BOOL) return (v: string) => (v === 't' ? 1 : 0);
+    return pgParser(oid, format === 'binary' ? 'binary' : 'text');
+  },
+};
+
+/** Tables whose integer key an INSERT reports as `lastInsertRowid`. */
+const ROW_IDS: Record<string, string> = {
+  users: 'id',
+  patients: 'id',
+  recordings: 'id',
+  analyses: 'id',
+  findings: 'id',
+  access_grants: 'id',
+  sound_verdicts: 'id',
+};
+
+export interface PgConnectionInfo {
+  /** The connection string handed to libpq (never holds a password: pg-url.ts refuses one). */
+  conninfo: string;
+  /** The URL as shown to people. */
+  display: string;
+}
+
+const FINISHED: Client[] = [];
+
+export class PgDatabase implements SqlDatabase {
+  private readonly client: Client;
+  private depth = 0;
+  private nextCommitAsync = false;
+  open = true;
+  readonly readonly: boolean;
+
+  constructor(
+    readonly info: PgConnectionInfo,
+    opts: { readonly?: boolean } = {},
+  ) {
+    this.readonly = opts.readonly ?? false;
+    this.client = new Client({ types: TYPES });
+    try {
+      this.client.connectSync(info.conninfo);
+    } catch (err) {
+      FINISHED.push(this.client); // libpq finished it on the failure (see close)
+      throw new StoreError(
+        'UNREADABLE',
+        `Cannot reach the site database ${info.display}: ${firstLine(err)}. Check that the server is running and reachable from this workstation, and that PGPASSWORD or ~/.pgpass holds this role's password. Nothing was changed.`,
+      );
+    }
+    // the server's notices ("already exists, skipping") are not the user's business
+    this.client.querySync('SET client_min_messages = warning');
+    if (this.readonly) this.client.querySync('SET default_transaction_read_only = on');
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  /** Run one command; PostgreSQL's errors come back as the store's where they mean the same. */
+  query(text: string, args?: (string | null)[]): { rows: Record<string, unknown>[]; changes: number } {
+    try {
+      const rows = args ? this.client.querySync(text, args) : this.client.querySync(text);
+      const n = Number.parseInt(this.client.pq.cmdTuples(), 10);
+      return { rows, changes: Number.isFinite(n) ? n : 0 };
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  private translate(err: unknown): unknown {
+    const fields = this.client.pq.resultErrorFields() ?? {};
+    const state = fields['sqlState'];
+    const message = firstLine(err);
+    if (state === '23505') return new StoreError('CONFLICT', message);
+    if (state === 'P0001' && /signed|sign-off/.test(message)) return new StoreError('SIGNED', message);
+    if (state === '57014')
+      return new StoreError('UNREADABLE', `The site database did not answer in time (${message}). Try again.`);
+    if (err instanceof Error) {
+      const e = new Error(message) as Error & { sqlState?: string };
+      if (state) e.sqlState = state;
+      return e;
+    }
+    return err;
+  }
+
+  prepare(source: string): SqlStatement {
+    return new PgStatement(this, source);
+  }
+
+  exec(source: string): this {
+    this.query(source);
+    return this;
+  }
+
+  pragma(source: string, options: { simple?: boolean } = {}): unknown {
+    const s = source.trim();
+    if (s === 'user_version') {
+      const exists = this.query("SELECT to_regclass('schema_version') IS NOT NULL AS e").rows[0]!['e'] === 1;
+      const v = exists ? this.query('SELECT coalesce(max(version), 0) AS v FROM schema_version').rows[0]!['v'] : 0;
+      return options.simple ? v : [{ user_version: v }];
+    }
+    const sync = /^synchronous\s*=\s*(\w+)$/i.exec(s);
+    if (sync) {
+      // readTx: the read's audit entry commits without waiting for the WAL flush (as SQLite's NORMAL)
+      this.nextCommitAsync = sync[1]!.toUpperCase() === 'NORMAL';
+      return [];
+    }
+    // information_schema lists generated columns too, so table_xinfo and table_info read the same
+    const info = /^table_x?info\((\w+)\)$/.exec(s);
+    if (info)
+      return this.query(
+        'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
+        [info[1]!],
+      ).rows;
+    throw new Error(`PRAGMA ${s} has no PostgreSQL equivalent here`);
+  }
+
+  transaction<T>(fn: () => T): { immediate(): T } {
+    return {
+      immediate: () => {
+        if (this.depth > 0) return fn();
+        this.query('BEGIN');
+        this.depth = 1;
+        try {
+          if (!this.readonly) {
+            this.query('SELECT auscult_lock_chain_head()');
+            if (this.nextCommitAsync) this.query('SET LOCAL synchronous_commit = off');
+          }
+          const r = fn();
+          this.query('COMMIT');
+          return r;
+        } catch (err) {
+          try {
+            this.client.querySync('ROLLBACK');
+          } catch {
+            // the connection is gone: the server rolled the transaction back itself
+          }
+          throw err;
+        } finally {
+          this.depth = 0;
+        }
+      },
+    };
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.client.end();
+    // libpq's binding closes its socket watcher without waiting for libuv to finish the close; if
+    // the collector freed the connection object meanwhile, Node aborts (uv__finish_close). A closed
+    // client is therefore kept referenced (a few hundred bytes per connection ever opened).
+    FINISHED.push(this.client);
+  }
+}
+
+class PgStatement implements SqlStatement {
+  private readonly sql: TranslatedSql;
+  private readonly rowIdColumn: string | null;
+  private plucked = false;
+  private rawRows = false;
+
+  constructor(
+    private readonly db: PgDatabase,
+    readonly source: string,
+  ) {
+    const insert = /^\s*INSERT\s+INTO\s+(\w+)/i.exec(source);
+    this.rowIdColumn = insert && !/\bRETURNING\b/i.test(source) ? (ROW_IDS[insert[1]!] ?? null) : null;
+    const t = translateSql(source);
+    this.sql = this.rowIdColumn ? { ...t, text: `${t.text} RETURNING ${this.rowIdColumn}` } : t;
+  }
+
+  pluck(toggle = true): this {
+    this.plucked = toggle;
+    return this;
+  }
+
+  raw(toggle = true): this {
+    this.rawRows = toggle;
+    return this;
+  }
+
+  private rows(params: unknown[]): unknown[] {
+    const rows = this.db.query(this.sql.text, bindArgs(this.sql, params)).rows;
+    if (this.plucked) return rows.map((r) => Object.values(r)[0]);
+    if (this.rawRows) return rows.map((r) => Object.values(r));
+    return rows;
+  }
+
+  get(...params: unknown[]): unknown {
+    return this.rows(params)[0];
+  }
+
+  all(...params: unknown[]): unknown[] {
+    return this.rows(params);
+  }
+
+  iterate(...params: unknown[]): IterableIterator<unknown> {
+    return this.rows(params)[Symbol.iterator]();
+  }
+
+  run(...params: unknown[]): SqlRunResult {
+    const r = this.db.query(this.sql.text, bindArgs(this.sql, params));
+    const id = this.rowIdColumn ? r.rows[0]?.[this.rowIdColumn] : undefined;
+    return { changes: r.changes, lastInsertRowid: typeof id === 'number' ? id : 0 };
+  }
+}
+
+function firstLine(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m
+    .trim()
+    .split('\n')[0]!
+    .replace(/^ERROR:\s*/, '');
+}

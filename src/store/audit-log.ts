@@ -63,6 +63,23 @@ export interface ChainCheck {
   checkpoint?: { seq: number; at: string } | null;
   /** What could not be checked, in words (no trusted key, no checkpoint log). */
   notes?: string[];
+  /**
+   * Set when the only damage is that the database ends before the latest signed checkpoint (an
+   * older copy, or the newest entries deleted): what `auscult restore accept` would give up.
+   */
+  behind?: { seq: number; hash: string; at: string };
+  /** Rollbacks an administrator accepted (signed records in the checkpoint log), oldest first. */
+  acceptedRollbacks?: AcceptedRollback[];
+}
+
+/** A restored older copy an administrator accepted: entries base+1..lostSeq of the old history were given up. */
+export interface AcceptedRollback {
+  baseSeq: number;
+  lostSeq: number;
+  lostHead: string;
+  lostAt: string;
+  acceptedAt: string;
+  acceptedBy: string;
 }
 
 /** The key and history id entries are signed with (attached by the store when it has its signing folder). */

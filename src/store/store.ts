@@ -8,12 +8,15 @@ import {
   checkpointProblem,
   documentMessage,
   makeCheckpoint,
+  makeRollback,
+  rollbackProblem,
   trustedKeys,
   type AuditSigner,
   type SignedCheckpoint,
+  type SignedRollback,
   type TrustedKeys,
 } from './audit-signing.js';
-import { verifyAuditLog } from './chain-verify.js';
+import { verifyAuditLog, type RollbackAcceptedDetails } from './chain-verify.js';
 import { CheckpointLog, checkpointLogPath } from './checkpoint-log.js';
 import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
 import { StoreError, translateSqliteError } from './errors.js';
@@ -40,7 +43,26 @@ export interface StoreOpenOptions extends OpenOptions {
    * The signing folder (outside the data folder): entries are signed and checkpointed with its key,
    * which is created on first start. Read-only stores only read its public key and checkpoints.
    */
-  signing?: { dir: string; custody?: KeyCustody };
+  signing?: {
+    dir: string;
+    custody?: KeyCustody;
+    /**
+     * 'inspect': a database behind its latest checkpoint (a restored older copy) opens anyway, with
+     * no audit entry possible, so that an administrator can see what would be lost and accept it
+     * (`rollbackPending`, `acceptRollback`). Only `auscult restore accept` asks for this.
+     */
+    rolledBack?: 'inspect';
+  };
+}
+
+/** A restored older copy, found at open: what accepting it gives up. */
+export interface PendingRollback {
+  /** The database's head: the history goes on from here. */
+  base: { seq: number; hash: string };
+  /** The latest signed checkpoint, which the database no longer holds. */
+  lost: { seq: number; hash: string; at: string };
+  /** An acceptance already in the checkpoint log whose audit entry was not written (a crash). */
+  resume: SignedRollback | null;
 }
 
 /** What the store signs with, for seals and export manifests. */
@@ -83,7 +105,7 @@ export class Store {
     const store = new Store(openDatabase(path, opts), path, !!opts.key);
     if (opts.signing) {
       try {
-        store.useSigningFolder(opts.signing.dir, opts.signing.custody);
+        store.useSigningFolder(opts.signing.dir, opts.signing.custody, opts.signing.rolledBack === 'inspect');
       } catch (err) {
         store.close();
         throw err;
@@ -115,7 +137,14 @@ export class Store {
     }[];
   }
 
-  private useSigningFolder(dir: string, custody: KeyCustody | undefined): void {
+  private pending: { rollback: PendingRollback; signer: AuditSigner; log: string } | null = null;
+
+  /** Set when the store was opened with `rolledBack: 'inspect'` on a restored older copy. */
+  get rollbackPending(): PendingRollback | null {
+    return this.pending?.rollback ?? null;
+  }
+
+  private useSigningFolder(dir: string, custody: KeyCustody | undefined, inspectRollback = false): void {
     const dbId = this.dbId;
     if (this.readonly || dbId === null) {
       const pub = readPublicKey(dir);
@@ -135,19 +164,19 @@ export class Store {
     const keys = trustedKeys([signer.publicKey]);
     const log = checkpointLogPath(dir, dbId);
     // Checked before anything is appended: a database behind its latest checkpoint was truncated or
-    // rolled back, and writing on would fork the history.
-    const latest = CheckpointLog.latest(log);
-    if (latest && latest.dbId === dbId && !checkpointProblem(latest, keys)) {
-      const head = this.audit.head();
-      const stored = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(latest.seq) as
-        string | undefined;
-      if (head.seq < latest.seq || stored !== latest.hash)
-        throw new StoreError(
-          'ROLLED_BACK',
-          `The database ${this.path} does not hold the audit entries its latest signed checkpoint (${latest.at}, ${latest.seq} entries) records: ` +
-            `${head.seq < latest.seq ? `it ends at entry ${head.seq}, so newest entries were deleted or the file was rolled back to an older copy` : `entry ${latest.seq} differs`}. ` +
-            'Auscult will not write on it. Run `auscult check` for details and restore the latest backup. Nothing was changed.',
-        );
+    // rolled back, and writing on would fork the history (unless an administrator accepted it).
+    const rolledBack = this.rollbackAgainst(this.lastTrustedRecord(log, dbId, keys), dbId, keys);
+    if (rolledBack) {
+      if (inspectRollback && rolledBack.pending) {
+        this.trust = { keys, log };
+        this.pending = { rollback: rolledBack.pending, signer, log };
+        return;
+      }
+      throw new StoreError(
+        'ROLLED_BACK',
+        `The database ${this.path} ${rolledBack.why}. Auscult will not write on it. ` +
+          'Run `auscult check` for details; restore the latest backup, or, if this older copy is the one to keep, an administrator accepts it with `auscult restore accept`. Nothing was changed.',
+      );
     }
     this.trust = { keys, log };
     this.signer = signer;
@@ -184,6 +213,121 @@ export class Store {
           });
       });
     }
+  }
+
+  /**
+   * The log's last record this history can rely on: a checkpoint or acceptance signed by the key;
+   * an acceptance counts only where it follows the checkpoint it gives up (not moved or replayed),
+   * as the verifier requires. Lines that are neither are passed over, as the verifier ignores them.
+   */
+  private lastTrustedRecord(log: string, dbId: string, keys: TrustedKeys): SignedCheckpoint | SignedRollback | null {
+    let rollback: SignedRollback | null = null;
+    for (const r of CheckpointLog.fromTail(log)) {
+      if (r.dbId !== dbId) continue;
+      if (r.format === 'auscult.rollback-accepted/1') {
+        if (!rollback && !rollbackProblem(r, keys)) rollback = r;
+        continue;
+      }
+      if (checkpointProblem(r, keys)) continue;
+      if (!rollback) return r;
+      if (r.seq === rollback.lost.seq && r.hash === rollback.lost.hash) return rollback;
+      // The acceptance does not follow this checkpoint: it was moved or copied here; ignore it.
+      return r;
+    }
+    return null; // an acceptance with no checkpoint before it gives up nothing: the verifier ignores it too
+  }
+
+  /** Why the database may not be written on against the log's last record, or null when it may. */
+  private rollbackAgainst(
+    latest: SignedCheckpoint | SignedRollback | null,
+    dbId: string,
+    keys: TrustedKeys,
+  ): { why: string; pending: PendingRollback | null } | null {
+    if (!latest || latest.dbId !== dbId) return null;
+    const head = this.audit.head();
+    const hashAt = (seq: number) =>
+      this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(seq) as string | undefined;
+    if (latest.format === 'auscult.rollback-accepted/1') {
+      if (rollbackProblem(latest, keys)) return null;
+      if (hashAt(latest.base.seq) !== latest.base.hash || head.seq < latest.base.seq)
+        return {
+          why: `does not hold entry ${latest.base.seq}, the head an administrator kept when accepting a rollback at ${latest.at}: it was rolled back again`,
+          pending: null,
+        };
+      if (head.seq === latest.base.seq)
+        return {
+          why: `is a rollback accepted at ${latest.at} whose audit entry was not written (interrupted): run \`auscult restore accept\` again to finish it`,
+          pending: { base: latest.base, lost: latest.lost, resume: latest },
+        };
+      return null;
+    }
+    if (checkpointProblem(latest, keys)) return null;
+    if (head.seq >= latest.seq && hashAt(latest.seq) === latest.hash) return null;
+    const older = head.seq < latest.seq;
+    return {
+      why:
+        `does not hold the audit entries its latest signed checkpoint (${latest.at}, ${latest.seq} entries) records: ` +
+        (older
+          ? `it ends at entry ${head.seq}, so newest entries were deleted or the file was rolled back to an older copy`
+          : `entry ${latest.seq} differs`),
+      pending: older ? { base: { seq: head.seq, hash: head.hash }, lost: latest, resume: null } : null,
+    };
+  }
+
+  /**
+   * An administrator accepts the restored older copy (the caller checked who they are): a signed
+   * record in the checkpoint log makes the database's head the new base (fsynced first), then the
+   * signed `audit.rollback-accepted` entry states what was given up, and writing goes on from there.
+   * Refused unless the database is a true, intact prefix of the signed history (chain, every
+   * signature, every checkpoint up to its head): a forked or damaged copy is not accepted.
+   */
+  acceptRollback(by: { username: string; osAccount: string }): RollbackAcceptedDetails {
+    const p = this.pending;
+    if (!p)
+      throw new StoreError(
+        'ROLLED_BACK',
+        'This database holds its latest signed checkpoint: there is no rollback to accept. Nothing was changed.',
+      );
+    const { base, lost } = p.rollback;
+    let record = p.rollback.resume;
+    if (!record) {
+      const v = this.verifyAudit();
+      if (!v.behind || v.behind.seq !== lost.seq || v.behind.hash !== lost.hash || v.entries !== base.seq)
+        throw new StoreError(
+          'ROLLED_BACK',
+          `This copy is not an intact older state of the signed history, so it cannot be accepted: ${v.ok ? 'it verifies' : v.reason}. Restore another backup. Nothing was changed.`,
+        );
+      record = makeRollback(p.signer, {
+        dbId: this.dbId!,
+        base,
+        lost,
+        at: new Date().toISOString(),
+        acceptedBy: by.username,
+      });
+    }
+    const details: RollbackAcceptedDetails = {
+      base,
+      lost: { fromSeq: base.seq + 1, toSeq: lost.seq, head: lost.hash, checkpointAt: lost.at },
+      acceptedBy: by.username,
+      osAccount: by.osAccount,
+    };
+    this.trust = { keys: trustedKeys([p.signer.publicKey]), log: p.log };
+    this.signer = p.signer;
+    this.audit.attachSigning({ signer: p.signer, dbId: this.dbId! });
+    this.checkpoints = new CheckpointLog(p.log);
+    this.pending = null;
+    if (!p.rollback.resume) this.checkpoints.appendDurable(record);
+    this.tx(() =>
+      this.audit.append({
+        username: by.username,
+        action: 'audit.rollback-accepted',
+        objectType: 'audit',
+        objectId: null,
+        transport: 'cli',
+        details: { ...details, acceptedAt: record.at },
+      }),
+    );
+    return details;
   }
 
   /** The signing key and history id, when this store signs (opened with its signing folder). */

@@ -70,7 +70,10 @@ export async function run(): Promise<void> {
       for (let round = 0; round < 3; round++)
         for (const signed of [false, true]) {
           const sub = join(dir, `read-${round}-${signed ? 's' : 'u'}`);
-          const store = Store.open(join(sub, 'auscult.sqlite'), signed ? { signing: { dir: join(sub, 'signing') } } : {});
+          const store = Store.open(
+            join(sub, 'auscult.sqlite'),
+            signed ? { signing: { dir: join(sub, 'signing') } } : {},
+          );
           const { sec, cpu } = fill(store, count, 1, true);
           store.close();
           const k = signed ? 's' : 'u';

@@ -196,6 +196,11 @@ export class AuditLog {
   /** Entries were appended in this transaction and its last one is not signed yet. */
   private unsealed = false;
   private sealStmt: Database.Statement | null = null;
+  /**
+   * Sign each entry as it is inserted (the store's readTx: a read's entry is its commit's only
+   * change, so it is the last one), saving the UPDATE that sealPending would make.
+   */
+  signAtInsert = false;
 
   constructor(private readonly db: Database.Database) {
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
@@ -268,15 +273,20 @@ export class AuditLog {
         'SIGNING_KEY',
         'This history is signed, and this process has no signing key: it cannot add to the audit log. Open it with its signing folder (AUSCULT_SIGNING_DIR). Nothing was changed.',
       );
-    // Signed once per commit, by its last entry (sealPending, just before the commit).
+    // Signed once per commit, by its last entry (sealPending, just before the commit), or here.
+    const sig =
+      this.signing && this.signAtInsert
+        ? this.signing.signer.sign(entryMessage(this.signing.dbId, fields.seq, hash)).toString('base64')
+        : null;
     this.insert.run({
       ...fields,
       prevHash,
       hash,
-      ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig: null } : {}),
+      ...(this.insert.source.includes('@sig') ? { keyId: this.signing?.signer.keyId ?? null, sig } : {}),
     });
-    this.pending = { seq: fields.seq, hash, sig: null };
-    this.unsealed = this.signing !== null;
+    this.pending = { seq: fields.seq, hash, sig };
+    this.unsealed = this.signing !== null && sig === null;
+    if (sig !== null) this.signedHistory = true;
     return {
       seq: fields.seq,
       at: fields.at,

@@ -1,6 +1,7 @@
 /**
  * The external checkpoint log: one append-only JSON Lines file per history in the signing folder,
- * a signed checkpoint (entry count + head hash + time) after every commit that added audit entries.
+ * a signed checkpoint (entry count + head hash + time) after every commit that added audit entries
+ * (after reads' entries at most every 64 commits or 1 s: Store.checkpoint).
  * Deleting the newest entries, or rolling the database back to a copy, leaves the database behind
  * its latest checkpoint; a database forked from a copy disagrees with an earlier one.
  *

@@ -13,11 +13,11 @@ import { Store } from '../src/store/index.js';
 export const title = 'store: signed audit appends and verification, beside unsigned';
 
 /** Wall seconds and CPU seconds (the machine is shared: CPU time shows the work itself). */
-function fill(store: Store, n: number, perTx: number): { sec: number; cpu: number } {
+function fill(store: Store, n: number, perTx: number, read = false): { sec: number; cpu: number } {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   for (let b = 0; b < n; b += perTx) {
-    store.tx(() => {
+    (read ? store.readTx.bind(store) : store.tx.bind(store))(() => {
       for (let i = b; i < Math.min(n, b + perTx); i++)
         store.audit.append({
           username: `user${i % 40}`,
@@ -60,6 +60,30 @@ export async function run(): Promise<void> {
         }
         console.log(`     ${count.toLocaleString('en')} entries, ${perTx} per commit: ${rates.join('; ')}`);
       }
+    }
+    // The read path as shipped: one audit entry per readTx (a search, a view), the commit without
+    // its own fsync. Signed and unsigned interleaved in rounds, best of each, so load shifts on this
+    // shared machine fall on both alike.
+    {
+      const count = Math.min(3000, n);
+      const best = { u: Infinity, s: Infinity, uc: Infinity, sc: Infinity };
+      for (let round = 0; round < 3; round++)
+        for (const signed of [false, true]) {
+          const sub = join(dir, `read-${round}-${signed ? 's' : 'u'}`);
+          const store = Store.open(
+            join(sub, 'auscult.sqlite'),
+            signed ? { signing: { dir: join(sub, 'signing') } } : {},
+          );
+          const { sec, cpu } = fill(store, count, 1, true);
+          store.close();
+          const k = signed ? 's' : 'u';
+          best[k] = Math.min(best[k], sec);
+          best[`${k}c`] = Math.min(best[`${k}c`], cpu);
+        }
+      const rate = (sec: number) => Math.round(count / sec).toLocaleString('en');
+      console.log(
+        `   read entries (readTx, 1 per commit, best of 3 rounds of ${count.toLocaleString('en')}): unsigned ${rate(best.u)}/s (${rate(best.uc)} per CPU-second); signed ${rate(best.s)}/s (${rate(best.sc)} per CPU-second) = ${Math.round((100 * best.u) / best.s)} % of the unsigned rate (${Math.round((100 * best.uc) / best.sc)} % per CPU-second)`,
+      );
     }
     const sub = join(dir, `NORMAL-1000-s`);
     const store = Store.open(join(sub, 'auscult.sqlite'), { readonly: true, signing: { dir: join(sub, 'signing') } });

@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'capture.pin',
   'audit.verify',
   'audit.signing.started',
+  'audit.rollback-accepted',
   'export.start',
   'export.done',
   'export.failed',

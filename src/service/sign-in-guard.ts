@@ -11,7 +11,14 @@
  * - per source (the connection's peer: address + port, window id): 10 failures back it off for
  *   1 minute, doubling with each further 10, up to 1 hour, whatever user names it tries.
  */
-import { needsRehash, verifyPassword, hashPassword, DUMMY_HASH, type UserWithHash } from '../store/index.js';
+import {
+  needsRehash,
+  verifyPassword,
+  hashPassword,
+  DUMMY_HASH,
+  type Store,
+  type UserWithHash,
+} from '../store/index.js';
 import { ApiError } from './errors.js';
 import type { Deps, PublicCall } from './handler.js';
 import { audit } from './handler.js';
@@ -30,7 +37,9 @@ export type PasswordCheck =
       retryAfterMs?: number;
     };
 
-function rules(call: PublicCall, username: string) {
+type Source = Pick<PublicCall, 'transport' | 'peer'>;
+
+function rules(call: Source, username: string) {
   const name = username.toLowerCase();
   return [
     { key: `user:${call.transport}:${name}`, limit: MAX_FAILURES, lockMs: LOCKOUT_MS },
@@ -54,9 +63,21 @@ export async function checkPassword(
   username: string,
   password: string,
 ): Promise<PasswordCheck> {
-  const { store } = deps;
+  return checkPasswordInStore(deps.store, deps.sessions.nowMs(), call, username, password);
+}
+
+/**
+ * The same check on a bare store, for the one CLI command that runs without the service
+ * (`auscult restore accept`: a rolled-back copy cannot be opened by the Workstation).
+ */
+export async function checkPasswordInStore(
+  store: Pick<Store, 'tx' | 'users' | 'signInThrottle'>,
+  now: number,
+  call: Source,
+  username: string,
+  password: string,
+): Promise<PasswordCheck> {
   const rs = rules(call, username);
-  const now = deps.sessions.nowMs();
   // One synchronous transaction: read and raise the counts with nothing in between.
   const r = store.tx(() => store.signInThrottle.reserve(rs, now));
   const user = store.users.byUsername(username);

@@ -63,6 +63,23 @@ export interface ChainCheck {
   checkpoint?: { seq: number; at: string } | null;
   /** What could not be checked, in words (no trusted key, no checkpoint log). */
   notes?: string[];
+  /**
+   * Set when the only damage is that the database ends before the latest signed checkpoint (an
+   * older copy, or the newest entries deleted): what `auscult restore accept` would give up.
+   */
+  behind?: { seq: number; hash: string; at: string };
+  /** Rollbacks an administrator accepted (signed records in the checkpoint log), oldest first. */
+  acceptedRollbacks?: AcceptedRollback[];
+}
+
+/** A restored older copy an administrator accepted: entries base+1..lostSeq of the old history were given up. */
+export interface AcceptedRollback {
+  baseSeq: number;
+  lostSeq: number;
+  lostHead: string;
+  lostAt: string;
+  acceptedAt: string;
+  acceptedBy: string;
 }
 
 /** The key and history id entries are signed with (attached by the store when it has its signing folder). */
@@ -190,6 +207,11 @@ export class AuditLog {
   /** Entries were appended in this transaction and its last one is not signed yet. */
   private unsealed = false;
   private sealStmt: SqlStatement | null = null;
+  /**
+   * Sign each entry as it is inserted (the store's readTx: a read's entry is its commit's only
+   * change, so it is the last one), saving the UPDATE that sealPending would make.
+   */
+  signAtInsert = false;
 
   constructor(private readonly db: SqlDatabase) {
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
@@ -263,9 +285,10 @@ export class AuditLog {
         'This history is signed, and this process has no signing key: it cannot add to the audit log. Open it with its signing folder (AUSCULT_SIGNING_DIR). Nothing was changed.',
       );
     // Signed once per commit, by its last entry (sealPending, just before the commit), or here.
-    const sig = this.signing?.eachEntry
-      ? this.signing.signer.sign(entryMessage(this.signing.dbId, fields.seq, hash)).toString('base64')
-      : null;
+    const sig =
+      this.signing && (this.signing.eachEntry || this.signAtInsert)
+        ? this.signing.signer.sign(entryMessage(this.signing.dbId, fields.seq, hash)).toString('base64')
+        : null;
     this.insert.run({
       ...fields,
       prevHash,
@@ -274,7 +297,7 @@ export class AuditLog {
     });
     this.pending = { seq: fields.seq, hash, sig };
     this.unsealed = this.signing !== null && sig === null;
-    if (sig) this.signedHistory = true;
+    if (sig !== null) this.signedHistory = true;
     return {
       seq: fields.seq,
       at: fields.at,

@@ -18,6 +18,8 @@ import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:
 
 export const ENTRY_PREFIX = 'auscult-audit-entry/1';
 export const CHECKPOINT_FORMAT = 'auscult.checkpoint/1';
+export const ROLLBACK_PREFIX = 'auscult-rollback-accepted/1';
+export const ROLLBACK_FORMAT = 'auscult.rollback-accepted/1';
 
 /** What signs: the private half never leaves the object (see signing-key.ts). */
 export interface AuditSigner {
@@ -38,6 +40,55 @@ export interface SignedCheckpoint {
   /** base64 Ed25519 signature of entryMessage(dbId, seq, hash): the head entry's own signature
    *  (`at` is informational, not signed). */
   sig: string;
+}
+
+/**
+ * An administrator's acceptance of a restored older copy, in the checkpoint log: the history goes
+ * on from `base` (the copy's head), and the checkpointed entries after it, up to `lost` (the log's
+ * latest checkpoint before this record), are given up. Everything but `format` is signed, so the
+ * record cannot be moved behind later checkpoints (it names the one it follows) or re-dated.
+ */
+export interface SignedRollback {
+  format: typeof ROLLBACK_FORMAT;
+  dbId: string;
+  base: { seq: number; hash: string };
+  lost: { seq: number; hash: string; at: string };
+  at: string;
+  acceptedBy: string;
+  keyId: string;
+  sig: string;
+}
+
+export function rollbackMessage(r: Omit<SignedRollback, 'format' | 'sig'>): Buffer {
+  return Buffer.from(
+    [
+      ROLLBACK_PREFIX,
+      r.dbId,
+      r.base.seq,
+      r.base.hash,
+      r.lost.seq,
+      r.lost.hash,
+      r.lost.at,
+      r.at,
+      r.acceptedBy,
+      r.keyId,
+    ].join('\n'),
+    'utf8',
+  );
+}
+
+export function makeRollback(signer: AuditSigner, r: Omit<SignedRollback, 'format' | 'sig' | 'keyId'>): SignedRollback {
+  const body = { ...r, keyId: signer.keyId };
+  return { format: ROLLBACK_FORMAT, ...body, sig: signer.sign(rollbackMessage(body)).toString('base64') };
+}
+
+/** Why a rollback record cannot be trusted, or null when a trusted key signed it. */
+export function rollbackProblem(r: SignedRollback, keys: TrustedKeys): string | null {
+  const key = keys.get(r.keyId);
+  if (!key) return `it is signed by key ${r.keyId}, which is not a trusted key`;
+  return signatureValid(key, rollbackMessage(r), r.sig)
+    ? null
+    : 'its signature is not valid (it was forged or altered)';
 }
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): followed by the 32 key bytes. */

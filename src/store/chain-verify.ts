@@ -11,6 +11,10 @@
  * - deleted newest entries, a rollback to an older copy: the database ends before the latest
  *   signed checkpoint (checkpoints);
  * - a rollback to a copy that was then written on: an earlier checkpoint's hash differs.
+ * A rollback an administrator accepted (`auscult restore accept`: a signed record in the checkpoint
+ * log naming the kept head and the checkpoint given up, and an `audit.rollback-accepted` entry
+ * right after the kept head) is reported in `acceptedRollbacks` and notes, not as damage; the kept
+ * head stays a checkpoint, so any further rollback is caught as before.
  *
  * Signatures: `all` verifies every one (~75 µs each here); `sample` verifies every 256th and the
  * last, and on a failure every entry since the last good one, so the first bad signature is still
@@ -18,12 +22,14 @@
  * garbled signature alone (content intact) is found only by `all`.
  */
 import type { SqlDatabase } from './sql-database.js';
-import { chainStepProblem, GENESIS_HASH, type AuditRow, type ChainCheck } from './audit-log.js';
+import { chainStepProblem, GENESIS_HASH, type AcceptedRollback, type AuditRow, type ChainCheck } from './audit-log.js';
 import {
   checkpointProblem,
   entryMessage,
+  ROLLBACK_FORMAT,
+  rollbackProblem,
   signatureValid,
-  type SignedCheckpoint,
+  type SignedRollback,
   type TrustedKeys,
 } from './audit-signing.js';
 import { CheckpointLog } from './checkpoint-log.js';
@@ -43,6 +49,23 @@ interface Row extends AuditRow {
 }
 
 const STRIDE = 256;
+
+/** The details of an `audit.rollback-accepted` entry (written by Store.acceptRollback). */
+export interface RollbackAcceptedDetails {
+  base: { seq: number; hash: string };
+  lost: { fromSeq: number; toSeq: number; head: string; checkpointAt: string };
+  acceptedBy: string;
+  osAccount: string;
+}
+
+/** Whether an acceptance entry's details (untrusted text: anything could be there) name the record's loss. */
+function acceptanceNames(detailsJson: string, r: SignedRollback): boolean {
+  const d = JSON.parse(detailsJson) as {
+    base?: { hash?: unknown } | null;
+    lost?: { toSeq?: unknown; head?: unknown } | null;
+  } | null;
+  return d?.base?.hash === r.base.hash && d.lost?.toSeq === r.lost.seq && d.lost.head === r.lost.hash;
+}
 
 export function verifyAuditLog(db: SqlDatabase, opts: VerifyAuditOptions): ChainCheck {
   const signable = (db.pragma('table_info(audit_log)') as { name: string }[]).some((c) => c.name === 'sig');
@@ -152,11 +175,27 @@ export function verifyAuditLog(db: SqlDatabase, opts: VerifyAuditOptions): Chain
     return out;
   }
   const hashAt = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck();
+  const entryAt = db.prepare('SELECT action, details_json FROM audit_log WHERE seq = ?');
   let latest: { seq: number; at: string } | null = null;
   let sawLog = false;
-  let ahead: SignedCheckpoint | null = null;
-  let differs: SignedCheckpoint | null = null;
-  for (const { line, checkpoint: c } of CheckpointLog.read(opts.checkpointLog)) {
+  // Checkpoints the database does not hold, in log order; an accepted rollback clears those after its base.
+  let missing: { seq: number; at: string; kind: 'ahead' | 'differs' }[] = [];
+  // The last trusted checkpoint line: a rollback record must name it as what it gives up.
+  let prevCp: { seq: number; hash: string; at: string } | null = null;
+  let unfinished: SignedRollback | null = null;
+  let badAcceptance: { seq: number; reason: string } | null = null;
+  const accepted: AcceptedRollback[] = [];
+  const against = (c: { seq: number; hash: string; at: string }) => {
+    const stored =
+      c.seq === 0 ? GENESIS_HASH : c.seq <= headSeq ? (hashAt.get(c.seq) as string | undefined) : undefined;
+    if (c.seq <= headSeq && stored === c.hash) {
+      if (!latest || c.seq >= latest.seq) latest = { seq: c.seq, at: c.at };
+      return true;
+    }
+    missing.push({ seq: c.seq, at: c.at, kind: c.seq > headSeq ? 'ahead' : 'differs' });
+    return false;
+  };
+  for (const { line, record: c } of CheckpointLog.read(opts.checkpointLog)) {
     sawLog = true;
     if (!c) {
       notes.push(`checkpoint log line ${line} is not a checkpoint (ignored)`);
@@ -166,42 +205,94 @@ export function verifyAuditLog(db: SqlDatabase, opts: VerifyAuditOptions): Chain
       notes.push(`checkpoint log line ${line} belongs to another history (ignored)`);
       continue;
     }
+    if (c.format === ROLLBACK_FORMAT) {
+      const why =
+        rollbackProblem(c, opts.keys) ??
+        (!prevCp || prevCp.seq !== c.lost.seq || prevCp.hash !== c.lost.hash
+          ? 'it does not follow the checkpoint it says it gives up (it was moved or copied)'
+          : null);
+      if (why) {
+        notes.push(`checkpoint log line ${line} accepts a rollback but ${why}; ignored`);
+        continue;
+      }
+      // The old history's checkpoints after the kept head are given up; the kept head itself is
+      // a checkpoint the database must still hold (a further, unaccepted rollback is caught).
+      missing = missing.filter((m) => m.seq <= c.base.seq);
+      if (against({ seq: c.base.seq, hash: c.base.hash, at: c.at })) {
+        if (headSeq === c.base.seq) unfinished = c;
+        else {
+          unfinished = null;
+          const e = entryAt.get(c.base.seq + 1) as { action: string; details_json: string } | undefined;
+          if (!e || e.action !== 'audit.rollback-accepted' || !acceptanceNames(e.details_json, c))
+            badAcceptance ??= {
+              seq: c.base.seq + 1,
+              reason: `entry ${c.base.seq + 1} is not the audit.rollback-accepted entry that the acceptance of ${c.at} (checkpoint log line ${line}) requires: the database does not record that acceptance`,
+            };
+        }
+      }
+      accepted.push({
+        baseSeq: c.base.seq,
+        lostSeq: c.lost.seq,
+        lostHead: c.lost.hash,
+        lostAt: c.lost.at,
+        acceptedAt: c.at,
+        acceptedBy: c.acceptedBy,
+      });
+      notes.push(
+        `rollback accepted by ${c.acceptedBy} at ${c.at}: the history goes on from entry ${c.base.seq}; ` +
+          `${c.lost.seq === c.base.seq + 1 ? `entry ${c.lost.seq}` : `entries ${c.base.seq + 1}..${c.lost.seq}`} of the old history (head ${c.lost.hash}, checkpoint of ${c.lost.at}) were given up`,
+      );
+      prevCp = { seq: c.base.seq, hash: c.base.hash, at: c.at };
+      continue;
+    }
     const why = checkpointProblem(c, opts.keys);
-    const stored = c.seq <= headSeq ? (hashAt.get(c.seq) as string | undefined) : undefined;
-    if (c.seq <= headSeq && stored === c.hash) {
-      if (!why && (!latest || c.seq >= latest.seq)) latest = { seq: c.seq, at: c.at };
-      continue;
-    }
     if (why) {
-      notes.push(`checkpoint log line ${line} was not written by the workstation (${why}); ignored`);
+      const stored = c.seq <= headSeq ? (hashAt.get(c.seq) as string | undefined) : undefined;
+      if (stored !== c.hash)
+        notes.push(`checkpoint log line ${line} was not written by the workstation (${why}); ignored`);
       continue;
     }
-    if (c.seq > headSeq) {
-      if (!ahead || c.seq > ahead.seq) ahead = c;
-    } else differs ??= c;
+    prevCp = c;
+    if (!against(c)) continue;
+    if (unfinished && c.seq > unfinished.base.seq) unfinished = null;
   }
+  const withRollbacks = (r: ChainCheck): ChainCheck => (accepted.length ? { ...r, acceptedRollbacks: accepted } : r);
+  const differs = missing.find((m) => m.kind === 'differs') ?? null;
+  const ahead = missing
+    .filter((m) => m.kind === 'ahead')
+    .reduce<(typeof missing)[number] | null>((a, m) => (!a || m.seq > a.seq ? m : a), null);
   if (differs)
-    return {
+    return withRollbacks({
       ...out,
       ok: false,
       firstBadSeq: differs.seq,
       reason: `entry ${differs.seq} is not the entry the workstation's signed checkpoint of ${differs.at} recorded: the log was rewritten at or before entry ${differs.seq}, or the database was rolled back to a copy and written on`,
       checkpoint: { seq: differs.seq, at: differs.at },
-    };
+    });
   if (ahead)
-    return {
+    return withRollbacks({
       ...out,
       ok: false,
       firstBadSeq: headSeq + 1,
       reason: `the database ends at entry ${headSeq}, but the workstation's signed checkpoint of ${ahead.at} records ${ahead.seq} entries: ${ahead.seq === headSeq + 1 ? `entry ${ahead.seq} was` : `entries ${headSeq + 1}..${ahead.seq} were`} deleted, or the database was rolled back to an earlier copy`,
       checkpoint: { seq: ahead.seq, at: ahead.at },
-    };
+      ...(prevCp && prevCp.seq > headSeq ? { behind: prevCp } : {}),
+    });
+  if (badAcceptance)
+    return withRollbacks({ ...out, ok: false, firstBadSeq: badAcceptance.seq, reason: badAcceptance.reason });
+  if (unfinished)
+    return withRollbacks({
+      ...out,
+      ok: false,
+      firstBadSeq: headSeq + 1,
+      reason: `the rollback to entry ${headSeq} accepted at ${unfinished.at} was not finished (its audit entry is missing): run \`auscult restore accept\` again`,
+    });
   if (!sawLog && signed > 0)
-    return {
+    return withRollbacks({
       ...out,
       ok: false,
       firstBadSeq: null,
       reason: `the checkpoint log ${opts.checkpointLog} is missing, so deleted newest entries or a rollback could not be seen: restore the signing folder from its backup`,
-    };
-  return { ...out, checkpoint: latest };
+    });
+  return withRollbacks({ ...out, checkpoint: latest });
 }

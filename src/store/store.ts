@@ -2,7 +2,7 @@
  * The store: one SQLite file and its repositories. Every change that must be audited runs inside
  * `tx`, with its audit entry appended in the same transaction.
  */
-import type { SqlDatabase, SqlEngine } from './sql-database.js';
+import type { SqlDatabase, SqlEngine, SqlStatement } from './sql-database.js';
 import { openPgDatabase, type PgOpenOptions } from './pg/pg-open.js';
 import { readAudio, uploadAudio, type UploadResult } from './pg/recording-audio.js';
 import { PG_MATCHES_SQLITE_VERSION } from './pg/migrations/index.js';
@@ -12,12 +12,15 @@ import {
   checkpointProblem,
   documentMessage,
   makeCheckpoint,
+  makeRollback,
+  rollbackProblem,
   trustedKeys,
   type AuditSigner,
   type SignedCheckpoint,
+  type SignedRollback,
   type TrustedKeys,
 } from './audit-signing.js';
-import { verifyAuditLog } from './chain-verify.js';
+import { verifyAuditLog, type RollbackAcceptedDetails } from './chain-verify.js';
 import { CheckpointLog, checkpointLogPath } from './checkpoint-log.js';
 import { openDatabase, type OpenOptions } from './database.js';
 import { StoreError, translateSqliteError } from './errors.js';
@@ -44,7 +47,26 @@ export interface StoreOpenOptions extends OpenOptions {
    * The signing folder (outside the data folder): entries are signed and checkpointed with its key,
    * which is created on first start. Read-only stores only read its public key and checkpoints.
    */
-  signing?: { dir: string; custody?: KeyCustody };
+  signing?: {
+    dir: string;
+    custody?: KeyCustody;
+    /**
+     * 'inspect': a database behind its latest checkpoint (a restored older copy) opens anyway, with
+     * no audit entry possible, so that an administrator can see what would be lost and accept it
+     * (`rollbackPending`, `acceptRollback`). Only `auscult restore accept` asks for this.
+     */
+    rolledBack?: 'inspect';
+  };
+}
+
+/** A restored older copy, found at open: what accepting it gives up. */
+export interface PendingRollback {
+  /** The database's head: the history goes on from here. */
+  base: { seq: number; hash: string };
+  /** The latest signed checkpoint, which the database no longer holds. */
+  lost: { seq: number; hash: string; at: string };
+  /** An acceptance already in the checkpoint log whose audit entry was not written (a crash). */
+  resume: SignedRollback | null;
 }
 
 /** What the store signs with, for seals and export manifests. */
@@ -55,6 +77,10 @@ export interface StoreSigning {
   latestCheckpoint(): SignedCheckpoint | null;
   signDocument(prefix: string, canonical: string): string;
 }
+
+/** How long a read's checkpoint may wait (see Store.checkpoint). */
+const READ_CHECKPOINT_EVERY = 64;
+const READ_CHECKPOINT_MS = 1000;
 
 export class Store {
   readonly users: Users;
@@ -89,7 +115,7 @@ export class Store {
     const store = new Store(openDatabase(path, opts), path, !!opts.key);
     if (opts.signing) {
       try {
-        store.useSigningFolder(opts.signing.dir, opts.signing.custody);
+        store.useSigningFolder(opts.signing.dir, opts.signing.custody, opts.signing.rolledBack === 'inspect');
       } catch (err) {
         store.close();
         throw err;
@@ -193,7 +219,14 @@ export class Store {
     }[];
   }
 
-  private useSigningFolder(dir: string, custody: KeyCustody | undefined): void {
+  private pending: { rollback: PendingRollback; signer: AuditSigner; log: string } | null = null;
+
+  /** Set when the store was opened with `rolledBack: 'inspect'` on a restored older copy. */
+  get rollbackPending(): PendingRollback | null {
+    return this.pending?.rollback ?? null;
+  }
+
+  private useSigningFolder(dir: string, custody: KeyCustody | undefined, inspectRollback = false): void {
     const dbId = this.dbId;
     if (this.readonly || dbId === null) {
       const pub = readPublicKey(dir);
@@ -213,19 +246,19 @@ export class Store {
     const keys = trustedKeys([signer.publicKey]);
     const log = checkpointLogPath(dir, dbId);
     // Checked before anything is appended: a database behind its latest checkpoint was truncated or
-    // rolled back, and writing on would fork the history.
-    const latest = CheckpointLog.latest(log);
-    if (latest && latest.dbId === dbId && !checkpointProblem(latest, keys)) {
-      const head = this.audit.head();
-      const stored = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(latest.seq) as
-        string | undefined;
-      if (head.seq < latest.seq || stored !== latest.hash)
-        throw new StoreError(
-          'ROLLED_BACK',
-          `The database ${this.path} does not hold the audit entries its latest signed checkpoint (${latest.at}, ${latest.seq} entries) records: ` +
-            `${head.seq < latest.seq ? `it ends at entry ${head.seq}, so newest entries were deleted or the file was rolled back to an older copy` : `entry ${latest.seq} differs`}. ` +
-            'Auscult will not write on it. Run `auscult check` for details and restore the latest backup. Nothing was changed.',
-        );
+    // rolled back, and writing on would fork the history (unless an administrator accepted it).
+    const rolledBack = this.rollbackAgainst(this.lastTrustedRecord(log, dbId, keys), dbId, keys);
+    if (rolledBack) {
+      if (inspectRollback && rolledBack.pending) {
+        this.trust = { keys, log };
+        this.pending = { rollback: rolledBack.pending, signer, log };
+        return;
+      }
+      throw new StoreError(
+        'ROLLED_BACK',
+        `The database ${this.path} ${rolledBack.why}. Auscult will not write on it. ` +
+          'Run `auscult check` for details; restore the latest backup, or, if this older copy is the one to keep, an administrator accepts it with `auscult restore accept`. Nothing was changed.',
+      );
     }
     this.trust = { keys, log };
     this.signer = signer;
@@ -281,6 +314,121 @@ export class Store {
     return this.engine === 'postgresql' ? readAudio(this.db, recordingId) : null;
   }
 
+  /**
+   * The log's last record this history can rely on: a checkpoint or acceptance signed by the key;
+   * an acceptance counts only where it follows the checkpoint it gives up (not moved or replayed),
+   * as the verifier requires. Lines that are neither are passed over, as the verifier ignores them.
+   */
+  private lastTrustedRecord(log: string, dbId: string, keys: TrustedKeys): SignedCheckpoint | SignedRollback | null {
+    let rollback: SignedRollback | null = null;
+    for (const r of CheckpointLog.fromTail(log)) {
+      if (r.dbId !== dbId) continue;
+      if (r.format === 'auscult.rollback-accepted/1') {
+        if (!rollback && !rollbackProblem(r, keys)) rollback = r;
+        continue;
+      }
+      if (checkpointProblem(r, keys)) continue;
+      if (!rollback) return r;
+      if (r.seq === rollback.lost.seq && r.hash === rollback.lost.hash) return rollback;
+      // The acceptance does not follow this checkpoint: it was moved or copied here; ignore it.
+      return r;
+    }
+    return null; // an acceptance with no checkpoint before it gives up nothing: the verifier ignores it too
+  }
+
+  /** Why the database may not be written on against the log's last record, or null when it may. */
+  private rollbackAgainst(
+    latest: SignedCheckpoint | SignedRollback | null,
+    dbId: string,
+    keys: TrustedKeys,
+  ): { why: string; pending: PendingRollback | null } | null {
+    if (!latest || latest.dbId !== dbId) return null;
+    const head = this.audit.head();
+    const hashAt = (seq: number) =>
+      this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(seq) as string | undefined;
+    if (latest.format === 'auscult.rollback-accepted/1') {
+      if (rollbackProblem(latest, keys)) return null;
+      if (hashAt(latest.base.seq) !== latest.base.hash || head.seq < latest.base.seq)
+        return {
+          why: `does not hold entry ${latest.base.seq}, the head an administrator kept when accepting a rollback at ${latest.at}: it was rolled back again`,
+          pending: null,
+        };
+      if (head.seq === latest.base.seq)
+        return {
+          why: `is a rollback accepted at ${latest.at} whose audit entry was not written (interrupted): run \`auscult restore accept\` again to finish it`,
+          pending: { base: latest.base, lost: latest.lost, resume: latest },
+        };
+      return null;
+    }
+    if (checkpointProblem(latest, keys)) return null;
+    if (head.seq >= latest.seq && hashAt(latest.seq) === latest.hash) return null;
+    const older = head.seq < latest.seq;
+    return {
+      why:
+        `does not hold the audit entries its latest signed checkpoint (${latest.at}, ${latest.seq} entries) records: ` +
+        (older
+          ? `it ends at entry ${head.seq}, so newest entries were deleted or the file was rolled back to an older copy`
+          : `entry ${latest.seq} differs`),
+      pending: older ? { base: { seq: head.seq, hash: head.hash }, lost: latest, resume: null } : null,
+    };
+  }
+
+  /**
+   * An administrator accepts the restored older copy (the caller checked who they are): a signed
+   * record in the checkpoint log makes the database's head the new base (fsynced first), then the
+   * signed `audit.rollback-accepted` entry states what was given up, and writing goes on from there.
+   * Refused unless the database is a true, intact prefix of the signed history (chain, every
+   * signature, every checkpoint up to its head): a forked or damaged copy is not accepted.
+   */
+  acceptRollback(by: { username: string; osAccount: string }): RollbackAcceptedDetails {
+    const p = this.pending;
+    if (!p)
+      throw new StoreError(
+        'ROLLED_BACK',
+        'This database holds its latest signed checkpoint: there is no rollback to accept. Nothing was changed.',
+      );
+    const { base, lost } = p.rollback;
+    let record = p.rollback.resume;
+    if (!record) {
+      const v = this.verifyAudit();
+      if (!v.behind || v.behind.seq !== lost.seq || v.behind.hash !== lost.hash || v.entries !== base.seq)
+        throw new StoreError(
+          'ROLLED_BACK',
+          `This copy is not an intact older state of the signed history, so it cannot be accepted: ${v.ok ? 'it verifies' : v.reason}. Restore another backup. Nothing was changed.`,
+        );
+      record = makeRollback(p.signer, {
+        dbId: this.dbId!,
+        base,
+        lost,
+        at: new Date().toISOString(),
+        acceptedBy: by.username,
+      });
+    }
+    const details: RollbackAcceptedDetails = {
+      base,
+      lost: { fromSeq: base.seq + 1, toSeq: lost.seq, head: lost.hash, checkpointAt: lost.at },
+      acceptedBy: by.username,
+      osAccount: by.osAccount,
+    };
+    this.trust = { keys: trustedKeys([p.signer.publicKey]), log: p.log };
+    this.signer = p.signer;
+    this.audit.attachSigning({ signer: p.signer, dbId: this.dbId! });
+    this.checkpoints = new CheckpointLog(p.log);
+    this.pending = null;
+    if (!p.rollback.resume) this.checkpoints.appendDurable(record);
+    this.tx(() =>
+      this.audit.append({
+        username: by.username,
+        action: 'audit.rollback-accepted',
+        objectType: 'audit',
+        objectId: null,
+        transport: 'cli',
+        details: { ...details, acceptedAt: record.at },
+      }),
+    );
+    return details;
+  }
+
   /** The signing key and history id, when this store signs (opened with its signing folder). */
   get signing(): StoreSigning | null {
     const signer = this.signer;
@@ -289,7 +437,10 @@ export class Store {
     return {
       signer,
       dbId,
-      latestCheckpoint: () => this.lastCheckpoint ?? (this.trust.log ? CheckpointLog.latest(this.trust.log) : null),
+      latestCheckpoint: () => {
+        this.writeCheckpoint(); // an export carries the head as of now, not a deferred one
+        return this.lastCheckpoint ?? (this.trust.log ? CheckpointLog.latest(this.trust.log) : null);
+      },
       signDocument: (prefix, canonical) => signer.sign(documentMessage(prefix, canonical)).toString('base64'),
     };
   }
@@ -405,19 +556,46 @@ export class Store {
     return out;
   }
 
-  /** After a commit: a signed checkpoint of the new head, outside the database. */
-  private checkpoint(): void {
+  /** The newest signed head not yet in the checkpoint log, and how many read commits it waited. */
+  private unwritten: { seq: number; hash: string; sig: string } | null = null;
+  private deferredReads = 0;
+  private lastWrittenAt = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * After a commit: a signed checkpoint of the new head, outside the database. After a change
+   * (`tx`) at once; after a read's entry (`readTx`) at most every READ_CHECKPOINT_EVERY commits or
+   * READ_CHECKPOINT_MS, whichever comes first (and at the next change, an export, close). The same
+   * rule as their durability: those read entries are not fsynced either, so the newest of them can
+   * be lost to a power cut, and deleting them is not seen against the log for that window; a
+   * change, and everything before it, always is.
+   */
+  private checkpoint(read = false): void {
     const p = this.audit.takePending();
-    if (!p?.sig || !this.signer || !this.checkpoints) return;
+    if (p?.sig && this.signer && this.checkpoints) this.unwritten = { seq: p.seq, hash: p.hash, sig: p.sig };
+    if (!this.unwritten) return;
+    if (read && ++this.deferredReads < READ_CHECKPOINT_EVERY && Date.now() - this.lastWrittenAt < READ_CHECKPOINT_MS) {
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = null;
+        this.writeCheckpoint();
+      }, READ_CHECKPOINT_MS).unref();
+      return;
+    }
+    this.writeCheckpoint();
+  }
+
+  private writeCheckpoint(): void {
+    const head = this.unwritten;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!head || !this.signer || !this.checkpoints) return;
     try {
-      const cp = makeCheckpoint(
-        this.signer.keyId,
-        this.dbId!,
-        { seq: p.seq, hash: p.hash, sig: p.sig },
-        new Date().toISOString(),
-      );
+      const cp = makeCheckpoint(this.signer.keyId, this.dbId!, head, new Date().toISOString());
       this.checkpoints.append(cp);
       this.lastCheckpoint = cp;
+      this.unwritten = null;
+      this.deferredReads = 0;
+      this.lastWrittenAt = Date.now();
     } catch (err) {
       // The commit stands; the next checkpoint covers it. Said once per failure, not thrown.
       console.error(
@@ -451,8 +629,25 @@ export class Store {
       this.audit.dropPending();
       throw translateSqliteError(err);
     }
-    this.checkpoint();
+    this.checkpoint(this.reading);
     return result;
+  }
+
+  /** Inside readTx (its commit's checkpoint may wait, its entry is signed as it is inserted). */
+  private reading = false;
+  private syncStmts: { NORMAL: SqlStatement; FULL: SqlStatement } | null = null;
+
+  /** SQLite: the two PRAGMAs prepared once (db.pragma() prepares at every call, ~15 µs a read). */
+  private setSynchronous(mode: 'NORMAL' | 'FULL'): void {
+    if (this.engine === 'postgresql') {
+      this.db.pragma(`synchronous = ${mode}`); // the site engine's commit mode for the next commit
+      return;
+    }
+    this.syncStmts ??= {
+      NORMAL: this.db.prepare('PRAGMA synchronous = NORMAL'),
+      FULL: this.db.prepare('PRAGMA synchronous = FULL'),
+    };
+    this.syncStmts[mode].run();
   }
 
   /**
@@ -464,11 +659,15 @@ export class Store {
    */
   readTx<T>(fn: () => T): T {
     if (this.db.inTransaction || this.readonly) return this.tx(fn);
-    this.db.pragma('synchronous = NORMAL');
+    this.setSynchronous('NORMAL');
+    this.reading = true;
+    this.audit.signAtInsert = true;
     try {
       return this.tx(fn);
     } finally {
-      this.db.pragma('synchronous = FULL');
+      this.reading = false;
+      this.audit.signAtInsert = false;
+      this.setSynchronous('FULL');
     }
   }
 
@@ -512,6 +711,7 @@ export class Store {
   }
 
   close(): void {
+    this.writeCheckpoint();
     this.checkpoints?.close();
     if (this.db.open) this.db.close();
   }

@@ -13,12 +13,14 @@ import { openFixture, PASSWORD, wavBytes, type Fixture } from './helpers.js';
 import { newAnalysisFixture } from '../support/analysis-fixtures.js';
 
 /** Actions written outside any command: session expiry (the service), backups and history re-analysis (the CLI). */
-// The store writes audit.signing.started itself, when a history is first opened with its signing key.
+// The store writes audit.signing.started itself, when a history is first opened with its signing key,
+// and audit.rollback-accepted for `auscult restore accept` (the service cannot open a rolled-back copy).
 const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = [
   'auth.session.expired',
   'system.backup',
   'history.reanalyze',
   'audit.signing.started',
+  'audit.rollback-accepted',
 ];
 
 function patientOf(fx: Fixture, recordingId: number): number {

@@ -5,6 +5,7 @@
  * damaged or truncated archive, a member that would land outside the folder, a link, or a
  * non-empty target is refused with a sentence, and nothing changes (src/store/backup-restore.ts).
  * The restored folder is then checked like `auscult check` when it can be opened here.
+ * `auscult restore accept`: an administrator accepts a restored older copy (restore-accept.ts).
  */
 import { join, resolve } from 'node:path';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
@@ -13,15 +14,18 @@ import { appDataDir, defaultDbPath } from '../../service/paths.js';
 import { BackupError, Store, StoreError, restoreBackupArchive } from '../../store/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
+import { ACCEPT_USAGE, runRestoreAccept } from './restore-accept.js';
 
 const USAGE =
   'usage: auscult restore --from <archive> [--to <new or empty folder>] [--key-file <file>]\n' +
-  '  --to defaults to the data folder (AUSCULT_DATA_DIR), which must then be empty';
+  '  --to defaults to the data folder (AUSCULT_DATA_DIR), which must then be empty\n' +
+  ACCEPT_USAGE.replace('usage: ', '       ');
 
 export const command: CliCommand = {
   name: 'restore',
   summary: 'restore an auscult backup archive into a new or empty folder (every hash checked first)',
   async run(argv) {
+    if (argv[0] === 'accept') return runRestoreAccept(argv.slice(1));
     const parsed = parseCommandArgs('restore', USAGE, argv, {
       options: {
         from: { type: 'string' },

@@ -360,7 +360,8 @@ export class AuditLog {
       args['username'] = f.username;
     }
     if (f.text) {
-      where.push("details_json LIKE @text ESCAPE '\\'");
+      // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not
+      where.push("lower(details_json) LIKE lower(@text) ESCAPE '\\'");
       args['text'] = `%${likeLiteral(f.text)}%`;
     }
     if (f.action) {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Store } from '../../src/store/index.js';
+import { PG_MIGRATIONS } from '../../src/store/pg/migrations/index.js';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 
@@ -29,7 +30,21 @@ describe('site database on PostgreSQL', () => {
     const store = Store.openSite(cluster.url('auscult_owner', 'site_a'), { signing: { dir: scratchDir('sign-') } });
     try {
       assert.equal(store.engine, 'postgresql');
-      assert.equal(cluster.psql('auscult_owner', 'site_a', 'SELECT version FROM schema_version').stdout.trim(), '1');
+      assert.equal(
+        cluster.psql('auscult_owner', 'site_a', 'SELECT version FROM schema_version ORDER BY version').stdout.trim(),
+        PG_MIGRATIONS.map((m) => m.version).join('\n'),
+      );
+      // schema 2 (SQLite 11's twin): a failed sign-in is found by the name it tried, in any case
+      store.tx(() =>
+        store.audit.append({
+          username: null,
+          action: 'auth.login.failed',
+          transport: 'ipc',
+          details: { username: 'nora', reason: 'wrong-password' },
+        }),
+      );
+      assert.equal(store.audit.list({ username: 'NORA' }, 10, 0).total, 1);
+      assert.equal(store.audit.list({ text: 'WRONG-password' }, 10, 0).total, 1);
     } finally {
       store.close();
     }

@@ -36,6 +36,8 @@ import { StreamingEmbedder } from './streaming-embeddings.js';
 import { StreamingPatchEvidence } from './streaming-patch-evidence.js';
 import { handFeaturesDecimated } from './sounds/features.js';
 import { HOP, PATCH_HOP_FRAMES } from '../features/yamnet-params.js';
+import { containerOfFile } from '../audio/audio-read.js';
+import { openWavStream } from '../audio/wav-read.js';
 import type { GateDecision } from './gate/decide.js';
 import { LiveAnalyzer } from './live-analyzer.js';
 import type { LearnedQuality, SoundsResult } from './sounds/types.js';
@@ -45,6 +47,7 @@ import {
   assessSignalQuality,
   bandLimitTo,
   patchSource16k,
+  readAudioFile,
   resampleTo16k,
   TARGET_RATE,
   type ResampleQuality,
@@ -348,6 +351,25 @@ export class AnalysisEngine {
       { resample: 0, frontEnd: 0, yamnet: frontMs },
       tStart,
     );
+  }
+
+  /**
+   * A recording file: a WAV streamed in bounded memory (analyzeStream), a FLAC decoded whole first
+   * (its decoder has no streaming interface yet) — the same result either way. `warnings` are the
+   * reader's (e.g. clipped float samples).
+   */
+  async analyzeFile(path: string): Promise<{ result: AnalysisResult; warnings: string[] }> {
+    if (containerOfFile(path) === 'flac') {
+      const audio = await readAudioFile(path);
+      return { result: await this.analyzeRecording(audio.samples, audio.sampleRate), warnings: audio.warnings ?? [] };
+    }
+    const stream = await openWavStream(path);
+    try {
+      const result = await this.analyzeStream(stream.chunks(), stream.sampleRate, { expectedSamples: stream.frames });
+      return { result, warnings: stream.warnings };
+    } finally {
+      await stream.close();
+    }
   }
 
   /** Gate, head, detector and the result, from the front half's per-patch outputs (whole-array or streamed). */

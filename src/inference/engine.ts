@@ -363,7 +363,7 @@ export class AnalysisEngine {
       const audio = await readAudioFile(path);
       return { result: await this.analyzeRecording(audio.samples, audio.sampleRate), warnings: audio.warnings ?? [] };
     }
-    const stream = await openWavStream(path);
+    const stream = await openWavStream(path, { blockBytes: 1 << 18 });
     try {
       const result = await this.analyzeStream(stream.chunks(), stream.sampleRate, { expectedSamples: stream.frames });
       return { result, warnings: stream.warnings };

@@ -81,6 +81,10 @@ export class Grower {
   take(): Float32Array {
     return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
   }
+  /** The values without a copy (the slack stays allocated): for an array sized from a close estimate, where a copy would briefly double it. */
+  view(): Float32Array {
+    return this.data.subarray(0, this.length);
+  }
 }
 
 /**

@@ -102,7 +102,7 @@ export class StreamingPatchEvidence {
       levelDbfs: Float64Array.from(this.levels),
       tonality: Float64Array.from(this.tonal),
       qualityWindows,
-      decimated: this.decimated?.take() ?? null,
+      decimated: this.decimated?.view() ?? null,
     };
   }
 

@@ -40,13 +40,9 @@ import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
 import { makeHead } from '../test/support/make-head.js';
-import { HeadSession } from '../src/inference/head-session.js';
-import { StreamingEmbedder } from '../src/inference/streaming-embeddings.js';
-import { meanRows, softmaxWithTemperature, windowMeans } from '../src/inference/scoring.js';
-import { openWavStream } from '../src/audio/wav-read.js';
 
 export const title =
-  'analysis engine: SpeexDSP (today) beside polyphase, 30 s / 300 s at 44.1 / 4 kHz; DSP stage; callgrind; Python peer; per-patch latency; 10-minute memory';
+  'analysis engine: SpeexDSP (today) beside polyphase, 30 s / 300 s at 44.1 / 4 kHz; DSP stage; callgrind; Python peer; per-patch latency; 10-minute memory; 60 minutes whole-array beside streamed';
 
 const RATE = 44100;
 
@@ -550,79 +546,63 @@ function writeLongWav(path: string, seconds: number, rate: number): void {
 }
 
 /**
- * Issue 18's flat-memory goal: a 60-minute recording at 44.1 kHz through the streaming front half
- * (openWavStream → StreamingEmbedder: resample, band-limit, log-mel, YAMNet in batches, both passes)
- * and the head, in a child process: peak RSS against the loaded models. The whole-array path
- * refuses this file (over 2^27 samples; its arrays would be ≈ 1.2 GB).
+ * Issue 18's flat-memory goal, in child processes: a long recording through the whole engine (gate,
+ * head, sound detector and learned quality check) by today's whole-array path (readAudioFile →
+ * analyzeRecording) beside the streamed one (analyzeFile: openWavStream → analyzeStream, the same
+ * JSON), peak RSS against the loaded engine. The whole-array path refuses 60 minutes at 44.1 kHz
+ * (over 2^27 samples; its arrays would be ≈ 1.2 GB), so 30 minutes is measured both ways as well.
  */
 function streamedHourMemory(dir: string, headPath: string): void {
-  for (const rate of [44100, 4000]) {
-    const wav = join(dir, `breath-60min-${rate}.wav`);
-    writeLongWav(wav, 3600, rate);
-    const child = spawnSync(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--stream-child', wav, headPath],
-      { encoding: 'utf8' },
-    );
-    rmSync(wav, { force: true });
-    try {
-      const r = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as {
-        baseRss: number;
-        peakRss: number;
-        totalMs: number;
-        patches: number;
-        fileBytes: number;
-        pAbnormal: number;
-      };
-      console.log(
-        `   60-minute recording at ${rate / 1000} kHz (${mb(r.fileBytes)} WAV), streamed: ${r.patches} patches in ${(r.totalMs / 1000).toFixed(1)} s ` +
-          `(${((3600 * 1000) / r.totalMs).toFixed(0)}× real time); peak RSS ${mb(r.peakRss)} (models loaded: ${mb(r.baseRss)}; goal ≤ 300 MB); ` +
-          `head p(abnormal) ${r.pAbnormal.toFixed(2)}; load ${load()}`,
+  for (const [minutes, rate] of [
+    [60, 44100],
+    [30, 44100],
+    [60, 4000],
+  ] as const) {
+    const wav = join(dir, `breath-${minutes}min-${rate}.wav`);
+    writeLongWav(wav, minutes * 60, rate);
+    for (const mode of ['--memory-child', '--stream-child'] as const) {
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), mode, wav, headPath, 'with'],
+        { encoding: 'utf8' },
       );
-    } catch {
-      console.log(`   60-minute streamed run failed: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      const what = `${minutes}-minute recording at ${rate / 1000} kHz (${mb(statSync(wav).size)} WAV), ${mode === '--stream-child' ? 'streamed   ' : 'whole-array'}`;
+      try {
+        const r = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as {
+          baseRss: number;
+          peakRss: number;
+          totalMs: number;
+          patches: number;
+          refused?: string;
+        };
+        if (r.refused !== undefined) {
+          console.log(`   ${what}: refused: ${r.refused}`);
+          continue;
+        }
+        console.log(
+          `   ${what}: ${r.patches} patches in ${(r.totalMs / 1000).toFixed(1)} s ` +
+            `(${((minutes * 60 * 1000) / r.totalMs).toFixed(0)}× real time); peak RSS ${mb(r.peakRss)} (engine loaded: ${mb(r.baseRss)}; goal ≤ 300 MB); load ${load()}`,
+        );
+      } catch {
+        console.log(`   ${what}: failed: ${child.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      }
     }
+    rmSync(wav, { force: true });
   }
 }
 
-/** Child mode: YAMNet + head loaded, then a long WAV streamed through StreamingEmbedder and the head. */
+/** Child mode: the engine loaded and warmed, then a long WAV streamed through it (analyzeFile); peak RSS as JSON. */
 async function streamChild(wavPath: string, cardPath: string): Promise<void> {
-  const head = await HeadSession.load(cardPath, 1);
-  const yamnet = await YamnetSession.load(join(defaultModelsDir(), 'yamnet.onnx'));
-  const bandwidthHz = head.card.input.bandwidthHz;
-  // warm-up with more than one batch of patches, so that onnxruntime's buffers are at their size before the baseline
-  const warm = await StreamingEmbedder.create(yamnet, RATE, { bandwidthHz });
-  await warm.push(breathLike(20, RATE));
-  await warm.finish();
+  const engine = await AnalysisEngine.load({ headCard: cardPath });
+  // warm-up past one batch of patches, so that onnxruntime's buffers are at their size before the baseline
+  await engine.analyzeRecording(breathLike(20, RATE), RATE);
   const baseRss = process.memoryUsage().rss;
   const t0 = performance.now();
-  const wav = await openWavStream(wavPath, { blockBytes: 1 << 16 });
-  const s = await StreamingEmbedder.create(yamnet, wav.sampleRate, { bandwidthHz, expectedSamples: wav.frames });
-  try {
-    for await (const chunk of wav.chunks()) await s.push(chunk);
-  } finally {
-    await wav.close();
-  }
-  const r = await s.finish();
-  const windows = windowMeans(r.embeddings, r.count, head.card.input.windowSec, head.card.input.hopSec);
-  const probs = softmaxWithTemperature(
-    await head.logits(windows.data, windows.count),
-    windows.count,
-    head.card.calibration.temperature,
-  );
-  const mean = meanRows(probs, windows.count);
-  const pAbnormal = 1 - mean[head.card.classes.indexOf('healthy')]!;
+  const { result } = await engine.analyzeFile(wavPath);
   const totalMs = performance.now() - t0;
-  await Promise.all([yamnet.close(), head.close()]);
+  await engine.close();
   console.log(
-    JSON.stringify({
-      baseRss,
-      peakRss: process.resourceUsage().maxRSS * 1024,
-      totalMs,
-      patches: r.count,
-      fileBytes: statSync(wavPath).size,
-      pAbnormal,
-    }),
+    JSON.stringify({ baseRss, peakRss: process.resourceUsage().maxRSS * 1024, totalMs, patches: result.patchCount }),
   );
 }
 
@@ -632,11 +612,18 @@ async function memoryChild(wavPath: string, cardPath: string, sounds: string): P
     headCard: cardPath,
     ...(sounds === 'without' ? { soundsCard: null } : {}),
   });
-  const warm = new Float32Array(RATE * 2);
-  await engine.analyzeRecording(warm, RATE);
+  await engine.analyzeRecording(breathLike(20, RATE), RATE);
   const baseRss = process.memoryUsage().rss;
   const t0 = performance.now();
-  const audio = await readAudioFile(wavPath);
+  let audio: Awaited<ReturnType<typeof readAudioFile>>;
+  try {
+    audio = await readAudioFile(wavPath);
+  } catch (err) {
+    // the whole-array reader's limit (more than 2^27 samples): its sentence is the figure
+    console.log(JSON.stringify({ refused: err instanceof Error ? err.message : String(err) }));
+    await engine.close();
+    return;
+  }
   const r = await engine.analyzeRecording(audio.samples, audio.sampleRate);
   const totalMs = performance.now() - t0;
   await engine.close();

@@ -43,6 +43,11 @@ function sniff(path: string): Uint8Array {
   return head;
 }
 
+/** WAV or FLAC, by the file's first bytes (a WAV's problems are then reported by its reader). */
+export function containerOfFile(path: string): AudioContainer {
+  return containerOf(sniff(path));
+}
+
 /** Reads and decodes a WAV or FLAC file. */
 export async function readAudio(path: string): Promise<DecodedAudio & { container: AudioContainer }> {
   const container = containerOf(sniff(path));

@@ -31,7 +31,13 @@ import { HeadSession } from './head-session.js';
 import { ensureYamnet } from './models.js';
 import { CLASS_MAP, DEFAULT_HEAD_CARD, DEFAULT_SOUNDS_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
 import { SoundsModel, type BandLimitedPass } from './sounds/detector.js';
-import { CompetenceGate, readGateModel, type GatePass } from './gate/gate.js';
+import { CompetenceGate, readGateModel, type GatePass, type PatchArrays } from './gate/gate.js';
+import { StreamingEmbedder } from './streaming-embeddings.js';
+import { StreamingPatchEvidence } from './streaming-patch-evidence.js';
+import { handFeaturesDecimated } from './sounds/features.js';
+import { HOP, PATCH_HOP_FRAMES } from '../features/yamnet-params.js';
+import { containerOfFile } from '../audio/audio-read.js';
+import { openWavStream } from '../audio/wav-read.js';
 import type { GateDecision } from './gate/decide.js';
 import { LiveAnalyzer } from './live-analyzer.js';
 import type { LearnedQuality, SoundsResult } from './sounds/types.js';
@@ -41,6 +47,7 @@ import {
   assessSignalQuality,
   bandLimitTo,
   patchSource16k,
+  readAudioFile,
   resampleTo16k,
   TARGET_RATE,
   type ResampleQuality,
@@ -243,46 +250,180 @@ export class AnalysisEngine {
     const headOut = await this.yamnet.run(headPatches.source, true);
     const fullOut = fullPatches ? await this.yamnet.run(fullPatches.source, true) : null;
     const yamnetMs = now() - t;
-    const count = headOut.count;
     const durationSec = samples.length / sampleRate;
-
-    // --- the competence gate: every patch, then the recording (the learned quality check it reads is
-    // the sound model's ONNX and is timed with the sounds)
     const pass: BandLimitedPass & GatePass = {
       banded16k: banded,
       embeddings: headOut.embeddings,
       scores: headOut.scores!,
-      count,
+      count: headOut.count,
       startsSec: headPatches.startsSec,
       durationSec,
     };
-    t = now();
-    const learnedQuality = await this.learnedQuality(pass);
+    return this.backHalf(
+      {
+        sampleRate,
+        durationSec,
+        quality,
+        embeddings: headOut.embeddings,
+        bandLimitedScores: headOut.scores!,
+        audioSetScores: (fullOut ?? headOut).scores!,
+        count: headOut.count,
+        startsSec: headPatches.startsSec,
+      },
+      {
+        learnedQuality: () => this.learnedQuality(pass),
+        patchEvidence: () => this.gate.patchEvidence(pass),
+        detectSounds: () => this.detectSounds(pass),
+      },
+      { resample: resampleMs, frontEnd: frontEndMs, yamnet: yamnetMs },
+      tStart,
+    );
+  }
+
+  /**
+   * A recording of any length in bounded memory (issue 18): its samples in chunks at their own rate
+   * (openWavStream's), through the streaming resampler, band-limit, log-mel and YAMNet
+   * (StreamingEmbedder) with the gate's and detector's per-patch evidence measured on the way
+   * (StreamingPatchEvidence). The result equals analyzeRecording's on the whole array, field for
+   * field, except timingsMs: the stages interleave, so the front half's time is all under `yamnet`.
+   */
+  async analyzeStream(
+    chunks: AsyncIterable<Float32Array>,
+    sampleRate: number,
+    opts: { expectedSamples?: number } = {},
+  ): Promise<AnalysisResult> {
+    const tStart = now();
+    if (!(sampleRate > 0)) throw new AnalysisError('AUDIO_INVALID', `invalid sample rate ${sampleRate}`);
+    const expected16k =
+      opts.expectedSamples !== undefined ? Math.ceil((opts.expectedSamples * TARGET_RATE) / sampleRate) : 0;
+    const evidence = new StreamingPatchEvidence(
+      (i) => Math.round(((i * PATCH_HOP_FRAMES * HOP) / TARGET_RATE) * TARGET_RATE),
+      this.sounds?.needsHandFeatures ?? false,
+      expected16k,
+    );
+    const embedder = await StreamingEmbedder.create(this.yamnet, sampleRate, {
+      bandwidthHz: this.card.input.bandwidthHz,
+      audioSetBand: this.audioSetBand,
+      resampleMethod: this.resampleQuality ?? 'polyphase',
+      expectedSamples: opts.expectedSamples,
+      onBanded: (b) => evidence.push(b),
+    });
+    let pushed = 0;
+    for await (const chunk of chunks) {
+      pushed += chunk.length;
+      await embedder.push(chunk);
+    }
+    if (pushed === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
+    const front = await embedder.finish();
+    const ev = evidence.finish(front.count);
+    const frontMs = now() - tStart;
+    const parts = {
+      embeddings: front.embeddings,
+      count: front.count,
+      startsSec: front.startsSec,
+      durationSec: front.durationSec,
+    };
+    return this.backHalf(
+      {
+        sampleRate,
+        durationSec: front.durationSec,
+        quality: front.quality,
+        embeddings: front.embeddings,
+        bandLimitedScores: front.bandLimitedScores,
+        audioSetScores: front.scores,
+        count: front.count,
+        startsSec: front.startsSec,
+      },
+      {
+        learnedQuality: async () =>
+          this.sounds ? this.sounds.poorQualityOf(ev.qualityWindows, front.embeddings) : null,
+        patchEvidence: () =>
+          this.gate.patchEvidenceWith(ev.levelDbfs, ev.tonality, {
+            scores: front.bandLimitedScores,
+            embeddings: front.embeddings,
+            count: front.count,
+          }),
+        detectSounds: async () =>
+          this.sounds
+            ? this.sounds.detectWith(parts, () => handFeaturesDecimated(ev.decimated!, front.startsSec))
+            : null,
+      },
+      { resample: 0, frontEnd: 0, yamnet: frontMs },
+      tStart,
+    );
+  }
+
+  /**
+   * A recording file: a WAV streamed in bounded memory (analyzeStream), a FLAC decoded whole first
+   * (its decoder has no streaming interface yet) — the same result either way. `warnings` are the
+   * reader's (e.g. clipped float samples).
+   */
+  async analyzeFile(path: string): Promise<{ result: AnalysisResult; warnings: string[] }> {
+    if (containerOfFile(path) === 'flac') {
+      const audio = await readAudioFile(path);
+      return { result: await this.analyzeRecording(audio.samples, audio.sampleRate), warnings: audio.warnings ?? [] };
+    }
+    const stream = await openWavStream(path, { blockBytes: 1 << 18 });
+    try {
+      const result = await this.analyzeStream(stream.chunks(), stream.sampleRate, { expectedSamples: stream.frames });
+      return { result, warnings: stream.warnings };
+    } finally {
+      await stream.close();
+    }
+  }
+
+  /** Gate, head, detector and the result, from the front half's per-patch outputs (whole-array or streamed). */
+  private async backHalf(
+    front: {
+      sampleRate: number;
+      durationSec: number;
+      quality: AnalysisResult['quality'];
+      embeddings: Float32Array;
+      bandLimitedScores: Float32Array;
+      audioSetScores: Float32Array;
+      count: number;
+      startsSec: number[];
+    },
+    from: {
+      learnedQuality: () => Promise<LearnedQuality | null>;
+      patchEvidence: () => PatchArrays;
+      detectSounds: () => Promise<SoundsResult | null>;
+    },
+    frontMs: { resample: number; frontEnd: number; yamnet: number },
+    tStart: number,
+  ): Promise<AnalysisResult> {
+    const { count, durationSec, quality } = front;
+    // --- the competence gate: every patch, then the recording (the learned quality check it reads is
+    // the sound model's ONNX and is timed with the sounds)
+    let t = now();
+    const learnedQuality = await from.learnedQuality();
     const qualityMs = now() - t;
     t = now();
-    const decision = this.gate.judge(pass, quality, learnedQuality, this.card.input);
+    const where = { count, startsSec: front.startsSec, durationSec };
+    const decision = this.gate.decide(from.patchEvidence(), where, quality, learnedQuality, this.card.input);
     const gateMs = now() - t;
 
     t = now();
-    const verdict = decision.passed ? await this.verdict(decision, pass) : null;
+    const verdict = decision.passed
+      ? await this.verdict(decision, { embeddings: front.embeddings, startsSec: front.startsSec })
+      : null;
     const headMs = now() - t;
 
     t = now();
     // the detector speaks only when the gate passes
-    const sounds = verdict ? await this.detectSounds(pass) : null;
+    const sounds = verdict ? await from.detectSounds() : null;
     const soundsMs = now() - t + qualityMs;
 
     let normSum = 0;
     for (let i = 0; i < count; i++) {
       let s = 0;
-      for (let d = 0; d < EMBEDDING_DIMS; d++) s += headOut.embeddings[i * EMBEDDING_DIMS + d]! ** 2;
+      for (let d = 0; d < EMBEDDING_DIMS; d++) s += front.embeddings[i * EMBEDDING_DIMS + d]! ** 2;
       normSum += Math.sqrt(s);
     }
     const gate: GateReport = { ...decision.report, pPoor: learnedQuality?.pPoor ?? null };
-    const scoresOut = fullOut ?? headOut;
     return {
       durationSec,
-      sampleRate,
+      sampleRate: front.sampleRate,
       quality,
       patchCount: count,
       embedding: { dims: EMBEDDING_DIMS, patches: count, meanL2Norm: normSum / count },
@@ -294,14 +435,12 @@ export class AnalysisEngine {
       gate,
       patches: decision.patches,
       windows: verdict?.windows ?? [],
-      yamnetTop: topClasses(scoresOut.scores!, scoresOut.count, this.classMap, 3),
+      yamnetTop: topClasses(front.audioSetScores, count, this.classMap, 3),
       models: this.versions,
       sounds,
       learnedQuality,
       timingsMs: {
-        resample: resampleMs,
-        frontEnd: frontEndMs,
-        yamnet: yamnetMs,
+        ...frontMs,
         gate: gateMs,
         head: headMs,
         sounds: soundsMs,

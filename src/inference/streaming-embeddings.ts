@@ -55,12 +55,14 @@ export interface StreamedFrontHalf {
   embeddings: Float32Array;
   /** count × 521 AudioSet scores (full band unless audioSetBand is 'head' or band-limiting changes nothing). */
   scores: Float32Array;
+  /** count × 521 AudioSet scores of the band-limited pass (what the competence gate reads). */
+  bandLimitedScores: Float32Array;
   count: number;
   startsSec: number[];
 }
 
 /** A float32 array that grows by doubling: the per-patch outputs, whose count is known only at the end. */
-class Grower {
+export class Grower {
   private data: Float32Array;
   length = 0;
   constructor(initial: number) {
@@ -78,6 +80,10 @@ class Grower {
   /** The values: the array itself when it was sized exactly, else a trimmed copy (the doubling slack freed). */
   take(): Float32Array {
     return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+  }
+  /** The values without a copy (the slack stays allocated): for an array sized from a close estimate, where a copy would briefly double it. */
+  view(): Float32Array {
+    return this.data.subarray(0, this.length);
   }
 }
 
@@ -177,6 +183,8 @@ export interface StreamingEmbedderOptions {
    * hour, briefly holds the old and the new array).
    */
   expectedSamples?: number;
+  /** Each stretch of the band-limited 16 kHz audio (the resampled audio when band-limiting changes nothing), in order: the engine measures the gate's and detector's per-patch evidence from it. */
+  onBanded?: (banded16k: Float32Array) => void;
 }
 
 /** Patches the batch path makes of n samples at `rate` (patchSource16k of the resampled audio). */
@@ -197,6 +205,7 @@ export class StreamingEmbedder {
     private readonly bandLimit: StreamingBandLimit | null,
     private readonly head: PatchPass,
     private readonly full: PatchPass | null,
+    private readonly onBanded: ((banded16k: Float32Array) => void) | undefined,
   ) {}
 
   static async create(
@@ -219,8 +228,9 @@ export class StreamingEmbedder {
       new QualityTracker(sampleRate),
       resampler,
       bandLimitMatters ? new StreamingBandLimit(SAMPLE_RATE, bw) : null,
-      new PatchPass(yamnet, { embeddings: true, scores: !fullPass }, expected),
+      new PatchPass(yamnet, { embeddings: true, scores: true }, expected),
       fullPass ? new PatchPass(yamnet, { embeddings: false, scores: true }, expected) : null,
+      opts.onBanded,
     );
   }
 
@@ -234,8 +244,13 @@ export class StreamingEmbedder {
 
   private async feed(s16: Float32Array): Promise<void> {
     if (s16.length === 0) return;
-    await this.head.push(this.bandLimit ? this.bandLimit.push(s16) : s16);
+    await this.pushBanded(this.bandLimit ? this.bandLimit.push(s16) : s16);
     if (this.full) await this.full.push(s16);
+  }
+
+  private async pushBanded(banded: Float32Array): Promise<void> {
+    if (banded.length > 0) this.onBanded?.(banded);
+    await this.head.push(banded);
   }
 
   async finish(): Promise<StreamedFrontHalf> {
@@ -244,13 +259,14 @@ export class StreamingEmbedder {
     if (this.pushed === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
     const tail = this.resampler.flush();
     this.resampler.close();
-    if (tail.length > 0) await this.head.push(this.bandLimit ? this.bandLimit.push(tail) : tail);
-    if (this.bandLimit) await this.head.push(this.bandLimit.flush());
+    if (tail.length > 0) await this.pushBanded(this.bandLimit ? this.bandLimit.push(tail) : tail);
+    if (this.bandLimit) await this.pushBanded(this.bandLimit.flush());
     if (this.full && tail.length > 0) await this.full.push(tail);
     await this.head.finish();
     await this.full?.finish();
     const count = this.head.count;
-    const scores = (this.full ?? this.head).scores!.take();
+    const bandLimitedScores = this.head.scores!.take();
+    const scores = this.full ? this.full.scores!.take() : bandLimitedScores;
     return {
       sampleRate: this.sampleRate,
       samples: this.pushed,
@@ -258,6 +274,7 @@ export class StreamingEmbedder {
       quality: this.quality.report(),
       embeddings: this.head.embeddings!.take(),
       scores,
+      bandLimitedScores,
       count,
       startsSec: Array.from({ length: count }, (_, i) => (i * PATCH_HOP_FRAMES * HOP) / SAMPLE_RATE),
     };

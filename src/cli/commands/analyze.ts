@@ -8,7 +8,6 @@ import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { AnalysisEngine } from '../../inference/engine.js';
 import { CLASS_LABELS, CLASS_ORDER, type AnalysisResult } from '../../inference/analysis-types.js';
-import { readAudioFile } from '../../inference/front-end.js';
 
 const USAGE = `usage: auscult analyze <file.wav|file.flac> [more ...] [--json] [--head <card.json>]
   Prints for each file: duration, sample rate, signal quality, the five class probabilities
@@ -135,9 +134,8 @@ export const command: CliCommand = {
     try {
       for (const file of positionals) {
         try {
-          const audio = await readAudioFile(file);
-          const result = await engine.analyzeRecording(audio.samples, audio.sampleRate);
-          const warnings = audio.warnings ?? [];
+          // a WAV streams through the engine in bounded memory, whatever its length
+          const { result, warnings } = await engine.analyzeFile(file);
           if (values.json) json.push({ file, ok: true, result, warnings });
           else console.log(formatResult(file, result, engine.headCardPath, warnings) + '\n');
         } catch (err) {

@@ -91,9 +91,22 @@ export class CompetenceGate {
 
   /** What the patch checks read, per patch, from one band-limited pass. */
   patchEvidence(pass: GatePass, rate = 16000): PatchArrays {
+    return this.patchEvidenceWith(
+      patchLevelsDbfs(pass.banded16k, pass.startsSec, rate),
+      patchTonality(pass.banded16k, pass.startsSec, rate),
+      pass,
+    );
+  }
+
+  /** patchEvidence with the audio's per-patch level and tonality already measured (a stream's). */
+  patchEvidenceWith(
+    levelDbfs: Float64Array,
+    tonality: Float64Array,
+    pass: Pick<GatePass, 'scores' | 'embeddings' | 'count'>,
+  ): PatchArrays {
     return {
-      levelDbfs: patchLevelsDbfs(pass.banded16k, pass.startsSec, rate),
-      tonality: patchTonality(pass.banded16k, pass.startsSec, rate),
+      levelDbfs,
+      tonality,
       foreign: groupScores(pass.scores, pass.count, this.groups),
       novelty: this.novelty.score(pass.embeddings, pass.count),
     };

@@ -14,7 +14,7 @@ import { ort, sessionOptions } from '../ort.js';
 import { SoundsCardSchema, type SoundsCard } from './card.js';
 import { eventsFromSteps, platt, recordingScore } from './decision.js';
 import { assembleFeatures, featureDims, handFeatures, HAND_FEATURES, STEP_SEC } from './features.js';
-import { QUALITY_DIMS, RULE_FEATURES, qualityRows, qualityWindows } from './quality-features.js';
+import { QUALITY_DIMS, RULE_FEATURES, qualityRows, qualityWindows, type QualityWindows } from './quality-features.js';
 import type { LearnedQuality, SoundsResult } from './types.js';
 
 export const SOUNDS_INPUT = 'features';
@@ -165,16 +165,34 @@ export class SoundsModel {
 
   /** Step probabilities (count × 2: crackle, wheeze). */
   async stepProbabilities(pass: BandLimitedPass): Promise<Float32Array> {
+    return this.stepProbabilitiesWith(pass, () => handFeatures(pass.banded16k, pass.startsSec));
+  }
+
+  /** Whether the detector reads hand-crafted features (a stream then keeps the decimated audio for them). */
+  get needsHandFeatures(): boolean {
+    return this.card.input.features.endsWith('hand');
+  }
+
+  /** stepProbabilities with the hand features from `hand` (called only when the feature set has them). */
+  async stepProbabilitiesWith(
+    pass: Omit<BandLimitedPass, 'banded16k'>,
+    hand: () => Float32Array,
+  ): Promise<Float32Array> {
     const set = this.card.input.features;
-    const hand = set.endsWith('hand') ? handFeatures(pass.banded16k, pass.startsSec) : null;
-    const rows = assembleFeatures(set, pass.embeddings, pass.count, hand);
+    const handRows = set.endsWith('hand') ? hand() : null;
+    const rows = assembleFeatures(set, pass.embeddings, pass.count, handRows);
     const z = await logits(this.detector, rows, pass.count, featureDims(set));
     return z.map(sig);
   }
 
   /** Crackles and wheezes of one recording. Call only when the competence gate lets the analysis speak. */
   async detect(pass: BandLimitedPass): Promise<SoundsResult> {
-    const p = await this.stepProbabilities(pass);
+    return this.detectWith(pass, () => handFeatures(pass.banded16k, pass.startsSec));
+  }
+
+  /** detect with the hand features from `hand` (a stream's, from its decimated audio). */
+  async detectWith(pass: Omit<BandLimitedPass, 'banded16k'>, hand: () => Float32Array): Promise<SoundsResult> {
+    const p = await this.stepProbabilitiesWith(pass, hand);
     const crackle = Float32Array.from({ length: pass.count }, (_, i) => p[2 * i]!);
     const wheeze = Float32Array.from({ length: pass.count }, (_, i) => p[2 * i + 1]!);
     const d = this.card.detection;
@@ -205,8 +223,12 @@ export class SoundsModel {
    * window is a short recording: pass its band-limited audio and patch embeddings the same way.
    */
   async poorQuality(pass: Pick<BandLimitedPass, 'banded16k' | 'embeddings' | 'count'>): Promise<LearnedQuality> {
-    const w = qualityWindows(pass.banded16k, pass.count);
-    const z = await logits(this.quality, qualityRows(w, pass.embeddings), w.count, QUALITY_DIMS);
+    return this.poorQualityOf(qualityWindows(pass.banded16k, pass.count), pass.embeddings);
+  }
+
+  /** poorQuality from windows whose rule measures are already computed (a stream's). */
+  async poorQualityOf(w: QualityWindows, embeddings: Float32Array): Promise<LearnedQuality> {
+    const z = await logits(this.quality, qualityRows(w, embeddings), w.count, QUALITY_DIMS);
     const windows = Array.from(z, (v, i) => ({ startSec: w.startsSec[i]!, endSec: w.endsSec[i]!, pPoor: sig(v) }));
     const pPoor = windows.reduce((a, x) => a + x.pPoor, 0) / Math.max(1, windows.length);
     return { pPoor, poor: pPoor >= this.card.quality.threshold, windows };

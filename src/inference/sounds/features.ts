@@ -136,6 +136,14 @@ function select(a: Float64Array, k: number): number {
 export function handFeatures(x16k: Float32Array, startsSec: readonly number[]): Float32Array {
   const x = new Float32Array(Math.ceil(x16k.length / DECIMATE));
   for (let i = 0; i < x.length; i++) x[i] = x16k[i * DECIMATE]!;
+  return handFeaturesDecimated(x, startsSec);
+}
+
+/** Every HAND_DECIMATE-th sample of the band-limited 16 kHz audio is all the hand features read. */
+export const HAND_DECIMATE = DECIMATE;
+
+/** handFeatures from the decimated audio (x[i] = x16k[i * HAND_DECIMATE]): what a stream keeps instead of the 16 kHz audio. */
+export function handFeaturesDecimated(x: Float32Array, startsSec: readonly number[]): Float32Array {
   const count = startsSec.length;
   const out = new Float32Array(count * HAND_DIMS);
   // 2 ms block energies of the differenced signal

@@ -25,27 +25,45 @@ export interface QualityWindows {
 
 /** The windows of a recording of `patchCount` patches and their rule measures. */
 export function qualityWindows(banded16k: Float32Array, patchCount: number): QualityWindows {
+  return qualityWindowsWith(patchCount, banded16k.length, (a, b) => windowRules(banded16k.subarray(a, b)));
+}
+
+/** The rule measures of one window's band-limited 16 kHz samples [a, b). */
+export function windowRules(seg: Float32Array): number[] {
+  const q = assessQuality(seg.length > 0 ? seg : new Float32Array(1), SAMPLE_RATE);
+  return [Math.log10(q.clippingRatio + 1e-6), q.rmsDbfs, q.peakDbfs, q.silenceRatio, q.noiseFloorDbfs];
+}
+
+/**
+ * The windows of a recording of `patchCount` patches and `length16k` band-limited samples, with the
+ * rule measures of samples [a, b) from `rulesOf` (the engine's stream computes them as the audio
+ * passes and keeps only these rows).
+ */
+export function qualityWindowsWith(
+  patchCount: number,
+  length16k: number,
+  rulesOf: (a: number, b: number, firstPatch: number) => number[],
+): QualityWindows {
   const per = Math.min(patchesPerWindow(QUALITY_WINDOW_SEC), patchCount);
   const starts = windowStarts(patchCount, QUALITY_WINDOW_SEC, QUALITY_WINDOW_SEC);
   const rules = new Float32Array(starts.length * RULE_DIMS);
   const startsSec: number[] = [];
   const endsSec: number[] = [];
   starts.forEach((p, w) => {
-    const a = p * STEP_HOP_SEC;
-    const e = Math.min(banded16k.length / SAMPLE_RATE, (p + per - 1) * STEP_HOP_SEC + STEP_SEC);
-    startsSec.push(a);
+    const [a, e, b] = qualityWindowSpan(p, per, length16k);
+    startsSec.push(p * STEP_HOP_SEC);
     endsSec.push(e);
-    const seg = banded16k.subarray(
-      Math.round(a * SAMPLE_RATE),
-      Math.max(Math.round(a * SAMPLE_RATE) + 1, Math.round(e * SAMPLE_RATE)),
-    );
-    const q = assessQuality(seg.length > 0 ? seg : new Float32Array(1), SAMPLE_RATE);
-    rules.set(
-      [Math.log10(q.clippingRatio + 1e-6), q.rmsDbfs, q.peakDbfs, q.silenceRatio, q.noiseFloorDbfs],
-      w * RULE_DIMS,
-    );
+    rules.set(rulesOf(a, b, p), w * RULE_DIMS);
   });
   return { count: starts.length, rules, startsSec, endsSec, patches: starts.map((p) => [p, per]) };
+}
+
+/** Window p's first sample, end in seconds, and end sample (exclusive) for a recording of length16k samples. */
+export function qualityWindowSpan(p: number, per: number, length16k: number): [number, number, number] {
+  const a = p * STEP_HOP_SEC;
+  const e = Math.min(length16k / SAMPLE_RATE, (p + per - 1) * STEP_HOP_SEC + STEP_SEC);
+  const a0 = Math.round(a * SAMPLE_RATE);
+  return [a0, e, Math.max(a0 + 1, Math.round(e * SAMPLE_RATE))];
 }
 
 /** windows × QUALITY_DIMS rows: rule measures, then the window's mean embedding. */

@@ -362,10 +362,11 @@ export class AnalysisEngine {
 
   /**
    * Crackles and wheezes of a recording from the head's band-limited pass. The competence gate calls
-   * this only when the analysis may speak (a withheld analysis carries `sounds: null`).
+   * this only when the analysis may speak (a withheld analysis carries `sounds: null`). `hand`: the
+   * live analyzer's per-patch hand-crafted features (a file's are computed from `pass`).
    */
-  async detectSounds(pass: BandLimitedPass): Promise<SoundsResult | null> {
-    return this.sounds ? this.sounds.detect(pass) : null;
+  async detectSounds(pass: BandLimitedPass, hand?: Float32Array): Promise<SoundsResult | null> {
+    return this.sounds ? this.sounds.detect(pass, hand) : null;
   }
 
   /**

@@ -163,18 +163,21 @@ export class SoundsModel {
     return new SoundsModel(card, cardPath, det.session, q.session, det.sha256);
   }
 
-  /** Step probabilities (count × 2: crackle, wheeze). */
-  async stepProbabilities(pass: BandLimitedPass): Promise<Float32Array> {
+  /**
+   * Step probabilities (count × 2: crackle, wheeze). `hand`: the steps' hand-crafted features when
+   * already computed (the live analyzer keeps them per patch); otherwise from `pass.banded16k`.
+   */
+  async stepProbabilities(pass: BandLimitedPass, hand?: Float32Array): Promise<Float32Array> {
     const set = this.card.input.features;
-    const hand = set.endsWith('hand') ? handFeatures(pass.banded16k, pass.startsSec) : null;
-    const rows = assembleFeatures(set, pass.embeddings, pass.count, hand);
+    if (set.endsWith('hand')) hand ??= handFeatures(pass.banded16k, pass.startsSec);
+    const rows = assembleFeatures(set, pass.embeddings, pass.count, hand ?? null);
     const z = await logits(this.detector, rows, pass.count, featureDims(set));
     return z.map(sig);
   }
 
   /** Crackles and wheezes of one recording. Call only when the competence gate lets the analysis speak. */
-  async detect(pass: BandLimitedPass): Promise<SoundsResult> {
-    const p = await this.stepProbabilities(pass);
+  async detect(pass: BandLimitedPass, hand?: Float32Array): Promise<SoundsResult> {
+    const p = await this.stepProbabilities(pass, hand);
     const crackle = Float32Array.from({ length: pass.count }, (_, i) => p[2 * i]!);
     const wheeze = Float32Array.from({ length: pass.count }, (_, i) => p[2 * i + 1]!);
     const d = this.card.detection;

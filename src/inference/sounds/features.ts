@@ -134,6 +134,31 @@ function select(a: Float64Array, k: number): number {
 
 /** Hand-crafted features (steps × HAND_DIMS) for steps starting at `startsSec` of band-limited 16 kHz audio. */
 export function handFeatures(x16k: Float32Array, startsSec: readonly number[]): Float32Array {
+  const { rows, levels } = stepHandFeatures(x16k, startsSec);
+  centreLevels(rows, levels);
+  return rows;
+}
+
+/** The level column: each step's level (dB) against the median step level of the recording. */
+export const LEVEL_COLUMN = HAND_DIMS - 1;
+
+/**
+ * Fills the level column of `rows` from each step's level against the median of `levels` (the
+ * recording's steps so far): the one hand feature that depends on the whole recording.
+ */
+export function centreLevels(rows: Float32Array, levels: ArrayLike<number>): void {
+  const medLevel = quantile(Float64Array.from(levels).sort(), 0.5);
+  for (let s = 0; s < levels.length; s++) rows[s * HAND_DIMS + LEVEL_COLUMN] = levels[s]! - medLevel;
+}
+
+/**
+ * The per-step part of handFeatures: every column but the level one (left 0), and each step's level
+ * in dB. The live analyzer computes this for new steps only and re-centres the levels each update.
+ */
+export function stepHandFeatures(
+  x16k: Float32Array,
+  startsSec: readonly number[],
+): { rows: Float32Array; levels: Float64Array } {
   const x = new Float32Array(Math.ceil(x16k.length / DECIMATE));
   for (let i = 0; i < x.length; i++) x[i] = x16k[i * DECIMATE]!;
   const count = startsSec.length;
@@ -159,7 +184,6 @@ export function handFeatures(x16k: Float32Array, startsSec: readonly number[]): 
     for (let i = a; i < e; i++) sq += x[i]! * x[i]!;
     levels[s] = db(sq / Math.max(1, e - a));
   }
-  const medLevel = quantile(Float64Array.from(levels).sort(), 0.5);
   for (let s = 0; s < count; s++) {
     const row = out.subarray(s * HAND_DIMS, (s + 1) * HAND_DIMS);
     const a = Math.round(startsSec[s]! * RATE);
@@ -223,9 +247,8 @@ export function handFeatures(x16k: Float32Array, startsSec: readonly number[]): 
       row[8] = longest / nf;
       row[9] = flat / nf;
     }
-    row[10] = levels[s]! - medLevel;
   }
-  return out;
+  return { rows: out, levels };
 }
 
 /** Steps × featureDims(set): the rows the detector's ONNX model takes, in the order the set names. */

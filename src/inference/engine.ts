@@ -369,6 +369,11 @@ export class AnalysisEngine {
     return this.sounds ? this.sounds.detect(pass, hand) : null;
   }
 
+  /** The detector itself, for the live analyzer (it scores only its newest steps); null without one. */
+  get soundsModel(): SoundsModel | null {
+    return this.sounds;
+  }
+
   /**
    * The learned quality check (P(poor) per 3 s window and for the recording), for the competence gate.
    * A live window: pass its band-limited 16 kHz audio and its patch embeddings the same way.

@@ -7,8 +7,9 @@
  * recording will get), marked provisional. Quality is judged on the newest 3 s: while it is poor,
  * nothing is shown. The sound detector runs on the same patches behind the same gate: each patch's
  * hand-crafted features are computed once, from the band-limited audio of the update that made it;
- * every update re-centres the recording-wide parts (embedding mean, level median) and runs the
- * detector's linear model over all patches so far (a 30 s take is 61 rows). The learned quality check
+ * every update re-centres the recording-wide parts (running embedding mean, level median) and
+ * rescores only the newest RESCORE_PATCHES patches (the lane shows the last 6 s); older steps keep
+ * the probabilities they last had, so an update costs the same at 10 s as at 10 min. The learned quality check
  * scores the newest 3 s window (its patches' embeddings and band-limited audio).
  */
 import { assessQuality } from '../audio/quality.js';
@@ -26,6 +27,8 @@ const PAD = PATCH_HOP;
 /** The newest stretch judged for quality (rules and learned check). */
 const QUALITY_SEC = 3;
 const QUALITY_SAMPLES = QUALITY_SEC * SAMPLE_RATE;
+/** Patches the detector rescores each update: the live lane's 6 s (12 patches) and one more. */
+export const RESCORE_PATCHES = 13;
 
 /** A growable Float32 column store. */
 class Rows {
@@ -63,6 +66,10 @@ export class LiveAnalyzer {
   /** Per patch: the hand-crafted features (level column filled at each update) and its level in dB. */
   private readonly hand = new Rows(HAND_DIMS);
   private readonly levels: number[] = [];
+  /** Running sum of the embeddings (the recording mean the detector's recnorm part needs). */
+  private readonly embeddingSum = new Float64Array(EMBEDDING_DIMS);
+  /** Step probabilities (crackle, wheeze) per patch, as last scored. */
+  private readonly steps = new Rows(2);
   /** Band-limited 16 kHz audio from global sample `bandedStart` on, for the learned quality window. */
   private banded = new Float32Array(0);
   private bandedStart = 0;
@@ -111,6 +118,9 @@ export class LiveAnalyzer {
       const hf = stepHandFeatures(sub.banded16k, sub.startsSec.slice(o, o + n));
       this.hand.append(hf.rows, n);
       this.levels.push(...hf.levels);
+      for (let i = o; i < o + n; i++)
+        for (let d = 0; d < EMBEDDING_DIMS; d++) this.embeddingSum[d]! += sub.embeddings[i * EMBEDDING_DIMS + d]!;
+      this.steps.append(new Float32Array(2 * n), n);
       this.keepBanded(sub.banded16k, from, first, this.patches + n);
     }
     this.patches += n;
@@ -140,21 +150,24 @@ export class LiveAnalyzer {
     this.bandedStart += cut;
   }
 
-  /** Crackles and wheezes over every patch so far (call only when the gate passed). */
+  /** Crackles and wheezes over every patch so far (call only when the gate passed): the newest rescored. */
   private async sounds(startsSec: number[]): Promise<LiveAnalysis['sounds']> {
-    if (!this.engine.soundsCard) return null;
-    const hand = this.hand.view().slice();
-    centreLevels(hand, this.levels);
-    return this.engine.detectSounds(
-      {
-        banded16k: new Float32Array(0), // unused: the hand features are given
-        embeddings: this.embeddings.view(),
-        count: this.patches,
-        startsSec,
-        durationSec: this.heardSec,
-      },
+    const model = this.engine.soundsModel;
+    if (!model) return null;
+    const p0 = Math.max(0, this.patches - RESCORE_PATCHES);
+    const count = this.patches - p0;
+    // the level column against the median of every level so far, for the rescored patches only
+    const hand = this.hand.data.slice(p0 * HAND_DIMS, this.patches * HAND_DIMS);
+    centreLevels(hand, this.levels.slice(p0), this.levels);
+    const mean = this.embeddingSum.map((v) => v / this.patches);
+    const fresh = await model.stepsFromFeatures(
+      this.embeddings.data.subarray(p0 * EMBEDDING_DIMS, this.patches * EMBEDDING_DIMS),
+      count,
       hand,
+      mean,
     );
+    this.steps.data.set(fresh, p0 * 2);
+    return model.fromSteps(this.steps.view().slice(), startsSec, this.heardSec);
   }
 
   /** The learned quality check on the newest 3 s window (its patches and their band-limited audio). */

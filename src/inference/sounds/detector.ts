@@ -170,14 +170,34 @@ export class SoundsModel {
   async stepProbabilities(pass: BandLimitedPass, hand?: Float32Array): Promise<Float32Array> {
     const set = this.card.input.features;
     if (set.endsWith('hand')) hand ??= handFeatures(pass.banded16k, pass.startsSec);
-    const rows = assembleFeatures(set, pass.embeddings, pass.count, hand ?? null);
-    const z = await logits(this.detector, rows, pass.count, featureDims(set));
+    return this.stepsFromFeatures(pass.embeddings, pass.count, hand ?? null);
+  }
+
+  /**
+   * Step probabilities (count × 2) of some steps of a recording from their embeddings and hand
+   * features; `recordingMean`: the whole recording's mean embedding (the live analyzer scores only
+   * its newest steps).
+   */
+  async stepsFromFeatures(
+    embeddings: Float32Array,
+    count: number,
+    hand: Float32Array | null,
+    recordingMean?: Float64Array,
+  ): Promise<Float32Array> {
+    const set = this.card.input.features;
+    const rows = assembleFeatures(set, embeddings, count, hand, recordingMean);
+    const z = await logits(this.detector, rows, count, featureDims(set));
     return z.map(sig);
   }
 
   /** Crackles and wheezes of one recording. Call only when the competence gate lets the analysis speak. */
   async detect(pass: BandLimitedPass, hand?: Float32Array): Promise<SoundsResult> {
-    const p = await this.stepProbabilities(pass, hand);
+    return this.fromSteps(await this.stepProbabilities(pass, hand), pass.startsSec, pass.durationSec);
+  }
+
+  /** Events, presence and timeline from step probabilities (count × 2: crackle, wheeze). */
+  fromSteps(p: Float32Array, startsSec: readonly number[], durationSec: number): SoundsResult {
+    const pass = { count: startsSec.length, startsSec, durationSec };
     const crackle = Float32Array.from({ length: pass.count }, (_, i) => p[2 * i]!);
     const wheeze = Float32Array.from({ length: pass.count }, (_, i) => p[2 * i + 1]!);
     const d = this.card.detection;

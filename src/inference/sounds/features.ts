@@ -143,11 +143,15 @@ export function handFeatures(x16k: Float32Array, startsSec: readonly number[]): 
 export const LEVEL_COLUMN = HAND_DIMS - 1;
 
 /**
- * Fills the level column of `rows` from each step's level against the median of `levels` (the
- * recording's steps so far): the one hand feature that depends on the whole recording.
+ * Fills the level column of `rows` from each step's level (`levels`) against the median of
+ * `allLevels` (every step of the recording so far): the one hand feature that depends on the whole recording.
  */
-export function centreLevels(rows: Float32Array, levels: ArrayLike<number>): void {
-  const medLevel = quantile(Float64Array.from(levels).sort(), 0.5);
+export function centreLevels(
+  rows: Float32Array,
+  levels: ArrayLike<number>,
+  allLevels: ArrayLike<number> = levels,
+): void {
+  const medLevel = quantile(Float64Array.from(allLevels).sort(), 0.5);
   for (let s = 0; s < levels.length; s++) rows[s * HAND_DIMS + LEVEL_COLUMN] = levels[s]! - medLevel;
 }
 
@@ -257,12 +261,14 @@ export function assembleFeatures(
   embeddings: Float32Array,
   count: number,
   hand: Float32Array | null,
+  /** The recording's mean embedding when `embeddings` holds only some of its steps (live). */
+  recordingMean?: Float64Array,
 ): Float32Array {
   const dims = featureDims(set);
   const out = new Float32Array(count * dims);
   const recnorm = set.includes('recnorm');
-  const mean = new Float64Array(EMBEDDING_DIMS);
-  if (recnorm) {
+  const mean = recordingMean ?? new Float64Array(EMBEDDING_DIMS);
+  if (recnorm && !recordingMean) {
     for (let i = 0; i < count; i++)
       for (let d = 0; d < EMBEDDING_DIMS; d++) mean[d]! += embeddings[i * EMBEDDING_DIMS + d]!;
     for (let d = 0; d < EMBEDDING_DIMS; d++) mean[d]! /= Math.max(1, count);

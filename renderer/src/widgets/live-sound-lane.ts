@@ -29,10 +29,7 @@ export class LiveSoundLane {
         role: 'img',
         'aria-label': `${WORDS[type]}, provisional`,
       });
-      return [
-        h('div', { class: 'lane-row' }, h('div', { class: 'lane-label' }, `${WORDS[type]} (provisional)`), track),
-        track,
-      ];
+      return [h('div', { class: 'lane-row' }, h('div', { class: 'lane-label' }, WORDS[type]), track), track];
     };
     const [crackleRow, crackle] = row('crackle');
     const [wheezeRow, wheeze] = row('wheeze');

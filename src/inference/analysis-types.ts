@@ -88,6 +88,16 @@ export interface LiveAnalysis {
   usableSec: number;
   screen: ScreenResult | null;
   probabilities: ClassProbabilities | null;
+  /**
+   * Crackles and wheezes so far, from the same patches and gate as the screen (null while withheld,
+   * or when no detector is installed): provisional, the final detection runs on the saved file.
+   */
+  sounds: SoundsResult | null;
+  /**
+   * The learned quality check on the newest 3 s (null without a detector or before the first patch):
+   * reported beside the rule-based measures, as for a recording.
+   */
+  learnedQuality: { pPoor: number; poor: boolean; threshold: number } | null;
 }
 
 export interface ModelVersions {

@@ -501,10 +501,16 @@ export class AnalysisEngine {
 
   /**
    * Crackles and wheezes of a recording from the head's band-limited pass. The competence gate calls
-   * this only when the analysis may speak (a withheld analysis carries `sounds: null`).
+   * this only when the analysis may speak (a withheld analysis carries `sounds: null`). `hand`: the
+   * live analyzer's per-patch hand-crafted features (a file's are computed from `pass`).
    */
-  async detectSounds(pass: BandLimitedPass): Promise<SoundsResult | null> {
-    return this.sounds ? this.sounds.detect(pass) : null;
+  async detectSounds(pass: BandLimitedPass, hand?: Float32Array): Promise<SoundsResult | null> {
+    return this.sounds ? this.sounds.detect(pass, hand) : null;
+  }
+
+  /** The detector itself, for the live analyzer (it scores only its newest steps); null without one. */
+  get soundsModel(): SoundsModel | null {
+    return this.sounds;
   }
 
   /**

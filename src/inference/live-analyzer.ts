@@ -5,20 +5,30 @@
  * of usable patches only (≥ one 3 s window before any figure), the same head. The figures are the
  * mean over all clean windows so far (windows every 0.48 s: smooth, and close to what the saved
  * recording will get), marked provisional. Quality is judged on the newest 3 s: while it is poor,
- * nothing is shown.
+ * nothing is shown. The sound detector runs on the same patches behind the same gate: each patch's
+ * hand-crafted features are computed once, from the band-limited audio of the update that made it;
+ * every update re-centres the recording-wide parts (running embedding mean, level median) and
+ * rescores only the newest RESCORE_PATCHES patches (the lane shows the last 6 s); older steps keep
+ * the probabilities they last had, so an update costs the same at 10 s as at 10 min. The learned quality check
+ * scores the newest 3 s window (its patches' embeddings and band-limited audio).
  */
 import { assessQuality } from '../audio/quality.js';
 import { PATCH_HOP_FRAMES, HOP, PATCH_SAMPLES, PATCH_HOP_SEC, SAMPLE_RATE } from '../features/yamnet-params.js';
 import type { LiveAnalysis } from './analysis-types.js';
 import type { AnalysisEngine } from './engine.js';
 import type { PatchArrays } from './gate/gate.js';
+import { patchesPerWindow } from './scoring.js';
+import { centreLevels, HAND_DIMS, stepHandFeatures } from './sounds/features.js';
 import { EMBEDDING_DIMS } from './yamnet-session.js';
 
 const PATCH_HOP = PATCH_HOP_FRAMES * HOP; // 7680 samples
 /** Audio kept before the next patch so the band-limit filter settles before it: one patch hop (0.48 s), so the segment's patches stay on the stream's patch grid. */
 const PAD = PATCH_HOP;
-/** The newest stretch judged for quality. */
-const QUALITY_SAMPLES = 3 * SAMPLE_RATE;
+/** The newest stretch judged for quality (rules and learned check). */
+const QUALITY_SEC = 3;
+const QUALITY_SAMPLES = QUALITY_SEC * SAMPLE_RATE;
+/** Patches the detector rescores each update: the live lane's 6 s (12 patches) and one more. */
+export const RESCORE_PATCHES = 13;
 
 /** A growable Float32 column store. */
 class Rows {
@@ -53,6 +63,16 @@ export class LiveAnalyzer {
   private readonly tonality: number[] = [];
   private readonly novelty: number[] = [];
   private foreign: Rows[] = [];
+  /** Per patch: the hand-crafted features (level column filled at each update) and its level in dB. */
+  private readonly hand = new Rows(HAND_DIMS);
+  private readonly levels: number[] = [];
+  /** Running sum of the embeddings (the recording mean the detector's recnorm part needs). */
+  private readonly embeddingSum = new Float64Array(EMBEDDING_DIMS);
+  /** Step probabilities (crackle, wheeze) per patch, as last scored. */
+  private readonly steps = new Rows(2);
+  /** Band-limited 16 kHz audio from global sample `bandedStart` on, for the learned quality window. */
+  private banded = new Float32Array(0);
+  private bandedStart = 0;
 
   constructor(private readonly engine: AnalysisEngine) {}
 
@@ -94,6 +114,15 @@ export class LiveAnalyzer {
       this.novelty.push(ev.novelty[i]!);
     }
     ev.foreign.forEach((g, k) => this.foreign[k]!.append(g.subarray(o, o + n), n));
+    if (this.engine.soundsCard) {
+      const hf = stepHandFeatures(sub.banded16k, sub.startsSec.slice(o, o + n));
+      this.hand.append(hf.rows, n);
+      this.levels.push(...hf.levels);
+      for (let i = o; i < o + n; i++)
+        for (let d = 0; d < EMBEDDING_DIMS; d++) this.embeddingSum[d]! += sub.embeddings[i * EMBEDDING_DIMS + d]!;
+      this.steps.append(new Float32Array(2 * n), n);
+      this.keepBanded(sub.banded16k, from, first, this.patches + n);
+    }
     this.patches += n;
     // keep what the next update needs (PAD before the next patch) and the newest 3 s for quality
     const keepFrom = Math.max(this.bufferStart, Math.min(this.patches * PATCH_HOP - PAD, this.total - QUALITY_SAMPLES));
@@ -102,6 +131,59 @@ export class LiveAnalyzer {
       this.bufferStart = keepFrom;
     }
     return this.result();
+  }
+
+  /**
+   * Appends a segment's band-limited audio (it starts at global sample `from`; from `first` on it
+   * replaces what the previous segment ended with) and drops what the newest 3 s window, of the
+   * `patches` patches there will be, no longer needs.
+   */
+  private keepBanded(segment: Float32Array, from: number, first: number, patches: number): void {
+    const keepAt = Math.max(this.bandedStart, Math.min(first, this.bandedStart + this.banded.length));
+    const head = this.banded.subarray(0, keepAt - this.bandedStart);
+    const tail = segment.subarray(keepAt - from);
+    const next = new Float32Array(head.length + tail.length);
+    next.set(head);
+    next.set(tail, head.length);
+    const cut = Math.max(0, (patches - patchesPerWindow(QUALITY_SEC)) * PATCH_HOP - this.bandedStart);
+    this.banded = cut > 0 ? next.slice(cut) : next;
+    this.bandedStart += cut;
+  }
+
+  /** Crackles and wheezes over every patch so far (call only when the gate passed): the newest rescored. */
+  private async sounds(startsSec: number[]): Promise<LiveAnalysis['sounds']> {
+    const model = this.engine.soundsModel;
+    if (!model) return null;
+    const p0 = Math.max(0, this.patches - RESCORE_PATCHES);
+    const count = this.patches - p0;
+    // the level column against the median of every level so far, for the rescored patches only
+    const hand = this.hand.data.slice(p0 * HAND_DIMS, this.patches * HAND_DIMS);
+    centreLevels(hand, this.levels.slice(p0), this.levels);
+    const mean = this.embeddingSum.map((v) => v / this.patches);
+    const fresh = await model.stepsFromFeatures(
+      this.embeddings.data.subarray(p0 * EMBEDDING_DIMS, this.patches * EMBEDDING_DIMS),
+      count,
+      hand,
+      mean,
+    );
+    this.steps.data.set(fresh, p0 * 2);
+    return model.fromSteps(this.steps.view().slice(), startsSec, this.heardSec);
+  }
+
+  /** The learned quality check on the newest 3 s window (its patches and their band-limited audio). */
+  private async learnedQuality(): Promise<LiveAnalysis['learnedQuality']> {
+    const card = this.engine.soundsCard;
+    if (!card || this.patches === 0) return null;
+    const per = Math.min(patchesPerWindow(QUALITY_SEC), this.patches);
+    const p0 = this.patches - per;
+    const a = p0 * PATCH_HOP - this.bandedStart;
+    const audio = this.banded.subarray(Math.max(0, a), a + (per - 1) * PATCH_HOP + PATCH_SAMPLES);
+    const q = await this.engine.learnedQuality({
+      banded16k: audio,
+      embeddings: this.embeddings.view().subarray(p0 * EMBEDDING_DIMS),
+      count: per,
+    });
+    return q && { pPoor: q.pPoor, poor: q.poor, threshold: card.quality.threshold };
   }
 
   private async result(): Promise<LiveAnalysis> {
@@ -122,6 +204,7 @@ export class LiveAnalyzer {
       { windowSec: card.input.windowSec, hopSec: PATCH_HOP_SEC },
     );
     const usableSec = decision.report.usableSec;
+    const learnedQuality = await this.learnedQuality();
     if (!decision.passed)
       return {
         provisional: true,
@@ -130,6 +213,8 @@ export class LiveAnalyzer {
         usableSec,
         screen: null,
         probabilities: null,
+        sounds: null,
+        learnedQuality,
       };
     const v = await this.engine.verdict(decision, { embeddings: this.embeddings.view(), startsSec });
     return {
@@ -139,6 +224,8 @@ export class LiveAnalyzer {
       usableSec,
       screen: v.screen,
       probabilities: v.probabilities,
+      sounds: await this.sounds(startsSec),
+      learnedQuality,
     };
   }
 }

@@ -26,6 +26,7 @@ import { bodyDiagram } from '../widgets/body-diagram';
 import { patientPicker } from '../widgets/patient-picker';
 import { recoveryPanel } from '../widgets/recovery-panel';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
+import { LiveSoundLane, learnedQualityLine } from '../widgets/live-sound-lane';
 import { RECORDING_LENGTHS } from '../../../src/common/recording-lengths';
 
 const PROTOCOL: readonly ChestSite[] = [
@@ -240,6 +241,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     h('span', { class: 'hint' }, LIVE_IDLE),
   );
   const liveQuality = h('div', { 'data-testid': 'live-quality' }, qualityLine(null));
+  const liveLearned = h('div', { 'data-testid': 'live-learned-quality' }, learnedQualityLine(null));
+  const liveSounds = new LiveSoundLane();
   const liveCounts = h('p', { class: 'hint', 'data-testid': 'live-counts' });
   const result = h('section', { class: 'panel result', 'aria-label': 'Result', hidden: true, 'data-testid': 'result' });
 
@@ -252,6 +255,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       { class: 'panel', 'aria-label': 'Live spectrogram' },
       h('h2', {}, 'Live sound (mel spectrogram)'),
       spectrogram.frame.root,
+      liveSounds.element,
       liveCounts,
     ),
     h(
@@ -260,6 +264,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       h('h2', {}, 'Live analysis (provisional)'),
       liveScreen,
       liveQuality,
+      liveLearned,
       disclaimer(),
     ),
     result,
@@ -335,6 +340,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
     liveScreen.removeAttribute('aria-label');
     liveQuality.replaceChildren(qualityLine(null));
+    liveLearned.replaceChildren(learnedQualityLine(null));
+    liveSounds.reset();
     liveQualityPoor = false;
     liveCounts.textContent = '';
     framesReceived = 0;
@@ -475,6 +482,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     liveCounts.textContent = '';
     liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
     liveQuality.replaceChildren(qualityLine(null));
+    liveLearned.replaceChildren(learnedQualityLine(null));
+    liveSounds.reset();
     liveQualityPoor = false;
     result.hidden = true;
     finishing = null;
@@ -544,6 +553,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       if (!mine(f.captureId) && f.captureId !== lastCaptureId) return;
       spectrogram.push(f.firstFrame, f.frames, f.sentAtMs, f.droppedFrames);
       framesReceived += f.frames.length;
+      liveSounds.setNow((f.firstFrame + f.frames.length) / 100);
       liveCounts.textContent = `${(framesReceived / 100).toFixed(2)} s of sound received (${framesReceived} frames)`;
     }),
     api.on('capture.level', (l) => {
@@ -569,6 +579,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     }),
     api.on('capture.live', (l) => {
       if (!mine(l.captureId)) return;
+      liveSounds.update(l);
+      liveLearned.replaceChildren(learnedQualityLine(l.learnedQuality));
       // Only what LiveAnalysis allows: a screen "so far" when the gate passed for what was heard;
       // otherwise its reasons, and not even an empty bar.
       // The engine decides (LiveAnalysis); the view also holds the rule itself: nothing from less

@@ -163,9 +163,12 @@ export class SoundsModel {
     return new SoundsModel(card, cardPath, det.session, q.session, det.sha256);
   }
 
-  /** Step probabilities (count × 2: crackle, wheeze). */
-  async stepProbabilities(pass: BandLimitedPass): Promise<Float32Array> {
-    return this.stepProbabilitiesWith(pass, () => handFeatures(pass.banded16k, pass.startsSec));
+  /**
+   * Step probabilities (count × 2: crackle, wheeze). `hand`: the steps' hand-crafted features when
+   * already computed (the live analyzer keeps them per patch); otherwise from `pass.banded16k`.
+   */
+  async stepProbabilities(pass: BandLimitedPass, hand?: Float32Array): Promise<Float32Array> {
+    return this.stepProbabilitiesWith(pass, () => hand ?? handFeatures(pass.banded16k, pass.startsSec));
   }
 
   /** Whether the detector reads hand-crafted features (a stream then keeps the decimated audio for them). */
@@ -178,21 +181,39 @@ export class SoundsModel {
     pass: Omit<BandLimitedPass, 'banded16k'>,
     hand: () => Float32Array,
   ): Promise<Float32Array> {
+    return this.stepsFromFeatures(pass.embeddings, pass.count, this.needsHandFeatures ? hand() : null);
+  }
+
+  /**
+   * Step probabilities (count × 2) of some steps of a recording from their embeddings and hand
+   * features; `recordingMean`: the whole recording's mean embedding (the live analyzer scores only
+   * its newest steps).
+   */
+  async stepsFromFeatures(
+    embeddings: Float32Array,
+    count: number,
+    hand: Float32Array | null,
+    recordingMean?: Float64Array,
+  ): Promise<Float32Array> {
     const set = this.card.input.features;
-    const handRows = set.endsWith('hand') ? hand() : null;
-    const rows = assembleFeatures(set, pass.embeddings, pass.count, handRows);
-    const z = await logits(this.detector, rows, pass.count, featureDims(set));
+    const rows = assembleFeatures(set, embeddings, count, hand, recordingMean);
+    const z = await logits(this.detector, rows, count, featureDims(set));
     return z.map(sig);
   }
 
   /** Crackles and wheezes of one recording. Call only when the competence gate lets the analysis speak. */
-  async detect(pass: BandLimitedPass): Promise<SoundsResult> {
-    return this.detectWith(pass, () => handFeatures(pass.banded16k, pass.startsSec));
+  async detect(pass: BandLimitedPass, hand?: Float32Array): Promise<SoundsResult> {
+    return this.detectWith(pass, () => hand ?? handFeatures(pass.banded16k, pass.startsSec));
   }
 
   /** detect with the hand features from `hand` (a stream's, from its decimated audio). */
   async detectWith(pass: Omit<BandLimitedPass, 'banded16k'>, hand: () => Float32Array): Promise<SoundsResult> {
-    const p = await this.stepProbabilitiesWith(pass, hand);
+    return this.fromSteps(await this.stepProbabilitiesWith(pass, hand), pass.startsSec, pass.durationSec);
+  }
+
+  /** Events, presence and timeline from step probabilities (count × 2: crackle, wheeze). */
+  fromSteps(p: Float32Array, startsSec: readonly number[], durationSec: number): SoundsResult {
+    const pass = { count: startsSec.length, startsSec, durationSec };
     const crackle = Float32Array.from({ length: pass.count }, (_, i) => p[2 * i]!);
     const wheeze = Float32Array.from({ length: pass.count }, (_, i) => p[2 * i + 1]!);
     const d = this.card.detection;

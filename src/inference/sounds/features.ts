@@ -134,9 +134,38 @@ function select(a: Float64Array, k: number): number {
 
 /** Hand-crafted features (steps × HAND_DIMS) for steps starting at `startsSec` of band-limited 16 kHz audio. */
 export function handFeatures(x16k: Float32Array, startsSec: readonly number[]): Float32Array {
+  const { rows, levels } = stepHandFeatures(x16k, startsSec);
+  centreLevels(rows, levels);
+  return rows;
+}
+
+/** The level column: each step's level (dB) against the median step level of the recording. */
+export const LEVEL_COLUMN = HAND_DIMS - 1;
+
+/**
+ * Fills the level column of `rows` from each step's level (`levels`) against the median of
+ * `allLevels` (every step of the recording so far): the one hand feature that depends on the whole recording.
+ */
+export function centreLevels(
+  rows: Float32Array,
+  levels: ArrayLike<number>,
+  allLevels: ArrayLike<number> = levels,
+): void {
+  const medLevel = quantile(Float64Array.from(allLevels).sort(), 0.5);
+  for (let s = 0; s < levels.length; s++) rows[s * HAND_DIMS + LEVEL_COLUMN] = levels[s]! - medLevel;
+}
+
+/**
+ * The per-step part of handFeatures: every column but the level one (left 0), and each step's level
+ * in dB. The live analyzer computes this for new steps only and re-centres the levels each update.
+ */
+export function stepHandFeatures(
+  x16k: Float32Array,
+  startsSec: readonly number[],
+): { rows: Float32Array; levels: Float64Array } {
   const x = new Float32Array(Math.ceil(x16k.length / DECIMATE));
   for (let i = 0; i < x.length; i++) x[i] = x16k[i * DECIMATE]!;
-  return handFeaturesDecimated(x, startsSec);
+  return stepHandFeaturesDecimated(x, startsSec);
 }
 
 /** Every HAND_DECIMATE-th sample of the band-limited 16 kHz audio is all the hand features read. */
@@ -144,6 +173,16 @@ export const HAND_DECIMATE = DECIMATE;
 
 /** handFeatures from the decimated audio (x[i] = x16k[i * HAND_DECIMATE]): what a stream keeps instead of the 16 kHz audio. */
 export function handFeaturesDecimated(x: Float32Array, startsSec: readonly number[]): Float32Array {
+  const { rows, levels } = stepHandFeaturesDecimated(x, startsSec);
+  centreLevels(rows, levels);
+  return rows;
+}
+
+/** stepHandFeatures from the decimated audio. */
+function stepHandFeaturesDecimated(
+  x: Float32Array,
+  startsSec: readonly number[],
+): { rows: Float32Array; levels: Float64Array } {
   const count = startsSec.length;
   const out = new Float32Array(count * HAND_DIMS);
   // 2 ms block energies of the differenced signal
@@ -167,7 +206,6 @@ export function handFeaturesDecimated(x: Float32Array, startsSec: readonly numbe
     for (let i = a; i < e; i++) sq += x[i]! * x[i]!;
     levels[s] = db(sq / Math.max(1, e - a));
   }
-  const medLevel = quantile(Float64Array.from(levels).sort(), 0.5);
   for (let s = 0; s < count; s++) {
     const row = out.subarray(s * HAND_DIMS, (s + 1) * HAND_DIMS);
     const a = Math.round(startsSec[s]! * RATE);
@@ -231,9 +269,8 @@ export function handFeaturesDecimated(x: Float32Array, startsSec: readonly numbe
       row[8] = longest / nf;
       row[9] = flat / nf;
     }
-    row[10] = levels[s]! - medLevel;
   }
-  return out;
+  return { rows: out, levels };
 }
 
 /** Steps × featureDims(set): the rows the detector's ONNX model takes, in the order the set names. */
@@ -242,12 +279,14 @@ export function assembleFeatures(
   embeddings: Float32Array,
   count: number,
   hand: Float32Array | null,
+  /** The recording's mean embedding when `embeddings` holds only some of its steps (live). */
+  recordingMean?: Float64Array,
 ): Float32Array {
   const dims = featureDims(set);
   const out = new Float32Array(count * dims);
   const recnorm = set.includes('recnorm');
-  const mean = new Float64Array(EMBEDDING_DIMS);
-  if (recnorm) {
+  const mean = recordingMean ?? new Float64Array(EMBEDDING_DIMS);
+  if (recnorm && !recordingMean) {
     for (let i = 0; i < count; i++)
       for (let d = 0; d < EMBEDDING_DIMS; d++) mean[d]! += embeddings[i * EMBEDDING_DIMS + d]!;
     for (let d = 0; d < EMBEDDING_DIMS; d++) mean[d]! /= Math.max(1, count);

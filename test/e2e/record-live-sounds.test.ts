@@ -1,0 +1,112 @@
+/**
+ * The Record view's provisional sound lane (issue 12 §5, live), through the real `auscult serve`
+ * with the shipped models and a virtual ALSA stethoscope fed a real KAUH recording of expiratory
+ * wheeze (asthma): under the live spectrogram, wheeze segments marked provisional once the gate
+ * passes, the learned quality check beside the rule-based line. Screenshots at 1024×700 and 1440×900.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeApiClient } from './api-client.js';
+import { browserMissing, openBrowser, shot, signIn, startServe, waitForExpression } from './harness.js';
+import type { BrowserSession, ServeProcess } from './harness.js';
+import { USERS } from './seed.js';
+import { skipUnlessCi } from '../support/ci.js';
+import { MODELS_DIR, kauhMissing, scratchDir } from '../support/paths.js';
+import { KAUH_ASTHMA } from '../support/non-chest.js';
+import { soxAvailable, soxToRaw, virtualAlsa } from '../support/virtual-alsa.js';
+
+describe('Record view: provisional crackle/wheeze lane while recording KAUH wheeze', () => {
+  let server: ServeProcess;
+  let b: BrowserSession;
+  let missing: string | false = false;
+
+  before(async () => {
+    missing =
+      browserMissing() ||
+      kauhMissing() ||
+      (soxAvailable() ? false : 'sox not installed') ||
+      (existsSync(join(MODELS_DIR, 'sounds.card.json')) ? false : 'models/sounds.card.json missing');
+    if (missing) return;
+    const dir = scratchDir('auscult-e2e-live-sounds-');
+    // the file device reads faster than real time: minutes of audio so the take hears the chest
+    const long = join(dir, 'wheeze-long.wav');
+    execFileSync('sox', ['-V1', KAUH_ASTHMA, long, 'repeat', '20']);
+    const raw = soxToRaw(long, 44100, join(dir, 'wheeze.raw'));
+    const alsa = virtualAlsa([{ name: 'auscult_test_wheeze', infile: raw }]);
+    server = await startServe({ env: alsa.env, modelsDir: MODELS_DIR });
+    const api = await NodeApiClient.open(server.port, server.token);
+    await api.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password });
+    await api.call('patients.create', { mrn: 'LIVE-W', givenName: 'Wanda', familyName: 'Wheeze' });
+    api.close();
+    b = await openBrowser();
+    await b.page.goto(server.url);
+    await signIn(b.page, USERS.nurse);
+  });
+  after(async () => {
+    await b?.close();
+    await server?.stop();
+  });
+
+  test('the provisional lane reports wheeze while recording KAUH wheeze, marked provisional; screenshots', async (t) => {
+    if (missing) {
+      skipUnlessCi(t, missing);
+      return;
+    }
+    const page = b.page;
+    await page.locator('input[aria-label="Find patient"]').fill('LIVE-W');
+    await page.locator('button.pick', { hasText: 'Wheeze, Wanda' }).click();
+    await waitForExpression(
+      page,
+      `!/Looking for input devices/.test(document.querySelector('[data-testid=device-note]')?.textContent ?? 'Looking')`,
+    );
+    const options = await page.locator('select[name=device] option').allInnerTexts();
+    if (!options.some((o) => o.includes('auscult_test_wheeze'))) {
+      skipUnlessCi(t, `capture is not available here: ${options.join(' | ')}`);
+      return;
+    }
+    await page.locator('g[data-site="posterior-left-lower"]').click();
+    await page
+      .locator('select[name=device]')
+      .selectOption({ index: options.findIndex((o) => o.includes('auscult_test_wheeze')) });
+    await page.locator('select[name=duration]').selectOption('free');
+    assert.match(await page.locator('[data-testid=live-sounds-note]').innerText(), /appear here, provisionally/);
+    await page.locator('body').press('r');
+    // The virtual device reads far faster than real time, so segments scroll out of the lane's 6 s
+    // within a moment: the note (the whole take so far) is what can be waited for.
+    await waitForExpression(
+      page,
+      `/wheeze in \\d+ place/.test(document.querySelector('[data-testid=live-sounds-note]')?.textContent ?? '')`,
+      60_000,
+    ).catch(async (err: unknown) => {
+      await shot(page, 'record-live-sounds-failed');
+      throw new Error(`no provisional wheeze: ${await page.locator('[data-testid=live-sounds]').innerText()}`, {
+        cause: err,
+      });
+    });
+    const note = await page.locator('[data-testid=live-sounds-note]').innerText();
+    assert.match(note, /^Provisional — final after stop\. So far \([\d.]+ s\): wheeze in \d+ place/);
+    const events = page.locator('[data-testid=live-sound-event]');
+    for (let i = 0; i < (await events.count()); i++)
+      assert.match(
+        (await events.nth(i).getAttribute('title')) ?? '',
+        /^(Wheeze|Crackles) \(provisional\): [\d.]+–[\d.]+ s, step probability \d+ %$/,
+      );
+    assert.match(
+      await page.locator('[data-testid=learned-quality]').innerText(),
+      /^. Learned quality check: the last 3 s sound (usable|like a poor recording)/,
+    );
+    for (const [w, hgt] of [
+      [1024, 700],
+      [1440, 900],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: hgt });
+      await shot(page, `record-live-sounds-${w}`);
+    }
+    await page.getByRole('button', { name: /Discard/ }).click(); // the harness accepts the confirmation
+    await page.locator('[data-testid=capture-state]').getByText('Discarded').waitFor();
+    assert.equal(await page.locator('[data-testid=live-lane-wheeze] [data-testid=live-sound-event]').count(), 0);
+  });
+});

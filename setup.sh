@@ -2,13 +2,14 @@
 # Installs everything Auscult needs on a Debian/Ubuntu machine, then builds it.
 #   - Debian packages: ALSA headers (naudiodon's PortAudio build), and what the test suite
 #     drives for real: Chromium (UI tests), espeak-ng and sox (speech/tone fixtures),
-#     poppler-utils (PDF reports rendered to PNG).
+#     poppler-utils (PDF reports rendered to PNG), fonts-noto-cjk (the UI's CJK names in
+#     Chromium and screenshots).
 #   - npm packages from package-lock.json (npm ci), which also compiles TypeScript, bundles the
 #     renderer and prepares the models (see README: AUSCULT_MODEL_SOURCE).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(libasound2-dev chromium espeak-ng sox poppler-utils)
+packages=(libasound2-dev chromium espeak-ng sox poppler-utils fonts-noto-cjk)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

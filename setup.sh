@@ -2,9 +2,9 @@
 # Installs everything Auscult needs on a Debian/Ubuntu machine, then builds it.
 #   - Debian packages: ALSA headers (naudiodon's PortAudio build), and what the test suite
 #     drives for real: Chromium (UI tests), espeak-ng and sox (speech/tone fixtures),
-#     poppler-utils (PDF reports rendered to PNG), fonts-noto-cjk (CJK names in the PDF report),
-#     PostgreSQL (site-mode tests start a throwaway cluster) and libpq-dev (pg-native's libpq
-#     binding compiles against it).
+#     poppler-utils (PDF reports rendered to PNG), fonts-noto-cjk (CJK names in the UI and the
+#     PDF report), PostgreSQL (site-mode tests start a throwaway cluster) and libpq-dev (pg-native's
+#     libpq binding compiles against it).
 #   - npm packages from package-lock.json (npm ci), which also compiles TypeScript, bundles the
 #     renderer and prepares the models (see README: AUSCULT_MODEL_SOURCE).
 set -euo pipefail

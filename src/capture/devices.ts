@@ -40,6 +40,23 @@ export interface CaptureSettings {
   pinnedDevice: string | null;
   /** The device last recorded with, remembered for next time. */
   lastDevice: string | null;
+  /** Per user id: the device and length they last recorded with (null length = until stopped). */
+  users?: Record<string, UserCaptureSettings>;
+}
+export interface UserCaptureSettings {
+  device: string;
+  durationSec: number | null;
+}
+
+function userSettings(raw: unknown): Record<string, UserCaptureSettings> {
+  const out: Record<string, UserCaptureSettings> = {};
+  if (!raw || typeof raw !== 'object') return out;
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const u = v as Partial<UserCaptureSettings> | null;
+    if (u && typeof u.device === 'string' && (u.durationSec === null || typeof u.durationSec === 'number'))
+      out[k] = { device: u.device, durationSec: u.durationSec };
+  }
+  return out;
 }
 
 /** A small JSON settings file (atomic write: temp file + rename). */
@@ -52,6 +69,7 @@ export class CaptureSettingsFile {
       return {
         pinnedDevice: typeof raw.pinnedDevice === 'string' ? raw.pinnedDevice : null,
         lastDevice: typeof raw.lastDevice === 'string' ? raw.lastDevice : null,
+        users: userSettings(raw.users),
       };
     } catch {
       return { pinnedDevice: null, lastDevice: null };

@@ -202,6 +202,22 @@ export interface DeviceInfo {
   likelyStethoscope: boolean;
   pinned: boolean;
 }
+/** What a user last recorded with on this workstation; durationSec null = until stopped. */
+export interface CapturePreferences {
+  device: string | null;
+  durationSec: RecordingLength | null;
+}
+/** The review queue's filter by the current analysis's screen result. */
+export const REVIEW_SCREENS = ['abnormal', 'healthy', 'uncertain', 'withheld', 'none'] as const;
+export type ReviewScreen = (typeof REVIEW_SCREENS)[number];
+/**
+ * The details of patients.create's CONFLICT: the identifier is taken ('mrn'), or a patient with the
+ * same name and birth date exists ('similar'; create again with confirmSimilar to go on).
+ */
+export interface PatientConflictDetails {
+  reason: 'mrn' | 'similar';
+  patients: { id: number; mrn: string; name: string; birthDate: string | null }[];
+}
 export type CaptureStateName =
   'idle' | 'countdown' | 'recording' | 'stopping' | 'analyzing' | 'done' | 'interrupted' | 'cancelled' | 'error';
 export interface CaptureState {
@@ -311,6 +327,8 @@ export interface ApiCommands {
       familyName: string;
       birthDate?: string | null;
       sex?: Sex;
+      /** The nurse confirmed that this is not the patient with the same name and birth date. */
+      confirmSimilar?: boolean;
       notes?: string;
     };
     result: Patient;
@@ -347,7 +365,8 @@ export interface ApiCommands {
     };
     result: Page<RecordingSummary>;
   };
-  'recordings.reviewQueue': { params: PageParams; result: Page<RecordingSummary> };
+  /** By priority (abnormal screen, uncertain, the rest; oldest first within each); `screen` filters. */
+  'recordings.reviewQueue': { params: PageParams & { screen?: ReviewScreen }; result: Page<RecordingSummary> };
   'recordings.get': { params: { id: number }; result: RecordingDetail };
   'recordings.audio': { params: { id: number }; result: { mimeType: 'audio/wav'; base64: string } };
   'recordings.spectrogram': { params: { id: number }; result: SpectrogramData };
@@ -387,6 +406,8 @@ export interface ApiCommands {
   'capture.stop': { params: { captureId: string }; result: RecordingDetail };
   'capture.cancel': { params: { captureId: string }; result: CaptureState };
   'capture.status': { params: Record<string, never>; result: CaptureState };
+  /** The caller's last device and length on this workstation (20 s before the first recording). */
+  'capture.preferences': { params: Record<string, never>; result: CapturePreferences };
 
   'audit.list': {
     params: PageParams & {
@@ -528,6 +549,7 @@ export const COMMAND_NAMES = [
   'capture.stop',
   'capture.cancel',
   'capture.status',
+  'capture.preferences',
   'audit.list',
   'audit.verify',
   'exports.start',

@@ -9,11 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecordingLength } from '../common/recording-lengths.js';
+import { DEFAULT_RECORDING_LENGTH, RECORDING_LENGTHS, type RecordingLength } from '../common/recording-lengths.js';
 import type { ChestSite } from '../common/chest-sites.js';
 import { ApiError, notFound } from './errors.js';
 import type { Deps, UserCall } from './handler.js';
-import type { CaptureState, DeviceInfo, RecordingDetail } from './api.js';
+import type { CapturePreferences, CaptureState, DeviceInfo, RecordingDetail } from './api.js';
 import { intakeRecording } from './recording-intake.js';
 import { decodeWavFile } from './wav-source.js';
 import {
@@ -28,6 +28,9 @@ import { realPipelineParts } from '../capture/pipeline-parts.js';
 import type { CaptureAnalyzer, PipelineParts } from '../capture/pipeline-types.js';
 import { removeInProgress, writeRecoveryMeta } from '../capture/recovery.js';
 import { CaptureSession, type CaptureOutcome, type SessionState } from '../capture/session.js';
+
+/** Said when Stop comes during the countdown (the session is cancelled, not saved). */
+export const COUNTDOWN_CANCELLED = 'Recording cancelled: nothing was recorded (it was stopped before recording began).';
 
 const IDLE: CaptureState = {
   captureId: null,
@@ -238,7 +241,11 @@ export class CaptureController {
       // A full disk may refuse the small sidecar: the recording goes on (it is what matters), and
       // without its sidecar an interrupted WAV is still offered for recovery, by its file date.
     }
-    this.settings.update({ lastDevice: device.name });
+    const users = {
+      ...this.settings.read().users,
+      [String(call.user.id)]: { device: device.name, durationSec: p.durationSec },
+    };
+    this.settings.update({ lastDevice: device.name, users });
     a.stored = session.done.then((outcome) => this.store(a, outcome)).finally(() => this.watcher.resume());
     return this.toState(a, session.state);
   }
@@ -304,8 +311,28 @@ export class CaptureController {
     return this.active;
   }
 
+  /** What this user last recorded with here (each user their own: nurses share a workstation). */
+  preferences(call: UserCall): CapturePreferences {
+    const mine = this.settings.read().users?.[String(call.user.id)];
+    const length = RECORDING_LENGTHS.find((l) => l === mine?.durationSec);
+    return {
+      device: mine?.device ?? null,
+      durationSec: mine
+        ? mine.durationSec === null
+          ? null
+          : (length ?? DEFAULT_RECORDING_LENGTH)
+        : DEFAULT_RECORDING_LENGTH,
+    };
+  }
+
   async stop(call: UserCall, captureId: string): Promise<RecordingDetail> {
     const a = this.current(captureId, call);
+    if (a.session.state.state === 'countdown') {
+      // Stop before recording began: nothing was recorded, so nothing is saved or analysed.
+      await a.session.cancel();
+      await a.stored;
+      throw new ApiError('CONFLICT', COUNTDOWN_CANCELLED);
+    }
     if (a.session.state.state === 'cancelled')
       throw new ApiError('CONFLICT', 'That recording was cancelled; nothing was kept.');
     await a.session.stop();

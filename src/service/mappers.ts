@@ -115,7 +115,7 @@ export const toSignOff = (s: SignOffRecord, seal: SignOff['seal'] = null): SignO
   seal,
 });
 
-/** `attemptedUsername` is derived from the hashed details, as the store's schema-11 column is. */
+/** `attemptedUsername` is derived from the hashed details, as the store's schema-8 column is. */
 export const toAuditEntry = (a: AuditRecord): AuditEntry => ({
   ...a,
   transport: a.transport as Transport | 'system',

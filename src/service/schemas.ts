@@ -13,7 +13,7 @@ import { ROLES } from '../common/roles.js';
 import { SITE_SETTINGS, SITE_SETTING_NAMES, type SiteSettingName } from '../common/site-settings.js';
 import { unsafeTextReason } from '../common/text-safety.js';
 import { importTooLargeMessage, MAX_IMPORT_BASE64_CHARS } from '../common/import-limit.js';
-import { COMMAND_NAMES, EVENT_NAMES, type CommandName, type EventName, type ParamsOf } from './api.js';
+import { COMMAND_NAMES, EVENT_NAMES, REVIEW_SCREENS, type CommandName, type EventName, type ParamsOf } from './api.js';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** One-line names and identifiers: refused if unsafe (src/common/text-safety.ts), then trimmed and stored in NFC. */
@@ -85,6 +85,7 @@ export const PARAM_SCHEMAS = {
     birthDate: birthDate.nullable().optional(),
     sex: sex.optional(),
     notes: text(10_000).optional(),
+    confirmSimilar: z.boolean().optional(),
   }),
   'patients.update': z.strictObject({
     id,
@@ -111,7 +112,7 @@ export const PARAM_SCHEMAS = {
     signed: z.boolean().optional(),
     topClass: className.optional(),
   }),
-  'recordings.reviewQueue': z.strictObject({ ...page }),
+  'recordings.reviewQueue': z.strictObject({ ...page, screen: z.enum(REVIEW_SCREENS).optional() }),
   'recordings.get': z.strictObject({ id }),
   'recordings.audio': z.strictObject({ id }),
   'recordings.spectrogram': z.strictObject({ id }),
@@ -162,6 +163,7 @@ export const PARAM_SCHEMAS = {
   'capture.stop': z.strictObject({ captureId: z.string().min(1).max(100) }),
   'capture.cancel': z.strictObject({ captureId: z.string().min(1).max(100) }),
   'capture.status': empty,
+  'capture.preferences': empty,
 
   'audit.list': z.strictObject({
     ...page,

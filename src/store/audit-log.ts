@@ -351,7 +351,7 @@ export class AuditLog {
       args['to'] = toInclusiveEnd(f.to);
     }
     if (f.username) {
-      // Who acted, or (schema 11) the name a failed sign-in tried: "nora" finds her failed attempts.
+      // Who acted, or (schema 8) the name a failed sign-in tried: "nora" finds her failed attempts.
       where.push(
         hasColumn(this.db, 'audit_log', 'attempted_username', true)
           ? '(username = @username COLLATE NOCASE OR attempted_username = @username)'

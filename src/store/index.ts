@@ -43,6 +43,7 @@ export type {
   SoundVerdictRecord,
   RecordingFilter,
   ReanalysisState,
+  ReviewScreenFilter,
 } from './recordings.js';
 export { normalizeForSearch } from './search-normalize.js';
 export { writeBackupArchive, type BackupOptions, type BackupResult } from './backup-write.js';

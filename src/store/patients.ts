@@ -93,6 +93,16 @@ export class Patients {
     return this.get(Number(info.lastInsertRowid))!;
   }
 
+  /** Patients with the same name (case- and accent-insensitive) and birth date: likely the same person. */
+  similar(givenName: string, familyName: string, birthDate: string): PatientRecord[] {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM patients WHERE family_norm = ? AND given_norm = ? AND birth_date = ? ORDER BY id LIMIT 10',
+      )
+      .all(normalizeForSearch(familyName), normalizeForSearch(givenName), birthDate) as Row[];
+    return rows.map(toPatient);
+  }
+
   get(id: number): PatientRecord | null {
     const r = this.db.prepare('SELECT * FROM patients WHERE id = ?').get(id) as Row | undefined;
     return r ? toPatient(r) : null;

@@ -213,10 +213,24 @@ interface Row {
   signed_by_name: string | null;
 }
 
+/** The current analysis's screen label (from its stored JSON). */
+const SCREEN_LABEL_SQL = `(SELECT json_extract(a.result_json, '$.screen.label') FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1)`;
+/** The review queue's order: 0 an abnormal screen, 1 uncertain, 2 everything else. */
+const PRIORITY_SQL = `CASE WHEN r.analysis_status = 'ok' AND ${SCREEN_LABEL_SQL} = 'abnormal' THEN 0
+  WHEN r.analysis_status = 'uncertain' THEN 1 ELSE 2 END`;
+export type ReviewScreenFilter = 'abnormal' | 'healthy' | 'uncertain' | 'withheld' | 'none';
+const SCREEN_FILTER_SQL: Record<ReviewScreenFilter, string> = {
+  abnormal: `r.analysis_status = 'ok' AND ${SCREEN_LABEL_SQL} = 'abnormal'`,
+  healthy: `r.analysis_status = 'ok' AND ${SCREEN_LABEL_SQL} = 'healthy'`,
+  uncertain: `r.analysis_status = 'uncertain'`,
+  withheld: `r.analysis_status = 'withheld'`,
+  none: `r.analysis_status IS NULL`,
+};
+
 const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate, r.duration_sec, r.file_name, r.wav_sha256, r.status,
     r.recorded_at, r.quality, r.top_class, r.p_abnormal, r.analysis_status, r.signed_at,
     (SELECT a.engine_version FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1) AS analysis_engine,
-    (SELECT json_extract(a.result_json, '$.screen.label') FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1) AS screen_label,
+    ${SCREEN_LABEL_SQL} AS screen_label,
     p.mrn AS patient_mrn, p.given_name, p.family_name, u.username AS recorded_by_name, su.username AS signed_by_name
   FROM recordings r
   JOIN patients p ON p.id = r.patient_id
@@ -414,17 +428,39 @@ export class Recordings {
     return { items: rows.map(toSummary), total };
   }
 
-  /** Unsigned recordings, oldest first (first in, first reviewed). */
-  reviewQueue(limit: number, offset: number): { items: RecordingSummaryRecord[]; total: number } {
-    const total = (
-      this.db.prepare("SELECT value AS n FROM counters WHERE name = 'unsigned_recordings'").get() as { n: number }
-    ).n;
-    const rows = this.db
-      .prepare(
-        `${SELECT} WHERE r.id IN (SELECT id FROM recordings WHERE signed_at IS NULL ORDER BY recorded_at ASC, id ASC LIMIT ? OFFSET ?)
-         ORDER BY r.recorded_at ASC, r.id ASC`,
-      )
-      .all(limit, offset) as Row[];
+  /**
+   * Unsigned recordings by priority: an abnormal screen first, then uncertain, then the rest; oldest
+   * first within each (first in, first reviewed). `screen` keeps one screen result only.
+   */
+  reviewQueue(
+    limit: number,
+    offset: number,
+    screen?: ReviewScreenFilter,
+  ): { items: RecordingSummaryRecord[]; total: number } {
+    const where = screen ? `AND ${SCREEN_FILTER_SQL[screen]}` : '';
+    const total = screen
+      ? (
+          this.db.prepare(`SELECT count(*) AS n FROM recordings r WHERE r.signed_at IS NULL ${where}`).get() as {
+            n: number;
+          }
+        ).n
+      : (this.db.prepare("SELECT value AS n FROM counters WHERE name = 'unsigned_recordings'").get() as { n: number })
+          .n;
+    // The page's ids in priority order from the recordings table alone, then only that page joined.
+    const ids = (
+      this.db
+        .prepare(
+          `SELECT r.id FROM recordings r WHERE r.signed_at IS NULL ${where}
+           ORDER BY ${PRIORITY_SQL}, r.recorded_at, r.id LIMIT ? OFFSET ?`,
+        )
+        .all(limit, offset) as { id: number }[]
+    ).map((r) => r.id);
+    const byId = new Map(
+      (
+        this.db.prepare(`${SELECT} WHERE r.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as Row[]
+      ).map((r) => [r.id, r]),
+    );
+    const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
     return { items: rows.map(toSummary), total };
   }
 

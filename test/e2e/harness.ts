@@ -130,7 +130,8 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function openBrowser(): Promise<BrowserSession> {
+/** `deviceScaleFactor` 2 stands for a HiDPI screen (window.devicePixelRatio 2). */
+export async function openBrowser(opts: { deviceScaleFactor?: number } = {}): Promise<BrowserSession> {
   const userDataDir = scratchDir('auscult-chromium-');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -145,6 +146,7 @@ export async function openBrowser(): Promise<BrowserSession> {
       '--no-first-run',
     ],
     viewport: { width: 1280, height: 800 },
+    ...(opts.deviceScaleFactor ? { deviceScaleFactor: opts.deviceScaleFactor } : {}),
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);

@@ -96,7 +96,7 @@ describe('Record view: provisional crackle/wheeze lane while recording KAUH whee
       );
     assert.match(
       await page.locator('[data-testid=learned-quality]').innerText(),
-      /^. Learned quality check: the last 3 s sound (usable|like a poor recording)/,
+      /^. Learned quality check \(trained on children's recordings[^)]*\): the last 3 s (sound usable|resemble recordings physicians marked poor)/,
     );
     for (const [w, hgt] of [
       [1024, 700],

@@ -34,7 +34,7 @@ describe('site database on PostgreSQL', () => {
         cluster.psql('auscult_owner', 'site_a', 'SELECT version FROM schema_version ORDER BY version').stdout.trim(),
         PG_MIGRATIONS.map((m) => m.version).join('\n'),
       );
-      // schema 2 (SQLite 11's twin): a failed sign-in is found by the name it tried, in any case
+      // schema 2 (SQLite 8's twin): a failed sign-in is found by the name it tried, in any case
       store.tx(() =>
         store.audit.append({
           username: null,

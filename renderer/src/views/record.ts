@@ -27,7 +27,7 @@ import { patientPicker } from '../widgets/patient-picker';
 import { recoveryPanel } from '../widgets/recovery-panel';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
 import { LiveSoundLane, learnedQualityLine } from '../widgets/live-sound-lane';
-import { RECORDING_LENGTHS } from '../../../src/common/recording-lengths';
+import { DEFAULT_RECORDING_LENGTH, MIN_ANALYSABLE_SEC, RECORDING_LENGTHS } from '../../../src/common/recording-lengths';
 
 const PROTOCOL: readonly ChestSite[] = [
   'anterior-right-upper',
@@ -44,6 +44,8 @@ const PROTOCOL: readonly ChestSite[] = [
   'posterior-right-lower',
   'trachea',
 ];
+const METER_IDLE = 'Level: — (shown while the device is open)';
+const COUNTDOWN_CANCELLED = 'Recording cancelled: nothing was recorded.';
 const ACTIVE: ReadonlySet<CaptureState['state']> = new Set(['countdown', 'recording', 'stopping', 'analyzing']);
 
 declare global {
@@ -68,6 +70,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   let lastCaptureId: string | null = null;
   let resultDispose: (() => void) | null = null;
   let facts: ModelFacts | null = null;
+  /** Stop was pressed before recording began: the cancellation says so, plainly. */
+  let stoppedInCountdown = false;
   void loadModelFacts(api).then((f) => (facts = f));
 
   // --- left column: patient, site, device ---
@@ -96,16 +100,22 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         ...RECORDING_LENGTHS.map((sec) => ({ value: String(sec), label: `${sec} s` })),
         { value: 'free', label: 'Until I stop' },
       ],
-      String(RECORDING_LENGTHS[0]),
+      String(DEFAULT_RECORDING_LENGTH),
     ),
   );
+  /** The device this user last recorded with here (capture.preferences), preferred when listed. */
+  let preferredDevice: string | null = null;
+  const prefsLoaded: Promise<void> = api
+    .call('capture.preferences', {})
+    .then((prefs) => {
+      preferredDevice = prefs.device;
+      if (!durationSelect.disabled)
+        durationSelect.value = prefs.durationSec === null ? 'free' : String(prefs.durationSec);
+    })
+    .catch(() => undefined); // the defaults stand
   const meterFill = h('div', { class: 'meter-fill' });
   const meterPeak = h('div', { class: 'meter-peak' });
-  const meterText = h(
-    'span',
-    { class: 'meter-text', 'data-testid': 'level' },
-    'Level: — (shown while the device is open)',
-  );
+  const meterText = h('span', { class: 'meter-text', 'data-testid': 'level' }, METER_IDLE);
   const meter = h(
     'div',
     { class: 'meter', role: 'meter', 'aria-label': 'Input level', 'aria-valuemin': '-60', 'aria-valuemax': '0' },
@@ -115,11 +125,13 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
 
   const loadDevices = async (): Promise<void> => {
     deviceNote.textContent = 'Looking for input devices…';
+    await prefsLoaded;
     try {
       devices = await api.call('capture.devices', {});
       const prev = deviceSelect.value;
       const pick =
         devices.find((d) => d.name === prev) ??
+        devices.find((d) => d.name === preferredDevice) ??
         devices.find((d) => d.pinned) ??
         devices.find((d) => d.likelyStethoscope) ??
         devices[0];
@@ -331,12 +343,22 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     refreshControls();
     if ((s.state === 'done' || s.state === 'interrupted') && s.recordingId !== null)
       void finish(() => api.call('recordings.get', { id: s.recordingId as number }));
-    if (s.state === 'cancelled') clearTake();
-    if (s.state === 'cancelled' || s.state === 'error') endCapture();
+    if (s.state === 'cancelled') {
+      if (stoppedInCountdown) stateText.textContent = COUNTDOWN_CANCELLED;
+      clearTake();
+      // Late frames of a discarded take are not drawn: nothing of it stays on screen.
+      captureId = null;
+      refreshControls();
+    }
+    if (s.state === 'error') endCapture();
   }
 
-  /** Nothing of a discarded take stays on screen: live result, quality, counts, spectrogram, result. */
+  /** Nothing of a discarded take stays on screen: live result, quality, meter, counts, spectrogram, result. */
   function clearTake(): void {
+    meterFill.style.width = '0%';
+    meterPeak.style.left = '0%';
+    meter.removeAttribute('aria-valuenow');
+    meterText.textContent = METER_IDLE;
     liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
     liveScreen.removeAttribute('aria-label');
     liveQuality.replaceChildren(qualityLine(null));
@@ -399,10 +421,24 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     return finishing;
   }
 
+  /** Why this take should be recorded again (shorter than the analysis needs, withheld, interrupted, poor), or null. */
+  function redoReason(d: RecordingDetail): string | null {
+    const r = d.recording;
+    if (r.durationSec < MIN_ANALYSABLE_SEC)
+      return `only ${r.durationSec.toFixed(1)} s was recorded; the analysis needs at least ${MIN_ANALYSABLE_SEC} s`;
+    if (r.status === 'interrupted') return 'the recording was interrupted before the end';
+    if (r.result === 'withheld') return 'no result could be given for this take';
+    if (r.quality === 'poor' || d.analysis?.quality.verdict === 'poor') return 'the sound quality is poor';
+    return null;
+  }
+
   function showResult(d: RecordingDetail): void {
     resultDispose?.();
     resultDispose = null;
-    doneSites.add(d.recording.site);
+    const redo = redoReason(d);
+    // A take to be recorded again does not count as this site done.
+    if (redo) doneSites.delete(d.recording.site);
+    else doneSites.add(d.recording.site);
     diagram.markDone(doneSites);
     const next = nextSite();
     const nextBtn = next
@@ -410,6 +446,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
           'button',
           {
             type: 'button',
+            class: redo ? 'secondary' : '',
             'data-testid': 'next-site',
             onclick: () => {
               site = next;
@@ -420,7 +457,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
               recordBtn.focus();
             },
           },
-          `Next site: ${siteName(next)} →`,
+          redo ? `Skip to ${siteName(next)}` : `Next site: ${siteName(next)} →`,
         )
       : h('span', { class: 'hint' }, 'All sites recorded for this patient.');
     const children: Array<HTMLElement> = [
@@ -435,26 +472,28 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     const s = analysisSummary(d.recording.result, d.analysis, facts);
     resultDispose = s.destroy;
     children.push(s.element);
-    const again =
-      d.recording.result === 'withheld'
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'primary',
-              'data-testid': 'record-again',
-              onclick: () => {
-                site = d.recording.site;
-                diagram.select(d.recording.site);
-                state = 'idle';
-                result.hidden = true;
-                refreshControls();
-                recordBtn.focus();
-              },
+    // R (the record key) records the same site again: the site stays chosen until "Next site".
+    const again = redo
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            'data-testid': 'record-again',
+            onclick: () => {
+              site = d.recording.site;
+              diagram.select(d.recording.site);
+              state = 'idle';
+              void startCapture();
             },
-            `Record ${siteName(d.recording.site)} again`,
-          )
-        : null;
+          },
+          `Record ${siteName(d.recording.site)} again (R)`,
+        )
+      : null;
+    if (redo)
+      children.push(
+        h('p', { class: 'redo', role: 'alert', 'data-testid': 'redo-reason' }, `Record this site again: ${redo}.`),
+      );
     children.push(
       h(
         'div',
@@ -487,6 +526,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     liveQualityPoor = false;
     result.hidden = true;
     finishing = null;
+    stoppedInCountdown = false;
     state = 'countdown';
     refreshControls();
     try {
@@ -508,6 +548,16 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   async function stopCapture(): Promise<void> {
     const id = captureId;
     if (!id) return;
+    if (state === 'countdown') {
+      // Nothing has been recorded yet: Stop simply cancels (no confirmation, nothing saved or analysed).
+      stoppedInCountdown = true;
+      try {
+        showState(await api.call('capture.cancel', { captureId: id }));
+      } catch (err) {
+        ctx.notify(`Could not cancel: ${errorMessage(err)}`, 'error');
+      }
+      return;
+    }
     state = 'stopping';
     refreshControls();
     stateText.textContent = 'Saving and analysing the whole recording…';

@@ -1,38 +1,99 @@
-/** Review (pulmonologist): unsigned recordings, oldest first as the service orders them. */
+/**
+ * Review (pulmonologist): unsigned recordings by priority as the service orders them (an abnormal
+ * screen first, then uncertain, then the rest; oldest first within each), with flags for takes
+ * that need a second look (interrupted, very short) and a filter by screen result.
+ */
+import type { RecordingSummary, ReviewScreen } from '../../../src/service/api';
+import { REVIEW_SCREENS } from '../../../src/service/api';
+import { VERY_SHORT_SEC } from '../../../src/common/recording-lengths';
 import type { AppContext } from '../ui/context';
-import { h } from '../ui/dom';
+import { field, h, options } from '../ui/dom';
 import { empty, withLoading } from '../ui/states';
 import { recordingColumns } from '../widgets/recording-columns';
-import { dataTable, pager } from '../widgets/table';
+import { dataTable, pager, type Column } from '../widgets/table';
 
 const LIMIT = 25;
 
+const SCREEN_LABELS: Record<ReviewScreen, string> = {
+  abnormal: 'Abnormal screen',
+  healthy: 'Healthy screen',
+  uncertain: 'Uncertain',
+  withheld: 'Withheld',
+  none: 'Not analysed',
+};
+
+/** Why a take needs a second look, in words (never colour alone). */
+export function reviewFlags(r: RecordingSummary): string[] {
+  const flags: string[] = [];
+  if (r.status === 'interrupted') flags.push('interrupted');
+  if (r.durationSec < VERY_SHORT_SEC) flags.push(`very short (${r.durationSec.toFixed(1)} s)`);
+  return flags;
+}
+
+const flagsColumn: Column<RecordingSummary> = {
+  title: 'Flags',
+  cell: (r) => {
+    const flags = reviewFlags(r);
+    return flags.length
+      ? h(
+          'span',
+          { 'data-testid': 'flags' },
+          ...flags.map((f) => h('span', { class: 'tag tag-warn', 'data-flag': f.split(' ')[0] ?? f }, `⚠ ${f}`)),
+        )
+      : '';
+  },
+};
+
 export function reviewQueueView(ctx: AppContext, root: HTMLElement): undefined {
   const body = h('div', {});
+  const screen = h(
+    'select',
+    { name: 'screen', 'aria-label': 'Screen result' },
+    options<'' | ReviewScreen>(
+      [{ value: '', label: 'Any' }, ...REVIEW_SCREENS.map((s) => ({ value: s, label: SCREEN_LABELS[s] }))],
+      '',
+    ),
+  );
   root.append(
     h('h1', {}, 'Review queue'),
-    h('p', { class: 'lead' }, 'Recordings waiting for a finding and sign-off. Open one to listen, review and sign.'),
+    h(
+      'p',
+      { class: 'lead' },
+      'Recordings waiting for a finding and sign-off: abnormal screens first, then uncertain ones, then the rest, oldest first within each. Open one to listen, review and sign.',
+    ),
+    h('div', { class: 'row filters' }, field('Screen result', screen)),
     body,
   );
-  const load = (offset: number): void =>
+  const load = (offset: number): void => {
+    const filter = screen.value ? (screen.value as ReviewScreen) : undefined;
     void withLoading(
       body,
       'the review queue',
-      () => ctx.api.call('recordings.reviewQueue', { limit: LIMIT, offset }),
+      () => ctx.api.call('recordings.reviewQueue', { limit: LIMIT, offset, ...(filter ? { screen: filter } : {}) }),
       (page) => {
         if (page.total === 0) {
           body.append(
-            empty('Nothing to review', 'Every recording is signed. New recordings appear here as nurses save them.'),
+            filter
+              ? empty(
+                  `No unsigned recording with “${SCREEN_LABELS[filter]}”`,
+                  'Choose another screen result, or “Any” to see the whole queue.',
+                )
+              : empty(
+                  'Nothing to review',
+                  'Every recording is signed. New recordings appear here as nurses save them.',
+                ),
           );
           return;
         }
+        const cols = recordingColumns(true);
+        cols.splice(4, 0, flagsColumn); // after Screen: what to look at first
         body.append(
-          dataTable('Unsigned recordings', recordingColumns(true), page.items, (r) =>
-            ctx.navigate({ view: 'recording', id: r.id }),
-          ),
+          dataTable('Unsigned recordings', cols, page.items, (r) => ctx.navigate({ view: 'recording', id: r.id })),
           pager(page, load),
         );
       },
     );
+  };
+  screen.addEventListener('change', () => load(0));
   load(0);
 }

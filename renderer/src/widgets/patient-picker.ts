@@ -1,6 +1,6 @@
 /** Find a patient by identifier or name, or create one quickly, without leaving the Record view. */
-import type { ApiClient, Patient, PatientSummary, Sex } from '../../../src/service/api';
-import { errorMessage } from '../api/errors';
+import type { ApiClient, Patient, PatientConflictDetails, PatientSummary, Sex } from '../../../src/service/api';
+import { ApiCallError, errorMessage } from '../api/errors';
 import { field, h, options, listener } from '../ui/dom';
 import { dateOnly } from '../ui/format';
 
@@ -115,25 +115,70 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
     ),
     createError,
   );
+  /** Opens an existing patient (from a refusal): the picker chooses them as a search would. */
+  const open = async (id: number): Promise<void> => {
+    try {
+      const d = await api.call('patients.get', { id });
+      form.reset();
+      createBox.hidden = true;
+      createError.replaceChildren();
+      choose(d.patient);
+    } catch (err) {
+      createError.textContent = `Could not open that patient: ${errorMessage(err)}`;
+    }
+  };
+  const create = async (confirmSimilar: boolean): Promise<void> => {
+    createError.replaceChildren();
+    try {
+      const p = await api.call('patients.create', {
+        mrn: mrn.value.trim(),
+        givenName: given.value.trim(),
+        familyName: family.value.trim(),
+        birthDate: birth.value || null,
+        sex: sex.value as Sex,
+        ...(confirmSimilar ? { confirmSimilar: true } : {}),
+      });
+      form.reset();
+      createBox.hidden = true;
+      choose(p);
+    } catch (err) {
+      const details = conflictDetails(err);
+      createError.append(errorMessage(err));
+      if (!details) return;
+      // Whoever it is, show them in the list too (it said "No patients yet" before).
+      search.value = details.reason === 'mrn' ? mrn.value.trim() : family.value.trim();
+      void run();
+      const actions = h(
+        'div',
+        { class: 'actions' },
+        ...details.patients.map((p) =>
+          h(
+            'button',
+            { type: 'button', 'data-testid': 'open-existing', onclick: () => void open(p.id) },
+            details.patients.length === 1 ? 'Open that patient' : `Open ${p.name} (MRN ${p.mrn})`,
+          ),
+        ),
+        details.reason === 'similar'
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'data-testid': 'confirm-similar',
+                onclick: () => void create(true),
+              },
+              'It is a different person: create',
+            )
+          : null,
+      );
+      createError.append(actions);
+    }
+  };
   form.addEventListener(
     'submit',
     listener(async (ev) => {
       ev.preventDefault();
-      createError.textContent = '';
-      try {
-        const p = await api.call('patients.create', {
-          mrn: mrn.value.trim(),
-          givenName: given.value.trim(),
-          familyName: family.value.trim(),
-          birthDate: birth.value || null,
-          sex: sex.value as Sex,
-        });
-        form.reset();
-        createBox.hidden = true;
-        choose(p);
-      } catch (err) {
-        createError.textContent = errorMessage(err);
-      }
+      await create(false);
     }),
   );
   createBox.append(h('h3', {}, 'New patient'), form);
@@ -168,4 +213,13 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
   choose(null, false);
   void run();
   return { element, selected: () => current };
+}
+
+/** The service's reason for refusing a new patient, when it names existing ones. */
+function conflictDetails(err: unknown): PatientConflictDetails | null {
+  if (!(err instanceof ApiCallError) || err.code !== 'CONFLICT') return null;
+  const d = err.details as Partial<PatientConflictDetails> | undefined;
+  return d && (d.reason === 'mrn' || d.reason === 'similar') && Array.isArray(d.patients) && d.patients.length
+    ? (d as PatientConflictDetails)
+    : null;
 }

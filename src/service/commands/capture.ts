@@ -7,7 +7,13 @@ import { RECORDERS } from '../access.js';
 import { toDeviceInfo } from '../capture-controller.js';
 
 export const captureCommands: CommandTable<
-  'capture.devices' | 'capture.pinDevice' | 'capture.start' | 'capture.stop' | 'capture.cancel' | 'capture.status'
+  | 'capture.devices'
+  | 'capture.pinDevice'
+  | 'capture.start'
+  | 'capture.stop'
+  | 'capture.cancel'
+  | 'capture.status'
+  | 'capture.preferences'
 > = {
   'capture.devices': {
     access: 'user',
@@ -69,5 +75,10 @@ export const captureCommands: CommandTable<
     access: 'user',
     roles: RECORDERS,
     run: (deps, call) => deps.capture.status(call),
+  },
+  'capture.preferences': {
+    access: 'user',
+    roles: RECORDERS,
+    run: (deps, call) => deps.capture.preferences(call),
   },
 };

@@ -1,6 +1,8 @@
 /** Patients: create, update, search, get. Every read or change is audited in its transaction. */
 import { ApiError } from '../errors.js';
 import { audit, type CommandTable } from '../handler.js';
+import type { PatientConflictDetails } from '../api.js';
+import type { PatientRecord } from '../../store/index.js';
 import { toPatient, toPatientSummary, toRecordingSummary } from '../mappers.js';
 import {
   BREAK_GLASS_MS,
@@ -12,6 +14,18 @@ import {
 } from '../access.js';
 
 const DEFAULT_LIMIT = 50;
+
+function conflict(reason: PatientConflictDetails['reason'], found: PatientRecord[]): PatientConflictDetails {
+  return {
+    reason,
+    patients: found.map((f) => ({
+      id: f.id,
+      mrn: f.mrn,
+      name: `${f.familyName}, ${f.givenName}`,
+      birthDate: f.birthDate,
+    })),
+  };
+}
 
 export const patientsCommands: CommandTable<
   'patients.create' | 'patients.update' | 'patients.search' | 'patients.get' | 'patients.breakGlass'
@@ -44,9 +58,31 @@ export const patientsCommands: CommandTable<
     roles: RECORDERS,
     audit: ['patient.create'],
     run(deps, call, p) {
+      const { confirmSimilar, ...fields } = p;
       return deps.store.tx(() => {
-        const created = deps.store.patients.create({ ...p, createdBy: call.user.id });
-        audit(deps, call, 'patient.create', 'patient', created.id, { mrn: created.mrn });
+        const taken = deps.store.patients.byMrn(fields.mrn);
+        if (taken)
+          throw new ApiError(
+            'CONFLICT',
+            `A patient with identifier '${fields.mrn}' already exists; open that patient instead of creating a new one.`,
+            conflict('mrn', [taken]),
+          );
+        // Same name and birth date under another MRN is most often the same person registered twice.
+        const similar = fields.birthDate
+          ? deps.store.patients.similar(fields.givenName, fields.familyName, fields.birthDate)
+          : [];
+        if (similar.length && !confirmSimilar)
+          throw new ApiError(
+            'CONFLICT',
+            `${similar.length === 1 ? 'A patient' : `${similar.length} patients`} with the same name and date of birth already ${similar.length === 1 ? 'exists' : 'exist'} (MRN ${similar.map((s) => s.mrn).join(', ')}): probably the same person. Open that patient, or confirm that this is a different person.`,
+            conflict('similar', similar),
+          );
+        const created = deps.store.patients.create({ ...fields, createdBy: call.user.id });
+        // Who confirmed a likely duplicate, and which patients it resembled (ids, not names).
+        audit(deps, call, 'patient.create', 'patient', created.id, {
+          mrn: created.mrn,
+          ...(similar.length ? { confirmedNotSimilarTo: similar.map((s) => s.id) } : {}),
+        });
         return toPatient(created);
       });
     },

@@ -99,9 +99,10 @@ export const recordingsCommands: CommandTable<
       const limit = p.limit ?? DEFAULT_LIMIT;
       const offset = p.offset ?? 0;
       return deps.store.readTx(() => {
-        const page = deps.store.recordings.reviewQueue(limit, offset);
+        const page = deps.store.recordings.reviewQueue(limit, offset, p.screen);
         audit(deps, call, 'recording.list', 'recording', null, {
           reviewQueue: true,
+          ...(p.screen ? { screen: p.screen } : {}),
           results: page.items.length,
           total: page.total,
         });

@@ -6,7 +6,7 @@ import { migration004 } from './004-signed-record.js';
 import { migration005 } from './005-sound-verdicts.js';
 import { migration006 } from './006-substring-search.js';
 import { migration007 } from './007-site-settings.js';
-import { migration011 } from './011-attempted-username.js';
+import { migration008 } from './008-attempted-username.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -18,6 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
-  migration011,
+  migration008,
 ];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

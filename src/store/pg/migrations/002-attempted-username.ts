@@ -1,5 +1,5 @@
 /**
- * PostgreSQL schema version 2, the twin of SQLite's version 11: the user name a failed sign-in
+ * PostgreSQL schema version 2, the twin of SQLite's version 8: the user name a failed sign-in
  * tried, as a column the audit filter can use. A STORED generated column (PostgreSQL has no
  * VIRTUAL ones before 18), computed from the hashed `details_json`, so it never says anything the
  * signed chain does not. `nocase` is the collation the repositories' `COLLATE NOCASE` names: a

@@ -43,6 +43,11 @@ await build({
     'ws',
     'yazl',
     'pngjs',
+    // node-postgres: pg-native finds its libpq binding relative to __filename, which an ES bundle lacks
+    'pg',
+    'pg-native',
+    'pg-types',
+    'libpq',
   ],
   // CommonJS packages inside an ES module bundle call require() for Node's built-ins
   banner: {

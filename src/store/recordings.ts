@@ -455,10 +455,13 @@ export class Recordings {
         )
         .all(limit, offset) as { id: number }[]
     ).map((r) => r.id);
+    if (ids.length === 0) return { items: [], total };
+    // one placeholder per id (a page is at most a few hundred): the same SQL on both engines
     const byId = new Map(
-      (
-        this.db.prepare(`${SELECT} WHERE r.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as Row[]
-      ).map((r) => [r.id, r]),
+      (this.db.prepare(`${SELECT} WHERE r.id IN (${ids.map(() => '?').join(', ')})`).all(...ids) as Row[]).map((r) => [
+        r.id,
+        r,
+      ]),
     );
     const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
     return { items: rows.map(toSummary), total };

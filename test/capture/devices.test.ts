@@ -92,7 +92,11 @@ test('settings file remembers the pinned device', () => {
   assert.deepEqual(s.read(), { pinnedDevice: null, lastDevice: null });
   s.update({ pinnedDevice: 'Thinklabs One' });
   s.update({ lastDevice: 'USB PnP' });
-  assert.deepEqual(new CaptureSettingsFile(s.path).read(), { pinnedDevice: 'Thinklabs One', lastDevice: 'USB PnP' });
+  assert.deepEqual(new CaptureSettingsFile(s.path).read(), {
+    pinnedDevice: 'Thinklabs One',
+    lastDevice: 'USB PnP',
+    users: {},
+  });
   writeFileSync(s.path, '{ not json');
   assert.deepEqual(
     s.read(),

@@ -288,6 +288,7 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
           viewport: document.documentElement.clientWidth,
         };
       });
+    const plotFollows = `(() => { const w = document.querySelector('.spec-plot-wrap'); return Math.abs(w.querySelector('canvas').getBoundingClientRect().width - w.clientWidth) <= 1; })()`;
     const check = (m: Awaited<ReturnType<typeof measure>>, what: string): void => {
       assert.ok(Math.abs(m.plotCssW - m.wrapW) <= 1, `${what}: plot ${m.plotCssW} px fills its box ${m.wrapW} px`);
       assert.ok(Math.abs(m.xAxisCssW - m.wrapW) <= 1, `${what}: the time axis (with “now”) is as wide as the plot`);
@@ -299,10 +300,12 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
     const page = b.page;
     await page.setViewportSize({ width: 1440, height: 900 });
     await waitForExpression(page, `document.querySelector('.spec-plot-wrap').clientWidth > 700`);
+    await waitForExpression(page, plotFollows); // the canvas follows on its next resize callback
     const wide = await measure(page);
     check(wide, '1440');
     await page.setViewportSize({ width: 1024, height: 700 });
     await waitForExpression(page, `document.querySelector('.spec-plot-wrap canvas').width < ${wide.plotPxW}`);
+    await waitForExpression(page, plotFollows);
     const narrow = await measure(page);
     check(narrow, '1440 → 1024');
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -313,10 +316,7 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
       await signIn(hidpi.page, NURSE2);
       await hidpi.page.setViewportSize({ width: 1024, height: 700 });
       await waitForExpression(hidpi.page, `document.querySelector('.spec-plot-wrap')?.clientWidth > 0`);
-      await waitForExpression(
-        hidpi.page,
-        `(() => { const w = document.querySelector('.spec-plot-wrap'); return Math.abs(w.querySelector('canvas').getBoundingClientRect().width - w.clientWidth) <= 1; })()`,
-      );
+      await waitForExpression(hidpi.page, plotFollows);
       const m = await measure(hidpi.page);
       assert.equal(m.dpr, 2);
       check(m, 'HiDPI 1024');

@@ -13,6 +13,13 @@ type UsersCommand =
   'users.list' | 'users.create' | 'users.setPassword' | 'users.setActive' | 'users.unlock' | 'users.setRole';
 
 /** An account as the admin's page shows it: last sign-in from the audit log, a running lock. */
+/** The account a command names, or the not-found refusal every users command gives. */
+function existingUser(deps: Deps, username: string): UserRecord {
+  const u = deps.store.users.byUsername(username);
+  if (!u) throw notFound('User', username);
+  return u;
+}
+
 function adminInfo(deps: Deps, u: UserRecord, lastSignIn: Map<string, string>): UserAdminInfo {
   const until = deps.store.signInThrottle.lockedUntil(u.username, deps.sessions.nowMs());
   return {
@@ -59,8 +66,7 @@ export const usersCommands: CommandTable<UsersCommand> = {
       const self = p.username.toLowerCase() === call.user.username.toLowerCase();
       if (!self && call.user.role !== 'admin')
         throw new ApiError('FORBIDDEN', "Only an administrator can set another user's password.");
-      const target = deps.store.users.byUsername(p.username);
-      if (!target) throw notFound('User', p.username);
+      const target = existingUser(deps, p.username);
       if (self) {
         if (p.currentPassword === undefined)
           throw new ApiError('INVALID_INPUT', 'To change your own password, enter your current password too.');
@@ -100,8 +106,7 @@ export const usersCommands: CommandTable<UsersCommand> = {
     roles: ['admin'],
     audit: ['user.activate', 'user.deactivate'],
     run(deps, call, p) {
-      const target = deps.store.users.byUsername(p.username);
-      if (!target) throw notFound('User', p.username);
+      const target = existingUser(deps, p.username);
       if (!p.active && target.role === 'admin' && target.active && deps.store.users.countActiveAdmins() <= 1) {
         throw new ApiError(
           'CONFLICT',
@@ -122,8 +127,7 @@ export const usersCommands: CommandTable<UsersCommand> = {
     roles: ['admin'],
     audit: ['user.unlock'],
     run(deps, call, p) {
-      const target = deps.store.users.byUsername(p.username);
-      if (!target) throw notFound('User', p.username);
+      const target = existingUser(deps, p.username);
       deps.store.tx(() => {
         const cleared = deps.store.signInThrottle.clearUser(target.username);
         audit(deps, call, 'user.unlock', 'user', target.id, { username: target.username, wasLocked: cleared > 0 });
@@ -136,8 +140,7 @@ export const usersCommands: CommandTable<UsersCommand> = {
     roles: ['admin'],
     audit: ['user.role'],
     run(deps, call, p) {
-      const target = deps.store.users.byUsername(p.username);
-      if (!target) throw notFound('User', p.username);
+      const target = existingUser(deps, p.username);
       if (target.role === p.role)
         throw new ApiError('INVALID_INPUT', `${target.username} already has the role ${p.role}; nothing was changed.`);
       if (target.role === 'admin' && target.active && deps.store.users.countActiveAdmins() <= 1)

@@ -168,7 +168,7 @@ export async function run(): Promise<void> {
         console.log(
           `   ${label}: ${s.toFixed(1)} s for source verify + copy + in-transaction verify + commit + full verify ` +
             `(${r.copied.recordings} recordings, ${r.copied.audio} WAVs, ${r.copied.seals} re-sealed, ${r.copied.auditEntries} audit entries copied; ` +
-            `site chain ${r.siteChain.entries} entries, ${r.siteChain.signaturesChecked} signatures checked)` +
+            `site chain ${r.siteChain.entries} entries, ${r.siteChain.signaturesBeforeCommit} signatures checked before the commit, ${r.siteChain.signaturesChecked} after)` +
             (r.copied.recordings ? `, ${(r.copied.recordings / s).toFixed(0)} recordings/s` : ''),
         );
       } finally {

@@ -34,7 +34,7 @@ export function dbTarget(db: string | undefined, dataDir: string | undefined, de
 export function siteBackupRefusal(command: string): string {
   return (
     `auscult ${command}: a site database is backed up and restored on its server with pg_dump / pg_restore ` +
-    "(see the README, 'Site mode: backing up'), not by a workstation: `auscult backup` and `auscult restore` " +
+    "(see the README: 'Site mode', Backups), not by a workstation: `auscult backup` and `auscult restore` " +
     "archive one workstation's SQLite file and recordings folder. Nothing was changed."
   );
 }

@@ -54,7 +54,7 @@ export async function runRestoreAccept(argv: string[]): Promise<number> {
     // a workstation refuses to write on a site that lost entries it checkpointed; the site's
     // database administrator restores it (pg_restore) from the server's backups instead
     console.error(
-      "auscult restore accept: a site database's history is restored on its server (pg_restore, see the README, 'Site mode: backing up'), not accepted by one workstation. Nothing was changed.",
+      "auscult restore accept: a site database's history is restored on its server (pg_restore, see the README: 'Site mode', Backups), not accepted by one workstation. Nothing was changed.",
     );
     return 2;
   }

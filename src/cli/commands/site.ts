@@ -148,7 +148,8 @@ export const command: CliCommand = {
               `${c.auditEntries} audit entries; already there: ${report.alreadyOnSite.patients} patients, ${report.alreadyOnSite.recordings} recordings, ` +
               `${report.alreadyOnSite.users} users, ${report.alreadyOnSite.auditEntries} audit entries.\n` +
               `The standalone chain (${report.source.entries} entries, head ${report.source.head.hash}) was verified before; ` +
-              `the site's chain (${report.siteChain.entries} entries, ${report.siteChain.signaturesChecked} signatures) after, before the commit. ` +
+              `the site's chain after the copy, before the commit (${report.siteChain.entries} entries, ${report.siteChain.signaturesBeforeCommit} signatures), ` +
+              'and against this workstation’s checkpoint log after it. ' +
               `Signed migration entry: ${report.migrationEntrySeq}.`,
           );
       }

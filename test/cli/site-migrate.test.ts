@@ -1,8 +1,9 @@
 /**
  * `auscult site migrate` against a real PostgreSQL cluster: a small standalone history (made through
  * the service: patients, imports, a finding, a sealed signature) is copied with its audio and its
- * chain verified; a second run copies nothing; a history with conflicts is refused with each
- * conflict named and the site unchanged; a wrong password changes nothing.
+ * chain verified; a second run copies nothing, a third after more work copies only that; a history
+ * with conflicts is refused with each conflict named and the site unchanged; a wrong password
+ * changes nothing.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Store } from '../../src/store/index.js';
 import { signingDir } from '../../src/service/paths.js';
+import { Workstation } from '../../src/service/workstation.js';
 import { openFixture, PASSWORD, wavBytes } from '../service/helpers.js';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
@@ -93,7 +95,7 @@ describe('auscult site migrate', () => {
   });
   after(() => cluster?.stop());
 
-  it('copies a standalone history with its audio and chain, once, and refuses conflicts changing nothing', async (t) => {
+  it('copies a standalone history with its audio and chain, then only what is new, and refuses conflicts changing nothing', async (t) => {
     if (!cluster) {
       t.skip(skipped ?? 'no cluster');
       return;
@@ -175,6 +177,44 @@ describe('auscult site migrate', () => {
     assert.match(again.out, /Nothing to copy/);
     assert.deepEqual(counts(cluster, 'site_m'), after1);
 
+    // work goes on at the workstation before it moves for good: a third run copies only that
+    const ws = await Workstation.open({ dbPath: a.db, dataDir: dirname(a.db), engine: null });
+    let headBefore: number;
+    let headAfter: number;
+    try {
+      headBefore = ws.internals.store.audit.head().seq;
+      const nurse = { sessionToken: ws.signInLocal('nurse', 'http'), transport: 'http' as const, peer: '127.0.0.1' };
+      const p = await ws.call(nurse, 'patients.create', { mrn: 'MRN-2', givenName: 'Bo', familyName: 'Kim' });
+      await ws.call(nurse, 'recordings.import', {
+        patientId: p.id,
+        site: 'trachea',
+        fileName: 'c.wav',
+        wavBase64: wavBytes({ rate: 4000, seconds: 1, freq: 333 }).toString('base64'),
+      });
+      headAfter = ws.internals.store.audit.head().seq;
+    } finally {
+      await ws.close();
+    }
+    const third = auscult(['site', 'migrate', '--from', a.db, '--to', url, '--user', 'admin', '--json'], {
+      AUSCULT_PASSWORD: PASSWORD,
+    });
+    assert.equal(third.code, 0, third.err + third.out);
+    const r3 = JSON.parse(third.out) as { copied: Record<string, number>; alreadyOnSite: Record<string, number> };
+    assert.deepEqual(
+      [
+        r3.copied['patients'],
+        r3.copied['recordings'],
+        r3.copied['users'],
+        r3.copied['seals'],
+        r3.copied['auditEntries'],
+      ],
+      [1, 1, 0, 0, headAfter - headBefore],
+    );
+    assert.deepEqual([r3.alreadyOnSite['recordings'], r3.alreadyOnSite['auditEntries']], [2, a.entries]);
+    const after3 = counts(cluster, 'site_m');
+    assert.equal(after3['recordings'], 3);
+    assert.equal(after3['audit_log'], after1['audit_log'] + (headAfter - headBefore) + 1);
+
     // another workstation's history: same MRN for another person, an 'admin' of another account,
     // and (planted) a recording whose file name the site holds with another WAV
     const b = await standalone('MRN-1', 'Okafor');
@@ -202,6 +242,6 @@ describe('auscult site migrate', () => {
       bad.err,
       new RegExp(`conflict: recording 2 \\(${siteFile}\\): the site's recording \\d+ has the same id .*another WAV`),
     );
-    assert.deepEqual(counts(cluster, 'site_m'), after1, 'a refused migration changes nothing');
+    assert.deepEqual(counts(cluster, 'site_m'), after3, 'a refused migration changes nothing');
   });
 });

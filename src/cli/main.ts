@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   check: () => import('./commands/check.js'),
   encryption: () => import('./commands/encryption.js'),
   serve: () => import('./commands/serve.js'),
+  site: () => import('./commands/site.js'),
 };
 
 async function load(name: string): Promise<CliCommand | null> {

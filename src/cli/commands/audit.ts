@@ -12,16 +12,23 @@ import { dirname } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
-import { appDataDir, defaultDbPath, signingDir } from '../../service/paths.js';
+import { appDataDir, signingDir } from '../../service/paths.js';
+import { openStoreAt } from '../../service/site-store.js';
+import { dbTarget } from '../db-target.js';
 import { keyIdOf, readPublicKey, Store, trustedKeys, type ChainCheck, type TrustedKeys } from '../../store/index.js';
 
 const USAGE = `usage: auscult audit verify [--db <file>] [--json]      check the database's audit log (chain, signatures, checkpoints)
        auscult audit verify <export-folder> [--db <file>] [--public-key <file>] [--json]   check an audit-history export (and against the database)
-       auscult audit key [--db <file>]                     print the workstation's public signing key`;
+       auscult audit key [--db <file>]                     print the workstation's public signing key
+  --db takes a file or a site's postgresql://ROLE@HOST/DB (or AUSCULT_DB_URL; this workstation's
+  data folder from AUSCULT_DATA_DIR holds its key and its checkpoint log of the site)`;
 
 /** The history read-only, with its signing folder's public key and checkpoints (never written). */
 function openReadOnly(db: string | undefined): Store {
-  const path = db ?? defaultDbPath();
+  const target = dbTarget(db, undefined);
+  // a site: every registered workstation key, and this workstation's checkpoint log of the site
+  if (target.site) return openStoreAt(target.db, { readonly: true, dataDir: target.dataDir });
+  const path = target.db;
   const key = resolveAtRestKey(dirname(path), {});
   return Store.open(path, { readonly: true, key, signing: { dir: signingDir(dirname(path)) } });
 }
@@ -95,7 +102,8 @@ export const command: CliCommand = {
     }
     try {
       if (sub === 'key') {
-        const dir = signingDir(dirname(values.db ?? defaultDbPath()));
+        const target = dbTarget(values.db, undefined);
+        const dir = signingDir(target.site ? target.dataDir : dirname(target.db));
         const pub = readPublicKey(dir);
         if (!pub) {
           console.error(

@@ -9,7 +9,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AtRestKey } from '../../common/at-rest.js';
 import { resolveAtRestKey, ENCRYPTION_FILE } from '../../service/at-rest-keys.js';
-import { appDataDir, defaultDbPath, inProgressDir, recordingsDir, signingDir } from '../../service/paths.js';
+import { inProgressDir, recordingsDir, signingDir } from '../../service/paths.js';
+import { dbTarget, siteBackupRefusal } from '../db-target.js';
 import { auditLocal } from '../../service/local-admin.js';
 import { BackupError, Store, StoreError, verifyBackupArchive, writeBackupArchive } from '../../store/index.js';
 import { ApiError } from '../../service/errors.js';
@@ -51,9 +52,13 @@ export const command: CliCommand = {
       console.error(`auscult backup: say where the archive goes with --to <file>.\n${USAGE}`);
       return 2;
     }
+    const db = dbTarget(values.db, values['data-dir'], true);
+    if (db.site) {
+      console.error(siteBackupRefusal('backup'));
+      return 2;
+    }
     const target = resolve(values.to);
-    const dataDir = resolve(values['data-dir'] ?? (values.db ? dirname(values.db) : appDataDir()));
-    const dbPath = resolve(values.db ?? defaultDbPath(dataDir));
+    const { dataDir, db: dbPath } = db;
     if (target === dbPath || target.startsWith(recordingsDir(dataDir) + '/')) {
       console.error('auscult backup: the archive must not be the database or inside the recordings folder.');
       return 1;

@@ -11,13 +11,19 @@ import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import type { AtRestKey } from '../../common/at-rest.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
-import { defaultDbPath, recordingsDir, signingDir } from '../../service/paths.js';
+import { recordingsDir, signingDir } from '../../service/paths.js';
+import { openStoreAt } from '../../service/site-store.js';
+import { dbTarget } from '../db-target.js';
 import { wavFromFileBytes } from '../../service/recording-files.js';
 import { Store } from '../../store/index.js';
 import { yamnetStatus } from '../../inference/models.js';
 import { YAMNET_ONNX, defaultModelsDir } from '../../inference/paths.js';
 
-const USAGE = 'usage: auscult check [--db <file>] [--files [--data-dir <folder>]] [--key-file <file>] [--json]';
+const USAGE =
+  'usage: auscult check [--db <file|postgresql://…>] [--files [--data-dir <folder>]] [--key-file <file>] [--json]\n' +
+  '  on a site database (--db postgresql://… or AUSCULT_DB_URL): the audit chain with every workstation key,\n' +
+  '  the seals and intake hashes, and with --files every WAV in the site database; --data-dir is this\n' +
+  "  workstation's data folder (its checkpoint log of the site)";
 
 export const command: CliCommand = {
   name: 'check',
@@ -40,12 +46,16 @@ export const command: CliCommand = {
       return 0;
     }
     // Read-only: a check never writes (no migration, no WAL switch, not even on a damaged file).
-    const dbPath = values.db ?? defaultDbPath();
+    const target = dbTarget(values.db, values['data-dir']);
+    const dbPath = target.db;
     let key: AtRestKey | null;
     let store: Store;
     try {
-      key = resolveAtRestKey(dirname(dbPath), { keyFile: values['key-file'] });
-      store = Store.open(dbPath, { readonly: true, key, signing: { dir: signingDir(dirname(dbPath)) } });
+      // a site: read-only over libpq, with this workstation's key and its checkpoint log of the site
+      key = target.site ? null : resolveAtRestKey(dirname(dbPath), { keyFile: values['key-file'] });
+      store = target.site
+        ? openStoreAt(dbPath, { readonly: true, dataDir: target.dataDir })
+        : Store.open(dbPath, { readonly: true, key, signing: { dir: signingDir(dirname(dbPath)) } });
     } catch (err) {
       console.error(`PROBLEM: ${err instanceof Error ? err.message : String(err)}`);
       return 1;
@@ -74,7 +84,28 @@ export const command: CliCommand = {
       // Every recording's stored hash against the one the signed audit chain recorded at intake.
       for (const a of store.recordingHashAnchors()) problems.push(`recording ${a.recordingId}: ${a.reason}`);
       let filesChecked = 0;
-      if (values.files) {
+      if (values.files && target.site) {
+        // a site keeps each recording's WAV in the database (recording_audio), each checked here
+        const ids = store.db.prepare('SELECT id, wav_sha256 FROM recordings ORDER BY id').all() as {
+          id: number;
+          wav_sha256: string;
+        }[];
+        let notUploaded = 0;
+        for (const r of ids) {
+          const wav = store.recordingAudio(r.id);
+          if (!wav) {
+            notUploaded++;
+            continue;
+          }
+          filesChecked++;
+          if (createHash('sha256').update(wav).digest('hex') !== r.wav_sha256)
+            problems.push(`recording ${r.id}: its WAV in the site database does not match its SHA-256`);
+        }
+        if (notUploaded)
+          notes.push(
+            `${notUploaded} recording(s) have no WAV in the site database yet (kept on the workstation that made them)`,
+          );
+      } else if (values.files) {
         const dir = recordingsDir(values['data-dir'] ?? dirname(store.path));
         const rows = store.db
           .prepare('SELECT id, file_name, wav_sha256 FROM recordings ORDER BY id')

@@ -4,13 +4,13 @@
  * progress line. Ctrl-C cancels cleanly: nothing is left under the final name.
  */
 import { passwordFor } from './users.js';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { dbTarget } from '../db-target.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { EXPORT_KIND_NAMES, EXPORT_KINDS, type ExportKind } from '../../common/export-kinds.js';
 import type { ExportJob, ExportScope } from '../../service/api.js';
 import { ApiError } from '../../service/errors.js';
-import { appDataDir, defaultDbPath } from '../../service/paths.js';
 import { Workstation } from '../../service/workstation.js';
 
 const isKind = (k: string | undefined): k is ExportKind =>
@@ -24,7 +24,8 @@ const USAGE = `usage: auscult export <kind> --out <folder> --user <username> [op
   --from <date> --to <date>  a date range (YYYY-MM-DD or ISO 8601; 'to' is inclusive)
   --bom                    UTF-8 BOM in CSV files (for spreadsheet programs)
   --zip                    recordings as one .zip instead of a folder
-  --db <file>              the database (default: the app's)
+  --db <file|url>          the database (default: the app's, or AUSCULT_DB_URL): a file or
+                           a site's postgresql://ROLE@HOST/DB (password in PGPASSWORD or ~/.pgpass)
   --json                   print the finished job as JSON`;
 
 export const command: CliCommand = {
@@ -63,8 +64,7 @@ export const command: CliCommand = {
       console.error('auscult export: --recording takes a recording number (see the recordings list).');
       return 2;
     }
-    const dbPath = v.db ?? defaultDbPath();
-    const dataDir = v['data-dir'] ?? (v.db ? dirname(v.db) : appDataDir());
+    const { db: dbPath, dataDir } = dbTarget(v.db, v['data-dir']);
     // Exports never analyse: no engine is loaded (the model card summary then reads "not available").
     const ws = await Workstation.open({ dbPath, dataDir, engine: null, engineError: 'not loaded for exports' });
     let ctx: { sessionToken: string; transport: 'cli' } | null = null;

@@ -4,7 +4,8 @@
  */
 import { passwordFor } from './users.js';
 import { stat } from 'node:fs/promises';
-import { dirname, basename } from 'node:path';
+import { basename } from 'node:path';
+import { dbTarget } from '../db-target.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { CHEST_SITES, isChestSite } from '../../common/chest-sites.js';
@@ -12,14 +13,13 @@ import type { Patient, Sex } from '../../service/api.js';
 import { ApiError, toApiError } from '../../service/errors.js';
 import { AudioFileError, probeWavFile } from '../../audio/wav-read.js';
 import { importTooLargeMessage, MAX_IMPORT_BYTES } from '../../common/import-limit.js';
-import { appDataDir, defaultDbPath } from '../../service/paths.js';
 import { intakeRecording } from '../../service/recording-intake.js';
 import { toPatient } from '../../service/mappers.js';
 import { Workstation } from '../../service/workstation.js';
 
 const USAGE = `usage: auscult import <file.wav|file.flac ...> --patient <identifier> --user <username>
          [--create-patient --given <name> --family <name> [--birth-date YYYY-MM-DD] [--sex female|male|other|unknown]]
-         [--site <site>] [--db <file>] [--data-dir <folder>] [--models-dir <folder> | --no-analysis] [--json]
+         [--site <site>] [--db <file|postgresql://…>] [--data-dir <folder>] [--models-dir <folder> | --no-analysis] [--json]
   Sites: ${CHEST_SITES.join(', ')} (default trachea).
   The recordings are copied into the recordings folder (beside the database unless --data-dir);
   a FLAC is stored as the WAV it decodes to (lossless), its own SHA-256 kept in the audit entry.`;
@@ -62,8 +62,8 @@ export const command: CliCommand = {
       console.error(`auscult import: unknown site '${site}'. Sites: ${CHEST_SITES.join(', ')}`);
       return 2;
     }
-    const dbPath = v.db ?? defaultDbPath();
-    const dataDir = v['data-dir'] ?? (v.db ? dirname(v.db) : appDataDir());
+    // a file, or a site database (--db postgresql://… or AUSCULT_DB_URL): the Workstation opens either
+    const { db: dbPath, dataDir } = dbTarget(v.db, v['data-dir']);
 
     let modelsDir = v['models-dir'];
     if (!modelsDir && !v['no-analysis']) modelsDir = (await import('../../inference/paths.js')).defaultModelsDir();

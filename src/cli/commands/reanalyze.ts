@@ -11,7 +11,9 @@ import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { auditLocal } from '../../service/local-admin.js';
-import { appDataDir, defaultDbPath, recordingsDir, signingDir } from '../../service/paths.js';
+import { recordingsDir, signingDir } from '../../service/paths.js';
+import { openStoreAt } from '../../service/site-store.js';
+import { dbTarget } from '../db-target.js';
 import { describeIdentity } from '../../service/reanalysis/protocol.js';
 import { reanalyzeHistory, type HistoryReanalysisReport } from '../../service/reanalysis/history.js';
 import { Store } from '../../store/index.js';
@@ -24,7 +26,10 @@ const USAGE = `usage: auscult reanalyze --all [--db <file>] [--data-dir <folder>
   sealed analyses are frozen. Progress goes to stderr; one audit entry per committed batch and one
   for the run.
   --workers  analysis threads, each with its own engine (default: one per core, at most 2)
-  --threads  onnxruntime threads per worker (default: cores / workers, at least 1)`;
+  --threads  onnxruntime threads per worker (default: cores / workers, at least 1)
+  --db takes a file or a site's postgresql://ROLE@HOST/DB (or AUSCULT_DB_URL); on a site the WAVs
+  are read from this workstation's recordings folder (--data-dir), so a recording made on another
+  workstation is reported as failed and keeps its analysis.`;
 
 function count(name: string, raw: string | undefined, fallback: number): number | string {
   if (raw === undefined) return fallback;
@@ -82,19 +87,22 @@ export const command: CliCommand = {
     const threads = count('threads', v.threads, Math.max(1, Math.floor(cores / workers)));
     if (typeof threads === 'string') return (console.error(threads), 2);
 
-    const dbPath = resolve(v.db ?? defaultDbPath());
-    const dataDir = resolve(v['data-dir'] ?? (v.db ? dirname(dbPath) : appDataDir()));
+    const target = dbTarget(v.db, v['data-dir']);
+    const { db: dbPath, dataDir } = target;
     // never created: re-analysing a history that is not there is a mistake in the path
-    if (!existsSync(dbPath)) {
+    if (!target.site && !existsSync(dbPath)) {
       console.error(`auscult reanalyze: there is no database at ${dbPath}; give the history's file with --db.`);
       return 1;
     }
     let store: Store;
     let key;
     try {
-      key = resolveAtRestKey(dataDir, { keyFile: v['key-file'] });
+      // a site: this workstation's signing folder, and the WAVs of its own recordings folder
+      key = target.site ? null : resolveAtRestKey(dataDir, { keyFile: v['key-file'] });
       // new analyses and their audit entries are signed like every other (the history's signing folder)
-      store = Store.open(dbPath, { key, quickCheck: true, signing: { dir: signingDir(dirname(dbPath)) } });
+      store = target.site
+        ? openStoreAt(dbPath, { dataDir })
+        : Store.open(dbPath, { key, quickCheck: true, signing: { dir: signingDir(dirname(dbPath)) } });
     } catch (err) {
       console.error(`auscult reanalyze: ${err instanceof Error ? err.message : String(err)}`);
       return 1;

@@ -10,7 +10,8 @@
 import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
-import { defaultDbPath, signingDir } from '../../service/paths.js';
+import { signingDir } from '../../service/paths.js';
+import { dbTarget } from '../db-target.js';
 import { checkPasswordInStore, refusal } from '../../service/sign-in-guard.js';
 import { Store, StoreError } from '../../store/index.js';
 import { parseCommandArgs } from '../args.js';
@@ -48,7 +49,16 @@ export async function runRestoreAccept(argv: string[]): Promise<number> {
     console.error(`auscult restore accept: name the administrator who accepts with --user <name>.\n${ACCEPT_USAGE}`);
     return 2;
   }
-  const path = v.db ?? defaultDbPath();
+  const target = dbTarget(v.db, undefined);
+  if (target.site) {
+    // a workstation refuses to write on a site that lost entries it checkpointed; the site's
+    // database administrator restores it (pg_restore) from the server's backups instead
+    console.error(
+      "auscult restore accept: a site database's history is restored on its server (pg_restore, see the README: 'Site mode', Backups), not accepted by one workstation. Nothing was changed.",
+    );
+    return 2;
+  }
+  const path = target.db;
   let store: Store;
   try {
     const key = resolveAtRestKey(dirname(path), { keyFile: v['key-file'] });

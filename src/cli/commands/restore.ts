@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { ApiError } from '../../service/errors.js';
 import { appDataDir, defaultDbPath } from '../../service/paths.js';
-import { BackupError, Store, StoreError, restoreBackupArchive } from '../../store/index.js';
+import { BackupError, Store, StoreError, isSiteUrl, restoreBackupArchive } from '../../store/index.js';
+import { siteBackupRefusal } from '../db-target.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { ACCEPT_USAGE, runRestoreAccept } from './restore-accept.js';
@@ -42,6 +43,10 @@ export const command: CliCommand = {
     }
     if (!values.from) {
       console.error(`auscult restore: name the archive with --from <file>.\n${USAGE}`);
+      return 2;
+    }
+    if (isSiteUrl(values.to ?? '')) {
+      console.error(siteBackupRefusal('restore'));
       return 2;
     }
     const target = resolve(values.to ?? appDataDir());

@@ -9,8 +9,8 @@
  * serialises every writer (SQLite's BEGIN IMMEDIATE) by taking the audit chain head's row lock
  * first, so appends to the one chain are ordered and check-then-insert stays race-free.
  */
-import Client from 'pg-native';
-import pgTypes from 'pg-types';
+import { createRequire } from 'node:module';
+import type Client from 'pg-native';
 import { StoreError } from '../errors.js';
 import type { SqlDatabase, SqlRunResult, SqlStatement } from '../sql-database.js';
 import { bindArgs, translateSql, type TranslatedSql } from './sql-translate.js';
@@ -19,16 +19,41 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const BOOL = 16;
 
-// pg-types' own parsers for every other type (its TypeId enum is the OIDs themselves)
-const pgParser = pgTypes.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
+type TypeParser = (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
 
-const TYPES = {
-  getTypeParser(oid: number, format?: string): (value: string) => unknown {
-    if (oid === INT8 || oid === NUMERIC) return Number;
-    if (oid === BOOL) return (v: string) => (v === 't' ? 1 : 0);
-    return pgParser(oid, format === 'binary' ? 'binary' : 'text');
-  },
-};
+/**
+ * libpq's binding and pg-types, loaded at the first site connection and not at import: every CLI
+ * command and the app import the store, and a single workstation (SQLite) never needs libpq.
+ * Both are CommonJS, so a synchronous require keeps `Store.openSite` synchronous.
+ */
+let driver: {
+  Client: typeof Client;
+  types: { getTypeParser(oid: number, format?: string): (v: string) => unknown };
+} | null = null;
+
+function loadDriver(): NonNullable<typeof driver> {
+  if (driver) return driver;
+  const load = createRequire(import.meta.url);
+  const NativeClient = load('pg-native') as typeof Client;
+  // pg-types' own parsers for every other type (its TypeId enum is the OIDs themselves)
+  const pgParser = (load('pg-types') as { getTypeParser: TypeParser }).getTypeParser;
+  driver = {
+    Client: NativeClient,
+    types: {
+      getTypeParser(oid: number, format?: string): (value: string) => unknown {
+        if (oid === INT8 || oid === NUMERIC) return Number;
+        if (oid === BOOL) return (v: string) => (v === 't' ? 1 : 0);
+        return pgParser(oid, format === 'binary' ? 'binary' : 'text');
+      },
+    },
+  };
+  return driver;
+}
+
+/** Whether this process has loaded libpq (the start-up bench and a test ask). */
+export function pgDriverLoaded(): boolean {
+  return driver !== null;
+}
 
 /** Tables whose integer key an INSERT reports as `lastInsertRowid`. */
 const ROW_IDS: Record<string, string> = {
@@ -62,7 +87,8 @@ export class PgDatabase implements SqlDatabase {
     opts: { readonly?: boolean } = {},
   ) {
     this.readonly = opts.readonly ?? false;
-    this.client = new Client({ types: TYPES });
+    const { Client: NativeClient, types } = loadDriver();
+    this.client = new NativeClient({ types });
     try {
       this.client.connectSync(info.conninfo);
     } catch (err) {

@@ -14,6 +14,8 @@ import type { Route } from './ui/router';
 import { errorState } from './ui/states';
 import { VIEWS, type ViewName } from './ui/views';
 import { signInView } from './views/sign-in';
+import { restorePendingView } from './views/restore-pending';
+import { openChangePassword } from './widgets/change-password-dialog';
 import { SITE_SETTINGS } from '../../src/common/site-settings';
 
 /**
@@ -189,6 +191,7 @@ async function start(): Promise<void> {
           ' ',
           h('span', { class: 'role' }, u.role),
         ),
+        h('button', { type: 'button', class: 'secondary', onclick: () => openChangePassword(ctx) }, 'Change password…'),
         h('button', { type: 'button', class: 'secondary', onclick: () => void lock() }, 'Lock'),
         h(
           'button',
@@ -245,6 +248,18 @@ async function start(): Promise<void> {
   });
 
   try {
+    // A restored older copy answers nothing but this until an administrator accepts it.
+    const status = await api.call('system.status', {});
+    if (status.rollback) {
+      const root = h('main', { class: 'signin-page' });
+      app.replaceChildren(root);
+      restorePendingView(api, root, status.rollback, (r) =>
+        signIn(
+          `Older copy accepted by ${r.acceptedBy}: the history goes on from entry ${r.keptSeq}; entries ${r.lostFromSeq}–${r.lostToSeq} are recorded as given up. Sign in to continue.`,
+        ),
+      );
+      return;
+    }
     const { user: current } = await api.call('auth.whoami', {});
     if (current) {
       user = current;

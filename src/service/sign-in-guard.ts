@@ -122,11 +122,14 @@ export function auditFailedSignIn(
   call: PublicCall,
   username: string,
   c: Exclude<PasswordCheck, { ok: true }>,
+  /** What the password was for, when not a sign-in (e.g. 'password-change'). */
+  purpose?: string,
 ): void {
   deps.store.tx(() =>
     audit(deps, { ...call, user: null }, 'auth.login.failed', 'user', c.user?.id ?? null, {
       username,
       reason: c.reason,
+      ...(purpose ? { purpose } : {}),
     }),
   );
 }

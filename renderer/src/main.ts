@@ -81,8 +81,15 @@ async function start(): Promise<void> {
     dispose = undefined;
   };
 
+  const notice = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite' });
+  let noticeTimer = 0;
+
   const signIn = (message?: string, lockedUser?: string): void => {
     cleanup();
+    // A message for the user who leaves is not shown to the next one.
+    window.clearTimeout(noticeTimer);
+    notice.className = 'notice';
+    notice.textContent = '';
     user = null;
     window.clearTimeout(lockTimer);
     const root = h('main', { class: 'signin-page' });
@@ -149,8 +156,6 @@ async function start(): Promise<void> {
     signIn(`${why} Sign in again to continue.`, user.username);
   });
 
-  const notice = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite' });
-  let noticeTimer = 0;
 
   const renderShell = (route: Route): void => {
     const u = user;
@@ -184,14 +189,37 @@ async function start(): Promise<void> {
       h(
         'div',
         { class: 'who' },
+        // The signed-in user's menu: their own account (every role may change its password).
         h(
-          'span',
-          { class: 'user', 'data-testid': 'current-user' },
-          u.displayName,
-          ' ',
-          h('span', { class: 'role' }, u.role),
+          'details',
+          { class: 'user-menu' },
+          h(
+            'summary',
+            { 'aria-label': `${u.displayName}, ${u.role}: account menu` },
+            h(
+              'span',
+              { class: 'user', 'data-testid': 'current-user' },
+              u.displayName,
+              ' ',
+              h('span', { class: 'role' }, u.role),
+            ),
+          ),
+          h(
+            'div',
+            { class: 'user-menu-items' },
+            h(
+              'button',
+              {
+                type: 'button',
+                onclick: (ev: Event) => {
+                  (ev.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
+                  openChangePassword(ctx);
+                },
+              },
+              'Change password…',
+            ),
+          ),
         ),
-        h('button', { type: 'button', class: 'secondary', onclick: () => openChangePassword(ctx) }, 'Change password…'),
         h('button', { type: 'button', class: 'secondary', onclick: () => void lock() }, 'Lock'),
         h(
           'button',

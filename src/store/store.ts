@@ -61,7 +61,8 @@ export interface StoreOpenOptions extends OpenOptions {
     /**
      * 'inspect': a database behind its latest checkpoint (a restored older copy) opens anyway, with
      * no audit entry possible, so that an administrator can see what would be lost and accept it
-     * (`rollbackPending`, `acceptRollback`). Only `auscult restore accept` asks for this.
+     * (`rollbackPending`, `acceptRollback`): `auscult restore accept`, and the Workstation with
+     * `offerRollbackAcceptance` (serve, the app), which then answers nothing else.
      */
     rolledBack?: 'inspect';
   };

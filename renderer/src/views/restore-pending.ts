@@ -31,7 +31,7 @@ export function restorePendingView(
     required: true,
   });
   const reason = h('textarea', { name: 'acceptReason', rows: '3', required: true, maxlength: '1000' });
-  const understood = h('input', { type: 'checkbox', name: 'understood', required: true });
+  const understood = h('input', { type: 'checkbox', name: 'understood' });
   const err = h('p', { class: 'form-error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'danger' }, 'Accept this older copy');
   const who = info.administrators.length
@@ -58,6 +58,10 @@ export function restorePendingView(
     listener(async (ev) => {
       ev.preventDefault();
       err.textContent = '';
+      if (!understood.checked) {
+        err.textContent = `Tick that you understand ${lost} are given up. Nothing was changed.`;
+        return;
+      }
       if (reason.value.trim().length < MIN_REASON) {
         err.textContent = `Write your reason in a sentence (at least ${MIN_REASON} characters). Nothing was changed.`;
         return;

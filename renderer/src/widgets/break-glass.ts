@@ -46,12 +46,12 @@ export function breakGlassNotice(ctx: AppContext, page: PatientPage, reload: () 
         {},
         `${n} recording${n === 1 ? '' : 's'} of this patient ${n === 1 ? 'is' : 'are'} not shown to you. `,
       ),
-      `${n === 1 ? 'It was' : 'They were'} made by other clinicians, and you did not register this patient, so you see only the recordings you made yourself.`,
+      `${n === 1 ? 'It was made by another clinician' : 'They were made by other clinicians'}, and you did not register this patient, so you see only the recordings you made yourself.`,
     ),
     h(
       'p',
       {},
-      "If you need them for this patient's care now, request access. Your reason is required, and it is audited: auditors see who opened which patient, when and why.",
+      `If you need ${n === 1 ? 'it' : 'them'} for this patient's care now, request access. Your reason is required, and it is audited: auditors see who opened which patient, when and why.`,
     ),
     open,
   );
@@ -68,7 +68,6 @@ function requestAccess(ctx: AppContext, page: PatientPage, reload: () => void): 
     name: 'breakGlassReason',
     rows: '3',
     required: true,
-    minlength: String(BREAK_GLASS_MIN_REASON),
     maxlength: '1000',
     'aria-describedby': 'break-glass-reason-hint',
   });
@@ -82,13 +81,13 @@ function requestAccess(ctx: AppContext, page: PatientPage, reload: () => void): 
     h(
       'p',
       {},
-      `You are asking to see all ${page.recordings.length + page.hiddenRecordings} recordings of ${p.familyName}, ${p.givenName} (MRN ${p.mrn}), including the ${page.hiddenRecordings} made by other clinicians, for the next ${BREAK_GLASS_HOURS} hours.`,
+      `You are asking to see all ${page.recordings.length + page.hiddenRecordings} recordings of ${p.familyName}, ${p.givenName} (MRN ${p.mrn}), including ${page.hiddenRecordings === 1 ? 'the one made by another clinician' : `the ${page.hiddenRecordings} made by other clinicians`}, for the next ${BREAK_GLASS_HOURS} hours.`,
     ),
     field('Your reason', reason),
     h(
       'p',
       { class: 'hint', id: 'break-glass-reason-hint' },
-      `In a sentence, in your own words (at least ${BREAK_GLASS_MIN_REASON} characters): why you need them for this patient's care.`,
+      `In a sentence, in your own words (at least ${BREAK_GLASS_MIN_REASON} characters): why this patient's care needs them.`,
     ),
     h(
       'p',
@@ -101,6 +100,7 @@ function requestAccess(ctx: AppContext, page: PatientPage, reload: () => void): 
   dialog.append(form);
   cancel.addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => dialog.remove());
+  reason.addEventListener('input', () => (err.textContent = ''));
   form.addEventListener(
     'submit',
     listener(async (ev) => {

@@ -43,6 +43,7 @@ export function openChangePassword(ctx: Pick<AppContext, 'api' | 'user' | 'notif
   dialog.append(form);
   cancel.addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => dialog.remove());
+  for (const i of [current, next, again]) i.addEventListener('input', () => (err.textContent = ''));
   const clear = (): void => {
     for (const i of [current, next, again]) i.value = '';
   };

@@ -5,7 +5,8 @@
  * administrator's password (AUSCULT_PASSWORD or a prompt, under the sign-in throttle), and writes a
  * signed acceptance into the checkpoint log and a signed `audit.rollback-accepted` entry
  * (Store.acceptRollback), so `auscult audit verify` reports the accepted rollback and still catches
- * any other. It runs without the service: the Workstation cannot open a rolled-back copy.
+ * any other. It runs without the service; `serve` and the app offer the same acceptance on their
+ * sign-in page (`system.acceptRollback`). A refused attempt is a signed line (rollback-refusals.ts).
  */
 import { dirname } from 'node:path';
 import { userInfo } from 'node:os';

@@ -156,7 +156,6 @@ async function start(): Promise<void> {
     signIn(`${why} Sign in again to continue.`, user.username);
   });
 
-
   const renderShell = (route: Route): void => {
     const u = user;
     if (!u) {

@@ -289,6 +289,17 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
       .waitFor();
     await shots(b.page, 'restore-accepted');
     await signIn(b.page, USERS.admin);
+    await signOut(b.page);
+    // The auditor reads the acceptance in words: what was given up, why, and who was refused before.
+    await signIn(b.page, USERS.auditor);
+    await b.page.locator('input[name=action]').fill('audit.rollback-accepted');
+    await b.page.getByRole('button', { name: 'Filter' }).click();
+    await b.page.locator('[data-testid=page-info]').getByText('1–1 of 1').waitFor();
+    const row = await b.page.locator('table.data tbody tr').first().innerText();
+    assert.match(row, new RegExp(`Restored older copy accepted: entries ${kept + 1}–${lost} given up`));
+    assert.match(row, /Reason: “The disk failed/);
+    assert.match(row, /2 refused attempts before: nina \(not admin, .*\); root \(wrong password, /);
+    await shots(b.page, 'audit-rollback-accepted');
     const aud = await client(server, USERS.auditor);
     const e = (await aud.call('audit.list', { action: 'audit.rollback-accepted' })).items[0]!;
     assert.equal(e.seq, kept + 1);

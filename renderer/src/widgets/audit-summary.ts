@@ -23,7 +23,7 @@ const rec = (v: unknown): Record<string, unknown> =>
 const SAID: Partial<Record<string, ReadonlySet<string>>> = {
   'patient.break-glass': new Set(['reason', 'expiresAt']),
   'auth.login.failed': new Set(['reason', 'purpose']),
-  'audit.rollback-accepted': new Set(['base', 'lost', 'reason', 'refusedAttempts', 'acceptedBy']),
+  'audit.rollback-accepted': new Set(['base', 'lost', 'reason', 'refusedAttempts', 'acceptedBy', 'acceptedAt']),
 };
 
 /** The sentence an auditor reads an entry for, first: a break-glass reason, a failed sign-in, a rollback given up. */

@@ -14,6 +14,8 @@ import type { Route } from './ui/router';
 import { errorState } from './ui/states';
 import { VIEWS, type ViewName } from './ui/views';
 import { signInView } from './views/sign-in';
+import { restorePendingView } from './views/restore-pending';
+import { openChangePassword } from './widgets/change-password-dialog';
 import { SITE_SETTINGS } from '../../src/common/site-settings';
 
 /**
@@ -79,8 +81,15 @@ async function start(): Promise<void> {
     dispose = undefined;
   };
 
+  const notice = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite' });
+  let noticeTimer = 0;
+
   const signIn = (message?: string, lockedUser?: string): void => {
     cleanup();
+    // A message for the user who leaves is not shown to the next one.
+    window.clearTimeout(noticeTimer);
+    notice.className = 'notice';
+    notice.textContent = '';
     user = null;
     window.clearTimeout(lockTimer);
     const root = h('main', { class: 'signin-page' });
@@ -147,9 +156,6 @@ async function start(): Promise<void> {
     signIn(`${why} Sign in again to continue.`, user.username);
   });
 
-  const notice = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite' });
-  let noticeTimer = 0;
-
   const renderShell = (route: Route): void => {
     const u = user;
     if (!u) {
@@ -182,12 +188,36 @@ async function start(): Promise<void> {
       h(
         'div',
         { class: 'who' },
+        // The signed-in user's menu: their own account (every role may change its password).
         h(
-          'span',
-          { class: 'user', 'data-testid': 'current-user' },
-          u.displayName,
-          ' ',
-          h('span', { class: 'role' }, u.role),
+          'details',
+          { class: 'user-menu' },
+          h(
+            'summary',
+            { 'aria-label': `${u.displayName}, ${u.role}: account menu` },
+            h(
+              'span',
+              { class: 'user', 'data-testid': 'current-user' },
+              u.displayName,
+              ' ',
+              h('span', { class: 'role' }, u.role),
+            ),
+          ),
+          h(
+            'div',
+            { class: 'user-menu-items' },
+            h(
+              'button',
+              {
+                type: 'button',
+                onclick: (ev: Event) => {
+                  (ev.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
+                  openChangePassword(ctx);
+                },
+              },
+              'Change password…',
+            ),
+          ),
         ),
         h('button', { type: 'button', class: 'secondary', onclick: () => void lock() }, 'Lock'),
         h(
@@ -245,6 +275,18 @@ async function start(): Promise<void> {
   });
 
   try {
+    // A restored older copy answers nothing but this until an administrator accepts it.
+    const status = await api.call('system.status', {});
+    if (status.rollback) {
+      const root = h('main', { class: 'signin-page' });
+      app.replaceChildren(root);
+      restorePendingView(api, root, status.rollback, (r) =>
+        signIn(
+          `Older copy accepted by ${r.acceptedBy}: the history goes on from entry ${r.keptSeq}; entries ${r.lostFromSeq}–${r.lostToSeq} are recorded as given up. Sign in to continue.`,
+        ),
+      );
+      return;
+    }
     const { user: current } = await api.call('auth.whoami', {});
     if (current) {
       user = current;

@@ -94,6 +94,8 @@ async function openService(dataDir: string, log: FileLog): Promise<Service> {
     capture: { launcher: utilityProcessLauncher(utilityProcess) },
     // The audit signing key: sealed by the OS keystore for such a folder, else a key file.
     keyCustody: signingKeyCustody(dataDir, safeStorage),
+    // A restored older copy waits for an administrator's acceptance on the sign-in page.
+    offerRollbackAcceptance: true,
     // As `auscult serve` does: a model problem leaves the app usable (recordings stored, unanalysed)
     // and is reported by model.info / system.status.
     loadEngine: defaultEngineLoader((line) => {

@@ -27,8 +27,8 @@ export const RECORDERS: readonly Role[] = ['nurse', 'pulmonologist'];
 export const CLINICAL_READERS: readonly Role[] = ['nurse', 'pulmonologist', 'auditor'];
 /** Who may be offered an interrupted recording: its maker (a recorder), or an admin. */
 export const RECOVERERS: readonly Role[] = ['nurse', 'pulmonologist', 'admin'];
-/** How long a break-the-glass grant lasts: one shift. */
-export const BREAK_GLASS_MS = 8 * 60 * 60_000;
+/** How long a break-the-glass grant lasts: one shift (src/common/break-glass.ts). */
+export { BREAK_GLASS_MS } from '../common/break-glass.js';
 
 export function seesAllRecordings(role: Role): boolean {
   return role === 'pulmonologist' || role === 'auditor';
@@ -46,6 +46,16 @@ export function canSeeAllRecordingsOf(deps: Deps, call: UserCall, patientId: num
     deps.store.patients.isRegisteredBy(patientId, call.user.id) ||
     deps.store.patients.activeGrant(patientId, call.user.id, nowIso(deps)) !== null
   );
+}
+
+/** The caller's live break-the-glass grant for this patient (nurses only), for the patient page's banner. */
+export function activeBreakGlass(
+  deps: Deps,
+  call: UserCall,
+  patientId: number,
+): { reason: string; grantedAt: string; expiresAt: string } | null {
+  if (call.user.role !== 'nurse' || deps.store.patients.isRegisteredBy(patientId, call.user.id)) return null;
+  return deps.store.patients.activeGrant(patientId, call.user.id, nowIso(deps));
 }
 
 /** Whether the caller sees this one recording. */

@@ -284,6 +284,27 @@ export interface ModelInfo {
 export interface SystemStatus {
   version: string;
   detail: SystemDetail | null;
+  /**
+   * Only while the database is a restored older copy waiting for an administrator's acceptance
+   * (nobody can sign in until then: a sign-in is an audit entry). Said to everyone, signed in or
+   * not: what would be given up, and whom to call. No path, no user names.
+   */
+  rollback?: PendingRollbackInfo;
+}
+/** A restored older copy: the history ends at `keptSeq`; the signed checkpoint log records `lostToSeq` entries. */
+export interface PendingRollbackInfo {
+  keptSeq: number;
+  /** The entries given up on acceptance: keptSeq+1 .. lostToSeq. */
+  lostFromSeq: number;
+  lostToSeq: number;
+  /** When the latest signed checkpoint (the last state known to the signed log) was written. */
+  lostCheckpointAt: string;
+  /** An earlier acceptance that was interrupted (its record is in the log, its entry is not). */
+  interruptedAcceptance: { by: string; at: string } | null;
+  /** Refused attempts recorded so far (signed lines in the signing folder). */
+  refusedAttempts: number;
+  /** The active administrators' full names: whom a nurse or doctor calls. */
+  administrators: string[];
 }
 export interface SystemDetail {
   engineReady: boolean;
@@ -348,7 +369,15 @@ export interface ApiCommands {
   /** `allRecordingsShown: false`: a nurse sees only her own recordings of this patient (break the glass for the rest). */
   'patients.get': {
     params: { id: number };
-    result: { patient: Patient; recordings: RecordingSummary[]; allRecordingsShown: boolean };
+    result: {
+      patient: Patient;
+      recordings: RecordingSummary[];
+      allRecordingsShown: boolean;
+      /** Recordings of this patient the caller may not see (a nurse, before breaking the glass); 0 otherwise. */
+      hiddenRecordings: number;
+      /** The caller's live break-the-glass grant for this patient, shown as a banner. */
+      breakGlass: { reason: string; grantedAt: string; expiresAt: string } | null;
+    };
   };
   /** Break the glass: a nurse opens all of one patient's recordings, for a reason she writes; audited, expires. */
   'patients.breakGlass': { params: { patientId: number; reason: string }; result: { expiresAt: string } };
@@ -444,6 +473,15 @@ export interface ApiCommands {
 
   'model.info': { params: Record<string, never>; result: ModelInfo };
   'system.status': { params: Record<string, never>; result: SystemStatus };
+  /**
+   * An administrator accepts the restored older copy in the app (no session: nobody can sign in
+   * before it is accepted): their password and reason; the same signed record as
+   * `auscult restore accept`. A refusal is recorded as a signed line (src/store/README.md).
+   */
+  'system.acceptRollback': {
+    params: { username: string; password: string; reason: string };
+    result: { keptSeq: number; lostFromSeq: number; lostToSeq: number; acceptedBy: string };
+  };
   /** The site settings every signed-in workstation obeys (e.g. the inactivity lock). */
   'settings.get': { params: Record<string, never>; result: SiteSettings };
   /** Admins only, audited (old and new value). */
@@ -559,6 +597,7 @@ export const COMMAND_NAMES = [
   'exports.download',
   'model.info',
   'system.status',
+  'system.acceptRollback',
   'settings.get',
   'settings.set',
 ] as const satisfies readonly CommandName[];

@@ -55,6 +55,10 @@ export type ServiceStore = Pick<
   | 'verifySeals'
   | 'signing'
   | 'trustedKeys'
+  | 'rollbackPending'
+  | 'acceptRollback'
+  | 'recordRollbackRefusal'
+  | 'rollbackRefusals'
 >;
 
 /** How capture is wired (Workstation.open({ capture })); every field has a real default. */

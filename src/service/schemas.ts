@@ -10,6 +10,8 @@ import { CLASS_ORDER } from '../common/classes.js';
 import { EXPORT_KIND_NAMES } from '../common/export-kinds.js';
 import { RECORDING_LENGTHS } from '../common/recording-lengths.js';
 import { ROLES } from '../common/roles.js';
+import { BREAK_GLASS_MIN_REASON } from '../common/break-glass.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../common/password-policy.js';
 import { SITE_SETTINGS, SITE_SETTING_NAMES, type SiteSettingName } from '../common/site-settings.js';
 import { unsafeTextReason } from '../common/text-safety.js';
 import { importTooLargeMessage, MAX_IMPORT_BASE64_CHARS } from '../common/import-limit.js';
@@ -29,7 +31,10 @@ const username = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, underscore or hyphen');
-const newPassword = z.string().min(8, 'passwords need at least 8 characters').max(200);
+const newPassword = z
+  .string()
+  .min(PASSWORD_MIN, `passwords need at least ${PASSWORD_MIN} characters`)
+  .max(PASSWORD_MAX);
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD')
@@ -99,7 +104,12 @@ export const PARAM_SCHEMAS = {
   'patients.get': z.strictObject({ id }),
   'patients.breakGlass': z.strictObject({
     patientId: id,
-    reason: text(1_000).trim().min(10, "say in a sentence why you need this patient's other recordings"),
+    reason: text(1_000)
+      .trim()
+      .min(
+        BREAK_GLASS_MIN_REASON,
+        `say in a sentence why you need this patient's other recordings (at least ${BREAK_GLASS_MIN_REASON} characters)`,
+      ),
   }),
 
   'recordings.list': z.strictObject({
@@ -196,6 +206,13 @@ export const PARAM_SCHEMAS = {
 
   'model.info': empty,
   'system.status': empty,
+  'system.acceptRollback': z.strictObject({
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(200),
+    reason: text(1_000)
+      .trim()
+      .min(10, 'say in a sentence why this older copy is the one to keep (at least 10 characters)'),
+  }),
   'settings.get': empty,
   'settings.set': z.strictObject(
     Object.fromEntries(
@@ -248,6 +265,7 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   password: 'Password',
   newPassword: 'New password',
   currentPassword: 'Current password',
+  reason: 'Reason',
   role: 'Role',
   text: 'Finding',
   label: 'Label',

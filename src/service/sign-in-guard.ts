@@ -68,7 +68,7 @@ export async function checkPassword(
 
 /**
  * The same check on a bare store, for the one CLI command that runs without the service
- * (`auscult restore accept`: a rolled-back copy cannot be opened by the Workstation).
+ * (`auscult restore accept`, which opens the rolled-back copy itself, without a Workstation).
  */
 export async function checkPasswordInStore(
   store: Pick<Store, 'tx' | 'users' | 'signInThrottle'>,
@@ -122,11 +122,14 @@ export function auditFailedSignIn(
   call: PublicCall,
   username: string,
   c: Exclude<PasswordCheck, { ok: true }>,
+  /** What the password was for, when not a sign-in (e.g. 'password-change'). */
+  purpose?: string,
 ): void {
   deps.store.tx(() =>
     audit(deps, { ...call, user: null }, 'auth.login.failed', 'user', c.user?.id ?? null, {
       username,
       reason: c.reason,
+      ...(purpose ? { purpose } : {}),
     }),
   );
 }

@@ -20,7 +20,13 @@ export { isSiteUrl };
  */
 export function openStoreAt(
   db: string,
-  opts: Omit<StoreOpenOptions, 'signing'> & { dataDir: string; signingDir?: string; custody?: KeyCustody },
+  opts: Omit<StoreOpenOptions, 'signing'> & {
+    dataDir: string;
+    signingDir?: string;
+    custody?: KeyCustody;
+    /** A restored older copy opens for an administrator's acceptance (SQLite; see Store.open). */
+    rolledBack?: 'inspect';
+  },
 ): Store {
   const { dataDir, signingDir: dir, custody, ...open } = opts;
   if (isSiteUrl(db))
@@ -28,5 +34,6 @@ export function openStoreAt(
       readonly: open.readonly,
       signing: { dir: dir ?? signingDir(dataDir), custody },
     });
-  return Store.open(db, { ...open, signing: { dir: dir ?? signingDir(dirname(db)), custody } });
+  const { rolledBack, ...rest } = open;
+  return Store.open(db, { ...rest, signing: { dir: dir ?? signingDir(dirname(db)), custody, rolledBack } });
 }

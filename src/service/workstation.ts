@@ -58,7 +58,16 @@ export interface WorkstationOptions {
   signingDir?: string;
   /** How the desktop app keeps the signing key (the OS keystore); default a 0600 key file. */
   keyCustody?: KeyCustody;
+  /**
+   * A database behind its signed checkpoint log (a restored older copy) opens anyway, refusing
+   * every command but `system.status` and `system.acceptRollback` until an administrator accepts
+   * it in the app (`serve` and the desktop app; default: refused at open, ROLLED_BACK).
+   */
+  offerRollbackAcceptance?: boolean;
 }
+
+/** The only commands a restored older copy answers before an administrator accepts it. */
+const WHILE_ROLLED_BACK: ReadonlySet<string> = new Set(['system.status', 'system.acceptRollback', 'auth.whoami']);
 
 /** The key to open the folder with, checked against what the folder says it needs. */
 function checkedAtRestKey(opts: WorkstationOptions): AtRestKey | null {
@@ -97,6 +106,7 @@ export class Workstation {
         signingDir:
           opts.signingDir ?? (isSiteUrl(opts.dbPath) ? signingDir(opts.dataDir) : signingDir(dirname(opts.dbPath))),
         custody: opts.keyCustody,
+        ...(opts.offerRollbackAcceptance ? { rolledBack: 'inspect' as const } : {}),
       });
     } catch (err) {
       throw err instanceof StoreError ? new ApiError('STORAGE', err.message) : err;
@@ -204,6 +214,11 @@ export class Workstation {
     if (this.closed) throw new ApiError('BUSY', 'The workstation is shutting down; try again after it restarts.');
     const def = handlerFor(method);
     if (!def) throw new ApiError('INVALID_INPUT', `Unknown command '${method.slice(0, 100)}'.`);
+    if (this.deps.store.rollbackPending && !WHILE_ROLLED_BACK.has(method))
+      throw new ApiError(
+        'STORAGE',
+        "This workstation's database is a restored older copy, behind its signed checkpoint log: nothing can be read or written until an administrator accepts it (on the sign-in page, or with `auscult restore accept`). Nothing was changed.",
+      );
     const user = this.resolveUser(ctx.sessionToken);
     const base: PublicCall = {
       user,

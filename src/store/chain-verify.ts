@@ -56,6 +56,10 @@ export interface RollbackAcceptedDetails {
   lost: { fromSeq: number; toSeq: number; head: string; checkpointAt: string };
   acceptedBy: string;
   osAccount: string;
+  /** The administrator's reason (the in-app acceptance asks for one; the CLI does not). */
+  reason?: string;
+  /** Refused attempts on the same pending rollback, from the signed refusal lines (rollback-refusals.ts). */
+  refusedAttempts?: { at: string; username: string; reason: string; transport: string; peer: string | null }[];
 }
 
 /** Whether an acceptance entry's details (untrusted text: anything could be there) name the record's loss. */

@@ -13,6 +13,7 @@ export {
 } from './audit-signing.js';
 export { openSigningFolder, readPublicKey, type KeyCustody } from './signing-key.js';
 export { checkpointLogPath } from './checkpoint-log.js';
+export { refusalLogPath, type RefusalReason, type RollbackRefusal } from './rollback-refusals.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export type { SqlDatabase, SqlStatement, SqlRunResult } from './sql-database.js';
 export { isSiteUrl, parseSiteUrl } from './pg/pg-url.js';

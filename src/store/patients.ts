@@ -141,13 +141,17 @@ export class Patients {
   }
 
   /** A live break-the-glass grant of this user to this patient (schema 4), or null. */
-  activeGrant(patientId: number, userId: number, nowIso: string): { reason: string; expiresAt: string } | null {
+  activeGrant(
+    patientId: number,
+    userId: number,
+    nowIso: string,
+  ): { reason: string; grantedAt: string; expiresAt: string } | null {
     const r = this.db
       .prepare(
-        'SELECT reason, expires_at FROM access_grants WHERE user_id = ? AND patient_id = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT 1',
+        'SELECT reason, granted_at, expires_at FROM access_grants WHERE user_id = ? AND patient_id = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT 1',
       )
-      .get(userId, patientId, nowIso) as { reason: string; expires_at: string } | undefined;
-    return r ? { reason: r.reason, expiresAt: r.expires_at } : null;
+      .get(userId, patientId, nowIso) as { reason: string; granted_at: string; expires_at: string } | undefined;
+    return r ? { reason: r.reason, grantedAt: r.granted_at, expiresAt: r.expires_at } : null;
   }
 
   grantAccess(g: { userId: number; patientId: number; reason: string; grantedAt: string; expiresAt: string }): void {

@@ -7,6 +7,14 @@ import { openPgDatabase, type PgOpenOptions } from './pg/pg-open.js';
 import { readAudio, uploadAudio, type UploadResult } from './pg/recording-audio.js';
 import { PG_MATCHES_SQLITE_VERSION } from './pg/migrations/index.js';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import {
+  appendRefusal,
+  readRefusals,
+  refusalLogPath,
+  type RefusalReason,
+  type RollbackRefusal,
+} from './rollback-refusals.js';
 import { AuditLog, type ChainCheck } from './audit-log.js';
 import {
   checkpointProblem,
@@ -53,7 +61,8 @@ export interface StoreOpenOptions extends OpenOptions {
     /**
      * 'inspect': a database behind its latest checkpoint (a restored older copy) opens anyway, with
      * no audit entry possible, so that an administrator can see what would be lost and accept it
-     * (`rollbackPending`, `acceptRollback`). Only `auscult restore accept` asks for this.
+     * (`rollbackPending`, `acceptRollback`): `auscult restore accept`, and the Workstation with
+     * `offerRollbackAcceptance` (serve, the app), which then answers nothing else.
      */
     rolledBack?: 'inspect';
   };
@@ -380,7 +389,13 @@ export class Store {
    * Refused unless the database is a true, intact prefix of the signed history (chain, every
    * signature, every checkpoint up to its head): a forked or damaged copy is not accepted.
    */
-  acceptRollback(by: { username: string; osAccount: string }): RollbackAcceptedDetails {
+  acceptRollback(by: {
+    username: string;
+    osAccount: string;
+    /** The administrator's reason, in their words (the in-app acceptance asks for one). */
+    reason?: string;
+    transport?: 'cli' | 'ipc' | 'http';
+  }): RollbackAcceptedDetails {
     const p = this.pending;
     if (!p)
       throw new StoreError(
@@ -404,11 +419,20 @@ export class Store {
         acceptedBy: by.username,
       });
     }
+    // Refused attempts on this same pending rollback could not be audited then; now they can.
+    const refused = readRefusals(
+      refusalLogPath(dirname(p.log), this.dbId!),
+      trustedKeys([p.signer.publicKey]),
+      this.dbId!,
+      lost,
+    ).map((r) => ({ at: r.at, username: r.username, reason: r.reason, transport: r.transport, peer: r.peer }));
     const details: RollbackAcceptedDetails = {
       base,
       lost: { fromSeq: base.seq + 1, toSeq: lost.seq, head: lost.hash, checkpointAt: lost.at },
       acceptedBy: by.username,
       osAccount: by.osAccount,
+      ...(by.reason ? { reason: by.reason } : {}),
+      ...(refused.length ? { refusedAttempts: refused } : {}),
     };
     this.trust = { keys: trustedKeys([p.signer.publicKey]), log: p.log };
     this.signer = p.signer;
@@ -422,11 +446,48 @@ export class Store {
         action: 'audit.rollback-accepted',
         objectType: 'audit',
         objectId: null,
-        transport: 'cli',
+        transport: by.transport ?? 'cli',
         details: { ...details, acceptedAt: record.at },
       }),
     );
     return details;
+  }
+
+  /**
+   * A refused attempt to accept the pending rollback (wrong password, wrong role): the database
+   * cannot take an audit entry yet, so it is a signed, fsynced line in the signing folder
+   * (rollback-refusals.ts), copied into the acceptance entry when an administrator accepts.
+   */
+  recordRollbackRefusal(a: {
+    username: string;
+    reason: RefusalReason;
+    transport: string;
+    peer: string | null;
+  }): RollbackRefusal {
+    const p = this.pending;
+    if (!p)
+      throw new StoreError(
+        'ROLLED_BACK',
+        'This database holds its latest signed checkpoint: there is no rollback to accept. Nothing was changed.',
+      );
+    return appendRefusal(refusalLogPath(dirname(p.log), this.dbId!), p.signer, {
+      dbId: this.dbId!,
+      lost: { seq: p.rollback.lost.seq, hash: p.rollback.lost.hash },
+      at: new Date().toISOString(),
+      ...a,
+    });
+  }
+
+  /** The verified refusals recorded against the pending rollback (empty when none is pending). */
+  rollbackRefusals(): RollbackRefusal[] {
+    const p = this.pending;
+    if (!p) return [];
+    return readRefusals(
+      refusalLogPath(dirname(p.log), this.dbId!),
+      trustedKeys([p.signer.publicKey]),
+      this.dbId!,
+      p.rollback.lost,
+    );
   }
 
   /** The signing key and history id, when this store signs (opened with its signing folder). */

@@ -14,7 +14,7 @@ import { newAnalysisFixture } from '../support/analysis-fixtures.js';
 
 /** Actions written outside any command: session expiry (the service), backups and history re-analysis (the CLI). */
 // The store writes audit.signing.started itself, when a history is first opened with its signing key,
-// and audit.rollback-accepted for `auscult restore accept` (the service cannot open a rolled-back copy).
+// and audit.rollback-accepted for `auscult restore accept` (and for system.acceptRollback, below).
 const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = [
   'auth.session.expired',
   'system.backup',
@@ -147,7 +147,9 @@ test('every command writes only the audit actions it declares', async () => {
     // a failure path writes (an export that fails or is cancelled, a recording discarded) and
     // re-analysis, which needs an engine (this fixture has none; test/service/engine.test.ts).
     // Capture start/stop/cancel need a device: test/service/ownership.test.ts runs them on the virtual ALSA stethoscope.
+    // An accepted rollback needs a rolled-back copy: test/service/rollback-accept-in-app.test.ts.
     const notExercised = [
+      'audit.rollback-accepted',
       'export.failed',
       'export.cancelled',
       'recording.discard',

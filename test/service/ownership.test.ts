@@ -64,6 +64,8 @@ test("importing into a colleague's patient opens only one's own recording; break
     [mine.recording.id],
   );
   assert.equal(g.allRecordingsShown, false);
+  // The page can say why: one of the patient's recordings is not shown to her, and no grant yet.
+  assert.deepEqual([g.hiddenRecordings, g.breakGlass], [1, null]);
   const before = fingerprint(fx.ws);
   await rejectsWith(fx.ws.call(n2, 'recordings.get', { id: rec.id }), 'FORBIDDEN', /break the glass/);
   await rejectsWith(fx.ws.call(n2, 'recordings.audio', { id: rec.id }), 'FORBIDDEN');
@@ -79,7 +81,13 @@ test("importing into a colleague's patient opens only one's own recording; break
   const grant = await fx.ws.call(n2, 'patients.breakGlass', { patientId: patient.id, reason });
   assert.ok(Date.parse(grant.expiresAt) > Date.now());
   await fx.ws.call(n2, 'recordings.get', { id: rec.id });
-  assert.equal((await fx.ws.call(n2, 'patients.get', { id: patient.id })).recordings.length, 2);
+  const after = await fx.ws.call(n2, 'patients.get', { id: patient.id });
+  assert.equal(after.recordings.length, 2);
+  // The banner's facts: her reason and when she broke the glass; nothing hidden any more.
+  assert.equal(after.hiddenRecordings, 0);
+  assert.equal(after.breakGlass?.reason, reason);
+  assert.equal(after.breakGlass?.expiresAt, grant.expiresAt);
+  assert.ok(Date.parse(after.breakGlass?.grantedAt ?? '') <= Date.now());
   // Visible to auditors: who, which patient, why.
   const seen = await fx.ws.call(fx.as.auditor, 'audit.list', { action: 'patient.break-glass' });
   assert.equal(seen.total, 1);

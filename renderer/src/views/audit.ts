@@ -82,6 +82,19 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
       field('Object id', objectId),
       field('Details contain', text),
       h('button', { type: 'submit' }, 'Filter'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          'data-testid': 'filter-break-glass',
+          onclick: () => {
+            action.value = 'patient.break-glass';
+            loadLog(0);
+          },
+        },
+        'Break-glass accesses only',
+      ),
     ),
   );
   const log = h('div', {});
@@ -124,7 +137,18 @@ export function auditView(ctx: AppContext, root: HTMLElement): () => void {
                       )
                     : '—'),
               },
-              { title: 'Action', cell: (e) => e.action },
+              {
+                title: 'Action',
+                // Break-the-glass entries stand out: they are what a privacy review looks for.
+                cell: (e) =>
+                  e.action === 'patient.break-glass'
+                    ? h(
+                        'span',
+                        { class: 'badge-break-glass', title: 'A nurse opened a patient’s other recordings' },
+                        '⚠ break the glass',
+                      )
+                    : e.action,
+              },
               {
                 title: 'Object',
                 // As people read it; the internal id on hover (and in the exports) for machines.

@@ -4,13 +4,14 @@
  * earlier-engine or unanalysed take is a gap, never a point. The trend reads the list's summary
  * fields (the one result state), so it opens no recording.
  */
-import type { RecordingSummary } from '../../../src/service/api';
+import type { RecordingSummary, ResultOf } from '../../../src/service/api';
 import { loadModelFacts } from '../ui/model-facts';
 import type { AppContext } from '../ui/context';
 import { h } from '../ui/dom';
 import { dateOnly, dateTime, siteName } from '../ui/format';
 import { empty, errorState, loading, withLoading } from '../ui/states';
 import { disclaimer } from '../widgets/analysis-summary';
+import { breakGlassNotice } from '../widgets/break-glass';
 import { screenTrend } from '../widgets/charts';
 import { recordingColumns } from '../widgets/recording-columns';
 import { dataTable } from '../widgets/table';
@@ -21,11 +22,11 @@ export function patientView(ctx: AppContext, root: HTMLElement, id: number): () 
   const disposers: Array<() => void> = [];
   const body = h('div', {});
   root.append(body);
-  void withLoading(
-    body,
-    'the patient',
-    () => ctx.api.call('patients.get', { id }),
-    ({ patient: p, recordings }) => {
+  const load = (): void => void withLoading(body, 'the patient', () => ctx.api.call('patients.get', { id }), show);
+  const show = (page: ResultOf<'patients.get'>): void => {
+    // (An inner block, so that making the page reloadable after break-the-glass did not re-indent it.)
+    {
+      const { patient: p, recordings } = page;
       body.append(
         h(
           'header',
@@ -38,7 +39,11 @@ export function patientView(ctx: AppContext, root: HTMLElement, id: number): () 
           ),
         ),
       );
+      // Break the glass (its own widget): why some recordings are not shown, or the grant's banner.
+      const glass = breakGlassNotice(ctx, page, load);
+      if (glass) body.append(glass);
       if (recordings.length === 0) {
+        if (page.hiddenRecordings > 0) return;
         body.append(
           empty(
             'No recordings yet',
@@ -127,8 +132,9 @@ export function patientView(ctx: AppContext, root: HTMLElement, id: number): () 
         ),
       );
       if (recordings.length > 1) void loadTrend();
-    },
-  );
+    }
+  };
+  load();
   return () => {
     for (const f of disposers.splice(0)) f();
   };

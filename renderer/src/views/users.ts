@@ -10,6 +10,7 @@ import { field, h, options, listener } from '../ui/dom';
 import { dateTime } from '../ui/format';
 import { withLoading } from '../ui/states';
 import { confirmDialog } from '../widgets/confirm-dialog';
+import { openChangePassword } from '../widgets/change-password-dialog';
 import { dataTable } from '../widgets/table';
 import { siteSettingsPanel } from '../widgets/site-settings-panel';
 
@@ -115,11 +116,18 @@ export function usersView(ctx: AppContext, root: HTMLElement): undefined {
                           'Unlock',
                         )
                       : null,
-                    h(
-                      'button',
-                      { type: 'button', class: 'secondary', onclick: () => void resetPassword(u) },
-                      'Reset password',
-                    ),
+                    // One's own password is changed, not reset: the current one is asked for.
+                    u.username === ctx.user.username
+                      ? h(
+                          'button',
+                          { type: 'button', class: 'secondary', onclick: () => openChangePassword(ctx) },
+                          'Change my password…',
+                        )
+                      : h(
+                          'button',
+                          { type: 'button', class: 'secondary', onclick: () => void resetPassword(u) },
+                          'Reset password',
+                        ),
                     h(
                       'button',
                       { type: 'button', class: 'secondary', onclick: () => void setActive(u) },

@@ -1,5 +1,6 @@
 /** An audit entry's details as one readable line (the raw JSON stays in the exports). */
 import type { AuditEntry } from '../../../src/service/api';
+import { dateTime } from '../ui/format';
 
 const HIDDEN = new Set(['peer']);
 
@@ -13,16 +14,54 @@ function value(v: unknown): string {
     .join(', ');
 }
 
-/** "Reason: …" first for a break-glass entry (the reason is what an auditor reads it for). */
-export function auditSummary(e: AuditEntry): string {
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+const rec = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+
+/** The fields an action's own sentence already says, so they are not repeated after it. */
+const SAID: Partial<Record<string, ReadonlySet<string>>> = {
+  'patient.break-glass': new Set(['reason', 'expiresAt']),
+  'auth.login.failed': new Set(['reason', 'purpose']),
+  'audit.rollback-accepted': new Set(['base', 'lost', 'reason', 'refusedAttempts', 'acceptedBy', 'acceptedAt']),
+};
+
+/** The sentence an auditor reads an entry for, first: a break-glass reason, a failed sign-in, a rollback given up. */
+function lead(e: AuditEntry): string[] {
   const d = e.details;
-  const parts: string[] = [];
-  if (e.action === 'patient.break-glass' && typeof d['reason'] === 'string') parts.push(`Reason: “${d['reason']}”`);
-  if (e.action === 'auth.login.failed' && typeof d['reason'] === 'string')
-    parts.push(`Failed: ${d['reason'].replace(/-/g, ' ')}`);
-  for (const [k, v] of Object.entries(d)) {
-    if (HIDDEN.has(k)) continue;
-    if (k === 'reason' && (e.action === 'patient.break-glass' || e.action === 'auth.login.failed')) continue;
+  if (e.action === 'patient.break-glass') {
+    const until = str(d['expiresAt']);
+    return [`Reason: “${str(d['reason']) ?? '—'}”`, ...(until ? [`access until ${dateTime(until)}`] : [])];
+  }
+  if (e.action === 'auth.login.failed' && str(d['reason'])) {
+    const purpose = d['purpose'] === 'password-change' ? ' (current password, changing own password)' : '';
+    return [`Failed: ${str(d['reason'])!.replace(/-/g, ' ')}${purpose}`];
+  }
+  if (e.action === 'audit.rollback-accepted') {
+    const base = num(rec(d['base'])['seq']);
+    const lost = rec(d['lost']);
+    const attempts = (Array.isArray(d['refusedAttempts']) ? (d['refusedAttempts'] as unknown[]) : []).map(rec);
+    const refused = attempts.length;
+    const tried = attempts
+      .map(
+        (a) =>
+          `${str(a['username']) ?? '?'} (${(str(a['reason']) ?? '?').replace(/-/g, ' ')}, ${dateTime(str(a['at']))})`,
+      )
+      .join('; ');
+    return [
+      `Restored older copy accepted: entries ${num(lost['fromSeq']) ?? '?'}–${num(lost['toSeq']) ?? '?'} given up (last checkpoint ${dateTime(str(lost['checkpointAt']))}); history goes on from entry ${base ?? '?'}`,
+      ...(str(d['reason']) ? [`Reason: “${str(d['reason'])}”`] : []),
+      ...(refused ? [`${refused} refused attempt${refused === 1 ? '' : 's'} before: ${tried}`] : []),
+    ];
+  }
+  return [];
+}
+
+export function auditSummary(e: AuditEntry): string {
+  const said = SAID[e.action];
+  const parts = lead(e);
+  for (const [k, v] of Object.entries(e.details)) {
+    if (HIDDEN.has(k) || said?.has(k)) continue;
     parts.push(`${k}: ${value(v)}`);
   }
   return parts.join(' · ') || '—';

@@ -5,7 +5,8 @@
  * administrator's password (AUSCULT_PASSWORD or a prompt, under the sign-in throttle), and writes a
  * signed acceptance into the checkpoint log and a signed `audit.rollback-accepted` entry
  * (Store.acceptRollback), so `auscult audit verify` reports the accepted rollback and still catches
- * any other. It runs without the service: the Workstation cannot open a rolled-back copy.
+ * any other. It runs without the service; `serve` and the app offer the same acceptance on their
+ * sign-in page (`system.acceptRollback`). A refused attempt is a signed line (rollback-refusals.ts).
  */
 import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
@@ -13,7 +14,7 @@ import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { signingDir } from '../../service/paths.js';
 import { dbTarget } from '../db-target.js';
 import { checkPasswordInStore, refusal } from '../../service/sign-in-guard.js';
-import { Store, StoreError } from '../../store/index.js';
+import { Store, StoreError, type RefusalReason } from '../../store/index.js';
 import { parseCommandArgs } from '../args.js';
 import { passwordFor } from './users.js';
 
@@ -96,15 +97,22 @@ export async function runRestoreAccept(argv: string[]): Promise<number> {
       v.user,
       await passwordFor(v.user),
     );
-    // A refused attempt is counted by the throttle but cannot be audited: no entry may be added
-    // to a rolled-back copy before it is accepted.
+    // A refused attempt cannot be an audit entry (none may be added to a rolled-back copy before
+    // it is accepted): it is a signed line in the signing folder, copied into the acceptance entry.
+    const refused = (reason: RefusalReason): void => {
+      store.recordRollbackRefusal({ username: v.user!, reason, transport: 'cli', peer: `os:${os}` });
+    };
     if (!check.ok) {
-      console.error(`auscult restore accept: ${refusal(check, v.user).message} Nothing was changed.`);
+      refused(check.reason);
+      console.error(
+        `auscult restore accept: ${refusal(check, v.user).message} Nothing was changed; the attempt is recorded.`,
+      );
       return 1;
     }
     if (check.user.role !== 'admin') {
+      refused('not-admin');
       console.error(
-        `auscult restore accept: '${v.user}' is not an administrator; only an administrator can accept a rollback. Nothing was changed.`,
+        `auscult restore accept: '${v.user}' is not an administrator; only an administrator can accept a rollback. Nothing was changed; the attempt is recorded.`,
       );
       return 1;
     }

@@ -68,6 +68,8 @@ export const command: CliCommand = {
     const workstation = await Workstation.open({
       dbPath,
       dataDir,
+      // A restored older copy waits for an administrator's acceptance on the sign-in page.
+      offerRollbackAcceptance: true,
       ...(values['key-file'] ? { keyFile: values['key-file'] } : {}),
       ...(values['no-engine']
         ? { engine: null, engineError: 'Started with --no-engine: recordings are stored without analysis.' }
@@ -91,6 +93,12 @@ export const command: CliCommand = {
       return 1;
     }
     console.log(`Auscult is serving ${dbPath}`);
+    const pending = workstation.internals.store.rollbackPending;
+    if (pending)
+      console.log(
+        `This database is a restored older copy: it ends at audit entry ${pending.base.seq}, the signed checkpoint log records ${pending.lost.seq}. ` +
+          'Nothing can be read or written until an administrator accepts it on the sign-in page (or with `auscult restore accept`).',
+      );
     if (!workstation.internals.engine)
       console.log(`Analysis unavailable: ${workstation.internals.engineError ?? 'no engine'}`);
     console.log(`Open: ${server.url}`);

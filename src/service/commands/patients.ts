@@ -5,6 +5,7 @@ import type { PatientConflictDetails } from '../api.js';
 import type { PatientRecord } from '../../store/index.js';
 import { toPatient, toPatientSummary, toRecordingSummary } from '../mappers.js';
 import {
+  activeBreakGlass,
   BREAK_GLASS_MS,
   canEditPatient,
   canSeeAllRecordingsOf,
@@ -144,8 +145,22 @@ export const patientsCommands: CommandTable<
         const recordings = deps.store.recordings
           .list(all ? { patientId: p.id } : { patientId: p.id, ownedBy: call.user.id }, 1000, 0)
           .items.map(toRecordingSummary);
-        audit(deps, call, 'patient.view', 'patient', p.id, { recordings: recordings.length });
-        return { patient: toPatient(patient), recordings, allRecordingsShown: all };
+        // How many she does not see (a count, no more), so the page can say why and offer the
+        // break-the-glass dialog instead of looking like the whole history.
+        const hiddenRecordings = all
+          ? 0
+          : deps.store.recordings.list({ patientId: p.id }, 1, 0).total - recordings.length;
+        audit(deps, call, 'patient.view', 'patient', p.id, {
+          recordings: recordings.length,
+          ...(hiddenRecordings ? { hidden: hiddenRecordings } : {}),
+        });
+        return {
+          patient: toPatient(patient),
+          recordings,
+          allRecordingsShown: all,
+          hiddenRecordings,
+          breakGlass: activeBreakGlass(deps, call, p.id),
+        };
       });
     },
   },

@@ -1,13 +1,54 @@
-/** Model card and system status. */
-import { DISCLAIMER } from '../api.js';
-import { LATEST_SCHEMA_VERSION } from '../../store/index.js';
-import type { CommandTable } from '../handler.js';
+/** Model card, system status, and the in-app acceptance of a restored older copy. */
+import { userInfo } from 'node:os';
+import { DISCLAIMER, type PendingRollbackInfo } from '../api.js';
+import { LATEST_SCHEMA_VERSION, type RefusalReason } from '../../store/index.js';
+import { ApiError } from '../errors.js';
+import type { CommandTable, Deps, PublicCall } from '../handler.js';
 import { ROLES } from '../../common/roles.js';
 import { modelFacts } from '../model-facts.js';
+import { checkPassword, refusal } from '../sign-in-guard.js';
 
 export const APP_VERSION = '0.1.0';
 
-export const systemCommands: CommandTable<'model.info' | 'system.status'> = {
+/** What the sign-in page says while the database waits for an administrator's acceptance. */
+function pendingInfo(deps: Deps): PendingRollbackInfo | null {
+  const p = deps.store.rollbackPending;
+  if (!p) return null;
+  return {
+    keptSeq: p.base.seq,
+    lostFromSeq: p.base.seq + 1,
+    lostToSeq: p.lost.seq,
+    lostCheckpointAt: p.lost.at,
+    interruptedAcceptance: p.resume ? { by: p.resume.acceptedBy, at: p.resume.at } : null,
+    refusedAttempts: deps.store.rollbackRefusals().length,
+    administrators: deps.store.users
+      .list()
+      .filter((u) => u.role === 'admin' && u.active)
+      .map((u) => u.displayName),
+  };
+}
+
+function osAccount(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown'; // no passwd entry for this uid (a container)
+  }
+}
+
+/**
+ * A refused acceptance: the database cannot take an audit entry before the rollback is accepted,
+ * so the refusal is a signed, fsynced line in the signing folder (src/store/README.md).
+ */
+function refuseAcceptance(deps: Deps, call: PublicCall, username: string, reason: RefusalReason, why: string): never {
+  deps.store.recordRollbackRefusal({ username, reason, transport: call.transport, peer: call.peer ?? null });
+  throw new ApiError(
+    reason === 'not-admin' ? 'FORBIDDEN' : 'UNAUTHENTICATED',
+    `${why} Nothing was changed; this attempt is recorded in the signed log beside the checkpoints.`,
+  );
+}
+
+export const systemCommands: CommandTable<'model.info' | 'system.status' | 'system.acceptRollback'> = {
   'model.info': {
     access: 'user',
     roles: ROLES,
@@ -29,6 +70,8 @@ export const systemCommands: CommandTable<'model.info' | 'system.status'> = {
   'system.status': {
     access: 'public',
     run(deps, call) {
+      const rollback = pendingInfo(deps);
+      if (rollback) return { version: APP_VERSION, detail: null, rollback };
       if (!call.user) return { version: APP_VERSION, detail: null };
       return {
         version: APP_VERSION,
@@ -39,6 +82,36 @@ export const systemCommands: CommandTable<'model.info' | 'system.status'> = {
           encryptedAtRest: deps.atRest !== null,
         },
       };
+    },
+  },
+  'system.acceptRollback': {
+    // Public: nobody can sign in to a copy that cannot take the sign-in's audit entry. The
+    // administrator's password is checked here, under the sign-in throttle.
+    access: 'public',
+    audit: ['audit.rollback-accepted'],
+    async run(deps, call, p) {
+      if (!deps.store.rollbackPending)
+        throw new ApiError(
+          'CONFLICT',
+          'This database holds its latest signed checkpoint: there is no rollback to accept. Nothing was changed.',
+        );
+      const c = await checkPassword(deps, call, p.username, p.password);
+      if (!c.ok) refuseAcceptance(deps, call, p.username, c.reason, refusal(c, p.username).message);
+      if (c.user.role !== 'admin')
+        refuseAcceptance(
+          deps,
+          call,
+          p.username,
+          'not-admin',
+          `'${c.user.username}' is not an administrator; only an administrator can accept a restored older copy.`,
+        );
+      const d = deps.store.acceptRollback({
+        username: c.user.username,
+        osAccount: osAccount(),
+        reason: p.reason,
+        transport: call.transport,
+      });
+      return { keptSeq: d.base.seq, lostFromSeq: d.lost.fromSeq, lostToSeq: d.lost.toSeq, acceptedBy: d.acceptedBy };
     },
   },
 };

@@ -61,7 +61,7 @@ export const usersCommands: CommandTable<UsersCommand> = {
   'users.setPassword': {
     access: 'user',
     roles: ROLES,
-    audit: ['user.password'],
+    audit: ['user.password', 'auth.login.failed'],
     async run(deps, call, p) {
       const self = p.username.toLowerCase() === call.user.username.toLowerCase();
       if (!self && call.user.role !== 'admin')
@@ -70,9 +70,15 @@ export const usersCommands: CommandTable<UsersCommand> = {
       if (self) {
         if (p.currentPassword === undefined)
           throw new ApiError('INVALID_INPUT', 'To change your own password, enter your current password too.');
+        if (p.currentPassword === p.password)
+          throw new ApiError(
+            'INVALID_INPUT',
+            'The new password is the same as the current one; choose a different one. Nothing was changed.',
+          );
         const c = await checkPassword(deps, call, call.user.username, p.currentPassword);
         if (!c.ok) {
-          auditFailedSignIn(deps, call, call.user.username, c);
+          // Audited like a failed sign-in (an auditor finds it by the user name), saying what it was for.
+          auditFailedSignIn(deps, call, call.user.username, c, 'password-change');
           // FORBIDDEN: the session stands (a transport signs out on UNAUTHENTICATED).
           throw new ApiError(
             'FORBIDDEN',

@@ -56,6 +56,7 @@ const PROMINENCE: Record<keyof typeof TYPES, (typeof HAND_FEATURES)[number]> = {
   crackle: 'transient_rate10',
   wheeze: 'peak_mean_db',
 };
+export const CRACKLE_PROMINENCE = 'transient rate (2 ms blocks 10 dB above the step median, per second)';
 const LENGTHS: Array<[string, number]> = [
   ['< 0.5 s', 0.5],
   ['0.5–1 s', 1],
@@ -168,7 +169,7 @@ export function failuresOf(
     lo = hi;
   }
   // thirds of the annotated events by the descriptor; the cut points are said in the group's name
-  const thirds = (by: string, unit: string, value: (x: Ev) => number) => {
+  const thirds = (by: string, unit: 'dB' | '/s', value: (x: Ev) => number) => {
     const v = evs
       .map(value)
       .filter(Number.isFinite)
@@ -176,7 +177,7 @@ export function failuresOf(
     if (v.length < 3) return;
     const c1 = v[Math.floor(v.length / 3)]!;
     const c2 = v[Math.floor((2 * v.length) / 3)]!;
-    const fmt = (x: number) => `${x.toFixed(unit === 'dB' ? 1 : 2)}${unit === 'dB' ? ' dB' : ''}`;
+    const fmt = (x: number) => (unit === 'dB' ? `${x.toFixed(1)} dB` : `${x.toFixed(0)} /s`);
     add(
       by,
       `lowest third (< ${fmt(c1)})`,
@@ -194,8 +195,8 @@ export function failuresOf(
     );
   };
   thirds(
-    type === 'wheeze' ? 'tone prominence (peak above median bin)' : 'transient rate (2 ms blocks 10 dB above median)',
-    type === 'wheeze' ? 'dB' : '',
+    type === 'wheeze' ? 'tone prominence (peak above median bin)' : CRACKLE_PROMINENCE,
+    type === 'wheeze' ? 'dB' : '/s',
     (x) => x.prominence,
   );
   thirds('level against the recording median', 'dB', (x) => x.level);

@@ -314,7 +314,7 @@ async function prepare(opts: TrainSoundsOptions, poolOnly = false) {
 }
 
 export const FAILURES_PROTOCOL =
-  "out-of-fold, as in the cross-validation above: each annotated event of the type (Wheeze+Crackle counts for both) is missed when the steps it is judged by stay below its fold's threshold; a recording is missed when no step reaches it. Tone prominence: the mean over the event's steps of the spectral peak's height above the median bin; transient rate: the share of 2 ms blocks 10 dB above the step's median; level: the steps' level against the recording's median step (dB). Thirds: cut at the annotated events' own terciles. The recordings behind these counts: `train-sounds --misses <file>` (not committed: file names are data)";
+  "Out-of-fold, as in the cross-validation above: each annotated event of the type (Wheeze+Crackle counts for both) is missed when the steps it is judged by stay below its fold's threshold; a recording is missed when no step reaches it. Tone prominence: the mean over the event's steps of the spectral peak's height above the median bin; transient rate: 2 ms blocks 10 dB above the step's median, per second; level: the steps' level against the recording's median step (dB). Thirds: cut at the annotated events' own terciles. The recordings behind these counts: `train-sounds --misses <file>` (not committed: file names are data)";
 
 function failuresCard(oof: Oof) {
   const thr = (s: Scored) => oof.thresholds.get(oof.foldOf.get(s)!)!;

@@ -89,10 +89,16 @@ describe('Record view: provisional crackle/wheeze lane while recording KAUH whee
     const seen = await page.evaluate(() => ({
       note: document.querySelector('[data-testid=live-sounds-note]')?.textContent ?? '',
       drawn: ['wheeze', 'crackle'].map((t) => {
+        const track = document.querySelector(`[data-testid=live-lane-${t}]`)!.getBoundingClientRect();
         const els = Array.from(
-          document.querySelectorAll(`[data-testid=live-lane-${t}] [data-testid=live-sound-event]`),
+          document.querySelectorAll<HTMLElement>(`[data-testid=live-lane-${t}] [data-testid=live-sound-event]`),
         );
-        return { count: els.length, minWidthPx: Math.min(...els.map((e) => e.getBoundingClientRect().width)) };
+        return els.map((e) => ({
+          styleLeft: e.style.left,
+          // where it is drawn, in % of the track: the placement took effect (the CSP drops style attributes)
+          drawnLeft: ((e.getBoundingClientRect().left - track.left) / track.width) * 100,
+          widthPx: e.getBoundingClientRect().width,
+        }));
       }),
     }));
     const m =
@@ -100,9 +106,13 @@ describe('Record view: provisional crackle/wheeze lane while recording KAUH whee
         seen.note,
       );
     assert.ok(m, `the note: ${seen.note}`);
-    assert.equal(seen.drawn[0]!.count, Number(m[1]), `the lane draws the wheezes the note counts: ${seen.note}`);
-    assert.equal(seen.drawn[1]!.count, Number(m[3] ?? 0), `the lane draws the crackles the note counts: ${seen.note}`);
-    for (const d of seen.drawn) if (d.count) assert.ok(d.minWidthPx >= 4, `every counted event is drawn ≥ 4 px wide`);
+    assert.equal(seen.drawn[0]!.length, Number(m[1]), `the lane draws the wheezes the note counts: ${seen.note}`);
+    assert.equal(seen.drawn[1]!.length, Number(m[3] ?? 0), `the lane draws the crackles the note counts: ${seen.note}`);
+    for (const e of seen.drawn.flat()) {
+      assert.ok(e.widthPx >= 4, `every counted event is drawn ≥ 4 px wide: ${JSON.stringify(e)}`);
+      assert.match(e.styleLeft, /^[\d.]+%$/);
+      assert.ok(Math.abs(e.drawnLeft - parseFloat(e.styleLeft)) < 1, `drawn where placed: ${JSON.stringify(e)}`);
+    }
     const events = page.locator('[data-testid=live-sound-event]');
     for (let i = 0; i < (await events.count()); i++)
       assert.match(
@@ -120,6 +130,11 @@ describe('Record view: provisional crackle/wheeze lane while recording KAUH whee
       await page.setViewportSize({ width: w, height: hgt });
       await shot(page, `record-live-sounds-${w}`);
     }
+    assert.deepEqual(
+      b.errors.filter((e) => /Content Security Policy|inline style/i.test(e)),
+      [],
+      'the lane breaks no CSP rule',
+    );
     await page.getByRole('button', { name: /Discard/ }).click(); // the harness accepts the confirmation
     await page.locator('[data-testid=capture-state]').getByText('Discarded').waitFor();
     assert.equal(await page.locator('[data-testid=live-lane-wheeze] [data-testid=live-sound-event]').count(), 0);

@@ -5,7 +5,8 @@
  * reason instead), segments once the gate passes, always marked provisional: the final detection
  * runs on the saved recording after stop. The note under it counts the events the lane draws
  * (those in its 6 s), so the words and the picture always agree; a segment mostly scrolled out keeps
- * a minimum drawn width (styles.css) so a counted event is never invisible.
+ * a minimum drawn width (styles.css) so a counted event is never invisible. Segments are placed
+ * through CSSOM (the CSP drops style attributes).
  */
 import type { LiveAnalysis, SoundEvent, SoundType } from '../../../src/service/api';
 import { MIN_ANALYSABLE_SEC } from '../../../src/common/recording-lengths';
@@ -19,6 +20,15 @@ import { pct } from '../ui/format';
  */
 export const LIVE_MIN_SEC = MIN_ANALYSABLE_SEC;
 const SPAN_SEC = 6;
+
+/**
+ * Places a segment on the track through CSSOM: a `style` attribute is an inline style, which the
+ * CSP (style-src 'self') drops, and every segment then sat at the left edge with no width.
+ */
+function at(el: HTMLElement, leftPct: number, widthPct: number): void {
+  el.style.left = `${leftPct.toFixed(3)}%`;
+  el.style.width = `${widthPct.toFixed(3)}%`;
+}
 const WORDS: Record<SoundType, string> = { crackle: 'Crackles', wheeze: 'Wheeze' };
 
 export class LiveSoundLane {
@@ -88,20 +98,20 @@ export class LiveSoundLane {
       if (sounds) {
         for (const e of drawn.filter((ev) => ev.type === type)) {
           const left = x(e.startSec);
-          parts.push(
-            h('div', {
-              class: `lane-event event-${type} provisional`,
-              'data-testid': 'live-sound-event',
-              style: `left:${left}%;width:${x(e.endSec) - left}%`,
-              title: `${WORDS[type]} (provisional): ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s, step probability ${pct(e.probability)}`,
-            }),
-          );
+          const el = h('div', {
+            class: `lane-event event-${type} provisional`,
+            'data-testid': 'live-sound-event',
+            title: `${WORDS[type]} (provisional): ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s, step probability ${pct(e.probability)}`,
+          });
+          at(el, left, x(e.endSec) - left);
+          parts.push(el);
         }
         // the newest sound is not analysed yet: it trails the spectrogram by up to one update
-        if (now > analysedSec)
-          parts.push(
-            h('div', { class: 'live-pending', style: `left:${x(analysedSec)}%;width:${100 - x(analysedSec)}%` }),
-          );
+        if (now > analysedSec) {
+          const pending = h('div', { class: 'live-pending' });
+          at(pending, x(analysedSec), 100 - x(analysedSec));
+          parts.push(pending);
+        }
       }
       this.tracks[type].replaceChildren(...parts);
     }

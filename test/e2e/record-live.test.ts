@@ -115,6 +115,22 @@ describe('Record view: live then final, for a chest recording, speech and silenc
         .locator('select[name=device]')
         .selectOption({ index: options.findIndex((o) => o.includes(`auscult_test_${device}`)) });
       await page.locator('select[name=duration]').selectOption('10');
+      // Every text the two live quality lines show during the take (speech has a clean signal: no
+      // line may approve it while the live gate withholds).
+      await page.evaluate(() => {
+        const w = window as unknown as { __qualityTexts: string[] };
+        w.__qualityTexts = [];
+        const lines = ['live-quality', 'live-learned-quality'].map((id) =>
+          document.querySelector(`[data-testid=${id}]`),
+        );
+        new MutationObserver(() => {
+          for (const l of lines) if (l?.textContent) w.__qualityTexts.push(l.textContent);
+        }).observe(document.querySelector('section[aria-label="Live analysis"]')!, {
+          subtree: true,
+          childList: true,
+          characterData: true,
+        });
+      });
       await page.locator('body').press('r');
       // Live: either a provisional "so far" screen, or its reasons (withheld / listening) — never bars.
       await waitForExpression(
@@ -135,6 +151,17 @@ describe('Record view: live then final, for a chest recording, speech and silenc
         await shot(page, `status-record-${device}-live-${w}`);
       }
       await page.locator('[data-testid=result]').waitFor({ state: 'visible', timeout: 90_000 });
+      if (gated && device === 'speech') {
+        const seen = await page.evaluate(() => (window as unknown as { __qualityTexts: string[] }).__qualityTexts);
+        assert.ok(
+          seen.some((t) =>
+            /^. Quality not judged: this (sounds like speech|does not sound like the chest recordings)/.test(t),
+          ),
+          `speech: the rule-based line says why it does not judge: ${[...new Set(seen)].join(' | ')}`,
+        );
+        const approving = seen.filter((t) => /Good sound quality|✓|sound usable|do not resemble/.test(t));
+        assert.deepEqual([...new Set(approving)], [], 'speech: no "Good sound quality", no "usable" while withheld');
+      }
       const state = await checkAnalysis(page.locator('[data-testid=result]'));
       if (!gated) assert.equal(state, 'earlier-engine');
       else if (device === 'kauh')

@@ -54,6 +54,8 @@ test('train-sounds twice with the same data and seed writes the same bytes', { s
     assert.ok(readFileSync(x).equals(readFileSync(y)), `${x} and ${y} differ`);
   assert.match(readFileSync(a.markdownPath, 'utf8'), /Trained by `test` \(seed 11\) in \*\*[\d.]+ min\*\*/);
   // what it wrote is a detector the engine accepts
+  // a full run puts its own "where it fails" groups on the card, from the chosen set's folds
+  assert.ok(a.card.evaluation.failures, 'where-it-fails groups on a fresh card');
   const m = await SoundsModel.load(a.cardPath);
   assert.equal(m.card.input.features, 'embedding+hand');
   await m.close();
@@ -86,4 +88,22 @@ test('the shipped sound card: figures with intervals for CV, held-out and KAUH, 
   const md = readFileSync(join(MODELS_DIR, 'sounds.card.md'), 'utf8');
   assert.match(md, /in \*\*[\d.]+ min\*\*/, 'the run time is on the card');
   assert.match(md, /KAUH adults/);
+  // where it fails: the folds' misses by what the physicians annotated, length and prominence
+  const f = e.failures;
+  assert.ok(f, 'the card says where it fails');
+  for (const t of [f.crackle, f.wheeze]) {
+    assert.ok(t.recordings.missed > 0 && t.recordings.missed < t.recordings.annotated);
+    assert.ok(t.recordings.children <= t.recordings.missed && t.recordings.mostFromOneChild >= 1);
+    for (const by of ['annotated as', 'length', 'level against the recording median'])
+      assert.equal(
+        t.groups.filter((g) => g.by === by).reduce((a, g) => a + g.events, 0),
+        t.events.annotated,
+        `${by}: the groups cover every annotated event`,
+      );
+  }
+  assert.ok(
+    f.wheeze.groups.some((g) => g.group === 'Rhonchi'),
+    'rhonchi apart from wheeze',
+  );
+  assert.match(md, /## Where it fails \(SPRSound folds\)[^]*missed \d+ of \d+ recordings with wheezes/);
 });

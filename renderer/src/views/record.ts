@@ -1,6 +1,7 @@
 /**
  * Record (nurse): patient → chest site → device → record. While recording: countdown, level
- * meter, live spectrogram, live quality in words, and a provisional screen result only as the
+ * meter, live spectrogram, live quality in words (no "good"/"usable" while the live gate withholds:
+ * speech sounds clean), and a provisional screen result only as the
  * engine's LiveAnalysis allows it (nothing while withheld or of poor quality; "so far", from ≥ 3 s
  * of usable sound; no five-class bars live). Stop keeps the recording and the final analysis
  * replaces the provisional one; Discard cancels it after a confirmation and clears everything of
@@ -11,8 +12,10 @@ import type {
   CaptureState,
   ChestSite,
   DeviceInfo,
+  LiveAnalysis,
   ModelFacts,
   Patient,
+  QualityReport,
   RecordingDetail,
 } from '../../../src/service/api';
 import { errorMessage } from '../api/errors';
@@ -26,7 +29,14 @@ import { bodyDiagram } from '../widgets/body-diagram';
 import { patientPicker } from '../widgets/patient-picker';
 import { recoveryPanel } from '../widgets/recovery-panel';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
-import { LiveSoundLane, learnedQualityLine } from '../widgets/live-sound-lane';
+import { LIVE_MIN_SEC, LiveSoundLane } from '../widgets/live-sound-lane';
+import {
+  LIVE_GATE_WAITING,
+  learnedQualityLine,
+  liveGateOf,
+  liveQualityLine,
+  type LiveGate,
+} from '../widgets/live-quality';
 import { DEFAULT_RECORDING_LENGTH, MIN_ANALYSABLE_SEC, RECORDING_LENGTHS } from '../../../src/common/recording-lengths';
 
 const PROTOCOL: readonly ChestSite[] = [
@@ -244,16 +254,31 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   const progress = h('progress', { max: '1', value: '0', 'aria-label': 'Recording progress' });
   const spectrogram = new LiveSpectrogram();
   window.__auscultLive = spectrogram.stats;
-  const LIVE_MIN_SEC = 3;
   const LIVE_IDLE = `A provisional screen result appears after at least ${LIVE_MIN_SEC} s of clean chest sound.`;
   let liveQualityPoor = false;
+  // The live gate's last word and the last measurements: the quality lines are drawn from all three,
+  // so neither line approves what the gate withholds (speech has a "good" signal).
+  let liveGate: LiveGate = LIVE_GATE_WAITING;
+  let lastQuality: QualityReport | null = null;
+  let lastLearned: LiveAnalysis['learnedQuality'] = null;
   const liveScreen = h(
     'div',
     { class: 'live-screen', 'data-testid': 'live-screen' },
     h('span', { class: 'hint' }, LIVE_IDLE),
   );
   const liveQuality = h('div', { 'data-testid': 'live-quality' }, qualityLine(null));
-  const liveLearned = h('div', { 'data-testid': 'live-learned-quality' }, learnedQualityLine(null));
+  const liveLearned = h('div', { 'data-testid': 'live-learned-quality' }, learnedQualityLine(null, liveGate));
+  function renderLiveQuality(): void {
+    liveQuality.replaceChildren(liveQualityLine(lastQuality, liveGate));
+    liveLearned.replaceChildren(learnedQualityLine(lastLearned, liveGate));
+  }
+  function resetLiveQuality(): void {
+    liveGate = LIVE_GATE_WAITING;
+    lastQuality = null;
+    lastLearned = null;
+    liveQualityPoor = false;
+    renderLiveQuality();
+  }
   const liveSounds = new LiveSoundLane();
   const liveCounts = h('p', { class: 'hint', 'data-testid': 'live-counts' });
   const result = h('section', { class: 'panel result', 'aria-label': 'Result', hidden: true, 'data-testid': 'result' });
@@ -361,10 +386,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     meterText.textContent = METER_IDLE;
     liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
     liveScreen.removeAttribute('aria-label');
-    liveQuality.replaceChildren(qualityLine(null));
-    liveLearned.replaceChildren(learnedQualityLine(null));
+    resetLiveQuality();
     liveSounds.reset();
-    liveQualityPoor = false;
     liveCounts.textContent = '';
     framesReceived = 0;
     lastCaptureId = null;
@@ -520,10 +543,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     framesReceived = 0;
     liveCounts.textContent = '';
     liveScreen.replaceChildren(h('span', { class: 'hint' }, LIVE_IDLE));
-    liveQuality.replaceChildren(qualityLine(null));
-    liveLearned.replaceChildren(learnedQualityLine(null));
+    resetLiveQuality();
     liveSounds.reset();
-    liveQualityPoor = false;
     result.hidden = true;
     finishing = null;
     stoppedInCountdown = false;
@@ -616,8 +637,9 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     }),
     api.on('capture.quality', (q) => {
       if (!mine(q.captureId)) return;
-      liveQuality.replaceChildren(qualityLine(q.quality));
+      lastQuality = q.quality;
       liveQualityPoor = q.quality.verdict === 'poor';
+      renderLiveQuality();
       if (liveQualityPoor && liveScreen.querySelector('[data-testid=screen]'))
         liveScreen.replaceChildren(
           h(
@@ -630,7 +652,9 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     api.on('capture.live', (l) => {
       if (!mine(l.captureId)) return;
       liveSounds.update(l);
-      liveLearned.replaceChildren(learnedQualityLine(l.learnedQuality));
+      liveGate = liveGateOf(l);
+      lastLearned = l.learnedQuality;
+      renderLiveQuality();
       // Only what LiveAnalysis allows: a screen "so far" when the gate passed for what was heard;
       // otherwise its reasons, and not even an empty bar.
       // The engine decides (LiveAnalysis); the view also holds the rule itself: nothing from less

@@ -3,14 +3,32 @@
  * 6 s, "now" on the right: the same columns as the spectrogram, so a second here is the same pixel
  * there). Drawn from the engine's LiveAnalysis only: nothing while the analysis is withheld (its
  * reason instead), segments once the gate passes, always marked provisional: the final detection
- * runs on the saved recording after stop. Also the learned quality check's line, in words a nurse
- * acts on, beside the rule-based quality line.
+ * runs on the saved recording after stop. The note under it counts the events the lane draws
+ * (those in its 6 s), so the words and the picture always agree; a segment mostly scrolled out keeps
+ * a minimum drawn width (styles.css) so a counted event is never invisible. Segments are placed
+ * through CSSOM (the CSP drops style attributes).
  */
 import type { LiveAnalysis, SoundEvent, SoundType } from '../../../src/service/api';
+import { MIN_ANALYSABLE_SEC } from '../../../src/common/recording-lengths';
 import { h } from '../ui/dom';
 import { pct } from '../ui/format';
 
+/**
+ * The one rule for everything provisional on the Record view (screen, lane, note): nothing from
+ * less than one 3 s scoring window of usable sound. The gate can pass at 2.88 s (five patches);
+ * the view waits for the full 3 s.
+ */
+export const LIVE_MIN_SEC = MIN_ANALYSABLE_SEC;
 const SPAN_SEC = 6;
+
+/**
+ * Places a segment on the track through CSSOM: a `style` attribute is an inline style, which the
+ * CSP (style-src 'self') drops, and every segment then sat at the left edge with no width.
+ */
+function at(el: HTMLElement, leftPct: number, widthPct: number): void {
+  el.style.left = `${leftPct.toFixed(3)}%`;
+  el.style.width = `${widthPct.toFixed(3)}%`;
+}
 const WORDS: Record<SoundType, string> = { crackle: 'Crackles', wheeze: 'Wheeze' };
 
 export class LiveSoundLane {
@@ -61,74 +79,62 @@ export class LiveSoundLane {
     this.render();
   }
 
-  private render(): void {
+  /** The sounds the lane may show: none while withheld, none from less than LIVE_MIN_SEC of usable sound. */
+  private shown(): LiveAnalysis['sounds'] {
     const l = this.live;
-    const sounds = l && l.status !== 'withheld' ? l.sounds : null;
+    return l && l.status !== 'withheld' && l.usableSec >= LIVE_MIN_SEC ? l.sounds : null;
+  }
+
+  private render(): void {
+    const sounds = this.shown();
     const analysedSec = sounds?.timeline.at(-1)?.endSec ?? 0;
     const now = Math.max(this.nowSec, analysedSec);
     const from = now - SPAN_SEC;
     const x = (sec: number): number => Math.max(0, Math.min(100, ((sec - from) / SPAN_SEC) * 100));
+    // the events drawn, and the only ones the note counts
+    const drawn = sounds ? sounds.events.filter((ev: SoundEvent) => ev.endSec > from && ev.startSec < now) : [];
     for (const type of ['crackle', 'wheeze'] as const) {
       const parts: HTMLElement[] = [];
       if (sounds) {
-        for (const e of sounds.events.filter((ev: SoundEvent) => ev.type === type && ev.endSec > from)) {
+        for (const e of drawn.filter((ev) => ev.type === type)) {
           const left = x(e.startSec);
-          parts.push(
-            h('div', {
-              class: `lane-event event-${type} provisional`,
-              'data-testid': 'live-sound-event',
-              style: `left:${left}%;width:${Math.max(0.5, x(e.endSec) - left)}%`,
-              title: `${WORDS[type]} (provisional): ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s, step probability ${pct(e.probability)}`,
-            }),
-          );
+          const el = h('div', {
+            class: `lane-event event-${type} provisional`,
+            'data-testid': 'live-sound-event',
+            title: `${WORDS[type]} (provisional): ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s, step probability ${pct(e.probability)}`,
+          });
+          at(el, left, x(e.endSec) - left);
+          parts.push(el);
         }
         // the newest sound is not analysed yet: it trails the spectrogram by up to one update
-        if (now > analysedSec)
-          parts.push(
-            h('div', { class: 'live-pending', style: `left:${x(analysedSec)}%;width:${100 - x(analysedSec)}%` }),
-          );
+        if (now > analysedSec) {
+          const pending = h('div', { class: 'live-pending' });
+          at(pending, x(analysedSec), 100 - x(analysedSec));
+          parts.push(pending);
+        }
       }
       this.tracks[type].replaceChildren(...parts);
     }
-    this.note.replaceChildren(this.sentence(l));
+    this.note.replaceChildren(this.sentence(drawn, analysedSec));
   }
 
-  private sentence(l: LiveAnalysis | null): string {
-    if (!l) return 'Crackles and wheezes appear here, provisionally, once 3 s of clean chest sound is heard.';
-    if (l.status === 'withheld' || !l.sounds)
-      return `No provisional sounds yet: ${l.statusReasons.join('; ') || 'the analysis is withheld'}.`;
-    const s = l.sounds;
-    const heard = s.timeline.at(-1)?.endSec ?? 0;
+  private sentence(drawn: SoundEvent[], heard: number): string {
+    const l = this.live;
+    if (!l)
+      return `Crackles and wheezes appear here, provisionally, once ${LIVE_MIN_SEC} s of clean chest sound is heard.`;
+    if (l.status === 'withheld')
+      return `No provisional sounds: ${l.statusReasons.join('; ') || 'the analysis is withheld'}.`;
+    if (!l.sounds) return 'No provisional sounds: no sound detector is installed.';
+    if (l.usableSec < LIVE_MIN_SEC)
+      return `Listening… ${l.usableSec.toFixed(1)} s of usable sound so far; provisional sounds need ${LIVE_MIN_SEC} s.`;
     const found = (['wheeze', 'crackle'] as const).map((t) => {
-      const ev = s.events.filter((e) => e.type === t);
-      return ev.length
-        ? `${WORDS[t].toLowerCase()} in ${ev.length} place${ev.length > 1 ? 's' : ''}`
+      const n = drawn.filter((e) => e.type === t).length;
+      return n
+        ? `${WORDS[t].toLowerCase()} in ${n} place${n > 1 ? 's' : ''}`
         : `no ${t === 'crackle' ? 'crackles' : 'wheeze'}`;
     });
-    return `Provisional — final after stop. So far (${heard.toFixed(1)} s): ${found.join('; ')}.`;
+    const span =
+      heard > SPAN_SEC ? `the last ${SPAN_SEC} s of ${heard.toFixed(1)} s heard` : `all ${heard.toFixed(1)} s heard`;
+    return `Provisional — final after stop. On this lane (${span}): ${found.join('; ')}.`;
   }
-}
-
-/**
- * The learned quality check on the newest 3 s, beside the rule-based line. It is reported, not
- * withholding (the model card: it was trained on one hospital's children, and it calls some clean
- * adult KAUH takes poor), so the words say what it was trained on and what to try, not that the
- * result is void.
- */
-export function learnedQualityLine(q: LiveAnalysis['learnedQuality']): HTMLElement {
-  if (!q)
-    return h(
-      'p',
-      { class: 'quality quality-none', 'data-testid': 'learned-quality' },
-      'Learned quality check: waiting for sound.',
-    );
-  return h(
-    'p',
-    { class: `quality quality-${q.poor ? 'poor' : 'good'}`, 'data-testid': 'learned-quality' },
-    h('span', { class: 'q-symbol', 'aria-hidden': 'true' }, q.poor ? '!' : '✓'),
-    ' ',
-    q.poor
-      ? `Learned quality check (trained on children's recordings, not yet measured on adults): the last 3 s resemble recordings physicians marked poor (${pct(q.pPoor)}, poor from ${pct(q.threshold)}). If the breath sounds are clear in your ears, carry on; otherwise press the stethoscope flat on bare skin, hold it still, and ask the patient to stay quiet.`
-      : `Learned quality check (trained on children's recordings): the last 3 s sound usable (${pct(q.pPoor)} poor, poor from ${pct(q.threshold)}).`,
-  );
 }

@@ -65,6 +65,18 @@ export const KauhFiguresSchema = z.object({
   ),
 });
 
+const Count = z.object({ annotated: z.number().int(), missed: z.number().int() });
+export const FailuresSchema = z.object({
+  recordings: Count.extend({
+    children: z.number().int(),
+    mostFromOneChild: z.number().int(),
+    nearThreshold: z.number().int(),
+    underOneSecond: z.number().int(),
+  }),
+  events: Count,
+  groups: z.array(z.object({ by: z.string(), group: z.string(), events: z.number().int(), missed: z.number().int() })),
+});
+
 const Detection = z.object({
   /** Step probability at or above which a step is part of an event (chosen on the training folds). */
   threshold: z.number().min(0).max(1),
@@ -128,6 +140,14 @@ export const SoundsCardSchema = z.object({
     kauh: KauhFiguresSchema.nullable(),
     comparisons: z.array(ComparisonSchema),
     choice: z.string(),
+    /** Where it fails (out-of-fold misses by group); absent on cards from before it was measured. */
+    failures: z
+      .object({
+        protocol: z.string(),
+        crackle: FailuresSchema,
+        wheeze: FailuresSchema,
+      })
+      .optional(),
   }),
   intendedUse: z.string(),
   limitations: z.array(z.string()),

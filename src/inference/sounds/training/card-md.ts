@@ -1,6 +1,8 @@
 /** The sound detector's card for people (models/sounds.card.md), from the JSON card and the run's times. */
 import type { BinaryFigures, SetFigures, SoundsCard } from '../card.js';
 
+type Failures = NonNullable<SoundsCard['evaluation']['failures']>;
+
 export interface RunTimes {
   totalSeconds: number;
   featureSeconds: number;
@@ -30,6 +32,43 @@ function setTable(s: SetFigures): string[] {
     '',
     `Event level, four classes (normal / crackle / wheeze / both, SPRSound-challenge score, ${s.eventFourClass.events} events): sensitivity ${ci(s.eventFourClass.sensitivity)}, specificity ${ci(s.eventFourClass.specificity)}, average **${ci(s.eventFourClass.average)}**. ${s.recordings} recordings of ${s.patients} children.`,
   ];
+}
+
+const share = (missed: number, n: number) => (n ? `${Math.round((100 * missed) / n)} %` : 'n/a');
+
+/** "Where it fails": the out-of-fold misses by group, and the groups it misses most, in words. */
+function failuresSection(x: Failures): string[] {
+  const L: string[] = ['## Where it fails (SPRSound folds)', '', `${x.protocol}.`, ''];
+  for (const [type, words] of [
+    ['wheeze', 'wheeze (Wheeze, Rhonchi, Stridor, Wheeze+Crackle)'],
+    ['crackle', 'crackle (Fine, Coarse, Wheeze+Crackle)'],
+  ] as const) {
+    const t = x[type];
+    L.push(
+      `**${words}**: missed ${t.recordings.missed} of ${t.recordings.annotated} recordings with ${type === 'wheeze' ? 'wheezes' : 'crackles'} (${share(t.recordings.missed, t.recordings.annotated)}) and ${t.events.missed} of ${t.events.annotated} annotated events (${share(t.events.missed, t.events.annotated)}).`,
+      '',
+      `The missed recordings come from ${t.recordings.children} children (up to ${t.recordings.mostFromOneChild} from one child); ${t.recordings.nearThreshold} of them came within 0.10 of the threshold, and ${t.recordings.underOneSecond} hold less than 1 s of annotated ${type === 'wheeze' ? 'wheeze' : 'crackles'} in all.`,
+      '',
+      '| events grouped by | group | annotated events | missed | missed share |',
+      '| --- | --- | --- | --- | --- |',
+      ...t.groups.map((g) => `| ${g.by} | ${g.group} | ${g.events} | ${g.missed} | ${share(g.missed, g.events)} |`),
+      '',
+    );
+    // per grouping, the group missed most against the one missed least (groups of ≥ 20 events)
+    const by = [...new Set(t.groups.map((g) => g.by))];
+    const said = by.flatMap((b) => {
+      const gs = t.groups.filter((g) => g.by === b && g.events >= 20);
+      if (gs.length < 2) return [];
+      const rate = (g: (typeof gs)[number]) => g.missed / g.events;
+      const worst = gs.reduce((a, g) => (rate(g) > rate(a) ? g : a));
+      const best = gs.reduce((a, g) => (rate(g) < rate(a) ? g : a));
+      return [
+        `${b}: ${worst.group} missed ${share(worst.missed, worst.events)}, ${best.group} ${share(best.missed, best.events)}`,
+      ];
+    });
+    if (said.length) L.push(`Missed most against least (groups of at least 20 events): ${said.join('; ')}.`, '');
+  }
+  return L;
 }
 
 export function soundsCardMarkdown(c: SoundsCard, t: RunTimes): string {
@@ -101,6 +140,7 @@ export function soundsCardMarkdown(c: SoundsCard, t: RunTimes): string {
     '',
   );
   for (const m of q.comparisons) L.push(`- ${m.name}: AUROC ${f(m.auroc)} (${m.note})`);
+  if (e.failures) L.push('', ...failuresSection(e.failures).slice(0, -1));
   L.push('', '## Limitations', '', ...c.limitations.map((l) => `- ${l}`), '');
   return L.join('\n');
 }

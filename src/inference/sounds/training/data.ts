@@ -14,6 +14,8 @@ export type EventClass = 'normal' | 'crackle' | 'wheeze' | 'both';
 
 export interface AnnotatedEvent {
   cls: EventClass;
+  /** The physicians' own label (Wheeze, Rhonchi, Fine Crackle, …): where-it-fails groups. */
+  label: string;
   startSec: number;
   endSec: number;
 }
@@ -85,7 +87,7 @@ export function loadSprsound(root: string): SoundRecording[] {
       const end = Number(e['end']) / 1000;
       if (!cls || !(end > start) || !(start >= 0))
         throw new TrainingError('DATA_INVALID', `${jsonPath}: event ${JSON.stringify(e)} is not a typed interval`);
-      events.push({ cls, startSec: start, endSec: end });
+      events.push({ cls, label: String(e['type']), startSec: start, endSec: end });
     }
     events.sort((a, b) => a.startSec - b.startSec || a.endSec - b.endSec);
     return {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ENGINE_VERSION } from '../../engine.js';
 import { groupedStratifiedKFold, type Fold } from '../../training/splits.js';
 import { TrainingError } from '../../training/errors.js';
@@ -35,6 +35,7 @@ import {
 import { logisticLogits, sigmoid, trainLogistic, DEFAULT_LOGISTIC, type LogisticWeights } from './logistic.js';
 import { binaryFigures, fitPlatt, youden, type Binary } from './metrics.js';
 import { soundsCardMarkdown } from './card-md.js';
+import { failuresOf } from './failures.js';
 import { logisticToOnnx } from './export-onnx.js';
 import { recordingScore } from '../decision.js';
 import { auroc } from '../../training/metrics.js';
@@ -279,10 +280,12 @@ export interface TrainSoundsResult {
   seconds: number;
 }
 
-export async function trainSounds(opts: TrainSoundsOptions): Promise<TrainSoundsResult> {
-  const t0 = performance.now();
+/** Data, features and the patient-grouped folds: what a training run and a misses run share. */
+async function prepare(opts: TrainSoundsOptions, poolOnly = false) {
   const log = opts.log;
-  const spr = subset(loadSprsound(opts.data), opts.patientsPerSubset);
+  const all = subset(loadSprsound(opts.data), opts.patientsPerSubset);
+  // a misses run needs only the cross-validation's recordings (the folds depend on those alone)
+  const spr = poolOnly ? all.filter((r) => POOL.has(r.subset) && !r.poor) : all;
   const kauhRecs = opts.kauh ? subset(loadKauh(opts.kauh), opts.patientsPerSubset) : [];
   log(`train-sounds: ${spr.length} SPRSound recordings, ${kauhRecs.length} KAUH recordings`);
   const bandwidthHz = 2000; // both sets are 4 kHz recordings: the head's band
@@ -307,6 +310,69 @@ export async function trainSounds(opts: TrainSoundsOptions): Promise<TrainSounds
     );
   if (pool.length === 0) throw new TrainingError('TOO_FEW_PATIENTS', 'no annotated SPRSound recordings to train on');
   const folds = groupedStratifiedKFold(patientStrata(pool), new Map(), opts.folds, 1, opts.seed);
+  return { spr, ext, tFeatures, sprItems, kauhItems, pool, held, poolPatients, folds, bandwidthHz };
+}
+
+export const FAILURES_PROTOCOL =
+  "Out-of-fold, as in the cross-validation above: each annotated event of the type (Wheeze+Crackle counts for both) is missed when the steps it is judged by stay below its fold's threshold; a recording is missed when no step reaches it. Tone prominence: the mean over the event's steps of the spectral peak's height above the median bin; transient rate: 2 ms blocks 10 dB above the step's median, per second; level: the steps' level against the recording's median step (dB). Thirds: cut at the annotated events' own terciles. The recordings behind these counts: `train-sounds --misses <file>` (not committed: file names are data)";
+
+function failuresCard(oof: Oof) {
+  const thr = (s: Scored) => oof.thresholds.get(oof.foldOf.get(s)!)!;
+  const fold = (s: Scored) => oof.foldOf.get(s)!;
+  const crackle = failuresOf(oof.scored, thr, fold, 'crackle');
+  const wheeze = failuresOf(oof.scored, thr, fold, 'wheeze');
+  return {
+    card: { protocol: FAILURES_PROTOCOL, crackle: crackle.figures, wheeze: wheeze.figures },
+    missed: [...wheeze.missed, ...crackle.missed],
+  };
+}
+
+export interface SoundsMissesResult {
+  featureSet: FeatureSet;
+  failures: NonNullable<SoundsCard['evaluation']['failures']>;
+  /** Quick (no bootstrap) out-of-fold recording AUROCs: the same as the card's when the run matches it. */
+  recordingAuroc: { crackle: number | null; wheeze: number | null };
+  missesPath: string;
+  seconds: number;
+}
+
+/**
+ * `train-sounds --misses <file>`: only the shipped feature set's cross-validation (no training of the
+ * shipped model, nothing written to models/): which annotated recordings the folds miss, written as
+ * JSON lines to the file (file names: data, keep it out of the repository), and the card's groups.
+ */
+export async function soundsMisses(opts: TrainSoundsOptions & { misses: string; featureSet: FeatureSet }) {
+  const t0 = performance.now();
+  const p = await prepare({ ...opts, kauh: undefined }, true);
+  const steps = opts.steps ?? DEFAULT_LOGISTIC.steps;
+  let k = 0;
+  const oof = await crossValidate(p.pool, p.folds, async (train, test) => {
+    const wt = await fitDetector(train, opts.featureSet, steps);
+    opts.log(`train-sounds: ${opts.featureSet}: fold ${++k}/${p.folds.length}`);
+    return scoreWith(wt, opts.featureSet, test);
+  });
+  const f = failuresCard(oof);
+  const quick = figuresOf(oof, 0, opts.seed);
+  mkdirSync(dirname(resolve(opts.misses)), { recursive: true });
+  writeFileSync(opts.misses, f.missed.map((m) => JSON.stringify(m)).join('\n') + '\n');
+  const result: SoundsMissesResult = {
+    featureSet: opts.featureSet,
+    failures: f.card,
+    recordingAuroc: {
+      crackle: r3n(quick.crackle.recording.auroc?.value ?? null),
+      wheeze: r3n(quick.wheeze.recording.auroc?.value ?? null),
+    },
+    missesPath: resolve(opts.misses),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  return result;
+}
+
+export async function trainSounds(opts: TrainSoundsOptions): Promise<TrainSoundsResult> {
+  const t0 = performance.now();
+  const log = opts.log;
+  const { spr, ext, tFeatures, sprItems, kauhItems, pool, held, poolPatients, folds, bandwidthHz } =
+    await prepare(opts);
   const steps = opts.steps ?? DEFAULT_LOGISTIC.steps;
   const rounds = opts.bootstrapRounds;
   const sets = opts.featureSets ?? [...DEFAULT_CANDIDATES];
@@ -572,6 +638,7 @@ export async function trainSounds(opts: TrainSoundsOptions): Promise<TrainSounds
         : null,
       comparisons,
       choice: `shipped feature set: ${chosen}, the candidate with the highest mean SPRSound cross-validated recording AUROC (crackle, wheeze), decided before looking at KAUH or the held-out sets`,
+      failures: failuresCard(mainOof).card,
     },
     intendedUse:
       'Decision support during lung auscultation: where in a recording crackles and wheezes are likely, for a clinician to check by ear and on the spectrogram. Not a diagnosis; not for use without a clinician.',

@@ -25,6 +25,7 @@ import { analysisSummary, disclaimer, qualityLine, screenBadge } from '../widget
 import { bodyDiagram } from '../widgets/body-diagram';
 import { patientPicker } from '../widgets/patient-picker';
 import { recoveryPanel } from '../widgets/recovery-panel';
+import { isWaitingToUpload, uploadStatusLine } from '../widgets/upload-status';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
 import { LiveSoundLane, learnedQualityLine } from '../widgets/live-sound-lane';
 import { DEFAULT_RECORDING_LENGTH, MIN_ANALYSABLE_SEC, RECORDING_LENGTHS } from '../../../src/common/recording-lengths';
@@ -286,7 +287,14 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     () => ({ patient, site }),
     (d) => showResult(d),
   );
-  root.append(h('h1', { class: 'sr-only' }, 'Record'), recovery, h('div', { class: 'record-layout' }, left, right));
+  const uploads = uploadStatusLine(api);
+  offs.push(() => uploads.dispose());
+  root.append(
+    h('h1', { class: 'sr-only' }, 'Record'),
+    uploads.el,
+    recovery,
+    h('div', { class: 'record-layout' }, left, right),
+  );
 
   function canStart(): string | null {
     if (!patient) return 'Choose or create the patient first.';
@@ -403,6 +411,15 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         return true;
       } catch (err) {
         result.hidden = false;
+        void uploads.refresh();
+        if (isWaitingToUpload(err)) {
+          // Site mode, site away: kept here and uploaded later; no result to show yet, and no failure.
+          result.replaceChildren(
+            h('h2', {}, 'Result'),
+            h('p', { class: 'upload-status', role: 'status' }, errorMessage(err)),
+          );
+          return true;
+        }
         result.replaceChildren(
           h('h2', {}, 'Result'),
           h(

@@ -9,7 +9,8 @@
  * by that id among the entries after the head recorded before the first attempt, and the item is
  * only finished (its audio, idempotent by recording id and hash), never inserted twice.
  *
- * Refused loudly, and never uploaded: an item whose local WAV is missing or no longer matches the
+ * Refused loudly, and never uploaded: an item whose signature (made when it was saved, with this
+ * workstation's key) does not match its contents, whose local WAV is missing or no longer matches the
  * SHA-256 taken at intake, whose patient the site does not have, or whose id the site already
  * holds with another hash. A refused item stays in the outbox (system.status counts it) and does
  * not hold back the items after it: they are other patients' recordings.
@@ -21,7 +22,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../store/index.js';
 import type { Deps } from './handler.js';
-import type { Outbox, OutboxItem } from '../store/index.js';
+import { outboxItemProblem, trustedKeys, type Outbox, type OutboxItem } from '../store/index.js';
 import { wavFromFileBytes } from './recording-files.js';
 
 export interface ForwardReport {
@@ -69,6 +70,11 @@ function localWav(deps: Deps, item: OutboxItem): Buffer {
 }
 
 function forwardOne(deps: Deps, outbox: Outbox, item: OutboxItem): number {
+  const signing = deps.store.signing;
+  const problem = signing
+    ? outboxItemProblem(item, signing.dbId, trustedKeys([signing.signer.publicKey]))
+    : 'this workstation holds no signing key to check it with';
+  if (problem) throw new Refusal(problem);
   const wav = localWav(deps, item);
   const store = deps.store;
   if (item.afterSeq === null) {

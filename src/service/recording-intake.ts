@@ -213,23 +213,33 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
       }
     }
     if (recordingId === null && outbox && intakeId) {
-      outbox.add({
-        intakeId,
-        savedAt: new Date().toISOString(),
-        recording,
-        analysis: newAnalysis,
-        audit: [
-          {
-            at: new Date().toISOString(),
-            username: call.user.username,
-            action: 'recording.create',
-            objectType: 'recording',
-            transport: call.transport,
-            details: call.peer ? { ...createDetails, peer: call.peer } : createDetails,
-          },
-        ],
-        afterSeq,
-      });
+      const signing = deps.store.signing;
+      if (!signing)
+        throw new ApiError(
+          'STORAGE',
+          'The site database cannot be reached, and this workstation holds no signing key to keep the recording safely until it is back; nothing was stored. Try again when the site is back.',
+        );
+      outbox.add(
+        {
+          intakeId,
+          savedAt: new Date().toISOString(),
+          recording,
+          analysis: newAnalysis,
+          audit: [
+            {
+              at: new Date().toISOString(),
+              username: call.user.username,
+              action: 'recording.create',
+              objectType: 'recording',
+              transport: call.transport,
+              details: call.peer ? { ...createDetails, peer: call.peer } : createDetails,
+            },
+          ],
+          afterSeq,
+        },
+        signing.signer,
+        signing.dbId,
+      );
     }
   } catch (err) {
     // Put things back as they were: the stored copy goes, a moved source returns.

@@ -10,8 +10,16 @@
  * does not, and it holds only this workstation's unsent items; a single workstation never needs it.
  * Its schema has its own `user_version` (OUTBOX_MIGRATIONS). Written with synchronous=FULL: an item
  * the nurse was told is saved survives a power cut, like any stored recording.
+ *
+ * Each item is signed when it is saved (Ed25519, this workstation's audit key, which lives in the
+ * signing folder outside the data folder): someone who can edit `outbox.sqlite` could otherwise
+ * change a waiting recording's patient, user or analysis — or add one — and the forwarder would
+ * put it into the site's history under this workstation's signature. The WAV is covered through
+ * its SHA-256 in the signed item.
  */
 import Database from 'better-sqlite3';
+import { canonicalJson } from './audit-log.js';
+import { documentMessage, signatureValid, type AuditSigner, type TrustedKeys } from './audit-signing.js';
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NewAnalysis, NewRecording } from './recordings.js';
@@ -39,6 +47,9 @@ export interface OutboxItem {
   afterSeq: number | null;
   state: 'waiting' | 'refused';
   problem: string | null;
+  /** Which key signed it, and the signature over signedOutboxItem(). */
+  keyId: string;
+  sig: string;
 }
 
 export type NewOutboxItem = Pick<OutboxItem, 'intakeId' | 'savedAt' | 'recording' | 'analysis' | 'audit' | 'afterSeq'>;
@@ -56,7 +67,9 @@ const OUTBOX_MIGRATIONS: readonly { version: number; sql: string }[] = [
       audit_json TEXT NOT NULL,
       after_seq INTEGER,
       state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'refused')),
-      problem TEXT
+      problem TEXT,
+      key_id TEXT NOT NULL,
+      sig TEXT NOT NULL
     )`,
   },
 ];
@@ -71,6 +84,34 @@ interface Row {
   after_seq: number | null;
   state: 'waiting' | 'refused';
   problem: string | null;
+  key_id: string;
+  sig: string;
+}
+
+const ITEM_PREFIX = 'auscult-outbox-item/1';
+
+/** What an item's signature covers: everything the site will store of it, bound to the site's history. */
+function signedOutboxItem(dbId: string, i: NewOutboxItem): Buffer {
+  return documentMessage(
+    ITEM_PREFIX,
+    canonicalJson({
+      dbId,
+      intakeId: i.intakeId,
+      savedAt: i.savedAt,
+      recording: i.recording,
+      analysis: i.analysis,
+      audit: i.audit,
+    }),
+  );
+}
+
+/** Why this item may not be uploaded (a signature that does not check out), or null. */
+export function outboxItemProblem(item: OutboxItem, dbId: string, keys: TrustedKeys | null): string | null {
+  const key = keys?.get(item.keyId);
+  if (!key) return `it is signed by key ${item.keyId}, which is not this workstation's`;
+  return signatureValid(key, signedOutboxItem(dbId, item), item.sig)
+    ? null
+    : 'its signature does not match its contents: the outbox was edited outside Auscult';
 }
 
 export function outboxPath(dataDir: string): string {
@@ -107,10 +148,12 @@ export class Outbox {
     return new Outbox(db);
   }
 
-  add(item: NewOutboxItem): void {
+  /** Saved durably and signed with `signer` (the workstation's audit key) for the site history `dbId`. */
+  add(item: NewOutboxItem, signer: AuditSigner, dbId: string): void {
+    const sig = signer.sign(signedOutboxItem(dbId, item)).toString('base64');
     this.db
       .prepare(
-        'INSERT INTO items (intake_id, saved_at, recording_json, analysis_json, audit_json, after_seq) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO items (intake_id, saved_at, recording_json, analysis_json, audit_json, after_seq, key_id, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         item.intakeId,
@@ -119,6 +162,8 @@ export class Outbox {
         item.analysis ? JSON.stringify(item.analysis) : null,
         JSON.stringify(item.audit),
         item.afterSeq,
+        signer.keyId,
+        sig,
       );
   }
 
@@ -134,6 +179,8 @@ export class Outbox {
       afterSeq: r.after_seq,
       state: r.state,
       problem: r.problem,
+      keyId: r.key_id,
+      sig: r.sig,
     }));
   }
 

@@ -5,7 +5,8 @@
  * server stopped mid-session (pg_ctl stop) three imports wait in the ward's outbox, the nurse is
  * told so, and when the server is back they are uploaded once each, in order, with their audit
  * entries, the desk's live updates reconnect, and the chain verifies. A crash between the site's
- * commit and the outbox's release uploads nothing twice; a waiting WAV changed on disk is refused.
+ * commit and the outbox's release uploads nothing twice; a waiting WAV changed on disk, or a waiting
+ * item edited in outbox.sqlite, is refused.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,8 @@ import type { ApiEvents } from '../../src/service/api.js';
 import { ApiError } from '../../src/service/errors.js';
 import type { Outbox } from '../../src/store/index.js';
 import { Workstation, type CallContext } from '../../src/service/workstation.js';
-import { Store } from '../../src/store/index.js';
+import Database from 'better-sqlite3';
+import { outboxPath, Store } from '../../src/store/index.js';
 import { scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { wavBytes } from './helpers.js';
@@ -215,7 +217,7 @@ describe('site mode: audio in the site database, store and forward', () => {
     }
   });
 
-  it('a waiting WAV changed on the workstation is refused loudly and not uploaded; the others go', async (t) => {
+  it('a waiting WAV changed, or a waiting item edited, on the workstation is refused loudly and not uploaded; the others go', async (t) => {
     if (!cluster) {
       t.skip(skipped ?? 'no cluster');
       return;
@@ -226,18 +228,30 @@ describe('site mode: audio in the site database, store and forward', () => {
       c.pause();
       await importWhileAway(wavBytes({ freq: 400 }), 'tampered.wav');
       const [first] = wardRecordings().sort();
+      await importWhileAway(wavBytes({ freq: 430 }), 'edited.wav');
       await importWhileAway(wavBytes({ freq: 450 }), 'fine.wav');
+      // Someone with the data folder edits a waiting item: its audit entry now names the doctor.
+      const file = new Database(outboxPath(wardDir));
+      const row = file.prepare("SELECT seq, audit_json FROM items WHERE audit_json LIKE '%edited.wav%'").get() as {
+        seq: number;
+        audit_json: string;
+      };
+      file
+        .prepare('UPDATE items SET audit_json = ? WHERE seq = ?')
+        .run(row.audit_json.replace('"username":"nina"', '"username":"paul"'), row.seq);
+      file.close();
       const path = join(wardDir, 'recordings', first!);
       const b = readFileSync(path);
       b[b.length - 2] = b[b.length - 2]! ^ 0xff; // one sample changed
       writeFileSync(path, b);
       c.resume();
       await until('the outbox has been tried', async () => (await outboxCounts()).waiting === 0);
-      assert.deepEqual(await outboxCounts(), { waiting: 0, refused: 1 });
+      assert.deepEqual(await outboxCounts(), { waiting: 0, refused: 2 });
       const refused = (ward.internals.outbox as Outbox).all().filter((i) => i.state === 'refused');
-      assert.equal(refused.length, 1);
+      assert.equal(refused.length, 2);
       assert.match(refused[0]!.problem ?? '', /no longer matches the SHA-256/);
       assert.equal(refused[0]!.recording.fileName, first);
+      assert.match(refused[1]!.problem ?? '', /signature does not match its contents/);
       const countAfter = Number(c.psql('auscult_owner', DB, 'SELECT count(*) FROM recordings').stdout.trim());
       assert.equal(countAfter, countBefore + 1, 'only the untouched recording reached the site');
       assert.ok(existsSync(path), 'the refused WAV stays on the workstation for an administrator');

@@ -16,6 +16,7 @@ import type { Deps, UserCall } from './handler.js';
 import type { CapturePreferences, CaptureState, DeviceInfo, RecordingDetail } from './api.js';
 import { intakeRecording, isWaitingToUpload } from './recording-intake.js';
 import { isUnreachable } from './outbox-forwarder.js';
+import type { OutboxAudit } from '../store/index.js';
 import { decodeWavFile } from './wav-source.js';
 import {
   CaptureSettingsFile,
@@ -70,6 +71,8 @@ interface Active {
   /** Resolves to the stored recording (null when cancelled or not storable). */
   stored: Promise<RecordingDetail | null>;
   storeError: ApiError | null;
+  /** Site mode: this capture's audit entries made while the site was away (appended with the recording). */
+  held: OutboxAudit[];
 }
 
 export class CaptureController {
@@ -209,6 +212,7 @@ export class CaptureController {
       recordingId: null,
       stored: Promise.resolve(null),
       storeError: null,
+      held: [],
     };
     const ev = this.deps.events;
     // Live events go to the session that started the recording (its window), not everyone.
@@ -287,6 +291,7 @@ export class CaptureController {
         status: outcome.status,
         startedAt: a.startedAt,
         analysis: outcome.analysis,
+        heldAudit: a.held,
         auditDetails: {
           captureId: a.captureId,
           ...(outcome.message ? { interruption: outcome.message } : {}),
@@ -319,6 +324,14 @@ export class CaptureController {
       );
       return null;
     }
+  }
+
+  /**
+   * Site mode, site away: the capture's own audit entry (start) waits with the recording it leads
+   * to, appended before its `recording.create` when the recording reaches the site.
+   */
+  holdAudit(captureId: string, call: UserCall, entry: OutboxAudit): void {
+    this.current(captureId, call).held.push(entry);
   }
 
   private current(captureId: string, call: UserCall): Active {

@@ -21,8 +21,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../store/index.js';
-import type { Deps } from './handler.js';
-import { outboxItemProblem, trustedKeys, type Outbox, type OutboxItem } from '../store/index.js';
+import type { Deps, UserCall } from './handler.js';
+import { outboxItemProblem, trustedKeys, type Outbox, type OutboxAudit, type OutboxItem } from '../store/index.js';
 import { wavFromFileBytes } from './recording-files.js';
 
 export interface ForwardReport {
@@ -30,6 +30,43 @@ export interface ForwardReport {
   refused: number;
   /** Still waiting (the site is unreachable again). */
   waiting: number;
+}
+
+/** An entry made while the site is away, to be appended with the recording it belongs to. */
+export function heldEntry(
+  call: UserCall,
+  action: string,
+  objectType: string,
+  objectId: string | null,
+  details: Record<string, unknown>,
+): OutboxAudit {
+  return {
+    at: new Date().toISOString(),
+    username: call.user.username,
+    action,
+    objectType,
+    objectId,
+    transport: call.transport,
+    details: call.peer ? { ...details, peer: call.peer } : details,
+  };
+}
+
+/** Append held entries now (inside the caller's transaction), each noting when it was made. */
+export function appendHeld(
+  deps: Deps,
+  entries: readonly OutboxAudit[],
+  recordingId: number,
+  note: Record<string, unknown>,
+): void {
+  for (const a of entries)
+    deps.store.audit.append({
+      username: a.username,
+      action: a.action,
+      objectType: a.objectType,
+      objectId: a.objectId ?? recordingId,
+      transport: a.transport,
+      details: { ...a.details, savedOnWorkstationAt: a.at, ...note },
+    });
 }
 
 /** A reason this item must not be uploaded. */
@@ -91,15 +128,7 @@ function forwardOne(deps: Deps, outbox: Outbox, item: OutboxItem): number {
       if (!store.patients.get(item.recording.patientId))
         throw new Refusal(`the site database has no patient ${item.recording.patientId}`);
       recordingId = store.recordings.insert(item.recording, item.analysis);
-      for (const a of item.audit)
-        store.audit.append({
-          username: a.username,
-          action: a.action,
-          objectType: a.objectType,
-          objectId: recordingId,
-          transport: a.transport,
-          details: { ...a.details, savedOnWorkstationAt: a.at, uploadedFromOutbox: true },
-        });
+      appendHeld(deps, item.audit, recordingId, { uploadedFromOutbox: true });
     }
     store.uploadRecordingAudio(recordingId, wav);
     return recordingId;

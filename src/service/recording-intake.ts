@@ -25,8 +25,8 @@ import { audit, type Deps, type UserCall } from './handler.js';
 import { recordingDetail } from './mappers.js';
 import { decodeIncomingRecording, type DecodedWav } from './wav-source.js';
 import { diskFullError, isDiskFull, wavFromFileBytes, writeRecordingFile } from './recording-files.js';
-import type { Outbox } from '../store/index.js';
-import { forwardOutbox, isUnreachable } from './outbox-forwarder.js';
+import type { Outbox, OutboxAudit } from '../store/index.js';
+import { appendHeld, forwardOutbox, heldEntry, isUnreachable } from './outbox-forwarder.js';
 
 export interface IntakeOptions {
   patientId: number;
@@ -49,6 +49,11 @@ export interface IntakeOptions {
   auditDetails?: Record<string, unknown>;
   /** Whose recording it is, when not the caller's (an admin recovering a nurse's interrupted capture). */
   recordedBy?: number;
+  /**
+   * Site mode: audit entries of this recording made while the site was away (a capture started
+   * then): appended before its `recording.create`, in the same transaction or outbox item.
+   */
+  heldAudit?: OutboxAudit[];
 }
 
 export interface IntakeResult {
@@ -203,6 +208,7 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
         if (outbox) afterSeq = deps.store.audit.head().seq;
         recordingId = deps.store.tx(() => {
           const id = deps.store.recordings.insert(recording, newAnalysis);
+          appendHeld(deps, o.heldAudit ?? [], id, { heldWhileSiteAway: true });
           audit(deps, call, 'recording.create', 'recording', id, createDetails);
           // read back and checked against the hash above before the commit
           if (outbox) deps.store.uploadRecordingAudio(id, bytes);
@@ -225,16 +231,7 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
           savedAt: new Date().toISOString(),
           recording,
           analysis: newAnalysis,
-          audit: [
-            {
-              at: new Date().toISOString(),
-              username: call.user.username,
-              action: 'recording.create',
-              objectType: 'recording',
-              transport: call.transport,
-              details: call.peer ? { ...createDetails, peer: call.peer } : createDetails,
-            },
-          ],
+          audit: [...(o.heldAudit ?? []), heldEntry(call, 'recording.create', 'recording', null, createDetails)],
           afterSeq,
         },
         signing.signer,

@@ -24,12 +24,14 @@ import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NewAnalysis, NewRecording } from './recordings.js';
 
-/** One audit entry as it would have been appended at the time (objectId: the recording, once it has an id). */
+/** One audit entry as it would have been appended at the time. */
 export interface OutboxAudit {
   at: string;
   username: string | null;
   action: string;
   objectType: string | null;
+  /** Null: the recording's id, once the site has given it one (a capture's entries name the capture). */
+  objectId: string | null;
   transport: string;
   details: Record<string, unknown>;
 }
@@ -165,6 +167,25 @@ export class Outbox {
         signer.keyId,
         sig,
       );
+  }
+
+  /**
+   * An entry that follows a waiting item (a capture's stop), added to it and the item signed again.
+   * False when the item is no longer here (uploaded meanwhile): the caller appends the entry itself.
+   */
+  appendAudit(intakeId: string, entry: OutboxAudit, signer: AuditSigner, dbId: string): boolean {
+    return this.db
+      .transaction(() => {
+        const item = this.all().find((i) => i.intakeId === intakeId && i.state === 'waiting');
+        if (!item) return false;
+        const audit = [...item.audit, entry];
+        const sig = signer.sign(signedOutboxItem(dbId, { ...item, audit })).toString('base64');
+        this.db
+          .prepare('UPDATE items SET audit_json = ?, key_id = ?, sig = ? WHERE intake_id = ?')
+          .run(JSON.stringify(audit), signer.keyId, sig, intakeId);
+        return true;
+      })
+      .immediate();
   }
 
   /** Every item in upload order (refused ones too: they stay until someone looks at them). */

@@ -21,6 +21,8 @@ import { outboxPath, Store } from '../../src/store/index.js';
 import { scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { wavBytes } from './helpers.js';
+import { PortAudioBackend } from '../../src/capture/portaudio-backend.js';
+import { tone, virtualAlsa, writeRaw } from '../support/virtual-alsa.js';
 
 const DB = 'site_fwd';
 let cluster: PgCluster | null = null;
@@ -80,7 +82,7 @@ describe('site mode: audio in the site database, store and forward', () => {
   before(async () => {
     cluster = await startPgCluster((reason) => (skipped = reason));
     if (!cluster) return;
-    cluster.createSite(DB, ['ward1', 'desk1']);
+    cluster.createSite(DB, ['ward1', 'desk1', 'cart1']);
     const owner = ownerStore(cluster);
     patientId = owner.tx(() => {
       const n = owner.users.create({ username: 'nina', displayName: 'Nina', role: 'nurse', passwordHash: 'x' });
@@ -257,6 +259,88 @@ describe('site mode: audio in the site database, store and forward', () => {
       assert.ok(existsSync(path), 'the refused WAV stays on the workstation for an administrator');
     } finally {
       c.resume();
+    }
+  });
+
+  it('with the site away, a nurse still records on a cart: start and stop work, the take waits and is uploaded', async (t) => {
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
+    const c = cluster;
+    const dir = scratchDir('fwd-cart-');
+    writeRaw(join(dir, 'tone.raw'), tone(44100, 60, 180, 0.2));
+    const alsa = virtualAlsa([{ name: 'stetho', infile: join(dir, 'tone.raw') }]);
+    const cartDir = join(dir, 'data');
+    const cart = await Workstation.open({
+      dbPath: c.url('cart1', DB),
+      dataDir: cartDir,
+      engine: null,
+      forwardIntervalMs: 200,
+      capture: {
+        backend: new PortAudioBackend({ env: alsa.env, stallTimeoutMs: 1000 }),
+        countdownSec: 0,
+        watchIntervalMs: 60_000,
+      },
+    });
+    const me: CallContext = { sessionToken: cart.signInLocal('nina'), transport: 'cli' };
+    try {
+      const before = Number(c.psql('auscult_owner', DB, 'SELECT count(*) FROM recordings').stdout.trim());
+      await cart.call(me, 'capture.preferences', {}); // the record view opened before the site went away
+      c.pause();
+      const started = await cart.call(me, 'capture.start', {
+        patientId,
+        site: 'anterior-right-upper',
+        durationSec: null,
+      });
+      await until('a second is recorded', async () => (await cart.call(me, 'capture.status', {})).elapsedSec >= 1);
+      await assert.rejects(cart.call(me, 'capture.stop', { captureId: started.captureId! }), (err: unknown) => {
+        assert.ok(err instanceof ApiError);
+        assert.match(err.message, /^Saved on this workstation, waiting to upload/);
+        return true;
+      });
+      const state = await cart.call(me, 'capture.status', {});
+      assert.match(state.message ?? '', /waiting to upload/);
+      assert.deepEqual(
+        readdirSync(join(cartDir, 'in-progress')).filter((n) => n.endsWith('.wav')),
+        [],
+        'not left as an interrupted recording',
+      );
+      assert.deepEqual((await cart.call(me, 'system.status', {})).detail?.outbox, { waiting: 1, refused: 0 });
+      c.resume();
+      await until(
+        'the take is uploaded',
+        async () => (await cart.call(me, 'system.status', {})).detail?.outbox?.waiting === 0,
+      );
+      const after = Number(c.psql('auscult_owner', DB, 'SELECT count(*) FROM recordings').stdout.trim());
+      assert.equal(after, before + 1);
+      const last = c
+        .psql(
+          'auscult_owner',
+          DB,
+          "SELECT r.status || ' ' || r.site || ' ' || (a.sha256 = r.wav_sha256) FROM recordings r JOIN recording_audio a ON a.recording_id = r.id ORDER BY r.id DESC LIMIT 1",
+        )
+        .stdout.trim();
+      assert.equal(last, 'recorded anterior-right-upper true');
+      const id = started.captureId!;
+      const entries = c
+        .psql(
+          'auscult_owner',
+          DB,
+          `SELECT action || ' ' || coalesce(json_extract(details_json, '$.uploadedFromOutbox'), '-') || ' ' || (json_extract(details_json, '$.savedOnWorkstationAt') < at) FROM audit_log
+           WHERE (object_type = 'capture' AND object_id = '${id}') OR (action = 'recording.create' AND json_extract(details_json, '$.captureId') = '${id}')
+           ORDER BY seq`,
+        )
+        .stdout.trim()
+        .split('\n');
+      assert.deepEqual(
+        entries,
+        ['capture.start true true', 'recording.create true true', 'capture.stop true true'],
+        "the take's audit entries, in order, each noting the earlier time it was made on the cart",
+      );
+    } finally {
+      c.resume();
+      await cart.close();
     }
   });
 });

@@ -13,7 +13,12 @@ export function isWaitingToUpload(err: unknown): boolean {
   return typeof d === 'object' && d !== null && (d as { waitingToUpload?: unknown }).waitingToUpload === true;
 }
 
-export function uploadStatusLine(api: ApiClient): { el: HTMLElement; refresh(): Promise<void>; dispose(): void } {
+export function uploadStatusLine(
+  api: ApiClient,
+  /** Called when nothing waits any more (after something did): `refusedMeanwhile` if some were refused. */
+  onDrained?: (refusedMeanwhile: boolean) => void,
+): { el: HTMLElement; refresh(): Promise<void>; dispose(): void } {
+  let last = { waiting: 0, refused: 0 };
   const el = h('p', { class: 'upload-status', role: 'status', hidden: true, 'data-testid': 'upload-status' });
   let timer: ReturnType<typeof setInterval> | null = null;
   const refresh = async (): Promise<void> => {
@@ -28,12 +33,16 @@ export function uploadStatusLine(api: ApiClient): { el: HTMLElement; refresh(): 
     const parts: string[] = [];
     if (waiting)
       parts.push(
-        `${waiting === 1 ? '1 recording is' : `${waiting} recordings are`} saved on this workstation, waiting to upload to the site database. They upload by themselves when it is back.`,
+        waiting === 1
+          ? '1 recording is saved on this workstation, waiting to upload to the site database. It uploads by itself when the site is back.'
+          : `${waiting} recordings are saved on this workstation, waiting to upload to the site database. They upload by themselves, in order, when the site is back.`,
       );
     if (refused)
       parts.push(
         `${refused === 1 ? '1 saved recording was' : `${refused} saved recordings were`} not uploaded because the file changed on this workstation: tell an administrator.`,
       );
+    if (last.waiting > 0 && waiting === 0) onDrained?.(refused > last.refused);
+    last = { waiting, refused };
     el.textContent = parts.join(' ');
     el.hidden = parts.length === 0;
     if (waiting && !timer) timer = setInterval(() => void refresh(), 5000);

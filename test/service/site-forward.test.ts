@@ -18,7 +18,10 @@ import type { Outbox } from '../../src/store/index.js';
 import { Workstation, type CallContext } from '../../src/service/workstation.js';
 import Database from 'better-sqlite3';
 import { outboxPath, Store } from '../../src/store/index.js';
-import { scratchDir } from '../support/paths.js';
+import { MODELS_DIR, scratchDir } from '../support/paths.js';
+import { skipUnlessCi } from '../support/ci.js';
+import { AnalysisEngine } from '../../src/inference/engine.js';
+import { yamnetModelsDir, yamnetUnavailable } from '../inference/yamnet-fixture.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { wavBytes } from './helpers.js';
 import { PortAudioBackend } from '../../src/capture/portaudio-backend.js';
@@ -107,7 +110,7 @@ describe('site mode: audio in the site database, store and forward', () => {
     cluster?.stop();
   });
 
-  it('an import on the ward is played and drawn at the desk from the site database; the ward keeps no copy', async (t) => {
+  it('an import on the ward is played, drawn and re-analysed at the desk from the site database; the ward keeps no copy', async (t) => {
     if (!cluster) {
       t.skip(skipped ?? 'no cluster');
       return;
@@ -126,6 +129,31 @@ describe('site mode: audio in the site database, store and forward', () => {
     assert.ok(spec.frames > 150, `a 2 s recording has ~198 frames, got ${spec.frames}`);
     const stored = cluster.psql('auscult_owner', DB, `SELECT count(*) FROM recording_audio`).stdout.trim();
     assert.equal(stored, '1');
+
+    // Re-analysed at a desk with the real engine, from the site's copy of the audio.
+    const missing = yamnetUnavailable();
+    if (missing) {
+      skipUnlessCi(t, `no YAMNet here: ${missing}`);
+      return;
+    }
+    const engine = await AnalysisEngine.load({
+      modelsDir: await yamnetModelsDir(),
+      headCard: join(MODELS_DIR, 'head.card.json'),
+    });
+    const analyst = await Workstation.open({
+      dbPath: cluster.url('desk1', DB),
+      dataDir: scratchDir('fwd-desk2-'),
+      engine,
+    });
+    try {
+      const me: CallContext = { sessionToken: analyst.signInLocal('paul'), transport: 'cli' };
+      const again = await analyst.call(me, 'recordings.reanalyze', { id: d.recording.id });
+      assert.ok(again.analysis, 'the desk analysed the ward’s recording');
+      assert.equal(again.analysis.models.engineVersion, engine.versions.engineVersion);
+    } finally {
+      await analyst.close();
+      await engine.close();
+    }
   });
 
   it('server stopped mid-session: three imports wait, the nurse is told, all are uploaded once, in order, when it is back', async (t) => {

@@ -312,6 +312,12 @@ export interface SystemDetail {
   schemaVersion: number;
   /** Whether the database and recordings are encrypted at rest. */
   encryptedAtRest: boolean;
+  /**
+   * Site mode: recordings saved on this workstation while the site database could not be reached,
+   * waiting to upload, and those refused (their WAV changed or missing: an administrator checks
+   * them). Null on a single workstation.
+   */
+  outbox: { waiting: number; refused: number } | null;
 }
 
 export type SpectrogramData = {

@@ -14,7 +14,9 @@ import type { ChestSite } from '../common/chest-sites.js';
 import { ApiError, notFound } from './errors.js';
 import type { Deps, UserCall } from './handler.js';
 import type { CapturePreferences, CaptureState, DeviceInfo, RecordingDetail } from './api.js';
-import { intakeRecording } from './recording-intake.js';
+import { intakeRecording, isWaitingToUpload } from './recording-intake.js';
+import { isUnreachable } from './outbox-forwarder.js';
+import type { OutboxAudit } from '../store/index.js';
 import { decodeWavFile } from './wav-source.js';
 import {
   CaptureSettingsFile,
@@ -69,6 +71,8 @@ interface Active {
   /** Resolves to the stored recording (null when cancelled or not storable). */
   stored: Promise<RecordingDetail | null>;
   storeError: ApiError | null;
+  /** Site mode: this capture's audit entries made while the site was away (appended with the recording). */
+  held: OutboxAudit[];
 }
 
 export class CaptureController {
@@ -180,7 +184,7 @@ export class CaptureController {
     if (this.active && !isFinal(this.active.session.state.state)) {
       throw new ApiError('BUSY', 'A recording is already in progress on this workstation. Stop or cancel it first.');
     }
-    if (!this.deps.store.patients.get(p.patientId)) throw notFound('Patient', p.patientId);
+    if (!this.patientKnown(p.patientId)) throw notFound('Patient', p.patientId);
     const settings = this.settings.read();
     const device = chooseDevice(await this.devices(), p.device, settings);
     const captureId = randomUUID();
@@ -208,6 +212,7 @@ export class CaptureController {
       recordingId: null,
       stored: Promise.resolve(null),
       storeError: null,
+      held: [],
     };
     const ev = this.deps.events;
     // Live events go to the session that started the recording (its window), not everyone.
@@ -250,6 +255,19 @@ export class CaptureController {
     return this.toState(a, session.state);
   }
 
+  /**
+   * Whether the patient exists. Site mode with the site away: recording goes on (capture must still
+   * work); the recording waits in the outbox and its patient is checked at upload.
+   */
+  private patientKnown(id: number): boolean {
+    try {
+      return this.deps.store.patients.get(id) !== null;
+    } catch (err) {
+      if (this.deps.outbox && isUnreachable(err)) return true;
+      throw err;
+    }
+  }
+
   /** The session ended: hand the WAV to the intake (once), or leave it for recovery. */
   private async store(a: Active, outcome: CaptureOutcome | null): Promise<RecordingDetail | null> {
     if (!outcome) {
@@ -273,6 +291,7 @@ export class CaptureController {
         status: outcome.status,
         startedAt: a.startedAt,
         analysis: outcome.analysis,
+        heldAudit: a.held,
         auditDetails: {
           captureId: a.captureId,
           ...(outcome.message ? { interruption: outcome.message } : {}),
@@ -284,6 +303,13 @@ export class CaptureController {
       this.deps.events.emit('capture.state', this.toState(a, a.session.state), a.call.sessionToken);
       return detail;
     } catch (err) {
+      if (isWaitingToUpload(err)) {
+        // Kept in the outbox (the WAV moved into the recordings folder): not an interrupted recording.
+        removeInProgress(a.wavPath);
+        a.storeError = err;
+        this.deps.events.emit('capture.state', this.toState(a, a.session.state), a.call.sessionToken);
+        return null;
+      }
       a.storeError =
         err instanceof ApiError
           ? new ApiError(err.code, `${err.message} The recording was kept and is offered under interrupted recordings.`)
@@ -298,6 +324,14 @@ export class CaptureController {
       );
       return null;
     }
+  }
+
+  /**
+   * Site mode, site away: the capture's own audit entry (start) waits with the recording it leads
+   * to, appended before its `recording.create` when the recording reaches the site.
+   */
+  holdAudit(captureId: string, call: UserCall, entry: OutboxAudit): void {
+    this.current(captureId, call).held.push(entry);
   }
 
   private current(captureId: string, call: UserCall): Active {

@@ -56,6 +56,7 @@ const API_ERRORS: { [E in RoomError as E['domain']]: Record<E['code'], Mapping> 
     UNREADABLE: 'STORAGE',
     SIGNING_KEY: 'STORAGE',
     ROLLED_BACK: 'STORAGE',
+    UNREACHABLE: 'STORAGE',
   },
   capture: {
     DEVICE_MISSING: 'DEVICE',

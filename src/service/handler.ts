@@ -4,6 +4,7 @@
  * makes a missing or doubled handler a compile error). Params arrive already validated by
  * PARAM_SCHEMAS (schemas.ts) and the caller's role already checked.
  */
+import type { Outbox } from '../store/index.js';
 import type { AnalysisResult, CommandName, ModelCard, ParamsOf, ResultOf, Role, Transport, UserInfo } from './api.js';
 import type { AtRestKey } from '../common/at-rest.js';
 import type { AuditAction } from '../common/audit-actions.js';
@@ -59,6 +60,9 @@ export type ServiceStore = Pick<
   | 'acceptRollback'
   | 'recordRollbackRefusal'
   | 'rollbackRefusals'
+  | 'engine'
+  | 'uploadRecordingAudio'
+  | 'recordingAudio'
 >;
 
 /** How capture is wired (Workstation.open({ capture })); every field has a real default. */
@@ -90,6 +94,8 @@ export interface Deps {
   recordingsDir: string;
   exportsDir: string;
   inProgressDir: string;
+  /** Site mode: recordings saved here while the site database could not be reached (else null). */
+  outbox?: Outbox | null;
   /** The capture controller, created on first use (opening it starts no device). */
   readonly capture: CaptureController;
   /** The capture controller if anything has used it yet (so asking never creates one). */

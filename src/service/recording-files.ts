@@ -70,20 +70,35 @@ export async function writeRecordingFile(target: string, wav: Uint8Array, key: A
   }
 }
 
-/** A stored recording as its WAV bytes, checked against its SHA-256 (a changed file is reported, never served). */
+/**
+ * A stored recording as its WAV bytes, checked against its SHA-256 (a changed file is reported,
+ * never served). In site mode the local file is released once the site database holds the WAV
+ * verified, so where the file is not here `fromSite` reads the site's copy (another workstation's
+ * recording, or one of ours already uploaded), checked against the same hash.
+ */
 export async function readStoredRecording(
   recordingsDir: string,
   key: AtRestKey | null,
   fileName: string,
   sha256: string,
+  fromSite?: () => Buffer | null,
 ): Promise<Buffer> {
   let raw: Buffer;
   try {
     raw = await readFile(join(recordingsDir, fileName));
   } catch (err) {
+    const site = (err as NodeJS.ErrnoException).code === 'ENOENT' && fromSite ? fromSite() : null;
+    if (site) {
+      if (createHash('sha256').update(site).digest('hex') !== sha256)
+        throw new ApiError(
+          'STORAGE',
+          `The site database's audio of ${fileName} does not match its recorded SHA-256; it is not served. Tell the site's database administrator.`,
+        );
+      return site;
+    }
     throw new ApiError(
       'STORAGE',
-      `The audio file ${fileName} is missing from the recordings folder (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup.`,
+      `The audio file ${fileName} is missing from the recordings folder${fromSite ? ' and from the site database' : ''} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Restore it from a backup.`,
     );
   }
   let wav: Buffer;
@@ -100,4 +115,12 @@ export async function readStoredRecording(
     );
   }
   return wav;
+}
+
+/** The site database's copy of a recording, for readStoredRecording (undefined on a single workstation). */
+export function siteAudioOf(
+  store: { engine: string; recordingAudio(id: number): Buffer | null },
+  recordingId: number,
+): (() => Buffer | null) | undefined {
+  return store.engine === 'postgresql' ? () => store.recordingAudio(recordingId) : undefined;
 }

@@ -7,17 +7,26 @@
  * renamed) before the transaction commits, so every committed row has its WAV. A crash between
  * the two leaves at worst an unreferenced file, never a row without audio. Analysis runs before
  * the transaction, so the write lock is held for milliseconds, not seconds.
+ *
+ * Site mode (PostgreSQL): the same, and the WAV is uploaded into the site database in the same
+ * transaction (read back and verified by SHA-256), so no workstation ever sees a recording whose
+ * audio the site lacks; only after the commit is the local copy released. When the site cannot be
+ * reached, nothing of it is half-written there: the recording waits in this workstation's outbox
+ * (src/store/outbox.ts) with its audit entry, and the caller is told "saved on this workstation, waiting to
+ * upload" (a STORAGE error whose details say `waitingToUpload`: there is no site id to return yet).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalysisResult, ChestSite, RecordingDetail, RecordingStatus } from './api.js';
-import type { NewAnalysis } from '../store/index.js';
+import type { NewAnalysis, NewRecording } from '../store/index.js';
 import { ApiError, notFound } from './errors.js';
 import { audit, type Deps, type UserCall } from './handler.js';
 import { recordingDetail } from './mappers.js';
 import { decodeIncomingRecording, type DecodedWav } from './wav-source.js';
 import { diskFullError, isDiskFull, wavFromFileBytes, writeRecordingFile } from './recording-files.js';
+import type { Outbox, OutboxAudit } from '../store/index.js';
+import { appendHeld, forwardOutbox, heldEntry, isUnreachable } from './outbox-forwarder.js';
 
 export interface IntakeOptions {
   patientId: number;
@@ -40,6 +49,11 @@ export interface IntakeOptions {
   auditDetails?: Record<string, unknown>;
   /** Whose recording it is, when not the caller's (an admin recovering a nurse's interrupted capture). */
   recordedBy?: number;
+  /**
+   * Site mode: audit entries of this recording made while the site was away (a capture started
+   * then): appended before its `recording.create`, in the same transaction or outbox item.
+   */
+  heldAudit?: OutboxAudit[];
 }
 
 export interface IntakeResult {
@@ -84,8 +98,33 @@ function generatedName(startedAt: string): string {
   return `${stamp}-${randomBytes(6).toString('hex')}.wav`;
 }
 
+/** What the nurse is told when the recording waits in the outbox. */
+export const WAITING_TO_UPLOAD =
+  'Saved on this workstation, waiting to upload: the site database cannot be reached just now. It is uploaded by itself, in order, when the site is back; keep this workstation running and connected.';
+
+/** The intake's answer for a recording kept in the outbox (see WAITING_TO_UPLOAD). */
+export function isWaitingToUpload(err: unknown): err is ApiError {
+  const d = err instanceof ApiError ? (err.details as { waitingToUpload?: unknown } | undefined) : undefined;
+  return d?.waitingToUpload === true;
+}
+
+/** The site outbox, when this is a site workstation. */
+function siteOutbox(deps: Deps): Outbox | null {
+  return deps.store.engine === 'postgresql' ? (deps.outbox ?? null) : null;
+}
+
 export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptions): Promise<IntakeResult> {
-  if (!deps.store.patients.get(o.patientId)) throw notFound('Patient', o.patientId);
+  const outbox = siteOutbox(deps);
+  // Waiting recordings go first, so the site's history keeps the order they were made in.
+  if (outbox && outbox.counts().waiting > 0) forwardOutbox(deps, outbox);
+  let offline = outbox !== null && outbox.counts().waiting > 0;
+  try {
+    if (!offline && !deps.store.patients.get(o.patientId)) throw notFound('Patient', o.patientId);
+  } catch (err) {
+    // The site is away: the patient is checked when the recording is uploaded (refused if unknown).
+    if (!outbox || !isUnreachable(err)) throw err;
+    offline = true;
+  }
   let raw: Buffer;
   if (o.sourceBytes) raw = o.sourceBytes;
   else if (o.sourcePath) {
@@ -128,42 +167,77 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
   // Write the very bytes that were hashed (sealed when encrypted at rest), on disk before the row commits.
   if (!movedByRename) await writeRecordingFile(target, bytes, deps.atRest);
 
-  let recordingId: number;
+  const recording: NewRecording = {
+    patientId: o.patientId,
+    site: o.site,
+    deviceName: o.deviceName,
+    sampleRate: audio.sampleRate,
+    durationSec: audio.samples.length / audio.sampleRate,
+    fileName,
+    wavSha256: sha256,
+    status: o.status,
+    recordedBy: o.recordedBy ?? call.user.id,
+    recordedAt: startedAt,
+  };
+  const newAnalysis = analysis ? toNewAnalysis(analysis) : null;
+  // Site mode: a random id in the intake entry finds this recording again if a commit's answer is lost.
+  const intakeId = outbox ? randomUUID() : null;
+  const createDetails: Record<string, unknown> = {
+    patientId: o.patientId,
+    site: o.site,
+    status: o.status,
+    fileName,
+    sha256,
+    analysed: analysis !== null,
+    ...(error ? { analysisError: error } : {}),
+    ...(converted
+      ? {
+          originalFormat: incoming.container,
+          originalSha256: createHash('sha256').update(plain).digest('hex'),
+        }
+      : {}),
+    ...(o.auditDetails ?? {}),
+    ...(intakeId ? { intakeId } : {}),
+  };
+
+  let recordingId: number | null = null;
+  let afterSeq: number | null = null;
   try {
-    recordingId = deps.store.tx(() => {
-      const id = deps.store.recordings.insert(
+    if (!offline) {
+      try {
+        if (outbox) afterSeq = deps.store.audit.head().seq;
+        recordingId = deps.store.tx(() => {
+          const id = deps.store.recordings.insert(recording, newAnalysis);
+          appendHeld(deps, o.heldAudit ?? [], id, { heldWhileSiteAway: true });
+          audit(deps, call, 'recording.create', 'recording', id, createDetails);
+          // read back and checked against the hash above before the commit
+          if (outbox) deps.store.uploadRecordingAudio(id, bytes);
+          return id;
+        });
+      } catch (err) {
+        if (!outbox || !isUnreachable(err)) throw err;
+      }
+    }
+    if (recordingId === null && outbox && intakeId) {
+      const signing = deps.store.signing;
+      if (!signing)
+        throw new ApiError(
+          'STORAGE',
+          'The site database cannot be reached, and this workstation holds no signing key to keep the recording safely until it is back; nothing was stored. Try again when the site is back.',
+        );
+      outbox.add(
         {
-          patientId: o.patientId,
-          site: o.site,
-          deviceName: o.deviceName,
-          sampleRate: audio.sampleRate,
-          durationSec: audio.samples.length / audio.sampleRate,
-          fileName,
-          wavSha256: sha256,
-          status: o.status,
-          recordedBy: o.recordedBy ?? call.user.id,
-          recordedAt: startedAt,
+          intakeId,
+          savedAt: new Date().toISOString(),
+          recording,
+          analysis: newAnalysis,
+          audit: [...(o.heldAudit ?? []), heldEntry(call, 'recording.create', 'recording', null, createDetails)],
+          afterSeq,
         },
-        analysis ? toNewAnalysis(analysis) : null,
+        signing.signer,
+        signing.dbId,
       );
-      audit(deps, call, 'recording.create', 'recording', id, {
-        patientId: o.patientId,
-        site: o.site,
-        status: o.status,
-        fileName,
-        sha256,
-        analysed: analysis !== null,
-        ...(error ? { analysisError: error } : {}),
-        ...(converted
-          ? {
-              originalFormat: incoming.container,
-              originalSha256: createHash('sha256').update(plain).digest('hex'),
-            }
-          : {}),
-        ...(o.auditDetails ?? {}),
-      });
-      return id;
-    });
+    }
   } catch (err) {
     // Put things back as they were: the stored copy goes, a moved source returns.
     if (movedByRename && o.sourcePath) await rename(target, o.sourcePath).catch(() => undefined);
@@ -172,5 +246,9 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
     throw err;
   }
   if (o.move && !movedByRename && o.sourcePath) await unlink(o.sourcePath).catch(() => undefined);
+  if (recordingId === null)
+    throw new ApiError('STORAGE', WAITING_TO_UPLOAD, { waitingToUpload: true, intakeId, analysed: analysis !== null });
+  // The site holds the WAV, verified: the local copy is released.
+  if (outbox) await unlink(target).catch(() => undefined);
   return { detail: recordingDetail(deps.store, deps.store.recordings.get(recordingId)!), analysisError: error };
 }

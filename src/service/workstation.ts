@@ -6,6 +6,8 @@
  */
 import { isSiteUrl, openStoreAt } from './site-store.js';
 import { listenToSite } from './site-events.js';
+import { Outbox } from '../store/index.js';
+import { forwardOutbox, isUnreachable } from './outbox-forwarder.js';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,6 +66,8 @@ export interface WorkstationOptions {
    * it in the app (`serve` and the desktop app; default: refused at open, ROLLED_BACK).
    */
   offerRollbackAcceptance?: boolean;
+  /** Site mode: how often the outbox retries an unreachable site (default 10 s). */
+  forwardIntervalMs?: number;
 }
 
 /** The only commands a restored older copy answers before an administrator accepts it. */
@@ -81,6 +85,8 @@ function checkedAtRestKey(opts: WorkstationOptions): AtRestKey | null {
     throw new ApiError('STORAGE', `The key given is not this data folder's key (${opts.dataDir}); nothing was opened.`);
   return d && opts.atRest ? withFolderCipher(opts.atRest, d) : opts.atRest;
 }
+
+type ServiceStoreUsers = Deps['store']['users'];
 
 export class Workstation {
   private closed = false;
@@ -144,8 +150,11 @@ export class Workstation {
     );
     let capture: CaptureController | null = null;
     let exportJobs: ExportJobsSlot | null = null;
+    // Site mode: recordings made while the site is away wait here (src/store/outbox.ts), on this workstation.
+    const outbox = store.engine === 'postgresql' ? Outbox.open(opts.dataDir) : null;
     const deps: Deps = {
       store,
+      outbox,
       events,
       sessions,
       engine,
@@ -173,9 +182,27 @@ export class Workstation {
       ws.sessionEnded(s, reason);
     };
     removeLeftovers(deps);
-    if (store.engine === 'postgresql') {
+    if (outbox) {
+      closers.push(() => outbox.close());
+      const forward = () => {
+        if (ws.closed || outbox.counts().waiting === 0) return;
+        try {
+          const r = forwardOutbox(deps, outbox);
+          if (r.uploaded || r.refused)
+            console.error(
+              `auscult: uploaded ${r.uploaded} waiting recording(s) to the site database${r.refused ? `; ${r.refused} refused` : ''}.`,
+            );
+        } catch (err) {
+          console.error('auscult: the outbox could not be forwarded:', err);
+        }
+      };
+      // Retried on a timer (a reconnect attempt costs at most connect_timeout), and at once when
+      // the live-updates connection is back.
+      const timer = setInterval(forward, opts.forwardIntervalMs ?? 10_000);
+      timer.unref();
+      closers.push(() => clearInterval(timer));
       try {
-        closers.push(await listenToSite(opts.dbPath, events));
+        closers.push(await listenToSite(opts.dbPath, events, { onReconnect: forward }));
       } catch (err) {
         await ws.close();
         throw new ApiError(
@@ -183,6 +210,7 @@ export class Workstation {
           `Cannot listen for the site database's live updates: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
+      setImmediate(forward); // what waited while this workstation was off
     }
     return ws;
   }
@@ -352,7 +380,16 @@ export class Workstation {
   private resolveUser(token: string | null): UserInfo | null {
     const s = this.deps.sessions.touch(token);
     if (!s) return null;
-    const u = this.deps.store.users.byId(s.userId);
+    let u: ReturnType<ServiceStoreUsers['byId']>;
+    try {
+      u = this.deps.store.users.byId(s.userId);
+    } catch (err) {
+      // The site database is away: nobody can change the account meanwhile, so the session goes on
+      // as last checked (a recording made now waits in the outbox); other errors stay errors.
+      const known = this.lastChecked.get(s);
+      if (known && isUnreachable(err)) return known;
+      throw err;
+    }
     if (!u || !u.active) {
       this.deps.sessions.end(s.token, 'locked');
       return null;
@@ -362,8 +399,13 @@ export class Workstation {
       this.deps.sessions.end(s.token, 'password-changed');
       return null;
     }
-    return toUserInfo(u);
+    const info = toUserInfo(u);
+    this.lastChecked.set(s, info);
+    return info;
   }
+
+  /** Each live session's user as last read from the store (used only while the site is unreachable). */
+  private readonly lastChecked = new WeakMap<Session, UserInfo>();
 
   private sessionEnded(s: Session, reason: EndReason): void {
     if (reason === 'expired' && !this.closed) {

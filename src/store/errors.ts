@@ -13,7 +13,9 @@ export type StoreErrorCode =
   /** The signing folder is missing, unreadable, or holds another key than the history's. */
   | 'SIGNING_KEY'
   /** The database is behind (or beside) its latest signed checkpoint: truncated or rolled back. */
-  | 'ROLLED_BACK';
+  | 'ROLLED_BACK'
+  /** The site database cannot be reached now (server stopped, network down); try again later. */
+  | 'UNREACHABLE';
 
 export class StoreError extends CodedError<'store', StoreErrorCode> {
   constructor(code: StoreErrorCode, message: string) {

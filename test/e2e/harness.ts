@@ -60,13 +60,20 @@ export interface ServeProcess {
 
 /** `dir` reuses an earlier server's folder (its database and data); users are seeded only into a new one. */
 export async function startServe(
-  opts: { env?: NodeJS.ProcessEnv; modelsDir?: string | null; users?: SeedUser[]; dir?: string } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    modelsDir?: string | null;
+    users?: SeedUser[];
+    dir?: string;
+    /** A site database (postgresql://…) instead of the folder's SQLite file; its users are the caller's. */
+    db?: string;
+  } = {},
 ): Promise<ServeProcess> {
   const dir = opts.dir ?? scratchDir('auscult-e2e-');
   const dataDir = join(dir, 'data');
-  const dbPath = join(dir, 'auscult.sqlite');
+  const dbPath = opts.db ?? join(dir, 'auscult.sqlite');
   mkdirSync(dataDir, { recursive: true });
-  if (!existsSync(dbPath)) await seedUsers(dbPath, opts.users ?? Object.values(USERS));
+  if (!opts.db && !existsSync(dbPath)) await seedUsers(dbPath, opts.users ?? Object.values(USERS));
   const cli = UNDER_TSX
     ? ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')]
     : [join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')];

@@ -28,6 +28,7 @@ import { analysisSummary, disclaimer, qualityLine, screenBadge } from '../widget
 import { bodyDiagram } from '../widgets/body-diagram';
 import { patientPicker } from '../widgets/patient-picker';
 import { recoveryPanel } from '../widgets/recovery-panel';
+import { isWaitingToUpload, uploadStatusLine } from '../widgets/upload-status';
 import { LiveSpectrogram } from '../widgets/spectrogram-live';
 import { LIVE_MIN_SEC, LiveSoundLane } from '../widgets/live-sound-lane';
 import {
@@ -75,6 +76,8 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   let devices: DeviceInfo[] = [];
   const doneSites = new Set<ChestSite>();
   let finishing: Promise<boolean> | null = null;
+  /** The last save was kept on this workstation, waiting to upload (site mode, site away). */
+  let lastSaveWaiting = false;
   let framesReceived = 0;
   /** The capture that just ended: its late frames are still drawn. */
   let lastCaptureId: string | null = null;
@@ -223,7 +226,9 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
             api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }),
           );
           note.textContent = done
-            ? `Imported ${f.name}.`
+            ? lastSaveWaiting
+              ? `Saved ${f.name} on this workstation (the site database could not be reached).`
+              : `Imported ${f.name}.`
             : `Import of ${f.name} failed: see the message under “Result”.`;
         } catch (err) {
           note.textContent = `Import failed: ${errorMessage(err)}`;
@@ -311,7 +316,22 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
     () => ({ patient, site }),
     (d) => showResult(d),
   );
-  root.append(h('h1', { class: 'sr-only' }, 'Record'), recovery, h('div', { class: 'record-layout' }, left, right));
+  const uploads = uploadStatusLine(api, (refused) => {
+    const waitingNote = result.querySelector('[data-testid=waiting-note]');
+    if (waitingNote) {
+      if (!refused) waitingNote.className = 'ok-banner';
+      waitingNote.textContent = refused
+        ? 'Not uploaded: a saved recording was refused (see the line at the top); tell an administrator.'
+        : 'Uploaded to the site database: the recording is in the patient’s history now.';
+    }
+  });
+  offs.push(() => uploads.dispose());
+  root.append(
+    h('h1', { class: 'sr-only' }, 'Record'),
+    uploads.el,
+    recovery,
+    h('div', { class: 'record-layout' }, left, right),
+  );
 
   function canStart(): string | null {
     if (!patient) return 'Choose or create the patient first.';
@@ -419,6 +439,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
   function finish(load: () => Promise<RecordingDetail>): Promise<boolean> {
     if (finishing) return finishing;
     finishing = (async () => {
+      lastSaveWaiting = false;
       try {
         const detail = await load();
         facts ??= await loadModelFacts(api);
@@ -426,6 +447,16 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         return true;
       } catch (err) {
         result.hidden = false;
+        void uploads.refresh();
+        lastSaveWaiting = isWaitingToUpload(err);
+        if (lastSaveWaiting) {
+          // Site mode, site away: kept here and uploaded later; no result to show yet, and no failure.
+          result.replaceChildren(
+            h('h2', {}, 'Result'),
+            h('p', { class: 'upload-status', role: 'status', 'data-testid': 'waiting-note' }, errorMessage(err)),
+          );
+          return true;
+        }
         result.replaceChildren(
           h('h2', {}, 'Result'),
           h(

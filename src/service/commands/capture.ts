@@ -2,7 +2,11 @@
  * Capture commands: devices, pin, start / stop / cancel / status. The work is the workstation's
  * capture controller's (src/service/capture-controller.ts, `deps.capture`).
  */
-import { audit, type CommandTable } from '../handler.js';
+import type { RecordingDetail } from '../api.js';
+import type { ApiError } from '../errors.js';
+import { audit, type CommandTable, type Deps, type UserCall } from '../handler.js';
+import { heldEntry, isUnreachable } from '../outbox-forwarder.js';
+import { isWaitingToUpload } from '../recording-intake.js';
 import { RECORDERS } from '../access.js';
 import { toDeviceInfo } from '../capture-controller.js';
 
@@ -39,13 +43,18 @@ export const captureCommands: CommandTable<
     audit: ['capture.start', 'recording.create'],
     async run(deps, call, p) {
       const state = await deps.capture.start(call, p);
-      deps.store.tx(() =>
-        audit(deps, call, 'capture.start', 'capture', state.captureId, {
-          patientId: p.patientId,
-          site: p.site,
-          device: state.deviceName,
-        }),
-      );
+      const details = { patientId: p.patientId, site: p.site, device: state.deviceName };
+      try {
+        deps.store.tx(() => audit(deps, call, 'capture.start', 'capture', state.captureId, details));
+      } catch (err) {
+        // Site mode, site away: recording goes on; the entry waits with the recording it leads to.
+        if (!deps.outbox || !isUnreachable(err)) throw err;
+        deps.capture.holdAudit(
+          state.captureId!,
+          call,
+          heldEntry(call, 'capture.start', 'capture', state.captureId, details),
+        );
+      }
       return state;
     },
   },
@@ -54,7 +63,13 @@ export const captureCommands: CommandTable<
     roles: RECORDERS,
     audit: ['capture.stop', 'recording.create'],
     async run(deps, call, p) {
-      const detail = await deps.capture.stop(call, p.captureId);
+      let detail: RecordingDetail;
+      try {
+        detail = await deps.capture.stop(call, p.captureId);
+      } catch (err) {
+        if (isWaitingToUpload(err)) keepStopWithWaiting(deps, call, p.captureId, err);
+        throw err;
+      }
       deps.store.tx(() =>
         audit(deps, call, 'capture.stop', 'capture', p.captureId, { recordingId: detail.recording.id }),
       );
@@ -82,3 +97,19 @@ export const captureCommands: CommandTable<
     run: (deps, call) => deps.capture.preferences(call),
   },
 };
+
+/** The stop's entry of a take that waits in the outbox goes with it (or straight to the site if it went meanwhile). */
+function keepStopWithWaiting(deps: Deps, call: UserCall, captureId: string, err: ApiError): void {
+  const intakeId = (err.details as { intakeId?: unknown }).intakeId;
+  const signing = deps.store.signing;
+  const entry = heldEntry(call, 'capture.stop', 'capture', captureId, { waitingToUpload: true });
+  if (deps.outbox && signing && typeof intakeId === 'string')
+    if (deps.outbox.appendAudit(intakeId, entry, signing.signer, signing.dbId)) return;
+  try {
+    deps.store.tx(() => audit(deps, call, 'capture.stop', 'capture', captureId, { intakeId }));
+  } catch (e) {
+    console.error(
+      `auscult: the stop of capture ${captureId} could not be audited: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}

@@ -26,7 +26,7 @@ import { framesFromBase64 } from '../../export/spectrogram-png.js';
 import type { ExportRecordingRow } from '../../store/export-queries.js';
 import { spectrogramOf } from '../spectrogram.js';
 import { decodeWavBytes } from '../wav-source.js';
-import { readStoredRecording } from '../recording-files.js';
+import { readStoredRecording, siteAudioOf } from '../recording-files.js';
 
 /** The audit action of a job that has ended ('running' never reaches `finished`). */
 const FINISHED_ACTION: Record<ExportJob['state'], AuditAction> = {
@@ -71,7 +71,13 @@ export function modelSummary(card: ModelCard | null, soundsCard: SoundsCard | nu
 
 async function readVerifiedWav(deps: Deps, row: ExportRecordingRow): Promise<Buffer> {
   try {
-    return await readStoredRecording(deps.recordingsDir, deps.atRest, row.fileName, row.wavSha256);
+    return await readStoredRecording(
+      deps.recordingsDir,
+      deps.atRest,
+      row.fileName,
+      row.wavSha256,
+      siteAudioOf(deps.store, row.id),
+    );
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new ExportError(

@@ -27,7 +27,7 @@ import {
 import { analyze, intakeRecording, toNewAnalysis } from '../recording-intake.js';
 import { decodeIncomingRecording, decodeWavBytes } from '../wav-source.js';
 import { spectrogramOf } from '../spectrogram.js';
-import { readStoredRecording } from '../recording-files.js';
+import { readStoredRecording, siteAudioOf } from '../recording-files.js';
 
 const DEFAULT_LIMIT = 50;
 
@@ -128,7 +128,7 @@ export const recordingsCommands: CommandTable<
     audit: ['recording.audio'],
     async run(deps, call, p) {
       const r = requireRecording(deps, call, p.id);
-      const bytes = await readStoredWav(deps, r.fileName, r.wavSha256);
+      const bytes = await readStoredWav(deps, r.id, r.fileName, r.wavSha256);
       deps.store.readTx(() => audit(deps, call, 'recording.audio', 'recording', r.id, { patientId: r.patientId }));
       return { mimeType: 'audio/wav' as const, base64: bytes.toString('base64') };
     },
@@ -139,7 +139,7 @@ export const recordingsCommands: CommandTable<
     audit: ['recording.spectrogram'],
     async run(deps, call, p) {
       const r = requireRecording(deps, call, p.id);
-      const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
+      const audio = decodeWavBytes(await readStoredWav(deps, r.id, r.fileName, r.wavSha256), `Recording ${r.id}`);
       const spec = await spectrogramOf(audio);
       deps.store.readTx(() =>
         audit(deps, call, 'recording.spectrogram', 'recording', r.id, { patientId: r.patientId }),
@@ -152,7 +152,7 @@ export const recordingsCommands: CommandTable<
     roles: RECORDERS,
     audit: ['recording.create'],
     async run(deps, call, p) {
-      requirePatient(deps, p.patientId);
+      // The patient is checked by the intake (in site mode with the site away, at upload).
       const bytes = Buffer.from(p.wavBase64, 'base64');
       await decodeIncomingRecording(bytes, `'${p.fileName}'`); // refuse what is not WAV or FLAC before writing anything
       // Straight from memory into the recordings folder: no staged copy to leave behind.
@@ -181,7 +181,7 @@ export const recordingsCommands: CommandTable<
         );
       if (!deps.engine)
         throw new ApiError('MODEL', deps.engineError ?? 'The analysis engine is not loaded; nothing was changed.');
-      const audio = decodeWavBytes(await readStoredWav(deps, r.fileName, r.wavSha256), `Recording ${r.id}`);
+      const audio = decodeWavBytes(await readStoredWav(deps, r.id, r.fileName, r.wavSha256), `Recording ${r.id}`);
       const { analysis, error } = await analyze(deps, audio);
       if (!analysis)
         throw new ApiError(
@@ -279,6 +279,6 @@ function requireRecoverable(call: UserCall, meta: { startedBy: string | null } |
 }
 
 /** A stored WAV, checked against its recorded SHA-256 (a changed file is reported, never served). */
-function readStoredWav(deps: Deps, fileName: string, sha256: string): Promise<Buffer> {
-  return readStoredRecording(deps.recordingsDir, deps.atRest, fileName, sha256);
+function readStoredWav(deps: Deps, id: number, fileName: string, sha256: string): Promise<Buffer> {
+  return readStoredRecording(deps.recordingsDir, deps.atRest, fileName, sha256, siteAudioOf(deps.store, id));
 }

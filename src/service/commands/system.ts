@@ -80,6 +80,7 @@ export const systemCommands: CommandTable<'model.info' | 'system.status' | 'syst
           modelError: deps.engine ? null : (deps.engineError ?? 'The analysis engine is not loaded.'),
           schemaVersion: Math.min(deps.store.schemaVersion, LATEST_SCHEMA_VERSION),
           encryptedAtRest: deps.atRest !== null,
+          outbox: deps.outbox ? deps.outbox.counts() : null,
         },
       };
     },

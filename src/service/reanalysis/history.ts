@@ -20,7 +20,7 @@ import type { AtRestKey } from '../../common/at-rest.js';
 import type { AnalysisResult } from '../api.js';
 import type { ServiceStore } from '../handler.js';
 import type { ReanalysisState } from '../../store/index.js';
-import { readStoredRecording } from '../recording-files.js';
+import { readStoredRecording, siteAudioOf } from '../recording-files.js';
 import { toNewAnalysis } from '../recording-intake.js';
 import { decodeWavBytes } from '../wav-source.js';
 import { EnginePool } from './pool.js';
@@ -198,7 +198,13 @@ export async function reanalyzeHistory(opts: HistoryReanalysisOptions): Promise<
         started++;
         let result: AnalysisResult;
         try {
-          const wav = await readStoredRecording(opts.recordingsDir, opts.atRest, s.fileName, s.wavSha256);
+          const wav = await readStoredRecording(
+            opts.recordingsDir,
+            opts.atRest,
+            s.fileName,
+            s.wavSha256,
+            siteAudioOf(opts.store, s.id),
+          );
           const audio = decodeWavBytes(wav, `Recording ${s.id}`);
           result = await pool.analyze(audio.samples, audio.sampleRate);
         } catch (err) {

@@ -76,7 +76,7 @@ export interface PgConnectionInfo {
 const FINISHED: Client[] = [];
 
 export class PgDatabase implements SqlDatabase {
-  private readonly client: Client;
+  private client: Client;
   private depth = 0;
   private nextCommitAsync = false;
   open = true;
@@ -87,20 +87,51 @@ export class PgDatabase implements SqlDatabase {
     opts: { readonly?: boolean } = {},
   ) {
     this.readonly = opts.readonly ?? false;
-    const { Client: NativeClient, types } = loadDriver();
-    this.client = new NativeClient({ types });
     try {
-      this.client.connectSync(info.conninfo);
+      this.client = this.connect();
     } catch (err) {
-      FINISHED.push(this.client); // libpq finished it on the failure (see close)
       throw new StoreError(
         'UNREADABLE',
         `Cannot reach the site database ${info.display}: ${firstLine(err)}. Check that the server is running and reachable from this workstation, and that PGPASSWORD or ~/.pgpass holds this role's password. Nothing was changed.`,
       );
     }
+  }
+
+  /** A new libpq connection with this workstation's session settings. */
+  private connect(): Client {
+    const { Client: NativeClient, types } = loadDriver();
+    const client = new NativeClient({ types });
+    try {
+      client.connectSync(this.info.conninfo);
+    } catch (err) {
+      FINISHED.push(client); // libpq finished it on the failure (see close)
+      throw err;
+    }
     // the server's notices ("already exists, skipping") are not the user's business
-    this.client.querySync('SET client_min_messages = warning');
-    if (this.readonly) this.client.querySync('SET default_transaction_read_only = on');
+    client.querySync('SET client_min_messages = warning');
+    if (this.readonly) client.querySync('SET default_transaction_read_only = on');
+    return client;
+  }
+
+  /** Set when the connection died (server restarted, network gone): the next statement reconnects. */
+  private broken = false;
+
+  /**
+   * Between transactions, a connection that died is replaced before the next statement (the
+   * server restarted, or came back after an outage). Inside a transaction it is not: the server
+   * has rolled that transaction back, and going on would commit half of it.
+   */
+  private ensureConnected(): void {
+    if (!this.broken || this.depth > 0) return;
+    try {
+      const fresh = this.connect();
+      this.client.end();
+      FINISHED.push(this.client);
+      this.client = fresh;
+      this.broken = false;
+    } catch (err) {
+      throw unreachable(this.info.display, err);
+    }
   }
 
   get inTransaction(): boolean {
@@ -109,6 +140,9 @@ export class PgDatabase implements SqlDatabase {
 
   /** Run one command; PostgreSQL's errors come back as the store's where they mean the same. */
   query(text: string, args?: (string | null)[]): { rows: Record<string, unknown>[]; changes: number } {
+    if (this.broken && this.depth > 0)
+      throw unreachable(this.info.display, 'the connection was lost in this transaction');
+    this.ensureConnected();
     try {
       const rows = args ? this.client.querySync(text, args) : this.client.querySync(text);
       const n = Number.parseInt(this.client.pq.cmdTuples(), 10);
@@ -121,6 +155,11 @@ export class PgDatabase implements SqlDatabase {
   private translate(err: unknown): unknown {
     const fields = this.client.pq.resultErrorFields() ?? {};
     const state = fields['sqlState'];
+    // 4 = PQTRANS_UNKNOWN: libpq has no working connection; class 08 and 57P01-03: the server went away
+    if (this.client.pq.transactionStatus() === 4 || state?.startsWith('08') || /^57P0[123]$/.test(state ?? '')) {
+      this.broken = true;
+      return unreachable(this.info.display, err);
+    }
     const message = firstLine(err);
     if (state === '23505') return new StoreError('CONFLICT', message);
     if (state === 'P0001' && /signed|sign-off/.test(message)) return new StoreError('SIGNED', message);
@@ -255,6 +294,14 @@ class PgStatement implements SqlStatement {
     const id = this.rowIdColumn ? r.rows[0]?.[this.rowIdColumn] : undefined;
     return { changes: r.changes, lastInsertRowid: typeof id === 'number' ? id : 0 };
   }
+}
+
+/** The site database cannot be reached now: said so, with what happens next. */
+function unreachable(display: string, err: unknown): StoreError {
+  return new StoreError(
+    'UNREACHABLE',
+    `The site database ${display} cannot be reached (${firstLine(err)}). Nothing was changed there; Auscult reconnects by itself when it is back.`,
+  );
 }
 
 function firstLine(err: unknown): string {

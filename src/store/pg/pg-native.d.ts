@@ -5,6 +5,8 @@ declare module 'pg-native' {
   }
   interface Libpq {
     cmdTuples(): string;
+    /** PQtransactionStatus: 0 idle, 1 active, 2 in a transaction, 3 in a failed one, 4 no connection. */
+    transactionStatus(): number;
     /** After a failed command: PostgreSQL's fields of the error (sqlState, messagePrimary, …). */
     resultErrorFields(): Record<string, string> | null;
   }

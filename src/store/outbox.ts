@@ -1,0 +1,233 @@
+/**
+ * Store and forward (site mode): a recording made while the site database cannot be reached is
+ * kept on this workstation — its WAV in the recordings folder as always, and everything the site
+ * would have stored (the recording row, its analysis, its audit entries with their original times)
+ * in `outbox.sqlite` in the data folder — until the forwarder (src/service/outbox-forwarder.ts)
+ * uploads it.
+ *
+ * Why a small database of its own rather than SQLite schema 9: in site mode this workstation has no
+ * local history database (the history is the site's), the outbox must open exactly when the site
+ * does not, and it holds only this workstation's unsent items; a single workstation never needs it.
+ * Its schema has its own `user_version` (OUTBOX_MIGRATIONS). Written with synchronous=FULL: an item
+ * the nurse was told is saved survives a power cut, like any stored recording.
+ *
+ * Each item is signed when it is saved (Ed25519, this workstation's audit key, which lives in the
+ * signing folder outside the data folder): someone who can edit `outbox.sqlite` could otherwise
+ * change a waiting recording's patient, user or analysis — or add one — and the forwarder would
+ * put it into the site's history under this workstation's signature. The WAV is covered through
+ * its SHA-256 in the signed item.
+ */
+import Database from 'better-sqlite3';
+import { canonicalJson } from './audit-log.js';
+import { documentMessage, signatureValid, type AuditSigner, type TrustedKeys } from './audit-signing.js';
+import { chmodSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NewAnalysis, NewRecording } from './recordings.js';
+
+/** One audit entry as it would have been appended at the time. */
+export interface OutboxAudit {
+  at: string;
+  username: string | null;
+  action: string;
+  objectType: string | null;
+  /** Null: the recording's id, once the site has given it one (a capture's entries name the capture). */
+  objectId: string | null;
+  transport: string;
+  details: Record<string, unknown>;
+}
+
+export interface OutboxItem {
+  /** The order items are uploaded in. */
+  seq: number;
+  /** Random, carried in the `recording.create` entry: finds an upload that committed before a crash. */
+  intakeId: string;
+  savedAt: string;
+  recording: NewRecording;
+  analysis: NewAnalysis | null;
+  audit: OutboxAudit[];
+  /** The site's audit head before the first attempt that may have reached it (null: none did). */
+  afterSeq: number | null;
+  state: 'waiting' | 'refused';
+  problem: string | null;
+  /** Which key signed it, and the signature over signedOutboxItem(). */
+  keyId: string;
+  sig: string;
+}
+
+export type NewOutboxItem = Pick<OutboxItem, 'intakeId' | 'savedAt' | 'recording' | 'analysis' | 'audit' | 'afterSeq'>;
+
+/** One entry per outbox schema version (the outbox's own, not the history's). */
+const OUTBOX_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `CREATE TABLE items (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      intake_id TEXT NOT NULL UNIQUE,
+      saved_at TEXT NOT NULL,
+      recording_json TEXT NOT NULL,
+      analysis_json TEXT,
+      audit_json TEXT NOT NULL,
+      after_seq INTEGER,
+      state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'refused')),
+      problem TEXT,
+      key_id TEXT NOT NULL,
+      sig TEXT NOT NULL
+    )`,
+  },
+];
+
+interface Row {
+  seq: number;
+  intake_id: string;
+  saved_at: string;
+  recording_json: string;
+  analysis_json: string | null;
+  audit_json: string;
+  after_seq: number | null;
+  state: 'waiting' | 'refused';
+  problem: string | null;
+  key_id: string;
+  sig: string;
+}
+
+const ITEM_PREFIX = 'auscult-outbox-item/1';
+
+/** What an item's signature covers: everything the site will store of it, bound to the site's history. */
+function signedOutboxItem(dbId: string, i: NewOutboxItem): Buffer {
+  return documentMessage(
+    ITEM_PREFIX,
+    canonicalJson({
+      dbId,
+      intakeId: i.intakeId,
+      savedAt: i.savedAt,
+      recording: i.recording,
+      analysis: i.analysis,
+      audit: i.audit,
+    }),
+  );
+}
+
+/** Why this item may not be uploaded (a signature that does not check out), or null. */
+export function outboxItemProblem(item: OutboxItem, dbId: string, keys: TrustedKeys | null): string | null {
+  const key = keys?.get(item.keyId);
+  if (!key) return `it is signed by key ${item.keyId}, which is not this workstation's`;
+  return signatureValid(key, signedOutboxItem(dbId, item), item.sig)
+    ? null
+    : 'its signature does not match its contents: the outbox was edited outside Auscult';
+}
+
+export function outboxPath(dataDir: string): string {
+  return join(dataDir, 'outbox.sqlite');
+}
+
+export class Outbox {
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(dataDir: string): Outbox {
+    const path = outboxPath(dataDir);
+    const fresh = !existsSync(path);
+    const db = new Database(path);
+    try {
+      if (fresh) chmodSync(path, 0o600);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const latest = OUTBOX_MIGRATIONS[OUTBOX_MIGRATIONS.length - 1]!.version;
+      if (version > latest)
+        throw new Error(
+          `The outbox ${path} is at schema ${version}, newer than this Auscult knows (${latest}). Update Auscult on this workstation; the outbox was left as it is.`,
+        );
+      for (const m of OUTBOX_MIGRATIONS)
+        if (m.version > version)
+          db.transaction(() => {
+            db.exec(m.sql);
+            db.pragma(`user_version = ${m.version}`);
+          }).immediate();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new Outbox(db);
+  }
+
+  /** Saved durably and signed with `signer` (the workstation's audit key) for the site history `dbId`. */
+  add(item: NewOutboxItem, signer: AuditSigner, dbId: string): void {
+    const sig = signer.sign(signedOutboxItem(dbId, item)).toString('base64');
+    this.db
+      .prepare(
+        'INSERT INTO items (intake_id, saved_at, recording_json, analysis_json, audit_json, after_seq, key_id, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        item.intakeId,
+        item.savedAt,
+        JSON.stringify(item.recording),
+        item.analysis ? JSON.stringify(item.analysis) : null,
+        JSON.stringify(item.audit),
+        item.afterSeq,
+        signer.keyId,
+        sig,
+      );
+  }
+
+  /**
+   * An entry that follows a waiting item (a capture's stop), added to it and the item signed again.
+   * False when the item is no longer here (uploaded meanwhile): the caller appends the entry itself.
+   */
+  appendAudit(intakeId: string, entry: OutboxAudit, signer: AuditSigner, dbId: string): boolean {
+    return this.db
+      .transaction(() => {
+        const item = this.all().find((i) => i.intakeId === intakeId && i.state === 'waiting');
+        if (!item) return false;
+        const audit = [...item.audit, entry];
+        const sig = signer.sign(signedOutboxItem(dbId, { ...item, audit })).toString('base64');
+        this.db
+          .prepare('UPDATE items SET audit_json = ?, key_id = ?, sig = ? WHERE intake_id = ?')
+          .run(JSON.stringify(audit), signer.keyId, sig, intakeId);
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Every item in upload order (refused ones too: they stay until someone looks at them). */
+  all(): OutboxItem[] {
+    return (this.db.prepare('SELECT * FROM items ORDER BY seq').all() as Row[]).map((r) => ({
+      seq: r.seq,
+      intakeId: r.intake_id,
+      savedAt: r.saved_at,
+      recording: JSON.parse(r.recording_json) as NewRecording,
+      analysis: r.analysis_json ? (JSON.parse(r.analysis_json) as NewAnalysis) : null,
+      audit: JSON.parse(r.audit_json) as OutboxAudit[],
+      afterSeq: r.after_seq,
+      state: r.state,
+      problem: r.problem,
+      keyId: r.key_id,
+      sig: r.sig,
+    }));
+  }
+
+  counts(): { waiting: number; refused: number } {
+    const rows = this.db.prepare('SELECT state, count(*) AS n FROM items GROUP BY state').all() as {
+      state: string;
+      n: number;
+    }[];
+    const n = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
+    return { waiting: n('waiting'), refused: n('refused') };
+  }
+
+  /** Recorded before an attempt that may reach the site (kept if already set: the earliest bound). */
+  setAfterSeq(intakeId: string, seq: number): void {
+    this.db.prepare('UPDATE items SET after_seq = coalesce(after_seq, ?) WHERE intake_id = ?').run(seq, intakeId);
+  }
+
+  refuse(intakeId: string, problem: string): void {
+    this.db.prepare("UPDATE items SET state = 'refused', problem = ? WHERE intake_id = ?").run(problem, intakeId);
+  }
+
+  remove(intakeId: string): void {
+    this.db.prepare('DELETE FROM items WHERE intake_id = ?').run(intakeId);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

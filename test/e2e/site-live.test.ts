@@ -223,7 +223,9 @@ describe('live across workstations in the browser (site database)', { skip }, ()
     // editing is refused on A: no sign-off form on its page, and the service says why
     await row.click();
     await page.locator('[data-testid=signed-banner]').waitFor();
-    assert.match(await page.locator('[data-testid=signed-banner]').innerText(), /Signed by Dr Paul Pulmo/);
+    const banner = await page.locator('[data-testid=signed-banner]').innerText();
+    assert.match(banner, /Signed by Dr Paul Pulmo/);
+    assert.match(banner, /Signature valid/, 'B’s seal checked against B’s registered key');
     assert.equal(await page.getByRole('button', { name: 'Sign recording…' }).count(), 0);
     await page.screenshot({ path: join(SHOTS, 'recording-signed-on-b-seen-on-a-1440x900.png'), fullPage: false });
     const again = await doctorOnA.call('recordings.sign', {

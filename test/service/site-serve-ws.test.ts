@@ -137,9 +137,11 @@ describe('workstations as serve processes on one site database', () => {
         await docOnWard.call('findings.add', { recordingId: rid, text: 'Second thoughts.' }),
       );
       assert.equal(amendment.isAmendment, true);
-      const onWard = ok<{ recording: { signed: boolean }; signoff: { meaning: string } | null }>(
-        await docOnWard.call('recordings.get', { id: rid }),
-      );
+      const onWard = ok<{
+        recording: { signed: boolean };
+        signoff: { meaning: string; seal: { valid: boolean; problem: string | null } | null } | null;
+      }>(await docOnWard.call('recordings.get', { id: rid }));
+      assert.deepEqual(onWard.signoff?.seal, { valid: true, problem: null }, 'the desk’s seal, checked on the ward');
       assert.equal(onWard.recording.signed, true);
       assert.equal(onWard.signoff?.meaning, 'reviewed-agree', 'the desk’s sign-off, unchanged');
       assert.equal(ok<{ total: number }>(await docOnWard.call('recordings.reviewQueue', {})).total, 0);

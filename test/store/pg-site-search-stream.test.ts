@@ -11,7 +11,15 @@ import { Store } from '../../src/store/index.js';
 import { ITERATE_BATCH } from '../../src/store/pg/pg-database.js';
 import { scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
-import { ENGINES, openTestStore, seedPatient, seedRecording, seedUser, stopTestClusters } from './helpers.js';
+import {
+  ENGINES,
+  openTestStore,
+  sampleAnalysis,
+  seedPatient,
+  seedRecording,
+  seedUser,
+  stopTestClusters,
+} from './helpers.js';
 
 /** What the recordings say, counted the slow way (the figures the stats row must equal). */
 function truth(store: Store): Map<number, { n: number; last: string | null }> {
@@ -21,13 +29,47 @@ function truth(store: Store): Map<number, { n: number; last: string | null }> {
   return new Map(rows.map((r) => [r.p, { n: r.n, last: r.last }]));
 }
 
+/** The review queue's order as it was computed before the column (per unsigned recording). */
+function oldPriorities(store: Store): Map<number, number> {
+  const rows = store.db
+    .prepare(
+      `SELECT r.id AS id, CASE WHEN r.analysis_status = 'ok' AND (SELECT json_extract(a.result_json, '$.screen.label')
+         FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1) = 'abnormal' THEN 0
+         WHEN r.analysis_status = 'uncertain' THEN 1 ELSE 2 END AS p FROM recordings r WHERE r.signed_at IS NULL`,
+    )
+    .all() as { id: number; p: number }[];
+  return new Map(rows.map((r) => [r.id, r.p]));
+}
+function priorities(store: Store): Map<number, number> {
+  const rows = store.db.prepare('SELECT id, review_priority AS p FROM recordings WHERE signed_at IS NULL').all() as {
+    id: number;
+    p: number;
+  }[];
+  return new Map(rows.map((r) => [r.id, r.p]));
+}
+/** Analyses that give each priority: abnormal ok (0), uncertain (1), healthy ok and withheld (2); later ones replace. */
+function analyse(store: Store, id: number, kind: 'abnormal' | 'healthy' | 'uncertain' | 'withheld'): void {
+  const a = sampleAnalysis();
+  store.tx(() =>
+    store.recordings.addAnalysis(
+      id,
+      kind === 'withheld'
+        ? { ...a, status: 'withheld', probabilities: null, pAbnormal: null, topClass: null, resultJson: '{}' }
+        : {
+            ...a,
+            status: kind === 'uncertain' ? 'uncertain' : 'ok',
+            resultJson: JSON.stringify({ screen: { label: kind === 'uncertain' ? 'healthy' : kind } }),
+          },
+    ),
+  );
+}
+
 function searched(store: Store, query: string): Map<number, { n: number; last: string | null }> {
   const page = store.patients.search(query, 50, 0);
   return new Map(page.items.map((p) => [p.id, { n: p.recordingCount, last: p.lastRecordedAt }]));
 }
 
 describe('patient search figures on both engines', () => {
-  after(() => stopTestClusters());
   for (const engine of ENGINES)
     it(`${engine}: counts and latest times equal the recordings after inserts and a deletion`, async (t) => {
       const store = await openTestStore(engine, t);
@@ -61,6 +103,39 @@ describe('patient search figures on both engines', () => {
     });
 });
 
+describe('review-queue priority column on both engines', () => {
+  // (one test cluster per file: openTestStore's; stopped after the last describe that uses it)
+  after(() => stopTestClusters());
+  for (const engine of ENGINES)
+    it(`${engine}: the trigger-kept priority equals the queue's old CASE, and the queue follows it`, async (t) => {
+      const store = await openTestStore(engine, t);
+      if (!store) return;
+      try {
+        const u = seedUser(store);
+        const p = seedPatient(store, 'Q-1', 'Ann', 'Queue', u);
+        const ids = [0, 1, 2, 3, 4, 5].map((i) => seedRecording(store, p, u, `2024-01-0${i + 1}T00:00:00.000Z`));
+        analyse(store, ids[0]!, 'healthy');
+        analyse(store, ids[1]!, 'abnormal');
+        analyse(store, ids[2]!, 'uncertain');
+        analyse(store, ids[3]!, 'withheld');
+        analyse(store, ids[4]!, 'abnormal');
+        analyse(store, ids[4]!, 'healthy'); // re-analysed: the newest counts
+        // ids[5]: never analysed
+        assert.deepEqual(priorities(store), oldPriorities(store));
+        assert.deepEqual(
+          store.recordings.reviewQueue(10, 0).items.map((r) => r.id),
+          [ids[1], ids[2], ids[0], ids[3], ids[4], ids[5]],
+        );
+        assert.deepEqual(
+          store.recordings.reviewQueue(10, 0, 'abnormal').items.map((r) => r.id),
+          [ids[1]],
+        );
+      } finally {
+        store.close();
+      }
+    });
+});
+
 let cluster: PgCluster | null = null;
 let skipped: string | null = null;
 
@@ -81,7 +156,12 @@ describe('site database: schema 3 and streaming reads', () => {
     let store = owner();
     const u = seedUser(store);
     const ids = [1, 2, 3].map((i) => seedPatient(store, `M${i}`, 'Ann', `Rossi${i}`, u));
-    for (let i = 0; i < 7; i++) seedRecording(store, ids[i % 3]!, u, `2024-01-0${i + 1}T00:00:00.000Z`);
+    const recs = [0, 1, 2, 3, 4, 5, 6].map((i) =>
+      seedRecording(store, ids[i % 3]!, u, `2024-01-0${i + 1}T00:00:00.000Z`),
+    );
+    analyse(store, recs[0]!, 'abnormal');
+    analyse(store, recs[1]!, 'uncertain');
+    analyse(store, recs[2]!, 'healthy');
     store.close();
     // back to schema 2, data kept: what a site upgraded from the previous release looks like
     const down = c.psql(
@@ -89,6 +169,8 @@ describe('site database: schema 3 and streaming reads', () => {
       'site_s',
       `DROP TRIGGER patient_recording_stats_keep ON recordings; DROP FUNCTION patient_recording_stats_keep();
        DROP FUNCTION patient_recording_stats_recount(integer); DROP TABLE patient_recording_stats;
+       DROP TRIGGER analyses_review_priority ON analyses; DROP FUNCTION analyses_review_priority();
+       DROP INDEX recordings_review; ALTER TABLE recordings DROP COLUMN review_priority;
        DELETE FROM schema_version WHERE version = 3;`,
     );
     assert.equal(down.status, 0, down.stderr);
@@ -100,6 +182,12 @@ describe('site database: schema 3 and streaming reads', () => {
       assert.deepEqual(
         [...got.values()].map((v) => v.n),
         [3, 2, 2],
+      );
+      // the queue's priority filled in from the analyses already there
+      assert.deepEqual(priorities(store), oldPriorities(store));
+      assert.deepEqual(
+        [recs[0], recs[1], recs[2]].map((r) => priorities(store).get(r!)),
+        [0, 1, 2],
       );
       const attack = c.psql('ws1', 'site_s', 'UPDATE patient_recording_stats SET recording_count = 99');
       assert.notEqual(attack.status, 0);

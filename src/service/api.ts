@@ -517,8 +517,15 @@ export interface ApiEvents {
   'export.progress': ExportJob;
   'session.ended': { reason: 'signed-out' | 'expired' | 'locked' | 'password-changed' | 'role-changed' };
   /** A site database: a recording was added or signed on some workstation (refresh the queue, the patient). */
-  'recordings.changed': { kind: 'recording.added' | 'recording.signed'; recordingId: number; patientId: number };
+  'recordings.changed': RecordingChange;
 }
+
+/**
+ * What another workstation changed; `missed-changes` after the site database's live connection was
+ * lost and is back (changes made meanwhile were not announced: reload whatever is shown).
+ */
+export type RecordingChange =
+  { kind: 'recording.added' | 'recording.signed'; recordingId: number; patientId: number } | { kind: 'missed-changes' };
 export type EventName = keyof ApiEvents;
 
 export type ApiErrorCode =

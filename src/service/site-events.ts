@@ -4,16 +4,18 @@
  * The database announces every recording added or signed, on any workstation, on channel
  * 'auscult' (a trigger, PG schema 1); each becomes `recordings.changed` on this workstation's
  * event bus, which clients answer by refreshing the review queue and the patient's page.
+ *
+ * A notification is not queued for a listener that is not connected: when the connection drops
+ * (the server restarts, the network goes), what was announced meanwhile is lost. So the listener
+ * connects again (backing off up to 5 s, for as long as the workstation runs), LISTENs again, and
+ * then emits `{ kind: 'missed-changes' }`, on which every client reloads what it shows.
  */
 import pg from 'pg';
 import { parseSiteUrl } from '../store/index.js';
+import type { RecordingChange } from './api.js';
 import type { EventBus } from './events.js';
 
-interface Notice {
-  kind: 'recording.added' | 'recording.signed';
-  recordingId: number;
-  patientId: number;
-}
+type Notice = Extract<RecordingChange, { kind: 'recording.added' | 'recording.signed' }>;
 
 function parseNotice(payload: string | undefined): Notice | null {
   try {
@@ -26,42 +28,50 @@ function parseNotice(payload: string | undefined): Notice | null {
   return null;
 }
 
+/** Waits between attempts to connect again: quick at first (a restart takes a second or two), then every 5 s. */
+const RETRY_MS = [250, 500, 1000, 2000, 5000];
+
+export interface SiteListenOptions {
+  /** Where to say that live updates were lost or are back (default: stderr). */
+  log?: (line: string) => void;
+  /** Runs once LISTEN is back after a loss: the site is reachable again, so the outbox can go. */
+  onReconnect?: () => void;
+}
+
 /**
- * Start listening; resolves once LISTEN is in place. The function it gives stops it. When the
- * connection is lost (the server restarted, the network went), it is re-made with a growing pause
- * (0.5 s doubling to 10 s); `onReconnect` runs once LISTEN is back: the site is reachable again, so
- * the outbox can go.
+ * Start listening; resolves once LISTEN is in place (the first connection must succeed: the
+ * workstation refuses to start without it). The function it gives stops it, reconnection included.
  */
 export async function listenToSite(
   url: string,
   events: EventBus,
-  opts: { onReconnect?: () => void; retryMs?: { first: number; max: number } } = {},
+  opts: SiteListenOptions = {},
 ): Promise<() => Promise<void>> {
   parseSiteUrl(url); // the same refusals (a password in the address) as the store's connection
-  const retry = opts.retryMs ?? { first: 500, max: 10_000 };
+  const log = opts.log ?? ((line: string) => console.error(line));
   let closing = false;
   let client: pg.Client | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let attempt = 0;
 
-  const connect = async (): Promise<void> => {
-    // bounded: a server that is starting or stopping may accept and never answer
+  const connect = async (): Promise<pg.Client> => {
     const c = new pg.Client({
       connectionString: url,
       application_name: 'auscult-listen',
+      // bounded: a server that is starting or stopping may accept and never answer
       connectionTimeoutMillis: 5000,
     });
-    client = c;
-    let live = false; // a failure while connecting is the caller's to retry, not this handler's
     let lost = false;
-    const onLost = (err?: Error) => {
-      if (!live || lost || closing) return;
+    const onLost = (why: string): void => {
+      if (lost || closing) return;
       lost = true;
-      console.error(`auscult: lost the site database's live updates${err ? `: ${err.message}` : ''}; reconnecting.`);
-      void c.end().catch(() => undefined);
-      schedule(retry.first);
+      if (client === c) client = null;
+      log(`auscult: lost the site database's live updates (${why}); connecting again`);
+      c.end().catch(() => undefined);
+      schedule();
     };
-    c.on('error', onLost);
-    c.on('end', () => onLost());
+    c.on('error', (err) => onLost(err.message));
+    c.on('end', () => onLost('the connection closed'));
     c.on('notification', (msg) => {
       if (msg.channel !== 'auscult') return;
       const n = parseNotice(msg.payload);
@@ -70,33 +80,45 @@ export async function listenToSite(
     try {
       await c.connect();
       await c.query('LISTEN auscult');
-      live = true;
     } catch (err) {
-      void c.end().catch(() => undefined);
+      lost = true; // a failed attempt: the caller decides what comes next
+      await c.end().catch(() => undefined);
       throw err;
     }
+    return c;
   };
 
-  const schedule = (wait: number) => {
-    if (closing) return;
-    timer = setTimeout(() => {
-      timer = null;
+  const schedule = (): void => {
+    if (closing || retry) return;
+    const wait = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
+    attempt++;
+    retry = setTimeout(() => {
+      retry = null;
       connect().then(
-        () => {
-          if (closing) return;
-          console.error("auscult: the site database's live updates are back.");
+        (c) => {
+          if (closing) {
+            void c.end().catch(() => undefined);
+            return;
+          }
+          client = c;
+          attempt = 0;
+          log("auscult: the site database's live updates are back");
+          // Whatever was announced while we were away is lost: every client reloads.
+          events.emit('recordings.changed', { kind: 'missed-changes' });
           opts.onReconnect?.();
         },
-        () => schedule(Math.min(wait * 2, retry.max)),
+        () => schedule(),
       );
     }, wait);
-    timer.unref();
   };
 
-  await connect();
+  client = await connect();
   return async () => {
     closing = true;
-    if (timer) clearTimeout(timer);
-    await client?.end().catch(() => undefined);
+    if (retry) clearTimeout(retry);
+    retry = null;
+    const c = client;
+    client = null;
+    await c?.end().catch(() => undefined);
   };
 }

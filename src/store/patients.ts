@@ -41,6 +41,8 @@ interface Row {
   updated_at: string;
   recording_count?: number;
   last_recorded_at?: string | null;
+  /** PostgreSQL's search page: how many patients matched (a window over the matches). */
+  search_total?: number;
 }
 const toPatient = (r: Row): PatientRecord => ({
   id: r.id,
@@ -177,14 +179,34 @@ export class Patients {
     const m = patientMatch(query, 'q', this.engine);
     const where = m.sql ? `WHERE ${m.sql}` : '';
     const args: Record<string, unknown> = { ...m.args, limit, offset };
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM patients ${where}`).get(m.args) as { n: number }).n;
-    const rows = this.db
-      // Page the ids first, so the per-patient counts are computed for this page only.
-      .prepare(
-        `SELECT ${SUMMARY_COLS} FROM patients p WHERE p.id IN (SELECT id FROM patients ${where} ORDER BY family_norm, given_norm, id LIMIT @limit OFFSET @offset)
+    const count = (): number =>
+      (this.db.prepare(`SELECT count(*) AS n FROM patients ${where}`).get(m.args) as { n: number }).n;
+    let rows: Row[];
+    let total: number;
+    if (this.engine === 'postgresql') {
+      // One round trip: the page's ids with the match count (a window over every match, computed
+      // before LIMIT), then each patient's recording figures from the row a trigger keeps (PG
+      // migration 3). Only a page past the end needs the count on its own.
+      rows = this.db
+        .prepare(
+          `WITH page AS (SELECT id, family_norm, given_norm, count(*) OVER () AS search_total FROM patients ${where}
+             ORDER BY family_norm, given_norm, id LIMIT @limit OFFSET @offset)
+           SELECT p.*, coalesce(s.recording_count, 0) AS recording_count, s.last_recorded_at, page.search_total
+           FROM page JOIN patients p ON p.id = page.id LEFT JOIN patient_recording_stats s ON s.patient_id = p.id
+           ORDER BY page.family_norm, page.given_norm, page.id`,
+        )
+        .all(args) as Row[];
+      total = rows[0]?.search_total ?? (offset === 0 ? 0 : count());
+    } else {
+      total = count();
+      rows = this.db
+        // Page the ids first, so the per-patient counts are computed for this page only.
+        .prepare(
+          `SELECT ${SUMMARY_COLS} FROM patients p WHERE p.id IN (SELECT id FROM patients ${where} ORDER BY family_norm, given_norm, id LIMIT @limit OFFSET @offset)
          ORDER BY p.family_norm, p.given_norm, p.id`,
-      )
-      .all(args) as Row[];
+        )
+        .all(args) as Row[];
+    }
     return {
       items: rows.map((r) => ({
         ...toPatient(r),

@@ -516,10 +516,8 @@ export class Store {
    * and the database against every signed checkpoint outside it.
    */
   verifyAudit(opts: { signatures?: 'all' | 'sample' } = {}): ChainCheck {
-    // a site: the keys of every workstation registered so far (one may have joined since we opened)
-    if (this.engine === 'postgresql') this.trust.keys = this.siteKeys();
     return verifyAuditLog(this.db, {
-      keys: this.trust.keys,
+      keys: this.currentKeys(),
       checkpointLog: this.trust.log,
       dbId: this.dbId,
       signatures: opts.signatures,
@@ -575,7 +573,7 @@ export class Store {
     const dbId = this.dbId;
     if (!dbId) return null;
     const sealed = this.db.prepare('SELECT 1 FROM record_seals WHERE recording_id = ?').get(recordingId) !== undefined;
-    const problem = sealProblem(this.db, dbId, this.trust.keys, recordingId);
+    const problem = sealProblem(this.db, dbId, this.currentKeys(), recordingId);
     if (!sealed && !problem) return null;
     return { valid: problem === null, problem };
   }
@@ -584,7 +582,17 @@ export class Store {
   verifySeals(): { checked: number; legacy: number; problems: SealProblem[] } {
     const dbId = this.dbId;
     if (!dbId) return { checked: 0, legacy: 0, problems: [] };
-    return verifySeals(this.db, dbId, this.trust.keys);
+    return verifySeals(this.db, dbId, this.currentKeys());
+  }
+
+  /**
+   * The keys to check against now. A site: every workstation registered so far, read again — one
+   * that joined after we opened signs seals and entries we must accept (it was its key, registered
+   * in the database, that signed them).
+   */
+  private currentKeys(): TrustedKeys | null {
+    if (this.engine === 'postgresql') this.trust.keys = this.siteKeys();
+    return this.trust.keys;
   }
 
   /**

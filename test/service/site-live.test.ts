@@ -14,14 +14,18 @@ import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 type Changed = ApiEvents['recordings.changed'];
 
 /** The next `recordings.changed` for this recording (a 10 s guard so a lost notice fails, not hangs). */
-function nextChange(ws: Workstation, recordingId: number, kind: Changed['kind']): Promise<Changed> {
+function nextChange(
+  ws: Workstation,
+  recordingId: number,
+  kind: 'recording.added' | 'recording.signed',
+): Promise<Changed> {
   return new Promise((resolve, reject) => {
     const guard = setTimeout(() => {
       stop();
       reject(new Error(`no ${kind} notice for recording ${recordingId}`));
     }, 10_000);
     const stop = ws.internals.events.onEvent('recordings.changed', (p) => {
-      if (p.recordingId !== recordingId || p.kind !== kind) return;
+      if (p.kind !== kind || p.recordingId !== recordingId) return;
       clearTimeout(guard);
       stop();
       resolve(p);

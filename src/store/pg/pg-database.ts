@@ -75,10 +75,14 @@ export interface PgConnectionInfo {
 
 const FINISHED: Client[] = [];
 
+/** Rows per round trip of an iterate(): enough to amortise the trip, few enough to stay small. */
+export const ITERATE_BATCH = 500;
+
 export class PgDatabase implements SqlDatabase {
   private client: Client;
   private depth = 0;
   private nextCommitAsync = false;
+  private cursors = 0;
   open = true;
   readonly readonly: boolean;
 
@@ -171,6 +175,29 @@ export class PgDatabase implements SqlDatabase {
       return e;
     }
     return err;
+  }
+
+  /** See PgStatement.iterate. The cursor is closed when the loop ends, breaks or throws. */
+  *stream<T>(
+    text: string,
+    args: (string | null)[] | undefined,
+    shape: (r: Record<string, unknown>) => T,
+  ): Generator<T> {
+    const name = `auscult_iter_${++this.cursors}`;
+    this.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${text}`, args);
+    try {
+      for (;;) {
+        const { rows } = this.query(`FETCH FORWARD ${ITERATE_BATCH} FROM ${name}`);
+        for (const r of rows) yield shape(r);
+        if (rows.length < ITERATE_BATCH) return;
+      }
+    } finally {
+      try {
+        this.client.querySync(`CLOSE ${name}`);
+      } catch {
+        // gone with a rolled-back transaction or a lost connection: nothing left to close
+      }
+    }
   }
 
   prepare(source: string): SqlStatement {
@@ -285,8 +312,16 @@ class PgStatement implements SqlStatement {
     return this.rows(params);
   }
 
+  /**
+   * Streams through a server-side cursor, ITERATE_BATCH rows per round trip, so an export of a
+   * million audit entries never holds them all in this process. WITH HOLD: the cursor outlives a
+   * transaction the loop's body commits (outside one, the server keeps the result, not us), and
+   * other statements may run on the connection between batches (a nested iterate included).
+   */
   iterate(...params: unknown[]): IterableIterator<unknown> {
-    return this.rows(params)[Symbol.iterator]();
+    const shape = (r: Record<string, unknown>): unknown =>
+      this.plucked ? Object.values(r)[0] : this.rawRows ? Object.values(r) : r;
+    return this.db.stream(this.sql.text, bindArgs(this.sql, params), shape);
   }
 
   run(...params: unknown[]): SqlRunResult {

@@ -32,9 +32,8 @@ import { ensureYamnet } from './models.js';
 import { CLASS_MAP, DEFAULT_HEAD_CARD, DEFAULT_SOUNDS_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
 import { SoundsModel, type BandLimitedPass } from './sounds/detector.js';
 import { CompetenceGate, readGateModel, type GatePass, type PatchArrays } from './gate/gate.js';
-import { StreamingEmbedder } from './streaming-embeddings.js';
+import { expectedPatches, StreamingEmbedder } from './streaming-embeddings.js';
 import { StreamingPatchEvidence } from './streaming-patch-evidence.js';
-import { handFeaturesDecimated } from './sounds/features.js';
 import { HOP, PATCH_HOP_FRAMES } from '../features/yamnet-params.js';
 import { containerOfFile } from '../audio/audio-read.js';
 import { openWavStream } from '../audio/wav-read.js';
@@ -77,6 +76,12 @@ export interface EngineOptions {
    * 2 kHz head is indifferent to it; only the AudioSet line's top bands could notice.
    */
   resampleQuality?: ResampleQuality;
+  /**
+   * Steps (and quality windows) per run of the sound detector and the learned quality model; default
+   * sounds/detector.ts's DEFAULT_CHUNK_ROWS, which keeps an hour's run in a few MB. The result does not
+   * depend on it (tests compare a small value with Infinity, one run for the whole recording).
+   */
+  detectorChunkRows?: number;
 }
 
 function now(): number {
@@ -294,12 +299,12 @@ export class AnalysisEngine {
   ): Promise<AnalysisResult> {
     const tStart = now();
     if (!(sampleRate > 0)) throw new AnalysisError('AUDIO_INVALID', `invalid sample rate ${sampleRate}`);
-    const expected16k =
-      opts.expectedSamples !== undefined ? Math.ceil((opts.expectedSamples * TARGET_RATE) / sampleRate) : 0;
     const evidence = new StreamingPatchEvidence(
       (i) => Math.round(((i * PATCH_HOP_FRAMES * HOP) / TARGET_RATE) * TARGET_RATE),
       this.sounds?.needsHandFeatures ?? false,
-      expected16k,
+      opts.expectedSamples !== undefined && opts.expectedSamples > 0
+        ? expectedPatches(opts.expectedSamples, sampleRate)
+        : 0,
     );
     const embedder = await StreamingEmbedder.create(this.yamnet, sampleRate, {
       bandwidthHz: this.card.input.bandwidthHz,
@@ -343,10 +348,7 @@ export class AnalysisEngine {
             embeddings: front.embeddings,
             count: front.count,
           }),
-        detectSounds: async () =>
-          this.sounds
-            ? this.sounds.detectWith(parts, () => handFeaturesDecimated(ev.decimated!, front.startsSec))
-            : null,
+        detectSounds: async () => (this.sounds ? this.sounds.detectWith(parts, () => ev.hand!) : null),
       },
       { resample: 0, frontEnd: 0, yamnet: frontMs },
       tStart,
@@ -563,7 +565,7 @@ async function loadSounds(
   if (opts.soundsCard === null) return null;
   const cardPath = opts.soundsCard ?? join(modelsDir, DEFAULT_SOUNDS_CARD);
   if (opts.soundsCard === undefined && !existsSync(cardPath)) return null;
-  const sounds = await SoundsModel.load(cardPath, 1);
+  const sounds = await SoundsModel.load(cardPath, 1, { chunkRows: opts.detectorChunkRows });
   const c = sounds.card;
   const why =
     c.input.bandwidthHz !== headBandwidthHz

@@ -35,8 +35,7 @@ import { CompetenceGate, readGateModel, type GatePass, type PatchArrays } from '
 import { expectedPatches, StreamingEmbedder } from './streaming-embeddings.js';
 import { StreamingPatchEvidence } from './streaming-patch-evidence.js';
 import { HOP, PATCH_HOP_FRAMES } from '../features/yamnet-params.js';
-import { containerOfFile } from '../audio/audio-read.js';
-import { openWavStream } from '../audio/wav-read.js';
+import { openAudioStream } from '../audio/audio-read.js';
 import type { GateDecision } from './gate/decide.js';
 import { LiveAnalyzer } from './live-analyzer.js';
 import type { LearnedQuality, SoundsResult } from './sounds/types.js';
@@ -46,7 +45,6 @@ import {
   assessSignalQuality,
   bandLimitTo,
   patchSource16k,
-  readAudioFile,
   resampleTo16k,
   TARGET_RATE,
   type ResampleQuality,
@@ -356,18 +354,16 @@ export class AnalysisEngine {
   }
 
   /**
-   * A recording file: a WAV streamed in bounded memory (analyzeStream), a FLAC decoded whole first
-   * (its decoder has no streaming interface yet) — the same result either way. `warnings` are the
-   * reader's (e.g. clipped float samples).
+   * A recording file, WAV or FLAC, streamed in bounded memory (analyzeStream): the same result as
+   * analyzeRecording of the decoded array. A FLAC's end-of-file checks (length, MD5) run after its
+   * last chunk, before any result is returned. `warnings` are the reader's (e.g. clipped float samples).
    */
   async analyzeFile(path: string): Promise<{ result: AnalysisResult; warnings: string[] }> {
-    if (containerOfFile(path) === 'flac') {
-      const audio = await readAudioFile(path);
-      return { result: await this.analyzeRecording(audio.samples, audio.sampleRate), warnings: audio.warnings ?? [] };
-    }
-    const stream = await openWavStream(path, { blockBytes: 1 << 18 });
+    const stream = await openAudioStream(path, { blockBytes: 1 << 18 });
     try {
-      const result = await this.analyzeStream(stream.chunks(), stream.sampleRate, { expectedSamples: stream.frames });
+      const result = await this.analyzeStream(stream.chunks(), stream.sampleRate, {
+        expectedSamples: stream.frames > 0 ? stream.frames : undefined,
+      });
       return { result, warnings: stream.warnings };
     } finally {
       await stream.close();

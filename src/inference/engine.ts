@@ -26,15 +26,16 @@ import {
 } from './analysis-types.js';
 import type { ModelCard } from './model-card.js';
 import { AnalysisError, ModelError } from './errors.js';
-import { readClassMap, topClasses } from './class-map.js';
+import { addScores, readClassMap, topClasses, topClassesOfSums } from './class-map.js';
+import { groupScores } from './gate/foreign.js';
 import { HeadSession } from './head-session.js';
 import { ensureYamnet } from './models.js';
 import { CLASS_MAP, DEFAULT_HEAD_CARD, DEFAULT_SOUNDS_CARD, YAMNET_ONNX, defaultModelsDir } from './paths.js';
 import { SoundsModel, type BandLimitedPass } from './sounds/detector.js';
 import { CompetenceGate, readGateModel, type GatePass, type PatchArrays } from './gate/gate.js';
-import { expectedPatches, StreamingEmbedder } from './streaming-embeddings.js';
+import { expectedPatches, Grower, StreamingEmbedder } from './streaming-embeddings.js';
 import { StreamingPatchEvidence } from './streaming-patch-evidence.js';
-import { HOP, PATCH_HOP_FRAMES } from '../features/yamnet-params.js';
+import { AUDIOSET_CLASSES, HOP, PATCH_HOP_FRAMES } from '../features/yamnet-params.js';
 import { openAudioStream } from '../audio/audio-read.js';
 import type { GateDecision } from './gate/decide.js';
 import { LiveAnalyzer } from './live-analyzer.js';
@@ -268,8 +269,7 @@ export class AnalysisEngine {
         durationSec,
         quality,
         embeddings: headOut.embeddings,
-        bandLimitedScores: headOut.scores!,
-        audioSetScores: (fullOut ?? headOut).scores!,
+        yamnetTop: topClasses((fullOut ?? headOut).scores!, headOut.count, this.classMap, 3),
         count: headOut.count,
         startsSec: headPatches.startsSec,
       },
@@ -297,19 +297,33 @@ export class AnalysisEngine {
   ): Promise<AnalysisResult> {
     const tStart = now();
     if (!(sampleRate > 0)) throw new AnalysisError('AUDIO_INVALID', `invalid sample rate ${sampleRate}`);
+    const expectedPatchCount =
+      opts.expectedSamples !== undefined && opts.expectedSamples > 0
+        ? expectedPatches(opts.expectedSamples, sampleRate)
+        : 0;
     const evidence = new StreamingPatchEvidence(
       (i) => Math.round(((i * PATCH_HOP_FRAMES * HOP) / TARGET_RATE) * TARGET_RATE),
       this.sounds?.needsHandFeatures ?? false,
-      opts.expectedSamples !== undefined && opts.expectedSamples > 0
-        ? expectedPatches(opts.expectedSamples, sampleRate)
-        : 0,
+      expectedPatchCount,
     );
+    // the AudioSet scores reduced batch by batch to what the gate and the sanity line read (an hour's
+    // are 16 MB a pass): the foreign-sound groups' per-patch maxima, and per-class sums
+    const groups = this.gate.foreignGroups;
+    const foreign = groups.map(() => new Grower(Math.max(1, expectedPatchCount)));
+    const bandSums = new Float64Array(AUDIOSET_CLASSES);
+    const fullSums = new Float64Array(AUDIOSET_CLASSES);
     const embedder = await StreamingEmbedder.create(this.yamnet, sampleRate, {
       bandwidthHz: this.card.input.bandwidthHz,
       audioSetBand: this.audioSetBand,
       resampleMethod: this.resampleQuality ?? 'polyphase',
       expectedSamples: opts.expectedSamples,
       onBanded: (b) => evidence.push(b),
+      keepScores: false,
+      onBandLimitedScores: (scores, n) => {
+        groupScores(scores, n, groups).forEach((g, k) => foreign[k]!.append(g));
+        addScores(bandSums, scores, n);
+      },
+      onAudioSetScores: (scores, n) => addScores(fullSums, scores, n),
     });
     let pushed = 0;
     for await (const chunk of chunks) {
@@ -332,8 +346,7 @@ export class AnalysisEngine {
         durationSec: front.durationSec,
         quality: front.quality,
         embeddings: front.embeddings,
-        bandLimitedScores: front.bandLimitedScores,
-        audioSetScores: front.scores,
+        yamnetTop: topClassesOfSums(front.fullBandPass ? fullSums : bandSums, front.count, this.classMap, 3),
         count: front.count,
         startsSec: front.startsSec,
       },
@@ -341,11 +354,12 @@ export class AnalysisEngine {
         learnedQuality: async () =>
           this.sounds ? this.sounds.poorQualityOf(ev.qualityWindows, front.embeddings) : null,
         patchEvidence: () =>
-          this.gate.patchEvidenceWith(ev.levelDbfs, ev.tonality, {
-            scores: front.bandLimitedScores,
-            embeddings: front.embeddings,
-            count: front.count,
-          }),
+          this.gate.patchEvidenceOf(
+            ev.levelDbfs,
+            ev.tonality,
+            foreign.map((g) => g.take()),
+            front,
+          ),
         detectSounds: async () => (this.sounds ? this.sounds.detectWith(parts, () => ev.hand!) : null),
       },
       { resample: 0, frontEnd: 0, yamnet: frontMs },
@@ -377,8 +391,8 @@ export class AnalysisEngine {
       durationSec: number;
       quality: AnalysisResult['quality'];
       embeddings: Float32Array;
-      bandLimitedScores: Float32Array;
-      audioSetScores: Float32Array;
+      /** YAMNet's top AudioSet classes over the recording (the sanity line). */
+      yamnetTop: AnalysisResult['yamnetTop'];
       count: number;
       startsSec: number[];
     },
@@ -433,7 +447,7 @@ export class AnalysisEngine {
       gate,
       patches: decision.patches,
       windows: verdict?.windows ?? [],
-      yamnetTop: topClasses(front.audioSetScores, count, this.classMap, 3),
+      yamnetTop: front.yamnetTop,
       models: this.versions,
       sounds,
       learnedQuality,

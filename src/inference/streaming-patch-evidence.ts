@@ -85,9 +85,7 @@ export class StreamingPatchEvidence {
   push(banded: Float32Array): void {
     if (this.handRows) {
       const first = (HAND_DECIMATE - (this.total % HAND_DECIMATE)) % HAND_DECIMATE;
-      const picked = new Float32Array(Math.max(0, Math.ceil((banded.length - first) / HAND_DECIMATE)));
-      for (let i = 0; i < picked.length; i++) picked[i] = banded[first + i * HAND_DECIMATE]!;
-      this.appendDecimated(picked);
+      this.appendDecimated(banded, first);
     }
     this.append(banded);
     // patches whose samples lie wholly before the newest one
@@ -166,14 +164,16 @@ export class StreamingPatchEvidence {
     return rows;
   }
 
-  private appendDecimated(x: Float32Array): void {
-    if (this.decLen + x.length > this.dec.length) {
-      const grown = new Float32Array(Math.max(this.dec.length * 2, this.decLen + x.length));
+  /** Appends banded[first], banded[first + HAND_DECIMATE], … (straight into the buffer: no array per chunk). */
+  private appendDecimated(banded: Float32Array, first: number): void {
+    const n = Math.max(0, Math.ceil((banded.length - first) / HAND_DECIMATE));
+    if (this.decLen + n > this.dec.length) {
+      const grown = new Float32Array(Math.max(this.dec.length * 2, this.decLen + n));
       grown.set(this.dec.subarray(0, this.decLen));
       this.dec = grown;
     }
-    this.dec.set(x, this.decLen);
-    this.decLen += x.length;
+    for (let i = 0; i < n; i++) this.dec[this.decLen + i] = banded[first + i * HAND_DECIMATE]!;
+    this.decLen += n;
   }
 
   /** Patch level and tonality from the audio at its first sample on (to the end of what is held). */

@@ -36,6 +36,7 @@ import {
 } from '../src/inference/front-end.js';
 import type { ResampleMethod } from '../src/audio/resample.js';
 import { ortResampler } from './_ort-resampler.js';
+import { pythonPeerLine } from './_python-peer.js';
 import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
@@ -372,29 +373,6 @@ function wholeProcess(dir: string): void {
   );
 }
 
-/** Issue 18's whole-process peer: the same YAMNet TFLite through TensorFlow Lite's interpreter, with soxr. */
-function pythonPeer(): void {
-  const probe = spawnSync(
-    'python3',
-    [
-      '-c',
-      'import importlib.util as u; print(",".join(m for m in ("tflite_runtime", "ai_edge_litert", "tensorflow", "soxr", "soundfile") if u.find_spec(m) is None))',
-    ],
-    { encoding: 'utf8' },
-  );
-  const missing = probe.status === 0 ? probe.stdout.trim() : 'python3';
-  const noInterpreter = ['tflite_runtime', 'ai_edge_litert', 'tensorflow'].every((m) => missing.split(',').includes(m));
-  if (probe.status !== 0 || noInterpreter || missing.includes('soxr')) {
-    console.log(
-      `   Python peer (TFLite + soxr): skipped — missing ${missing || '?'}; PyPI is unreachable from this machine and Debian packages neither tflite-runtime nor python3-soxr`,
-    );
-  } else {
-    console.log(
-      '   Python peer (TFLite + soxr): its packages are present, but this bench does not build the peer yet (issue 18, whole-process half)',
-    );
-  }
-}
-
 /**
  * AUSCULT_BENCH_PARTS=process,memory (comma-separated) runs only those parts of this bench:
  * engines, dsp, callgrind, process, peer, detector, latency, memory. Default: all.
@@ -418,7 +396,7 @@ export async function run(): Promise<void> {
     if (part('dsp')) await dspStage();
     if (part('callgrind')) callgrindCounts();
     if (part('process')) wholeProcess(dir);
-    if (part('peer')) pythonPeer();
+    if (part('peer')) console.log(pythonPeerLine());
 
     const wavPath = join(dir, 'breath-30s.wav');
     writeWav(wavPath, breathLike(30, RATE), RATE);
@@ -591,12 +569,40 @@ function streamedHourMemory(dir: string, headPath: string): void {
   }
 }
 
+/**
+ * Warm-up past one batch of patches, so that onnxruntime's buffers are at their size before the
+ * baseline: 20 s at the long file's rate through the path measured (analyzeFile), not the
+ * whole-array one, whose arrays would otherwise count towards the streamed run's peak. Returns RSS after.
+ */
+async function warmStreamed(engine: AnalysisEngine, longWav: string): Promise<number> {
+  const rate = (await readWavHeaderRate(longWav)) ?? RATE;
+  const warm = `${longWav}.warm.wav`;
+  writeWav(warm, breathLike(20, rate), rate);
+  try {
+    await engine.analyzeFile(warm);
+  } finally {
+    rmSync(warm, { force: true });
+  }
+  return process.memoryUsage().rss;
+}
+
+/** A PCM WAV's sample rate from its fmt chunk (the bench's own files: fmt at byte 12). */
+async function readWavHeaderRate(path: string): Promise<number | null> {
+  const { open } = await import('node:fs/promises');
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(28);
+    await fh.read(b, 0, 28, 0);
+    return b.toString('ascii', 12, 16) === 'fmt ' ? b.readUInt32LE(24) : null;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Child mode: the engine loaded and warmed, then a long WAV streamed through it (analyzeFile); peak RSS as JSON. */
 async function streamChild(wavPath: string, cardPath: string): Promise<void> {
   const engine = await AnalysisEngine.load({ headCard: cardPath });
-  // warm-up past one batch of patches, so that onnxruntime's buffers are at their size before the baseline
-  await engine.analyzeRecording(breathLike(20, RATE), RATE);
-  const baseRss = process.memoryUsage().rss;
+  const baseRss = await warmStreamed(engine, wavPath);
   const t0 = performance.now();
   const { result } = await engine.analyzeFile(wavPath);
   const totalMs = performance.now() - t0;

@@ -115,6 +115,7 @@ export async function run(): Promise<void> {
       { workers: 1, threads: 2, note: 'one engine, onnxruntime on 2 threads (what `analyze` does)' },
       { workers: 2, threads: 1, note: 'both cores, one engine each (the default)' },
     ];
+    const rates: number[] = [];
     for (const c of configs) {
       // each configuration starts from the same un-analysed history
       const db = join(dir, `run-${c.workers}x${c.threads}.sqlite`);
@@ -122,6 +123,13 @@ export async function run(): Promise<void> {
       const store = Store.open(db);
       const loadBefore = load();
       const cpu0 = process.cpuUsage();
+      // RSS of the whole process (the workers are threads in it), sampled: unlike speed, contention from
+      // other work on the machine does not move it
+      let peakRss = process.memoryUsage().rss;
+      const rss0 = peakRss;
+      const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }, 20);
       try {
         const r = await reanalyzeHistory({
           store,
@@ -135,16 +143,24 @@ export async function run(): Promise<void> {
           log: () => {},
         });
         const cpu = process.cpuUsage(cpu0);
+        clearInterval(sampler);
+        rates.push(r.perSecond);
         console.log(
           `     ${`${c.workers} worker × ${c.threads} thread`.padEnd(20)} ${r.perSecond.toFixed(1).padStart(6)} recordings/s ` +
             `(${r.analysed} analysed in ${(r.seconds - r.loadSeconds).toFixed(1)} s after ${r.loadSeconds.toFixed(1)} s of engine loading; ` +
             `${((audioSec * r.perSecond) / n).toFixed(0)}× real time; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s all threads; ` +
-            `${r.failed.length} failed; load ${loadBefore} → ${load()}) — ${c.note}`,
+            `${r.failed.length} failed; load ${loadBefore} → ${load()}; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB, ${(rss0 / 2 ** 20).toFixed(0)} MB before) — ${c.note}`,
         );
       } finally {
+        clearInterval(sampler);
         store.close();
       }
     }
+    // the machine is shared: absolute speeds move with others' load, ratios within this run much less
+    console.log(
+      `     speed ratios in this run: 2 workers × 1 thread / 1 worker × 1 thread = ${(rates[2]! / rates[0]!).toFixed(2)}×; ` +
+        `/ 1 worker × 2 threads = ${(rates[2]! / rates[1]!).toFixed(2)}× (load average now ${load()}; ${availableParallelism()} cores)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { AudioFileError } from './audio-file-error.js';
 import { isFlac } from './flac-magic.js';
-import { decodeWav, readWavFile, type DecodedAudio } from './wav-read.js';
+import { decodeWav, openWavStream, readWavFile, type DecodedAudio } from './wav-read.js';
 import { encodePcmWav } from './wav-write.js';
 
 export type AudioContainer = 'wav' | 'flac';
@@ -53,6 +53,26 @@ export async function readAudio(path: string): Promise<DecodedAudio & { containe
   const container = containerOf(sniff(path));
   const audio = container === 'flac' ? await (await flac()).readFlacFile(path) : await readWavFile(path);
   return { ...audio, container };
+}
+
+/** A recording opened for reading in bounded memory: chunks of mono samples (openWavStream's or openFlacStream's). */
+export interface AudioStream {
+  readonly sampleRate: number;
+  /** Samples per channel the header declares (0: a FLAC that does not say). */
+  readonly frames: number;
+  readonly warnings: string[];
+  chunks(): AsyncGenerator<Float32Array>;
+  close(): Promise<void>;
+}
+
+/** Opens a WAV or FLAC file (by content) as an AudioStream. Throws AudioFileError as the readers do. */
+export async function openAudioStream(
+  path: string,
+  opts: { blockBytes?: number } = {},
+): Promise<AudioStream & { container: AudioContainer }> {
+  const container = containerOf(sniff(path));
+  const stream = container === 'flac' ? await (await flac()).openFlacStream(path) : await openWavStream(path, opts);
+  return Object.assign(stream, { container });
 }
 
 /**

@@ -20,7 +20,7 @@
  * integers are recovered (Math.round) and rescaled to the WAV convention.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import CodecParser, { type CodecFrame, type FLACHeader, type OggPage } from 'codec-parser';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { AudioFileError } from './audio-file-error.js';
@@ -63,8 +63,12 @@ const seconds = (n: number, rate: number): string => `${(n / rate).toFixed(1)} s
 
 export { isFlac };
 
-/** Walks the metadata blocks and validates STREAMINFO. Throws AudioFileError; reads no audio. */
-export function scanFlacHeader(bytes: Uint8Array): FlacLayout {
+/**
+ * Walks the metadata blocks and validates STREAMINFO. Throws AudioFileError; reads no audio.
+ * `stream`: the file is decoded in bounded memory (openFlacStream), so only the one-hour limit
+ * applies, not the whole-array sample limit (as openWavStream).
+ */
+export function scanFlacHeader(bytes: Uint8Array, opts: { stream?: boolean } = {}): FlacLayout {
   if (bytes.length === 0)
     throw new AudioFileError(
       'EMPTY',
@@ -135,7 +139,7 @@ export function scanFlacHeader(bytes: Uint8Array): FlacLayout {
     );
   const sec = h.totalSamples / h.sampleRate;
   // samples of all channels count: a FLAC is kept whole while it is converted for the store
-  if (sec > WAV_LIMITS.maxDurationSec || h.totalSamples * h.channels > WAV_LIMITS.maxSamples)
+  if (sec > WAV_LIMITS.maxDurationSec || (!opts.stream && h.totalSamples * h.channels > WAV_LIMITS.maxSamples))
     throw new AudioFileError(
       'TOO_LARGE',
       `The recording is too long to analyse in one piece (its header announces ${(sec / 60).toFixed(1)} min at ${h.sampleRate} Hz; ` +
@@ -172,24 +176,61 @@ function quietly<T>(fn: () => T): T {
  */
 export async function decodeFlacInto(bytes: Uint8Array, sink: FlacSink): Promise<FlacLayout & { frames: number }> {
   const layout = scanFlacHeader(bytes);
+  const audio = bytes.subarray(layout.audioStart);
+  const batches = decodeFrames(layout, chunksOf(audio), audio.length);
+  try {
+    for (let r = await batches.next(); ; r = await batches.next()) {
+      if (r.done) return { ...layout, frames: r.value };
+      sink(r.value.channels, r.value.frames);
+    }
+  } finally {
+    await batches.return(0); // frees the decoder when the sink threw (a no-op after the end)
+  }
+}
+
+/** Parser input size. */
+const CHUNK = 64 * 1024;
+
+function* chunksOf(audio: Uint8Array): Generator<Uint8Array> {
+  for (let p = 0; p < audio.length; p += CHUNK) yield audio.subarray(p, p + CHUNK);
+}
+
+/**
+ * The frames of a FLAC's audio (the bytes after its header, `audioBytes` of them, in chunks), decoded
+ * and checked batch by batch; returns the samples decoded per channel. The end-of-file checks (length,
+ * MD5) run after the last batch, so a consumer must treat what it got as unconfirmed until the
+ * generator has returned: a damaged file throws there.
+ */
+async function* decodeFrames(
+  layout: FlacLayout,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  audioBytes: number,
+  stream = false,
+): AsyncGenerator<{ channels: Int32Array[]; frames: number }, number> {
   const decoder = new FLACDecoder();
   await decoder.ready;
   try {
-    return await decodeFrames(bytes, layout, decoder, sink);
+    return yield* decodeWith(layout, chunks, audioBytes, decoder, stream);
   } finally {
     decoder.free();
   }
 }
 
-async function decodeFrames(
-  bytes: Uint8Array,
+async function* decodeWith(
   layout: FlacLayout,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  audioBytes: number,
   decoder: FLACDecoder,
-  sink: FlacSink,
-): Promise<FlacLayout & { frames: number }> {
+  stream: boolean,
+): AsyncGenerator<{ channels: Int32Array[]; frames: number }, number> {
   const { sampleRate: rate, channels, bitsPerSample: bits } = layout;
-  // Without a declared total the limits bound the output instead.
-  const cap = layout.totalSamples > 0 ? layout.totalSamples : Math.floor(WAV_LIMITS.maxSamples / channels);
+  // Without a declared total the limits bound the output instead (a stream's: one hour).
+  const cap =
+    layout.totalSamples > 0
+      ? layout.totalSamples
+      : stream
+        ? WAV_LIMITS.maxDurationSec * rate
+        : Math.floor(WAV_LIMITS.maxSamples / channels);
   const md5 = layout.md5 ? createHash('md5') : null;
   const bytesPer = Math.ceil(bits / 8);
   const scale = 2 ** (bits - 1) - 1;
@@ -204,8 +245,8 @@ async function decodeFrames(
       `The FLAC file is damaged at about ${seconds(at, rate)} (${what}); the audio there cannot be trusted. ${REPAIR_HINT}`,
     );
 
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
+  const flush = async (): Promise<{ channels: Int32Array[]; frames: number } | null> => {
+    if (pending.length === 0) return null;
     // decodeFrames does its work synchronously before returning its promise, so console.error is
     // silenced exactly while libFLAC runs and restored before anything else can run
     const out = await quietly(() => decoder.decodeFrames(pending));
@@ -225,9 +266,10 @@ async function decodeFrames(
         for (let c = 0; c < channels; c++, p += bytesPer) buf.writeIntLE(ints[c]![i]!, p, bytesPer);
       md5.update(buf);
     }
-    sink(ints, pendingSamples);
+    const batch = { channels: ints, frames: pendingSamples };
     pending = [];
     pendingSamples = 0;
+    return batch;
   };
 
   const take = (frame: CodecFrame): void => {
@@ -243,7 +285,9 @@ async function decodeFrames(
         throw damaged(position, `more audio than the ${seconds(layout.totalSamples, rate)} its header announces`);
       throw new AudioFileError(
         'TOO_LARGE',
-        `The recording is too long to analyse in one piece (more than ${WAV_LIMITS.maxSamples} samples over all channels). Split it, e.g. \`sox input.flac part.flac trim 0 600 : newfile : restart\`.`,
+        stream
+          ? `The recording is longer than ${WAV_LIMITS.maxDurationSec / 60} min, more than Auscult analyses in one piece. Split it, e.g. \`sox input.flac part.flac trim 0 600 : newfile : restart\`.`
+          : `The recording is too long to analyse in one piece (more than ${WAV_LIMITS.maxSamples} samples over all channels). Split it, e.g. \`sox input.flac part.flac trim 0 600 : newfile : restart\`.`,
       );
     }
     pending.push(frame.data);
@@ -251,18 +295,22 @@ async function decodeFrames(
     consumed += frame.data.length;
   };
 
-  const CHUNK = 64 * 1024;
-  const audio = bytes.subarray(layout.audioStart);
   // the parser's typings say Iterator; its generators are walked by hand
-  const drain = async (it: Iterator<CodecFrame | OggPage>): Promise<void> => {
+  async function* drain(
+    it: Iterator<CodecFrame | OggPage>,
+  ): AsyncGenerator<{ channels: Int32Array[]; frames: number }> {
     for (let r = it.next(); !r.done; r = it.next()) {
       take(r.value as CodecFrame);
-      if (pending.length >= FRAMES_PER_BATCH) await flush();
+      if (pending.length >= FRAMES_PER_BATCH) {
+        const b = await flush();
+        if (b) yield b;
+      }
     }
-  };
-  for (let p = 0; p < audio.length; p += CHUNK) await drain(parser.parseChunk(audio.subarray(p, p + CHUNK)));
-  await drain(parser.flush());
-  await flush();
+  }
+  for await (const chunk of chunks) yield* drain(parser.parseChunk(chunk));
+  yield* drain(parser.flush());
+  const last = await flush();
+  if (last) yield last;
 
   if (position === 0) {
     if (layout.totalSamples === 0)
@@ -272,7 +320,7 @@ async function decodeFrames(
   // Short of the total: truncated only if what follows the last good frame could be one cut-off frame;
   // more bytes than that mean frames the parser could not read (damage in the middle).
   const frameBound = layout.maxFrameBytes || layout.maxBlockSize * channels * bytesPer + 64;
-  if (layout.totalSamples > 0 && position < layout.totalSamples && audio.length - consumed > frameBound)
+  if (layout.totalSamples > 0 && position < layout.totalSamples && audioBytes - consumed > frameBound)
     throw damaged(position, 'unreadable frames follow');
   if (layout.totalSamples > 0 && position < layout.totalSamples)
     throw new AudioFileError(
@@ -282,7 +330,99 @@ async function decodeFrames(
     );
   if (md5 && md5.digest('hex') !== layout.md5)
     throw damaged(0, 'the decoded audio does not match the checksum (MD5) in its header');
-  return { ...layout, frames: position };
+  return position;
+}
+
+/** Mono samples of a batch of frames, on the WAV reader's scale (the same arithmetic as the WAV reader: mean of the integers, then the scale). */
+function monoOf(chs: Int32Array[], frames: number, norm: number, into: Float32Array): void {
+  const inv = 1 / chs.length;
+  for (let i = 0; i < frames; i++) {
+    let acc = 0;
+    for (const ch of chs) acc += ch[i]!;
+    into[i] = acc * inv * norm;
+  }
+}
+
+/** A FLAC file opened for decoding in bounded memory (the WavStream of a FLAC). */
+export interface FlacStream {
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly bitsPerSample: number;
+  /** Samples per channel the header declares (0: not declared). */
+  readonly frames: number;
+  readonly durationSec: number;
+  readonly warnings: string[];
+  /**
+   * Mono samples in [-1, 1], a batch of frames at a time (each chunk a fresh array). The file's
+   * end-of-stream checks (length, MD5) run after the last chunk: the generator throws AudioFileError
+   * there for a damaged file, so nothing computed from the chunks may be kept unless it returned.
+   */
+  chunks(): AsyncGenerator<Float32Array>;
+  close(): Promise<void>;
+}
+
+/** Bytes read from the file at a time. */
+const READ_BYTES = 256 * 1024;
+
+/**
+ * Opens a FLAC file for decoding in bounded memory whatever its length: the header is read and
+ * checked as decodeFlac checks it (except the whole-array sample limit; the one-hour limit stays),
+ * then the audio is read, parsed and decoded 256 KiB at a time, with every check of decodeFlac.
+ * A 60-minute recording at 44.1 kHz is ≈ 200 MB of FLAC and 635 MB of float32 as one array.
+ */
+export async function openFlacStream(path: string): Promise<FlacStream> {
+  const { fh, size } = await openChecked(path, Infinity);
+  let layout: FlacLayout;
+  try {
+    layout = await readLayout(fh, size);
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  const norm = 1 / 2 ** (layout.bitsPerSample - 1);
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    for (let pos = layout.audioStart; pos < size;) {
+      // a fresh buffer per read: the parser's frames point into it until they are decoded
+      const buf = new Uint8Array(Math.min(READ_BYTES, size - pos));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return; // the file shrank: the decoder reports what is missing
+      yield buf.subarray(0, bytesRead);
+      pos += bytesRead;
+    }
+  }
+  let started = false;
+  return {
+    sampleRate: layout.sampleRate,
+    channels: layout.channels,
+    bitsPerSample: layout.bitsPerSample,
+    frames: layout.totalSamples,
+    durationSec: layout.totalSamples / layout.sampleRate,
+    warnings: [],
+    async *chunks(): AsyncGenerator<Float32Array> {
+      if (started) throw new Error('FlacStream: chunks() can be read once');
+      started = true;
+      // for-await closes the decoder's generator (and frees libFLAC) when the consumer stops early
+      for await (const b of decodeFrames(layout, bytes(), size - layout.audioStart, true)) {
+        const mono = new Float32Array(b.frames);
+        monoOf(b.channels, b.frames, norm, mono);
+        yield mono;
+      }
+    },
+    close: () => fh.close(),
+  };
+}
+
+/** The header from the file's first bytes, reading more while it is longer than what was read. */
+async function readLayout(fh: FileHandle, size: number): Promise<FlacLayout> {
+  for (let n = Math.min(size, 1 << 20); ; n = Math.min(size, n * 4)) {
+    const head = new Uint8Array(n);
+    const { bytesRead } = await fh.read(head, 0, n, 0);
+    try {
+      return scanFlacHeader(head.subarray(0, bytesRead), { stream: true });
+    } catch (err) {
+      if (!(err instanceof AudioFileError && err.code === 'TRUNCATED') || bytesRead >= size) throw err;
+    }
+  }
 }
 
 /** Decodes a whole FLAC file held in memory to mono, on the WAV reader's scale. Throws AudioFileError. */
@@ -297,13 +437,7 @@ export async function decodeFlac(bytes: Uint8Array): Promise<DecodedAudio> {
       grown.set(samples.subarray(0, n));
       samples = grown;
     }
-    const inv = 1 / chs.length;
-    for (let i = 0; i < frames; i++) {
-      let acc = 0;
-      for (const ch of chs) acc += ch[i]!;
-      // the same arithmetic as the WAV reader: mean of the integers, then the scale
-      samples[n + i] = acc * inv * norm;
-    }
+    monoOf(chs, frames, norm, samples.subarray(n, n + frames));
     n += frames;
   });
   if (n !== samples.length) samples = samples.slice(0, n);
@@ -324,7 +458,24 @@ export async function readFlacFile(path: string): Promise<DecodedAudio> {
 
 /** Reads a file into memory after checking it exists, is a file, and is not larger than `max`. */
 export async function readWholeFile(path: string, max: number): Promise<Uint8Array> {
-  let fh;
+  const { fh, size } = await openChecked(path, max);
+  try {
+    const buf = new Uint8Array(size);
+    const { bytesRead } = await fh.read(buf, 0, size, 0);
+    if (bytesRead < size)
+      throw new AudioFileError(
+        'TRUNCATED',
+        `The file ${path} became shorter while it was being read. Copy it again and retry.`,
+      );
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Opens a file after checking it exists, is a file, and is not larger than `max` (closed again on refusal). */
+async function openChecked(path: string, max: number): Promise<{ fh: FileHandle; size: number }> {
+  let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch (err) {
@@ -349,15 +500,9 @@ export async function readWholeFile(path: string, max: number): Promise<Uint8Arr
         'TOO_LARGE',
         `The file ${path} is ${(st.size / 2 ** 20).toFixed(0)} MiB, more than any recording Auscult analyses in one piece (${max / 2 ** 20} MiB). Split it.`,
       );
-    const buf = new Uint8Array(st.size);
-    const { bytesRead } = await fh.read(buf, 0, st.size, 0);
-    if (bytesRead < st.size)
-      throw new AudioFileError(
-        'TRUNCATED',
-        `The file ${path} became shorter while it was being read. Copy it again and retry.`,
-      );
-    return buf;
-  } finally {
+    return { fh, size: st.size };
+  } catch (err) {
     await fh.close();
+    throw err;
   }
 }

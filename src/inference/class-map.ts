@@ -51,9 +51,21 @@ export function readClassMap(path: string): string[] {
 
 /** The k highest of the column means of count×521 scores. */
 export function topClasses(scores: Float32Array, count: number, names: string[], k = 3): AudioSetScore[] {
+  const sums = new Float64Array(names.length);
+  addScores(sums, scores, count);
+  return topClassesOfSums(sums, count, names, k);
+}
+
+/** Adds `count` rows of scores (count × sums.length) to per-class sums, row by row (a stream adds batch by batch). */
+export function addScores(sums: Float64Array, scores: Float32Array, count: number): void {
+  const n = sums.length;
+  for (let r = 0; r < count; r++) for (let j = 0; j < n; j++) sums[j]! += scores[r * n + j]!;
+}
+
+/** topClasses from per-class sums over `count` patches (addScores'). */
+export function topClassesOfSums(sums: Float64Array, count: number, names: string[], k = 3): AudioSetScore[] {
   const n = names.length;
-  const mean = new Float64Array(n);
-  for (let r = 0; r < count; r++) for (let j = 0; j < n; j++) mean[j]! += scores[r * n + j]!;
+  const mean = Float64Array.from(sums);
   for (let j = 0; j < n; j++) mean[j]! /= Math.max(count, 1);
   return [...mean.keys()]
     .sort((a, b) => mean[b]! - mean[a]!)

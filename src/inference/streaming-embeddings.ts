@@ -53,10 +53,12 @@ export interface StreamedFrontHalf {
   quality: QualityReport;
   /** count × 1024, from the band-limited pass (what the head sees). */
   embeddings: Float32Array;
-  /** count × 521 AudioSet scores (full band unless audioSetBand is 'head' or band-limiting changes nothing). */
-  scores: Float32Array;
-  /** count × 521 AudioSet scores of the band-limited pass (what the competence gate reads). */
-  bandLimitedScores: Float32Array;
+  /** count × 521 AudioSet scores (full band unless audioSetBand is 'head' or band-limiting changes nothing); null with keepScores false. */
+  scores: Float32Array | null;
+  /** count × 521 AudioSet scores of the band-limited pass (what the competence gate reads); null with keepScores false. */
+  bandLimitedScores: Float32Array | null;
+  /** Whether a second, full-band pass ran (its scores went to onAudioSetScores). */
+  fullBandPass: boolean;
   count: number;
   startsSec: number[];
 }
@@ -107,6 +109,8 @@ class PatchPass {
   constructor(
     private readonly yamnet: YamnetSession,
     keep: { embeddings: boolean; scores: boolean },
+    /** Each batch's AudioSet scores (n × 521), in order, before they are dropped or kept. */
+    private readonly onScores: ((scores: Float32Array, n: number) => void) | undefined,
     /** Patches expected (from the file's header), so the outputs are allocated once; a guess is fine. */
     expected: number,
   ) {
@@ -165,8 +169,9 @@ class PatchPass {
   private async runBatch(): Promise<void> {
     const n = this.inBatch;
     this.inBatch = 0;
-    const out = await this.yamnet.runArray(this.batch, n, this.scores !== null);
+    const out = await this.yamnet.runArray(this.batch, n, this.scores !== null || this.onScores !== undefined);
     this.embeddings?.append(out.embeddings);
+    if (out.scores) this.onScores?.(out.scores, n);
     if (this.scores && out.scores) this.scores.append(out.scores);
   }
 }
@@ -183,6 +188,15 @@ export interface StreamingEmbedderOptions {
    * hour, briefly holds the old and the new array).
    */
   expectedSamples?: number;
+  /**
+   * false: the AudioSet scores are not kept (an hour's are 16 MB a pass); the caller reduces each
+   * batch's as it comes (onBandLimitedScores / onAudioSetScores). Default true.
+   */
+  keepScores?: boolean;
+  /** Each batch's AudioSet scores of the band-limited pass (n × 521), in patch order. */
+  onBandLimitedScores?: (scores: Float32Array, n: number) => void;
+  /** Each batch's AudioSet scores of the full-band pass, when it runs (n × 521), in patch order. */
+  onAudioSetScores?: (scores: Float32Array, n: number) => void;
   /** Each stretch of the band-limited 16 kHz audio (the resampled audio when band-limiting changes nothing), in order: the engine measures the gate's and detector's per-patch evidence from it. */
   onBanded?: (banded16k: Float32Array) => void;
 }
@@ -228,8 +242,10 @@ export class StreamingEmbedder {
       new QualityTracker(sampleRate),
       resampler,
       bandLimitMatters ? new StreamingBandLimit(SAMPLE_RATE, bw) : null,
-      new PatchPass(yamnet, { embeddings: true, scores: true }, expected),
-      fullPass ? new PatchPass(yamnet, { embeddings: false, scores: true }, expected) : null,
+      new PatchPass(yamnet, { embeddings: true, scores: opts.keepScores ?? true }, opts.onBandLimitedScores, expected),
+      fullPass
+        ? new PatchPass(yamnet, { embeddings: false, scores: opts.keepScores ?? true }, opts.onAudioSetScores, expected)
+        : null,
       opts.onBanded,
     );
   }
@@ -265,8 +281,8 @@ export class StreamingEmbedder {
     await this.head.finish();
     await this.full?.finish();
     const count = this.head.count;
-    const bandLimitedScores = this.head.scores!.take();
-    const scores = this.full ? this.full.scores!.take() : bandLimitedScores;
+    const bandLimitedScores = this.head.scores?.take() ?? null;
+    const scores = this.full ? (this.full.scores?.take() ?? null) : bandLimitedScores;
     return {
       sampleRate: this.sampleRate,
       samples: this.pushed,
@@ -275,6 +291,7 @@ export class StreamingEmbedder {
       embeddings: this.head.embeddings!.take(),
       scores,
       bandLimitedScores,
+      fullBandPass: this.full !== null,
       count,
       startsSec: Array.from({ length: count }, (_, i) => (i * PATCH_HOP_FRAMES * HOP) / SAMPLE_RATE),
     };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AudioFileError } from '../../src/audio/audio-file-error.js';
-import { decodeAudio, readAudio, toStoredWav } from '../../src/audio/audio-read.js';
+import { decodeAudio, openAudioStream, readAudio, toStoredWav } from '../../src/audio/audio-read.js';
 import { decodeFlac } from '../../src/audio/flac-read.js';
 import { decodeWav } from '../../src/audio/wav-read.js';
 import { SPRSOUND_DIR, scratchDir, sprsoundMissing } from '../support/paths.js';
@@ -125,6 +125,79 @@ test('damaged FLAC files get coded errors that say what to do', { skip }, async 
   notInfo[4] = 0x04;
   await expectError(decodeFlac(notInfo), 'CORRUPT', /STREAMINFO/);
 });
+
+/** A file through openAudioStream, its chunks joined (the stream's errors thrown as they come). */
+async function streamed(path: string): Promise<{ samples: Float32Array; rate: number; chunks: number }> {
+  const stream = await openAudioStream(path);
+  try {
+    const parts: Float32Array[] = [];
+    for await (const c of stream.chunks()) parts.push(c);
+    const samples = new Float32Array(parts.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of parts) {
+      samples.set(c, at);
+      at += c.length;
+    }
+    return { samples, rate: stream.sampleRate, chunks: parts.length };
+  } finally {
+    await stream.close();
+  }
+}
+
+test('a FLAC streamed in chunks gives decodeFlac’s samples, in every format', { skip }, async () => {
+  const src = join(dir, 'stream-src.wav');
+  sox(['-n', '-r', '8000', '-c', '2', '-b', '24', src, 'synth', '40', 'pinknoise', 'sine', '300']);
+  const files = [REAL];
+  for (const [name, args] of [
+    ['24-bit stereo', ['-b', '24']],
+    ['12-bit mono', ['-b', '12', '-c', '1']],
+  ] as const) {
+    const f = join(dir, `stream-${name}.flac`);
+    sox([src, ...args, f]);
+    files.push(f);
+  }
+  for (const f of files) {
+    const whole = await decodeFlac(readFileSync(f));
+    const s = await streamed(f);
+    assert.equal(s.rate, whole.sampleRate, f);
+    if (f !== REAL) assert.ok(s.chunks > 1, `${f}: ${s.chunks} chunk(s)`);
+    assert.deepEqual(s.samples, whole.samples, f);
+  }
+});
+
+test(
+  'a damaged FLAC streamed gets decodeFlac’s coded error, at the latest after its last chunk',
+  { skip },
+  async () => {
+    const good = readFileSync(REAL);
+    const cases: Array<[string, Uint8Array]> = [['empty', new Uint8Array(0)]];
+    cases.push(['cut short', good.subarray(0, Math.floor(good.length * 0.6))]);
+    cases.push(['cut in the header', good.subarray(0, 30)]);
+    const bad = Buffer.from(good);
+    for (let i = Math.floor(bad.length * 0.5); i < Math.floor(bad.length * 0.5) + 40; i++) bad[i] = bad[i]! ^ 0x5a;
+    cases.push(['bits flipped', bad]);
+    const md5 = Buffer.from(good);
+    md5[30] = md5[30]! ^ 0xff;
+    cases.push(['wrong MD5', md5]);
+    const huge = Buffer.from(good);
+    huge[21] = (huge[21]! & 0xf0) | 0x0f;
+    cases.push(['300 hours announced', huge]);
+    for (const [name, bytes] of cases) {
+      const path = join(dir, `damaged-${name}.flac`);
+      writeFileSync(path, bytes);
+      let expected: AudioFileError | undefined;
+      try {
+        await decodeFlac(bytes);
+      } catch (err) {
+        expected = err as AudioFileError;
+      }
+      assert.ok(expected instanceof AudioFileError, name);
+      // an empty file is no FLAC by its first bytes, so the WAV reader words it
+      const err = await expectError(streamed(path), expected.code);
+      if (name !== 'empty') assert.equal(err.message, expected.message, name);
+    }
+  },
+);
 
 test('FLACs outside the limits are refused before decoding', { skip }, async () => {
   const low = join(dir, 'low.flac');

@@ -78,6 +78,25 @@ test(
   },
 );
 
+test(
+  'a real FLAC analysed as a file (streamed) gives the JSON of its decoded array, and a damaged one no result',
+  { skip: skip || sprsoundMissing() },
+  async () => {
+    const flac = join(SPRSOUND_DIR, 'audio', 'test2023/66236931_2.0_1_p2_5262.flac');
+    const audio = await readAudioFile(flac);
+    const batch = await shipped!.analyzeRecording(audio.samples, audio.sampleRate);
+    const { result } = await shipped!.analyzeFile(flac);
+    assert.notEqual(batch.status, 'withheld');
+    assert.equal(json(result), json(batch));
+    // the checksum is checked after the last chunk: a wrong MD5 yields the reader's error, not a result
+    const bytes = Buffer.from(readFileSync(flac));
+    bytes[30] = bytes[30]! ^ 0xff;
+    const bad = join(scratchDir(), 'bad-md5.flac');
+    writeFileSync(bad, bytes);
+    await assert.rejects(shipped!.analyzeFile(bad), /checksum \(MD5\)/);
+  },
+);
+
 test('synthetic WAVs at several rates and lengths stream to the whole-array JSON byte for byte', { skip }, async () => {
   const dir = scratchDir();
   for (const [seconds, rate, blockBytes] of [

@@ -62,7 +62,7 @@ test('streaming front half = the whole-array path, bit for bit, on the real YAMN
       assert.equal(got.count, want.count, what);
       assert.deepEqual(got.startsSec, want.startsSec, what);
       assert.ok(same(got.embeddings, want.embeddings), `${what}: embeddings`);
-      assert.ok(same(got.scores, want.scores), `${what}: scores`);
+      assert.ok(same(got.scores!, want.scores), `${what}: scores`);
       assert.equal(got.durationSec, x.length / rate);
       const q = assessSignalQuality(x, rate);
       assert.equal(got.quality.verdict, q.verdict, what);
@@ -86,7 +86,7 @@ test(
       const got = await s.finish();
       const banded = await bandLimitTo(await resampleTo16k(x, 44100), 16000, 2000);
       const one = await yamnet.run(patchSource16k(banded).source, true);
-      assert.ok(same(got.scores, one.scores!), 'scores from the band-limited pass');
+      assert.ok(same(got.scores!, one.scores!), 'scores from the band-limited pass');
       const empty = await StreamingEmbedder.create(yamnet, 44100, { bandwidthHz: 2000 });
       await assert.rejects(empty.finish(), (e: unknown) => (e as { code?: string }).code === 'AUDIO_EMPTY');
     } finally {

@@ -104,12 +104,17 @@ export class CompetenceGate {
     tonality: Float64Array,
     pass: Pick<GatePass, 'scores' | 'embeddings' | 'count'>,
   ): PatchArrays {
-    return {
-      levelDbfs,
-      tonality,
-      foreign: groupScores(pass.scores, pass.count, this.groups),
-      novelty: this.novelty.score(pass.embeddings, pass.count),
-    };
+    return this.patchEvidenceOf(levelDbfs, tonality, groupScores(pass.scores, pass.count, this.groups), pass);
+  }
+
+  /** patchEvidenceWith with the foreign-sound groups' per-patch scores already taken (a stream's, batch by batch with groupScores). */
+  patchEvidenceOf(
+    levelDbfs: Float64Array,
+    tonality: Float64Array,
+    foreign: Float32Array[],
+    pass: Pick<GatePass, 'embeddings' | 'count'>,
+  ): PatchArrays {
+    return { levelDbfs, tonality, foreign, novelty: this.novelty.score(pass.embeddings, pass.count) };
   }
 
   /** The decision from per-patch evidence (a recording's, or a live stream's accumulated so far). */

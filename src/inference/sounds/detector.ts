@@ -13,8 +13,17 @@ import { onnxMetadata } from '../head-session.js';
 import { ort, sessionOptions } from '../ort.js';
 import { SoundsCardSchema, type SoundsCard } from './card.js';
 import { eventsFromSteps, platt, recordingScore } from './decision.js';
-import { assembleFeatures, featureDims, handFeatures, HAND_FEATURES, STEP_SEC } from './features.js';
-import { QUALITY_DIMS, RULE_FEATURES, qualityRows, qualityWindows, type QualityWindows } from './quality-features.js';
+import {
+  assembleFeatures,
+  EMBEDDING_DIMS,
+  featureDims,
+  handFeatures,
+  HAND_DIMS,
+  HAND_FEATURES,
+  meanEmbedding,
+  STEP_SEC,
+} from './features.js';
+import { QUALITY_DIMS, RULE_FEATURES, qualityRowsOf, qualityWindows, type QualityWindows } from './quality-features.js';
 import type { LearnedQuality, SoundsResult } from './types.js';
 
 export const SOUNDS_INPUT = 'features';
@@ -113,6 +122,21 @@ async function logits(
 
 const sig = (z: number): number => 1 / (1 + Math.exp(-z));
 
+/**
+ * Rows per detector / quality-model run. One call over an hour's 7,500 steps × 2,059 features held
+ * 62 MB of input and as much again in onnxruntime's arena (which keeps its high-water mark); 256 rows
+ * are 2 MB. The models score each row on its own, so chunked equals whole bit for bit
+ * (test/inference/sounds-chunked.test.ts).
+ */
+export const DEFAULT_CHUNK_ROWS = 256;
+
+/** [from, to) spans of at most `size` rows covering [0, count). */
+export function chunkSpans(count: number, size: number): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (let a = 0; a < count; a += size) spans.push([a, Math.min(count, a + size)]);
+  return spans;
+}
+
 /** What the detector needs from the engine's band-limited path (all of it already computed there). */
 export interface BandLimitedPass {
   /** The band-limited 16 kHz audio the head's embeddings came from. */
@@ -131,9 +155,14 @@ export class SoundsModel {
     private readonly detector: ort.InferenceSession,
     private readonly quality: ort.InferenceSession,
     readonly sha256: string,
+    /** Rows per ONNX run (DEFAULT_CHUNK_ROWS; tests set it small to compare chunked with whole). */
+    readonly chunkRows: number,
   ) {}
 
-  static async load(cardPath: string, threads = 1): Promise<SoundsModel> {
+  static async load(cardPath: string, threads = 1, opts: { chunkRows?: number } = {}): Promise<SoundsModel> {
+    const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
+    if (!(Number.isInteger(chunkRows) && chunkRows >= 1) && chunkRows !== Infinity)
+      throw new RangeError(`SoundsModel: chunkRows must be a whole number ≥ 1 (or Infinity), not ${chunkRows}`);
     const card = readSoundsCard(cardPath);
     const dims = featureDims(card.input.features);
     const det = await loadChecked(
@@ -160,7 +189,7 @@ export class SoundsModel {
       await det.session.release();
       throw err;
     }
-    return new SoundsModel(card, cardPath, det.session, q.session, det.sha256);
+    return new SoundsModel(card, cardPath, det.session, q.session, det.sha256, chunkRows);
   }
 
   /**
@@ -196,9 +225,27 @@ export class SoundsModel {
     recordingMean?: Float64Array,
   ): Promise<Float32Array> {
     const set = this.card.input.features;
-    const rows = assembleFeatures(set, embeddings, count, hand, recordingMean);
-    const z = await logits(this.detector, rows, count, featureDims(set));
-    return z.map(sig);
+    const dims = featureDims(set);
+    // the recording mean over all steps, once: each chunk's rows are then the whole call's rows
+    const mean = recordingMean ?? (set.includes('recnorm') ? meanEmbedding(embeddings, count) : undefined);
+    if (set.endsWith('hand') && (!hand || hand.length < count * HAND_DIMS))
+      throw new Error(`assembleFeatures: ${set} needs ${count} rows of hand features`);
+    const p = new Float32Array(count * 2);
+    // one buffer for every chunk's rows: fresh ones would be garbage (and RSS) until the next GC
+    const buffer = new Float32Array(Math.min(count, this.chunkRows) * dims);
+    for (const [a, b] of chunkSpans(count, this.chunkRows)) {
+      const rows = assembleFeatures(
+        set,
+        embeddings.subarray(a * EMBEDDING_DIMS, b * EMBEDDING_DIMS),
+        b - a,
+        hand ? hand.subarray(a * HAND_DIMS, b * HAND_DIMS) : null,
+        mean,
+        buffer,
+      );
+      const z = await logits(this.detector, rows, b - a, dims);
+      for (let i = 0; i < z.length; i++) p[2 * a + i] = sig(z[i]!);
+    }
+    return p;
   }
 
   /** Crackles and wheezes of one recording. Call only when the competence gate lets the analysis speak. */
@@ -249,7 +296,10 @@ export class SoundsModel {
 
   /** poorQuality from windows whose rule measures are already computed (a stream's). */
   async poorQualityOf(w: QualityWindows, embeddings: Float32Array): Promise<LearnedQuality> {
-    const z = await logits(this.quality, qualityRows(w, embeddings), w.count, QUALITY_DIMS);
+    const z = new Float32Array(w.count);
+    const buffer = new Float32Array(Math.min(w.count, this.chunkRows) * QUALITY_DIMS);
+    for (const [a, b] of chunkSpans(w.count, this.chunkRows))
+      z.set(await logits(this.quality, qualityRowsOf(w, embeddings, a, b, buffer), b - a, QUALITY_DIMS), a);
     const windows = Array.from(z, (v, i) => ({ startSec: w.startsSec[i]!, endSec: w.endsSec[i]!, pPoor: sig(v) }));
     const pPoor = windows.reduce((a, x) => a + x.pPoor, 0) / Math.max(1, windows.length);
     return { pPoor, poor: pPoor >= this.card.quality.threshold, windows };

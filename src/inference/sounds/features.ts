@@ -170,6 +170,10 @@ export function stepHandFeatures(
 
 /** Every HAND_DECIMATE-th sample of the band-limited 16 kHz audio is all the hand features read. */
 export const HAND_DECIMATE = DECIMATE;
+/** The hand features' rate (decimated samples per second). */
+export const HAND_RATE = RATE;
+/** Where a stretch of decimated audio may start (stepHandFeaturesAt): the frame grid's step, a multiple of the block grid's. */
+export const HAND_GRID = FRAME_HOP % BLOCK === 0 ? FRAME_HOP : FRAME_HOP * BLOCK;
 
 /** handFeatures from the decimated audio (x[i] = x16k[i * HAND_DECIMATE]): what a stream keeps instead of the 16 kHz audio. */
 export function handFeaturesDecimated(x: Float32Array, startsSec: readonly number[]): Float32Array {
@@ -183,7 +187,27 @@ function stepHandFeaturesDecimated(
   x: Float32Array,
   startsSec: readonly number[],
 ): { rows: Float32Array; levels: Float64Array } {
-  const count = startsSec.length;
+  return stepHandFeaturesAt(
+    x,
+    startsSec.map((t) => Math.round(t * RATE)),
+  );
+}
+
+/** A step's length in decimated samples. */
+export const HAND_STEP_SAMPLES = Math.round(STEP_SEC * RATE);
+
+/**
+ * stepHandFeatures of decimated audio for steps starting at samples `starts` of `x`. A step reads
+ * x[a − 1, a + HAND_STEP_SAMPLES) only, on grids of 8 (blocks) and 40 samples (frames) from x[0]: a
+ * stretch of a longer recording that starts on a multiple of 40, at least 40 samples before its
+ * first step (or at the recording's start) and ends at or after its last step's end (or at the
+ * recording's end), gives that recording's rows bit for bit (a stream computes them so).
+ */
+export function stepHandFeaturesAt(
+  x: Float32Array,
+  starts: ArrayLike<number>,
+): { rows: Float32Array; levels: Float64Array } {
+  const count = starts.length;
   const out = new Float32Array(count * HAND_DIMS);
   // 2 ms block energies of the differenced signal
   const nBlocks = Math.floor(x.length / BLOCK);
@@ -197,10 +221,10 @@ function stepHandFeaturesDecimated(
     blockE[b] = s / BLOCK;
   }
   const spec = spectralFrames(x);
-  const stepLen = Math.round(STEP_SEC * RATE);
+  const stepLen = HAND_STEP_SAMPLES;
   const levels = new Float64Array(count);
   for (let s = 0; s < count; s++) {
-    const a = Math.round(startsSec[s]! * RATE);
+    const a = starts[s]!;
     const e = Math.min(x.length, a + stepLen);
     let sq = 0;
     for (let i = a; i < e; i++) sq += x[i]! * x[i]!;
@@ -208,7 +232,7 @@ function stepHandFeaturesDecimated(
   }
   for (let s = 0; s < count; s++) {
     const row = out.subarray(s * HAND_DIMS, (s + 1) * HAND_DIMS);
-    const a = Math.round(startsSec[s]! * RATE);
+    const a = starts[s]!;
     const e = Math.min(x.length, a + stepLen);
     // transients
     const b0 = Math.floor(a / BLOCK);
@@ -281,16 +305,14 @@ export function assembleFeatures(
   hand: Float32Array | null,
   /** The recording's mean embedding when `embeddings` holds only some of its steps (live). */
   recordingMean?: Float64Array,
+  /** Where to write the rows (its first count × dims values; every one is written), instead of a new array. */
+  into?: Float32Array,
 ): Float32Array {
   const dims = featureDims(set);
-  const out = new Float32Array(count * dims);
+  const out = into ? into.subarray(0, count * dims) : new Float32Array(count * dims);
+  if (out.length < count * dims) throw new Error(`assembleFeatures: ${count} rows do not fit the array given`);
   const recnorm = set.includes('recnorm');
-  const mean = recordingMean ?? new Float64Array(EMBEDDING_DIMS);
-  if (recnorm && !recordingMean) {
-    for (let i = 0; i < count; i++)
-      for (let d = 0; d < EMBEDDING_DIMS; d++) mean[d]! += embeddings[i * EMBEDDING_DIMS + d]!;
-    for (let d = 0; d < EMBEDDING_DIMS; d++) mean[d]! /= Math.max(1, count);
-  }
+  const mean = recordingMean ?? (recnorm ? meanEmbedding(embeddings, count) : new Float64Array(EMBEDDING_DIMS));
   const withHand = set.endsWith('hand');
   if (withHand && (!hand || hand.length < count * HAND_DIMS))
     throw new Error(`assembleFeatures: ${set} needs ${count} rows of hand features`);
@@ -306,4 +328,13 @@ export function assembleFeatures(
     if (withHand) row.set(hand!.subarray(i * HAND_DIMS, (i + 1) * HAND_DIMS), p);
   }
   return out;
+}
+
+/** The mean of `count` embeddings (count × 1024): the recnorm feature sets' recording mean. */
+export function meanEmbedding(embeddings: Float32Array, count: number): Float64Array {
+  const mean = new Float64Array(EMBEDDING_DIMS);
+  for (let i = 0; i < count; i++)
+    for (let d = 0; d < EMBEDDING_DIMS; d++) mean[d]! += embeddings[i * EMBEDDING_DIMS + d]!;
+  for (let d = 0; d < EMBEDDING_DIMS; d++) mean[d]! /= Math.max(1, count);
+  return mean;
 }

@@ -68,15 +68,30 @@ export function qualityWindowSpan(p: number, per: number, length16k: number): [n
 
 /** windows × QUALITY_DIMS rows: rule measures, then the window's mean embedding. */
 export function qualityRows(w: QualityWindows, embeddings: Float32Array): Float32Array {
-  const out = new Float32Array(w.count * QUALITY_DIMS);
+  return qualityRowsOf(w, embeddings, 0, w.count);
+}
+
+/** The rows of windows [from, to) only (the engine feeds the quality model in bounded chunks). */
+export function qualityRowsOf(
+  w: QualityWindows,
+  embeddings: Float32Array,
+  from: number,
+  to: number,
+  /** Where to write the rows (every value of its first (to − from) × QUALITY_DIMS is written), instead of a new array. */
+  into?: Float32Array,
+): Float32Array {
+  const n = (to - from) * QUALITY_DIMS;
+  const out = into ? into.subarray(0, n) : new Float32Array(n);
+  if (out.length < n) throw new Error(`qualityRowsOf: ${to - from} rows do not fit the array given`);
   const acc = new Float64Array(EMBEDDING_DIMS);
-  for (let i = 0; i < w.count; i++) {
-    out.set(w.rules.subarray(i * RULE_DIMS, (i + 1) * RULE_DIMS), i * QUALITY_DIMS);
+  for (let i = from; i < to; i++) {
+    const o = (i - from) * QUALITY_DIMS;
+    out.set(w.rules.subarray(i * RULE_DIMS, (i + 1) * RULE_DIMS), o);
     const [p0, n] = w.patches[i]!;
     acc.fill(0);
     for (let p = p0; p < p0 + n; p++)
       for (let d = 0; d < EMBEDDING_DIMS; d++) acc[d]! += embeddings[p * EMBEDDING_DIMS + d]!;
-    for (let d = 0; d < EMBEDDING_DIMS; d++) out[i * QUALITY_DIMS + RULE_DIMS + d] = acc[d]! / n;
+    for (let d = 0; d < EMBEDDING_DIMS; d++) out[o + RULE_DIMS + d] = acc[d]! / n;
   }
   return out;
 }

@@ -5,7 +5,6 @@
  * `call(ctx, method, params)` with a context of their own. See README.md in this folder.
  */
 import { isSiteUrl, openStoreAt } from './site-store.js';
-import { listenToSite } from './site-events.js';
 import { Outbox } from '../store/index.js';
 import { forwardOutbox, isUnreachable } from './outbox-forwarder.js';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -202,6 +201,8 @@ export class Workstation {
       timer.unref();
       closers.push(() => clearInterval(timer));
       try {
+        // node-postgres only for a site: a single workstation's every start would pay its import.
+        const { listenToSite } = await import('./site-events.js');
         closers.push(await listenToSite(opts.dbPath, events, { onReconnect: forward }));
       } catch (err) {
         await ws.close();

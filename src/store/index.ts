@@ -50,4 +50,11 @@ export { normalizeForSearch } from './search-normalize.js';
 export { writeBackupArchive, type BackupOptions, type BackupResult } from './backup-write.js';
 export { restoreBackupArchive, verifyBackupArchive, type RestoreResult } from './backup-restore.js';
 export { BackupError, type BackupErrorCode, type BackupManifest, MANIFEST_NAME } from './backup-format.js';
-export { Outbox, outboxPath, outboxItemProblem, type OutboxItem, type OutboxAudit, type NewOutboxItem } from './outbox.js';
+export {
+  Outbox,
+  outboxPath,
+  outboxItemProblem,
+  type OutboxItem,
+  type OutboxAudit,
+  type NewOutboxItem,
+} from './outbox.js';

@@ -216,7 +216,7 @@ interface Row {
 /** The current analysis's screen label (from its stored JSON). */
 const SCREEN_LABEL_SQL = `(SELECT json_extract(a.result_json, '$.screen.label') FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1)`;
 /** The review queue's order: 0 an abnormal screen, 1 uncertain, 2 everything else. */
-const PRIORITY_SQL = 'r.review_priority'; // kept by a trigger on analyses (SQLite 10, PG 3), indexed in this order
+const PRIORITY_SQL = 'r.review_priority'; // kept by a trigger on analyses (SQLite 9, PG 3), indexed in this order
 export type ReviewScreenFilter = 'abnormal' | 'healthy' | 'uncertain' | 'withheld' | 'none';
 const SCREEN_FILTER_SQL: Record<ReviewScreenFilter, string> = {
   abnormal: 'r.review_priority = 0',

@@ -7,7 +7,7 @@ import { migration005 } from './005-sound-verdicts.js';
 import { migration006 } from './006-substring-search.js';
 import { migration007 } from './007-site-settings.js';
 import { migration008 } from './008-attempted-username.js';
-import { migration010 } from './010-review-priority.js';
+import { migration009 } from './009-review-priority.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -20,7 +20,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
-  // 9 is another change's (issue 17 gave this one 10)
-  migration010,
+  migration009,
 ];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

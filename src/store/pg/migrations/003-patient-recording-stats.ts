@@ -1,5 +1,5 @@
 /**
- * PostgreSQL schema version 3; its review-queue half is SQLite schema 10's twin (below). A
+ * PostgreSQL schema version 3; its review-queue half is SQLite schema 9's twin (below). A
  * patient's recording count and latest recording time, kept by a trigger, for the patient search's
  * page. Measured at 100,000 recordings (EXPLAIN ANALYZE, `npm run bench -- store-site`): the
  * trigram match of a broad word ("ull", 1,000 patients) took 0.5 ms, but the two per-patient
@@ -57,7 +57,7 @@ export const pgMigration003: PgMigration = {
     GRANT SELECT ON patient_recording_stats TO auscult_workstation;
     REVOKE EXECUTE ON FUNCTION patient_recording_stats_recount(integer) FROM PUBLIC;
 
-    -- SQLite schema 10's twin: the review queue's priority on the row, in an index in queue order
+    -- SQLite schema 9's twin: the review queue's priority on the row, in an index in queue order
     -- (the ORDER BY over the newest analysis's JSON label took 179 ms at 100,000 recordings).
     ALTER TABLE recordings ADD COLUMN review_priority smallint NOT NULL DEFAULT 2;
     UPDATE recordings SET review_priority = CASE

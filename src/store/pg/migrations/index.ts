@@ -8,4 +8,4 @@ export type { PgMigration } from './types.js';
 export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration001, pgMigration002, pgMigration003];
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
 /** The SQLite schema version the latest PostgreSQL one matches (a site migration copies from it). */
-export const PG_MATCHES_SQLITE_VERSION = 8;
+export const PG_MATCHES_SQLITE_VERSION = 9;

@@ -1,5 +1,5 @@
 /**
- * Schema version 10 (PostgreSQL's twin is in PG schema 3): the review queue's priority as a column
+ * Schema version 9 (PostgreSQL's twin is in PG schema 3): the review queue's priority as a column
  * of the recording, kept by a trigger on analyses, with a partial index in the queue's order. The
  * queue ordered by a CASE over the newest analysis's JSON screen label, evaluated for every
  * unsigned recording before the first page could be cut: 80 ms on SQLite and 179 ms on PostgreSQL
@@ -12,8 +12,8 @@ import type { Migration } from './types.js';
 const PRIORITY_OF_NEW = `CASE WHEN NEW.status = 'ok' AND json_extract(NEW.result_json, '$.screen.label') = 'abnormal' THEN 0
   WHEN NEW.status = 'uncertain' THEN 1 ELSE 2 END`;
 
-export const migration010: Migration = {
-  version: 10,
+export const migration009: Migration = {
+  version: 9,
   name: 'review-queue priority column',
   up: `
     ALTER TABLE recordings ADD COLUMN review_priority INTEGER NOT NULL DEFAULT 2;

@@ -82,11 +82,14 @@ describe('--db postgresql://… for every command that takes --db', () => {
     assert.equal(check.code, 0, check.err + check.out);
     assert.match(check.out, /^OK: database intact .*audit chain of \d+ entries verified/m);
 
-    // --files on a site: the WAVs in the site database; this one is not uploaded by the intake yet
+    // --files on a site: the WAVs in the site database, where the intake put it (verified) before
+    // releasing this workstation's copy
     const files = auscult(['check', '--db', url, '--files']);
     assert.equal(files.code, 0, files.err + files.out);
-    assert.match(files.out, /1 recording\(s\) have no WAV in the site database yet/);
-    assert.equal(readdirSync(join(dataDir, 'recordings')).length, 1, 'kept in this workstation’s folder');
+    assert.match(files.out, /\b1 WAV files match their hashes/);
+    assert.doesNotMatch(files.out, /no WAV in the site database/);
+    assert.equal(cluster.psql('auscult_owner', 'site_cli', 'SELECT count(*) FROM recording_audio').stdout.trim(), '1');
+    assert.deepEqual(readdirSync(join(dataDir, 'recordings')), [], 'the local copy is released after the upload');
 
     // the address from the environment works the same as --db
     const verify = auscult(['audit', 'verify'], { AUSCULT_DB_URL: url });

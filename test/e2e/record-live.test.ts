@@ -140,9 +140,13 @@ describe('Record view: live then final, for a chest recording, speech and silenc
       ).catch(() => undefined);
       const live = page.locator('section[aria-label="Live analysis"]');
       assert.equal(await live.locator('canvas').count(), 0, `${device}: no live bars`);
-      const liveText = await live.innerText();
-      if (await live.locator('[data-testid=screen]').count())
-        assert.match(liveText, /So far: .*Provisional: \d+ % abnormal from [\d.]+ s/s);
+      // Text and screen read in one step: the panel updates every 0.48 s, and a text read before a
+      // screen that arrived just after would pair the reasons with the screen.
+      const { liveText, hasScreen } = await live.evaluate((el) => ({
+        liveText: (el as HTMLElement).innerText,
+        hasScreen: el.querySelector('[data-testid=screen]') !== null,
+      }));
+      if (hasScreen) assert.match(liveText, /So far: .*Provisional: \d+ % abnormal from [\d.]+ s/s);
       for (const [w, hgt] of [
         [1024, 700],
         [1440, 900],

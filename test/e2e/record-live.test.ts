@@ -19,22 +19,21 @@ import { checkAnalysis } from './result-checks.js';
 import { USERS } from './seed.js';
 import { skipUnlessCi } from '../support/ci.js';
 import { KAUH_DIR, MODELS_DIR, kauhMissing, scratchDir } from '../support/paths.js';
-import { soxAvailable, soxToRaw, virtualAlsa, writeRaw } from '../support/virtual-alsa.js';
+import { loopingFifo, soxAvailable, soxToRaw, virtualAlsa, writeRaw } from '../support/virtual-alsa.js';
 
 const DEVICES = ['kauh', 'speech', 'silence'] as const;
 
 /**
- * The file device reads far faster than real time (src/capture/README.md, Facts) and repeats stale
- * data after the end: the countdown alone can use up a short file. So each source is repeated to
- * minutes of audio, and the take hears real sound, not the stale tail.
+ * A plain file device reads far faster than real time and repeats stale data after the end
+ * (test/support/virtual-alsa.ts): on a fast machine the countdown alone used up ten minutes of
+ * speech, and the take heard the stale tail ("no contact"). So each source is fed through a FIFO
+ * kept full, looping: the take hears the sound, whatever the machine's speed.
  */
-function repeated(wav: string, times: number, dir: string, name: string): string {
-  const long = join(dir, `${name}-long.wav`);
-  execFileSync('sox', ['-V1', wav, long, 'repeat', String(times)]);
-  return soxToRaw(long, 44100, join(dir, `${name}.raw`));
+function looping(wav: string, dir: string, name: string): { path: string; stop(): void } {
+  return loopingFifo(soxToRaw(wav, 44100, join(dir, `${name}.raw`)), join(dir, `${name}.fifo`));
 }
 
-function sources(dir: string): Record<(typeof DEVICES)[number], string> {
+function sources(dir: string): Record<(typeof DEVICES)[number], string> & { stop(): void } {
   const rows = parseCsvRecords(readFileSync(join(KAUH_DIR, 'kauh_index.csv'), 'utf8'));
   const row = rows.find(
     (r) =>
@@ -44,7 +43,7 @@ function sources(dir: string): Record<(typeof DEVICES)[number], string> {
       r['exclude_for_eval'] === '0',
   );
   assert.ok(row?.['file']);
-  const kauh = repeated(join(KAUH_DIR, 'audio', row['file']), 40, dir, 'kauh');
+  const kauh = looping(join(KAUH_DIR, 'audio', row['file']), dir, 'kauh');
   const speechWav = join(dir, 'speech.wav');
   execFileSync('espeak-ng', [
     '-v',
@@ -53,10 +52,10 @@ function sources(dir: string): Record<(typeof DEVICES)[number], string> {
     speechWav,
     'Take a deep breath in, and breathe out. Again, slowly in through the mouth and out. Keep breathing like that for me, in and out, in and out, very good, and once more.',
   ]);
-  const speech = repeated(speechWav, 60, dir, 'speech');
+  const speech = looping(speechWav, dir, 'speech');
   const silence = join(dir, 'silence.raw');
   writeRaw(silence, new Int16Array(44100 * 600));
-  return { kauh, speech, silence };
+  return { kauh: kauh.path, speech: speech.path, silence, stop: () => [kauh, speech].forEach((f) => f.stop()) };
 }
 
 describe('Record view: live then final, for a chest recording, speech and silence', () => {
@@ -64,6 +63,7 @@ describe('Record view: live then final, for a chest recording, speech and silenc
   let b: BrowserSession;
   let gated = false;
   let missing: string | false = false;
+  let stopSources = (): void => undefined;
 
   before(async () => {
     missing =
@@ -74,6 +74,7 @@ describe('Record view: live then final, for a chest recording, speech and silenc
     if (missing) return;
     const dir = scratchDir('auscult-e2e-live-');
     const src = sources(dir);
+    stopSources = () => src.stop();
     const alsa = virtualAlsa(DEVICES.map((d) => ({ name: `auscult_test_${d}`, infile: src[d] })));
     server = await startServe({ env: alsa.env, modelsDir: MODELS_DIR });
     const api = await NodeApiClient.open(server.port, server.token);
@@ -88,6 +89,7 @@ describe('Record view: live then final, for a chest recording, speech and silenc
   after(async () => {
     await b?.close();
     await server?.stop();
+    stopSources();
   });
 
   test('each take: live panel as LiveAnalysis allows, final result replaces it; screenshots', async (t) => {

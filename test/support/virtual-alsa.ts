@@ -4,9 +4,12 @@
  * each as an ALSA input. Facts found on this machine: the device delivers far faster than real
  * time, and after the end of `infile` it keeps delivering stale data (the last partial period
  * repeated) rather than erroring, so tests compare only the part before EOF. An infile that is
- * a FIFO stalls the device when the writer stops writing (a stand-in for a pulled plug).
+ * a FIFO stalls the device when the writer stops writing (a stand-in for a pulled plug), and a
+ * read the FIFO cannot fill whole is padded with stale frames (measured: a writer paced at real
+ * time garbled a 440 Hz tone; one that keeps the pipe full inserted 446 stale samples in 120 s).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir } from './paths.js';
@@ -80,4 +83,21 @@ export function soxToRaw(srcWav: string, rate: number, outRaw: string): string {
   );
   if (r.status !== 0 || !existsSync(outRaw)) throw new Error(`sox failed on ${srcWav}: ${r.stderr}`);
   return outRaw;
+}
+
+/**
+ * A FIFO kept full with `raw`, looping: use it as a device's `infile` where a test must hear the
+ * source for as long as it records, whatever the machine's speed (a plain file is read far faster
+ * than real time, and on a fast machine a countdown alone used up ten minutes of it). `stop()`
+ * ends the writer; it also ends on its own when the test process does.
+ */
+export function loopingFifo(raw: string, fifo: string): { path: string; stop(): void } {
+  const made = spawnSync('mkfifo', [fifo], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`mkfifo ${fifo} failed: ${made.stderr}`);
+  const writer: ChildProcess = spawn(
+    process.execPath,
+    [new URL('./fifo-loop-writer.js', import.meta.url).pathname, fifo, raw, String(process.pid)],
+    { stdio: 'ignore' },
+  );
+  return { path: fifo, stop: () => void writer.kill('SIGKILL') };
 }

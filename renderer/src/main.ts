@@ -103,6 +103,18 @@ async function start(): Promise<void> {
     });
   };
 
+  /** Ends the session on the server; never throws (the sign-in page is shown either way). */
+  const endSession = async (): Promise<void> => {
+    leaving = true;
+    try {
+      await api.call('auth.signOut', {});
+    } catch {
+      /* the session may already be gone */
+    } finally {
+      leaving = false;
+    }
+  };
+
   const lock = async (): Promise<void> => {
     if (!user) return;
     if (busy) {
@@ -110,14 +122,7 @@ async function start(): Promise<void> {
       return;
     }
     const name = user.username;
-    leaving = true;
-    try {
-      await api.call('auth.signOut', {});
-    } catch {
-      /* the session may already be gone; the lock screen is shown either way */
-    } finally {
-      leaving = false;
-    }
+    await endSession();
     const ms = lockAfterMs();
     signIn(
       `Locked after ${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`} without activity. Sign in again to continue.`,
@@ -158,15 +163,8 @@ async function start(): Promise<void> {
   });
 
   const signOut = async (): Promise<void> => {
-    leaving = true;
-    try {
-      await api.call('auth.signOut', {});
-    } catch {
-      /* already signed out */
-    } finally {
-      leaving = false;
-      signIn('Signed out.');
-    }
+    await endSession();
+    signIn('Signed out.');
   };
 
   const renderShell = (route: Route): void => {

@@ -79,5 +79,15 @@ export interface AccessGrantRow {
   expires_at: string;
 }
 
-/** A column list for SQL (`a, b, c`). */
-export const columnList = (cols: readonly string[]): string => cols.join(', ');
+/** The names in a column list written as SQL (`'a, b, c'`), as a union. */
+export type ColumnNames<S extends string> = S extends `${infer H}, ${infer T}` ? H | ColumnNames<T> : S;
+
+/**
+ * A column list of rows R, written as SQL, returned as given; it does not compile when a name is
+ * not one of R's columns, so a misspelt column is caught before a query runs.
+ */
+export const columnsOf =
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the rows; S is inferred
+  <R>() =>
+    <S extends string>(list: S & ([ColumnNames<S>] extends [keyof R] ? unknown : never)): S =>
+      list;

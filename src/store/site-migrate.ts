@@ -19,7 +19,7 @@ import { verifyAuditLog } from './chain-verify.js';
 import { StoreError } from './errors.js';
 import { uploadAudio } from './pg/recording-audio.js';
 import { sealRecord } from './record-seals.js';
-import { columnList } from './rows.js';
+import { columnsOf, type ColumnNames } from './rows.js';
 import type { AccessGrantRow, PatientRow, RecordingRow, SignoffRow, UserRow } from './rows.js';
 import { normalizeForSearch } from './search-normalize.js';
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
@@ -81,96 +81,34 @@ export interface SiteMigrationOptions {
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const fold = (s: string | null) => normalizeForSearch(s ?? '');
 
-const USER_COLS = [
-  'username',
-  'display_name',
-  'role',
-  'password_hash',
-  'active',
-  'created_at',
-  'updated_at',
-  'credential_epoch',
-] as const satisfies readonly (keyof UserRow)[];
-const PATIENT_COLS = [
-  'mrn',
-  'given_name',
-  'family_name',
-  'birth_date',
-  'sex',
-  'notes',
-  'created_by',
-  'created_at',
-  'updated_at',
-  'mrn_norm',
-  'family_norm',
-  'given_norm',
-] as const satisfies readonly (keyof PatientRow)[];
+const USER_COLS = columnsOf<UserRow>()(
+  'username, display_name, role, password_hash, active, created_at, updated_at, credential_epoch',
+);
+const PATIENT_COLS = columnsOf<PatientRow>()(
+  'mrn, given_name, family_name, birth_date, sex, notes, created_by, created_at, updated_at, mrn_norm, family_norm, given_norm',
+);
 // review_priority is not copied: the site's trigger sets it from the copied analyses
-const RECORDING_COLS = [
-  'patient_id',
-  'site',
-  'device_name',
-  'sample_rate',
-  'duration_sec',
-  'file_name',
-  'wav_sha256',
-  'status',
-  'recorded_by',
-  'recorded_at',
-  'created_at',
-  'quality',
-  'top_class',
-  'p_abnormal',
-  'analysis_status',
-] as const satisfies readonly (keyof RecordingRow)[];
-const ANALYSIS_COLS = [
-  'recording_id',
-  'created_at',
-  'engine_version',
-  'head_name',
-  'head_version',
-  'p_asthma',
-  'p_copd',
-  'p_pneumonia',
-  'p_healthy',
-  'p_bronchial',
-  'p_abnormal',
-  'top_class',
-  'status',
-  'quality',
-  'result_json',
-] as const;
-const FINDING_COLS = [
-  'recording_id',
-  'author_id',
-  'author_role',
-  'text',
-  'label',
-  'created_at',
-  'is_amendment',
-] as const;
-const VERDICT_COLS = [
-  'recording_id',
-  'analysis_id',
-  'sound_type',
-  'event_index',
-  'start_sec',
-  'end_sec',
-  'verdict',
-  'author_id',
-  'created_at',
-  'is_amendment',
-] as const;
+const RECORDING_COLS = columnsOf<RecordingRow>()(
+  'patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at, quality, top_class, p_abnormal, analysis_status',
+);
+const ANALYSIS_COLS =
+  'recording_id, created_at, engine_version, head_name, head_version, p_asthma, p_copd, p_pneumonia, p_healthy, p_bronchial, p_abnormal, top_class, status, quality, result_json';
+const FINDING_COLS = 'recording_id, author_id, author_role, text, label, created_at, is_amendment';
+const VERDICT_COLS =
+  'recording_id, analysis_id, sound_type, event_index, start_sec, end_sec, verdict, author_id, created_at, is_amendment';
 
 /** What the copy reads of each table: the columns above and the row's id (signed_* for recordings). */
-type SourceUser = Pick<UserRow, 'id' | (typeof USER_COLS)[number]>;
-type SourcePatient = Pick<PatientRow, 'id' | (typeof PATIENT_COLS)[number]>;
-type SourceRecording = Pick<RecordingRow, 'id' | (typeof RECORDING_COLS)[number] | 'signed_at' | 'signed_by'>;
+type SourceUser = Pick<UserRow, 'id' | ColumnNames<typeof USER_COLS>>;
+type SourcePatient = Pick<PatientRow, 'id' | ColumnNames<typeof PATIENT_COLS>>;
+type SourceRecording = Pick<RecordingRow, 'id' | ColumnNames<typeof RECORDING_COLS> | 'signed_at' | 'signed_by'>;
 type RecordingKey = Pick<RecordingRow, 'id' | 'file_name' | 'wav_sha256'>;
 type SourceAuditRow = Omit<AuditRow, 'prev_hash'>;
 
-const insertSql = (table: string, cols: readonly string[]) =>
-  `INSERT INTO ${table} (${columnList(cols)}) VALUES (${cols.map(() => '?').join(', ')})`;
+const insertSql = (table: string, cols: string) =>
+  `INSERT INTO ${table} (${cols}) VALUES (${cols
+    .split(',')
+    .map(() => '?')
+    .join(', ')})`;
 
 /** Why two patient rows with the same MRN are not the same person, or null when they are. */
 function personDiffers(a: SourcePatient, b: SourcePatient): string | null {
@@ -269,14 +207,12 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
   const done = site.tx(() => {
     // ---- conflicts first: nothing is written before every row was compared
     const conflicts: MigrationConflict[] = [];
-    const users = src.prepare(`SELECT id, ${columnList(USER_COLS)} FROM users ORDER BY id`).all() as SourceUser[];
-    const patients = src
-      .prepare(`SELECT id, ${columnList(PATIENT_COLS)} FROM patients ORDER BY id`)
-      .all() as SourcePatient[];
+    const users = src.prepare(`SELECT id, ${USER_COLS} FROM users ORDER BY id`).all() as SourceUser[];
+    const patients = src.prepare(`SELECT id, ${PATIENT_COLS} FROM patients ORDER BY id`).all() as SourcePatient[];
     const userMap = new Map<number, number>();
     const patientMap = new Map<number, number>();
     const recordingMap = new Map<number, number>();
-    const siteUser = dst.prepare(`SELECT id, ${columnList(USER_COLS)} FROM users WHERE username = ?`);
+    const siteUser = dst.prepare(`SELECT id, ${USER_COLS} FROM users WHERE username = ?`);
     for (const u of users) {
       const s = siteUser.get(u.username) as SourceUser | undefined;
       if (!s) continue;
@@ -289,7 +225,7 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
         });
       else userMap.set(u.id, s.id);
     }
-    const sitePatient = dst.prepare(`SELECT id, ${columnList(PATIENT_COLS)} FROM patients WHERE mrn = ?`);
+    const sitePatient = dst.prepare(`SELECT id, ${PATIENT_COLS} FROM patients WHERE mrn = ?`);
     for (const p of patients) {
       const s = sitePatient.get(p.mrn) as SourcePatient | undefined;
       if (!s) continue;
@@ -408,18 +344,10 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
       'INSERT INTO signoffs (recording_id, signed_by, signed_at, label, statement, meaning, signer_name, signer_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const markSigned = dst.prepare('UPDATE recordings SET signed_at = ?, signed_by = ? WHERE id = ?');
-    const srcRec = src.prepare(
-      `SELECT id, ${columnList(RECORDING_COLS)}, signed_at, signed_by FROM recordings WHERE id = ?`,
-    );
-    const srcAnalyses = src.prepare(
-      `SELECT id, ${columnList(ANALYSIS_COLS)} FROM analyses WHERE recording_id = ? ORDER BY id`,
-    );
-    const srcFindings = src.prepare(
-      `SELECT id, ${columnList(FINDING_COLS)} FROM findings WHERE recording_id = ? ORDER BY id`,
-    );
-    const srcVerdicts = src.prepare(
-      `SELECT ${columnList(VERDICT_COLS)} FROM sound_verdicts WHERE recording_id = ? ORDER BY id`,
-    );
+    const srcRec = src.prepare(`SELECT id, ${RECORDING_COLS}, signed_at, signed_by FROM recordings WHERE id = ?`);
+    const srcAnalyses = src.prepare(`SELECT id, ${ANALYSIS_COLS} FROM analyses WHERE recording_id = ? ORDER BY id`);
+    const srcFindings = src.prepare(`SELECT id, ${FINDING_COLS} FROM findings WHERE recording_id = ? ORDER BY id`);
+    const srcVerdicts = src.prepare(`SELECT ${VERDICT_COLS} FROM sound_verdicts WHERE recording_id = ? ORDER BY id`);
     const srcSignoff = src.prepare('SELECT * FROM signoffs WHERE recording_id = ?');
     const srcSeal = src.prepare('SELECT document FROM record_seals WHERE recording_id = ?').pluck();
     const srcUsername = src.prepare('SELECT username FROM users WHERE id = ?').pluck();
@@ -457,19 +385,19 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
       uploadAudio(dst, to, wav, r.wav_sha256);
       copied.audio++;
       for (const a of srcAnalyses.all(id) as Record<string, unknown>[]) {
-        const args = ANALYSIS_COLS.map((c) => (c === 'recording_id' ? to : a[c]));
+        const args = ANALYSIS_COLS.split(', ').map((c) => (c === 'recording_id' ? to : a[c]));
         analysisMap.set(Number(a['id']), insertId(insAnalysis, args));
         copied.analyses++;
       }
       for (const f of srcFindings.all(id) as Record<string, unknown>[]) {
-        const args = FINDING_COLS.map((c) =>
+        const args = FINDING_COLS.split(', ').map((c) =>
           c === 'recording_id' ? to : c === 'author_id' ? mapped(userMap, Number(f[c]), 'A finding’s author') : f[c],
         );
         findingMap.set(Number(f['id']), insertId(insFinding, args));
         copied.findings++;
       }
       for (const v of srcVerdicts.all(id) as Record<string, unknown>[]) {
-        const args = VERDICT_COLS.map((c) =>
+        const args = VERDICT_COLS.split(', ').map((c) =>
           c === 'recording_id'
             ? to
             : c === 'analysis_id'

@@ -179,25 +179,26 @@ export interface TopBarLayout {
   linkHeight: number;
   /** The visible controls not wholly inside the window and the header, by their text. */
   outside: string[];
-  /** Whether the page is wider than the window. */
-  sideways: boolean;
+  /** Whether the header's content is wider than the header (it would be cut off or scroll). */
+  overflows: boolean;
 }
 
 export function topBarLayout(page: Page): Promise<TopBarLayout> {
   return page.evaluate<TopBarLayout>(`(() => {
-    const bar = document.querySelector('.topbar').getBoundingClientRect();
+    const header = document.querySelector('.topbar');
+    const bar = header.getBoundingClientRect();
     const link = document.querySelector('.topbar nav a').getBoundingClientRect();
     const outside = [...document.querySelectorAll('.topbar a, .topbar summary, .topbar button')]
       .filter((el) => el.checkVisibility())
       .filter((el) => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth || r.top < bar.top || r.bottom > bar.bottom; })
       .map((el) => el.textContent.trim());
-    return { height: bar.height, linkHeight: link.height, outside, sideways: document.documentElement.scrollWidth > window.innerWidth };
+    return { height: bar.height, linkHeight: link.height, outside, overflows: header.scrollWidth > header.clientWidth };
   })()`);
 }
 
 /**
  * The header is one row at both sizes: shorter than two of its view links stacked (a second row
- * would make it at least that), every control inside the window, no sideways scrolling.
+ * would make it at least that), every control inside the window and the header, nothing overflowing it.
  */
 export async function assertTopBarOneRow(page: Page): Promise<void> {
   for (const [w, hgt] of SHOT_SIZES) {
@@ -208,7 +209,7 @@ export async function assertTopBarOneRow(page: Page): Promise<void> {
       `${w}x${hgt}: the header is ${l.height} px high, two rows (a view link is ${l.linkHeight} px)`,
     );
     assert.deepEqual(l.outside, [], `${w}x${hgt}: controls cut off or outside the header`);
-    assert.equal(l.sideways, false, `${w}x${hgt}: the page scrolls sideways`);
+    assert.equal(l.overflows, false, `${w}x${hgt}: the header's content is wider than the header`);
   }
   await page.setViewportSize({ width: 1280, height: 800 });
 }

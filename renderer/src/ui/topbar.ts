@@ -10,9 +10,9 @@ export interface TopBarOptions {
   user: UserInfo;
   /** The role's navigation entries, in order. */
   nav: Array<{ href: string; label: string; current: boolean }>;
-  onChangePassword(): void;
-  onLock(): void;
-  onSignOut(): void;
+  onChangePassword: () => void;
+  onLock: () => void;
+  onSignOut: () => void;
 }
 
 /** Closes the menu a menu item sits in, so it does not stay open over the next view or dialog. */
@@ -24,32 +24,26 @@ export function topBar(o: TopBarOptions): HTMLElement {
   const u = o.user;
   // Two copies of each session action, one in the bar and one in the menu; CSS shows one copy
   // per width, and a hidden (display: none) copy is out of the tab order and the accessibility tree.
-  const sessionActions = (where: 'bar' | 'menu'): HTMLButtonElement[] => [
-    h(
-      'button',
-      {
-        type: 'button',
-        class: `secondary session-action in-${where}`,
-        onclick: (ev: Event) => {
-          closeMenu(ev);
-          o.onLock();
+  const sessionActions = (where: 'bar' | 'menu'): HTMLButtonElement[] =>
+    (
+      [
+        ['Lock', o.onLock],
+        ['Sign out', o.onSignOut],
+      ] as const
+    ).map(([label, act]) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: `secondary session-action in-${where}`,
+          onclick: (ev: Event) => {
+            closeMenu(ev);
+            act();
+          },
         },
-      },
-      'Lock',
-    ),
-    h(
-      'button',
-      {
-        type: 'button',
-        class: `secondary session-action in-${where}`,
-        onclick: (ev: Event) => {
-          closeMenu(ev);
-          o.onSignOut();
-        },
-      },
-      'Sign out',
-    ),
-  ];
+        label,
+      ),
+    );
   return h(
     'header',
     { class: 'topbar' },

@@ -12,6 +12,7 @@ import { h } from './ui/dom';
 import { parseRoute, routeHash } from './ui/router';
 import type { Route } from './ui/router';
 import { errorState } from './ui/states';
+import { topBar } from './ui/topbar';
 import { VIEWS, type ViewName } from './ui/views';
 import { signInView } from './views/sign-in';
 import { restorePendingView } from './views/restore-pending';
@@ -102,6 +103,18 @@ async function start(): Promise<void> {
     });
   };
 
+  /** Ends the session on the server; never throws (the sign-in page is shown either way). */
+  const endSession = async (): Promise<void> => {
+    leaving = true;
+    try {
+      await api.call('auth.signOut', {});
+    } catch {
+      /* the session may already be gone */
+    } finally {
+      leaving = false;
+    }
+  };
+
   const lock = async (): Promise<void> => {
     if (!user) return;
     if (busy) {
@@ -109,14 +122,7 @@ async function start(): Promise<void> {
       return;
     }
     const name = user.username;
-    leaving = true;
-    try {
-      await api.call('auth.signOut', {});
-    } catch {
-      /* the session may already be gone; the lock screen is shown either way */
-    } finally {
-      leaving = false;
-    }
+    await endSession();
     const ms = lockAfterMs();
     signIn(
       `Locked after ${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`} without activity. Sign in again to continue.`,
@@ -156,6 +162,11 @@ async function start(): Promise<void> {
     signIn(`${why} Sign in again to continue.`, user.username);
   });
 
+  const signOut = async (): Promise<void> => {
+    await endSession();
+    signIn('Signed out.');
+  };
+
   const renderShell = (route: Route): void => {
     const u = user;
     if (!u) {
@@ -165,82 +176,17 @@ async function start(): Promise<void> {
     cleanup();
     armLock();
     const main = h('main', { id: 'view', tabindex: '-1' });
-    const nav = h(
-      'nav',
-      { 'aria-label': 'Views' },
-      navFor(u).map((n) =>
-        h(
-          'a',
-          {
-            href: routeHash(n.route),
-            class: n.route.view === route.view ? 'active' : '',
-            'aria-current': n.route.view === route.view ? 'page' : null,
-          },
-          n.label,
-        ),
-      ),
-    );
-    const header = h(
-      'header',
-      { class: 'topbar' },
-      h('span', { class: 'brand' }, 'Auscult'),
-      nav,
-      h(
-        'div',
-        { class: 'who' },
-        // The signed-in user's menu: their own account (every role may change its password).
-        h(
-          'details',
-          { class: 'user-menu' },
-          h(
-            'summary',
-            { 'aria-label': `${u.displayName}, ${u.role}: account menu` },
-            h(
-              'span',
-              { class: 'user', 'data-testid': 'current-user' },
-              u.displayName,
-              ' ',
-              h('span', { class: 'role' }, u.role),
-            ),
-          ),
-          h(
-            'div',
-            { class: 'user-menu-items' },
-            h(
-              'button',
-              {
-                type: 'button',
-                onclick: (ev: Event) => {
-                  (ev.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
-                  openChangePassword(ctx);
-                },
-              },
-              'Change password…',
-            ),
-          ),
-        ),
-        h('button', { type: 'button', class: 'secondary', onclick: () => void lock() }, 'Lock'),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            onclick: async () => {
-              leaving = true;
-              try {
-                await api.call('auth.signOut', {});
-              } catch {
-                /* already signed out */
-              } finally {
-                leaving = false;
-                signIn('Signed out.');
-              }
-            },
-          },
-          'Sign out',
-        ),
-      ),
-    );
+    const header = topBar({
+      user: u,
+      nav: navFor(u).map((n) => ({
+        href: routeHash(n.route),
+        label: n.label,
+        current: n.route.view === route.view,
+      })),
+      onChangePassword: () => openChangePassword(ctx),
+      onLock: () => void lock(),
+      onSignOut: () => void signOut(),
+    });
     const footer = h('footer', {}, DISCLAIMER);
     app.replaceChildren(header, notice, main, footer);
     if (location.hash !== routeHash(route)) history.replaceState(null, '', routeHash(route));

@@ -13,12 +13,14 @@
  * commits; a conflict or a failed check rolls all of it back.
  */
 import { createHash } from 'node:crypto';
-import type { ChainCheck } from './audit-log.js';
+import type { AuditRow, ChainCheck } from './audit-log.js';
 import { trustedKeys } from './audit-signing.js';
 import { verifyAuditLog } from './chain-verify.js';
 import { StoreError } from './errors.js';
 import { uploadAudio } from './pg/recording-audio.js';
 import { sealRecord } from './record-seals.js';
+import { columnsOf, type ColumnNames } from './rows.js';
+import type { AccessGrantRow, PatientRow, RecordingRow, SignoffRow, UserRow } from './rows.js';
 import { normalizeForSearch } from './search-normalize.js';
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { Store } from './store.js';
@@ -79,74 +81,28 @@ export interface SiteMigrationOptions {
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const fold = (s: string | null) => normalizeForSearch(s ?? '');
 
-interface UserRow {
-  id: number;
-  username: string;
-  display_name: string;
-  role: string;
-  password_hash: string;
-  active: number;
-  created_at: string;
-  updated_at: string;
-  credential_epoch: number;
-}
-interface PatientRow {
-  id: number;
-  mrn: string;
-  given_name: string;
-  family_name: string;
-  birth_date: string | null;
-  sex: string;
-  notes: string;
-  created_by: number | null;
-  created_at: string;
-  updated_at: string;
-  mrn_norm: string;
-  family_norm: string;
-  given_norm: string;
-}
-interface RecordingRow {
-  id: number;
-  patient_id: number;
-  site: string;
-  device_name: string;
-  sample_rate: number;
-  duration_sec: number;
-  file_name: string;
-  wav_sha256: string;
-  status: string;
-  recorded_by: number;
-  recorded_at: string;
-  created_at: string;
-  quality: string | null;
-  top_class: string | null;
-  p_abnormal: number | null;
-  analysis_status: string | null;
-  signed_at: string | null;
-  signed_by: number | null;
-}
-interface AuditRow {
-  seq: number;
-  at: string;
-  username: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  transport: string;
-  details_json: string;
-  hash: string;
-}
-
-const USER_COLS = 'username, display_name, role, password_hash, active, created_at, updated_at, credential_epoch';
-const PATIENT_COLS =
-  'mrn, given_name, family_name, birth_date, sex, notes, created_by, created_at, updated_at, mrn_norm, family_norm, given_norm';
-const RECORDING_COLS =
-  'patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at, quality, top_class, p_abnormal, analysis_status';
+const USER_COLS = columnsOf<UserRow>()(
+  'username, display_name, role, password_hash, active, created_at, updated_at, credential_epoch',
+);
+const PATIENT_COLS = columnsOf<PatientRow>()(
+  'mrn, given_name, family_name, birth_date, sex, notes, created_by, created_at, updated_at, mrn_norm, family_norm, given_norm',
+);
+// review_priority is not copied: the site's trigger sets it from the copied analyses
+const RECORDING_COLS = columnsOf<RecordingRow>()(
+  'patient_id, site, device_name, sample_rate, duration_sec, file_name, wav_sha256, status, recorded_by, recorded_at, created_at, quality, top_class, p_abnormal, analysis_status',
+);
 const ANALYSIS_COLS =
   'recording_id, created_at, engine_version, head_name, head_version, p_asthma, p_copd, p_pneumonia, p_healthy, p_bronchial, p_abnormal, top_class, status, quality, result_json';
 const FINDING_COLS = 'recording_id, author_id, author_role, text, label, created_at, is_amendment';
 const VERDICT_COLS =
   'recording_id, analysis_id, sound_type, event_index, start_sec, end_sec, verdict, author_id, created_at, is_amendment';
+
+/** What the copy reads of each table: the columns above and the row's id (signed_* for recordings). */
+type SourceUser = Pick<UserRow, 'id' | ColumnNames<typeof USER_COLS>>;
+type SourcePatient = Pick<PatientRow, 'id' | ColumnNames<typeof PATIENT_COLS>>;
+type SourceRecording = Pick<RecordingRow, 'id' | ColumnNames<typeof RECORDING_COLS> | 'signed_at' | 'signed_by'>;
+type RecordingKey = Pick<RecordingRow, 'id' | 'file_name' | 'wav_sha256'>;
+type SourceAuditRow = Omit<AuditRow, 'prev_hash'>;
 
 const insertSql = (table: string, cols: string) =>
   `INSERT INTO ${table} (${cols}) VALUES (${cols
@@ -155,7 +111,7 @@ const insertSql = (table: string, cols: string) =>
     .join(', ')})`;
 
 /** Why two patient rows with the same MRN are not the same person, or null when they are. */
-function personDiffers(a: PatientRow, b: PatientRow): string | null {
+function personDiffers(a: SourcePatient, b: SourcePatient): string | null {
   const diffs: string[] = [];
   if (fold(a.family_name) !== fold(b.family_name)) diffs.push(`family name '${a.family_name}' vs '${b.family_name}'`);
   if (fold(a.given_name) !== fold(b.given_name)) diffs.push(`given name '${a.given_name}' vs '${b.given_name}'`);
@@ -166,7 +122,7 @@ function personDiffers(a: PatientRow, b: PatientRow): string | null {
 }
 
 /** Why a site account with the same user name is another account, or null when it is this one. */
-function accountDiffers(src: UserRow, site: UserRow): string | null {
+function accountDiffers(src: SourceUser, site: SourceUser): string | null {
   const diffs: string[] = [];
   if (src.role !== site.role) diffs.push(`role ${src.role} here, ${site.role} on the site`);
   if (src.display_name !== site.display_name)
@@ -251,14 +207,14 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
   const done = site.tx(() => {
     // ---- conflicts first: nothing is written before every row was compared
     const conflicts: MigrationConflict[] = [];
-    const users = src.prepare(`SELECT id, ${USER_COLS} FROM users ORDER BY id`).all() as UserRow[];
-    const patients = src.prepare(`SELECT id, ${PATIENT_COLS} FROM patients ORDER BY id`).all() as PatientRow[];
+    const users = src.prepare(`SELECT id, ${USER_COLS} FROM users ORDER BY id`).all() as SourceUser[];
+    const patients = src.prepare(`SELECT id, ${PATIENT_COLS} FROM patients ORDER BY id`).all() as SourcePatient[];
     const userMap = new Map<number, number>();
     const patientMap = new Map<number, number>();
     const recordingMap = new Map<number, number>();
     const siteUser = dst.prepare(`SELECT id, ${USER_COLS} FROM users WHERE username = ?`);
     for (const u of users) {
-      const s = siteUser.get(u.username) as UserRow | undefined;
+      const s = siteUser.get(u.username) as SourceUser | undefined;
       if (!s) continue;
       const why = accountDiffers(u, s);
       if (why)
@@ -271,7 +227,7 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
     }
     const sitePatient = dst.prepare(`SELECT id, ${PATIENT_COLS} FROM patients WHERE mrn = ?`);
     for (const p of patients) {
-      const s = sitePatient.get(p.mrn) as PatientRow | undefined;
+      const s = sitePatient.get(p.mrn) as SourcePatient | undefined;
       if (!s) continue;
       const why = personDiffers(p, s);
       if (why)
@@ -284,19 +240,12 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
     }
     // one read of the site's recording ids (a lookup per recording is a round trip each)
     const siteRecordings = new Map(
-      (
-        dst.prepare('SELECT file_name, id, wav_sha256 FROM recordings').all() as {
-          file_name: string;
-          id: number;
-          wav_sha256: string;
-        }[]
-      ).map((r) => [r.file_name, r]),
+      (dst.prepare('SELECT file_name, id, wav_sha256 FROM recordings').all() as RecordingKey[]).map((r) => [
+        r.file_name,
+        r,
+      ]),
     );
-    const recIds = src.prepare('SELECT id, file_name, wav_sha256 FROM recordings ORDER BY id').all() as {
-      id: number;
-      file_name: string;
-      wav_sha256: string;
-    }[];
+    const recIds = src.prepare('SELECT id, file_name, wav_sha256 FROM recordings ORDER BY id').all() as RecordingKey[];
     for (const r of recIds) {
       const s = siteRecordings.get(r.file_name);
       if (!s) continue;
@@ -408,7 +357,7 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
     let n = 0;
     for (const { id } of recIds) {
       if (recordingMap.has(id)) continue;
-      const r = srcRec.get(id) as RecordingRow;
+      const r = srcRec.get(id) as SourceRecording;
       const wav = opts.readWav(r.file_name);
       if (sha256(wav) !== r.wav_sha256)
         throw new SiteMigrationRefused(
@@ -436,8 +385,7 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
       uploadAudio(dst, to, wav, r.wav_sha256);
       copied.audio++;
       for (const a of srcAnalyses.all(id) as Record<string, unknown>[]) {
-        const cols = ANALYSIS_COLS.split(', ');
-        const args = cols.map((c) => (c === 'recording_id' ? to : a[c]));
+        const args = ANALYSIS_COLS.split(', ').map((c) => (c === 'recording_id' ? to : a[c]));
         analysisMap.set(Number(a['id']), insertId(insAnalysis, args));
         copied.analyses++;
       }
@@ -461,17 +409,7 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
         insVerdict.run(...args);
         copied.soundVerdicts++;
       }
-      const s = srcSignoff.get(id) as
-        | {
-            signed_by: number;
-            signed_at: string;
-            label: string;
-            statement: string;
-            meaning: string | null;
-            signer_name: string | null;
-            signer_role: string | null;
-          }
-        | undefined;
+      const s = srcSignoff.get(id) as SignoffRow | undefined;
       if (s) {
         const signer = mapped(userMap, s.signed_by, 'A sign-off’s signer')!;
         insSignoff.run(to, signer, s.signed_at, s.label, s.statement, s.meaning, s.signer_name, s.signer_role);
@@ -506,13 +444,7 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
     const siteGrant = dst.prepare(
       'SELECT 1 FROM access_grants WHERE user_id = ? AND patient_id = ? AND granted_at = ?',
     );
-    for (const g of src.prepare('SELECT * FROM access_grants ORDER BY id').all() as {
-      user_id: number;
-      patient_id: number;
-      reason: string;
-      granted_at: string;
-      expires_at: string;
-    }[]) {
+    for (const g of src.prepare('SELECT * FROM access_grants ORDER BY id').all() as AccessGrantRow[]) {
       const user = mapped(userMap, g.user_id, 'A grant’s user');
       const patient = mapped(patientMap, g.patient_id, 'A grant’s patient');
       if (siteGrant.get(user, patient, g.granted_at) !== undefined) continue;
@@ -538,7 +470,7 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
       .prepare(
         'SELECT seq, at, username, action, object_type, object_id, transport, details_json, hash FROM audit_log WHERE seq > ? ORDER BY seq',
       )
-      .iterate(from) as IterableIterator<AuditRow>;
+      .iterate(from) as IterableIterator<SourceAuditRow>;
     for (const e of entries) {
       site.audit.append({
         at: e.at,

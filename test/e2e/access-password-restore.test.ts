@@ -8,34 +8,26 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import Database from 'better-sqlite3';
 import { ApiCallFailed, NodeApiClient } from './api-client.js';
 import { lungWav } from './fixtures.js';
-import { browserMissing, openBrowser, shot, signIn, signOut, startServe } from './harness.js';
+import {
+  assertTopBarOneRow,
+  browserMissing,
+  openApp,
+  shotsAtBothSizes,
+  signedInClient,
+  signIn,
+  signOut,
+  startServe,
+} from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
 import { USERS, type SeedUser } from './seed.js';
 
 const skip = browserMissing();
-const SHOTS = process.env['AUSCULT_SHOTS_DIR'];
 const NORA: SeedUser = { username: 'nora', displayName: 'Nora Night', role: 'nurse', password: 'night-nurse-1234' };
-
-async function shots(page: Page, name: string): Promise<void> {
-  for (const [w, hgt] of [
-    [1024, 700],
-    [1440, 900],
-  ] as const) {
-    await page.setViewportSize({ width: w, height: hgt });
-    const path = await shot(page, `${name}-${w}x${hgt}`);
-    if (SHOTS) {
-      mkdirSync(SHOTS, { recursive: true });
-      copyFileSync(path, join(SHOTS, `${name}-${w}x${hgt}.png`));
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 /** The newest audit entry's number in a database file (read-only, while no server has it open). */
 function auditHead(dbPath: string): number {
@@ -45,12 +37,6 @@ function auditHead(dbPath: string): number {
   } finally {
     d.close();
   }
-}
-
-async function client(server: ServeProcess, user: SeedUser, password = user.password): Promise<NodeApiClient> {
-  const c = await NodeApiClient.open(server.port, server.token);
-  await c.call('auth.signIn', { username: user.username, password });
-  return c;
 }
 
 async function importInto(c: NodeApiClient, patientId: number): Promise<number> {
@@ -72,15 +58,14 @@ describe('break the glass and change my password (issue 14)', { skip }, () => {
   before(async () => {
     server = await startServe({ modelsDir: null, users: [...Object.values(USERS), NORA] });
     // Nina registers the patient and records her; Nora records her once on a night shift.
-    const nina = await client(server, USERS.nurse);
+    const nina = await signedInClient(server, USERS.nurse);
     patientId = (await nina.call('patients.create', { mrn: 'BG-4711', givenName: 'Olga', familyName: 'Brandt' })).id;
     await importInto(nina, patientId);
     nina.close();
-    const nora = await client(server, NORA);
+    const nora = await signedInClient(server, NORA);
     await importInto(nora, patientId);
     nora.close();
-    b = await openBrowser();
-    await b.page.goto(server.url);
+    b = await openApp(server);
   });
   after(async () => {
     await b?.close();
@@ -93,7 +78,7 @@ describe('break the glass and change my password (issue 14)', { skip }, () => {
     const notice = b.page.locator('[data-testid=break-glass-notice]');
     await notice.getByText('1 recording of this patient is not shown to you.').waitFor();
     assert.equal(await b.page.locator('table.data tbody tr').count(), 1, 'only her own recording');
-    await shots(b.page, 'break-glass-notice');
+    await shotsAtBothSizes(b.page, 'break-glass-notice');
     await notice.getByRole('button', { name: 'Request access (break the glass)…' }).click();
     const dialog = b.page.locator('[data-testid=break-glass-dialog]');
     await dialog.getByText(/This is audited: your name, the time and your reason go into the audit log/).waitFor();
@@ -106,7 +91,7 @@ describe('break the glass and change my password (issue 14)', { skip }, () => {
       .waitFor();
     const reason = 'Night cover: wheeze worse tonight, comparing with her earlier recordings.';
     await dialog.locator('textarea[name=breakGlassReason]').fill(reason);
-    await shots(b.page, 'break-glass-dialog');
+    await shotsAtBothSizes(b.page, 'break-glass-dialog');
     await dialog.getByRole('button', { name: 'Break the glass and show them' }).click();
     await dialog.waitFor({ state: 'detached' });
     const banner = b.page.locator('[data-testid=break-glass-banner]');
@@ -115,7 +100,7 @@ describe('break the glass and change my password (issue 14)', { skip }, () => {
     await b.page.locator('table.data tbody tr').nth(1).waitFor();
     assert.equal(await b.page.locator('table.data tbody tr').count(), 2, 'every recording now');
     assert.equal(await b.page.locator('[data-testid=break-glass-notice]').count(), 0);
-    await shots(b.page, 'break-glass-banner');
+    await shotsAtBothSizes(b.page, 'break-glass-banner');
     await signOut(b.page);
   });
 
@@ -130,16 +115,17 @@ describe('break the glass and change my password (issue 14)', { skip }, () => {
     assert.match(row, /Reason: “Night cover: wheeze worse tonight/);
     assert.match(row, /access until/);
     assert.match(row, /patient BG-4711 \(Brandt, Olga\)/);
-    await shots(b.page, 'audit-break-glass');
+    await shotsAtBothSizes(b.page, 'audit-break-glass');
     await signOut(b.page);
   });
 
   test('changing my own password: a wrong current one changes nothing and is audited; then my other session ends and this one goes on', async () => {
-    const other = await client(server, USERS.nurse); // e.g. her session at another workstation's browser
+    const other = await signedInClient(server, USERS.nurse); // e.g. her session at another workstation's browser
     await signIn(b.page, USERS.nurse);
+    await assertTopBarOneRow(b.page);
     // From the signed-in user's menu (her name in the header).
     await b.page.locator('.user-menu summary').click();
-    await shots(b.page, 'user-menu');
+    await shotsAtBothSizes(b.page, 'user-menu');
     await b.page.getByRole('button', { name: 'Change password…' }).click();
     const dialog = b.page.locator('[data-testid=change-password-dialog]');
     await dialog
@@ -162,10 +148,10 @@ describe('break the glass and change my password (issue 14)', { skip }, () => {
       .locator('.form-error')
       .getByText('Your current password is not right; the password was not changed.')
       .waitFor();
-    await shots(b.page, 'change-password-wrong-current');
+    await shotsAtBothSizes(b.page, 'change-password-wrong-current');
     // Nothing changed: the other session lives, the old password still signs in.
     await other.call('auth.whoami', {});
-    (await client(server, USERS.nurse)).close();
+    (await signedInClient(server, USERS.nurse)).close();
     await fill(USERS.nurse.password, 'a new passphrase 1');
     await dialog.waitFor({ state: 'detached' });
     await b.page.getByText('Password changed. Your other sessions were signed out; this one continues.').waitFor();
@@ -178,11 +164,11 @@ describe('break the glass and change my password (issue 14)', { skip }, () => {
     await b.page.goto(`${server.url.split('#')[0]}#/patient/${patientId}`);
     await b.page.locator('table.data tbody tr').first().waitFor();
     await b.page.locator('[data-testid=current-user]').getByText(USERS.nurse.displayName).waitFor();
-    await assert.rejects(client(server, USERS.nurse), ApiCallFailed);
-    (await client(server, USERS.nurse, 'a new passphrase 1')).close();
+    await assert.rejects(signedInClient(server, USERS.nurse), ApiCallFailed);
+    (await signedInClient(server, USERS.nurse, 'a new passphrase 1')).close();
     // The wrong attempt is in the audit log, found by her name, saying what it was for (newest
     // first: the old password refused at sign-in just now, then the wrong current password).
-    const aud = await client(server, USERS.auditor);
+    const aud = await signedInClient(server, USERS.auditor);
     const failed = await aud.call('audit.list', { action: 'auth.login.failed', username: USERS.nurse.username });
     assert.deepEqual(
       failed.items.map((e) => [e.details['reason'], e.details['purpose'] ?? 'sign-in']),
@@ -212,7 +198,7 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
   before(async () => {
     // A real history, copied; more happens after the copy; then the file is rolled back to it.
     const first = await startServe({ modelsDir: null });
-    const nina = await client(first, USERS.nurse);
+    const nina = await signedInClient(first, USERS.nurse);
     await nina.call('patients.create', { mrn: 'RB-1', givenName: 'Kept', familyName: 'Before' });
     nina.close();
     await first.stop();
@@ -220,7 +206,7 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
     copyFileSync(first.dbPath, older);
     kept = auditHead(older);
     const second = await startServe({ modelsDir: null, dir: first.dir });
-    const nina2 = await client(second, USERS.nurse);
+    const nina2 = await signedInClient(second, USERS.nurse);
     await nina2.call('patients.create', { mrn: 'RB-2', givenName: 'Lost', familyName: 'After' });
     nina2.close();
     await second.stop();
@@ -230,8 +216,7 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
     copyFileSync(older, first.dbPath);
     server = await startServe({ modelsDir: null, dir: first.dir });
     assert.match(server.output(), /restored older copy/);
-    b = await openBrowser();
-    await b.page.goto(server.url);
+    b = await openApp(server);
   });
   after(async () => {
     await b?.close();
@@ -249,7 +234,7 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
       .getByText(`Call ${USERS.admin.displayName}.`, { exact: false })
       .waitFor();
     assert.equal(await b.page.locator('form.signin').count(), 0, 'no sign-in to an older copy');
-    await shots(b.page, 'restore-pending');
+    await shotsAtBothSizes(b.page, 'restore-pending');
     const form = page.locator('[data-testid=restore-accept-form]');
     const attempt = async (user: SeedUser, password: string): Promise<void> => {
       await form.locator('input[name=adminUsername]').fill(user.username);
@@ -270,7 +255,7 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
       .locator('.form-error')
       .getByText(/Wrong user name or password.*Nothing was changed/)
       .waitFor();
-    await shots(b.page, 'restore-refused');
+    await shotsAtBothSizes(b.page, 'restore-refused');
     // Still refused for anything else, and nothing was written.
     const probe = await NodeApiClient.open(server.port, server.token);
     await assert.rejects(
@@ -287,7 +272,7 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
         { exact: false },
       )
       .waitFor();
-    await shots(b.page, 'restore-accepted');
+    await shotsAtBothSizes(b.page, 'restore-accepted');
     await signIn(b.page, USERS.admin);
     await signOut(b.page);
     // The auditor reads the acceptance in words: what was given up, why, and who was refused before.
@@ -299,8 +284,8 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
     assert.match(row, new RegExp(`Restored older copy accepted: entries ${kept + 1}–${lost} given up`));
     assert.match(row, /Reason: “The disk failed/);
     assert.match(row, /2 refused attempts before: nina \(not admin, .*\); root \(wrong password, /);
-    await shots(b.page, 'audit-rollback-accepted');
-    const aud = await client(server, USERS.auditor);
+    await shotsAtBothSizes(b.page, 'audit-rollback-accepted');
+    const aud = await signedInClient(server, USERS.auditor);
     const e = (await aud.call('audit.list', { action: 'audit.rollback-accepted' })).items[0]!;
     assert.equal(e.seq, kept + 1);
     assert.equal(e.username, USERS.admin.username);

@@ -6,32 +6,21 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { ApiCallFailed, NodeApiClient } from './api-client.js';
-import { browserMissing, openBrowser, shot, signIn, signOut, startServe } from './harness.js';
+import {
+  assertTopBarOneRow,
+  browserMissing,
+  openApp,
+  shotsAtBothSizes,
+  signedInClient,
+  signIn,
+  signOut,
+  startServe,
+} from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
-import type { Page } from 'playwright-core';
 import { USERS } from './seed.js';
 
 const skip = browserMissing();
-const SHOTS = process.env['AUSCULT_SHOTS_DIR'];
-
-/** Both sizes the issue asks for; copied to AUSCULT_SHOTS_DIR when set (for looking at). */
-async function shots(page: Page, name: string): Promise<void> {
-  for (const [w, hgt] of [
-    [1024, 700],
-    [1440, 900],
-  ] as const) {
-    await page.setViewportSize({ width: w, height: hgt });
-    const path = await shot(page, `${name}-${w}x${hgt}`);
-    if (SHOTS) {
-      mkdirSync(SHOTS, { recursive: true });
-      copyFileSync(path, join(SHOTS, `${name}-${w}x${hgt}.png`));
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 describe('auditor and admin (issue 15)', { skip }, () => {
   let server: ServeProcess;
@@ -39,8 +28,7 @@ describe('auditor and admin (issue 15)', { skip }, () => {
 
   before(async () => {
     server = await startServe({ modelsDir: null });
-    const nurse = await NodeApiClient.open(server.port, server.token);
-    await nurse.call('auth.signIn', { username: USERS.nurse.username, password: USERS.nurse.password });
+    const nurse = await signedInClient(server, USERS.nurse);
     await nurse.call('patients.create', { mrn: 'KH-120021', givenName: 'Nora', familyName: 'Schmidt-Müller' });
     nurse.close();
     // Someone guesses the nurse's password five times: her name is locked.
@@ -52,8 +40,7 @@ describe('auditor and admin (issue 15)', { skip }, () => {
       );
       c.close();
     }
-    b = await openBrowser();
-    await b.page.goto(server.url);
+    b = await openApp(server);
   });
   after(async () => {
     await b?.close();
@@ -63,6 +50,7 @@ describe('auditor and admin (issue 15)', { skip }, () => {
   test('the auditor finds failed sign-ins by the user name tried, with their details', async () => {
     await signIn(b.page, USERS.auditor);
     await b.page.locator('table.data tbody tr').first().waitFor();
+    await assertTopBarOneRow(b.page);
     await b.page.locator('input[name=username]').fill(USERS.nurse.username);
     await b.page.locator('input[name=action]').fill('auth.login.failed');
     await b.page.getByRole('button', { name: 'Filter' }).click();
@@ -72,7 +60,7 @@ describe('auditor and admin (issue 15)', { skip }, () => {
       rows.every((r) => r.includes(`${USERS.nurse.username} (attempt)`) && r.includes('Failed: wrong password')),
       rows.join('\n'),
     );
-    await shots(b.page, 'audit-failed-sign-ins');
+    await shotsAtBothSizes(b.page, 'audit-failed-sign-ins');
     // Words in the details, and the patient named by MRN and name, not "patient 1".
     await b.page.locator('input[name=username]').fill('');
     await b.page.locator('input[name=action]').fill('patient.create');
@@ -100,13 +88,14 @@ describe('auditor and admin (issue 15)', { skip }, () => {
       .first()
       .getByText(/done · 100 %/)
       .waitFor({ timeout: 30_000 });
-    await shots(b.page, 'audit-export-by-mrn');
+    await shotsAtBothSizes(b.page, 'audit-export-by-mrn');
     await signOut(b.page);
   });
 
   test('the admin sees the lock and unlocks, resets a password, changes a role, confirms a deactivation', async () => {
     await signIn(b.page, USERS.admin);
     await b.page.goto(`${server.url.split('#')[0]}#/users`);
+    await assertTopBarOneRow(b.page);
     const row = (name: string) => b.page.locator('table.data tbody tr', { hasText: name }).first();
     await row(USERS.nurse.username)
       .getByText(/locked until/)
@@ -115,19 +104,17 @@ describe('auditor and admin (issue 15)', { skip }, () => {
       .getByText(/\d{4}|\d{1,2}:\d{2}/)
       .first()
       .waitFor(); // a last sign-in
-    await shots(b.page, 'users-locked');
+    await shotsAtBothSizes(b.page, 'users-locked');
     await row(USERS.nurse.username).getByRole('button', { name: 'Unlock' }).click();
     await row(USERS.nurse.username).getByText('active', { exact: true }).waitFor();
     // Reset the doctor's password in the dialog; the new one works at once.
     await row(USERS.doctor.username).getByRole('button', { name: 'Reset password' }).click();
     const dialog = b.page.locator('[data-testid=confirm-dialog]');
     await dialog.locator('input[name=dialogInput]').fill('a fresh password 42');
-    await shots(b.page, 'users-reset-dialog');
+    await shotsAtBothSizes(b.page, 'users-reset-dialog');
     await dialog.getByRole('button', { name: 'Reset password' }).click();
     await b.page.getByText(`Password of ${USERS.doctor.username} reset.`).waitFor();
-    const c = await NodeApiClient.open(server.port, server.token);
-    await c.call('auth.signIn', { username: USERS.doctor.username, password: 'a fresh password 42' });
-    c.close();
+    (await signedInClient(server, USERS.doctor, 'a fresh password 42')).close();
     // A role change, confirmed.
     await row(USERS.nurse.username).locator('select').selectOption('auditor');
     await dialog.getByRole('button', { name: 'Make auditor' }).click();
@@ -142,7 +129,7 @@ describe('auditor and admin (issue 15)', { skip }, () => {
     await row(USERS.doctor.username).getByRole('button', { name: 'Deactivate' }).click();
     await dialog.getByRole('button', { name: 'Deactivate' }).click();
     await row(USERS.doctor.username).getByText('deactivated').waitFor();
-    await shots(b.page, 'users-after');
+    await shotsAtBothSizes(b.page, 'users-after');
   });
 
   test('no script errors or CSP violations', () => {

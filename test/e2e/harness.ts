@@ -3,22 +3,21 @@
  * dir, HOME pointing at a virtual ALSA setup when given, models from a temp folder), and Debian's
  * Chromium driven by playwright-core with a fresh profile. Screenshots go to test-results/.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
+import { NodeApiClient } from './api-client.js';
 import { makeHead } from '../support/make-head.js';
+import { spawnServe, type ServeChild } from '../support/serve-child.js';
 import { tfliteMissing, yamnetModelsDir } from '../inference/yamnet-fixture.js';
 import { seedUsers, USERS } from './seed.js';
 import type { SeedUser } from './seed.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const RESULTS_DIR = join(PROJECT_ROOT, 'test-results');
-const UNDER_TSX = fileURLToPath(import.meta.url).endsWith('.ts');
 
 /** Why browser tests cannot run here, or false. */
 export function browserMissing(): string | false {
@@ -45,17 +44,10 @@ export async function testModelsDir(): Promise<string | null> {
   return dir;
 }
 
-export interface ServeProcess {
-  url: string;
-  port: number;
-  token: string;
+export interface ServeProcess extends ServeChild {
   dir: string;
   dbPath: string;
   dataDir: string;
-  output(): string;
-  stop(): Promise<void>;
-  /** SIGKILL, as a crash or power loss would. */
-  kill(): Promise<void>;
 }
 
 /** `dir` reuses an earlier server's folder (its database and data); users are seeded only into a new one. */
@@ -74,59 +66,12 @@ export async function startServe(
   const dbPath = opts.db ?? join(dir, 'auscult.sqlite');
   mkdirSync(dataDir, { recursive: true });
   if (!opts.db && !existsSync(dbPath)) await seedUsers(dbPath, opts.users ?? Object.values(USERS));
-  const cli = UNDER_TSX
-    ? ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')]
-    : [join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')];
-  const args = [...cli, 'serve', '--db', dbPath, '--data-dir', dataDir];
+  const args = ['--db', dbPath, '--data-dir', dataDir];
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
   if (opts.modelsDir) env['AUSCULT_MODELS_DIR'] = opts.modelsDir;
   else args.push('--no-engine');
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`auscult serve did not start within 90 s:\n${out}`)), 90_000);
-    const check = (): void => {
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`auscult serve exited (${code}) before it was ready:\n${out}`));
-    });
-  });
-  const m = /:(\d+)\/#token=([0-9a-f]+)/.exec(url) as RegExpExecArray;
-  return {
-    url,
-    port: Number(m[1]),
-    token: m[2] as string,
-    dir,
-    dbPath,
-    dataDir,
-    output: () => out,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    },
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  const child = await spawnServe(args, { env, label: 'auscult serve' });
+  return { ...child, dir, dbPath, dataDir };
 }
 
 export interface BrowserSession {
@@ -182,6 +127,93 @@ export async function shot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** The two window sizes every view is looked at in (issue 15: from 1024 px up). */
+export const SHOT_SIZES = [
+  [1024, 700],
+  [1440, 900],
+] as const;
+
+/**
+ * Full-page PNGs at both sizes into test-results/<name>-<w>x<h>.png, copied to
+ * AUSCULT_SHOTS_DIR when it is set (for looking at); the window is 1280x800 again afterwards.
+ */
+export async function shotsAtBothSizes(page: Page, name: string): Promise<void> {
+  const copyTo = process.env['AUSCULT_SHOTS_DIR'];
+  for (const [w, hgt] of SHOT_SIZES) {
+    await page.setViewportSize({ width: w, height: hgt });
+    const path = await shot(page, `${name}-${w}x${hgt}`);
+    if (copyTo) {
+      mkdirSync(copyTo, { recursive: true });
+      copyFileSync(path, join(copyTo, `${name}-${w}x${hgt}.png`));
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** A browser on the server's address (its sign-in page, or what the server shows first). */
+export async function openApp(server: ServeProcess): Promise<BrowserSession> {
+  const b = await openBrowser();
+  await b.page.goto(server.url);
+  return b;
+}
+
+/** A second user at the same time as the browser: a Node client of the server, signed in. */
+export async function signedInClient(
+  server: { port: number; token: string },
+  user: SeedUser,
+  password = user.password,
+): Promise<NodeApiClient> {
+  const c = await NodeApiClient.open(server.port, server.token);
+  try {
+    await c.call('auth.signIn', { username: user.username, password });
+  } catch (err) {
+    c.close();
+    throw err;
+  }
+  return c;
+}
+
+/** The header as laid out now: its height, its first view link's height, and what does not fit. */
+export interface TopBarLayout {
+  height: number;
+  linkHeight: number;
+  /** The visible controls not wholly inside the window and the header, by their text. */
+  outside: string[];
+  /** Whether the header's content is wider than the header (it would be cut off or scroll). */
+  overflows: boolean;
+}
+
+export function topBarLayout(page: Page): Promise<TopBarLayout> {
+  return page.evaluate<TopBarLayout>(`(() => {
+    const header = document.querySelector('.topbar');
+    const bar = header.getBoundingClientRect();
+    const link = document.querySelector('.topbar nav a').getBoundingClientRect();
+    const outside = [...document.querySelectorAll('.topbar a, .topbar summary, .topbar button')]
+      .filter((el) => el.checkVisibility())
+      .filter((el) => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth || r.top < bar.top || r.bottom > bar.bottom; })
+      .map((el) => el.textContent.trim());
+    return { height: bar.height, linkHeight: link.height, outside, overflows: header.scrollWidth > header.clientWidth };
+  })()`);
+}
+
+/**
+ * The header is one row at both sizes: shorter than two of its view links stacked (a second row
+ * would make it at least that), every control inside the window and the header, nothing overflowing it.
+ */
+export async function assertTopBarOneRow(page: Page): Promise<void> {
+  for (const [w, hgt] of SHOT_SIZES) {
+    await page.setViewportSize({ width: w, height: hgt });
+    const l = await topBarLayout(page);
+    assert.ok(
+      l.height < 2 * l.linkHeight,
+      `${w}x${hgt}: the header is ${l.height} px high, two rows (a view link is ${l.linkHeight} px)`,
+    );
+    assert.deepEqual(l.outside, [], `${w}x${hgt}: controls cut off or outside the header`);
+    assert.equal(l.overflows, false, `${w}x${hgt}: the header's content is wider than the header`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 export async function signIn(page: Page, user: SeedUser): Promise<void> {
   await page.locator('input[name=username]').fill(user.username);
   await page.locator('input[name=password]').fill(user.password);
@@ -189,7 +221,10 @@ export async function signIn(page: Page, user: SeedUser): Promise<void> {
   await page.locator('[data-testid=current-user]').waitFor();
 }
 
+/** Sign out from the header: its button on a wide window, the user menu's below 1280 px. */
 export async function signOut(page: Page): Promise<void> {
+  if (!(await page.locator('.who > button', { hasText: 'Sign out' }).isVisible()))
+    await page.locator('.user-menu summary').click();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.locator('form.signin').waitFor();
 }

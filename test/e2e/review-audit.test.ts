@@ -9,9 +9,11 @@ import { readFileSync } from 'node:fs';
 import { ApiCallFailed, NodeApiClient } from './api-client.js';
 import { lungWav } from './fixtures.js';
 import {
+  assertTopBarOneRow,
   browserMissing,
   openBrowser,
   shot,
+  shotsAtBothSizes,
   signIn,
   signOut,
   startServe,
@@ -83,6 +85,27 @@ describe('pulmonologist and auditor flows', { skip }, () => {
     assert.equal(await b.page.locator('table.data tbody tr').count(), 2);
     assert.match(await b.page.locator('[data-testid=page-info]').innerText(), /1–2 of 2/);
     await shot(b.page, 'review-queue');
+  });
+
+  test("the pulmonologist's header (the role with the most views) is one row at 1024x700 and 1440x900; below 1280 px Lock and Sign out are in the user menu, reached by keyboard", async () => {
+    const page = b.page;
+    await assertTopBarOneRow(page);
+    await shotsAtBothSizes(page, 'header-pulmonologist');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.locator('.who > button', { hasText: 'Sign out' }).waitFor();
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.locator('.who > button', { hasText: 'Sign out' }).waitFor({ state: 'hidden' });
+    // From the account menu's summary, by keyboard alone: open it, then Tab through its items.
+    await page.locator('.user-menu summary').focus();
+    await page.keyboard.press('Enter');
+    const reached: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab');
+      reached.push(String(await page.evaluate('document.activeElement.textContent')));
+    }
+    assert.deepEqual(reached, ['Change password…', 'Lock', 'Sign out']);
+    await page.locator('.user-menu summary').click(); // closed again
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   test('a recording page: spectrogram, playback with a moving cursor, evidence lane, analysis', async () => {

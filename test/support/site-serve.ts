@@ -4,16 +4,13 @@
  * loopback WebSocket. Users are created first by the owner role (which migrates the schema), as
  * `auscult users add --db postgresql://…` would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Store, hashPassword } from '../../src/store/index.js';
 import type { Role } from '../../src/service/api.js';
-import { PROJECT_ROOT, scratchDir } from './paths.js';
+import { scratchDir } from './paths.js';
+import { spawnServe, type ServeChild } from './serve-child.js';
 import type { PgCluster } from './pg-cluster.js';
-
-const UNDER_TSX = fileURLToPath(import.meta.url).endsWith('.ts');
 
 export interface SiteUser {
   username: string;
@@ -54,60 +51,17 @@ export async function seedSite(cluster: PgCluster, database: string, users: Site
   }
 }
 
-export interface SiteServe {
-  /** The address to open, with its token. */
-  url: string;
-  port: number;
-  token: string;
+export interface SiteServe extends ServeChild {
   dataDir: string;
-  output(): string;
-  stop(): Promise<void>;
 }
 
 /** One workstation: `auscult serve --db <site url> --data-dir <own folder> --no-engine`. */
 export async function startSiteServe(dbUrl: string, name: string): Promise<SiteServe> {
   const dataDir = join(scratchDir(`site-${name}-`), 'data');
   mkdirSync(dataDir, { recursive: true });
-  const cli = UNDER_TSX
-    ? ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'main.ts')]
-    : [join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...cli, 'serve', '--db', dbUrl, '--data-dir', dataDir, '--no-engine'],
-    { cwd: PROJECT_ROOT, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve ${name} did not start within 90 s:\n${out}`)), 90_000);
-    const check = (): void => {
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve ${name} exited (${code}) before it was ready:\n${out}`));
-    });
+  const child = await spawnServe(['--db', dbUrl, '--data-dir', dataDir, '--no-engine'], {
+    env: { ...process.env },
+    label: `serve ${name}`,
   });
-  const m = /:(\d+)\/#token=([0-9a-f]+)/.exec(url) as RegExpExecArray;
-  return {
-    url,
-    port: Number(m[1]),
-    token: m[2]!,
-    dataDir,
-    output: () => out,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  return { ...child, dataDir };
 }

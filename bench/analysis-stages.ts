@@ -210,9 +210,9 @@ export async function run(): Promise<void> {
 }
 
 /**
- * The whole engine on the same audio, HEAD's order (overlap false: every stage after the other)
- * beside the overlapped one (the default: front end and the audio's own measures while onnxruntime
- * runs YAMNet), paired: the whole-array path (analyzeRecording) and the streamed one the CLI runs
+ * The whole engine on the same audio, HEAD's order (overlap false, the default: every stage after
+ * the other) beside the overlapped one (YAMNet on its worker thread while the front end and the
+ * audio's own measures run), with 2 and 1 onnxruntime threads, paired: the whole-array path (analyzeRecording) and the streamed one the CLI runs
  * (analyzeFile on a WAV of the audio).
  */
 async function wholeEngine(card: string, samples: Float32Array, rate: number): Promise<void> {
@@ -220,11 +220,11 @@ async function wholeEngine(card: string, samples: Float32Array, rate: number): P
   const wav = join(dir, 'a.wav');
   writeFileSync(wav, encodeWav16(samples, rate));
   const engines = [
-    { name: "HEAD's order (overlap: false)", engine: await AnalysisEngine.load({ headCard: card, overlap: false }) },
-    { name: 'overlapped (the default)', engine: await AnalysisEngine.load({ headCard: card }) },
+    { name: "HEAD's order (overlap: false, the default)", engine: await AnalysisEngine.load({ headCard: card }) },
+    { name: 'overlap: true', engine: await AnalysisEngine.load({ headCard: card, overlap: true }) },
     {
-      name: 'overlapped, YAMNet on 1 thread',
-      engine: await AnalysisEngine.load({ headCard: card, threads: 1 }),
+      name: 'overlap: true, YAMNet on 1 thread',
+      engine: await AnalysisEngine.load({ headCard: card, overlap: true, threads: 1 }),
     },
   ];
   try {

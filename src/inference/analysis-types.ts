@@ -144,7 +144,7 @@ export interface AnalysisResult {
    * model's ONNX, which ran before the gate existed). Since perf18 `yamnet` also holds the log-mel
    * frames (computed batch by batch as YAMNet reads them; `frontEnd` is ~0) and the measures read from
    * the audio alone (signal quality, the gate's level and tonality, the detector's hand features),
-   * which run while YAMNet does.
+   * which run while YAMNet does (EngineOptions.overlap).
    */
   timingsMs: {
     resample: number;

@@ -87,10 +87,12 @@ export interface EngineOptions {
    */
   detectorChunkRows?: number;
   /**
-   * true (default): YAMNet runs on a worker thread (yamnet-worker.ts), and the front end and the
-   * audio's own measures run on this thread meanwhile (analyzeRecording; a stream's next chunks
-   * likewise). false: the session on this thread, one stage after the other, as before perf18 (the
-   * bench's baseline). The result is the same either way, value for value (test).
+   * true: YAMNet runs on a worker thread (yamnet-worker.ts), and the front end and the audio's own
+   * measures run on this thread meanwhile (analyzeRecording; a stream's next chunks likewise): less
+   * wall time when a second core is free. false (default): the session on this thread, one stage
+   * after the other. The result is the same either way, value for value (test). Not the default
+   * because the worker costs ≈ 20–25 MB of RSS (a second isolate with onnxruntime loaded in it), and
+   * a 60-minute 4 kHz recording streams at 288 MB of the 300 MB goal (bench analysis, memory60).
    */
   overlap?: boolean;
 }
@@ -146,7 +148,7 @@ export class AnalysisEngine {
     let yamnet: YamnetRunner;
     try {
       const yamnetPath = join(modelsDir, YAMNET_ONNX);
-      yamnet = await (opts.overlap === false ? YamnetSession : YamnetWorker).load(yamnetPath, {
+      yamnet = await (opts.overlap === true ? YamnetWorker : YamnetSession).load(yamnetPath, {
         threads: opts.threads,
       });
     } catch (err) {
@@ -183,7 +185,7 @@ export class AnalysisEngine {
       opts.resampleQuality,
       sounds,
       gate,
-      opts.overlap ?? true,
+      opts.overlap ?? false,
     );
   }
 

@@ -219,7 +219,7 @@ export interface StreamingEmbedderOptions {
   onBandLimitedScores?: (scores: Float32Array, n: number) => void;
   /** Each batch's AudioSet scores of the full-band pass, when it runs (n × 521), in patch order. */
   onAudioSetScores?: (scores: Float32Array, n: number) => void;
-  /** true (default): each YAMNet batch runs while the next chunks are resampled and cut into patches (PatchPass.runBatch); false: one after the other. Same outputs. */
+  /** true (with a YamnetWorker): each YAMNet batch runs while the next chunks are resampled and cut into patches (PatchPass.runBatch); false (default): one after the other. Same outputs. */
   overlap?: boolean;
   /** Each stretch of the band-limited 16 kHz audio (the resampled audio when band-limiting changes nothing), in order: the engine measures the gate's and detector's per-patch evidence from it. */
   onBanded?: (banded16k: Float32Array) => void;
@@ -271,7 +271,7 @@ export class StreamingEmbedder {
         { embeddings: true, scores: opts.keepScores ?? true },
         opts.onBandLimitedScores,
         expected,
-        opts.overlap ?? true,
+        opts.overlap ?? false,
       ),
       fullPass
         ? new PatchPass(
@@ -279,7 +279,7 @@ export class StreamingEmbedder {
             { embeddings: false, scores: opts.keepScores ?? true },
             opts.onAudioSetScores,
             expected,
-            opts.overlap ?? true,
+            opts.overlap ?? false,
           )
         : null,
       opts.onBanded,

@@ -10,6 +10,7 @@
  * onnxruntime-node (by the absolute path resolved here), so it works unbundled, bundled
  * (scripts/bundle-cli.mjs) and inside the re-analysis workers alike.
  */
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { ModelError, HOW_TO_PROVIDE_YAMNET } from './errors.js';
@@ -106,17 +107,27 @@ export class YamnetWorker implements YamnetRunner {
     model: string | Uint8Array,
     opts: { threads?: number; batchSize?: number } = {},
   ): Promise<YamnetWorker> {
-    const bytes = readYamnetModel(model);
-    // a copy of its own for the worker, transferred: the caller's array (or a Buffer's shared memory) stays usable
-    const copy = new Uint8Array(bytes);
+    // a file is read by the worker itself (15 MB not held here too; its absence is still refused here, in
+    // the session's words); bytes are copied for it, so the caller's array (or a Buffer's shared memory) stays usable
+    let forWorker: string | Uint8Array = model;
+    const transferList: ArrayBuffer[] = [];
+    if (typeof model === 'string') {
+      if (!existsSync(model) || !statSync(model).isFile()) readYamnetModel(model);
+    } else {
+      const copy = new Uint8Array(model);
+      transferList.push(copy.buffer);
+      forWorker = copy;
+    }
     const worker = new Worker(WORKER_CODE, {
       eval: true,
       workerData: {
         ortPath: createRequire(import.meta.url).resolve('onnxruntime-node'),
-        model: copy,
+        model: forWorker,
         options: sessionOptions(opts.threads),
       },
-      transferList: [copy.buffer],
+      transferList,
+      // the worker's JavaScript holds one batch at a time: a small young generation keeps its heap small
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     let onMessage: (m: FromWorker) => void = () => undefined;
     let onError: (err: Error) => void = () => undefined;

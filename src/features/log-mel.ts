@@ -75,3 +75,29 @@ export function logMelFrames(samples16k: Float32Array): LogMelFrames {
   for (let f = 0; f < frames; f++) fc.compute(samples16k, f * HOP, data, f * MEL_BANDS);
   return { data, frames };
 }
+
+/**
+ * Log-mel frames computed on demand, in order: `ensure(n)` computes frames up to n (the engine asks
+ * for a batch's patches while onnxruntime runs the batch before, so the front end overlaps YAMNet).
+ * The same frames as logMelFrames, value for value (the same FrameComputer).
+ */
+export class LazyLogMelFrames {
+  readonly frames: number;
+  /** frames × 64; rows below `computed` are final. */
+  readonly data: Float32Array;
+  private computed = 0;
+
+  constructor(private readonly samples16k: Float32Array) {
+    this.frames = frameCount(samples16k.length);
+    this.data = new Float32Array(this.frames * MEL_BANDS);
+  }
+
+  /** Computes every frame below `upTo` (clamped to the frame count) not computed yet. */
+  ensure(upTo: number): void {
+    const end = Math.min(upTo, this.frames);
+    if (this.computed >= end) return;
+    const fc = (shared ??= new FrameComputer());
+    for (let f = this.computed; f < end; f++) fc.compute(this.samples16k, f * HOP, this.data, f * MEL_BANDS);
+    this.computed = end;
+  }
+}

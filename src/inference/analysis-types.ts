@@ -141,7 +141,10 @@ export interface AnalysisResult {
   /**
    * `gate`: the competence gate's own work (contact, tonality, foreign-sound and novelty checks per
    * patch, the decision); `sounds` includes the learned quality check the gate reads (the sound
-   * model's ONNX, which ran before the gate existed).
+   * model's ONNX, which ran before the gate existed). Since perf18 `yamnet` also holds the log-mel
+   * frames (computed batch by batch as YAMNet reads them; `frontEnd` is ~0) and the measures read from
+   * the audio alone (signal quality, the gate's level and tonality, the detector's hand features),
+   * which run while YAMNet does (EngineOptions.overlap).
    */
   timingsMs: {
     resample: number;

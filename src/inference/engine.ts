@@ -41,7 +41,12 @@ import type { GateDecision } from './gate/decide.js';
 import { LiveAnalyzer } from './live-analyzer.js';
 import type { LearnedQuality, SoundsResult } from './sounds/types.js';
 import { meanRows, patchesPerWindow, softmaxWithTemperature } from './scoring.js';
-import { YamnetSession, EMBEDDING_DIMS } from './yamnet-session.js';
+import { YamnetSession, EMBEDDING_DIMS, type YamnetOutputs, type YamnetRunner } from './yamnet-session.js';
+import { YamnetWorker } from './yamnet-worker.js';
+import { patchLevelsDbfs } from './gate/contact.js';
+import { patchTonality } from './gate/tonal.js';
+import { handFeatures } from './sounds/features.js';
+import { qualityWindows, type QualityWindows } from './sounds/quality-features.js';
 import {
   assessSignalQuality,
   bandLimitTo,
@@ -81,15 +86,33 @@ export interface EngineOptions {
    * depend on it (tests compare a small value with Infinity, one run for the whole recording).
    */
   detectorChunkRows?: number;
+  /**
+   * true: YAMNet runs on a worker thread (yamnet-worker.ts), and the front end and the audio's own
+   * measures run on this thread meanwhile (analyzeRecording; a stream's next chunks likewise): less
+   * wall time when a second core is free. false (default): the session on this thread, one stage
+   * after the other. The result is the same either way, value for value (test). Not the default
+   * because the worker costs ≈ 20–25 MB of RSS (a second isolate with onnxruntime loaded in it), and
+   * a 60-minute 4 kHz recording streams at 288 MB of the 300 MB goal (bench analysis, memory60).
+   */
+  overlap?: boolean;
 }
 
 function now(): number {
   return performance.now();
 }
 
+/** engine.audioEvidence's measures. */
+interface AudioEvidence {
+  quality: AnalysisResult['quality'];
+  levelDbfs: Float64Array;
+  tonality: Float64Array;
+  qualityWindows: QualityWindows | null;
+  hand: Float32Array | null;
+}
+
 export class AnalysisEngine {
   private constructor(
-    private readonly yamnet: YamnetSession,
+    private readonly yamnet: YamnetRunner,
     private readonly head: HeadSession,
     readonly classMap: string[],
     readonly versions: ModelVersions,
@@ -97,6 +120,7 @@ export class AnalysisEngine {
     private readonly resampleQuality: ResampleQuality | undefined,
     private readonly sounds: SoundsModel | null,
     readonly gate: CompetenceGate,
+    private readonly overlap: boolean,
   ) {}
 
   get card(): ModelCard {
@@ -121,9 +145,12 @@ export class AnalysisEngine {
           `but models/yamnet.onnx was converted from ${manifest.sourceSha256.slice(0, 12)}…: run \`npx auscult models --source <that YAMNet>\` or retrain the head`,
       );
     }
-    let yamnet: YamnetSession;
+    let yamnet: YamnetRunner;
     try {
-      yamnet = await YamnetSession.load(join(modelsDir, YAMNET_ONNX), { threads: opts.threads });
+      const yamnetPath = join(modelsDir, YAMNET_ONNX);
+      yamnet = await (opts.overlap === true ? YamnetWorker : YamnetSession).load(yamnetPath, {
+        threads: opts.threads,
+      });
     } catch (err) {
       await head.close();
       throw err;
@@ -158,6 +185,7 @@ export class AnalysisEngine {
       opts.resampleQuality,
       sounds,
       gate,
+      opts.overlap ?? false,
     );
   }
 
@@ -235,7 +263,6 @@ export class AnalysisEngine {
     const tStart = now();
     if (samples.length === 0) throw new AnalysisError('AUDIO_EMPTY', 'the recording holds no samples');
     if (!(sampleRate > 0)) throw new AnalysisError('AUDIO_INVALID', `invalid sample rate ${sampleRate}`);
-    const quality = assessSignalQuality(samples, sampleRate);
 
     let t = now();
     const s16 = await resampleTo16k(samples, sampleRate, this.resampleQuality);
@@ -251,7 +278,24 @@ export class AnalysisEngine {
     const frontEndMs = now() - t;
 
     t = now();
-    const headOut = await this.yamnet.run(headPatches.source, true);
+    const startsSec = headPatches.startsSec;
+    let audio: AudioEvidence;
+    let headOut: YamnetOutputs;
+    if (this.overlap) {
+      // what reads only the audio is measured while the worker thread runs YAMNet (yamnet-worker.ts)
+      const running = this.yamnet.run(headPatches.source, true);
+      try {
+        audio = this.audioEvidence(samples, sampleRate, banded, startsSec);
+      } catch (err) {
+        running.catch(() => undefined);
+        throw err;
+      }
+      headOut = await running;
+    } else {
+      headOut = await this.yamnet.run(headPatches.source, true);
+      audio = this.audioEvidence(samples, sampleRate, banded, startsSec);
+    }
+    const quality = audio.quality;
     const fullOut = fullPatches ? await this.yamnet.run(fullPatches.source, true) : null;
     const yamnetMs = now() - t;
     const durationSec = samples.length / sampleRate;
@@ -274,13 +318,39 @@ export class AnalysisEngine {
         startsSec: headPatches.startsSec,
       },
       {
-        learnedQuality: () => this.learnedQuality(pass),
-        patchEvidence: () => this.gate.patchEvidence(pass),
-        detectSounds: () => this.detectSounds(pass),
+        learnedQuality: async () =>
+          this.sounds && audio.qualityWindows
+            ? this.sounds.poorQualityOf(audio.qualityWindows, headOut.embeddings)
+            : null,
+        patchEvidence: () => this.gate.patchEvidenceWith(audio.levelDbfs, audio.tonality, pass),
+        detectSounds: async () => (this.sounds ? this.sounds.detectWith(pass, () => audio.hand!) : null),
       },
       { resample: resampleMs, frontEnd: frontEndMs, yamnet: yamnetMs },
       tStart,
     );
+  }
+
+  /**
+   * What the back half reads of the audio itself, not of YAMNet's outputs: the signal quality, the
+   * gate's per-patch level and tonality, the learned quality check's window measures and the
+   * detector's hand features (each as patchEvidence, poorQuality and detect would compute it).
+   * The hand features are measured before the gate decides, so a withheld recording pays for them;
+   * they cost less than the wait for YAMNet they fill.
+   */
+  private audioEvidence(
+    samples: Float32Array,
+    sampleRate: number,
+    banded: Float32Array,
+    startsSec: readonly number[],
+  ): AudioEvidence {
+    const sounds = this.sounds;
+    return {
+      quality: assessSignalQuality(samples, sampleRate),
+      levelDbfs: patchLevelsDbfs(banded, startsSec, TARGET_RATE),
+      tonality: patchTonality(banded, startsSec, TARGET_RATE),
+      qualityWindows: sounds ? qualityWindows(banded, startsSec.length) : null,
+      hand: sounds?.needsHandFeatures ? handFeatures(banded, startsSec) : null,
+    };
   }
 
   /**
@@ -324,6 +394,7 @@ export class AnalysisEngine {
         addScores(bandSums, scores, n);
       },
       onAudioSetScores: (scores, n) => addScores(fullSums, scores, n),
+      overlap: this.overlap,
     });
     let pushed = 0;
     for await (const chunk of chunks) {
@@ -612,7 +683,7 @@ export async function bandLimited16k(
  * with) both use this.
  */
 export async function embedBandLimited(
-  yamnet: YamnetSession,
+  yamnet: YamnetRunner,
   samples: Float32Array,
   sampleRate: number,
   bandwidthHz: number,

@@ -4,7 +4,7 @@
  *
  * Patches overlap by half, so materialising all of them doubles the frame data; instead a
  * PatchSource copies each 96×64 patch (a contiguous run of frames) into YAMNet's batch buffer on
- * demand. Same patches as features' framesToPatches (test/inference/front-end.test.ts).
+ * demand, computing the frames it needs first (so they are computed while YAMNet runs the batch before). Same patches as features' framesToPatches (test/inference/front-end.test.ts).
  */
 import { readAudio } from '../audio/audio-read.js';
 import type { DecodedAudio } from '../audio/wav-read.js';
@@ -14,7 +14,7 @@ export type { ResampleQuality } from '../audio/resample.js';
 import { bandLimit } from '../audio/band-limit.js';
 import { assessQuality } from '../audio/quality.js';
 import type { QualityReport } from '../audio/quality-types.js';
-import { logMelFrames } from '../features/log-mel.js';
+import { LazyLogMelFrames } from '../features/log-mel.js';
 import { patchCount, patchesFromWaveform } from '../features/patches.js';
 import {
   HOP,
@@ -70,13 +70,15 @@ export function patchSource16k(samples16k: Float32Array): { source: PatchSource;
       startsSec: [0],
     };
   }
-  const frames = logMelFrames(samples16k);
+  // frames on demand: YamnetSession.run fills batch k+1 (computing its frames) while batch k runs
+  const frames = new LazyLogMelFrames(samples16k);
   const count = patchCount(frames.frames);
   const startsSec = Array.from({ length: count }, (_, i) => (i * PATCH_HOP_FRAMES * HOP) / SAMPLE_RATE);
   return {
     source: {
       count,
       copyPatch: (i, dest) => {
+        frames.ensure(i * PATCH_HOP_FRAMES + PATCH_FRAMES);
         const start = i * PATCH_HOP_FRAMES * MEL_BANDS;
         dest.set(frames.data.subarray(start, start + size));
       },

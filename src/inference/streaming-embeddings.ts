@@ -43,7 +43,7 @@ import {
   WINDOW,
 } from '../features/yamnet-params.js';
 import { AnalysisError } from './errors.js';
-import { PATCH_SIZE, type YamnetSession } from './yamnet-session.js';
+import { PATCH_SIZE, type YamnetRunner } from './yamnet-session.js';
 
 export interface StreamedFrontHalf {
   sampleRate: number;
@@ -103,16 +103,19 @@ class PatchPass {
   private inBatch = 0;
   private patches = 0;
   private samples16k = 0;
+  /** The batch onnxruntime is running (overlap), its outputs appended when it ends. */
+  private running: Promise<void> | null = null;
   readonly embeddings: Grower | null;
   readonly scores: Grower | null;
 
   constructor(
-    private readonly yamnet: YamnetSession,
+    private readonly yamnet: YamnetRunner,
     keep: { embeddings: boolean; scores: boolean },
     /** Each batch's AudioSet scores (n × 521), in order, before they are dropped or kept. */
     private readonly onScores: ((scores: Float32Array, n: number) => void) | undefined,
     /** Patches expected (from the file's header), so the outputs are allocated once; a guess is fine. */
     expected: number,
+    private readonly overlap: boolean,
   ) {
     this.batch = new Float32Array(yamnet.batchSize * PATCH_SIZE);
     this.embeddings = keep.embeddings ? new Grower(expected * EMBEDDING_DIMS) : null;
@@ -133,6 +136,9 @@ class PatchPass {
   async finish(): Promise<void> {
     if (this.samples16k < PATCH_SAMPLES) await this.push(new Float32Array(PATCH_SAMPLES - this.samples16k));
     if (this.inBatch > 0) await this.runBatch();
+    const last = this.running;
+    this.running = null;
+    if (last) await last;
   }
 
   private async addFrames(data: Float32Array, n: number): Promise<void> {
@@ -166,13 +172,29 @@ class PatchPass {
     }
   }
 
+  /**
+   * YAMNet on the batch. With `overlap`, returns once the batch is handed to onnxruntime (after the
+   * batch before has finished: outputs stay in order, one batch in flight), so the next chunk's
+   * resampling, band-limit, log-mel and evidence run while it runs; finish() waits for the last.
+   * runArray copies the batch before it returns, so this.batch may be refilled at once.
+   */
   private async runBatch(): Promise<void> {
     const n = this.inBatch;
     this.inBatch = 0;
-    const out = await this.yamnet.runArray(this.batch, n, this.scores !== null || this.onScores !== undefined);
-    this.embeddings?.append(out.embeddings);
-    if (out.scores) this.onScores?.(out.scores, n);
-    if (this.scores && out.scores) this.scores.append(out.scores);
+    const before = this.running;
+    this.running = null;
+    if (before) await before;
+    const done = this.yamnet
+      .runArray(this.batch, n, this.scores !== null || this.onScores !== undefined)
+      .then((out) => {
+        this.embeddings?.append(out.embeddings);
+        if (out.scores) this.onScores?.(out.scores, n);
+        if (this.scores && out.scores) this.scores.append(out.scores);
+      });
+    if (!this.overlap) return done;
+    // awaited by the next batch or finish(); a stream abandoned before then must not leave it unhandled
+    done.catch(() => undefined);
+    this.running = done;
   }
 }
 
@@ -197,6 +219,8 @@ export interface StreamingEmbedderOptions {
   onBandLimitedScores?: (scores: Float32Array, n: number) => void;
   /** Each batch's AudioSet scores of the full-band pass, when it runs (n × 521), in patch order. */
   onAudioSetScores?: (scores: Float32Array, n: number) => void;
+  /** true (with a YamnetWorker): each YAMNet batch runs while the next chunks are resampled and cut into patches (PatchPass.runBatch); false (default): one after the other. Same outputs. */
+  overlap?: boolean;
   /** Each stretch of the band-limited 16 kHz audio (the resampled audio when band-limiting changes nothing), in order: the engine measures the gate's and detector's per-patch evidence from it. */
   onBanded?: (banded16k: Float32Array) => void;
 }
@@ -223,7 +247,7 @@ export class StreamingEmbedder {
   ) {}
 
   static async create(
-    yamnet: YamnetSession,
+    yamnet: YamnetRunner,
     sampleRate: number,
     opts: StreamingEmbedderOptions,
   ): Promise<StreamingEmbedder> {
@@ -242,9 +266,21 @@ export class StreamingEmbedder {
       new QualityTracker(sampleRate),
       resampler,
       bandLimitMatters ? new StreamingBandLimit(SAMPLE_RATE, bw) : null,
-      new PatchPass(yamnet, { embeddings: true, scores: opts.keepScores ?? true }, opts.onBandLimitedScores, expected),
+      new PatchPass(
+        yamnet,
+        { embeddings: true, scores: opts.keepScores ?? true },
+        opts.onBandLimitedScores,
+        expected,
+        opts.overlap ?? false,
+      ),
       fullPass
-        ? new PatchPass(yamnet, { embeddings: false, scores: opts.keepScores ?? true }, opts.onAudioSetScores, expected)
+        ? new PatchPass(
+            yamnet,
+            { embeddings: false, scores: opts.keepScores ?? true },
+            opts.onAudioSetScores,
+            expected,
+            opts.overlap ?? false,
+          )
         : null,
       opts.onBanded,
     );

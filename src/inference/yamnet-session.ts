@@ -33,7 +33,32 @@ export function patchSourceFromArray(data: Float32Array, count: number): PatchSo
   return { count, copyPatch: (i, dest) => dest.set(data.subarray(i * PATCH_SIZE, (i + 1) * PATCH_SIZE)) };
 }
 
-export class YamnetSession {
+/** What the engine runs YAMNet through: this session on the calling thread, or YamnetWorker (yamnet-worker.ts). */
+export interface YamnetRunner {
+  readonly batchSize: number;
+  run(source: PatchSource, withScores?: boolean): Promise<YamnetOutputs>;
+  runArray(patches: Float32Array, count: number, withScores?: boolean): Promise<YamnetOutputs>;
+  close(): Promise<void>;
+}
+
+/** The tensor names a YAMNet model must have (inputs, then outputs), or a sentence saying what is wrong. */
+export function checkYamnetNames(names: string): string | null {
+  return names === 'patches,embeddings,scores'
+    ? null
+    : `the YAMNet model has tensors ${names}, expected patches,embeddings,scores: rebuild it with \`npx auscult models\``;
+}
+
+/** The model's bytes, or the ModelError that says how to provide it. */
+export function readYamnetModel(model: string | Uint8Array): Uint8Array {
+  if (typeof model !== 'string') return model;
+  try {
+    return readFileSync(model);
+  } catch {
+    throw new ModelError('MODEL_MISSING', `YAMNet model not found at ${model}: ${HOW_TO_PROVIDE_YAMNET}`);
+  }
+}
+
+export class YamnetSession implements YamnetRunner {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly batchSize: number,
@@ -44,14 +69,7 @@ export class YamnetSession {
     model: string | Uint8Array,
     opts: { threads?: number; batchSize?: number } = {},
   ): Promise<YamnetSession> {
-    let bytes: Uint8Array;
-    if (typeof model === 'string') {
-      try {
-        bytes = readFileSync(model);
-      } catch {
-        throw new ModelError('MODEL_MISSING', `YAMNet model not found at ${model}: ${HOW_TO_PROVIDE_YAMNET}`);
-      }
-    } else bytes = model;
+    const bytes = readYamnetModel(model);
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, sessionOptions(opts.threads));
@@ -63,13 +81,10 @@ export class YamnetSession {
           `rebuild it with \`npx auscult models\` (${HOW_TO_PROVIDE_YAMNET})`,
       );
     }
-    const names = [...session.inputNames, ...session.outputNames].join(',');
-    if (names !== 'patches,embeddings,scores') {
+    const wrong = checkYamnetNames([...session.inputNames, ...session.outputNames].join(','));
+    if (wrong) {
       await session.release();
-      throw new ModelError(
-        'MODEL_CORRUPT',
-        `the YAMNet model has tensors ${names}, expected patches,embeddings,scores: rebuild it with \`npx auscult models\``,
-      );
+      throw new ModelError('MODEL_CORRUPT', wrong);
     }
     return new YamnetSession(session, opts.batchSize ?? DEFAULT_BATCH);
   }

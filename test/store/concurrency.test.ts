@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Store } from '../../src/store/index.js';
+import { Store, StoreError } from '../../src/store/index.js';
 import { scratchDir } from '../support/paths.js';
 import {
   ENGINES,
@@ -19,6 +19,7 @@ import {
   seedRecording,
   seedUser,
   stopTestClusters,
+  tempDb,
   testSiteOf,
 } from './helpers.js';
 
@@ -153,3 +154,46 @@ for (const engine of ENGINES)
     }
     store.close();
   });
+
+/** Another process holding SQLite's write lock for `ms`: resolves once it holds it, `released` when it let go. */
+async function holdWriteLock(path: string, ms: number): Promise<{ released: Promise<void> }> {
+  const code = `const Database = (await import('better-sqlite3')).default;
+    const db = new Database(${JSON.stringify(path)});
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});
+    db.exec('COMMIT');
+    db.close();`;
+  const p = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
+  return { released: new Promise((resolve) => p.on('exit', () => resolve())) };
+}
+
+// SQLite only: PostgreSQL's row lock on the chain head queues writers fairly, with no busy timeout.
+test('[sqlite] a write that waits longer than busy_timeout for another process commits; past lockWaitMs a sentence, nothing written', async () => {
+  const { path } = tempDb();
+  const store = Store.open(path, { busyTimeoutMs: 100, lockWaitMs: 5_000 });
+  const u = seedUser(store);
+  const p = seedPatient(store, 'P', 'Ann', 'Lee', u);
+  const held = await holdWriteLock(path, 800);
+  const t0 = performance.now();
+  seedRecording(store, p, u);
+  assert.ok(performance.now() - t0 >= 500, 'it waited for the other writer');
+  assert.equal(store.recordings.list({}, 10, 0).total, 1);
+  await held.released;
+
+  const impatient = Store.open(path, { busyTimeoutMs: 50, lockWaitMs: 300 });
+  const again = await holdWriteLock(path, 1500);
+  assert.throws(
+    () => seedRecording(impatient, p, u),
+    (err: unknown) =>
+      err instanceof StoreError &&
+      /stayed locked by another writer for 0 s .*Close that program or try again\. Nothing was changed\./.test(
+        err.message,
+      ),
+  );
+  await again.released;
+  assert.equal(impatient.recordings.list({}, 10, 0).total, 1, 'nothing was written');
+  impatient.close();
+  store.close();
+});

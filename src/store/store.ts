@@ -705,11 +705,11 @@ export class Store {
     let result: T;
     const deadline = Date.now() + this.lockWaitMs;
     for (;;) {
-      let began = false;
+      const attempt = { began: false };
       try {
         result = this.db
           .transaction(() => {
-            began = true;
+            attempt.began = true;
             const r = fn();
             this.audit.sealPending(); // the commit's signature, on its last entry
             return r;
@@ -722,7 +722,7 @@ export class Store {
         // writers one can lose the lock for longer than busy_timeout and fail. BEGIN IMMEDIATE
         // failed before anything ran, so trying again (after a random pause that breaks the
         // lockstep) is safe; the sentence comes only after lockWaitMs in all.
-        if (!began && isBusy(err)) {
+        if (!attempt.began && isBusy(err)) {
           if (Date.now() < deadline) {
             sleepSync(5 + Math.random() * 20);
             continue;

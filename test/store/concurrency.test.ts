@@ -77,10 +77,10 @@ for (const engine of ENGINES)
     seedPatient(store, 'P', 'Ann', 'Lee', u);
     const { exited } = runChild(child('writer-child'), [dbArg(store), '25', scratchDir('auscult-writer-sign-')]);
     let done = false;
-    let failure: unknown = null;
+    const outcome: { failure: Error | null } = { failure: null };
     void exited.then(
       () => (done = true),
-      (err: unknown) => ((failure = err), (done = true)),
+      (err: unknown) => ((outcome.failure = err instanceof Error ? err : new Error(String(err))), (done = true)),
     );
     let reads = 0;
     const seen = new Set<number>();
@@ -88,13 +88,13 @@ for (const engine of ENGINES)
       const row = store.db
         .prepare('SELECT (SELECT count(*) FROM recordings) AS r, (SELECT count(*) FROM analyses) AS a')
         .get() as { r: number; a: number };
-      assert.equal(Number(row.r), Number(row.a), 'every visible recording has its analysis (no half transaction)');
-      assert.equal(Number(row.r) % 200, 0, 'batches are all-or-nothing');
-      seen.add(Number(row.r));
+      assert.equal(row.r, row.a, 'every visible recording has its analysis (no half transaction)');
+      assert.equal(row.r % 200, 0, 'batches are all-or-nothing');
+      seen.add(row.r);
       reads++;
       await new Promise((r) => setTimeout(r, 2));
     }
-    if (failure) throw failure;
+    if (outcome.failure) throw outcome.failure;
     assert.ok(reads > 5);
     assert.ok(seen.size > 2, `reads interleaved with writes (saw ${[...seen].join(', ')})`);
     assert.equal(count(store, 'recordings'), 25 * 200);

@@ -23,6 +23,10 @@ const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = [
   'history.reanalyze',
   'audit.signing.started',
   'audit.rollback-accepted',
+  // `auscult site outbox` (the CLI, on a site): test/service/site-outbox-admin.test.ts
+  'outbox.list',
+  'outbox.retry',
+  'outbox.discard',
 ];
 
 function patientOf(fx: Fixture, recordingId: number): number {

@@ -10,7 +10,7 @@ import { hashPassword } from '../../src/store/index.js';
 import { Workstation, type CallContext, type WorkstationOptions } from '../../src/service/workstation.js';
 import type { TestContext } from 'node:test';
 import { scratchDir } from '../support/paths.js';
-import { openTestSite, type Engine } from '../store/helpers.js';
+import { openTestSite, type Engine, type TestSite } from '../store/helpers.js';
 
 export { ENGINES, stopTestClusters, type Engine } from '../store/helpers.js';
 
@@ -23,6 +23,8 @@ export interface Fixture {
   dbPath: string;
   /** A signed-in context per role (user names: nurse, nurse2, pulmonologist, auditor, admin). */
   as: Record<Role | 'nurse2', CallContext>;
+  /** The site database (openEngineFixture on PostgreSQL): psql as its owner or superuser. */
+  site?: TestSite;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function openEngineFixture(
   const fx = await openFixture({ dbPath: site.url, ...opts });
   // A failed assertion must not leave the live-updates listener holding the process open.
   t.after(() => fx.ws.close());
-  return fx;
+  return { ...fx, site };
 }
 
 export async function openFixture(opts: Partial<WorkstationOptions> = {}): Promise<Fixture> {

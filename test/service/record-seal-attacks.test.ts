@@ -9,7 +9,7 @@ import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -191,4 +191,26 @@ test("an unsigned recording's WAV swapped with its stored hash is caught against
     r.out,
     new RegExp(`recording ${unsigned.id}: its stored SHA-256 differs from the one audit entry \\d+ recorded at intake`),
   );
+});
+
+test("[postgresql] a site's stored WAV changed by the server's superuser (local copy released) is named by check --files", async (t) => {
+  const made = await signedAndUnsigned('postgresql', t);
+  if (!made) return;
+  const { fx, signed, unsigned } = made;
+  const site = fx.site!;
+  assert.equal(existsSync(join(fx.dir, 'recordings', unsigned.fileName)), false, 'the site holds the only copy');
+  const clean = check(fx.dbPath, fx.dir);
+  assert.equal(clean.code, 0, clean.out);
+  // Flip bytes in the stored audio, past the frozen-row trigger (triggers off for the session).
+  const r = site.cluster.psql(
+    'postgres',
+    site.name,
+    `SET session_replication_role = replica;
+     UPDATE recording_audio SET bytes = overlay(bytes placing '\\x55aa55aa'::bytea from 200) WHERE recording_id IN (${signed.id}, ${unsigned.id});`,
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const bad = check(fx.dbPath, fx.dir);
+  assert.equal(bad.code, 1, bad.out);
+  for (const id of [signed.id, unsigned.id])
+    assert.match(bad.out, new RegExp(`recording ${id}\\b[^\\n]*(SHA-256|hash)`));
 });

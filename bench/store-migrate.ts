@@ -18,10 +18,9 @@ import { encodeWav16 } from '../src/audio/wav-write.js';
 import { Store } from '../src/store/index.js';
 import { migrateToSite } from '../src/store/site-migrate.js';
 import { startPgCluster } from '../test/support/pg-cluster.js';
+import { fillRecordings, median, seedStaffAndPatients } from './_store-fill.js';
 
 export const title = 'site migrate of a standalone history; the store import with and without libpq';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function buildHistory(dir: string, n: number): { db: string; signing: string; recordings: string } {
   const db = join(dir, 'auscult.sqlite');
@@ -30,79 +29,44 @@ function buildHistory(dir: string, n: number): { db: string; signing: string; re
   mkdirSync(recordings, { recursive: true });
   const store = Store.open(db, { signing: { dir: signing } });
   const nPat = Math.max(10, Math.floor(n / 10));
-  store.tx(() => {
-    store.users.create({ username: 'nurse', displayName: 'N', role: 'nurse', passwordHash: 'x' });
-    store.users.create({ username: 'doc', displayName: 'Dr D', role: 'pulmonologist', passwordHash: 'y' });
-    store.users.create({ username: 'admin', displayName: 'A', role: 'admin', passwordHash: 'z' });
-    for (let i = 0; i < nPat; i++)
-      store.patients.create({ mrn: `MRN${1_000_000 + i}`, givenName: 'Ann', familyName: `Lee${i}`, createdBy: 1 });
-  });
+  seedStaffAndPatients(store, nPat, { reviewers: true, familyName: (i) => `Lee${i}` });
   const rate = 4000;
-  for (let i = 0; i < n; i++) {
-    const samples = Float32Array.from(
-      { length: rate },
-      (_, k) => 0.3 * Math.sin((2 * Math.PI * (150 + (i % 97)) * k) / rate),
-    );
-    const wav = Buffer.from(encodeWav16(samples, rate));
-    const sha = createHash('sha256').update(wav).digest('hex');
-    const fileName = `rec-${i}.wav`;
-    writeFileSync(join(recordings, fileName), wav);
-    store.tx(() => {
-      const id = store.recordings.insert(
-        {
-          patientId: 1 + (i % nPat),
-          site: 'trachea',
-          deviceName: 'Littmann CORE',
-          sampleRate: rate,
-          durationSec: 1,
-          fileName,
-          wavSha256: sha,
-          status: 'imported',
-          recordedBy: 1,
-          recordedAt: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 60_000).toISOString(),
-        },
-        {
-          engineVersion: '2.0.0',
-          headName: 'head',
-          headVersion: '1',
-          probabilities: { asthma: 0.1, copd: 0.5, pneumonia: 0.1, healthy: 0.2, bronchial: 0.1 },
-          pAbnormal: 0.8,
-          topClass: 'copd',
-          status: 'ok',
-          quality: 'good',
-          resultJson: JSON.stringify({ screen: { label: 'abnormal' } }),
-        },
+  fillRecordings(
+    store,
+    { from: 0, to: n, nPat, batch: 1 },
+    (i) => {
+      const samples = Float32Array.from(
+        { length: rate },
+        (_, k) => 0.3 * Math.sin((2 * Math.PI * (150 + (i % 97)) * k) / rate),
       );
+      const wav = Buffer.from(encodeWav16(samples, rate));
+      const sha = createHash('sha256').update(wav).digest('hex');
+      const fileName = `rec-${i}.wav`;
+      writeFileSync(join(recordings, fileName), wav);
+      return { fileName, wavSha256: sha, durationSec: 1, status: 'imported', details: { sha256: sha } };
+    },
+    (id, i) => {
+      if (i % 10 !== 0) return;
+      const s = store.signRecording({
+        recordingId: id,
+        userId: 2,
+        username: 'doc',
+        fullName: 'Dr D',
+        role: 'pulmonologist',
+        label: 'copd',
+        statement: 'reviewed',
+        meaning: 'reviewed-agree',
+      });
       store.audit.append({
-        username: 'nurse',
-        action: 'recording.create',
+        username: 'doc',
+        action: 'recording.sign',
         objectType: 'recording',
         objectId: id,
         transport: 'cli',
-        details: { sha256: sha },
+        details: { sealSha256: s.sealSha256 },
       });
-      if (i % 10 === 0) {
-        const s = store.signRecording({
-          recordingId: id,
-          userId: 2,
-          username: 'doc',
-          fullName: 'Dr D',
-          role: 'pulmonologist',
-          label: 'copd',
-          statement: 'reviewed',
-          meaning: 'reviewed-agree',
-        });
-        store.audit.append({
-          username: 'doc',
-          action: 'recording.sign',
-          objectType: 'recording',
-          objectId: id,
-          transport: 'cli',
-          details: { sealSha256: s.sealSha256 },
-        });
-      }
-    });
-  }
+    },
+  );
   store.close();
   return { db, signing, recordings };
 }

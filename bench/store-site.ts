@@ -16,58 +16,21 @@ import { pathToFileURL } from 'node:url';
 import { Store } from '../src/store/index.js';
 import { patientMatch } from '../src/store/patients.js';
 import { startPgCluster } from '../test/support/pg-cluster.js';
+import { fillRecordings, median, seedStaffAndPatients } from './_store-fill.js';
 
 export const title = 'store on both engines: SQLite beside PostgreSQL (site mode)';
-
-const FAMILY = ['Smith', 'Müller', 'García', 'Nguyen', 'Kowalski', 'Haddad', 'Okafor', 'Rossi', 'Johansson', 'Tanaka'];
-const CLASSES = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function insertOne(store: Store, i: number, nPat: number, tag: string): void {
-  store.tx(() => insertRow(store, i, nPat, tag));
-}
 
 /** The fill: BATCH recordings per transaction (the figures read the rows, not how they came). */
 const BATCH = 200;
 /** Recordings at the end of the fill written one transaction each, for the in-process rate. */
 const TIMED = 2_000;
 
-function insertRow(store: Store, i: number, nPat: number, tag: string): void {
-  const probs = { asthma: 0.1, copd: 0.5, pneumonia: 0.1, healthy: 0.2, bronchial: 0.1 };
-  const id = store.recordings.insert(
-    {
-      patientId: 1 + (i % nPat),
-      site: 'trachea',
-      deviceName: 'Littmann CORE',
-      sampleRate: 4000,
-      durationSec: 3,
-      fileName: `${tag}-${i}.wav`,
-      wavSha256: 'd'.repeat(64),
-      status: 'recorded',
-      recordedBy: 1,
-      recordedAt: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 60_000).toISOString(),
-    },
-    {
-      engineVersion: '2.0.0',
-      headName: 'head',
-      headVersion: '1',
-      probabilities: probs,
-      pAbnormal: 0.8,
-      topClass: CLASSES[i % CLASSES.length]!,
-      status: 'ok',
-      quality: 'good',
-      resultJson: JSON.stringify({ screen: { label: 'abnormal' } }),
-    },
-  );
-  store.audit.append({
-    username: 'nurse',
-    action: 'recording.create',
-    objectType: 'recording',
-    objectId: id,
-    transport: 'ipc',
-  });
-}
+const siteRow = (tag: string) => (i: number) => ({
+  fileName: `${tag}-${i}.wav`,
+  wavSha256: 'd'.repeat(64),
+  durationSec: 3,
+  status: 'recorded' as const,
+});
 
 /** Child mode: one writer process inserting `count` recordings into `url`. */
 async function child(url: string, count: number, tag: string, signing: string): Promise<void> {
@@ -75,7 +38,7 @@ async function child(url: string, count: number, tag: string, signing: string): 
     ? Store.openSite(url, { signing: { dir: signing } })
     : Store.open(url, { signing: { dir: signing } });
   const nPat = store.patients.search('', 1, 0).total;
-  for (let i = 0; i < count; i++) insertOne(store, i, nPat, tag);
+  fillRecordings(store, { from: 0, to: count, nPat, batch: 1 }, siteRow(tag));
   store.close();
 }
 
@@ -128,26 +91,13 @@ export async function run(): Promise<void> {
       },
       { name: 'postgresql', db: url, store: Store.openSite(url, { signing: { dir: join(dir, 'sign-pg') } }) },
     ];
-    for (const { store } of sides)
-      store.tx(() => {
-        store.users.create({ username: 'nurse', displayName: 'N', role: 'nurse', passwordHash: 'x' });
-        for (let i = 0; i < nPat; i++)
-          store.patients.create({
-            mrn: `MRN${1_000_000 + i}`,
-            givenName: 'Ann',
-            familyName: `${FAMILY[i % FAMILY.length]!}${i}`,
-            createdBy: 1,
-          });
-      });
+    for (const { store } of sides) seedStaffAndPatients(store, nPat);
     const insertRate: Record<string, number> = {};
     for (const s of sides) {
       const bulk = Math.max(0, nRec - TIMED);
-      for (let i = 0; i < bulk; i += BATCH)
-        s.store.tx(() => {
-          for (let k = i; k < Math.min(bulk, i + BATCH); k++) insertRow(s.store, k, nPat, 'r');
-        });
+      fillRecordings(s.store, { from: 0, to: bulk, nPat, batch: BATCH }, siteRow('r'));
       const t0 = performance.now();
-      for (let i = bulk; i < nRec; i++) insertOne(s.store, i, nPat, 'r');
+      fillRecordings(s.store, { from: bulk, to: nRec, nPat, batch: 1 }, siteRow('r'));
       insertRate[s.name] = (nRec - bulk) / ((performance.now() - t0) / 1000);
       // Sign ~60 % so the review queue is the realistic remainder (on PostgreSQL as the owner, by
       // psql: one 60,000-row statement with its triggers outlasts the workstation's statement_timeout).

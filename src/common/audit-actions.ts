@@ -46,5 +46,8 @@ export const AUDIT_ACTIONS = [
   'export.download',
   'system.backup',
   'settings.change',
+  'outbox.list',
+  'outbox.retry',
+  'outbox.discard',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -121,6 +121,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Database.Dat
       if (opts.key.databaseCipher === 'aegis') for (const p of AEGIS_PRAGMAS) db.pragma(p);
       db.pragma(`hexkey = '${databaseKeyHex(opts.key)}'`);
     }
+    // Before the first read: opening while other processes write can meet a lock too (WAL recovery).
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     let version: number;
     try {
       version = schemaVersion(db);
@@ -148,7 +150,6 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Database.Dat
         );
       }
     }
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
     // 32 MiB page cache (default 2 MiB): the list indexes of 100,000 recordings stay in memory.
     db.pragma('cache_size = -32768');

@@ -233,10 +233,10 @@ interface RecRow {
   a_status: string;
   has_gate: number | null;
   status_reasons: string | null;
-  crackle_present: number | null;
-  crackle_p: number | null;
-  wheeze_present: number | null;
-  wheeze_p: number | null;
+  crackle_present: number | string | null;
+  crackle_p: number | string | null;
+  wheeze_present: number | string | null;
+  wheeze_p: number | string | null;
   result_json: string;
   signed_at: string | null;
   signed_by: string | null;
@@ -279,8 +279,15 @@ function reasons(json: string | null): string[] {
   }
 }
 
-function presence(present: number | null, p: number | null): SoundPresenceRow | null {
-  return present === null || p === null ? null : { present: present === 1, probability: p };
+/**
+ * SQLite's json_extract gives a JSON true as 1 and a number as a number; the site engine's
+ * (PostgreSQL's `#>>`) gives both as text ('true', '0.71'): the same reading of either.
+ */
+function presence(present: number | string | null, p: number | string | null): SoundPresenceRow | null {
+  if (present === null || p === null) return null;
+  const probability = Number(p);
+  if (!Number.isFinite(probability)) return null;
+  return { present: present === 1 || present === 'true', probability };
 }
 
 /** The analysis columns of a row, with figures only where the one result state allows them. */
@@ -334,7 +341,8 @@ export function* recordingsForExport(
            a.p_asthma, a.p_copd, a.p_pneumonia, a.p_healthy, a.p_bronchial, a.p_abnormal AS a_p_abnormal,
            a.top_class AS a_top_class, a.status AS a_status,
            -- a few fields of the stored result, read by SQLite's JSON functions rather than parsing every JSON here
-           json_type(a.result_json, '$.gate') IS NOT NULL AS has_gate,
+           -- (json_type would also count a JSON null, which no engine writes; PostgreSQL has no json_type)
+           json_extract(a.result_json, '$.gate') IS NOT NULL AS has_gate,
            json_extract(a.result_json, '$.statusReasons') AS status_reasons,
            json_extract(a.result_json, '$.sounds.crackle.present') AS crackle_present,
            json_extract(a.result_json, '$.sounds.crackle.probability') AS crackle_p,

@@ -223,6 +223,19 @@ export class Outbox {
     this.db.prepare("UPDATE items SET state = 'refused', problem = ? WHERE intake_id = ?").run(problem, intakeId);
   }
 
+  /** One item by its seq (the number `auscult site outbox --list` shows), or null. */
+  get(seq: number): OutboxItem | null {
+    return this.all().find((i) => i.seq === seq) ?? null;
+  }
+
+  /** A refused item put back in line (an administrator fixed its cause); false if it was not refused. */
+  retry(seq: number): boolean {
+    return (
+      this.db.prepare("UPDATE items SET state = 'waiting', problem = NULL WHERE seq = ? AND state = 'refused'").run(seq)
+        .changes === 1
+    );
+  }
+
   remove(intakeId: string): void {
     this.db.prepare('DELETE FROM items WHERE intake_id = ?').run(intakeId);
   }

@@ -50,7 +50,20 @@ export interface IntegrityReport {
   foreignKeyViolations: number;
 }
 
+/** A write's whole wait for the lock (busy_timeout is one wait; tx tries again until this). */
+const DEFAULT_LOCK_WAIT_MS = 30_000;
+
+const isBusy = (err: unknown): boolean =>
+  err instanceof Error && 'code' in err && /^SQLITE_BUSY/.test(String((err as { code: unknown }).code));
+
+/** A short pause without yielding (the store's API is synchronous, like SQLite's own busy wait). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 export interface StoreOpenOptions extends OpenOptions {
+  /** How long in all a write waits for another writer's lock before failing (default 30 s). */
+  lockWaitMs?: number;
   /**
    * The signing folder (outside the data folder): entries are signed and checkpointed with its key,
    * which is created on first start. Read-only stores only read its public key and checkpoints.
@@ -120,8 +133,12 @@ export class Store {
   private lastCheckpoint: SignedCheckpoint | null = null;
   private trust: { keys: TrustedKeys | null; log: string | null } = { keys: null, log: null };
 
+  /** How long in all a write transaction waits for another writer (SQLite; see tx). */
+  private lockWaitMs = DEFAULT_LOCK_WAIT_MS;
+
   static open(path: string, opts: StoreOpenOptions = {}): Store {
     const store = new Store(openDatabase(path, opts), path, !!opts.key);
+    if (opts.lockWaitMs !== undefined) store.lockWaitMs = Math.max(0, opts.lockWaitMs);
     if (opts.signing) {
       try {
         store.useSigningFolder(opts.signing.dir, opts.signing.custody, opts.signing.rolledBack === 'inspect');
@@ -686,17 +703,37 @@ export class Store {
   tx<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
     let result: T;
-    try {
-      result = this.db
-        .transaction(() => {
-          const r = fn();
-          this.audit.sealPending(); // the commit's signature, on its last entry
-          return r;
-        })
-        .immediate();
-    } catch (err) {
-      this.audit.dropPending();
-      throw translateSqliteError(err);
+    const deadline = Date.now() + this.lockWaitMs;
+    for (;;) {
+      const attempt = { began: false };
+      try {
+        result = this.db
+          .transaction(() => {
+            attempt.began = true;
+            const r = fn();
+            this.audit.sealPending(); // the commit's signature, on its last entry
+            return r;
+          })
+          .immediate();
+        break;
+      } catch (err) {
+        this.audit.dropPending();
+        // SQLite's busy handler polls at growing intervals and is not fair: under several busy
+        // writers one can lose the lock for longer than busy_timeout and fail. BEGIN IMMEDIATE
+        // failed before anything ran, so trying again (after a random pause that breaks the
+        // lockstep) is safe; the sentence comes only after lockWaitMs in all.
+        if (!attempt.began && isBusy(err)) {
+          if (Date.now() < deadline) {
+            sleepSync(5 + Math.random() * 20);
+            continue;
+          }
+          throw new StoreError(
+            'UNREADABLE',
+            `The database ${this.path} stayed locked by another writer for ${Math.round(this.lockWaitMs / 1000)} s (another Auscult process, or a tool holding it open). Close that program or try again. Nothing was changed.`,
+          );
+        }
+        throw translateSqliteError(err);
+      }
     }
     this.checkpoint(this.reading);
     return result;

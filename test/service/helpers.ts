@@ -1,4 +1,4 @@
-/** Service test fixtures: a Workstation on a fresh SQLite file with one user per role. */
+/** Service test fixtures: a Workstation on a fresh SQLite file or site database with one user per role. */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,11 @@ import { ROLES, type Role } from '../../src/common/roles.js';
 import { ApiError } from '../../src/service/errors.js';
 import { hashPassword } from '../../src/store/index.js';
 import { Workstation, type CallContext, type WorkstationOptions } from '../../src/service/workstation.js';
+import type { TestContext } from 'node:test';
 import { scratchDir } from '../support/paths.js';
+import { openTestSite, type Engine, type TestSite } from '../store/helpers.js';
+
+export { ENGINES, stopTestClusters, type Engine } from '../store/helpers.js';
 
 export const PASSWORD = 'correct horse battery';
 let sharedHash: Promise<string> | undefined;
@@ -19,12 +23,33 @@ export interface Fixture {
   dbPath: string;
   /** A signed-in context per role (user names: nurse, nurse2, pulmonologist, auditor, admin). */
   as: Record<Role | 'nurse2', CallContext>;
+  /** The site database (openEngineFixture on PostgreSQL): psql as its owner or superuser. */
+  site?: TestSite;
+}
+
+/**
+ * The fixture on either engine: PostgreSQL, a fresh site database in the test process's one
+ * cluster (its `dbPath` is the site URL). Null when PostgreSQL is missing: the test was skipped
+ * (in CI that fails instead). Call `stopTestClusters` from the file's `after`.
+ */
+export async function openEngineFixture(
+  engine: Engine,
+  t: TestContext,
+  opts: Partial<WorkstationOptions> = {},
+): Promise<Fixture | null> {
+  if (engine === 'sqlite') return openFixture(opts);
+  const site = await openTestSite(t);
+  if (!site) return null;
+  const fx = await openFixture({ dbPath: site.url, ...opts });
+  // A failed assertion must not leave the live-updates listener holding the process open.
+  t.after(() => fx.ws.close());
+  return { ...fx, site };
 }
 
 export async function openFixture(opts: Partial<WorkstationOptions> = {}): Promise<Fixture> {
   const dir = scratchDir('auscult-service-');
-  const dbPath = join(dir, 'auscult.sqlite');
-  const ws = await Workstation.open({ dbPath, dataDir: dir, engine: null, ...opts });
+  const dbPath = opts.dbPath ?? join(dir, 'auscult.sqlite');
+  const ws = await Workstation.open({ dataDir: dir, engine: null, ...opts, dbPath });
   const store = ws.internals.store;
   // scrypt is deliberately slow: hash the shared test password once per process.
   const passwordHash = await (sharedHash ??= hashPassword(PASSWORD));
@@ -79,10 +104,13 @@ export function writeWav(path: string, opts: Parameters<typeof wavBytes>[0] = {}
 
 /** A fingerprint of everything stored: row counts of every table and the audit head. */
 export function fingerprint(ws: Workstation): string {
-  const db = ws.internals.store.db;
-  const tables = (
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
-  ).map((t) => t.name);
+  const store = ws.internals.store;
+  const db = store.db;
+  const tableList =
+    store.engine === 'postgresql'
+      ? "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+      : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+  const tables = (db.prepare(tableList).all() as { name: string }[]).map((t) => t.name);
   const counts = tables.map((t) => `${t}=${(db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n}`);
   return `${counts.join(',')};head=${ws.internals.store.audit.head().hash}`;
 }

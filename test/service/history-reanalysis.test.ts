@@ -5,7 +5,7 @@
  * continued by the next without analysing anything twice, a damaged WAV is reported and keeps its
  * previous state, and the audit log holds one entry per committed batch plus one per run.
  */
-import { test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,13 +15,29 @@ import { reanalyzeHistory, type HistoryReanalysisOptions } from '../../src/servi
 import { auditLocal } from '../../src/service/local-admin.js';
 import { KAUH_DIR, PROJECT_ROOT, kauhMissing, scratchDir } from '../support/paths.js';
 import { yamnetModelsDir, yamnetUnavailable } from '../inference/yamnet-fixture.js';
-import { openFixture, PASSWORD, type Fixture } from './helpers.js';
+import {
+  ENGINES,
+  openEngineFixture,
+  openFixture,
+  PASSWORD,
+  stopTestClusters,
+  type Engine,
+  type Fixture,
+} from './helpers.js';
+
+after(stopTestClusters);
 
 const skip = yamnetUnavailable() || kauhMissing();
 
 /** A few short real recordings (4 kHz KAUH files), imported without analysis (no engine in the service). */
-async function historyOf(n: number): Promise<{ fx: Fixture; ids: number[] }> {
-  const fx = await openFixture();
+async function historyOf(
+  n: number,
+  engine: Engine = 'sqlite',
+  t?: TestContext,
+): Promise<{ fx: Fixture; ids: number[] } | null> {
+  const opened = t ? await openEngineFixture(engine, t) : await openFixture();
+  if (!opened) return null;
+  const fx: Fixture = opened;
   const patient = await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'H-1', givenName: 'Ann', familyName: 'Lee' });
   const files = readdirSync(join(KAUH_DIR, 'audio'))
     .filter((f) => f.endsWith('.wav'))
@@ -67,90 +83,94 @@ const analysesOf = (fx: Fixture, id: number) =>
 const reanalysisEntries = (fx: Fixture) =>
   [...fx.ws.internals.store.audit.iterate()].filter((e) => e.action === 'history.reanalyze').map((e) => e.details);
 
-test(
-  'history re-analysis: two workers, signed skipped, resumable, one entry per batch and per run',
-  { skip },
-  async () => {
-    const { fx, ids } = await historyOf(6);
-    try {
-      const [signedId, ...open] = ids as [number, ...number[]];
-      // a signed recording with an analysis from an older engine: it must stay exactly as signed
-      const store = fx.ws.internals.store;
-      store.tx(() =>
-        store.recordings.addAnalysis(signedId, {
-          engineVersion: '0.9.0',
-          headName: 'old-head',
-          headVersion: '0.1',
-          probabilities: { asthma: 0.1, copd: 0.1, pneumonia: 0.1, healthy: 0.6, bronchial: 0.1 },
-          pAbnormal: 0.4,
-          topClass: 'healthy',
-          status: 'ok',
-          quality: 'good',
-          resultJson: '{"models":{"engineVersion":"0.9.0"}}',
-        }),
-      );
-      await fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {
-        recordingId: signedId,
-        label: 'healthy',
-        statement: 'ok',
-        meaning: 'reviewed-agree',
-        password: PASSWORD,
-      });
-      const sealedBefore = JSON.stringify(analysesOf(fx, signedId));
+// On a site the WAVs are the site's (the intake released the local copies): read from recording_audio.
+for (const engine of ENGINES)
+  test(
+    `[${engine}] history re-analysis: two workers, signed skipped, resumable, one entry per batch and per run`,
+    { skip },
+    async (t) => {
+      const made = await historyOf(6, engine, t);
+      if (!made) return;
+      const { fx, ids } = made;
+      try {
+        const [signedId, ...open] = ids as [number, ...number[]];
+        // a signed recording with an analysis from an older engine: it must stay exactly as signed
+        const store = fx.ws.internals.store;
+        store.tx(() =>
+          store.recordings.addAnalysis(signedId, {
+            engineVersion: '0.9.0',
+            headName: 'old-head',
+            headVersion: '0.1',
+            probabilities: { asthma: 0.1, copd: 0.1, pneumonia: 0.1, healthy: 0.6, bronchial: 0.1 },
+            pAbnormal: 0.4,
+            topClass: 'healthy',
+            status: 'ok',
+            quality: 'good',
+            resultJson: '{"models":{"engineVersion":"0.9.0"}}',
+          }),
+        );
+        await fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {
+          recordingId: signedId,
+          label: 'healthy',
+          statement: 'ok',
+          meaning: 'reviewed-agree',
+          password: PASSWORD,
+        });
+        const sealedBefore = JSON.stringify(analysesOf(fx, signedId));
 
-      const lines: string[] = [];
-      const first = await reanalyzeHistory(await options(fx, { log: (l) => lines.push(l) }));
-      assert.equal(first.recordings, 6);
-      assert.equal(first.signedSkipped, 1);
-      assert.equal(first.analysed, 5);
-      assert.equal(first.alreadyCurrent, 0);
-      assert.deepEqual(first.failed, []);
-      assert.equal(first.workers, 2);
-      assert.equal(first.stopped, false);
-      assert.equal(JSON.stringify(analysesOf(fx, signedId)), sealedBefore, 'the signed recording is untouched');
-      for (const id of open) {
-        const a = analysesOf(fx, id);
-        assert.equal(a.length, 1);
-        assert.equal(a[0]!.engine_version, ENGINE_VERSION);
-        const detail = await fx.ws.call(fx.as.nurse, 'recordings.get', { id });
-        assert.equal(detail.analysis?.models.engineVersion, ENGINE_VERSION, 'the new analysis is the current one');
+        const lines: string[] = [];
+        const first = await reanalyzeHistory(await options(fx, { log: (l) => lines.push(l) }));
+        assert.equal(first.recordings, 6);
+        assert.equal(first.signedSkipped, 1);
+        assert.equal(first.analysed, 5);
+        assert.equal(first.alreadyCurrent, 0);
+        assert.deepEqual(first.failed, []);
+        assert.equal(first.workers, 2);
+        assert.equal(first.stopped, false);
+        assert.equal(JSON.stringify(analysesOf(fx, signedId)), sealedBefore, 'the signed recording is untouched');
+        for (const id of open) {
+          const a = analysesOf(fx, id);
+          assert.equal(a.length, 1);
+          assert.equal(a[0]!.engine_version, ENGINE_VERSION);
+          const detail = await fx.ws.call(fx.as.nurse, 'recordings.get', { id });
+          assert.equal(detail.analysis?.models.engineVersion, ENGINE_VERSION, 'the new analysis is the current one');
+        }
+        assert.ok(lines.some((l) => /1 signed \(sealed: skipped/.test(l)));
+
+        let entries = reanalysisEntries(fx);
+        const batches = entries.filter((e) => e['phase'] === 'batch');
+        assert.deepEqual(
+          batches.flatMap((b) => b['recordingIds'] as number[]).sort((a, b) => a - b),
+          [...open].sort((a, b) => a - b),
+          'each analysed recording is named in exactly one batch entry',
+        );
+        assert.ok(batches.length >= 3 && batches.length <= 5, `batches of at most 2: ${batches.length}`);
+        const end = entries.filter((e) => e['phase'] === 'finished');
+        assert.equal(end.length, 1);
+        assert.equal(end[0]!['analysed'], 5);
+        assert.equal(end[0]!['signedSkipped'], 1);
+        assert.ok(store.audit.verify().ok);
+
+        // a second run finds nothing to do
+        const second = await reanalyzeHistory(await options(fx));
+        assert.equal(second.analysed, 0);
+        assert.equal(second.alreadyCurrent, 5);
+        assert.equal(second.signedSkipped, 1);
+        for (const id of open) assert.equal(analysesOf(fx, id).length, 1, 'never analysed twice by the same models');
+        entries = reanalysisEntries(fx);
+        assert.equal(
+          entries.filter((e) => e['phase'] === 'batch').length,
+          batches.length,
+          'no batch entry for no change',
+        );
+      } finally {
+        await fx.ws.close();
       }
-      assert.ok(lines.some((l) => /1 signed \(sealed: skipped/.test(l)));
-
-      let entries = reanalysisEntries(fx);
-      const batches = entries.filter((e) => e['phase'] === 'batch');
-      assert.deepEqual(
-        batches.flatMap((b) => b['recordingIds'] as number[]).sort((a, b) => a - b),
-        [...open].sort((a, b) => a - b),
-        'each analysed recording is named in exactly one batch entry',
-      );
-      assert.ok(batches.length >= 3 && batches.length <= 5, `batches of at most 2: ${batches.length}`);
-      const end = entries.filter((e) => e['phase'] === 'finished');
-      assert.equal(end.length, 1);
-      assert.equal(end[0]!['analysed'], 5);
-      assert.equal(end[0]!['signedSkipped'], 1);
-      assert.ok(store.audit.verify().ok);
-
-      // a second run finds nothing to do
-      const second = await reanalyzeHistory(await options(fx));
-      assert.equal(second.analysed, 0);
-      assert.equal(second.alreadyCurrent, 5);
-      assert.equal(second.signedSkipped, 1);
-      for (const id of open) assert.equal(analysesOf(fx, id).length, 1, 'never analysed twice by the same models');
-      entries = reanalysisEntries(fx);
-      assert.equal(
-        entries.filter((e) => e['phase'] === 'batch').length,
-        batches.length,
-        'no batch entry for no change',
-      );
-    } finally {
-      await fx.ws.close();
-    }
-  },
-);
+    },
+  );
 
 test('history re-analysis: a stopped run is continued by the next; a damaged WAV is reported', { skip }, async () => {
-  const { fx, ids } = await historyOf(7);
+  const { fx, ids } = (await historyOf(7))!;
   try {
     const stop = new AbortController();
     const deps = fx.ws.internals;

@@ -4,14 +4,26 @@
  * ownership (through the real PortAudio path with the virtual ALSA stethoscope) and recovery
  * ownership. Every refusal changes nothing (the store's fingerprint is the same before and after).
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PortAudioBackend } from '../../src/capture/portaudio-backend.js';
 import { scratchDir } from '../support/paths.js';
 import { tone, virtualAlsa, writeRaw } from '../support/virtual-alsa.js';
-import { fingerprint, openFixture, rejectsWith, wavBytes, writeWav, type Fixture } from './helpers.js';
+import {
+  ENGINES,
+  fingerprint,
+  openEngineFixture,
+  openFixture,
+  stopTestClusters,
+  rejectsWith,
+  wavBytes,
+  writeWav,
+  type Fixture,
+} from './helpers.js';
+
+after(stopTestClusters);
 
 async function patientWithRecording(fx: Fixture) {
   const patient = await fx.ws.call(fx.as.nurse, 'patients.create', {
@@ -28,74 +40,84 @@ async function patientWithRecording(fx: Fixture) {
   return { patient, rec: rec.recording };
 }
 
-test("a second nurse: no recording, audio, spectrogram or detail change of a colleague's patient", async () => {
-  const fx = await openFixture();
-  const { patient, rec } = await patientWithRecording(fx);
-  const n2 = fx.as.nurse2;
-  const before = fingerprint(fx.ws);
-  for (const [method, params] of [
-    ['recordings.get', { id: rec.id }],
-    ['recordings.audio', { id: rec.id }],
-    ['recordings.spectrogram', { id: rec.id }],
-    ['patients.update', { id: patient.id, notes: 'x' }],
-  ] as const)
-    await rejectsWith(fx.ws.callWire(n2, method, params), 'FORBIDDEN');
-  assert.equal(fingerprint(fx.ws), before, 'refusals change nothing');
-  const g = await fx.ws.call(n2, 'patients.get', { id: patient.id });
-  assert.deepEqual([g.recordings.length, g.allRecordingsShown], [0, false]);
-  assert.equal((await fx.ws.call(n2, 'recordings.list', {})).total, 0);
-  await fx.ws.close();
-});
-
-test("importing into a colleague's patient opens only one's own recording; breaking the glass opens the rest, audited", async () => {
-  const fx = await openFixture();
-  const { patient, rec } = await patientWithRecording(fx);
-  const n2 = fx.as.nurse2;
-  const mine = await fx.ws.call(n2, 'recordings.import', {
-    patientId: patient.id,
-    site: 'trachea',
-    fileName: 'b.wav',
-    wavBase64: wavBytes().toString('base64'),
+for (const engine of ENGINES)
+  test(`[${engine}] a second nurse: no recording, audio, spectrogram or detail change of a colleague's patient`, async (t) => {
+    const fx = await openEngineFixture(engine, t);
+    if (!fx) return;
+    const { patient, rec } = await patientWithRecording(fx);
+    const n2 = fx.as.nurse2;
+    const before = fingerprint(fx.ws);
+    for (const [method, params] of [
+      ['recordings.get', { id: rec.id }],
+      ['recordings.audio', { id: rec.id }],
+      ['recordings.spectrogram', { id: rec.id }],
+      ['patients.update', { id: patient.id, notes: 'x' }],
+    ] as const)
+      await rejectsWith(fx.ws.callWire(n2, method, params), 'FORBIDDEN');
+    assert.equal(fingerprint(fx.ws), before, 'refusals change nothing');
+    const g = await fx.ws.call(n2, 'patients.get', { id: patient.id });
+    assert.deepEqual([g.recordings.length, g.allRecordingsShown], [0, false]);
+    assert.equal((await fx.ws.call(n2, 'recordings.list', {})).total, 0);
+    await fx.ws.close();
   });
-  await fx.ws.call(n2, 'recordings.get', { id: mine.recording.id });
-  const g = await fx.ws.call(n2, 'patients.get', { id: patient.id });
-  assert.deepEqual(
-    g.recordings.map((r) => r.id),
-    [mine.recording.id],
-  );
-  assert.equal(g.allRecordingsShown, false);
-  // The page can say why: one of the patient's recordings is not shown to her, and no grant yet.
-  assert.deepEqual([g.hiddenRecordings, g.breakGlass], [1, null]);
-  const before = fingerprint(fx.ws);
-  await rejectsWith(fx.ws.call(n2, 'recordings.get', { id: rec.id }), 'FORBIDDEN', /break the glass/);
-  await rejectsWith(fx.ws.call(n2, 'recordings.audio', { id: rec.id }), 'FORBIDDEN');
-  await rejectsWith(fx.ws.call(n2, 'patients.update', { id: patient.id, notes: 'x' }), 'FORBIDDEN');
-  // Break the glass: a reason is required (a short one is refused and changes nothing).
-  await rejectsWith(fx.ws.call(n2, 'patients.breakGlass', { patientId: patient.id, reason: 'need' }), 'INVALID_INPUT');
-  await rejectsWith(
-    fx.ws.call(fx.as.pulmonologist, 'patients.breakGlass', { patientId: patient.id, reason: 'pulmonologists see all' }),
-    'FORBIDDEN',
-  );
-  assert.equal(fingerprint(fx.ws), before);
-  const reason = 'Covering the ward tonight; comparing with her earlier recordings.';
-  const grant = await fx.ws.call(n2, 'patients.breakGlass', { patientId: patient.id, reason });
-  assert.ok(Date.parse(grant.expiresAt) > Date.now());
-  await fx.ws.call(n2, 'recordings.get', { id: rec.id });
-  const after = await fx.ws.call(n2, 'patients.get', { id: patient.id });
-  assert.equal(after.recordings.length, 2);
-  // The banner's facts: her reason and when she broke the glass; nothing hidden any more.
-  assert.equal(after.hiddenRecordings, 0);
-  assert.equal(after.breakGlass?.reason, reason);
-  assert.equal(after.breakGlass?.expiresAt, grant.expiresAt);
-  assert.ok(Date.parse(after.breakGlass?.grantedAt ?? '') <= Date.now());
-  // Visible to auditors: who, which patient, why.
-  const seen = await fx.ws.call(fx.as.auditor, 'audit.list', { action: 'patient.break-glass' });
-  assert.equal(seen.total, 1);
-  assert.equal(seen.items[0]!.username, 'nurse2');
-  assert.equal(seen.items[0]!.objectId, String(patient.id));
-  assert.equal(seen.items[0]!.details['reason'], reason);
-  await fx.ws.close();
-});
+
+for (const engine of ENGINES)
+  test(`[${engine}] importing into a colleague's patient opens only one's own recording; breaking the glass opens the rest, audited`, async (t) => {
+    const fx = await openEngineFixture(engine, t);
+    if (!fx) return;
+    const { patient, rec } = await patientWithRecording(fx);
+    const n2 = fx.as.nurse2;
+    const mine = await fx.ws.call(n2, 'recordings.import', {
+      patientId: patient.id,
+      site: 'trachea',
+      fileName: 'b.wav',
+      wavBase64: wavBytes().toString('base64'),
+    });
+    await fx.ws.call(n2, 'recordings.get', { id: mine.recording.id });
+    const g = await fx.ws.call(n2, 'patients.get', { id: patient.id });
+    assert.deepEqual(
+      g.recordings.map((r) => r.id),
+      [mine.recording.id],
+    );
+    assert.equal(g.allRecordingsShown, false);
+    // The page can say why: one of the patient's recordings is not shown to her, and no grant yet.
+    assert.deepEqual([g.hiddenRecordings, g.breakGlass], [1, null]);
+    const before = fingerprint(fx.ws);
+    await rejectsWith(fx.ws.call(n2, 'recordings.get', { id: rec.id }), 'FORBIDDEN', /break the glass/);
+    await rejectsWith(fx.ws.call(n2, 'recordings.audio', { id: rec.id }), 'FORBIDDEN');
+    await rejectsWith(fx.ws.call(n2, 'patients.update', { id: patient.id, notes: 'x' }), 'FORBIDDEN');
+    // Break the glass: a reason is required (a short one is refused and changes nothing).
+    await rejectsWith(
+      fx.ws.call(n2, 'patients.breakGlass', { patientId: patient.id, reason: 'need' }),
+      'INVALID_INPUT',
+    );
+    await rejectsWith(
+      fx.ws.call(fx.as.pulmonologist, 'patients.breakGlass', {
+        patientId: patient.id,
+        reason: 'pulmonologists see all',
+      }),
+      'FORBIDDEN',
+    );
+    assert.equal(fingerprint(fx.ws), before);
+    const reason = 'Covering the ward tonight; comparing with her earlier recordings.';
+    const grant = await fx.ws.call(n2, 'patients.breakGlass', { patientId: patient.id, reason });
+    assert.ok(Date.parse(grant.expiresAt) > Date.now());
+    await fx.ws.call(n2, 'recordings.get', { id: rec.id });
+    const after = await fx.ws.call(n2, 'patients.get', { id: patient.id });
+    assert.equal(after.recordings.length, 2);
+    // The banner's facts: her reason and when she broke the glass; nothing hidden any more.
+    assert.equal(after.hiddenRecordings, 0);
+    assert.equal(after.breakGlass?.reason, reason);
+    assert.equal(after.breakGlass?.expiresAt, grant.expiresAt);
+    assert.ok(Date.parse(after.breakGlass?.grantedAt ?? '') <= Date.now());
+    // Visible to auditors: who, which patient, why.
+    const seen = await fx.ws.call(fx.as.auditor, 'audit.list', { action: 'patient.break-glass' });
+    assert.equal(seen.total, 1);
+    assert.equal(seen.items[0]!.username, 'nurse2');
+    assert.equal(seen.items[0]!.objectId, String(patient.id));
+    assert.equal(seen.items[0]!.details['reason'], reason);
+    await fx.ws.close();
+  });
 
 test('a live capture belongs to its starter: others cannot see, stop or cancel it; start/stop/cancel are audited', async () => {
   const dir = scratchDir('auscult-own-capture-');
@@ -147,56 +169,58 @@ test('a live capture belongs to its starter: others cannot see, stop or cancel i
   await fx.ws.close();
 });
 
-test('recovery is offered to the maker or an admin, into the patient it was made for', async () => {
-  const fx = await openFixture();
-  const p = await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'R-1', givenName: 'Ann', familyName: 'Lee' });
-  const q = await fx.ws.call(fx.as.nurse2, 'patients.create', { mrn: 'R-2', givenName: 'Bo', familyName: 'Ek' });
-  const dir = fx.ws.internals.inProgressDir;
-  mkdirSync(dir, { recursive: true });
-  for (const name of ['cap-a', 'cap-b']) {
-    writeWav(join(dir, `${name}.wav`), { rate: 8000, seconds: 1 });
-    writeFileSync(
-      join(dir, `${name}.json`),
-      JSON.stringify({
-        patientId: p.id,
-        site: 'trachea',
-        startedAt: new Date().toISOString(),
-        deviceName: 'x',
-        startedBy: 'nurse',
-      }),
+for (const engine of ENGINES)
+  test(`[${engine}] recovery is offered to the maker or an admin, into the patient it was made for`, async (t) => {
+    const fx = await openEngineFixture(engine, t);
+    if (!fx) return;
+    const p = await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'R-1', givenName: 'Ann', familyName: 'Lee' });
+    const q = await fx.ws.call(fx.as.nurse2, 'patients.create', { mrn: 'R-2', givenName: 'Bo', familyName: 'Ek' });
+    const dir = fx.ws.internals.inProgressDir;
+    mkdirSync(dir, { recursive: true });
+    for (const name of ['cap-a', 'cap-b']) {
+      writeWav(join(dir, `${name}.wav`), { rate: 8000, seconds: 1 });
+      writeFileSync(
+        join(dir, `${name}.json`),
+        JSON.stringify({
+          patientId: p.id,
+          site: 'trachea',
+          startedAt: new Date().toISOString(),
+          deviceName: 'x',
+          startedBy: 'nurse',
+        }),
+      );
+    }
+    const before = fingerprint(fx.ws);
+    assert.deepEqual(
+      await fx.ws.call(fx.as.nurse2, 'recordings.pendingRecovery', {}),
+      [],
+      'not offered to another nurse',
     );
-  }
-  const before = fingerprint(fx.ws);
-  assert.deepEqual(
-    await fx.ws.call(fx.as.nurse2, 'recordings.pendingRecovery', {}),
-    [],
-    'not offered to another nurse',
-  );
-  await rejectsWith(
-    fx.ws.call(fx.as.nurse2, 'recordings.recover', { path: 'cap-a.wav', patientId: p.id, site: 'trachea' }),
-    'FORBIDDEN',
-  );
-  await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.discardRecovery', { path: 'cap-a.wav' }), 'FORBIDDEN');
-  await rejectsWith(
-    fx.ws.call(fx.as.nurse, 'recordings.recover', { path: 'cap-a.wav', patientId: q.id, site: 'trachea' }),
-    'INVALID_INPUT',
-    /only be recovered into that patient/,
-  );
-  assert.equal(fingerprint(fx.ws), before, 'refusals change nothing');
-  assert.ok(existsSync(join(dir, 'cap-a.wav')));
-  assert.equal((await fx.ws.call(fx.as.nurse, 'recordings.pendingRecovery', {})).length, 2);
-  const mine = await fx.ws.call(fx.as.nurse, 'recordings.recover', {
-    path: 'cap-a.wav',
-    patientId: p.id,
-    site: 'trachea',
+    await rejectsWith(
+      fx.ws.call(fx.as.nurse2, 'recordings.recover', { path: 'cap-a.wav', patientId: p.id, site: 'trachea' }),
+      'FORBIDDEN',
+    );
+    await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.discardRecovery', { path: 'cap-a.wav' }), 'FORBIDDEN');
+    await rejectsWith(
+      fx.ws.call(fx.as.nurse, 'recordings.recover', { path: 'cap-a.wav', patientId: q.id, site: 'trachea' }),
+      'INVALID_INPUT',
+      /only be recovered into that patient/,
+    );
+    assert.equal(fingerprint(fx.ws), before, 'refusals change nothing');
+    assert.ok(existsSync(join(dir, 'cap-a.wav')));
+    assert.equal((await fx.ws.call(fx.as.nurse, 'recordings.pendingRecovery', {})).length, 2);
+    const mine = await fx.ws.call(fx.as.nurse, 'recordings.recover', {
+      path: 'cap-a.wav',
+      patientId: p.id,
+      site: 'trachea',
+    });
+    assert.equal(mine.recording.recordedBy, 'nurse');
+    // An admin recovers the other on the maker's behalf: it stays the maker's recording.
+    const byAdmin = await fx.ws.call(fx.as.admin, 'recordings.recover', {
+      path: 'cap-b.wav',
+      patientId: p.id,
+      site: 'trachea',
+    });
+    assert.equal(byAdmin.recording.recordedBy, 'nurse');
+    await fx.ws.close();
   });
-  assert.equal(mine.recording.recordedBy, 'nurse');
-  // An admin recovers the other on the maker's behalf: it stays the maker's recording.
-  const byAdmin = await fx.ws.call(fx.as.admin, 'recordings.recover', {
-    path: 'cap-b.wav',
-    patientId: p.id,
-    site: 'trachea',
-  });
-  assert.equal(byAdmin.recording.recordedBy, 'nurse');
-  await fx.ws.close();
-});

@@ -4,13 +4,16 @@
  * project's own public hash function, and `verifyAudit` (what `auscult check` and `auscult audit
  * verify` run) must fail naming the first bad entry; an untouched database passes.
  */
-import { test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { auditEntryHash, GENESIS_HASH, Store, StoreError } from '../../src/store/index.js';
 import { scratchDir } from '../support/paths.js';
+import { openTestStore, reopenTestStore, stopTestClusters, tamper } from './helpers.js';
+
+after(stopTestClusters);
 
 interface Setup {
   dbPath: string;
@@ -234,4 +237,101 @@ test('a batch commit is signed once, by its last entry; a rewrite inside it name
   const r = verify(s);
   assert.equal(r.firstBadSeq, 4);
   assert.match(r.reason!, /entries 4\.\.8 \(one commit, signed by entry 8\)/);
+});
+
+/*
+ * The same attacks on a site database, by someone past the workstations' role (which cannot UPDATE
+ * or DELETE audit rows at all: pg-site.test.ts): the server's superuser, triggers off. File-level
+ * attacks (copying an older file back) are SQLite's; a site is restored with pg_restore.
+ */
+async function signedSite(t: TestContext) {
+  const signing = scratchDir('auscult-attack-pg-sign-');
+  const store = await openTestStore('postgresql', t, { signing });
+  if (!store) return null;
+  for (let i = 1; i <= 12; i++)
+    store.tx(() =>
+      store.audit.append({
+        username: i % 2 ? 'nina' : 'nora',
+        action: 'recording.view',
+        objectType: 'recording',
+        objectId: i,
+        transport: 'http',
+        at: new Date(Date.UTC(2026, 0, 1, 9, i)).toISOString(),
+      }),
+    );
+  const verifySite = () => {
+    const r = reopenTestStore(store, { readonly: true, signing });
+    try {
+      return r.verifyAudit();
+    } finally {
+      r.close();
+    }
+  };
+  return { store, signing, verifySite };
+}
+
+/** The UPDATEs that recompute every hash with the public function (old signatures kept). */
+function rehashSql(store: Store): string {
+  const rows = store.db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as Row[];
+  let prev = GENESIS_HASH;
+  return rows
+    .map((r) => {
+      const hash = auditEntryHash(prev, {
+        seq: r.seq,
+        at: r.at,
+        username: r.username,
+        action: r.action,
+        objectType: r.object_type,
+        objectId: r.object_id,
+        transport: r.transport,
+        detailsJson: r.details_json,
+      });
+      const sql = `UPDATE audit_log SET prev_hash = '${prev}', hash = '${hash}' WHERE seq = ${r.seq};`;
+      prev = hash;
+      return sql;
+    })
+    .join('\n');
+}
+
+test('[postgresql] an untouched site history verifies: chain, every signature, the latest checkpoint', async (t) => {
+  const s = await signedSite(t);
+  if (!s) return;
+  const r = s.verifySite();
+  assert.equal(r.ok, true, r.reason ?? '');
+  assert.equal(r.entries, 12);
+  assert.equal(r.signaturesChecked, 12);
+  assert.equal(r.checkpoint?.seq, 12);
+  s.store.close();
+});
+
+test("[postgresql] the superuser edits an entry's user and rehashes everything: named by its signature", async (t) => {
+  const s = await signedSite(t);
+  if (!s) return;
+  tamper(s.store, "UPDATE audit_log SET username = 'mallory' WHERE seq = 5");
+  tamper(s.store, rehashSql(s.store));
+  const r = s.verifySite();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBadSeq, 5);
+  assert.match(r.reason!, /valid signature/);
+  s.store.close();
+});
+
+test('[postgresql] the superuser deletes the newest entries and moves the chain head back: behind the signed checkpoint', async (t) => {
+  const s = await signedSite(t);
+  if (!s) return;
+  const nine = s.store.db.prepare('SELECT hash FROM audit_log WHERE seq = 9').pluck().get() as string;
+  tamper(
+    s.store,
+    `DELETE FROM audit_log WHERE seq > 9; UPDATE audit_chain_head SET seq = 9, hash = '${nine}' WHERE id = 1;`,
+  );
+  s.store.close();
+  const r = s.verifySite();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBadSeq, 10);
+  assert.match(r.reason!, /ends at entry 9.*records 12 entries/);
+  // And this workstation will not write on it (that would fork the history).
+  assert.throws(
+    () => reopenTestStore(s.store, { signing: s.signing }),
+    (e: unknown) => e instanceof StoreError && e.code === 'ROLLED_BACK',
+  );
 });

@@ -1,12 +1,13 @@
 /**
  * Child process for the concurrency test: writes batches of recordings, each with its analysis,
  * one transaction per batch, until killed or `batches` are done. Prints "batch <n>" after commits.
+ * `db` is a SQLite file or a site URL (then `signing` is the child's own signing folder).
  */
 import { Store } from '../../src/store/index.js';
 import { sampleAnalysis } from './helpers.js';
 
-const [path, batchesArg] = process.argv.slice(2);
-const store = Store.open(path!);
+const [db, batchesArg, signing] = process.argv.slice(2);
+const store = db!.startsWith('postgresql://') ? Store.openSite(db!, { signing: { dir: signing! } }) : Store.open(db!);
 const user = store.users.byUsername('nina')!.id;
 const patient = store.patients.byMrn('P')!.id;
 const batches = Number(batchesArg ?? 50);

@@ -18,6 +18,7 @@ import { Store, StoreError } from '../../store/index.js';
 import { migrateToSite, SiteMigrationRefused, type MigrationConflict } from '../../store/site-migrate.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
+import { runSiteOutbox } from './site-outbox.js';
 import { passwordFor } from './users.js';
 
 const USAGE = `usage: auscult site migrate --from <local.sqlite> --to <postgresql://ROLE@HOST/DB> --user <admin>
@@ -46,8 +47,9 @@ function describe(c: MigrationConflict): string {
 
 export const command: CliCommand = {
   name: 'site',
-  summary: "move a standalone workstation's history into a site database (site migrate)",
+  summary: "move a standalone workstation's history into a site database (site migrate); refused uploads (site outbox)",
   async run(argv) {
+    if (argv[0] === 'outbox') return runSiteOutbox(argv.slice(1));
     const parsed = parseCommandArgs('site', USAGE, argv, {
       allowPositionals: true,
       options: {
@@ -67,7 +69,7 @@ export const command: CliCommand = {
       return 0;
     }
     if (positionals[0] !== 'migrate' || positionals.length > 1) {
-      console.error(`auscult site: the one subcommand is 'migrate'.\n${USAGE}`);
+      console.error(`auscult site: the subcommands are 'migrate' and 'outbox' (auscult site outbox --help).\n${USAGE}`);
       return 2;
     }
     const to = v.to ?? process.env['AUSCULT_DB_URL'];

@@ -138,8 +138,16 @@ export class PgDatabase implements SqlDatabase {
     }
   }
 
+  /**
+   * Like better-sqlite3's (SQLite's own autocommit flag): also true after a BEGIN run through
+   * exec(), which the store's tx() then joins instead of nesting a BEGIN whose COMMIT would commit
+   * the outer transaction early.
+   */
   get inTransaction(): boolean {
-    return this.depth > 0;
+    if (this.depth > 0) return true;
+    if (!this.open || this.broken) return false;
+    const status = this.client.pq.transactionStatus(); // 1 active, 2 in a transaction, 3 in a failed one
+    return status === 1 || status === 2 || status === 3;
   }
 
   /** Run one command; PostgreSQL's errors come back as the store's where they mean the same. */
@@ -235,7 +243,7 @@ export class PgDatabase implements SqlDatabase {
   transaction<T>(fn: () => T): { immediate(): T } {
     return {
       immediate: () => {
-        if (this.depth > 0) return fn();
+        if (this.inTransaction) return fn();
         this.query('BEGIN');
         this.depth = 1;
         try {

@@ -1,12 +1,14 @@
 /**
- * Child process for the site concurrency test: one "workstation" with its own signing folder
- * importing `count` recordings into the site database, each in its own transaction with its
- * audit entry (as the service's intake does). Prints "done <n>" at the end.
+ * Child process for the four-writers test: one writer (`db` a SQLite file or a site URL) with the
+ * given signing folder importing `count` recordings, each in its own transaction with its audit
+ * entry (as the service's intake does). Prints "done <n>" at the end.
  */
 import { Store } from '../../src/store/index.js';
 
-const [url, signingDir, countArg, name] = process.argv.slice(2);
-const store = Store.openSite(url!, { signing: { dir: signingDir! }, workstation: name! });
+const [db, signingDir, countArg, name] = process.argv.slice(2);
+const store = db!.startsWith('postgresql://')
+  ? Store.openSite(db!, { signing: { dir: signingDir! }, workstation: name! })
+  : Store.open(db!, { signing: { dir: signingDir! } });
 const user = store.users.byUsername('nina')!.id;
 const patient = store.patients.byMrn('P')!.id;
 const count = Number(countArg);

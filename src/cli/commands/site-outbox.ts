@@ -1,0 +1,255 @@
+/**
+ * `auscult site outbox`: what an administrator does with the recordings this workstation saved while
+ * the site was away and the site then refused (src/service/outbox-forwarder.ts says when). The list
+ * says why each was refused in a sentence that says what to do; `--retry` puts one back in line (the
+ * running workstation's forwarder uploads it within its interval); `--discard` removes it from the
+ * outbox with a reason and keeps its WAV in the recordings folder. The administrator's password is
+ * checked on the site (AUSCULT_PASSWORD or a prompt, under the sign-in throttle) and every use is
+ * audited on the site's chain, signed with this workstation's key.
+ */
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { recordingsDir } from '../../service/paths.js';
+import { checkPasswordInStore, refusal } from '../../service/sign-in-guard.js';
+import { openStoreAt } from '../../service/site-store.js';
+import { Outbox, outboxPath, StoreError, type OutboxItem, type Store } from '../../store/index.js';
+import { parseCommandArgs } from '../args.js';
+import { dbTarget } from '../db-target.js';
+import { passwordFor } from './users.js';
+
+const USAGE = `usage: auscult site outbox [--list | --retry <ID> | --discard <ID> --reason "<why>"] --user <admin>
+                          [--db <postgresql://ROLE@HOST/DB>] [--data-dir <folder>] [--json]
+  The recordings this workstation saved while the site database was away and the site refused.
+  --list     each waiting or refused item, with why it was refused and what to do (the default)
+  --retry    put a refused item back in line once its cause is fixed (uploaded within seconds
+             by the running Auscult on this workstation)
+  --discard  remove a refused item from the outbox; its WAV stays in the recordings folder.
+             --reason (at least 10 characters) is kept in the site's audit log.
+  --db defaults to AUSCULT_DB_URL; --data-dir is this workstation's data folder (its outbox).`;
+
+const MIN_REASON = 10;
+const MAX_REASON = 500;
+
+function osAccount(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The forwarder's reason, turned into what the administrator does about it. */
+export function refusalAdvice(item: OutboxItem): string {
+  const p = item.problem ?? '';
+  const file = item.recording.fileName;
+  let m: RegExpExecArray | null;
+  if ((m = /has no patient (\d+)/.exec(p)))
+    return `The site database has no patient with id ${m[1]}, the patient this recording was made for on this workstation. Find the patient in the site's history; then discard this item with a reason and import the kept WAV (recordings/${file}) into that patient with \`auscult import\`.`;
+  if (/is missing from this workstation's recordings folder/.test(p))
+    return `Its WAV (recordings/${file}) is no longer on this workstation. Put the file back from a backup and retry; if it is lost, discard the item with a reason.`;
+  if (/no longer matches the SHA-256/.test(p))
+    return `Its WAV (recordings/${file}) was changed on this workstation after it was saved, so it is not the recording that was made. Do not retry; keep the file for whoever investigates, and discard the item with a reason.`;
+  if (/signature does not match|signed by key/.test(p))
+    return "The waiting item was edited outside Auscult (its signature does not match its contents). Do not retry; report it to whoever is responsible for this workstation's security, then discard it with a reason.";
+  if ((m = /holds recording (\d+) under its intake id with another SHA-256/.exec(p)))
+    return `The site already holds recording ${m[1]} for this intake with a different WAV. Compare the two (\`auscult check --files\` on the site) before you discard this item with a reason.`;
+  return p
+    ? `${p} Ask the site's database administrator if the cause is not clear; retry once it is fixed, or discard with a reason.`
+    : 'Refused without a stated reason. Retry it; if it is refused again, discard it with a reason.';
+}
+
+interface ListedItem {
+  id: number;
+  state: OutboxItem['state'];
+  savedAt: string;
+  patientId: number;
+  /** The site's MRN for that patient id, or null when the site has no such patient. */
+  mrn: string | null;
+  recordedBy: string | null;
+  fileName: string;
+  wavKept: boolean;
+  why: string | null;
+}
+
+function listed(site: Store, recDir: string, item: OutboxItem): ListedItem {
+  const patient = site.patients.get(item.recording.patientId);
+  return {
+    id: item.seq,
+    state: item.state,
+    savedAt: item.savedAt,
+    patientId: item.recording.patientId,
+    mrn: patient?.mrn ?? null,
+    recordedBy: site.users.byId(item.recording.recordedBy)?.username ?? null,
+    fileName: item.recording.fileName,
+    wavKept: existsSync(join(recDir, item.recording.fileName)),
+    why: item.state === 'refused' ? refusalAdvice(item) : null,
+  };
+}
+
+/** The id argument: a positive whole number, or null. */
+function itemId(raw: string | undefined): number | null {
+  return raw !== undefined && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null;
+}
+
+export async function runSiteOutbox(argv: string[]): Promise<number> {
+  const parsed = parseCommandArgs('site outbox', USAGE, argv, {
+    options: {
+      list: { type: 'boolean', default: false },
+      retry: { type: 'string' },
+      discard: { type: 'string' },
+      reason: { type: 'string' },
+      user: { type: 'string' },
+      db: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (!parsed) return 2;
+  const v = parsed.values;
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const say = (msg: string, code: number) => (console.error(`auscult site outbox: ${msg}`), code);
+  const actions = [v.list, v.retry !== undefined, v.discard !== undefined].filter(Boolean).length;
+  if (actions > 1) return say(`give one of --list, --retry or --discard. Nothing was changed.\n${USAGE}`, 2);
+  const raw = v.retry ?? v.discard;
+  const id = raw === undefined ? null : itemId(raw);
+  if (raw !== undefined && id === null)
+    return say(`'${raw}' is not an item id: give the number --list shows. Nothing was changed.`, 2);
+  if (v.reason !== undefined && v.discard === undefined)
+    return say('--reason goes with --discard. Nothing was changed.', 2);
+  const reason = v.reason?.trim() ?? '';
+  if (v.discard !== undefined) {
+    if (reason.length < MIN_REASON)
+      return say(
+        `a discard needs --reason "<why>" of at least ${MIN_REASON} characters (it is kept in the site's audit log). Nothing was changed.`,
+        2,
+      );
+    // eslint-disable-next-line no-control-regex
+    if (reason.length > MAX_REASON || /[\u0000-\u001f\u007f]/.test(reason))
+      return say(
+        `the reason must be one line of at most ${MAX_REASON} characters, without control characters. Nothing was changed.`,
+        2,
+      );
+  }
+  if (!v.user) return say(`give --user <admin>: only an administrator looks after the outbox.\n${USAGE}`, 2);
+  const target = dbTarget(v.db, v['data-dir']);
+  if (!target.site)
+    return say(
+      'the outbox belongs to site mode: give the site database with --db postgresql://ROLE@HOST/DB (or AUSCULT_DB_URL). Nothing was changed.',
+      2,
+    );
+  const path = outboxPath(target.dataDir);
+  if (!existsSync(path))
+    return say(
+      `this workstation has no outbox (${path}): nothing has waited here for the site. Give this workstation's data folder with --data-dir if it is elsewhere.`,
+      id === null ? 0 : 1,
+    );
+  let site: Store;
+  try {
+    site = openStoreAt(target.db, { dataDir: target.dataDir });
+  } catch (err) {
+    return say(err instanceof Error ? err.message : String(err), 1);
+  }
+  let outbox: Outbox | null = null;
+  try {
+    const os = osAccount();
+    const check = await checkPasswordInStore(
+      site,
+      Date.now(),
+      { transport: 'cli', peer: `os:${os}` },
+      v.user,
+      await passwordFor(v.user),
+    );
+    if (!check.ok) return say(`${refusal(check, v.user).message} Nothing was changed.`, 1);
+    if (check.user.role !== 'admin')
+      return say(
+        `'${v.user}' is not an administrator; only an administrator looks after the outbox. Nothing was changed.`,
+        1,
+      );
+    const admin = check.user.username;
+    outbox = Outbox.open(target.dataDir);
+    const recDir = recordingsDir(target.dataDir);
+    // objectId: the item's intake id (the `recording.create` entry carries it once uploaded)
+    const audit = (
+      action: 'outbox.list' | 'outbox.retry' | 'outbox.discard',
+      details: Record<string, unknown>,
+      objectId: string | null = null,
+    ) =>
+      site.tx(() =>
+        site.audit.append({
+          username: admin,
+          action,
+          transport: 'cli',
+          objectType: 'outbox',
+          objectId,
+          details: { ...details, osAccount: os, outbox: path },
+        }),
+      );
+
+    if (id === null) {
+      const items = outbox.all().map((i) => listed(site, recDir, i));
+      audit('outbox.list', {
+        waiting: items.filter((i) => i.state === 'waiting').length,
+        refused: items.filter((i) => i.state === 'refused').length,
+      });
+      if (v.json) console.log(JSON.stringify({ items }, null, 2));
+      else if (items.length === 0) console.log('The outbox is empty: everything saved here has reached the site.');
+      else
+        for (const i of items)
+          console.log(
+            `#${i.id}  ${i.state}  saved ${i.savedAt}  patient ${i.mrn ?? `id ${i.patientId} (not on the site)`}  by ${i.recordedBy ?? 'unknown'}  ${i.fileName}${i.wavKept ? '' : ' (WAV missing)'}` +
+              (i.why ? `\n    ${i.why}` : ''),
+          );
+      return 0;
+    }
+
+    const item = outbox.get(id);
+    if (!item) return say(`there is no item ${id} in this workstation's outbox (see --list). Nothing was changed.`, 1);
+    if (item.state !== 'refused')
+      return say(
+        `item ${id} is not refused: it is waiting and is uploaded when the site is reachable. Nothing was changed.`,
+        1,
+      );
+    const facts = {
+      item: item.seq,
+      intakeId: item.intakeId,
+      savedAt: item.savedAt,
+      patientId: item.recording.patientId,
+      fileName: item.recording.fileName,
+      wavSha256: item.recording.wavSha256,
+      problem: item.problem,
+    };
+    if (v.retry !== undefined) {
+      audit('outbox.retry', facts, item.intakeId); // on the site first: a retry that is not audited does not happen
+      outbox.retry(id);
+      if (v.json) console.log(JSON.stringify({ ok: true, retried: id }));
+      else
+        console.log(
+          `Item ${id} is waiting again: the running Auscult on this workstation uploads it within seconds (or refuses it again, saying why).`,
+        );
+      return 0;
+    }
+    audit(
+      'outbox.discard',
+      { ...facts, reason, wavKept: existsSync(join(recDir, item.recording.fileName)) },
+      item.intakeId,
+    );
+    outbox.remove(item.intakeId);
+    if (v.json) console.log(JSON.stringify({ ok: true, discarded: id, wav: join(recDir, item.recording.fileName) }));
+    else
+      console.log(
+        `Item ${id} was removed from the outbox (audited with your reason). Its WAV stays at ${join(recDir, item.recording.fileName)}.`,
+      );
+    return 0;
+  } catch (err) {
+    if (err instanceof StoreError) return say(err.message, 1);
+    throw err;
+  } finally {
+    outbox?.close();
+    site.close();
+  }
+}

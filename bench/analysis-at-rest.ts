@@ -19,27 +19,13 @@ import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { initEncryption } from '../src/service/at-rest-keys.js';
 import { Workstation } from '../src/service/workstation.js';
 import { hashPassword } from '../src/store/index.js';
+import { breathLike } from './_signals.js';
 
 export const title = 'analysis of stored recordings, encryption at rest off beside on (import, reanalyze, audio)';
 
 const RATE = 44100;
 const RUNS = 5;
 const AUDIO_RUNS = 31;
-
-function breathLike(seconds: number, rate: number): Float32Array {
-  const n = Math.round(seconds * rate);
-  const out = new Float32Array(n);
-  let s = 123456789;
-  let lp = 0;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    lp += 0.2 * (((s >>> 0) / 4294967296) * 2 - 1 - lp);
-    out[i] = 0.3 * (0.5 + 0.5 * Math.sin((2 * Math.PI * 0.25 * i) / rate)) * lp;
-  }
-  return out;
-}
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
@@ -87,7 +73,9 @@ export async function run(): Promise<void> {
   try {
     const rows: { name: string; plain: number; encrypted: number }[] = [];
     for (const seconds of [30, 300]) {
-      const wavBase64 = Buffer.from(encodeWav16(breathLike(seconds, RATE), RATE)).toString('base64');
+      const wavBase64 = Buffer.from(
+        encodeWav16(breathLike(seconds, RATE, { seed: 123456789, hum: false }), RATE),
+      ).toString('base64');
       const t: Record<string, Record<Side['mode'], number[]>> = {
         import: { plain: [], encrypted: [] },
         reanalyze: { plain: [], encrypted: [] },

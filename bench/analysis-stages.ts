@@ -31,6 +31,7 @@ import { KAUH_DIR } from '../test/support/paths.js';
 import { logMelFrames } from '../src/features/log-mel.js';
 import { patchCount } from '../src/features/patches.js';
 import { HOP, MEL_BANDS, PATCH_HOP_FRAMES } from '../src/features/yamnet-params.js';
+import { breathLike } from './_signals.js';
 
 export const title =
   'analysis stages: one 30 s analysis at 44.1 kHz stage by stage (HEAD’s path beside the candidates), and the whole engine';
@@ -41,24 +42,6 @@ const load = (): string =>
     .map((v) => v.toFixed(1))
     .join(' ');
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-
-/** A breath-like signal (bench/analysis.ts's): shaped noise plus a faint hum. */
-function breathLike(seconds: number, rate: number): Float32Array {
-  const n = Math.round(seconds * rate);
-  const out = new Float32Array(n);
-  let s = 987654321;
-  let lp = 0;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    lp += 0.2 * (((s >>> 0) / 4294967296) * 2 - 1 - lp);
-    out[i] =
-      0.3 * (0.5 + 0.5 * Math.sin((2 * Math.PI * 0.25 * i) / rate)) * lp +
-      0.02 * Math.sin((2 * Math.PI * 150 * i) / rate);
-  }
-  return out;
-}
 
 async function input(): Promise<{ samples: Float32Array; note: string }> {
   const kauh = join(KAUH_DIR, 'audio', 'BP2_Asthma,E W,P L L R,52,F.wav');

@@ -41,29 +41,12 @@ import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
 import { makeHead } from '../test/support/make-head.js';
+import { breathLike } from './_signals.js';
 
 export const title =
   'analysis engine: SpeexDSP (today) beside polyphase, 30 s / 300 s at 44.1 / 4 kHz; DSP stage; callgrind; Python peer; per-patch latency; 10-minute memory; 60 minutes whole-array beside streamed';
 
 const RATE = 44100;
-
-/** A breath-like test signal: noise shaped by a 0.25 Hz breathing envelope, plus a faint 150 Hz hum. */
-function breathLike(seconds: number, rate: number): Float32Array {
-  const n = Math.round(seconds * rate);
-  const out = new Float32Array(n);
-  let s = 987654321;
-  let lp = 0;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const white = ((s >>> 0) / 4294967296) * 2 - 1;
-    lp += 0.2 * (white - lp); // one-pole low-pass: most energy below ~1.5 kHz, like lung sounds
-    const env = 0.5 + 0.5 * Math.sin((2 * Math.PI * 0.25 * i) / rate);
-    out[i] = 0.3 * env * lp + 0.02 * Math.sin((2 * Math.PI * 150 * i) / rate);
-  }
-  return out;
-}
 
 function writeWav(path: string, samples: Float32Array, rate: number): void {
   const wav = new wavefile.WaveFile();

@@ -221,7 +221,7 @@ describe('live across workstations in the browser (site database)', { skip }, ()
     await page.screenshot({ path: join(SHOTS, 'patient-after-live-sign-1440x900.png'), fullPage: false });
 
     // the site's owner approved the workstations' keys (a seal by a key awaiting approval is not valid)
-    assert.equal(approveSiteKeys(cluster!, 'site_e2e'), 3);
+    assert.equal(approveSiteKeys(cluster, 'site_e2e'), 3);
     // editing is refused on A: no sign-off form on its page, and the service says why
     await row.click();
     await page.locator('[data-testid=signed-banner]').waitFor();

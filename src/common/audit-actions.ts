@@ -49,5 +49,6 @@ export const AUDIT_ACTIONS = [
   'outbox.list',
   'outbox.retry',
   'outbox.discard',
+  'site.key.approved',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -70,6 +70,11 @@ export interface ChainCheck {
   behind?: { seq: number; hash: string; at: string };
   /** Rollbacks an administrator accepted (signed records in the checkpoint log), oldest first. */
   acceptedRollbacks?: AcceptedRollback[];
+  /**
+   * A site: the first entry signed by a registered key the site database's owner has not approved
+   * (the chain is otherwise intact; `ok` is false: those entries are not verified until then).
+   */
+  awaitingApproval?: { seq: number; keyId: string; workstation: string };
 }
 
 /** A restored older copy an administrator accepted: entries base+1..lostSeq of the old history were given up. */

@@ -21,6 +21,7 @@
  * named. A rewrite breaks every signature from its first entry on, which sampling cannot miss; a
  * garbled signature alone (content intact) is found only by `all`.
  */
+import type { KeyObject } from 'node:crypto';
 import type { SqlDatabase } from './sql-database.js';
 import { chainStepProblem, GENESIS_HASH, type AcceptedRollback, type AuditRow, type ChainCheck } from './audit-log.js';
 import {
@@ -41,6 +42,12 @@ export interface VerifyAuditOptions {
   checkpointLog: string | null;
   dbId: string | null;
   signatures?: 'all' | 'sample';
+  /**
+   * A site: keys registered but not approved by the site database's owner. Their signatures are
+   * checked like the trusted keys' (so any other damage is still named first), but an otherwise
+   * intact chain with entries signed by one is not ok: `awaitingApproval` names the first.
+   */
+  awaitingApproval?: ReadonlyMap<string, { key: KeyObject; workstation: string }>;
 }
 
 interface Row extends AuditRow {
@@ -72,6 +79,34 @@ function acceptanceNames(detailsJson: string, r: SignedRollback): boolean {
 }
 
 export function verifyAuditLog(db: SqlDatabase, opts: VerifyAuditOptions): ChainCheck {
+  const pending = opts.awaitingApproval;
+  if (!pending?.size || !opts.keys) return verifyWith(db, opts, null);
+  const keys = new Map(opts.keys);
+  for (const [id, p] of pending) if (!keys.has(id)) keys.set(id, p.key);
+  const first = { seq: 0, keyId: '' }; // seq 0: none yet
+  const trusted = opts.keys;
+  const r = verifyWith(db, { ...opts, keys }, (seq, keyId) => {
+    if (first.seq === 0 && pending.has(keyId) && !trusted.has(keyId)) Object.assign(first, { seq, keyId });
+  });
+  if (!r.ok || first.seq === 0) return r;
+  const { seq, keyId } = first;
+  const workstation = pending.get(keyId)!.workstation;
+  return {
+    ...r,
+    ok: false,
+    firstBadSeq: seq,
+    reason:
+      `entry ${seq} on is signed by key ${keyId} of workstation '${workstation}', which awaits approval, so those entries are not verified: ` +
+      `the site database's owner compares its fingerprint (auscult site approve-key --list) and approves it with \`auscult site approve-key --db postgresql://OWNER@HOST/DB ${keyId}\``,
+    awaitingApproval: { seq, keyId, workstation },
+  };
+}
+
+function verifyWith(
+  db: SqlDatabase,
+  opts: VerifyAuditOptions,
+  onSigned: ((firstSeq: number, keyId: string) => void) | null,
+): ChainCheck {
   const signable = (db.pragma('table_info(audit_log)') as { name: string }[]).some((c) => c.name === 'sig');
   const notes: string[] = [];
   let prevHash = GENESIS_HASH;
@@ -135,6 +170,7 @@ export function verifyAuditLog(db: SqlDatabase, opts: VerifyAuditOptions): Chain
         coverStart.set(r.seq, runStart);
         runStart = null;
       }
+      onSigned?.(coverStart.get(r.seq) ?? r.seq, r.key_id ?? '');
       if (opts.keys) {
         if (!opts.keys.has(r.key_id ?? ''))
           return fail(

@@ -15,6 +15,7 @@ export { openSigningFolder, readPublicKey, type KeyCustody } from './signing-key
 export { checkpointLogPath } from './checkpoint-log.js';
 export { refusalLogPath, type RefusalReason, type RollbackRefusal } from './rollback-refusals.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export { fingerprintOf, type WorkstationKey } from './workstation-keys.js';
 export type { SqlDatabase, SqlStatement, SqlRunResult } from './sql-database.js';
 export { isSiteUrl, parseSiteUrl } from './pg/pg-url.js';
 export { openDatabase, migrate, schemaVersion, type OpenOptions } from './database.js';

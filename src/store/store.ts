@@ -29,6 +29,7 @@ import {
   type TrustedKeys,
 } from './audit-signing.js';
 import { verifyAuditLog, type RollbackAcceptedDetails } from './chain-verify.js';
+import { listWorkstationKeys, siteKeySets, siteRoles, type WorkstationKey } from './workstation-keys.js';
 import { CheckpointLog, checkpointLogPath } from './checkpoint-log.js';
 import { openDatabase, type OpenOptions } from './database.js';
 import { StoreError, translateSqliteError } from './errors.js';
@@ -171,13 +172,79 @@ export class Store {
     return store;
   }
 
-  /** Every workstation key registered in the site database. */
-  private siteKeys(): TrustedKeys | null {
-    const pubs = this.db
-      .prepare('SELECT public_key FROM workstation_keys ORDER BY first_seq, key_id')
-      .pluck()
-      .all() as string[];
-    return pubs.length ? trustedKeys(pubs) : null;
+  /**
+   * The workstation keys the site database's owner approved (the only ones trusted). Never null,
+   * even when none is approved yet: no trusted key must not read as "signatures not checked".
+   */
+  private siteKeys(): TrustedKeys {
+    return siteKeySets(this.db).approved;
+  }
+
+  /** A site: the role this connection acts as and the tables' owner (who approves keys). */
+  siteRoles(): { current: string; owner: string } | null {
+    return this.engine === 'postgresql' ? siteRoles(this.db) : null;
+  }
+
+  /** A site's workstation keys: id, workstation, fingerprint, first entry, approval. */
+  workstationKeys(): WorkstationKey[] {
+    return this.engine === 'postgresql' ? listWorkstationKeys(this.db) : [];
+  }
+
+  /**
+   * Approve a workstation's key (a site, by the database's owner only: the trigger and the grants
+   * refuse anyone else too), audited on the site's chain with this workstation's key, in one
+   * transaction. A refusal says why in one sentence and changes nothing.
+   */
+  approveWorkstationKey(keyId: string, by: { osAccount: string }): WorkstationKey {
+    const refuse = (why: string): never => {
+      throw new StoreError('SIGNING_KEY', `${why} Nothing was changed.`);
+    };
+    if (this.engine !== 'postgresql') refuse('Signing keys are approved on a site database only.');
+    const roles = siteRoles(this.db);
+    if (roles.current !== roles.owner)
+      refuse(
+        `You are connected as role '${roles.current}', but only the site database's owner ('${roles.owner}', the role its migrations ran as) approves signing keys: connect as postgresql://${roles.owner}@HOST/DB.`,
+      );
+    if (!this.signer)
+      refuse("Approving a key is audited on the site's chain: open the site with this workstation's signing folder.");
+    return this.tx(() => {
+      const key = listWorkstationKeys(this.db).find((k) => k.keyId === keyId);
+      if (!key) return refuse(`No workstation key ${keyId} is registered on this site: give an id that --list shows.`);
+      if (key.idMismatch)
+        refuse(
+          `Key ${keyId} is registered under an id that is not its public key's fingerprint: it was not registered by Auscult and cannot be approved; tell the site's database administrator.`,
+        );
+      if (key.approvedAt !== null)
+        refuse(
+          `Key ${keyId} of workstation '${key.workstation}' was already approved by ${key.approvedBy} at ${key.approvedAt}.`,
+        );
+      const at = new Date().toISOString();
+      const approve = this.db.prepare(
+        'UPDATE workstation_keys SET approved_at = ?, approved_by = ? WHERE key_id = ? AND approved_at IS NULL',
+      );
+      approve.run(at, roles.current, keyId);
+      // The entry below is signed with the owner's own workstation key: the owner vouches for it by
+      // using it, so it is approved with it (said in the entry) rather than left to flag the approval.
+      const own = this.signer!.keyId;
+      const ownApproved = own !== keyId && approve.run(at, roles.current, own).changes > 0;
+      this.audit.append({
+        username: null,
+        action: 'site.key.approved',
+        transport: 'cli',
+        objectType: 'workstation_key',
+        objectId: keyId,
+        details: {
+          keyId,
+          workstation: key.workstation,
+          fingerprint: key.fingerprint,
+          firstSeq: key.firstSeq,
+          approvedBy: roles.current,
+          osAccount: by.osAccount,
+          ...(ownApproved ? { alsoApprovedSigningKey: own } : {}),
+        },
+      });
+      return { ...key, approvedAt: at, approvedBy: roles.current };
+    });
   }
 
   private useSiteSigning(dir: string, custody: KeyCustody | undefined, workstation: string): void {
@@ -535,6 +602,7 @@ export class Store {
   verifyAudit(opts: { signatures?: 'all' | 'sample' } = {}): ChainCheck {
     return verifyAuditLog(this.db, {
       keys: this.currentKeys(),
+      ...(this.engine === 'postgresql' ? { awaitingApproval: siteKeySets(this.db).pending } : {}),
       checkpointLog: this.trust.log,
       dbId: this.dbId,
       signatures: opts.signatures,
@@ -595,11 +663,23 @@ export class Store {
     return { valid: problem === null, problem };
   }
 
-  /** Every signed recording's seal against its rows now and the trusted key. */
-  verifySeals(): { checked: number; legacy: number; problems: SealProblem[] } {
+  /**
+   * Every signed recording's seal against its rows now and the trusted key. `registered`: a site's
+   * keys awaiting approval too — the copy's integrity (site migrate, before its commit), not trust.
+   */
+  verifySeals(opts: { keys?: 'trusted' | 'registered' } = {}): {
+    checked: number;
+    legacy: number;
+    problems: SealProblem[];
+  } {
     const dbId = this.dbId;
     if (!dbId) return { checked: 0, legacy: 0, problems: [] };
-    return verifySeals(this.db, dbId, this.currentKeys());
+    let keys = this.currentKeys();
+    if (opts.keys === 'registered' && this.engine === 'postgresql') {
+      const sets = siteKeySets(this.db);
+      keys = new Map([...sets.approved, ...[...sets.pending].map(([id, p]) => [id, p.key] as const)]);
+    }
+    return verifySeals(this.db, dbId, keys);
   }
 
   /**

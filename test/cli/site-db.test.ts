@@ -78,6 +78,47 @@ describe('--db postgresql://… for every command that takes --db', () => {
     const recId = (JSON.parse(imp.out) as { results: { recordingId: number }[] }).results[0]!.recordingId;
     assert.equal(cluster.psql('auscult_owner', 'site_cli', 'SELECT count(*) FROM recordings').stdout.trim(), '1');
 
+    // this workstation's key awaits the owner's approval: its entries are not verified yet
+    const pending = auscult(['check', '--db', url]);
+    assert.equal(pending.code, 1, pending.err + pending.out);
+    assert.match(
+      pending.out + pending.err,
+      /awaits approval.*auscult site approve-key --db postgresql:\/\/OWNER@HOST\/DB [0-9a-f]{32}/,
+    );
+    const keyId = /key id ([0-9a-f]{32})/.exec(auscult(['audit', 'key', '--db', url]).err)?.[1] ?? '';
+    const ownerUrl = cluster.url('auscult_owner', 'site_cli');
+    const ownerDir = scratchDir('site-owner-');
+    const head = () => cluster!.psql('auscult_owner', 'site_cli', 'SELECT seq FROM audit_chain_head').stdout.trim();
+    const before = head();
+    const notOwner = auscult(['site', 'approve-key', '--db', url, keyId]);
+    assert.equal(notOwner.code, 1, notOwner.err);
+    assert.match(
+      notOwner.err,
+      /connected as role 'ws1', but only the site database's owner \('auscult_owner'.*Nothing was changed\./,
+    );
+    const listed = auscult(['site', 'approve-key', '--db', ownerUrl, '--data-dir', ownerDir, '--list']);
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(
+      listed.out,
+      new RegExp(
+        `^${keyId}  workstation '[^']+'  fingerprint ${keyId}[0-9a-f]{32}  first entry \\d+  awaiting approval$`,
+        'm',
+      ),
+    );
+    assert.equal(head(), before, 'listing changes nothing');
+    const approved = auscult(['site', 'approve-key', '--db', ownerUrl, '--data-dir', ownerDir, keyId]);
+    assert.equal(approved.code, 0, approved.err);
+    assert.match(approved.out, new RegExp(`^Approved key ${keyId} of workstation`));
+    assert.equal(
+      cluster
+        .psql('auscult_owner', 'site_cli', "SELECT count(*) FROM audit_log WHERE action = 'site.key.approved'")
+        .stdout.trim(),
+      '1',
+    );
+    const again = auscult(['site', 'approve-key', '--db', ownerUrl, '--data-dir', ownerDir, keyId]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /already approved by auscult_owner at .*Nothing was changed\./);
+
     const check = auscult(['check', '--db', url]);
     assert.equal(check.code, 0, check.err + check.out);
     assert.match(check.out, /^OK: database intact .*audit chain of \d+ entries verified/m);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { WireResponse } from '../../src/service/api.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
-import { seedSite, startSiteServe, type SiteServe, type SiteUser } from '../support/site-serve.js';
+import { approveSiteKeys, seedSite, startSiteServe, type SiteServe, type SiteUser } from '../support/site-serve.js';
 import { WireClient } from '../support/wire-client.js';
 import { syntheticBreath, wavBytes } from './fixtures.js';
 import { browserMissing, openBrowser, signIn, waitForExpression, type BrowserSession } from './harness.js';
@@ -220,12 +220,14 @@ describe('live across workstations in the browser (site database)', { skip }, ()
     await row.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, 'patient-after-live-sign-1440x900.png'), fullPage: false });
 
+    // the site's owner approved the workstations' keys (a seal by a key awaiting approval is not valid)
+    assert.equal(approveSiteKeys(cluster, 'site_e2e'), 3);
     // editing is refused on A: no sign-off form on its page, and the service says why
     await row.click();
     await page.locator('[data-testid=signed-banner]').waitFor();
     const banner = await page.locator('[data-testid=signed-banner]').innerText();
     assert.match(banner, /Signed by Dr Paul Pulmo/);
-    assert.match(banner, /Signature valid/, 'B’s seal checked against B’s registered key');
+    assert.match(banner, /Signature valid/, 'B’s seal checked against B’s approved key');
     assert.equal(await page.getByRole('button', { name: 'Sign recording…' }).count(), 0);
     await page.screenshot({ path: join(SHOTS, 'recording-signed-on-b-seen-on-a-1440x900.png'), fullPage: false });
     const again = await doctorOnA.call('recordings.sign', {

@@ -23,6 +23,8 @@ const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = [
   'history.reanalyze',
   'audit.signing.started',
   'audit.rollback-accepted',
+  // `auscult site approve-key` (the CLI, by the site's owner): test/store/pg-key-approval.test.ts
+  'site.key.approved',
   // `auscult site outbox` (the CLI, on a site): test/service/site-outbox-admin.test.ts
   'outbox.list',
   'outbox.retry',

@@ -1,4 +1,5 @@
 /** Service test fixtures: a Workstation on a fresh SQLite file or site database with one user per role. */
+import { approveSiteKeys } from '../support/site-serve.js';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,7 @@ export async function openEngineFixture(
   const site = await openTestSite(t);
   if (!site) return null;
   const fx = await openFixture({ dbPath: site.url, ...opts });
+  approveSiteKeys(site.cluster, site.name); // the site's owner approved this workstation's key
   // A failed assertion must not leave the live-updates listener holding the process open.
   t.after(() => fx.ws.close());
   return { ...fx, site };

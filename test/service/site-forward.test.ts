@@ -23,6 +23,7 @@ import { skipUnlessCi } from '../support/ci.js';
 import { AnalysisEngine } from '../../src/inference/engine.js';
 import { yamnetModelsDir, yamnetUnavailable } from '../inference/yamnet-fixture.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { approveSiteKeys } from '../support/site-serve.js';
 import { wavBytes } from './helpers.js';
 import { PortAudioBackend } from '../../src/capture/portaudio-backend.js';
 import { tone, virtualAlsa, writeRaw } from '../support/virtual-alsa.js';
@@ -235,6 +236,8 @@ describe('site mode: audio in the site database, store and forward', () => {
           assert.ok(audio?.equals(wavs[i]!), `recording ${r.id}'s audio is the ${i + 1}th WAV`);
         }
         // verified by the ward, against its own checkpoints and every workstation's registered key
+        assert.ok(ward.internals.store.verifyAudit().awaitingApproval, 'unapproved keys are not verified');
+        approveSiteKeys(c, DB);
         const check = ward.internals.store.verifyAudit();
         assert.equal(check.ok, true, check.reason ?? '');
       } finally {

@@ -10,6 +10,7 @@ import { Workstation } from '../../src/service/workstation.js';
 import { Store } from '../../src/store/index.js';
 import { scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { approveSiteKeys } from '../support/site-serve.js';
 
 type Changed = ApiEvents['recordings.changed'];
 
@@ -154,6 +155,8 @@ describe('two workstations on one site database', () => {
         'the ward workstation cannot add an analysis to what the desk signed',
       );
       assert.equal((await desk.call({ sessionToken: token, transport: 'cli' }, 'recordings.reviewQueue', {})).total, 0);
+      assert.ok(store.verifyAudit().awaitingApproval, 'unapproved keys are not verified');
+      assert.equal(approveSiteKeys(c, 'site_live'), 3);
       const check = store.verifyAudit();
       assert.equal(check.ok, true, check.reason ?? '');
       const keys = c.psql('auscult_owner', 'site_live', 'SELECT count(DISTINCT key_id) FROM audit_log').stdout.trim();

@@ -14,6 +14,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Outbox } from '../../src/store/index.js';
 import { PROJECT_ROOT } from '../support/paths.js';
+import { approveSiteKeys } from '../support/site-serve.js';
 import { openEngineFixture, PASSWORD, stopTestClusters, writeWav, type Fixture } from './helpers.js';
 
 after(stopTestClusters);
@@ -179,6 +180,8 @@ test('[postgresql] site outbox: refused items listed with what to do; retry afte
   assert.equal(entries[0]!.objectId, wrong!.intakeId);
   assert.equal(entries[0]!.details['reason'], 'patient id from a restored site copy; re-imported by hand');
   assert.match(String(entries[0]!.details['problem']), /no patient 999999/);
+  // the CLI's own key (its data folder is the workstation's: the same key, approved by the fixture)
+  assert.equal(approveSiteKeys(fx.site!.cluster, fx.site!.name), 0);
   const check = store.verifyAudit();
   assert.equal(check.ok, true, check.reason ?? '');
 });

@@ -11,7 +11,7 @@ import type { RecordingChange, WireEvent, WireResponse } from '../../src/service
 import { Store } from '../../src/store/index.js';
 import { syntheticBreath, wavBytes } from '../e2e/fixtures.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
-import { seedSite, startSiteServe, type SiteServe, type SiteUser } from '../support/site-serve.js';
+import { approveSiteKeys, seedSite, startSiteServe, type SiteServe, type SiteUser } from '../support/site-serve.js';
 import { WireClient } from '../support/wire-client.js';
 
 const NURSE: SiteUser = { username: 'nina', displayName: 'Nina Nurse', role: 'nurse', password: 'nurse-pass-1234' };
@@ -137,10 +137,15 @@ describe('workstations as serve processes on one site database', () => {
         await docOnWard.call('findings.add', { recordingId: rid, text: 'Second thoughts.' }),
       );
       assert.equal(amendment.isAmendment, true);
-      const onWard = ok<{
+      type Detail = {
         recording: { signed: boolean };
         signoff: { meaning: string; seal: { valid: boolean; problem: string | null } | null } | null;
-      }>(await docOnWard.call('recordings.get', { id: rid }));
+      };
+      // the desk's key awaits the owner's approval: its seal is not valid on the ward until then
+      const unapproved = ok<Detail>(await docOnWard.call('recordings.get', { id: rid }));
+      assert.equal(unapproved.signoff?.seal?.valid, false);
+      assert.equal(approveSiteKeys(c, 'site_ws'), 3, "the owner's, the ward's and the desk's keys");
+      const onWard = ok<Detail>(await docOnWard.call('recordings.get', { id: rid }));
       assert.deepEqual(onWard.signoff?.seal, { valid: true, problem: null }, 'the desk’s seal, checked on the ward');
       assert.equal(onWard.recording.signed, true);
       assert.equal(onWard.signoff?.meaning, 'reviewed-agree', 'the desk’s sign-off, unchanged');
@@ -206,6 +211,7 @@ describe('workstations as serve processes on one site database', () => {
       const owner = Store.openSite(c.url('auscult_owner', 'site_ws'), { signing: { dir: ownerSigning } });
       try {
         assert.equal(owner.recordings.list({}, 1, 0).total, before + 4 * PER);
+        assert.equal(approveSiteKeys(c, 'site_ws'), 4, "the four new workstations' keys");
         const check = owner.verifyAudit();
         assert.equal(check.ok, true, check.reason ?? '');
         assert.equal(check.signaturesChecked, check.entries);

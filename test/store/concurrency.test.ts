@@ -21,6 +21,7 @@ import {
   stopTestClusters,
   tempDb,
   testSiteOf,
+  approveSiteKeys,
 } from './helpers.js';
 
 after(stopTestClusters);
@@ -133,6 +134,12 @@ for (const engine of ENGINES)
     assert.deepEqual(outs, Array(4).fill(`done ${PER_WRITER}\n`));
     assert.equal(store.recordings.list({}, 1, 0).total, 4 * PER_WRITER);
     assert.equal(store.recordings.reviewQueue(1, 0).total, 4 * PER_WRITER, 'the queue counter saw every insert');
+    const site = testSiteOf(store);
+    if (site) {
+      // the four new workstations' keys await the owner's approval: their entries do not verify yet
+      assert.equal(store.verifyAudit().awaitingApproval?.seq, 2);
+      assert.equal(approveSiteKeys(site.cluster, site.name), 4);
+    }
     const check = store.verifyAudit();
     assert.equal(check.ok, true, check.reason ?? '');
     assert.equal(check.entries, 1 + 4 * PER_WRITER);

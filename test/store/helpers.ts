@@ -4,6 +4,7 @@ import { Store, type NewAnalysis, type OpenOptions } from '../../src/store/index
 import type { TestContext } from 'node:test';
 import { scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { approveSiteKeys } from '../support/site-serve.js';
 
 export function tempDb(opts: OpenOptions = {}): { store: Store; path: string; dir: string } {
   const dir = scratchDir('auscult-store-');
@@ -119,8 +120,11 @@ export async function openTestStore(
   if (!site) return null;
   const store = Store.openSite(site.url, { signing: { dir: opts.signing ?? scratchDir('auscult-sign-') } });
   siteOf.set(store, site);
+  approveSiteKeys(site.cluster, site.name); // the site's owner approved this workstation's key (as `auscult site approve-key` does)
   return store;
 }
+
+export { approveSiteKeys };
 
 /** The same database as `store` (closed or not) opened again, on its engine. */
 export function reopenTestStore(store: Store, opts: { readonly?: boolean; signing?: string } = {}): Store {

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Store } from '../../src/store/index.js';
 import { ITERATE_BATCH } from '../../src/store/pg/pg-database.js';
 import { scratchDir } from '../support/paths.js';
+import { approveSiteKeys } from '../support/site-serve.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import {
   ENGINES,
@@ -171,12 +172,15 @@ describe('site database: schema 3 and streaming reads', () => {
        DROP FUNCTION patient_recording_stats_recount(integer); DROP TABLE patient_recording_stats;
        DROP TRIGGER analyses_review_priority ON analyses; DROP FUNCTION analyses_review_priority();
        DROP INDEX recordings_review; ALTER TABLE recordings DROP COLUMN review_priority;
-       DELETE FROM schema_version WHERE version = 3;`,
+       DROP TRIGGER workstation_keys_unapproved ON workstation_keys;
+       ALTER TABLE workstation_keys DROP CONSTRAINT workstation_keys_approval_whole,
+         DROP COLUMN approved_at, DROP COLUMN approved_by;
+       DELETE FROM schema_version WHERE version IN (3, 4);`,
     );
     assert.equal(down.status, 0, down.stderr);
     store = owner();
     try {
-      assert.equal(c.psql('auscult_owner', 'site_s', 'SELECT max(version) FROM schema_version').stdout.trim(), '3');
+      assert.equal(c.psql('auscult_owner', 'site_s', 'SELECT max(version) FROM schema_version').stdout.trim(), '4');
       const got = searched(store, 'rossi');
       assert.deepEqual(got, truth(store));
       assert.deepEqual(
@@ -255,8 +259,11 @@ describe('site database: schema 3 and streaming reads', () => {
         [2, [2, 3]],
         [3, [3, 4]],
       ]);
-      // the audit log's own streaming reader (exports, verification) over the whole chain
-      assert.equal(store.verifyAudit().ok, true);
+      // the audit log's own streaming reader (exports, verification) over the whole chain, once the
+      // owner approved the keys that signed it
+      approveSiteKeys(cluster, 'site_s');
+      const check = store.verifyAudit();
+      assert.equal(check.ok, true, check.reason ?? '');
     } finally {
       store.close();
     }

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Store } from '../../src/store/index.js';
 import { PG_MIGRATIONS } from '../../src/store/pg/migrations/index.js';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
+import { approveSiteKeys } from '../support/site-serve.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 
 let cluster: PgCluster | null = null;
@@ -120,6 +121,9 @@ describe('site database on PostgreSQL', () => {
         });
       });
       assert.equal(store.recordings.reviewQueue(10, 0).total, 0);
+      // a seal by a key awaiting the owner's approval is not valid; approved, it is
+      assert.equal(store.sealStatus(rid)?.valid, false);
+      assert.equal(approveSiteKeys(cluster, 'site_a'), 2, "the owner's key and this workstation's");
       assert.deepEqual(store.sealStatus(rid), { valid: true, problem: null });
       const frozen = cluster.psql('ws1', 'site_a', `UPDATE recordings SET device_name = 'x' WHERE id = ${rid}`);
       assert.notEqual(frozen.status, 0);

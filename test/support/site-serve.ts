@@ -51,6 +51,21 @@ export async function seedSite(cluster: PgCluster, database: string, users: Site
   }
 }
 
+/**
+ * The site's owner approves every key awaiting approval, by psql (test setup: what
+ * `auscult site approve-key` does per key; the command and its refusals are tested in
+ * test/store/pg-key-approval.test.ts and test/cli/site-db.test.ts). Returns how many it approved.
+ */
+export function approveSiteKeys(cluster: PgCluster, database: string): number {
+  const r = cluster.psql(
+    'auscult_owner',
+    database,
+    'WITH a AS (UPDATE workstation_keys SET approved_at = now()::text, approved_by = current_user WHERE approved_at IS NULL RETURNING 1) SELECT count(*) FROM a',
+  );
+  if (r.status !== 0) throw new Error(`approving the site's keys: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
 export interface SiteServe extends ServeChild {
   dataDir: string;
 }

@@ -18,6 +18,7 @@ import { Store, StoreError } from '../../store/index.js';
 import { migrateToSite, SiteMigrationRefused, type MigrationConflict } from '../../store/site-migrate.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
+import { runSiteApproveKey } from './site-approve-key.js';
 import { runSiteOutbox } from './site-outbox.js';
 import { passwordFor } from './users.js';
 
@@ -47,9 +48,11 @@ function describe(c: MigrationConflict): string {
 
 export const command: CliCommand = {
   name: 'site',
-  summary: "move a standalone workstation's history into a site database (site migrate); refused uploads (site outbox)",
+  summary:
+    "move a standalone workstation's history into a site database (site migrate); refused uploads (site outbox); approve a workstation's signing key (site approve-key)",
   async run(argv) {
     if (argv[0] === 'outbox') return runSiteOutbox(argv.slice(1));
+    if (argv[0] === 'approve-key') return runSiteApproveKey(argv.slice(1));
     const parsed = parseCommandArgs('site', USAGE, argv, {
       allowPositionals: true,
       options: {
@@ -69,7 +72,9 @@ export const command: CliCommand = {
       return 0;
     }
     if (positionals[0] !== 'migrate' || positionals.length > 1) {
-      console.error(`auscult site: the subcommands are 'migrate' and 'outbox' (auscult site outbox --help).\n${USAGE}`);
+      console.error(
+        `auscult site: the subcommands are 'migrate', 'outbox' and 'approve-key' (auscult site outbox --help, auscult site approve-key --help).\n${USAGE}`,
+      );
       return 2;
     }
     const to = v.to ?? process.env['AUSCULT_DB_URL'];

@@ -21,8 +21,15 @@ function collect(dir) {
   });
 }
 
+// tsc never deletes output, so a test whose source was removed or renamed would still run from a
+// stale dist/ file; only compiled tests with a source under test/ belong to the suite.
+const hasSource = (f) => existsSync(join(root, relative(join(root, 'dist'), f).replace(/\.js$/, '.ts')));
+const stale = collect(testDir).filter((f) => !hasSource(f));
+for (const f of stale) console.error(`not run: ${relative(root, f)} has no source under test/ (stale build output)`);
+
 const filters = process.argv.slice(2);
 const files = collect(testDir)
+  .filter(hasSource)
   .filter((f) => filters.length === 0 || filters.some((s) => relative(testDir, f).includes(s)))
   .sort();
 if (files.length === 0) {

@@ -3,7 +3,6 @@
  * session. Whoever runs these has the database file already; every action is still audited
  * (transport 'cli', with the operating-system account that ran it).
  */
-import { userInfo } from 'node:os';
 import { ROLES } from '../common/roles.js';
 import type { AuditAction } from '../common/audit-actions.js';
 import type { UserInfo } from './api.js';
@@ -11,14 +10,7 @@ import { hashPassword, type Store } from '../store/index.js';
 import { ApiError } from './errors.js';
 import { toUserInfo } from './mappers.js';
 import { PARAM_SCHEMAS, describeIssues } from './schemas.js';
-
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
+import { osAccountName } from './os-account.js';
 
 export function auditLocal(
   store: Pick<Store, 'audit'>,
@@ -33,7 +25,7 @@ export function auditLocal(
     objectType,
     objectId,
     transport: 'cli',
-    details: { ...details, osUser: osUser() },
+    details: { ...details, osUser: osAccountName() },
   });
 }
 

@@ -8,7 +8,6 @@ import { isSiteUrl, openStoreAt } from './site-store.js';
 import { Outbox } from '../store/index.js';
 import { forwardOutbox, isUnreachable } from './outbox-forwarder.js';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AtRestKey } from '../common/at-rest.js';
 import type { CommandName, ParamsOf, ResultOf, Transport, UserInfo } from './api.js';
@@ -26,6 +25,7 @@ import { handlerFor } from './registry.js';
 import { describeIssues, friendlyIssue, PARAM_SCHEMAS } from './schemas.js';
 import { Sessions, type EndReason, type Session } from './sessions.js';
 import { auditFailedSignIn, checkPassword, refusal } from './sign-in-guard.js';
+import { osAccountName } from './os-account.js';
 
 export type { CallContext, ConnectOptions, ServiceConnection };
 
@@ -291,12 +291,7 @@ export class Workstation {
    * process that ran the command. Returns the session token.
    */
   async signInCli(username: string, password: string): Promise<string> {
-    let os = 'unknown';
-    try {
-      os = userInfo().username;
-    } catch {
-      /* no passwd entry for this uid (a container): said as unknown */
-    }
+    const os = osAccountName();
     const call: PublicCall = { user: null, transport: 'cli', peer: `os:${os}`, sessionToken: null };
     const c = await checkPassword(this.deps, call, username, password);
     if (!c.ok) {

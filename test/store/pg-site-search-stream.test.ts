@@ -163,6 +163,7 @@ describe('site database: schema 3 and streaming reads', () => {
     analyse(store, recs[0]!, 'abnormal');
     analyse(store, recs[1]!, 'uncertain');
     analyse(store, recs[2]!, 'healthy');
+    const keysBefore = store.workstationKeys().map((k) => k.keyId);
     store.close();
     // back to schema 2, data kept: what a site upgraded from the previous release looks like
     const down = c.psql(
@@ -193,6 +194,10 @@ describe('site database: schema 3 and streaming reads', () => {
         [recs[0], recs[1], recs[2]].map((r) => priorities(store).get(r!)),
         [0, 1, 2],
       );
+      // schema 4: a key registered before it is not trusted by the upgrade; it awaits the owner's approval
+      assert.ok(keysBefore.length > 0, 'the site had a signing key before the upgrade');
+      const keysAfter = new Map(store.workstationKeys().map((k) => [k.keyId, k]));
+      for (const id of keysBefore) assert.equal(keysAfter.get(id)?.approvedAt, null, `key ${id} awaits approval`);
       const attack = c.psql('ws1', 'site_s', 'UPDATE patient_recording_stats SET recording_count = 99');
       assert.notEqual(attack.status, 0);
       assert.match(attack.stderr, /permission denied/);

@@ -9,7 +9,6 @@
  * sign-in page (`system.acceptRollback`). A refused attempt is a signed line (rollback-refusals.ts).
  */
 import { dirname } from 'node:path';
-import { userInfo } from 'node:os';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { signingDir } from '../../service/paths.js';
 import { dbTarget } from '../db-target.js';
@@ -17,19 +16,12 @@ import { checkPasswordInStore, refusal } from '../../service/sign-in-guard.js';
 import { Store, StoreError, type RefusalReason } from '../../store/index.js';
 import { parseCommandArgs } from '../args.js';
 import { passwordFor } from './users.js';
+import { osAccountName } from '../../service/os-account.js';
 
 export const ACCEPT_USAGE =
   'usage: auscult restore accept --user <admin> [--db <file>] [--key-file <file>]\n' +
   '  accept the restored older copy of the database: the newer entries the signed checkpoint log\n' +
   '  records are given up for good, and the acceptance is signed into the audit log';
-
-function osAccount(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown'; // no passwd entry for this uid (a container)
-  }
-}
 
 export async function runRestoreAccept(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs('restore accept', ACCEPT_USAGE, argv, {
@@ -89,7 +81,7 @@ export async function runRestoreAccept(argv: string[]): Promise<number> {
           ? `\n(An acceptance by ${p.resume.acceptedBy} at ${p.resume.at} was interrupted; this finishes it.)`
           : ''),
     );
-    const os = osAccount();
+    const os = osAccountName();
     const check = await checkPasswordInStore(
       store,
       Date.now(),

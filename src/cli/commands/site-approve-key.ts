@@ -6,11 +6,11 @@
  * The approval is audited on the site's chain, signed with this machine's own workstation key
  * (approved with it: the owner vouches for the key it signs the approval with).
  */
-import { userInfo } from 'node:os';
 import { openStoreAt } from '../../service/site-store.js';
 import { StoreError, type Store, type WorkstationKey } from '../../store/index.js';
 import { parseCommandArgs } from '../args.js';
 import { dbTarget } from '../db-target.js';
+import { osAccountName } from '../../service/os-account.js';
 
 const USAGE = `usage: auscult site approve-key --db <postgresql://OWNER@HOST/DB> [--data-dir <folder>] [--json] (--list | <KEY_ID>)
   The site database's owner (the role its migrations ran as) approves a workstation's signing key;
@@ -20,14 +20,6 @@ const USAGE = `usage: auscult site approve-key --db <postgresql://OWNER@HOST/DB>
   --data-dir  this machine's data folder (its signing key signs the approval's audit entry)`;
 
 const KEY_ID = /^[0-9a-f]{32}$/;
-
-function osAccount(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function state(k: WorkstationKey): string {
   if (k.idMismatch) return 'never trusted (its id is not its fingerprint)';
@@ -89,7 +81,7 @@ export async function runSiteApproveKey(argv: string[]): Promise<number> {
   }
   try {
     if (v.list) return list(store, v.json);
-    const k = store.approveWorkstationKey(keyId!, { osAccount: osAccount() });
+    const k = store.approveWorkstationKey(keyId!, { osAccount: osAccountName() });
     if (v.json) console.log(JSON.stringify({ ok: true, key: k }, null, 2));
     else
       console.log(

@@ -8,7 +8,6 @@
  * audited on the site's chain, signed with this workstation's key.
  */
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { recordingsDir } from '../../service/paths.js';
 import { checkPasswordInStore, refusal } from '../../service/sign-in-guard.js';
@@ -17,6 +16,7 @@ import { Outbox, outboxPath, StoreError, type OutboxItem, type Store } from '../
 import { parseCommandArgs } from '../args.js';
 import { dbTarget } from '../db-target.js';
 import { passwordFor } from './users.js';
+import { osAccountName } from '../../service/os-account.js';
 
 const USAGE = `usage: auscult site outbox [--list | --retry <ID> | --discard <ID> --reason "<why>"] --user <admin>
                           [--db <postgresql://ROLE@HOST/DB>] [--data-dir <folder>] [--json]
@@ -30,14 +30,6 @@ const USAGE = `usage: auscult site outbox [--list | --retry <ID> | --discard <ID
 
 const MIN_REASON = 10;
 const MAX_REASON = 500;
-
-function osAccount(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** The forwarder's reason, turned into what the administrator does about it. */
 export function refusalAdvice(item: OutboxItem): string {
@@ -156,7 +148,7 @@ export async function runSiteOutbox(argv: string[]): Promise<number> {
   }
   let outbox: Outbox | null = null;
   try {
-    const os = osAccount();
+    const os = osAccountName();
     const check = await checkPasswordInStore(
       site,
       Date.now(),

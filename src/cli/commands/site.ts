@@ -7,7 +7,6 @@
  * written; a second run copies only what is new.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveAtRestKey } from '../../service/at-rest-keys.js';
 import { recordingsDir, signingDir } from '../../service/paths.js';
@@ -21,6 +20,7 @@ import type { CliCommand } from '../command.js';
 import { runSiteApproveKey } from './site-approve-key.js';
 import { runSiteOutbox } from './site-outbox.js';
 import { passwordFor } from './users.js';
+import { osAccountName } from '../../service/os-account.js';
 
 const USAGE = `usage: auscult site migrate --from <local.sqlite> --to <postgresql://ROLE@HOST/DB> --user <admin>
                            [--data-dir <folder>] [--key-file <file>] [--json]
@@ -31,14 +31,6 @@ const USAGE = `usage: auscult site migrate --from <local.sqlite> --to <postgresq
   another WAV) are listed and nothing is copied. Running it again copies only what is new.
   --to defaults to AUSCULT_DB_URL; its password in PGPASSWORD or ~/.pgpass, never in the address.
   --data-dir  the folder whose recordings/ holds the WAVs (default: the database's folder)`;
-
-function osAccount(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function describe(c: MigrationConflict): string {
   if (c.kind === 'patient') return `patient ${c.mrn}: ${c.reason}`;
@@ -107,7 +99,7 @@ export const command: CliCommand = {
     }
     let site: Store | null = null;
     try {
-      const os = osAccount();
+      const os = osAccountName();
       const check = await checkPasswordInStore(
         source,
         Date.now(),

@@ -1,5 +1,4 @@
 /** Model card, system status, and the in-app acceptance of a restored older copy. */
-import { userInfo } from 'node:os';
 import { DISCLAIMER, type PendingRollbackInfo } from '../api.js';
 import { LATEST_SCHEMA_VERSION, type RefusalReason } from '../../store/index.js';
 import { ApiError } from '../errors.js';
@@ -7,6 +6,7 @@ import type { CommandTable, Deps, PublicCall } from '../handler.js';
 import { ROLES } from '../../common/roles.js';
 import { modelFacts } from '../model-facts.js';
 import { checkPassword, refusal } from '../sign-in-guard.js';
+import { osAccountName } from '../os-account.js';
 
 export const APP_VERSION = '0.1.0';
 
@@ -26,14 +26,6 @@ function pendingInfo(deps: Deps): PendingRollbackInfo | null {
       .filter((u) => u.role === 'admin' && u.active)
       .map((u) => u.displayName),
   };
-}
-
-function osAccount(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown'; // no passwd entry for this uid (a container)
-  }
 }
 
 /**
@@ -108,7 +100,7 @@ export const systemCommands: CommandTable<'model.info' | 'system.status' | 'syst
         );
       const d = deps.store.acceptRollback({
         username: c.user.username,
-        osAccount: osAccount(),
+        osAccount: osAccountName(),
         reason: p.reason,
         transport: call.transport,
       });

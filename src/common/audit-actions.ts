@@ -49,6 +49,7 @@ export const AUDIT_ACTIONS = [
   'outbox.list',
   'outbox.retry',
   'outbox.discard',
+  'outbox.refile',
   'site.key.approved',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

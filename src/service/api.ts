@@ -405,8 +405,15 @@ export interface ApiCommands {
   'recordings.get': { params: { id: number }; result: RecordingDetail };
   'recordings.audio': { params: { id: number }; result: { mimeType: 'audio/wav'; base64: string } };
   'recordings.spectrogram': { params: { id: number }; result: SpectrogramData };
+  /** `patientAsShown`: see PatientAsShown (site mode needs it to keep a recording while the site is away). */
   'recordings.import': {
-    params: { patientId: number; site: ChestSite; fileName: string; wavBase64: string };
+    params: {
+      patientId: number;
+      site: ChestSite;
+      fileName: string;
+      wavBase64: string;
+      patientAsShown?: PatientAsShown;
+    };
     result: RecordingDetail;
   };
   'recordings.reanalyze': { params: { id: number }; result: RecordingDetail };
@@ -435,7 +442,13 @@ export interface ApiCommands {
   'capture.devices': { params: Record<string, never>; result: DeviceInfo[] };
   'capture.pinDevice': { params: { name: string | null }; result: DeviceInfo[] };
   'capture.start': {
-    params: { patientId: number; site: ChestSite; durationSec: RecordingLength | null; device?: string };
+    params: {
+      patientId: number;
+      site: ChestSite;
+      durationSec: RecordingLength | null;
+      device?: string;
+      patientAsShown?: PatientAsShown;
+    };
     result: CaptureState;
   };
   'capture.stop': { params: { captureId: string }; result: RecordingDetail };
@@ -527,6 +540,17 @@ export interface ApiEvents {
 export type RecordingChange =
   { kind: 'recording.added' | 'recording.signed'; recordingId: number; patientId: number } | { kind: 'missed-changes' };
 export type EventName = keyof ApiEvents;
+
+/**
+ * The patient as the screen showed them when the nurse chose to record (MRN and names). Refused
+ * when the history's patient with that id is someone else now; in site mode, a recording kept on
+ * the workstation while the site is away carries it and is uploaded only to that person.
+ */
+export interface PatientAsShown {
+  mrn: string;
+  familyName: string;
+  givenName: string;
+}
 
 export type ApiErrorCode =
   | 'INVALID_INPUT'

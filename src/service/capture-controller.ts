@@ -11,12 +11,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RECORDING_LENGTH, RECORDING_LENGTHS, type RecordingLength } from '../common/recording-lengths.js';
 import type { ChestSite } from '../common/chest-sites.js';
-import { ApiError, notFound } from './errors.js';
+import { ApiError } from './errors.js';
 import type { Deps, UserCall } from './handler.js';
 import type { CapturePreferences, CaptureState, DeviceInfo, RecordingDetail } from './api.js';
-import { intakeRecording, isWaitingToUpload } from './recording-intake.js';
-import { isUnreachable } from './outbox-forwarder.js';
-import type { OutboxAudit } from '../store/index.js';
+import { filedPatient, intakeRecording, isWaitingToUpload, unconfirmedPatient } from './recording-intake.js';
+import { outboxPatientOf, type OutboxAudit, type OutboxPatient } from '../store/index.js';
 import { decodeWavFile } from './wav-source.js';
 import {
   CaptureSettingsFile,
@@ -73,6 +72,8 @@ interface Active {
   storeError: ApiError | null;
   /** Site mode: this capture's audit entries made while the site was away (appended with the recording). */
   held: OutboxAudit[];
+  /** The patient as known when it started: the intake files the take under that person only. */
+  patient: OutboxPatient;
 }
 
 export class CaptureController {
@@ -179,12 +180,18 @@ export class CaptureController {
 
   async start(
     call: UserCall,
-    p: { patientId: number; site: ChestSite; durationSec: RecordingLength | null; device?: string },
+    p: {
+      patientId: number;
+      site: ChestSite;
+      durationSec: RecordingLength | null;
+      device?: string;
+      patientAsShown?: OutboxPatient;
+    },
   ): Promise<CaptureState> {
     if (this.active && !isFinal(this.active.session.state.state)) {
       throw new ApiError('BUSY', 'A recording is already in progress on this workstation. Stop or cancel it first.');
     }
-    if (!this.patientKnown(p.patientId)) throw notFound('Patient', p.patientId);
+    const patient = this.patientAtStart(p.patientId, p.patientAsShown ?? null);
     const settings = this.settings.read();
     const device = chooseDevice(await this.devices(), p.device, settings);
     const captureId = randomUUID();
@@ -213,6 +220,7 @@ export class CaptureController {
       stored: Promise.resolve(null),
       storeError: null,
       held: [],
+      patient,
     };
     const ev = this.deps.events;
     // Live events go to the session that started the recording (its window), not everyone.
@@ -256,16 +264,16 @@ export class CaptureController {
   }
 
   /**
-   * Whether the patient exists. Site mode with the site away: recording goes on (capture must still
-   * work); the recording waits in the outbox and its patient is checked at upload.
+   * The patient the take is for: the history's, refused if not the person shown. Site mode with the
+   * site away: recording goes on (capture must still work) for the patient as shown, the take waits
+   * in the outbox and is uploaded only to that person; refused before recording if none was shown.
    */
-  private patientKnown(id: number): boolean {
-    try {
-      return this.deps.store.patients.get(id) !== null;
-    } catch (err) {
-      if (this.deps.outbox && isUnreachable(err)) return true;
-      throw err;
-    }
+  private patientAtStart(id: number, asShown: OutboxPatient | null): OutboxPatient {
+    const shown = asShown ? outboxPatientOf(asShown) : null;
+    const nothing = 'nothing was recorded';
+    const patient = filedPatient(this.deps, id, shown, nothing) ?? shown;
+    if (!patient) throw unconfirmedPatient(id, nothing);
+    return patient;
   }
 
   /** The session ended: hand the WAV to the intake (once), or leave it for recovery. */
@@ -292,6 +300,7 @@ export class CaptureController {
         startedAt: a.startedAt,
         analysis: outcome.analysis,
         heldAudit: a.held,
+        patientAsShown: a.patient,
         auditDetails: {
           captureId: a.captureId,
           ...(outcome.message ? { interruption: outcome.message } : {}),

@@ -11,8 +11,9 @@
  *
  * Refused loudly, and never uploaded: an item whose signature (made when it was saved, with this
  * workstation's key) does not match its contents, whose local WAV is missing or no longer matches the
- * SHA-256 taken at intake, whose patient the site does not have, or whose id the site already
- * holds with another hash. A refused item stays in the outbox (system.status counts it) and does
+ * SHA-256 taken at intake, whose patient the site does not have, whose patient on the site is not
+ * the person the nurse saw (another MRN or other names than the item's signed snapshot:
+ * patientMismatch), or whose id the site already holds with another hash. A refused item stays in the outbox (system.status counts it) and does
  * not hold back the items after it: they are other patients' recordings.
  *
  * Synchronous on purpose (the store is): two runs can never interleave.
@@ -22,7 +23,14 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../store/index.js';
 import type { Deps, UserCall } from './handler.js';
-import { outboxItemProblem, trustedKeys, type Outbox, type OutboxAudit, type OutboxItem } from '../store/index.js';
+import {
+  outboxItemProblem,
+  patientMismatch,
+  trustedKeys,
+  type Outbox,
+  type OutboxAudit,
+  type OutboxItem,
+} from '../store/index.js';
 import { wavFromFileBytes } from './recording-files.js';
 
 export interface ForwardReport {
@@ -69,8 +77,20 @@ export function appendHeld(
     });
 }
 
-/** A reason this item must not be uploaded. */
-class Refusal extends Error {}
+/** A reason this item must not be uploaded, and (when not the general advice) what to do about it. */
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly todo?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What to do with an item refused for its patient (the command `auscult site outbox` offers). */
+export function refileAdvice(seq: number): string {
+  return `It stays on this workstation: find the right patient and re-file it with \`auscult site outbox --refile ${seq} --patient <MRN> --reason "<why>" --user <admin>\` (or discard it with a reason).`;
+}
 
 export const isUnreachable = (err: unknown): boolean => err instanceof StoreError && err.code === 'UNREACHABLE';
 
@@ -125,8 +145,11 @@ function forwardOne(deps: Deps, outbox: Outbox, item: OutboxItem): number {
       throw new Refusal(`the site holds recording ${done.id} under its intake id with another SHA-256`);
     let recordingId = done?.id;
     if (recordingId === undefined) {
-      if (!store.patients.get(item.recording.patientId))
-        throw new Refusal(`the site database has no patient ${item.recording.patientId}`);
+      const patient = store.patients.get(item.recording.patientId);
+      if (!patient) throw new Refusal(`the site database has no patient ${item.recording.patientId}`);
+      // An item saved by outbox schema 1 has no snapshot: it goes by patient id only, as it always did.
+      const other = item.patient && patientMismatch(item.patient, patient);
+      if (other) throw new Refusal(other, refileAdvice(item.seq));
       recordingId = store.recordings.insert(item.recording, item.analysis);
       appendHeld(deps, item.audit, recordingId, { uploadedFromOutbox: true });
     }
@@ -168,7 +191,12 @@ export function forwardOutbox(deps: Deps, outbox: Outbox): ForwardReport {
         break;
       }
       const why = err instanceof Error ? err.message : String(err);
-      const problem = `Not uploaded: ${why}. It stays on this workstation; an administrator checks it (auscult check) before anything else is done with it.`;
+      const todo =
+        err instanceof Refusal && err.todo
+          ? err.todo
+          : 'It stays on this workstation; an administrator checks it (auscult check) before anything else is done with it.';
+      // MRNs at most (patientMismatch): this sentence is logged and kept in the outbox, names are not.
+      const problem = `Not uploaded: ${why}. ${todo}`;
       outbox.refuse(item.intakeId, problem);
       report.refused++;
       console.error(`auscult: the waiting recording saved at ${item.savedAt} was refused. ${problem}`);

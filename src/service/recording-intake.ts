@@ -14,6 +14,11 @@
  * reached, nothing of it is half-written there: the recording waits in this workstation's outbox
  * (src/store/outbox.ts) with its audit entry, and the caller is told "saved on this workstation, waiting to
  * upload" (a STORAGE error whose details say `waitingToUpload`: there is no site id to return yet).
+ *
+ * The patient: a recording is filed under the history's patient with the given id only if that is
+ * the person the nurse was shown (`patientAsShown`, when given: same MRN, same names folded as the
+ * search folds them); an outbox item carries that person (from the site when it answered, else as
+ * shown) and is uploaded only to them (outbox-forwarder.ts).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
@@ -25,7 +30,7 @@ import { audit, type Deps, type UserCall } from './handler.js';
 import { recordingDetail } from './mappers.js';
 import { decodeIncomingRecording, type DecodedWav } from './wav-source.js';
 import { diskFullError, isDiskFull, wavFromFileBytes, writeRecordingFile } from './recording-files.js';
-import type { Outbox, OutboxAudit } from '../store/index.js';
+import { outboxPatientOf, patientMismatch, type Outbox, type OutboxAudit, type OutboxPatient } from '../store/index.js';
 import { appendHeld, forwardOutbox, heldEntry, isUnreachable } from './outbox-forwarder.js';
 
 export interface IntakeOptions {
@@ -54,6 +59,11 @@ export interface IntakeOptions {
    * then): appended before its `recording.create`, in the same transaction or outbox item.
    */
   heldAudit?: OutboxAudit[];
+  /**
+   * The patient as the nurse was shown them (a capture: as known when it started; an import: as the
+   * client sent). Checked against the history's patient; in site mode, needed when the site is away.
+   */
+  patientAsShown?: OutboxPatient | null;
 }
 
 export interface IntakeResult {
@@ -108,6 +118,47 @@ export function isWaitingToUpload(err: unknown): err is ApiError {
   return d?.waitingToUpload === true;
 }
 
+/** Said when the history's patient with the id is not the person the screen showed. */
+function patientChanged(why: string, nothing: string): ApiError {
+  return new ApiError(
+    'CONFLICT',
+    `This is not the patient you were shown: ${why}. Open the patient again from the patient list, check it is the person in front of you, and try again; ${nothing}.`,
+  );
+}
+
+/**
+ * Who a recording of `patientId` is filed under: the history's patient, refused (CONFLICT) if not
+ * the person shown; null when a site workstation cannot ask the site (unreachable), and the caller
+ * falls back on what was shown. `nothing` ends the refusal ("nothing was recorded", …).
+ */
+export function filedPatient(
+  deps: Deps,
+  patientId: number,
+  shown: OutboxPatient | null,
+  nothing: string,
+): OutboxPatient | null {
+  let found;
+  try {
+    found = deps.store.patients.get(patientId);
+  } catch (err) {
+    if (deps.outbox && deps.store.engine === 'postgresql' && isUnreachable(err)) return null;
+    throw err;
+  }
+  if (!found) throw notFound('Patient', patientId);
+  const where = deps.store.engine === 'postgresql' ? "the site's" : "this workstation's";
+  const other = shown && patientMismatch(shown, found, where);
+  if (other) throw patientChanged(other, nothing);
+  return outboxPatientOf(found);
+}
+
+/** Refused when the site is away and the patient cannot be confirmed (nothing to check the upload by). */
+export function unconfirmedPatient(patientId: number, nothing: string): ApiError {
+  return new ApiError(
+    'STORAGE',
+    `The site database cannot be reached, and patient ${patientId} was not given as the screen shows them (MRN and names), so this workstation cannot keep the recording safely until the site is back; ${nothing}. Open the patient again and retry, or wait until the site is back.`,
+  );
+}
+
 /** The site outbox, when this is a site workstation. */
 function siteOutbox(deps: Deps): Outbox | null {
   return deps.store.engine === 'postgresql' ? (deps.outbox ?? null) : null;
@@ -118,13 +169,16 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
   // Waiting recordings go first, so the site's history keeps the order they were made in.
   if (outbox && outbox.counts().waiting > 0) forwardOutbox(deps, outbox);
   let offline = outbox !== null && outbox.counts().waiting > 0;
-  try {
-    if (!offline && !deps.store.patients.get(o.patientId)) throw notFound('Patient', o.patientId);
-  } catch (err) {
-    // The site is away: the patient is checked when the recording is uploaded (refused if unknown).
-    if (!outbox || !isUnreachable(err)) throw err;
+  const shown = o.patientAsShown ? outboxPatientOf(o.patientAsShown) : null;
+  const nothing = o.move ? 'it was not stored' : 'nothing was stored';
+  // The site is away (or items wait before this one): the patient as shown goes with the recording
+  // and is checked when it is uploaded; without it the upload could not tell who it is for.
+  let patient = offline && shown ? shown : filedPatient(deps, o.patientId, shown, nothing);
+  if (patient === null) {
     offline = true;
+    patient = shown;
   }
+  if (patient === null) throw unconfirmedPatient(o.patientId, nothing);
   let raw: Buffer;
   if (o.sourceBytes) raw = o.sourceBytes;
   else if (o.sourcePath) {
@@ -230,6 +284,7 @@ export async function intakeRecording(deps: Deps, call: UserCall, o: IntakeOptio
           intakeId,
           savedAt: new Date().toISOString(),
           recording,
+          patient,
           analysis: newAnalysis,
           audit: [...(o.heldAudit ?? []), heldEntry(call, 'recording.create', 'recording', null, createDetails)],
           afterSeq,

@@ -64,6 +64,8 @@ const page = {
   offset: z.number().int().min(0).max(10_000_000).optional(),
 };
 const empty = z.strictObject({});
+/** The patient as the screen showed them (api.ts PatientAsShown): the same rules as patients.create. */
+const patientAsShown = z.strictObject({ mrn: line(64), familyName: line(100), givenName: line(100) }).optional();
 const exportKind = z.enum(EXPORT_KIND_NAMES);
 
 export const PARAM_SCHEMAS = {
@@ -137,6 +139,7 @@ export const PARAM_SCHEMAS = {
       .refine((b) => b.length <= MAX_IMPORT_BASE64_CHARS, {
         error: (iss) => importTooLargeMessage(Math.floor(((iss.input as string).length * 3) / 4)),
       }),
+    patientAsShown,
   }),
   'recordings.reanalyze': z.strictObject({ id }),
   'recordings.pendingRecovery': empty,
@@ -169,6 +172,7 @@ export const PARAM_SCHEMAS = {
     site,
     durationSec: z.union([z.literal(RECORDING_LENGTHS), z.null()]),
     device: z.string().min(1).max(256).optional(),
+    patientAsShown,
   }),
   'capture.stop': z.strictObject({ captureId: z.string().min(1).max(100) }),
   'capture.cancel': z.strictObject({ captureId: z.string().min(1).max(100) }),

@@ -16,9 +16,17 @@
  * change a waiting recording's patient, user or analysis — or add one — and the forwarder would
  * put it into the site's history under this workstation's signature. The WAV is covered through
  * its SHA-256 in the signed item.
+ *
+ * Schema 2: each item also carries the patient as the nurse saw it when recording (MRN and names,
+ * `OutboxPatient`), inside the signed content; the forwarder uploads it only to the site's patient
+ * with that id AND that MRN and names (a restored site with reused ids, or another site database,
+ * would otherwise file the lung sounds under someone else). Items saved by schema 1 have no
+ * snapshot (`patient: null`) and are still uploaded as before, by patient id only; their signature
+ * is the schema-1 one, so a schema-2 item cannot be passed off as one by blanking its snapshot.
  */
 import Database from 'better-sqlite3';
 import { canonicalJson } from './audit-log.js';
+import { normalizeForSearch } from './search-normalize.js';
 import { documentMessage, signatureValid, type AuditSigner, type TrustedKeys } from './audit-signing.js';
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +44,38 @@ export interface OutboxAudit {
   details: Record<string, unknown>;
 }
 
+/** The patient as the nurse saw them when recording (this workstation's knowledge at capture). */
+export interface OutboxPatient {
+  mrn: string;
+  familyName: string;
+  givenName: string;
+}
+
+/**
+ * Why the site's patient is not the one the nurse saw, naming the MRNs only (this sentence reaches
+ * logs and the site's audit log: names stay out), or null when it is the same person. The MRN is an
+ * identifier and compared exactly (it is unique exactly on the site); names are compared folded as
+ * the store's search does (case, accents, spacing) — as \`auscult site migrate\` decides "same
+ * person" — so a name whose case or accents were corrected meanwhile is not refused, other letters are.
+ */
+export function patientMismatch(
+  seen: OutboxPatient,
+  found: OutboxPatient & { id: number },
+  where = "the site's",
+): string | null {
+  if (found.mrn !== seen.mrn)
+    return `${where} patient ${found.id} is MRN ${found.mrn}, but this recording was made for MRN ${seen.mrn}`;
+  const fold = normalizeForSearch;
+  if (fold(found.familyName) !== fold(seen.familyName) || fold(found.givenName) !== fold(seen.givenName))
+    return `${where} patient ${found.id} (MRN ${found.mrn}) has another name than the one this recording was made under`;
+  return null;
+}
+
+/** The snapshot of a patient record (what is compared at upload). */
+export function outboxPatientOf(p: OutboxPatient): OutboxPatient {
+  return { mrn: p.mrn, familyName: p.familyName, givenName: p.givenName };
+}
+
 export interface OutboxItem {
   /** The order items are uploaded in. */
   seq: number;
@@ -43,6 +83,8 @@ export interface OutboxItem {
   intakeId: string;
   savedAt: string;
   recording: NewRecording;
+  /** The patient as the nurse saw them; null only for an item saved by outbox schema 1 (uploaded by id). */
+  patient: OutboxPatient | null;
   analysis: NewAnalysis | null;
   audit: OutboxAudit[];
   /** The site's audit head before the first attempt that may have reached it (null: none did). */
@@ -54,7 +96,15 @@ export interface OutboxItem {
   sig: string;
 }
 
-export type NewOutboxItem = Pick<OutboxItem, 'intakeId' | 'savedAt' | 'recording' | 'analysis' | 'audit' | 'afterSeq'>;
+/** A new item always carries its patient snapshot (only schema-1 items lack one). */
+export type NewOutboxItem = Pick<
+  OutboxItem,
+  'intakeId' | 'savedAt' | 'recording' | 'analysis' | 'audit' | 'afterSeq'
+> & {
+  patient: OutboxPatient;
+};
+
+type SignedFields = Pick<OutboxItem, 'intakeId' | 'savedAt' | 'recording' | 'patient' | 'analysis' | 'audit'>;
 
 /** One entry per outbox schema version (the outbox's own, not the history's). */
 const OUTBOX_MIGRATIONS: readonly { version: number; sql: string }[] = [
@@ -74,6 +124,8 @@ const OUTBOX_MIGRATIONS: readonly { version: number; sql: string }[] = [
       sig TEXT NOT NULL
     )`,
   },
+  // The patient as the nurse saw them (OutboxPatient JSON); NULL for the items schema 1 saved.
+  { version: 2, sql: 'ALTER TABLE items ADD COLUMN patient_json TEXT' },
 ];
 
 interface Row {
@@ -81,6 +133,7 @@ interface Row {
   intake_id: string;
   saved_at: string;
   recording_json: string;
+  patient_json: string | null;
   analysis_json: string | null;
   audit_json: string;
   after_seq: number | null;
@@ -90,21 +143,21 @@ interface Row {
   sig: string;
 }
 
-const ITEM_PREFIX = 'auscult-outbox-item/1';
+const ITEM_PREFIX_V1 = 'auscult-outbox-item/1';
+const ITEM_PREFIX = 'auscult-outbox-item/2';
 
-/** What an item's signature covers: everything the site will store of it, bound to the site's history. */
-function signedOutboxItem(dbId: string, i: NewOutboxItem): Buffer {
-  return documentMessage(
-    ITEM_PREFIX,
-    canonicalJson({
-      dbId,
-      intakeId: i.intakeId,
-      savedAt: i.savedAt,
-      recording: i.recording,
-      analysis: i.analysis,
-      audit: i.audit,
-    }),
-  );
+/**
+ * What an item's signature covers: everything the site will store of it and the patient it must go
+ * to, bound to the site's history. An item without a snapshot is checked as schema 1 signed it (its
+ * own prefix, no patient): a schema-2 signature never verifies as one, so blanking a snapshot is
+ * detected like any other edit.
+ */
+function signedOutboxItem(dbId: string, i: SignedFields): Buffer {
+  const fields = { dbId, intakeId: i.intakeId, savedAt: i.savedAt, recording: i.recording };
+  const rest = { analysis: i.analysis, audit: i.audit };
+  return i.patient === null
+    ? documentMessage(ITEM_PREFIX_V1, canonicalJson({ ...fields, ...rest }))
+    : documentMessage(ITEM_PREFIX, canonicalJson({ ...fields, patient: i.patient, ...rest }));
 }
 
 /** Why this item may not be uploaded (a signature that does not check out), or null. */
@@ -151,16 +204,19 @@ export class Outbox {
   }
 
   /** Saved durably and signed with `signer` (the workstation's audit key) for the site history `dbId`. */
-  add(item: NewOutboxItem, signer: AuditSigner, dbId: string): void {
+  add(given: NewOutboxItem, signer: AuditSigner, dbId: string): void {
+    // exactly the fields stored are signed (a caller's patient record may carry more)
+    const item = { ...given, patient: outboxPatientOf(given.patient) };
     const sig = signer.sign(signedOutboxItem(dbId, item)).toString('base64');
     this.db
       .prepare(
-        'INSERT INTO items (intake_id, saved_at, recording_json, analysis_json, audit_json, after_seq, key_id, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO items (intake_id, saved_at, recording_json, patient_json, analysis_json, audit_json, after_seq, key_id, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         item.intakeId,
         item.savedAt,
         JSON.stringify(item.recording),
+        JSON.stringify(item.patient),
         item.analysis ? JSON.stringify(item.analysis) : null,
         JSON.stringify(item.audit),
         item.afterSeq,
@@ -195,6 +251,7 @@ export class Outbox {
       intakeId: r.intake_id,
       savedAt: r.saved_at,
       recording: JSON.parse(r.recording_json) as NewRecording,
+      patient: r.patient_json ? (JSON.parse(r.patient_json) as OutboxPatient) : null,
       analysis: r.analysis_json ? (JSON.parse(r.analysis_json) as NewAnalysis) : null,
       audit: JSON.parse(r.audit_json) as OutboxAudit[],
       afterSeq: r.after_seq,
@@ -233,6 +290,41 @@ export class Outbox {
     return (
       this.db.prepare("UPDATE items SET state = 'waiting', problem = NULL WHERE seq = ? AND state = 'refused'").run(seq)
         .changes === 1
+    );
+  }
+
+  /**
+   * A refused item filed under another patient of the site (\`auscult site outbox --refile\`, an
+   * administrator, audited on the site before this), with that patient's snapshot, and signed anew.
+   * The caller has checked the item's signature first: re-signing must never launder an edit. False
+   * when the item changed meanwhile (no longer refused, or signed differently): nothing was changed.
+   */
+  refile(
+    item: OutboxItem,
+    to: { patientId: number; patient: OutboxPatient; audit: OutboxAudit[] },
+    signer: AuditSigner,
+    dbId: string,
+  ): boolean {
+    const recording = { ...item.recording, patientId: to.patientId };
+    const patient = outboxPatientOf(to.patient);
+    const sig = signer
+      .sign(signedOutboxItem(dbId, { ...item, recording, patient, audit: to.audit }))
+      .toString('base64');
+    return (
+      this.db
+        .prepare(
+          `UPDATE items SET recording_json = ?, patient_json = ?, audit_json = ?, key_id = ?, sig = ?, state = 'waiting', problem = NULL
+           WHERE seq = ? AND state = 'refused' AND sig = ?`,
+        )
+        .run(
+          JSON.stringify(recording),
+          JSON.stringify(patient),
+          JSON.stringify(to.audit),
+          signer.keyId,
+          sig,
+          item.seq,
+          item.sig,
+        ).changes === 1
     );
   }
 

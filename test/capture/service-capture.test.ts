@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiEvents, EventName, Patient } from '../../src/service/api.js';
 import { PortAudioBackend } from '../../src/capture/portaudio-backend.js';
@@ -78,6 +78,41 @@ test('capture.devices marks the stethoscope; pinDevice remembers it; auditors ma
     'DEVICE',
     /not connected|No audio input/,
   );
+});
+
+test('capture.start with the patient as the screen shows them: someone else under that id is refused before recording; the same person (case, accents) starts', async () => {
+  const dir = fx.ws.internals.inProgressDir;
+  const files = () => (existsSync(dir) ? readdirSync(dir).length : 0);
+  const before = files();
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'capture.start', {
+      patientId: patient.id,
+      site: 'trachea',
+      durationSec: 3,
+      patientAsShown: { mrn: 'CAP-2', familyName: 'Lung', givenName: 'Ada' },
+    }),
+    'CONFLICT',
+    /^This is not the patient you were shown: this workstation's patient \d+ is MRN CAP-1, but this recording was made for MRN CAP-2\. .*nothing was recorded\.$/,
+  );
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'capture.start', {
+      patientId: patient.id,
+      site: 'trachea',
+      durationSec: 3,
+      patientAsShown: { mrn: 'CAP-1', familyName: 'Lungo', givenName: 'Ada' },
+    }),
+    'CONFLICT',
+    /\(MRN CAP-1\) has another name/,
+  );
+  assert.equal(files(), before, 'nothing was recorded');
+  assert.equal((await fx.ws.call(fx.as.nurse, 'capture.status', {})).state, 'idle');
+  const started = await fx.ws.call(fx.as.nurse, 'capture.start', {
+    patientId: patient.id,
+    site: 'trachea',
+    durationSec: 3,
+    patientAsShown: { mrn: 'CAP-1', familyName: 'LUNG', givenName: 'Adá' },
+  });
+  await fx.ws.call(fx.as.nurse, 'capture.cancel', { captureId: started.captureId! });
 });
 
 test('a 3 s recording: live events, then stored as a recording through the intake', async () => {

@@ -29,6 +29,7 @@ const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = [
   'outbox.list',
   'outbox.retry',
   'outbox.discard',
+  'outbox.refile',
 ];
 
 function patientOf(fx: Fixture, recordingId: number): number {

@@ -102,6 +102,30 @@ test('field-level validation: types, ranges, enums, dates', async () => {
     fx.ws.callWire(n, 'capture.start', { patientId: 1, site: 'trachea', durationSec: 7 }),
     'INVALID_INPUT',
   );
+  // The patient as the screen shows them: the same rules as a patient's own fields, nothing else in it.
+  for (const [patientAsShown, why] of [
+    [{ mrn: 'M\u0000', familyName: 'B', givenName: 'A' }, /control/],
+    [{ mrn: 'M', familyName: '', givenName: 'A' }, /Family name: is required/],
+    [{ mrn: 'M', familyName: 'B', givenName: 'A', birthDate: '2000-01-01' }, /does not take birthDate/],
+    [{ mrn: 'M', familyName: 'B' }, /Given name: is required/],
+  ] as const) {
+    await rejectsWith(
+      fx.ws.callWire(n, 'capture.start', { patientId: 1, site: 'trachea', durationSec: null, patientAsShown }),
+      'INVALID_INPUT',
+      why,
+    );
+    await rejectsWith(
+      fx.ws.callWire(n, 'recordings.import', {
+        patientId: 1,
+        site: 'trachea',
+        fileName: 'a.wav',
+        wavBase64: 'UklGRg==',
+        patientAsShown,
+      }),
+      'INVALID_INPUT',
+      why,
+    );
+  }
   await rejectsWith(
     fx.ws.callWire(fx.as.admin, 'users.create', {
       username: 'x y',

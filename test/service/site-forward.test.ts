@@ -6,7 +6,9 @@
  * told so, and when the server is back they are uploaded once each, in order, with their audit
  * entries, the desk's live updates reconnect, and the chain verifies. A crash between the site's
  * commit and the outbox's release uploads nothing twice; a waiting WAV changed on disk, or a waiting
- * item edited in outbox.sqlite, is refused.
+ * item edited in outbox.sqlite (its patient snapshot too), is refused. A waiting recording goes only
+ * to the person the nurse saw: the site's patient with that id under another MRN or other names is
+ * refused (nothing written on the site, the WAV kept); a v1 outbox file migrates and uploads by id.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +19,10 @@ import { ApiError } from '../../src/service/errors.js';
 import type { Outbox } from '../../src/store/index.js';
 import { Workstation, type CallContext } from '../../src/service/workstation.js';
 import Database from 'better-sqlite3';
-import { outboxPath, Store } from '../../src/store/index.js';
+import { canonicalJson, documentMessage, outboxPath, Store } from '../../src/store/index.js';
+import { openStoreAt } from '../../src/service/site-store.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { MODELS_DIR, scratchDir } from '../support/paths.js';
 import { skipUnlessCi } from '../support/ci.js';
 import { AnalysisEngine } from '../../src/inference/engine.js';
@@ -37,6 +42,8 @@ let wardDir: string;
 let nurse: CallContext;
 let doctor: CallContext;
 let patientId = 0;
+/** Patient F1 as the ward's screen shows them. */
+const SHOWN = { mrn: 'F1', familyName: 'Rward', givenName: 'Fo' };
 
 let ownerSigning = '';
 function ownerStore(c: PgCluster): Store {
@@ -60,13 +67,14 @@ async function outboxCounts(): Promise<{ waiting: number; refused: number }> {
 }
 
 /** An import while the site is away: refused as a call (no site id yet), kept as a waiting recording. */
-async function importWhileAway(bytes: Buffer, name: string): Promise<void> {
+async function importWhileAway(bytes: Buffer, name: string, patientAsShown = SHOWN): Promise<void> {
   await assert.rejects(
     ward.call(nurse, 'recordings.import', {
       patientId,
       site: 'trachea',
       fileName: name,
       wavBase64: bytes.toString('base64'),
+      patientAsShown,
     }),
     (err: unknown) => {
       assert.ok(err instanceof ApiError);
@@ -86,7 +94,7 @@ describe('site mode: audio in the site database, store and forward', () => {
   before(async () => {
     cluster = await startPgCluster((reason) => (skipped = reason));
     if (!cluster) return;
-    cluster.createSite(DB, ['ward1', 'desk1', 'cart1']);
+    cluster.createSite(DB, ['ward1', 'desk1', 'cart1', 'old1']);
     const owner = ownerStore(cluster);
     patientId = owner.tx(() => {
       const n = owner.users.create({ username: 'nina', displayName: 'Nina', role: 'nurse', passwordHash: 'x' });
@@ -319,10 +327,17 @@ describe('site mode: audio in the site database, store and forward', () => {
       const before = Number(c.psql('auscult_owner', DB, 'SELECT count(*) FROM recordings').stdout.trim());
       await cart.call(me, 'capture.preferences', {}); // the record view opened before the site went away
       c.pause();
+      // Without the patient as the screen shows them, the site away cannot be trusted to file it: refused before recording.
+      await assert.rejects(
+        cart.call(me, 'capture.start', { patientId, site: 'anterior-right-upper', durationSec: null }),
+        /cannot be reached, and patient \d+ was not given as the screen shows them .*nothing was recorded/,
+      );
+      assert.equal((await cart.call(me, 'capture.status', {})).state, 'idle');
       const started = await cart.call(me, 'capture.start', {
         patientId,
         site: 'anterior-right-upper',
         durationSec: null,
+        patientAsShown: SHOWN,
       });
       await until('a second is recorded', async () => (await cart.call(me, 'capture.status', {})).elapsedSec >= 1);
       await assert.rejects(cart.call(me, 'capture.stop', { captureId: started.captureId! }), (err: unknown) => {
@@ -372,6 +387,239 @@ describe('site mode: audio in the site database, store and forward', () => {
     } finally {
       c.resume();
       await cart.close();
+    }
+  });
+  it('a waiting recording goes only to the person the nurse saw: same id under another MRN or other names is refused, nothing written on the site, the WAV kept; a match goes once', async (t) => {
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
+    const c = cluster;
+    const outbox = ward.internals.outbox as Outbox;
+    const count = (table: string) => Number(c.psql('auscult_owner', DB, `SELECT count(*) FROM ${table}`).stdout.trim());
+    // Online, the screen's patient is checked at once: someone else under that id is refused, nothing stored.
+    await assert.rejects(
+      ward.call(nurse, 'recordings.import', {
+        patientId,
+        site: 'trachea',
+        fileName: 'stale.wav',
+        wavBase64: wavBytes({ freq: 610 }).toString('base64'),
+        patientAsShown: { ...SHOWN, mrn: 'F2' },
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof ApiError);
+        assert.equal(err.code, 'CONFLICT');
+        assert.match(
+          err.message,
+          /^This is not the patient you were shown: the site's patient \d+ is MRN F1, but this recording was made for MRN F2\. .*nothing was stored\.$/,
+        );
+        return true;
+      },
+    );
+    const before = { recordings: count('recordings'), audio: count('recording_audio'), audit: count('audit_log') };
+    const refusedBefore = outbox.counts().refused;
+    const known = new Set(outbox.all().map((i) => i.intakeId));
+    try {
+      c.pause();
+      await importWhileAway(wavBytes({ freq: 620 }), 'other-mrn.wav', { ...SHOWN, mrn: 'F2' });
+      await importWhileAway(wavBytes({ freq: 630 }), 'other-name.wav', { ...SHOWN, familyName: 'Elsewhere' });
+      // case and accents folded as the search folds them: the same person
+      await importWhileAway(wavBytes({ freq: 640 }), 'folded.wav', { ...SHOWN, familyName: 'RWÁRD', givenName: 'fo' });
+      const mine = outbox.all().filter((i) => !known.has(i.intakeId));
+      assert.deepEqual(
+        mine.map((i) => i.patient?.mrn),
+        ['F2', 'F1', 'F1'],
+        'each item carries the patient as shown',
+      );
+      c.resume();
+      await until('the outbox has been tried', async () => (await outboxCounts()).waiting === 0);
+      assert.equal(outbox.counts().refused, refusedBefore + 2);
+      const refused = outbox.all().filter((i) => !known.has(i.intakeId));
+      assert.equal(refused.length, 2, 'the matching one was uploaded and released');
+      const [otherMrn, otherName] = refused;
+      assert.match(
+        otherMrn!.problem ?? '',
+        new RegExp(
+          `^Not uploaded: the site's patient ${patientId} is MRN F1, but this recording was made for MRN F2\\. It stays on this workstation: find the right patient and re-file it with \`auscult site outbox --refile ${otherMrn!.seq} --patient <MRN>`,
+        ),
+      );
+      assert.match(
+        otherName!.problem ?? '',
+        /patient \d+ \(MRN F1\) has another name than the one this recording was made under\. It stays on this workstation/,
+      );
+      for (const r of refused) assert.doesNotMatch(r.problem ?? '', /Rward|Elsewhere|Fo\b/, 'no names in the reason');
+      // Nothing of the refused ones on the site: one recording, one audio, and only its entries.
+      assert.equal(count('recordings'), before.recordings + 1);
+      assert.equal(count('recording_audio'), before.audio + 1);
+      for (const r of refused) {
+        const n = c.psql(
+          'auscult_owner',
+          DB,
+          `SELECT count(*) FROM audit_log WHERE details_json LIKE '%${r.intakeId}%'`,
+        );
+        assert.equal(n.stdout.trim(), '0', `no entry of refused item ${r.seq} reached the site`);
+        assert.ok(existsSync(join(wardDir, 'recordings', r.recording.fileName)), 'its WAV stays on the ward');
+      }
+      const uploaded = c
+        .psql(
+          'auscult_owner',
+          DB,
+          "SELECT count(*) FROM audit_log WHERE action = 'recording.create' AND details_json LIKE '%folded.wav%'",
+        )
+        .stdout.trim();
+      assert.equal(uploaded, '1', 'the matching recording was uploaded once');
+    } finally {
+      c.resume();
+    }
+  });
+
+  it('a waiting item whose patient snapshot was edited, or blanked to pass as a v1 item, is refused by its signature', async (t) => {
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
+    const c = cluster;
+    const outbox = ward.internals.outbox as Outbox;
+    const known = new Set(outbox.all().map((i) => i.intakeId));
+    const countBefore = Number(c.psql('auscult_owner', DB, 'SELECT count(*) FROM recordings').stdout.trim());
+    try {
+      c.pause();
+      await importWhileAway(wavBytes({ freq: 660 }), 'snapshot-edited.wav', { ...SHOWN, mrn: 'F2' });
+      await importWhileAway(wavBytes({ freq: 670 }), 'snapshot-blanked.wav', { ...SHOWN, mrn: 'F2' });
+      // Someone with the data folder makes both fit the site's patient: one edited to F1, one made to look like v1.
+      const file = new Database(outboxPath(wardDir));
+      file
+        .prepare(
+          "UPDATE items SET patient_json = replace(patient_json, '\"F2\"', '\"F1\"') WHERE recording_json LIKE '%' || ? || '%'",
+        )
+        .run(outbox.all().find((i) => !known.has(i.intakeId))!.recording.fileName);
+      file
+        .prepare('UPDATE items SET patient_json = NULL WHERE recording_json LIKE ?')
+        .run(`%${outbox.all().filter((i) => !known.has(i.intakeId))[1]!.recording.fileName}%`);
+      file.close();
+      const edited = outbox.all().filter((i) => !known.has(i.intakeId));
+      assert.deepEqual(
+        edited.map((i) => i.patient?.mrn ?? null),
+        ['F1', null],
+        'the edits are in the file',
+      );
+      c.resume();
+      await until('the outbox has been tried', async () => (await outboxCounts()).waiting === 0);
+      const refused = outbox.all().filter((i) => !known.has(i.intakeId));
+      assert.equal(refused.length, 2);
+      for (const r of refused) {
+        assert.equal(r.state, 'refused');
+        assert.match(r.problem ?? '', /signature does not match its contents: the outbox was edited outside Auscult/);
+      }
+      const countAfter = Number(c.psql('auscult_owner', DB, 'SELECT count(*) FROM recordings').stdout.trim());
+      assert.equal(countAfter, countBefore, 'neither reached the site');
+    } finally {
+      c.resume();
+    }
+  });
+
+  it('a v1 outbox file (no patient snapshots) migrates to v2 when the workstation opens, and its item uploads by patient id, as before', async (t) => {
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
+    const c = cluster;
+    const dataDir = scratchDir('fwd-old-');
+    // The workstation's own key and the site's id, as an Auscult of outbox schema 1 had them.
+    const st = openStoreAt(c.url('old1', DB), { dataDir });
+    const { signer, dbId } = st.signing!;
+    const nina = st.users.byUsername('nina')!;
+    st.close();
+    mkdirSync(join(dataDir, 'recordings'), { recursive: true });
+    const wav = wavBytes({ freq: 700 });
+    const fileName = '20261203-000000Z-0123456789ab.wav';
+    writeFileSync(join(dataDir, 'recordings', fileName), wav);
+    const intakeId = randomUUID();
+    const at = new Date().toISOString();
+    const recording = {
+      patientId,
+      site: 'trachea',
+      deviceName: 'imported file',
+      sampleRate: 4000,
+      durationSec: 1,
+      fileName,
+      wavSha256: createHash('sha256').update(wav).digest('hex'),
+      status: 'imported',
+      recordedBy: nina.id,
+      recordedAt: at,
+    };
+    const audit = [
+      {
+        at,
+        username: 'nina',
+        action: 'recording.create',
+        objectType: 'recording',
+        objectId: null,
+        transport: 'cli',
+        details: { patientId, intakeId, fileName, originalName: 'v1.wav' },
+      },
+    ];
+    // Schema 1 exactly as it shipped (DDL, user_version, signed message), written by hand.
+    const v1 = new Database(outboxPath(dataDir));
+    v1.exec(`CREATE TABLE items (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      intake_id TEXT NOT NULL UNIQUE,
+      saved_at TEXT NOT NULL,
+      recording_json TEXT NOT NULL,
+      analysis_json TEXT,
+      audit_json TEXT NOT NULL,
+      after_seq INTEGER,
+      state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'refused')),
+      problem TEXT,
+      key_id TEXT NOT NULL,
+      sig TEXT NOT NULL
+    )`);
+    v1.pragma('user_version = 1');
+    const message = documentMessage(
+      'auscult-outbox-item/1',
+      canonicalJson({ dbId, intakeId, savedAt: at, recording, analysis: null, audit }),
+    );
+    v1.prepare(
+      'INSERT INTO items (intake_id, saved_at, recording_json, analysis_json, audit_json, after_seq, key_id, sig) VALUES (?, ?, ?, NULL, ?, NULL, ?, ?)',
+    ).run(
+      intakeId,
+      at,
+      JSON.stringify(recording),
+      JSON.stringify(audit),
+      signer.keyId,
+      signer.sign(message).toString('base64'),
+    );
+    v1.close();
+
+    const old = await Workstation.open({ dbPath: c.url('old1', DB), dataDir, engine: null, forwardIntervalMs: 200 });
+    try {
+      const me: CallContext = { sessionToken: old.signInLocal('nina'), transport: 'cli' };
+      await until(
+        'the v1 item is uploaded',
+        async () => (await old.call(me, 'system.status', {})).detail?.outbox?.waiting === 0,
+      );
+      assert.deepEqual((await old.call(me, 'system.status', {})).detail?.outbox, { waiting: 0, refused: 0 });
+      const row = c
+        .psql(
+          'auscult_owner',
+          DB,
+          `SELECT r.patient_id || ' ' || (a.sha256 = r.wav_sha256) || ' ' || json_extract(l.details_json, '$.uploadedFromOutbox') FROM audit_log l
+           JOIN recordings r ON CAST(r.id AS TEXT) = l.object_id JOIN recording_audio a ON a.recording_id = r.id
+           WHERE l.action = 'recording.create' AND json_extract(l.details_json, '$.intakeId') = '${intakeId}'`,
+        )
+        .stdout.trim();
+      assert.equal(row, `${patientId} true true`, 'uploaded once, to patient id F1, with its audio');
+      assert.equal(existsSync(join(dataDir, 'recordings', fileName)), false, 'released after the upload');
+    } finally {
+      await old.close();
+    }
+    const migrated = new Database(outboxPath(dataDir), { readonly: true });
+    try {
+      assert.equal(migrated.pragma('user_version', { simple: true }), 2);
+      const cols = (migrated.prepare('PRAGMA table_info(items)').all() as { name: string }[]).map((x) => x.name);
+      assert.ok(cols.includes('patient_json'), 'schema 2 adds the patient snapshot');
+    } finally {
+      migrated.close();
     }
   });
 });

@@ -547,3 +547,41 @@ for (const engine of ENGINES)
     assert.equal(s.user.username, 'nurse');
     await fx.ws.close();
   });
+
+for (const engine of ENGINES)
+  test(`[${engine}] an import with the patient as the screen shows them: someone else under that id is refused and nothing is stored; the same person is imported`, async (t) => {
+    const fx = await openEngineFixture(engine, t);
+    if (!fx) return;
+    const n = fx.as.nurse;
+    const p = await fx.ws.call(n, 'patients.create', { mrn: 'SHOWN-1', givenName: 'Eva', familyName: 'Nilsson' });
+    const recordings = fx.ws.internals.recordingsDir;
+    const stored = () => (existsSync(recordings) ? readdirSync(recordings).length : 0);
+    const head = fx.ws.internals.store.audit.head().seq;
+    const wavBase64 = wavBytes().toString('base64');
+    const where = engine === 'postgresql' ? "the site's" : "this workstation's";
+    await rejectsWith(
+      fx.ws.call(n, 'recordings.import', {
+        patientId: p.id,
+        site: 'trachea',
+        fileName: 'a.wav',
+        wavBase64,
+        patientAsShown: { mrn: 'SHOWN-2', givenName: 'Eva', familyName: 'Nilsson' },
+      }),
+      'CONFLICT',
+      new RegExp(
+        `^This is not the patient you were shown: ${where} patient ${p.id} is MRN SHOWN-1, but this recording was made for MRN SHOWN-2\\. .*nothing was stored\\.$`,
+      ),
+    );
+    assert.equal(stored(), 0, 'no file was written');
+    assert.equal(fx.ws.internals.store.audit.head().seq, head, 'nothing was audited as stored');
+    assert.equal((await fx.ws.call(n, 'recordings.list', { patientId: p.id })).total, 0);
+    const d = await fx.ws.call(n, 'recordings.import', {
+      patientId: p.id,
+      site: 'trachea',
+      fileName: 'a.wav',
+      wavBase64,
+      patientAsShown: { mrn: 'SHOWN-1', givenName: 'eva', familyName: 'NILSSON' },
+    });
+    assert.equal(d.recording.patientId, p.id);
+    await fx.ws.close();
+  });

@@ -15,6 +15,7 @@ import type {
   LiveAnalysis,
   ModelFacts,
   Patient,
+  PatientAsShown,
   QualityReport,
   RecordingDetail,
 } from '../../../src/service/api';
@@ -64,6 +65,11 @@ declare global {
     /** The live spectrogram's own measurements (read by bench/ui.ts). */
     __auscultLive?: LiveSpectrogram['stats'];
   }
+}
+
+/** The patient as this screen shows them: the service refuses a recording if the history's is someone else. */
+function shownAs(p: Patient): PatientAsShown {
+  return { mrn: p.mrn, familyName: p.familyName, givenName: p.givenName };
 }
 
 export function recordView(ctx: AppContext, root: HTMLElement): () => void {
@@ -223,7 +229,13 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
           let bin = '';
           for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
           const done = await finish(() =>
-            api.call('recordings.import', { patientId: p.id, site: s, fileName: f.name, wavBase64: btoa(bin) }),
+            api.call('recordings.import', {
+              patientId: p.id,
+              site: s,
+              fileName: f.name,
+              wavBase64: btoa(bin),
+              patientAsShown: shownAs(p),
+            }),
           );
           note.textContent = done
             ? lastSaveWaiting
@@ -587,6 +599,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
         site,
         durationSec,
         device: deviceSelect.value || undefined,
+        patientAsShown: shownAs(patient),
       });
       captureId = s.captureId;
       showState(s);

@@ -42,6 +42,7 @@ export const captureCommands: CommandTable<
     roles: RECORDERS,
     audit: ['capture.start', 'recording.create'],
     async run(deps, call, p) {
+      // p.patientAsShown: checked against the history's patient (the take goes only to that person).
       const state = await deps.capture.start(call, p);
       const details = { patientId: p.patientId, site: p.site, device: state.deviceName };
       try {

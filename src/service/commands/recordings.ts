@@ -152,7 +152,7 @@ export const recordingsCommands: CommandTable<
     roles: RECORDERS,
     audit: ['recording.create'],
     async run(deps, call, p) {
-      // The patient is checked by the intake (in site mode with the site away, at upload).
+      // The patient is checked by the intake, against what the screen showed (site away: at upload).
       const bytes = Buffer.from(p.wavBase64, 'base64');
       await decodeIncomingRecording(bytes, `'${p.fileName}'`); // refuse what is not WAV or FLAC before writing anything
       // Straight from memory into the recordings folder: no staged copy to leave behind.
@@ -164,6 +164,7 @@ export const recordingsCommands: CommandTable<
         deviceName: 'imported file',
         status: 'imported',
         auditDetails: { originalName: basename(p.fileName) },
+        patientAsShown: p.patientAsShown ?? null,
       });
       return detail;
     },

@@ -13,6 +13,7 @@ import type { SqlDatabase } from './sql-database.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './audit-log.js';
 import { documentMessage, signatureValid, type AuditSigner, type TrustedKeys } from './audit-signing.js';
+import type { SealedRecordingRow, SealSignoffRow } from './rows.js';
 
 export const SEAL_PREFIX = 'auscult-record-seal/1';
 export const SEAL_FORMAT = 'auscult.record-seal/1';
@@ -28,20 +29,6 @@ export interface SealProblem {
   reason: string;
 }
 
-interface RecRow {
-  id: number;
-  patient_id: number;
-  site: string;
-  device_name: string;
-  sample_rate: number;
-  duration_sec: number;
-  file_name: string;
-  wav_sha256: string;
-  status: string;
-  recorded_at: string;
-  recorded_by: number;
-}
-
 /** The canonical document of a recording's record as it stands now (null: no such recording). */
 export function recordDocument(
   db: SqlDatabase,
@@ -49,7 +36,7 @@ export function recordDocument(
   recordingId: number,
   sign: { signer: SealSigner; signedAt: string; meaning: string; label: string; statement: string },
 ): Record<string, unknown> | null {
-  const r = db.prepare('SELECT * FROM recordings WHERE id = ?').get(recordingId) as RecRow | undefined;
+  const r = db.prepare('SELECT * FROM recordings WHERE id = ?').get(recordingId) as SealedRecordingRow | undefined;
   if (!r) return null;
   const a = db.prepare('SELECT * FROM analyses WHERE recording_id = ? ORDER BY id DESC LIMIT 1').get(recordingId) as
     Record<string, unknown> | undefined;
@@ -134,19 +121,6 @@ export function sealRecord(
   return { sha256: sealSha256(text), keyId: signer.keyId };
 }
 
-interface SignoffRow {
-  recording_id: number;
-  signed_by: number;
-  signed_at: string;
-  label: string;
-  statement: string;
-  meaning: string | null;
-  signer_name: string | null;
-  signer_role: string | null;
-  username: string;
-  rec_signed_at: string | null;
-}
-
 /** One signed recording's seal checked against its rows now; null when it holds. */
 export function sealProblem(
   db: SqlDatabase,
@@ -159,7 +133,7 @@ export function sealProblem(
       `SELECT s.*, u.username, r.signed_at AS rec_signed_at FROM signoffs s JOIN users u ON u.id = s.signed_by
        JOIN recordings r ON r.id = s.recording_id WHERE s.recording_id = ?`,
     )
-    .get(recordingId) as SignoffRow | undefined;
+    .get(recordingId) as SealSignoffRow | undefined;
   const seal = db.prepare('SELECT * FROM record_seals WHERE recording_id = ?').get(recordingId) as
     { document: string; key_id: string; sig: string } | undefined;
   if (!s && !seal) return null;

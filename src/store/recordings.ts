@@ -6,6 +6,7 @@
 import type { SqlDatabase, SqlEngine, SqlStatement } from './sql-database.js';
 import { StoreError, translateSqliteError } from './errors.js';
 import { patientMatch } from './patients.js';
+import type { FindingReadRow, ReanalysisRow, RecordingListRow, SignoffReadRow, SoundVerdictReadRow } from './rows.js';
 
 import { CLASS_ORDER, type ClassName, type ClassProbabilities } from '../common/classes.js';
 import type { AnalysisStatus } from '../common/analysis-status.js';
@@ -60,21 +61,6 @@ export interface ReanalysisState {
     soundsName: string | null;
     soundsVersion: string | null;
   } | null;
-}
-
-interface ReanalysisRow {
-  id: number;
-  file_name: string;
-  wav_sha256: string;
-  signed: number;
-  engine_version: string | null;
-  head_name: string | null;
-  head_version: string | null;
-  status: string | null;
-  head_sha256: string | null;
-  yamnet_sha256: string | null;
-  sounds_name: string | null;
-  sounds_version: string | null;
 }
 
 // json_valid first: one damaged result_json must not stop the whole listing (it reads as "no models")
@@ -187,32 +173,6 @@ export interface RecordingFilter {
   ownedBy?: number;
 }
 
-interface Row {
-  id: number;
-  patient_id: number;
-  site: string;
-  device_name: string;
-  sample_rate: number;
-  duration_sec: number;
-  file_name: string;
-  wav_sha256: string;
-  status: string;
-  recorded_at: string;
-  analysis_id?: number | null;
-  quality: string | null;
-  top_class: string | null;
-  p_abnormal: number | null;
-  analysis_status: string | null;
-  analysis_engine: string | null;
-  screen_label: string | null;
-  signed_at: string | null;
-  patient_mrn: string;
-  given_name: string;
-  family_name: string;
-  recorded_by_name: string;
-  signed_by_name: string | null;
-}
-
 /** The current analysis's screen label (from its stored JSON). */
 const SCREEN_LABEL_SQL = `(SELECT json_extract(a.result_json, '$.screen.label') FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1)`;
 /** The review queue's order: 0 an abnormal screen, 1 uncertain, 2 everything else. */
@@ -236,7 +196,7 @@ const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate,
   JOIN users u ON u.id = r.recorded_by
   LEFT JOIN users su ON su.id = r.signed_by`;
 
-function toRecord(r: Row): RecordingRecord {
+function toRecord(r: RecordingListRow): RecordingRecord {
   return {
     id: r.id,
     patientId: r.patient_id,
@@ -263,7 +223,7 @@ function toRecord(r: Row): RecordingRecord {
     analysisId: r.analysis_id ?? null,
   };
 }
-function toSummary(r: Row): RecordingSummaryRecord {
+function toSummary(r: RecordingListRow): RecordingSummaryRecord {
   const { wavSha256: _w, fileName: _f, analysisId: _a, ...s } = toRecord(r);
   return s;
 }
@@ -363,7 +323,7 @@ export class Recordings {
       .prepare(
         `${SELECT.replace('SELECT ', 'SELECT (SELECT max(a.id) FROM analyses a WHERE a.recording_id = r.id) AS analysis_id, ')} WHERE r.id = ?`,
       )
-      .get(id) as Row | undefined;
+      .get(id) as RecordingListRow | undefined;
     return r ? toRecord(r) : null;
   }
 
@@ -423,7 +383,7 @@ export class Recordings {
         `${SELECT} WHERE r.id IN (SELECT r.id FROM recordings r ${w} ORDER BY r.recorded_at DESC, r.id DESC LIMIT @limit OFFSET @offset)
          ORDER BY r.recorded_at DESC, r.id DESC`,
       )
-      .all({ ...args, limit, offset }) as Row[];
+      .all({ ...args, limit, offset }) as RecordingListRow[];
     return { items: rows.map(toSummary), total };
   }
 
@@ -457,12 +417,11 @@ export class Recordings {
     if (ids.length === 0) return { items: [], total };
     // one placeholder per id (a page is at most a few hundred): the same SQL on both engines
     const byId = new Map(
-      (this.db.prepare(`${SELECT} WHERE r.id IN (${ids.map(() => '?').join(', ')})`).all(...ids) as Row[]).map((r) => [
-        r.id,
-        r,
-      ]),
+      (
+        this.db.prepare(`${SELECT} WHERE r.id IN (${ids.map(() => '?').join(', ')})`).all(...ids) as RecordingListRow[]
+      ).map((r) => [r.id, r]),
     );
-    const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
+    const rows = ids.map((id) => byId.get(id)).filter((r): r is RecordingListRow => r !== undefined);
     return { items: rows.map(toSummary), total };
   }
 
@@ -471,16 +430,7 @@ export class Recordings {
       .prepare(
         `SELECT f.*, u.username FROM findings f JOIN users u ON u.id = f.author_id WHERE f.recording_id = ? ORDER BY f.created_at, f.id`,
       )
-      .all(recordingId) as {
-      id: number;
-      recording_id: number;
-      username: string;
-      author_role: string;
-      text: string;
-      label: string | null;
-      created_at: string;
-      is_amendment: number;
-    }[];
+      .all(recordingId) as FindingReadRow[];
     return rows.map((r) => ({
       id: r.id,
       recordingId: r.recording_id,
@@ -524,19 +474,7 @@ export class Recordings {
         `SELECT v.*, u.username FROM sound_verdicts v JOIN users u ON u.id = v.author_id
           WHERE v.recording_id = ? ORDER BY v.id`,
       )
-      .all(recordingId) as {
-      id: number;
-      recording_id: number;
-      analysis_id: number;
-      sound_type: string;
-      event_index: number;
-      start_sec: number;
-      end_sec: number;
-      verdict: string;
-      username: string;
-      created_at: string;
-      is_amendment: number;
-    }[];
+      .all(recordingId) as SoundVerdictReadRow[];
     return rows.map((r) => ({
       id: r.id,
       recordingId: r.recording_id,
@@ -582,18 +520,7 @@ export class Recordings {
   signoff(recordingId: number): SignOffRecord | null {
     const r = this.db
       .prepare('SELECT s.*, u.username FROM signoffs s JOIN users u ON u.id = s.signed_by WHERE s.recording_id = ?')
-      .get(recordingId) as
-      | {
-          recording_id: number;
-          username: string;
-          signed_at: string;
-          label: string;
-          statement: string;
-          meaning?: string | null;
-          signer_name?: string | null;
-          signer_role?: string | null;
-        }
-      | undefined;
+      .get(recordingId) as SignoffReadRow | undefined;
     return r
       ? {
           recordingId: r.recording_id,

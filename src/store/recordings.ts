@@ -63,18 +63,42 @@ export interface ReanalysisState {
   } | null;
 }
 
-// json_valid first: one damaged result_json must not stop the whole listing (it reads as "no models")
+/*
+ * The models' identity is read as two JSON objects, typed here, not as four scalars: the engines'
+ * json_extract differ on scalars (SQLite gives a number as a number and an object as its text,
+ * PostgreSQL gives every value as text), but both give an object as its JSON text. json_valid
+ * first: one damaged result_json must not stop the whole listing (it reads as "no models").
+ */
 const json = (path: string) => `CASE WHEN json_valid(a.result_json) THEN json_extract(a.result_json, '${path}') END`;
 const REANALYSIS_SELECT = `SELECT r.id, r.file_name, r.wav_sha256, (r.signed_at IS NOT NULL) AS signed,
     a.engine_version, a.head_name, a.head_version, a.status,
-    ${json('$.models.head.sha256')} AS head_sha256, ${json('$.models.yamnet.sha256')} AS yamnet_sha256,
-    ${json('$.sounds.model.name')} AS sounds_name, ${json('$.sounds.model.version')} AS sounds_version
+    ${json('$.models')} AS models_json, ${json('$.sounds.model')} AS sounds_model_json
   FROM recordings r
   LEFT JOIN analyses a ON a.id = (SELECT max(x.id) FROM analyses x WHERE x.recording_id = r.id)`;
 
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+type JsonObject = Partial<Record<string, unknown>>;
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A JSON object's text as either engine returns it; anything else (a scalar, an array, none) reads as {}. */
+function objectFrom(v: unknown): JsonObject {
+  if (typeof v !== 'string') return {};
+  try {
+    const o: unknown = JSON.parse(v);
+    return isObject(o) ? o : {};
+  } catch {
+    return {}; // a string value that is not JSON
+  }
+}
+
+/** A string field of a JSON object (null when it is missing or not a string). */
+const textOf = (o: unknown, key: string): string | null => {
+  const v = isObject(o) ? o[key] : undefined;
+  return typeof v === 'string' ? v : null;
+};
 
 function toReanalysisState(r: ReanalysisRow): ReanalysisState {
+  const models = objectFrom(r.models_json);
+  const sounds = objectFrom(r.sounds_model_json);
   return {
     id: r.id,
     fileName: r.file_name,
@@ -88,10 +112,10 @@ function toReanalysisState(r: ReanalysisRow): ReanalysisState {
             headName: r.head_name,
             headVersion: r.head_version,
             status: r.status,
-            headSha256: text(r.head_sha256),
-            yamnetSha256: text(r.yamnet_sha256),
-            soundsName: text(r.sounds_name),
-            soundsVersion: text(r.sounds_version),
+            headSha256: textOf(models['head'], 'sha256'),
+            yamnetSha256: textOf(models['yamnet'], 'sha256'),
+            soundsName: textOf(sounds, 'name'),
+            soundsVersion: textOf(sounds, 'version'),
           },
   };
 }

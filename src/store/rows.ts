@@ -149,7 +149,7 @@ export type RecordingListRow = Pick<
 
 /**
  * recordings.ts: a recording, whether it is signed, and its newest analysis's models (all null
- * when it has none; the JSON-read ones also when the result JSON lacks them or is damaged).
+ * when it has none; the JSON-read ones also when the result JSON is damaged).
  */
 export type ReanalysisRow = Pick<RecordingRow, 'id' | 'file_name' | 'wav_sha256'> & {
   signed: number;
@@ -157,10 +157,9 @@ export type ReanalysisRow = Pick<RecordingRow, 'id' | 'file_name' | 'wav_sha256'
   head_name: string | null;
   head_version: string | null;
   status: string | null;
-  head_sha256: string | null;
-  yamnet_sha256: string | null;
-  sounds_name: string | null;
-  sounds_version: string | null;
+  /** `$.models` and `$.sounds.model` of the result JSON: an object's JSON text, or a scalar as the engine gives it. */
+  models_json: unknown;
+  sounds_model_json: unknown;
 };
 
 /** record-seals.ts: the recording columns a seal covers. */

@@ -7,13 +7,15 @@
  *
  * `verifySeals` rebuilds every signed recording's document from the rows as they are now and
  * compares: any change of the recording row, the analysis, a sealed finding or the sign-off —
- * with the freeze triggers dropped first — is named, and so is a signature that is not the key's.
+ * with the freeze triggers dropped first — is named, and so is a signature that is not the key's,
+ * or (a site) a key still awaiting the database owner's approval.
  */
 import type { SqlDatabase } from './sql-database.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './audit-log.js';
 import { documentMessage, signatureValid, type AuditSigner, type TrustedKeys } from './audit-signing.js';
 import type { SealedRecordingRow, SealSignoffRow } from './rows.js';
+import { pendingKey, signedByPendingKey } from './workstation-keys.js';
 
 export const SEAL_PREFIX = 'auscult-record-seal/1';
 export const SEAL_FORMAT = 'auscult.record-seal/1';
@@ -142,9 +144,17 @@ export function sealProblem(
     return 'it is signed but has no seal: the seal was removed or the sign-off was written without the key';
   }
   if (!s) return 'its sign-off was removed (the seal remains)';
+  // A site's key awaiting approval: its signature is checked, and the record against it, so other
+  // damage is named first (as chain-verify.ts does for entries); intact, it is still not verified.
+  let awaiting: string | null = null;
   if (keys) {
-    const key = keys.get(seal.key_id);
-    if (!key) return `its seal is signed by key ${seal.key_id}, which is not the workstation's`;
+    let key = keys.get(seal.key_id);
+    if (!key) {
+      const pending = pendingKey(db, seal.key_id);
+      if (!pending) return `its seal is signed by key ${seal.key_id}, which is not the workstation's`;
+      key = pending.key;
+      awaiting = `its seal is ${signedByPendingKey(seal.key_id, pending.workstation, 'the seal is not verified')}`;
+    }
     if (!signatureValid(key, documentMessage(SEAL_PREFIX, seal.document), seal.sig))
       return 'its seal signature is not valid: the sealed document was altered';
   }
@@ -157,7 +167,7 @@ export function sealProblem(
     statement: s.statement,
   });
   const text = canonicalJson(now);
-  if (text === seal.document) return null;
+  if (text === seal.document) return awaiting;
   const was = JSON.parse(seal.document) as Record<string, unknown>;
   const is = now as Record<string, unknown>;
   const changed = Object.keys(was).filter((k) => canonicalJson(was[k]) !== canonicalJson(is[k]));

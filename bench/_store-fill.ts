@@ -1,10 +1,13 @@
 /**
- * The fill the store benches share (bench/store-site.ts, bench/store-migrate.ts): staff and
- * patients, then recordings as the intake writes them (recording, analysis and audit entry in one
- * transaction, or `batch` per transaction where the figures read the rows, not how they came).
+ * The fill the store benches share (bench/store-site.ts, bench/store-migrate.ts; bench/store.ts
+ * takes its names): staff and patients, then recordings as the intake writes them (recording,
+ * analysis and audit entry in one transaction, or `batch` per transaction where the figures read
+ * the rows, not how they came).
  */
+import { CLASS_ORDER } from '../src/common/classes.js';
 import type { Store } from '../src/store/index.js';
 
+/** Family names of the benches' patients (bench/store.ts draws from all of them). */
 export const FAMILY = [
   'Smith',
   'Müller',
@@ -16,8 +19,19 @@ export const FAMILY = [
   'Rossi',
   'Johansson',
   'Tanaka',
+  'Dubois',
+  'Novak',
+  'Silva',
+  'Cohen',
+  'Ivanova',
+  'Ahmed',
+  'Brown',
+  'Lee',
+  'Khan',
+  'Larsen',
 ];
-const CLASSES = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
+/** The site benches' patients take the first ten, as their figures were measured ("ull" finds one in ten). */
+const SITE_FAMILIES = 10;
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -27,7 +41,7 @@ export function seedStaffAndPatients(
   nPat: number,
   opts: { reviewers?: boolean; familyName?: (i: number) => string } = {},
 ): void {
-  const family = opts.familyName ?? ((i: number) => `${FAMILY[i % FAMILY.length]!}${i}`);
+  const family = opts.familyName ?? ((i: number) => `${FAMILY[i % SITE_FAMILIES]!}${i}`);
   store.tx(() => {
     store.users.create({ username: 'nurse', displayName: 'N', role: 'nurse', passwordHash: 'x' });
     if (opts.reviewers) {
@@ -70,7 +84,7 @@ export function insertRecording(store: Store, i: number, nPat: number, row: Fill
       headVersion: '1',
       probabilities: { asthma: 0.1, copd: 0.5, pneumonia: 0.1, healthy: 0.2, bronchial: 0.1 },
       pAbnormal: 0.8,
-      topClass: CLASSES[i % CLASSES.length]!,
+      topClass: CLASS_ORDER[i % CLASS_ORDER.length]!,
       status: 'ok',
       quality: 'good',
       resultJson: JSON.stringify({ screen: { label: 'abnormal' } }),

@@ -14,36 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AtRestKey } from '../src/common/at-rest.js';
+import { CLASS_ORDER, type ClassName } from '../src/common/classes.js';
 import { initEncryption } from '../src/service/at-rest-keys.js';
 import { Store } from '../src/store/index.js';
 import { patientMatch } from '../src/store/patients.js';
 import { normalizeForSearch } from '../src/store/search-normalize.js';
 import { Workstation } from '../src/service/workstation.js';
+import { FAMILY } from './_store-fill.js';
 
 export const title = 'store: 100,000 recordings over 10,000 patients, plain beside encrypted at rest';
 
-const FAMILY = [
-  'Smith',
-  'Müller',
-  'García',
-  'Nguyen',
-  'Kowalski',
-  'Haddad',
-  'Okafor',
-  'Rossi',
-  'Johansson',
-  'Tanaka',
-  'Dubois',
-  'Novak',
-  'Silva',
-  'Cohen',
-  'Ivanova',
-  'Ahmed',
-  'Brown',
-  'Lee',
-  'Khan',
-  'Larsen',
-];
 const GIVEN = [
   'Ann',
   'José',
@@ -74,7 +54,6 @@ const SITES = [
   'posterior-right-lower',
   'posterior-left-middle',
 ];
-const CLASSES = ['asthma', 'copd', 'pneumonia', 'healthy', 'bronchial'] as const;
 
 /** Deterministic pseudo-random numbers (the same database every run). */
 function rng(seed: number): () => number {
@@ -264,24 +243,21 @@ export async function run(): Promise<void> {
       const batch: {
         i: number;
         patientId: number;
-        probs: Record<(typeof CLASSES)[number], number>;
-        topClass: (typeof CLASSES)[number];
+        probs: Record<ClassName, number>;
+        topClass: ClassName;
         recordedAt: string;
         resultJson: string;
       }[] = [];
       for (let i = b; i < Math.min(nRec, b + BATCH); i++) {
         const patientId = 1 + Math.floor(r() * nPat);
-        const raw = CLASSES.map(() => r());
+        const raw = CLASS_ORDER.map(() => r());
         const sum = raw.reduce((a, x) => a + x, 0);
-        const probs = Object.fromEntries(CLASSES.map((c, k) => [c, raw[k]! / sum])) as Record<
-          (typeof CLASSES)[number],
-          number
-        >;
+        const probs = Object.fromEntries(CLASS_ORDER.map((c, k) => [c, raw[k]! / sum])) as Record<ClassName, number>;
         batch.push({
           i,
           patientId,
           probs,
-          topClass: CLASSES[raw.indexOf(Math.max(...raw))]!,
+          topClass: CLASS_ORDER[raw.indexOf(Math.max(...raw))]!,
           recordedAt: new Date(start + Math.floor(r() * span)).toISOString(),
           resultJson: resultJson(r, probs),
         });

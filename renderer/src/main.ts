@@ -84,8 +84,15 @@ async function start(): Promise<void> {
 
   const notice = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite' });
   let noticeTimer = 0;
+  /**
+   * Lock was pressed while a recording runs: the screen locks when the take ends (setBusy(false)),
+   * and says so meanwhile in its own line, which the view's notices do not replace or time out.
+   */
+  let lockWhenTakeEnds = false;
+  const lockWaits = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'lock-waits' });
 
   const signIn = (message?: string, lockedUser?: string): void => {
+    lockWhenTakeEnds = false; // before cleanup: the view's setBusy(false) on leaving must not lock again
     cleanup();
     // A message for the user who leaves is not shown to the next one.
     window.clearTimeout(noticeTimer);
@@ -115,23 +122,35 @@ async function start(): Promise<void> {
     }
   };
 
-  const lock = async (): Promise<void> => {
+  /** `idle`: the inactivity timer; `button`: the user pressed Lock; `take-ended`: pressed during a take, which ended. */
+  const lock = async (cause: 'idle' | 'button' | 'take-ended'): Promise<void> => {
     if (!user) return;
     if (busy) {
+      // Ending the session would cut the take short; the idle timer just waits for the next turn.
+      if (cause === 'button') {
+        lockWhenTakeEnds = true;
+        lockWaits.textContent =
+          'Locks when this recording stops: the take is saved first (unless you discard it), then the screen locks.';
+        lockWaits.className = 'notice show';
+      }
       armLock();
       return;
     }
+    lockWhenTakeEnds = false;
     const name = user.username;
     await endSession();
     const ms = lockAfterMs();
-    signIn(
-      `Locked after ${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`} without activity. Sign in again to continue.`,
-      name,
-    );
+    const why =
+      cause === 'idle'
+        ? `Locked after ${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`} without activity.`
+        : cause === 'take-ended'
+          ? 'Locked when the recording ended, as you asked.'
+          : 'Locked.';
+    signIn(`${why} Sign in again to continue.`, name);
   };
   const armLock = (): void => {
     window.clearTimeout(lockTimer);
-    if (user) lockTimer = window.setTimeout(() => void lock(), lockAfterMs());
+    if (user) lockTimer = window.setTimeout(() => void lock('idle'), lockAfterMs());
   };
   /** The site's settings for this session (the lock delay); an admin's change applies at once. */
   const loadSettings = (): void => {
@@ -184,11 +203,12 @@ async function start(): Promise<void> {
         current: n.route.view === route.view,
       })),
       onChangePassword: () => openChangePassword(ctx),
-      onLock: () => void lock(),
+      onLock: () => void lock('button'),
       onSignOut: () => void signOut(),
     });
     const footer = h('footer', {}, DISCLAIMER);
-    app.replaceChildren(header, notice, main, footer);
+    lockWaits.className = 'notice';
+    app.replaceChildren(header, notice, lockWaits, main, footer);
     if (location.hash !== routeHash(route)) history.replaceState(null, '', routeHash(route));
     const ctx: AppContext = {
       api,
@@ -204,6 +224,7 @@ async function start(): Promise<void> {
       },
       setBusy: (b) => {
         busy = b;
+        if (!b && lockWhenTakeEnds) void lock('take-ended');
       },
     };
     try {

@@ -34,6 +34,7 @@ import {
   type TrustedKeys,
 } from './audit-signing.js';
 import { CheckpointLog } from './checkpoint-log.js';
+import { signedByPendingKey } from './workstation-keys.js';
 
 export interface VerifyAuditOptions {
   /** The trusted public keys; null = signatures cannot be checked (said in notes). */
@@ -95,9 +96,7 @@ export function verifyAuditLog(db: SqlDatabase, opts: VerifyAuditOptions): Chain
     ...r,
     ok: false,
     firstBadSeq: seq,
-    reason:
-      `entry ${seq} on is signed by key ${keyId} of workstation '${workstation}', which awaits approval, so those entries are not verified: ` +
-      `the site database's owner compares its fingerprint (auscult site approve-key --list) and approves it with \`auscult site approve-key --db postgresql://OWNER@HOST/DB ${keyId}\``,
+    reason: `entry ${seq} on is ${signedByPendingKey(keyId, workstation, 'those entries are not verified')}`,
     awaitingApproval: { seq, keyId, workstation },
   };
 }

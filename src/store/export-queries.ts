@@ -7,6 +7,7 @@
  */
 import type { SqlDatabase } from './sql-database.js';
 import { toInclusiveEnd } from './audit-log.js';
+import type { FindingReadRow } from './rows.js';
 import { resultState, showsFigures, type ResultState } from '../common/result-state.js';
 import type { ClassProbabilities } from '../common/classes.js';
 
@@ -413,16 +414,7 @@ export function findingsForExport(db: SqlDatabase, recordingId: number): ExportF
       `SELECT f.id, f.recording_id, u.username, f.author_role, f.text, f.label, f.created_at, f.is_amendment
       FROM findings f JOIN users u ON u.id = f.author_id WHERE f.recording_id = ? ORDER BY f.id`,
     )
-    .all(recordingId) as {
-    id: number;
-    recording_id: number;
-    username: string;
-    author_role: string;
-    text: string;
-    label: string | null;
-    created_at: string;
-    is_amendment: number;
-  }[];
+    .all(recordingId) as FindingReadRow[];
   return rows.map((r) => ({
     id: r.id,
     recordingId: r.recording_id,

@@ -2,6 +2,7 @@
 import type { SqlDatabase, SqlEngine } from './sql-database.js';
 import { StoreError } from './errors.js';
 import { normalizeForSearch } from './search-normalize.js';
+import type { PatientListRow } from './rows.js';
 
 export interface PatientRecord {
   id: number;
@@ -29,22 +30,7 @@ export interface NewPatient {
 }
 export type PatientChanges = Partial<Pick<PatientRecord, 'givenName' | 'familyName' | 'birthDate' | 'sex' | 'notes'>>;
 
-interface Row {
-  id: number;
-  mrn: string;
-  given_name: string;
-  family_name: string;
-  birth_date: string | null;
-  sex: string;
-  notes: string;
-  created_at: string;
-  updated_at: string;
-  recording_count?: number;
-  last_recorded_at?: string | null;
-  /** PostgreSQL's search page: how many patients matched (a window over the matches). */
-  search_total?: number;
-}
-const toPatient = (r: Row): PatientRecord => ({
+const toPatient = (r: PatientListRow): PatientRecord => ({
   id: r.id,
   mrn: r.mrn,
   givenName: r.given_name,
@@ -101,17 +87,17 @@ export class Patients {
       .prepare(
         'SELECT * FROM patients WHERE family_norm = ? AND given_norm = ? AND birth_date = ? ORDER BY id LIMIT 10',
       )
-      .all(normalizeForSearch(familyName), normalizeForSearch(givenName), birthDate) as Row[];
+      .all(normalizeForSearch(familyName), normalizeForSearch(givenName), birthDate) as PatientListRow[];
     return rows.map(toPatient);
   }
 
   get(id: number): PatientRecord | null {
-    const r = this.db.prepare('SELECT * FROM patients WHERE id = ?').get(id) as Row | undefined;
+    const r = this.db.prepare('SELECT * FROM patients WHERE id = ?').get(id) as PatientListRow | undefined;
     return r ? toPatient(r) : null;
   }
 
   byMrn(mrn: string): PatientRecord | null {
-    const r = this.db.prepare('SELECT * FROM patients WHERE mrn = ?').get(mrn) as Row | undefined;
+    const r = this.db.prepare('SELECT * FROM patients WHERE mrn = ?').get(mrn) as PatientListRow | undefined;
     return r ? toPatient(r) : null;
   }
 
@@ -181,7 +167,7 @@ export class Patients {
     const args: Record<string, unknown> = { ...m.args, limit, offset };
     const count = (): number =>
       (this.db.prepare(`SELECT count(*) AS n FROM patients ${where}`).get(m.args) as { n: number }).n;
-    let rows: Row[];
+    let rows: PatientListRow[];
     let total: number;
     if (this.engine === 'postgresql') {
       // One round trip: the page's ids with the match count (a window over every match, computed
@@ -195,7 +181,7 @@ export class Patients {
            FROM page JOIN patients p ON p.id = page.id LEFT JOIN patient_recording_stats s ON s.patient_id = p.id
            ORDER BY page.family_norm, page.given_norm, page.id`,
         )
-        .all(args) as Row[];
+        .all(args) as PatientListRow[];
       total = rows[0]?.search_total ?? (offset === 0 ? 0 : count());
     } else {
       total = count();
@@ -205,7 +191,7 @@ export class Patients {
           `SELECT ${SUMMARY_COLS} FROM patients p WHERE p.id IN (SELECT id FROM patients ${where} ORDER BY family_norm, given_norm, id LIMIT @limit OFFSET @offset)
          ORDER BY p.family_norm, p.given_norm, p.id`,
         )
-        .all(args) as Row[];
+        .all(args) as PatientListRow[];
     }
     return {
       items: rows.map((r) => ({

@@ -7,12 +7,15 @@
  *
  * `verifySeals` rebuilds every signed recording's document from the rows as they are now and
  * compares: any change of the recording row, the analysis, a sealed finding or the sign-off —
- * with the freeze triggers dropped first — is named, and so is a signature that is not the key's.
+ * with the freeze triggers dropped first — is named, and so is a signature that is not the key's,
+ * or (a site) a key still awaiting the database owner's approval.
  */
 import type { SqlDatabase } from './sql-database.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './audit-log.js';
 import { documentMessage, signatureValid, type AuditSigner, type TrustedKeys } from './audit-signing.js';
+import type { SealedRecordingRow, SealSignoffRow } from './rows.js';
+import { pendingKey, signedByPendingKey } from './workstation-keys.js';
 
 export const SEAL_PREFIX = 'auscult-record-seal/1';
 export const SEAL_FORMAT = 'auscult.record-seal/1';
@@ -28,20 +31,6 @@ export interface SealProblem {
   reason: string;
 }
 
-interface RecRow {
-  id: number;
-  patient_id: number;
-  site: string;
-  device_name: string;
-  sample_rate: number;
-  duration_sec: number;
-  file_name: string;
-  wav_sha256: string;
-  status: string;
-  recorded_at: string;
-  recorded_by: number;
-}
-
 /** The canonical document of a recording's record as it stands now (null: no such recording). */
 export function recordDocument(
   db: SqlDatabase,
@@ -49,7 +38,7 @@ export function recordDocument(
   recordingId: number,
   sign: { signer: SealSigner; signedAt: string; meaning: string; label: string; statement: string },
 ): Record<string, unknown> | null {
-  const r = db.prepare('SELECT * FROM recordings WHERE id = ?').get(recordingId) as RecRow | undefined;
+  const r = db.prepare('SELECT * FROM recordings WHERE id = ?').get(recordingId) as SealedRecordingRow | undefined;
   if (!r) return null;
   const a = db.prepare('SELECT * FROM analyses WHERE recording_id = ? ORDER BY id DESC LIMIT 1').get(recordingId) as
     Record<string, unknown> | undefined;
@@ -134,19 +123,6 @@ export function sealRecord(
   return { sha256: sealSha256(text), keyId: signer.keyId };
 }
 
-interface SignoffRow {
-  recording_id: number;
-  signed_by: number;
-  signed_at: string;
-  label: string;
-  statement: string;
-  meaning: string | null;
-  signer_name: string | null;
-  signer_role: string | null;
-  username: string;
-  rec_signed_at: string | null;
-}
-
 /** One signed recording's seal checked against its rows now; null when it holds. */
 export function sealProblem(
   db: SqlDatabase,
@@ -159,7 +135,7 @@ export function sealProblem(
       `SELECT s.*, u.username, r.signed_at AS rec_signed_at FROM signoffs s JOIN users u ON u.id = s.signed_by
        JOIN recordings r ON r.id = s.recording_id WHERE s.recording_id = ?`,
     )
-    .get(recordingId) as SignoffRow | undefined;
+    .get(recordingId) as SealSignoffRow | undefined;
   const seal = db.prepare('SELECT * FROM record_seals WHERE recording_id = ?').get(recordingId) as
     { document: string; key_id: string; sig: string } | undefined;
   if (!s && !seal) return null;
@@ -168,9 +144,17 @@ export function sealProblem(
     return 'it is signed but has no seal: the seal was removed or the sign-off was written without the key';
   }
   if (!s) return 'its sign-off was removed (the seal remains)';
+  // A site's key awaiting approval: its signature is checked, and the record against it, so other
+  // damage is named first (as chain-verify.ts does for entries); intact, it is still not verified.
+  let awaiting: string | null = null;
   if (keys) {
-    const key = keys.get(seal.key_id);
-    if (!key) return `its seal is signed by key ${seal.key_id}, which is not the workstation's`;
+    let key = keys.get(seal.key_id);
+    if (!key) {
+      const pending = pendingKey(db, seal.key_id);
+      if (!pending) return `its seal is signed by key ${seal.key_id}, which is not the workstation's`;
+      key = pending.key;
+      awaiting = `its seal is ${signedByPendingKey(seal.key_id, pending.workstation, 'the seal is not verified')}`;
+    }
     if (!signatureValid(key, documentMessage(SEAL_PREFIX, seal.document), seal.sig))
       return 'its seal signature is not valid: the sealed document was altered';
   }
@@ -183,7 +167,7 @@ export function sealProblem(
     statement: s.statement,
   });
   const text = canonicalJson(now);
-  if (text === seal.document) return null;
+  if (text === seal.document) return awaiting;
   const was = JSON.parse(seal.document) as Record<string, unknown>;
   const is = now as Record<string, unknown>;
   const changed = Object.keys(was).filter((k) => canonicalJson(was[k]) !== canonicalJson(is[k]));

@@ -6,6 +6,7 @@
 import type { SqlDatabase, SqlEngine, SqlStatement } from './sql-database.js';
 import { StoreError, translateSqliteError } from './errors.js';
 import { patientMatch } from './patients.js';
+import type { FindingReadRow, ReanalysisRow, RecordingListRow, SignoffReadRow, SoundVerdictReadRow } from './rows.js';
 
 import { CLASS_ORDER, type ClassName, type ClassProbabilities } from '../common/classes.js';
 import type { AnalysisStatus } from '../common/analysis-status.js';
@@ -62,33 +63,42 @@ export interface ReanalysisState {
   } | null;
 }
 
-interface ReanalysisRow {
-  id: number;
-  file_name: string;
-  wav_sha256: string;
-  signed: number;
-  engine_version: string | null;
-  head_name: string | null;
-  head_version: string | null;
-  status: string | null;
-  head_sha256: string | null;
-  yamnet_sha256: string | null;
-  sounds_name: string | null;
-  sounds_version: string | null;
-}
-
-// json_valid first: one damaged result_json must not stop the whole listing (it reads as "no models")
+/*
+ * The models' identity is read as two JSON objects, typed here, not as four scalars: the engines'
+ * json_extract differ on scalars (SQLite gives a number as a number and an object as its text,
+ * PostgreSQL gives every value as text), but both give an object as its JSON text. json_valid
+ * first: one damaged result_json must not stop the whole listing (it reads as "no models").
+ */
 const json = (path: string) => `CASE WHEN json_valid(a.result_json) THEN json_extract(a.result_json, '${path}') END`;
 const REANALYSIS_SELECT = `SELECT r.id, r.file_name, r.wav_sha256, (r.signed_at IS NOT NULL) AS signed,
     a.engine_version, a.head_name, a.head_version, a.status,
-    ${json('$.models.head.sha256')} AS head_sha256, ${json('$.models.yamnet.sha256')} AS yamnet_sha256,
-    ${json('$.sounds.model.name')} AS sounds_name, ${json('$.sounds.model.version')} AS sounds_version
+    ${json('$.models')} AS models_json, ${json('$.sounds.model')} AS sounds_model_json
   FROM recordings r
   LEFT JOIN analyses a ON a.id = (SELECT max(x.id) FROM analyses x WHERE x.recording_id = r.id)`;
 
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+type JsonObject = Partial<Record<string, unknown>>;
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A JSON object's text as either engine returns it; anything else (a scalar, an array, none) reads as {}. */
+function objectFrom(v: unknown): JsonObject {
+  if (typeof v !== 'string') return {};
+  try {
+    const o: unknown = JSON.parse(v);
+    return isObject(o) ? o : {};
+  } catch {
+    return {}; // a string value that is not JSON
+  }
+}
+
+/** A string field of a JSON object (null when it is missing or not a string). */
+const textOf = (o: unknown, key: string): string | null => {
+  const v = isObject(o) ? o[key] : undefined;
+  return typeof v === 'string' ? v : null;
+};
 
 function toReanalysisState(r: ReanalysisRow): ReanalysisState {
+  const models = objectFrom(r.models_json);
+  const sounds = objectFrom(r.sounds_model_json);
   return {
     id: r.id,
     fileName: r.file_name,
@@ -102,10 +112,10 @@ function toReanalysisState(r: ReanalysisRow): ReanalysisState {
             headName: r.head_name,
             headVersion: r.head_version,
             status: r.status,
-            headSha256: text(r.head_sha256),
-            yamnetSha256: text(r.yamnet_sha256),
-            soundsName: text(r.sounds_name),
-            soundsVersion: text(r.sounds_version),
+            headSha256: textOf(models['head'], 'sha256'),
+            yamnetSha256: textOf(models['yamnet'], 'sha256'),
+            soundsName: textOf(sounds, 'name'),
+            soundsVersion: textOf(sounds, 'version'),
           },
   };
 }
@@ -187,32 +197,6 @@ export interface RecordingFilter {
   ownedBy?: number;
 }
 
-interface Row {
-  id: number;
-  patient_id: number;
-  site: string;
-  device_name: string;
-  sample_rate: number;
-  duration_sec: number;
-  file_name: string;
-  wav_sha256: string;
-  status: string;
-  recorded_at: string;
-  analysis_id?: number | null;
-  quality: string | null;
-  top_class: string | null;
-  p_abnormal: number | null;
-  analysis_status: string | null;
-  analysis_engine: string | null;
-  screen_label: string | null;
-  signed_at: string | null;
-  patient_mrn: string;
-  given_name: string;
-  family_name: string;
-  recorded_by_name: string;
-  signed_by_name: string | null;
-}
-
 /** The current analysis's screen label (from its stored JSON). */
 const SCREEN_LABEL_SQL = `(SELECT json_extract(a.result_json, '$.screen.label') FROM analyses a WHERE a.recording_id = r.id ORDER BY a.id DESC LIMIT 1)`;
 /** The review queue's order: 0 an abnormal screen, 1 uncertain, 2 everything else. */
@@ -236,7 +220,7 @@ const SELECT = `SELECT r.id, r.patient_id, r.site, r.device_name, r.sample_rate,
   JOIN users u ON u.id = r.recorded_by
   LEFT JOIN users su ON su.id = r.signed_by`;
 
-function toRecord(r: Row): RecordingRecord {
+function toRecord(r: RecordingListRow): RecordingRecord {
   return {
     id: r.id,
     patientId: r.patient_id,
@@ -263,7 +247,7 @@ function toRecord(r: Row): RecordingRecord {
     analysisId: r.analysis_id ?? null,
   };
 }
-function toSummary(r: Row): RecordingSummaryRecord {
+function toSummary(r: RecordingListRow): RecordingSummaryRecord {
   const { wavSha256: _w, fileName: _f, analysisId: _a, ...s } = toRecord(r);
   return s;
 }
@@ -363,7 +347,7 @@ export class Recordings {
       .prepare(
         `${SELECT.replace('SELECT ', 'SELECT (SELECT max(a.id) FROM analyses a WHERE a.recording_id = r.id) AS analysis_id, ')} WHERE r.id = ?`,
       )
-      .get(id) as Row | undefined;
+      .get(id) as RecordingListRow | undefined;
     return r ? toRecord(r) : null;
   }
 
@@ -423,7 +407,7 @@ export class Recordings {
         `${SELECT} WHERE r.id IN (SELECT r.id FROM recordings r ${w} ORDER BY r.recorded_at DESC, r.id DESC LIMIT @limit OFFSET @offset)
          ORDER BY r.recorded_at DESC, r.id DESC`,
       )
-      .all({ ...args, limit, offset }) as Row[];
+      .all({ ...args, limit, offset }) as RecordingListRow[];
     return { items: rows.map(toSummary), total };
   }
 
@@ -457,12 +441,11 @@ export class Recordings {
     if (ids.length === 0) return { items: [], total };
     // one placeholder per id (a page is at most a few hundred): the same SQL on both engines
     const byId = new Map(
-      (this.db.prepare(`${SELECT} WHERE r.id IN (${ids.map(() => '?').join(', ')})`).all(...ids) as Row[]).map((r) => [
-        r.id,
-        r,
-      ]),
+      (
+        this.db.prepare(`${SELECT} WHERE r.id IN (${ids.map(() => '?').join(', ')})`).all(...ids) as RecordingListRow[]
+      ).map((r) => [r.id, r]),
     );
-    const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
+    const rows = ids.map((id) => byId.get(id)).filter((r): r is RecordingListRow => r !== undefined);
     return { items: rows.map(toSummary), total };
   }
 
@@ -471,16 +454,7 @@ export class Recordings {
       .prepare(
         `SELECT f.*, u.username FROM findings f JOIN users u ON u.id = f.author_id WHERE f.recording_id = ? ORDER BY f.created_at, f.id`,
       )
-      .all(recordingId) as {
-      id: number;
-      recording_id: number;
-      username: string;
-      author_role: string;
-      text: string;
-      label: string | null;
-      created_at: string;
-      is_amendment: number;
-    }[];
+      .all(recordingId) as FindingReadRow[];
     return rows.map((r) => ({
       id: r.id,
       recordingId: r.recording_id,
@@ -524,19 +498,7 @@ export class Recordings {
         `SELECT v.*, u.username FROM sound_verdicts v JOIN users u ON u.id = v.author_id
           WHERE v.recording_id = ? ORDER BY v.id`,
       )
-      .all(recordingId) as {
-      id: number;
-      recording_id: number;
-      analysis_id: number;
-      sound_type: string;
-      event_index: number;
-      start_sec: number;
-      end_sec: number;
-      verdict: string;
-      username: string;
-      created_at: string;
-      is_amendment: number;
-    }[];
+      .all(recordingId) as SoundVerdictReadRow[];
     return rows.map((r) => ({
       id: r.id,
       recordingId: r.recording_id,
@@ -582,18 +544,7 @@ export class Recordings {
   signoff(recordingId: number): SignOffRecord | null {
     const r = this.db
       .prepare('SELECT s.*, u.username FROM signoffs s JOIN users u ON u.id = s.signed_by WHERE s.recording_id = ?')
-      .get(recordingId) as
-      | {
-          recording_id: number;
-          username: string;
-          signed_at: string;
-          label: string;
-          statement: string;
-          meaning?: string | null;
-          signer_name?: string | null;
-          signer_role?: string | null;
-        }
-      | undefined;
+      .get(recordingId) as SignoffReadRow | undefined;
     return r
       ? {
           recordingId: r.recording_id,

@@ -20,7 +20,15 @@ import { StoreError } from './errors.js';
 import { uploadAudio } from './pg/recording-audio.js';
 import { sealRecord } from './record-seals.js';
 import { columnsOf, type ColumnNames } from './rows.js';
-import type { AccessGrantRow, PatientRow, RecordingRow, SignoffRow, UserRow } from './rows.js';
+import type {
+  AccessGrantRow,
+  FindingRow,
+  PatientRow,
+  RecordingRow,
+  SignoffRow,
+  SoundVerdictRow,
+  UserRow,
+} from './rows.js';
 import { normalizeForSearch } from './search-normalize.js';
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { Store } from './store.js';
@@ -93,9 +101,12 @@ const RECORDING_COLS = columnsOf<RecordingRow>()(
 );
 const ANALYSIS_COLS =
   'recording_id, created_at, engine_version, head_name, head_version, p_asthma, p_copd, p_pneumonia, p_healthy, p_bronchial, p_abnormal, top_class, status, quality, result_json';
-const FINDING_COLS = 'recording_id, author_id, author_role, text, label, created_at, is_amendment';
-const VERDICT_COLS =
-  'recording_id, analysis_id, sound_type, event_index, start_sec, end_sec, verdict, author_id, created_at, is_amendment';
+const FINDING_COLS = columnsOf<FindingRow>()(
+  'recording_id, author_id, author_role, text, label, created_at, is_amendment',
+);
+const VERDICT_COLS = columnsOf<SoundVerdictRow>()(
+  'recording_id, analysis_id, sound_type, event_index, start_sec, end_sec, verdict, author_id, created_at, is_amendment',
+);
 
 /** What the copy reads of each table: the columns above and the row's id (signed_* for recordings). */
 type SourceUser = Pick<UserRow, 'id' | ColumnNames<typeof USER_COLS>>;

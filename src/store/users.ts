@@ -2,6 +2,7 @@
 import type { SqlDatabase } from './sql-database.js';
 import { hasColumn } from './audit-log.js';
 import { StoreError } from './errors.js';
+import type { UserReadRow } from './rows.js';
 
 export interface UserRecord {
   id: number;
@@ -16,16 +17,7 @@ export interface UserWithHash extends UserRecord {
   passwordHash: string;
 }
 
-interface Row {
-  id: number;
-  username: string;
-  display_name: string;
-  role: string;
-  active: number;
-  password_hash: string;
-  credential_epoch?: number;
-}
-const toUser = (r: Row): UserRecord => ({
+const toUser = (r: UserReadRow): UserRecord => ({
   id: r.id,
   username: r.username,
   displayName: r.display_name,
@@ -42,17 +34,17 @@ export class Users {
   }
 
   byUsername(username: string): UserWithHash | null {
-    const r = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
+    const r = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserReadRow | undefined;
     return r ? { ...toUser(r), passwordHash: r.password_hash } : null;
   }
 
   byId(id: number): UserRecord | null {
-    const r = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+    const r = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserReadRow | undefined;
     return r ? toUser(r) : null;
   }
 
   list(): UserRecord[] {
-    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as Row[]).map(toUser);
+    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as UserReadRow[]).map(toUser);
   }
 
   create(u: { username: string; displayName: string; role: string; passwordHash: string }): UserRecord {
@@ -86,7 +78,7 @@ export class Users {
       .prepare('UPDATE users SET active = ?, updated_at = ? WHERE username = ?')
       .run(active ? 1 : 0, new Date().toISOString(), username);
     if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
-    return toUser(this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row);
+    return toUser(this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserReadRow);
   }
 
   setRole(username: string, role: string): UserRecord {
@@ -94,7 +86,7 @@ export class Users {
       .prepare('UPDATE users SET role = ?, updated_at = ? WHERE username = ?')
       .run(role, new Date().toISOString(), username);
     if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
-    return toUser(this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row);
+    return toUser(this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserReadRow);
   }
 
   countActiveAdmins(): number {

@@ -4,6 +4,7 @@
  * not counted as verified (chain-verify.ts `awaitingApproval`).
  */
 import { createHash, type KeyObject } from 'node:crypto';
+import { hasColumn } from './audit-log.js';
 import { keyIdOf, publicKeyFrom } from './audit-signing.js';
 import type { SqlDatabase } from './sql-database.js';
 
@@ -74,6 +75,29 @@ export function siteKeySets(db: SqlDatabase): {
     else pending.set(r.key_id, { key, workstation: r.workstation });
   }
   return { approved, pending };
+}
+
+/**
+ * A site's key awaiting approval, by id; null when it is not registered, approved, or registered
+ * under an id that is not its key's. Null on a database without key approval (SQLite, a site
+ * before schema 4), so a caller need not know the engine.
+ */
+export function pendingKey(db: SqlDatabase, keyId: string): PendingKey | null {
+  if (!hasColumn(db, 'workstation_keys', 'approved_at')) return null;
+  return siteKeySets(db).pending.get(keyId) ?? null;
+}
+
+/**
+ * What is wrong with something signed by a key awaiting approval, and what the owner does about it:
+ * one wording for audit entries (chain-verify.ts) and record seals (record-seals.ts). `follows`
+ * says what is not verified until then. The workstation's name is whatever registered the key (the
+ * workstations' role may): quoted, so it cannot pose as part of the sentence.
+ */
+export function signedByPendingKey(keyId: string, workstation: string, follows: string): string {
+  return (
+    `signed by key ${keyId} of workstation ${JSON.stringify(workstation)}, which awaits approval by the site database's owner, so ${follows}: ` +
+    `the owner compares its fingerprint (\`auscult site approve-key --list\`) and approves it with \`auscult site approve-key --db postgresql://OWNER@HOST/DB ${keyId}\``
+  );
 }
 
 /** The role this connection acts as and the owner of the site's tables (the role the migrations ran as). */

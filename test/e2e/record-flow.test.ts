@@ -5,7 +5,8 @@
  * cancels plainly; Discard leaves nothing of the take; a too-short take offers "record again";
  * the last device and length come back per user; a taken MRN offers "Open that patient" and a
  * same-name-and-birth-date patient needs a confirmation; the live spectrogram follows a resize
- * (and is sharp on HiDPI); a CJK name renders; the review queue flags, sorts and filters.
+ * (and is sharp on HiDPI); a CJK name renders; the review queue flags, sorts and filters; Lock
+ * pressed during a take says it waits for the take, which is saved, and then locks.
  * Screenshots at 1024×700 and 1440×900 into test-results/flow-*.png.
  */
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +19,16 @@ import { skipUnlessCi } from '../support/ci.js';
 import { scratchDir } from '../support/paths.js';
 import { tone, virtualAlsa, writeRaw } from '../support/virtual-alsa.js';
 import { syntheticBreath, wavBytes } from './fixtures.js';
-import { browserMissing, openBrowser, shot, signIn, signOut, startServe, waitForExpression } from './harness.js';
+import {
+  browserMissing,
+  openBrowser,
+  shot,
+  shotsAtBothSizes,
+  signIn,
+  signOut,
+  startServe,
+  waitForExpression,
+} from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
 import { seedUsers, USERS } from './seed.js';
 import type { SeedUser } from './seed.js';
@@ -74,6 +84,7 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
   let server: ServeProcess;
   let b: BrowserSession;
   let ids: Record<'abnormalOld' | 'abnormalNew' | 'uncertain' | 'healthy' | 'short' | 'interrupted', number>;
+  let dbPath: string;
 
   before(async () => {
     const dir = scratchDir('auscult-e2e-flow-');
@@ -86,7 +97,7 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
     // The queue's recordings are seeded through the real store before the server opens the file.
     const srvDir = scratchDir('auscult-e2e-flow-srv-');
     mkdirSync(join(srvDir, 'data'), { recursive: true });
-    const dbPath = join(srvDir, 'auscult.sqlite');
+    dbPath = join(srvDir, 'auscult.sqlite');
     await seedUsers(dbPath, [...Object.values(USERS), NURSE2]);
     ids = seedQueue(dbPath);
     server = await startServe({ env: alsa.env, modelsDir: null, dir: srvDir });
@@ -210,6 +221,61 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
     );
     assert.equal(stats?.columnsDrawn, 0, 'the spectrogram was cleared and no late frame of the take was drawn');
     await shots(page, 'discarded');
+  });
+
+  test('Lock during a take says it waits for the take; the take is saved, then the screen locks; without a take at once', async (t) => {
+    const page = b.page;
+    if ((await page.locator('select[name=device] option').count()) === 0) {
+      skipUnlessCi(t, 'capture is not available here');
+      return;
+    }
+    const takes = (): number => {
+      const store = Store.open(dbPath, { readonly: true });
+      try {
+        return store.recordings.list({}, 1, 0).total;
+      } finally {
+        store.close();
+      }
+    };
+    const before = takes();
+    await page.locator('body').press('r'); // the free length the Discard test left
+    await waitForExpression(
+      page,
+      `/Recording Anterior/.test(document.querySelector('[data-testid=capture-state]')?.textContent ?? '')`,
+      30_000,
+    );
+    // Lock: the bar's button on a wide window, the user menu's below 1280 px
+    if (!(await page.locator('.who > button', { hasText: 'Lock' }).isVisible()))
+      await page.locator('.user-menu summary').click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    const waits = page.locator('[data-testid=lock-waits]');
+    await waits.waitFor();
+    assert.match(await waits.innerText(), /^Locks when this recording stops/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.match(await captureText(page), /^Recording Anterior/, 'the take goes on');
+    assert.equal(await page.locator('form.signin').count(), 0, 'not locked yet');
+    await shotsAtBothSizes(page, 'flow-lock-waits');
+    assert.equal(await waits.isVisible(), true, 'the line stays while the take runs');
+    await page.locator('body').press('Space'); // Stop and save
+    await page.getByText('Locked when the recording ended, as you asked. Sign in again to continue.').waitFor({
+      timeout: 60_000,
+    });
+    assert.equal(await page.locator('input[name=username]').inputValue(), USERS.nurse.username);
+    assert.equal(takes(), before + 1, 'the take was saved before the lock');
+    await shotsAtBothSizes(page, 'flow-locked-after-take');
+    await page.locator('input[name=password]').fill(USERS.nurse.password);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('[data-testid=current-user]').waitFor();
+    await page.locator('select[name=device] option').first().waitFor({ state: 'attached' });
+    assert.equal(await page.locator('[data-testid=lock-waits]').isVisible(), false, 'no waiting line after unlocking');
+    // Lock with no take running locks at once, and does not claim the lock came from inactivity
+    if (!(await page.locator('.who > button', { hasText: 'Lock' }).isVisible()))
+      await page.locator('.user-menu summary').click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await page.getByText('Locked. Sign in again to continue.', { exact: true }).waitFor();
+    await page.locator('input[name=password]').fill(USERS.nurse.password);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('[data-testid=current-user]').waitFor();
   });
 
   test('the device and length come back for the same nurse, not for another', async (t) => {

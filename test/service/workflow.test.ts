@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEntry } from '../../src/service/api.js';
-import { Workstation } from '../../src/service/workstation.js';
+import type { AuditEntry, FindingLabel } from '../../src/service/api.js';
+import { Workstation, type CallContext, type WorkstationOptions } from '../../src/service/workstation.js';
 import { scratchDir } from '../support/paths.js';
 import {
   ENGINES,
@@ -17,6 +17,8 @@ import {
   signIn,
   wavBytes,
   writeWav,
+  type Engine,
+  type Fixture,
 } from './helpers.js';
 
 after(stopTestClusters);
@@ -24,6 +26,57 @@ after(stopTestClusters);
 function lastAudit(fx: { ws: Workstation }, n = 1): AuditEntry[] {
   return [...fx.ws.internals.store.audit.iterate()].slice(-n) as AuditEntry[];
 }
+
+/** A clock the test moves by hand (idle expiry, lock-out), from the time the test starts. */
+interface HandClock {
+  now: () => number;
+  advance(ms: number): void;
+}
+
+type EngineTestBody = (fx: Fixture, run: { engine: Engine; clock: HandClock }) => Promise<void>;
+type FixtureOptions = (clock: HandClock) => Partial<WorkstationOptions>;
+
+/**
+ * The test once per engine on a fresh fixture (skipped where PostgreSQL is missing; in CI that
+ * fails), its workstation closed afterwards; `opts` may wire the run's hand clock in.
+ */
+function perEngineWith(name: string, opts: FixtureOptions, body: EngineTestBody): void {
+  for (const engine of ENGINES)
+    test(`[${engine}] ${name}`, async (t) => {
+      let at = Date.now();
+      const clock: HandClock = { now: () => at, advance: (ms) => (at += ms) };
+      const fx = await openEngineFixture(engine, t, opts(clock));
+      if (!fx) return;
+      try {
+        await body(fx, { engine, clock });
+      } finally {
+        await fx.ws.close();
+      }
+    });
+}
+const perEngine = (name: string, body: EngineTestBody): void => perEngineWith(name, () => ({}), body);
+
+/** The patient most tests need: Ann Lee, registered by the nurse. */
+const createAnn = (fx: Fixture) =>
+  fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' });
+
+/** A short test WAV imported for a patient, at the trachea. */
+const importWav = (fx: Fixture, as: CallContext, patientId: number, fileName = 'a.wav') =>
+  fx.ws.call(as, 'recordings.import', {
+    patientId,
+    site: 'trachea',
+    fileName,
+    wavBase64: wavBytes().toString('base64'),
+  });
+
+/** A sign-off request: the signer's statement, the meaning 'reviewed-agree', the test password. */
+const signOff = (recordingId: number, label: FindingLabel, statement: string) => ({
+  recordingId,
+  label,
+  statement,
+  meaning: 'reviewed-agree' as const,
+  password: PASSWORD,
+});
 
 test('first run: with no users, sign-in explains how to create the first admin', async () => {
   const dir = scratchDir();
@@ -41,10 +94,9 @@ test('first run: with no users, sign-in explains how to create the first admin',
   await ws.close();
 });
 
-for (const engine of ENGINES)
-  test(`[${engine}] sign-in: wrong password and unknown user fail the same way and are audited; success is audited`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
+perEngine(
+  `sign-in: wrong password and unknown user fail the same way and are audited; success is audited`,
+  async (fx) => {
     const anon = { sessionToken: null, transport: 'http' as const, peer: '127.0.0.1' };
     const a = await rejectsWith(
       fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: 'wrong' }),
@@ -67,13 +119,12 @@ for (const engine of ENGINES)
     const who = await fx.ws.call({ ...anon, sessionToken: s.token }, 'auth.whoami', {});
     assert.equal(who.user?.username, 'nurse');
     assert.deepEqual(await fx.ws.call(anon, 'auth.whoami', {}), { user: null });
-    await fx.ws.close();
-  });
+  },
+);
 
-for (const engine of ENGINES)
-  test(`[${engine}] nurse records (imports) a patient; views are audited in the same transaction; files are named by the intake`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
+perEngine(
+  `nurse records (imports) a patient; views are audited in the same transaction; files are named by the intake`,
+  async (fx, { engine }) => {
     const n = fx.as.nurse;
     const patient = await fx.ws.call(n, 'patients.create', {
       mrn: 'MRN-1',
@@ -157,58 +208,32 @@ for (const engine of ENGINES)
       wavBytes({ rate: 8000, seconds: 2, freq: 999 }),
     );
     await rejectsWith(fx.ws.call(n, 'recordings.audio', { id: detail.recording.id }), 'STORAGE', /SHA-256/);
-    await fx.ws.close();
-  });
+  },
+);
 
-for (const engine of ENGINES)
-  test(`[${engine}] a non-WAV import is refused and leaves nothing behind`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
-    const p = await fx.ws.call(fx.as.nurse, 'patients.create', {
-      mrn: 'M',
-      givenName: 'A',
-      familyName: 'B',
-    });
-    const before = fingerprint(fx.ws);
-    await rejectsWith(
-      fx.ws.call(fx.as.nurse, 'recordings.import', {
-        patientId: p.id,
-        site: 'trachea',
-        fileName: 'x.wav',
-        wavBase64: Buffer.from('not a wav at all').toString('base64'),
-      }),
-      'AUDIO',
-      /not a readable WAV/,
-    );
-    await rejectsWith(
-      fx.ws.call(fx.as.nurse, 'recordings.import', {
-        patientId: 999,
-        site: 'trachea',
-        fileName: 'x.wav',
-        wavBase64: wavBytes().toString('base64'),
-      }),
-      'NOT_FOUND',
-    );
-    assert.equal(fingerprint(fx.ws), before);
-    assert.ok(!existsSync(join(fx.dir, 'recordings')) || readdirSync(join(fx.dir, 'recordings')).length === 0);
-    await fx.ws.close();
-  });
-
-for (const engine of ENGINES)
-  test(`[${engine}] a nurse sees recordings of own patients only; pulmonologists see all; admins see no patient data`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
-    const mine = await fx.ws.call(fx.as.nurse, 'patients.create', {
-      mrn: 'A',
-      givenName: 'Ann',
-      familyName: 'Lee',
-    });
-    const rec = await fx.ws.call(fx.as.nurse, 'recordings.import', {
-      patientId: mine.id,
+perEngine(`a non-WAV import is refused and leaves nothing behind`, async (fx) => {
+  const p = await createAnn(fx);
+  const before = fingerprint(fx.ws);
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'recordings.import', {
+      patientId: p.id,
       site: 'trachea',
-      fileName: 'a.wav',
-      wavBase64: wavBytes().toString('base64'),
-    });
+      fileName: 'x.wav',
+      wavBase64: Buffer.from('not a wav at all').toString('base64'),
+    }),
+    'AUDIO',
+    /not a readable WAV/,
+  );
+  await rejectsWith(importWav(fx, fx.as.nurse, 999, 'x.wav'), 'NOT_FOUND');
+  assert.equal(fingerprint(fx.ws), before);
+  assert.ok(!existsSync(join(fx.dir, 'recordings')) || readdirSync(join(fx.dir, 'recordings')).length === 0);
+});
+
+perEngine(
+  `a nurse sees recordings of own patients only; pulmonologists see all; admins see no patient data`,
+  async (fx) => {
+    const mine = await createAnn(fx);
+    const rec = await importWav(fx, fx.as.nurse, mine.id);
     const before = fingerprint(fx.ws);
     await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.get', { id: rec.recording.id }), 'FORBIDDEN');
     await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.audio', { id: rec.recording.id }), 'FORBIDDEN');
@@ -220,112 +245,73 @@ for (const engine of ENGINES)
     assert.equal(g2.recordings.length, 0, 'nurse2 finds the patient but not their recordings');
     // Recording into this patient opens only nurse2's own recording, not the patient's history
     // (issue 14; test/service/ownership.test.ts has the rest of the ownership table).
-    await fx.ws.call(fx.as.nurse2, 'recordings.import', {
-      patientId: mine.id,
-      site: 'trachea',
-      fileName: 'b.wav',
-      wavBase64: wavBytes().toString('base64'),
-    });
+    await importWav(fx, fx.as.nurse2, mine.id, 'b.wav');
     assert.equal((await fx.ws.call(fx.as.nurse2, 'recordings.list', {})).total, 1);
     await rejectsWith(fx.ws.call(fx.as.nurse2, 'recordings.get', { id: rec.recording.id }), 'FORBIDDEN');
     assert.equal((await fx.ws.call(fx.as.pulmonologist, 'recordings.list', {})).total, 2);
     await rejectsWith(fx.ws.call(fx.as.admin, 'recordings.list', {}), 'FORBIDDEN');
     await rejectsWith(fx.ws.call(fx.as.admin, 'patients.search', {}), 'FORBIDDEN');
-    await fx.ws.close();
-  });
+  },
+);
 
-for (const engine of ENGINES)
-  test(`[${engine}] review and sign-off: a signed recording refuses changes and takes amendments only`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
-    const p = await fx.ws.call(fx.as.nurse, 'patients.create', {
-      mrn: 'A',
-      givenName: 'Ann',
-      familyName: 'Lee',
-    });
-    const r = await fx.ws.call(fx.as.nurse, 'recordings.import', {
-      patientId: p.id,
-      site: 'trachea',
-      fileName: 'a.wav',
-      wavBase64: wavBytes().toString('base64'),
-    });
-    const id = r.recording.id;
-    const q = await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {});
-    assert.deepEqual(
-      q.items.map((x) => x.id),
-      [id],
-    );
-    await rejectsWith(fx.ws.call(fx.as.nurse, 'findings.add', { recordingId: id, text: 'x' }), 'FORBIDDEN');
-    await rejectsWith(
-      fx.ws.call(fx.as.nurse, 'recordings.sign', {
-        recordingId: id,
-        label: 'healthy',
-        statement: 'x',
-        meaning: 'reviewed-agree',
-        password: PASSWORD,
-      }),
-      'FORBIDDEN',
-    );
-    const f = await fx.ws.call(fx.as.pulmonologist, 'findings.add', {
-      recordingId: id,
-      text: 'Expiratory wheeze',
-      label: 'asthma',
-    });
-    assert.equal(f.isAmendment, false);
-    const s = await fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {
-      recordingId: id,
-      label: 'asthma',
-      statement: 'Reviewed; consistent with asthma.',
-      meaning: 'reviewed-agree',
-      password: PASSWORD,
-    });
-    assert.equal(s.signedBy, 'pulmonologist');
-    assert.equal(lastAudit(fx)[0]!.action, 'recording.sign');
-    // The entry holds what was signed, not only the label (issue 15).
-    assert.equal(lastAudit(fx)[0]!.details['statement'], 'Reviewed; consistent with asthma.');
-    assert.equal(lastAudit(fx)[0]!.details['meaning'], 'reviewed-agree');
-    const before = fingerprint(fx.ws);
-    await rejectsWith(
-      fx.ws.call(fx.as.pulmonologist, 'recordings.sign', {
-        recordingId: id,
-        label: 'copd',
-        statement: 'again',
-        meaning: 'reviewed-agree',
-        password: PASSWORD,
-      }),
-      'SIGNED',
-    );
-    await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', { id }), 'SIGNED');
-    assert.equal(fingerprint(fx.ws), before);
-    const amend = await fx.ws.call(fx.as.pulmonologist, 'findings.add', {
-      recordingId: id,
-      text: 'Addendum: spirometry confirms.',
-    });
-    assert.equal(amend.isAmendment, true);
-    assert.equal(lastAudit(fx)[0]!.action, 'finding.amend');
-    const d = await fx.ws.call(fx.as.pulmonologist, 'recordings.get', { id });
-    assert.equal(d.recording.signed, true);
-    assert.deepEqual(
-      d.findings.map((x) => x.isAmendment),
-      [false, true],
-    );
-    assert.equal(d.signoff?.label, 'asthma');
-    assert.equal((await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {})).total, 0);
-    await fx.ws.close();
+perEngine(`review and sign-off: a signed recording refuses changes and takes amendments only`, async (fx) => {
+  const p = await createAnn(fx);
+  const r = await importWav(fx, fx.as.nurse, p.id);
+  const id = r.recording.id;
+  const q = await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {});
+  assert.deepEqual(
+    q.items.map((x) => x.id),
+    [id],
+  );
+  await rejectsWith(fx.ws.call(fx.as.nurse, 'findings.add', { recordingId: id, text: 'x' }), 'FORBIDDEN');
+  await rejectsWith(fx.ws.call(fx.as.nurse, 'recordings.sign', signOff(id, 'healthy', 'x')), 'FORBIDDEN');
+  const f = await fx.ws.call(fx.as.pulmonologist, 'findings.add', {
+    recordingId: id,
+    text: 'Expiratory wheeze',
+    label: 'asthma',
   });
+  assert.equal(f.isAmendment, false);
+  const s = await fx.ws.call(
+    fx.as.pulmonologist,
+    'recordings.sign',
+    signOff(id, 'asthma', 'Reviewed; consistent with asthma.'),
+  );
+  assert.equal(s.signedBy, 'pulmonologist');
+  assert.equal(lastAudit(fx)[0]!.action, 'recording.sign');
+  // The entry holds what was signed, not only the label (issue 15).
+  assert.equal(lastAudit(fx)[0]!.details['statement'], 'Reviewed; consistent with asthma.');
+  assert.equal(lastAudit(fx)[0]!.details['meaning'], 'reviewed-agree');
+  const before = fingerprint(fx.ws);
+  await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.sign', signOff(id, 'copd', 'again')), 'SIGNED');
+  await rejectsWith(fx.ws.call(fx.as.pulmonologist, 'recordings.reanalyze', { id }), 'SIGNED');
+  assert.equal(fingerprint(fx.ws), before);
+  const amend = await fx.ws.call(fx.as.pulmonologist, 'findings.add', {
+    recordingId: id,
+    text: 'Addendum: spirometry confirms.',
+  });
+  assert.equal(amend.isAmendment, true);
+  assert.equal(lastAudit(fx)[0]!.action, 'finding.amend');
+  const d = await fx.ws.call(fx.as.pulmonologist, 'recordings.get', { id });
+  assert.equal(d.recording.signed, true);
+  assert.deepEqual(
+    d.findings.map((x) => x.isAmendment),
+    [false, true],
+  );
+  assert.equal(d.signoff?.label, 'asthma');
+  assert.equal((await fx.ws.call(fx.as.pulmonologist, 'recordings.reviewQueue', {})).total, 0);
+});
 
-for (const engine of ENGINES)
-  test(`[${engine}] sessions: idle expiry ends the session with an event for that token only; sign-out and deactivation too`, async (t) => {
-    let clock = Date.now();
-    const fx = await openEngineFixture(engine, t, { sessionIdleMs: 15 * 60_000, now: () => clock });
-    if (!fx) return;
+perEngineWith(
+  `sessions: idle expiry ends the session with an event for that token only; sign-out and deactivation too`,
+  (clock) => ({ sessionIdleMs: 15 * 60_000, now: clock.now }),
+  async (fx, { clock }) => {
     const events: { event: string; payload: unknown; sessionToken?: string | null }[] = [];
     fx.ws.onEvent((e) => events.push(e));
     const a = await signIn(fx.ws, 'nurse');
     const b = await signIn(fx.ws, 'auditor');
-    clock += 10 * 60_000;
+    clock.advance(10 * 60_000);
     await fx.ws.call(b, 'audit.verify', {}); // b stays active
-    clock += 6 * 60_000; // a: 16 min idle, b: 6 min
+    clock.advance(6 * 60_000); // a: 16 min idle, b: 6 min
     await rejectsWith(fx.ws.call(a, 'patients.search', {}), 'UNAUTHENTICATED', /session has ended/);
     const ended = events.filter((e) => e.event === 'session.ended' && e.sessionToken === a.sessionToken);
     assert.deepEqual(
@@ -341,7 +327,7 @@ for (const engine of ENGINES)
 
     // The periodic sweep ends idle sessions nobody calls with.
     const c = await signIn(fx.ws, 'pulmonologist');
-    clock += 16 * 60_000;
+    clock.advance(16 * 60_000);
     fx.ws.internals.sessions.sweep();
     assert.ok(events.some((e) => e.event === 'session.ended' && e.sessionToken === c.sessionToken));
     assert.equal(fx.ws.isSessionLive(b.sessionToken), false);
@@ -373,13 +359,12 @@ for (const engine of ENGINES)
     await rejectsWith(fx.ws.call(e, 'patients.search', {}), 'UNAUTHENTICATED');
     assert.deepEqual(await fx.ws.call(e, 'auth.whoami', {}), { user: null });
     await rejectsWith(signIn(fx.ws, 'nurse2'), 'UNAUTHENTICATED', /deactivated/);
-    await fx.ws.close();
-  });
+  },
+);
 
-for (const engine of ENGINES)
-  test(`[${engine}] users: admin manages accounts; duplicates and removing the last admin are refused; own password only`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
+perEngine(
+  `users: admin manages accounts; duplicates and removing the last admin are refused; own password only`,
+  async (fx) => {
     const u = await fx.ws.call(fx.as.admin, 'users.create', {
       username: 'newbie',
       displayName: 'New Nurse',
@@ -414,34 +399,25 @@ for (const engine of ENGINES)
     const list = await fx.ws.call(fx.as.admin, 'users.list', {});
     assert.ok(list.some((x) => x.username === 'newbie'));
     assert.ok(!JSON.stringify(list).includes('scrypt'), 'no password hashes leave the service');
-    await fx.ws.close();
-  });
+  },
+);
 
-for (const engine of ENGINES)
-  test(`[${engine}] auditor reads and verifies the audit log; model info explains a missing engine`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
-    await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'A', givenName: 'Ann', familyName: 'Lee' });
-    const page = await fx.ws.call(fx.as.auditor, 'audit.list', { action: 'patient', limit: 10 });
-    assert.equal(page.items[0]!.action, 'patient.create');
-    const v = await fx.ws.call(fx.as.auditor, 'audit.verify', {});
-    assert.equal(v.ok, true);
-    const info = await fx.ws.call(fx.as.nurse, 'model.info', {});
-    assert.equal(info.card, null);
-    assert.ok(info.error && info.error.length > 10);
-    assert.match(info.disclaimer, /not a diagnosis/);
-    await fx.ws.close();
-  });
+perEngine(`auditor reads and verifies the audit log; model info explains a missing engine`, async (fx) => {
+  await createAnn(fx);
+  const page = await fx.ws.call(fx.as.auditor, 'audit.list', { action: 'patient', limit: 10 });
+  assert.equal(page.items[0]!.action, 'patient.create');
+  const v = await fx.ws.call(fx.as.auditor, 'audit.verify', {});
+  assert.equal(v.ok, true);
+  const info = await fx.ws.call(fx.as.nurse, 'model.info', {});
+  assert.equal(info.card, null);
+  assert.ok(info.error && info.error.length > 10);
+  assert.match(info.disclaimer, /not a diagnosis/);
+});
 
-for (const engine of ENGINES)
-  test(`[${engine}] crash recovery: an interrupted WAV is listed, recovered with its metadata, or discarded; paths outside are refused`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
-    const p = await fx.ws.call(fx.as.nurse, 'patients.create', {
-      mrn: 'A',
-      givenName: 'Ann',
-      familyName: 'Lee',
-    });
+perEngine(
+  `crash recovery: an interrupted WAV is listed, recovered with its metadata, or discarded; paths outside are refused`,
+  async (fx) => {
+    const p = await createAnn(fx);
     const dir = fx.ws.internals.inProgressDir;
     mkdirSync(dir, { recursive: true });
     writeWav(join(dir, 'cap-1.wav'), { rate: 48000, seconds: 1 });
@@ -486,15 +462,14 @@ for (const engine of ENGINES)
     await fx.ws.call(fx.as.admin, 'recordings.discardRecovery', { path: 'cap-2.wav' });
     assert.deepEqual(readdirSync(dir), []);
     assert.equal(lastAudit(fx)[0]!.action, 'recording.discard');
-    await fx.ws.close();
-  });
+  },
+);
 
-for (const engine of ENGINES)
-  test(`[${engine}] every chest site and role of src/common is accepted by the schema (the store keeps its own CHECK lists)`, async (t) => {
+perEngine(
+  `every chest site and role of src/common is accepted by the schema (the store keeps its own CHECK lists)`,
+  async (fx) => {
     const { CHEST_SITES } = await import('../../src/common/chest-sites.js');
     const { ROLES } = await import('../../src/common/roles.js');
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
     const store = fx.ws.internals.store;
     const nurse = store.users.byUsername('nurse')!.id;
     const p = store.tx(() => store.patients.create({ mrn: 'S', givenName: 'S', familyName: 'S', createdBy: nurse }));
@@ -521,14 +496,13 @@ for (const engine of ENGINES)
         store.tx(() => store.users.create({ username: 'bad', displayName: 'b', role: 'superuser', passwordHash: 'x' })),
       /CHECK constraint failed|violates check constraint/,
     );
-    await fx.ws.close();
-  });
+  },
+);
 
-for (const engine of ENGINES)
-  test(`[${engine}] five wrong passwords in a row lock the user name out for a minute, audited`, async (t) => {
-    let clock = Date.now();
-    const fx = await openEngineFixture(engine, t, { now: () => clock });
-    if (!fx) return;
+perEngineWith(
+  `five wrong passwords in a row lock the user name out for a minute, audited`,
+  (clock) => ({ now: clock.now }),
+  async (fx, { clock }) => {
     const anon = { sessionToken: null, transport: 'http' as const };
     for (let i = 0; i < 5; i++)
       await rejectsWith(
@@ -542,16 +516,15 @@ for (const engine of ENGINES)
       /Too many wrong passwords/,
     );
     assert.equal(lastAudit(fx)[0]!.details['reason'], 'locked-out');
-    clock += 61_000;
+    clock.advance(61_000);
     const s = await fx.ws.call(anon, 'auth.signIn', { username: 'nurse', password: PASSWORD });
     assert.equal(s.user.username, 'nurse');
-    await fx.ws.close();
-  });
+  },
+);
 
-for (const engine of ENGINES)
-  test(`[${engine}] an import with the patient as the screen shows them: someone else under that id is refused and nothing is stored; the same person is imported`, async (t) => {
-    const fx = await openEngineFixture(engine, t);
-    if (!fx) return;
+perEngine(
+  `an import with the patient as the screen shows them: someone else under that id is refused and nothing is stored; the same person is imported`,
+  async (fx, { engine }) => {
     const n = fx.as.nurse;
     const p = await fx.ws.call(n, 'patients.create', { mrn: 'SHOWN-1', givenName: 'Eva', familyName: 'Nilsson' });
     const recordings = fx.ws.internals.recordingsDir;
@@ -583,5 +556,5 @@ for (const engine of ENGINES)
       patientAsShown: { mrn: 'SHOWN-1', givenName: 'eva', familyName: 'NILSSON' },
     });
     assert.equal(d.recording.patientId, p.id);
-    await fx.ws.close();
-  });
+  },
+);

@@ -3,11 +3,13 @@
  * signing key. A key registered with that password (through the driver, as Auscult does, or psql)
  * is registered awaiting approval; entries it signs do not verify until the site database's owner
  * approves it; the workstations' role can neither register a key approved nor approve one; an
- * approved key cannot be changed, not even by the owner.
+ * approved key cannot be changed, not even by the owner. A recording sealed by a key awaiting
+ * approval is not verified either, and both say so in the same words, naming the owner's command.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Store } from '../../src/store/index.js';
+import { signedByPendingKey } from '../../src/store/workstation-keys.js';
 import { scratchDir } from '../support/paths.js';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 
@@ -21,6 +23,7 @@ describe("site signing keys approved by the database's owner", () => {
   before(async () => {
     cluster = await startPgCluster((reason) => (skipped = reason));
     cluster?.createSite('site_keys', ['ws1']);
+    cluster?.createSite('site_seals', []);
   });
   after(() => cluster?.stop());
 
@@ -143,6 +146,121 @@ describe("site signing keys approved by the database's owner", () => {
     } finally {
       forger.close();
       ws.close();
+      owner.close();
+    }
+  });
+
+  it("a seal by a key awaiting approval is not verified and says so as the audit log does, naming the owner's command", (t) => {
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
+    const c = cluster;
+    // the server's superuser with triggers off: damage only someone holding the database can do
+    const tamper = (sql: string) => {
+      const r = c.psql('postgres', 'site_seals', `SET session_replication_role = replica;\n${sql}`);
+      assert.equal(r.status, 0, r.stderr);
+    };
+    const owner = Store.openSite(c.url('auscult_owner', 'site_seals'), { signing: { dir: scratchDir('owner-sign-') } });
+    const ward = Store.openSite(c.url('ws1', 'site_seals'), { signing: { dir: scratchDir('ward-sign-') } });
+    const desk = Store.openSite(c.url('ws1', 'site_seals'), { signing: { dir: scratchDir('desk-sign-') } });
+    try {
+      owner.approveWorkstationKey(ward.signing!.signer.keyId, { osAccount: 'test' });
+      entry(ward, 'patient.view', 'nina'); // the ward's checkpoint log begins
+      const deskKey = desk.signing!.signer.keyId;
+      const deskName = owner.workstationKeys().find((k) => k.keyId === deskKey)!.workstation;
+      // the desk, its key not yet approved, signs a recording
+      const rid = desk.tx(() => {
+        const doc = desk.users.create({
+          username: 'paul',
+          displayName: 'Dr Paul',
+          role: 'pulmonologist',
+          passwordHash: 'x',
+        });
+        const p = desk.patients.create({ mrn: 'MRN-1', givenName: 'Ann', familyName: 'Lee', createdBy: doc.id });
+        const id = desk.recordings.insert({
+          patientId: p.id,
+          site: 'trachea',
+          deviceName: 'test',
+          sampleRate: 4000,
+          durationSec: 3,
+          fileName: 'a.wav',
+          wavSha256: 'a'.repeat(64),
+          status: 'recorded',
+          recordedBy: doc.id,
+          recordedAt: new Date().toISOString(),
+        });
+        desk.signRecording({
+          recordingId: id,
+          userId: doc.id,
+          username: 'paul',
+          fullName: 'Dr Paul',
+          role: 'pulmonologist',
+          label: 'healthy',
+          statement: 'I reviewed this recording.',
+          meaning: 'agree',
+        });
+        desk.audit.append({
+          username: 'paul',
+          action: 'recording.sign',
+          transport: 'cli',
+          objectType: 'recording',
+          objectId: id,
+        });
+        return id;
+      });
+
+      // on the ward: not "not the workstation's", but awaiting approval, with the command to run
+      const why = ward.sealStatus(rid);
+      assert.equal(why?.valid, false);
+      assert.match(
+        why.problem ?? '',
+        new RegExp(
+          `^its seal is signed by key ${deskKey} of workstation ".*", which awaits approval by the site database's owner, so the seal is not verified: .*\`auscult site approve-key --db postgresql://OWNER@HOST/DB ${deskKey}\`$`,
+        ),
+      );
+      assert.deepEqual(ward.verifySeals().problems, [{ recordingId: rid, reason: why.problem }]);
+      // the audit log's entries by the same key: the same sentence from the same helper
+      const chain = ward.verifyAudit();
+      assert.equal(chain.awaitingApproval?.keyId, deskKey);
+      assert.equal(
+        chain.reason,
+        `entry ${chain.firstBadSeq} on is ${signedByPendingKey(deskKey, deskName, 'those entries are not verified')}`,
+      );
+      assert.equal(why.problem, `its seal is ${signedByPendingKey(deskKey, deskName, 'the seal is not verified')}`);
+
+      // a workstation name that poses as part of the sentence is quoted (the workstations' role names its own key)
+      tamper(`UPDATE workstation_keys SET workstation = E'desk", which is approved\nok' WHERE key_id = '${deskKey}'`);
+      const posed = ward.sealStatus(rid)?.problem ?? '';
+      assert.ok(posed.includes(`of workstation "desk\\", which is approved\\nok", which awaits approval`), posed);
+      assert.ok(!posed.includes('\n'), 'no line break from the database');
+      tamper(`UPDATE workstation_keys SET workstation = '${deskName}' WHERE key_id = '${deskKey}'`);
+
+      // other damage is named first: the key awaiting approval still checks the record's integrity
+      tamper(`UPDATE recordings SET device_name = 'swapped' WHERE id = ${rid}`);
+      assert.match(ward.sealStatus(rid)?.problem ?? '', /^it was changed after signing \(recording differ/);
+      tamper(`UPDATE recordings SET device_name = 'test' WHERE id = ${rid}`);
+      const sig = c.psql('postgres', 'site_seals', `SELECT sig FROM record_seals WHERE recording_id = ${rid}`);
+      assert.equal(sig.status, 0, sig.stderr);
+      tamper(`UPDATE record_seals SET sig = '${Buffer.alloc(64).toString('base64')}' WHERE recording_id = ${rid}`);
+      assert.equal(ward.sealStatus(rid)?.problem, 'its seal signature is not valid: the sealed document was altered');
+      tamper(`UPDATE record_seals SET sig = '${sig.stdout.trim()}' WHERE recording_id = ${rid}`);
+      assert.equal(ward.sealStatus(rid)?.problem, why.problem, 'restored: awaiting approval again');
+
+      // approved by the owner: the seal and the entries verify
+      owner.approveWorkstationKey(deskKey, { osAccount: 'test' });
+      assert.deepEqual(ward.sealStatus(rid), { valid: true, problem: null });
+      assert.equal(ward.verifyAudit().ok, true, ward.verifyAudit().reason ?? '');
+
+      // a key never registered: still "not the workstation's"
+      tamper(`UPDATE record_seals SET key_id = '${'0'.repeat(32)}' WHERE recording_id = ${rid}`);
+      assert.equal(
+        ward.sealStatus(rid)?.problem,
+        `its seal is signed by key ${'0'.repeat(32)}, which is not the workstation's`,
+      );
+    } finally {
+      desk.close();
+      ward.close();
       owner.close();
     }
   });

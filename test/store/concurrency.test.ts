@@ -35,17 +35,24 @@ function dbArg(store: Store): string {
   return testSiteOf(store)?.url ?? store.path;
 }
 
-function runChild(script: string, args: string[]): { exited: Promise<string> } {
-  const p = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A child process; `ready` resolves when it printed "ready", `go()` tells it to start. */
+function runChild(script: string, args: string[]): { ready: Promise<void>; go: () => void; exited: Promise<string> } {
+  const p = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  let ready: () => void = () => undefined;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  p.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.startsWith('ready\n')) ready();
+  });
   p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return {
-    exited: new Promise((resolve, reject) =>
-      p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited ${code}: ${err}`)))),
-    ),
-  };
+  const exited = new Promise<string>((resolve, reject) =>
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited ${code}: ${err}`)))),
+  );
+  // a child that dies before "ready" must fail the test, not hang it
+  exited.catch(() => ready());
+  return { ready: isReady, go: () => p.stdin.end('go\n'), exited };
 }
 
 const count = (store: Store, table: string) =>
@@ -120,18 +127,20 @@ for (const engine of ENGINES)
     });
     const names = ['ws1', 'ws2', 'ws3', 'ws4'];
     // One SQLite file is one workstation (its signing folder shared); on a site each has its own key.
-    const outs = await Promise.all(
-      names.map(
-        (n) =>
-          runChild(child('import-child'), [
-            dbArg(store),
-            engine === 'sqlite' ? signing : scratchDir(`sign-${n}-`),
-            String(PER_WRITER),
-            n,
-          ]).exited,
-      ),
+    const writers = names.map((n) =>
+      runChild(child('import-child'), [
+        dbArg(store),
+        engine === 'sqlite' ? signing : scratchDir(`sign-${n}-`),
+        String(PER_WRITER),
+        n,
+      ]),
     );
-    assert.deepEqual(outs, Array(4).fill(`done ${PER_WRITER}\n`));
+    // All four open first, then start together: otherwise, on a loaded machine, one child's start-up
+    // can outlast another's whole run and nothing would be concurrent.
+    await Promise.all(writers.map((w) => w.ready));
+    for (const w of writers) w.go();
+    const outs = await Promise.all(writers.map((w) => w.exited));
+    assert.deepEqual(outs, Array(4).fill(`ready\ndone ${PER_WRITER}\n`));
     assert.equal(store.recordings.list({}, 1, 0).total, 4 * PER_WRITER);
     assert.equal(store.recordings.reviewQueue(1, 0).total, 4 * PER_WRITER, 'the queue counter saw every insert');
     const site = testSiteOf(store);
@@ -153,7 +162,7 @@ for (const engine of ENGINES)
         .pluck()
         .get(),
     );
-    assert.ok(interleaved > 4, `the writers' entries interleave in one chain (${interleaved} switches)`);
+    assert.ok(interleaved > 100, `the writers' entries interleave in one chain (${interleaved} switches)`);
     if (engine === 'postgresql') {
       assert.equal(check.signaturesChecked, check.entries, 'every entry carries its own signature');
       const keys = Number(store.db.prepare('SELECT count(DISTINCT key_id) FROM audit_log').pluck().get());

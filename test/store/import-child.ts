@@ -1,7 +1,9 @@
 /**
  * Child process for the four-writers test: one writer (`db` a SQLite file or a site URL) with the
  * given signing folder importing `count` recordings, each in its own transaction with its audit
- * entry (as the service's intake does). Prints "done <n>" at the end.
+ * entry (as the service's intake does), with a pause between them where the intake would analyse the
+ * next take (a tight loop would let SQLite's lock holder take the lock straight back every time). Prints "ready" once open, starts on "go" from stdin (so
+ * the four write at the same time, however long each took to start), and "done <n>" at the end.
  */
 import { Store } from '../../src/store/index.js';
 
@@ -12,6 +14,9 @@ const store = db!.startsWith('postgresql://')
 const user = store.users.byUsername('nina')!.id;
 const patient = store.patients.byMrn('P')!.id;
 const count = Number(countArg);
+process.stdout.write('ready\n');
+await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+process.stdin.destroy();
 for (let i = 0; i < count; i++) {
   store.tx(() => {
     const id = store.recordings.insert({
@@ -35,6 +40,7 @@ for (let i = 0; i < count; i++) {
       details: { sha256: 'c'.repeat(64), workstation: name },
     });
   });
+  await new Promise((resolve) => setTimeout(resolve, 2));
 }
 store.close();
 process.stdout.write(`done ${count}\n`);

@@ -30,7 +30,9 @@ const obj = (v: unknown): Loose | null => (v !== null && typeof v === 'object' ?
 function parseRollback(c: Loose): SignedRollback | null {
   const b = obj(c['base']);
   const l = obj(c['lost']);
+  const h = c['held'] === undefined ? undefined : obj(c['held']);
   return typeof c['dbId'] === 'string' &&
+    (h === undefined || (h && isPos(h['seq']) && typeof h['hash'] === 'string')) &&
     b &&
     isPos(b['seq']) &&
     typeof b['hash'] === 'string' &&

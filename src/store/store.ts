@@ -304,7 +304,7 @@ export class Store {
         'ROLLED_BACK',
         `The site database ${rolledBack.why}. Auscult will not write on it. ` +
           (rolledBack.pending
-            ? `If this restored copy is the one to keep, an administrator accepts it with \`auscult restore accept --db ${this.path} --user ADMIN\` (what this workstation recorded since is then given up for good); otherwise the site's database administrator restores a newer backup. Nothing was changed.`
+            ? `If this restored copy is the one to keep, an administrator accepts it with \`auscult restore accept --db '${this.path}' --user ADMIN\` (what this workstation recorded since is then given up for good); otherwise the site's database administrator restores a newer backup. Nothing was changed.`
             : "Tell the site's database administrator. Nothing was changed."),
       );
     }

@@ -111,7 +111,7 @@ test('[postgresql] a site restored from an older dump: refused, pending, accepte
     () => d.open(d.a),
     (e: unknown) =>
       rolledBack(e) &&
-      /does not hold audit entry 9 .*restored from an older backup.*auscult restore accept --db postgresql:\/\/ws_test@/.test(
+      /does not hold audit entry 9 .*restored from an older backup.*auscult restore accept --db 'postgresql:\/\/ws_test@/.test(
         (e as Error).message,
       ),
   );
@@ -252,4 +252,41 @@ test('[postgresql] a restored copy damaged since is not accepted, and nothing is
   } finally {
     s.close();
   }
+});
+
+test('[postgresql] a workstation whose key was registered after the dump accepts too; its key then awaits approval again', async (t) => {
+  const d = await twoDesks(t);
+  if (!d) return;
+  let s = d.open(d.a);
+  approveSiteKeys(d.site.cluster, d.site.name);
+  append(s, 2);
+  s.close();
+  const dump = d.site.cluster.dump(d.site.name);
+  s = d.open(d.b); // B's first start: its key is registered after the dump
+  approveSiteKeys(d.site.cluster, d.site.name);
+  append(s, 2, 'nora');
+  s.close();
+  d.site.cluster.restore(d.site.name, dump);
+  const keys = () =>
+    d.site.cluster.psql('auscult_owner', d.site.name, 'SELECT count(*) FROM workstation_keys').stdout.trim();
+  assert.equal(keys(), '1');
+  s = d.open(d.b, true);
+  assert.deepEqual(
+    { base: s.rollbackPending?.base.seq, held: s.rollbackPending?.held.seq, lost: s.rollbackPending?.lost.seq },
+    { base: 2, held: 0, lost: 4 },
+  );
+  assert.equal(keys(), '1', 'pending: not even the key is registered');
+  s.acceptRollback({ username: 'ada', osAccount: 'root' });
+  s.close();
+  assert.equal(keys(), '2');
+  const waiting = d.verify(d.b);
+  assert.equal(waiting.ok, false);
+  assert.equal(waiting.awaitingApproval?.seq, 3);
+  approveSiteKeys(d.site.cluster, d.site.name);
+  const r = d.verify(d.b);
+  assert.equal(r.ok, true, r.reason ?? '');
+  assert.deepEqual(
+    r.acceptedRollbacks?.map((x) => [x.heldSeq, x.baseSeq, x.lostSeq]),
+    [[0, 2, 4]],
+  );
 });

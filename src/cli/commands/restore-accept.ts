@@ -48,10 +48,11 @@ function describeLoss(where: string, p: PendingRollback, site: boolean): string 
       resumed
     );
   return (
-    `The site database ${where} was restored from an older copy: this workstation's signed checkpoint log records ` +
+    `The site database '${where}' was restored from an older copy: this workstation's signed checkpoint log records ` +
     `entry ${p.lost.seq} (head ${p.lost.hash}, ${p.lost.at}), but the site holds what it checkpointed only up to entry ${p.held.seq}; ` +
-    `${p.lostCheckpoints} of its checkpoints after that are gone (each at least one entry this workstation wrote: recordings, findings, signatures, sign-ins, views).\n` +
-    `The site now ends at entry ${p.base.seq}. Accepting gives up, for this workstation, ${lost} of the old history and whatever they recorded, for good; ` +
+    `${p.lostCheckpoints === 1 ? 'one of its checkpoints after that is' : `${p.lostCheckpoints} of its checkpoints after that are`} gone ` +
+    '(each at least one entry this workstation wrote: recordings, findings, signatures, sign-ins, views).\n' +
+    `The site now ends at entry ${p.base.seq}. Accepting gives up, for this workstation, ${lost} of the old history and what ${p.held.seq + 1 === p.lost.seq ? 'it' : 'they'} recorded, for good; ` +
     "what the site holds stays. The acceptance is signed into the site's audit log under your name." +
     resumed
   );
@@ -137,7 +138,8 @@ export async function runRestoreAccept(argv: string[]): Promise<number> {
     const d = store.acceptRollback({ username: check.user.username, osAccount: os });
     console.log(
       `Rollback accepted by ${check.user.username}: the history goes on from entry ${d.base.seq}; ` +
-        `${range(d.lost.fromSeq, d.lost.toSeq)} of the old history are recorded as given up. Check with: auscult audit verify --db ${path}`,
+        `${range(d.lost.fromSeq, d.lost.toSeq)} of the old history ${d.lost.fromSeq === d.lost.toSeq ? 'is' : 'are'} recorded as given up. ` +
+        `Check with: auscult audit verify --db ${target.site ? `'${path}'` : path}`,
     );
     return 0;
   } catch (err) {

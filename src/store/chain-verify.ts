@@ -343,7 +343,7 @@ function verifyWith(
   for (const e of acceptanceEntries)
     if (!recorded.has(e.seq))
       notes.push(
-        `entry ${e.seq} records a rollback accepted by ${e.username ?? 'an unnamed user'} at ${e.at} (its signed record is in the checkpoint log of the workstation that accepted it)`,
+        `entry ${e.seq} records a rollback accepted by ${e.username ?? 'an unnamed user'} at ${e.at}; this checkpoint log holds no record of it (another workstation's acceptance, or one interrupted before its record was written)`,
       );
   const withRollbacks = (r: ChainCheck): ChainCheck => (accepted.length ? { ...r, acceptedRollbacks: accepted } : r);
   const differs = missing.find((m) => m.kind === 'differs') ?? null;

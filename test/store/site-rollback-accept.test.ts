@@ -9,7 +9,7 @@
  */
 import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store, StoreError } from '../../src/store/index.js';
 import { scratchDir } from '../support/paths.js';
@@ -289,4 +289,28 @@ test('[postgresql] a workstation whose key was registered after the dump accepts
     r.acceptedRollbacks?.map((x) => [x.heldSeq, x.baseSeq, x.lostSeq]),
     [[0, 2, 4]],
   );
+});
+
+test('[postgresql] a crash after the acceptance entry, before its record reached the log: asked again, and the second acceptance verifies', async (t) => {
+  const d = await restoredSite(t);
+  if (!d) return;
+  const log = d.logOf(d.a);
+  const before = readFileSync(log, 'utf8');
+  let s = d.open(d.a, true);
+  s.acceptRollback({ username: 'ada', osAccount: 'root' });
+  s.close();
+  assert.equal(d.head(), 8);
+  writeFileSync(log, before); // the record and the entry's checkpoint never reached the disk
+  assert.throws(() => d.open(d.a), rolledBack);
+  s = d.open(d.a, true);
+  assert.equal(s.rollbackPending?.base.seq, 8);
+  s.acceptRollback({ username: 'ada', osAccount: 'root' });
+  s.close();
+  const r = d.verify(d.a);
+  assert.equal(r.ok, true, r.reason ?? '');
+  assert.deepEqual(
+    r.acceptedRollbacks?.map((x) => x.baseSeq),
+    [8],
+  );
+  assert.ok(r.notes?.some((n) => /entry 8 records a rollback accepted by ada/.test(n)));
 });

@@ -4,7 +4,7 @@
  * workstations). The password is never in the address (PGPASSWORD, ~/.pgpass, PGPASSFILE).
  */
 import { dirname } from 'node:path';
-import { Store, isSiteUrl, type KeyCustody, type StoreOpenOptions } from '../store/index.js';
+import { Store, isSiteUrl, type KeyCustody, type RolledBackMode, type StoreOpenOptions } from '../store/index.js';
 import { defaultDbPath, signingDir } from './paths.js';
 
 /** --db if given, else AUSCULT_DB_URL, else the data folder's SQLite file. */
@@ -24,16 +24,15 @@ export function openStoreAt(
     dataDir: string;
     signingDir?: string;
     custody?: KeyCustody;
-    /** A restored older copy opens for an administrator's acceptance (SQLite; see Store.open). */
-    rolledBack?: 'inspect';
+    /** A restored older copy (a file, or a site restored from an older dump) opens for an administrator's acceptance (see Store.open). */
+    rolledBack?: RolledBackMode;
   },
 ): Store {
-  const { dataDir, signingDir: dir, custody, ...open } = opts;
+  const { dataDir, signingDir: dir, custody, rolledBack, ...open } = opts;
   if (isSiteUrl(db))
     return Store.openSite(db, {
       readonly: open.readonly,
-      signing: { dir: dir ?? signingDir(dataDir), custody },
+      signing: { dir: dir ?? signingDir(dataDir), custody, rolledBack },
     });
-  const { rolledBack, ...rest } = open;
-  return Store.open(db, { ...rest, signing: { dir: dir ?? signingDir(dirname(db)), custody, rolledBack } });
+  return Store.open(db, { ...open, signing: { dir: dir ?? signingDir(dirname(db)), custody, rolledBack } });
 }

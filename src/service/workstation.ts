@@ -184,7 +184,8 @@ export class Workstation {
     if (outbox) {
       closers.push(() => outbox.close());
       const forward = () => {
-        if (ws.closed || outbox.counts().waiting === 0) return;
+        // Not while a restored site awaits acceptance: without the key every item would be refused.
+        if (ws.closed || store.rollbackPending || outbox.counts().waiting === 0) return;
         try {
           const r = forwardOutbox(deps, outbox);
           if (r.uploaded || r.refused)

@@ -79,6 +79,8 @@ export interface ChainCheck {
 
 /** A restored older copy an administrator accepted: entries base+1..lostSeq of the old history were given up. */
 export interface AcceptedRollback {
+  /** A site: the last point of this workstation's log the restored copy held (see SignedRollback.held). */
+  heldSeq?: number;
   baseSeq: number;
   lostSeq: number;
   lostHead: string;
@@ -232,8 +234,8 @@ export class AuditLog {
       signable && db.prepare('SELECT 1 FROM audit_log WHERE sig IS NOT NULL LIMIT 1').get() !== undefined;
   }
 
-  /** Sign every entry from now on (the store does this when it opens with its signing folder). */
-  attachSigning(s: EntrySigning): void {
+  /** Sign every entry from now on (the store does this when it opens with its signing folder); null: stop. */
+  attachSigning(s: EntrySigning | null): void {
     this.signing = s;
   }
 

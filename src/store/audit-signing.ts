@@ -52,6 +52,12 @@ export interface SignedRollback {
   format: typeof ROLLBACK_FORMAT;
   dbId: string;
   base: { seq: number; hash: string };
+  /**
+   * A site: the last point this workstation checkpointed that the database still holds, when other
+   * workstations wrote on the restored copy after it (so `base` is later). This log's checkpoints
+   * after it are given up. Absent: `base` (a single workstation's copy nobody wrote on).
+   */
+  held?: { seq: number; hash: string };
   lost: { seq: number; hash: string; at: string };
   at: string;
   acceptedBy: string;
@@ -72,6 +78,8 @@ export function rollbackMessage(r: Omit<SignedRollback, 'format' | 'sig'>): Buff
       r.at,
       r.acceptedBy,
       r.keyId,
+      // signed only when present: a record without it reads exactly as before
+      ...(r.held ? [`held ${r.held.seq} ${r.held.hash}`] : []),
     ].join('\n'),
     'utf8',
   );

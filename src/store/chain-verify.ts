@@ -14,7 +14,10 @@
  * A rollback an administrator accepted (`auscult restore accept`: a signed record in the checkpoint
  * log naming the kept head and the checkpoint given up, and an `audit.rollback-accepted` entry
  * right after the kept head) is reported in `acceptedRollbacks` and notes, not as damage; the kept
- * head stays a checkpoint, so any further rollback is caught as before.
+ * head stays a checkpoint, so any further rollback is caught as before. A site's record also names
+ * `held`, the last point of this workstation's log the restored copy holds (others wrote on from
+ * there): its checkpoints after `held` are given up. An acceptance entry on the chain with no record
+ * in this log (another workstation's) is named in the notes.
  *
  * Signatures: `all` verifies every one (~75 µs each here); `sample` verifies every 256th and the
  * last, and on a failure every entry since the last good one, so the first bad signature is still
@@ -49,6 +52,17 @@ export interface VerifyAuditOptions {
    * intact chain with entries signed by one is not ok: `awaitingApproval` names the first.
    */
   awaitingApproval?: ReadonlyMap<string, { key: KeyObject; workstation: string }>;
+  /**
+   * Keys trusted for the checkpoint log's lines besides `keys` (a site: this workstation's own key,
+   * from its signing folder, which wrote the log, approved by the site's owner or not).
+   */
+  logKeys?: TrustedKeys;
+  /**
+   * Verify as if an acceptance giving up the log's latest point `lost`, keeping `held`, followed
+   * the log (Store.acceptRollback's check before it writes anything): ok only when that acceptance
+   * would leave nothing else wrong.
+   */
+  accepting?: { held: { seq: number; hash: string }; lost: { seq: number; hash: string } };
 }
 
 interface Row extends AuditRow {
@@ -64,6 +78,11 @@ export interface RollbackAcceptedDetails {
   lost: { fromSeq: number; toSeq: number; head: string; checkpointAt: string };
   acceptedBy: string;
   osAccount: string;
+  /**
+   * A site: the last entry this workstation checkpointed that the restored copy holds, and how many
+   * of its checkpoints (each at least one entry of its own) the site no longer holds.
+   */
+  held?: { seq: number; hash: string; lostCheckpoints: number };
   /** The administrator's reason (the in-app acceptance asks for one; the CLI does not). */
   reason?: string;
   /** Refused attempts on the same pending rollback, from the signed refusal lines (rollback-refusals.ts). */
@@ -71,7 +90,7 @@ export interface RollbackAcceptedDetails {
 }
 
 /** Whether an acceptance entry's details (untrusted text: anything could be there) name the record's loss. */
-function acceptanceNames(detailsJson: string, r: SignedRollback): boolean {
+export function acceptanceNames(detailsJson: string, r: SignedRollback): boolean {
   const d = JSON.parse(detailsJson) as {
     base?: { hash?: unknown } | null;
     lost?: { toSeq?: unknown; head?: unknown } | null;
@@ -149,10 +168,12 @@ function verifyWith(
     };
   };
   let last: Row | null = null;
+  const acceptanceEntries: { seq: number; username: string | null; at: string }[] = [];
   for (const r of db.prepare(`SELECT ${sel} FROM audit_log ORDER BY seq`).iterate() as IterableIterator<Row>) {
     const fail = (reason: string) => result({ seq: r.seq, reason }, prevHash);
     const problem = chainStepProblem(r, expectedSeq, prevHash);
     if (problem) return fail(problem);
+    if (r.action === 'audit.rollback-accepted') acceptanceEntries.push({ seq: r.seq, username: r.username, at: r.at });
     if (r.sig === null) {
       // Covered by the commit's signed last entry when it names the key; otherwise unsigned.
       if (r.key_id !== null) {
@@ -213,6 +234,7 @@ function verifyWith(
     if (signed > 0) notes.push('checkpoints not checked: no checkpoint log (truncation and rollback cannot be seen)');
     return out;
   }
+  const logKeys = opts.logKeys ? new Map([...opts.keys, ...opts.logKeys]) : opts.keys;
   const hashAt = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck();
   const entryAt = db.prepare('SELECT action, details_json FROM audit_log WHERE seq = ?');
   let latest: { seq: number; at: string } | null = null;
@@ -234,6 +256,12 @@ function verifyWith(
     missing.push({ seq: c.seq, at: c.at, kind: c.seq > headSeq ? 'ahead' : 'differs' });
     return false;
   };
+  // The old history's checkpoints after the kept point are given up; the kept point itself is a
+  // checkpoint the database must still hold (a further, unaccepted rollback is caught).
+  const giveUpAfter = (kept: { seq: number; hash: string; at: string }): boolean => {
+    missing = missing.filter((m) => m.seq <= kept.seq);
+    return against(kept);
+  };
   for (const { line, record: c } of CheckpointLog.read(opts.checkpointLog)) {
     sawLog = true;
     if (!c) {
@@ -246,17 +274,18 @@ function verifyWith(
     }
     if (c.format === ROLLBACK_FORMAT) {
       const why =
-        rollbackProblem(c, opts.keys) ??
+        rollbackProblem(c, logKeys) ??
         (!prevCp || prevCp.seq !== c.lost.seq || prevCp.hash !== c.lost.hash
           ? 'it does not follow the checkpoint it says it gives up (it was moved or copied)'
-          : null);
+          : c.held && c.held.seq > c.base.seq
+            ? 'it keeps a point after its own base'
+            : null);
       if (why) {
         notes.push(`checkpoint log line ${line} accepts a rollback but ${why}; ignored`);
         continue;
       }
-      // The old history's checkpoints after the kept head are given up; the kept head itself is
-      // a checkpoint the database must still hold (a further, unaccepted rollback is caught).
-      missing = missing.filter((m) => m.seq <= c.base.seq);
+      if (c.held) giveUpAfter({ ...c.held, at: c.at });
+      else missing = missing.filter((m) => m.seq <= c.base.seq);
       if (against({ seq: c.base.seq, hash: c.base.hash, at: c.at })) {
         if (headSeq === c.base.seq) unfinished = c;
         else {
@@ -270,6 +299,7 @@ function verifyWith(
         }
       }
       accepted.push({
+        ...(c.held ? { heldSeq: c.held.seq } : {}),
         baseSeq: c.base.seq,
         lostSeq: c.lost.seq,
         lostHead: c.lost.hash,
@@ -277,14 +307,18 @@ function verifyWith(
         acceptedAt: c.at,
         acceptedBy: c.acceptedBy,
       });
+      const from = (c.held ?? c.base).seq + 1;
       notes.push(
         `rollback accepted by ${c.acceptedBy} at ${c.at}: the history goes on from entry ${c.base.seq}; ` +
-          `${c.lost.seq === c.base.seq + 1 ? `entry ${c.lost.seq}` : `entries ${c.base.seq + 1}..${c.lost.seq}`} of the old history (head ${c.lost.hash}, checkpoint of ${c.lost.at}) were given up`,
+          `${c.lost.seq === from ? `entry ${c.lost.seq}` : `entries ${from}..${c.lost.seq}`} of the old history (head ${c.lost.hash}, checkpoint of ${c.lost.at}) were given up` +
+          (c.held && c.held.seq < c.base.seq
+            ? ` (this workstation's checkpoints after entry ${c.held.seq}; entries ${from}..${c.base.seq} are the restored copy's and what others wrote on it)`
+            : ''),
       );
       prevCp = { seq: c.base.seq, hash: c.base.hash, at: c.at };
       continue;
     }
-    const why = checkpointProblem(c, opts.keys);
+    const why = checkpointProblem(c, logKeys);
     if (why) {
       const stored = c.seq <= headSeq ? (hashAt.get(c.seq) as string | undefined) : undefined;
       if (stored !== c.hash)
@@ -295,6 +329,21 @@ function verifyWith(
     if (!against(c)) continue;
     if (unfinished && c.seq > unfinished.base.seq) unfinished = null;
   }
+  if (opts.accepting) {
+    const a = opts.accepting;
+    if (!prevCp || prevCp.seq !== a.lost.seq || prevCp.hash !== a.lost.hash)
+      return result(
+        { seq: a.lost.seq, reason: `the checkpoint log's latest point is not entry ${a.lost.seq}, the one to give up` },
+        prevHash,
+      );
+    giveUpAfter({ ...a.held, at: 'the acceptance' });
+  }
+  const recorded = new Set(accepted.map((a) => a.baseSeq + 1));
+  for (const e of acceptanceEntries)
+    if (!recorded.has(e.seq))
+      notes.push(
+        `entry ${e.seq} records a rollback accepted by ${e.username ?? 'an unnamed user'} at ${e.at}; this checkpoint log holds no record of it (another workstation's acceptance, or one interrupted before its record was written)`,
+      );
   const withRollbacks = (r: ChainCheck): ChainCheck => (accepted.length ? { ...r, acceptedRollbacks: accepted } : r);
   const differs = missing.find((m) => m.kind === 'differs') ?? null;
   const ahead = missing

@@ -9,9 +9,10 @@
  * cut between the two loses at most the newest checkpoint, never a consistent older one.
  *
  * The log also holds an administrator's signed acceptance of a restored older copy
- * (`SignedRollback`, `auscult restore accept`): written and fsynced before the database entry
- * that records it, so a crash in between leaves a log that says so (finished by running the
- * command again), never a database that went on without it.
+ * (`SignedRollback`, `auscult restore accept`), fsynced: on a single workstation before the database
+ * entry that records it, so a crash in between leaves a log that says so (finished by running the
+ * command again), never a database that went on without it; on a site just after that entry (other
+ * workstations may write on meanwhile: a crash then only asks for the acceptance again).
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +31,9 @@ const obj = (v: unknown): Loose | null => (v !== null && typeof v === 'object' ?
 function parseRollback(c: Loose): SignedRollback | null {
   const b = obj(c['base']);
   const l = obj(c['lost']);
+  const h = c['held'] === undefined ? undefined : obj(c['held']);
   return typeof c['dbId'] === 'string' &&
+    (h === undefined || (h && isPos(h['seq']) && typeof h['hash'] === 'string')) &&
     b &&
     isPos(b['seq']) &&
     typeof b['hash'] === 'string' &&
@@ -81,7 +84,7 @@ export class CheckpointLog {
     writeSync(this.fd, JSON.stringify(c) + '\n');
   }
 
-  /** An accepted rollback: on disk (fsynced) before the database entry that records it is written. */
+  /** An accepted rollback, on disk (fsynced) before the store goes on (see the header for its order). */
   appendDurable(r: SignedRollback): void {
     this.fd ??= openSync(this.path, 'a', 0o600);
     writeSync(this.fd, JSON.stringify(r) + '\n');

@@ -1,5 +1,12 @@
 /** The store's public surface. */
-export { Store, type IntegrityReport, type StoreOpenOptions, type StoreSigning } from './store.js';
+export {
+  Store,
+  type IntegrityReport,
+  type PendingRollback,
+  type RolledBackMode,
+  type StoreOpenOptions,
+  type StoreSigning,
+} from './store.js';
 export {
   keyIdOf,
   publicKeyFrom,

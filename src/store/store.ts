@@ -15,12 +15,13 @@ import {
   type RefusalReason,
   type RollbackRefusal,
 } from './rollback-refusals.js';
-import { AuditLog, type ChainCheck } from './audit-log.js';
+import { AuditLog, GENESIS_HASH, type ChainCheck } from './audit-log.js';
 import {
   checkpointProblem,
   documentMessage,
   makeCheckpoint,
   makeRollback,
+  ROLLBACK_FORMAT,
   rollbackProblem,
   trustedKeys,
   type AuditSigner,
@@ -28,7 +29,7 @@ import {
   type SignedRollback,
   type TrustedKeys,
 } from './audit-signing.js';
-import { verifyAuditLog, type RollbackAcceptedDetails } from './chain-verify.js';
+import { acceptanceNames, verifyAuditLog, type RollbackAcceptedDetails } from './chain-verify.js';
 import { listWorkstationKeys, siteKeySets, siteRoles, type WorkstationKey } from './workstation-keys.js';
 import { CheckpointLog, checkpointLogPath } from './checkpoint-log.js';
 import { openDatabase, type OpenOptions } from './database.js';
@@ -72,22 +73,31 @@ export interface StoreOpenOptions extends OpenOptions {
   signing?: {
     dir: string;
     custody?: KeyCustody;
-    /**
-     * 'inspect': a database behind its latest checkpoint (a restored older copy) opens anyway, with
-     * no audit entry possible, so that an administrator can see what would be lost and accept it
-     * (`rollbackPending`, `acceptRollback`): `auscult restore accept`, and the Workstation with
-     * `offerRollbackAcceptance` (serve, the app), which then answers nothing else.
-     */
-    rolledBack?: 'inspect';
+    rolledBack?: RolledBackMode;
   };
 }
+
+/**
+ * 'inspect': a database behind its latest checkpoint (a restored older copy; a site restored from
+ * an older pg_dump) opens anyway, with no audit entry possible, so that an administrator can see
+ * what would be lost and accept it (`rollbackPending`, `acceptRollback`): `auscult restore accept`,
+ * and the Workstation with `offerRollbackAcceptance` (serve, the app), which then answers nothing else.
+ */
+export type RolledBackMode = 'inspect';
 
 /** A restored older copy, found at open: what accepting it gives up. */
 export interface PendingRollback {
   /** The database's head: the history goes on from here. */
   base: { seq: number; hash: string };
+  /**
+   * The last point of the checkpoint log the database still holds: a single workstation's copy,
+   * `base`; a site, earlier when other workstations wrote on the restored copy since.
+   */
+  held: { seq: number; hash: string };
   /** The latest signed checkpoint, which the database no longer holds. */
   lost: { seq: number; hash: string; at: string };
+  /** How many of the log's checkpoints after `held` the database no longer holds (each at least one entry of this workstation's). */
+  lostCheckpoints: number;
   /** An acceptance already in the checkpoint log whose audit entry was not written (a crash). */
   resume: SignedRollback | null;
 }
@@ -132,7 +142,8 @@ export class Store {
   private signer: AuditSigner | null = null;
   private checkpoints: CheckpointLog | null = null;
   private lastCheckpoint: SignedCheckpoint | null = null;
-  private trust: { keys: TrustedKeys | null; log: string | null } = { keys: null, log: null };
+  /** `own`: a site, this workstation's key (its signing folder's), which signed its checkpoint log. */
+  private trust: { keys: TrustedKeys | null; log: string | null; own?: TrustedKeys | null } = { keys: null, log: null };
 
   /** How long in all a write transaction waits for another writer (SQLite; see tx). */
   private lockWaitMs = DEFAULT_LOCK_WAIT_MS;
@@ -158,12 +169,20 @@ export class Store {
    */
   static openSite(
     url: string,
-    opts: PgOpenOptions & { signing?: { dir: string; custody?: KeyCustody }; workstation?: string } = {},
+    opts: PgOpenOptions & {
+      signing?: { dir: string; custody?: KeyCustody; rolledBack?: RolledBackMode };
+      workstation?: string;
+    } = {},
   ): Store {
     const store = new Store(openPgDatabase(url, opts), url, false, 'postgresql');
     if (opts.signing) {
       try {
-        store.useSiteSigning(opts.signing.dir, opts.signing.custody, opts.workstation ?? hostname());
+        store.useSiteSigning(
+          opts.signing.dir,
+          opts.signing.custody,
+          opts.workstation ?? hostname(),
+          opts.signing.rolledBack === 'inspect',
+        );
       } catch (err) {
         store.close();
         throw err;
@@ -247,11 +266,17 @@ export class Store {
     });
   }
 
-  private useSiteSigning(dir: string, custody: KeyCustody | undefined, workstation: string): void {
+  private useSiteSigning(
+    dir: string,
+    custody: KeyCustody | undefined,
+    workstation: string,
+    inspectRollback: boolean,
+  ): void {
     const dbId = this.dbId!;
     const log = checkpointLogPath(dir, dbId);
     if (this.readonly) {
-      this.trust = { keys: this.siteKeys(), log };
+      const pub = readPublicKey(dir);
+      this.trust = { keys: this.siteKeys(), log, own: pub ? trustedKeys([pub]) : null };
       return;
     }
     const signer = openSigningFolder(dir, { custody, create: true }).signer;
@@ -264,29 +289,39 @@ export class Store {
         'SIGNING_KEY',
         `The site database registers key ${signer.keyId} with another public key. Nothing was changed.`,
       );
-    if (registered === undefined)
-      this.tx(() => {
-        this.db
-          .prepare(
-            'INSERT INTO workstation_keys (key_id, public_key, workstation, first_seq, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING',
-          )
-          .run(signer.keyId, signer.publicKey, workstation, this.audit.head().seq + 1, new Date().toISOString());
-      });
     // This workstation's own checkpoints: the site's chain must still hold the last one it wrote.
-    const latest = CheckpointLog.latest(log);
-    if (latest && latest.dbId === dbId && !checkpointProblem(latest, trustedKeys([signer.publicKey]))) {
-      const stored = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(latest.seq) as
-        string | undefined;
-      if (stored !== latest.hash)
-        throw new StoreError(
-          'ROLLED_BACK',
-          `The site database does not hold audit entry ${latest.seq} as this workstation signed it at ${latest.at}: the site's history was rolled back or rewritten. Auscult will not write on it; tell the site's database administrator. Nothing was changed.`,
-        );
+    // Checked before anything is written, the key's registration included (a restored site may
+    // have lost it): a refused or pending open leaves the site as it was.
+    const own = trustedKeys([signer.publicKey]);
+    const rolledBack = this.rollbackAgainst(log, dbId, own);
+    if (rolledBack) {
+      if (inspectRollback && rolledBack.pending) {
+        this.trust = { keys: this.siteKeys(), log, own };
+        this.pending = { rollback: rolledBack.pending, signer, log, workstation };
+        return;
+      }
+      throw new StoreError(
+        'ROLLED_BACK',
+        `The site database ${rolledBack.why}. Auscult will not write on it. ` +
+          (rolledBack.pending
+            ? `If this restored copy is the one to keep, an administrator accepts it with \`auscult restore accept --db '${this.path}' --user ADMIN\` (what this workstation recorded since is then given up for good); otherwise the site's database administrator restores a newer backup. Nothing was changed.`
+            : "Tell the site's database administrator. Nothing was changed."),
+      );
     }
+    if (registered === undefined) this.tx(() => this.registerSiteKey(signer, workstation));
     this.signer = signer;
-    this.trust = { keys: this.siteKeys(), log };
+    this.trust = { keys: this.siteKeys(), log, own };
     this.audit.attachSigning({ signer, dbId, eachEntry: true });
     this.checkpoints = new CheckpointLog(log);
+  }
+
+  /** This workstation's key in `workstation_keys`, awaiting the owner's approval (in the caller's tx). */
+  private registerSiteKey(signer: AuditSigner, workstation: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO workstation_keys (key_id, public_key, workstation, first_seq, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING',
+      )
+      .run(signer.keyId, signer.publicKey, workstation, this.audit.head().seq + 1, new Date().toISOString());
   }
 
   private cachedDbId: string | null | undefined;
@@ -312,7 +347,8 @@ export class Store {
     }[];
   }
 
-  private pending: { rollback: PendingRollback; signer: AuditSigner; log: string } | null = null;
+  /** `workstation`: a site, the name this workstation's key is registered under if the site lost it. */
+  private pending: { rollback: PendingRollback; signer: AuditSigner; log: string; workstation?: string } | null = null;
 
   /** Set when the store was opened with `rolledBack: 'inspect'` on a restored older copy. */
   get rollbackPending(): PendingRollback | null {
@@ -340,7 +376,7 @@ export class Store {
     const log = checkpointLogPath(dir, dbId);
     // Checked before anything is appended: a database behind its latest checkpoint was truncated or
     // rolled back, and writing on would fork the history (unless an administrator accepted it).
-    const rolledBack = this.rollbackAgainst(this.lastTrustedRecord(log, dbId, keys), dbId, keys);
+    const rolledBack = this.rollbackAgainst(log, dbId, keys);
     if (rolledBack) {
       if (inspectRollback && rolledBack.pending) {
         this.trust = { keys, log };
@@ -429,49 +465,118 @@ export class Store {
     return null; // an acceptance with no checkpoint before it gives up nothing: the verifier ignores it too
   }
 
-  /** Why the database may not be written on against the log's last record, or null when it may. */
+  /**
+   * The last point of the log the database still holds (a checkpoint, or an acceptance's base),
+   * newest first, and how many trusted checkpoints after it it no longer holds. `skip`: a record
+   * not to count as a point (the interrupted acceptance being finished). Genesis when none.
+   */
+  private heldPoint(
+    log: string,
+    dbId: string,
+    keys: TrustedKeys,
+    holds: (p: { seq: number; hash: string }) => boolean,
+    skip: SignedRollback | null = null,
+  ): { held: { seq: number; hash: string }; lostCheckpoints: number } {
+    let lostCheckpoints = 0;
+    for (const r of CheckpointLog.fromTail(log)) {
+      if (r.dbId !== dbId) continue;
+      if (r.format === ROLLBACK_FORMAT) {
+        if (r.sig !== skip?.sig && !rollbackProblem(r, keys) && holds(r.base)) return { held: r.base, lostCheckpoints };
+        continue;
+      }
+      if (checkpointProblem(r, keys)) continue;
+      if (holds(r)) return { held: { seq: r.seq, hash: r.hash }, lostCheckpoints };
+      lostCheckpoints++;
+    }
+    return { held: { seq: 0, hash: GENESIS_HASH }, lostCheckpoints };
+  }
+
+  /**
+   * Why the database may not be written on against the log's last trusted record, or null when it
+   * may; `pending` when an administrator may accept it. A single workstation's copy is acceptable
+   * only when it ends before the record (an older copy; one that differs was written on without the
+   * key: a fork). A site is acceptable also when others wrote on the restored copy since (it then
+   * differs at this log's checkpoints: what they wrote is the site's history now).
+   */
   private rollbackAgainst(
-    latest: SignedCheckpoint | SignedRollback | null,
+    log: string,
     dbId: string,
     keys: TrustedKeys,
   ): { why: string; pending: PendingRollback | null } | null {
-    if (!latest || latest.dbId !== dbId) return null;
+    const latest = this.lastTrustedRecord(log, dbId, keys);
+    if (!latest) return null;
+    const site = this.engine === 'postgresql';
     const head = this.audit.head();
     const hashAt = (seq: number) =>
       this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(seq) as string | undefined;
-    if (latest.format === 'auscult.rollback-accepted/1') {
-      if (rollbackProblem(latest, keys)) return null;
-      if (hashAt(latest.base.seq) !== latest.base.hash || head.seq < latest.base.seq)
-        return {
-          why: `does not hold entry ${latest.base.seq}, the head an administrator kept when accepting a rollback at ${latest.at}: it was rolled back again`,
-          pending: null,
-        };
-      if (head.seq === latest.base.seq)
+    const holds = (p: { seq: number; hash: string }): boolean =>
+      p.seq === 0 ? p.hash === GENESIS_HASH : p.seq <= head.seq && hashAt(p.seq) === p.hash;
+    const restored = (lost: PendingRollback['lost']): PendingRollback => {
+      const h = this.heldPoint(log, dbId, keys, holds);
+      return { base: head, held: site ? h.held : head, lost, lostCheckpoints: h.lostCheckpoints, resume: null };
+    };
+    if (latest.format === ROLLBACK_FORMAT) {
+      const kept = holds(latest.base);
+      if (kept && head.seq === latest.base.seq) {
+        const h = this.heldPoint(log, dbId, keys, holds, latest);
         return {
           why: `is a rollback accepted at ${latest.at} whose audit entry was not written (interrupted): run \`auscult restore accept\` again to finish it`,
-          pending: { base: latest.base, lost: latest.lost, resume: latest },
+          pending: {
+            base: latest.base,
+            held: latest.held ?? latest.base,
+            lost: latest.lost,
+            lostCheckpoints: h.lostCheckpoints,
+            resume: latest,
+          },
         };
-      return null;
+      }
+      if (kept && (!site || this.holdsAcceptanceOf(latest))) return null;
+      if (kept)
+        return {
+          why: `holds entry ${latest.base.seq}, the head kept when this workstation accepted a rollback at ${latest.at}, but not the acceptance's audit entry after it: the site's history was rewritten`,
+          pending: null,
+        };
+      const again = `does not hold entry ${latest.base.seq}, the head an administrator kept when accepting a rollback at ${latest.at}: it was rolled back again`;
+      // A site restored again: the acceptance's base is what this log last knew, as a checkpoint is.
+      return {
+        why: again,
+        pending: site ? restored({ seq: latest.base.seq, hash: latest.base.hash, at: latest.at }) : null,
+      };
     }
-    if (checkpointProblem(latest, keys)) return null;
-    if (head.seq >= latest.seq && hashAt(latest.seq) === latest.hash) return null;
+    if (holds(latest)) return null;
     const older = head.seq < latest.seq;
+    if (site)
+      return {
+        why: `does not hold audit entry ${latest.seq} as this workstation signed it at ${latest.at}: the site's history was restored from an older backup (or rewritten)`,
+        pending: restored(latest),
+      };
     return {
       why:
         `does not hold the audit entries its latest signed checkpoint (${latest.at}, ${latest.seq} entries) records: ` +
         (older
           ? `it ends at entry ${head.seq}, so newest entries were deleted or the file was rolled back to an older copy`
           : `entry ${latest.seq} differs`),
-      pending: older ? { base: { seq: head.seq, hash: head.hash }, lost: latest, resume: null } : null,
+      pending: older ? restored(latest) : null,
     };
   }
 
+  /** Whether the entry after an acceptance's base is the acceptance entry naming its loss. */
+  private holdsAcceptanceOf(r: SignedRollback): boolean {
+    const e = this.db.prepare('SELECT action, details_json FROM audit_log WHERE seq = ?').get(r.base.seq + 1) as
+      { action: string; details_json: string } | undefined;
+    return !!e && e.action === 'audit.rollback-accepted' && acceptanceNames(e.details_json, r);
+  }
+
   /**
-   * An administrator accepts the restored older copy (the caller checked who they are): a signed
-   * record in the checkpoint log makes the database's head the new base (fsynced first), then the
-   * signed `audit.rollback-accepted` entry states what was given up, and writing goes on from there.
-   * Refused unless the database is a true, intact prefix of the signed history (chain, every
-   * signature, every checkpoint up to its head): a forked or damaged copy is not accepted.
+   * An administrator accepts the restored older copy (the caller checked who they are): the signed
+   * record in the checkpoint log makes the database's head the new base, the signed
+   * `audit.rollback-accepted` entry right after it states what was given up, and writing goes on
+   * from there. Refused unless accepting leaves the history verifying (chain, every signature,
+   * every checkpoint up to the kept point): a forked or damaged copy is not accepted.
+   * A single workstation writes the record first (fsynced), then the entry; a site the entry first
+   * (under the chain's lock, so it lands right after the head it names), then the record: other
+   * workstations may write between a crash and the next attempt, and an entry without its record
+   * is only asked for again, while a record without its entry could never be finished.
    */
   acceptRollback(by: {
     username: string;
@@ -486,55 +591,107 @@ export class Store {
         'ROLLED_BACK',
         'This database holds its latest signed checkpoint: there is no rollback to accept. Nothing was changed.',
       );
-    const { base, lost } = p.rollback;
-    let record = p.rollback.resume;
-    if (!record) {
-      const v = this.verifyAudit();
-      if (!v.behind || v.behind.seq !== lost.seq || v.behind.hash !== lost.hash || v.entries !== base.seq)
+    const { held, lost } = p.rollback;
+    if (!p.rollback.resume) {
+      const v = this.verifyAudit({ accepting: { held, lost } });
+      if ((!v.ok && !v.awaitingApproval) || (this.engine === 'sqlite' && v.entries !== p.rollback.base.seq))
         throw new StoreError(
           'ROLLED_BACK',
-          `This copy is not an intact older state of the signed history, so it cannot be accepted: ${v.ok ? 'it verifies' : v.reason}. Restore another backup. Nothing was changed.`,
+          `This copy is not an intact older state of the signed history, so it cannot be accepted: ${v.ok ? 'it changed since it was opened' : v.reason}. ` +
+            (this.engine === 'postgresql'
+              ? "Tell the site's database administrator (a newer backup may keep more). Nothing was changed."
+              : 'Restore another backup. Nothing was changed.'),
         );
-      record = makeRollback(p.signer, {
-        dbId: this.dbId!,
-        base,
-        lost,
-        at: new Date().toISOString(),
-        acceptedBy: by.username,
-      });
     }
     // Refused attempts on this same pending rollback could not be audited then; now they can.
-    const refused = readRefusals(
-      refusalLogPath(dirname(p.log), this.dbId!),
-      trustedKeys([p.signer.publicKey]),
-      this.dbId!,
-      lost,
-    ).map((r) => ({ at: r.at, username: r.username, reason: r.reason, transport: r.transport, peer: r.peer }));
-    const details: RollbackAcceptedDetails = {
+    const refused = this.rollbackRefusals().map((r) => ({
+      at: r.at,
+      username: r.username,
+      reason: r.reason,
+      transport: r.transport,
+      peer: r.peer,
+    }));
+    const detailsFor = (base: { seq: number; hash: string }): RollbackAcceptedDetails => ({
       base,
-      lost: { fromSeq: base.seq + 1, toSeq: lost.seq, head: lost.hash, checkpointAt: lost.at },
+      lost: { fromSeq: held.seq + 1, toSeq: lost.seq, head: lost.hash, checkpointAt: lost.at },
+      ...(this.engine === 'postgresql' ? { held: { ...held, lostCheckpoints: p.rollback.lostCheckpoints } } : {}),
       acceptedBy: by.username,
       osAccount: by.osAccount,
       ...(by.reason ? { reason: by.reason } : {}),
       ...(refused.length ? { refusedAttempts: refused } : {}),
-    };
+    });
+    const entryOf = (details: RollbackAcceptedDetails, at: string) => ({
+      username: by.username,
+      action: 'audit.rollback-accepted',
+      objectType: 'audit',
+      objectId: null,
+      transport: by.transport ?? 'cli',
+      details: { ...details, acceptedAt: at },
+    });
+    const recordAt = (base: { seq: number; hash: string }): SignedRollback =>
+      makeRollback(p.signer, {
+        dbId: this.dbId!,
+        base,
+        ...(this.engine === 'postgresql' ? { held } : {}),
+        lost,
+        at: new Date().toISOString(),
+        acceptedBy: by.username,
+      });
+    if (this.engine === 'postgresql') return this.acceptOnSite(p, detailsFor, entryOf, recordAt);
+    const record = p.rollback.resume ?? recordAt(p.rollback.base);
+    const details = detailsFor(p.rollback.base);
     this.trust = { keys: trustedKeys([p.signer.publicKey]), log: p.log };
     this.signer = p.signer;
     this.audit.attachSigning({ signer: p.signer, dbId: this.dbId! });
     this.checkpoints = new CheckpointLog(p.log);
     this.pending = null;
     if (!p.rollback.resume) this.checkpoints.appendDurable(record);
-    this.tx(() =>
-      this.audit.append({
-        username: by.username,
-        action: 'audit.rollback-accepted',
-        objectType: 'audit',
-        objectId: null,
-        transport: by.transport ?? 'cli',
-        details: { ...details, acceptedAt: record.at },
-      }),
-    );
+    this.tx(() => this.audit.append(entryOf(details, record.at)));
     return details;
+  }
+
+  /** The site's order (see acceptRollback): the entry under the chain's lock, then the record. */
+  private acceptOnSite(
+    p: NonNullable<Store['pending']>,
+    detailsFor: (base: { seq: number; hash: string }) => RollbackAcceptedDetails,
+    entryOf: (d: RollbackAcceptedDetails, at: string) => Parameters<AuditLog['append']>[0],
+    recordAt: (base: { seq: number; hash: string }) => SignedRollback,
+  ): RollbackAcceptedDetails {
+    const dbId = this.dbId!;
+    const resume = p.rollback.resume;
+    let record: SignedRollback | null = resume;
+    let details: RollbackAcceptedDetails | null = null;
+    // Signing is attached for this one transaction; checkpoints only once the record is written.
+    this.audit.attachSigning({ signer: p.signer, dbId, eachEntry: true });
+    let entry: { seq: number; hash: string };
+    try {
+      entry = this.tx(() => {
+        const head = this.audit.head();
+        if (resume && (head.seq !== resume.base.seq || head.hash !== resume.base.hash))
+          throw new StoreError(
+            'ROLLED_BACK',
+            `The site database was written on since the interrupted acceptance of ${resume.at} (it ends at entry ${head.seq}, not ${resume.base.seq}), so it cannot be finished. Tell the site's database administrator. Nothing was changed.`,
+          );
+        const registered = this.db.prepare('SELECT 1 FROM workstation_keys WHERE key_id = ?').get(p.signer.keyId);
+        if (registered === undefined) this.registerSiteKey(p.signer, p.workstation ?? hostname());
+        record ??= recordAt(head);
+        details = detailsFor(head);
+        return this.audit.append(entryOf(details, record.at));
+      });
+    } catch (err) {
+      this.audit.attachSigning(null);
+      throw err;
+    }
+    this.pending = null;
+    this.signer = p.signer;
+    this.trust = { keys: this.siteKeys(), log: p.log, own: trustedKeys([p.signer.publicKey]) };
+    this.checkpoints = new CheckpointLog(p.log);
+    if (!resume) this.checkpoints.appendDurable(record!);
+    // The acceptance entry's own checkpoint, after the record (the verifier reads them in that order).
+    const sig = this.db.prepare('SELECT sig FROM audit_log WHERE seq = ?').pluck().get(entry.seq) as string;
+    this.unwritten = { seq: entry.seq, hash: entry.hash, sig };
+    this.writeCheckpoint();
+    return details!;
   }
 
   /**
@@ -599,9 +756,16 @@ export class Store {
    * The audit log verified in full: hash chain, signatures against the signing folder's key,
    * and the database against every signed checkpoint outside it.
    */
-  verifyAudit(opts: { signatures?: 'all' | 'sample' } = {}): ChainCheck {
+  verifyAudit(
+    opts: {
+      signatures?: 'all' | 'sample';
+      accepting?: { held: PendingRollback['held']; lost: PendingRollback['lost'] };
+    } = {},
+  ): ChainCheck {
     return verifyAuditLog(this.db, {
       keys: this.currentKeys(),
+      ...(this.trust.own ? { logKeys: this.trust.own } : {}),
+      ...(opts.accepting ? { accepting: opts.accepting } : {}),
       ...(this.engine === 'postgresql' ? { awaitingApproval: siteKeySets(this.db).pending } : {}),
       checkpointLog: this.trust.log,
       dbId: this.dbId,

@@ -1,8 +1,8 @@
 /**
  * Every command that takes --db, given a site database (a real PostgreSQL cluster): import, check
  * (with --files), audit verify (also by AUSCULT_DB_URL), export and the export verified against the
- * site, reanalyze; backup, restore and restore accept refuse with the sentence that says what to do
- * instead. And the store does not load libpq until a site is opened.
+ * site, reanalyze; backup and restore refuse with the sentence that says what to do instead, and
+ * restore accept finds nothing to accept. And the store does not load libpq until a site is opened.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -162,9 +162,11 @@ describe('--db postgresql://… for every command that takes --db', () => {
     const restore = auscult(['restore', '--from', join(out, 'x.zip'), '--to', url]);
     assert.equal(restore.code, 2);
     assert.match(restore.err, /pg_dump \/ pg_restore/);
+    // A site that holds everything this workstation signed has nothing to accept (a restored one:
+    // test/cli/site-restore-accept.test.ts).
     const accept = auscult(['restore', 'accept', '--user', 'ada', '--db', url]);
-    assert.equal(accept.code, 2);
-    assert.match(accept.err, /restored on its server \(pg_restore/);
+    assert.equal(accept.code, 1);
+    assert.match(accept.err, /holds this workstation's latest signed checkpoint: there is no rollback to accept/);
     assert.equal(
       cluster.psql('auscult_owner', 'site_cli', 'SELECT count(*) FROM audit_log').stdout.trim(),
       entries,

@@ -5,7 +5,7 @@
  * a wrong password is refused with a signed line in the signing folder (no audit entry is possible
  * yet), copied into the acceptance entry; a forged line is not; then the history verifies.
  *
- * SQLite only for now: a site cannot yet be opened for acceptance (see test/store/rollback-accept.test.ts).
+ * A database file here; a site database restored from an older dump: site-rollback-in-app.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,9 +4,8 @@
  * the rollback as accepted, not as damage; a further rollback, a forged or replayed acceptance, an
  * acceptance entry written without the key, and a damaged copy are still caught or refused.
  *
- * SQLite only: these restore an older copy of the file. A site rolled back behind this workstation's
- * checkpoint is refused on open (audit-attacks.test.ts, [postgresql]); accepting that is not built
- * for a site yet (Store.openSite has no `rolledBack: 'inspect'`).
+ * SQLite: these restore an older copy of the file. A site restored from an older pg_dump:
+ * site-rollback-accept.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

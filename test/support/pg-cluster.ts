@@ -21,6 +21,10 @@ export interface PgCluster {
   psql(role: string, database: string, sql: string): SpawnSyncReturns<string>;
   /** A fresh site database owned by `auscult_owner`, and a workstation login role in auscult_workstation. */
   createSite(name: string, workstationRoles?: string[]): void;
+  /** The database as `pg_dump` writes it (plain SQL, as the superuser): a site's nightly backup. */
+  dump(database: string): string;
+  /** Drop the database (disconnecting everyone) and restore it from a `dump`: the backup restored. */
+  restore(database: string, dump: string): void;
   stop(): void;
   /** Stop the server but keep its folder (store-and-forward tests bring it back). */
   pause(): void;
@@ -41,7 +45,7 @@ function findBin(name: string): string | null {
 
 /** Why a cluster cannot be started here, or null when it can. */
 export function pgMissing(): string | null {
-  for (const b of ['initdb', 'pg_ctl', 'psql'])
+  for (const b of ['initdb', 'pg_ctl', 'psql', 'pg_dump'])
     if (!findBin(b)) return `PostgreSQL's ${b} not found (setup.sh installs postgresql)`;
   return null;
 }
@@ -149,6 +153,22 @@ export async function startPgCluster(skip: (reason: string) => void): Promise<Pg
         psql('postgres', name, 'CREATE EXTENSION IF NOT EXISTS citext; CREATE EXTENSION IF NOT EXISTS pg_trgm;'),
         'extensions',
       );
+    },
+    dump(database) {
+      const r = run([findBin('pg_dump')!, '-h', dir, '-p', String(port), '-U', 'postgres', '-d', database]);
+      must(r, `pg_dump ${database}`);
+      return r.stdout;
+    },
+    restore(database, dump) {
+      must(
+        psql(
+          'postgres',
+          'postgres',
+          `DROP DATABASE ${database} WITH (FORCE);\nCREATE DATABASE ${database} OWNER auscult_owner;`,
+        ),
+        `recreating ${database}`,
+      );
+      must(psql('postgres', database, dump), `restoring ${database} from its dump`);
     },
     pause() {
       if (running) must(stopServer(), 'pg_ctl stop');

@@ -96,8 +96,10 @@ export const command: CliCommand = {
     const pending = workstation.internals.store.rollbackPending;
     if (pending)
       console.log(
-        `This database is a restored older copy: it ends at audit entry ${pending.base.seq}, the signed checkpoint log records ${pending.lost.seq}. ` +
-          'Nothing can be read or written until an administrator accepts it on the sign-in page (or with `auscult restore accept`).',
+        (workstation.internals.store.engine === 'postgresql'
+          ? `The site database was restored from an older copy: it holds what this workstation checkpointed only up to audit entry ${pending.held.seq}, its signed checkpoint log records ${pending.lost.seq}. `
+          : `This database is a restored older copy: it ends at audit entry ${pending.base.seq}, the signed checkpoint log records ${pending.lost.seq}. `) +
+          `Nothing can be read or written until an administrator accepts it on the sign-in page (or with \`auscult restore accept --db '${dbPath}'\`).`,
       );
     if (!workstation.internals.engine)
       console.log(`Analysis unavailable: ${workstation.internals.engineError ?? 'no engine'}`);

@@ -16,7 +16,7 @@ function pendingInfo(deps: Deps): PendingRollbackInfo | null {
   if (!p) return null;
   return {
     keptSeq: p.base.seq,
-    lostFromSeq: p.base.seq + 1,
+    lostFromSeq: p.held.seq + 1, // a site: after the last point it holds of this workstation's log
     lostToSeq: p.lost.seq,
     lostCheckpointAt: p.lost.at,
     interruptedAcceptance: p.resume ? { by: p.resume.acceptedBy, at: p.resume.at } : null,

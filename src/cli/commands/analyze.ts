@@ -5,7 +5,6 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { AnalysisEngine } from '../../inference/engine.js';
@@ -152,9 +151,6 @@ export const command: CliCommand = {
       return 2;
     }
 
-    // one process, a few cards and the gate parsed once each: zod's interpreter is twice as fast
-    // here as compiling its checks first (same checks, same messages)
-    z.config({ jitless: true });
     const machine = { cores: availableParallelism(), load1: loadavg()[0] ?? 0 };
     // the inputs' headers are read only when the machine leaves room for the worker
     const overlap =

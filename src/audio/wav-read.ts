@@ -425,13 +425,13 @@ function clippedWarning(counts: DecodeCounts): string[] {
     : [];
 }
 
+/** Typed arrays read in the host's byte order: a WAV's little-endian samples can be viewed directly on such a host. */
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
 /**
  * Converts whole frames from `bytes` (starting at a frame boundary) into mono samples at out[outPos...].
  * Returns the number of frames written. One loop per format keeps the hot path branch-free.
  */
-/** Typed arrays read in the host's byte order: a WAV's little-endian samples can be viewed directly on such a host. */
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
-
 function decodeFrames(
   layout: WavLayout,
   bytes: Uint8Array,

@@ -2,8 +2,9 @@
  * CPU per analysis (issue 18): this build beside a baseline build, in one run, on 30 s of a real KAUH
  * recording at 44.1 kHz and at its own 4 kHz — analyzeRecording (whole array) and analyzeFile (the
  * CLI's streamed path), each with YAMNet's outputs replayed (the network's time taken out: what is
- * left is this code's own CPU) and with YAMNet run. The builds alternate run by run, so the machine's
- * load falls on both; medians of RUNS after a warm-up; process CPU (all threads) and wall.
+ * left is this code's own CPU) and with YAMNet run. The builds alternate run by run (ABBA), so the
+ * machine's load and the collections fall on both; medians of RUNS after a warm-up; process CPU (all
+ * threads; its minimum too, the figure a busy machine disturbs least) and wall.
  *
  *   AUSCULT_BENCH_BEFORE=<another checkout, built (npm run build)> node dist/bench/run.js analysis-cpu
  *
@@ -28,7 +29,7 @@ import type { AnalysisResult } from '../src/inference/analysis-types.js';
 
 export const title = 'analysis CPU: this build beside a baseline build (AUSCULT_BENCH_BEFORE), YAMNet replayed and run';
 
-const RUNS = 15;
+const RUNS = 20;
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const load = (): string =>
   loadavg()
@@ -141,7 +142,9 @@ export async function run(): Promise<void> {
         for (const [how, f] of paths) {
           const rows = engines.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
           for (let r = 0; r <= RUNS; r++)
-            for (let k = 0; k < engines.length; k++) {
+            for (let j = 0; j < engines.length; j++) {
+              // the order turns round each run: a collection the one before leaves due falls on both alike
+              const k = r % 2 ? engines.length - 1 - j : j;
               const c0 = process.cpuUsage();
               const t0 = performance.now();
               await f(engines[k]!);
@@ -155,7 +158,7 @@ export async function run(): Promise<void> {
               builds
                 .map(
                   (b, k) =>
-                    `${b.name} ${median(rows[k]!.cpu).toFixed(1)} ms CPU / ${median(rows[k]!.wall).toFixed(1)} wall`,
+                    `${b.name} ${median(rows[k]!.cpu).toFixed(1)} ms CPU (min ${Math.min(...rows[k]!.cpu).toFixed(1)}) / ${median(rows[k]!.wall).toFixed(1)} wall`,
                 )
                 .join('; '),
           );

@@ -86,24 +86,29 @@ export class QualityTracker {
 
   push(chunk: Float32Array): void {
     const clip = QUALITY_THRESHOLDS.clipLevel;
+    const blockLen = this.blockLen;
     let sumSq = 0,
-      peak = this.peak,
-      clipped = 0,
-      lPeak = this.lPeak;
+      peak = 0,
+      clipped = 0;
     let bSum = this.bSum,
       bSq = this.bSq,
       bN = this.bN;
-    for (let i = 0; i < chunk.length; i++) {
-      const v = chunk[i]!;
-      const a = v < 0 ? -v : v;
-      const sq = v * v;
-      sumSq += sq;
-      if (a > peak) peak = a;
-      if (a > lPeak) lPeak = a;
-      if (a >= clip) clipped++;
-      bSum += v;
-      bSq += sq;
-      if (++bN === this.blockLen) {
+    // block by block (the same sums in the same order as sample by sample with a block check); the
+    // chunk's peak once for both maxima
+    for (let i = 0; i < chunk.length;) {
+      const end = Math.min(chunk.length, i + blockLen - bN);
+      bN += end - i;
+      for (; i < end; i++) {
+        const v = chunk[i]!;
+        const a = v < 0 ? -v : v;
+        const sq = v * v;
+        sumSq += sq;
+        if (a > peak) peak = a;
+        if (a >= clip) clipped++;
+        bSum += v;
+        bSq += sq;
+      }
+      if (bN === blockLen) {
         this.closeBlock(bSum, bSq, bN);
         bSum = bSq = bN = 0;
       }
@@ -113,10 +118,10 @@ export class QualityTracker {
     this.bN = bN;
     this.count += chunk.length;
     this.sumSq += sumSq;
-    this.peak = peak;
+    if (peak > this.peak) this.peak = peak;
     this.clipped += clipped;
     this.lSq += sumSq;
-    this.lPeak = lPeak;
+    if (peak > this.lPeak) this.lPeak = peak;
     this.lN += chunk.length;
   }
 

@@ -53,6 +53,8 @@ export class StreamingPatchEvidence {
   private bufStart = 0;
   private levels: number[] = [];
   private tonal: number[] = [];
+  /** Tonality shares by hop index, the newest patch's second hop (patchTonality's cache). */
+  private readonly hops = new Map<number, number>();
   /** Rule rows of the quality windows measured so far, by first patch. */
   private readonly rules = new Map<number, number[]>();
   private nextWindow = 0;
@@ -141,7 +143,9 @@ export class StreamingPatchEvidence {
   private measureHand(upTo: number): void {
     const starts: number[] = [];
     for (let i = this.handDone; i < upTo; i++) starts.push(this.stepStart(i) - this.decStart);
-    const { rows, levels } = stepHandFeaturesAt(this.dec.subarray(0, this.decLen), starts);
+    // up to the last step's end only: what lies beyond is measured again with the next steps
+    const end = Math.min(this.decLen, starts[starts.length - 1]! + HAND_STEP_SAMPLES);
+    const { rows, levels } = stepHandFeaturesAt(this.dec.subarray(0, end), starts);
     this.handRows!.append(rows);
     for (const l of levels) this.handLevels.push(l);
     this.handDone = upTo;
@@ -176,11 +180,17 @@ export class StreamingPatchEvidence {
     this.decLen += n;
   }
 
-  /** Patch level and tonality from the audio at its first sample on (to the end of what is held). */
+  /**
+   * Patch level and tonality from the audio at its first sample on (to the end of what is held). A
+   * patch's second hop is the next patch's first: its share is kept for it (`hops`), as the batch
+   * patchTonality keeps it, instead of transforming the same samples twice.
+   */
   private measurePatch(a: number): void {
     const from = this.view(a, this.total);
+    const i = this.levels.length;
     this.levels.push(patchLevelsDbfs(from, [0], SAMPLE_RATE)[0]!);
-    this.tonal.push(patchTonality(from, [0], SAMPLE_RATE)[0]!);
+    this.hops.delete(i - 1);
+    this.tonal.push(patchTonality(from, [a / SAMPLE_RATE], SAMPLE_RATE, this.hops, a)[0]!);
   }
 
   /** Samples [a, b) of the band-limited audio (a must still be held). */

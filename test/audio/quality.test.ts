@@ -155,3 +155,64 @@ test('real KAUH recordings: ordinary clinical recordings are not judged poor', {
   t.diagnostic(`first ${files.length} KAUH files: ${JSON.stringify(verdicts)}`);
   assert.ok(verdicts.good >= files.length * 0.9);
 });
+
+/** QualityTracker.push as it was before issue 18's CPU work: one sample at a time, the block closed inside the loop. */
+function sampleBySample(x: Float32Array, rate: number, sizes: readonly number[]) {
+  const blockLen = Math.max(1, Math.round(rate * 0.05));
+  let count = 0,
+    sumSq = 0,
+    peak = 0,
+    clipped = 0,
+    bSum = 0,
+    bSq = 0,
+    bN = 0;
+  const levels: number[] = [];
+  for (let i = 0, k = 0; i < x.length; k++) {
+    const chunk = x.subarray(i, i + sizes[k % sizes.length]!);
+    i += chunk.length;
+    let s = 0;
+    for (let j = 0; j < chunk.length; j++) {
+      const v = chunk[j]!;
+      const a = v < 0 ? -v : v;
+      s += v * v;
+      if (a > peak) peak = a;
+      if (a >= 0.999) clipped++;
+      bSum += v;
+      bSq += v * v;
+      if (++bN === blockLen) {
+        const mean = bSum / bN;
+        const ms = Math.max(0, bSq / bN - mean * mean);
+        levels.push(Math.fround(ms > 0 ? Math.max(-120, 10 * Math.log10(ms)) : -120));
+        bSum = bSq = bN = 0;
+      }
+    }
+    count += chunk.length;
+    sumSq += s;
+  }
+  return { count, sumSq, peak, clipped, levels };
+}
+
+test('QualityTracker counts block by block: the same sums, peak, clipped samples and block levels as sample by sample, bit for bit', () => {
+  const x = breathing(5, 0.3, 11);
+  for (let i = 5000; i < 5400; i++) x[i] = i % 2 ? 1 : -1; // clipped run across a block edge
+  x.fill(0, 20_000, 36_000); // silent blocks
+  for (const sizes of [[x.length], [1, 7, 799, 800, 801, 4096, 333]]) {
+    const t = new QualityTracker(RATE);
+    for (let i = 0, k = 0; i < x.length; k++) {
+      const n = sizes[k % sizes.length]!;
+      t.push(x.subarray(i, i + n));
+      i += n;
+    }
+    const ref = sampleBySample(x, RATE, sizes);
+    const r = t.report();
+    const db = (p: number) => (p > 0 ? Math.max(-120, 10 * Math.log10(p)) : -120);
+    assert.ok(Object.is(r.rmsDbfs, db(ref.sumSq / ref.count)), `rms ${r.rmsDbfs}`);
+    assert.ok(Object.is(r.peakDbfs, db(ref.peak * ref.peak)), `peak ${r.peakDbfs}`);
+    assert.ok(Object.is(r.clippingRatio, ref.clipped / ref.count));
+    assert.ok(ref.clipped > 0);
+    const sorted = Float32Array.from(ref.levels).sort();
+    assert.ok(Object.is(r.noiseFloorDbfs, sorted[Math.floor(0.1 * sorted.length)]!));
+    assert.ok(Object.is(r.silenceRatio, ref.levels.filter((l) => l < -60).length / ref.levels.length));
+    assert.ok(r.silenceRatio > 0);
+  }
+});

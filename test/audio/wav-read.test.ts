@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, readdirSync, openSync, ftruncateSync, closeSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import wavefilePkg from 'wavefile';
-import { AudioFileError, WAV_LIMITS, decodeWav, readWavFile } from '../../src/audio/wav-read.js';
+import { AudioFileError, WAV_LIMITS, decodeWav, openWavStream, readWavFile } from '../../src/audio/wav-read.js';
 import { encodeWav16 } from '../../src/audio/wav-write.js';
 import { KAUH_DIR, kauhMissing, scratchDir } from '../support/paths.js';
 import { hasSox, noise, sine, sox } from './signals.js';
@@ -395,4 +395,33 @@ test('a second data chunk is refused (UNSUPPORTED), not silently dropped; other 
   writeFileSync(path, build(list, second));
   await expectFileError(path, 'UNSUPPORTED', /more than one block/);
   assert.deepEqual(Array.from(decodeWav(build(list)).samples), [0.5, -0.5]);
+});
+
+test('16-bit mono PCM: every one of the 65,536 values decodes to exactly value / 32768, at any alignment and block size', async () => {
+  const pcm = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
+  const wav = new wavefilePkg.WaveFile();
+  wav.fromScratch(1, 8000, '16', pcm);
+  const bytes = new Uint8Array(wav.toBuffer());
+  const path = join(dir, 'all-int16.wav');
+  writeFileSync(path, bytes);
+  const check = (x: Float32Array, how: string) => {
+    assert.equal(x.length, pcm.length, how);
+    for (let i = 0; i < pcm.length; i++)
+      if (!Object.is(x[i], pcm[i]! / 32768)) assert.fail(`${how}: sample ${i} is ${x[i]}, not ${pcm[i]! / 32768}`);
+  };
+  check(decodeWav(bytes).samples, 'aligned in memory');
+  // odd byte offset: the samples cannot be viewed as int16 in place
+  const shifted = new Uint8Array(bytes.length + 1);
+  shifted.set(bytes, 1);
+  check(decodeWav(shifted.subarray(1)).samples, 'odd offset in memory');
+  check((await readWavFile(path)).samples, 'from disk');
+  for (const blockBytes of [1 << 16, 1001]) {
+    const stream = await openWavStream(path, { blockBytes });
+    const parts: Float32Array[] = [];
+    for await (const c of stream.chunks()) parts.push(c);
+    await stream.close();
+    const all = new Float32Array(pcm.length);
+    parts.reduce((o, c) => (all.set(c, o), o + c.length), 0);
+    check(all, `streamed in blocks of ${blockBytes} bytes`);
+  }
 });

@@ -10,6 +10,7 @@ import wavefile from 'wavefile';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 import { makeHead, type MadeHead } from '../support/make-head.js';
 import { yamnetModelsDir, yamnetUnavailable } from '../inference/yamnet-fixture.js';
+import { OVERLAP_MAX_SEC, useOverlap } from '../../src/cli/commands/analyze.js';
 
 /** The compiled CLI when running from dist/, else the TypeScript entry through tsx. */
 function auscult(args: string[], env: Record<string, string | undefined> = {}) {
@@ -194,3 +195,14 @@ test(
     assert.doesNotMatch(again.stdout, /converted/);
   },
 );
+
+test('analyze runs YAMNet on its worker thread only with a core to spare and inputs up to 5 minutes', () => {
+  assert.equal(OVERLAP_MAX_SEC, 300);
+  assert.equal(useOverlap({ cores: 2, load1: 0.3, longestSec: 30 }), true);
+  assert.equal(useOverlap({ cores: 2, load1: 0.3, longestSec: 300 }), true);
+  assert.equal(useOverlap({ cores: 2, load1: 0.3, longestSec: 301 }), false, 'a long input: memory');
+  assert.equal(useOverlap({ cores: 2, load1: 0.3, longestSec: Infinity }), false, 'a length no header says');
+  assert.equal(useOverlap({ cores: 2, load1: 1.5, longestSec: 30 }), false, 'no core free');
+  assert.equal(useOverlap({ cores: 1, load1: 0, longestSec: 30 }), false, 'one core');
+  assert.equal(useOverlap({ cores: 8, load1: 5, longestSec: 30 }), true);
+});

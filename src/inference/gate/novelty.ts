@@ -48,7 +48,29 @@ export class NoveltyScorer {
       }
       let inSpace = 0;
       let maha = 0;
-      for (let r = 0; r < k; r++) {
+      let r = 0;
+      // two components per pass over the patch: each dot product summed in the same order as one at a
+      // time (so the same values), with four independent sums in flight instead of two
+      for (; r + 1 < k; r += 2) {
+        let z0 = 0,
+          w0 = 0,
+          z1 = 0,
+          w1 = 0;
+        const o0 = r * D,
+          o1 = o0 + D;
+        for (let d = 0; d < D; d++) {
+          const v = c[d]!;
+          z0 += unit[o0 + d]! * v;
+          w0 += scaled[o0 + d]! * v;
+          z1 += unit[o1 + d]! * v;
+          w1 += scaled[o1 + d]! * v;
+        }
+        inSpace += z0 * z0;
+        maha += w0 * w0;
+        inSpace += z1 * z1;
+        maha += w1 * w1;
+      }
+      for (; r < k; r++) {
         let z = 0;
         let w = 0;
         const o = r * D;

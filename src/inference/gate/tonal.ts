@@ -72,12 +72,33 @@ function lineShare(samples: Float32Array, a: number, len: number, window: Float6
   return inLines / total;
 }
 
-export function patchTonality(samples16k: Float32Array, startsSec: readonly number[], rate: number): Float64Array {
+/** Hann windows by length (one per rate in practice): the same values patchTonality computed per call. */
+const windows = new Map<number, Float64Array>();
+function hannOf(hop: number): Float64Array {
+  let w = windows.get(hop);
+  if (!w) {
+    w = Float64Array.from({ length: hop }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / hop));
+    windows.set(hop, w);
+  }
+  return w;
+}
+
+/**
+ * Tonality of patches, each the smaller share of its two hops; a hop's share is computed once and kept
+ * in `hops` by hop index (patch i is hops i and i + 1). A stream passes the same map for every patch,
+ * with `offset` the stream index of samples16k[0] (a hop's share reads only its own samples, so it
+ * does not depend on where the array holding them starts).
+ */
+export function patchTonality(
+  samples16k: Float32Array,
+  startsSec: readonly number[],
+  rate: number,
+  hops = new Map<number, number>(),
+  offset = 0,
+): Float64Array {
   const hop = Math.round((PATCH_HOP_SEC * rate) / STEP); // decimated samples per hop
-  const window = Float64Array.from({ length: hop }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / hop));
+  const window = hannOf(hop);
   const lo = Math.ceil(MIN_HZ / (rate / STEP / N));
-  // one share per hop, computed once: patch i is hops i and i + 1 (a steady tone fills both)
-  const hops = new Map<number, number>();
   const shareAt = (h: number, a: number): number => {
     let v = hops.get(h);
     if (v === undefined) {
@@ -87,7 +108,7 @@ export function patchTonality(samples16k: Float32Array, startsSec: readonly numb
     return v;
   };
   return Float64Array.from(startsSec, (s) => {
-    const a = Math.round(s * rate);
+    const a = Math.round(s * rate) - offset;
     const h = Math.round(s / PATCH_HOP_SEC);
     const second = a + hop * STEP;
     return second < samples16k.length && PATCH_SAMPLES > hop * STEP

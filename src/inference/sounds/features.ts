@@ -240,7 +240,8 @@ export function stepHandFeaturesAt(
     const rel = new Float64Array(Math.max(0, b1 - b0));
     for (let b = b0; b < b1; b++) rel[b - b0] = blockE[b]!;
     const medE = rel.length ? select(Float64Array.from(rel), rel.length >> 1) : 0;
-    for (let i = 0; i < rel.length; i++) rel[i] = db(rel[i]!) - db(medE);
+    const medDb = db(medE);
+    for (let i = 0; i < rel.length; i++) rel[i] = db(rel[i]!) - medDb;
     const sortedRel = rel.sort();
     const dur = Math.max(1e-9, (e - a) / RATE);
     let n10 = 0;

@@ -70,6 +70,8 @@ interface Active {
   /** Resolves to the stored recording (null when cancelled or not storable). */
   stored: Promise<RecordingDetail | null>;
   storeError: ApiError | null;
+  /** The take's storing has finished (stored, kept in the outbox, or failed): until then it is not done. */
+  settled: boolean;
   /** Site mode: this capture's audit entries made while the site was away (appended with the recording). */
   held: OutboxAudit[];
   /** The patient as known when it started: the intake files the take under that person only. */
@@ -147,9 +149,13 @@ export class CaptureController {
   }
 
   private toState(a: Active, s: SessionState): CaptureState {
+    // The audio session ends before the take is stored: a client told "done" then would act on a
+    // take that is not in the history yet (a Lock pressed during the take would lock before it is
+    // saved). Until storing settles the take is still being saved and analysed.
+    const storing = (s.state === 'done' || s.state === 'interrupted') && !a.settled;
     return {
       captureId: a.captureId,
-      state: s.state,
+      state: storing ? 'analyzing' : s.state,
       patientId: a.patientId,
       site: a.site,
       deviceName: s.deviceName,
@@ -219,6 +225,7 @@ export class CaptureController {
       recordingId: null,
       stored: Promise.resolve(null),
       storeError: null,
+      settled: false,
       held: [],
       patient,
     };
@@ -278,6 +285,15 @@ export class CaptureController {
 
   /** The session ended: hand the WAV to the intake (once), or leave it for recovery. */
   private async store(a: Active, outcome: CaptureOutcome | null): Promise<RecordingDetail | null> {
+    try {
+      return await this.storeTake(a, outcome);
+    } finally {
+      a.settled = true;
+      this.deps.events.emit('capture.state', this.toState(a, a.session.state), a.call.sessionToken);
+    }
+  }
+
+  private async storeTake(a: Active, outcome: CaptureOutcome | null): Promise<RecordingDetail | null> {
     if (!outcome) {
       removeInProgress(a.wavPath);
       return null;
@@ -309,14 +325,12 @@ export class CaptureController {
       });
       removeInProgress(a.wavPath); // the WAV moved; its sidecar goes too
       a.recordingId = detail.recording.id;
-      this.deps.events.emit('capture.state', this.toState(a, a.session.state), a.call.sessionToken);
       return detail;
     } catch (err) {
       if (isWaitingToUpload(err)) {
         // Kept in the outbox (the WAV moved into the recordings folder): not an interrupted recording.
         removeInProgress(a.wavPath);
         a.storeError = err;
-        this.deps.events.emit('capture.state', this.toState(a, a.session.state), a.call.sessionToken);
         return null;
       }
       a.storeError =

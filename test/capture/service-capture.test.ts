@@ -143,6 +143,9 @@ test('a 3 s recording: live events, then stored as a recording through the intak
   const states = seen('capture.state', id).map((s) => s.state);
   assert.ok(states.includes('recording') && states.at(-1) === 'done', states.join(' '));
   assert.equal(seen('capture.state', id).at(-1)!.recordingId, detail.recording.id);
+  // Never "done" before it is stored: a client acting on "done" (Lock waiting for the take) finds it saved.
+  const done = seen('capture.state', id).filter((s) => s.state === 'done');
+  assert.ok(done.length > 0 && done.every((s) => s.recordingId === detail.recording.id), JSON.stringify(done));
   const status = await fx.ws.call(fx.as.nurse, 'capture.status', {});
   assert.equal(status.state, 'done');
   assert.deepEqual(readdirSync(fx.ws.internals.inProgressDir), [], 'nothing left in progress');
@@ -161,6 +164,11 @@ test('the device failing mid-recording: interrupted, kept, stored as interrupted
   await until('the recording to be stored', () => seen('capture.state', id).some((s) => s.recordingId !== null));
   const last = seen('capture.state', id).at(-1)!;
   assert.equal(last.state, 'interrupted');
+  const interrupted = seen('capture.state', id).filter((s) => s.state === 'interrupted');
+  assert.ok(
+    interrupted.every((s) => s.recordingId === last.recordingId),
+    'reported interrupted only once stored',
+  );
   assert.match(last.message ?? '', /kept/);
   const errors = seen('capture.error', id);
   assert.equal(errors.length, 1);

@@ -15,7 +15,7 @@ import { errorState } from './ui/states';
 import { topBar } from './ui/topbar';
 import { VIEWS, type ViewName } from './ui/views';
 import { signInView } from './views/sign-in';
-import { restorePendingView } from './views/restore-pending';
+import { acceptedMessage, restorePendingView } from './views/restore-pending';
 import { openChangePassword } from './widgets/change-password-dialog';
 import { SITE_SETTINGS } from '../../src/common/site-settings';
 
@@ -247,11 +247,8 @@ async function start(): Promise<void> {
     if (status.rollback) {
       const root = h('main', { class: 'signin-page' });
       app.replaceChildren(root);
-      restorePendingView(api, root, status.rollback, (r) =>
-        signIn(
-          `Older copy accepted by ${r.acceptedBy}: the history goes on from entry ${r.keptSeq}; entries ${r.lostFromSeq}–${r.lostToSeq} are recorded as given up. Sign in to continue.`,
-        ),
-      );
+      const pending = status.rollback;
+      restorePendingView(api, root, pending, (r) => signIn(acceptedMessage(pending, r)));
       return;
     }
     const { user: current } = await api.call('auth.whoami', {});

@@ -294,7 +294,11 @@ export interface SystemStatus {
 /** A restored older copy: the history ends at `keptSeq`; the signed checkpoint log records `lostToSeq` entries. */
 export interface PendingRollbackInfo {
   keptSeq: number;
-  /** The entries given up on acceptance: keptSeq+1 .. lostToSeq. */
+  /**
+   * The entries given up on acceptance, lostFromSeq .. lostToSeq: on a single workstation keptSeq+1
+   * on; on a site, after the last entry this workstation checkpointed that the site still holds,
+   * numbered as the old history was (it may be at or below keptSeq: see `site`).
+   */
   lostFromSeq: number;
   lostToSeq: number;
   /** When the latest signed checkpoint (the last state known to the signed log) was written. */
@@ -305,6 +309,14 @@ export interface PendingRollbackInfo {
   refusedAttempts: number;
   /** The active administrators' full names: whom a nurse or doctor calls. */
   administrators: string[];
+  /**
+   * A site database restored from an older backup (null: this workstation's own database file).
+   * The site numbered on from the backup, and other workstations may have written on it since, so
+   * entry numbers from `lostFromSeq` on may name other entries now. `lostCheckpoints`: how many of
+   * this workstation's checkpoints (each at least one entry it wrote) the site no longer holds.
+   * Each workstation that wrote after the backup accepts for itself, by its own checkpoint log.
+   */
+  site: { lostCheckpoints: number } | null;
 }
 export interface SystemDetail {
   engineReady: boolean;

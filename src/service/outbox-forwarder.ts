@@ -148,7 +148,8 @@ function forwardOne(deps: Deps, outbox: Outbox, item: OutboxItem): number {
       const patient = store.patients.get(item.recording.patientId);
       if (!patient) throw new Refusal(`the site database has no patient ${item.recording.patientId}`);
       // An item saved by outbox schema 1 has no snapshot: it goes by patient id only, as it always did.
-      const other = item.patient && patientMismatch(item.patient, patient);
+      const other =
+        item.patient && patientMismatch(item.patient, patient, "the site's", ' when this recording was made');
       if (other) throw new Refusal(other, refileAdvice(item.seq));
       recordingId = store.recordings.insert(item.recording, item.analysis);
       appendHeld(deps, item.audit, recordingId, { uploadedFromOutbox: true });

@@ -57,17 +57,20 @@ export interface OutboxPatient {
  * identifier and compared exactly (it is unique exactly on the site); names are compared folded as
  * the store's search does (case, accents, spacing) — as \`auscult site migrate\` decides "same
  * person" — so a name whose case or accents were corrected meanwhile is not refused, other letters are.
+ * It speaks of what the screen showed, not of a recording: a capture is checked before it starts,
+ * when nothing is recorded yet. `when` places a later check (the upload) at the recording.
  */
 export function patientMismatch(
   seen: OutboxPatient,
   found: OutboxPatient & { id: number },
   where = "the site's",
+  when = '',
 ): string | null {
   if (found.mrn !== seen.mrn)
-    return `${where} patient ${found.id} is MRN ${found.mrn}, but this recording was made for MRN ${seen.mrn}`;
+    return `${where} patient ${found.id} is MRN ${found.mrn}, but the screen showed MRN ${seen.mrn}${when}`;
   const fold = normalizeForSearch;
   if (fold(found.familyName) !== fold(seen.familyName) || fold(found.givenName) !== fold(seen.givenName))
-    return `${where} patient ${found.id} (MRN ${found.mrn}) has another name than the one this recording was made under`;
+    return `${where} patient ${found.id} (MRN ${found.mrn}) has another name than the one the screen showed${when}`;
   return null;
 }
 

@@ -92,7 +92,7 @@ test('capture.start with the patient as the screen shows them: someone else unde
       patientAsShown: { mrn: 'CAP-2', familyName: 'Lung', givenName: 'Ada' },
     }),
     'CONFLICT',
-    /^This is not the patient you were shown: this workstation's patient \d+ is MRN CAP-1, but this recording was made for MRN CAP-2\. .*nothing was recorded\.$/,
+    /^This is not the patient you were shown: this workstation's patient \d+ is MRN CAP-1, but the screen showed MRN CAP-2\. .*nothing was recorded\.$/,
   );
   await rejectsWith(
     fx.ws.call(fx.as.nurse, 'capture.start', {
@@ -102,7 +102,7 @@ test('capture.start with the patient as the screen shows them: someone else unde
       patientAsShown: { mrn: 'CAP-1', familyName: 'Lungo', givenName: 'Ada' },
     }),
     'CONFLICT',
-    /\(MRN CAP-1\) has another name/,
+    /\(MRN CAP-1\) has another name than the one the screen showed\. .*nothing was recorded\.$/,
   );
   assert.equal(files(), before, 'nothing was recorded');
   assert.equal((await fx.ws.call(fx.as.nurse, 'capture.status', {})).state, 'idle');

@@ -4,13 +4,18 @@
  * entry); a user changes her own password (a wrong current one is refused, changes nothing and is
  * audited; afterwards her other session has ended and this one goes on); and an administrator
  * accepts a real rolled-back database file in the app (a nurse and a wrong password are refused
- * first, and the acceptance entry lists them). Screenshots at 1024x700 and 1440x900.
+ * first, and the acceptance entry lists them); and a site database restored from an older pg_dump,
+ * written on since by another workstation, is accepted for this workstation (real PostgreSQL).
+ * Screenshots at 1024x700 and 1440x900.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Store } from '../../src/store/index.js';
+import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { approveSiteKeys, seedSite } from '../support/site-serve.js';
 import { ApiCallFailed, NodeApiClient } from './api-client.js';
 import { lungWav } from './fixtures.js';
 import {
@@ -234,6 +239,8 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
       .getByText(`Call ${USERS.admin.displayName}.`, { exact: false })
       .waitFor();
     assert.equal(await b.page.locator('form.signin').count(), 0, 'no sign-in to an older copy');
+    // A file's page says nothing of a site or of other workstations.
+    assert.doesNotMatch(await page.innerText(), /site|other workstations/i);
     await shotsAtBothSizes(b.page, 'restore-pending');
     const form = page.locator('[data-testid=restore-accept-form]');
     const attempt = async (user: SeedUser, password: string): Promise<void> => {
@@ -306,5 +313,156 @@ describe('accepting a restored older copy in the app (issue 14)', { skip }, () =
       b.errors.filter((m) => !/Failed to load resource/.test(m)),
       [],
     );
+  });
+});
+
+describe('accepting a site database restored from an older backup, for this workstation (issue 17)', { skip }, () => {
+  const DB = 'site_rb_ui';
+  let cluster: PgCluster | null = null;
+  let skipped: string | null = null;
+  let server: ServeProcess;
+  let b: BrowserSession;
+  let held = 0;
+  let kept = 0;
+  let lost = 0;
+  const head = (): number => Number(cluster!.psql('auscult_owner', DB, 'SELECT max(seq) FROM audit_log').stdout.trim());
+
+  before(async () => {
+    cluster = await startPgCluster((reason) => (skipped = reason));
+    if (!cluster) return;
+    const c = cluster;
+    c.createSite(DB, ['ws_rb_ui']);
+    const url = c.url('ws_rb_ui', DB);
+    const ownerSigning = await seedSite(c, DB, [USERS.admin, USERS.nurse, USERS.auditor]);
+    // This workstation writes; the site is dumped; it writes more; the dump is restored.
+    const first = await startServe({ db: url });
+    approveSiteKeys(c, DB);
+    const nina = await signedInClient(first, USERS.nurse);
+    await nina.call('patients.create', { mrn: 'SRB-1', givenName: 'Kept', familyName: 'Before' });
+    nina.close();
+    await first.stop();
+    held = head();
+    const dump = c.dump(DB);
+    const second = await startServe({ db: url, dir: first.dir });
+    const nina2 = await signedInClient(second, USERS.nurse);
+    await nina2.call('patients.create', { mrn: 'SRB-2', givenName: 'Lost', familyName: 'After' });
+    nina2.close();
+    await second.stop();
+    lost = head();
+    // Its sign-in, the patient and its sign-out: each entry its own commit, so its own checkpoint.
+    assert.equal(lost - held, 3);
+    c.restore(DB, dump);
+    // Another workstation (the owner's desk, its own key and log) writes on the restored copy, so
+    // the site's numbers run past where this workstation's log says its entries were.
+    const other = Store.openSite(c.url('auscult_owner', DB), { signing: { dir: ownerSigning } });
+    try {
+      for (let i = 0; i < lost - held + 1; i++)
+        other.tx(() =>
+          other.audit.append({
+            username: null,
+            action: 'recording.view',
+            objectType: 'recording',
+            objectId: i,
+            transport: 'cli',
+          }),
+        );
+    } finally {
+      other.close();
+    }
+    kept = head();
+    assert.ok(kept > lost, 'the site now numbers past what this workstation signed');
+    server = await startServe({ db: url, dir: first.dir });
+    assert.match(server.output(), /site database was restored from an older copy/);
+    b = await openApp(server);
+  });
+  after(async () => {
+    await b?.close();
+    await server?.stop();
+    cluster?.stop();
+  });
+
+  test('the page says what was restored, what of this workstation is gone, that each workstation accepts for itself; a site administrator accepts here', async (t) => {
+    if (!cluster) {
+      t.skip(skipped ?? 'no cluster');
+      return;
+    }
+    const page = b.page.locator('[data-testid=restore-pending]');
+    await page.getByRole('heading', { name: 'The site database was restored from an older backup' }).waitFor();
+    const facts = await page.locator('[data-testid=restore-facts]').innerText();
+    assert.match(facts, new RegExp(`now ends at\\s+audit entry ${kept}\\b`));
+    assert.match(facts, new RegExp(`ends at entry ${lost} of the old history, its last checkpoint at`));
+    assert.match(
+      facts,
+      new RegExp(`Still on the site\\s+everything up to entry ${held}, as this workstation signed it`),
+    );
+    assert.match(
+      facts,
+      new RegExp(`Gone from the site\\s+${lost - held} checkpoints of this workstation's after entry ${held}, each`),
+    );
+    // Not the file's "entries N–M missing": on a site those numbers are other entries now.
+    assert.doesNotMatch(facts, /Missing from this copy|This copy ends at/);
+    const why = (await page.locator('[data-testid=restore-why]').allInnerTexts()).join('\n');
+    assert.match(
+      why,
+      new RegExp(`entries ${held + 1}–${kept} on the site now need not be the ones this workstation signed`),
+    );
+    assert.match(
+      why,
+      /accepted on that workstation, against its own signed log; an acceptance here is for this workstation only/,
+    );
+    await page
+      .locator('[data-testid=call-admin]')
+      .getByText(`Call ${USERS.admin.displayName}.`, { exact: false })
+      .waitFor();
+    const form = page.locator('[data-testid=restore-accept-form]');
+    assert.match(
+      await form.innerText(),
+      new RegExp(
+        `gives up what this workstation wrote after entry ${held} of the old history \\(${lost - held} checkpoints, up to entry ${lost}\\) for good.*what the site holds now stays`,
+      ),
+    );
+    assert.equal(await b.page.locator('form.signin').count(), 0, 'no sign-in to the restored copy');
+    await shotsAtBothSizes(b.page, 'restore-pending-site');
+
+    await form.locator('input[name=adminUsername]').fill(USERS.admin.username);
+    await form.locator('input[name=adminPassword]').fill(USERS.admin.password);
+    await form.locator('textarea[name=acceptReason]').fill('The site disk failed; the DBA restored the 02:00 dump.');
+    await form.getByRole('button', { name: 'Accept for this workstation' }).click();
+    await form
+      .locator('.form-error')
+      .getByText(
+        `Tick that you understand what this workstation wrote after entry ${held} of the old history is given up. Nothing was changed.`,
+      )
+      .waitFor();
+    assert.equal(head(), kept, 'nothing was written');
+    await form.locator('input[name=understood]').check();
+    await form.getByRole('button', { name: 'Accept for this workstation' }).click();
+    await b.page
+      .locator('.signin-message')
+      .getByText(
+        `Restored site copy accepted for this workstation by ${USERS.admin.username}: the site's history goes on from entry ${kept}; what this workstation wrote after entry ${held} of the old history (up to entry ${lost}) is recorded as given up.`,
+        { exact: false },
+      )
+      .waitFor();
+    assert.equal(head(), kept + 1, 'the acceptance entry, right after the head it kept');
+    await shotsAtBothSizes(b.page, 'restore-accepted-site');
+    await signIn(b.page, USERS.nurse);
+    await signOut(b.page);
+    // The auditor reads it as one workstation's acceptance, not as "entries N–M given up".
+    await signIn(b.page, USERS.auditor);
+    await b.page.locator('input[name=action]').fill('audit.rollback-accepted');
+    await b.page.getByRole('button', { name: 'Filter' }).click();
+    await b.page.locator('[data-testid=page-info]').getByText('1–1 of 1').waitFor();
+    const row = await b.page.locator('table.data tbody tr').first().innerText();
+    assert.match(
+      row,
+      new RegExp(
+        `Restored site copy accepted for the workstation that signed it: what it wrote after entry ${held} of the old history \\(${lost - held} checkpoints, up to entry ${lost}, the last .*\\) given up; the site's history goes on from entry ${kept}`,
+      ),
+    );
+    assert.doesNotMatch(row, /lostCheckpoints|held seq/, 'the details are said, not dumped');
+    await shotsAtBothSizes(b.page, 'audit-rollback-accepted-site');
+    await signOut(b.page);
+    assert.deepEqual(b.errors, []);
   });
 });

@@ -59,6 +59,7 @@ test('a rolled-back copy: what is missing, who to call; only an administrator ac
       interruptedAcceptance: null,
       refusedAttempts: 0,
       administrators: ['Test admin'],
+      site: null,
     },
   );
   const before = fingerprint(ws);

@@ -411,7 +411,7 @@ describe('site mode: audio in the site database, store and forward', () => {
         assert.equal(err.code, 'CONFLICT');
         assert.match(
           err.message,
-          /^This is not the patient you were shown: the site's patient \d+ is MRN F1, but this recording was made for MRN F2\. .*nothing was stored\.$/,
+          /^This is not the patient you were shown: the site's patient \d+ is MRN F1, but the screen showed MRN F2\. .*nothing was stored\.$/,
         );
         return true;
       },
@@ -440,12 +440,12 @@ describe('site mode: audio in the site database, store and forward', () => {
       assert.match(
         otherMrn!.problem ?? '',
         new RegExp(
-          `^Not uploaded: the site's patient ${patientId} is MRN F1, but this recording was made for MRN F2\\. It stays on this workstation: find the right patient and re-file it with \`auscult site outbox --refile ${otherMrn!.seq} --patient <MRN>`,
+          `^Not uploaded: the site's patient ${patientId} is MRN F1, but the screen showed MRN F2 when this recording was made\\. It stays on this workstation: find the right patient and re-file it with \`auscult site outbox --refile ${otherMrn!.seq} --patient <MRN>`,
         ),
       );
       assert.match(
         otherName!.problem ?? '',
-        /patient \d+ \(MRN F1\) has another name than the one this recording was made under\. It stays on this workstation/,
+        /patient \d+ \(MRN F1\) has another name than the one the screen showed when this recording was made\. It stays on this workstation/,
       );
       for (const r of refused) assert.doesNotMatch(r.problem ?? '', /Rward|Elsewhere|Fo\b/, 'no names in the reason');
       // Nothing of the refused ones on the site: one recording, one audio, and only its entries.

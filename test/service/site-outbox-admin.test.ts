@@ -152,7 +152,7 @@ test('[postgresql] site outbox: refused items listed with their reason and what 
   assert.match(items[1]!.why, /no longer on this workstation\. Put the file back from a backup and retry/);
   assert.match(
     items[2]!.problem,
-    new RegExp(`patient ${bob.id} is MRN MRN-8, but this recording was made for MRN MRN-7`),
+    new RegExp(`patient ${bob.id} is MRN MRN-8, but the screen showed MRN MRN-7 when this recording was made\\.`),
   );
   assert.match(
     items[2]!.why,

@@ -57,6 +57,7 @@ describe('a restored site database, accepted in the app', () => {
         site: 'trachea',
         fileName: 'away.wav',
         wavBase64: wavBytes({ seconds: 2 }).toString('base64'),
+        patientAsShown: { mrn: 'SRB-1', givenName: 'Kept', familyName: 'Patient' }, // checked at upload
       }),
       /Saved on this workstation, waiting to upload/,
     );
@@ -81,6 +82,7 @@ describe('a restored site database, accepted in the app', () => {
       assert.equal(status.rollback?.lostToSeq, lost);
       assert.equal(status.rollback?.lostFromSeq, kept + 1);
       assert.deepEqual(status.rollback?.administrators, ['Ada Admin']);
+      assert.deepEqual(status.rollback?.site, { lostCheckpoints: 1 }, 'SRB-2, the one write after the dump');
       await rejectsWith(ws.call(anon, 'auth.signIn', { username: 'ada', password: PASSWORD }), 'STORAGE', /older copy/);
       const reason = 'The site disk failed; the DBA restored last night’s dump.';
       await rejectsWith(

@@ -542,7 +542,7 @@ perEngine(
       }),
       'CONFLICT',
       new RegExp(
-        `^This is not the patient you were shown: ${where} patient ${p.id} is MRN SHOWN-1, but this recording was made for MRN SHOWN-2\\. .*nothing was stored\\.$`,
+        `^This is not the patient you were shown: ${where} patient ${p.id} is MRN SHOWN-1, but the screen showed MRN SHOWN-2\\. .*nothing was stored\\.$`,
       ),
     );
     assert.equal(stored(), 0, 'no file was written');

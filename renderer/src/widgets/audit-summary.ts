@@ -23,7 +23,7 @@ const rec = (v: unknown): Record<string, unknown> =>
 const SAID: Partial<Record<string, ReadonlySet<string>>> = {
   'patient.break-glass': new Set(['reason', 'expiresAt']),
   'auth.login.failed': new Set(['reason', 'purpose']),
-  'audit.rollback-accepted': new Set(['base', 'lost', 'reason', 'refusedAttempts', 'acceptedBy', 'acceptedAt']),
+  'audit.rollback-accepted': new Set(['base', 'lost', 'held', 'reason', 'refusedAttempts', 'acceptedBy', 'acceptedAt']),
 };
 
 /** The sentence an auditor reads an entry for, first: a break-glass reason, a failed sign-in, a rollback given up. */
@@ -48,8 +48,15 @@ function lead(e: AuditEntry): string[] {
           `${str(a['username']) ?? '?'} (${(str(a['reason']) ?? '?').replace(/-/g, ' ')}, ${dateTime(str(a['at']))})`,
       )
       .join('; ');
+    // A site's acceptance (`held` present) is one workstation's: entry numbers after `held` are the
+    // old history's, which the site's entries now reuse, so "entries N–M given up" would misname them.
+    const held = d['held'] === undefined ? null : rec(d['held']);
+    const checkpoints = held ? num(held['lostCheckpoints']) : null;
+    const given = held
+      ? `Restored site copy accepted for the workstation that signed it: what it wrote after entry ${num(held['seq']) ?? '?'} of the old history (${checkpoints === 1 ? '1 checkpoint' : `${checkpoints ?? '?'} checkpoints`}, up to entry ${num(lost['toSeq']) ?? '?'}, the last ${dateTime(str(lost['checkpointAt']))}) given up; the site's history goes on from entry ${base ?? '?'}`
+      : `Restored older copy accepted: entries ${num(lost['fromSeq']) ?? '?'}–${num(lost['toSeq']) ?? '?'} given up (last checkpoint ${dateTime(str(lost['checkpointAt']))}); history goes on from entry ${base ?? '?'}`;
     return [
-      `Restored older copy accepted: entries ${num(lost['fromSeq']) ?? '?'}–${num(lost['toSeq']) ?? '?'} given up (last checkpoint ${dateTime(str(lost['checkpointAt']))}); history goes on from entry ${base ?? '?'}`,
+      given,
       ...(str(d['reason']) ? [`Reason: “${str(d['reason'])}”`] : []),
       ...(refused ? [`${refused} refused attempt${refused === 1 ? '' : 's'} before: ${tried}`] : []),
     ];

@@ -25,6 +25,7 @@ function pendingInfo(deps: Deps): PendingRollbackInfo | null {
       .list()
       .filter((u) => u.role === 'admin' && u.active)
       .map((u) => u.displayName),
+    site: deps.store.engine === 'postgresql' ? { lostCheckpoints: p.lostCheckpoints } : null,
   };
 }
 

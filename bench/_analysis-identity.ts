@@ -18,6 +18,7 @@ import { resample } from '../src/audio/resample.js';
 import { bandLimit } from '../src/audio/band-limit.js';
 import { encodeWav16 } from '../src/audio/wav-write.js';
 import { KAUH_DIR, PROJECT_ROOT, SPRSOUND_DIR } from '../test/support/paths.js';
+import { mulberry32 } from '../src/common/mulberry32.js';
 
 /** Distinct recordings (the KAUH folder holds byte-identical copies under other names): five classes, three filters, 12–30 s. */
 const KAUH_FILES = [
@@ -29,18 +30,6 @@ const KAUH_FILES = [
   'EP5_Heart Failure + COPD,I C E W,P L R ,71,M.wav',
 ];
 const SPR_FOLDERS = ['test2022_inter', 'test2022_intra', 'test2023'];
-
-/** A small seeded generator (mulberry32): the same noise on every build of the set. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function build(dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
@@ -70,7 +59,7 @@ async function build(dir: string): Promise<void> {
       write(`${tag}-${rate}.wav`, x, rate);
       if (rate === 44100 && i < 2) {
         // white noise minus its own 2 kHz band-limited part: noise above 2 kHz only, ≈ −30 dBFS
-        const rnd = seeded(18 + i);
+        const rnd = mulberry32(18 + i);
         const noise = Float32Array.from(x, () => (rnd() - 0.5) * 0.1);
         const low = await bandLimit(noise, rate, 2000);
         write(

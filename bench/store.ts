@@ -21,6 +21,7 @@ import { patientMatch } from '../src/store/patients.js';
 import { normalizeForSearch } from '../src/store/search-normalize.js';
 import { Workstation } from '../src/service/workstation.js';
 import { FAMILY } from './_store-fill.js';
+import { mulberry32 } from '../src/common/mulberry32.js';
 
 export const title = 'store: 100,000 recordings over 10,000 patients, plain beside encrypted at rest';
 
@@ -56,16 +57,7 @@ const SITES = [
 ];
 
 /** Deterministic pseudo-random numbers (the same database every run). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** An AnalysisResult-sized JSON (a 3 s recording: 5 patches in the timeline). */
 function resultJson(r: () => number, probs: Record<string, number>): string {

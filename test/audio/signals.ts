@@ -1,5 +1,6 @@
 /** Test signals and measurements shared by the audio and features tests (not a test file itself). */
 import { spawnSync } from 'node:child_process';
+import { mulberry32 } from '../../src/common/mulberry32.js';
 
 export function sine(n: number, rate: number, hz: number, amp = 0.5, phase = 0): Float32Array {
   const x = new Float32Array(n);
@@ -9,15 +10,9 @@ export function sine(n: number, rate: number, hz: number, amp = 0.5, phase = 0):
 
 /** Deterministic uniform noise in [-amp, amp] (mulberry32), so failures reproduce. */
 export function noise(n: number, amp = 0.5, seed = 1): Float32Array {
-  let s = seed >>> 0;
+  const next = mulberry32(seed);
   const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    x[i] = amp * ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1);
-  }
+  for (let i = 0; i < n; i++) x[i] = amp * (next() * 2 - 1);
   return x;
 }
 

@@ -13,18 +13,10 @@ import { CLASS_ORDER, type ClassName } from '../../src/inference/analysis-types.
 import type { ModelCard } from '../../src/inference/model-card.js';
 import type { GateModel } from '../../src/inference/gate/model.js';
 import { MODELS_DIR } from './paths.js';
+import { mulberry32 } from '../../src/common/mulberry32.js';
 
-/** mulberry32: small, deterministic, good enough for test weights. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded test weights (mulberry32): the same head every run. */
+export const prng = mulberry32;
 
 export interface HeadWeights {
   dense: Array<{ w: Float32Array; b: Float32Array; in: number; out: number }>;

@@ -1,15 +1,11 @@
+import { mulberry32 } from '../../common/mulberry32.js';
+
 /** A small seeded generator (mulberry32) so splits, shuffles, dropout and bootstraps repeat exactly. */
 export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = (seed >>> 0) ^ 0x9e3779b9;
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32((seed >>> 0) ^ 0x9e3779b9);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -14,6 +14,8 @@ export const AUDIT_ACTIONS = [
   'user.deactivate',
   'user.unlock',
   'user.role',
+  /** A seal of an account's row without a change (its first sign-in after seals began, a rehash). */
+  'user.credential',
   'patient.create',
   'patient.update',
   'patient.search',

@@ -56,6 +56,7 @@ export type ServiceStore = Pick<
   | 'verifySeals'
   | 'signing'
   | 'trustedKeys'
+  | 'dbId'
   | 'rollbackPending'
   | 'acceptRollback'
   | 'recordRollbackRefusal'

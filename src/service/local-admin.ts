@@ -29,8 +29,11 @@ export function auditLocal(
   });
 }
 
+/** What the account commands use of a store (a Workstation's, or one the CLI opened). */
+type AccountStore = Pick<Store, 'tx' | 'users' | 'audit'>;
+
 export async function addUserLocal(
-  store: Store,
+  store: AccountStore,
   u: { username: string; displayName: string; role: string; password: string },
 ): Promise<UserInfo> {
   const parsed = PARAM_SCHEMAS['users.create'].safeParse(u);
@@ -47,12 +50,16 @@ export async function addUserLocal(
       role: parsed.data.role,
       passwordHash,
     });
-    auditLocal(store, 'user.create', 'user', rec.id, { username: rec.username, role: rec.role });
+    auditLocal(store, 'user.create', 'user', rec.id, {
+      username: rec.username,
+      role: rec.role,
+      credential: store.users.credential(rec.id),
+    });
     return toUserInfo(rec);
   });
 }
 
-export async function setPasswordLocal(store: Store, username: string, password: string): Promise<void> {
+export async function setPasswordLocal(store: AccountStore, username: string, password: string): Promise<void> {
   const parsed = PARAM_SCHEMAS['users.setPassword'].safeParse({ username, password });
   if (!parsed.success) throw new ApiError('INVALID_INPUT', describeIssues(parsed.error).message);
   const u = store.users.byUsername(username);
@@ -60,6 +67,9 @@ export async function setPasswordLocal(store: Store, username: string, password:
   const passwordHash = await hashPassword(password);
   store.tx(() => {
     store.users.setPasswordHash(u.username, passwordHash);
-    auditLocal(store, 'user.password', 'user', u.id, { username: u.username });
+    auditLocal(store, 'user.password', 'user', u.id, {
+      username: u.username,
+      credential: store.users.credential(u.id),
+    });
   });
 }

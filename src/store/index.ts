@@ -41,6 +41,13 @@ export {
 } from './audit-log.js';
 export { hashPassword, verifyPassword, needsRehash, DUMMY_HASH } from './passwords.js';
 export type { UserRecord, UserWithHash } from './users.js';
+export {
+  credentialStatus,
+  credentialMismatches,
+  CREDENTIAL_ACTIONS,
+  type CredentialStatus,
+  type SealTrust,
+} from './user-credential.js';
 export type { PatientRecord, PatientSummaryRecord, NewPatient, PatientChanges } from './patients.js';
 export type {
   NewRecording,

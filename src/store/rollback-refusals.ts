@@ -15,7 +15,8 @@ import { signatureValid, type AuditSigner, type TrustedKeys } from './audit-sign
 export const REFUSAL_PREFIX = 'auscult-rollback-refused/1';
 export const REFUSAL_FORMAT = 'auscult.rollback-refused/1';
 
-export type RefusalReason = 'unknown-user' | 'wrong-password' | 'inactive' | 'locked-out' | 'not-admin';
+export type RefusalReason =
+  'unknown-user' | 'wrong-password' | 'inactive' | 'locked-out' | 'credential-mismatch' | 'not-admin';
 
 export interface RollbackRefusal {
   format: typeof REFUSAL_FORMAT;

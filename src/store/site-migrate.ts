@@ -19,6 +19,7 @@ import { verifyAuditLog } from './chain-verify.js';
 import { StoreError } from './errors.js';
 import { uploadAudio } from './pg/recording-audio.js';
 import { sealRecord } from './record-seals.js';
+import { credentialMismatches, credentialOf } from './user-credential.js';
 import { columnsOf, type ColumnNames } from './rows.js';
 import type {
   AccessGrantRow,
@@ -183,6 +184,12 @@ function verifySource(source: Store): { head: { seq: number; hash: string }; key
     throw new SiteMigrationRefused(
       `Recording ${anchors[0]!.recordingId}: ${anchors[0]!.reason}; ${anchors.length} problem(s) in all. Run \`auscult check\`. Nothing was changed.`,
     );
+  // An account rewritten in the file would arrive on the site sealed as it is (see the users' seals below).
+  const accounts = credentialMismatches(source.db, { keys: source.trustedKeys, dbId, engine: 'sqlite' });
+  if (accounts.length)
+    throw new SiteMigrationRefused(
+      `Account '${accounts[0]!.username}' was changed outside Auscult (${accounts[0]!.why}); ${accounts.length} account(s) in all. Set its password again with \`auscult users passwd ${accounts[0]!.username} --db <file>\`, then migrate. Nothing was changed.`,
+    );
   const head = source.audit.head();
   return { head: { seq: head.seq, hash: head.hash }, keyId: signing.signer.keyId, dbId };
 }
@@ -306,21 +313,21 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
 
     // ---- users and patients
     const insUser = dst.prepare(insertSql('users', USER_COLS));
+    const copiedUsers: { from: number; to: number; username: string }[] = [];
     for (const u of users) {
       if (userMap.has(u.id)) continue;
-      userMap.set(
-        u.id,
-        insertId(insUser, [
-          u.username,
-          u.display_name,
-          u.role,
-          u.password_hash,
-          u.active,
-          u.created_at,
-          u.updated_at,
-          u.credential_epoch,
-        ]),
-      );
+      const to = insertId(insUser, [
+        u.username,
+        u.display_name,
+        u.role,
+        u.password_hash,
+        u.active,
+        u.created_at,
+        u.updated_at,
+        u.credential_epoch,
+      ]);
+      userMap.set(u.id, to);
+      copiedUsers.push({ from: u.id, to, username: u.username });
       copied.users++;
     }
     const insPatient = dst.prepare(insertSql('patients', PATIENT_COLS));
@@ -497,6 +504,23 @@ export function migrateToSite(source: Store, site: Store, opts: SiteMigrationOpt
       });
       copied.auditEntries++;
     }
+    // The copied entries' credentials seal the source's rows (other ids): each copied account is
+    // sealed again as the site holds it (a sign-in skips entries with `migratedFrom`).
+    for (const u of copiedUsers)
+      site.audit.append({
+        username: opts.by.username,
+        action: 'user.credential',
+        objectType: 'user',
+        objectId: u.to,
+        transport: 'cli',
+        details: {
+          username: u.username,
+          reason: 'site-migrate',
+          sourceDbId: verified.dbId,
+          sourceUserId: u.from,
+          credential: credentialOf(dst, u.to),
+        },
+      });
     for (const s of resealed)
       site.audit.append({
         username: opts.by.username,

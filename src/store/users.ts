@@ -3,6 +3,7 @@ import type { SqlDatabase } from './sql-database.js';
 import { hasColumn } from './audit-log.js';
 import { StoreError } from './errors.js';
 import type { UserReadRow } from './rows.js';
+import { credentialOf } from './user-credential.js';
 
 export interface UserRecord {
   id: number;
@@ -68,9 +69,22 @@ export class Users {
     if (info.changes === 0) throw new StoreError('NOT_FOUND', `No user named '${username}'.`);
   }
 
-  /** The same password at today's cost (rehash on sign-in): only if the hash is still `old`. */
-  replacePasswordHash(id: number, old: string, fresh: string): void {
-    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?').run(fresh, id, old);
+  /** The same password at today's cost (rehash on sign-in): only if the hash is still `old`. Whether it was replaced. */
+  replacePasswordHash(id: number, old: string, fresh: string): boolean {
+    return (
+      this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?').run(fresh, id, old)
+        .changes > 0
+    );
+  }
+
+  /**
+   * The seal of user `id`'s row as it is now (user-credential.ts), for the audit entry of the change
+   * that made it: call in that change's transaction, after the change.
+   */
+  credential(id: number): string {
+    const c = credentialOf(this.db, id);
+    if (c === null) throw new StoreError('NOT_FOUND', `No user with id ${id}.`);
+    return c;
   }
 
   setActive(username: string, active: boolean): UserRecord {

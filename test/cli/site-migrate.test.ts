@@ -133,7 +133,8 @@ describe('auscult site migrate', () => {
     assert.equal(report.copied['seals'], 1);
     assert.equal(report.copied['users'], 5);
     assert.equal(report.source.entries, a.entries);
-    // every source entry, one re-seal entry and the migration entry (the site had no entries before)
+    // every source entry, a seal of each of the 5 accounts as the site holds it, one re-seal entry
+    // and the migration entry (the site had no entries before)
     assert.equal(report.copied['auditEntries'], a.entries);
     const after1 = counts(cluster, 'site_m');
     assert.deepEqual(
@@ -141,7 +142,7 @@ describe('auscult site migrate', () => {
       [1, 2, 2, 1, 1],
     );
     assert.equal(after1['findings'], 2);
-    assert.equal(after1['audit_log'], a.entries + 2);
+    assert.equal(after1['audit_log'], a.entries + 5 + 2);
 
     // the site's copy: audio byte-exact, chain and seals verified by a fresh reader
     // read with the migrating workstation's signing folder: its checkpoint log of the site
@@ -152,7 +153,7 @@ describe('auscult site migrate', () => {
       assert.equal(approveSiteKeys(cluster, 'site_m'), 1);
       const chain = site.verifyAudit();
       assert.ok(chain.ok, chain.reason ?? '');
-      assert.equal(chain.entries, a.entries + 2);
+      assert.equal(chain.entries, a.entries + 5 + 2);
       assert.deepEqual(site.verifySeals().problems, []);
       assert.deepEqual(site.recordingHashAnchors(), []);
       const ids = site.db.prepare('SELECT id FROM recordings ORDER BY id').pluck().all() as number[];

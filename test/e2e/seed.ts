@@ -4,6 +4,7 @@
  */
 import { Store, hashPassword } from '../../src/store/index.js';
 import type { Role } from '../../src/service/api.js';
+import { createAccount } from '../support/accounts.js';
 
 export interface SeedUser {
   username: string;
@@ -25,7 +26,7 @@ export async function seedUsers(dbPath: string, users: SeedUser[] = Object.value
     for (const u of users) {
       const passwordHash = await hashPassword(u.password);
       store.tx(() =>
-        store.users.create({ username: u.username, displayName: u.displayName, role: u.role, passwordHash }),
+        createAccount(store, { username: u.username, displayName: u.displayName, role: u.role, passwordHash }),
       );
     }
   } finally {

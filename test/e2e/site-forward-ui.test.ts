@@ -14,6 +14,8 @@ import { lungWav } from './fixtures.js';
 import { browserMissing, openBrowser, shot, signIn, startServe } from './harness.js';
 import type { BrowserSession, ServeProcess } from './harness.js';
 import { USERS } from './seed.js';
+import { createAccount } from '../support/accounts.js';
+import { approveSiteKeys } from '../support/site-serve.js';
 
 const skip = browserMissing();
 const DB = 'site_ui';
@@ -32,7 +34,7 @@ describe('site mode: the nurse sees what waits to upload', { skip }, () => {
     try {
       const passwordHash = await hashPassword(USERS.nurse.password);
       owner.tx(() =>
-        owner.users.create({
+        createAccount(owner, {
           username: USERS.nurse.username,
           displayName: USERS.nurse.displayName,
           role: 'nurse',
@@ -42,6 +44,8 @@ describe('site mode: the nurse sees what waits to upload', { skip }, () => {
     } finally {
       owner.close();
     }
+    // the owner's key sealed the account: approved, as the site's owner does, or it cannot sign in
+    approveSiteKeys(cluster, DB);
     server = await startServe({ db: cluster.url('ws_ui', DB) });
     b = await openBrowser();
   });

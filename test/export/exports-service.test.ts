@@ -17,6 +17,7 @@ import { fhirR4Validator } from './fhir-schema.js';
 import { scratchDir } from '../support/paths.js';
 import { analysisFixture } from '../support/analysis-fixtures.js';
 import { toNewAnalysis } from '../../src/service/recording-intake.js';
+import { createAccount } from '../support/accounts.js';
 
 const USERS: { username: string; role: Role }[] = [
   { username: 'doc', role: 'pulmonologist' },
@@ -70,7 +71,9 @@ describe('exports through the workstation service', () => {
     const store = Store.open(dbPath);
     for (const u of USERS) {
       const passwordHash = await hashPassword(PASSWORD);
-      store.tx(() => store.users.create({ username: u.username, displayName: u.username, role: u.role, passwordHash }));
+      store.tx(() =>
+        createAccount(store, { username: u.username, displayName: u.username, role: u.role, passwordHash }),
+      );
     }
     store.close();
     ws = await Workstation.open({ dbPath, dataDir: join(dir, 'data'), engine: null });

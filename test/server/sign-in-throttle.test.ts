@@ -17,6 +17,7 @@ import { hashPassword, needsRehash } from '../../src/store/index.js';
 import { rejectsWith } from '../service/helpers.js';
 import { scratchDir } from '../support/paths.js';
 import { WireClient } from '../support/wire-client.js';
+import { createAccount } from '../support/accounts.js';
 
 const RIGHT = 'the-admins-real-password';
 
@@ -26,8 +27,8 @@ async function workstation(now?: () => number): Promise<{ ws: Workstation; dir: 
   const store = ws.internals.store;
   const passwordHash = await hashPassword(RIGHT);
   store.tx(() => {
-    store.users.create({ username: 'ada', displayName: 'Ada Admin', role: 'admin', passwordHash });
-    store.users.create({ username: 'nina', displayName: 'Nina Nurse', role: 'nurse', passwordHash });
+    createAccount(store, { username: 'ada', displayName: 'Ada Admin', role: 'admin', passwordHash });
+    createAccount(store, { username: 'nina', displayName: 'Nina Nurse', role: 'nurse', passwordHash });
   });
   return { ws, dir };
 }
@@ -158,7 +159,19 @@ test('a session ends after its absolute lifetime however active it is; an old-co
     (await import('node:crypto'))
       .scryptSync(RIGHT, Buffer.alloc(16, 1), 32, { N: 16384, r: 8, p: 1 })
       .toString('base64');
-  store.tx(() => store.users.setPasswordHash('ada', old));
+  // as an older Auscult set it: the change and its sealed entry (user-credential.ts)
+  store.tx(() => {
+    store.users.setPasswordHash('ada', old);
+    const id = store.users.byUsername('ada')!.id;
+    store.audit.append({
+      username: null,
+      action: 'user.password',
+      objectType: 'user',
+      objectId: id,
+      transport: 'cli',
+      details: { username: 'ada', credential: store.users.credential(id) },
+    });
+  });
   assert.ok(needsRehash(store.users.byUsername('ada')!.passwordHash));
   await ws.call({ sessionToken: null, transport: 'http', peer: 'q' }, 'auth.signIn', {
     username: 'ada',

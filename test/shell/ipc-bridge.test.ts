@@ -15,13 +15,14 @@ import { IpcBridge } from '../../src/main/ipc-bridge.js';
 import { gracefulShutdown } from '../../src/main/shutdown.js';
 import { createFileLog } from '../../src/main/file-log.js';
 import { scratchDir } from '../support/paths.js';
+import { createAccount } from '../support/accounts.js';
 
 async function setup() {
   const dir = scratchDir('auscult-ipc-');
   const ws = await Workstation.open({ dbPath: join(dir, 'auscult.sqlite'), dataDir: dir, engine: null });
   const store = ws.internals.store;
   const passwordHash = await hashPassword('correct horse 42');
-  store.tx(() => store.users.create({ username: 'nina', displayName: 'Nina Nurse', role: 'nurse', passwordHash }));
+  store.tx(() => createAccount(store, { username: 'nina', displayName: 'Nina Nurse', role: 'nurse', passwordHash }));
   const log = createFileLog({ dir: join(dir, 'logs') });
   const bridge = new IpcBridge(ws, log);
   const sent: Array<{ window: number; message: IpcEvent }> = [];

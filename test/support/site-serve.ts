@@ -11,6 +11,7 @@ import type { Role } from '../../src/service/api.js';
 import { scratchDir } from './paths.js';
 import { spawnServe, type ServeChild } from './serve-child.js';
 import type { PgCluster } from './pg-cluster.js';
+import { createAccount } from './accounts.js';
 
 export interface SiteUser {
   username: string;
@@ -30,18 +31,11 @@ export async function seedSite(cluster: PgCluster, database: string, users: Site
   try {
     users.forEach((u, i) =>
       store.tx(() => {
-        const made = store.users.create({
+        createAccount(store, {
           username: u.username,
           displayName: u.displayName,
           role: u.role,
           passwordHash: hashes[i]!,
-        });
-        store.audit.append({
-          username: null,
-          action: 'user.create',
-          transport: 'cli',
-          objectType: 'user',
-          objectId: made.id,
         });
       }),
     );

@@ -15,7 +15,7 @@ import { recordingsDir, signingDir } from '../../service/paths.js';
 import { openStoreAt } from '../../service/site-store.js';
 import { dbTarget } from '../db-target.js';
 import { wavFromFileBytes } from '../../service/recording-files.js';
-import { Store } from '../../store/index.js';
+import { Store, credentialMismatches } from '../../store/index.js';
 import { yamnetStatus } from '../../inference/models.js';
 import { YAMNET_ONNX, defaultModelsDir } from '../../inference/paths.js';
 
@@ -83,6 +83,12 @@ export const command: CliCommand = {
         );
       // Every recording's stored hash against the one the signed audit chain recorded at intake.
       for (const a of store.recordingHashAnchors()) problems.push(`recording ${a.recordingId}: ${a.reason}`);
+      // Every sealed account against its newest signed credential (user-credential.ts).
+      const trust = { keys: store.trustedKeys, dbId: store.dbId, engine: store.engine };
+      for (const u of credentialMismatches(store.db, trust))
+        problems.push(
+          `account '${u.username}' was changed outside Auscult (${u.why}): it cannot sign in until an administrator sets its password again (\`auscult users passwd ${u.username}\`)`,
+        );
       let filesChecked = 0;
       if (values.files && target.site) {
         // a site keeps each recording's WAV in the database (recording_audio), each checked here

@@ -155,7 +155,11 @@ export const command: CliCommand = {
           return 1;
         }
         await setPasswordLocal(store, username, await newPassword(username));
-        console.log(`Password changed for '${username}'.`);
+        // The new password seals the row as it is: say what was sealed (a role set outside Auscult stays).
+        const u = store.users.byUsername(username)!;
+        console.log(
+          `Password changed for '${u.username}' (role ${u.role}, ${u.active ? 'active' : 'inactive'}); the account is sealed as it is now.`,
+        );
         return 0;
       }
       console.error(`auscult users: unknown subcommand '${sub}'.\n${USAGE}`);

@@ -13,7 +13,7 @@ export { MAX_FAILURES, LOCKOUT_MS } from '../sign-in-guard.js';
 export const authCommands: CommandTable<'auth.signIn' | 'auth.signOut' | 'auth.whoami'> = {
   'auth.signIn': {
     access: 'public',
-    audit: ['auth.login', 'auth.login.failed'],
+    audit: ['auth.login', 'auth.login.failed', 'user.credential'],
     async run(deps, call, p) {
       const { store } = deps;
       if (store.users.count() === 0) throw new ApiError('UNAUTHENTICATED', BOOTSTRAP_HINT);

@@ -73,7 +73,7 @@ export const findingsCommands: CommandTable<'findings.add' | 'findings.soundVerd
   'recordings.sign': {
     access: 'user',
     roles: ['pulmonologist'],
-    audit: ['recording.sign', 'recording.sign.refused'],
+    audit: ['recording.sign', 'recording.sign.refused', 'user.credential'],
     async run(deps, call, p) {
       // Re-authentication in the signing dialog itself (21 CFR 11.200): the password, checked
       // before anything is read or written; a wrong one is audited and counts like a wrong sign-in.
@@ -81,9 +81,13 @@ export const findingsCommands: CommandTable<'findings.add' | 'findings.soundVerd
       if (!c.ok) {
         // FORBIDDEN, not UNAUTHENTICATED: the session stands (a transport drops the token on the latter).
         if (c.reason === 'locked-out') throw new ApiError('FORBIDDEN', refusal(c, call.user.username).message);
+        const sealBroken = c.reason === 'credential-mismatch';
         deps.store.tx(() =>
-          audit(deps, call, 'recording.sign.refused', 'recording', p.recordingId, { reason: 'wrong-password' }),
+          audit(deps, call, 'recording.sign.refused', 'recording', p.recordingId, {
+            reason: sealBroken ? c.reason : 'wrong-password',
+          }),
         );
+        if (sealBroken) throw new ApiError('FORBIDDEN', refusal(c, call.user.username).message);
         throw new ApiError(
           'FORBIDDEN',
           'That is not your password, so the recording was not signed. Enter your own password to sign.',

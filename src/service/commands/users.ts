@@ -53,7 +53,11 @@ export const usersCommands: CommandTable<UsersCommand> = {
           role: p.role,
           passwordHash,
         });
-        audit(deps, call, 'user.create', 'user', u.id, { username: u.username, role: u.role });
+        audit(deps, call, 'user.create', 'user', u.id, {
+          username: u.username,
+          role: u.role,
+          credential: deps.store.users.credential(u.id),
+        });
         return toUserInfo(u);
       });
     },
@@ -61,7 +65,7 @@ export const usersCommands: CommandTable<UsersCommand> = {
   'users.setPassword': {
     access: 'user',
     roles: ROLES,
-    audit: ['user.password', 'auth.login.failed'],
+    audit: ['user.password', 'auth.login.failed', 'user.credential'],
     async run(deps, call, p) {
       const self = p.username.toLowerCase() === call.user.username.toLowerCase();
       if (!self && call.user.role !== 'admin')
@@ -82,7 +86,7 @@ export const usersCommands: CommandTable<UsersCommand> = {
           // FORBIDDEN: the session stands (a transport signs out on UNAUTHENTICATED).
           throw new ApiError(
             'FORBIDDEN',
-            c.reason === 'locked-out'
+            c.reason === 'locked-out' || c.reason === 'credential-mismatch'
               ? refusal(c, call.user.username).message
               : 'Your current password is not right; the password was not changed.',
           );
@@ -98,6 +102,7 @@ export const usersCommands: CommandTable<UsersCommand> = {
           username: target.username,
           self,
           ...(self ? {} : { reset: true, unlocked: unlocked > 0 }),
+          credential: deps.store.users.credential(target.id),
         });
       });
       // Every other session of that user ends (a self-change keeps the session that made it).
@@ -121,7 +126,10 @@ export const usersCommands: CommandTable<UsersCommand> = {
       }
       const u = deps.store.tx(() => {
         const u = deps.store.users.setActive(target.username, p.active);
-        audit(deps, call, p.active ? 'user.activate' : 'user.deactivate', 'user', u.id, { username: u.username });
+        audit(deps, call, p.active ? 'user.activate' : 'user.deactivate', 'user', u.id, {
+          username: u.username,
+          credential: deps.store.users.credential(u.id),
+        });
         return u;
       });
       if (!p.active) deps.sessions.endForUser(u.id, 'locked');
@@ -156,7 +164,12 @@ export const usersCommands: CommandTable<UsersCommand> = {
         );
       const u = deps.store.tx(() => {
         const u = deps.store.users.setRole(target.username, p.role);
-        audit(deps, call, 'user.role', 'user', u.id, { username: u.username, from: target.role, to: p.role });
+        audit(deps, call, 'user.role', 'user', u.id, {
+          username: u.username,
+          from: target.role,
+          to: p.role,
+          credential: deps.store.users.credential(u.id),
+        });
         return u;
       });
       // Sessions signed in under the old role end (the caller's own too, if it changed itself).

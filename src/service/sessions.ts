@@ -3,7 +3,8 @@
  * every call (CallContext.sessionToken); the renderer never handles it. A session ends after
  * `idleMs` without a call (default 15 min), after `absoluteMs` however active (default 12 h: a
  * stolen token does not live on), on sign-out, when its user is deactivated, or when the user's
- * password changes (`credentialEpoch`, also across processes: the CLI may change it).
+ * password changes (`credentialEpoch`, also across processes: the CLI may change it), or when its
+ * user's role is no longer the one it signed in with.
  */
 import { randomBytes } from 'node:crypto';
 import type { Transport } from './api.js';
@@ -17,6 +18,11 @@ export interface Session {
   lastActiveAt: number;
   /** The user's credential epoch at sign-in: a password change bumps it and ends the session. */
   credentialEpoch: number;
+  /**
+   * The role it signed in with, under the account's seal. A role change through Auscult ends the
+   * user's sessions; a role written into the database by anyone else must not elevate a live one.
+   */
+  role: string;
 }
 export type EndReason = 'signed-out' | 'expired' | 'locked' | 'password-changed' | 'role-changed';
 
@@ -40,10 +46,19 @@ export class Sessions {
     return this.now();
   }
 
-  create(userId: number, username: string, transport: Transport, credentialEpoch = 0): Session {
+  create(user: { id: number; username: string; credentialEpoch: number; role: string }, transport: Transport): Session {
     const token = randomBytes(32).toString('base64url');
     const t = this.now();
-    const s: Session = { token, userId, username, transport, createdAt: t, lastActiveAt: t, credentialEpoch };
+    const s: Session = {
+      token,
+      userId: user.id,
+      username: user.username,
+      transport,
+      createdAt: t,
+      lastActiveAt: t,
+      credentialEpoch: user.credentialEpoch,
+      role: user.role,
+    };
     this.byToken.set(token, s);
     return s;
   }

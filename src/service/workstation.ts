@@ -300,7 +300,7 @@ export class Workstation {
       throw refusal(c, username);
     }
     const u = c.user;
-    const s = this.deps.sessions.create(u.id, u.username, 'cli', u.credentialEpoch);
+    const s = this.deps.sessions.create(u, 'cli');
     this.deps.store.tx(() =>
       this.deps.store.audit.append({
         username: u.username,
@@ -322,7 +322,7 @@ export class Workstation {
     const u = this.deps.store.users.byUsername(username);
     if (!u) throw new ApiError('NOT_FOUND', `No user named '${username}'. List users with: auscult users list`);
     if (!u.active) throw new ApiError('UNAUTHENTICATED', `The account '${username}' is deactivated.`);
-    const s = this.deps.sessions.create(u.id, u.username, transport, u.credentialEpoch);
+    const s = this.deps.sessions.create(u, transport);
     this.deps.store.tx(() =>
       this.deps.store.audit.append({
         username: u.username,
@@ -394,6 +394,12 @@ export class Workstation {
     // The password changed since this session signed in (here or in another process: the CLI).
     if (u.credentialEpoch !== s.credentialEpoch) {
       this.deps.sessions.end(s.token, 'password-changed');
+      return null;
+    }
+    // Not the role it signed in with, and Auscult did not change it (that ends the sessions itself):
+    // the row was written outside Auscult. The session ends rather than act with the new role.
+    if (u.role !== s.role) {
+      this.deps.sessions.end(s.token, 'role-changed');
       return null;
     }
     const info = toUserInfo(u);

@@ -191,6 +191,18 @@ perEngine('a password change on a session from before the rewrite is refused too
   assert.equal(last.details['reason'], 'credential-mismatch');
 });
 
+perEngine('a role written outside Auscult does not elevate a live session: it ends at its next call', async (fx) => {
+  const ctx = await signIn(fx.ws, 'nurse');
+  assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user?.role, 'nurse');
+  const head = fx.ws.internals.store.audit.head().seq;
+  raw(fx, "UPDATE users SET role = 'admin' WHERE username = ?", 'nurse');
+  await rejectsWith(fx.ws.call(ctx, 'users.list', {}), 'UNAUTHENTICATED');
+  assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user, null, 'the session ended');
+  assert.equal(fx.ws.internals.store.audit.head().seq, head, 'nothing was done as admin');
+  raw(fx, "UPDATE users SET role = 'nurse' WHERE username = ?", 'nurse');
+  assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user, null, 'and it stays ended');
+});
+
 perEngine('a row inserted by raw SQL (a new admin) is refused, not sealed by its first sign-in', async (fx) => {
   const store = fx.ws.internals.store;
   const hash = await hashPassword('eve knows this 1');

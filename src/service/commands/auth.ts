@@ -26,7 +26,7 @@ export const authCommands: CommandTable<'auth.signIn' | 'auth.signOut' | 'auth.w
       // Signing in again on the same connection replaces its previous session.
       if (call.sessionToken) deps.sessions.end(call.sessionToken, 'signed-out');
       const info = toUserInfo(user);
-      const session = deps.sessions.create(user.id, user.username, call.transport, user.credentialEpoch);
+      const session = deps.sessions.create(user, call.transport);
       store.tx(() => audit(deps, { ...call, user: info }, 'auth.login', 'user', user.id));
       return { token: session.token, user: info, expiresAt: deps.sessions.expiresAt(session) };
     },

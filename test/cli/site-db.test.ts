@@ -57,26 +57,33 @@ describe('--db postgresql://… for every command that takes --db', () => {
     }
     const wav = join(scratchDir('site-wav-'), 'a.wav');
     writeWav(wav, { rate: 4000, seconds: 4 });
-    const imp = auscult([
-      'import',
-      wav,
-      '--patient',
-      'S-1',
-      '--create-patient',
-      '--given',
-      'Ann',
-      '--family',
-      'Lee',
-      '--user',
-      'nina',
-      '--db',
-      url,
-      '--no-analysis',
-      '--json',
-    ]);
-    assert.equal(imp.code, 0, imp.err);
-    const recId = (JSON.parse(imp.out) as { results: { recordingId: number }[] }).results[0]!.recordingId;
-    assert.equal(cluster.psql('auscult_owner', 'site_cli', 'SELECT count(*) FROM recordings').stdout.trim(), '1');
+    const importAsNina = () =>
+      auscult([
+        'import',
+        wav,
+        '--patient',
+        'S-1',
+        '--create-patient',
+        '--given',
+        'Ann',
+        '--family',
+        'Lee',
+        '--user',
+        'nina',
+        '--db',
+        url,
+        '--no-analysis',
+        '--json',
+      ]);
+    // accounts added here are sealed with this workstation's key, which awaits the owner's approval:
+    // they cannot sign in (nor import) until it is approved
+    const early = importAsNina();
+    assert.equal(early.code, 1, early.out);
+    assert.match(
+      early.err,
+      /This account cannot sign in yet: .*awaits approval.*auscult site approve-key --db postgresql:\/\/OWNER@HOST\/DB [0-9a-f]{32}/,
+    );
+    assert.equal(cluster.psql('auscult_owner', 'site_cli', 'SELECT count(*) FROM recordings').stdout.trim(), '0');
 
     // this workstation's key awaits the owner's approval: its entries are not verified yet
     const pending = auscult(['check', '--db', url]);
@@ -118,6 +125,11 @@ describe('--db postgresql://… for every command that takes --db', () => {
     const again = auscult(['site', 'approve-key', '--db', ownerUrl, '--data-dir', ownerDir, keyId]);
     assert.equal(again.code, 1);
     assert.match(again.err, /already approved by auscult_owner at .*Nothing was changed\./);
+
+    const imp = importAsNina();
+    assert.equal(imp.code, 0, imp.err);
+    const recId = (JSON.parse(imp.out) as { results: { recordingId: number }[] }).results[0]!.recordingId;
+    assert.equal(cluster.psql('auscult_owner', 'site_cli', 'SELECT count(*) FROM recordings').stdout.trim(), '1');
 
     const check = auscult(['check', '--db', url]);
     assert.equal(check.code, 0, check.err + check.out);

@@ -19,6 +19,7 @@ import { Workstation } from '../../src/service/workstation.js';
 import { Store, StoreError, hashPassword, restoreBackupArchive, writeBackupArchive } from '../../src/store/index.js';
 import { PROJECT_ROOT, scratchDir } from '../support/paths.js';
 import { rejectsWith, wavBytes } from './helpers.js';
+import { createAccount } from '../support/accounts.js';
 
 const NAME = { givenName: 'Zephyrine', familyName: 'Quillfeather' };
 
@@ -41,8 +42,8 @@ async function populated(ws: Workstation): Promise<{ patientId: number; recordin
   const store = ws.internals.store;
   const passwordHash = await hashPassword('correct horse battery');
   store.tx(() => {
-    store.users.create({ username: 'nurse', displayName: 'Nina', role: 'nurse', passwordHash });
-    store.users.create({ username: 'aud', displayName: 'Ada', role: 'auditor', passwordHash });
+    createAccount(store, { username: 'nurse', displayName: 'Nina', role: 'nurse', passwordHash });
+    createAccount(store, { username: 'aud', displayName: 'Ada', role: 'auditor', passwordHash });
   });
   const nurse = ws.signInLocal('nurse', 'http');
   const ctx = { sessionToken: nurse, transport: 'http' as const };

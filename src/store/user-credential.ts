@@ -142,6 +142,31 @@ function checked(db: SqlDatabase, r: SignedRow, trust: SealTrust): CredentialSta
   }
 }
 
+/** The entries about user `id` with one of `actions`, newest first, with their details parsed (null when damaged). */
+function* entriesAbout(
+  db: SqlDatabase,
+  id: number,
+  actions: readonly string[],
+  sel: string,
+): Generator<{ r: SignedRow; d: Record<string, unknown> | null }> {
+  const marks = actions.map(() => '?').join(', ');
+  const rows = db
+    .prepare(
+      `SELECT ${sel} FROM audit_log WHERE object_type = 'user' AND object_id = ? AND action IN (${marks}) ORDER BY seq DESC`,
+    )
+    .iterate(String(id), ...actions) as IterableIterator<SignedRow>;
+  for (const r of rows) {
+    let d: Record<string, unknown> | null;
+    try {
+      const parsed: unknown = JSON.parse(r.details_json);
+      d = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
+    } catch {
+      d = null;
+    }
+    yield { r, d };
+  }
+}
+
 /**
  * User `id`'s row against the newest entry about it that carries a credential. Entries copied by
  * `auscult site migrate` (`migratedFrom`) describe the source's row and are skipped: the migration
@@ -151,19 +176,7 @@ export function credentialStatus(db: SqlDatabase, trust: SealTrust, id: number):
   const now = credentialOf(db, id);
   if (now === null) return { state: 'mismatch', seq: null, why: 'the account does not exist' };
   const sel = hasColumn(db, 'audit_log', 'sig') ? '*' : '*, NULL AS key_id, NULL AS sig';
-  const marks = CREDENTIAL_ACTIONS.map(() => '?').join(', ');
-  const rows = db
-    .prepare(
-      `SELECT ${sel} FROM audit_log WHERE object_type = 'user' AND object_id = ? AND action IN (${marks}) ORDER BY seq DESC`,
-    )
-    .iterate(String(id), ...CREDENTIAL_ACTIONS) as IterableIterator<SignedRow>;
-  for (const r of rows) {
-    let d: { credential?: unknown; migratedFrom?: unknown } | null;
-    try {
-      d = JSON.parse(r.details_json) as typeof d;
-    } catch {
-      d = null;
-    }
+  for (const { r, d } of entriesAbout(db, id, CREDENTIAL_ACTIONS, sel)) {
     if (!d || typeof d.credential !== 'string' || d.migratedFrom !== undefined) continue;
     const problem = checked(db, r, trust);
     if (problem) return problem;
@@ -185,19 +198,7 @@ const ANCHOR_ACTIONS = ['user.create', 'user.password', 'user.role', 'user.activ
 function anchorOf(db: SqlDatabase, trust: SealTrust, id: number, sel: string): CredentialStatus {
   const row = db.prepare('SELECT username FROM users WHERE id = ?').get(id) as { username: string };
   const name = row.username.toLowerCase();
-  const marks = ANCHOR_ACTIONS.map(() => '?').join(', ');
-  const rows = db
-    .prepare(
-      `SELECT ${sel} FROM audit_log WHERE object_type = 'user' AND object_id = ? AND action IN (${marks}) ORDER BY seq DESC`,
-    )
-    .iterate(String(id), ...ANCHOR_ACTIONS) as IterableIterator<SignedRow>;
-  for (const r of rows) {
-    let d: { username?: unknown } | null;
-    try {
-      d = JSON.parse(r.details_json) as typeof d;
-    } catch {
-      d = null;
-    }
+  for (const { r, d } of entriesAbout(db, id, ANCHOR_ACTIONS, sel)) {
     // who signed in is the entry's user; a users entry names the account in its details
     const named = r.action === 'auth.login' ? r.username : typeof d?.username === 'string' ? d.username : null;
     if (named?.toLowerCase() !== name) continue;

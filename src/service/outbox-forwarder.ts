@@ -14,7 +14,8 @@
  * SHA-256 taken at intake, whose patient the site does not have, whose patient on the site is not
  * the person the nurse saw (another MRN or other names than the item's signed snapshot:
  * patientMismatch), or whose id the site already holds with another hash. A refused item stays in the outbox (system.status counts it) and does
- * not hold back the items after it: they are other patients' recordings.
+ * not hold back the items after it: they are other patients' recordings. So is a row whose stored
+ * JSON cannot be read (Outbox.read()): refused, never guessed at.
  *
  * Synchronous on purpose (the store is): two runs can never interleave.
  */
@@ -30,6 +31,7 @@ import {
   type Outbox,
   type OutboxAudit,
   type OutboxItem,
+  type UnreadableOutboxItem,
 } from '../store/index.js';
 import { wavFromFileBytes } from './recording-files.js';
 
@@ -166,10 +168,25 @@ function forwardOne(deps: Deps, outbox: Outbox, item: OutboxItem): number {
   return id;
 }
 
+/** Why a row that cannot be read is never uploaded, and what to do (kept as the item's problem). */
+export function unreadableProblem(u: UnreadableOutboxItem): string {
+  return (
+    `its stored contents cannot be read (${u.damage}): the outbox was damaged or edited outside Auscult. ` +
+    'It stays on this workstation; an administrator checks it (auscult check) before anything else is done with it.'
+  );
+}
+
 /** Upload what waits, in order; stops at the first sign the site is unreachable again. */
 export function forwardOutbox(deps: Deps, outbox: Outbox): ForwardReport {
   const report: ForwardReport = { uploaded: 0, refused: 0, waiting: 0 };
-  const items = outbox.all().filter((i) => i.state === 'waiting');
+  const { items: all, unreadable } = outbox.read();
+  for (const u of unreadable.filter((i) => i.state === 'waiting')) {
+    const problem = `Not uploaded: ${unreadableProblem(u)}`;
+    outbox.refuse(u.intakeId, problem);
+    report.refused++;
+    console.error(`auscult: the waiting recording saved at ${u.savedAt} was refused. ${problem}`);
+  }
+  const items = all.filter((i) => i.state === 'waiting');
   for (let k = 0; k < items.length; k++) {
     const item = items[k]!;
     try {

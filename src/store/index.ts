@@ -73,6 +73,7 @@ export {
   patientMismatch,
   type OutboxPatient,
   type OutboxItem,
+  type UnreadableOutboxItem,
   type OutboxAudit,
   type NewOutboxItem,
 } from './outbox.js';

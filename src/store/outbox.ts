@@ -99,6 +99,12 @@ export interface OutboxItem {
   sig: string;
 }
 
+/** A row whose stored JSON cannot be read: the outbox file was damaged or edited outside Auscult. */
+export type UnreadableOutboxItem = Pick<OutboxItem, 'seq' | 'intakeId' | 'savedAt' | 'state' | 'problem'> & {
+  /** Which column, and the parser's words. */
+  damage: string;
+};
+
 /** A new item always carries its patient snapshot (only schema-1 items lack one). */
 export type NewOutboxItem = Pick<
   OutboxItem,
@@ -170,6 +176,12 @@ export function outboxItemProblem(item: OutboxItem, dbId: string, keys: TrustedK
   return signatureValid(key, signedOutboxItem(dbId, item), item.sig)
     ? null
     : 'its signature does not match its contents: the outbox was edited outside Auscult';
+}
+
+function looksLikeRecording(x: unknown): x is NewRecording {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Record<string, unknown>;
+  return typeof r['fileName'] === 'string' && Number.isInteger(r['patientId']) && Number.isInteger(r['recordedBy']);
 }
 
 export function outboxPath(dataDir: string): string {
@@ -247,22 +259,51 @@ export class Outbox {
       .immediate();
   }
 
-  /** Every item in upload order (refused ones too: they stay until someone looks at them). */
+  /**
+   * Every item in upload order (refused ones too: they stay until someone looks at them), and apart
+   * the rows whose stored JSON cannot be read: one damaged row must not stop the others, which are
+   * other patients' recordings.
+   */
+  read(): { items: OutboxItem[]; unreadable: UnreadableOutboxItem[] } {
+    const items: OutboxItem[] = [];
+    const unreadable: UnreadableOutboxItem[] = [];
+    for (const r of this.db.prepare('SELECT * FROM items ORDER BY seq').all() as Row[]) {
+      const base = { seq: r.seq, intakeId: r.intake_id, savedAt: r.saved_at, state: r.state, problem: r.problem };
+      let column = 'recording_json';
+      try {
+        const recording: unknown = JSON.parse(r.recording_json);
+        column = 'patient_json';
+        const patient = r.patient_json ? (JSON.parse(r.patient_json) as OutboxPatient) : null;
+        column = 'analysis_json';
+        const analysis = r.analysis_json ? (JSON.parse(r.analysis_json) as NewAnalysis) : null;
+        column = 'audit_json';
+        const audit: unknown = JSON.parse(r.audit_json);
+        // What is inside is the signature's business (outboxItemProblem); only what the list and the
+        // forwarder read before that check is checked here.
+        column = 'recording_json';
+        if (!looksLikeRecording(recording)) throw new Error('not the recording Auscult saved');
+        column = 'audit_json';
+        if (!Array.isArray(audit)) throw new Error('not the audit entries Auscult saved');
+        items.push({
+          ...base,
+          recording,
+          patient,
+          analysis,
+          audit: audit as OutboxAudit[],
+          afterSeq: r.after_seq,
+          keyId: r.key_id,
+          sig: r.sig,
+        });
+      } catch (err) {
+        unreadable.push({ ...base, damage: `${column}: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+    return { items, unreadable };
+  }
+
+  /** The readable items in upload order (see read()). */
   all(): OutboxItem[] {
-    return (this.db.prepare('SELECT * FROM items ORDER BY seq').all() as Row[]).map((r) => ({
-      seq: r.seq,
-      intakeId: r.intake_id,
-      savedAt: r.saved_at,
-      recording: JSON.parse(r.recording_json) as NewRecording,
-      patient: r.patient_json ? (JSON.parse(r.patient_json) as OutboxPatient) : null,
-      analysis: r.analysis_json ? (JSON.parse(r.analysis_json) as NewAnalysis) : null,
-      audit: JSON.parse(r.audit_json) as OutboxAudit[],
-      afterSeq: r.after_seq,
-      state: r.state,
-      problem: r.problem,
-      keyId: r.key_id,
-      sig: r.sig,
-    }));
+    return this.read().items;
   }
 
   counts(): { waiting: number; refused: number } {
@@ -283,9 +324,10 @@ export class Outbox {
     this.db.prepare("UPDATE items SET state = 'refused', problem = ? WHERE intake_id = ?").run(problem, intakeId);
   }
 
-  /** One item by its seq (the number `auscult site outbox --list` shows), or null. */
-  get(seq: number): OutboxItem | null {
-    return this.all().find((i) => i.seq === seq) ?? null;
+  /** One item by its seq (the number `auscult site outbox --list` shows), or null; unreadable rows apart. */
+  get(seq: number): OutboxItem | UnreadableOutboxItem | null {
+    const { items, unreadable } = this.read();
+    return items.find((i) => i.seq === seq) ?? unreadable.find((i) => i.seq === seq) ?? null;
   }
 
   /** A refused item put back in line (an administrator fixed its cause); false if it was not refused. */

@@ -6,7 +6,8 @@
  * with its reason and what to do), puts the WAV back and retries (uploaded once), re-files the
  * misfiled one to MRN-7 (uploaded once, to her), is refused re-filing the edited one, discards the
  * others with a reason (WAVs kept); bad input and a nurse are refused with a sentence, and nothing
- * changes; every use is audited.
+ * changes; every use is audited. A row damaged in outbox.sqlite so that it cannot be read is refused
+ * without holding back the rest, and can only be discarded.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -374,4 +375,79 @@ test('[postgresql] site outbox: refused items listed with their reason and what 
   assert.equal(approveSiteKeys(fx.site!.cluster, fx.site!.name), 0);
   const check = store.verifyAudit();
   assert.equal(check.ok, true, check.reason ?? '');
+});
+
+test('[postgresql] site outbox: a row whose stored contents cannot be read is refused, the others upload; --list names it, --retry and --refile are refused with a sentence, --discard removes it, audited', async (t) => {
+  const fx = await openEngineFixture('postgresql', t, { forwardIntervalMs: 150 });
+  if (!fx) return;
+  const deps = fx.ws.internals;
+  const outbox = deps.outbox!;
+  const store = deps.store;
+  const patient = await fx.ws.call(fx.as.nurse, 'patients.create', { mrn: 'MRN-9', givenName: 'Cy', familyName: 'Ng' });
+  const cy = { mrn: 'MRN-9', familyName: 'Ng', givenName: 'Cy' };
+  // All in one tick: the forwarder's timer cannot run before the middle row is damaged.
+  saveWaiting(fx, outbox, patient.id, 'first.wav', cy);
+  saveWaiting(fx, outbox, patient.id, 'damaged.wav', cy);
+  saveWaiting(fx, outbox, patient.id, 'last.wav', cy);
+  const file = new Database(outboxPath(fx.dir));
+  const damaged = file.prepare("SELECT seq, intake_id FROM items WHERE recording_json LIKE '%damaged.wav%'").get() as {
+    seq: number;
+    intake_id: string;
+  };
+  file.prepare('UPDATE items SET recording_json = \'{"fileName": "dam\' WHERE seq = ?').run(damaged.seq);
+  file.close();
+
+  await until('the readable two are uploaded', () => outbox.counts().waiting === 0);
+  assert.deepEqual(outbox.counts(), { waiting: 0, refused: 1 });
+  assert.equal(
+    store.recordings.list({ patientId: patient.id }, 10, 0).total,
+    2,
+    'the items after it are not held back',
+  );
+  const { items, unreadable } = outbox.read();
+  assert.equal(items.length, 0);
+  assert.deepEqual(
+    unreadable.map((u) => [u.seq, u.state]),
+    [[damaged.seq, 'refused']],
+  );
+  assert.match(unreadable[0]!.damage, /^recording_json: /);
+  assert.match(
+    unreadable[0]!.problem ?? '',
+    /stored contents cannot be read \(recording_json: .*damaged or edited outside Auscult/,
+  );
+
+  const base = ['site', 'outbox', '--db', fx.dbPath, '--data-dir', fx.dir, '--user', 'admin'];
+  const list = auscult([...base, '--list']);
+  assert.equal(list.code, 0, list.err);
+  assert.match(list.out, new RegExp(`#${damaged.seq}  refused  saved .*UNREADABLE \\(recording_json: `));
+  assert.match(list.out, /Do not retry; keep a copy of the outbox file/);
+  const json = JSON.parse(auscult([...base, '--list', '--json']).out) as {
+    items: unknown[];
+    unreadable: { id: number }[];
+  };
+  assert.deepEqual([json.items.length, json.unreadable.map((u) => u.id)], [0, [damaged.seq]]);
+
+  const retry = auscult([...base, '--retry', String(damaged.seq)]);
+  assert.equal(retry.code, 1);
+  assert.match(retry.err, /cannot be read .* discard it with --discard \d+ --reason "<why>"\. Nothing was changed\./);
+  const refile = auscult([
+    ...base,
+    '--refile',
+    String(damaged.seq),
+    '--patient',
+    'MRN-9',
+    '--reason',
+    'trying to re-file it',
+  ]);
+  assert.equal(refile.code, 1);
+  assert.match(refile.err, /neither uploaded nor re-filed/);
+  assert.equal(outbox.read().unreadable[0]!.state, 'refused', 'nothing changed');
+
+  const discard = auscult([...base, '--discard', String(damaged.seq), '--reason', 'outbox.sqlite damaged; copy kept']);
+  assert.equal(discard.code, 0, discard.err);
+  assert.deepEqual(outbox.read(), { items: [], unreadable: [] });
+  const [entry] = store.audit.list({ action: 'outbox.discard' }, 5, 0).items;
+  assert.equal(entry!.objectId, damaged.intake_id);
+  assert.match(String(entry!.details['damage']), /^recording_json: /);
+  assert.equal(entry!.details['reason'], 'outbox.sqlite damaged; copy kept');
 });

@@ -24,6 +24,7 @@ import {
   type OutboxAudit,
   type OutboxItem,
   type Store,
+  type UnreadableOutboxItem,
 } from '../../store/index.js';
 import { unsafeTextReason } from '../../common/text-safety.js';
 import { parseCommandArgs } from '../args.js';
@@ -43,6 +44,12 @@ const USAGE = `usage: auscult site outbox [--list | --retry <ID> | --discard <ID
   --refile   file an item refused for its patient under the site's patient with that MRN, and put
              it back in line (signed anew by this workstation; --reason as for --discard)
   --db defaults to AUSCULT_DB_URL; --data-dir is this workstation's data folder (its outbox).`;
+
+/** What an administrator does with a row that cannot be read (never uploaded, never re-filed). */
+const UNREADABLE_ADVICE =
+  "Its stored contents cannot be read: the outbox file was damaged or edited outside Auscult, so it is never uploaded. Do not retry; keep a copy of the outbox file for whoever is responsible for this workstation's security, then discard the item with a reason. Its WAV, if any, stays in the recordings folder.";
+
+const isUnreadable = (i: OutboxItem | UnreadableOutboxItem): i is UnreadableOutboxItem => 'damage' in i;
 
 const MIN_REASON = 10;
 const MAX_REASON = 500;
@@ -224,14 +231,27 @@ export async function runSiteOutbox(argv: string[]): Promise<number> {
       );
 
     if (id === null) {
-      const items = outbox.all().map((i) => listed(site, recDir, i));
+      const read = outbox.read();
+      const items = read.items.map((i) => listed(site, recDir, i));
+      const unreadable = read.unreadable.map((u) => ({
+        id: u.seq,
+        state: u.state,
+        savedAt: u.savedAt,
+        damage: u.damage,
+        problem: u.problem,
+        why: UNREADABLE_ADVICE,
+      }));
       audit('outbox.list', {
-        waiting: items.filter((i) => i.state === 'waiting').length,
-        refused: items.filter((i) => i.state === 'refused').length,
+        waiting: [...items, ...unreadable].filter((i) => i.state === 'waiting').length,
+        refused: [...items, ...unreadable].filter((i) => i.state === 'refused').length,
+        unreadable: unreadable.length,
       });
-      if (v.json) console.log(JSON.stringify({ items }, null, 2));
-      else if (items.length === 0) console.log('The outbox is empty: everything saved here has reached the site.');
-      else
+      if (v.json) console.log(JSON.stringify({ items, unreadable }, null, 2));
+      else if (items.length + unreadable.length === 0)
+        console.log('The outbox is empty: everything saved here has reached the site.');
+      else {
+        for (const u of unreadable)
+          console.log(`#${u.id}  ${u.state}  saved ${u.savedAt}  UNREADABLE (${u.damage})\n    ${u.why}`);
         for (const i of items)
           console.log(
             `#${i.id}  ${i.state}  saved ${i.savedAt}  patient ${i.mrn ?? `id ${i.patientId} (not on the site)`}` +
@@ -240,11 +260,28 @@ export async function runSiteOutbox(argv: string[]): Promise<number> {
               (i.problem ? `\n    Refused: ${i.problem}` : '') +
               (i.why ? `\n    ${i.why}` : ''),
           );
+      }
       return 0;
     }
 
     const item = outbox.get(id);
     if (!item) return say(`there is no item ${id} in this workstation's outbox (see --list). Nothing was changed.`, 1);
+    if (isUnreadable(item)) {
+      if (v.discard === undefined)
+        return say(
+          `item ${id} cannot be read (${item.damage}), so it can be neither uploaded nor re-filed: discard it with --discard ${id} --reason "<why>". Nothing was changed.`,
+          1,
+        );
+      const facts = { item: item.seq, intakeId: item.intakeId, savedAt: item.savedAt, damage: item.damage };
+      audit('outbox.discard', { ...facts, state: item.state, problem: item.problem, reason }, item.intakeId);
+      outbox.remove(item.intakeId);
+      if (v.json) console.log(JSON.stringify({ ok: true, discarded: id, wav: null }));
+      else
+        console.log(
+          `Item ${id} was removed from the outbox (audited with your reason). Its contents could not be read, so no WAV name is known: see recordings/ for files no longer listed.`,
+        );
+      return 0;
+    }
     if (item.state !== 'refused')
       return say(
         `item ${id} is not refused: it is waiting and is uploaded when the site is reachable. Nothing was changed.`,

@@ -8,6 +8,8 @@ export const AUDIT_ACTIONS = [
   'auth.login.failed',
   'auth.logout',
   'auth.session.expired',
+  /** A live session ended because its account's role in the database is not the one it signed in with. */
+  'auth.session.role-mismatch',
   'user.create',
   'user.password',
   'user.activate',

@@ -399,6 +399,7 @@ export class Workstation {
     // Not the role it signed in with, and Auscult did not change it (that ends the sessions itself):
     // the row was written outside Auscult. The session ends rather than act with the new role.
     if (u.role !== s.role) {
+      this.auditSessionEnd(s, 'auth.session.role-mismatch', { signedInRole: s.role, roleInDatabase: u.role });
       this.deps.sessions.end(s.token, 'role-changed');
       return null;
     }
@@ -407,25 +408,33 @@ export class Workstation {
     return info;
   }
 
+  /** A session ended by the service, not by its user (logged, not thrown: the session ends either way). */
+  private auditSessionEnd(
+    s: Session,
+    action: 'auth.session.expired' | 'auth.session.role-mismatch',
+    details?: Record<string, unknown>,
+  ): void {
+    try {
+      this.deps.store.tx(() =>
+        this.deps.store.audit.append({
+          username: s.username,
+          action,
+          objectType: 'user',
+          objectId: s.userId,
+          transport: s.transport,
+          ...(details ? { details } : {}),
+        }),
+      );
+    } catch (err) {
+      console.error(`auscult: could not audit ${action}:`, err);
+    }
+  }
+
   /** Each live session's user as last read from the store (used only while the site is unreachable). */
   private readonly lastChecked = new WeakMap<Session, UserInfo>();
 
   private sessionEnded(s: Session, reason: EndReason): void {
-    if (reason === 'expired' && !this.closed) {
-      try {
-        this.deps.store.tx(() =>
-          this.deps.store.audit.append({
-            username: s.username,
-            action: 'auth.session.expired',
-            objectType: 'user',
-            objectId: s.userId,
-            transport: s.transport,
-          }),
-        );
-      } catch (err) {
-        console.error('auscult: could not audit a session expiry:', err);
-      }
-    }
+    if (reason === 'expired' && !this.closed) this.auditSessionEnd(s, 'auth.session.expired');
     this.deps.events.emit('session.ended', { reason }, s.token);
   }
 }

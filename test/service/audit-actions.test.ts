@@ -19,6 +19,8 @@ after(stopTestClusters);
 // and audit.rollback-accepted for `auscult restore accept` (and for system.acceptRollback, below).
 const WRITTEN_OUTSIDE_COMMANDS: readonly AuditAction[] = [
   'auth.session.expired',
+  // a role written outside Auscult ends a live session: test/service/user-seals.test.ts
+  'auth.session.role-mismatch',
   'system.backup',
   'history.reanalyze',
   'audit.signing.started',

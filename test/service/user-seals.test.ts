@@ -191,17 +191,25 @@ perEngine('a password change on a session from before the rewrite is refused too
   assert.equal(last.details['reason'], 'credential-mismatch');
 });
 
-perEngine('a role written outside Auscult does not elevate a live session: it ends at its next call', async (fx) => {
-  const ctx = await signIn(fx.ws, 'nurse');
-  assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user?.role, 'nurse');
-  const head = fx.ws.internals.store.audit.head().seq;
-  raw(fx, "UPDATE users SET role = 'admin' WHERE username = ?", 'nurse');
-  await rejectsWith(fx.ws.call(ctx, 'users.list', {}), 'UNAUTHENTICATED');
-  assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user, null, 'the session ended');
-  assert.equal(fx.ws.internals.store.audit.head().seq, head, 'nothing was done as admin');
-  raw(fx, "UPDATE users SET role = 'nurse' WHERE username = ?", 'nurse');
-  assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user, null, 'and it stays ended');
-});
+perEngine(
+  'a role written outside Auscult does not elevate a live session: it ends at its next call, audited with both roles',
+  async (fx) => {
+    const ctx = await signIn(fx.ws, 'nurse');
+    assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user?.role, 'nurse');
+    const head = fx.ws.internals.store.audit.head().seq;
+    raw(fx, "UPDATE users SET role = 'admin' WHERE username = ?", 'nurse');
+    await rejectsWith(fx.ws.call(ctx, 'users.list', {}), 'UNAUTHENTICATED');
+    assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user, null, 'the session ended');
+    const after = fx.ws.internals.store.audit.list({}, 5, 0).items.filter((e) => e.seq > head);
+    assert.deepEqual(
+      after.map((e) => [e.action, e.username, e.details['signedInRole'], e.details['roleInDatabase']]),
+      [['auth.session.role-mismatch', 'nurse', 'nurse', 'admin']],
+      'the only entry since is the ending, naming both roles: nothing was done as admin',
+    );
+    raw(fx, "UPDATE users SET role = 'nurse' WHERE username = ?", 'nurse');
+    assert.equal((await fx.ws.call(ctx, 'auth.whoami', {})).user, null, 'and it stays ended');
+  },
+);
 
 perEngine('a row inserted by raw SQL (a new admin) is refused, not sealed by its first sign-in', async (fx) => {
   const store = fx.ws.internals.store;

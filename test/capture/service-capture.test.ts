@@ -124,10 +124,6 @@ test('a 3 s recording: live events, then stored as a recording through the intak
   assert.ok(started.captureId);
   assert.equal(started.deviceName, 'stetho');
   assert.equal(started.sampleRate, 44100, 'opened at the device native rate');
-  await rejectsWith(
-    fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }),
-    'BUSY',
-  );
   const detail = await fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId });
   assert.equal(detail.recording.status, 'recorded');
   assert.equal(detail.recording.durationSec, 3);
@@ -179,13 +175,19 @@ test('the device failing mid-recording: interrupted, kept, stored as interrupted
   assert.deepEqual(readdirSync(fx.ws.internals.inProgressDir), []);
 });
 
-test('cancel discards: no recording, no file', async () => {
+test('a second start while a take runs is BUSY; cancel discards: no recording, no file', async () => {
   const before = await fx.ws.call(fx.as.nurse, 'recordings.list', { patientId: patient.id });
   const started = await fx.ws.call(fx.as.nurse, 'capture.start', {
     patientId: patient.id,
     site: 'trachea',
     durationSec: null,
   });
+  // Open-ended, so the take is still running whatever the load (a 3 s take from the file device,
+  // faster than real time, could end before a second call arrives).
+  await rejectsWith(
+    fx.ws.call(fx.as.nurse, 'capture.start', { patientId: patient.id, site: 'trachea', durationSec: 3 }),
+    'BUSY',
+  );
   const cancelled = await fx.ws.call(fx.as.nurse, 'capture.cancel', {
     captureId: started.captureId!,
   });

@@ -564,6 +564,15 @@ export interface PatientAsShown {
   givenName: string;
 }
 
+/**
+ * The details of the CONFLICT refusing a capture or import because the patient is no longer as the
+ * screen showed them: the client re-reads that patient and shows them as they are now.
+ */
+export interface PatientChangedDetails {
+  patientChanged: true;
+  patientId: number;
+}
+
 export type ApiErrorCode =
   | 'INVALID_INPUT'
   | 'UNAUTHENTICATED'

@@ -23,7 +23,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AnalysisResult, ChestSite, RecordingDetail, RecordingStatus } from './api.js';
+import type { AnalysisResult, ChestSite, PatientChangedDetails, RecordingDetail, RecordingStatus } from './api.js';
 import type { NewAnalysis, NewRecording } from '../store/index.js';
 import { ApiError, notFound } from './errors.js';
 import { audit, type Deps, type UserCall } from './handler.js';
@@ -119,10 +119,12 @@ export function isWaitingToUpload(err: unknown): err is ApiError {
 }
 
 /** Said when the history's patient with the id is not the person the screen showed. */
-function patientChanged(why: string, nothing: string): ApiError {
+function patientChanged(why: string, nothing: string, patientId: number): ApiError {
   return new ApiError(
     'CONFLICT',
     `This is not the patient you were shown: ${why}. Open the patient again from the patient list, check it is the person in front of you, and try again; ${nothing}.`,
+    // the record view re-reads the patient and shows them as they are now (PatientChangedDetails)
+    { patientChanged: true, patientId } satisfies PatientChangedDetails,
   );
 }
 
@@ -147,7 +149,7 @@ export function filedPatient(
   if (!found) throw notFound('Patient', patientId);
   const where = deps.store.engine === 'postgresql' ? "the site's" : "this workstation's";
   const other = shown && patientMismatch(shown, found, where);
-  if (other) throw patientChanged(other, nothing);
+  if (other) throw patientChanged(other, nothing, patientId);
   return outboxPatientOf(found);
 }
 

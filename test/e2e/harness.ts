@@ -141,6 +141,9 @@ export async function shotsAtBothSizes(page: Page, name: string): Promise<void> 
   const copyTo = process.env['AUSCULT_SHOTS_DIR'];
   for (const [w, hgt] of SHOT_SIZES) {
     await page.setViewportSize({ width: w, height: hgt });
+    // Two frames: what re-lays itself out on resize (the spectrogram canvases' ResizeObserver) has
+    // done so, instead of the capture showing the previous width as a horizontal overflow.
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
     const path = await shot(page, `${name}-${w}x${hgt}`);
     if (copyTo) {
       mkdirSync(copyTo, { recursive: true });

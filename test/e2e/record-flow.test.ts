@@ -6,7 +6,9 @@
  * the last device and length come back per user; a taken MRN offers "Open that patient" and a
  * same-name-and-birth-date patient needs a confirmation; the live spectrogram follows a resize
  * (and is sharp on HiDPI); a CJK name renders; the review queue flags, sorts and filters; Lock
- * pressed during a take says it waits for the take, which is saved, and then locks.
+ * pressed during a take says it waits for the take, which is saved, and then locks; a patient
+ * renamed at another desk since the screen showed them is refused at Record (nothing recorded),
+ * and shown as they are now for the nurse to check.
  * Screenshots at 1024×700 and 1440×900 into test-results/flow-*.png.
  */
 import { after, before, describe, test } from 'node:test';
@@ -24,6 +26,7 @@ import {
   openBrowser,
   shot,
   shotsAtBothSizes,
+  signedInClient,
   signIn,
   signOut,
   startServe,
@@ -389,6 +392,71 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
       await shot(hidpi.page, 'flow-record-hidpi-1024');
     } finally {
       await hidpi.close();
+    }
+  });
+
+  test('a patient renamed since the screen showed them: Record is refused before anything is recorded, the card re-read and flagged; then Record starts; an import likewise', async (t) => {
+    const page = b.page;
+    await page.reload();
+    await signIn(page, USERS.nurse).catch(() => undefined); // a reload may keep the session
+    if ((await devicesListed(page)).length === 0) {
+      skipUnlessCi(t, 'capture is not available here');
+      return;
+    }
+    await pickPatient(page, 'FLOW-1', 'MRN FLOW-1');
+    await page.locator('g[data-site="anterior-left-lower"]').click();
+    const takes = (): number => {
+      const store = Store.open(dbPath, { readonly: true });
+      try {
+        return store.recordings.list({}, 1, 0).total;
+      } finally {
+        store.close();
+      }
+    };
+    const before = takes();
+    // Meanwhile, at another desk, the doctor corrects the patient's given name.
+    const doctor = await signedInClient(server, USERS.doctor);
+    try {
+      const found = await doctor.call('patients.search', { query: 'FLOW-1' });
+      const id = found.items.find((p) => p.mrn === 'FLOW-1')!.id;
+      await doctor.call('patients.update', { id, givenName: '秀兰' });
+      await page.locator('body').press('r');
+      await page.locator('[data-testid=patient-changed]').waitFor({ timeout: 30_000 });
+      assert.equal(
+        await captureText(page),
+        'Not started: this patient’s record changed since you chose them. It is shown as it is now, on the left: check it is the person in front of you, then press Record again. Nothing was recorded.',
+      );
+      assert.match(
+        await page.locator('[data-testid=chosen-patient]').innerText(),
+        /^This record changed since you chose it; it now reads:\s+王, 秀兰 · MRN FLOW-1/,
+      );
+      assert.equal(takes(), before, 'nothing was recorded');
+      await shotsAtBothSizes(page, 'flow-stale-patient');
+      // Checked: Record now starts, with the patient as now shown (R again stops it in the countdown).
+      await page.locator('body').press('r');
+      await page
+        .locator('[data-testid=capture-state]')
+        .getByText(/Get ready/)
+        .waitFor();
+      await page.locator('body').press('r');
+      await page.locator('[data-testid=capture-state]').getByText('Recording cancelled').waitFor();
+      // The same for an imported file: renamed back meanwhile (as the later tests know her).
+      await doctor.call('patients.update', { id, givenName: '秀英' });
+      const wav = join(scratchDir('auscult-e2e-stale-'), 'stale.wav');
+      writeFileSync(wav, wavBytes(syntheticBreath(8000, 4), 8000));
+      await page.locator('details.import summary').click();
+      await page.locator('input[name=wavFile]').setInputFiles(wav);
+      await page
+        .locator('[data-testid=result] [role=alert]')
+        .getByText(/^Not saved: this patient’s record changed since you chose them\./)
+        .waitFor({ timeout: 30_000 });
+      assert.match(
+        await page.locator('[data-testid=chosen-patient]').innerText(),
+        /it now reads:\s+王, 秀英 · MRN FLOW-1/,
+      );
+      assert.equal(takes(), before, 'nothing was imported');
+    } finally {
+      doctor.close();
     }
   });
 

@@ -18,8 +18,9 @@ import type {
   PatientAsShown,
   QualityReport,
   RecordingDetail,
+  PatientChangedDetails,
 } from '../../../src/service/api';
-import { errorMessage } from '../api/errors';
+import { ApiCallError, errorMessage } from '../api/errors';
 import { importTooLargeMessage, MAX_IMPORT_BYTES } from '../../../src/common/import-limit';
 import type { AppContext } from '../ui/context';
 import { field, h, options, listener } from '../ui/dom';
@@ -65,6 +66,15 @@ declare global {
     /** The live spectrogram's own measurements (read by bench/ui.ts). */
     __auscultLive?: LiveSpectrogram['stats'];
   }
+}
+
+/** The refusal of a patient no longer as the screen showed them (PatientChangedDetails). */
+function isPatientChanged(err: unknown): boolean {
+  return (
+    err instanceof ApiCallError &&
+    err.code === 'CONFLICT' &&
+    (err.details as Partial<PatientChangedDetails> | undefined)?.patientChanged === true
+  );
 }
 
 /** The patient as this screen shows them: the service refuses a recording if the history's is someone else. */
@@ -469,12 +479,15 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
           );
           return true;
         }
+        const changed = isPatientChanged(err) && (await picker.reread()) !== null;
         result.replaceChildren(
           h('h2', {}, 'Result'),
           h(
             'p',
             { class: 'form-error', role: 'alert' },
-            `The recording could not be saved or analysed: ${errorMessage(err)}`,
+            changed
+              ? 'Not saved: this patient’s record changed since you chose them. It is shown as it is now, on the left: check it is the person in front of you, then import the file again. Nothing was kept.'
+              : `The recording could not be saved or analysed: ${errorMessage(err)}`,
           ),
         );
         return false;
@@ -607,6 +620,9 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       state = 'error';
       endCapture();
       stateText.textContent = `Could not start recording: ${errorMessage(err)}`;
+      if (isPatientChanged(err) && (await picker.reread()))
+        stateText.textContent =
+          'Not started: this patient’s record changed since you chose them. It is shown as it is now, on the left: check it is the person in front of you, then press Record again. Nothing was recorded.';
     }
   }
 

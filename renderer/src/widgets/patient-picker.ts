@@ -7,6 +7,11 @@ import { dateOnly } from '../ui/format';
 export interface PatientPicker {
   element: HTMLElement;
   selected(): Patient | null;
+  /**
+   * Re-reads the chosen patient (their record changed since they were chosen) and shows them as
+   * they are now, flagged so the nurse checks again; the new record, or null if it cannot be read.
+   */
+  reread(): Promise<Patient | null>;
 }
 
 export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => void): PatientPicker {
@@ -22,13 +27,20 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
   const status = h('p', { class: 'hint', role: 'status' });
   const createBox = h('div', { class: 'quick-create', hidden: true });
 
-  const choose = (p: Patient | null, notify = true): void => {
+  const choose = (p: Patient | null, notify = true, changed = false): void => {
     current = p;
     chosen.replaceChildren(
       p
         ? h(
             'div',
             {},
+            changed
+              ? h(
+                  'p',
+                  { class: 'changed-note', role: 'alert', 'data-testid': 'patient-changed' },
+                  'This record changed since you chose it; it now reads:',
+                )
+              : '',
             h('strong', {}, `${p.familyName}, ${p.givenName}`),
             ` · MRN ${p.mrn}`,
             p.birthDate ? ` · born ${dateOnly(p.birthDate)}` : '',
@@ -212,7 +224,18 @@ export function patientPicker(api: ApiClient, onChange: (p: Patient | null) => v
   );
   choose(null, false);
   void run();
-  return { element, selected: () => current };
+  const reread = async (): Promise<Patient | null> => {
+    const id = current?.id;
+    if (id === undefined) return null;
+    try {
+      const fresh = (await api.call('patients.get', { id })).patient;
+      if (current?.id === id) choose(fresh, true, true);
+      return fresh;
+    } catch {
+      return null;
+    }
+  };
+  return { element, selected: () => current, reread };
 }
 
 /** The service's reason for refusing a new patient, when it names existing ones. */

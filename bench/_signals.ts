@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import wavefile from 'wavefile';
+
 /**
  * The benches' synthetic breath: xorshift noise through a one-pole low-pass (most energy below
  * ~1.5 kHz, like lung sounds), under a 0.25 Hz breathing envelope, optionally with a faint 150 Hz
@@ -18,4 +21,12 @@ export function breathLike(seconds: number, rate: number, opts: { seed?: number;
     out[i] = 0.3 * env * lp + hum * Math.sin((2 * Math.PI * 150 * i) / rate);
   }
   return out;
+}
+
+/** 16-bit PCM mono WAV of `samples` (clipped to [-1, 1]). */
+export function writeWav(path: string, samples: Float32Array, rate: number): void {
+  const wav = new wavefile.WaveFile();
+  const pcm = Int16Array.from(samples, (v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767));
+  wav.fromScratch(1, rate, '16', pcm);
+  writeFileSync(path, wav.toBuffer());
 }

@@ -6,26 +6,16 @@
  *  - the DSP stage alone (resample + band-limit, separate and fused) for every method;
  *  - callgrind instruction counts of one 30 s conversion per method (wall time on this shared machine is
  *    noisy; instruction counts are not): skipped when valgrind is missing or AUSCULT_BENCH_CALLGRIND=0;
- *  - the whole-process Python peer of issue 18 (TFLite + soxr): one line saying whether it can run;
+ *  - the whole-process Python peer of issue 18 (TFLite + soxr, bench/_peer-compare.ts): paired rows and a
+ *    per-patch cross-check of Auscult's YAMNet against TensorFlow Lite's, or one line saying why it cannot run;
  *  - per-patch YAMNet latency, peak RSS, and RSS growth over a 10-minute recording (in a child).
  * Goals on 2 cores: ≥ 500× real time for 30 s at 44.1 kHz, ≤ 2 ms median per patch (network).
  */
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import wavefile from 'wavefile';
 import { AnalysisEngine } from '../src/inference/engine.js';
 import {
   bandLimitTo,
@@ -36,24 +26,18 @@ import {
 } from '../src/inference/front-end.js';
 import type { ResampleMethod } from '../src/audio/resample.js';
 import { ortResampler } from './_ort-resampler.js';
-import { pythonPeerLine } from './_python-peer.js';
+import { peerComparison } from './_peer-compare.js';
+import { analyzeProcess, type AnalyzeRun } from './_process-run.js';
 import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
 import { makeHead } from '../test/support/make-head.js';
-import { breathLike } from './_signals.js';
+import { breathLike, writeWav } from './_signals.js';
 
 export const title =
   'analysis engine: SpeexDSP (today) beside polyphase, 30 s / 300 s at 44.1 / 4 kHz; DSP stage; callgrind; Python peer; per-patch latency; 10-minute memory; 60 minutes whole-array beside streamed';
 
 const RATE = 44100;
-
-function writeWav(path: string, samples: Float32Array, rate: number): void {
-  const wav = new wavefile.WaveFile();
-  const pcm = Int16Array.from(samples, (v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767));
-  wav.fromScratch(1, rate, '16', pcm);
-  writeFileSync(path, wav.toBuffer());
-}
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const pctl = (a: number[], p: number) =>
@@ -257,35 +241,6 @@ function callgrindCounts(): void {
   }
 }
 
-interface ProcessRun {
-  wallMs: number;
-  /** Peak RSS of the process (GNU time), or null without /usr/bin/time. */
-  maxRssKb: number | null;
-  /** User + system CPU seconds of the process, all threads (GNU time), or null. */
-  cpuSec: number | null;
-  /** The engine's own total for the file (in-process analysis), from the JSON. */
-  analysisMs: number;
-}
-
-/** One `node <bin> analyze --json <file>` process, timed from spawn to exit. */
-function analyzeProcess(bin: string, file: string): ProcessRun {
-  const useTime = existsSync('/usr/bin/time');
-  const cmd = useTime ? '/usr/bin/time' : process.execPath;
-  const args = [...(useTime ? ['-f', '%M %U %S', process.execPath] : []), bin, 'analyze', '--json', file];
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const wallMs = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${bin} analyze failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
-  const out = JSON.parse(r.stdout) as { files: Array<{ result?: { timingsMs: { total: number } } }> };
-  const [rss, user, sys] = (useTime ? (r.stderr.trim().split('\n').pop() ?? '') : '').split(' ').map(Number);
-  return {
-    wallMs,
-    maxRssKb: rss !== undefined && Number.isFinite(rss) ? rss : null,
-    cpuSec: user !== undefined && sys !== undefined && Number.isFinite(user + sys) ? user + sys : null,
-    analysisMs: out.files[0]?.result?.timingsMs.total ?? NaN,
-  };
-}
-
 /**
  * Issue 18's whole-process rows: `node bin/auscult.js analyze --json` from spawn to exit on 1 s
  * (start-up), 30 s and 300 s at 44.1 and 4 kHz. Paired: with AUSCULT_BENCH_BEFORE=<a checkout of
@@ -318,7 +273,7 @@ function wholeProcess(dir: string): void {
     const file = join(dir, `whole-${c.seconds}s-${c.rate}.wav`);
     writeWav(file, breathLike(c.seconds, c.rate), c.rate);
     const rowBins = c.seconds === 1 ? startupBins : bins;
-    const runs: ProcessRun[][] = rowBins.map(() => []);
+    const runs: AnalyzeRun[][] = rowBins.map(() => []);
     for (let r = 0; r <= c.rounds; r++)
       for (let b = 0; b < rowBins.length; b++) {
         const x = analyzeProcess(rowBins[b]!.bin, file);
@@ -386,7 +341,12 @@ export async function run(): Promise<void> {
     if (part('dsp')) await dspStage();
     if (part('callgrind')) callgrindCounts();
     if (part('process')) wholeProcess(dir);
-    if (part('peer')) console.log(pythonPeerLine());
+    if (part('peer')) {
+      // the peer runs the TFLite file yamnet.onnx was converted from: its manifest names it
+      const now = yamnetStatus();
+      if (now.ok) await peerComparison(dir, now.manifest);
+      else console.log(`   Python peer: skipped, YAMNet not prepared (${now.reason})`);
+    }
 
     const wavPath = join(dir, 'breath-30s.wav');
     writeWav(wavPath, breathLike(30, RATE), RATE);

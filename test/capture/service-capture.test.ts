@@ -124,6 +124,9 @@ test('a 3 s recording: live events, then stored as a recording through the intak
   assert.ok(started.captureId);
   assert.equal(started.deviceName, 'stetho');
   assert.equal(started.sampleRate, 44100, 'opened at the device native rate');
+  // The take ends by itself at 3 s; stop then returns what was stored.
+  const session = fx.ws.internals.capture.session!;
+  await until('the 3 s take to end', () => session.state.state !== 'countdown' && session.state.state !== 'recording');
   const detail = await fx.ws.call(fx.as.nurse, 'capture.stop', { captureId: started.captureId });
   assert.equal(detail.recording.status, 'recorded');
   assert.equal(detail.recording.durationSec, 3);

@@ -5,6 +5,18 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
+/**
+ * Issue 18's whole-process rows, each with how many paired rounds it gets after a warm-up (the
+ * 1 s row is cheap and noisy: more rounds).
+ */
+export const WHOLE_PROCESS_ROWS = [
+  { seconds: 1, rate: 44100, rounds: 15 },
+  { seconds: 30, rate: 44100, rounds: 5 },
+  { seconds: 300, rate: 44100, rounds: 3 },
+  { seconds: 30, rate: 4000, rounds: 5 },
+  { seconds: 300, rate: 4000, rounds: 3 },
+] as const;
+
 export const median = (a: readonly number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 export interface ProcessRun {

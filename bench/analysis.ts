@@ -27,7 +27,7 @@ import {
 import type { ResampleMethod } from '../src/audio/resample.js';
 import { ortResampler } from './_ort-resampler.js';
 import { peerComparison } from './_peer-compare.js';
-import { analyzeProcess, type AnalyzeRun } from './_process-run.js';
+import { analyzeProcess, WHOLE_PROCESS_ROWS, type AnalyzeRun } from './_process-run.js';
 import { DEFAULT_HEAD_CARD, defaultModelsDir } from '../src/inference/paths.js';
 import { YamnetSession, PATCH_SIZE } from '../src/inference/yamnet-session.js';
 import { yamnetStatus } from '../src/inference/models.js';
@@ -262,14 +262,7 @@ function wholeProcess(dir: string): void {
     `   whole process, \`node bin/auscult.js analyze --json FILE\`, spawn to exit (median (min-max) of paired rounds after a warm-up; load ${load()})` +
       (before ? '' : '; set AUSCULT_BENCH_BEFORE=<built checkout> for the before column'),
   );
-  const cases = [
-    { seconds: 1, rate: 44100, rounds: 15 },
-    { seconds: 30, rate: 44100, rounds: 5 },
-    { seconds: 300, rate: 44100, rounds: 3 },
-    { seconds: 30, rate: 4000, rounds: 5 },
-    { seconds: 300, rate: 4000, rounds: 3 },
-  ];
-  for (const c of cases) {
+  for (const c of WHOLE_PROCESS_ROWS) {
     const file = join(dir, `whole-${c.seconds}s-${c.rate}.wav`);
     writeWav(file, breathLike(c.seconds, c.rate), c.rate);
     const rowBins = c.seconds === 1 ? startupBins : bins;

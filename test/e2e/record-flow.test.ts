@@ -88,6 +88,15 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
   let b: BrowserSession;
   let ids: Record<'abnormalOld' | 'abnormalNew' | 'uncertain' | 'healthy' | 'short' | 'interrupted', number>;
   let dbPath: string;
+  /** How many recordings the server's history holds (read from its SQLite file). */
+  const takes = (): number => {
+    const store = Store.open(dbPath, { readonly: true });
+    try {
+      return store.recordings.list({}, 1, 0).total;
+    } finally {
+      store.close();
+    }
+  };
 
   before(async () => {
     const dir = scratchDir('auscult-e2e-flow-');
@@ -232,14 +241,6 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
       skipUnlessCi(t, 'capture is not available here');
       return;
     }
-    const takes = (): number => {
-      const store = Store.open(dbPath, { readonly: true });
-      try {
-        return store.recordings.list({}, 1, 0).total;
-      } finally {
-        store.close();
-      }
-    };
     const before = takes();
     await page.locator('body').press('r'); // the free length the Discard test left
     await waitForExpression(
@@ -405,14 +406,6 @@ describe('Record flow and review queue (issue 15)', { skip }, () => {
     }
     await pickPatient(page, 'FLOW-1', 'MRN FLOW-1');
     await page.locator('g[data-site="anterior-left-lower"]').click();
-    const takes = (): number => {
-      const store = Store.open(dbPath, { readonly: true });
-      try {
-        return store.recordings.list({}, 1, 0).total;
-      } finally {
-        store.close();
-      }
-    };
     const before = takes();
     // Meanwhile, at another desk, the doctor corrects the patient's given name.
     const doctor = await signedInClient(server, USERS.doctor);

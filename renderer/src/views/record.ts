@@ -77,6 +77,11 @@ function isPatientChanged(err: unknown): boolean {
   );
 }
 
+/** What the record view says once it has re-read a patient whose record changed since it was chosen. */
+function patientChangedText(what: string, again: string, nothing: string): string {
+  return `${what}: this patient’s record changed since you chose them. It is shown as it is now, on the left: check it is the person in front of you, then ${again}. ${nothing}`;
+}
+
 /** The patient as this screen shows them: the service refuses a recording if the history's is someone else. */
 function shownAs(p: Patient): PatientAsShown {
   return { mrn: p.mrn, familyName: p.familyName, givenName: p.givenName };
@@ -486,7 +491,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
             'p',
             { class: 'form-error', role: 'alert' },
             changed
-              ? 'Not saved: this patient’s record changed since you chose them. It is shown as it is now, on the left: check it is the person in front of you, then import the file again. Nothing was kept.'
+              ? patientChangedText('Not saved', 'import the file again', 'Nothing was kept.')
               : `The recording could not be saved or analysed: ${errorMessage(err)}`,
           ),
         );
@@ -621,8 +626,7 @@ export function recordView(ctx: AppContext, root: HTMLElement): () => void {
       endCapture();
       stateText.textContent = `Could not start recording: ${errorMessage(err)}`;
       if (isPatientChanged(err) && (await picker.reread()))
-        stateText.textContent =
-          'Not started: this patient’s record changed since you chose them. It is shown as it is now, on the left: check it is the person in front of you, then press Record again. Nothing was recorded.';
+        stateText.textContent = patientChangedText('Not started', 'press Record again', 'Nothing was recorded.');
     }
   }
 
